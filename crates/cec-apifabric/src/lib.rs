@@ -1,0 +1,67 @@
+//! # cec-apifabric
+//!
+//! Client for Huawei Cloud CEC interfaces published through **API Fabric**
+//! (`/apiaccess/...`): agent information, mobile two-way calls, web chat
+//! (`ccmessaging`) and configuration. Authentication is C1: an AK/SK token from
+//! `tokenByAkSk`, cached and refreshed before it expires, sent as
+//! `Authorization: Bearer` with `X-APP-Key`; web-chat calls also carry the
+//! `ccmessaging-token`, which the client replaces whenever the NE sends a new one.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), cec_apifabric::Error> {
+//! use cec_auth::ApiFabricCredentials;
+//! let config = cec_core::Config::builder("https://service.example.com").build()?;
+//! let creds = ApiFabricCredentials::new("app-key", "app-secret");
+//! let af = cec_apifabric::Client::new(config.clone(), config, creds)?;
+//! let agents = af.agent_info_query_agent_info().send().await?;
+//! println!("{} agents", agents.agents.map(|a| a.len()).unwrap_or(0));
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+use std::sync::Arc;
+
+use cec_auth::{ApiFabricAuth, ApiFabricCredentials};
+use cec_core::Config;
+
+#[allow(missing_docs)]
+pub mod generated;
+
+cec_core::define_ne_error!(
+    /// An error of an API Fabric call.
+    Error,
+    "API Fabric"
+);
+
+/// An API Fabric client. Cheap to clone; clones share the token cache.
+#[derive(Debug, Clone)]
+pub struct Client {
+    core: cec_core::Client,
+    auth: Arc<ApiFabricAuth>,
+}
+
+impl Client {
+    /// `config` points at the API Fabric host; `token_config` at the host serving
+    /// `/apigovernance/api/oauth/tokenByAkSk` (often the same; some sites use port 28070).
+    pub fn new(config: Config, token_config: Config, creds: ApiFabricCredentials) -> Result<Self, Error> {
+        let auth = Arc::new(ApiFabricAuth::new(token_config, creds)?);
+        Self::with_auth(config, auth)
+    }
+
+    /// A client sharing an existing token provider (e.g. with a C2 NE client in Bearer mode).
+    pub fn with_auth(config: Config, auth: Arc<ApiFabricAuth>) -> Result<Self, Error> {
+        let core = cec_core::Client::new(config, auth.clone())?;
+        Ok(Client { core, auth })
+    }
+
+    /// The core client.
+    pub fn core(&self) -> &cec_core::Client {
+        &self.core
+    }
+
+    /// The C1 token provider (token, `ccmessaging-token`).
+    pub fn auth(&self) -> &Arc<ApiFabricAuth> {
+        &self.auth
+    }
+}

@@ -1,0 +1,30 @@
+//! # cec-auth
+//!
+//! The six authentication modes of Huawei Cloud CEC, as [`cec_core::Authorizer`]s:
+//!
+//! | mode | type | used by |
+//! |---|---|---|
+//! | C1 | [`ApiFabricAuth`] | API Fabric (`tokenByAkSk`, Bearer + `X-APP-Key`, web-chat `ccmessaging-token`) |
+//! | C2 | [`C2Auth`] ([`AkSkSigner`] or a C1 Bearer token) | CC-CMS, CC-FS, CC-iSales |
+//! | C3 / C6 | [`OiapAuth`] (`gettoken` / `getAppCubeToken`) | OIAP |
+//! | C4 | [`GuidAuth`] (agent sign-in, `Set-GUID`, rotation) | CC-Gateway agent interfaces |
+//! | C5 | [`GuidAuth`] (`config/login`, `result.guid`) | CC-Gateway configuration and ASR subscription |
+//!
+//! Secrets are held in [`cec_core::Secret`] and never reach `Debug`, `Display` or logs.
+
+#![warn(missing_docs)]
+
+mod c1;
+mod c2;
+mod guid;
+mod oiap;
+mod token;
+
+#[allow(missing_docs)]
+pub mod generated;
+
+pub use c1::{ApiFabricAuth, ApiFabricCredentials};
+pub use c2::{AkSkSigner, C2Auth};
+pub use guid::{GuidAuth, GuidMode, parse_set_guid};
+pub use oiap::{OiapAuth, OiapCredentials, OiapFlavor, OiapIntegration};
+pub use token::CachedToken;

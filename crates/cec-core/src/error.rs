@@ -1,0 +1,384 @@
+//! The one error type of cec-rs. Every NE crate wraps it (see [`crate::define_ne_error`]).
+
+use std::fmt;
+
+/// What went wrong, broadly. `#[non_exhaustive]`: match with a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A request field broke a documented rule; nothing was sent.
+    Validation,
+    /// The client is misconfigured (endpoint, TLS, credentials missing); nothing was sent.
+    Config,
+    /// The NE rejected the credentials: HTTP 401/403 or an auth result code
+    /// (expired token, stale GUID, bad signature).
+    Auth,
+    /// The NE answered with a failure result code in its envelope.
+    Service,
+    /// HTTP status outside 2xx with no recognisable envelope.
+    Http,
+    /// A timeout (connect, attempt or whole operation).
+    Timeout,
+    /// The connection could not be made; the request was not sent.
+    Connect,
+    /// The connection failed while the request or response was in flight.
+    Transport,
+    /// The response was not the documented shape (bad JSON, wrong type, too large).
+    Decode,
+    /// The operation was refused locally by a rule of the SDK (ordering, state).
+    Usage,
+}
+
+/// Whether a failed request may have reached the NE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sent {
+    /// Certainly not sent (validation, config, connect failure).
+    No,
+    /// It may have been sent and processed (timeouts, resets mid-flight).
+    Maybe,
+    /// The NE answered.
+    Yes,
+}
+
+/// The error of every cec-rs call.
+///
+/// Carries the HTTP status, the NE's result code and message, the interface id,
+/// the request id when the NE gives one, a bounded excerpt of an unparseable
+/// body, and whether the request may have reached the server.
+pub struct Error {
+    kind: ErrorKind,
+    sent: Sent,
+    operation: Option<&'static str>,
+    status: Option<u16>,
+    code: Option<String>,
+    message: String,
+    request_id: Option<String>,
+    body_excerpt: Option<String>,
+    field: Option<String>,
+    retry_after: Option<std::time::Duration>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// Largest body excerpt kept in an error (bytes).
+pub const BODY_EXCERPT_LIMIT: usize = 512;
+
+impl Error {
+    /// A new error of `kind` with a message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let sent = match kind {
+            ErrorKind::Validation | ErrorKind::Config | ErrorKind::Connect | ErrorKind::Usage => Sent::No,
+            ErrorKind::Timeout | ErrorKind::Transport => Sent::Maybe,
+            _ => Sent::Yes,
+        };
+        Error {
+            kind,
+            sent,
+            operation: None,
+            status: None,
+            code: None,
+            message: message.into(),
+            request_id: None,
+            body_excerpt: None,
+            field: None,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// A documented constraint broken by `field`; nothing was sent.
+    pub fn validation(operation: &'static str, field: &str, rule: impl fmt::Display) -> Self {
+        let mut e = Error::new(ErrorKind::Validation, format!("field `{field}`: {rule}"));
+        e.operation = Some(operation);
+        e.field = Some(field.to_owned());
+        e
+    }
+
+    /// A misconfiguration.
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Config, message)
+    }
+
+    /// A local rule of the SDK refused the call.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Usage, message)
+    }
+
+    /// The NE's failure result code.
+    pub fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorKind::Service, message);
+        e.code = Some(code.into());
+        e
+    }
+
+    /// Sets the interface id.
+    pub fn with_operation(mut self, op: &'static str) -> Self {
+        self.operation = Some(op);
+        self
+    }
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+    /// Sets the NE's result code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+    /// Sets the request id.
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+    /// Keeps a bounded excerpt of a response body (at most [`BODY_EXCERPT_LIMIT`] bytes, lossy UTF-8).
+    pub fn with_body_excerpt(mut self, body: &[u8]) -> Self {
+        let cut = body.len().min(BODY_EXCERPT_LIMIT);
+        let mut s = String::from_utf8_lossy(&body[..cut]).into_owned();
+        if body.len() > cut {
+            s.push('…');
+        }
+        self.body_excerpt = Some(s);
+        self
+    }
+    /// Sets the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+    /// Overrides whether the request may have been sent.
+    pub fn with_sent(mut self, sent: Sent) -> Self {
+        self.sent = sent;
+        self
+    }
+    /// Changes the kind (e.g. a service code that means "re-authenticate").
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+    /// Sets the server's `Retry-After` hint.
+    pub fn with_retry_after(mut self, d: Option<std::time::Duration>) -> Self {
+        self.retry_after = d;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    /// The interface id (e.g. `onlineagent.login`).
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+    /// The HTTP status, when the NE answered.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+    /// The NE's result code (`retcode`, `resultCode`, `errorCode`…).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+    /// The NE's message, or ours.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The request id the NE returned, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// A bounded excerpt of a body that could not be parsed.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.body_excerpt.as_deref()
+    }
+    /// The request field a validation error is about.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+    /// Whether the request may have reached the NE.
+    pub fn sent(&self) -> Sent {
+        self.sent
+    }
+    /// True unless the request certainly never left the client.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.sent != Sent::No
+    }
+    /// The server's `Retry-After` hint.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
+    }
+    /// Credentials rejected: refresh or sign in again.
+    pub fn is_auth(&self) -> bool {
+        self.kind == ErrorKind::Auth
+    }
+    /// A timeout of any kind.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == ErrorKind::Timeout
+    }
+    /// HTTP 429.
+    pub fn is_throttled(&self) -> bool {
+        self.status == Some(429)
+    }
+    /// Failed before sending because of a documented constraint.
+    pub fn is_validation(&self) -> bool {
+        self.kind == ErrorKind::Validation
+    }
+
+    /// Whether repeating the same request could succeed: throttling, 5xx,
+    /// timeouts and connection failures. Whether it is *safe* to repeat is the
+    /// interface's retry class; the SDK checks both before it retries.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Transport => true,
+            ErrorKind::Http | ErrorKind::Service => {
+                matches!(self.status, Some(429 | 502 | 503 | 504))
+                    || (self.kind == ErrorKind::Http && matches!(self.status, Some(500)))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("sent", &self.sent);
+        if let Some(op) = self.operation {
+            d.field("operation", &op);
+        }
+        if let Some(s) = self.status {
+            d.field("status", &s);
+        }
+        if let Some(c) = &self.code {
+            d.field("code", c);
+        }
+        d.field("message", &self.message);
+        if let Some(r) = &self.request_id {
+            d.field("request_id", r);
+        }
+        if let Some(b) = &self.body_excerpt {
+            d.field("body_excerpt", b);
+        }
+        if let Some(s) = &self.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            ErrorKind::Validation => "invalid request",
+            ErrorKind::Config => "configuration error",
+            ErrorKind::Auth => "authentication failed",
+            ErrorKind::Service => "service error",
+            ErrorKind::Http => "HTTP error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Connect => "connection failed",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Decode => "unexpected response",
+            ErrorKind::Usage => "not allowed",
+        };
+        f.write_str(kind)?;
+        if let Some(op) = self.operation {
+            write!(f, " in {op}")?;
+        }
+        if let Some(s) = self.status {
+            write!(f, " (HTTP {s})")?;
+        }
+        if let Some(c) = &self.code {
+            write!(f, " [{c}]")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Defines an NE crate's error type: a newtype over [`Error`] that keeps every
+/// field (code, message, status, request id) and adds nothing that could drift.
+#[macro_export]
+macro_rules! define_ne_error {
+    ($(#[$meta:meta])* $name:ident, $ne:literal) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        pub struct $name(pub $crate::Error);
+
+        impl $name {
+            /// The NE this error came from.
+            pub const NE: &'static str = $ne;
+            /// The underlying core error.
+            pub fn into_inner(self) -> $crate::Error {
+                self.0
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = $crate::Error;
+            fn deref(&self) -> &$crate::Error {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}: {}", $ne, self.0)
+            }
+        }
+
+        impl ::std::error::Error for $name {
+            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+
+        impl From<$crate::Error> for $name {
+            fn from(e: $crate::Error) -> Self {
+                $name(e)
+            }
+        }
+
+        impl From<$name> for $crate::Error {
+            fn from(e: $name) -> Self {
+                e.0
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_has_everything() {
+        let e = Error::service("100-006", "agent not signed in").with_operation("voicecall.answer").with_status(200);
+        assert_eq!(e.to_string(), "service error in voicecall.answer (HTTP 200) [100-006]: agent not signed in");
+        assert!(e.may_have_been_sent());
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn excerpt_is_bounded() {
+        let body = vec![b'x'; 10_000];
+        let e = Error::new(ErrorKind::Decode, "bad").with_body_excerpt(&body);
+        assert!(e.body_excerpt().unwrap().len() <= BODY_EXCERPT_LIMIT + 3);
+    }
+
+    #[test]
+    fn validation_is_not_sent() {
+        let e = Error::validation("onlineagent.login", "agentid", "must be 101..=999999");
+        assert!(!e.may_have_been_sent());
+        assert_eq!(e.field(), Some("agentid"));
+        assert!(e.to_string().contains("agentid"));
+    }
+}

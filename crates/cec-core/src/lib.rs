@@ -1,0 +1,42 @@
+//! # cec-core
+//!
+//! The hand-written runtime of cec-rs, the Rust SDK for Huawei Cloud Customer
+//! Engagement Center (CEC/AICC): configuration, the HTTP transport (reqwest over
+//! rustls with the ring provider), the one error type, retries with jittered
+//! backoff and a budget, [`Secret`] redaction, envelope decoding, validation
+//! helpers for generated code, and the C2 signing primitives ([`sign`]).
+//!
+//! NE crates (`cec-gateway`, `cec-cms`, …) build on this; most users never use
+//! it directly except for [`Config`] and [`Error`].
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod de;
+pub mod envelope;
+pub mod error;
+pub mod operation;
+pub mod retry;
+pub mod secret;
+pub mod sign;
+pub mod time;
+pub mod transport;
+pub mod validate;
+
+pub use auth::{Authorizer, NoAuth, PreparedRequest};
+pub use client::{BinaryResponse, Call, Client};
+pub use config::{Config, ConfigBuilder, Defaults, RetryPolicy, Timeouts};
+pub use error::{Error, ErrorKind, Result, Sent};
+pub use operation::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
+pub use secret::Secret;
+pub use transport::{BodyStream, HttpRequest, HttpResponse, ReqwestTransport, Transport};
+
+/// Re-exports for generated code.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+    pub use bytes::Bytes;
+}

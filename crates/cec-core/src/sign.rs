@@ -1,0 +1,341 @@
+//! The C2 (`auth-v2`) AK/SK request signature used by CC-CMS, CC-FS and CC-iSales.
+//!
+//! The reference publishes the rule only as figures; this is the reconstruction
+//! the project adopted (see `docs/c2-signature.md`). Every step is a named
+//! function below and is pinned by the vectors in `tests/c2-vectors.json`.
+//!
+//! 1. [`signed_headers`]: lower-cased names, sorted, joined by `;`.
+//! 2. [`auth_prefix`]: `auth-v2/{AK}/{ts}/{signedHeaders}`.
+//! 3. [`signing_key`]: lowercase hex of HMAC-SHA256(SK, prefix); the hex text is the next key.
+//! 4. [`write_canonical`]: METHOD, path, canonical query, signedHeaders, one
+//!    `name:encode(trim(value))` line per header, `encode(body)`, joined by `\n`.
+//! 5. [`authorization`]: `prefix + "/" + hex(HMAC-SHA256(signingKey, canonical))`.
+//!
+//! The signer streams the canonical request straight into the MAC; the same
+//! [`write_canonical`] fills a `String` for tests and debugging, so both paths
+//! cannot drift apart.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The headers the project signs, in canonical (sorted) order.
+pub const SIGNED_HEADER_NAMES: [&str; 3] = ["content-length", "content-type", "host"];
+
+/// One request as the C2 signer sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct SignableRequest<'a> {
+    /// HTTP method, any case.
+    pub method: &'a str,
+    /// The URI path exactly as sent (already percent-encoded where needed).
+    pub path: &'a str,
+    /// Query pairs, raw (not yet encoded), in any order.
+    pub query: &'a [(String, String)],
+    /// Headers to sign as `(name, value)`; names in any case, values as sent.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The exact body bytes sent (empty when none).
+    pub body: &'a [u8],
+}
+
+/// True for the bytes the C2 encoding leaves alone: `A-Z a-z 0-9 - . _ ~`.
+#[inline]
+pub fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Where the canonical request is written: a `String` or a running MAC.
+pub trait CanonicalSink {
+    /// Appends raw bytes (already canonical).
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl CanonicalSink for String {
+    fn put(&mut self, bytes: &[u8]) {
+        // Only ASCII reaches the sink: encoded text, method, path, names.
+        self.push_str(&String::from_utf8_lossy(bytes));
+    }
+}
+
+impl CanonicalSink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+struct MacSink(HmacSha256);
+
+impl CanonicalSink for MacSink {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+/// Percent-encodes `input` into `sink`: every byte outside `A-Z a-z 0-9 - . _ ~`
+/// becomes `%XX` with upper-case hex. Buffered, so a MAC sees few updates.
+pub fn encode_into<S: CanonicalSink + ?Sized>(sink: &mut S, input: &[u8]) {
+    let mut buf = [0u8; 512];
+    let mut n = 0;
+    for &b in input {
+        if n + 3 > buf.len() {
+            sink.put(&buf[..n]);
+            n = 0;
+        }
+        if is_unreserved(b) {
+            buf[n] = b;
+            n += 1;
+        } else {
+            buf[n] = b'%';
+            buf[n + 1] = HEX_UPPER[(b >> 4) as usize];
+            buf[n + 2] = HEX_UPPER[(b & 0xf) as usize];
+            n += 3;
+        }
+    }
+    sink.put(&buf[..n]);
+}
+
+/// [`encode_into`] to a new `String`.
+pub fn encode(input: &[u8]) -> String {
+    let mut s = String::with_capacity(input.len() * 3 / 2);
+    encode_into(&mut s, input);
+    s
+}
+
+/// Step 1: the `signedHeaders` line: lower-cased names, sorted, joined by `;`.
+pub fn signed_headers(headers: &[(&str, &str)]) -> String {
+    let mut names: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(";")
+}
+
+/// Step 2: `auth-v2/{AK}/{ts}/{signedHeaders}`.
+pub fn auth_prefix(ak: &str, timestamp: &str, signed_headers: &str) -> String {
+    let mut p = String::with_capacity(16 + ak.len() + timestamp.len() + signed_headers.len());
+    p.push_str("auth-v2/");
+    p.push_str(ak);
+    p.push('/');
+    p.push_str(timestamp);
+    p.push('/');
+    p.push_str(signed_headers);
+    p
+}
+
+fn hex_lower_into(bytes: &[u8], out: &mut [u8]) {
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = HEX_LOWER[(b >> 4) as usize];
+        out[2 * i + 1] = HEX_LOWER[(b & 0xf) as usize];
+    }
+}
+
+fn hmac(key: &[u8]) -> HmacSha256 {
+    // HMAC takes keys of any length (long keys are hashed), so `new_from_slice`
+    // cannot fail here; the fallback only satisfies the type.
+    HmacSha256::new_from_slice(key).unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()))
+}
+
+/// Step 3: lowercase hex of HMAC-SHA256(key = SK, msg = prefix). The 64 hex
+/// characters are the key of step 5.
+pub fn signing_key(sk: &[u8], prefix: &str) -> [u8; 64] {
+    let mut m = hmac(sk);
+    m.update(prefix.as_bytes());
+    let tag = m.finalize().into_bytes();
+    let mut out = [0u8; 64];
+    hex_lower_into(&tag, &mut out);
+    out
+}
+
+/// Step 4: writes the canonical request into `sink`. Lines, joined by `\n`
+/// with no trailing newline:
+/// method (upper-case); path; canonical query (empty line if none);
+/// signedHeaders; one `name:encode(trim(value))` per signed header, sorted;
+/// `encode(body)`.
+pub fn write_canonical<S: CanonicalSink + ?Sized>(sink: &mut S, req: &SignableRequest<'_>) {
+    // method
+    let mut method = [0u8; 16];
+    let m = req.method.as_bytes();
+    if m.len() <= method.len() {
+        for (d, s) in method.iter_mut().zip(m) {
+            *d = s.to_ascii_uppercase();
+        }
+        sink.put(&method[..m.len()]);
+    } else {
+        sink.put(req.method.to_ascii_uppercase().as_bytes());
+    }
+    sink.put(b"\n");
+    // path
+    sink.put(req.path.as_bytes());
+    sink.put(b"\n");
+    // canonical query
+    write_canonical_query(sink, req.query);
+    sink.put(b"\n");
+    // signedHeaders and header lines
+    let mut headers: Vec<(String, &str)> =
+        req.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.trim())).collect();
+    headers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    headers.dedup_by(|a, b| a.0 == b.0);
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            sink.put(b";");
+        }
+        sink.put(name.as_bytes());
+    }
+    for (name, value) in &headers {
+        sink.put(b"\n");
+        sink.put(name.as_bytes());
+        sink.put(b":");
+        encode_into(sink, value.as_bytes());
+    }
+    sink.put(b"\n");
+    // body
+    encode_into(sink, req.body);
+}
+
+/// The canonical query: each key and value encoded, pairs sorted by
+/// (encoded key, encoded value), written `k=v` and joined by `&`.
+pub fn write_canonical_query<S: CanonicalSink + ?Sized>(sink: &mut S, query: &[(String, String)]) {
+    if query.is_empty() {
+        return;
+    }
+    let mut pairs: Vec<(String, String)> =
+        query.iter().map(|(k, v)| (encode(k.as_bytes()), encode(v.as_bytes()))).collect();
+    pairs.sort_unstable();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            sink.put(b"&");
+        }
+        sink.put(k.as_bytes());
+        sink.put(b"=");
+        sink.put(v.as_bytes());
+    }
+}
+
+/// Step 4 into a `String` (tests, debugging, the simulator's error messages).
+pub fn canonical_request(req: &SignableRequest<'_>) -> String {
+    let mut s = String::with_capacity(256 + req.body.len() * 2);
+    write_canonical(&mut s, req);
+    s
+}
+
+/// Step 5: the full `Authorization` header value.
+pub fn authorization(ak: &str, sk: &[u8], timestamp: &str, req: &SignableRequest<'_>) -> String {
+    let prefix = auth_prefix(ak, timestamp, &signed_headers(req.headers));
+    let key = signing_key(sk, &prefix);
+    let mut sink = MacSink(hmac(&key));
+    write_canonical(&mut sink, req);
+    let tag = sink.0.finalize().into_bytes();
+    let mut hex = [0u8; 64];
+    hex_lower_into(&tag, &mut hex);
+    let mut out = String::with_capacity(prefix.len() + 65);
+    out.push_str(&prefix);
+    out.push('/');
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+    out
+}
+
+/// A parsed `auth-v2` header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedAuthorization<'a> {
+    /// The access key.
+    pub ak: &'a str,
+    /// The timestamp as sent.
+    pub timestamp: &'a str,
+    /// The `signedHeaders` field as sent.
+    pub signed_headers: &'a str,
+    /// The hex signature.
+    pub signature: &'a str,
+}
+
+/// Splits an `auth-v2/{AK}/{ts}/{signedHeaders}/{sig}` value; `None` when malformed.
+pub fn parse_authorization(value: &str) -> Option<ParsedAuthorization<'_>> {
+    let rest = value.strip_prefix("auth-v2/")?;
+    let mut it = rest.splitn(4, '/');
+    let ak = it.next()?;
+    let timestamp = it.next()?;
+    let signed_headers = it.next()?;
+    let signature = it.next()?;
+    if ak.is_empty() || signature.len() != 64 || !signature.bytes().all(|b| HEX_LOWER.contains(&b)) {
+        return None;
+    }
+    Some(ParsedAuthorization { ak, timestamp, signed_headers, signature })
+}
+
+/// Constant-time comparison of two byte strings (for verifiers).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_rules() {
+        assert_eq!(encode(b"AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(encode(b" /;=+"), "%20%2F%3B%3D%2B");
+        assert_eq!(encode("é".as_bytes()), "%C3%A9");
+        assert_eq!(encode(&[0u8, 255]), "%00%FF");
+        let long = vec![b'"'; 2000];
+        assert_eq!(encode(&long), "%22".repeat(2000));
+    }
+
+    #[test]
+    fn signed_headers_sorted_lowercase() {
+        let h = [("Host", "x"), ("Content-Type", "y"), ("content-length", "1")];
+        assert_eq!(signed_headers(&h), "content-length;content-type;host");
+    }
+
+    #[test]
+    fn parse_authorization_roundtrip() {
+        let req = SignableRequest { method: "post", path: "/p", query: &[], headers: &[("host", "h")], body: b"{}" };
+        let a = authorization("ak", b"sk", "2026-01-15T08:30:00.123Z", &req);
+        let p = parse_authorization(&a).unwrap();
+        assert_eq!(p.ak, "ak");
+        assert_eq!(p.timestamp, "2026-01-15T08:30:00.123Z");
+        assert_eq!(p.signed_headers, "host");
+        assert!(parse_authorization("auth-v2/ak/ts/host/zz").is_none());
+        assert!(parse_authorization("Bearer x").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encode_is_reversible_and_ascii(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let e = encode(&bytes);
+            proptest::prop_assert!(e.bytes().all(|b| is_unreserved(b) || b == b'%' || b.is_ascii_hexdigit()));
+            // decode back
+            let mut out = Vec::new();
+            let eb = e.as_bytes();
+            let mut i = 0;
+            while i < eb.len() {
+                if eb[i] == b'%' {
+                    let h = std::str::from_utf8(&eb[i + 1..i + 3]).unwrap();
+                    out.push(u8::from_str_radix(h, 16).unwrap());
+                    i += 3;
+                } else { out.push(eb[i]); i += 1; }
+            }
+            proptest::prop_assert_eq!(out, bytes);
+        }
+
+        #[test]
+        fn string_and_mac_sinks_agree(body in ".{0,200}", path in "/[a-z/]{0,20}", q in proptest::collection::vec(("[a-z ]{0,5}", ".{0,5}"), 0..4)) {
+            let query: Vec<(String, String)> = q;
+            let headers = [("content-type", " application/json "), ("host", "h:1"), ("content-length", "3")];
+            let req = SignableRequest { method: "GET", path: &path, query: &query, headers: &headers, body: body.as_bytes() };
+            let canon = canonical_request(&req);
+            let prefix = auth_prefix("ak", "t", &signed_headers(&headers));
+            let key = signing_key(b"sk", &prefix);
+            let mut m = hmac(&key);
+            m.update(canon.as_bytes());
+            let mut hex = [0u8; 64];
+            hex_lower_into(&m.finalize().into_bytes(), &mut hex);
+            let expected = format!("{prefix}/{}", std::str::from_utf8(&hex).unwrap());
+            proptest::prop_assert_eq!(authorization("ak", b"sk", "t", &req), expected);
+        }
+    }
+}

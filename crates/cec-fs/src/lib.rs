@@ -1,0 +1,54 @@
+//! # cec-fs
+//!
+//! Client for the Huawei Cloud CEC **CC-FS** (CDR and recording download). Authentication is C2: an
+//! AK/SK request signature ([`cec_auth::AkSkSigner`]) or, for SaaS tenants, a C1
+//! Bearer token ([`cec_auth::C2Auth::Bearer`]).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), cec_fs::Error> {
+//! use cec_auth::{AkSkSigner, C2Auth};
+//! let config = cec_core::Config::builder("https://fs.example.com:28443").build()?;
+//! let client = cec_fs::Client::new(config, C2Auth::Signature(AkSkSigner::new("ak", "sk")?))?;
+//! use cec_fs::generated::CcfsDownloadRecordBodyMsgBody;
+//! let file = client.ccfs_download_record()
+//!     .request(cec_fs::generated::CcfsDownloadRecordBodyRequest { version: Some("2.0".into()) })
+//!     .msg_body(CcfsDownloadRecordBodyMsgBody { call_id: Some("1700000000-1".into()), ..Default::default() })
+//!     .send().await?;
+//! println!("{:?} bytes", file.content_length());
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+use std::sync::Arc;
+
+use cec_auth::C2Auth;
+use cec_core::Config;
+
+#[allow(missing_docs)]
+pub mod generated;
+
+cec_core::define_ne_error!(
+    /// An error of a CC-FS call: the core error with `resultCode`, message, HTTP
+    /// status and request id.
+    Error,
+    "CC-FS"
+);
+
+/// A CC-FS client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    core: cec_core::Client,
+}
+
+impl Client {
+    /// A client with C2 authentication (signature or Bearer).
+    pub fn new(config: Config, auth: C2Auth) -> Result<Self, Error> {
+        Ok(Client { core: cec_core::Client::new(config, Arc::new(auth))? })
+    }
+
+    /// The core client.
+    pub fn core(&self) -> &cec_core::Client {
+        &self.core
+    }
+}

@@ -1,0 +1,148 @@
+//! Generates the CLI's operation table and the simulator's route table.
+
+use std::fmt::Write as _;
+
+use crate::gen_client::HEADER;
+use crate::gen_tests::success_body;
+use crate::names::{lit, snake, upper};
+use crate::spec::{Field, Spec};
+
+/// The CLI's NE name: `cec-gateway` → `gateway`.
+pub fn cli_ne(spec: &Spec) -> String {
+    spec.krate.trim_start_matches("cec-").to_string()
+}
+
+fn parse_expr(f: &Field, src: &str) -> String {
+    match f.ty.as_str() {
+        "int" | "long" | "integer" => format!("parse_i64({}, {src})?", lit(&f.name)),
+        "boolean" | "bool" => format!("parse_bool({}, {src})?", lit(&f.name)),
+        _ => src.to_string(),
+    }
+}
+
+/// `crates/cec-cli/src/generated.rs`.
+pub fn cli_table(specs: &[Spec]) -> String {
+    let mut s = String::from(HEADER);
+    s.push_str("//! Every generated interface, callable as `cec <ne> <operation-id>`.\n\n");
+    s.push_str("#![allow(clippy::all, unused_mut)]\n\n");
+    s.push_str("use crate::ops::{CliInput, CliOp, CliOutput, Clients, parse_bool, parse_i64};\n\n");
+    let mut table = String::new();
+    let mut dispatch = String::new();
+    for spec in specs {
+        let ne = cli_ne(spec);
+        let krate = snake(&spec.krate);
+        for i in &spec.interfaces {
+            let fname = format!("run_{}_{}", snake(&ne), snake(&i.id));
+            let params: Vec<String> = i
+                .path_params
+                .iter()
+                .map(|f| format!("(\"path\", {})", lit(&f.name)))
+                .chain(i.query_params.iter().map(|f| format!("(\"query\", {})", lit(&f.name))))
+                .chain(i.headers.iter().map(|f| format!("(\"header\", {})", lit(&f.name))))
+                .collect();
+            let _ = writeln!(
+                table,
+                "    CliOp {{ ne: {}, id: {}, method: {}, path: {}, title: {}, params: &[{}], body: {}, binary: {} }},",
+                lit(&ne),
+                lit(&i.id),
+                lit(&i.method),
+                lit(&i.path),
+                lit(&i.title),
+                params.join(", "),
+                !i.body.is_empty(),
+                i.response_kind == "binary"
+            );
+            let _ = writeln!(dispatch, "        ({}, {}) => {fname}(clients, input).await,", lit(&ne), lit(&i.id));
+            let _ = writeln!(s, "async fn {fname}(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {{");
+            let _ = writeln!(s, "    let c = clients.{}()?;", snake(&ne));
+            let _ = writeln!(s, "    let mut b = c.{}();", snake(&i.id));
+            for (kind, list) in [("path", &i.path_params), ("query", &i.query_params), ("header", &i.headers)] {
+                for f in list.iter() {
+                    let _ = writeln!(
+                        s,
+                        "    if let Some(v) = input.get({}, {}) {{ b = b.{}({}); }}",
+                        lit(kind),
+                        lit(&f.name),
+                        snake(&f.name),
+                        parse_expr(f, "v")
+                    );
+                }
+            }
+            if !i.body.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "    if let Some(body) = &input.body {{ b = b.body(serde_json::from_value::<{krate}::generated::{}Body>(body.clone()).map_err(|e| anyhow::anyhow!(\"--body does not match the documented fields: {{e}}\"))?); }}",
+                    crate::names::pascal(&i.id)
+                );
+            }
+            s.push_str("    let call = b.into_call()?;\n");
+            if i.response_kind == "binary" {
+                let _ = writeln!(
+                    s,
+                    "    Ok(CliOutput::Binary(c.core().call_binary(&{krate}::generated::{}, call).await?))",
+                    upper(&i.id)
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "    Ok(CliOutput::Json(c.core().call_value(&{krate}::generated::{}, call).await?))",
+                    upper(&i.id)
+                );
+            }
+            s.push_str("}\n\n");
+        }
+    }
+    let _ = writeln!(s, "/// Every operation the CLI can call.\npub static OPS: &[CliOp] = &[\n{table}];\n");
+    s.push_str("/// Runs operation `id` of NE `ne`; `None` when there is no such operation.\npub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -> Option<anyhow::Result<CliOutput>> {\n    Some(match (ne, id) {\n");
+    s.push_str(&dispatch);
+    s.push_str("        _ => return None,\n    })\n}\n");
+    s
+}
+
+fn strs(v: &[String]) -> String {
+    format!("&[{}]", v.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", "))
+}
+
+/// `crates/cec-sim/src/generated.rs`.
+pub fn sim_routes(specs: &[Spec]) -> String {
+    let mut s = String::from(HEADER);
+    s.push_str("//! The simulator's route table: one entry per spec interface.\n\n");
+    s.push_str("#![allow(clippy::all)]\n\nuse crate::routes::{Route, SimEnvelope};\n\n");
+    for spec in specs {
+        for (name, e) in &spec.envelopes {
+            let _ = writeln!(
+                s,
+                "static {}_ENVELOPE_{}: SimEnvelope = SimEnvelope {{ code_field: {}, success: {}, message_field: {} }};",
+                upper(&cli_ne(spec)),
+                upper(name),
+                e.code_fields.first().map(|c| format!("Some({})", lit(c))).unwrap_or_else(|| "None".into()),
+                lit(e.success.first().map(String::as_str).unwrap_or("0")),
+                e.message_fields.first().map(|c| format!("Some({})", lit(c))).unwrap_or_else(|| "None".into()),
+            );
+        }
+    }
+    s.push_str("\n/// Every interface the simulator serves.\npub static ROUTES: &[Route] = &[\n");
+    for spec in specs {
+        for i in &spec.interfaces {
+            let req_body: Vec<String> = i.body.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
+            let req_query: Vec<String> = i.query_params.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
+            let _ = writeln!(
+                s,
+                "    Route {{ ne: {}, id: {}, method: {}, path: {}, auth: {}, required_body: {}, required_query: {}, success: {}, binary: {}, envelope: &{}_ENVELOPE_{} }},",
+                lit(&cli_ne(spec)),
+                lit(&i.id),
+                lit(&i.method),
+                lit(&i.path),
+                lit(&i.auth),
+                strs(&req_body),
+                strs(&req_query),
+                lit(&success_body(spec, i).to_string()),
+                i.response_kind == "binary",
+                upper(&cli_ne(spec)),
+                upper(&i.envelope),
+            );
+        }
+    }
+    s.push_str("];\n");
+    s
+}

@@ -1,0 +1,159 @@
+//! cec-rs developer tasks (the cargo-xtask convention).
+//!
+//! ```text
+//! cargo xtask codegen [--check]   regenerate (or check) every generated file from spec/
+//! cargo xtask test                unit tests, interface matrix, end-to-end demo
+//! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs
+//! cargo xtask bench               criterion benchmarks (C2 signer vs baselines)
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod gen_client;
+mod gen_tables;
+mod gen_tests;
+mod names;
+mod spec;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(Path::to_path_buf).unwrap_or(here)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let result = match task {
+        "codegen" => codegen(&root(), rest.iter().any(|a| a == "--check")).map(|_| ()),
+        "test" => test(&root()),
+        "ci" => ci(&root()),
+        "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
+        _ => {
+            println!("usage: cargo xtask <codegen [--check] | test | ci | bench>");
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask {task}: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Every generated file and its text.
+pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let specs = spec::load_all(root)?;
+    let mut out = Vec::new();
+    for s in &specs {
+        let dir = root.join("crates").join(&s.krate);
+        out.push((dir.join("src/generated/mod.rs"), gen_client::ne_module(s)));
+        out.push((dir.join("tests/generated_matrix.rs"), gen_tests::matrix(s)));
+    }
+    out.push((root.join("crates/cec-auth/src/generated/mod.rs"), gen_client::auth_module(&specs)));
+    out.push((root.join("crates/cec-cli/src/generated.rs"), gen_tables::cli_table(&specs)));
+    out.push((root.join("crates/cec-sim/src/generated.rs"), gen_tables::sim_routes(&specs)));
+    let mut formatted = Vec::new();
+    for (p, text) in out {
+        formatted.push((p.clone(), rustfmt(root, &text).map_err(|e| format!("{}: {e}", p.display()))?));
+    }
+    Ok(formatted)
+}
+
+fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout", "--config-path"])
+        .arg(root.join("rustfmt.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run rustfmt: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        let dump = std::env::temp_dir().join("xtask-rustfmt-input.rs");
+        let _ = std::fs::write(&dump, text);
+        return Err(format!(
+            "rustfmt failed (input saved to {}): {}",
+            dump.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+/// Writes (or, with `check`, compares) every generated file. Returns the stale ones.
+pub fn codegen(root: &Path, check: bool) -> Result<Vec<PathBuf>, String> {
+    let mut stale = Vec::new();
+    for (path, text) in generate(root)? {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current.replace("\r\n", "\n") == text {
+            continue;
+        }
+        stale.push(path.clone());
+        if check {
+            eprintln!("stale: {}", path.strip_prefix(root).unwrap_or(&path).display());
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("updated {}", path.strip_prefix(root).unwrap_or(&path).display());
+        }
+    }
+    if check && !stale.is_empty() {
+        let hint = if std::env::var_os("CI").is_some() { " (run `cargo xtask codegen` locally and commit)" } else { "" };
+        return Err(format!("{} generated file(s) are stale{hint}", stale.len()));
+    }
+    Ok(stale)
+}
+
+fn run(root: &Path, cmd: &str, args: &[&str]) -> Result<(), String> {
+    println!("$ {cmd} {}", args.join(" "));
+    let status = Command::new(cmd).args(args).current_dir(root).status().map_err(|e| format!("{cmd}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{cmd} {}` failed ({status})", args.join(" "))) }
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    // Unit tests, the generated interface matrix (tests/generated_matrix.rs in
+    // each NE crate) and the end-to-end demo against the simulator
+    // (crates/cec-cli/tests/demo.rs) all run as cargo tests.
+    run(root, "cargo", &["test", "--workspace", "--all-targets", "--locked"])?;
+    run(root, "cargo", &["test", "--workspace", "--doc", "--locked"])
+}
+
+fn ci(root: &Path) -> Result<(), String> {
+    run(root, "cargo", &["fmt", "--all", "--check"])?;
+    codegen(root, true)?;
+    println!("codegen: up to date");
+    run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    test(root)?;
+    let status = Command::new("cargo")
+        .args(["doc", "--workspace", "--no-deps", "--locked"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("cargo doc failed".into());
+    }
+    println!("xtask ci: all green");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same check as `cargo xtask codegen --check`: generated files match spec/.
+    #[test]
+    fn generated_code_is_fresh() {
+        let stale = codegen(&root(), true);
+        assert!(stale.is_ok(), "{stale:?}: run `cargo xtask codegen` and commit");
+    }
+}

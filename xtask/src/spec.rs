@@ -1,0 +1,183 @@
+//! The project's interface spec (`spec/<ne>.json`): the model codegen reads.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // every spec field is parsed so a typo fails loudly; not all are used yet
+pub struct Spec {
+    pub ne: String,
+    #[serde(rename = "crate")]
+    pub krate: String,
+    pub auth_mode: String,
+    #[serde(default)]
+    pub catalog: Vec<String>,
+    pub envelopes: BTreeMap<String, EnvelopeSpec>,
+    #[serde(default)]
+    pub error_codes: Vec<ErrorCode>,
+    pub interfaces: Vec<Interface>,
+    /// File stem, set after loading.
+    #[serde(skip)]
+    pub file: String,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct EnvelopeSpec {
+    pub code_fields: Vec<String>,
+    pub success: Vec<String>,
+    pub message_fields: Vec<String>,
+    #[serde(default)]
+    pub auth_codes: Vec<String>,
+    #[serde(default)]
+    pub code_required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct ErrorCode {
+    pub code: String,
+    #[serde(default)]
+    pub meaning: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct Interface {
+    pub id: String,
+    pub title: String,
+    pub doc: String,
+    pub method: String,
+    pub path: String,
+    /// none | guid | bearer | bearer-messaging | signature | oiap-token
+    pub auth: String,
+    /// `body:<dotted path>` or `headers`, for oiap-token.
+    #[serde(default)]
+    pub token_placement: Option<String>,
+    /// safe | unsafe
+    pub retry: String,
+    #[serde(default = "default_envelope")]
+    pub envelope: String,
+    /// json | binary
+    #[serde(default = "default_kind")]
+    pub response_kind: String,
+    /// Set on the interfaces cec-auth calls to obtain credentials (C1, C3, C5, C6).
+    #[serde(default)]
+    pub credential: Option<String>,
+    #[serde(default)]
+    pub path_params: Vec<Field>,
+    #[serde(default)]
+    pub query_params: Vec<Field>,
+    #[serde(default)]
+    pub headers: Vec<Field>,
+    #[serde(default)]
+    pub body: Vec<Field>,
+    #[serde(default)]
+    pub response: Vec<Field>,
+    #[serde(default)]
+    pub response_headers: Vec<Field>,
+    #[serde(default)]
+    pub errors: Vec<String>,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub detail: String,
+}
+
+fn default_envelope() -> String {
+    "default".into()
+}
+fn default_kind() -> String {
+    "json".into()
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub constraints: Option<String>,
+    #[serde(default)]
+    pub desc: String,
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    #[serde(default)]
+    pub rules: Rules,
+    /// Redacted in `Debug` (passwords, secrets).
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// Machine-checkable constraints, checked before a request is sent.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub numeric_range: Option<[i64; 2]>,
+    pub range: Option<[i64; 2]>,
+    pub min_len: Option<usize>,
+    pub max_len: Option<usize>,
+    pub one_of: Option<Vec<String>>,
+    pub one_of_int: Option<Vec<i64>>,
+    pub max_items: Option<usize>,
+    #[serde(default)]
+    pub alphanumeric: bool,
+}
+
+pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
+    let dir = root.join("spec");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let mut spec: Spec = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        spec.file = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        check(&spec)?;
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+fn check(spec: &Spec) -> Result<(), String> {
+    let mut ids = std::collections::BTreeSet::new();
+    for i in &spec.interfaces {
+        let at = format!("spec/{}.json {}", spec.file, i.id);
+        if !ids.insert(&i.id) {
+            return Err(format!("{at}: duplicate id"));
+        }
+        if !spec.envelopes.contains_key(&i.envelope) {
+            return Err(format!("{at}: unknown envelope {}", i.envelope));
+        }
+        if !matches!(i.auth.as_str(), "none" | "guid" | "bearer" | "bearer-messaging" | "signature" | "oiap-token") {
+            return Err(format!("{at}: unknown auth {}", i.auth));
+        }
+        if i.auth == "oiap-token" && i.token_placement.is_none() {
+            return Err(format!("{at}: oiap-token needs token_placement"));
+        }
+        if !matches!(i.retry.as_str(), "safe" | "unsafe") {
+            return Err(format!("{at}: retry must be safe or unsafe"));
+        }
+        if !matches!(i.response_kind.as_str(), "json" | "binary") {
+            return Err(format!("{at}: response_kind must be json or binary"));
+        }
+        if !matches!(i.method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
+            return Err(format!("{at}: method {}", i.method));
+        }
+        for p in &i.path_params {
+            if !i.path.contains(&format!("{{{}}}", p.name)) {
+                return Err(format!("{at}: path parameter {} not in path", p.name));
+            }
+        }
+    }
+    Ok(())
+}
