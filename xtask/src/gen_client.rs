@@ -70,10 +70,10 @@ fn is_int(ty: &str) -> bool {
 
 fn field_doc(f: &Field) -> String {
     let mut d = if f.desc.is_empty() { f.name.clone() } else { f.desc.clone() };
-    if let Some(c) = &f.constraints {
-        if !c.is_empty() {
-            d.push_str(&format!(" ({c})"));
-        }
+    if let Some(c) = &f.constraints
+        && !c.is_empty()
+    {
+        d.push_str(&format!(" ({c})"));
     }
     if f.required {
         d.push_str(" Required.");
@@ -200,13 +200,11 @@ fn validate_impl(name: &str, fields: &[Field], _unused: &mut Vec<String>) -> Str
         let fname = snake(&f.name);
         let label = f.name.clone();
         if f.required {
-            let _ = writeln!(
-                body,
-                "cec_core::validate::required(op, &format!(\"{{at}}{label}\"), &self.{fname})?;"
-            );
+            let _ = writeln!(body, "cec_core::validate::required(op, &format!(\"{{at}}{label}\"), &self.{fname})?;");
         }
         let ty = rust_type(f, name, Side::Request, &mut Vec::new());
-        let checks = rule_checks(f, &label, "v", &ty).replace(&format!("{:?}", label), &format!("&format!(\"{{at}}{label}\")"));
+        let checks =
+            rule_checks(f, &label, "v", &ty).replace(&format!("{:?}", label), &format!("&format!(\"{{at}}{label}\")"));
         let nested_obj = f.ty == "object" && !f.fields.is_empty();
         let nested_arr = f.ty == "array<object>" && !f.fields.is_empty();
         if !checks.is_empty() || nested_obj || nested_arr {

@@ -53,7 +53,13 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 i.response_kind == "binary"
             );
             let _ = writeln!(dispatch, "        ({}, {}) => {fname}(clients, input).await,", lit(&ne), lit(&i.id));
-            let _ = writeln!(s, "async fn {fname}(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {{");
+            let uses_input =
+                !(i.path_params.is_empty() && i.query_params.is_empty() && i.headers.is_empty() && i.body.is_empty());
+            let input_name = if uses_input { "input" } else { "_input" };
+            let _ = writeln!(
+                s,
+                "async fn {fname}(clients: &Clients, {input_name}: &CliInput) -> anyhow::Result<CliOutput> {{"
+            );
             let _ = writeln!(s, "    let c = clients.{}()?;", snake(&ne));
             let _ = writeln!(s, "    let mut b = c.{}();", snake(&i.id));
             for (kind, list) in [("path", &i.path_params), ("query", &i.query_params), ("header", &i.headers)] {

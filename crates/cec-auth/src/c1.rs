@@ -90,11 +90,10 @@ impl ApiFabricAuth {
             .body(json!({ "app_key": self.creds.app_key, "app_secret": self.creds.app_secret.expose_str() }));
         let started = Instant::now();
         let v = self.token_client.call_value(op, call).await?;
-        let token = v
-            .get("AccessToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::new(ErrorKind::Auth, "tokenByAkSk returned no AccessToken").with_operation(op.id))?;
+        let token =
+            v.get("AccessToken").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
+                Error::new(ErrorKind::Auth, "tokenByAkSk returned no AccessToken").with_operation(op.id)
+            })?;
         let expires = v.get("Expires").and_then(|e| match e {
             Value::String(s) => s.trim().parse::<u64>().ok(),
             Value::Number(n) => n.as_u64(),
@@ -157,17 +156,16 @@ impl Authorizer for ApiFabricAuth {
     }
 
     fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&Value>) {
-        if let Some(t) = headers.get("ccmessaging-token").and_then(|v| v.to_str().ok()) {
-            if !t.is_empty() {
-                self.set_messaging_token(t);
-            }
+        if let Some(t) = headers.get("ccmessaging-token").and_then(|v| v.to_str().ok())
+            && !t.is_empty()
+        {
+            self.set_messaging_token(t);
         }
-        if op.id == "ccmessaging.applyToken" {
-            if let Some(t) = body.and_then(|b| b.get("token")).and_then(Value::as_str) {
-                if !t.is_empty() {
-                    self.set_messaging_token(t);
-                }
-            }
+        if op.id == "ccmessaging.applyToken"
+            && let Some(t) = body.and_then(|b| b.get("token")).and_then(Value::as_str)
+            && !t.is_empty()
+        {
+            self.set_messaging_token(t);
         }
     }
 

@@ -64,10 +64,16 @@ impl AkSkSigner {
             .and_then(|v| v.to_str().ok())
             .unwrap_or(cec_core::client::JSON_CONTENT_TYPE)
             .to_owned();
-        let query: Vec<(String, String)> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let query: Vec<(String, String)> =
+            req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         let headers = [("content-length", length.as_str()), ("content-type", ctype.as_str()), ("host", host.as_str())];
-        let signable =
-            SignableRequest { method: req.method.as_str(), path: req.url.path(), query: &query, headers: &headers, body: &req.body };
+        let signable = SignableRequest {
+            method: req.method.as_str(),
+            path: req.url.path(),
+            query: &query,
+            headers: &headers,
+            body: &req.body,
+        };
         let ts = format_utc_millis((self.clock)());
         let value = authorization(&self.ak, self.sk.expose_str().as_bytes(), &ts, &signable);
         let mut auth = header_value("Authorization", &value)?;

@@ -87,10 +87,11 @@ impl Authorizer for GuidAuth {
         if op.auth != AuthKind::Guid {
             return Ok(());
         }
-        let guid = self
-            .guid()
-            .ok_or_else(|| Error::usage("no GUID: sign in (or log in to the configuration interface) first").with_operation(op.id))?;
-        let mut v = HeaderValue::from_str(guid.expose_str()).map_err(|_| Error::config("GUID is not a valid header value"))?;
+        let guid = self.guid().ok_or_else(|| {
+            Error::usage("no GUID: sign in (or log in to the configuration interface) first").with_operation(op.id)
+        })?;
+        let mut v =
+            HeaderValue::from_str(guid.expose_str()).map_err(|_| Error::config("GUID is not a valid header value"))?;
         v.set_sensitive(true);
         req.headers.insert("guid", v);
         Ok(())
@@ -104,18 +105,11 @@ impl Authorizer for GuidAuth {
             }
         }
         match (op.id, body) {
-            ("config.login", Some(b)) => {
-                if let Some(g) = b.pointer("/result/guid").and_then(Value::as_str) {
-                    if !g.is_empty() {
-                        self.set_guid(g);
-                    }
-                }
-            }
-            ("onlineagent.updateGuid", Some(b)) => {
-                if let Some(g) = b.pointer("/result/guid").and_then(Value::as_str) {
-                    if !g.is_empty() {
-                        self.set_guid(g);
-                    }
+            ("config.login" | "onlineagent.updateGuid", Some(b)) => {
+                if let Some(g) = b.pointer("/result/guid").and_then(Value::as_str)
+                    && !g.is_empty()
+                {
+                    self.set_guid(g);
                 }
             }
             ("onlineagent.logout", Some(_)) => self.clear(),

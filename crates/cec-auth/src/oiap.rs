@@ -11,7 +11,7 @@ use cec_core::{
 use http::HeaderValue;
 use serde_json::{Map, Value, json};
 
-use crate::generated::{OIAP_AUTH_GETTOKEN, OIAP_AUTH_GET_APP_CUBE_TOKEN};
+use crate::generated::{OIAP_AUTH_GET_APP_CUBE_TOKEN, OIAP_AUTH_GETTOKEN};
 use crate::token::{CachedToken, TokenCache, lifetime};
 
 /// Which token interface to use.

@@ -38,10 +38,10 @@ impl TokenCache {
         Fut: Future<Output = Result<CachedToken>>,
     {
         let mut slot = self.slot.lock().await;
-        if let Some(t) = slot.as_ref() {
-            if t.expires_at > Instant::now() + self.skew {
-                return Ok(t.value.clone());
-            }
+        if let Some(t) = slot.as_ref()
+            && t.expires_at > Instant::now() + self.skew
+        {
+            return Ok(t.value.clone());
         }
         let fresh = fetch().await?;
         let v = fresh.value.clone();

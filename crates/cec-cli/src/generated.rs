@@ -21,7 +21,7 @@ async fn run_apifabric_auth_token_by_ak_sk(clients: &Clients, input: &CliInput) 
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AUTH_TOKEN_BY_AK_SK, call).await?))
 }
 
-async fn run_apifabric_agent_info_query_agent_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+async fn run_apifabric_agent_info_query_agent_info(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_agent_info();
     let call = b.into_call()?;

@@ -202,8 +202,10 @@ impl Client {
                 }
                 r
             }
-            Err(_) => Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {:?}", timeouts.operation))
-                .with_operation(op.id)),
+            Err(_) => {
+                Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {:?}", timeouts.operation))
+                    .with_operation(op.id))
+            }
         }
     }
 
@@ -291,20 +293,23 @@ impl Client {
         for (k, v) in &call.headers {
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| Error::validation(op.id, k, "is not a valid header name"))?;
-            let value = HeaderValue::from_str(v).map_err(|_| Error::validation(op.id, k, "is not a valid header value"))?;
+            let value =
+                HeaderValue::from_str(v).map_err(|_| Error::validation(op.id, k, "is not a valid header value"))?;
             prepared.headers.insert(name, value);
         }
         self.inner.auth.prepare(op, &mut prepared).await?;
         let body = match &prepared.body {
-            Some(v) => Bytes::from(serde_json::to_vec(v).map_err(|e| Error::config("cannot serialize body").with_source(e))?),
+            Some(v) => {
+                Bytes::from(serde_json::to_vec(v).map_err(|e| Error::config("cannot serialize body").with_source(e))?)
+            }
             None => Bytes::new(),
         };
         let mut headers = prepared.headers;
         headers.entry(CONTENT_TYPE).or_insert(HeaderValue::from_static(JSON_CONTENT_TYPE));
         headers.entry(ACCEPT).or_insert(HeaderValue::from_static("application/json, application/octet-stream, */*"));
         headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-        let method = Method::from_bytes(op.method.as_bytes())
-            .map_err(|_| Error::config(format!("bad method {}", op.method)))?;
+        let method =
+            Method::from_bytes(op.method.as_bytes()).map_err(|_| Error::config(format!("bad method {}", op.method)))?;
         let mut req = HttpRequest { method, url: self.url(op, call)?, headers, body };
         self.inner.auth.sign(op, &mut req)?;
         let resp = self.inner.transport.send(req).await.map_err(|e| e.with_operation(op.id))?;

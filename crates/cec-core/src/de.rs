@@ -2,8 +2,8 @@
 //! strings and strings as numbers, and "reserved" objects as `""` or `null`.
 //! Unknown fields are always ignored.
 
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde_json::Value;
 
 use crate::secret::Secret;
@@ -46,7 +46,9 @@ pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
         Value::Null => None,
         Value::Number(n) => n.as_f64(),
         Value::String(s) if s.trim().is_empty() => None,
-        Value::String(s) => Some(s.trim().parse().map_err(|_| D::Error::custom(format!("expected a number, got {s:?}")))?),
+        Value::String(s) => {
+            Some(s.trim().parse().map_err(|_| D::Error::custom(format!("expected a number, got {s:?}")))?)
+        }
         other => return Err(D::Error::custom(format!("expected a number, got {}", kind(&other)))),
     })
 }

@@ -63,11 +63,8 @@ pub fn decode(op: &'static OperationMeta, status: StatusCode, headers: &HeaderMa
     let env = op.envelope;
     let rid = request_id(headers);
     let base = |e: Error| e.with_operation(op.id).with_status(status.as_u16()).with_request_id(rid.clone());
-    let parsed: Option<Value> = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice(body).ok()
-    };
+    let parsed: Option<Value> =
+        if body.iter().all(u8::is_ascii_whitespace) { None } else { serde_json::from_slice(body).ok() };
     let (code, message) = parsed.as_ref().map(|v| code_and_message(env, v)).unwrap_or((None, None));
     let failed_code = code.as_ref().filter(|c| !env.success.iter().any(|s| s == c));
 
@@ -94,7 +91,9 @@ pub fn decode(op: &'static OperationMeta, status: StatusCode, headers: &HeaderMa
     match parsed {
         Some(v) => {
             if env.code_required && code.is_none() {
-                return Err(base(Error::new(ErrorKind::Decode, "response carries no result code")).with_body_excerpt(body));
+                return Err(
+                    base(Error::new(ErrorKind::Decode, "response carries no result code")).with_body_excerpt(body)
+                );
             }
             Ok(v)
         }

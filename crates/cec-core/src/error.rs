@@ -46,6 +46,10 @@ pub enum Sent {
 /// the request id when the NE gives one, a bounded excerpt of an unparseable
 /// body, and whether the request may have reached the server.
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
     kind: ErrorKind,
     sent: Sent,
     operation: Option<&'static str>,
@@ -71,25 +75,27 @@ impl Error {
             _ => Sent::Yes,
         };
         Error {
-            kind,
-            sent,
-            operation: None,
-            status: None,
-            code: None,
-            message: message.into(),
-            request_id: None,
-            body_excerpt: None,
-            field: None,
-            retry_after: None,
-            source: None,
+            inner: Box::new(Inner {
+                kind,
+                sent,
+                operation: None,
+                status: None,
+                code: None,
+                message: message.into(),
+                request_id: None,
+                body_excerpt: None,
+                field: None,
+                retry_after: None,
+                source: None,
+            }),
         }
     }
 
     /// A documented constraint broken by `field`; nothing was sent.
     pub fn validation(operation: &'static str, field: &str, rule: impl fmt::Display) -> Self {
         let mut e = Error::new(ErrorKind::Validation, format!("field `{field}`: {rule}"));
-        e.operation = Some(operation);
-        e.field = Some(field.to_owned());
+        e.inner.operation = Some(operation);
+        e.inner.field = Some(field.to_owned());
         e
     }
 
@@ -106,28 +112,28 @@ impl Error {
     /// The NE's failure result code.
     pub fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
         let mut e = Error::new(ErrorKind::Service, message);
-        e.code = Some(code.into());
+        e.inner.code = Some(code.into());
         e
     }
 
     /// Sets the interface id.
     pub fn with_operation(mut self, op: &'static str) -> Self {
-        self.operation = Some(op);
+        self.inner.operation = Some(op);
         self
     }
     /// Sets the HTTP status.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.inner.status = Some(status);
         self
     }
     /// Sets the NE's result code.
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
-        self.code = Some(code.into());
+        self.inner.code = Some(code.into());
         self
     }
     /// Sets the request id.
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
-        self.request_id = id;
+        self.inner.request_id = id;
         self
     }
     /// Keeps a bounded excerpt of a response body (at most [`BODY_EXCERPT_LIMIT`] bytes, lossy UTF-8).
@@ -137,100 +143,100 @@ impl Error {
         if body.len() > cut {
             s.push('…');
         }
-        self.body_excerpt = Some(s);
+        self.inner.body_excerpt = Some(s);
         self
     }
     /// Sets the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
     /// Overrides whether the request may have been sent.
     pub fn with_sent(mut self, sent: Sent) -> Self {
-        self.sent = sent;
+        self.inner.sent = sent;
         self
     }
     /// Changes the kind (e.g. a service code that means "re-authenticate").
     pub fn with_kind(mut self, kind: ErrorKind) -> Self {
-        self.kind = kind;
+        self.inner.kind = kind;
         self
     }
     /// Sets the server's `Retry-After` hint.
     pub fn with_retry_after(mut self, d: Option<std::time::Duration>) -> Self {
-        self.retry_after = d;
+        self.inner.retry_after = d;
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
     /// The interface id (e.g. `onlineagent.login`).
     pub fn operation(&self) -> Option<&'static str> {
-        self.operation
+        self.inner.operation
     }
     /// The HTTP status, when the NE answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
     /// The NE's result code (`retcode`, `resultCode`, `errorCode`…).
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.inner.code.as_deref()
     }
     /// The NE's message, or ours.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
     /// The request id the NE returned, if any.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.inner.request_id.as_deref()
     }
     /// A bounded excerpt of a body that could not be parsed.
     pub fn body_excerpt(&self) -> Option<&str> {
-        self.body_excerpt.as_deref()
+        self.inner.body_excerpt.as_deref()
     }
     /// The request field a validation error is about.
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.inner.field.as_deref()
     }
     /// Whether the request may have reached the NE.
     pub fn sent(&self) -> Sent {
-        self.sent
+        self.inner.sent
     }
     /// True unless the request certainly never left the client.
     pub fn may_have_been_sent(&self) -> bool {
-        self.sent != Sent::No
+        self.inner.sent != Sent::No
     }
     /// The server's `Retry-After` hint.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
     /// Credentials rejected: refresh or sign in again.
     pub fn is_auth(&self) -> bool {
-        self.kind == ErrorKind::Auth
+        self.inner.kind == ErrorKind::Auth
     }
     /// A timeout of any kind.
     pub fn is_timeout(&self) -> bool {
-        self.kind == ErrorKind::Timeout
+        self.inner.kind == ErrorKind::Timeout
     }
     /// HTTP 429.
     pub fn is_throttled(&self) -> bool {
-        self.status == Some(429)
+        self.inner.status == Some(429)
     }
     /// Failed before sending because of a documented constraint.
     pub fn is_validation(&self) -> bool {
-        self.kind == ErrorKind::Validation
+        self.inner.kind == ErrorKind::Validation
     }
 
     /// Whether repeating the same request could succeed: throttling, 5xx,
     /// timeouts and connection failures. Whether it is *safe* to repeat is the
     /// interface's retry class; the SDK checks both before it retries.
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
+        match self.inner.kind {
             ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Transport => true,
             ErrorKind::Http | ErrorKind::Service => {
-                matches!(self.status, Some(429 | 502 | 503 | 504))
-                    || (self.kind == ErrorKind::Http && matches!(self.status, Some(500)))
+                matches!(self.inner.status, Some(429 | 502 | 503 | 504))
+                    || (self.inner.kind == ErrorKind::Http && matches!(self.inner.status, Some(500)))
             }
             _ => false,
         }
@@ -240,24 +246,24 @@ impl Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("kind", &self.kind).field("sent", &self.sent);
-        if let Some(op) = self.operation {
+        d.field("kind", &self.inner.kind).field("sent", &self.inner.sent);
+        if let Some(op) = self.inner.operation {
             d.field("operation", &op);
         }
-        if let Some(s) = self.status {
+        if let Some(s) = self.inner.status {
             d.field("status", &s);
         }
-        if let Some(c) = &self.code {
+        if let Some(c) = &self.inner.code {
             d.field("code", c);
         }
-        d.field("message", &self.message);
-        if let Some(r) = &self.request_id {
+        d.field("message", &self.inner.message);
+        if let Some(r) = &self.inner.request_id {
             d.field("request_id", r);
         }
-        if let Some(b) = &self.body_excerpt {
+        if let Some(b) = &self.inner.body_excerpt {
             d.field("body_excerpt", b);
         }
-        if let Some(s) = &self.source {
+        if let Some(s) = &self.inner.source {
             d.field("source", s);
         }
         d.finish()
@@ -266,7 +272,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
+        let kind = match self.inner.kind {
             ErrorKind::Validation => "invalid request",
             ErrorKind::Config => "configuration error",
             ErrorKind::Auth => "authentication failed",
@@ -279,17 +285,17 @@ impl fmt::Display for Error {
             ErrorKind::Usage => "not allowed",
         };
         f.write_str(kind)?;
-        if let Some(op) = self.operation {
+        if let Some(op) = self.inner.operation {
             write!(f, " in {op}")?;
         }
-        if let Some(s) = self.status {
+        if let Some(s) = self.inner.status {
             write!(f, " (HTTP {s})")?;
         }
-        if let Some(c) = &self.code {
+        if let Some(c) = &self.inner.code {
             write!(f, " [{c}]")?;
         }
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+        if !self.inner.message.is_empty() {
+            write!(f, ": {}", self.inner.message)?;
         }
         Ok(())
     }
@@ -297,7 +303,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+        self.inner.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 

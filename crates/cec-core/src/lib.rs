@@ -36,7 +36,7 @@ pub use transport::{BodyStream, HttpRequest, HttpResponse, ReqwestTransport, Tra
 /// Re-exports for generated code.
 #[doc(hidden)]
 pub mod __private {
+    pub use bytes::Bytes;
     pub use serde;
     pub use serde_json;
-    pub use bytes::Bytes;
 }

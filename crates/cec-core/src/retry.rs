@@ -28,9 +28,7 @@ impl RetryBudget {
     /// Takes the cost of retrying after `err`; false when the budget is spent.
     pub fn try_acquire(&self, err: &Error) -> bool {
         let cost = if err.kind() == ErrorKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
-        self.tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
-            .is_ok()
+        self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost)).is_ok()
     }
 
     /// A success returns one token.

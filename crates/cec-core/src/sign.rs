@@ -4,12 +4,12 @@
 //! the project adopted (see `docs/c2-signature.md`). Every step is a named
 //! function below and is pinned by the vectors in `tests/c2-vectors.json`.
 //!
-//! 1. [`signed_headers`]: lower-cased names, sorted, joined by `;`.
-//! 2. [`auth_prefix`]: `auth-v2/{AK}/{ts}/{signedHeaders}`.
-//! 3. [`signing_key`]: lowercase hex of HMAC-SHA256(SK, prefix); the hex text is the next key.
-//! 4. [`write_canonical`]: METHOD, path, canonical query, signedHeaders, one
-//!    `name:encode(trim(value))` line per header, `encode(body)`, joined by `\n`.
-//! 5. [`authorization`]: `prefix + "/" + hex(HMAC-SHA256(signingKey, canonical))`.
+//! 1. Signed headers ([`signed_headers`]): lower-cased names, sorted, joined by `;`.
+//! 2. Prefix ([`auth_prefix`]): `auth-v2/{AK}/{ts}/{signedHeaders}`.
+//! 3. Signing key ([`signing_key`]): lowercase hex of HMAC-SHA256(SK, prefix); the hex text is the next key.
+//! 4. Canonical request ([`write_canonical`]): METHOD, path, canonical query, signedHeaders,
+//!    one `name:encode(trim(value))` line per header, `encode(body)`, joined by `\n`.
+//! 5. Header value ([`authorization`]): `prefix + "/" + hex(HMAC-SHA256(signingKey, canonical))`.
 //!
 //! The signer streams the canonical request straight into the MAC; the same
 //! [`write_canonical`] fills a `String` for tests and debugging, so both paths

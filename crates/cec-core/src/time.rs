@@ -10,12 +10,7 @@ pub fn format_utc_millis(t: SystemTime) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, day) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.mmm]Z` back into a point in time; `None` on any other shape.
@@ -91,10 +86,7 @@ mod tests {
     fn parse_round_trips() {
         let t = UNIX_EPOCH + Duration::from_millis(1_768_465_800_123);
         assert_eq!(parse_utc("2026-01-15T08:30:00.123Z"), Some(t));
-        assert_eq!(
-            parse_utc("2026-01-15T08:30:00Z"),
-            Some(UNIX_EPOCH + Duration::from_secs(1_768_465_800))
-        );
+        assert_eq!(parse_utc("2026-01-15T08:30:00Z"), Some(UNIX_EPOCH + Duration::from_secs(1_768_465_800)));
         for bad in ["", "2026-01-15", "2026-13-15T08:30:00Z", "2026-01-15T08:30:00.1Z", "x026-01-15T08:30:00.123Z"] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }

@@ -147,10 +147,7 @@ pub fn rustls_config(tls: &TlsConfig, need_roots: bool) -> Result<rustls::Client
             "TLS certificate verification is DISABLED (danger_accept_invalid_certs): \
              credentials and data can be read and changed by anyone on the network path"
         );
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth()
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerification(provider))).with_no_client_auth()
     } else {
         let mut roots = rustls::RootCertStore::empty();
         if need_roots && !tls.no_system_roots {

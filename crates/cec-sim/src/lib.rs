@@ -1,1 +1,165 @@
+//! # cec-sim
+//!
+//! A stateful simulator of Huawei Cloud CEC's network elements, served on
+//! loopback by axum: CC-Gateway, API Fabric, OIAP, CC-iSales, CC-CMS and CC-FS
+//! on **one port with the real path prefixes** (`/agentgateway`, `/apiaccess`,
+//! `/apigovernance`, `/oifde`, `/rest/isales`, `/rest/cmsapp`, `/CCFS`), so one
+//! endpoint URL serves every NE client.
+//!
+//! It checks authentication the way the NEs do — a bad C2 signature gets HTTP
+//! 401; an unknown or expired C1 token HTTP 401; an unknown or expired OIAP
+//! token `900001`; a stale GUID `100-006` — rotates agent GUIDs in dynamic mode
+//! (`Set-GUID` on poll answers), signs out agents that stop polling, and keeps
+//! one model of the call center that every NE reads: agents, calls, events,
+//! agent states for CMS, recordings for CC-FS.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let sim = cec_sim::Simulator::start(cec_sim::SimConfig::default()).await?;
+//! println!("endpoint {}", sim.endpoint());
+//! let call_id = sim.inject_call("1001", "13800000001");
+//! # let _ = call_id;
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Admin endpoints (for `curl` and tests): `POST /__sim/calls`
+//! `{"agent":"1001","caller":"13800000001"}` offers a call to an agent;
+//! `GET /__sim/state` shows the model.
 
+#![warn(missing_docs)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[allow(missing_docs)]
+pub mod generated;
+mod model;
+pub mod routes;
+mod scenario;
+mod verify;
+pub mod wav;
+
+pub use model::AgentSnapshot;
+pub use scenario::{Agent, Campaign, Scenario};
+
+/// How the simulator behaves. Durations are configurable so tests run fast.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The tenant, credentials, agents and campaigns.
+    pub scenario: Scenario,
+    /// Seed of every generated id (GUIDs, call ids): the same seed tells the same story.
+    pub seed: u64,
+    /// Where to listen; port 0 picks a free port. Loopback only.
+    pub listen: SocketAddr,
+    /// How long an event poll waits when there is no event (CEC: about 10 s).
+    pub poll_wait: Duration,
+    /// `true`: dynamic GUID mode (`AUTHMODE = 2`), rotating every `guid_rotation`.
+    pub dynamic_guid: bool,
+    /// GUID rotation period (CEC `GUIDINTERVAL`, 60 s).
+    pub guid_rotation: Duration,
+    /// How long a replaced GUID is still accepted (CEC `GUIDTIMEOUT`, 120 s).
+    pub guid_timeout: Duration,
+    /// An agent that neither polls nor sends a heartbeat for this long is signed out (2 min).
+    pub heartbeat_timeout: Duration,
+    /// Upper bound of C1/C3 token lifetimes (tests shorten it to see expiry).
+    pub max_token_lifetime: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            scenario: Scenario::default(),
+            seed: 42,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            poll_wait: Duration::from_secs(10),
+            dynamic_guid: true,
+            guid_rotation: Duration::from_secs(60),
+            guid_timeout: Duration::from_secs(120),
+            heartbeat_timeout: Duration::from_secs(120),
+            max_token_lifetime: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A running simulator.
+#[derive(Debug)]
+pub struct Simulator {
+    addr: SocketAddr,
+    shared: Arc<model::Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Starts serving on `config.listen` (refuses anything but loopback).
+    pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+        if !config.listen.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the simulator listens on loopback (127.0.0.1) only",
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(model::Shared::new(config));
+        let app = routes::router(shared.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let reaper = shared.clone();
+        let task = tokio::spawn(async move {
+            let reaper_task = tokio::spawn(model::reap_loop(reaper));
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "simulator stopped");
+            }
+            reaper_task.abort();
+        });
+        tracing::info!(%addr, "cec-sim listening");
+        Ok(Simulator { addr, shared, shutdown: Some(tx), task })
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the endpoint of every NE.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The scenario served.
+    pub fn scenario(&self) -> Scenario {
+        self.shared.scenario()
+    }
+
+    /// Offers an inbound call from `caller` to an agent; returns the call id.
+    /// The agent gets `AgentEvent_Ringing` (and must be signed in and idle).
+    pub fn inject_call(&self, agent: &str, caller: &str) -> Result<String, String> {
+        self.shared.inject_call(agent, caller)
+    }
+
+    /// The simulator's view of an agent.
+    pub fn agent(&self, id: &str) -> Option<AgentSnapshot> {
+        self.shared.agent(id)
+    }
+
+    /// Stops serving and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `cec`: the cec-rs command line.
+//!
+//! ```text
+//! cec demo                               a scripted story against an embedded simulator
+//! cec sim [--listen 127.0.0.1:8043]      serve the simulator
+//! cec ops [NE]                           list the interfaces the CLI can call
+//! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod demo;
+mod generated;
+mod ops;
+mod output;
+mod profile;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cec",
+    version,
+    about = "Huawei Cloud CEC (AICC) from the command line: call any interface, run the simulator, watch the demo"
+)]
+struct Cli {
+    /// Config file (default: $CEC_CONFIG, then <config dir>/cec/config.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Profile in the config file (default: $CEC_PROFILE, then `default`).
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// Log requests (tracing) to stderr: error, warn, info, debug, trace.
+    #[arg(long, global = true, default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Json,
+    Table,
+}
+
+#[derive(Debug, Args)]
+struct OpArgs {
+    /// Operation id, e.g. `onlineagent.login` (see `cec ops`).
+    operation: String,
+    /// Path parameter, `name=value`.
+    #[arg(long = "path", value_name = "K=V")]
+    path: Vec<String>,
+    /// Query parameter, `name=value`.
+    #[arg(long = "query", value_name = "K=V")]
+    query: Vec<String>,
+    /// Extra header parameter, `name=value`.
+    #[arg(long = "header", value_name = "K=V")]
+    header: Vec<String>,
+    /// JSON body, or `@file`.
+    #[arg(long)]
+    body: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    output: OutputFormat,
+    /// Where to write a file answer (recordings); default: the operation id + `.bin`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scripted story through the SDK against an embedded simulator.
+    Demo,
+    /// Serve the simulator on loopback until Ctrl-C.
+    Sim {
+        /// Address to listen on (loopback only).
+        #[arg(long, default_value = "127.0.0.1:8043")]
+        listen: std::net::SocketAddr,
+        /// Seed of generated ids.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// List the operations the CLI can call.
+    Ops {
+        /// Only this NE.
+        ne: Option<String>,
+    },
+    /// CC-Gateway (agent gateway) interfaces.
+    Gateway(OpArgs),
+    /// API Fabric interfaces.
+    Apifabric(OpArgs),
+    /// OIAP (chatbot) interfaces.
+    Oiap(OpArgs),
+    /// CC-iSales (outbound campaign) interfaces.
+    Isales(OpArgs),
+    /// CC-CMS (monitoring) interfaces.
+    Cms(OpArgs),
+    /// CC-FS (CDR and recording) interfaces.
+    Fs(OpArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    match cli.command {
+        Command::Demo => demo::run().await,
+        Command::Sim { listen, seed } => {
+            let config = cec_sim::SimConfig { listen, seed, ..Default::default() };
+            let sim = cec_sim::Simulator::start(config).await?;
+            let sc = sim.scenario();
+            println!("cec-sim serving every NE at {}", sim.endpoint());
+            println!("  C2 (cms, isales, fs): ak={} sk={}", sc.ak, sc.sk);
+            println!("  C1 (apifabric): app_key={} app_secret={}", sc.app_key, sc.app_secret);
+            println!("  C3 (oiap): app_key={} app_secret={}", sc.oiap_app_key, sc.oiap_app_secret);
+            for a in &sc.agents {
+                println!("  agent {} password={} phone={}", a.id, a.password, a.phone);
+            }
+            println!("Ctrl-C to stop.");
+            tokio::signal::ctrl_c().await?;
+            sim.shutdown().await;
+            Ok(())
+        }
+        Command::Ops { ne } => {
+            for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
+                let file = if op.binary { " (answers with a file: use --out)" } else { "" };
+                println!("{:<10} {:<36} {:<6} {}  — {}{file}", op.ne, op.id, op.method, op.path, op.title);
+            }
+            Ok(())
+        }
+        Command::Gateway(a) => call("gateway", a, cli.config, cli.profile, &env).await,
+        Command::Apifabric(a) => call("apifabric", a, cli.config, cli.profile, &env).await,
+        Command::Oiap(a) => call("oiap", a, cli.config, cli.profile, &env).await,
+        Command::Isales(a) => call("isales", a, cli.config, cli.profile, &env).await,
+        Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
+        Command::Fs(a) => call("fs", a, cli.config, cli.profile, &env).await,
+    }
+}
+
+async fn call(
+    ne: &str,
+    a: OpArgs,
+    config: Option<PathBuf>,
+    profile: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let op = generated::OPS
+        .iter()
+        .find(|o| o.ne == ne && o.id == a.operation)
+        .ok_or_else(|| anyhow::anyhow!("{ne} has no operation `{}` (see `cec ops {ne}`)", a.operation))?;
+    let input = ops::input_for(op, &a.path, &a.query, &a.header, a.body.as_deref())?;
+    let profile = profile::load(config.as_deref(), profile.as_deref(), env)?;
+    let clients = ops::Clients::new(profile);
+    let out = generated::dispatch(ne, op.id, &clients, &input)
+        .await
+        .ok_or_else(|| anyhow::anyhow!("operation {} is not wired", op.id))??;
+    match out {
+        ops::CliOutput::Json(v) => println!("{}", output::render(&v, a.output)),
+        ops::CliOutput::Binary(resp) => {
+            let path = a.out.unwrap_or_else(|| PathBuf::from(format!("{}.bin", op.id)));
+            let n = output::save(resp, &path).await?;
+            println!("wrote {n} bytes to {}", path.display());
+        }
+    }
+    Ok(())
+}

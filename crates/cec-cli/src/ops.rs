@@ -1,0 +1,222 @@
+//! `cec <ne> <operation-id>`: the generic interface caller.
+
+use std::sync::OnceLock;
+
+use anyhow::{Context, anyhow, bail};
+use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
+use cec_core::{BinaryResponse, Config};
+use serde_json::Value;
+
+use crate::profile::{NeSettings, Profile};
+
+/// One operation in the CLI table.
+#[derive(Debug)]
+pub struct CliOp {
+    pub ne: &'static str,
+    pub id: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub title: &'static str,
+    /// `(kind, name)` with kind `path`, `query` or `header`.
+    pub params: &'static [(&'static str, &'static str)],
+    pub body: bool,
+    pub binary: bool,
+}
+
+/// The inputs given on the command line.
+#[derive(Debug, Default)]
+pub struct CliInput {
+    pub params: Vec<(&'static str, String, String)>,
+    pub body: Option<Value>,
+}
+
+impl CliInput {
+    /// The value of parameter `name` of `kind`.
+    pub fn get(&self, kind: &str, name: &str) -> Option<String> {
+        self.params.iter().find(|(k, n, _)| *k == kind && n == name).map(|(_, _, v)| v.clone())
+    }
+}
+
+/// What an operation returned.
+#[derive(Debug)]
+pub enum CliOutput {
+    Json(Value),
+    Binary(BinaryResponse),
+}
+
+pub fn parse_i64(name: &str, v: String) -> anyhow::Result<i64> {
+    v.trim().parse().map_err(|_| anyhow!("`{name}` must be an integer (got {v:?})"))
+}
+
+pub fn parse_bool(name: &str, v: String) -> anyhow::Result<bool> {
+    match v.trim() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => bail!("`{name}` must be true or false (got {v:?})"),
+    }
+}
+
+/// NE clients built lazily from the profile.
+#[derive(Debug)]
+pub struct Clients {
+    profile: Profile,
+    gateway: OnceLock<cec_gateway::Client>,
+    apifabric: OnceLock<cec_apifabric::Client>,
+    oiap: OnceLock<cec_oiap::Client>,
+    isales: OnceLock<cec_isales::Client>,
+    cms: OnceLock<cec_cms::Client>,
+    fs: OnceLock<cec_fs::Client>,
+}
+
+fn need<'a>(ne: &str, v: &'a Option<String>, key: &str) -> anyhow::Result<&'a str> {
+    v.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+        anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
+    })
+}
+
+fn get_or_try<T: Clone>(cell: &OnceLock<T>, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    if let Some(v) = cell.get() {
+        return Ok(v.clone());
+    }
+    let v = f()?;
+    Ok(cell.get_or_init(|| v).clone())
+}
+
+impl Clients {
+    pub fn new(profile: Profile) -> Self {
+        Clients {
+            profile,
+            gateway: OnceLock::new(),
+            apifabric: OnceLock::new(),
+            oiap: OnceLock::new(),
+            isales: OnceLock::new(),
+            cms: OnceLock::new(),
+            fs: OnceLock::new(),
+        }
+    }
+
+    fn config(&self, ne: &str, endpoint: &str) -> anyhow::Result<Config> {
+        let mut b = Config::builder(endpoint);
+        if let Some(ca) = &self.profile.ca_bundle {
+            let pem = std::fs::read(ca).with_context(|| format!("reading CA bundle {}", ca.display()))?;
+            b = b.ca_bundle_pem(pem);
+        }
+        if self.profile.insecure_skip_tls_verify {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        b.build().with_context(|| format!("{ne}: bad configuration"))
+    }
+
+    fn settings(&self, ne: &str) -> NeSettings {
+        self.profile.ne(ne)
+    }
+
+    pub fn gateway(&self) -> anyhow::Result<cec_gateway::Client> {
+        get_or_try(&self.gateway, || {
+            let s = self.settings("gateway");
+            let c = cec_gateway::Client::new(self.config("gateway", need("gateway", &s.endpoint, "endpoint")?)?)?;
+            if let Some(g) = s.guid {
+                c.set_guid(g);
+            }
+            Ok(c)
+        })
+    }
+
+    pub fn apifabric(&self) -> anyhow::Result<cec_apifabric::Client> {
+        get_or_try(&self.apifabric, || {
+            let s = self.settings("apifabric");
+            let endpoint = need("apifabric", &s.endpoint, "endpoint")?;
+            let token = s.token_endpoint.as_deref().unwrap_or(endpoint);
+            let creds = ApiFabricCredentials::new(
+                need("apifabric", &s.app_key, "app_key")?,
+                need("apifabric", &s.app_secret, "app_secret")?,
+            );
+            Ok(cec_apifabric::Client::new(
+                self.config("apifabric", endpoint)?,
+                self.config("apifabric", token)?,
+                creds,
+            )?)
+        })
+    }
+
+    pub fn oiap(&self) -> anyhow::Result<cec_oiap::Client> {
+        get_or_try(&self.oiap, || {
+            let s = self.settings("oiap");
+            let creds = OiapCredentials::tenant(
+                need("oiap", &s.app_key, "app_key")?,
+                need("oiap", &s.app_secret, "app_secret")?,
+            );
+            Ok(cec_oiap::Client::new(self.config("oiap", need("oiap", &s.endpoint, "endpoint")?)?, creds)?)
+        })
+    }
+
+    fn c2(&self, ne: &str) -> anyhow::Result<(Config, C2Auth)> {
+        let s = self.settings(ne);
+        let signer = AkSkSigner::new(need(ne, &s.ak, "ak")?, need(ne, &s.sk, "sk")?)?;
+        Ok((self.config(ne, need(ne, &s.endpoint, "endpoint")?)?, C2Auth::Signature(signer)))
+    }
+
+    pub fn isales(&self) -> anyhow::Result<cec_isales::Client> {
+        get_or_try(&self.isales, || {
+            let (c, a) = self.c2("isales")?;
+            Ok(cec_isales::Client::new(c, a)?)
+        })
+    }
+
+    pub fn cms(&self) -> anyhow::Result<cec_cms::Client> {
+        get_or_try(&self.cms, || {
+            let (c, a) = self.c2("cms")?;
+            Ok(cec_cms::Client::new(c, a)?)
+        })
+    }
+
+    pub fn fs(&self) -> anyhow::Result<cec_fs::Client> {
+        get_or_try(&self.fs, || {
+            let (c, a) = self.c2("fs")?;
+            Ok(cec_fs::Client::new(c, a)?)
+        })
+    }
+}
+
+/// Parses `k=v`.
+pub fn key_value(s: &str) -> anyhow::Result<(String, String)> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .ok_or_else(|| anyhow!("expected key=value, got {s:?}"))
+}
+
+/// Builds the input of `op` from the command line, refusing unknown parameters.
+pub fn input_for(
+    op: &CliOp,
+    path: &[String],
+    query: &[String],
+    header: &[String],
+    body: Option<&str>,
+) -> anyhow::Result<CliInput> {
+    let mut input = CliInput::default();
+    for (kind, list) in [("path", path), ("query", query), ("header", header)] {
+        for kv in list {
+            let (k, v) = key_value(kv)?;
+            if !op.params.iter().any(|(pk, pn)| *pk == kind && *pn == k) {
+                let known: Vec<&str> = op.params.iter().filter(|(pk, _)| *pk == kind).map(|(_, n)| *n).collect();
+                bail!(
+                    "{} has no {kind} parameter `{k}` (it has: {})",
+                    op.id,
+                    if known.is_empty() { "none".into() } else { known.join(", ") }
+                );
+            }
+            input.params.push((kind, k, v));
+        }
+    }
+    if let Some(b) = body {
+        if !op.body {
+            bail!("{} takes no body", op.id);
+        }
+        let text = match b.strip_prefix('@') {
+            Some(file) => std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?,
+            None => b.to_owned(),
+        };
+        input.body = Some(serde_json::from_str(&text).context("--body is not valid JSON")?);
+    }
+    Ok(input)
+}

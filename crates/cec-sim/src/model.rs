@@ -1,0 +1,686 @@
+//! One model of the call center that every simulated NE reads.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::SimConfig;
+use crate::routes::{Reply, Req, Route, failure};
+use crate::scenario::Scenario;
+use crate::wav;
+
+/// CTI agent state codes (CMS `cti_agent_state` table).
+pub mod cti {
+    /// Not signed in.
+    pub const SIGNED_OUT: i64 = 0;
+    /// Idle (ready).
+    pub const IDLE: i64 = 1;
+    /// Occupied (a call is ringing).
+    pub const OCCUPIED: i64 = 3;
+    /// Talking.
+    pub const TALKING: i64 = 5;
+    /// Busy.
+    pub const BUSY: i64 = 7;
+    /// After-call work.
+    pub const WORK: i64 = 10;
+}
+
+/// The token families the simulator issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TokenKind {
+    /// C1 API Fabric access token.
+    ApiFabric,
+    /// Web-chat `ccmessaging-token`.
+    Messaging,
+    /// C3/C6 OIAP token.
+    Oiap,
+}
+
+/// The simulator's view of an agent.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgentSnapshot {
+    /// Agent id.
+    pub id: String,
+    /// Signed in.
+    pub signed_in: bool,
+    /// CTI state code.
+    pub state: i64,
+    /// Events waiting to be polled.
+    pub queued_events: usize,
+    /// GUID rotations since sign-in.
+    pub guid_rotations: u64,
+    /// The call the agent holds.
+    pub call: Option<String>,
+}
+
+#[derive(Debug)]
+struct AgentRt {
+    signed_in: bool,
+    guid: Option<String>,
+    prev_guid: Option<(String, Instant)>,
+    guid_issued: Instant,
+    rotations: u64,
+    last_heartbeat: Instant,
+    state: i64,
+    login_time_ms: u128,
+    events: VecDeque<Value>,
+    notify: Arc<Notify>,
+    call: Option<String>,
+    skills: Vec<u32>,
+    auto_idle: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CallRt {
+    id: String,
+    caller: String,
+    called: String,
+    agent: String,
+    state: &'static str,
+    #[serde(skip)]
+    answered: Option<Instant>,
+    duration_ms: u64,
+}
+
+#[derive(Debug)]
+struct Model {
+    counter: u64,
+    agents: BTreeMap<String, AgentRt>,
+    config_guids: BTreeMap<String, Instant>,
+    calls: BTreeMap<String, CallRt>,
+    recordings: BTreeMap<String, Vec<u8>>,
+    tokens: BTreeMap<(TokenKind, String), Instant>,
+    campaigns: BTreeMap<i64, crate::Campaign>,
+}
+
+/// The state behind every route.
+#[derive(Debug)]
+pub struct Shared {
+    config: SimConfig,
+    model: Mutex<Model>,
+}
+
+fn now_ms() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+}
+
+/// splitmix64: deterministic ids from the seed.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn event(kind: &str, agent: &str, content: Value) -> Value {
+    json!({ "eventType": kind, "workNo": agent, "content": content, "eventGenTime": now_ms() as u64 })
+}
+
+fn gw_ok(result: Value) -> Value {
+    json!({ "message": "success", "retcode": "0", "result": result })
+}
+
+impl Shared {
+    pub(crate) fn new(config: SimConfig) -> Self {
+        let now = Instant::now();
+        let agents = config
+            .scenario
+            .agents
+            .iter()
+            .map(|a| {
+                (
+                    a.id.clone(),
+                    AgentRt {
+                        signed_in: false,
+                        guid: None,
+                        prev_guid: None,
+                        guid_issued: now,
+                        rotations: 0,
+                        last_heartbeat: now,
+                        state: cti::SIGNED_OUT,
+                        login_time_ms: 0,
+                        events: VecDeque::new(),
+                        notify: Arc::new(Notify::new()),
+                        call: None,
+                        skills: Vec::new(),
+                        auto_idle: true,
+                    },
+                )
+            })
+            .collect();
+        let campaigns = config.scenario.campaigns.iter().map(|c| (c.id, c.clone())).collect();
+        Shared {
+            model: Mutex::new(Model {
+                counter: 0,
+                agents,
+                config_guids: BTreeMap::new(),
+                calls: BTreeMap::new(),
+                recordings: BTreeMap::new(),
+                tokens: BTreeMap::new(),
+                campaigns,
+            }),
+            config,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Model> {
+        // A panic while holding the lock cannot leave the model half-updated in a
+        // way that matters to a simulator; keep serving.
+        self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn scenario(&self) -> Scenario {
+        self.config.scenario.clone()
+    }
+
+    fn next_id(&self, m: &mut Model) -> u64 {
+        m.counter += 1;
+        mix(self.config.seed ^ mix(m.counter))
+    }
+
+    fn new_guid(&self, m: &mut Model) -> String {
+        let a = self.next_id(m);
+        let b = self.next_id(m);
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}.AgentGateway0",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    fn new_token(&self, m: &mut Model, kind: TokenKind, lifetime: Duration) -> String {
+        let a = self.next_id(m);
+        let b = self.next_id(m);
+        let t = format!("{a:016x}{b:016x}");
+        m.tokens.insert((kind, t.clone()), Instant::now() + lifetime.min(self.config.max_token_lifetime));
+        t
+    }
+
+    pub(crate) fn token_valid(&self, kind: TokenKind, token: &str) -> bool {
+        let m = self.lock();
+        m.tokens.get(&(kind, token.to_owned())).is_some_and(|exp| *exp > Instant::now())
+    }
+
+    pub(crate) fn agent_guid_valid(&self, agent: &str, guid: &str) -> bool {
+        let m = self.lock();
+        let Some(a) = m.agents.get(agent) else { return false };
+        if !a.signed_in || guid.is_empty() {
+            return false;
+        }
+        if a.guid.as_deref() == Some(guid) {
+            return true;
+        }
+        // The GUID replaced by the last rotation stays valid for GUIDTIMEOUT.
+        a.prev_guid.as_ref().is_some_and(|(g, at)| g == guid && at.elapsed() < self.config.guid_timeout)
+    }
+
+    pub(crate) fn config_guid_valid(&self, guid: &str) -> bool {
+        let mut m = self.lock();
+        let timeout = self.config.guid_timeout;
+        match m.config_guids.get_mut(guid) {
+            Some(last) if last.elapsed() < timeout => {
+                *last = Instant::now();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn push_event(a: &mut AgentRt, e: Value) {
+        a.events.push_back(e);
+        a.notify.notify_one();
+    }
+
+    pub(crate) fn inject_call(&self, agent: &str, caller: &str) -> Result<String, String> {
+        let mut m = self.lock();
+        let seq = self.next_id(&mut m);
+        let counter = m.counter;
+        let a = m.agents.get_mut(agent).ok_or_else(|| format!("no agent {agent}"))?;
+        if !a.signed_in {
+            return Err(format!("agent {agent} is not signed in"));
+        }
+        if a.call.is_some() || a.state != cti::IDLE {
+            return Err(format!("agent {agent} is not idle"));
+        }
+        let id = format!("{}-{}", 1_700_000_000 + (seq % 100_000_000), counter);
+        a.call = Some(id.clone());
+        a.state = cti::OCCUPIED;
+        let called = "10086".to_string();
+        let content = json!({
+            "caller": caller, "called": called, "callid": id, "transfer": "no", "transfrom": "",
+            "type": "main", "feature": "0", "mediaAbility": "1", "mediaType": "5"
+        });
+        Self::push_event(a, event("AgentEvent_Ringing", agent, content));
+        m.calls.insert(
+            id.clone(),
+            CallRt {
+                id: id.clone(),
+                caller: caller.into(),
+                called,
+                agent: agent.into(),
+                state: "ringing",
+                answered: None,
+                duration_ms: 0,
+            },
+        );
+        Ok(id)
+    }
+
+    pub(crate) fn agent(&self, id: &str) -> Option<AgentSnapshot> {
+        let m = self.lock();
+        m.agents.get(id).map(|a| AgentSnapshot {
+            id: id.to_owned(),
+            signed_in: a.signed_in,
+            state: a.state,
+            queued_events: a.events.len(),
+            guid_rotations: a.rotations,
+            call: a.call.clone(),
+        })
+    }
+
+    pub(crate) fn dump(&self) -> Value {
+        let m = self.lock();
+        let agents: Vec<Value> = m
+            .agents
+            .iter()
+            .map(|(id, a)| json!({"id": id, "signedIn": a.signed_in, "state": a.state, "queuedEvents": a.events.len(), "call": a.call}))
+            .collect();
+        json!({ "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(), "recordings": m.recordings.keys().collect::<Vec<_>>() })
+    }
+
+    /// Signs out agents whose heartbeat stopped.
+    fn reap(&self) {
+        let mut m = self.lock();
+        let timeout = self.config.heartbeat_timeout;
+        for (id, a) in m.agents.iter_mut() {
+            if a.signed_in && a.last_heartbeat.elapsed() > timeout {
+                tracing::info!(agent = %id, "no poll or heartbeat: signing the agent out");
+                a.signed_in = false;
+                a.guid = None;
+                a.prev_guid = None;
+                a.state = cti::SIGNED_OUT;
+                a.events.clear();
+                a.notify.notify_waiters();
+            }
+        }
+    }
+
+    /// Serves one request that passed authentication.
+    pub(crate) async fn handle(&self, route: &Route, req: &Req) -> Reply {
+        match route.id {
+            "onlineagent.login" | "onlineagent.forcelogin" => self.login(route, req, route.id.ends_with("forcelogin")),
+            "onlineagent.logout" => self.logout(route, req),
+            "onlineagent.resetskill" => self.resetskill(route, req),
+            "agentevent.poll" => self.poll(route, req).await,
+            "voicecall.answer" => self.answer(route, req),
+            "voicecall.release" => self.release(route, req),
+            "config.login" => self.config_login(route, req),
+            "auth.tokenByAkSk" => self.token_by_ak_sk(route, req),
+            "agentInfo.queryAgentInfo" => self.query_agent_info(),
+            "ccmessaging.applyToken" => self.apply_token(route, req),
+            "ccmessaging.send" => self.messaging_send(route, req),
+            "auth.gettoken" | "auth.getAppCubeToken" => self.oiap_token(route, req),
+            "dialog.process" => self.dialog(route, req),
+            "campaign.query_all" => self.campaigns(route, req),
+            "campaign.pause" => self.pause_campaign(route, req),
+            "health.ping" => Reply::ok(json!({ "request": req.body, "status": "UP" })),
+            "agent.agentstatusinfobyagentids" => self.agent_states(route, req),
+            "ccfs.downloadRecord" => self.download_record(route, req),
+            _ => match serde_json::from_str(route.success) {
+                Ok(v) => Reply::ok(v),
+                Err(_) => failure(route, "000-000", "no sample response"),
+            },
+        }
+    }
+
+    fn login(&self, route: &Route, req: &Req, force: bool) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let password = req.body.get("password").and_then(Value::as_str).unwrap_or("");
+        let phone = req.body.get("phonenum").and_then(Value::as_str).unwrap_or("");
+        let Some(agent) = self.config.scenario.agents.iter().find(|a| a.id == id) else {
+            return failure(route, "100-004", "wrong agent id or password");
+        };
+        if agent.password != password {
+            return failure(route, "100-004", "wrong agent id or password");
+        }
+        if phone.is_empty() {
+            return failure(route, "100-001", "phonenum is empty");
+        }
+        let status = req.body.get("status").and_then(Value::as_i64).unwrap_or(4);
+        let auto_idle = req.body.get("autoenteridle").and_then(Value::as_bool).unwrap_or(true);
+        let mut m = self.lock();
+        let guid = self.new_guid(&mut m);
+        let vdn = self.config.scenario.vdn;
+        let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-004", "wrong agent id or password") };
+        if a.signed_in && !force {
+            return failure(route, "100-002", "agent already signed in");
+        }
+        a.signed_in = true;
+        a.guid = Some(guid.clone());
+        a.prev_guid = None;
+        a.guid_issued = Instant::now();
+        a.rotations = 0;
+        a.last_heartbeat = Instant::now();
+        a.login_time_ms = now_ms();
+        a.events.clear();
+        a.auto_idle = auto_idle;
+        a.state = match status {
+            3 => cti::BUSY,
+            5 => cti::WORK,
+            _ => cti::IDLE,
+        };
+        Self::push_event(a, event("AgentOther_InService", &id, Value::Null));
+        let state_event = match a.state {
+            cti::BUSY => "AgentState_SetNotReady_Success",
+            cti::WORK => "AgentState_Work",
+            _ => "AgentState_Ready",
+        };
+        Self::push_event(a, event(state_event, &id, Value::Null));
+        let result = json!({
+            "vdnid": vdn.to_string(), "workno": id, "mediatype": "TTF", "loginTime": a.login_time_ms.to_string(),
+            "isForceChange": "false", "serverName": "AgentGateway", "timeRemaining": ""
+        });
+        Reply::Json(gw_ok(result), vec![("set-guid", format!("JSESSIONID={guid}"))])
+    }
+
+    fn logout(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid");
+        let mut m = self.lock();
+        let Some(a) = m.agents.get_mut(id) else { return failure(route, "100-006", "agent not signed in") };
+        if a.call.is_some() {
+            return failure(route, "100-007", "agent is in a call");
+        }
+        a.signed_in = false;
+        a.guid = None;
+        a.prev_guid = None;
+        a.state = cti::SIGNED_OUT;
+        a.events.clear();
+        a.notify.notify_waiters();
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    fn resetskill(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid");
+        let all = req.param("autoflag") == "true";
+        let wanted: Vec<u32> =
+            req.query("skillid").unwrap_or("").split(';').filter_map(|s| s.trim().parse().ok()).collect();
+        let configured =
+            self.config.scenario.agents.iter().find(|a| a.id == id).map(|a| a.skills.clone()).unwrap_or_default();
+        let mut m = self.lock();
+        let Some(a) = m.agents.get_mut(id) else { return failure(route, "100-006", "agent not signed in") };
+        a.skills = if all { configured } else { configured.into_iter().filter(|s| wanted.contains(s)).collect() };
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    async fn poll(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let deadline = Instant::now() + self.config.poll_wait;
+        loop {
+            let notify = {
+                let mut m = self.lock();
+                let rotation = self.config.guid_rotation;
+                let dynamic = self.config.dynamic_guid;
+                let new_guid = {
+                    let Some(a) = m.agents.get(&id) else { return failure(route, "100-006", "agent not signed in") };
+                    if !a.signed_in {
+                        return failure(route, "100-006", "agent not signed in");
+                    }
+                    (dynamic && a.guid_issued.elapsed() >= rotation).then_some(())
+                }
+                .map(|_| self.new_guid(&mut m));
+                let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-006", "agent not signed in") };
+                a.last_heartbeat = Instant::now();
+                let mut headers = Vec::new();
+                if let Some(g) = new_guid {
+                    a.prev_guid = a.guid.take().map(|old| (old, Instant::now()));
+                    a.guid = Some(g.clone());
+                    a.guid_issued = Instant::now();
+                    a.rotations += 1;
+                    headers.push(("set-guid", format!("JSESSIONID={g}")));
+                }
+                if let Some(e) = a.events.pop_front() {
+                    return Reply::Json(json!({ "message": "", "retcode": "0", "event": e }), headers);
+                }
+                if Instant::now() >= deadline || !headers.is_empty() {
+                    return Reply::Json(json!({ "message": "", "retcode": "0", "event": null }), headers);
+                }
+                a.notify.clone()
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            let _ = tokio::time::timeout(left, notify.notified()).await;
+        }
+    }
+
+    fn answer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
+            return failure(route, "200-002", "no call to answer");
+        };
+        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-002", "no call to answer") };
+        if call.state != "ringing" {
+            return failure(route, "200-002", "the call is not ringing");
+        }
+        call.state = "talking";
+        call.answered = Some(Instant::now());
+        let content = json!({ "caller": call.caller, "called": call.called, "callid": call.id, "type": "main", "feature": "0", "mediaAbility": "1" });
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.state = cti::TALKING;
+            Self::push_event(a, event("AgentEvent_Talking", &id, content));
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    fn release(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
+            return failure(route, "200-017", "no call to release");
+        };
+        let seed = self.config.seed;
+        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-017", "no call to release") };
+        let talked = call.answered.map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
+        call.state = "released";
+        call.duration_ms = talked;
+        if talked > 0 {
+            let wav = wav::tone(talked.max(500), seed ^ talked);
+            m.recordings.insert(call_id.clone(), wav);
+        }
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = None;
+            Self::push_event(a, event("AgentEvent_Call_Release", &id, json!(call_id)));
+            if a.auto_idle {
+                a.state = cti::IDLE;
+                Self::push_event(a, event("AgentState_Ready", &id, Value::Null));
+            } else {
+                a.state = cti::WORK;
+                Self::push_event(a, event("AgentState_Work", &id, Value::Null));
+            }
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    fn config_login(&self, route: &Route, req: &Req) -> Reply {
+        let sc = &self.config.scenario;
+        let id = req.body.get("agentId").and_then(Value::as_i64).unwrap_or(-1);
+        let pw = req.body.get("password").and_then(Value::as_str).unwrap_or("");
+        if id != sc.config_admin_id || pw != sc.config_admin_password {
+            return failure(route, "107-003", "wrong user name or password");
+        }
+        let mut m = self.lock();
+        let guid = self.new_guid(&mut m);
+        m.config_guids.insert(guid.clone(), Instant::now());
+        Reply::Json(gw_ok(json!({ "guid": guid })), vec![("guid", guid)])
+    }
+
+    fn token_by_ak_sk(&self, route: &Route, req: &Req) -> Reply {
+        let sc = &self.config.scenario;
+        let key = req.body.get("app_key").and_then(Value::as_str).unwrap_or("");
+        let secret = req.body.get("app_secret").and_then(Value::as_str).unwrap_or("");
+        if key != sc.app_key || secret != sc.app_secret {
+            return Reply::Status(
+                http::StatusCode::UNAUTHORIZED,
+                json!({"returnCode": "1", "description": "invalid app_key or app_secret"}),
+            );
+        }
+        let asked = req.header("x-token-expire").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(3600);
+        if !(1..=3600).contains(&asked) {
+            return failure(route, "1", "X-Token-Expire must be 1..=3600");
+        }
+        let lifetime = Duration::from_secs(asked).min(self.config.max_token_lifetime);
+        let mut m = self.lock();
+        let token = self.new_token(&mut m, TokenKind::ApiFabric, lifetime);
+        let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Reply::ok(json!({
+            "AccessToken": token, "ApplyType": "Bearer", "CreateTime": created.to_string(),
+            "Expires": lifetime.as_secs().to_string(), "Scope": "default", "AppKey": key, "UserID": "Anonymous"
+        }))
+    }
+
+    fn query_agent_info(&self) -> Reply {
+        let agents: Vec<Value> = self
+            .config
+            .scenario
+            .agents
+            .iter()
+            .map(|a| json!({ "workNo": a.id.parse::<i64>().unwrap_or(0), "sipAccount": a.phone, "sipPwd": format!("sip-{}", a.phone), "accountCode": format!("agent{}", a.id) }))
+            .collect();
+        Reply::ok(json!({ "sipServicePort": "5060", "sipServiceIp": "127.0.0.1", "agents": agents }))
+    }
+
+    fn apply_token(&self, route: &Route, req: &Req) -> Reply {
+        let channel = req.body.get("channelId").and_then(Value::as_str).unwrap_or("");
+        if channel != self.config.scenario.channel_id {
+            return failure(route, "1", "unknown channel");
+        }
+        let mut m = self.lock();
+        let token = self.new_token(&mut m, TokenKind::Messaging, Duration::from_secs(3600));
+        Reply::ok(json!({ "resultCode": "0", "token": token }))
+    }
+
+    fn messaging_send(&self, route: &Route, req: &Req) -> Reply {
+        let desc = match req.body.get("controlType").and_then(Value::as_str).unwrap_or("") {
+            "CONNECT" => "connect to robot success.",
+            "CHAT" => "message accepted.",
+            "DISCONNECT" => "disconnected.",
+            "TRANS2AGENT" => "transferring to an agent.",
+            "INPUT" | "READ" => "ok.",
+            _ => return failure(route, "1", "unknown controlType"),
+        };
+        Reply::ok(json!({ "resultCode": "0", "resultDesc": desc }))
+    }
+
+    fn oiap_token(&self, route: &Route, req: &Req) -> Reply {
+        let sc = &self.config.scenario;
+        let key = req.body.get("appKey").and_then(Value::as_str).unwrap_or("");
+        let secret = req.body.get("appSecret").and_then(Value::as_str).unwrap_or("");
+        if key != sc.oiap_app_key || secret != sc.oiap_app_secret {
+            return failure(route, "900002", "appKey or appSecret incorrect");
+        }
+        let mut m = self.lock();
+        let lifetime = Duration::from_secs(3600).min(self.config.max_token_lifetime);
+        let token = self.new_token(&mut m, TokenKind::Oiap, lifetime);
+        Reply::ok(json!({ "errorCode": 0, "errorMsg": "", "authToken": token, "expireTime": lifetime.as_secs() }))
+    }
+
+    fn dialog(&self, _route: &Route, req: &Req) -> Reply {
+        let userid = req.body.get("userid").and_then(Value::as_str).unwrap_or("");
+        let inaction = req.body.get("inaction").and_then(Value::as_i64).unwrap_or(8);
+        let text = req.body.pointer("/inparams/input").and_then(Value::as_str).unwrap_or("");
+        let (outaction, reply) = if inaction == 8 {
+            (9, "Hello, this is the virtual assistant. How can I help?".to_string())
+        } else if text.to_ascii_lowercase().contains("agent") {
+            (11, "Transferring you to an agent.".to_string())
+        } else {
+            (9, format!("You said: {text}"))
+        };
+        let mut outparams =
+            json!({ "call_id": userid, "prompt_type": "2", "prompt_text": reply, "language": "1", "inter_idx": "1" });
+        if outaction == 11 {
+            outparams = json!({ "call_id": userid, "call_sor_id": userid, "trans_type": "8", "route_value": "1" });
+        }
+        Reply::ok(json!({ "ret": 0, "userid": userid, "outaction": outaction, "outparams": outparams }))
+    }
+
+    fn campaigns(&self, route: &Route, req: &Req) -> Reply {
+        if req.param("vdnId") != self.config.scenario.vdn.to_string() {
+            return failure(route, "0200001", "unknown VDN");
+        }
+        let status: i64 = req.query("status").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let page: usize = req.query("curPage").and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
+        let rows: usize = req.query("rowsPerPage").and_then(|s| s.parse().ok()).unwrap_or(10).clamp(1, 100);
+        let name = req.query("name").unwrap_or("");
+        let m = self.lock();
+        let all: Vec<&crate::Campaign> =
+            m.campaigns.values().filter(|c| (status == 0 || c.status == status) && c.name.contains(name)).collect();
+        let data: Vec<Value> = all
+            .iter()
+            .skip((page - 1) * rows)
+            .take(rows)
+            .map(|c| json!({ "campaignId": c.id, "campaignName": c.name, "status": c.status, "deviceType": c.device_type }))
+            .collect();
+        Reply::ok(json!({
+            "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success",
+            "curPage": page, "rowsPerPage": rows, "totalSize": all.len(),
+            "curSkillQueueCount": all.iter().filter(|c| c.device_type != 1 && c.device_type != 3).count(),
+            "curIvrCount": all.iter().filter(|c| c.device_type == 1 || c.device_type == 3).count(),
+            "data": data
+        }))
+    }
+
+    fn pause_campaign(&self, route: &Route, req: &Req) -> Reply {
+        let id: i64 = req.param("campaignId").parse().unwrap_or(-1);
+        let mut m = self.lock();
+        let Some(c) = m.campaigns.get_mut(&id) else { return failure(route, "0200014", "campaign not found") };
+        if c.status != 2 {
+            return failure(route, "0200015", "campaign is not running");
+        }
+        c.status = 3;
+        Reply::ok(
+            json!({ "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success" }),
+        )
+    }
+
+    fn agent_states(&self, _route: &Route, req: &Req) -> Reply {
+        let ids: Vec<i64> = req
+            .body
+            .get("agentIds")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let m = self.lock();
+        let rows: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| m.agents.get(&id.to_string()).map(|a| (id, a)))
+            .map(|(id, a)| json!({ "agentId": id, "locationId": 0, "currentState": a.state, "currentStateReason": 0, "prevState": 0, "prevStateTime": 0 }))
+            .collect();
+        Reply::ok(json!({ "result": "0", "resultCode": "0100000", "resultDatas": rows, "resultDesc": rows }))
+    }
+
+    fn download_record(&self, route: &Route, req: &Req) -> Reply {
+        let call_id = req.body.pointer("/msgBody/callId").and_then(Value::as_str);
+        let file = req.body.pointer("/msgBody/fileName").and_then(Value::as_str);
+        let m = self.lock();
+        let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
+        match key.and_then(|k| m.recordings.get(k)) {
+            Some(w) => Reply::File(w.clone(), "application/octet-stream;charset=UTF-8"),
+            None => failure(route, "0200003", "recording not found"),
+        }
+    }
+}
+
+/// Signs out agents that stopped polling (runs for the simulator's lifetime).
+pub(crate) async fn reap_loop(shared: Arc<Shared>) {
+    let every = (shared.config.heartbeat_timeout / 4).max(Duration::from_millis(50));
+    loop {
+        tokio::time::sleep(every).await;
+        shared.reap();
+    }
+}
