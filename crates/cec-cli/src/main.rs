@@ -26,7 +26,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Huawei Cloud CEC (AICC) from the command line: call any interface, run the simulator, watch the demo"
 )]
 struct Cli {
-    /// Config file (default: $CEC_CONFIG, then <config dir>/cec/config.toml).
+    /// Config file (default: $CEC_CONFIG, then `<config dir>/cec/config.toml`).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
     /// Profile in the config file (default: $CEC_PROFILE, then `default`).
