@@ -74,6 +74,12 @@ fn need<'a>(ne: &str, v: &'a Option<String>, key: &str) -> anyhow::Result<&'a st
     })
 }
 
+fn need_secret<'a>(ne: &str, v: &'a Option<cec_core::Secret<String>>, key: &str) -> anyhow::Result<&'a str> {
+    v.as_ref().map(|s| s.expose_str()).filter(|s| !s.is_empty()).ok_or_else(|| {
+        anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
+    })
+}
+
 fn get_or_try<T: Clone>(cell: &OnceLock<T>, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     if let Some(v) = cell.get() {
         return Ok(v.clone());
@@ -129,7 +135,7 @@ impl Clients {
             let token = s.token_endpoint.as_deref().unwrap_or(endpoint);
             let creds = ApiFabricCredentials::new(
                 need("apifabric", &s.app_key, "app_key")?,
-                need("apifabric", &s.app_secret, "app_secret")?,
+                need_secret("apifabric", &s.app_secret, "app_secret")?,
             );
             Ok(cec_apifabric::Client::new(
                 self.config("apifabric", endpoint)?,
@@ -144,7 +150,7 @@ impl Clients {
             let s = self.settings("oiap");
             let creds = OiapCredentials::tenant(
                 need("oiap", &s.app_key, "app_key")?,
-                need("oiap", &s.app_secret, "app_secret")?,
+                need_secret("oiap", &s.app_secret, "app_secret")?,
             );
             Ok(cec_oiap::Client::new(self.config("oiap", need("oiap", &s.endpoint, "endpoint")?)?, creds)?)
         })
@@ -152,7 +158,7 @@ impl Clients {
 
     fn c2(&self, ne: &str) -> anyhow::Result<(Config, C2Auth)> {
         let s = self.settings(ne);
-        let signer = AkSkSigner::new(need(ne, &s.ak, "ak")?, need(ne, &s.sk, "sk")?)?;
+        let signer = AkSkSigner::new(need(ne, &s.ak, "ak")?, need_secret(ne, &s.sk, "sk")?)?;
         Ok((self.config(ne, need(ne, &s.endpoint, "endpoint")?)?, C2Auth::Signature(signer)))
     }
 

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
+use cec_core::Secret;
 use serde::Deserialize;
 
 /// Settings of one NE.
@@ -39,10 +40,10 @@ pub struct NeSettings {
     pub endpoint: Option<String>,
     pub token_endpoint: Option<String>,
     pub app_key: Option<String>,
-    pub app_secret: Option<String>,
+    pub app_secret: Option<Secret<String>>,
     pub ak: Option<String>,
-    pub sk: Option<String>,
-    pub guid: Option<String>,
+    pub sk: Option<Secret<String>>,
+    pub guid: Option<Secret<String>>,
 }
 
 /// One profile.
@@ -123,10 +124,10 @@ impl Profile {
                 s.endpoint = endpoint.or(s.endpoint.take());
                 s.token_endpoint = token_endpoint.or(s.token_endpoint.take());
                 s.app_key = app_key.or(s.app_key.take());
-                s.app_secret = app_secret.or(s.app_secret.take());
+                s.app_secret = app_secret.map(Secret::new).or(s.app_secret.take());
                 s.ak = ak.or(s.ak.take());
-                s.sk = sk.or(s.sk.take());
-                s.guid = guid.or(s.guid.take());
+                s.sk = sk.map(Secret::new).or(s.sk.take());
+                s.guid = guid.map(Secret::new).or(s.guid.take());
             }
         }
     }
@@ -187,7 +188,8 @@ mod tests {
         let p = load(Some(&path), None, &env).unwrap();
         let cms = p.ne("cms");
         assert_eq!(cms.endpoint.as_deref(), Some("https://cms:28443"));
-        assert_eq!(cms.sk.as_deref(), Some("from-env"));
+        assert_eq!(cms.sk.as_ref().map(|s| s.expose_str()), Some("from-env"));
+        assert!(!format!("{p:?}").contains("from-env"), "secrets stay out of Debug");
         let lab = load(Some(&path), Some("lab"), &env).unwrap();
         assert_eq!(lab.ne("gateway").endpoint.as_deref(), Some("https://gw:8043"));
         assert!(load(Some(&path), Some("nope"), &env).is_err());

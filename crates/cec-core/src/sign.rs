@@ -15,6 +15,8 @@
 //! [`write_canonical`] fills a `String` for tests and debugging, so both paths
 //! cannot drift apart.
 
+use std::borrow::Cow;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -74,24 +76,37 @@ impl CanonicalSink for MacSink {
     }
 }
 
+/// For each byte: its encoded length (1 or 3) and the three bytes to write.
+static ENCODING: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~' {
+            [1, c, 0, 0]
+        } else {
+            [3, b'%', HEX_UPPER[(c >> 4) as usize], HEX_UPPER[(c & 0xf) as usize]]
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Percent-encodes `input` into `sink`: every byte outside `A-Z a-z 0-9 - . _ ~`
-/// becomes `%XX` with upper-case hex. Buffered, so a MAC sees few updates.
+/// becomes `%XX` with upper-case hex. Table-driven and branch-free per byte,
+/// buffered so a MAC sees few updates.
 pub fn encode_into<S: CanonicalSink + ?Sized>(sink: &mut S, input: &[u8]) {
-    let mut buf = [0u8; 512];
+    const CAP: usize = 1024;
+    let mut buf = [0u8; CAP + 3];
     let mut n = 0;
     for &b in input {
-        if n + 3 > buf.len() {
+        let e = &ENCODING[b as usize];
+        // Always write three bytes; only `e[0]` of them count.
+        buf[n..n + 3].copy_from_slice(&e[1..4]);
+        n += e[0] as usize;
+        if n >= CAP {
             sink.put(&buf[..n]);
             n = 0;
-        }
-        if is_unreserved(b) {
-            buf[n] = b;
-            n += 1;
-        } else {
-            buf[n] = b'%';
-            buf[n + 1] = HEX_UPPER[(b >> 4) as usize];
-            buf[n + 2] = HEX_UPPER[(b & 0xf) as usize];
-            n += 3;
         }
     }
     sink.put(&buf[..n]);
@@ -104,9 +119,18 @@ pub fn encode(input: &[u8]) -> String {
     s
 }
 
+/// A lower-case header name, borrowed when it already is.
+fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
 /// Step 1: the `signedHeaders` line: lower-cased names, sorted, joined by `;`.
 pub fn signed_headers(headers: &[(&str, &str)]) -> String {
-    let mut names: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    let mut names: Vec<Cow<'_, str>> = headers.iter().map(|(n, _)| lower(n)).collect();
     names.sort_unstable();
     names.dedup();
     names.join(";")
@@ -173,8 +197,7 @@ pub fn write_canonical<S: CanonicalSink + ?Sized>(sink: &mut S, req: &SignableRe
     write_canonical_query(sink, req.query);
     sink.put(b"\n");
     // signedHeaders and header lines
-    let mut headers: Vec<(String, &str)> =
-        req.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.trim())).collect();
+    let mut headers: Vec<(Cow<'_, str>, &str)> = req.headers.iter().map(|(n, v)| (lower(n), v.trim())).collect();
     headers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     headers.dedup_by(|a, b| a.0 == b.0);
     for (i, (name, _)) in headers.iter().enumerate() {

@@ -37,15 +37,18 @@ static SAFE: OperationMeta = op("t.safe", RetryClass::Safe, ResponseKind::Json);
 static UNSAFE: OperationMeta = op("t.unsafe", RetryClass::Unsafe, ResponseKind::Json);
 static FILE: OperationMeta = op("t.file", RetryClass::Safe, ResponseKind::Binary);
 
+/// One scripted answer: status, headers, body (or a transport error).
+type Answer = Result<(u16, Vec<(&'static str, &'static str)>, &'static str)>;
+
 /// A transport that answers from a script and records what it was sent.
 #[derive(Debug, Default)]
 struct Scripted {
-    answers: Mutex<VecDeque<Result<(u16, Vec<(&'static str, &'static str)>, &'static str)>>>,
+    answers: Mutex<VecDeque<Answer>>,
     seen: Mutex<Vec<HttpRequest>>,
 }
 
 impl Scripted {
-    fn new(answers: Vec<Result<(u16, Vec<(&'static str, &'static str)>, &'static str)>>) -> Arc<Self> {
+    fn new(answers: Vec<Answer>) -> Arc<Self> {
         Arc::new(Scripted { answers: Mutex::new(answers.into()), seen: Mutex::new(Vec::new()) })
     }
     fn requests(&self) -> usize {
