@@ -194,13 +194,11 @@ async fn url_path_parameters_are_encoded_and_headers_set() {
     let t = Scripted::new(vec![Ok((200, vec![], OK))]);
     let (c, _) = client(t.clone(), policy(1, 500));
     c.call_value(&SAFE, Call::new().path("agentid", "a/b c").query("q", "x y&z")).await.unwrap();
-    let seen = t.seen.lock().unwrap();
-    let r = &seen[0];
+    let r = t.seen.lock().unwrap()[0].clone();
     assert_eq!(r.url.as_str(), "https://ne.example.com:8043/t/a%2Fb%20c/x?q=x%20y%26z");
     assert_eq!(r.headers["content-type"], "application/json;charset=UTF-8");
     assert_eq!(r.headers["content-length"], "0");
     // A missing path parameter fails before sending.
-    drop(seen);
     let e = c.call_value(&SAFE, Call::new()).await.unwrap_err();
     assert!(e.is_validation());
     assert_eq!(t.requests(), 1);
