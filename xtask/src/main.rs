@@ -129,10 +129,37 @@ fn test(root: &Path) -> Result<(), String> {
     run(root, "cargo", &["test", "--workspace", "--doc", "--locked"])
 }
 
+/// A user who depends on one NE crate gets neither the other NE crates nor the
+/// simulator nor axum.
+fn check_isolation(root: &Path) -> Result<(), String> {
+    const NE: [&str; 6] = ["cec-gateway", "cec-apifabric", "cec-oiap", "cec-isales", "cec-cms", "cec-fs"];
+    for krate in NE {
+        let out = Command::new("cargo")
+            .args(["tree", "--locked", "-p", krate, "-e", "normal", "--prefix", "none"])
+            .current_dir(root)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("cargo tree -p {krate} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let tree = String::from_utf8_lossy(&out.stdout);
+        for line in tree.lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            let foreign = NE.contains(&name) && name != krate;
+            if foreign || matches!(name, "cec-sim" | "cec-cli" | "axum" | "httpmock") {
+                return Err(format!("{krate} depends on {name}: NE crates must stay independent"));
+            }
+        }
+    }
+    println!("dependency isolation: each NE crate pulls only cec-core and cec-auth");
+    Ok(())
+}
+
 fn ci(root: &Path) -> Result<(), String> {
     run(root, "cargo", &["fmt", "--all", "--check"])?;
     codegen(root, true)?;
     println!("codegen: up to date");
+    check_isolation(root)?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     test(root)?;
     let status = Command::new("cargo")
