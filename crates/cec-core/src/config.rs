@@ -226,6 +226,10 @@ impl ConfigBuilder {
     }
     /// Uses your own `reqwest::Client` (proxy, pool, TLS of your choice). The
     /// TLS and connect-timeout settings of this builder are then not used.
+    ///
+    /// cec-rs builds reqwest with `rustls-no-provider`: give your client a TLS
+    /// configuration (`use_preconfigured_tls(cec_core::transport::rustls_config(..))`,
+    /// or your own) or install a rustls `CryptoProvider` for the process first.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -295,13 +295,35 @@ impl Shared {
         json!({ "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(), "recordings": m.recordings.keys().collect::<Vec<_>>() })
     }
 
-    /// Signs out agents whose heartbeat stopped.
+    /// Ends the call an agent holds, if any (released; a recording if it was answered).
+    fn end_call(&self, m: &mut Model, agent: &str) {
+        let Some(call_id) = m.agents.get_mut(agent).and_then(|a| a.call.take()) else { return };
+        let seed = self.config.seed;
+        if let Some(call) = m.calls.get_mut(&call_id) {
+            let talked = call.answered.map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
+            call.state = "released";
+            call.duration_ms = talked;
+            if talked > 0 {
+                let wav = wav::tone(talked.max(500), seed ^ talked);
+                m.recordings.insert(call_id, wav);
+            }
+        }
+    }
+
+    /// Signs out agents whose heartbeat stopped; their calls end.
     fn reap(&self) {
         let mut m = self.lock();
         let timeout = self.config.heartbeat_timeout;
-        for (id, a) in m.agents.iter_mut() {
-            if a.signed_in && a.last_heartbeat.elapsed() > timeout {
-                tracing::info!(agent = %id, "no poll or heartbeat: signing the agent out");
+        let gone: Vec<String> = m
+            .agents
+            .iter()
+            .filter(|(_, a)| a.signed_in && a.last_heartbeat.elapsed() > timeout)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in gone {
+            tracing::info!(agent = %id, "no poll or heartbeat: signing the agent out");
+            self.end_call(&mut m, &id);
+            if let Some(a) = m.agents.get_mut(&id) {
                 a.signed_in = false;
                 a.guid = None;
                 a.prev_guid = None;
@@ -358,10 +380,12 @@ impl Shared {
         let mut m = self.lock();
         let guid = self.new_guid(&mut m);
         let vdn = self.config.scenario.vdn;
-        let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-004", "wrong agent id or password") };
-        if a.signed_in && !force {
+        if m.agents.get(&id).is_some_and(|a| a.signed_in) && !force {
             return failure(route, "100-002", "agent already signed in");
         }
+        // A forced sign-in takes over the session; a call the old session held ends.
+        self.end_call(&mut m, &id);
+        let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-004", "wrong agent id or password") };
         a.signed_in = true;
         a.guid = Some(guid.clone());
         a.prev_guid = None;
@@ -484,17 +508,11 @@ impl Shared {
         let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
             return failure(route, "200-017", "no call to release");
         };
-        let seed = self.config.seed;
-        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-017", "no call to release") };
-        let talked = call.answered.map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
-        call.state = "released";
-        call.duration_ms = talked;
-        if talked > 0 {
-            let wav = wav::tone(talked.max(500), seed ^ talked);
-            m.recordings.insert(call_id.clone(), wav);
+        if !m.calls.contains_key(&call_id) {
+            return failure(route, "200-017", "no call to release");
         }
+        self.end_call(&mut m, &id);
         if let Some(a) = m.agents.get_mut(&id) {
-            a.call = None;
             Self::push_event(a, event("AgentEvent_Call_Release", &id, json!(call_id)));
             if a.auto_idle {
                 a.state = cti::IDLE;
@@ -540,7 +558,7 @@ impl Shared {
         let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         Reply::ok(json!({
             "AccessToken": token, "ApplyType": "Bearer", "CreateTime": created.to_string(),
-            "Expires": lifetime.as_secs().to_string(), "Scope": "default", "AppKey": key, "UserID": "Anonymous"
+            "Expires": lifetime.as_secs().max(1).to_string(), "Scope": "default", "AppKey": key, "UserID": "Anonymous"
         }))
     }
 
