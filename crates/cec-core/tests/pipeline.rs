@@ -266,6 +266,9 @@ async fn no_secret_reaches_traces_or_debug_output() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests in this binary may have run without a subscriber and cached
+    // "not interested" for the request span's callsite.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = httpmock::MockServer::start_async().await;
     server
