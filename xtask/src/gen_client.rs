@@ -95,7 +95,9 @@ fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> Stri
         "string" if f.secret => "cec_core::Secret<String>".into(),
         "string" => "String".into(),
         t if is_int(t) => "i64".into(),
-        "number" | "float" | "double" => "f64".into(),
+        // `Number` keeps integers integers on the wire (the reference's "number"
+        // is mostly an integer id) and still carries decimals.
+        "number" | "float" | "double" => "serde_json::Number".into(),
         "boolean" | "bool" => "bool".into(),
         "object" if !f.fields.is_empty() => nested(out),
         "array<string>" => "Vec<String>".into(),
@@ -145,7 +147,7 @@ fn serde_attr(f: &Field, ty: &str, side: Side) -> String {
                 "String" => "cec_core::de::opt_string",
                 "cec_core::Secret<String>" => "cec_core::de::opt_secret",
                 "i64" => "cec_core::de::opt_i64",
-                "f64" => "cec_core::de::opt_f64",
+                "serde_json::Number" => "cec_core::de::opt_number",
                 "bool" => "cec_core::de::opt_bool",
                 "serde_json::Value" => "",
                 t if t.starts_with("Vec<") => "cec_core::de::opt_vec",
@@ -235,12 +237,63 @@ fn setter(ty: &str) -> (String, &'static str) {
     match ty {
         "String" => ("impl Into<String>".into(), "v.into()"),
         "cec_core::Secret<String>" => ("impl Into<cec_core::Secret<String>>".into(), "v.into()"),
+        "serde_json::Number" => ("impl Into<serde_json::Number>".into(), "v.into()"),
         other => (other.to_string(), "v"),
     }
 }
 
 fn param_to_string(ty: &str) -> &'static str {
     if ty == "String" { "v" } else { "v.to_string()" }
+}
+
+/// Builder methods that fields must not shadow.
+const RESERVED: [&str; 4] = ["send", "body", "into_call", "new"];
+
+/// A path, query or header parameter with its (unique) setter name and Rust type.
+pub struct Param<'a> {
+    pub f: &'a Field,
+    pub kind: &'static str,
+    pub name: String,
+    pub ty: String,
+}
+
+/// The parameters of an interface in builder order; a name that collides (the same
+/// name in path and query, or a reserved method) is prefixed with its kind.
+pub fn params(i: &Interface) -> Vec<Param<'_>> {
+    let mut taken: std::collections::BTreeSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
+    let mut out = Vec::new();
+    for (kind, list) in [("path", &i.path_params), ("query", &i.query_params), ("header", &i.headers)] {
+        for f in list.iter() {
+            // Numbers in paths, queries and headers are ids and counts: integers.
+            let ty = match f.ty.as_str() {
+                t if is_int(t) || t == "number" => "i64".to_string(),
+                "boolean" | "bool" => "bool".to_string(),
+                _ => "String".to_string(),
+            };
+            let mut name = snake(&f.name);
+            if !taken.insert(name.clone()) {
+                name = format!("{kind}_{name}");
+                taken.insert(name.clone());
+            }
+            out.push(Param { f, kind, name, ty });
+        }
+    }
+    out
+}
+
+/// The setter name of each body field, in order.
+pub fn body_setters(i: &Interface) -> Vec<String> {
+    let mut taken: std::collections::BTreeSet<String> =
+        RESERVED.iter().map(|s| s.to_string()).chain(params(i).into_iter().map(|p| p.name)).collect();
+    i.body
+        .iter()
+        .map(|f| {
+            let n = snake(&f.name);
+            let n = if taken.contains(&n) { format!("body_{n}") } else { n };
+            taken.insert(n.clone());
+            n
+        })
+        .collect()
 }
 
 pub fn op_names(i: &Interface) -> (String, String, String) {
@@ -262,7 +315,7 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     }
     // Response type.
     if !binary {
-        if i.response.is_empty() {
+        if i.response.is_empty() || i.response_raw {
             types.push(format!(
                 "/// Response of `{}` (not documented field by field: raw JSON).\npub type {resp_name} = serde_json::Value;\n",
                 i.id
@@ -273,26 +326,9 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     }
 
     // Parameters other than the body.
-    struct P<'a> {
-        f: &'a Field,
-        kind: &'static str,
-        ty: String,
-    }
-    let mut params: Vec<P<'_>> = Vec::new();
-    for (kind, list) in [("path", &i.path_params), ("query", &i.query_params), ("header", &i.headers)] {
-        for f in list.iter() {
-            let ty = match f.ty.as_str() {
-                t if is_int(t) => "i64".to_string(),
-                "boolean" | "bool" => "bool".to_string(),
-                _ => "String".to_string(),
-            };
-            params.push(P { f, kind, ty });
-        }
-    }
-    let mut setter_names = std::collections::BTreeSet::new();
-    for reserved in ["send", "body", "into_call", "new"] {
-        setter_names.insert(reserved.to_string());
-    }
+    let params = params(i);
+    let mut setter_names: std::collections::BTreeSet<String> =
+        RESERVED.iter().map(|s| s.to_string()).chain(params.iter().map(|p| p.name.clone())).collect();
 
     let _ = writeln!(s, "/// Fluent builder of `{}`: {}.", i.id, doc(&i.title));
     let _ = writeln!(s, "///\n/// `{} {}` — reference: <{}>", i.method, i.path, i.doc);
@@ -302,7 +338,7 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     s.push_str("#[derive(Debug, Clone)]\n#[must_use = \"a builder does nothing until you call send()\"]\n");
     let _ = writeln!(s, "pub struct {bname}<'a> {{\n    client_: &'a crate::Client,");
     for p in &params {
-        let _ = writeln!(s, "    {}: Option<{}>,", snake(&p.f.name), p.ty);
+        let _ = writeln!(s, "    {}: Option<{}>,", p.name, p.ty);
     }
     if has_body {
         let _ = writeln!(s, "    body_: {body_name},");
@@ -313,26 +349,22 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     let _ = writeln!(s, "    pub(crate) fn new(client: &'a crate::Client) -> Self {{");
     let _ = write!(s, "        {bname} {{ client_: client");
     for p in &params {
-        let _ = write!(s, ", {}: None", snake(&p.f.name));
+        let _ = write!(s, ", {}: None", p.name);
     }
     if has_body {
         s.push_str(", body_: Default::default()");
     }
     s.push_str(" }\n    }\n");
     for p in &params {
-        let n = snake(&p.f.name);
-        if !setter_names.insert(n.clone()) {
-            panic!("{}: setter name `{n}` is taken; rename in the spec", i.id);
-        }
+        let n = &p.name;
         let (arg, conv) = setter(&p.ty);
         s.push_str(&field_doc(p.f).replace("    ///", &format!("    /// {} parameter:", p.kind)));
         let _ = writeln!(s, "    pub fn {n}(mut self, v: {arg}) -> Self {{ self.{n} = Some({conv}); self }}");
     }
     if has_body {
         let mut dummy = Vec::new();
-        for f in &i.body {
+        for (f, setter_name) in i.body.iter().zip(body_setters(i)) {
             let n = snake(&f.name);
-            let setter_name = if setter_names.contains(&n) { format!("body_{n}") } else { n.clone() };
             setter_names.insert(setter_name.clone());
             let ty = rust_type(f, &body_name, Side::Request, &mut dummy);
             let (arg, conv) = setter(&ty);
@@ -352,7 +384,7 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     let _ = writeln!(s, "        let op: &'static str = {};", lit(&i.id));
     let _ = writeln!(s, "        let _ = op;");
     for p in &params {
-        let n = snake(&p.f.name);
+        let n = &p.name;
         if p.f.required || p.kind == "path" {
             let _ = writeln!(s, "        cec_core::validate::required(op, {}, &self.{n})?;", lit(&p.f.name));
         }
@@ -366,7 +398,7 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     }
     s.push_str("        let mut call = cec_core::Call::new();\n");
     for p in &params {
-        let n = snake(&p.f.name);
+        let n = &p.name;
         let conv = param_to_string(&p.ty);
         let target = match p.kind {
             "path" => format!("call = call.path({}, {conv});", lit(&p.f.name)),

@@ -14,7 +14,7 @@ pub fn cli_ne(spec: &Spec) -> String {
 
 fn parse_expr(f: &Field, src: &str) -> String {
     match f.ty.as_str() {
-        "int" | "long" | "integer" => format!("parse_i64({}, {src})?", lit(&f.name)),
+        "int" | "long" | "integer" | "number" => format!("parse_i64({}, {src})?", lit(&f.name)),
         "boolean" | "bool" => format!("parse_bool({}, {src})?", lit(&f.name)),
         _ => src.to_string(),
     }
@@ -62,17 +62,15 @@ pub fn cli_table(specs: &[Spec]) -> String {
             );
             let _ = writeln!(s, "    let c = clients.{}()?;", snake(&ne));
             let _ = writeln!(s, "    let mut b = c.{}();", snake(&i.id));
-            for (kind, list) in [("path", &i.path_params), ("query", &i.query_params), ("header", &i.headers)] {
-                for f in list.iter() {
-                    let _ = writeln!(
-                        s,
-                        "    if let Some(v) = input.get({}, {}) {{ b = b.{}({}); }}",
-                        lit(kind),
-                        lit(&f.name),
-                        snake(&f.name),
-                        parse_expr(f, "v")
-                    );
-                }
+            for p in crate::gen_client::params(i) {
+                let _ = writeln!(
+                    s,
+                    "    if let Some(v) = input.get({}, {}) {{ b = b.{}({}); }}",
+                    lit(p.kind),
+                    lit(&p.f.name),
+                    p.name,
+                    parse_expr(p.f, "v")
+                );
             }
             if !i.body.is_empty() {
                 let _ = writeln!(
@@ -127,9 +125,13 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             );
         }
     }
-    s.push_str("\n/// Every interface the simulator serves.\npub static ROUTES: &[Route] = &[\n");
+    s.push_str("\n/// Every interface the simulator serves (the first of several ids sharing a method and path).\npub static ROUTES: &[Route] = &[\n");
+    let mut seen = std::collections::BTreeSet::new();
     for spec in specs {
         for i in &spec.interfaces {
+            if !seen.insert((i.method.clone(), i.path.clone())) {
+                continue;
+            }
             let req_body: Vec<String> = i.body.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
             let req_query: Vec<String> = i.query_params.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
             let _ = writeln!(

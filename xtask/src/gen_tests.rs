@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::gen_client::{HEADER, op_names};
+use crate::gen_client::{HEADER, op_names, params};
 use crate::names::{lit, snake};
 use crate::spec::{Field, Interface, Spec};
 
@@ -64,16 +64,19 @@ pub fn success_body(spec: &Spec, i: &Interface) -> Value {
     let env = &spec.envelopes[&i.envelope];
     let mut v = sample_object(&i.response);
     if let Value::Object(m) = &mut v {
+        let ok = env.success.first().cloned().unwrap_or_else(|| "0".into());
         for (n, cf) in env.code_fields.iter().enumerate() {
-            if m.contains_key(cf) || n == 0 {
-                m.insert(cf.clone(), json!(env.success.first().cloned().unwrap_or_else(|| "0".into())));
-            }
-        }
-        // Numeric result codes (OIAP errorCode, dialog ret) stay numbers.
-        for f in &i.response {
-            if env.code_fields.contains(&f.name) && matches!(f.ty.as_str(), "int" | "integer" | "long") {
-                m.insert(f.name.clone(), json!(0));
-            }
+            // A documented field keeps its documented type; an object named like a
+            // code field (CMS `result` payloads) is left as documented.
+            let v = match i.response.iter().find(|f| &f.name == cf).map(|f| f.ty.as_str()) {
+                Some("int" | "integer" | "long" | "number") => json!(ok.parse::<i64>().unwrap_or(0)),
+                Some("boolean") => json!(ok == "true"),
+                Some("string") => json!(ok),
+                Some(_) => continue,
+                None if n == 0 => json!(ok),
+                None => continue,
+            };
+            m.insert(cf.clone(), v);
         }
         if let Some(mf) = env.message_fields.first() {
             let documented_non_text = i.response.iter().any(|f| &f.name == mf && f.ty != "string");
@@ -97,9 +100,11 @@ pub fn failure_code(spec: &Spec, i: &Interface) -> Option<String> {
 
 /// A request value that breaks one documented rule: (field label, how it appears in the builder).
 fn violation(i: &Interface) -> Option<(String, Violation)> {
-    for f in i.path_params.iter().chain(&i.query_params) {
-        if let Some(v) = bad_scalar(f) {
-            return Some((f.name.clone(), Violation::Param(snake(&f.name), v)));
+    for p in params(i) {
+        if p.kind != "header"
+            && let Some(v) = bad_scalar(p.f)
+        {
+            return Some((p.f.name.clone(), Violation::Param(p.name, v)));
         }
     }
     for f in &i.body {
@@ -158,18 +163,12 @@ fn bad_scalar(f: &Field) -> Option<Value> {
 /// A Rust expression passing `v` to a builder setter of type `ty`.
 fn rust_value(ty: &str, v: &Value) -> String {
     match (ty, v) {
+        ("String", Value::Number(n)) => lit(&n.to_string()),
+        ("String", Value::Bool(b)) => lit(&b.to_string()),
         (_, Value::String(s)) => lit(s),
         (_, Value::Bool(b)) => b.to_string(),
         (_, Value::Number(n)) => n.to_string(),
         _ => format!("serde_json::from_value(serde_json::json!({v})).unwrap()"),
-    }
-}
-
-fn param_ty(f: &Field) -> &'static str {
-    match f.ty.as_str() {
-        "int" | "long" | "integer" => "i64",
-        "boolean" | "bool" => "bool",
-        _ => "String",
     }
 }
 
@@ -180,275 +179,226 @@ fn wire_text(v: &Value) -> String {
     }
 }
 
+/// Per-NE test setup: items at file level and the credential preludes.
 struct Setup {
-    /// Items at file level (imports, helpers).
     prelude: &'static str,
-    /// Expression building the client from `server`.
-    client: &'static str,
+    token: &'static str,
 }
 
 fn setup(spec: &Spec) -> Setup {
-    match spec.krate.as_str() {
-        "cec-gateway" => Setup {
-            prelude: "fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\nasync fn client(server: &MockServer) -> cec_gateway::Client {\n    let c = cec_gateway::Client::new(config(server)).unwrap();\n    c.set_guid(GUID);\n    c\n}\n\nconst GUID: &str = \"test-guid-0001.AgentGateway0\";\n",
-            client: "client(&server).await",
-        },
-        "cec-apifabric" => Setup {
-            prelude: "fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\nasync fn client(server: &MockServer) -> cec_apifabric::Client {\n    let creds = cec_auth::ApiFabricCredentials::new(\"test-app\", \"test-secret\");\n    let c = cec_apifabric::Client::new(config(server), config(server), creds).unwrap();\n    c.auth().set_messaging_token(\"test-msg-token\");\n    c\n}\n\nasync fn token_mock(server: &MockServer) {\n    server\n        .mock_async(|when, then| {\n            when.method(POST).path(\"/apigovernance/api/oauth/tokenByAkSk\");\n            then.status(200).json_body(json!({\"AccessToken\": \"test-token\", \"Expires\": \"3600\", \"ApplyType\": \"Bearer\"}));\n        })\n        .await;\n}\n",
-            client: "client(&server).await",
-        },
-        "cec-oiap" => Setup {
-            prelude: "fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\nasync fn client(server: &MockServer) -> cec_oiap::Client {\n    let creds = cec_auth::OiapCredentials::tenant(\"tenant001\", \"test-secret\");\n    cec_oiap::Client::new(config(server), creds).unwrap()\n}\n\nasync fn token_mock(server: &MockServer) {\n    server\n        .mock_async(|when, then| {\n            when.method(POST).path(\"/oifde/rest/api/gettoken\");\n            then.status(200).json_body(json!({\"errorCode\": 0, \"authToken\": \"test-token\", \"expireTime\": 3600}));\n        })\n        .await;\n}\n",
-            client: "client(&server).await",
-        },
-        _ => Setup {
-            prelude: "fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\nfn signer() -> cec_auth::AkSkSigner {\n    cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap()\n}\n",
-            client: "CLIENT_C2",
-        },
-    }
+    const CONFIG: &str = "fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\n";
+    let (body, token): (&'static str, &'static str) = match spec.krate.as_str() {
+        "cec-gateway" => (
+            "fn client(server: &MockServer) -> cec_gateway::Client {\n    let c = cec_gateway::Client::new(config(server)).unwrap();\n    c.set_guid(GUID);\n    c\n}\n\nconst GUID: &str = \"test-guid-0001.AgentGateway0\";\n",
+            "",
+        ),
+        "cec-apifabric" => (
+            "fn client(server: &MockServer) -> cec_apifabric::Client {\n    let creds = cec_auth::ApiFabricCredentials::new(\"test-app\", \"test-secret\");\n    let c = cec_apifabric::Client::new(config(server), config(server), creds).unwrap();\n    c.auth().set_messaging_token(\"test-msg-token\");\n    c\n}\n",
+            "Prelude { method: \"POST\", path: \"/apigovernance/api/oauth/tokenByAkSk\", response: json!({\"AccessToken\": \"test-token\", \"Expires\": \"3600\", \"ApplyType\": \"Bearer\"}) }",
+        ),
+        "cec-oiap" => (
+            "fn client(server: &MockServer) -> cec_oiap::Client {\n    let creds = cec_auth::OiapCredentials::tenant(\"tenant001\", \"test-secret\");\n    cec_oiap::Client::new(config(server), creds).unwrap()\n}\n",
+            "Prelude { method: \"POST\", path: \"/oifde/rest/api/gettoken\", response: json!({\"errorCode\": 0, \"authToken\": \"test-token\", \"expireTime\": 3600}) }",
+        ),
+        "cec-cms" => (
+            "fn client(server: &MockServer) -> cec_cms::Client {\n    cec_cms::Client::new(config(server), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()\n}\n",
+            "",
+        ),
+        "cec-isales" => (
+            "fn client(server: &MockServer) -> cec_isales::Client {\n    cec_isales::Client::new(config(server), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()\n}\n",
+            "",
+        ),
+        _ => (
+            "fn client(server: &MockServer) -> cec_fs::Client {\n    cec_fs::Client::new(config(server), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()\n}\n",
+            "",
+        ),
+    };
+    let _ = CONFIG;
+    Setup { prelude: body, token }
 }
 
 pub fn matrix(spec: &Spec) -> String {
-    let krate = snake(&spec.krate);
     let st = setup(spec);
-    let client_expr = if st.client == "CLIENT_C2" {
-        format!("{krate}::Client::new(config(&server), cec_auth::C2Auth::Signature(signer())).unwrap()")
-    } else {
-        st.client.to_string()
-    };
     let mut s = String::from(HEADER);
-    let _ = writeln!(s, "//! Interface matrix for {} (generated from `spec/{}.json`).\n", spec.ne, spec.file);
-    s.push_str(
-        "#![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports, unused_variables)]\n\n",
+    let _ = writeln!(
+        s,
+        "//! Interface matrix for {} (generated from `spec/{}.json`): see `cec_core::test_util`.\n",
+        spec.ne, spec.file
     );
-    s.push_str("use cec_core::{Config, ErrorKind, RetryPolicy};\nuse httpmock::prelude::*;\nuse serde_json::json;\n\n");
+    s.push_str("#![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]\n\n");
+    s.push_str("use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};\nuse cec_core::{Config, ErrorKind, RetryPolicy};\nuse httpmock::MockServer;\nuse serde_json::json;\n\n");
+    s.push_str("fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\n");
     s.push_str(st.prelude);
     s.push('\n');
     for i in &spec.interfaces {
-        s.push_str(&op_tests(spec, i, &client_expr));
+        s.push_str(&op_test(spec, i, st.token));
     }
     s
 }
 
-fn op_tests(spec: &Spec, i: &Interface, client_expr: &str) -> String {
-    let env = &spec.envelopes[&i.envelope];
-    let fname = snake(&i.id);
+/// The builder call with the given parameter values and body.
+fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Option<&Value>) -> String {
     let (_, body_name, _) = op_names(i);
+    let mut c = format!("c.{}()", snake(&i.id));
+    for p in params(i) {
+        if let Some((_, v)) = values.iter().find(|(n, _)| *n == p.name) {
+            let _ = write!(c, ".{}({})", p.name, rust_value(&p.ty, v));
+        }
+    }
+    if let Some(b) = body {
+        let _ = write!(c, ".body(serde_json::from_value::<{krate}::generated::{body_name}>(json!({b})).unwrap())");
+    }
+    c
+}
+
+fn op_test(spec: &Spec, i: &Interface, token: &str) -> String {
+    let env = &spec.envelopes[&i.envelope];
     let krate = snake(&spec.krate);
     let binary = i.response_kind == "binary";
 
     // Sample inputs.
     let mut path = i.path.clone();
-    let mut setters = String::new();
-    let mut when = String::new();
-    let _ = write!(when, "when.method({})", i.method);
-    for f in &i.path_params {
-        let v = sample(f);
-        path = path.replace(&format!("{{{}}}", f.name), &wire_text(&v));
-        let _ = write!(setters, ".{}({})", snake(&f.name), rust_value(param_ty(f), &v));
+    let mut values: Vec<(String, Value)> = Vec::new();
+    let mut query = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for p in params(i) {
+        let v = sample(p.f);
+        match p.kind {
+            "path" => path = path.replace(&format!("{{{}}}", p.f.name), &encode_path(&wire_text(&v))),
+            "query" => query.push(format!("({}, {}.into())", lit(&p.f.name), lit(&wire_text(&v)))),
+            _ => headers.push((p.f.name.clone(), wire_text(&v))),
+        }
+        values.push((p.name.clone(), v));
     }
-    let _ = write!(when, ".path({})", lit(&path));
-    for f in &i.query_params {
-        let v = sample(f);
-        let _ = write!(setters, ".{}({})", snake(&f.name), rust_value(param_ty(f), &v));
-        let _ = write!(when, ".query_param({}, {})", lit(&f.name), lit(&wire_text(&v)));
-    }
-    for f in &i.headers {
-        let v = sample(f);
-        let _ = write!(setters, ".{}({})", snake(&f.name), rust_value(param_ty(f), &v));
-        let _ = write!(when, ".header({}, {})", lit(&f.name), lit(&wire_text(&v)));
-    }
-    let mut wire_body = if i.body.is_empty() { None } else { Some(sample_object(&i.body)) };
-    if let Some(b) = &wire_body {
-        let _ =
-            write!(setters, ".body(serde_json::from_value::<{krate}::generated::{body_name}>(json!({b})).unwrap())");
-    }
-    // Auth expectations.
-    let mut needs_token = false;
+    let body = if i.body.is_empty() { None } else { Some(sample_object(&i.body)) };
+    let mut wire_body = body.clone();
+    let mut present: Vec<&str> = Vec::new();
+    let mut prelude = "";
     match i.auth.as_str() {
-        "guid" => when.push_str(".header(\"guid\", GUID)"),
+        "guid" => headers.push(("guid".into(), "test-guid-0001.AgentGateway0".into())),
         "bearer" | "bearer-messaging" => {
-            needs_token = true;
-            when.push_str(".header(\"authorization\", \"Bearer test-token\").header(\"x-app-key\", \"test-app\")");
+            prelude = token;
+            headers.push(("authorization".into(), "Bearer test-token".into()));
+            headers.push(("x-app-key".into(), "test-app".into()));
             if i.auth == "bearer-messaging" {
-                when.push_str(".header(\"ccmessaging-token\", \"test-msg-token\")");
+                headers.push(("ccmessaging-token".into(), "test-msg-token".into()));
             }
         }
-        "signature" => when.push_str(
-            ".header_exists(\"authorization\").header_exists(\"host\").header(\"content-length\", CONTENT_LENGTH)",
-        ),
+        "signature" => {
+            present.extend(["authorization", "host"]);
+            let len = wire_body.as_ref().map(|b| serde_json::to_vec(b).map(|v| v.len()).unwrap_or(0)).unwrap_or(0);
+            headers.push(("content-length".into(), len.to_string()));
+        }
         "oiap-token" => {
-            needs_token = true;
+            prelude = token;
             let place = i.token_placement.as_deref().unwrap_or("body:authToken");
             if let Some(p) = place.strip_prefix("body:") {
                 let b = wire_body.get_or_insert_with(|| json!({}));
-                let mut cur = b;
-                let parts: Vec<&str> = p.split('.').collect();
-                for (n, part) in parts.iter().enumerate() {
-                    let obj = cur.as_object_mut().expect("object");
-                    if n + 1 == parts.len() {
-                        obj.insert(part.to_string(), json!("test-token"));
-                        break;
-                    }
-                    cur = obj.entry(part.to_string()).or_insert_with(|| json!({}));
-                    if !cur.is_object() {
-                        *cur = json!({});
-                    }
-                }
+                insert_at(b, p, json!("test-token"));
             } else {
-                when.push_str(".header(\"username\", \"tenant001\").header(\"token\", \"test-token\")");
+                headers.push(("username".into(), "tenant001".into()));
+                headers.push(("token".into(), "test-token".into()));
             }
         }
         _ => {}
     }
-    if i.auth != "signature" || !i.body.is_empty() {
-        when.push_str(".header(\"content-type\", \"application/json;charset=UTF-8\")");
-    }
-    if let Some(b) = &wire_body {
-        let _ = write!(when, ".json_body(json!({b}))");
-    }
-    let content_length = wire_body.as_ref().map(|b| serde_json::to_vec(b).map(|v| v.len()).unwrap_or(0)).unwrap_or(0);
-    let token = if needs_token { "    token_mock(&server).await;\n" } else { "" };
-    let call = format!("client.{fname}(){setters}.send().await");
-
-    let mut s = String::new();
-    let cl = if i.auth == "signature" {
-        format!("const CONTENT_LENGTH: &str = \"{content_length}\";\n    ")
-    } else {
-        String::new()
+    let success = if binary { json!(null) } else { success_body(spec, i) };
+    let failure = match failure_code(spec, i) {
+        Some(code) => {
+            let cf = &env.code_fields[0];
+            let mf = env.message_fields.first().cloned().unwrap_or_else(|| "message".into());
+            let numeric =
+                i.response.iter().any(|f| &f.name == cf && matches!(f.ty.as_str(), "int" | "integer" | "long"));
+            let code_text =
+                if numeric { code.chars().filter(|c| c.is_ascii_digit()).collect::<String>() } else { code };
+            let code_json = if numeric { json!(code_text.parse::<i64>().unwrap_or(1)) } else { json!(code_text) };
+            let kind = if env.auth_codes.contains(&code_text) { "Auth" } else { "Service" };
+            let mut b = serde_json::Map::new();
+            b.insert(cf.clone(), code_json);
+            b.insert(mf, json!("simulated failure"));
+            format!(
+                "Some(Failure {{ body: json!({}), code: {}, kind: ErrorKind::{kind} }})",
+                Value::Object(b),
+                lit(&code_text)
+            )
+        }
+        None => "None".into(),
     };
-    // 1. success
-    let success = success_body(spec, i);
-    let _ = writeln!(s, "#[tokio::test]\nasync fn {fname}_sends_documented_request_and_parses_success() {{");
-    let _ =
-        writeln!(s, "    {cl}let server = MockServer::start_async().await;\n{token}    let client = {client_expr};");
-    if binary {
-        let _ = writeln!(
-            s,
-            "    let mock = server.mock_async(|when, then| {{ {when}; then.status(200).header(\"content-type\", \"application/octet-stream\").body(b\"RIFF\\x24\\x00\\x00\\x00WAVEfmt \"); }}).await;"
-        );
-        let _ = writeln!(s, "    let resp = {call}.unwrap();");
-        s.push_str("    assert_eq!(resp.content_type(), Some(\"application/octet-stream\"));\n");
-        s.push_str("    let mut body = resp.body;\n    let mut got = Vec::new();\n    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await { got.extend_from_slice(&chunk.unwrap()); }\n    assert_eq!(&got[..4], b\"RIFF\");\n");
-    } else {
-        let _ = writeln!(
-            s,
-            "    let mock = server.mock_async(|when, then| {{ {when}; then.status(200).header(\"content-type\", \"application/json;charset=UTF-8\").json_body(json!({success})); }}).await;"
-        );
-        let _ = writeln!(s, "    let resp = {call}.unwrap();");
-        let _ = writeln!(s, "    let expected = json!({success});");
-        s.push_str("    let got = serde_json::to_value(&resp).unwrap();\n");
-        s.push_str("    for (k, v) in expected.as_object().unwrap() {\n        if got.get(k).is_some() { assert_eq!(&got[k], v, \"field {k}\"); }\n    }\n");
-        if !i.response.is_empty() {
-            s.push_str("    assert!(got.as_object().map(|o| !o.is_empty()).unwrap_or(false), \"typed response lost every field\");\n");
-        }
-    }
-    s.push_str("    mock.assert_async().await;\n}\n\n");
-
-    // 2. error envelope
-    if let Some(code) = failure_code(spec, i) {
-        let cf = &env.code_fields[0];
-        let mf = env.message_fields.first().cloned().unwrap_or_else(|| "message".into());
-        let numeric = i.response.iter().any(|f| &f.name == cf && matches!(f.ty.as_str(), "int" | "integer" | "long"));
-        let code_json =
-            if numeric { code.chars().filter(|c| c.is_ascii_digit()).collect::<String>() } else { format!("{code:?}") };
-        let code_text =
-            if numeric { code.chars().filter(|c| c.is_ascii_digit()).collect::<String>() } else { code.clone() };
-        let kind = if env.auth_codes.contains(&code_text) { "Auth" } else { "Service" };
-        let _ = writeln!(s, "#[tokio::test]\nasync fn {fname}_error_envelope_becomes_typed_error() {{");
-        let _ = writeln!(
-            s,
-            "    {cl}let server = MockServer::start_async().await;\n{token}    let client = {client_expr};"
-        );
-        let _ = writeln!(
-            s,
-            "    server.mock_async(|when, then| {{ {when}; then.status(200).header(\"content-type\", \"application/json\").json_body(json!({{ {}: {code_json}, {}: \"simulated failure\" }})); }}).await;",
-            lit(cf),
-            lit(&mf)
-        );
-        let _ = writeln!(s, "    let err = {call}.unwrap_err();");
-        let _ = writeln!(s, "    assert_eq!(err.code(), Some({}));", lit(&code_text));
-        let _ = writeln!(s, "    assert_eq!(err.kind(), ErrorKind::{kind});");
-        let _ = writeln!(s, "    assert_eq!(err.operation(), Some({}));", lit(&i.id));
-        let _ = writeln!(s, "    assert_eq!(err.message(), \"simulated failure\");");
-        s.push_str("}\n\n");
-    }
-
-    // 3. 401, 500, malformed
-    for (name, status, body, check) in [
-        ("http_401_is_auth_error", 401, "", "assert!(err.is_auth(), \"{err:?}\");"),
-        (
-            "http_500_is_http_error",
-            500,
-            "internal failure",
-            "assert_eq!(err.kind(), ErrorKind::Http); assert!(err.body_excerpt().unwrap_or_default().contains(\"internal failure\"));",
-        ),
-        (
-            "malformed_body_is_decode_error",
-            200,
-            "{not json",
-            "assert_eq!(err.kind(), ErrorKind::Decode); assert!(err.body_excerpt().unwrap_or_default().contains(\"not json\"));",
-        ),
-    ] {
-        let _ = writeln!(s, "#[tokio::test]\nasync fn {fname}_{name}() {{");
-        let _ = writeln!(
-            s,
-            "    {cl}let server = MockServer::start_async().await;\n{token}    let client = {client_expr};"
-        );
-        let _ = writeln!(
-            s,
-            "    server.mock_async(|when, then| {{ {when}; then.status({status}).header(\"content-type\", \"application/json\").body({}); }}).await;",
-            lit(body)
-        );
-        let _ = writeln!(s, "    let err = {call}.unwrap_err();");
-        let _ = writeln!(s, "    {check}\n    assert_eq!(err.status(), Some({status}));");
-        s.push_str("}\n\n");
-    }
-
-    // 4. constraint violation refused before sending
+    let hdrs: Vec<String> =
+        headers.iter().map(|(k, v)| format!("({}, {}.into())", lit(&k.to_ascii_lowercase()), lit(v))).collect();
+    let case = format!(
+        "Case {{ op: {}, method: {}, path: {}.into(), query: vec![{}], headers: vec![{}], present: vec![{}], body: {}, success: json!({success}), failure: {failure}, prelude: vec![{prelude}] }}",
+        lit(&i.id),
+        lit(&i.method),
+        lit(&path),
+        query.join(", "),
+        hdrs.join(", "),
+        present.iter().map(|p| lit(p)).collect::<Vec<_>>().join(", "),
+        wire_body.map(|b| format!("Some(json!({b}))")).unwrap_or_else(|| "None".into()),
+    );
+    let call = builder_call(&krate, i, &values, body.as_ref());
+    let check = if binary { "check_binary" } else { "check_json" };
+    let mut s = String::new();
+    let _ = writeln!(s, "#[tokio::test]\nasync fn {}() {{", snake(&i.id));
+    let _ = writeln!(s, "    {check}({case}, client, |c| async move {{ {call}.send().await }}).await;");
     if let Some((label, v)) = violation(i) {
-        let mut bad_setters = String::new();
-        let mut body = if i.body.is_empty() { Value::Null } else { sample_object(&i.body) };
-        for f in &i.path_params {
-            let _ = write!(bad_setters, ".{}({})", snake(&f.name), rust_value(param_ty(f), &sample(f)));
-        }
-        for f in i.query_params.iter().chain(&i.headers) {
-            let _ = write!(bad_setters, ".{}({})", snake(&f.name), rust_value(param_ty(f), &sample(f)));
-        }
+        let mut bad_values = values.clone();
+        let mut bad_body = body.clone();
         match v {
             Violation::Param(setter, val) => {
-                let f = i.path_params.iter().chain(&i.query_params).find(|f| snake(&f.name) == setter);
-                let ty = f.map(param_ty).unwrap_or("String");
-                let _ = write!(bad_setters, ".{setter}({})", rust_value(ty, &val));
+                if let Some(slot) = bad_values.iter_mut().find(|(n, _)| *n == setter) {
+                    slot.1 = val;
+                }
             }
             Violation::Body(name, val) => {
-                body[name.as_str()] = val;
+                if let Some(b) = bad_body.as_mut() {
+                    b[name.as_str()] = val;
+                }
             }
             Violation::Nested(a, b, val) => {
-                body[a.as_str()][b.as_str()] = val;
+                if let Some(body) = bad_body.as_mut() {
+                    body[a.as_str()][b.as_str()] = val;
+                }
             }
             Violation::Missing(name) => {
-                if let Some(o) = body.as_object_mut() {
+                if let Some(o) = bad_body.as_mut().and_then(Value::as_object_mut) {
                     o.remove(&name);
                 }
             }
         }
-        if !i.body.is_empty() {
-            let _ = write!(
-                bad_setters,
-                ".body(serde_json::from_value::<{krate}::generated::{body_name}>(json!({body})).unwrap())"
-            );
-        }
-        let _ = writeln!(s, "#[tokio::test]\nasync fn {fname}_refuses_constraint_violation_before_sending() {{");
-        let _ = writeln!(s, "    let server = MockServer::start_async().await;\n    let client = {client_expr};");
-        s.push_str("    let any = server.mock_async(|when, then| { when.any_request(); then.status(200); }).await;\n");
-        let _ = writeln!(s, "    let err = client.{fname}(){bad_setters}.send().await.unwrap_err();");
-        let _ = writeln!(
-            s,
-            "    assert!(err.is_validation(), \"{{err:?}}\");\n    assert_eq!(err.field(), Some({}));",
-            lit(&label)
-        );
-        s.push_str("    assert!(!err.may_have_been_sent());\n    assert_eq!(any.calls_async().await, 0);\n}\n\n");
+        let bad = builder_call(&krate, i, &bad_values, bad_body.as_ref());
+        let _ =
+            writeln!(s, "    check_refused(client, |c| async move {{ {bad}.send().await }}, {}).await;", lit(&label));
     }
+    s.push_str("}\n\n");
     s
+}
+
+fn insert_at(b: &mut Value, dotted: &str, v: Value) {
+    let parts: Vec<&str> = dotted.split('.').collect();
+    let mut cur = b;
+    for (n, part) in parts.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = json!({});
+        }
+        let Some(obj) = cur.as_object_mut() else { return };
+        if n + 1 == parts.len() {
+            obj.insert(part.to_string(), v);
+            return;
+        }
+        cur = obj.entry(part.to_string()).or_insert_with(|| json!({}));
+    }
+}
+
+/// Path values as the client encodes them (everything but unreserved bytes).
+fn encode_path(v: &str) -> String {
+    let mut out = String::new();
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -18,6 +18,9 @@ pub struct Spec {
     #[serde(default)]
     pub error_codes: Vec<ErrorCode>,
     pub interfaces: Vec<Interface>,
+    /// Catalog interfaces deliberately left out, with the reason.
+    #[serde(default)]
+    pub not_in_spec: Vec<Omitted>,
     /// File stem, set after loading.
     #[serde(skip)]
     pub file: String,
@@ -32,6 +35,15 @@ pub struct EnvelopeSpec {
     pub auth_codes: Vec<String>,
     #[serde(default)]
     pub code_required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+pub struct Omitted {
+    pub id: String,
+    #[serde(default)]
+    pub doc: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +77,13 @@ pub struct Interface {
     /// Set on the interfaces cec-auth calls to obtain credentials (C1, C3, C5, C6).
     #[serde(default)]
     pub credential: Option<String>,
+    /// The catalog's auth name when the SDK cannot apply it itself (credentials are
+    /// then explicit parameters).
+    #[serde(default)]
+    pub auth_note: Option<String>,
+    /// The response is passed through as raw JSON (fields not readable in the reference).
+    #[serde(default)]
+    pub response_raw: bool,
     #[serde(default)]
     pub path_params: Vec<Field>,
     #[serde(default)]

@@ -21,11 +21,542 @@ async fn run_apifabric_auth_token_by_ak_sk(clients: &Clients, input: &CliInput) 
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AUTH_TOKEN_BY_AK_SK, call).await?))
 }
 
+async fn run_apifabric_agent_account_create(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_create();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_CREATE, call).await?))
+}
+
+async fn run_apifabric_agent_account_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_delete();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_DELETE, call).await?))
+}
+
+async fn run_apifabric_agent_account_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_update();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_UPDATE, call).await?))
+}
+
+async fn run_apifabric_agent_account_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_query();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_QUERY, call).await?))
+}
+
+async fn run_apifabric_agent_account_add_skills_to_agent(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_add_skills_to_agent();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?))
+}
+
+async fn run_apifabric_agent_account_release_agent_by_skill_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_release_agent_by_skill_id();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_agent_account_query_agent_info_by_skill_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_query_agent_info_by_skill_id();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_agent_account_update_sip_phone_password(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_update_sip_phone_password();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD, call).await?,
+    ))
+}
+
+async fn run_apifabric_agent_info_query_sys_info(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_info_query_sys_info();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_INFO_QUERY_SYS_INFO, call).await?))
+}
+
 async fn run_apifabric_agent_info_query_agent_info(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_agent_info();
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_INFO, call).await?))
+}
+
+async fn run_apifabric_agent_info_query_agent_login_params(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_info_query_agent_login_params();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS, call).await?,
+    ))
+}
+
+async fn run_apifabric_agent_info_query_agent_info_by_account(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_info_query_agent_info_by_account();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT, call).await?,
+    ))
+}
+
+async fn run_apifabric_skill_create_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.skill_create_skill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_CREATE_SKILL, call).await?))
+}
+
+async fn run_apifabric_skill_delete_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.skill_delete_skill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_DELETE_SKILL, call).await?))
+}
+
+async fn run_apifabric_skill_modify_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.skill_modify_skill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_MODIFY_SKILL, call).await?))
+}
+
+async fn run_apifabric_skill_query_skills(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.skill_query_skills();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_QUERY_SKILLS, call).await?))
+}
+
+async fn run_apifabric_called_route_create_called_route(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.called_route_create_called_route();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?))
+}
+
+async fn run_apifabric_called_route_delete_called_route(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.called_route_delete_called_route();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?))
+}
+
+async fn run_apifabric_called_route_modify_called_route(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.called_route_modify_called_route();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?))
+}
+
+async fn run_apifabric_called_route_query_called_route(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.called_route_query_called_route();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?))
+}
+
+async fn run_apifabric_called_route_query_access_code_list(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.called_route_query_access_code_list();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_QUERY_ACCESS_CODE_LIST, call).await?,
+    ))
+}
+
+async fn run_apifabric_ivr_flow_query_ivr_flow_list(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ivr_flow_query_ivr_flow_list();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?))
+}
+
+async fn run_apifabric_ivr_flow_query_satisfaction_config(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ivr_flow_query_satisfaction_config();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?))
+}
+
+async fn run_apifabric_ivr_flow_satisfaction_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ivr_flow_satisfaction_query();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_SATISFACTION_QUERY, call).await?))
+}
+
+async fn run_apifabric_ivr_flow_import_voice_file_upload(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ivr_flow_import_voice_file_upload();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?))
+}
+
+async fn run_apifabric_ivr_flow_create_voice_template(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ivr_flow_create_voice_template();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_create_call_v1(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_create_call_v1();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_create_call_v3(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_create_call_v3();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_query_call_detail_record(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_query_call_detail_record();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, call).await?,
+    ))
+}
+
+async fn run_apifabric_mobile_agent_query_call_state(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_query_call_state();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_STATE, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_get_recording_address(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_get_recording_address();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_query_phone_v1(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_query_phone_v1();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V1, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_query_phone_v2(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_query_phone_v2();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V2, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_get_called_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_get_called_info();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_GET_CALLED_INFO, call).await?))
+}
+
+async fn run_apifabric_mobile_agent_query_user_contact_limit(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_query_user_contact_limit();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT, call).await?,
+    ))
+}
+
+async fn run_apifabric_mobile_agent_query_call_info_by_call_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_query_call_info_by_call_id();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_mobile_agent_statusnotify(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_statusnotify();
+    if let Some(v) = input.get("header", "AppKey") {
+        b = b.app_key(v);
+    }
+    if let Some(v) = input.get("header", "Host") {
+        b = b.host(v);
+    }
+    if let Some(v) = input.get("header", "X-Sdk-Date") {
+        b = b.x_sdk_date(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY, call).await?))
 }
 
 async fn run_apifabric_ccmessaging_apply_token(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -41,6 +572,24 @@ async fn run_apifabric_ccmessaging_apply_token(clients: &Clients, input: &CliInp
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_APPLY_TOKEN, call).await?))
 }
 
+async fn run_apifabric_ccmessaging_query_history_chat_message(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_query_history_chat_message();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, call).await?,
+    ))
+}
+
 async fn run_apifabric_ccmessaging_send(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send();
@@ -54,17 +603,878 @@ async fn run_apifabric_ccmessaging_send(clients: &Clients, input: &CliInput) -> 
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND, call).await?))
 }
 
-async fn run_cms_health_ping(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
-    let c = clients.cms()?;
-    let mut b = c.health_ping();
+async fn run_apifabric_ccmessaging_send_async(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_send_async();
     if let Some(body) = &input.body {
         b = b.body(
-            serde_json::from_value::<cec_cms::generated::HealthPingBody>(body.clone())
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(body.clone())
                 .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HEALTH_PING, call).await?))
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND_ASYNC, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_do_leave_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_do_leave_message();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_poll(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_poll();
+    if let Some(v) = input.get("query", "receiverId") {
+        b = b.receiver_id(v);
+    }
+    if let Some(v) = input.get("query", "channel") {
+        b = b.channel(v);
+    }
+    if let Some(v) = input.get("query", "isNeedRead") {
+        b = b.is_need_read(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_POLL, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_download_file_stream(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_download_file_stream();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_query_queue_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_query_queue_info();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_QUERY_QUEUE_INFO, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_upload_file_stream(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_upload_file_stream();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_UPLOAD_FILE_STREAM, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_query_phrase_by_keyword(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_query_phrase_by_keyword();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CCMESSAGING_QUERY_PHRASE_BY_KEYWORD, call).await?,
+    ))
+}
+
+async fn run_apifabric_ccmessaging_get_satisfaction_survey_mode(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_get_satisfaction_survey_mode();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?,
+    ))
+}
+
+async fn run_apifabric_ccmessaging_feedbacksatisfaction(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_feedbacksatisfaction();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_FEEDBACKSATISFACTION, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_save_satisfaction(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_save_satisfaction();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SAVE_SATISFACTION, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_check_click_to_call_support(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_check_click_to_call_support();
+    if let Some(v) = input.get("query", "channel") {
+        b = b.channel(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT, call).await?,
+    ))
+}
+
+async fn run_apifabric_ccmessaging_create_click_to_call(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_create_click_to_call();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_get_click_to_call_events(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_get_click_to_call_events();
+    if let Some(v) = input.get("query", "channel") {
+        b = b.channel(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CCMESSAGING_GET_CLICK_TO_CALL_EVENTS, call).await?,
+    ))
+}
+
+async fn run_apifabric_ccmessaging_drop_click_to_call(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_drop_click_to_call();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DROP_CLICK_TO_CALL, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_createcall(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_createcall();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CREATECALL, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_push_msg(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_push_msg();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_PUSH_MSG, call).await?))
+}
+
+async fn run_apifabric_voice_notification_query_voice_notification_recording(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.voice_notification_query_voice_notification_recording();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_voice_notification_create_voice_notification_v1(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.voice_notification_create_voice_notification_v1();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, call).await?,
+    ))
+}
+
+async fn run_apifabric_voice_notification_create_voice_notification_v2(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.voice_notification_create_voice_notification_v2();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, call).await?,
+    ))
+}
+
+async fn run_apifabric_offline_agent_login(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.offline_agent_login();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_LOGIN, call).await?))
+}
+
+async fn run_apifabric_offline_agent_logout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.offline_agent_logout();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_LOGOUT, call).await?))
+}
+
+async fn run_apifabric_offline_agent_is_offline_agent(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.offline_agent_is_offline_agent();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?))
+}
+
+async fn run_apifabric_federation_user_mgmt_create_task(
+    clients: &Clients,
+    _input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.federation_user_mgmt_create_task();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, call).await?))
+}
+
+async fn run_apifabric_case_create_case(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.case_create_case();
+    if let Some(v) = input.get("header", "access-token") {
+        b = b.access_token(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CASE_CREATE_CASE, call).await?))
+}
+
+async fn run_apifabric_case_query_case_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.case_query_case_list();
+    if let Some(v) = input.get("header", "access-token") {
+        b = b.access_token(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, call).await?))
+}
+
+async fn run_apifabric_app_settings_create(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.app_settings_create();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_CREATE, call).await?))
+}
+
+async fn run_apifabric_app_settings_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.app_settings_update();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_UPDATE, call).await?))
+}
+
+async fn run_apifabric_app_settings_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.app_settings_query();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_QUERY, call).await?))
+}
+
+async fn run_apifabric_cobrowse_get_connection_info_v1(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.cobrowse_get_connection_info_v1();
+    if let Some(v) = input.get("header", "X-TenantSpaceID") {
+        b = b.x_tenant_space_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_query_quality_item_result(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_item_result();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_modify_quality_item_result(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_modify_quality_item_result();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_appraise_score(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_appraise_score();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_APPRAISE_SCORE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_apply_appraise_score(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_apply_appraise_score();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPLY_APPRAISE_SCORE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_call_credit(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_call_credit();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_CALL_CREDIT, call).await?,
+    ))
+}
+
+async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_queryagentreststate();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYAGENTRESTSTATE, call).await?))
+}
+
+async fn run_cms_vdn_totalagentabstractex3(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_totalagentabstractex3();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTABSTRACTEX3, call).await?))
+}
+
+async fn run_cms_vdn_totalagentdynamicinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_totalagentdynamicinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTDYNAMICINFO, call).await?))
+}
+
+async fn run_cms_vdn_totalagentstate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_totalagentstate();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTSTATE, call).await?))
+}
+
+async fn run_cms_vdn_queryivrstatusinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_queryivrstatusinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYIVRSTATUSINFO, call).await?))
+}
+
+async fn run_cms_vdn_queryivrprocessinnoinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_queryivrprocessinnoinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYIVRPROCESSINNOINFO, call).await?))
+}
+
+async fn run_cms_vdn_queryagentstaticconfinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_queryagentstaticconfinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYAGENTSTATICCONFINFO, call).await?))
+}
+
+async fn run_cms_vdn_querytotalagentinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_querytotalagentinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYTOTALAGENTINFO, call).await?))
+}
+
+async fn run_cms_vdn_queryaccesscodecallinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_queryaccesscodecallinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYACCESSCODECALLINFO, call).await?))
+}
+
+async fn run_cms_vdn_querycalls(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_querycalls();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLS, call).await?))
+}
+
+async fn run_cms_vdn_querycalls_v2(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_querycalls_v2();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLS_V2, call).await?))
+}
+
+async fn run_cms_vdn_querycalltracedetail(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_querycalltracedetail();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLTRACEDETAIL, call).await?))
+}
+
+async fn run_cms_vdn_configures_skills(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_configures_skills();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_CONFIGURES_SKILLS, call).await?))
+}
+
+async fn run_cms_vdn_rindex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_rindex();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnRindexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_RINDEX, call).await?))
+}
+
+async fn run_cms_vdn_queryaccesscodeinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_queryaccesscodeinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYACCESSCODEINFO, call).await?))
+}
+
+async fn run_cms_vdn_restreasons(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_restreasons();
+    if let Some(v) = input.get("path", "ccId") {
+        b = b.cc_id(parse_i64("ccId", v)?);
+    }
+    if let Some(v) = input.get("path", "vdn") {
+        b = b.vdn(parse_i64("vdn", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_RESTREASONS, call).await?))
+}
+
+async fn run_cms_skill_agentsinskill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_agentsinskill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_AGENTSINSKILL, call).await?))
+}
+
+async fn run_cms_skill_totalskillstatusex3(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_totalskillstatusex3();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_TOTALSKILLSTATUSEX3, call).await?))
+}
+
+async fn run_cms_skill_queuedevicestatus(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_queuedevicestatus();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_QUEUEDEVICESTATUS, call).await?))
+}
+
+async fn run_cms_skill_agentbyconfigedskill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_agentbyconfigedskill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_AGENTBYCONFIGEDSKILL, call).await?))
+}
+
+async fn run_cms_skill_servicequality(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_servicequality();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_SERVICEQUALITY, call).await?))
+}
+
+async fn run_cms_skill_rindex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_rindex();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillRindexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_RINDEX, call).await?))
+}
+
+async fn run_cms_skill_skillcfginfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_skillcfginfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_SKILLCFGINFO, call).await?))
+}
+
+async fn run_cms_skill_stateinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.skill_stateinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_STATEINFO, call).await?))
+}
+
+async fn run_cms_agent_siteagentcallandskillinfobyagentids(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_siteagentcallandskillinfobyagentids();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_cms::generated::AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS, call).await?,
+    ))
 }
 
 async fn run_cms_agent_agentstatusinfobyagentids(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -80,6 +1490,571 @@ async fn run_cms_agent_agentstatusinfobyagentids(clients: &Clients, input: &CliI
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?))
 }
 
+async fn run_cms_agent_queryagentcalls(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_queryagentcalls();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_QUERYAGENTCALLS, call).await?))
+}
+
+async fn run_cms_agentgroup_queryagentcalls(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agentgroup_queryagentcalls();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_QUERYAGENTCALLS, call).await?))
+}
+
+async fn run_cms_agent_agentprivatecall(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_agentprivatecall();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTPRIVATECALL, call).await?))
+}
+
+async fn run_cms_agentgroup_teamagentstatusinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agentgroup_teamagentstatusinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?))
+}
+
+async fn run_cms_agentgroup_rindex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agentgroup_rindex();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_RINDEX, call).await?))
+}
+
+async fn run_cms_agent_agentbyworkno(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_agentbyworkno();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTBYWORKNO, call).await?))
+}
+
+async fn run_cms_calldata_isprocesscall(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.calldata_isprocesscall();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_ISPROCESSCALL, call).await?))
+}
+
+async fn run_cms_vdn_query_agent_by_status(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.vdn_query_agent_by_status();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERY_AGENT_BY_STATUS, call).await?))
+}
+
+async fn run_cms_agent_agentrestinfos(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_agentrestinfos();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTRESTINFOS, call).await?))
+}
+
+async fn run_cms_agent_systemstate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_systemstate();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_SYSTEMSTATE, call).await?))
+}
+
+async fn run_cms_agent_agentoprinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.agent_agentoprinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTOPRINFO, call).await?))
+}
+
+async fn run_cms_calldata_querybasiccallinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.calldata_querybasiccallinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYBASICCALLINFO, call).await?))
+}
+
+async fn run_cms_calldata_querydetailcallinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.calldata_querydetailcallinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYDETAILCALLINFO, call).await?))
+}
+
+async fn run_cms_calldata_querycalldetailbyid(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.calldata_querycalldetailbyid();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYCALLDETAILBYID, call).await?))
+}
+
+async fn run_cms_cti_sysindex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.cti_sysindex();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CTI_SYSINDEX, call).await?))
+}
+
+async fn run_cms_configures_vdns(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.configures_vdns();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CONFIGURES_VDNS, call).await?))
+}
+
+async fn run_cms_configures_agents(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.configures_agents();
+    if let Some(v) = input.get("path", "ccId") {
+        b = b.cc_id(parse_i64("ccId", v)?);
+    }
+    if let Some(v) = input.get("path", "vdn") {
+        b = b.vdn(parse_i64("vdn", v)?);
+    }
+    if let Some(v) = input.get("path", "offset") {
+        b = b.offset(parse_i64("offset", v)?);
+    }
+    if let Some(v) = input.get("path", "limit") {
+        b = b.limit(parse_i64("limit", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CONFIGURES_AGENTS, call).await?))
+}
+
+async fn run_cms_usergroup_create(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.usergroup_create();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_CREATE, call).await?))
+}
+
+async fn run_cms_usergroup_join(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.usergroup_join();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_JOIN, call).await?))
+}
+
+async fn run_cms_usergroup_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.usergroup_delete();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_DELETE, call).await?))
+}
+
+async fn run_cms_usergroup_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.usergroup_update();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_UPDATE, call).await?))
+}
+
+async fn run_cms_usergroup_querymembers(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.usergroup_querymembers();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_QUERYMEMBERS, call).await?))
+}
+
+async fn run_cms_qcrelation_config(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.qcrelation_config();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::QCRELATION_CONFIG, call).await?))
+}
+
+async fn run_cms_qcrelation_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.qcrelation_delete();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::QCRELATION_DELETE, call).await?))
+}
+
+async fn run_cms_uap_perfindex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.uap_perfindex();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::UAP_PERFINDEX, call).await?))
+}
+
+async fn run_cms_uap_terminalindex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.uap_terminalindex();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::UAP_TERMINALINDEX, call).await?))
+}
+
+async fn run_cms_hisindex_ivr(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_ivr();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_IVR, call).await?))
+}
+
+async fn run_cms_hisindex_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_skill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILL, call).await?))
+}
+
+async fn run_cms_hisindex_agent(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_agent();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_AGENT, call).await?))
+}
+
+async fn run_cms_hisindex_vdn(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_vdn();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_VDN, call).await?))
+}
+
+async fn run_cms_hisindex_skillforday(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_skillforday();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILLFORDAY, call).await?))
+}
+
+async fn run_cms_hisindex_skillformonth(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_skillformonth();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILLFORMONTH, call).await?))
+}
+
+async fn run_cms_hisindex_agentforday(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.hisindex_agentforday();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_AGENTFORDAY, call).await?))
+}
+
+async fn run_cms_compat_agentbyworkno(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.compat_agentbyworkno();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTBYWORKNO, call).await?))
+}
+
+async fn run_cms_compat_querymonitor_systemstate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.compat_querymonitor_systemstate();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?))
+}
+
+async fn run_cms_compat_agentrestinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.compat_agentrestinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTRESTINFO, call).await?))
+}
+
+async fn run_cms_compat_skill_stateinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.compat_skill_stateinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_SKILL_STATEINFO, call).await?))
+}
+
+async fn run_cms_compat_agentbyconfigedskill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.compat_agentbyconfigedskill();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTBYCONFIGEDSKILL, call).await?))
+}
+
+async fn run_cms_health_ping(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.cms()?;
+    let mut b = c.health_ping();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_cms::generated::HealthPingBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HEALTH_PING, call).await?))
+}
+
+async fn run_fs_ccfs_get_record_file_url_from_obs(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_get_record_file_url_from_obs();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?))
+}
+
+async fn run_fs_ccfs_query_bill_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_query_bill_data();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_BILL_DATA, call).await?))
+}
+
+async fn run_fs_ccfs_download_bill_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_download_bill_file();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE, call).await?))
+}
+
+async fn run_fs_ccfs_download_record_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_download_record_file();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE, call).await?))
+}
+
 async fn run_fs_ccfs_download_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.fs()?;
     let mut b = c.ccfs_download_record();
@@ -91,6 +2066,174 @@ async fn run_fs_ccfs_download_record(clients: &Clients, input: &CliInput) -> any
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_RECORD, call).await?))
+}
+
+async fn run_fs_ccfs_query_agent_opr_info_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_query_agent_opr_info_data();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?))
+}
+
+async fn run_fs_ccfs_download_agent_opr_info_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_download_agent_opr_info_file();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call).await?))
+}
+
+async fn run_fs_ccfs_query_agent_skill_info_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_query_agent_skill_info_data();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?))
+}
+
+async fn run_fs_ccfs_download_agent_skill_info_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_download_agent_skill_info_file();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call).await?))
+}
+
+async fn run_fs_ccfs_request_play_voice(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_request_play_voice();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_REQUEST_PLAY_VOICE, call).await?))
+}
+
+async fn run_fs_ccfs_play_voice(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_play_voice();
+    if let Some(v) = input.get("query", "t") {
+        b = b.t(v);
+    }
+    if let Some(v) = input.get("query", "version") {
+        b = b.version(v);
+    }
+    if let Some(v) = input.get("query", "st") {
+        b = b.st(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_PLAY_VOICE, call).await?))
+}
+
+async fn run_fs_ccfs_download_oiap_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_download_oiap_record();
+    if let Some(v) = input.get("query", "locationId") {
+        b = b.location_id(parse_i64("locationId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD, call).await?))
+}
+
+async fn run_fs_ccfs_download_ivr_record_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_download_ivr_record_file();
+    if let Some(v) = input.get("query", "locationId") {
+        b = b.location_id(parse_i64("locationId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE, call).await?))
+}
+
+async fn run_fs_ccfs_ivr_download_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_ivr_download_file();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call).await?))
+}
+
+async fn run_fs_ccfs_ivr_upload_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_ivr_upload_file();
+    if let Some(v) = input.get("query", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_UPLOAD_FILE, call).await?))
+}
+
+async fn run_fs_ccfs_ivr_get_file_hash(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_ivr_get_file_hash();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_GET_FILE_HASH, call).await?))
+}
+
+async fn run_fs_ccfs_ivr_delete_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.fs()?;
+    let mut b = c.ccfs_ivr_delete_file();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_DELETE_FILE, call).await?))
 }
 
 async fn run_gateway_onlineagent_login(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -125,6 +2268,22 @@ async fn run_gateway_onlineagent_forcelogin(clients: &Clients, input: &CliInput)
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_FORCELOGIN, call).await?))
 }
 
+async fn run_gateway_onlineagent_loginex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_loginex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGINEX, call).await?))
+}
+
 async fn run_gateway_onlineagent_logout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.onlineagent_logout();
@@ -133,6 +2292,153 @@ async fn run_gateway_onlineagent_logout(clients: &Clients, input: &CliInput) -> 
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGOUT, call).await?))
+}
+
+async fn run_gateway_onlineagent_forcelogout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_forcelogout();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_FORCELOGOUT, call).await?))
+}
+
+async fn run_gateway_onlineagent_forcelogoutwithreason(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_forcelogoutwithreason();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "reason") {
+        b = b.reason(parse_i64("reason", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_FORCELOGOUTWITHREASON, call).await?))
+}
+
+async fn run_gateway_onlineagent_saybusy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_saybusy();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "reason") {
+        b = b.reason(parse_i64("reason", v)?);
+    }
+    if let Some(v) = input.get("query", "prolong") {
+        b = b.prolong(parse_bool("prolong", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SAYBUSY, call).await?))
+}
+
+async fn run_gateway_onlineagent_cancelbusy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_cancelbusy();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELBUSY, call).await?))
+}
+
+async fn run_gateway_onlineagent_sayfree(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_sayfree();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SAYFREE, call).await?))
+}
+
+async fn run_gateway_onlineagent_rest(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_rest();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "time") {
+        b = b.time(parse_i64("time", v)?);
+    }
+    if let Some(v) = input.get("path", "restcause") {
+        b = b.restcause(parse_i64("restcause", v)?);
+    }
+    if let Some(v) = input.get("query", "prolong") {
+        b = b.prolong(parse_bool("prolong", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_REST, call).await?))
+}
+
+async fn run_gateway_onlineagent_cancelrest(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_cancelrest();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELREST, call).await?))
+}
+
+async fn run_gateway_onlineagent_autoenteridle(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_autoenteridle();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "flag") {
+        b = b.flag(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AUTOENTERIDLE, call).await?))
+}
+
+async fn run_gateway_onlineagent_cancelsetcustomstate(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_cancelsetcustomstate();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?))
+}
+
+async fn run_gateway_onlineagent_syncagentinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_syncagentinfo();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SYNCAGENTINFO, call).await?))
+}
+
+async fn run_gateway_onlineagent_work(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_work();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_WORK, call).await?))
+}
+
+async fn run_gateway_onlineagent_cancelwork(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_cancelwork();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELWORK, call).await?))
 }
 
 async fn run_gateway_onlineagent_resetskill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -154,6 +2460,108 @@ async fn run_gateway_onlineagent_resetskill(clients: &Clients, input: &CliInput)
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_RESETSKILL, call).await?))
 }
 
+async fn run_gateway_onlineagent_agentskills(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_agentskills();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AGENTSKILLS, call).await?))
+}
+
+async fn run_gateway_onlineagent_agentskillsbyworkno(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_agentskillsbyworkno();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workno") {
+        b = b.workno(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AGENTSKILLSBYWORKNO, call).await?))
+}
+
+async fn run_gateway_onlineagent_updateguid(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_updateguid();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_UPDATEGUID, call).await?))
+}
+
+async fn run_gateway_onlineagent_handshake(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_handshake();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("header", "service_token") {
+        b = b.service_token(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_HANDSHAKE, call).await?))
+}
+
+async fn run_gateway_onlineagent_logininfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_logininfo();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGININFO, call).await?))
+}
+
+async fn run_gateway_onlineagent_agentstatus(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_agentstatus();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AGENTSTATUS, call).await?))
+}
+
+async fn run_gateway_onlineagent_querycustomstate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_querycustomstate();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_QUERYCUSTOMSTATE, call).await?))
+}
+
+async fn run_gateway_onlineagent_setcustomstate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_setcustomstate();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "customstate") {
+        b = b.customstate(parse_i64("customstate", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SETCUSTOMSTATE, call).await?))
+}
+
+async fn run_gateway_onlineagent_autoanswer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_autoanswer();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "isautoanswer") {
+        b = b.isautoanswer(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AUTOANSWER, call).await?))
+}
+
 async fn run_gateway_agentevent_poll(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.agentevent_poll();
@@ -165,6 +2573,54 @@ async fn run_gateway_agentevent_poll(clients: &Clients, input: &CliInput) -> any
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTEVENT_POLL, call).await?))
+}
+
+async fn run_gateway_agentevent_push_callback(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentevent_push_callback();
+    if let Some(v) = input.get("header", "service_token") {
+        b = b.service_token(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgenteventPushCallbackBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTEVENT_PUSH_CALLBACK, call).await?))
+}
+
+async fn run_gateway_voicecall_callout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_callout();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLOUT, call).await?))
+}
+
+async fn run_gateway_voicecall_previewcallout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_previewcallout();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PREVIEWCALLOUT, call).await?))
 }
 
 async fn run_gateway_voicecall_answer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -190,6 +2646,1201 @@ async fn run_gateway_voicecall_release(clients: &Clients, input: &CliInput) -> a
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_RELEASE, call).await?))
 }
 
+async fn run_gateway_voicecall_release_legacy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_release_legacy();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_RELEASE_LEGACY, call).await?))
+}
+
+async fn run_gateway_voicecall_dropcall(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_dropcall();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "callid") {
+        b = b.callid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_DROPCALL, call).await?))
+}
+
+async fn run_gateway_voicecall_disconnect(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_disconnect();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "number") {
+        b = b.number(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_DISCONNECT, call).await?))
+}
+
+async fn run_gateway_voicecall_transfer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_transfer();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_TRANSFER, call).await?))
+}
+
+async fn run_gateway_voicecall_canceltransfer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_canceltransfer();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CANCELTRANSFER, call).await?))
+}
+
+async fn run_gateway_voicecall_hold(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_hold();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_HOLD, call).await?))
+}
+
+async fn run_gateway_voicecall_gethold(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_gethold();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "callid") {
+        b = b.callid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_GETHOLD, call).await?))
+}
+
+async fn run_gateway_voicecall_connecthold(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_connecthold();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "callid") {
+        b = b.callid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CONNECTHOLD, call).await?))
+}
+
+async fn run_gateway_voicecall_callinner(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_callinner();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLINNER, call).await?))
+}
+
+async fn run_gateway_voicecall_callinnerskill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_callinnerskill();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLINNERSKILL, call).await?))
+}
+
+async fn run_gateway_voicecall_innerhelp(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_innerhelp();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_INNERHELP, call).await?))
+}
+
+async fn run_gateway_voicecall_beginmute(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_beginmute();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_BEGINMUTE, call).await?))
+}
+
+async fn run_gateway_voicecall_endmute(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_endmute();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ENDMUTE, call).await?))
+}
+
+async fn run_gateway_voicecall_confjoin(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_confjoin();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CONFJOIN, call).await?))
+}
+
+async fn run_gateway_voicecall_thirdpartyconftransmitnum(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_thirdpartyconftransmitnum();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?))
+}
+
+async fn run_gateway_voicecall_seconddialex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_seconddialex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "number") {
+        b = b.number(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_SECONDDIALEX, call).await?))
+}
+
+async fn run_gateway_voicecall_snatchpickup(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_snatchpickup();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "destWorkNo") {
+        b = b.dest_work_no(parse_i64("destWorkNo", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_SNATCHPICKUP, call).await?))
+}
+
+async fn run_gateway_voicecall_phonepickup(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_phonepickup();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PHONEPICKUP, call).await?))
+}
+
+async fn run_gateway_voicecall_phonehangup(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_phonehangup();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PHONEHANGUP, call).await?))
+}
+
+async fn run_gateway_recordplay_play(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_play();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY, call).await?))
+}
+
+async fn run_gateway_recordplay_pause_play(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_pause_play();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PAUSE_PLAY, call).await?))
+}
+
+async fn run_gateway_recordplay_resume_play(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_resume_play();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RESUME_PLAY, call).await?))
+}
+
+async fn run_gateway_recordplay_fore_fast(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_fore_fast();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "time") {
+        b = b.time(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_FORE_FAST, call).await?))
+}
+
+async fn run_gateway_recordplay_back_fast(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_back_fast();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "time") {
+        b = b.time(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_BACK_FAST, call).await?))
+}
+
+async fn run_gateway_recordplay_stop_play(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_stop_play();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_STOP_PLAY, call).await?))
+}
+
+async fn run_gateway_recordplay_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_record();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RECORD, call).await?))
+}
+
+async fn run_gateway_recordplay_stop_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_stop_record();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_STOP_RECORD, call).await?))
+}
+
+async fn run_gateway_recordplay_net_play(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_net_play();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_NET_PLAY, call).await?))
+}
+
+async fn run_gateway_recordplay_play_relocation(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_play_relocation();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION, call).await?))
+}
+
+async fn run_gateway_queuedevice_agent_vdn_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.queuedevice_agent_vdn_skill();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_AGENT_VDN_SKILL, call).await?))
+}
+
+async fn run_gateway_queuedevice_query_acd_stat(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.queuedevice_query_acd_stat();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_QUERY_ACD_STAT, call).await?))
+}
+
+async fn run_gateway_queuedevice_wait_num(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.queuedevice_wait_num();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_WAIT_NUM, call).await?))
+}
+
+async fn run_gateway_queuedevice_wait_num_by_agent(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.queuedevice_wait_num_by_agent();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_WAIT_NUM_BY_AGENT, call).await?))
+}
+
+async fn run_gateway_queuedevice_skill_wait_num(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.queuedevice_skill_wait_num();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "skillid") {
+        b = b.skillid(parse_i64("skillid", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_SKILL_WAIT_NUM, call).await?))
+}
+
+async fn run_gateway_queuedevice_ivr_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.queuedevice_ivr_info();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_IVR_INFO, call).await?))
+}
+
+async fn run_gateway_agentgroup_agent_by_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentgroup_agent_by_skill();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "skillid") {
+        b = b.skillid(parse_i64("skillid", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_SKILL, call).await?))
+}
+
+async fn run_gateway_agentgroup_all_online_agents(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentgroup_all_online_agents();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_ALL_ONLINE_AGENTS, call).await?))
+}
+
+async fn run_gateway_agentgroup_agent_by_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentgroup_agent_by_list();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "mediaTypes") {
+        b = b.media_types(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_LIST, call).await?))
+}
+
+async fn run_gateway_calldata_call_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_call_info();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "isNoContainLastCall") {
+        b = b.is_no_contain_last_call(parse_bool("isNoContainLastCall", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_CALL_INFO, call).await?))
+}
+
+async fn run_gateway_calldata_app_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_app_data();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "isEncodeResult") {
+        b = b.is_encode_result(parse_bool("isEncodeResult", v)?);
+    }
+    if let Some(v) = input.get("query", "callId") {
+        b = b.call_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_APP_DATA, call).await?))
+}
+
+async fn run_gateway_calldata_set_call_data_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_set_call_data_ex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_SET_CALL_DATA_EX, call).await?))
+}
+
+async fn run_gateway_calldata_hold_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_hold_list();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_HOLD_LIST, call).await?))
+}
+
+async fn run_gateway_calldata_call_info_before_answer(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_call_info_before_answer();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_CALL_INFO_BEFORE_ANSWER, call).await?))
+}
+
+async fn run_gateway_calldata_call_info_by_call_id(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_call_info_by_call_id();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "callid") {
+        b = b.callid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_CALL_INFO_BY_CALL_ID, call).await?))
+}
+
+async fn run_gateway_calldata_all_call_info_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_all_call_info_ex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workno") {
+        b = b.workno(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_ALL_CALL_INFO_EX, call).await?))
+}
+
+async fn run_gateway_calldata_call_nums(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_call_nums();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_CALL_NUMS, call).await?))
+}
+
+async fn run_gateway_calldata_statistics(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_statistics();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_STATISTICS, call).await?))
+}
+
+async fn run_gateway_calldata_statistics_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_statistics_ex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_STATISTICS_EX, call).await?))
+}
+
+async fn run_gateway_calldata_wait_call_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_wait_call_info();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "skillid") {
+        b = b.skillid(parse_i64("skillid", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_WAIT_CALL_INFO, call).await?))
+}
+
+async fn run_gateway_calldata_hold_list_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_hold_list_ex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workno") {
+        b = b.workno(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_HOLD_LIST_EX, call).await?))
+}
+
+async fn run_gateway_calldata_assign_user_in_queue(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.calldata_assign_user_in_queue();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_add_insert(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_add_insert();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADD_INSERT, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_add_supervise(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_add_supervise();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADD_SUPERVISE, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_switch(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_switch();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_SWITCH, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_intercept(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_intercept();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_INTERCEPT, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_intercept_call(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_intercept_call();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    if let Some(v) = input.get("path", "callId") {
+        b = b.call_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_INTERCEPT_CALL, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_cancel(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_cancel();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_CANCEL, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_force_busy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_force_busy();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_BUSY, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_force_idle(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_force_idle();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_IDLE, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_force_logout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_force_logout();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_LOGOUT, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_force_drop_call(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_force_drop_call();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "callid") {
+        b = b.callid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_DROP_CALL, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_adjust_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_adjust_skill();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADJUST_SKILL, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_force_rest(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_force_rest();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workNo") {
+        b = b.work_no(v);
+    }
+    if let Some(v) = input.get("path", "time") {
+        b = b.time(parse_i64("time", v)?);
+    }
+    if let Some(v) = input.get("path", "reason") {
+        b = b.reason(parse_i64("reason", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_REST, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_whisper(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_whisper();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "whisperagentid") {
+        b = b.whisperagentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_WHISPER, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_stop_whisper(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_stop_whisper();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "whisperagentid") {
+        b = b.whisperagentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_STOP_WHISPER, call).await?))
+}
+
+async fn run_gateway_qualitycontrol_switch_insert_whisper(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.qualitycontrol_switch_insert_whisper();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "whisperagentid") {
+        b = b.whisperagentid(v);
+    }
+    if let Some(v) = input.get("query", "switchtype") {
+        b = b.switchtype(parse_i64("switchtype", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?))
+}
+
+async fn run_gateway_record_download(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.record_download();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "recordId") {
+        b = b.record_id(v);
+    }
+    if let Some(v) = input.get("query", "filetype") {
+        b = b.filetype(v);
+    }
+    if let Some(v) = input.get("query", "locationId") {
+        b = b.location_id(parse_i64("locationId", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::RECORD_DOWNLOAD, call).await?))
+}
+
+async fn run_gateway_record_download_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.record_download_ex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "callId") {
+        b = b.call_id(v);
+    }
+    if let Some(v) = input.get("query", "hwFileName") {
+        b = b.hw_file_name(v);
+    }
+    if let Some(v) = input.get("query", "workNo") {
+        b = b.work_no(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::RECORD_DOWNLOAD_EX, call).await?))
+}
+
+async fn run_gateway_video_download(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.video_download();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "conferenceId") {
+        b = b.conference_id(v);
+    }
+    if let Some(v) = input.get("query", "recordId") {
+        b = b.record_id(v);
+    }
+    if let Some(v) = input.get("query", "fileType") {
+        b = b.file_type(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::VIDEO_DOWNLOAD, call).await?))
+}
+
+async fn run_gateway_video_download_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.video_download_ex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("query", "recordId") {
+        b = b.record_id(v);
+    }
+    if let Some(v) = input.get("query", "locationId") {
+        b = b.location_id(parse_i64("locationId", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::VIDEO_DOWNLOAD_EX, call).await?))
+}
+
+async fn run_gateway_mediacall_send_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.mediacall_send_message();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_SEND_MESSAGE, call).await?))
+}
+
+async fn run_gateway_mediacall_set_call_nums(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.mediacall_set_call_nums();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_SET_CALL_NUMS, call).await?))
+}
+
+async fn run_gateway_mediacall_transfer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.mediacall_transfer();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_TRANSFER, call).await?))
+}
+
+async fn run_gateway_mediacall_set_call_nums_by_media_type(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.mediacall_set_call_nums_by_media_type();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_gateway::generated::MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE, call).await?,
+    ))
+}
+
+async fn run_gateway_mediacall_get_connect_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.mediacall_get_connect_info();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_GET_CONNECT_INFO, call).await?))
+}
+
+async fn run_gateway_mediacall_image_capture(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.mediacall_image_capture();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_IMAGE_CAPTURE, call).await?))
+}
+
+async fn run_gateway_agentconf_request(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_request();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_REQUEST, call).await?))
+}
+
+async fn run_gateway_agentconf_answer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_answer();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_ANSWER, call).await?))
+}
+
+async fn run_gateway_agentconf_reject(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_reject();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_REJECT, call).await?))
+}
+
+async fn run_gateway_agentconf_leave(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_leave();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_LEAVE, call).await?))
+}
+
+async fn run_gateway_agentconf_release(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_release();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_RELEASE, call).await?))
+}
+
+async fn run_gateway_agentconf_hold_participant(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_hold_participant();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_HOLD_PARTICIPANT, call).await?))
+}
+
+async fn run_gateway_agentconf_unhold_participant(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_unhold_participant();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_UNHOLD_PARTICIPANT, call).await?))
+}
+
+async fn run_gateway_agentconf_prolong_time(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_prolong_time();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_PROLONG_TIME, call).await?))
+}
+
+async fn run_gateway_agentconf_shift_president(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_shift_president();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_SHIFT_PRESIDENT, call).await?))
+}
+
+async fn run_gateway_agentconf_batch_add_participant(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_batch_add_participant();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?))
+}
+
+async fn run_gateway_agentconf_batch_remove_participant(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_batch_remove_participant();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?))
+}
+
+async fn run_gateway_agentconf_change_participant_mode(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_change_participant_mode();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?))
+}
+
+async fn run_gateway_agentconf_modify_conf_resource(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_modify_conf_resource();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_MODIFY_CONF_RESOURCE, call).await?))
+}
+
+async fn run_gateway_agentconf_query_conf_infos(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_query_conf_infos();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_QUERY_CONF_INFOS, call).await?))
+}
+
+async fn run_gateway_agentconf_query_vdn_conf_id(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentconf_query_vdn_conf_id();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_QUERY_VDN_CONF_ID, call).await?))
+}
+
+async fn run_gateway_config_obs_url(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.config_obs_url();
+    if let Some(v) = input.get("query", "ids") {
+        b = b.ids(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CONFIG_OBS_URL, call).await?))
+}
+
 async fn run_gateway_config_login(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.config_login();
@@ -201,6 +3852,188 @@ async fn run_gateway_config_login(clients: &Clients, input: &CliInput) -> anyhow
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CONFIG_LOGIN, call).await?))
+}
+
+async fn run_gateway_subscribe_register(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.subscribe_register();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_REGISTER, call).await?))
+}
+
+async fn run_gateway_subscribe_modify(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.subscribe_modify();
+    if let Some(v) = input.get("query", "serverId") {
+        b = b.server_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_MODIFY, call).await?))
+}
+
+async fn run_gateway_subscribe_unregister(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.subscribe_unregister();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_UNREGISTER, call).await?))
+}
+
+async fn run_gateway_subscribe_handshake(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.subscribe_handshake();
+    if let Some(v) = input.get("path", "serviceid") {
+        b = b.serviceid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_HANDSHAKE, call).await?))
+}
+
+async fn run_gateway_subscribe_handshake_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.subscribe_handshake_ex();
+    if let Some(v) = input.get("path", "serviceid") {
+        b = b.serviceid(v);
+    }
+    if let Some(v) = input.get("header", "service_token") {
+        b = b.service_token(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_HANDSHAKE_EX, call).await?))
+}
+
+async fn run_isales_campaign_add_v1(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_add_v1();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_V1, call).await?))
+}
+
+async fn run_isales_campaign_add_v2(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_add_v2();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_V2, call).await?))
+}
+
+async fn run_isales_campaign_modify_v1(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_modify_v1();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_MODIFY_V1, call).await?))
+}
+
+async fn run_isales_campaign_modify_v2(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_modify_v2();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_MODIFY_V2, call).await?))
+}
+
+async fn run_isales_campaign_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_DELETE, call).await?))
+}
+
+async fn run_isales_campaign_query_detail(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_query_detail();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_QUERY_DETAIL, call).await?))
 }
 
 async fn run_isales_campaign_query_all(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -256,6 +4089,1332 @@ async fn run_isales_campaign_pause(clients: &Clients, input: &CliInput) -> anyho
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_PAUSE, call).await?))
 }
 
+async fn run_isales_campaign_resume(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_resume();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_RESUME, call).await?))
+}
+
+async fn run_isales_campaign_set_retry_policy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_set_retry_policy();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_SET_RETRY_POLICY, call).await?))
+}
+
+async fn run_isales_campaign_query_retry_policy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_query_retry_policy();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_QUERY_RETRY_POLICY, call).await?))
+}
+
+async fn run_isales_campaign_add_business_result(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_add_business_result();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_BUSINESS_RESULT, call).await?))
+}
+
+async fn run_isales_campaign_query_business_results(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_query_business_results();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "pageSize") {
+        b = b.page_size(parse_i64("pageSize", v)?);
+    }
+    if let Some(v) = input.get("query", "pageNum") {
+        b = b.page_num(parse_i64("pageNum", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_QUERY_BUSINESS_RESULTS, call).await?))
+}
+
+async fn run_isales_campaign_fail_category_statistics(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_fail_category_statistics();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "campaignId") {
+        b = b.campaign_id(v);
+    }
+    if let Some(v) = input.get("query", "startDate") {
+        b = b.start_date(v);
+    }
+    if let Some(v) = input.get("query", "endDate") {
+        b = b.end_date(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_FAIL_CATEGORY_STATISTICS, call).await?))
+}
+
+async fn run_isales_campaign_add_caller_numbers(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_add_caller_numbers();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_CALLER_NUMBERS, call).await?))
+}
+
+async fn run_isales_campaign_delete_caller_numbers(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.campaign_delete_caller_numbers();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?))
+}
+
+async fn run_isales_holiday_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.holiday_query();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_QUERY, call).await?))
+}
+
+async fn run_isales_holiday_add(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.holiday_add();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::HolidayAddBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_ADD, call).await?))
+}
+
+async fn run_isales_holiday_modify(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.holiday_modify();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_MODIFY, call).await?))
+}
+
+async fn run_isales_holiday_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.holiday_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("path", "holidayId") {
+        b = b.holiday_id(parse_i64("holidayId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_DELETE, call).await?))
+}
+
+async fn run_isales_holiday_delete_all(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.holiday_delete_all();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_DELETE_ALL, call).await?))
+}
+
+async fn run_isales_blocklist_add(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_add();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD, call).await?))
+}
+
+async fn run_isales_blocklist_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_DELETE, call).await?))
+}
+
+async fn run_isales_blocklist_delete_all(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_delete_all();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_DELETE_ALL, call).await?))
+}
+
+async fn run_isales_blocklist_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_query();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY, call).await?))
+}
+
+async fn run_isales_blocklist_add_group(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_add_group();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD_GROUP, call).await?))
+}
+
+async fn run_isales_blocklist_modify_group(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_modify_group();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_MODIFY_GROUP, call).await?))
+}
+
+async fn run_isales_blocklist_query_groups(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_query_groups();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY_GROUPS, call).await?))
+}
+
+async fn run_isales_blocklist_delete_group(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_delete_group();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "categoryId") {
+        b = b.category_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_DELETE_GROUP, call).await?))
+}
+
+async fn run_isales_blocklist_add_type(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_add_type();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD_TYPE, call).await?))
+}
+
+async fn run_isales_blocklist_query_types(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_query_types();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY_TYPES, call).await?))
+}
+
+async fn run_isales_blocklist_modify_type(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_modify_type();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_MODIFY_TYPE, call).await?))
+}
+
+async fn run_isales_blocklist_delete_type(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.blocklist_delete_type();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "typeId") {
+        b = b.type_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_DELETE_TYPE, call).await?))
+}
+
+async fn run_isales_calldata_add_v1(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_add_v1();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_ADD_V1, call).await?))
+}
+
+async fn run_isales_calldata_add_v2(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_add_v2();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_ADD_V2, call).await?))
+}
+
+async fn run_isales_calldata_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_DELETE, call).await?))
+}
+
+async fn run_isales_calldata_query_number(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_query_number();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("path", "dataId") {
+        b = b.data_id(parse_i64("dataId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_QUERY_NUMBER, call).await?))
+}
+
+async fn run_isales_calldata_statistics(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_statistics();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "campaignId") {
+        b = b.campaign_id(v);
+    }
+    if let Some(v) = input.get("query", "batchId") {
+        b = b.batch_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_STATISTICS, call).await?))
+}
+
+async fn run_isales_calldata_import_file_from_server(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_import_file_from_server();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?))
+}
+
+async fn run_isales_calldata_query_import_result(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_query_import_result();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_QUERY_IMPORT_RESULT, call).await?))
+}
+
+async fn run_isales_calldata_import_to_task_group(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calldata_import_to_task_group();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "campaignGroupId") {
+        b = b.campaign_group_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_IMPORT_TO_TASK_GROUP, call).await?))
+}
+
+async fn run_isales_callbatch_create(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callbatch_create();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_CREATE, call).await?))
+}
+
+async fn run_isales_callbatch_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callbatch_update();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_UPDATE, call).await?))
+}
+
+async fn run_isales_callbatch_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callbatch_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_DELETE, call).await?))
+}
+
+async fn run_isales_callbatch_pause(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callbatch_pause();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_PAUSE, call).await?))
+}
+
+async fn run_isales_callbatch_resume(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callbatch_resume();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_RESUME, call).await?))
+}
+
+async fn run_isales_callbatch_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callbatch_list();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallbatchListBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_LIST, call).await?))
+}
+
+async fn run_isales_appoint_create(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.appoint_create();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::AppointCreateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_CREATE, call).await?))
+}
+
+async fn run_isales_appoint_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.appoint_update();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_UPDATE, call).await?))
+}
+
+async fn run_isales_appoint_update_result(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.appoint_update_result();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_UPDATE_RESULT, call).await?))
+}
+
+async fn run_isales_appoint_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.appoint_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_DELETE, call).await?))
+}
+
+async fn run_isales_appoint_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.appoint_list();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::AppointListBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_LIST, call).await?))
+}
+
+async fn run_isales_callresult_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callresult_query();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignId") {
+        b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_QUERY, call).await?))
+}
+
+async fn run_isales_callresult_detail(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callresult_detail();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "callId") {
+        b = b.call_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_DETAIL, call).await?))
+}
+
+async fn run_isales_callresult_call_record_v1(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callresult_call_record_v1();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_CALL_RECORD_V1, call).await?))
+}
+
+async fn run_isales_callresult_call_record_v2(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.callresult_call_record_v2();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_CALL_RECORD_V2, call).await?))
+}
+
+async fn run_isales_writeback_business_result(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.writeback_business_result();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "dataId") {
+        b = b.data_id(parse_i64("dataId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::WRITEBACK_BUSINESS_RESULT, call).await?))
+}
+
+async fn run_isales_fileserver_add(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.fileserver_add();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::FileserverAddBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_ADD, call).await?))
+}
+
+async fn run_isales_fileserver_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.fileserver_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "serverId") {
+        b = b.server_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_DELETE, call).await?))
+}
+
+async fn run_isales_fileserver_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.fileserver_update();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "serverId") {
+        b = b.server_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_UPDATE, call).await?))
+}
+
+async fn run_isales_fileserver_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.fileserver_query();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_QUERY, call).await?))
+}
+
+async fn run_isales_obresult_query_obs_codes(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obresult_query_obs_codes();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "pageSize") {
+        b = b.page_size(parse_i64("pageSize", v)?);
+    }
+    if let Some(v) = input.get("query", "pageNum") {
+        b = b.page_num(parse_i64("pageNum", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_QUERY_OBS_CODES, call).await?))
+}
+
+async fn run_isales_obresult_create(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obresult_create();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_CREATE, call).await?))
+}
+
+async fn run_isales_obresult_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obresult_update();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_UPDATE, call).await?))
+}
+
+async fn run_isales_obresult_delete(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obresult_delete();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "defId") {
+        b = b.def_id(v);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_DELETE, call).await?))
+}
+
+async fn run_isales_obresult_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obresult_list();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "pageSize") {
+        b = b.page_size(parse_i64("pageSize", v)?);
+    }
+    if let Some(v) = input.get("query", "pageNum") {
+        b = b.page_num(parse_i64("pageNum", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_LIST, call).await?))
+}
+
+async fn run_isales_obresult_detail(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obresult_detail();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "defId") {
+        b = b.def_id(parse_i64("defId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_DETAIL, call).await?))
+}
+
+async fn run_isales_template_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.template_list();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("query", "name") {
+        b = b.name(v);
+    }
+    if let Some(v) = input.get("query", "status") {
+        b = b.status(parse_i64("status", v)?);
+    }
+    if let Some(v) = input.get("query", "taskType") {
+        b = b.task_type(parse_i64("taskType", v)?);
+    }
+    if let Some(v) = input.get("query", "offset") {
+        b = b.offset(parse_i64("offset", v)?);
+    }
+    if let Some(v) = input.get("query", "limit") {
+        b = b.limit(parse_i64("limit", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_LIST, call).await?))
+}
+
+async fn run_isales_template_detail(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.template_detail();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignTemplateId") {
+        b = b.campaign_template_id(parse_i64("campaignTemplateId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_DETAIL, call).await?))
+}
+
+async fn run_isales_template_add(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.template_add();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::TemplateAddBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_ADD, call).await?))
+}
+
+async fn run_isales_template_copy(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.template_copy();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_COPY, call).await?))
+}
+
+async fn run_isales_template_update(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.template_update();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("path", "campaignTemplateId") {
+        b = b.campaign_template_id(parse_i64("campaignTemplateId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_UPDATE, call).await?))
+}
+
+async fn run_isales_obs_login(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_login();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsLoginBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_LOGIN, call).await?))
+}
+
+async fn run_isales_obs_refresh(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_refresh();
+    if let Some(v) = input.get("header", "Authentication") {
+        b = b.authentication(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_REFRESH, call).await?))
+}
+
+async fn run_isales_obs_get_tasks(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_get_tasks();
+    if let Some(v) = input.get("header", "Authentication") {
+        b = b.authentication(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_GET_TASKS, call).await?))
+}
+
+async fn run_isales_obs_interface_info(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_interface_info();
+    if let Some(v) = input.get("header", "Authentication") {
+        b = b.authentication(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_INTERFACE_INFO, call).await?))
+}
+
+async fn run_isales_obs_push_mid_result(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_push_mid_result();
+    if let Some(v) = input.get("header", "Authentication") {
+        b = b.authentication(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_PUSH_MID_RESULT, call).await?))
+}
+
+async fn run_isales_obs_push_call_result(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_push_call_result();
+    if let Some(v) = input.get("header", "Authentication") {
+        b = b.authentication(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_PUSH_CALL_RESULT, call).await?))
+}
+
+async fn run_isales_obs_get_call_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.obs_get_call_data();
+    if let Some(v) = input.get("header", "Authentication") {
+        b = b.authentication(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_GET_CALL_DATA, call).await?))
+}
+
+async fn run_isales_calllogs_query(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.isales()?;
+    let mut b = c.calllogs_query();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(parse_i64("vdnId", v)?);
+    }
+    if let Some(v) = input.get("header", "locale") {
+        b = b.locale(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLLOGS_QUERY, call).await?))
+}
+
 async fn run_oiap_auth_gettoken(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.oiap()?;
     let mut b = c.auth_gettoken();
@@ -282,6 +5441,97 @@ async fn run_oiap_auth_get_app_cube_token(clients: &Clients, input: &CliInput) -
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::AUTH_GET_APP_CUBE_TOKEN, call).await?))
 }
 
+async fn run_oiap_domain_querydomaininfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.domain_querydomaininfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DOMAIN_QUERYDOMAININFO, call).await?))
+}
+
+async fn run_oiap_navigation_querynavigationinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.navigation_querynavigationinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_QUERYNAVIGATIONINFO, call).await?))
+}
+
+async fn run_oiap_navigation_createnavigationinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.navigation_createnavigationinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_CREATENAVIGATIONINFO, call).await?))
+}
+
+async fn run_oiap_navigation_updatenavigationinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.navigation_updatenavigationinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_UPDATENAVIGATIONINFO, call).await?))
+}
+
+async fn run_oiap_navigation_deletenavigationinfo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.navigation_deletenavigationinfo();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_DELETENAVIGATIONINFO, call).await?))
+}
+
+async fn run_oiap_sysapi_asrcallback(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.sysapi_asrcallback();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SYSAPI_ASRCALLBACK, call).await?))
+}
+
+async fn run_oiap_flow_queryflows(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.flow_queryflows();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::FLOW_QUERYFLOWS, call).await?))
+}
+
 async fn run_oiap_dialog_process(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.oiap()?;
     let mut b = c.dialog_process();
@@ -293,6 +5543,356 @@ async fn run_oiap_dialog_process(clients: &Clients, input: &CliInput) -> anyhow:
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_PROCESS, call).await?))
+}
+
+async fn run_oiap_dialog_init(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_init();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogInitBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_INIT, call).await?))
+}
+
+async fn run_oiap_dialog_after_interaction(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_after_interaction();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_AFTER_INTERACTION, call).await?))
+}
+
+async fn run_oiap_dialog_after_transfer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_after_transfer();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_AFTER_TRANSFER, call).await?))
+}
+
+async fn run_oiap_dialog_recording_request(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_recording_request();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_RECORDING_REQUEST, call).await?))
+}
+
+async fn run_oiap_dialog_v2_process(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_v2_process();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_PROCESS, call).await?))
+}
+
+async fn run_oiap_dialog_v2_init(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_v2_init();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_INIT, call).await?))
+}
+
+async fn run_oiap_dialog_v2_after_interaction(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_v2_after_interaction();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_AFTER_INTERACTION, call).await?))
+}
+
+async fn run_oiap_dialog_v2_after_transfer(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_v2_after_transfer();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_AFTER_TRANSFER, call).await?))
+}
+
+async fn run_oiap_record_query_history(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.record_query_history();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_HISTORY, call).await?))
+}
+
+async fn run_oiap_record_query_record_history(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.record_query_record_history();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY, call).await?))
+}
+
+async fn run_oiap_intent_query_intentions(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.intent_query_intentions();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::INTENT_QUERY_INTENTIONS, call).await?))
+}
+
+async fn run_oiap_silent_agent_change_work_mode(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.silent_agent_change_work_mode();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, call).await?))
+}
+
+async fn run_oiap_silent_agent_receive_dialogrecord(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.silent_agent_receive_dialogrecord();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?))
+}
+
+async fn run_oiap_nlp_spellcheck(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.nlp_spellcheck();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NLP_SPELLCHECK, call).await?))
+}
+
+async fn run_oiap_flow_asrrecognizeresult(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.flow_asrrecognizeresult();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::FLOW_ASRRECOGNIZERESULT, call).await?))
+}
+
+async fn run_oiap_tts_texttovoice(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.tts_texttovoice();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::TTS_TEXTTOVOICE, call).await?))
+}
+
+async fn run_oiap_monitor_servicemonitor(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.monitor_servicemonitor();
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::MONITOR_SERVICEMONITOR, call).await?))
+}
+
+async fn run_oiap_report_query_call_statistics_report(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.report_query_call_statistics_report();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?))
+}
+
+async fn run_oiap_report_query_chatbot_report(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.report_query_chatbot_report();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_CHATBOT_REPORT, call).await?))
+}
+
+async fn run_oiap_report_query_knowledge_report(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.report_query_knowledge_report();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_KNOWLEDGE_REPORT, call).await?))
+}
+
+async fn run_oiap_outbound_query_rbt_recognition_result(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.outbound_query_rbt_recognition_result();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?))
+}
+
+async fn run_oiap_record_query_transfer_record_history(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.record_query_transfer_record_history();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?))
+}
+
+async fn run_oiap_recognition_text_classification(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.recognition_text_classification();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECOGNITION_TEXT_CLASSIFICATION, call).await?))
+}
+
+async fn run_oiap_recognition_entity_detection(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.recognition_entity_detection();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECOGNITION_ENTITY_DETECTION, call).await?))
+}
+
+async fn run_oiap_third_party_robot_login(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.third_party_robot_login();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::THIRD_PARTY_ROBOT_LOGIN, call).await?))
+}
+
+async fn run_oiap_dialog_v2_recording_request(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.dialog_v2_recording_request();
+    if let Some(v) = input.get("path", "vdnId") {
+        b = b.vdn_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_RECORDING_REQUEST, call).await?))
 }
 
 /// Every operation the CLI can call.
@@ -309,6 +5909,96 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "agentAccount.create",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/create",
+        title: "Create a single agent business account",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.delete",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/delete",
+        title: "Delete a specified agent business account",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.update",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/update",
+        title: "Modify a single agent business account",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.query",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/query",
+        title: "Query agent business account information",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.addSkillsToAgent",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent",
+        title: "Bind agents to a skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.releaseAgentBySkillId",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId",
+        title: "Unbind agents from a skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.queryAgentInfoBySkillId",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId",
+        title: "Query agents of a skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.updateSipPhonePassword",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword",
+        title: "Change an agent softphone login password",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentInfo.querySysInfo",
+        method: "GET",
+        path: "/apiaccess/CC-Management/v1/querySysInfo",
+        title: "Query softphone info of all agents (no business accounts)",
+        params: &[],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "agentInfo.queryAgentInfo",
         method: "GET",
         path: "/apiaccess/CC-Mangemant/v1/queryAgentInfo",
@@ -319,10 +6009,290 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "agentInfo.queryAgentLoginParams",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/queryAgentLoginParams",
+        title: "Query account sign-in result",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentInfo.queryAgentInfoByAccount",
+        method: "POST",
+        path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount",
+        title: "Query agent info by sign-in account",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "skill.createSkill",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/skill/createSkill",
+        title: "Create a single skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "skill.deleteSkill",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/skill/deleteSkill",
+        title: "Delete skill queues",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "skill.modifySkill",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/skill/modifySkill",
+        title: "Modify a single skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "skill.querySkills",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/skill/querySkills",
+        title: "Query skill queues",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "calledRoute.createCalledRoute",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute",
+        title: "Bind access code to skill queue or IVR",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "calledRoute.deleteCalledRoute",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute",
+        title: "Delete access code bindings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "calledRoute.modifyCalledRoute",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute",
+        title: "Modify access code binding",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "calledRoute.queryCalledRoute",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute",
+        title: "Query access code bindings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "calledRoute.queryAccessCodeList",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList",
+        title: "Query access codes",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ivrFlow.queryIVRFlowList",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList",
+        title: "Query all IVR flows of the tenant space",
+        params: &[],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ivrFlow.querySatisfactionConfig",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig",
+        title: "Query satisfaction survey configuration",
+        params: &[],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ivrFlow.satisfactionQuery",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/satisfaction/query",
+        title: "Query satisfaction survey results",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ivrFlow.importVoiceFileUpload",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload",
+        title: "Upload an IVR voice file",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ivrFlow.createVoiceTemplate",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate",
+        title: "Upload a TTS template for voice notifications",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.createCallV1",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/mobileAgent/createCall",
+        title: "Create a two-way (bidirectional) call, V1",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.createCallV3",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v3/mobileAgent/createCall",
+        title: "Create a two-way (bidirectional) call, V3",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.queryCallDetailRecord",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord",
+        title: "Query call history records",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.queryCallState",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState",
+        title: "Query call status",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.getRecordingAddress",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress",
+        title: "Get recording file URL",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.queryPhoneV1",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone",
+        title: "Query allocated softphone numbers, V1",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.queryPhoneV2",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone",
+        title: "Query allocated softphone numbers, V2",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.getCalledInfo",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo",
+        title: "Get call destination device info",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.queryUserContactLimit",
+        method: "POST",
+        path: "/apiaccess/rest/workbench/v1/queryUserContactLimit",
+        title: "Query recent contact records of current session customer",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.queryCallInfoByCallId",
+        method: "POST",
+        path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId",
+        title: "Query call info by call ID",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.statusnotify",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify",
+        title: "ITA two-way call result notification",
+        params: &[("header", "AppKey"), ("header", "Host"), ("header", "X-Sdk-Date")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "ccmessaging.applyToken",
         method: "POST",
         path: "/apiaccess/ccmessaging/applyToken",
         title: "Third-party request authentication (get ccmessaging-token)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.queryHistoryChatMessage",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/queryHistoryChatMessage",
+        title: "Query historical chat messages",
         params: &[],
         body: true,
         binary: false,
@@ -338,11 +6308,591 @@ pub static OPS: &[CliOp] = &[
         binary: false,
     },
     CliOp {
-        ne: "cms",
-        id: "health.ping",
+        ne: "apifabric",
+        id: "ccmessaging.sendAsync",
         method: "POST",
-        path: "/rest/cmsapp/v1/ping",
-        title: "Health check (echo)",
+        path: "/apiaccess/ccmessaging/sendAsync",
+        title: "Send a message (asynchronous)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.doLeaveMessage",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/doLeaveMessage",
+        title: "Customer leaves a message",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.poll",
+        method: "GET",
+        path: "/apiaccess/ccmessaging/poll",
+        title: "Poll messages sent by agent side",
+        params: &[("query", "receiverId"), ("query", "channel"), ("query", "isNeedRead")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.downloadFileStream",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/downloadFileStream",
+        title: "Customer receives a file (media download)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.queryQueueInfo",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/queryQueueInfo",
+        title: "Query queuing information",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.uploadFileStream",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/uploadFileStream",
+        title: "Customer sends a file (media upload)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.queryPhraseByKeyword",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/queryPhraseByKeyword",
+        title: "Suggest common phrases from customer input",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.getSatisfactionSurveyMode",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/getsatisfactionsurveymode",
+        title: "Query satisfaction survey configuration",
+        params: &[],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.feedbacksatisfaction",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction",
+        title: "Submit customer rating of the chatbot",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.saveSatisfaction",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/saveSatisfaction",
+        title: "Save customer satisfaction evaluation",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.checkClickToCallSupport",
+        method: "GET",
+        path: "/apiaccess/ccmessaging/v1/checkClickToCallSupport",
+        title: "Check whether tenant space supports click-to-dial",
+        params: &[("query", "channel")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.createClickToCall",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/v1/createClickToCall",
+        title: "Create a click-to-dial call",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.getClickToCallEvents",
+        method: "GET",
+        path: "/apiaccess/ccmessaging/v1/getClickToCallEvents",
+        title: "Poll click-to-dial events",
+        params: &[("query", "channel")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.dropClickToCall",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/v1/dropClickToCall",
+        title: "Hang up a click-to-dial call",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.createcall",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/v1/mobileagent/createcall",
+        title: "Create anonymous call",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.pushMsg",
+        method: "POST",
+        path: "/apiaccess/ccmessaging/pushMsg",
+        title: "Push messages (pushMsg)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "voiceNotification.queryVoiceNotificationRecording",
+        method: "POST",
+        path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording",
+        title: "Query approved voice notification recordings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "voiceNotification.createVoiceNotificationV1",
+        method: "POST",
+        path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification",
+        title: "Create a voice notification, V1",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "voiceNotification.createVoiceNotificationV2",
+        method: "POST",
+        path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification",
+        title: "Create a voice notification, V2 (TTS templates)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "offlineAgent.login",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/offline/agent/login",
+        title: "Answer calls on mobile phone (offline agent sign-in)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "offlineAgent.logout",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/offline/agent/logout",
+        title: "Exit mobile phone answering",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "offlineAgent.isOfflineAgent",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent",
+        title: "Check whether an agent is in mobile answering state",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "federationUserMgmt.createTask",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
+        title: "Create a federated-user management task",
+        params: &[],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "case.createCase",
+        method: "POST",
+        path: "/service/AICC__Case/1.0.0/openapi/case",
+        title: "Create a case (Case 2.0)",
+        params: &[("header", "access-token")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "case.queryCaseList",
+        method: "POST",
+        path: "/service/AICC__Case/1.0.0/openapi/case/list",
+        title: "Query case list (Case 2.0)",
+        params: &[("header", "access-token")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "appSettings.create",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create",
+        title: "Create app personal settings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "appSettings.update",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update",
+        title: "Update app personal settings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "appSettings.query",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query",
+        title: "Query app personal settings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "cobrowse.getConnectionInfoV1",
+        method: "POST",
+        path: "/apiaccess/api/cobrowse/getConnectionInfo",
+        title: "Get co-browsing connection info, V1",
+        params: &[("header", "X-TenantSpaceID")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityItemResult",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult",
+        title: "Get inspection item score",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.modifyQualityItemResult",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult",
+        title: "Modify inspection item score result",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore",
+        title: "Query inspection scoring profiles",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.applyAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore",
+        title: "Apply an inspection scoring profile",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryCallCredit",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit",
+        title: "Query recording inspection result",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryagentreststate",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate",
+        title: "Query agent rest status in a VDN",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.totalagentabstractex3",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3",
+        title: "Query all agents in a VDN (paged)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.totalagentdynamicinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo",
+        title: "Query current status of all agents in a VDN",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.totalagentstate",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate",
+        title: "Query all agents in a VDN, unpaged (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryivrstatusinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo",
+        title: "Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryivrprocessinnoinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo",
+        title: "Query IVR flow access codes in a VDN",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryagentstaticconfinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo",
+        title: "Query static configuration of all agents in a VDN (paged)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.querytotalagentinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo",
+        title: "Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryaccesscodecallinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo",
+        title: "Query call information of specified access codes (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.querycalls",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/querycalls",
+        title: "Query inbound call records in a VDN (v1)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.querycalls_v2",
+        method: "POST",
+        path: "/rest/cmsapp/v2/openapi/vdn/querycalls",
+        title: "Query inbound or outbound call records in a VDN (v2)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.querycalltracedetail",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail",
+        title: "Query call trajectory data in a VDN by call ID",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.configures_skills",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/configures/skills",
+        title: "Query skill queues configured in a VDN",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.rindex",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/rindex/vdn",
+        title: "Get real-time monitoring indicators by VDN (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryaccesscodeinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo",
+        title: "Query system access codes of a VDN",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.restreasons",
+        method: "GET",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}",
+        title: "Query all rest reason codes of a VDN",
+        params: &[("path", "ccId"), ("path", "vdn")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.agentsinskill",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill",
+        title: "Batch query agents signed in to skill queues",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.totalskillstatusex3",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3",
+        title: "Batch query extended skill queue information (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.queuedevicestatus",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus",
+        title: "Query status of a specified skill queue (queued calls; not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.agentbyconfigedskill",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill",
+        title: "Query details of signed-in agents of a skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.servicequality",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/servicequality",
+        title: "Batch query skill queue service level (5-minute window)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.rindex",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/rindex",
+        title: "Get real-time monitoring indicators by skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.skillcfginfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo",
+        title: "Batch query skill queue configuration",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "skill.stateinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/skill/stateinfo",
+        title: "Batch query detailed statistics of skill queues (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agent.siteagentcallandskillinfobyagentids",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids",
+        title: "Batch query skill queues agents signed in to",
         params: &[],
         body: true,
         binary: false,
@@ -358,6 +6908,436 @@ pub static OPS: &[CliOp] = &[
         binary: false,
     },
     CliOp {
+        ne: "cms",
+        id: "agent.queryagentcalls",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls",
+        title: "Query current call IDs of a specified agent",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agentgroup.queryagentcalls",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls",
+        title: "Batch query real-time call information of agents",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agent.agentprivatecall",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall",
+        title: "Query private-queue calls of a specified agent",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agentgroup.teamagentstatusinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo",
+        title: "Batch query agent counts per status",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agentgroup.rindex",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/rindex",
+        title: "Get real-time monitoring indicators by agent",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agent.agentbyworkno",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno",
+        title: "Query details of a specified agent",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "calldata.isprocesscall",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall",
+        title: "Query whether an agent is handling a call",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "vdn.queryAgentByStatus",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus",
+        title: "Query agents by status, paged",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agent.agentrestinfos",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos",
+        title: "Query agent rest information",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agent.systemstate",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate",
+        title: "Query agent-dimension system status",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "agent.agentoprinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo",
+        title: "Obtain agent operation details",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "calldata.querybasiccallinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo",
+        title: "Query basic information of an in-progress call by call ID (not on CTI 3.6)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "calldata.querydetailcallinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo",
+        title: "Query detailed information of an agent private-queue call by call ID",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "calldata.querycalldetailbyid",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid",
+        title: "Query call detail record by call ID",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "cti.sysindex",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/cti/sysindex",
+        title: "Query CTI system indicators (5-minute buckets)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "configures.vdns",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/configures/vdns",
+        title: "Query all VDNs of a call center",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "configures.agents",
+        method: "GET",
+        path: "/rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}",
+        title: "Query all agents of a VDN",
+        params: &[("path", "ccId"), ("path", "vdn"), ("path", "offset"), ("path", "limit")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "usergroup.create",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup",
+        title: "Create a user group (traffic or QA group)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "usergroup.join",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup",
+        title: "Add agents to a user group",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "usergroup.delete",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup",
+        title: "Delete a user group",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "usergroup.update",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup",
+        title: "Update basic information of a user group",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "usergroup.querymembers",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition",
+        title: "Query members of a user group",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "qcrelation.config",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation",
+        title: "Configure QA relation between a QA group and traffic groups",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "qcrelation.delete",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf",
+        title: "Delete configured QA relations",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "uap.perfindex",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/uap/perfindex",
+        title: "Query UAP performance statistics (5-minute buckets)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "uap.terminalindex",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/uap/terminalindex",
+        title: "Query UAP terminal (soft phone) statistics",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.ivr",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/ivr",
+        title: "Get historical monitoring indicators by IVR",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.skill",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/skill",
+        title: "Get historical monitoring indicators by skill",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.agent",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/agent",
+        title: "Get historical monitoring indicators by agent",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.vdn",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/vdn",
+        title: "Get historical monitoring indicators by VDN",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.skillforday",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/skillforday",
+        title: "Get historical indicators by skill in a date range",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.skillformonth",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/skillformonth",
+        title: "Get historical indicators by skill in a month range",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "hisindex.agentforday",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/hisindex/agentforday",
+        title: "Get historical indicators by agent in a date range",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "compat.agentbyworkno",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno",
+        title: "Query details of a specified agent (queryParam style)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "compat.querymonitor_systemstate",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate",
+        title: "Query agent-dimension system status (queryParam style)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "compat.agentrestinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo",
+        title: "Query agent rest information (queryParam style)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "compat.skill_stateinfo",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo",
+        title: "Batch query detailed statistics of skill queues",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "compat.agentbyconfigedskill",
+        method: "POST",
+        path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill",
+        title: "Query details of agents configured to a skill queue",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "cms",
+        id: "health.ping",
+        method: "POST",
+        path: "/rest/cmsapp/v1/ping",
+        title: "Health check (echo)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.getRecordFileUrlFromObs",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs",
+        title: "Obtain recording download/playback URL (via OBS/LSS)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.queryBillData",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/queryBillData",
+        title: "Generate CDR and recording index files",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.downloadBillFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/downloadBillFile",
+        title: "Download CDR and recording index file (zip)",
+        params: &[],
+        body: true,
+        binary: true,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.downloadRecordFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/downloadRecordFile",
+        title: "Download a single recording file",
+        params: &[],
+        body: true,
+        binary: true,
+    },
+    CliOp {
         ne: "fs",
         id: "ccfs.downloadRecord",
         method: "POST",
@@ -366,6 +7346,126 @@ pub static OPS: &[CliOp] = &[
         params: &[],
         body: true,
         binary: true,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.queryAgentOprInfoData",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/queryAgentOprInfoData",
+        title: "Generate agent operation detail index file",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.downloadAgentOprInfoFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile",
+        title: "Download agent operation detail index file (zip)",
+        params: &[],
+        body: true,
+        binary: true,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.queryAgentSkillInfoData",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/queryAgentSkillInfoData",
+        title: "Generate agent skill change detail index file",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.downloadAgentSkillInfoFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/downloadAgentSkillInfoFile",
+        title: "Download agent skill change detail index file (zip)",
+        params: &[],
+        body: true,
+        binary: true,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.requestPlayVoice",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/requestPlayVoice",
+        title: "Request playback of a recording file (get token)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.playVoice",
+        method: "GET",
+        path: "/CCFS/resource/ccfs/playVoice",
+        title: "Play back a recording file (URL mode)",
+        params: &[("query", "t"), ("query", "version"), ("query", "st")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.downloadOiapRecord",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/downloadOiapRecord",
+        title: "Download an intelligent IVR recording file",
+        params: &[("query", "locationId")],
+        body: true,
+        binary: true,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.downloadIVRRecordFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/downloadIVRRecordFile",
+        title: "Download IVR voice message recording",
+        params: &[("query", "locationId")],
+        body: true,
+        binary: true,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.ivr.downloadFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/ivr/downloadFile",
+        title: "Download a recording file as a third party (IVR custom JAR mode)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.ivr.uploadFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/ivr/uploadFile",
+        title: "Upload a file as a third party (IVR custom JAR mode)",
+        params: &[("query", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.ivr.getFileHash",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/ivr/getFileHash",
+        title: "Generate hash of an uploaded file as a third party",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "fs",
+        id: "ccfs.ivr.deleteFile",
+        method: "POST",
+        path: "/CCFS/resource/ccfs/ivr/deleteFile",
+        title: "Delete an uploaded file as a third party",
+        params: &[],
+        body: true,
+        binary: false,
     },
     CliOp {
         ne: "gateway",
@@ -389,10 +7489,140 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "onlineagent.loginex",
+        method: "PUT",
+        path: "/agentgateway/resource/onlineagent/{agentid}/loginex",
+        title: "Signing in to the platform only (CCS, no media server)",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "onlineagent.logout",
         method: "DELETE",
         path: "/agentgateway/resource/onlineagent/{agentid}/logout",
         title: "Signing out",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.forcelogout",
+        method: "DELETE",
+        path: "/agentgateway/resource/onlineagent/{agentid}/forcelogout",
+        title: "Forcibly signing out",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.forcelogoutwithreason",
+        method: "DELETE",
+        path: "/agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}",
+        title: "Forcibly signing out with a cause code",
+        params: &[("path", "agentid"), ("path", "reason")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.saybusy",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/saybusy",
+        title: "Setting busy",
+        params: &[("path", "agentid"), ("query", "reason"), ("query", "prolong")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.cancelbusy",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/cancelbusy",
+        title: "Canceling the busy state",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.sayfree",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/sayfree",
+        title: "Setting idle",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.rest",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}",
+        title: "Applying for rest",
+        params: &[("path", "agentid"), ("path", "time"), ("path", "restcause"), ("query", "prolong")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.cancelrest",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/cancelrest",
+        title: "Canceling rest",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.autoenteridle",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}",
+        title: "Setting whether to enter idle after a call",
+        params: &[("path", "agentid"), ("path", "flag")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.cancelsetcustomstate",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate",
+        title: "Canceling custom status",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.syncagentinfo",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/syncagentinfo",
+        title: "Syncing agent status and call info after page refresh",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.work",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/work",
+        title: "Entering the work (wrap-up) state",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.cancelwork",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/cancelwork",
+        title: "Quitting the work state",
         params: &[("path", "agentid")],
         body: false,
         binary: false,
@@ -409,12 +7639,132 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "onlineagent.agentskills",
+        method: "GET",
+        path: "/agentgateway/resource/onlineagent/{agentid}/agentskills",
+        title: "Querying configured skill queues",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.agentskillsbyworkno",
+        method: "GET",
+        path: "/agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}",
+        title: "Querying configured skill queues of a specified agent",
+        params: &[("path", "agentid"), ("path", "workno")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.updateguid",
+        method: "PUT",
+        path: "/agentgateway/resource/onlineagent/{agentid}/updateGuid",
+        title: "Requesting a new GUID after page refresh",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.handshake",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/handshake",
+        title: "Agent heartbeat (event push mode)",
+        params: &[("path", "agentid"), ("header", "service_token")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.logininfo",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/logininfo",
+        title: "Obtaining token info (softphone registration password)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.agentstatus",
+        method: "GET",
+        path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
+        title: "Getting the agent's status",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.querycustomstate",
+        method: "GET",
+        path: "/agentgateway/resource/onlineagent/{agentid}/querycustomstate",
+        title: "Querying custom status",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.setcustomstate",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/setcustomstate",
+        title: "Setting a custom status",
+        params: &[("path", "agentid"), ("query", "customstate")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "onlineagent.autoanswer",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}",
+        title: "Setting automatic answering",
+        params: &[("path", "agentid"), ("path", "isautoanswer")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "agentevent.poll",
         method: "GET",
         path: "/agentgateway/resource/agentevent/{agentid}",
         title: "Obtaining one agent's events (polling)",
         params: &[("path", "agentid"), ("query", "calldata")],
         body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentevent.push_callback",
+        method: "POST",
+        path: "/service-cloud/rest/cc-ai/v1/agentevent/pushresult",
+        title: "Pushed-event callback (implemented by the third party)",
+        params: &[("header", "service_token")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.callout",
+        method: "PUT",
+        path: "/agentgateway/resource/voicecall/{agentid}/callout",
+        title: "Making a common outbound call",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.previewcallout",
+        method: "PUT",
+        path: "/agentgateway/resource/voicecall/{agentid}/previewCallout",
+        title: "Making a previewed outbound call",
+        params: &[("path", "agentid")],
+        body: true,
         binary: false,
     },
     CliOp {
@@ -439,12 +7789,1042 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "voicecall.release_legacy",
+        method: "DELETE",
+        path: "/agentgateway/resource/voicecall/{agentid}",
+        title: "Dropping the current call (legacy URI)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.dropcall",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/dropcall/{callid}",
+        title: "Disconnecting the call with a given call ID",
+        params: &[("path", "agentid"), ("path", "callid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.disconnect",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/disconnect/{number}",
+        title: "Releasing the connection of a given number",
+        params: &[("path", "agentid"), ("path", "number")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.transfer",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/transfer",
+        title: "Transferring a call",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.canceltransfer",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/canceltransfer",
+        title: "Canceling a transfer",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.hold",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/hold",
+        title: "Holding a call",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.gethold",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/gethold",
+        title: "Unholding a call",
+        params: &[("path", "agentid"), ("query", "callid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.connecthold",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/connecthold/{callid}",
+        title: "Connecting a held call (holding connection)",
+        params: &[("path", "agentid"), ("path", "callid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.callinner",
+        method: "PUT",
+        path: "/agentgateway/resource/voicecall/{agentid}/callinner",
+        title: "Making an internal call",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.callinnerskill",
+        method: "PUT",
+        path: "/agentgateway/resource/voicecall/{agentid}/callinnerskill",
+        title: "Internal call to a skill queue",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.innerhelp",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/innerhelp",
+        title: "Asking for internal help",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.beginmute",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/beginmute",
+        title: "Muting a call",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.endmute",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/endmute",
+        title: "Unmuting a muted call",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.confjoin",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/confjoin",
+        title: "Making a three-party call",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.thirdpartyconftransmitnum",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum",
+        title: "Passing digits in a conference (third-party IVR)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.seconddialex",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/seconddialex",
+        title: "Two-stage dialing (extended)",
+        params: &[("path", "agentid"), ("query", "number")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.snatchpickup",
+        method: "PUT",
+        path: "/agentgateway/resource/voicecall/{agentid}/snatchpickup",
+        title: "Picking up another agent's call",
+        params: &[("path", "agentid"), ("query", "destWorkNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.phonepickup",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/phonepickup",
+        title: "Taking the linked phone off hook",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.phonehangup",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/phonehangup",
+        title: "Rejecting a call on the linked phone",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.play",
+        method: "PUT",
+        path: "/agentgateway/resource/recordplay/{agentid}/play",
+        title: "Start playing an announcement (recording file) to the agent",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.pausePlay",
+        method: "POST",
+        path: "/agentgateway/resource/recordplay/{agentid}/pauseplay",
+        title: "Pause announcement playback",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.resumePlay",
+        method: "POST",
+        path: "/agentgateway/resource/recordplay/{agentid}/resumeplay",
+        title: "Resume a paused announcement",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.foreFast",
+        method: "POST",
+        path: "/agentgateway/resource/recordplay/{agentid}/forefast/{time}",
+        title: "Fast-forward playback",
+        params: &[("path", "agentid"), ("path", "time")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.backFast",
+        method: "POST",
+        path: "/agentgateway/resource/recordplay/{agentid}/backfast/{time}",
+        title: "Rewind playback",
+        params: &[("path", "agentid"), ("path", "time")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.stopPlay",
+        method: "DELETE",
+        path: "/agentgateway/resource/recordplay/{agentid}/stopplay",
+        title: "Stop announcement playback",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.record",
+        method: "PUT",
+        path: "/agentgateway/resource/recordplay/{agentid}/record",
+        title: "Start voice recording for the agent",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.stopRecord",
+        method: "DELETE",
+        path: "/agentgateway/resource/recordplay/{agentid}/stoprecord",
+        title: "Stop voice recording",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.netPlay",
+        method: "POST",
+        path: "/agentgateway/resource/recordplay/{agentid}/netplay",
+        title: "Play recording in network call-center scenario",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.playRelocation",
+        method: "POST",
+        path: "/agentgateway/resource/recordplay/{agentid}/playrelocation",
+        title: "Redirect (relocate) voice playing to a position",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "queuedevice.agentVdnSkill",
+        method: "GET",
+        path: "/agentgateway/resource/queuedevice/{agentid}/agentvdnskill",
+        title: "Skill queue info of the agent's home VDN/VCC",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "queuedevice.queryAcdStat",
+        method: "POST",
+        path: "/agentgateway/resource/queuedevice/{agentid}/queryacdstat",
+        title: "Statistics of a set of skill queues",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "queuedevice.waitNum",
+        method: "GET",
+        path: "/agentgateway/resource/queuedevice/{agentid}/waitnum",
+        title: "Number of users queuing in the agent's configured skill queues",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "queuedevice.waitNumByAgent",
+        method: "GET",
+        path: "/agentgateway/resource/queuedevice/{agentid}/waitnumbyagent",
+        title: "Number of users queuing in skill queues the agent signed in to",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "queuedevice.skillWaitNum",
+        method: "GET",
+        path: "/agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}",
+        title: "Number of users queuing in a specified skill queue",
+        params: &[("path", "agentid"), ("path", "skillid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "queuedevice.ivrInfo",
+        method: "GET",
+        path: "/agentgateway/resource/queuedevice/{agentid}/ivrinfo",
+        title: "IVR information of the agent's VCC",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentgroup.agentBySkill",
+        method: "GET",
+        path: "/agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}",
+        title: "Agents signed in to a skill queue",
+        params: &[("path", "agentid"), ("path", "skillid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentgroup.allOnlineAgents",
+        method: "GET",
+        path: "/agentgateway/resource/agentgroup/{agentid}/allonlineagents",
+        title: "(Not recommended) all online agents signed in to skill queues",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentgroup.agentByList",
+        method: "GET",
+        path: "/agentgateway/resource/agentgroup/{agentid}/agentbylist",
+        title: "Agent details in batches (by skill queues)",
+        params: &[("path", "agentid"), ("query", "mediaTypes")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.callInfo",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/callinfo",
+        title: "Query call information",
+        params: &[("path", "agentid"), ("query", "isNoContainLastCall")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.appData",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/appdata",
+        title: "Query call-associated data",
+        params: &[("path", "agentid"), ("query", "isEncodeResult"), ("query", "callId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.setCallDataEx",
+        method: "PUT",
+        path: "/agentgateway/resource/calldata/{agentid}/setcalldataex",
+        title: "Set call-associated data (extended)",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.holdList",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/holdlist",
+        title: "List of held calls",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.callInfoBeforeAnswer",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/callinfobeforeanswer",
+        title: "Call information before answering",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.callInfoByCallId",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}",
+        title: "Call information by call ID",
+        params: &[("path", "agentid"), ("path", "callid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.allCallInfoEx",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}",
+        title: "Call IDs of a specified agent",
+        params: &[("path", "agentid"), ("path", "workno")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.callNums",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/callnums",
+        title: "Number of the agent's current calls",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.statistics",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/statistics",
+        title: "(Not recommended) Current-day call statistics of the agent",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.statisticsEx",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/statisticsEx",
+        title: "Current-day call statistics of the agent (extended, lighter)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.waitCallInfo",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}",
+        title: "Calls waiting in a specified skill queue",
+        params: &[("path", "agentid"), ("path", "skillid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.holdListEx",
+        method: "GET",
+        path: "/agentgateway/resource/calldata/{agentid}/holdlistex/{workno}",
+        title: "Calls held by a specified agent (inspector)",
+        params: &[("path", "agentid"), ("path", "workno")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "calldata.assignUserInQueue",
+        method: "PUT",
+        path: "/agentgateway/resource/calldata/{agentid}/assignuserinqueue",
+        title: "Move a queuing call to another skill queue",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.addInsert",
+        method: "PUT",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}",
+        title: "Insert (barge) into an agent's call",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.addSupervise",
+        method: "PUT",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}",
+        title: "Listen to an agent",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.switch",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}",
+        title: "Switch between listening and inserting",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.intercept",
+        method: "PUT",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}",
+        title: "Intercept an inspected agent's call",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.interceptCall",
+        method: "PUT",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}",
+        title: "Intercept a specified call of an inspected agent",
+        params: &[("path", "agentid"), ("path", "workNo"), ("path", "callId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.cancel",
+        method: "DELETE",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/{workNo}",
+        title: "Cancel listening or inserting",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.forceBusy",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}",
+        title: "Force an agent into busy state",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.forceIdle",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}",
+        title: "Force an agent into idle state",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.forceLogout",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}",
+        title: "Forcibly sign out an agent",
+        params: &[("path", "agentid"), ("path", "workNo")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.forceDropCall",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}",
+        title: "Forcibly release a call",
+        params: &[("path", "agentid"), ("path", "callid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.adjustSkill",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/adjustskill",
+        title: "Change the skill queues bound to an agent",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.forceRest",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}",
+        title: "Force an agent to rest",
+        params: &[("path", "agentid"), ("path", "workNo"), ("path", "time"), ("path", "reason")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.whisper",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent",
+        title: "Request whispering to an agent",
+        params: &[("path", "agentid"), ("query", "whisperagentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.stopWhisper",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent",
+        title: "Stop whispering",
+        params: &[("path", "agentid"), ("query", "whisperagentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "qualitycontrol.switchInsertWhisper",
+        method: "POST",
+        path: "/agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent",
+        title: "Switch among whisper, listen and barge-in",
+        params: &[("path", "agentid"), ("query", "whisperagentid"), ("query", "switchtype")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "record.download",
+        method: "GET",
+        path: "/agentgateway/resource/recordfile/{agentid}",
+        title: "Download a recording file",
+        params: &[("path", "agentid"), ("query", "recordId"), ("query", "filetype"), ("query", "locationId")],
+        body: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "record.downloadEx",
+        method: "GET",
+        path: "/agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx",
+        title: "Download recording in VoiceCyber recording mode",
+        params: &[("path", "agentid"), ("query", "callId"), ("query", "hwFileName"), ("query", "workNo")],
+        body: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "video.download",
+        method: "GET",
+        path: "/agentgateway/resource/recordfile/{agentid}/videofiledownload",
+        title: "Download video file (MCU recording mode; deprecated)",
+        params: &[("path", "agentid"), ("query", "conferenceId"), ("query", "recordId"), ("query", "fileType")],
+        body: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "video.downloadEx",
+        method: "GET",
+        path: "/agentgateway/resource/recordfile/{agentid}/videofiledownloadEx",
+        title: "Download video file (extended)",
+        params: &[("path", "agentid"), ("query", "recordId"), ("query", "locationId")],
+        body: false,
+        binary: true,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "mediacall.sendMessage",
+        method: "POST",
+        path: "/agentgateway/resource/mediacall/{agentid}/sendmessage",
+        title: "Send an agent chat message to the channel/user",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "mediacall.setCallNums",
+        method: "POST",
+        path: "/agentgateway/resource/mediacall/{agentid}/setcallnums",
+        title: "Set max concurrent sessions of one media type for the agent",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "mediacall.transfer",
+        method: "POST",
+        path: "/agentgateway/resource/mediacall/{agentid}/transfer",
+        title: "Transfer a multimedia session",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "mediacall.setCallNumsByMediaType",
+        method: "POST",
+        path: "/agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype",
+        title: "Set concurrent multimedia sessions per channel",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "mediacall.getConnectInfo",
+        method: "POST",
+        path: "/agentgateway/resource/mediacall/{agentid}/getconnectinfo",
+        title: "Get connection info to rejoin an H5 video conference",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "mediacall.imageCapture",
+        method: "POST",
+        path: "/agentgateway/resource/mediacall/{agentid}/imagecapture",
+        title: "Take a screenshot of the user in an H5 video call",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.request",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/requestagentconf",
+        title: "Apply for an agent conference (caller becomes chairperson)",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.answer",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/answeragentconf",
+        title: "Answer an agent conference call",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.reject",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/rejectagentconf",
+        title: "Reject an agent conference call",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.leave",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/requestleaveagentconf",
+        title: "Leave an agent conference (non-chair)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.release",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/releaseagentconf",
+        title: "Release the conference (chairperson)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.holdParticipant",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/holdparticipant",
+        title: "Hold a participant (chairperson)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.unholdParticipant",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/unholdparticipant",
+        title: "Unhold a participant (chairperson)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.prolongTime",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/prolongtime",
+        title: "Extend the conference (chairperson)",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.shiftPresident",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/applytoshiftpresident",
+        title: "Transfer chairperson permission",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.batchAddParticipant",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/batchaddparticipant",
+        title: "Invite participants in batches",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.batchRemoveParticipant",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/batchremoveparticipant",
+        title: "Delete participants in batches",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.changeParticipantMode",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/changeparticipantmode",
+        title: "Modify participant (channel) attributes",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.modifyConfResource",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/modifyconfresource",
+        title: "Change the number of conference participants",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.queryConfInfos",
+        method: "POST",
+        path: "/agentgateway/resource/agentconf/{agentid}/queryconfinfos",
+        title: "Query conference information in batches",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "agentconf.queryVdnConfId",
+        method: "GET",
+        path: "/agentgateway/resource/agentconf/{agentid}/queryvdnconfid",
+        title: "Query IDs of ongoing conferences in the VCC",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "config.obsUrl",
+        method: "GET",
+        path: "/agentgateway/resource/config/sys/obsURL",
+        title: "Query OBS URL configuration",
+        params: &[("query", "ids")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "config.login",
         method: "POST",
         path: "/agentgateway/resource/config/login",
         title: "C5 intelligent-assist authentication (get GUID)",
         params: &[],
         body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "subscribe.register",
+        method: "POST",
+        path: "/agentgateway/resource/config/subscribe/register",
+        title: "Register an ASR recognition-result subscription",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "subscribe.modify",
+        method: "POST",
+        path: "/agentgateway/resource/config/subscribe/modify",
+        title: "Modify a subscription task",
+        params: &[("query", "serverId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "subscribe.unregister",
+        method: "PUT",
+        path: "/agentgateway/resource/config/subscribe/unregister",
+        title: "Cancel a subscription task",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "subscribe.handshake",
+        method: "GET",
+        path: "/agentgateway/resource/config/subscribe/handshake/{serviceid}",
+        title: "Subscription heartbeat",
+        params: &[("path", "serviceid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "subscribe.handshakeEx",
+        method: "POST",
+        path: "/agentgateway/resource/config/subscribe/handshake/{serviceid}",
+        title: "Subscription heartbeat (extended, with service_token)",
+        params: &[("path", "serviceid"), ("header", "service_token")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.add_v1",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}",
+        title: "Add an outbound campaign (V1)",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.add_v2",
+        method: "POST",
+        path: "/rest/isales/v2/openapi/campaigns/{vdnId}",
+        title: "Add an outbound campaign (V2, recommended)",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.modify_v1",
+        method: "PUT",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
+        title: "Modify an outbound campaign (V1)",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.modify_v2",
+        method: "PUT",
+        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}",
+        title: "Modify an outbound campaign (V2)",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.delete",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
+        title: "Delete an outbound campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.query_detail",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
+        title: "Query details of an outbound campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: false,
         binary: false,
     },
     CliOp {
@@ -480,6 +8860,740 @@ pub static OPS: &[CliOp] = &[
         binary: false,
     },
     CliOp {
+        ne: "isales",
+        id: "campaign.resume",
+        method: "PUT",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume",
+        title: "Resume an outbound campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.set_retry_policy",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}",
+        title: "Set the retry policy of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.query_retry_policy",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}",
+        title: "Query the retry policy of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.add_business_result",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult",
+        title: "Add an outbound business-result definition",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.query_business_results",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults",
+        title: "Query outbound business-result definitions",
+        params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.fail_category_statistics",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics",
+        title: "Outbound call failure classification statistics",
+        params: &[
+            ("path", "vdnId"),
+            ("query", "campaignId"),
+            ("query", "startDate"),
+            ("query", "endDate"),
+            ("header", "locale"),
+        ],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.add_caller_numbers",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}",
+        title: "Add calling numbers to a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "campaign.delete_caller_numbers",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}",
+        title: "Delete calling numbers from a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "holiday.query",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+        title: "Query special dates of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "holiday.add",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+        title: "Add a special date to a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "holiday.modify",
+        method: "PUT",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+        title: "Modify a special date of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "holiday.delete",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}",
+        title: "Delete a special date of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("path", "holidayId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "holiday.delete_all",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+        title: "Delete all special dates of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.add",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add",
+        title: "Add numbers to the blocklist",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.delete",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete",
+        title: "Delete a number from the blocklist",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.delete_all",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist",
+        title: "Delete all numbers from the blocklist",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.query",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query",
+        title: "Query blocklisted numbers",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.add_group",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create",
+        title: "Add a blocklist group",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.modify_group",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update",
+        title: "Modify a blocklist group",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.query_groups",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query",
+        title: "Query blocklist groups",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.delete_group",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}",
+        title: "Delete a blocklist group",
+        params: &[("path", "vdnId"), ("path", "categoryId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.add_type",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create",
+        title: "Add a blocklist (action) type",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.query_types",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query",
+        title: "Query blocklist types",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.modify_type",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update",
+        title: "Modify a blocklist type",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "blocklist.delete_type",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}",
+        title: "Delete a blocklist type",
+        params: &[("path", "vdnId"), ("path", "typeId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.add_v1",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}",
+        title: "Add outbound numbers (V1)",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.add_v2",
+        method: "POST",
+        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}",
+        title: "Add outbound numbers (V2)",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.delete",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete",
+        title: "Delete outbound numbers",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.query_number",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}",
+        title: "Query outbound numbers of a data record",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("path", "dataId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.statistics",
+        method: "GET",
+        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/statistics",
+        title: "Statistics of today's outbound data",
+        params: &[("path", "vdnId"), ("query", "campaignId"), ("query", "batchId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.import_file_from_server",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}",
+        title: "Import an outbound data file from a file server",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.query_import_result",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}",
+        title: "Query the result of an outbound data file import",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calldata.import_to_task_group",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata",
+        title: "Import outbound data into a task group",
+        params: &[("path", "vdnId"), ("query", "campaignGroupId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callbatch.create",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create",
+        title: "Add an outbound call batch",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callbatch.update",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update",
+        title: "Modify an outbound call batch",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callbatch.delete",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete",
+        title: "Delete an outbound call batch",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callbatch.pause",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause",
+        title: "Suspend an outbound call batch",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callbatch.resume",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume",
+        title: "Resume an outbound call batch",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callbatch.list",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list",
+        title: "Query batches of a campaign",
+        params: &[("path", "vdnId"), ("path", "campaignId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "appoint.create",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create",
+        title: "Create a reserved outbound call",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "appoint.update",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update",
+        title: "Modify a reserved outbound call",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "appoint.update_result",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult",
+        title: "Update the result of a reserved call",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "appoint.delete",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete",
+        title: "Delete a reserved outbound call",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "appoint.list",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list",
+        title: "Query reserved outbound calls",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callresult.query",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}",
+        title: "Query outbound call results",
+        params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callresult.detail",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}",
+        title: "Query details of a single outbound call result",
+        params: &[("path", "vdnId"), ("path", "callId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callresult.call_record_v1",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callRecord",
+        title: "Query call records of automatic/intelligent calls (V1)",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "callresult.call_record_v2",
+        method: "POST",
+        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/callRecord",
+        title: "Query call records of automatic/intelligent calls (V2, paged)",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "writeback.business_result",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}",
+        title: "Write back a business result",
+        params: &[("path", "vdnId"), ("path", "dataId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "fileserver.add",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer",
+        title: "Add a file server",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "fileserver.delete",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer",
+        title: "Delete a file server",
+        params: &[("path", "vdnId"), ("path", "serverId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "fileserver.update",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer",
+        title: "Modify a file server",
+        params: &[("path", "vdnId"), ("path", "serverId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "fileserver.query",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer",
+        title: "Query file servers",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obresult.query_obs_codes",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode",
+        title: "Query OBS outbound call result codes",
+        params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obresult.create",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/createObResult",
+        title: "Create an external (display) result",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obresult.update",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult",
+        title: "Modify an external (display) result",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obresult.delete",
+        method: "DELETE",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult",
+        title: "Delete an external (display) result",
+        params: &[("path", "vdnId"), ("path", "defId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obresult.list",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults",
+        title: "Query external (display) results",
+        params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obresult.detail",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail",
+        title: "Query a single external (display) result",
+        params: &[("path", "vdnId"), ("path", "defId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "template.list",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template",
+        title: "Query campaign templates",
+        params: &[
+            ("path", "vdnId"),
+            ("query", "name"),
+            ("query", "status"),
+            ("query", "taskType"),
+            ("query", "offset"),
+            ("query", "limit"),
+            ("header", "locale"),
+        ],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "template.detail",
+        method: "GET",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}",
+        title: "Query campaign template details",
+        params: &[("path", "vdnId"), ("path", "campaignTemplateId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "template.add",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template",
+        title: "Add a campaign template",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "template.copy",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/copy",
+        title: "Create a campaign template from an existing task",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "template.update",
+        method: "PUT",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update",
+        title: "Edit a campaign template",
+        params: &[("path", "vdnId"), ("path", "campaignTemplateId"), ("header", "locale")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.login",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/auth/login",
+        title: "CTI-OBS login (obtain token)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.refresh",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/auth/refresh",
+        title: "CTI-OBS token refresh",
+        params: &[("header", "Authentication")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.get_tasks",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/business/tasks",
+        title: "CTI-OBS: get outbound tasks",
+        params: &[("header", "Authentication")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.interface_info",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/business/interface",
+        title: "CTI-OBS: get interface paths",
+        params: &[("header", "Authentication")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.push_mid_result",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/business/push/midresult",
+        title: "CTI-OBS: write back intermediate result",
+        params: &[("header", "Authentication")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.push_call_result",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/business/call/result",
+        title: "CTI-OBS: write back call result",
+        params: &[("header", "Authentication")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "obs.get_call_data",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/obs/business/callnos",
+        title: "CTI-OBS: read outbound call data",
+        params: &[("header", "Authentication")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "isales",
+        id: "calllogs.query",
+        method: "POST",
+        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calllogs",
+        title: "Query interface invocation records",
+        params: &[("path", "vdnId"), ("header", "locale")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
         ne: "oiap",
         id: "auth.gettoken",
         method: "POST",
@@ -501,6 +9615,76 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "oiap",
+        id: "domain.querydomaininfo",
+        method: "POST",
+        path: "/oifde/rest/api/querydomaininfo",
+        title: "Query activated domains",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "navigation.querynavigationinfo",
+        method: "POST",
+        path: "/oifde/rest/api/querynavigationinfo",
+        title: "Query dialog ID bindings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "navigation.createnavigationinfo",
+        method: "POST",
+        path: "/oifde/rest/api/createnavigationinfo",
+        title: "Add a dialog ID binding",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "navigation.updatenavigationinfo",
+        method: "POST",
+        path: "/oifde/rest/api/updatenavigationinfo",
+        title: "Modify a dialog ID binding",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "navigation.deletenavigationinfo",
+        method: "POST",
+        path: "/oifde/rest/api/deletenavigationinfo",
+        title: "Delete dialog ID bindings",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "sysapi.asrcallback",
+        method: "POST",
+        path: "/oifde/rest/sysapi/asrcallback",
+        title: "Offline conversion (ASR transcription) callback",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "flow.queryflows",
+        method: "POST",
+        path: "/oifde/rest/api/queryflows",
+        title: "Query flows",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
         id: "dialog.process",
         method: "POST",
         path: "/oifde/rest/crs/process",
@@ -509,31 +9693,790 @@ pub static OPS: &[CliOp] = &[
         body: true,
         binary: false,
     },
+    CliOp {
+        ne: "oiap",
+        id: "dialog.init",
+        method: "POST",
+        path: "/oifde/rest/crs/process",
+        title: "Dialog initialization request (inaction=8)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialog.afterInteraction",
+        method: "POST",
+        path: "/oifde/rest/crs/process",
+        title: "Request after dialog interaction (inaction=9)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialog.afterTransfer",
+        method: "POST",
+        path: "/oifde/rest/crs/process",
+        title: "Request after dialog transfer (inaction=11)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialog.recordingRequest",
+        method: "POST",
+        path: "/oifde/rest/crs/process",
+        title: "Dialog packet-capture recording request (inaction=7)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialogV2.process",
+        method: "POST",
+        path: "/oifde/rest/v2/crs/process/{vdnId}",
+        title: "Dialog interface V2 (generic envelope)",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialogV2.init",
+        method: "POST",
+        path: "/oifde/rest/v2/crs/process/{vdnId}",
+        title: "Dialog V2 initialization (inaction=8)",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialogV2.afterInteraction",
+        method: "POST",
+        path: "/oifde/rest/v2/crs/process/{vdnId}",
+        title: "Dialog V2 request after interaction (inaction=9)",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialogV2.afterTransfer",
+        method: "POST",
+        path: "/oifde/rest/v2/crs/process/{vdnId}",
+        title: "Dialog V2 request after transfer (inaction=11)",
+        params: &[("path", "vdnId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "record.queryHistory",
+        method: "POST",
+        path: "/oifde/rest/api/queryHistory",
+        title: "Query interaction records (latest call of a user)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "record.queryRecordHistory",
+        method: "POST",
+        path: "/oifde/rest/api/queryRecordHistory",
+        title: "Query intelligent session records",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "intent.queryIntentions",
+        method: "POST",
+        path: "/oifde/rest/api/intentions/query",
+        title: "Query intention list",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "silentAgent.changeWorkMode",
+        method: "POST",
+        path: "/oifde/rest/api/flow/changeWorkMode",
+        title: "Silent agent changes flow (session) state",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "silentAgent.receiveDialogrecord",
+        method: "POST",
+        path: "/oifde/rest/api/flow/receiveDialogrecord",
+        title: "Silent agent returns reply result",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "nlp.spellcheck",
+        method: "POST",
+        path: "/oifde/rest/api/spellcheck",
+        title: "Spell check",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "flow.asrrecognizeresult",
+        method: "POST",
+        path: "/oifde/rest/api/flow/asrrecognizeresult",
+        title: "Push packet-capture recording recognition results",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "tts.texttovoice",
+        method: "POST",
+        path: "/oifde/rest/api/tts/texttovoice",
+        title: "Generate TTS voice from text",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "monitor.servicemonitor",
+        method: "POST",
+        path: "/oifde/rest/api/servicemonitor",
+        title: "ODFS health check",
+        params: &[],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "report.queryCallStatisticsReport",
+        method: "POST",
+        path: "/oifde/rest/api/queryCallStatisticsReport",
+        title: "Query call statistics report",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "report.queryChatbotReport",
+        method: "POST",
+        path: "/oifde/rest/api/queryChatbotReport",
+        title: "Query chatbot report",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "report.queryKnowledgeReport",
+        method: "POST",
+        path: "/oifde/rest/api/queryKnowledgeReport",
+        title: "Query knowledge report",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "outbound.queryRbtRecognitionResult",
+        method: "POST",
+        path: "/oifde/rest/api/queryRbtRecognitionResult",
+        title: "Query offline analysis of outbound call failure causes",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "record.queryTransferRecordHistory",
+        method: "POST",
+        path: "/oifde/rest/api/queryTransferRecordHistory",
+        title: "Query recordings of IVR calls transferred to a third party",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "recognition.textClassification",
+        method: "POST",
+        path: "/oifde/rest/api/textClassification",
+        title: "Text classification (intelligent work-order classification)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "recognition.entityDetection",
+        method: "POST",
+        path: "/oifde/rest/api/entityDetection",
+        title: "Entity recognition",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "thirdPartyRobot.login",
+        method: "POST",
+        path: "/chatbot/serverauth/login",
+        title: "Third-party chatbot authorization interface (implemented by the third party, called by ODFS)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "dialogV2.recordingRequest",
+        method: "POST",
+        path: "/oifde/rest/v2/crs/process/{vdnId}",
+        title: "Dialog V2 packet-capture recording request (inaction=7)",
+        params: &[("path", "vdnId")],
+        body: false,
+        binary: false,
+    },
 ];
 
 /// Runs operation `id` of NE `ne`; `None` when there is no such operation.
 pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -> Option<anyhow::Result<CliOutput>> {
     Some(match (ne, id) {
         ("apifabric", "auth.tokenByAkSk") => run_apifabric_auth_token_by_ak_sk(clients, input).await,
+        ("apifabric", "agentAccount.create") => run_apifabric_agent_account_create(clients, input).await,
+        ("apifabric", "agentAccount.delete") => run_apifabric_agent_account_delete(clients, input).await,
+        ("apifabric", "agentAccount.update") => run_apifabric_agent_account_update(clients, input).await,
+        ("apifabric", "agentAccount.query") => run_apifabric_agent_account_query(clients, input).await,
+        ("apifabric", "agentAccount.addSkillsToAgent") => {
+            run_apifabric_agent_account_add_skills_to_agent(clients, input).await
+        }
+        ("apifabric", "agentAccount.releaseAgentBySkillId") => {
+            run_apifabric_agent_account_release_agent_by_skill_id(clients, input).await
+        }
+        ("apifabric", "agentAccount.queryAgentInfoBySkillId") => {
+            run_apifabric_agent_account_query_agent_info_by_skill_id(clients, input).await
+        }
+        ("apifabric", "agentAccount.updateSipPhonePassword") => {
+            run_apifabric_agent_account_update_sip_phone_password(clients, input).await
+        }
+        ("apifabric", "agentInfo.querySysInfo") => run_apifabric_agent_info_query_sys_info(clients, input).await,
         ("apifabric", "agentInfo.queryAgentInfo") => run_apifabric_agent_info_query_agent_info(clients, input).await,
+        ("apifabric", "agentInfo.queryAgentLoginParams") => {
+            run_apifabric_agent_info_query_agent_login_params(clients, input).await
+        }
+        ("apifabric", "agentInfo.queryAgentInfoByAccount") => {
+            run_apifabric_agent_info_query_agent_info_by_account(clients, input).await
+        }
+        ("apifabric", "skill.createSkill") => run_apifabric_skill_create_skill(clients, input).await,
+        ("apifabric", "skill.deleteSkill") => run_apifabric_skill_delete_skill(clients, input).await,
+        ("apifabric", "skill.modifySkill") => run_apifabric_skill_modify_skill(clients, input).await,
+        ("apifabric", "skill.querySkills") => run_apifabric_skill_query_skills(clients, input).await,
+        ("apifabric", "calledRoute.createCalledRoute") => {
+            run_apifabric_called_route_create_called_route(clients, input).await
+        }
+        ("apifabric", "calledRoute.deleteCalledRoute") => {
+            run_apifabric_called_route_delete_called_route(clients, input).await
+        }
+        ("apifabric", "calledRoute.modifyCalledRoute") => {
+            run_apifabric_called_route_modify_called_route(clients, input).await
+        }
+        ("apifabric", "calledRoute.queryCalledRoute") => {
+            run_apifabric_called_route_query_called_route(clients, input).await
+        }
+        ("apifabric", "calledRoute.queryAccessCodeList") => {
+            run_apifabric_called_route_query_access_code_list(clients, input).await
+        }
+        ("apifabric", "ivrFlow.queryIVRFlowList") => run_apifabric_ivr_flow_query_ivr_flow_list(clients, input).await,
+        ("apifabric", "ivrFlow.querySatisfactionConfig") => {
+            run_apifabric_ivr_flow_query_satisfaction_config(clients, input).await
+        }
+        ("apifabric", "ivrFlow.satisfactionQuery") => run_apifabric_ivr_flow_satisfaction_query(clients, input).await,
+        ("apifabric", "ivrFlow.importVoiceFileUpload") => {
+            run_apifabric_ivr_flow_import_voice_file_upload(clients, input).await
+        }
+        ("apifabric", "ivrFlow.createVoiceTemplate") => {
+            run_apifabric_ivr_flow_create_voice_template(clients, input).await
+        }
+        ("apifabric", "mobileAgent.createCallV1") => run_apifabric_mobile_agent_create_call_v1(clients, input).await,
+        ("apifabric", "mobileAgent.createCallV3") => run_apifabric_mobile_agent_create_call_v3(clients, input).await,
+        ("apifabric", "mobileAgent.queryCallDetailRecord") => {
+            run_apifabric_mobile_agent_query_call_detail_record(clients, input).await
+        }
+        ("apifabric", "mobileAgent.queryCallState") => {
+            run_apifabric_mobile_agent_query_call_state(clients, input).await
+        }
+        ("apifabric", "mobileAgent.getRecordingAddress") => {
+            run_apifabric_mobile_agent_get_recording_address(clients, input).await
+        }
+        ("apifabric", "mobileAgent.queryPhoneV1") => run_apifabric_mobile_agent_query_phone_v1(clients, input).await,
+        ("apifabric", "mobileAgent.queryPhoneV2") => run_apifabric_mobile_agent_query_phone_v2(clients, input).await,
+        ("apifabric", "mobileAgent.getCalledInfo") => run_apifabric_mobile_agent_get_called_info(clients, input).await,
+        ("apifabric", "mobileAgent.queryUserContactLimit") => {
+            run_apifabric_mobile_agent_query_user_contact_limit(clients, input).await
+        }
+        ("apifabric", "mobileAgent.queryCallInfoByCallId") => {
+            run_apifabric_mobile_agent_query_call_info_by_call_id(clients, input).await
+        }
+        ("apifabric", "mobileAgent.statusnotify") => run_apifabric_mobile_agent_statusnotify(clients, input).await,
         ("apifabric", "ccmessaging.applyToken") => run_apifabric_ccmessaging_apply_token(clients, input).await,
+        ("apifabric", "ccmessaging.queryHistoryChatMessage") => {
+            run_apifabric_ccmessaging_query_history_chat_message(clients, input).await
+        }
         ("apifabric", "ccmessaging.send") => run_apifabric_ccmessaging_send(clients, input).await,
-        ("cms", "health.ping") => run_cms_health_ping(clients, input).await,
+        ("apifabric", "ccmessaging.sendAsync") => run_apifabric_ccmessaging_send_async(clients, input).await,
+        ("apifabric", "ccmessaging.doLeaveMessage") => run_apifabric_ccmessaging_do_leave_message(clients, input).await,
+        ("apifabric", "ccmessaging.poll") => run_apifabric_ccmessaging_poll(clients, input).await,
+        ("apifabric", "ccmessaging.downloadFileStream") => {
+            run_apifabric_ccmessaging_download_file_stream(clients, input).await
+        }
+        ("apifabric", "ccmessaging.queryQueueInfo") => run_apifabric_ccmessaging_query_queue_info(clients, input).await,
+        ("apifabric", "ccmessaging.uploadFileStream") => {
+            run_apifabric_ccmessaging_upload_file_stream(clients, input).await
+        }
+        ("apifabric", "ccmessaging.queryPhraseByKeyword") => {
+            run_apifabric_ccmessaging_query_phrase_by_keyword(clients, input).await
+        }
+        ("apifabric", "ccmessaging.getSatisfactionSurveyMode") => {
+            run_apifabric_ccmessaging_get_satisfaction_survey_mode(clients, input).await
+        }
+        ("apifabric", "ccmessaging.feedbacksatisfaction") => {
+            run_apifabric_ccmessaging_feedbacksatisfaction(clients, input).await
+        }
+        ("apifabric", "ccmessaging.saveSatisfaction") => {
+            run_apifabric_ccmessaging_save_satisfaction(clients, input).await
+        }
+        ("apifabric", "ccmessaging.checkClickToCallSupport") => {
+            run_apifabric_ccmessaging_check_click_to_call_support(clients, input).await
+        }
+        ("apifabric", "ccmessaging.createClickToCall") => {
+            run_apifabric_ccmessaging_create_click_to_call(clients, input).await
+        }
+        ("apifabric", "ccmessaging.getClickToCallEvents") => {
+            run_apifabric_ccmessaging_get_click_to_call_events(clients, input).await
+        }
+        ("apifabric", "ccmessaging.dropClickToCall") => {
+            run_apifabric_ccmessaging_drop_click_to_call(clients, input).await
+        }
+        ("apifabric", "ccmessaging.createcall") => run_apifabric_ccmessaging_createcall(clients, input).await,
+        ("apifabric", "ccmessaging.pushMsg") => run_apifabric_ccmessaging_push_msg(clients, input).await,
+        ("apifabric", "voiceNotification.queryVoiceNotificationRecording") => {
+            run_apifabric_voice_notification_query_voice_notification_recording(clients, input).await
+        }
+        ("apifabric", "voiceNotification.createVoiceNotificationV1") => {
+            run_apifabric_voice_notification_create_voice_notification_v1(clients, input).await
+        }
+        ("apifabric", "voiceNotification.createVoiceNotificationV2") => {
+            run_apifabric_voice_notification_create_voice_notification_v2(clients, input).await
+        }
+        ("apifabric", "offlineAgent.login") => run_apifabric_offline_agent_login(clients, input).await,
+        ("apifabric", "offlineAgent.logout") => run_apifabric_offline_agent_logout(clients, input).await,
+        ("apifabric", "offlineAgent.isOfflineAgent") => {
+            run_apifabric_offline_agent_is_offline_agent(clients, input).await
+        }
+        ("apifabric", "federationUserMgmt.createTask") => {
+            run_apifabric_federation_user_mgmt_create_task(clients, input).await
+        }
+        ("apifabric", "case.createCase") => run_apifabric_case_create_case(clients, input).await,
+        ("apifabric", "case.queryCaseList") => run_apifabric_case_query_case_list(clients, input).await,
+        ("apifabric", "appSettings.create") => run_apifabric_app_settings_create(clients, input).await,
+        ("apifabric", "appSettings.update") => run_apifabric_app_settings_update(clients, input).await,
+        ("apifabric", "appSettings.query") => run_apifabric_app_settings_query(clients, input).await,
+        ("apifabric", "cobrowse.getConnectionInfoV1") => {
+            run_apifabric_cobrowse_get_connection_info_v1(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryQualityItemResult") => {
+            run_apifabric_quality_inspection_query_quality_item_result(clients, input).await
+        }
+        ("apifabric", "qualityInspection.modifyQualityItemResult") => {
+            run_apifabric_quality_inspection_modify_quality_item_result(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryAppraiseScore") => {
+            run_apifabric_quality_inspection_query_appraise_score(clients, input).await
+        }
+        ("apifabric", "qualityInspection.applyAppraiseScore") => {
+            run_apifabric_quality_inspection_apply_appraise_score(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryCallCredit") => {
+            run_apifabric_quality_inspection_query_call_credit(clients, input).await
+        }
+        ("cms", "vdn.queryagentreststate") => run_cms_vdn_queryagentreststate(clients, input).await,
+        ("cms", "vdn.totalagentabstractex3") => run_cms_vdn_totalagentabstractex3(clients, input).await,
+        ("cms", "vdn.totalagentdynamicinfo") => run_cms_vdn_totalagentdynamicinfo(clients, input).await,
+        ("cms", "vdn.totalagentstate") => run_cms_vdn_totalagentstate(clients, input).await,
+        ("cms", "vdn.queryivrstatusinfo") => run_cms_vdn_queryivrstatusinfo(clients, input).await,
+        ("cms", "vdn.queryivrprocessinnoinfo") => run_cms_vdn_queryivrprocessinnoinfo(clients, input).await,
+        ("cms", "vdn.queryagentstaticconfinfo") => run_cms_vdn_queryagentstaticconfinfo(clients, input).await,
+        ("cms", "vdn.querytotalagentinfo") => run_cms_vdn_querytotalagentinfo(clients, input).await,
+        ("cms", "vdn.queryaccesscodecallinfo") => run_cms_vdn_queryaccesscodecallinfo(clients, input).await,
+        ("cms", "vdn.querycalls") => run_cms_vdn_querycalls(clients, input).await,
+        ("cms", "vdn.querycalls_v2") => run_cms_vdn_querycalls_v2(clients, input).await,
+        ("cms", "vdn.querycalltracedetail") => run_cms_vdn_querycalltracedetail(clients, input).await,
+        ("cms", "vdn.configures_skills") => run_cms_vdn_configures_skills(clients, input).await,
+        ("cms", "vdn.rindex") => run_cms_vdn_rindex(clients, input).await,
+        ("cms", "vdn.queryaccesscodeinfo") => run_cms_vdn_queryaccesscodeinfo(clients, input).await,
+        ("cms", "vdn.restreasons") => run_cms_vdn_restreasons(clients, input).await,
+        ("cms", "skill.agentsinskill") => run_cms_skill_agentsinskill(clients, input).await,
+        ("cms", "skill.totalskillstatusex3") => run_cms_skill_totalskillstatusex3(clients, input).await,
+        ("cms", "skill.queuedevicestatus") => run_cms_skill_queuedevicestatus(clients, input).await,
+        ("cms", "skill.agentbyconfigedskill") => run_cms_skill_agentbyconfigedskill(clients, input).await,
+        ("cms", "skill.servicequality") => run_cms_skill_servicequality(clients, input).await,
+        ("cms", "skill.rindex") => run_cms_skill_rindex(clients, input).await,
+        ("cms", "skill.skillcfginfo") => run_cms_skill_skillcfginfo(clients, input).await,
+        ("cms", "skill.stateinfo") => run_cms_skill_stateinfo(clients, input).await,
+        ("cms", "agent.siteagentcallandskillinfobyagentids") => {
+            run_cms_agent_siteagentcallandskillinfobyagentids(clients, input).await
+        }
         ("cms", "agent.agentstatusinfobyagentids") => run_cms_agent_agentstatusinfobyagentids(clients, input).await,
+        ("cms", "agent.queryagentcalls") => run_cms_agent_queryagentcalls(clients, input).await,
+        ("cms", "agentgroup.queryagentcalls") => run_cms_agentgroup_queryagentcalls(clients, input).await,
+        ("cms", "agent.agentprivatecall") => run_cms_agent_agentprivatecall(clients, input).await,
+        ("cms", "agentgroup.teamagentstatusinfo") => run_cms_agentgroup_teamagentstatusinfo(clients, input).await,
+        ("cms", "agentgroup.rindex") => run_cms_agentgroup_rindex(clients, input).await,
+        ("cms", "agent.agentbyworkno") => run_cms_agent_agentbyworkno(clients, input).await,
+        ("cms", "calldata.isprocesscall") => run_cms_calldata_isprocesscall(clients, input).await,
+        ("cms", "vdn.queryAgentByStatus") => run_cms_vdn_query_agent_by_status(clients, input).await,
+        ("cms", "agent.agentrestinfos") => run_cms_agent_agentrestinfos(clients, input).await,
+        ("cms", "agent.systemstate") => run_cms_agent_systemstate(clients, input).await,
+        ("cms", "agent.agentoprinfo") => run_cms_agent_agentoprinfo(clients, input).await,
+        ("cms", "calldata.querybasiccallinfo") => run_cms_calldata_querybasiccallinfo(clients, input).await,
+        ("cms", "calldata.querydetailcallinfo") => run_cms_calldata_querydetailcallinfo(clients, input).await,
+        ("cms", "calldata.querycalldetailbyid") => run_cms_calldata_querycalldetailbyid(clients, input).await,
+        ("cms", "cti.sysindex") => run_cms_cti_sysindex(clients, input).await,
+        ("cms", "configures.vdns") => run_cms_configures_vdns(clients, input).await,
+        ("cms", "configures.agents") => run_cms_configures_agents(clients, input).await,
+        ("cms", "usergroup.create") => run_cms_usergroup_create(clients, input).await,
+        ("cms", "usergroup.join") => run_cms_usergroup_join(clients, input).await,
+        ("cms", "usergroup.delete") => run_cms_usergroup_delete(clients, input).await,
+        ("cms", "usergroup.update") => run_cms_usergroup_update(clients, input).await,
+        ("cms", "usergroup.querymembers") => run_cms_usergroup_querymembers(clients, input).await,
+        ("cms", "qcrelation.config") => run_cms_qcrelation_config(clients, input).await,
+        ("cms", "qcrelation.delete") => run_cms_qcrelation_delete(clients, input).await,
+        ("cms", "uap.perfindex") => run_cms_uap_perfindex(clients, input).await,
+        ("cms", "uap.terminalindex") => run_cms_uap_terminalindex(clients, input).await,
+        ("cms", "hisindex.ivr") => run_cms_hisindex_ivr(clients, input).await,
+        ("cms", "hisindex.skill") => run_cms_hisindex_skill(clients, input).await,
+        ("cms", "hisindex.agent") => run_cms_hisindex_agent(clients, input).await,
+        ("cms", "hisindex.vdn") => run_cms_hisindex_vdn(clients, input).await,
+        ("cms", "hisindex.skillforday") => run_cms_hisindex_skillforday(clients, input).await,
+        ("cms", "hisindex.skillformonth") => run_cms_hisindex_skillformonth(clients, input).await,
+        ("cms", "hisindex.agentforday") => run_cms_hisindex_agentforday(clients, input).await,
+        ("cms", "compat.agentbyworkno") => run_cms_compat_agentbyworkno(clients, input).await,
+        ("cms", "compat.querymonitor_systemstate") => run_cms_compat_querymonitor_systemstate(clients, input).await,
+        ("cms", "compat.agentrestinfo") => run_cms_compat_agentrestinfo(clients, input).await,
+        ("cms", "compat.skill_stateinfo") => run_cms_compat_skill_stateinfo(clients, input).await,
+        ("cms", "compat.agentbyconfigedskill") => run_cms_compat_agentbyconfigedskill(clients, input).await,
+        ("cms", "health.ping") => run_cms_health_ping(clients, input).await,
+        ("fs", "ccfs.getRecordFileUrlFromObs") => run_fs_ccfs_get_record_file_url_from_obs(clients, input).await,
+        ("fs", "ccfs.queryBillData") => run_fs_ccfs_query_bill_data(clients, input).await,
+        ("fs", "ccfs.downloadBillFile") => run_fs_ccfs_download_bill_file(clients, input).await,
+        ("fs", "ccfs.downloadRecordFile") => run_fs_ccfs_download_record_file(clients, input).await,
         ("fs", "ccfs.downloadRecord") => run_fs_ccfs_download_record(clients, input).await,
+        ("fs", "ccfs.queryAgentOprInfoData") => run_fs_ccfs_query_agent_opr_info_data(clients, input).await,
+        ("fs", "ccfs.downloadAgentOprInfoFile") => run_fs_ccfs_download_agent_opr_info_file(clients, input).await,
+        ("fs", "ccfs.queryAgentSkillInfoData") => run_fs_ccfs_query_agent_skill_info_data(clients, input).await,
+        ("fs", "ccfs.downloadAgentSkillInfoFile") => run_fs_ccfs_download_agent_skill_info_file(clients, input).await,
+        ("fs", "ccfs.requestPlayVoice") => run_fs_ccfs_request_play_voice(clients, input).await,
+        ("fs", "ccfs.playVoice") => run_fs_ccfs_play_voice(clients, input).await,
+        ("fs", "ccfs.downloadOiapRecord") => run_fs_ccfs_download_oiap_record(clients, input).await,
+        ("fs", "ccfs.downloadIVRRecordFile") => run_fs_ccfs_download_ivr_record_file(clients, input).await,
+        ("fs", "ccfs.ivr.downloadFile") => run_fs_ccfs_ivr_download_file(clients, input).await,
+        ("fs", "ccfs.ivr.uploadFile") => run_fs_ccfs_ivr_upload_file(clients, input).await,
+        ("fs", "ccfs.ivr.getFileHash") => run_fs_ccfs_ivr_get_file_hash(clients, input).await,
+        ("fs", "ccfs.ivr.deleteFile") => run_fs_ccfs_ivr_delete_file(clients, input).await,
         ("gateway", "onlineagent.login") => run_gateway_onlineagent_login(clients, input).await,
         ("gateway", "onlineagent.forcelogin") => run_gateway_onlineagent_forcelogin(clients, input).await,
+        ("gateway", "onlineagent.loginex") => run_gateway_onlineagent_loginex(clients, input).await,
         ("gateway", "onlineagent.logout") => run_gateway_onlineagent_logout(clients, input).await,
+        ("gateway", "onlineagent.forcelogout") => run_gateway_onlineagent_forcelogout(clients, input).await,
+        ("gateway", "onlineagent.forcelogoutwithreason") => {
+            run_gateway_onlineagent_forcelogoutwithreason(clients, input).await
+        }
+        ("gateway", "onlineagent.saybusy") => run_gateway_onlineagent_saybusy(clients, input).await,
+        ("gateway", "onlineagent.cancelbusy") => run_gateway_onlineagent_cancelbusy(clients, input).await,
+        ("gateway", "onlineagent.sayfree") => run_gateway_onlineagent_sayfree(clients, input).await,
+        ("gateway", "onlineagent.rest") => run_gateway_onlineagent_rest(clients, input).await,
+        ("gateway", "onlineagent.cancelrest") => run_gateway_onlineagent_cancelrest(clients, input).await,
+        ("gateway", "onlineagent.autoenteridle") => run_gateway_onlineagent_autoenteridle(clients, input).await,
+        ("gateway", "onlineagent.cancelsetcustomstate") => {
+            run_gateway_onlineagent_cancelsetcustomstate(clients, input).await
+        }
+        ("gateway", "onlineagent.syncagentinfo") => run_gateway_onlineagent_syncagentinfo(clients, input).await,
+        ("gateway", "onlineagent.work") => run_gateway_onlineagent_work(clients, input).await,
+        ("gateway", "onlineagent.cancelwork") => run_gateway_onlineagent_cancelwork(clients, input).await,
         ("gateway", "onlineagent.resetskill") => run_gateway_onlineagent_resetskill(clients, input).await,
+        ("gateway", "onlineagent.agentskills") => run_gateway_onlineagent_agentskills(clients, input).await,
+        ("gateway", "onlineagent.agentskillsbyworkno") => {
+            run_gateway_onlineagent_agentskillsbyworkno(clients, input).await
+        }
+        ("gateway", "onlineagent.updateguid") => run_gateway_onlineagent_updateguid(clients, input).await,
+        ("gateway", "onlineagent.handshake") => run_gateway_onlineagent_handshake(clients, input).await,
+        ("gateway", "onlineagent.logininfo") => run_gateway_onlineagent_logininfo(clients, input).await,
+        ("gateway", "onlineagent.agentstatus") => run_gateway_onlineagent_agentstatus(clients, input).await,
+        ("gateway", "onlineagent.querycustomstate") => run_gateway_onlineagent_querycustomstate(clients, input).await,
+        ("gateway", "onlineagent.setcustomstate") => run_gateway_onlineagent_setcustomstate(clients, input).await,
+        ("gateway", "onlineagent.autoanswer") => run_gateway_onlineagent_autoanswer(clients, input).await,
         ("gateway", "agentevent.poll") => run_gateway_agentevent_poll(clients, input).await,
+        ("gateway", "agentevent.push_callback") => run_gateway_agentevent_push_callback(clients, input).await,
+        ("gateway", "voicecall.callout") => run_gateway_voicecall_callout(clients, input).await,
+        ("gateway", "voicecall.previewcallout") => run_gateway_voicecall_previewcallout(clients, input).await,
         ("gateway", "voicecall.answer") => run_gateway_voicecall_answer(clients, input).await,
         ("gateway", "voicecall.release") => run_gateway_voicecall_release(clients, input).await,
+        ("gateway", "voicecall.release_legacy") => run_gateway_voicecall_release_legacy(clients, input).await,
+        ("gateway", "voicecall.dropcall") => run_gateway_voicecall_dropcall(clients, input).await,
+        ("gateway", "voicecall.disconnect") => run_gateway_voicecall_disconnect(clients, input).await,
+        ("gateway", "voicecall.transfer") => run_gateway_voicecall_transfer(clients, input).await,
+        ("gateway", "voicecall.canceltransfer") => run_gateway_voicecall_canceltransfer(clients, input).await,
+        ("gateway", "voicecall.hold") => run_gateway_voicecall_hold(clients, input).await,
+        ("gateway", "voicecall.gethold") => run_gateway_voicecall_gethold(clients, input).await,
+        ("gateway", "voicecall.connecthold") => run_gateway_voicecall_connecthold(clients, input).await,
+        ("gateway", "voicecall.callinner") => run_gateway_voicecall_callinner(clients, input).await,
+        ("gateway", "voicecall.callinnerskill") => run_gateway_voicecall_callinnerskill(clients, input).await,
+        ("gateway", "voicecall.innerhelp") => run_gateway_voicecall_innerhelp(clients, input).await,
+        ("gateway", "voicecall.beginmute") => run_gateway_voicecall_beginmute(clients, input).await,
+        ("gateway", "voicecall.endmute") => run_gateway_voicecall_endmute(clients, input).await,
+        ("gateway", "voicecall.confjoin") => run_gateway_voicecall_confjoin(clients, input).await,
+        ("gateway", "voicecall.thirdpartyconftransmitnum") => {
+            run_gateway_voicecall_thirdpartyconftransmitnum(clients, input).await
+        }
+        ("gateway", "voicecall.seconddialex") => run_gateway_voicecall_seconddialex(clients, input).await,
+        ("gateway", "voicecall.snatchpickup") => run_gateway_voicecall_snatchpickup(clients, input).await,
+        ("gateway", "voicecall.phonepickup") => run_gateway_voicecall_phonepickup(clients, input).await,
+        ("gateway", "voicecall.phonehangup") => run_gateway_voicecall_phonehangup(clients, input).await,
+        ("gateway", "recordplay.play") => run_gateway_recordplay_play(clients, input).await,
+        ("gateway", "recordplay.pausePlay") => run_gateway_recordplay_pause_play(clients, input).await,
+        ("gateway", "recordplay.resumePlay") => run_gateway_recordplay_resume_play(clients, input).await,
+        ("gateway", "recordplay.foreFast") => run_gateway_recordplay_fore_fast(clients, input).await,
+        ("gateway", "recordplay.backFast") => run_gateway_recordplay_back_fast(clients, input).await,
+        ("gateway", "recordplay.stopPlay") => run_gateway_recordplay_stop_play(clients, input).await,
+        ("gateway", "recordplay.record") => run_gateway_recordplay_record(clients, input).await,
+        ("gateway", "recordplay.stopRecord") => run_gateway_recordplay_stop_record(clients, input).await,
+        ("gateway", "recordplay.netPlay") => run_gateway_recordplay_net_play(clients, input).await,
+        ("gateway", "recordplay.playRelocation") => run_gateway_recordplay_play_relocation(clients, input).await,
+        ("gateway", "queuedevice.agentVdnSkill") => run_gateway_queuedevice_agent_vdn_skill(clients, input).await,
+        ("gateway", "queuedevice.queryAcdStat") => run_gateway_queuedevice_query_acd_stat(clients, input).await,
+        ("gateway", "queuedevice.waitNum") => run_gateway_queuedevice_wait_num(clients, input).await,
+        ("gateway", "queuedevice.waitNumByAgent") => run_gateway_queuedevice_wait_num_by_agent(clients, input).await,
+        ("gateway", "queuedevice.skillWaitNum") => run_gateway_queuedevice_skill_wait_num(clients, input).await,
+        ("gateway", "queuedevice.ivrInfo") => run_gateway_queuedevice_ivr_info(clients, input).await,
+        ("gateway", "agentgroup.agentBySkill") => run_gateway_agentgroup_agent_by_skill(clients, input).await,
+        ("gateway", "agentgroup.allOnlineAgents") => run_gateway_agentgroup_all_online_agents(clients, input).await,
+        ("gateway", "agentgroup.agentByList") => run_gateway_agentgroup_agent_by_list(clients, input).await,
+        ("gateway", "calldata.callInfo") => run_gateway_calldata_call_info(clients, input).await,
+        ("gateway", "calldata.appData") => run_gateway_calldata_app_data(clients, input).await,
+        ("gateway", "calldata.setCallDataEx") => run_gateway_calldata_set_call_data_ex(clients, input).await,
+        ("gateway", "calldata.holdList") => run_gateway_calldata_hold_list(clients, input).await,
+        ("gateway", "calldata.callInfoBeforeAnswer") => {
+            run_gateway_calldata_call_info_before_answer(clients, input).await
+        }
+        ("gateway", "calldata.callInfoByCallId") => run_gateway_calldata_call_info_by_call_id(clients, input).await,
+        ("gateway", "calldata.allCallInfoEx") => run_gateway_calldata_all_call_info_ex(clients, input).await,
+        ("gateway", "calldata.callNums") => run_gateway_calldata_call_nums(clients, input).await,
+        ("gateway", "calldata.statistics") => run_gateway_calldata_statistics(clients, input).await,
+        ("gateway", "calldata.statisticsEx") => run_gateway_calldata_statistics_ex(clients, input).await,
+        ("gateway", "calldata.waitCallInfo") => run_gateway_calldata_wait_call_info(clients, input).await,
+        ("gateway", "calldata.holdListEx") => run_gateway_calldata_hold_list_ex(clients, input).await,
+        ("gateway", "calldata.assignUserInQueue") => run_gateway_calldata_assign_user_in_queue(clients, input).await,
+        ("gateway", "qualitycontrol.addInsert") => run_gateway_qualitycontrol_add_insert(clients, input).await,
+        ("gateway", "qualitycontrol.addSupervise") => run_gateway_qualitycontrol_add_supervise(clients, input).await,
+        ("gateway", "qualitycontrol.switch") => run_gateway_qualitycontrol_switch(clients, input).await,
+        ("gateway", "qualitycontrol.intercept") => run_gateway_qualitycontrol_intercept(clients, input).await,
+        ("gateway", "qualitycontrol.interceptCall") => run_gateway_qualitycontrol_intercept_call(clients, input).await,
+        ("gateway", "qualitycontrol.cancel") => run_gateway_qualitycontrol_cancel(clients, input).await,
+        ("gateway", "qualitycontrol.forceBusy") => run_gateway_qualitycontrol_force_busy(clients, input).await,
+        ("gateway", "qualitycontrol.forceIdle") => run_gateway_qualitycontrol_force_idle(clients, input).await,
+        ("gateway", "qualitycontrol.forceLogout") => run_gateway_qualitycontrol_force_logout(clients, input).await,
+        ("gateway", "qualitycontrol.forceDropCall") => run_gateway_qualitycontrol_force_drop_call(clients, input).await,
+        ("gateway", "qualitycontrol.adjustSkill") => run_gateway_qualitycontrol_adjust_skill(clients, input).await,
+        ("gateway", "qualitycontrol.forceRest") => run_gateway_qualitycontrol_force_rest(clients, input).await,
+        ("gateway", "qualitycontrol.whisper") => run_gateway_qualitycontrol_whisper(clients, input).await,
+        ("gateway", "qualitycontrol.stopWhisper") => run_gateway_qualitycontrol_stop_whisper(clients, input).await,
+        ("gateway", "qualitycontrol.switchInsertWhisper") => {
+            run_gateway_qualitycontrol_switch_insert_whisper(clients, input).await
+        }
+        ("gateway", "record.download") => run_gateway_record_download(clients, input).await,
+        ("gateway", "record.downloadEx") => run_gateway_record_download_ex(clients, input).await,
+        ("gateway", "video.download") => run_gateway_video_download(clients, input).await,
+        ("gateway", "video.downloadEx") => run_gateway_video_download_ex(clients, input).await,
+        ("gateway", "mediacall.sendMessage") => run_gateway_mediacall_send_message(clients, input).await,
+        ("gateway", "mediacall.setCallNums") => run_gateway_mediacall_set_call_nums(clients, input).await,
+        ("gateway", "mediacall.transfer") => run_gateway_mediacall_transfer(clients, input).await,
+        ("gateway", "mediacall.setCallNumsByMediaType") => {
+            run_gateway_mediacall_set_call_nums_by_media_type(clients, input).await
+        }
+        ("gateway", "mediacall.getConnectInfo") => run_gateway_mediacall_get_connect_info(clients, input).await,
+        ("gateway", "mediacall.imageCapture") => run_gateway_mediacall_image_capture(clients, input).await,
+        ("gateway", "agentconf.request") => run_gateway_agentconf_request(clients, input).await,
+        ("gateway", "agentconf.answer") => run_gateway_agentconf_answer(clients, input).await,
+        ("gateway", "agentconf.reject") => run_gateway_agentconf_reject(clients, input).await,
+        ("gateway", "agentconf.leave") => run_gateway_agentconf_leave(clients, input).await,
+        ("gateway", "agentconf.release") => run_gateway_agentconf_release(clients, input).await,
+        ("gateway", "agentconf.holdParticipant") => run_gateway_agentconf_hold_participant(clients, input).await,
+        ("gateway", "agentconf.unholdParticipant") => run_gateway_agentconf_unhold_participant(clients, input).await,
+        ("gateway", "agentconf.prolongTime") => run_gateway_agentconf_prolong_time(clients, input).await,
+        ("gateway", "agentconf.shiftPresident") => run_gateway_agentconf_shift_president(clients, input).await,
+        ("gateway", "agentconf.batchAddParticipant") => {
+            run_gateway_agentconf_batch_add_participant(clients, input).await
+        }
+        ("gateway", "agentconf.batchRemoveParticipant") => {
+            run_gateway_agentconf_batch_remove_participant(clients, input).await
+        }
+        ("gateway", "agentconf.changeParticipantMode") => {
+            run_gateway_agentconf_change_participant_mode(clients, input).await
+        }
+        ("gateway", "agentconf.modifyConfResource") => run_gateway_agentconf_modify_conf_resource(clients, input).await,
+        ("gateway", "agentconf.queryConfInfos") => run_gateway_agentconf_query_conf_infos(clients, input).await,
+        ("gateway", "agentconf.queryVdnConfId") => run_gateway_agentconf_query_vdn_conf_id(clients, input).await,
+        ("gateway", "config.obsUrl") => run_gateway_config_obs_url(clients, input).await,
         ("gateway", "config.login") => run_gateway_config_login(clients, input).await,
+        ("gateway", "subscribe.register") => run_gateway_subscribe_register(clients, input).await,
+        ("gateway", "subscribe.modify") => run_gateway_subscribe_modify(clients, input).await,
+        ("gateway", "subscribe.unregister") => run_gateway_subscribe_unregister(clients, input).await,
+        ("gateway", "subscribe.handshake") => run_gateway_subscribe_handshake(clients, input).await,
+        ("gateway", "subscribe.handshakeEx") => run_gateway_subscribe_handshake_ex(clients, input).await,
+        ("isales", "campaign.add_v1") => run_isales_campaign_add_v1(clients, input).await,
+        ("isales", "campaign.add_v2") => run_isales_campaign_add_v2(clients, input).await,
+        ("isales", "campaign.modify_v1") => run_isales_campaign_modify_v1(clients, input).await,
+        ("isales", "campaign.modify_v2") => run_isales_campaign_modify_v2(clients, input).await,
+        ("isales", "campaign.delete") => run_isales_campaign_delete(clients, input).await,
+        ("isales", "campaign.query_detail") => run_isales_campaign_query_detail(clients, input).await,
         ("isales", "campaign.query_all") => run_isales_campaign_query_all(clients, input).await,
         ("isales", "campaign.pause") => run_isales_campaign_pause(clients, input).await,
+        ("isales", "campaign.resume") => run_isales_campaign_resume(clients, input).await,
+        ("isales", "campaign.set_retry_policy") => run_isales_campaign_set_retry_policy(clients, input).await,
+        ("isales", "campaign.query_retry_policy") => run_isales_campaign_query_retry_policy(clients, input).await,
+        ("isales", "campaign.add_business_result") => run_isales_campaign_add_business_result(clients, input).await,
+        ("isales", "campaign.query_business_results") => {
+            run_isales_campaign_query_business_results(clients, input).await
+        }
+        ("isales", "campaign.fail_category_statistics") => {
+            run_isales_campaign_fail_category_statistics(clients, input).await
+        }
+        ("isales", "campaign.add_caller_numbers") => run_isales_campaign_add_caller_numbers(clients, input).await,
+        ("isales", "campaign.delete_caller_numbers") => run_isales_campaign_delete_caller_numbers(clients, input).await,
+        ("isales", "holiday.query") => run_isales_holiday_query(clients, input).await,
+        ("isales", "holiday.add") => run_isales_holiday_add(clients, input).await,
+        ("isales", "holiday.modify") => run_isales_holiday_modify(clients, input).await,
+        ("isales", "holiday.delete") => run_isales_holiday_delete(clients, input).await,
+        ("isales", "holiday.delete_all") => run_isales_holiday_delete_all(clients, input).await,
+        ("isales", "blocklist.add") => run_isales_blocklist_add(clients, input).await,
+        ("isales", "blocklist.delete") => run_isales_blocklist_delete(clients, input).await,
+        ("isales", "blocklist.delete_all") => run_isales_blocklist_delete_all(clients, input).await,
+        ("isales", "blocklist.query") => run_isales_blocklist_query(clients, input).await,
+        ("isales", "blocklist.add_group") => run_isales_blocklist_add_group(clients, input).await,
+        ("isales", "blocklist.modify_group") => run_isales_blocklist_modify_group(clients, input).await,
+        ("isales", "blocklist.query_groups") => run_isales_blocklist_query_groups(clients, input).await,
+        ("isales", "blocklist.delete_group") => run_isales_blocklist_delete_group(clients, input).await,
+        ("isales", "blocklist.add_type") => run_isales_blocklist_add_type(clients, input).await,
+        ("isales", "blocklist.query_types") => run_isales_blocklist_query_types(clients, input).await,
+        ("isales", "blocklist.modify_type") => run_isales_blocklist_modify_type(clients, input).await,
+        ("isales", "blocklist.delete_type") => run_isales_blocklist_delete_type(clients, input).await,
+        ("isales", "calldata.add_v1") => run_isales_calldata_add_v1(clients, input).await,
+        ("isales", "calldata.add_v2") => run_isales_calldata_add_v2(clients, input).await,
+        ("isales", "calldata.delete") => run_isales_calldata_delete(clients, input).await,
+        ("isales", "calldata.query_number") => run_isales_calldata_query_number(clients, input).await,
+        ("isales", "calldata.statistics") => run_isales_calldata_statistics(clients, input).await,
+        ("isales", "calldata.import_file_from_server") => {
+            run_isales_calldata_import_file_from_server(clients, input).await
+        }
+        ("isales", "calldata.query_import_result") => run_isales_calldata_query_import_result(clients, input).await,
+        ("isales", "calldata.import_to_task_group") => run_isales_calldata_import_to_task_group(clients, input).await,
+        ("isales", "callbatch.create") => run_isales_callbatch_create(clients, input).await,
+        ("isales", "callbatch.update") => run_isales_callbatch_update(clients, input).await,
+        ("isales", "callbatch.delete") => run_isales_callbatch_delete(clients, input).await,
+        ("isales", "callbatch.pause") => run_isales_callbatch_pause(clients, input).await,
+        ("isales", "callbatch.resume") => run_isales_callbatch_resume(clients, input).await,
+        ("isales", "callbatch.list") => run_isales_callbatch_list(clients, input).await,
+        ("isales", "appoint.create") => run_isales_appoint_create(clients, input).await,
+        ("isales", "appoint.update") => run_isales_appoint_update(clients, input).await,
+        ("isales", "appoint.update_result") => run_isales_appoint_update_result(clients, input).await,
+        ("isales", "appoint.delete") => run_isales_appoint_delete(clients, input).await,
+        ("isales", "appoint.list") => run_isales_appoint_list(clients, input).await,
+        ("isales", "callresult.query") => run_isales_callresult_query(clients, input).await,
+        ("isales", "callresult.detail") => run_isales_callresult_detail(clients, input).await,
+        ("isales", "callresult.call_record_v1") => run_isales_callresult_call_record_v1(clients, input).await,
+        ("isales", "callresult.call_record_v2") => run_isales_callresult_call_record_v2(clients, input).await,
+        ("isales", "writeback.business_result") => run_isales_writeback_business_result(clients, input).await,
+        ("isales", "fileserver.add") => run_isales_fileserver_add(clients, input).await,
+        ("isales", "fileserver.delete") => run_isales_fileserver_delete(clients, input).await,
+        ("isales", "fileserver.update") => run_isales_fileserver_update(clients, input).await,
+        ("isales", "fileserver.query") => run_isales_fileserver_query(clients, input).await,
+        ("isales", "obresult.query_obs_codes") => run_isales_obresult_query_obs_codes(clients, input).await,
+        ("isales", "obresult.create") => run_isales_obresult_create(clients, input).await,
+        ("isales", "obresult.update") => run_isales_obresult_update(clients, input).await,
+        ("isales", "obresult.delete") => run_isales_obresult_delete(clients, input).await,
+        ("isales", "obresult.list") => run_isales_obresult_list(clients, input).await,
+        ("isales", "obresult.detail") => run_isales_obresult_detail(clients, input).await,
+        ("isales", "template.list") => run_isales_template_list(clients, input).await,
+        ("isales", "template.detail") => run_isales_template_detail(clients, input).await,
+        ("isales", "template.add") => run_isales_template_add(clients, input).await,
+        ("isales", "template.copy") => run_isales_template_copy(clients, input).await,
+        ("isales", "template.update") => run_isales_template_update(clients, input).await,
+        ("isales", "obs.login") => run_isales_obs_login(clients, input).await,
+        ("isales", "obs.refresh") => run_isales_obs_refresh(clients, input).await,
+        ("isales", "obs.get_tasks") => run_isales_obs_get_tasks(clients, input).await,
+        ("isales", "obs.interface_info") => run_isales_obs_interface_info(clients, input).await,
+        ("isales", "obs.push_mid_result") => run_isales_obs_push_mid_result(clients, input).await,
+        ("isales", "obs.push_call_result") => run_isales_obs_push_call_result(clients, input).await,
+        ("isales", "obs.get_call_data") => run_isales_obs_get_call_data(clients, input).await,
+        ("isales", "calllogs.query") => run_isales_calllogs_query(clients, input).await,
         ("oiap", "auth.gettoken") => run_oiap_auth_gettoken(clients, input).await,
         ("oiap", "auth.getAppCubeToken") => run_oiap_auth_get_app_cube_token(clients, input).await,
+        ("oiap", "domain.querydomaininfo") => run_oiap_domain_querydomaininfo(clients, input).await,
+        ("oiap", "navigation.querynavigationinfo") => run_oiap_navigation_querynavigationinfo(clients, input).await,
+        ("oiap", "navigation.createnavigationinfo") => run_oiap_navigation_createnavigationinfo(clients, input).await,
+        ("oiap", "navigation.updatenavigationinfo") => run_oiap_navigation_updatenavigationinfo(clients, input).await,
+        ("oiap", "navigation.deletenavigationinfo") => run_oiap_navigation_deletenavigationinfo(clients, input).await,
+        ("oiap", "sysapi.asrcallback") => run_oiap_sysapi_asrcallback(clients, input).await,
+        ("oiap", "flow.queryflows") => run_oiap_flow_queryflows(clients, input).await,
         ("oiap", "dialog.process") => run_oiap_dialog_process(clients, input).await,
+        ("oiap", "dialog.init") => run_oiap_dialog_init(clients, input).await,
+        ("oiap", "dialog.afterInteraction") => run_oiap_dialog_after_interaction(clients, input).await,
+        ("oiap", "dialog.afterTransfer") => run_oiap_dialog_after_transfer(clients, input).await,
+        ("oiap", "dialog.recordingRequest") => run_oiap_dialog_recording_request(clients, input).await,
+        ("oiap", "dialogV2.process") => run_oiap_dialog_v2_process(clients, input).await,
+        ("oiap", "dialogV2.init") => run_oiap_dialog_v2_init(clients, input).await,
+        ("oiap", "dialogV2.afterInteraction") => run_oiap_dialog_v2_after_interaction(clients, input).await,
+        ("oiap", "dialogV2.afterTransfer") => run_oiap_dialog_v2_after_transfer(clients, input).await,
+        ("oiap", "record.queryHistory") => run_oiap_record_query_history(clients, input).await,
+        ("oiap", "record.queryRecordHistory") => run_oiap_record_query_record_history(clients, input).await,
+        ("oiap", "intent.queryIntentions") => run_oiap_intent_query_intentions(clients, input).await,
+        ("oiap", "silentAgent.changeWorkMode") => run_oiap_silent_agent_change_work_mode(clients, input).await,
+        ("oiap", "silentAgent.receiveDialogrecord") => run_oiap_silent_agent_receive_dialogrecord(clients, input).await,
+        ("oiap", "nlp.spellcheck") => run_oiap_nlp_spellcheck(clients, input).await,
+        ("oiap", "flow.asrrecognizeresult") => run_oiap_flow_asrrecognizeresult(clients, input).await,
+        ("oiap", "tts.texttovoice") => run_oiap_tts_texttovoice(clients, input).await,
+        ("oiap", "monitor.servicemonitor") => run_oiap_monitor_servicemonitor(clients, input).await,
+        ("oiap", "report.queryCallStatisticsReport") => {
+            run_oiap_report_query_call_statistics_report(clients, input).await
+        }
+        ("oiap", "report.queryChatbotReport") => run_oiap_report_query_chatbot_report(clients, input).await,
+        ("oiap", "report.queryKnowledgeReport") => run_oiap_report_query_knowledge_report(clients, input).await,
+        ("oiap", "outbound.queryRbtRecognitionResult") => {
+            run_oiap_outbound_query_rbt_recognition_result(clients, input).await
+        }
+        ("oiap", "record.queryTransferRecordHistory") => {
+            run_oiap_record_query_transfer_record_history(clients, input).await
+        }
+        ("oiap", "recognition.textClassification") => run_oiap_recognition_text_classification(clients, input).await,
+        ("oiap", "recognition.entityDetection") => run_oiap_recognition_entity_detection(clients, input).await,
+        ("oiap", "thirdPartyRobot.login") => run_oiap_third_party_robot_login(clients, input).await,
+        ("oiap", "dialogV2.recordingRequest") => run_oiap_dialog_v2_recording_request(clients, input).await,
         _ => return None,
     })
 }

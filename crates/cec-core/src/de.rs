@@ -40,14 +40,20 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     })
 }
 
-/// A number, accepting numeric strings; `""` is absent.
-pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+/// A JSON number kept as written (integer or decimal), accepting numeric strings.
+pub fn opt_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Number>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Null => None,
-        Value::Number(n) => n.as_f64(),
+        Value::Number(n) => Some(n),
         Value::String(s) if s.trim().is_empty() => None,
         Value::String(s) => {
-            Some(s.trim().parse().map_err(|_| D::Error::custom(format!("expected a number, got {s:?}")))?)
+            let t = s.trim();
+            let n = t
+                .parse::<i64>()
+                .map(serde_json::Number::from)
+                .ok()
+                .or_else(|| t.parse::<f64>().ok().and_then(serde_json::Number::from_f64));
+            Some(n.ok_or_else(|| D::Error::custom(format!("expected a number, got {s:?}")))?)
         }
         other => return Err(D::Error::custom(format!("expected a number, got {}", kind(&other)))),
     })

@@ -21,6 +21,8 @@ pub mod operation;
 pub mod retry;
 pub mod secret;
 pub mod sign;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod time;
 pub mod transport;
 pub mod validate;

@@ -17,8 +17,137 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RESULT_CODE: Envelope = Envelope {
+    code_fields: &["resultCode", "returnCode", "retCode", "success"],
+    success: &["0"],
+    message_fields: &["resultDesc", "description", "retMsg", "message"],
+    auth_codes: &[],
+    code_required: false,
+};
+pub static ENVELOPE_RET_CODE: Envelope = Envelope {
+    code_fields: &["retCode", "returnCode", "resultCode", "success"],
+    success: &["0"],
+    message_fields: &["retMsg", "description", "resultDesc", "message"],
+    auth_codes: &[],
+    code_required: false,
+};
+pub static ENVELOPE_SUCCESS: Envelope = Envelope {
+    code_fields: &["success", "returnCode", "resultCode", "retCode"],
+    success: &["true"],
+    message_fields: &["message", "description", "resultDesc", "retMsg"],
+    auth_codes: &[],
+    code_required: false,
+};
 
 pub use cec_auth::generated::APIFABRIC_AUTH_TOKEN_BY_AK_SK as AUTH_TOKEN_BY_AK_SK;
+/// `agentAccount.create` — Create a single agent business account (POST `/apiaccess/rest/cc-management/v1/agentAccount/create`).
+pub static AGENT_ACCOUNT_CREATE: OperationMeta = OperationMeta {
+    id: "agentAccount.create",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/create",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0020.html",
+};
+/// `agentAccount.delete` — Delete a specified agent business account (POST `/apiaccess/rest/cc-management/v1/agentAccount/delete`).
+pub static AGENT_ACCOUNT_DELETE: OperationMeta = OperationMeta {
+    id: "agentAccount.delete",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/delete",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0021.html",
+};
+/// `agentAccount.update` — Modify a single agent business account (POST `/apiaccess/rest/cc-management/v1/agentAccount/update`).
+pub static AGENT_ACCOUNT_UPDATE: OperationMeta = OperationMeta {
+    id: "agentAccount.update",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/update",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html",
+};
+/// `agentAccount.query` — Query agent business account information (POST `/apiaccess/rest/cc-management/v1/agentAccount/query`).
+pub static AGENT_ACCOUNT_QUERY: OperationMeta = OperationMeta {
+    id: "agentAccount.query",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/query",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0023.html",
+};
+/// `agentAccount.addSkillsToAgent` — Bind agents to a skill queue (POST `/apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent`).
+pub static AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT: OperationMeta = OperationMeta {
+    id: "agentAccount.addSkillsToAgent",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0024.html",
+};
+/// `agentAccount.releaseAgentBySkillId` — Unbind agents from a skill queue (POST `/apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId`).
+pub static AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID: OperationMeta = OperationMeta {
+    id: "agentAccount.releaseAgentBySkillId",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0025.html",
+};
+/// `agentAccount.queryAgentInfoBySkillId` — Query agents of a skill queue (POST `/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId`).
+pub static AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID: OperationMeta = OperationMeta {
+    id: "agentAccount.queryAgentInfoBySkillId",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0026.html",
+};
+/// `agentAccount.updateSipPhonePassword` — Change an agent softphone login password (POST `/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword`).
+pub static AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD: OperationMeta = OperationMeta {
+    id: "agentAccount.updateSipPhonePassword",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0027.html",
+};
+/// `agentInfo.querySysInfo` — Query softphone info of all agents (no business accounts) (GET `/apiaccess/CC-Management/v1/querySysInfo`).
+pub static AGENT_INFO_QUERY_SYS_INFO: OperationMeta = OperationMeta {
+    id: "agentInfo.querySysInfo",
+    ne: "API Fabric",
+    method: "GET",
+    path: "/apiaccess/CC-Management/v1/querySysInfo",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html",
+};
 /// `agentInfo.queryAgentInfo` — Query softphone info of all agents (with business accounts) (GET `/apiaccess/CC-Mangemant/v1/queryAgentInfo`).
 pub static AGENT_INFO_QUERY_AGENT_INFO: OperationMeta = OperationMeta {
     id: "agentInfo.queryAgentInfo",
@@ -30,6 +159,330 @@ pub static AGENT_INFO_QUERY_AGENT_INFO: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0029.html",
+};
+/// `agentInfo.queryAgentLoginParams` — Query account sign-in result (POST `/apiaccess/CC-Management/v1/queryAgentLoginParams`).
+pub static AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS: OperationMeta = OperationMeta {
+    id: "agentInfo.queryAgentLoginParams",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/queryAgentLoginParams",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0030.html",
+};
+/// `agentInfo.queryAgentInfoByAccount` — Query agent info by sign-in account (POST `/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount`).
+pub static AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT: OperationMeta = OperationMeta {
+    id: "agentInfo.queryAgentInfoByAccount",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0031.html",
+};
+/// `skill.createSkill` — Create a single skill queue (POST `/apiaccess/rest/cc-management/v1/skill/createSkill`).
+pub static SKILL_CREATE_SKILL: OperationMeta = OperationMeta {
+    id: "skill.createSkill",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/skill/createSkill",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html",
+};
+/// `skill.deleteSkill` — Delete skill queues (POST `/apiaccess/rest/cc-management/v1/skill/deleteSkill`).
+pub static SKILL_DELETE_SKILL: OperationMeta = OperationMeta {
+    id: "skill.deleteSkill",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/skill/deleteSkill",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0035.html",
+};
+/// `skill.modifySkill` — Modify a single skill queue (POST `/apiaccess/rest/cc-management/v1/skill/modifySkill`).
+pub static SKILL_MODIFY_SKILL: OperationMeta = OperationMeta {
+    id: "skill.modifySkill",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/skill/modifySkill",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html",
+};
+/// `skill.querySkills` — Query skill queues (POST `/apiaccess/rest/cc-management/v1/skill/querySkills`).
+pub static SKILL_QUERY_SKILLS: OperationMeta = OperationMeta {
+    id: "skill.querySkills",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/skill/querySkills",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html",
+};
+/// `calledRoute.createCalledRoute` — Bind access code to skill queue or IVR (POST `/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute`).
+pub static CALLED_ROUTE_CREATE_CALLED_ROUTE: OperationMeta = OperationMeta {
+    id: "calledRoute.createCalledRoute",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0040.html",
+};
+/// `calledRoute.deleteCalledRoute` — Delete access code bindings (POST `/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute`).
+pub static CALLED_ROUTE_DELETE_CALLED_ROUTE: OperationMeta = OperationMeta {
+    id: "calledRoute.deleteCalledRoute",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html",
+};
+/// `calledRoute.modifyCalledRoute` — Modify access code binding (POST `/apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute`).
+pub static CALLED_ROUTE_MODIFY_CALLED_ROUTE: OperationMeta = OperationMeta {
+    id: "calledRoute.modifyCalledRoute",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0042.html",
+};
+/// `calledRoute.queryCalledRoute` — Query access code bindings (POST `/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute`).
+pub static CALLED_ROUTE_QUERY_CALLED_ROUTE: OperationMeta = OperationMeta {
+    id: "calledRoute.queryCalledRoute",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0043.html",
+};
+/// `calledRoute.queryAccessCodeList` — Query access codes (POST `/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList`).
+pub static CALLED_ROUTE_QUERY_ACCESS_CODE_LIST: OperationMeta = OperationMeta {
+    id: "calledRoute.queryAccessCodeList",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0039.html",
+};
+/// `ivrFlow.queryIVRFlowList` — Query all IVR flows of the tenant space (POST `/apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList`).
+pub static IVR_FLOW_QUERY_IVR_FLOW_LIST: OperationMeta = OperationMeta {
+    id: "ivrFlow.queryIVRFlowList",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html",
+};
+/// `ivrFlow.querySatisfactionConfig` — Query satisfaction survey configuration (POST `/apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig`).
+pub static IVR_FLOW_QUERY_SATISFACTION_CONFIG: OperationMeta = OperationMeta {
+    id: "ivrFlow.querySatisfactionConfig",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html",
+};
+/// `ivrFlow.satisfactionQuery` — Query satisfaction survey results (POST `/apiaccess/rest/cc-management/v1/satisfaction/query`).
+pub static IVR_FLOW_SATISFACTION_QUERY: OperationMeta = OperationMeta {
+    id: "ivrFlow.satisfactionQuery",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/satisfaction/query",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html",
+};
+/// `ivrFlow.importVoiceFileUpload` — Upload an IVR voice file (POST `/apiaccess/rest/cc-management/v1/importVoiceFile/upload`).
+pub static IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD: OperationMeta = OperationMeta {
+    id: "ivrFlow.importVoiceFileUpload",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html",
+};
+/// `ivrFlow.createVoiceTemplate` — Upload a TTS template for voice notifications (POST `/apiaccess/rest/cc-management/v1/createVoiceTemplate`).
+pub static IVR_FLOW_CREATE_VOICE_TEMPLATE: OperationMeta = OperationMeta {
+    id: "ivrFlow.createVoiceTemplate",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html",
+};
+/// `mobileAgent.createCallV1` — Create a two-way (bidirectional) call, V1 (POST `/apiaccess/CC-Management/v1/mobileAgent/createCall`).
+pub static MOBILE_AGENT_CREATE_CALL_V1: OperationMeta = OperationMeta {
+    id: "mobileAgent.createCallV1",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/mobileAgent/createCall",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1303.html",
+};
+/// `mobileAgent.createCallV3` — Create a two-way (bidirectional) call, V3 (POST `/apiaccess/CC-Management/v3/mobileAgent/createCall`).
+pub static MOBILE_AGENT_CREATE_CALL_V3: OperationMeta = OperationMeta {
+    id: "mobileAgent.createCallV3",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v3/mobileAgent/createCall",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0053.html",
+};
+/// `mobileAgent.queryCallDetailRecord` — Query call history records (POST `/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord`).
+pub static MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD: OperationMeta = OperationMeta {
+    id: "mobileAgent.queryCallDetailRecord",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0054.html",
+};
+/// `mobileAgent.queryCallState` — Query call status (POST `/apiaccess/CC-Management/v1/mobileAgent/queryCallState`).
+pub static MOBILE_AGENT_QUERY_CALL_STATE: OperationMeta = OperationMeta {
+    id: "mobileAgent.queryCallState",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html",
+};
+/// `mobileAgent.getRecordingAddress` — Get recording file URL (POST `/apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress`).
+pub static MOBILE_AGENT_GET_RECORDING_ADDRESS: OperationMeta = OperationMeta {
+    id: "mobileAgent.getRecordingAddress",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html",
+};
+/// `mobileAgent.queryPhoneV1` — Query allocated softphone numbers, V1 (POST `/apiaccess/CC-Management/v1/mobileAgent/queryPhone`).
+pub static MOBILE_AGENT_QUERY_PHONE_V1: OperationMeta = OperationMeta {
+    id: "mobileAgent.queryPhoneV1",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1308.html",
+};
+/// `mobileAgent.queryPhoneV2` — Query allocated softphone numbers, V2 (POST `/apiaccess/CC-Management/v2/mobileAgent/queryPhone`).
+pub static MOBILE_AGENT_QUERY_PHONE_V2: OperationMeta = OperationMeta {
+    id: "mobileAgent.queryPhoneV2",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0058.html",
+};
+/// `mobileAgent.getCalledInfo` — Get call destination device info (POST `/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo`).
+pub static MOBILE_AGENT_GET_CALLED_INFO: OperationMeta = OperationMeta {
+    id: "mobileAgent.getCalledInfo",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html",
+};
+/// `mobileAgent.queryUserContactLimit` — Query recent contact records of current session customer (POST `/apiaccess/rest/workbench/v1/queryUserContactLimit`).
+pub static MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT: OperationMeta = OperationMeta {
+    id: "mobileAgent.queryUserContactLimit",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/workbench/v1/queryUserContactLimit",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0062.html",
+};
+/// `mobileAgent.queryCallInfoByCallId` — Query call info by call ID (POST `/apiaccess/rest/workbench/v1/queryCallInfoByCallId`).
+pub static MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID: OperationMeta = OperationMeta {
+    id: "mobileAgent.queryCallInfoByCallId",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0063.html",
+};
+/// `mobileAgent.statusnotify` — ITA two-way call result notification (POST `/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify`).
+pub static MOBILE_AGENT_STATUSNOTIFY: OperationMeta = OperationMeta {
+    id: "mobileAgent.statusnotify",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html",
 };
 /// `ccmessaging.applyToken` — Third-party request authentication (get ccmessaging-token) (POST `/apiaccess/ccmessaging/applyToken`).
 pub static CCMESSAGING_APPLY_TOKEN: OperationMeta = OperationMeta {
@@ -43,6 +496,18 @@ pub static CCMESSAGING_APPLY_TOKEN: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0103.html",
 };
+/// `ccmessaging.queryHistoryChatMessage` — Query historical chat messages (POST `/apiaccess/ccmessaging/queryHistoryChatMessage`).
+pub static CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE: OperationMeta = OperationMeta {
+    id: "ccmessaging.queryHistoryChatMessage",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/queryHistoryChatMessage",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0104.html",
+};
 /// `ccmessaging.send` — Send a message (synchronous) (POST `/apiaccess/ccmessaging/send`).
 pub static CCMESSAGING_SEND: OperationMeta = OperationMeta {
     id: "ccmessaging.send",
@@ -55,10 +520,493 @@ pub static CCMESSAGING_SEND: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0105.html",
 };
+/// `ccmessaging.sendAsync` — Send a message (asynchronous) (POST `/apiaccess/ccmessaging/sendAsync`).
+pub static CCMESSAGING_SEND_ASYNC: OperationMeta = OperationMeta {
+    id: "ccmessaging.sendAsync",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/sendAsync",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0106.html",
+};
+/// `ccmessaging.doLeaveMessage` — Customer leaves a message (POST `/apiaccess/ccmessaging/doLeaveMessage`).
+pub static CCMESSAGING_DO_LEAVE_MESSAGE: OperationMeta = OperationMeta {
+    id: "ccmessaging.doLeaveMessage",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/doLeaveMessage",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html",
+};
+/// `ccmessaging.poll` — Poll messages sent by agent side (GET `/apiaccess/ccmessaging/poll`).
+pub static CCMESSAGING_POLL: OperationMeta = OperationMeta {
+    id: "ccmessaging.poll",
+    ne: "API Fabric",
+    method: "GET",
+    path: "/apiaccess/ccmessaging/poll",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_05_7038.html",
+};
+/// `ccmessaging.downloadFileStream` — Customer receives a file (media download) (POST `/apiaccess/ccmessaging/downloadFileStream`).
+pub static CCMESSAGING_DOWNLOAD_FILE_STREAM: OperationMeta = OperationMeta {
+    id: "ccmessaging.downloadFileStream",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/downloadFileStream",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html",
+};
+/// `ccmessaging.queryQueueInfo` — Query queuing information (POST `/apiaccess/ccmessaging/queryQueueInfo`).
+pub static CCMESSAGING_QUERY_QUEUE_INFO: OperationMeta = OperationMeta {
+    id: "ccmessaging.queryQueueInfo",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/queryQueueInfo",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/zh-cn/devg-webclient-cec/cec_05_2017.html",
+};
+/// `ccmessaging.uploadFileStream` — Customer sends a file (media upload) (POST `/apiaccess/ccmessaging/uploadFileStream`).
+pub static CCMESSAGING_UPLOAD_FILE_STREAM: OperationMeta = OperationMeta {
+    id: "ccmessaging.uploadFileStream",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/uploadFileStream",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_2222.html",
+};
+/// `ccmessaging.queryPhraseByKeyword` — Suggest common phrases from customer input (POST `/apiaccess/ccmessaging/queryPhraseByKeyword`).
+pub static CCMESSAGING_QUERY_PHRASE_BY_KEYWORD: OperationMeta = OperationMeta {
+    id: "ccmessaging.queryPhraseByKeyword",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/queryPhraseByKeyword",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0112.html",
+};
+/// `ccmessaging.getSatisfactionSurveyMode` — Query satisfaction survey configuration (POST `/apiaccess/ccmessaging/getsatisfactionsurveymode`).
+pub static CCMESSAGING_GET_SATISFACTION_SURVEY_MODE: OperationMeta = OperationMeta {
+    id: "ccmessaging.getSatisfactionSurveyMode",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/getsatisfactionsurveymode",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0113.html",
+};
+/// `ccmessaging.feedbacksatisfaction` — Submit customer rating of the chatbot (POST `/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction`).
+pub static CCMESSAGING_FEEDBACKSATISFACTION: OperationMeta = OperationMeta {
+    id: "ccmessaging.feedbacksatisfaction",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0114.html",
+};
+/// `ccmessaging.saveSatisfaction` — Save customer satisfaction evaluation (POST `/apiaccess/ccmessaging/saveSatisfaction`).
+pub static CCMESSAGING_SAVE_SATISFACTION: OperationMeta = OperationMeta {
+    id: "ccmessaging.saveSatisfaction",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/saveSatisfaction",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2226.html",
+};
+/// `ccmessaging.checkClickToCallSupport` — Check whether tenant space supports click-to-dial (GET `/apiaccess/ccmessaging/v1/checkClickToCallSupport`).
+pub static CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT: OperationMeta = OperationMeta {
+    id: "ccmessaging.checkClickToCallSupport",
+    ne: "API Fabric",
+    method: "GET",
+    path: "/apiaccess/ccmessaging/v1/checkClickToCallSupport",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html",
+};
+/// `ccmessaging.createClickToCall` — Create a click-to-dial call (POST `/apiaccess/ccmessaging/v1/createClickToCall`).
+pub static CCMESSAGING_CREATE_CLICK_TO_CALL: OperationMeta = OperationMeta {
+    id: "ccmessaging.createClickToCall",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/v1/createClickToCall",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html",
+};
+/// `ccmessaging.getClickToCallEvents` — Poll click-to-dial events (GET `/apiaccess/ccmessaging/v1/getClickToCallEvents`).
+pub static CCMESSAGING_GET_CLICK_TO_CALL_EVENTS: OperationMeta = OperationMeta {
+    id: "ccmessaging.getClickToCallEvents",
+    ne: "API Fabric",
+    method: "GET",
+    path: "/apiaccess/ccmessaging/v1/getClickToCallEvents",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0119.html",
+};
+/// `ccmessaging.dropClickToCall` — Hang up a click-to-dial call (POST `/apiaccess/ccmessaging/v1/dropClickToCall`).
+pub static CCMESSAGING_DROP_CLICK_TO_CALL: OperationMeta = OperationMeta {
+    id: "ccmessaging.dropClickToCall",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/v1/dropClickToCall",
+    auth: AuthKind::BearerMessaging,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0120.html",
+};
+/// `ccmessaging.createcall` — Create anonymous call (POST `/apiaccess/ccmessaging/v1/mobileagent/createcall`).
+pub static CCMESSAGING_CREATECALL: OperationMeta = OperationMeta {
+    id: "ccmessaging.createcall",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/v1/mobileagent/createcall",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0123.html",
+};
+/// `ccmessaging.pushMsg` — Push messages (pushMsg) (POST `/apiaccess/ccmessaging/pushMsg`).
+pub static CCMESSAGING_PUSH_MSG: OperationMeta = OperationMeta {
+    id: "ccmessaging.pushMsg",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ccmessaging/pushMsg",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html",
+};
+/// `voiceNotification.queryVoiceNotificationRecording` — Query approved voice notification recordings (POST `/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording`).
+pub static VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING: OperationMeta = OperationMeta {
+    id: "voiceNotification.queryVoiceNotificationRecording",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0075.html",
+};
+/// `voiceNotification.createVoiceNotificationV1` — Create a voice notification, V1 (POST `/apiaccess/rest/voiceNotification/v1/createVoiceNotification`).
+pub static VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1: OperationMeta = OperationMeta {
+    id: "voiceNotification.createVoiceNotificationV1",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html",
+};
+/// `voiceNotification.createVoiceNotificationV2` — Create a voice notification, V2 (TTS templates) (POST `/apiaccess/rest/voiceNotification/v2/createVoiceNotification`).
+pub static VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2: OperationMeta = OperationMeta {
+    id: "voiceNotification.createVoiceNotificationV2",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html",
+};
+/// `offlineAgent.login` — Answer calls on mobile phone (offline agent sign-in) (POST `/apiaccess/rest/cc-management/v1/offline/agent/login`).
+pub static OFFLINE_AGENT_LOGIN: OperationMeta = OperationMeta {
+    id: "offlineAgent.login",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/offline/agent/login",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html",
+};
+/// `offlineAgent.logout` — Exit mobile phone answering (POST `/apiaccess/rest/cc-management/v1/offline/agent/logout`).
+pub static OFFLINE_AGENT_LOGOUT: OperationMeta = OperationMeta {
+    id: "offlineAgent.logout",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/offline/agent/logout",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html",
+};
+/// `offlineAgent.isOfflineAgent` — Check whether an agent is in mobile answering state (POST `/apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent`).
+pub static OFFLINE_AGENT_IS_OFFLINE_AGENT: OperationMeta = OperationMeta {
+    id: "offlineAgent.isOfflineAgent",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html",
+};
+/// `federationUserMgmt.createTask` — Create a federated-user management task (POST `/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask`).
+pub static FEDERATION_USER_MGMT_CREATE_TASK: OperationMeta = OperationMeta {
+    id: "federationUserMgmt.createTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html",
+};
+/// `case.createCase` — Create a case (Case 2.0) (POST `/service/AICC__Case/1.0.0/openapi/case`).
+pub static CASE_CREATE_CASE: OperationMeta = OperationMeta {
+    id: "case.createCase",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/service/AICC__Case/1.0.0/openapi/case",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html",
+};
+/// `case.queryCaseList` — Query case list (Case 2.0) (POST `/service/AICC__Case/1.0.0/openapi/case/list`).
+pub static CASE_QUERY_CASE_LIST: OperationMeta = OperationMeta {
+    id: "case.queryCaseList",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/service/AICC__Case/1.0.0/openapi/case/list",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html",
+};
+/// `appSettings.create` — Create app personal settings (POST `/apiaccess/CC-Management/v1/openapp/agentsettings/create`).
+pub static APP_SETTINGS_CREATE: OperationMeta = OperationMeta {
+    id: "appSettings.create",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html",
+};
+/// `appSettings.update` — Update app personal settings (POST `/apiaccess/CC-Management/v1/openapp/agentsettings/update`).
+pub static APP_SETTINGS_UPDATE: OperationMeta = OperationMeta {
+    id: "appSettings.update",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html",
+};
+/// `appSettings.query` — Query app personal settings (POST `/apiaccess/CC-Management/v1/openapp/agentsettings/query`).
+pub static APP_SETTINGS_QUERY: OperationMeta = OperationMeta {
+    id: "appSettings.query",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html",
+};
+/// `cobrowse.getConnectionInfoV1` — Get co-browsing connection info, V1 (POST `/apiaccess/api/cobrowse/getConnectionInfo`).
+pub static COBROWSE_GET_CONNECTION_INFO_V1: OperationMeta = OperationMeta {
+    id: "cobrowse.getConnectionInfoV1",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/api/cobrowse/getConnectionInfo",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_SUCCESS,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html",
+};
+/// `qualityInspection.queryQualityItemResult` — Get inspection item score (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult`).
+pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryQualityItemResult",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html",
+};
+/// `qualityInspection.modifyQualityItemResult` — Modify inspection item score result (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult`).
+pub static QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT: OperationMeta = OperationMeta {
+    id: "qualityInspection.modifyQualityItemResult",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html",
+};
+/// `qualityInspection.queryAppraiseScore` — Query inspection scoring profiles (POST `/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore`).
+pub static QUALITY_INSPECTION_QUERY_APPRAISE_SCORE: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryAppraiseScore",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html",
+};
+/// `qualityInspection.applyAppraiseScore` — Apply an inspection scoring profile (POST `/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore`).
+pub static QUALITY_INSPECTION_APPLY_APPRAISE_SCORE: OperationMeta = OperationMeta {
+    id: "qualityInspection.applyAppraiseScore",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html",
+};
+/// `qualityInspection.queryCallCredit` — Query recording inspection result (POST `/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit`).
+pub static QUALITY_INSPECTION_QUERY_CALL_CREDIT: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryCallCredit",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html",
+};
 
 /// Every interface of this crate.
-pub static ALL: &[&OperationMeta] =
-    &[&AUTH_TOKEN_BY_AK_SK, &AGENT_INFO_QUERY_AGENT_INFO, &CCMESSAGING_APPLY_TOKEN, &CCMESSAGING_SEND];
+pub static ALL: &[&OperationMeta] = &[
+    &AUTH_TOKEN_BY_AK_SK,
+    &AGENT_ACCOUNT_CREATE,
+    &AGENT_ACCOUNT_DELETE,
+    &AGENT_ACCOUNT_UPDATE,
+    &AGENT_ACCOUNT_QUERY,
+    &AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT,
+    &AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID,
+    &AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID,
+    &AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD,
+    &AGENT_INFO_QUERY_SYS_INFO,
+    &AGENT_INFO_QUERY_AGENT_INFO,
+    &AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS,
+    &AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT,
+    &SKILL_CREATE_SKILL,
+    &SKILL_DELETE_SKILL,
+    &SKILL_MODIFY_SKILL,
+    &SKILL_QUERY_SKILLS,
+    &CALLED_ROUTE_CREATE_CALLED_ROUTE,
+    &CALLED_ROUTE_DELETE_CALLED_ROUTE,
+    &CALLED_ROUTE_MODIFY_CALLED_ROUTE,
+    &CALLED_ROUTE_QUERY_CALLED_ROUTE,
+    &CALLED_ROUTE_QUERY_ACCESS_CODE_LIST,
+    &IVR_FLOW_QUERY_IVR_FLOW_LIST,
+    &IVR_FLOW_QUERY_SATISFACTION_CONFIG,
+    &IVR_FLOW_SATISFACTION_QUERY,
+    &IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD,
+    &IVR_FLOW_CREATE_VOICE_TEMPLATE,
+    &MOBILE_AGENT_CREATE_CALL_V1,
+    &MOBILE_AGENT_CREATE_CALL_V3,
+    &MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD,
+    &MOBILE_AGENT_QUERY_CALL_STATE,
+    &MOBILE_AGENT_GET_RECORDING_ADDRESS,
+    &MOBILE_AGENT_QUERY_PHONE_V1,
+    &MOBILE_AGENT_QUERY_PHONE_V2,
+    &MOBILE_AGENT_GET_CALLED_INFO,
+    &MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT,
+    &MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID,
+    &MOBILE_AGENT_STATUSNOTIFY,
+    &CCMESSAGING_APPLY_TOKEN,
+    &CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE,
+    &CCMESSAGING_SEND,
+    &CCMESSAGING_SEND_ASYNC,
+    &CCMESSAGING_DO_LEAVE_MESSAGE,
+    &CCMESSAGING_POLL,
+    &CCMESSAGING_DOWNLOAD_FILE_STREAM,
+    &CCMESSAGING_QUERY_QUEUE_INFO,
+    &CCMESSAGING_UPLOAD_FILE_STREAM,
+    &CCMESSAGING_QUERY_PHRASE_BY_KEYWORD,
+    &CCMESSAGING_GET_SATISFACTION_SURVEY_MODE,
+    &CCMESSAGING_FEEDBACKSATISFACTION,
+    &CCMESSAGING_SAVE_SATISFACTION,
+    &CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT,
+    &CCMESSAGING_CREATE_CLICK_TO_CALL,
+    &CCMESSAGING_GET_CLICK_TO_CALL_EVENTS,
+    &CCMESSAGING_DROP_CLICK_TO_CALL,
+    &CCMESSAGING_CREATECALL,
+    &CCMESSAGING_PUSH_MSG,
+    &VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING,
+    &VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1,
+    &VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2,
+    &OFFLINE_AGENT_LOGIN,
+    &OFFLINE_AGENT_LOGOUT,
+    &OFFLINE_AGENT_IS_OFFLINE_AGENT,
+    &FEDERATION_USER_MGMT_CREATE_TASK,
+    &CASE_CREATE_CASE,
+    &CASE_QUERY_CASE_LIST,
+    &APP_SETTINGS_CREATE,
+    &APP_SETTINGS_UPDATE,
+    &APP_SETTINGS_QUERY,
+    &COBROWSE_GET_CONNECTION_INFO_V1,
+    &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
+    &QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT,
+    &QUALITY_INSPECTION_QUERY_APPRAISE_SCORE,
+    &QUALITY_INSPECTION_APPLY_APPRAISE_SCORE,
+    &QUALITY_INSPECTION_QUERY_CALL_CREDIT,
+];
 
 /// Object request body of `auth.tokenByAkSk`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -122,6 +1070,831 @@ pub struct AuthTokenByAkSkResponse {
     pub user_id: Option<String>,
 }
 
+/// Object request body of `agentAccount.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountCreateBody {
+    /// request object Required.
+    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
+    pub request_param: Option<AgentAccountCreateBodyRequestParam>,
+}
+impl AgentAccountCreateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
+        if let Some(v) = &self.request_param {
+            v.validate(op, &format!("{at}requestParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountCreateBodyRequestParam {
+    /// agent account (6-50 chars; letters, digits and @.-_ only) Required.
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// agent name (max 20 chars; no "\[\]'&()=;&lt;&gt;, characters) Required.
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
+    /// initial password (8 chars under default rule group; upper, lower, digit and special; expires after 90 days) Required.
+    #[serde(rename = "password", skip_serializing_if = "Option::is_none", default)]
+    pub password: Option<cec_core::Secret<String>>,
+    /// email address (RFC style; local part &lt;=64, domain &lt;=255) Required.
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// 4 audio, 11 video, 5 multimedia, 99 versatile Required.
+    #[serde(rename = "agentType", skip_serializing_if = "Option::is_none", default)]
+    pub agent_type: Option<i64>,
+    /// 2 operator, 3 inspector, 4 outbound agent Required.
+    #[serde(rename = "ccRoleId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_role_id: Option<i64>,
+    /// skill bindings; queue type must match agentType
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
+    pub skills: Option<Vec<AgentAccountCreateBodyRequestParamSkills>>,
+    /// phone number (max 25 chars)
+    #[serde(rename = "phone", skip_serializing_if = "Option::is_none", default)]
+    pub phone: Option<String>,
+}
+impl AgentAccountCreateBodyRequestParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        if let Some(v) = &self.user_account {
+            cec_core::validate::min_len(op, &format!("{at}userAccount"), v, 6)?;
+            cec_core::validate::max_len(op, &format!("{at}userAccount"), v, 50)?;
+        }
+        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+        if let Some(v) = &self.user_name {
+            cec_core::validate::max_len(op, &format!("{at}userName"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+        cec_core::validate::required(op, &format!("{at}email"), &self.email)?;
+        if let Some(v) = &self.email {
+            cec_core::validate::max_len(op, &format!("{at}email"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentType"), &self.agent_type)?;
+        cec_core::validate::required(op, &format!("{at}ccRoleId"), &self.cc_role_id)?;
+        if let Some(v) = &self.skills {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}skills[{i}]."))?;
+            }
+        }
+        if let Some(v) = &self.phone {
+            cec_core::validate::max_len(op, &format!("{at}phone"), v, 25)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountCreateBodyRequestParamSkills {
+    /// skill queue ID (from querySkills)
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// agent weight, higher served first (min 1)
+    #[serde(rename = "agentWeight", skip_serializing_if = "Option::is_none", default)]
+    pub agent_weight: Option<i64>,
+    /// skill queue weight (min 1)
+    #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
+    pub skill_weight: Option<i64>,
+}
+impl AgentAccountCreateBodyRequestParamSkills {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountCreateResponse {
+    /// 0 success, 1 failure (table cut; by analogy with delete)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
+
+/// Object request body of `agentAccount.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountDeleteBody {
+    /// request object Required.
+    #[serde(rename = "requestParams", skip_serializing_if = "Option::is_none", default)]
+    pub request_params: Option<AgentAccountDeleteBodyRequestParams>,
+}
+impl AgentAccountDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
+        if let Some(v) = &self.request_params {
+            v.validate(op, &format!("{at}requestParams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestParams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountDeleteBodyRequestParams {
+    /// agent account to delete (6-50 chars; special characters and whitespace not allowed) Required.
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+}
+impl AgentAccountDeleteBodyRequestParams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        if let Some(v) = &self.user_account {
+            cec_core::validate::min_len(op, &format!("{at}userAccount"), v, 6)?;
+            cec_core::validate::max_len(op, &format!("{at}userAccount"), v, 50)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountDeleteResponse {
+    /// 0 success, 1 failure Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// returned message Required.
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+}
+
+/// Object request body of `agentAccount.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountUpdateBody {
+    /// request object
+    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
+    pub request_param: Option<AgentAccountUpdateBodyRequestParam>,
+}
+impl AgentAccountUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.request_param {
+            v.validate(op, &format!("{at}requestParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountUpdateBodyRequestParam {
+    /// agent account used as key; not modifiable Required.
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// agent display name (max 20 bytes; no "\[\]=;&lt;&gt; characters)
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
+    /// email address (RFC style; local part &lt;=64, domain &lt;=255)
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// phone number (max 25 chars)
+    #[serde(rename = "phone", skip_serializing_if = "Option::is_none", default)]
+    pub phone: Option<String>,
+    /// agent type (4 audio, 11 video, 5 multimedia, 99 versatile)
+    #[serde(rename = "agentType", skip_serializing_if = "Option::is_none", default)]
+    pub agent_type: Option<i64>,
+    /// agent role (2 operator, 3 inspector, 4 outbound agent)
+    #[serde(rename = "ccRoleId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_role_id: Option<i64>,
+    /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
+    pub skills: Option<Vec<AgentAccountUpdateBodyRequestParamSkills>>,
+    /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
+    #[serde(rename = "oldPassWord", skip_serializing_if = "Option::is_none", default)]
+    pub old_pass_word: Option<String>,
+    /// new password (8 chars under default rule group; 4 character classes)
+    #[serde(rename = "newPassWord", skip_serializing_if = "Option::is_none", default)]
+    pub new_pass_word: Option<String>,
+}
+impl AgentAccountUpdateBodyRequestParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        if let Some(v) = &self.user_name {
+            cec_core::validate::max_len(op, &format!("{at}userName"), v, 20)?;
+        }
+        if let Some(v) = &self.email {
+            cec_core::validate::max_len(op, &format!("{at}email"), v, 64)?;
+        }
+        if let Some(v) = &self.phone {
+            cec_core::validate::max_len(op, &format!("{at}phone"), v, 25)?;
+        }
+        if let Some(v) = &self.skills {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}skills[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountUpdateBodyRequestParamSkills {
+    /// skill queue ID (from querySkills)
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// agent weight, higher served first (min 1)
+    #[serde(rename = "agentWeight", skip_serializing_if = "Option::is_none", default)]
+    pub agent_weight: Option<i64>,
+    /// skill queue weight (min 1)
+    #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
+    pub skill_weight: Option<i64>,
+}
+impl AgentAccountUpdateBodyRequestParamSkills {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Response of `agentAccount.update` (not documented field by field: raw JSON).
+pub type AgentAccountUpdateResponse = serde_json::Value;
+
+/// Object request body of `agentAccount.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountQueryBody {
+    /// request object Required.
+    #[serde(rename = "requestParams", skip_serializing_if = "Option::is_none", default)]
+    pub request_params: Option<AgentAccountQueryBodyRequestParams>,
+}
+impl AgentAccountQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
+        if let Some(v) = &self.request_params {
+            v.validate(op, &format!("{at}requestParams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestParams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountQueryBodyRequestParams {
+    /// agent account; required when no paging params; other params ignored when given
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// page number from 0; used when userAccount absent Required.
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<i64>,
+    /// page size; used when userAccount absent Required.
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// filter: 4 audio, 11 video, 5 multimedia, 99 versatile
+    #[serde(rename = "agentType", skip_serializing_if = "Option::is_none", default)]
+    pub agent_type: Option<Vec<i64>>,
+    /// caller-ID pass-through flag filter
+    #[serde(rename = "transparentDisplayFlag", skip_serializing_if = "Option::is_none", default)]
+    pub transparent_display_flag: Option<bool>,
+}
+impl AgentAccountQueryBodyRequestParams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountQueryResponse {
+    /// 0 success, 1 failure Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// message Required.
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+    /// agents
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<AgentAccountQueryResponseData>>,
+    /// total count
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountQueryResponseData {
+    /// agent account
+    #[serde(
+        rename = "userAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_account: Option<String>,
+    /// account user name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// phone
+    #[serde(rename = "phone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub phone: Option<String>,
+    /// email
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub email: Option<String>,
+    /// 4, 11, 5, 99, 255 idle
+    #[serde(rename = "agentType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_type: Option<i64>,
+    /// 2 operator, 3 inspector, 4 outbound, 255 idle
+    #[serde(rename = "ccRoleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_role_id: Option<i64>,
+    /// default softphone number
+    #[serde(
+        rename = "sipAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_account: Option<String>,
+    /// skill bindings
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub skills: Option<Vec<AgentAccountQueryResponseDataSkills>>,
+    /// agent work number
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// pass-through flag
+    #[serde(
+        rename = "transparentDisplayFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub transparent_display_flag: Option<bool>,
+}
+
+/// Object `skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountQueryResponseDataSkills {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// agent weight
+    #[serde(
+        rename = "agentWeight",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_weight: Option<i64>,
+    /// queue weight
+    #[serde(
+        rename = "skillWeight",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub skill_weight: Option<i64>,
+}
+
+/// Object request body of `agentAccount.addSkillsToAgent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountAddSkillsToAgentBody {
+    /// agent accounts (each max 50 chars) Required.
+    #[serde(rename = "userAccounts", skip_serializing_if = "Option::is_none", default)]
+    pub user_accounts: Option<Vec<String>>,
+    /// skill queue ID Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// agent weight, higher served first (min 1) Required.
+    #[serde(rename = "agentWeight", skip_serializing_if = "Option::is_none", default)]
+    pub agent_weight: Option<i64>,
+    /// skill queue weight (min 1) Required.
+    #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
+    pub skill_weight: Option<i64>,
+}
+impl AgentAccountAddSkillsToAgentBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userAccounts"), &self.user_accounts)?;
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        cec_core::validate::required(op, &format!("{at}agentWeight"), &self.agent_weight)?;
+        cec_core::validate::required(op, &format!("{at}skillWeight"), &self.skill_weight)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.addSkillsToAgent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountAddSkillsToAgentResponse {
+    /// 0 success, 1 failure (reason in resultMessage)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// returned info
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+}
+
+/// Object request body of `agentAccount.releaseAgentBySkillId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountReleaseAgentBySkillIdBody {
+    /// skill queue ID Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// agent accounts; empty array unbinds every agent of the queue Required.
+    #[serde(rename = "userAccounts", skip_serializing_if = "Option::is_none", default)]
+    pub user_accounts: Option<Vec<String>>,
+}
+impl AgentAccountReleaseAgentBySkillIdBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        cec_core::validate::required(op, &format!("{at}userAccounts"), &self.user_accounts)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.releaseAgentBySkillId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountReleaseAgentBySkillIdResponse {
+    /// 0 success, 1 failure Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// failure reason Required.
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+}
+
+/// Object request body of `agentAccount.queryAgentInfoBySkillId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountQueryAgentInfoBySkillIdBody {
+    /// request object Required.
+    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
+    pub request_param: Option<AgentAccountQueryAgentInfoBySkillIdBodyRequestParam>,
+}
+impl AgentAccountQueryAgentInfoBySkillIdBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
+        if let Some(v) = &self.request_param {
+            v.validate(op, &format!("{at}requestParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
+    /// skill queue ID Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// page size (max 100) Required.
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// page number (starts at 0) Required.
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<i64>,
+}
+impl AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.queryAgentInfoBySkillId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountQueryAgentInfoBySkillIdResponse {
+    /// agents
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<AgentAccountQueryAgentInfoBySkillIdResponseData>>,
+    /// number of agents found
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+    /// result code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountQueryAgentInfoBySkillIdResponseData {
+    /// agent work number
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub work_no: Option<serde_json::Number>,
+    /// 4 audio, 11 video, 5 multimedia, 99 versatile
+    #[serde(
+        rename = "agentType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub agent_type: Option<serde_json::Number>,
+    /// agent weight (min 1)
+    #[serde(
+        rename = "agentWeight",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub agent_weight: Option<serde_json::Number>,
+    /// user name
+    #[serde(
+        rename = "accountName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_name: Option<String>,
+    /// softphone number
+    #[serde(
+        rename = "sipAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_account: Option<String>,
+    /// skill queue weight (min 1)
+    #[serde(
+        rename = "skillWeight",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub skill_weight: Option<serde_json::Number>,
+    /// agent account
+    #[serde(
+        rename = "userAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_account: Option<String>,
+}
+
+/// Object request body of `agentAccount.updateSipPhonePassword`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountUpdateSipPhonePasswordBody {
+    /// request Required.
+    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
+    pub request_param: Option<AgentAccountUpdateSipPhonePasswordBodyRequestParam>,
+}
+impl AgentAccountUpdateSipPhonePasswordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
+        if let Some(v) = &self.request_param {
+            v.validate(op, &format!("{at}requestParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
+    /// agent's current password for verification (3 failures lock account 30 min) Required.
+    #[serde(rename = "accountPwd", skip_serializing_if = "Option::is_none", default)]
+    pub account_pwd: Option<String>,
+    /// new softphone password (8-16 chars; 3 of upper/lower/digit/special (~@^*_+.?)) Required.
+    #[serde(rename = "newPhonePwd", skip_serializing_if = "Option::is_none", default)]
+    pub new_phone_pwd: Option<String>,
+    /// agent account Required.
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+}
+impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
+        cec_core::validate::required(op, &format!("{at}newPhonePwd"), &self.new_phone_pwd)?;
+        if let Some(v) = &self.new_phone_pwd {
+            cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v, 8)?;
+            cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v, 16)?;
+        }
+        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.updateSipPhonePassword`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountUpdateSipPhonePasswordResponse {
+    /// 0 success, 1 failure Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// failure reason
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+}
+
+/// Object response of `agentInfo.querySysInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQuerySysInfoResponse {
+    /// agent sign-in service address (Nginx/SLB) (max 50)
+    #[serde(
+        rename = "serviceIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub service_ip: Option<String>,
+    /// softphone registration port (1-65535)
+    #[serde(
+        rename = "sipServicePort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_port: Option<String>,
+    /// softphone registration address (max 50)
+    #[serde(
+        rename = "sipServiceIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_ip: Option<String>,
+    /// agent sign-in service port (max 5 chars)
+    #[serde(
+        rename = "servicePort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub service_port: Option<String>,
+    /// agent list
+    #[serde(rename = "agents", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub agents: Option<Vec<AgentInfoQuerySysInfoResponseAgents>>,
+}
+
+/// Object `agents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQuerySysInfoResponseAgents {
+    /// agent ID (101-59999) Required.
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// SIP softphone number (max 24)
+    #[serde(
+        rename = "sipAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_account: Option<String>,
+    /// softphone password before encryption (max 24)
+    #[serde(rename = "sipPwd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub sip_pwd: Option<cec_core::Secret<String>>,
+    /// platform sign-in password before encryption (max 8)
+    #[serde(
+        rename = "password",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_secret"
+    )]
+    pub password: Option<cec_core::Secret<String>>,
+    /// agent config ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// platform role ID
+    #[serde(
+        rename = "ccRoleId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cc_role_id: Option<String>,
+    /// linked Service Cloud account ID
+    #[serde(
+        rename = "accountId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_id: Option<String>,
+    /// linked Service Cloud account code
+    #[serde(
+        rename = "accountCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_code: Option<String>,
+    /// linked Service Cloud account name
+    #[serde(
+        rename = "accountName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_name: Option<String>,
+    /// agent type
+    #[serde(rename = "agentType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_type: Option<i64>,
+    /// agent fixed/mobile phone
+    #[serde(
+        rename = "selfPhone",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub self_phone: Option<String>,
+    /// created on CTI platform: 0 no, 1 yes
+    #[serde(
+        rename = "createInCtiFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub create_in_cti_flag: Option<i64>,
+    /// GUID of platform sign-in
+    #[serde(rename = "guId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub gu_id: Option<String>,
+    /// single-phone agent switch
+    #[serde(
+        rename = "singlePhoneFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub single_phone_flag: Option<String>,
+    /// optional agent parameters
+    #[serde(
+        rename = "agentpara",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agentpara: Option<String>,
+    /// partition ID
+    #[serde(
+        rename = "partdbId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub partdb_id: Option<String>,
+    /// tenant ID
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// disabled flag; 0 available (default)
+    #[serde(
+        rename = "agentStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_status: Option<String>,
+    /// time left before password expiry
+    #[serde(
+        rename = "timeRemaining",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub time_remaining: Option<i64>,
+}
+
 /// Object response of `agentInfo.queryAgentInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -171,6 +1944,2195 @@ pub struct AgentInfoQueryAgentInfoResponseAgents {
     pub account_code: Option<String>,
 }
 
+/// Object request body of `agentInfo.queryAgentLoginParams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentInfoQueryAgentLoginParamsBody {
+    /// login password (max 100) Required.
+    #[serde(rename = "password", skip_serializing_if = "Option::is_none", default)]
+    pub password: Option<cec_core::Secret<String>>,
+    /// login account (max 100) Required.
+    #[serde(rename = "account", skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+}
+impl AgentInfoQueryAgentLoginParamsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+        if let Some(v) = &self.password {
+            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
+        if let Some(v) = &self.account {
+            cec_core::validate::max_len(op, &format!("{at}account"), v, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentInfo.queryAgentLoginParams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQueryAgentLoginParamsResponse {
+    /// account check info (max 1024)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 success, 1 failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result
+    #[serde(
+        rename = "results",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub results: Option<AgentInfoQueryAgentLoginParamsResponseResults>,
+}
+
+/// Object `results`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQueryAgentLoginParamsResponseResults {
+    /// agent work number (max 5)
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub work_no: Option<String>,
+    /// platform sign-in password before encryption
+    #[serde(
+        rename = "password",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_secret"
+    )]
+    pub password: Option<cec_core::Secret<String>>,
+    /// SIP softphone number (max 24)
+    #[serde(
+        rename = "sipAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_account: Option<String>,
+    /// softphone password before encryption
+    #[serde(rename = "sipPwd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub sip_pwd: Option<cec_core::Secret<String>>,
+    /// SIP servers
+    #[serde(
+        rename = "sipServerInfo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub sip_server_info: Option<Vec<AgentInfoQueryAgentLoginParamsResponseResultsSipServerInfo>>,
+}
+
+/// Object `sipServerInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQueryAgentLoginParamsResponseResultsSipServerInfo {
+    /// softphone registration address
+    #[serde(
+        rename = "sipServiceIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_ip: Option<String>,
+    /// port
+    #[serde(
+        rename = "sipServicePort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_port: Option<String>,
+    /// SIP service node
+    #[serde(rename = "node", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub node: Option<String>,
+    /// 0 SIP (default), 1 WebRTC
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+}
+
+/// Object request body of `agentInfo.queryAgentInfoByAccount`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentInfoQueryAgentInfoByAccountBody {
+    /// sign-in account (max 64) Required.
+    #[serde(rename = "accountCode", skip_serializing_if = "Option::is_none", default)]
+    pub account_code: Option<String>,
+    /// password of authenticating user (max 64)
+    #[serde(rename = "password", skip_serializing_if = "Option::is_none", default)]
+    pub password: Option<cec_core::Secret<String>>,
+}
+impl AgentInfoQueryAgentInfoByAccountBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accountCode"), &self.account_code)?;
+        if let Some(v) = &self.account_code {
+            cec_core::validate::max_len(op, &format!("{at}accountCode"), v, 64)?;
+        }
+        if let Some(v) = &self.password {
+            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentInfo.queryAgentInfoByAccount`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQueryAgentInfoByAccountResponse {
+    /// 0 success, 1 failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description Required.
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// result; workNo empty string on failure
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<AgentInfoQueryAgentInfoByAccountResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentInfoQueryAgentInfoByAccountResponseData {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// agent type
+    #[serde(rename = "agentType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_type: Option<i64>,
+    /// agent status, default 0
+    #[serde(
+        rename = "agentStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_status: Option<String>,
+}
+
+/// Object request body of `skill.createSkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillCreateSkillBody {
+    /// media type: 5 audio/video, 53 multimedia, 2 voice click-to-dial, 18 video click-to-dial Required.
+    #[serde(rename = "mediaTypeId", skip_serializing_if = "Option::is_none", default)]
+    pub media_type_id: Option<serde_json::Number>,
+    /// short name/description (max 50 chars; CJK, letters, digits) Required.
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// skill queue name (max 100 bytes; many special characters banned) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// max queuing time, seconds (max 60000) Required.
+    #[serde(rename = "maxWaitTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_wait_time: Option<serde_json::Number>,
+    /// max queued callers (max 10000) Required.
+    #[serde(rename = "maxWaitNum", skip_serializing_if = "Option::is_none", default)]
+    pub max_wait_num: Option<serde_json::Number>,
+    /// wrap-up duration, seconds (max 3600) Required.
+    #[serde(rename = "maxAgentWrapupTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_agent_wrapup_time: Option<serde_json::Number>,
+    /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice Required.
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<SkillCreateSkillBodySkillParam>,
+}
+impl SkillCreateSkillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}mediaTypeId"), &self.media_type_id)?;
+        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+        }
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}maxWaitTime"), &self.max_wait_time)?;
+        cec_core::validate::required(op, &format!("{at}maxWaitNum"), &self.max_wait_num)?;
+        cec_core::validate::required(op, &format!("{at}maxAgentWrapupTime"), &self.max_agent_wrapup_time)?;
+        cec_core::validate::required(op, &format!("{at}skillParam"), &self.skill_param)?;
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillCreateSkillBodySkillParam {
+    /// handling when no agent on duty Required.
+    #[serde(rename = "noAgents", skip_serializing_if = "Option::is_none", default)]
+    pub no_agents: Option<SkillCreateSkillBodySkillParamNoAgents>,
+    /// handling when queue busy/overflow Required.
+    #[serde(rename = "busy", skip_serializing_if = "Option::is_none", default)]
+    pub busy: Option<SkillCreateSkillBodySkillParamBusy>,
+    /// agent answer mode: 0 announce work number, 2 no announcement
+    #[serde(rename = "answerFunction", skip_serializing_if = "Option::is_none", default)]
+    pub answer_function: Option<String>,
+    /// handling on queue timeout (sub-fields not read) Required.
+    #[serde(rename = "timeOut", skip_serializing_if = "Option::is_none", default)]
+    pub time_out: Option<serde_json::Value>,
+    /// waiting tone setting (not read)
+    #[serde(rename = "waitVoice", skip_serializing_if = "Option::is_none", default)]
+    pub wait_voice: Option<serde_json::Value>,
+}
+impl SkillCreateSkillBodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
+        if let Some(v) = &self.no_agents {
+            v.validate(op, &format!("{at}noAgents."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
+        if let Some(v) = &self.busy {
+            v.validate(op, &format!("{at}busy."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
+        Ok(())
+    }
+}
+
+/// Object `noAgents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillCreateSkillBodySkillParamNoAgents {
+    /// 3 IVR, 1 skill queue
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<String>,
+    /// Release (other fields empty) or Transfer (other fields required) Required.
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
+    pub transfer_type: Option<String>,
+    /// skillId or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<serde_json::Number>,
+}
+impl SkillCreateSkillBodySkillParamNoAgents {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Object `busy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillCreateSkillBodySkillParamBusy {
+    /// 3 IVR, 1 skill queue
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<String>,
+    /// Release (other fields empty) or Transfer (other fields required) Required.
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
+    pub transfer_type: Option<String>,
+    /// skillId or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<serde_json::Number>,
+}
+impl SkillCreateSkillBodySkillParamBusy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Response of `skill.createSkill` (not documented field by field: raw JSON).
+pub type SkillCreateSkillResponse = serde_json::Value;
+
+/// Object request body of `skill.deleteSkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillDeleteSkillBody {
+    /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<String>,
+}
+impl SkillDeleteSkillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_len(op, &format!("{at}skillIds"), v, 10)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.deleteSkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillDeleteSkillResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `skill.modifySkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillModifySkillBody {
+    /// short name/description (max 50 chars)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// max queuing time, seconds (max 60000)
+    #[serde(rename = "maxWaitTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_wait_time: Option<serde_json::Number>,
+    /// max queued callers (max 10000)
+    #[serde(rename = "maxWaitNum", skip_serializing_if = "Option::is_none", default)]
+    pub max_wait_num: Option<serde_json::Number>,
+    /// wrap-up duration, seconds (max 3600)
+    #[serde(rename = "maxAgentWrapupTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_agent_wrapup_time: Option<serde_json::Number>,
+    /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<SkillModifySkillBodySkillParam>,
+}
+impl SkillModifySkillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+        }
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillModifySkillBodySkillParam {
+    /// handling when no agent on duty Required.
+    #[serde(rename = "noAgents", skip_serializing_if = "Option::is_none", default)]
+    pub no_agents: Option<SkillModifySkillBodySkillParamNoAgents>,
+    /// handling when queue busy/overflow Required.
+    #[serde(rename = "busy", skip_serializing_if = "Option::is_none", default)]
+    pub busy: Option<SkillModifySkillBodySkillParamBusy>,
+    /// agent answer mode: 0 announce work number, 2 no announcement
+    #[serde(rename = "answerFunction", skip_serializing_if = "Option::is_none", default)]
+    pub answer_function: Option<String>,
+    /// handling on queue timeout (sub-fields not read) Required.
+    #[serde(rename = "timeOut", skip_serializing_if = "Option::is_none", default)]
+    pub time_out: Option<serde_json::Value>,
+    /// waiting tone setting (not read)
+    #[serde(rename = "waitVoice", skip_serializing_if = "Option::is_none", default)]
+    pub wait_voice: Option<serde_json::Value>,
+}
+impl SkillModifySkillBodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
+        if let Some(v) = &self.no_agents {
+            v.validate(op, &format!("{at}noAgents."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
+        if let Some(v) = &self.busy {
+            v.validate(op, &format!("{at}busy."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
+        Ok(())
+    }
+}
+
+/// Object `noAgents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillModifySkillBodySkillParamNoAgents {
+    /// 3 IVR, 1 skill queue
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<String>,
+    /// Release (other fields empty) or Transfer (other fields required) Required.
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
+    pub transfer_type: Option<String>,
+    /// skillId or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<serde_json::Number>,
+}
+impl SkillModifySkillBodySkillParamNoAgents {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Object `busy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillModifySkillBodySkillParamBusy {
+    /// 3 IVR, 1 skill queue
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<String>,
+    /// Release (other fields empty) or Transfer (other fields required) Required.
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
+    pub transfer_type: Option<String>,
+    /// skillId or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<serde_json::Number>,
+}
+impl SkillModifySkillBodySkillParamBusy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Response of `skill.modifySkill` (not documented field by field: raw JSON).
+pub type SkillModifySkillResponse = serde_json::Value;
+
+/// Object request body of `skill.querySkills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillQuerySkillsBody {
+    /// skill queue name (max 100 bytes (2023 en page: 20 chars); special characters banned)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// 5 voice, 53 multimedia, 19 video, 2 voice click-to-dial, 18 video click-to-dial
+    #[serde(rename = "mediaTypeId", skip_serializing_if = "Option::is_none", default)]
+    pub media_type_id: Option<String>,
+    /// records per page (positive integer, max 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<String>,
+    /// start offset = limit*(page-1)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<String>,
+    /// skill queue IDs to fetch; may be empty (max 100 returned when querying all)
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<String>>,
+}
+impl SkillQuerySkillsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.limit {
+            cec_core::validate::max_len(op, &format!("{at}limit"), v, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.querySkills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `calledRoute.createCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalledRouteCreateCalledRouteBody {
+    /// access code (max 32 chars) Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// extension code to route one access code to several targets (max 12 chars)
+    #[serde(rename = "extCode", skip_serializing_if = "Option::is_none", default)]
+    pub ext_code: Option<String>,
+    /// 2 voice click-to-dial, 5 audio/video, 18 video click-to-dial, 19 video, 53 multimedia (default 5; must match access code / queue media type)
+    #[serde(rename = "mediaTypeId", skip_serializing_if = "Option::is_none", default)]
+    pub media_type_id: Option<i64>,
+    /// target type: 1 skill queue, 3 IVR (multimedia channel cannot use IVR) Required.
+    #[serde(rename = "devicetype", skip_serializing_if = "Option::is_none", default)]
+    pub devicetype: Option<i64>,
+    /// target skillId or IVR ID Required.
+    #[serde(rename = "deviceId", skip_serializing_if = "Option::is_none", default)]
+    pub device_id: Option<i64>,
+}
+impl CalledRouteCreateCalledRouteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 32)?;
+        }
+        if let Some(v) = &self.ext_code {
+            cec_core::validate::max_len(op, &format!("{at}extCode"), v, 12)?;
+        }
+        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        cec_core::validate::required(op, &format!("{at}deviceId"), &self.device_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `calledRoute.createCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteCreateCalledRouteResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `calledRoute.deleteCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalledRouteDeleteCalledRouteBody {
+    /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
+    #[serde(rename = "dnids", skip_serializing_if = "Option::is_none", default)]
+    pub dnids: Option<String>,
+}
+impl CalledRouteDeleteCalledRouteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}dnids"), &self.dnids)?;
+        if let Some(v) = &self.dnids {
+            cec_core::validate::max_len(op, &format!("{at}dnids"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calledRoute.deleteCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteDeleteCalledRouteResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// deletion outcome
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CalledRouteDeleteCalledRouteResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteDeleteCalledRouteResponseData {
+    /// deleted binding ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// accessCode+extCode of deleted binding
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// same as name, or 'Success:...,Failed:...' on partial success
+    #[serde(
+        rename = "content",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub content: Option<String>,
+}
+
+/// Object request body of `calledRoute.modifyCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalledRouteModifyCalledRouteBody {
+    /// called-route config ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// 1 skill queue, 3 IVR Required.
+    #[serde(rename = "devicetype", skip_serializing_if = "Option::is_none", default)]
+    pub devicetype: Option<i64>,
+    /// target skillId or IVR ID Required.
+    #[serde(rename = "deviceId", skip_serializing_if = "Option::is_none", default)]
+    pub device_id: Option<i64>,
+}
+impl CalledRouteModifyCalledRouteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        cec_core::validate::required(op, &format!("{at}deviceId"), &self.device_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `calledRoute.modifyCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteModifyCalledRouteResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `calledRoute.queryCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalledRouteQueryCalledRouteBody {
+    /// access code
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// extension code
+    #[serde(rename = "extCode", skip_serializing_if = "Option::is_none", default)]
+    pub ext_code: Option<String>,
+    /// 1 skill queue, 3 IVR
+    #[serde(rename = "devicetype", skip_serializing_if = "Option::is_none", default)]
+    pub devicetype: Option<i64>,
+    /// target name, fuzzy match
+    #[serde(rename = "deviceDesc", skip_serializing_if = "Option::is_none", default)]
+    pub device_desc: Option<String>,
+    /// 2, 5, 18, 19 or 53
+    #[serde(rename = "mediaTypeId", skip_serializing_if = "Option::is_none", default)]
+    pub media_type_id: Option<i64>,
+    /// page size (0-100, default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset = limit*(page-1) (default 0; negative treated as 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl CalledRouteQueryCalledRouteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `calledRoute.queryCalledRoute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteQueryCalledRouteResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// result
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CalledRouteQueryCalledRouteResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteQueryCalledRouteResponseData {
+    /// total count
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// bindings
+    #[serde(
+        rename = "calledRouteList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub called_route_list: Option<Vec<CalledRouteQueryCalledRouteResponseDataCalledRouteList>>,
+}
+
+/// Object `calledRouteList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteQueryCalledRouteResponseDataCalledRouteList {
+    /// extension code
+    #[serde(
+        rename = "extCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ext_code: Option<String>,
+    /// 0/null editable+deletable, 1 not editable, 2 not deletable, 3 neither
+    #[serde(
+        rename = "editable",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub editable: Option<String>,
+    /// access code
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// config number
+    #[serde(rename = "dnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub dnid: Option<serde_json::Number>,
+    /// binding ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// target device ID
+    #[serde(
+        rename = "deviceId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub device_id: Option<serde_json::Number>,
+    /// 1 skill queue, 3 IVR
+    #[serde(
+        rename = "devicetype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub devicetype: Option<serde_json::Number>,
+    /// target description
+    #[serde(
+        rename = "deviceDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub device_desc: Option<String>,
+    /// media type
+    #[serde(
+        rename = "mediatypeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub mediatype_id: Option<serde_json::Number>,
+}
+
+/// Object request body of `calledRoute.queryAccessCodeList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalledRouteQueryAccessCodeListBody {
+    /// access code, fuzzy match
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// 2 click-to-dial, 5 audio/video, 53 multimedia
+    #[serde(rename = "mediatypeId", skip_serializing_if = "Option::is_none", default)]
+    pub mediatype_id: Option<i64>,
+    /// description, fuzzy match
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// page size (0-100, default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// offset = limit*(page-1) (default 0, max 100)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl CalledRouteQueryAccessCodeListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `calledRoute.queryAccessCodeList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteQueryAccessCodeListResponse {
+    /// result
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CalledRouteQueryAccessCodeListResponseData>,
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteQueryAccessCodeListResponseData {
+    /// total
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// access codes
+    #[serde(
+        rename = "calledRouteList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub called_route_list: Option<Vec<CalledRouteQueryAccessCodeListResponseDataCalledRouteList>>,
+}
+
+/// Object `calledRouteList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalledRouteQueryAccessCodeListResponseDataCalledRouteList {
+    /// access code ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// access code
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// 2, 5, 18, 19, 53
+    #[serde(
+        rename = "mediatypeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub mediatype_id: Option<i64>,
+    /// service number configured on the page (often a 400 number)
+    #[serde(
+        rename = "n400Number",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub n400_number: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// 3 in+out, 2 outbound, 1 inbound
+    #[serde(
+        rename = "numCallAttr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub num_call_attr: Option<serde_json::Number>,
+}
+
+/// Object response of `ivrFlow.queryIVRFlowList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowQueryIvrFlowListResponse {
+    /// IVR flows
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<IvrFlowQueryIvrFlowListResponseResult>>,
+    /// 0 success, other failure
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// returned info
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowQueryIvrFlowListResponseResult {
+    /// flow loaded: 0 no, 1 yes
+    #[serde(rename = "isLoad", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub is_load: Option<serde_json::Number>,
+    /// flow access code
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// max concurrent calls
+    #[serde(
+        rename = "maxCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_num: Option<i64>,
+    /// flow description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// flow file name
+    #[serde(
+        rename = "flowFileName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_file_name: Option<String>,
+    /// 0 unspecified, 1 GSL, 2 VoiceXML, 3 third-party IVR, 4 CCIVR VXML, 5 CCXML, 6 WaitScript
+    #[serde(
+        rename = "flowType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub flow_type: Option<serde_json::Number>,
+}
+
+/// Object response of `ivrFlow.querySatisfactionConfig`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowQuerySatisfactionConfigResponse {
+    /// 0 success, other failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// survey enabled; data empty when false Required.
+    #[serde(rename = "enabled", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub enabled: Option<bool>,
+    /// survey config (currently one item)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<IvrFlowQuerySatisfactionConfigResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowQuerySatisfactionConfigResponseData {
+    /// IVR flow ID
+    #[serde(rename = "ivrId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ivr_id: Option<String>,
+    /// IVR (only value)
+    #[serde(
+        rename = "feedbackType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub feedback_type: Option<String>,
+    /// audio or media (currently audio only)
+    #[serde(
+        rename = "channelType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub channel_type: Option<String>,
+    /// flow access code
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+}
+
+/// Object request body of `ivrFlow.satisfactionQuery`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowSatisfactionQueryBody {
+    /// input Required.
+    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
+    pub request_body: Option<IvrFlowSatisfactionQueryBodyRequestBody>,
+}
+impl IvrFlowSatisfactionQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
+        if let Some(v) = &self.request_body {
+            v.validate(op, &format!("{at}requestBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowSatisfactionQueryBodyRequestBody {
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// evaluation window start, epoch ms Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<serde_json::Number>,
+    /// evaluation window end, epoch ms Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<serde_json::Number>,
+}
+impl IvrFlowSatisfactionQueryBodyRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ivrFlow.satisfactionQuery`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowSatisfactionQueryResponse {
+    /// 0 success, -1 failure (see description) Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description Required.
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// evaluation Required.
+    #[serde(
+        rename = "satisfactionEvaluations",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub satisfaction_evaluations: Option<IvrFlowSatisfactionQueryResponseSatisfactionEvaluations>,
+}
+
+/// Object `satisfactionEvaluations`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowSatisfactionQueryResponseSatisfactionEvaluations {
+    /// 1..5 level key; -1 timed out; -2 invalid reply
+    #[serde(
+        rename = "evaluationValue",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub evaluation_value: Option<String>,
+    /// audio, MSG (SMS) or WEB
+    #[serde(
+        rename = "channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub channel: Option<String>,
+    /// NPS score 1-9
+    #[serde(
+        rename = "npsScore",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub nps_score: Option<String>,
+    /// evaluation time
+    #[serde(
+        rename = "evaluationTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub evaluation_time: Option<serde_json::Number>,
+}
+
+/// Object request body of `ivrFlow.importVoiceFileUpload`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowImportVoiceFileUploadBody {
+    /// wrapper
+    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
+    pub body: Option<IvrFlowImportVoiceFileUploadBodyBody>,
+}
+impl IvrFlowImportVoiceFileUploadBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.body {
+            v.validate(op, &format!("{at}body."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `body`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowImportVoiceFileUploadBodyBody {
+    /// Base64 of the recording file (max 8 MB) Required.
+    #[serde(rename = "fileInfo", skip_serializing_if = "Option::is_none", default)]
+    pub file_info: Option<String>,
+    /// file language: zh_CN, en_US, pt_BR, th_TH Required.
+    #[serde(rename = "locale", skip_serializing_if = "Option::is_none", default)]
+    pub locale: Option<String>,
+    /// 0 IVR, 1 prompt tone, 2 fault tone, 3 voice notification Required.
+    #[serde(rename = "voiceType", skip_serializing_if = "Option::is_none", default)]
+    pub voice_type: Option<String>,
+    /// WAV or MP3 Required.
+    #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
+    pub file_type: Option<String>,
+}
+impl IvrFlowImportVoiceFileUploadBodyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileInfo"), &self.file_info)?;
+        if let Some(v) = &self.file_info {
+            cec_core::validate::max_len(op, &format!("{at}fileInfo"), v, 8)?;
+        }
+        cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
+        cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
+        cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        Ok(())
+    }
+}
+
+/// Response of `ivrFlow.importVoiceFileUpload` (not documented field by field: raw JSON).
+pub type IvrFlowImportVoiceFileUploadResponse = serde_json::Value;
+
+/// Object request body of `ivrFlow.createVoiceTemplate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowCreateVoiceTemplateBody {
+    /// wrapper
+    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
+    pub request_body: Option<IvrFlowCreateVoiceTemplateBodyRequestBody>,
+}
+impl IvrFlowCreateVoiceTemplateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.request_body {
+            v.validate(op, &format!("{at}requestBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowCreateVoiceTemplateBodyRequestBody {
+    /// TTS template file name (max 50 chars; CJK, digits, letters) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// usage scene; 3 = voice notification
+    #[serde(rename = "scene", skip_serializing_if = "Option::is_none", default)]
+    pub scene: Option<String>,
+    /// speech rate (-200..500, default 0)
+    #[serde(rename = "speed", skip_serializing_if = "Option::is_none", default)]
+    pub speed: Option<serde_json::Number>,
+    /// volume (0..100, default 50)
+    #[serde(rename = "volume", skip_serializing_if = "Option::is_none", default)]
+    pub volume: Option<serde_json::Number>,
+    /// timbre: cn_kefuman_common (default), cn_chengshuxing_common, cn_roumeiqian_common, cn_ziranzhen_common, cn_tianmeiru_common
+    #[serde(rename = "voicename", skip_serializing_if = "Option::is_none", default)]
+    pub voicename: Option<String>,
+    /// text to convert Required.
+    #[serde(rename = "voicecontent", skip_serializing_if = "Option::is_none", default)]
+    pub voicecontent: Option<IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent>,
+}
+impl IvrFlowCreateVoiceTemplateBodyRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+        }
+        cec_core::validate::required(op, &format!("{at}voicecontent"), &self.voicecontent)?;
+        if let Some(v) = &self.voicecontent {
+            v.validate(op, &format!("{at}voicecontent."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `voicecontent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+    /// template text with variables ${TXT_n}, ${NUM_n}, ${DATE} ... (max 500 bytes UTF-8; cannot start with a variable; each variable &lt;=32 bytes) Required.
+    #[serde(rename = "textcontent", skip_serializing_if = "Option::is_none", default)]
+    pub textcontent: Option<String>,
+}
+impl IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}textcontent"), &self.textcontent)?;
+        if let Some(v) = &self.textcontent {
+            cec_core::validate::max_len(op, &format!("{at}textcontent"), v, 500)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `ivrFlow.createVoiceTemplate` (not documented field by field: raw JSON).
+pub type IvrFlowCreateVoiceTemplateResponse = serde_json::Value;
+
+/// Object request body of `mobileAgent.createCallV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentCreateCallV1Body {
+    /// calling number: customer manager mobile or softphone (max 32) Required.
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// called number (max 32) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// work number of initiating agent (decimal(5))
+    #[serde(rename = "agentWorkNo", skip_serializing_if = "Option::is_none", default)]
+    pub agent_work_no: Option<serde_json::Number>,
+    /// call data (max 1024; not supported for ITA two-way calls)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// number shown to the user; defaults to tenant access code (must be an access code unless caller-ID pass-through enabled (then access code or 11-14 digits); not for ITA)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+    /// number shown to the agent side; same rules as callerPresent (not for ITA)
+    #[serde(rename = "agentPresent", skip_serializing_if = "Option::is_none", default)]
+    pub agent_present: Option<String>,
+    /// Base64-encoded URL receiving call status/hang-up pushes (http/https; chars a-zA-Z0-9-:./_#?&; must be whitelisted by admin)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+}
+impl MobileAgentCreateCallV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        }
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
+            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `mobileAgent.createCallV1` (not documented field by field: raw JSON).
+pub type MobileAgentCreateCallV1Response = serde_json::Value;
+
+/// Object request body of `mobileAgent.createCallV3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentCreateCallV3Body {
+    /// calling number: customer manager mobile or softphone (max 32)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// softphone number of the agent (max 32) Required.
+    #[serde(rename = "softPhone", skip_serializing_if = "Option::is_none", default)]
+    pub soft_phone: Option<String>,
+    /// called number (max 32) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// call data (max 1024; not for ITA)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// number shown to the user; defaults to access code (access code, or 11-14 digits if pass-through enabled; not for ITA)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+}
+impl MobileAgentCreateCallV3Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}softPhone"), &self.soft_phone)?;
+        if let Some(v) = &self.soft_phone {
+            cec_core::validate::max_len(op, &format!("{at}softPhone"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        }
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
+            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.createCallV3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateCallV3Response {
+    /// 0 success; 1 task add failed/duplicate, 2 call data info, 3 no call SN, 5 bad number format, 6 VDN unavailable, 8 caller not in tenant softphone range, 16 trial tenant number not whitelisted, 21 trial tenant over 10 calls/day; ITA codes 901xxxxx
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentCreateCallV3ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateCallV3ResponseResult {
+    /// call serial number
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+}
+
+/// Object request body of `mobileAgent.queryCallDetailRecord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryCallDetailRecordBody {
+    /// request body
+    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
+    pub body: Option<MobileAgentQueryCallDetailRecordBodyBody>,
+}
+impl MobileAgentQueryCallDetailRecordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.body {
+            v.validate(op, &format!("{at}body."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `body`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryCallDetailRecordBodyBody {
+    /// end time, epoch ms (start-end span max 7 days) Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// page offset (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<String>,
+    /// page size (default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<String>,
+    /// start time, epoch ms Required.
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", default)]
+    pub start_time: Option<String>,
+    /// calling number filter (max 32)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// 0 all except ITA, 1 AICC two-way, 2 anonymous outbound, 3 voice notification, 4 ITA two-way
+    #[serde(rename = "taskType", skip_serializing_if = "Option::is_none", default)]
+    pub task_type: Option<String>,
+}
+impl MobileAgentQueryCallDetailRecordBodyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if let Some(v) = &self.end_time {
+            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
+        }
+        cec_core::validate::required(op, &format!("{at}startTime"), &self.start_time)?;
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.queryCallDetailRecord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryCallDetailRecordResponse {
+    /// 0 success; 1 no data, 2 bad time format, 4 bad limit/offset, 12 caller unavailable
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentQueryCallDetailRecordResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryCallDetailRecordResponseResult {
+    /// total records
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// records
+    #[serde(rename = "callInfo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub call_info: Option<Vec<MobileAgentQueryCallDetailRecordResponseResultCallInfo>>,
+}
+
+/// Object `callInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryCallDetailRecordResponseResultCallInfo {
+    /// call serial number
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// outbound start, epoch ms
+    #[serde(
+        rename = "startTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// call end, epoch ms
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// 0 pending, 1 calling, 2 talking, 3 ended
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub state: Option<serde_json::Number>,
+    /// end reason 0-65535 (0 callee hung up, 1 caller hung up, 2-6 failures)
+    #[serde(
+        rename = "reasonCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub reason_code: Option<serde_json::Number>,
+    /// third-party call data (max 1024)
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// displayed number
+    #[serde(
+        rename = "callerPresent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_present: Option<String>,
+    /// customer ringing time
+    #[serde(
+        rename = "alertingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub alerting_time: Option<String>,
+    /// customer answer time
+    #[serde(
+        rename = "talkingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talking_time: Option<String>,
+    /// customer release time
+    #[serde(
+        rename = "releaseTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_time: Option<String>,
+    /// customer talk seconds
+    #[serde(
+        rename = "talkDuration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talk_duration: Option<String>,
+    /// agent ringing time
+    #[serde(
+        rename = "agentAlertingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_alerting_time: Option<String>,
+    /// agent answer time
+    #[serde(
+        rename = "agentTalkingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_talking_time: Option<String>,
+}
+
+/// Object request body of `mobileAgent.queryCallState`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryCallStateBody {
+    /// call serial number (max 50) Required.
+    #[serde(rename = "callSerialNo", skip_serializing_if = "Option::is_none", default)]
+    pub call_serial_no: Option<String>,
+}
+impl MobileAgentQueryCallStateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callSerialNo"), &self.call_serial_no)?;
+        if let Some(v) = &self.call_serial_no {
+            cec_core::validate::max_len(op, &format!("{at}callSerialNo"), v, 50)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.queryCallState`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryCallStateResponse {
+    /// 0 success; 1 query failed, 3 bad call SN format
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentQueryCallStateResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryCallStateResponseResult {
+    /// 0 pending, 1 calling, 2 talking, 3 ended
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub state: Option<serde_json::Number>,
+    /// end reason 0-65535; ITA has extra codes
+    #[serde(
+        rename = "reasonCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub reason_code: Option<serde_json::Number>,
+    /// third-party call data (max 1024)
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// outbound start, epoch ms
+    #[serde(
+        rename = "startTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// end, epoch ms
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// number shown to user
+    #[serde(
+        rename = "callerPresent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_present: Option<String>,
+    /// number shown to customer manager
+    #[serde(
+        rename = "agentPresent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_present: Option<String>,
+}
+
+/// Object request body of `mobileAgent.getRecordingAddress`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentGetRecordingAddressBody {
+    /// call serial number (max 50) Required.
+    #[serde(rename = "callSerialNo", skip_serializing_if = "Option::is_none", default)]
+    pub call_serial_no: Option<String>,
+}
+impl MobileAgentGetRecordingAddressBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callSerialNo"), &self.call_serial_no)?;
+        if let Some(v) = &self.call_serial_no {
+            cec_core::validate::max_len(op, &format!("{at}callSerialNo"), v, 50)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.getRecordingAddress`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentGetRecordingAddressResponse {
+    /// 0 success; 1 OBS upload failed, 3 VCC unavailable, 5 no history record, 6 VCC missing, 7-9 SFTP problems, 10 temp path failed, 11 UAP download failed, 12 SN too long, 13 file too large
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub ret_code: Option<serde_json::Number>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentGetRecordingAddressResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentGetRecordingAddressResponseResult {
+    /// recording URL, valid 5 minutes (max 200)
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub url: Option<String>,
+}
+
+/// Object request body of `mobileAgent.queryPhoneV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryPhoneV1Body {
+    /// page size (default 100; &gt;100 treated as 100, &lt;1 as 1)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<String>,
+    /// page offset (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<String>,
+}
+impl MobileAgentQueryPhoneV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.queryPhoneV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV1Response {
+    /// 0 success; 1 query failed, 2 mobile agent info empty, 3 registration address/port empty, 4 paging data empty, 5 VCC info empty
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentQueryPhoneV1ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV1ResponseResult {
+    /// total records
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// registration address (max 50)
+    #[serde(
+        rename = "regIPAddress",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_ip_address: Option<String>,
+    /// softphones
+    #[serde(rename = "phone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub phone: Option<Vec<MobileAgentQueryPhoneV1ResponseResultPhone>>,
+    /// registration port
+    #[serde(
+        rename = "regPort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub reg_port: Option<serde_json::Number>,
+}
+
+/// Object `phone`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV1ResponseResultPhone {
+    /// softphone number (max 32)
+    #[serde(
+        rename = "phoneNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phone_num: Option<String>,
+    /// softphone password (max 50)
+    #[serde(
+        rename = "password",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_secret"
+    )]
+    pub password: Option<cec_core::Secret<String>>,
+    /// config ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0 registered, 1 suspended
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub status: Option<serde_json::Number>,
+    /// remark
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub remark: Option<String>,
+    /// tenant space ID
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// partition ID
+    #[serde(
+        rename = "partdbId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub partdb_id: Option<String>,
+}
+
+/// Object request body of `mobileAgent.queryPhoneV2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryPhoneV2Body {
+    /// page size (default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<String>,
+    /// page offset (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<String>,
+}
+impl MobileAgentQueryPhoneV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.queryPhoneV2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2Response {
+    /// 0 success; 1 query failed, 2 mobile agent info empty, 3 registration address/port empty, 4 paging data empty, 5 VCC info empty
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentQueryPhoneV2ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2ResponseResult {
+    /// total records
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// single-mode registration servers
+    #[serde(
+        rename = "singleRegServ",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub single_reg_serv: Option<Vec<MobileAgentQueryPhoneV2ResponseResultSingleRegServ>>,
+    /// pool mode: node1, node2 ... arrays of the same server objects
+    #[serde(rename = "poolRegServ", skip_serializing_if = "Option::is_none")]
+    pub pool_reg_serv: Option<serde_json::Value>,
+}
+
+/// Object `singleRegServ`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2ResponseResultSingleRegServ {
+    /// registration address
+    #[serde(
+        rename = "regIPAddress",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_ip_address: Option<String>,
+    /// registration port
+    #[serde(
+        rename = "regPort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_port: Option<String>,
+    /// softphone registration port
+    #[serde(
+        rename = "sipServicePort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_port: Option<String>,
+    /// softphone registration address
+    #[serde(
+        rename = "sipServiceIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_ip: Option<String>,
+}
+
+/// Object request body of `mobileAgent.getCalledInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentGetCalledInfoBody {
+    /// called number (max 32) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// calling number (max 32) Required.
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+}
+impl MobileAgentGetCalledInfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.getCalledInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentGetCalledInfoResponse {
+    /// 0 success; 4 called identifier not obtainable, 5 called identifier not configured
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentGetCalledInfoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentGetCalledInfoResponseResult {
+    /// 0 skill queue, 1 number
+    #[serde(
+        rename = "devType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub dev_type: Option<serde_json::Number>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// skill queue ID
+    #[serde(
+        rename = "skillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub skill_id: Option<serde_json::Number>,
+    /// skill queue name (max 64)
+    #[serde(
+        rename = "skillName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_name: Option<String>,
+}
+
+/// Object request body of `mobileAgent.queryUserContactLimit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryUserContactLimitBody {
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+}
+impl MobileAgentQueryUserContactLimitBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.queryUserContactLimit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryUserContactLimitResponse {
+    /// call serial number
+    #[serde(
+        rename = "callSerialno",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serialno: Option<String>,
+    /// account
+    #[serde(
+        rename = "countId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub count_id: Option<String>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// 1 voice, 2 video
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub media_ability: Option<serde_json::Number>,
+    /// multimedia channel
+    #[serde(
+        rename = "channelType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub channel_type: Option<serde_json::Number>,
+    /// contact reason ID
+    #[serde(
+        rename = "talkReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talk_reason: Option<String>,
+    /// start time
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// call type
+    #[serde(
+        rename = "callType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+}
+
+/// Object request body of `mobileAgent.queryCallInfoByCallId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentQueryCallInfoByCallIdBody {
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// agent ID Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<String>,
+}
+impl MobileAgentQueryCallInfoByCallIdBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.queryCallInfoByCallId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryCallInfoByCallIdResponse {
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub caller: Option<serde_json::Number>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub called: Option<serde_json::Number>,
+    /// media type
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub media_ability: Option<serde_json::Number>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callSkillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_skill_id: Option<serde_json::Number>,
+    /// skill description
+    #[serde(
+        rename = "callSkill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_skill: Option<String>,
+    /// call type
+    #[serde(
+        rename = "callType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+}
+
+/// Object request body of `mobileAgent.statusnotify`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentStatusnotifyBody {
+    /// unique call ID, used to download recordings Required.
+    #[serde(rename = "callID", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// remark from call creation; currently tenant space ID Required.
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", default)]
+    pub remark: Option<String>,
+    /// call start, YYYYMMDDHHmmss
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", default)]
+    pub start_time: Option<String>,
+    /// call end time
+    #[serde(rename = "finishTime", skip_serializing_if = "Option::is_none", default)]
+    pub finish_time: Option<String>,
+    /// talk duration, seconds
+    #[serde(rename = "callDuration", skip_serializing_if = "Option::is_none", default)]
+    pub call_duration: Option<String>,
+    /// caller answer time
+    #[serde(rename = "callerAnswerTime", skip_serializing_if = "Option::is_none", default)]
+    pub caller_answer_time: Option<String>,
+    /// callee answer time
+    #[serde(rename = "calledAnswerTime", skip_serializing_if = "Option::is_none", default)]
+    pub called_answer_time: Option<String>,
+    /// release cause
+    #[serde(rename = "releaseCause", skip_serializing_if = "Option::is_none", default)]
+    pub release_cause: Option<String>,
+    /// customer resource key
+    #[serde(rename = "appKey", skip_serializing_if = "Option::is_none", default)]
+    pub app_key: Option<String>,
+    /// original caller
+    #[serde(rename = "telA", skip_serializing_if = "Option::is_none", default)]
+    pub tel_a: Option<String>,
+    /// landing service number
+    #[serde(rename = "telX", skip_serializing_if = "Option::is_none", default)]
+    pub tel_x: Option<String>,
+    /// original callee
+    #[serde(rename = "telB", skip_serializing_if = "Option::is_none", default)]
+    pub tel_b: Option<String>,
+    /// number shown to callee
+    #[serde(rename = "calledDisplay", skip_serializing_if = "Option::is_none", default)]
+    pub called_display: Option<String>,
+}
+impl MobileAgentStatusnotifyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callID"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}remark"), &self.remark)?;
+        Ok(())
+    }
+}
+
+/// Response of `mobileAgent.statusnotify` (not documented field by field: raw JSON).
+pub type MobileAgentStatusnotifyResponse = serde_json::Value;
+
 /// Object request body of `ccmessaging.applyToken`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingApplyTokenBody {
@@ -217,6 +4179,74 @@ pub struct CcmessagingApplyTokenResponse {
     )]
     pub result_code: Option<String>,
     /// description (currently not returned)
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.queryHistoryChatMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingQueryHistoryChatMessageBody {
+    /// channel ID Required.
+    #[serde(rename = "channelId", skip_serializing_if = "Option::is_none", default)]
+    pub channel_id: Option<String>,
+    /// user who sent messages in the channel (1-24 chars) Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// query start time
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", default)]
+    pub start_time: Option<String>,
+    /// query end time
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// number of messages (paging) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<String>,
+    /// paging offset Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<String>,
+    /// channel type, e.g. WEB Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+}
+impl CcmessagingQueryHistoryChatMessageBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}channelId"), &self.channel_id)?;
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.user_id {
+            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.queryHistoryChatMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingQueryHistoryChatMessageResponse {
+    /// history messages (item schema not read)
+    #[serde(
+        rename = "messageList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub message_list: Option<Vec<serde_json::Value>>,
+    /// 0 success, 1 failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -308,6 +4338,1948 @@ pub struct CcmessagingSendResponse {
     pub result_desc: Option<String>,
 }
 
+/// Object request body of `ccmessaging.sendAsync`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSendAsyncBody {
+    /// channel type, e.g. WEB Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+    /// content by mediaType: TEXT &lt;=1 KB; IMAGE/AUDIO/VIDEO = objectKey from uploadFileStream; FILE = 'fileName,fileSize,fileId,fileType'; FILE_IMAGE/FILE_VIDEO = 'fileId,ext'; WEBCARD = JSON string (title, description, mediaFileId, mediaFileType, redirectUrl) (optional when controlType is CONNECT, DISCONNECT or TRANS2AGENT)
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<String>,
+    /// CONNECT, CHAT, TRANS2AGENT (to human), INPUT (typing), DISCONNECT, READ Required.
+    #[serde(rename = "controlType", skip_serializing_if = "Option::is_none", default)]
+    pub control_type: Option<String>,
+    /// ID of the user sending in the channel (1-24 chars) Required.
+    #[serde(rename = "from", skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    /// TEXT, IMAGE, AUDIO, VIDEO, FILE, FILE_IMAGE, FILE_VIDEO, WEBCARD ... Required.
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// sender nickname
+    #[serde(rename = "senderNickname", skip_serializing_if = "Option::is_none", default)]
+    pub sender_nickname: Option<String>,
+    /// sender type, e.g. CUSTOMER Required.
+    #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none", default)]
+    pub source_type: Option<String>,
+    /// send time, epoch ms Required.
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<String>,
+    /// channel configuration ID Required.
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", default)]
+    pub to: Option<String>,
+    /// client environment
+    #[serde(rename = "userAgent", skip_serializing_if = "Option::is_none", default)]
+    pub user_agent: Option<String>,
+    /// avatar
+    #[serde(rename = "senderAvatar", skip_serializing_if = "Option::is_none", default)]
+    pub sender_avatar: Option<String>,
+}
+impl CcmessagingSendAsyncBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
+        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        if let Some(v) = &self.from {
+            cec_core::validate::min_len(op, &format!("{at}from"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}from"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
+        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.sendAsync`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingSendAsyncResponse {
+    /// 0 success
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.doLeaveMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingDoLeaveMessageBody {
+    /// user ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// number of the user leaving a message Required.
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// message text Required.
+    #[serde(rename = "leaveMessage", skip_serializing_if = "Option::is_none", default)]
+    pub leave_message: Option<String>,
+    /// channel ID (WEB) Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+}
+impl CcmessagingDoLeaveMessageBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
+        cec_core::validate::required(op, &format!("{at}leaveMessage"), &self.leave_message)?;
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.doLeaveMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingDoLeaveMessageResponse {
+    /// return code Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object response of `ccmessaging.poll`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingPollResponse {
+    /// 'query user messages success' on success
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// messages to the user Required.
+    #[serde(
+        rename = "downlinkMessages",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub downlink_messages: Option<Vec<CcmessagingPollResponseDownlinkMessages>>,
+    /// 0 success, other failure Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
+
+/// Object `downlinkMessages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingPollResponseDownlinkMessages {
+    /// WEB
+    #[serde(
+        rename = "channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub channel: Option<String>,
+    /// downlink content (max 500 chars); file ID or obs key for media
+    #[serde(
+        rename = "content",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub content: Option<String>,
+    /// sender ID, usually channel configuration ID
+    #[serde(rename = "from", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub from: Option<String>,
+    /// TEXT, IMAGE, ...
+    #[serde(
+        rename = "mediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_type: Option<String>,
+    /// CHAT etc. (from example)
+    #[serde(
+        rename = "controlType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub control_type: Option<String>,
+    /// recipient (from example)
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub to: Option<String>,
+    /// (from example)
+    #[serde(
+        rename = "senderNickname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sender_nickname: Option<String>,
+    /// (from example)
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub timestamp: Option<i64>,
+    /// ROBOT, AGENT, SYSTEM ... (from example)
+    #[serde(
+        rename = "sourceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub source_type: Option<String>,
+}
+
+/// Object request body of `ccmessaging.downloadFileStream`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingDownloadFileStreamBody {
+    /// file ID from poll content; prefix 'local/' for locally sent files, none for media library files Required.
+    #[serde(rename = "fileId", skip_serializing_if = "Option::is_none", default)]
+    pub file_id: Option<String>,
+    /// fixed WEB Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+    /// jpg, png, bpm, mp3, aac, mp4, txt, csv, richtext, doc, docx, pdf, zip; for local files use mediaFileType of the downlink message Required.
+    #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
+    pub file_type: Option<String>,
+    /// must be 'multiMedia' for media-library files
+    #[serde(rename = "multiMedia", skip_serializing_if = "Option::is_none", default)]
+    pub multi_media: Option<String>,
+}
+impl CcmessagingDownloadFileStreamBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileId"), &self.file_id)?;
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.downloadFileStream`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingDownloadFileStreamResponse {
+    /// Base64 file content
+    #[serde(
+        rename = "fileStream",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_stream: Option<String>,
+    /// 0 success; 401 objectKey null; 13 bad file type/empty/download failure; 2 bad channelId or user ...
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
+
+/// Object request body of `ccmessaging.queryQueueInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingQueryQueueInfoBody {
+    /// user ID (as in applyToken)
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// web channel configuration ID
+    #[serde(rename = "channelConfigId", skip_serializing_if = "Option::is_none", default)]
+    pub channel_config_id: Option<String>,
+    /// WEB
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+}
+impl CcmessagingQueryQueueInfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.queryQueueInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingQueryQueueInfoResponse {
+    /// 0 success
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// queue position
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub position: Option<i64>,
+    /// total wait time
+    #[serde(
+        rename = "totalWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_wait_time: Option<i64>,
+    /// longest wait time
+    #[serde(
+        rename = "longestWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub longest_wait_time: Option<i64>,
+    /// wait time on current device
+    #[serde(
+        rename = "currentDeviceWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_device_wait_time: Option<i64>,
+    /// configured max wait (spelled configMaxcWaitTime)
+    #[serde(
+        rename = "configMaxcWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub config_maxc_wait_time: Option<i64>,
+    /// estimated wait
+    #[serde(
+        rename = "estimateWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub estimate_wait_time: Option<i64>,
+}
+
+/// Object request body of `ccmessaging.uploadFileStream`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingUploadFileStreamBody {
+    /// JPG, PNG, BPM, MP3, AAC, MP4, TXT, CSV ... Required.
+    #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
+    pub file_type: Option<String>,
+    /// Base64 file content Required.
+    #[serde(rename = "fileStream", skip_serializing_if = "Option::is_none", default)]
+    pub file_stream: Option<String>,
+    /// only WEB Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+}
+impl CcmessagingUploadFileStreamBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        cec_core::validate::required(op, &format!("{at}fileStream"), &self.file_stream)?;
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.uploadFileStream`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingUploadFileStreamResponse {
+    /// 0 success
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// key of the stored file; pass as content/fileId in send or sendAsync
+    #[serde(
+        rename = "objectKey",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub object_key: Option<String>,
+}
+
+/// Object request body of `ccmessaging.queryPhraseByKeyword`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingQueryPhraseByKeywordBody {
+    /// keyword typed by customer
+    #[serde(rename = "strContent", skip_serializing_if = "Option::is_none", default)]
+    pub str_content: Option<String>,
+    /// language: zh, en, th, pt
+    #[serde(rename = "locale", skip_serializing_if = "Option::is_none", default)]
+    pub locale: Option<String>,
+    /// WEB
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+}
+impl CcmessagingQueryPhraseByKeywordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.queryPhraseByKeyword`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingQueryPhraseByKeywordResponse {
+    /// suggested common phrases
+    #[serde(rename = "question", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub question: Option<Vec<String>>,
+    /// 0 success
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
+
+/// Object response of `ccmessaging.getSatisfactionSurveyMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingGetSatisfactionSurveyModeResponse {
+    /// 0 success, 13 query failed
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// survey settings
+    #[serde(
+        rename = "satisfactionSurvey",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub satisfaction_survey: Option<CcmessagingGetSatisfactionSurveyModeResponseSatisfactionSurvey>,
+}
+
+/// Object `satisfactionSurvey`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingGetSatisfactionSurveyModeResponseSatisfactionSurvey {
+    /// WEB web page, NO no survey
+    #[serde(
+        rename = "surveyType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub survey_type: Option<String>,
+    /// levels
+    #[serde(
+        rename = "satisfactionLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub satisfaction_level:
+        Option<Vec<CcmessagingGetSatisfactionSurveyModeResponseSatisfactionSurveySatisfactionLevel>>,
+    /// questions shown: FCR (resolved?), NPS (recommend score), CSAT (satisfaction score)
+    #[serde(
+        rename = "satisfactionQuestion",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub satisfaction_question: Option<Vec<String>>,
+}
+
+/// Object `satisfactionLevel`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingGetSatisfactionSurveyModeResponseSatisfactionSurveySatisfactionLevel {
+    /// level 1-5 (default 1 very dissatisfied ... 5 very satisfied); equals key digit
+    #[serde(
+        rename = "satisfactionLevelKey",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub satisfaction_level_key: Option<String>,
+    /// level text
+    #[serde(
+        rename = "satisfactionLevelDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub satisfaction_level_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.feedbacksatisfaction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingFeedbacksatisfactionBody {
+    /// 1 satisfied, 0 dissatisfied Required.
+    #[serde(rename = "feedback", skip_serializing_if = "Option::is_none", default)]
+    pub feedback: Option<i64>,
+    /// reason; required when feedback is 0 (max 64 chars)
+    #[serde(rename = "feedbackContent", skip_serializing_if = "Option::is_none", default)]
+    pub feedback_content: Option<String>,
+    /// message sender ID Required.
+    #[serde(rename = "from", skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    /// interaction index; reuse interidx last returned by ODFS Required.
+    #[serde(rename = "interIdx", skip_serializing_if = "Option::is_none", default)]
+    pub inter_idx: Option<String>,
+}
+impl CcmessagingFeedbacksatisfactionBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}feedback"), &self.feedback)?;
+        if let Some(v) = &self.feedback_content {
+            cec_core::validate::max_len(op, &format!("{at}feedbackContent"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        cec_core::validate::required(op, &format!("{at}interIdx"), &self.inter_idx)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.feedbacksatisfaction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingFeedbacksatisfactionResponse {
+    /// 0 success; 30000000008 content missing for dissatisfied; 10010000002 flow control; 30010009999 chat module error; 30000000019 not a chatbot session; 10010000001 auth failed
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// failure description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.saveSatisfaction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSaveSatisfactionBody {
+    /// evaluation info (field name spelled 'satisfication') Required.
+    #[serde(rename = "satisfication", skip_serializing_if = "Option::is_none", default)]
+    pub satisfication: Option<CcmessagingSaveSatisfactionBodySatisfication>,
+}
+impl CcmessagingSaveSatisfactionBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}satisfication"), &self.satisfication)?;
+        if let Some(v) = &self.satisfication {
+            v.validate(op, &format!("{at}satisfication."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `satisfication`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSaveSatisfactionBodySatisfication {
+    /// fixed WEB Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+    /// user ID (1-24 chars (2023 en page: 1-32)) Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// satisfaction level 1-5, matches key digit Required.
+    #[serde(rename = "evaluation", skip_serializing_if = "Option::is_none", default)]
+    pub evaluation: Option<String>,
+    /// evaluation comment (&lt;512 chars) Required.
+    #[serde(rename = "comment", skip_serializing_if = "Option::is_none", default)]
+    pub comment: Option<String>,
+    /// Configuration ID of the WEB channel Required.
+    #[serde(rename = "channelConfigId", skip_serializing_if = "Option::is_none", default)]
+    pub channel_config_id: Option<String>,
+    /// NPS score 0-9
+    #[serde(rename = "npsScore", skip_serializing_if = "Option::is_none", default)]
+    pub nps_score: Option<String>,
+    /// issue resolved: 1 yes, 2 no
+    #[serde(rename = "fcrValue", skip_serializing_if = "Option::is_none", default)]
+    pub fcr_value: Option<String>,
+}
+impl CcmessagingSaveSatisfactionBodySatisfication {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.user_id {
+            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}evaluation"), &self.evaluation)?;
+        cec_core::validate::required(op, &format!("{at}comment"), &self.comment)?;
+        cec_core::validate::required(op, &format!("{at}channelConfigId"), &self.channel_config_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.saveSatisfaction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingSaveSatisfactionResponse {
+    /// 0 success, 13 call info fetch or save failed
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description, e.g. Save satisfaction success
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object response of `ccmessaging.checkClickToCallSupport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingCheckClickToCallSupportResponse {
+    /// WebRTC supported
+    #[serde(
+        rename = "webRTCSupported",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub web_rtc_supported: Option<bool>,
+    /// click-to-dial supported
+    #[serde(
+        rename = "clickToCallSupported",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub click_to_call_supported: Option<bool>,
+    /// result code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.createClickToCall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingCreateClickToCallBody {
+    /// recipient channel type (WEB) Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+    /// 0 audio call, 1 video call Required.
+    #[serde(rename = "mediaAbility", skip_serializing_if = "Option::is_none", default)]
+    pub media_ability: Option<String>,
+}
+impl CcmessagingCreateClickToCallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        cec_core::validate::required(op, &format!("{at}mediaAbility"), &self.media_ability)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.createClickToCall` (not documented field by field: raw JSON).
+pub type CcmessagingCreateClickToCallResponse = serde_json::Value;
+
+/// Object response of `ccmessaging.getClickToCallEvents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingGetClickToCallEventsResponse {
+    /// result code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// e.g. Call in queue / Call connected / Call disconnected / Call queued timeout / Call failed
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// event number
+    #[serde(
+        rename = "eventId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub event_id: Option<String>,
+    /// event content
+    #[serde(
+        rename = "content",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub content: Option<CcmessagingGetClickToCallEventsResponseContent>,
+}
+
+/// Object `content`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingGetClickToCallEventsResponseContent {
+    /// cause text
+    #[serde(
+        rename = "causeDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cause_desc: Option<String>,
+    /// cause ID
+    #[serde(
+        rename = "causeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cause_id: Option<String>,
+    /// click-to-dial callee
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// WebRTC gateway domain
+    #[serde(rename = "domain", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub domain: Option<String>,
+    /// WebRTC gateway addresses and ports
+    #[serde(
+        rename = "gwAddresses",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub gw_addresses: Option<Vec<String>>,
+    /// click-to-dial caller
+    #[serde(
+        rename = "clickToCallCaller",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub click_to_call_caller: Option<String>,
+}
+
+/// Object request body of `ccmessaging.dropClickToCall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingDropClickToCallBody {
+    /// recipient channel type (WEB) Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+}
+impl CcmessagingDropClickToCallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.dropClickToCall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingDropClickToCallResponse {
+    /// 0 success, 13 disconnect failed
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.createcall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingCreatecallBody {
+    /// called number (max 32) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// call data (max 1024)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// calling number shown to user and customer manager; platform default when absent (max 32) Required.
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+}
+impl CcmessagingCreatecallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        }
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        cec_core::validate::required(op, &format!("{at}callerPresent"), &self.caller_present)?;
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.createcall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingCreatecallResponse {
+    /// 0 success; 30010000001 feature not enabled; 30010000002 no SIP server info; 30010000003 parameter check failed; more codes beyond excerpt
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
+
+/// Object request body of `ccmessaging.pushMsg`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingPushMsgBody {
+    /// messages and events (DownLinkMsg) Required.
+    #[serde(rename = "messages", skip_serializing_if = "Option::is_none", default)]
+    pub messages: Option<Vec<CcmessagingPushMsgBodyMessages>>,
+    /// send time, used to build the auth signature Required.
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<i64>,
+}
+impl CcmessagingPushMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}messages"), &self.messages)?;
+        if let Some(v) = &self.messages {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}messages[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        Ok(())
+    }
+}
+
+/// Object `messages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingPushMsgBodyMessages {
+    /// channel type, e.g. WEB Required.
+    #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+    /// tells client whether it may send next; true on wait timeout when async switch on
+    #[serde(rename = "isOfflineStatus", skip_serializing_if = "Option::is_none", default)]
+    pub is_offline_status: Option<bool>,
+}
+impl CcmessagingPushMsgBodyMessages {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.pushMsg` (not documented field by field: raw JSON).
+pub type CcmessagingPushMsgResponse = serde_json::Value;
+
+/// Object request body of `voiceNotification.queryVoiceNotificationRecording`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationQueryVoiceNotificationRecordingBody {
+    /// request Required.
+    #[serde(rename = "reqBody", skip_serializing_if = "Option::is_none", default)]
+    pub req_body: Option<VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody>,
+}
+impl VoiceNotificationQueryVoiceNotificationRecordingBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
+        if let Some(v) = &self.req_body {
+            v.validate(op, &format!("{at}reqBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `reqBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
+    /// start row (0 first page; e.g. 50 for page 2 at 50/page) (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (default 100, max 100 (larger coerced))
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// 0 audio, 2 text
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<i64>,
+}
+impl VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `voiceNotification.queryVoiceNotificationRecording`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoiceNotificationQueryVoiceNotificationRecordingResponse {
+    /// 0 success; 1 bad type parameter Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// recording info
+    #[serde(
+        rename = "voiceInfo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub voice_info: Option<VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo>,
+}
+
+/// Object `voiceInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo {
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenant_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// upload time, timestamp Required.
+    #[serde(
+        rename = "uploaddate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub uploaddate: Option<serde_json::Number>,
+    /// recording ID Required.
+    #[serde(
+        rename = "voice_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub voice_id: Option<String>,
+    /// recording name Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// voice content
+    #[serde(
+        rename = "voicecontent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub voicecontent: Option<String>,
+    /// 0 audio, 2 text Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub type_: Option<serde_json::Number>,
+    /// tenant name
+    #[serde(
+        rename = "tenantSpaceName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_space_name: Option<String>,
+    /// auditor
+    #[serde(
+        rename = "auditaccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub auditaccount: Option<String>,
+    /// prompt/fault tone not referenced
+    #[serde(
+        rename = "noReference",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub no_reference: Option<bool>,
+    /// audit comments
+    #[serde(
+        rename = "auditcomments",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub auditcomments: Option<String>,
+    /// audit time
+    #[serde(
+        rename = "auditdate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub auditdate: Option<serde_json::Number>,
+    /// usage scene
+    #[serde(rename = "scene", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub scene: Option<serde_json::Number>,
+    /// uploader
+    #[serde(
+        rename = "uploadaccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub uploadaccount: Option<String>,
+    /// is update record
+    #[serde(
+        rename = "isUpdateRec",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub is_update_rec: Option<serde_json::Number>,
+    /// callback status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub status: Option<serde_json::Number>,
+    /// callback count
+    #[serde(
+        rename = "callbackTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub callback_times: Option<serde_json::Number>,
+}
+
+/// Object request body of `voiceNotification.createVoiceNotificationV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationCreateVoiceNotificationV1Body {
+    /// request Required.
+    #[serde(rename = "reqBody", skip_serializing_if = "Option::is_none", default)]
+    pub req_body: Option<VoiceNotificationCreateVoiceNotificationV1BodyReqBody>,
+}
+impl VoiceNotificationCreateVoiceNotificationV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
+        if let Some(v) = &self.req_body {
+            v.validate(op, &format!("{at}reqBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `reqBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
+    /// recording IDs and/or $text$ segments joined by '~' (max 1000 chars) Required.
+    #[serde(rename = "voiceContent", skip_serializing_if = "Option::is_none", default)]
+    pub voice_content: Option<String>,
+    /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+    /// called number Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// Base64 (UTF-8) encoded status callback URL (whitelisted; chars a-zA-Z0-9-:./_#?&)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+    /// playback priority 1-9, lower is higher (default 9)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
+        if let Some(v) = &self.voice_content {
+            cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1000)?;
+        }
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
+            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        Ok(())
+    }
+}
+
+/// Response of `voiceNotification.createVoiceNotificationV1` (not documented field by field: raw JSON).
+pub type VoiceNotificationCreateVoiceNotificationV1Response = serde_json::Value;
+
+/// Object request body of `voiceNotification.createVoiceNotificationV2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationCreateVoiceNotificationV2Body {
+    /// request Required.
+    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
+    pub request_body: Option<VoiceNotificationCreateVoiceNotificationV2BodyRequestBody>,
+}
+impl VoiceNotificationCreateVoiceNotificationV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
+        if let Some(v) = &self.request_body {
+            v.validate(op, &format!("{at}requestBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `requestBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
+    /// number shown to user; default access code
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+}
+impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Response of `voiceNotification.createVoiceNotificationV2` (not documented field by field: raw JSON).
+pub type VoiceNotificationCreateVoiceNotificationV2Response = serde_json::Value;
+
+/// Object request body of `offlineAgent.login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OfflineAgentLoginBody {
+    /// real reachable number to answer on (mobile or fixed) Required.
+    #[serde(rename = "phone", skip_serializing_if = "Option::is_none", default)]
+    pub phone: Option<String>,
+    /// agent work number Required.
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<serde_json::Number>,
+}
+impl OfflineAgentLoginBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}phone"), &self.phone)?;
+        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        Ok(())
+    }
+}
+
+/// Object response of `offlineAgent.login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OfflineAgentLoginResponse {
+    /// 0 success, other failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// rest duration, seconds
+    #[serde(
+        rename = "restTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rest_time: Option<String>,
+    /// 4 audio, 5 multimedia, 11 video, 99 versatile
+    #[serde(
+        rename = "agentType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_type: Option<String>,
+    /// forced sign-in
+    #[serde(
+        rename = "forceLogin",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub force_login: Option<bool>,
+    /// auto answer true/false
+    #[serde(
+        rename = "isAutoAnswer",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub is_auto_answer: Option<String>,
+    /// 0 SFU, 1 MCU, 2 SFU+MCU
+    #[serde(
+        rename = "videoMode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub video_mode: Option<serde_json::Number>,
+    /// agent work number
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub work_no: Option<serde_json::Number>,
+    /// multi-channel sign-in
+    #[serde(
+        rename = "isMultiChannelSupport",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_multi_channel_support: Option<bool>,
+    /// skill queues
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub skills: Option<Vec<OfflineAgentLoginResponseSkills>>,
+}
+
+/// Object `skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OfflineAgentLoginResponseSkills {
+    /// skill queue ID
+    #[serde(
+        rename = "skillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub skill_id: Option<serde_json::Number>,
+    /// 5 voice, 53 multimedia, 19 video, 2 voice click-to-dial, 18 video click-to-dial
+    #[serde(
+        rename = "mediaTypeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_type_id: Option<String>,
+}
+
+/// Object request body of `offlineAgent.logout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OfflineAgentLogoutBody {
+    /// agent work number Required.
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<serde_json::Number>,
+}
+impl OfflineAgentLogoutBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        Ok(())
+    }
+}
+
+/// Object response of `offlineAgent.logout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OfflineAgentLogoutResponse {
+    /// 0 success, other failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `offlineAgent.isOfflineAgent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OfflineAgentIsOfflineAgentBody {
+    /// agent work number Required.
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<serde_json::Number>,
+}
+impl OfflineAgentIsOfflineAgentBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        Ok(())
+    }
+}
+
+/// Object response of `offlineAgent.isOfflineAgent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OfflineAgentIsOfflineAgentResponse {
+    /// 0 success, other failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// true if agent answers on phone
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub data: Option<bool>,
+}
+
+/// Response of `federationUserMgmt.createTask` (not documented field by field: raw JSON).
+pub type FederationUserMgmtCreateTaskResponse = serde_json::Value;
+
+/// Object request body of `case.createCase`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseCreateCaseBody {
+    /// standard case fields; template-defined extension fields may be added Required.
+    #[serde(rename = "caseInfo", skip_serializing_if = "Option::is_none", default)]
+    pub case_info: Option<CaseCreateCaseBodyCaseInfo>,
+}
+impl CaseCreateCaseBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}caseInfo"), &self.case_info)?;
+        if let Some(v) = &self.case_info {
+            v.validate(op, &format!("{at}caseInfo."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `caseInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseCreateCaseBodyCaseInfo {
+    /// case title (max 128 bytes) Required.
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none", default)]
+    pub title: Option<String>,
+    /// case description (max 20000 bytes) Required.
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// case type ID (max 20) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+    /// case owner; empty when auto-assigned (max 20)
+    #[serde(rename = "ownerId", skip_serializing_if = "Option::is_none", default)]
+    pub owner_id: Option<String>,
+    /// auto-assign the case (field name spelled 'isAtuoAssigned') Required.
+    #[serde(rename = "isAtuoAssigned", skip_serializing_if = "Option::is_none", default)]
+    pub is_atuo_assigned: Option<bool>,
+    /// Low, Medium, High, Critical
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+    /// Voice, Whatapp, webchat, Email
+    #[serde(rename = "origin", skip_serializing_if = "Option::is_none", default)]
+    pub origin: Option<String>,
+    /// deadline 'YYYY-MM-DD HH:mm:ss'
+    #[serde(rename = "dueDate", skip_serializing_if = "Option::is_none", default)]
+    pub due_date: Option<String>,
+    /// case contact (max 20) Required.
+    #[serde(rename = "contactId", skip_serializing_if = "Option::is_none", default)]
+    pub contact_id: Option<String>,
+    /// attachments (total &lt;=5 MB, &lt;=5 files; jpg png pdf jpeg gif doc docx)
+    #[serde(rename = "attachment", skip_serializing_if = "Option::is_none", default)]
+    pub attachment: Option<String>,
+}
+impl CaseCreateCaseBodyCaseInfo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}title"), &self.title)?;
+        if let Some(v) = &self.title {
+            cec_core::validate::max_len(op, &format!("{at}title"), v, 128)?;
+        }
+        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 20000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        if let Some(v) = &self.type_ {
+            cec_core::validate::max_len(op, &format!("{at}type"), v, 20)?;
+        }
+        if let Some(v) = &self.owner_id {
+            cec_core::validate::max_len(op, &format!("{at}ownerId"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}isAtuoAssigned"), &self.is_atuo_assigned)?;
+        cec_core::validate::required(op, &format!("{at}contactId"), &self.contact_id)?;
+        if let Some(v) = &self.contact_id {
+            cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
+        }
+        if let Some(v) = &self.attachment {
+            cec_core::validate::max_len(op, &format!("{at}attachment"), v, 5)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `case.createCase` (not documented field by field: raw JSON).
+pub type CaseCreateCaseResponse = serde_json::Value;
+
+/// Object request body of `case.queryCaseList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseQueryCaseListBody {
+    /// case title (max 128)
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none", default)]
+    pub title: Option<String>,
+    /// status; 0 completed (default), others business-defined
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<String>,
+    /// 0 Low, 1 Medium, 2 High, 3 Critical
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+    /// 0 Email, 1 Voice, 2 webchat, 3 Whatsapp
+    #[serde(rename = "origin", skip_serializing_if = "Option::is_none", default)]
+    pub origin: Option<String>,
+    /// owner (max 20)
+    #[serde(rename = "ownerId", skip_serializing_if = "Option::is_none", default)]
+    pub owner_id: Option<String>,
+    /// case type (max 20)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+    /// contact ID (max 20)
+    #[serde(rename = "contactId", skip_serializing_if = "Option::is_none", default)]
+    pub contact_id: Option<String>,
+    /// contact phone (max 20)
+    #[serde(rename = "contactPhone", skip_serializing_if = "Option::is_none", default)]
+    pub contact_phone: Option<String>,
+    /// creator (max 20)
+    #[serde(rename = "creatorId", skip_serializing_if = "Option::is_none", default)]
+    pub creator_id: Option<String>,
+    /// 'YYYY-MM-DD HH:mm:ss'
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", default)]
+    pub start_time: Option<String>,
+    /// 'YYYY-MM-DD HH:mm:ss' (span &lt;= 31 days)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// start row (min 0) Required.
+    #[serde(rename = "start", skip_serializing_if = "Option::is_none", default)]
+    pub start: Option<serde_json::Number>,
+    /// rows (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<serde_json::Number>,
+    /// Todo, Follow, Created, Processed
+    #[serde(rename = "classification", skip_serializing_if = "Option::is_none", default)]
+    pub classification: Option<String>,
+}
+impl CaseQueryCaseListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.title {
+            cec_core::validate::max_len(op, &format!("{at}title"), v, 128)?;
+        }
+        if let Some(v) = &self.owner_id {
+            cec_core::validate::max_len(op, &format!("{at}ownerId"), v, 20)?;
+        }
+        if let Some(v) = &self.type_ {
+            cec_core::validate::max_len(op, &format!("{at}type"), v, 20)?;
+        }
+        if let Some(v) = &self.contact_id {
+            cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
+        }
+        if let Some(v) = &self.contact_phone {
+            cec_core::validate::max_len(op, &format!("{at}contactPhone"), v, 20)?;
+        }
+        if let Some(v) = &self.creator_id {
+            cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
+        }
+        if let Some(v) = &self.end_time {
+            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 31)?;
+        }
+        cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        Ok(())
+    }
+}
+
+/// Response of `case.queryCaseList` (not documented field by field: raw JSON).
+pub type CaseQueryCaseListResponse = serde_json::Value;
+
+/// Object request body of `appSettings.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppSettingsCreateBody {
+    /// 0 direct call, 1 two-way call, 2 pass-through call
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
+    pub call_type: Option<String>,
+    /// user ID (USER_ID of the AppCube user table) Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// display numbers for the called party (max 5, each max 15)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<Vec<String>>,
+    /// agent softphone numbers (max 5, each max 15)
+    #[serde(rename = "callNumber", skip_serializing_if = "Option::is_none", default)]
+    pub call_number: Option<Vec<String>>,
+    /// default bound softphone number (max 15)
+    #[serde(rename = "callNumberDefault", skip_serializing_if = "Option::is_none", default)]
+    pub call_number_default: Option<String>,
+    /// default display number (max 15)
+    #[serde(rename = "callerPresentDefault", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present_default: Option<String>,
+}
+impl AppSettingsCreateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.call_number_default {
+            cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
+        }
+        if let Some(v) = &self.caller_present_default {
+            cec_core::validate::max_len(op, &format!("{at}callerPresentDefault"), v, 15)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `appSettings.create` (not documented field by field: raw JSON).
+pub type AppSettingsCreateResponse = serde_json::Value;
+
+/// Object request body of `appSettings.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppSettingsUpdateBody {
+    /// primary key returned by create Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// 0 direct call, 1 two-way call, 2 pass-through call
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
+    pub call_type: Option<String>,
+    /// user ID (USER_ID of the AppCube user table) Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// display numbers for the called party (max 5, each max 15)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<Vec<String>>,
+    /// agent softphone numbers (max 5, each max 15)
+    #[serde(rename = "callNumber", skip_serializing_if = "Option::is_none", default)]
+    pub call_number: Option<Vec<String>>,
+    /// default bound softphone number (max 15)
+    #[serde(rename = "callNumberDefault", skip_serializing_if = "Option::is_none", default)]
+    pub call_number_default: Option<String>,
+    /// default display number (max 15)
+    #[serde(rename = "callerPresentDefault", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present_default: Option<String>,
+}
+impl AppSettingsUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.call_number_default {
+            cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
+        }
+        if let Some(v) = &self.caller_present_default {
+            cec_core::validate::max_len(op, &format!("{at}callerPresentDefault"), v, 15)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `appSettings.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppSettingsUpdateResponse {
+    /// primary key
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0 success, other failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `appSettings.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppSettingsQueryBody {
+    /// user ID (USER_ID of the AppCube user table) Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+}
+impl AppSettingsQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `appSettings.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppSettingsQueryResponse {
+    /// primary key
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0 direct, 1 two-way, 2 pass-through
+    #[serde(
+        rename = "callType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_type: Option<String>,
+    /// display numbers
+    #[serde(
+        rename = "callerPresent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub caller_present: Option<Vec<String>>,
+    /// softphone numbers
+    #[serde(
+        rename = "callNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub call_number: Option<Vec<String>>,
+    /// user ID
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub user_id: Option<String>,
+    /// default softphone
+    #[serde(
+        rename = "callNumberDefault",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_number_default: Option<String>,
+    /// default display number
+    #[serde(
+        rename = "callerPresentDefault",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_present_default: Option<String>,
+    /// bound business account
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// 0 success Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// config creation time
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time: Option<String>,
+}
+
+/// Object request body of `cobrowse.getConnectionInfoV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CobrowseGetConnectionInfoV1Body {
+    /// co-browsing room ID (usually session ID; UUID generated if absent; both sides must match)
+    #[serde(rename = "roomId", skip_serializing_if = "Option::is_none", default)]
+    pub room_id: Option<String>,
+    /// user ID
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// replayer = agent, recorder = user Required.
+    #[serde(rename = "role", skip_serializing_if = "Option::is_none", default)]
+    pub role: Option<String>,
+}
+impl CobrowseGetConnectionInfoV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        Ok(())
+    }
+}
+
+/// Object response of `cobrowse.getConnectionInfoV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CobrowseGetConnectionInfoV1Response {
+    /// true success, false failure Required.
+    #[serde(rename = "success", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub success: Option<bool>,
+    /// connection data
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CobrowseGetConnectionInfoV1ResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CobrowseGetConnectionInfoV1ResponseData {
+    /// room ID
+    #[serde(rename = "roomId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub room_id: Option<String>,
+    /// WebSocket URL (further fields not read)
+    #[serde(rename = "wssUrl", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub wss_url: Option<String>,
+}
+
+/// Object request body of `qualityInspection.queryQualityItemResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemResultBody {
+    /// inspection item ID
+    #[serde(rename = "qualityId", skip_serializing_if = "Option::is_none", default)]
+    pub quality_id: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.queryQualityItemResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResultResponse {
+    /// manual inspection score
+    #[serde(
+        rename = "manuallyScore",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub manually_score: Option<serde_json::Number>,
+    /// AI inspection score
+    #[serde(
+        rename = "automaticScore",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub automatic_score: Option<serde_json::Number>,
+    /// rule ID
+    #[serde(
+        rename = "ruleGroupId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub rule_group_id: Option<serde_json::Number>,
+    /// business scenario name
+    #[serde(
+        rename = "ruleGroupName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_group_name: Option<String>,
+}
+
+/// Object request body of `qualityInspection.modifyQualityItemResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionModifyQualityItemResultBody {
+    /// true associated call, false normal call
+    #[serde(rename = "isGroup", skip_serializing_if = "Option::is_none", default)]
+    pub is_group: Option<bool>,
+    /// inspection item ID
+    #[serde(rename = "qualityItemId", skip_serializing_if = "Option::is_none", default)]
+    pub quality_item_id: Option<String>,
+    /// 1 problem item, 2 appeal item
+    #[serde(rename = "qualityItemType", skip_serializing_if = "Option::is_none", default)]
+    pub quality_item_type: Option<serde_json::Number>,
+    /// rule info
+    #[serde(rename = "ruleInfo", skip_serializing_if = "Option::is_none", default)]
+    pub rule_info: Option<QualityInspectionModifyQualityItemResultBodyRuleInfo>,
+    /// 10 dialog, 11 silence, 12 speech rate, 13 interruption, 60 sensitive word, 70 manual rule
+    #[serde(rename = "ruleType", skip_serializing_if = "Option::is_none", default)]
+    pub rule_type: Option<serde_json::Number>,
+    /// internal call-inspection ID
+    #[serde(rename = "uuid", skip_serializing_if = "Option::is_none", default)]
+    pub uuid: Option<String>,
+}
+impl QualityInspectionModifyQualityItemResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.rule_info {
+            v.validate(op, &format!("{at}ruleInfo."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `ruleInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionModifyQualityItemResultBodyRuleInfo {
+    /// revision ID
+    #[serde(rename = "reviseId", skip_serializing_if = "Option::is_none", default)]
+    pub revise_id: Option<String>,
+    /// 1 compliant, 0 violation
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", default)]
+    pub revise: Option<serde_json::Number>,
+    /// revision description
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+impl QualityInspectionModifyQualityItemResultBodyRuleInfo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.modifyQualityItemResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionModifyQualityItemResultResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.queryAppraiseScore`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryAppraiseScoreBody {
+    /// offset Required.
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<serde_json::Number>,
+    /// page size Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryAppraiseScoreBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.queryAppraiseScore`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseScoreResponse {
+    /// ID of the profile in use Required.
+    #[serde(rename = "using", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub using: Option<String>,
+    /// profiles Required.
+    #[serde(
+        rename = "fundamental_score",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub fundamental_score: Option<Vec<QualityInspectionQueryAppraiseScoreResponseFundamentalScore>>,
+    /// 0412000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `fundamental_score`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseScoreResponseFundamentalScore {
+    /// profile ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// lower score bound
+    #[serde(
+        rename = "lower_bound",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub lower_bound: Option<serde_json::Number>,
+    /// upper score bound
+    #[serde(
+        rename = "upper_bound",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upper_bound: Option<serde_json::Number>,
+    /// start score
+    #[serde(rename = "base", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub base: Option<serde_json::Number>,
+    /// profile name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object request body of `qualityInspection.applyAppraiseScore`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionApplyAppraiseScoreBody {
+    /// profile ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+}
+impl QualityInspectionApplyAppraiseScoreBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        Ok(())
+    }
+}
+
+/// Response of `qualityInspection.applyAppraiseScore` (not documented field by field: raw JSON).
+pub type QualityInspectionApplyAppraiseScoreResponse = serde_json::Value;
+
+/// Object request body of `qualityInspection.queryCallCredit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryCallCreditBody {
+    /// call ID Required.
+    #[serde(rename = "call_uuid", skip_serializing_if = "Option::is_none", default)]
+    pub call_uuid: Option<String>,
+}
+impl QualityInspectionQueryCallCreditBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+        Ok(())
+    }
+}
+
+/// Response of `qualityInspection.queryCallCredit` (not documented field by field: raw JSON).
+pub type QualityInspectionQueryCallCreditResponse = serde_json::Value;
+
 /// Fluent builder of `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK.
 ///
 /// `POST /apigovernance/api/oauth/tokenByAkSk` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0005.html>
@@ -375,6 +6347,485 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `agentAccount.create`: Create a single agent business account.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/create` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0020.html>
+///
+/// en-us page cec_07_0020 (same content, excerpt shorter). Response table cut right after resultCode; sibling interfaces return resultCode + resultMessage.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountCreateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountCreateBody,
+}
+
+impl<'a> AgentAccountCreateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountCreateBuilder { client_: client, body_: Default::default() }
+    }
+    /// request object Required.
+    pub fn request_param(mut self, v: AgentAccountCreateBodyRequestParam) -> Self {
+        self.body_.request_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountCreateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.create";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountCreateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_CREATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.create`: Create a single agent business account (`POST /apiaccess/rest/cc-management/v1/agentAccount/create`).
+    pub fn agent_account_create(&self) -> AgentAccountCreateBuilder<'_> {
+        AgentAccountCreateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.delete`: Delete a specified agent business account.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0021.html>
+///
+/// Agents in any state can be deleted. Response documented as schema object wrapping resultCode/resultMessage; example shows them at top level.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountDeleteBody,
+}
+
+impl<'a> AgentAccountDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountDeleteBuilder { client_: client, body_: Default::default() }
+    }
+    /// request object Required.
+    pub fn request_params(mut self, v: AgentAccountDeleteBodyRequestParams) -> Self {
+        self.body_.request_params = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.delete";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.delete`: Delete a specified agent business account (`POST /apiaccess/rest/cc-management/v1/agentAccount/delete`).
+    pub fn agent_account_delete(&self) -> AgentAccountDeleteBuilder<'_> {
+        AgentAccountDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.update`: Modify a single agent business account.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html>
+///
+/// Excerpt was cut after newPassWord; response table not read (sibling interfaces return resultCode/resultMessage). Doc read is the zh-cn page of the same 2025 release.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountUpdateBody,
+}
+
+impl<'a> AgentAccountUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountUpdateBuilder { client_: client, body_: Default::default() }
+    }
+    /// request object
+    pub fn request_param(mut self, v: AgentAccountUpdateBodyRequestParam) -> Self {
+        self.body_.request_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.update";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.update`: Modify a single agent business account (`POST /apiaccess/rest/cc-management/v1/agentAccount/update`).
+    pub fn agent_account_update(&self) -> AgentAccountUpdateBuilder<'_> {
+        AgentAccountUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.query`: Query agent business account information.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0023.html>
+///
+/// Single lookup by userAccount or paged batch query (pageNum/pageSize; guide page marks them optional).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountQueryBody,
+}
+
+impl<'a> AgentAccountQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountQueryBuilder { client_: client, body_: Default::default() }
+    }
+    /// request object Required.
+    pub fn request_params(mut self, v: AgentAccountQueryBodyRequestParams) -> Self {
+        self.body_.request_params = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.query";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.query`: Query agent business account information (`POST /apiaccess/rest/cc-management/v1/agentAccount/query`).
+    pub fn agent_account_query(&self) -> AgentAccountQueryBuilder<'_> {
+        AgentAccountQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.addSkillsToAgent`: Bind agents to a skill queue.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0024.html>
+///
+/// Same content in en-us 2023 page cec_07_1005.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountAddSkillsToAgentBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountAddSkillsToAgentBody,
+}
+
+impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountAddSkillsToAgentBuilder { client_: client, body_: Default::default() }
+    }
+    /// agent accounts (each max 50 chars) Required.
+    pub fn user_accounts(mut self, v: Vec<String>) -> Self {
+        self.body_.user_accounts = Some(v);
+        self
+    }
+    /// skill queue ID Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// agent weight, higher served first (min 1) Required.
+    pub fn agent_weight(mut self, v: i64) -> Self {
+        self.body_.agent_weight = Some(v);
+        self
+    }
+    /// skill queue weight (min 1) Required.
+    pub fn skill_weight(mut self, v: i64) -> Self {
+        self.body_.skill_weight = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountAddSkillsToAgentBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.addSkillsToAgent";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountAddSkillsToAgentResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.addSkillsToAgent`: Bind agents to a skill queue (`POST /apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent`).
+    pub fn agent_account_add_skills_to_agent(&self) -> AgentAccountAddSkillsToAgentBuilder<'_> {
+        AgentAccountAddSkillsToAgentBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.releaseAgentBySkillId`: Unbind agents from a skill queue.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0025.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountReleaseAgentBySkillIdBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountReleaseAgentBySkillIdBody,
+}
+
+impl<'a> AgentAccountReleaseAgentBySkillIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountReleaseAgentBySkillIdBuilder { client_: client, body_: Default::default() }
+    }
+    /// skill queue ID Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// agent accounts; empty array unbinds every agent of the queue Required.
+    pub fn user_accounts(mut self, v: Vec<String>) -> Self {
+        self.body_.user_accounts = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountReleaseAgentBySkillIdBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.releaseAgentBySkillId";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountReleaseAgentBySkillIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.releaseAgentBySkillId`: Unbind agents from a skill queue (`POST /apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId`).
+    pub fn agent_account_release_agent_by_skill_id(&self) -> AgentAccountReleaseAgentBySkillIdBuilder<'_> {
+        AgentAccountReleaseAgentBySkillIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.queryAgentInfoBySkillId`: Query agents of a skill queue.
+///
+/// `POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0026.html>
+///
+/// Agents without a business account are not returned. Response table cut after resultCode in excerpt (a message field probably follows).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountQueryAgentInfoBySkillIdBody,
+}
+
+impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountQueryAgentInfoBySkillIdBuilder { client_: client, body_: Default::default() }
+    }
+    /// request object Required.
+    pub fn request_param(mut self, v: AgentAccountQueryAgentInfoBySkillIdBodyRequestParam) -> Self {
+        self.body_.request_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountQueryAgentInfoBySkillIdBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.queryAgentInfoBySkillId";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountQueryAgentInfoBySkillIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.queryAgentInfoBySkillId`: Query agents of a skill queue (`POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId`).
+    pub fn agent_account_query_agent_info_by_skill_id(&self) -> AgentAccountQueryAgentInfoBySkillIdBuilder<'_> {
+        AgentAccountQueryAgentInfoBySkillIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.updateSipPhonePassword`: Change an agent softphone login password.
+///
+/// `POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0027.html>
+///
+/// SIP numbers are OpenEye or WebRTC registered numbers. Path segment is sipPhone (not agentAccount).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountUpdateSipPhonePasswordBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountUpdateSipPhonePasswordBody,
+}
+
+impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountUpdateSipPhonePasswordBuilder { client_: client, body_: Default::default() }
+    }
+    /// request Required.
+    pub fn request_param(mut self, v: AgentAccountUpdateSipPhonePasswordBodyRequestParam) -> Self {
+        self.body_.request_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountUpdateSipPhonePasswordBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.updateSipPhonePassword";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountUpdateSipPhonePasswordResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.updateSipPhonePassword`: Change an agent softphone login password (`POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword`).
+    pub fn agent_account_update_sip_phone_password(&self) -> AgentAccountUpdateSipPhonePasswordBuilder<'_> {
+        AgentAccountUpdateSipPhonePasswordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentInfo.querySysInfo`: Query softphone info of all agents (no business accounts).
+///
+/// `GET /apiaccess/CC-Management/v1/querySysInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html>
+///
+/// No request body. zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); en-us page spells CC-Management. Agent table continues past timeRemaining (e.g. omsAgentType...) beyond the excerpt read. Response is not wrapped in a returnCode envelope.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentInfoQuerySysInfoBuilder<'a> {
+    client_: &'a crate::Client,
+}
+
+impl<'a> AgentInfoQuerySysInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentInfoQuerySysInfoBuilder { client_: client }
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentInfo.querySysInfo";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentInfoQuerySysInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_INFO_QUERY_SYS_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentInfo.querySysInfo`: Query softphone info of all agents (no business accounts) (`GET /apiaccess/CC-Management/v1/querySysInfo`).
+    pub fn agent_info_query_sys_info(&self) -> AgentInfoQuerySysInfoBuilder<'_> {
+        AgentInfoQuerySysInfoBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `agentInfo.queryAgentInfo`: Query softphone info of all agents (with business accounts).
 ///
 /// `GET /apiaccess/CC-Mangemant/v1/queryAgentInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0029.html>
@@ -409,6 +6860,1744 @@ impl crate::Client {
     /// `agentInfo.queryAgentInfo`: Query softphone info of all agents (with business accounts) (`GET /apiaccess/CC-Mangemant/v1/queryAgentInfo`).
     pub fn agent_info_query_agent_info(&self) -> AgentInfoQueryAgentInfoBuilder<'_> {
         AgentInfoQueryAgentInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentInfo.queryAgentLoginParams`: Query account sign-in result.
+///
+/// `POST /apiaccess/CC-Management/v1/queryAgentLoginParams` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0030.html>
+///
+/// Unified account check for mobile app and PC business system: exchanges account+password for agent/softphone sign-in parameters.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentInfoQueryAgentLoginParamsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentInfoQueryAgentLoginParamsBody,
+}
+
+impl<'a> AgentInfoQueryAgentLoginParamsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentInfoQueryAgentLoginParamsBuilder { client_: client, body_: Default::default() }
+    }
+    /// login password (max 100) Required.
+    pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.password = Some(v.into());
+        self
+    }
+    /// login account (max 100) Required.
+    pub fn account(mut self, v: impl Into<String>) -> Self {
+        self.body_.account = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentInfoQueryAgentLoginParamsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentInfo.queryAgentLoginParams";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentInfoQueryAgentLoginParamsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentInfo.queryAgentLoginParams`: Query account sign-in result (`POST /apiaccess/CC-Management/v1/queryAgentLoginParams`).
+    pub fn agent_info_query_agent_login_params(&self) -> AgentInfoQueryAgentLoginParamsBuilder<'_> {
+        AgentInfoQueryAgentLoginParamsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentInfo.queryAgentInfoByAccount`: Query agent info by sign-in account.
+///
+/// `POST /apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0031.html>
+///
+/// Authorization is optional on the en-us page but required on the zh-cn 2025 page (cec_07_0031). Status 403 = authentication failure.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentInfoQueryAgentInfoByAccountBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentInfoQueryAgentInfoByAccountBody,
+}
+
+impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentInfoQueryAgentInfoByAccountBuilder { client_: client, body_: Default::default() }
+    }
+    /// sign-in account (max 64) Required.
+    pub fn account_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.account_code = Some(v.into());
+        self
+    }
+    /// password of authenticating user (max 64)
+    pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.password = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentInfoQueryAgentInfoByAccountBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentInfo.queryAgentInfoByAccount";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentInfoQueryAgentInfoByAccountResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentInfo.queryAgentInfoByAccount`: Query agent info by sign-in account (`POST /apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount`).
+    pub fn agent_info_query_agent_info_by_account(&self) -> AgentInfoQueryAgentInfoByAccountBuilder<'_> {
+        AgentInfoQueryAgentInfoByAccountBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.createSkill`: Create a single skill queue.
+///
+/// `POST /apiaccess/rest/cc-management/v1/skill/createSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html>
+///
+/// Excerpt cut inside skillParam (answerFunction/timeOut/waitVoice details) and before the response table; siblings return returnCode/description.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillCreateSkillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillCreateSkillBody,
+}
+
+impl<'a> SkillCreateSkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillCreateSkillBuilder { client_: client, body_: Default::default() }
+    }
+    /// media type: 5 audio/video, 53 multimedia, 2 voice click-to-dial, 18 video click-to-dial Required.
+    pub fn media_type_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.media_type_id = Some(v.into());
+        self
+    }
+    /// short name/description (max 50 chars; CJK, letters, digits) Required.
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// skill queue name (max 100 bytes; many special characters banned) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// max queuing time, seconds (max 60000) Required.
+    pub fn max_wait_time(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.max_wait_time = Some(v.into());
+        self
+    }
+    /// max queued callers (max 10000) Required.
+    pub fn max_wait_num(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.max_wait_num = Some(v.into());
+        self
+    }
+    /// wrap-up duration, seconds (max 3600) Required.
+    pub fn max_agent_wrapup_time(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.max_agent_wrapup_time = Some(v.into());
+        self
+    }
+    /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice Required.
+    pub fn skill_param(mut self, v: SkillCreateSkillBodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillCreateSkillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.createSkill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillCreateSkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_CREATE_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.createSkill`: Create a single skill queue (`POST /apiaccess/rest/cc-management/v1/skill/createSkill`).
+    pub fn skill_create_skill(&self) -> SkillCreateSkillBuilder<'_> {
+        SkillCreateSkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.deleteSkill`: Delete skill queues.
+///
+/// `POST /apiaccess/rest/cc-management/v1/skill/deleteSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0035.html>
+///
+/// 401 auth failure, 404 resource missing, 500 server error. en-us 2023 page cec_07_1016 has the same content.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillDeleteSkillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillDeleteSkillBody,
+}
+
+impl<'a> SkillDeleteSkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillDeleteSkillBuilder { client_: client, body_: Default::default() }
+    }
+    /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
+    pub fn skill_ids(mut self, v: impl Into<String>) -> Self {
+        self.body_.skill_ids = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillDeleteSkillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.deleteSkill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillDeleteSkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_DELETE_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.deleteSkill`: Delete skill queues (`POST /apiaccess/rest/cc-management/v1/skill/deleteSkill`).
+    pub fn skill_delete_skill(&self) -> SkillDeleteSkillBuilder<'_> {
+        SkillDeleteSkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.modifySkill`: Modify a single skill queue.
+///
+/// `POST /apiaccess/rest/cc-management/v1/skill/modifySkill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html>
+///
+/// All top-level fields optional; the queue key field (skill ID) lies beyond the excerpt read, as does the response table.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillModifySkillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillModifySkillBody,
+}
+
+impl<'a> SkillModifySkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillModifySkillBuilder { client_: client, body_: Default::default() }
+    }
+    /// short name/description (max 50 chars)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// max queuing time, seconds (max 60000)
+    pub fn max_wait_time(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.max_wait_time = Some(v.into());
+        self
+    }
+    /// max queued callers (max 10000)
+    pub fn max_wait_num(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.max_wait_num = Some(v.into());
+        self
+    }
+    /// wrap-up duration, seconds (max 3600)
+    pub fn max_agent_wrapup_time(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.max_agent_wrapup_time = Some(v.into());
+        self
+    }
+    /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice
+    pub fn skill_param(mut self, v: SkillModifySkillBodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillModifySkillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.modifySkill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillModifySkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_MODIFY_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.modifySkill`: Modify a single skill queue (`POST /apiaccess/rest/cc-management/v1/skill/modifySkill`).
+    pub fn skill_modify_skill(&self) -> SkillModifySkillBuilder<'_> {
+        SkillModifySkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.querySkills`: Query skill queues.
+///
+/// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
+///
+/// Response data part beyond returnCode/description not read. Fields from the en-us 2023 page cec_07_1018 and the zh-cn 2025 page cec_07_0037.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillQuerySkillsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillQuerySkillsBody,
+}
+
+impl<'a> SkillQuerySkillsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillQuerySkillsBuilder { client_: client, body_: Default::default() }
+    }
+    /// skill queue name (max 100 bytes (2023 en page: 20 chars); special characters banned)
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// 5 voice, 53 multimedia, 19 video, 2 voice click-to-dial, 18 video click-to-dial
+    pub fn media_type_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.media_type_id = Some(v.into());
+        self
+    }
+    /// records per page (positive integer, max 100)
+    pub fn limit(mut self, v: impl Into<String>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// start offset = limit*(page-1)
+    pub fn offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.offset = Some(v.into());
+        self
+    }
+    /// skill queue IDs to fetch; may be empty (max 100 returned when querying all)
+    pub fn skill_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillQuerySkillsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.querySkills";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillQuerySkillsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_QUERY_SKILLS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.querySkills`: Query skill queues (`POST /apiaccess/rest/cc-management/v1/skill/querySkills`).
+    pub fn skill_query_skills(&self) -> SkillQuerySkillsBuilder<'_> {
+        SkillQuerySkillsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calledRoute.createCalledRoute`: Bind access code to skill queue or IVR.
+///
+/// `POST /apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0040.html>
+///
+/// 403 documented as authentication failure.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalledRouteCreateCalledRouteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalledRouteCreateCalledRouteBody,
+}
+
+impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalledRouteCreateCalledRouteBuilder { client_: client, body_: Default::default() }
+    }
+    /// access code (max 32 chars) Required.
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// extension code to route one access code to several targets (max 12 chars)
+    pub fn ext_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.ext_code = Some(v.into());
+        self
+    }
+    /// 2 voice click-to-dial, 5 audio/video, 18 video click-to-dial, 19 video, 53 multimedia (default 5; must match access code / queue media type)
+    pub fn media_type_id(mut self, v: i64) -> Self {
+        self.body_.media_type_id = Some(v);
+        self
+    }
+    /// target type: 1 skill queue, 3 IVR (multimedia channel cannot use IVR) Required.
+    pub fn devicetype(mut self, v: i64) -> Self {
+        self.body_.devicetype = Some(v);
+        self
+    }
+    /// target skillId or IVR ID Required.
+    pub fn device_id(mut self, v: i64) -> Self {
+        self.body_.device_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalledRouteCreateCalledRouteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calledRoute.createCalledRoute";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalledRouteCreateCalledRouteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calledRoute.createCalledRoute`: Bind access code to skill queue or IVR (`POST /apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute`).
+    pub fn called_route_create_called_route(&self) -> CalledRouteCreateCalledRouteBuilder<'_> {
+        CalledRouteCreateCalledRouteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calledRoute.deleteCalledRoute`: Delete access code bindings.
+///
+/// `POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalledRouteDeleteCalledRouteBody,
+}
+
+impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalledRouteDeleteCalledRouteBuilder { client_: client, body_: Default::default() }
+    }
+    /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
+    pub fn dnids(mut self, v: impl Into<String>) -> Self {
+        self.body_.dnids = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalledRouteDeleteCalledRouteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calledRoute.deleteCalledRoute";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalledRouteDeleteCalledRouteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calledRoute.deleteCalledRoute`: Delete access code bindings (`POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute`).
+    pub fn called_route_delete_called_route(&self) -> CalledRouteDeleteCalledRouteBuilder<'_> {
+        CalledRouteDeleteCalledRouteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calledRoute.modifyCalledRoute`: Modify access code binding.
+///
+/// `POST /apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0042.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalledRouteModifyCalledRouteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalledRouteModifyCalledRouteBody,
+}
+
+impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalledRouteModifyCalledRouteBuilder { client_: client, body_: Default::default() }
+    }
+    /// called-route config ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// 1 skill queue, 3 IVR Required.
+    pub fn devicetype(mut self, v: i64) -> Self {
+        self.body_.devicetype = Some(v);
+        self
+    }
+    /// target skillId or IVR ID Required.
+    pub fn device_id(mut self, v: i64) -> Self {
+        self.body_.device_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalledRouteModifyCalledRouteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calledRoute.modifyCalledRoute";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalledRouteModifyCalledRouteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calledRoute.modifyCalledRoute`: Modify access code binding (`POST /apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute`).
+    pub fn called_route_modify_called_route(&self) -> CalledRouteModifyCalledRouteBuilder<'_> {
+        CalledRouteModifyCalledRouteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calledRoute.queryCalledRoute`: Query access code bindings.
+///
+/// `POST /apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0043.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalledRouteQueryCalledRouteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalledRouteQueryCalledRouteBody,
+}
+
+impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalledRouteQueryCalledRouteBuilder { client_: client, body_: Default::default() }
+    }
+    /// access code
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// extension code
+    pub fn ext_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.ext_code = Some(v.into());
+        self
+    }
+    /// 1 skill queue, 3 IVR
+    pub fn devicetype(mut self, v: i64) -> Self {
+        self.body_.devicetype = Some(v);
+        self
+    }
+    /// target name, fuzzy match
+    pub fn device_desc(mut self, v: impl Into<String>) -> Self {
+        self.body_.device_desc = Some(v.into());
+        self
+    }
+    /// 2, 5, 18, 19 or 53
+    pub fn media_type_id(mut self, v: i64) -> Self {
+        self.body_.media_type_id = Some(v);
+        self
+    }
+    /// page size (0-100, default 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset = limit*(page-1) (default 0; negative treated as 0)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalledRouteQueryCalledRouteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calledRoute.queryCalledRoute";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalledRouteQueryCalledRouteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calledRoute.queryCalledRoute`: Query access code bindings (`POST /apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute`).
+    pub fn called_route_query_called_route(&self) -> CalledRouteQueryCalledRouteBuilder<'_> {
+        CalledRouteQueryCalledRouteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calledRoute.queryAccessCodeList`: Query access codes.
+///
+/// `POST /apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0039.html>
+///
+/// Access codes = customer service hotlines of the tenant space. Older (2024) copy shows data as a flat array of the same items; the 2025 zh page shows data{total, calledRouteList\[\]}.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalledRouteQueryAccessCodeListBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalledRouteQueryAccessCodeListBody,
+}
+
+impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalledRouteQueryAccessCodeListBuilder { client_: client, body_: Default::default() }
+    }
+    /// access code, fuzzy match
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// 2 click-to-dial, 5 audio/video, 53 multimedia
+    pub fn mediatype_id(mut self, v: i64) -> Self {
+        self.body_.mediatype_id = Some(v);
+        self
+    }
+    /// description, fuzzy match
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// page size (0-100, default 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// offset = limit*(page-1) (default 0, max 100)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalledRouteQueryAccessCodeListBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calledRoute.queryAccessCodeList";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalledRouteQueryAccessCodeListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLED_ROUTE_QUERY_ACCESS_CODE_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calledRoute.queryAccessCodeList`: Query access codes (`POST /apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList`).
+    pub fn called_route_query_access_code_list(&self) -> CalledRouteQueryAccessCodeListBuilder<'_> {
+        CalledRouteQueryAccessCodeListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ivrFlow.queryIVRFlowList`: Query all IVR flows of the tenant space.
+///
+/// `POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html>
+///
+/// No request body documented. Note retCode/message naming (differs from returnCode/description).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
+    client_: &'a crate::Client,
+}
+
+impl<'a> IvrFlowQueryIvrFlowListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        IvrFlowQueryIvrFlowListBuilder { client_: client }
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ivrFlow.queryIVRFlowList";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<IvrFlowQueryIvrFlowListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ivrFlow.queryIVRFlowList`: Query all IVR flows of the tenant space (`POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList`).
+    pub fn ivr_flow_query_ivr_flow_list(&self) -> IvrFlowQueryIvrFlowListBuilder<'_> {
+        IvrFlowQueryIvrFlowListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ivrFlow.querySatisfactionConfig`: Query satisfaction survey configuration.
+///
+/// `POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html>
+///
+/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
+    client_: &'a crate::Client,
+}
+
+impl<'a> IvrFlowQuerySatisfactionConfigBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        IvrFlowQuerySatisfactionConfigBuilder { client_: client }
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ivrFlow.querySatisfactionConfig";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<IvrFlowQuerySatisfactionConfigResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ivrFlow.querySatisfactionConfig`: Query satisfaction survey configuration (`POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig`).
+    pub fn ivr_flow_query_satisfaction_config(&self) -> IvrFlowQuerySatisfactionConfigBuilder<'_> {
+        IvrFlowQuerySatisfactionConfigBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ivrFlow.satisfactionQuery`: Query satisfaction survey results.
+///
+/// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
+///
+/// Query by callId and evaluation time window; requires a configured satisfaction flow. Fields after evaluationTime not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct IvrFlowSatisfactionQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: IvrFlowSatisfactionQueryBody,
+}
+
+impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        IvrFlowSatisfactionQueryBuilder { client_: client, body_: Default::default() }
+    }
+    /// input Required.
+    pub fn request_body(mut self, v: IvrFlowSatisfactionQueryBodyRequestBody) -> Self {
+        self.body_.request_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: IvrFlowSatisfactionQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ivrFlow.satisfactionQuery";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<IvrFlowSatisfactionQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&IVR_FLOW_SATISFACTION_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ivrFlow.satisfactionQuery`: Query satisfaction survey results (`POST /apiaccess/rest/cc-management/v1/satisfaction/query`).
+    pub fn ivr_flow_satisfaction_query(&self) -> IvrFlowSatisfactionQueryBuilder<'_> {
+        IvrFlowSatisfactionQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ivrFlow.importVoiceFileUpload`: Upload an IVR voice file.
+///
+/// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
+///
+/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: IvrFlowImportVoiceFileUploadBody,
+}
+
+impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        IvrFlowImportVoiceFileUploadBuilder { client_: client, body_: Default::default() }
+    }
+    /// wrapper
+    pub fn body_body(mut self, v: IvrFlowImportVoiceFileUploadBodyBody) -> Self {
+        self.body_.body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: IvrFlowImportVoiceFileUploadBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ivrFlow.importVoiceFileUpload";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<IvrFlowImportVoiceFileUploadResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ivrFlow.importVoiceFileUpload`: Upload an IVR voice file (`POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload`).
+    pub fn ivr_flow_import_voice_file_upload(&self) -> IvrFlowImportVoiceFileUploadBuilder<'_> {
+        IvrFlowImportVoiceFileUploadBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ivrFlow.createVoiceTemplate`: Upload a TTS template for voice notifications.
+///
+/// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
+///
+/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: IvrFlowCreateVoiceTemplateBody,
+}
+
+impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        IvrFlowCreateVoiceTemplateBuilder { client_: client, body_: Default::default() }
+    }
+    /// wrapper
+    pub fn request_body(mut self, v: IvrFlowCreateVoiceTemplateBodyRequestBody) -> Self {
+        self.body_.request_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: IvrFlowCreateVoiceTemplateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ivrFlow.createVoiceTemplate";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<IvrFlowCreateVoiceTemplateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ivrFlow.createVoiceTemplate`: Upload a TTS template for voice notifications (`POST /apiaccess/rest/cc-management/v1/createVoiceTemplate`).
+    pub fn ivr_flow_create_voice_template(&self) -> IvrFlowCreateVoiceTemplateBuilder<'_> {
+        IvrFlowCreateVoiceTemplateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.createCallV1`: Create a two-way (bidirectional) call, V1.
+///
+/// `POST /apiaccess/CC-Management/v1/mobileAgent/createCall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1303.html>
+///
+/// Two-way call type (AICC or ITA) chosen by tenant admin under Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call. If callBackUrl is ignored, the published API may not be the upgraded createCall_kugui. Remaining body fields and response table beyond the excerpt read; V3 returns retCode/retMsg/result.callSerialNo.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentCreateCallV1Builder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentCreateCallV1Body,
+}
+
+impl<'a> MobileAgentCreateCallV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentCreateCallV1Builder { client_: client, body_: Default::default() }
+    }
+    /// calling number: customer manager mobile or softphone (max 32) Required.
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// called number (max 32) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// work number of initiating agent (decimal(5))
+    pub fn agent_work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.agent_work_no = Some(v.into());
+        self
+    }
+    /// call data (max 1024; not supported for ITA two-way calls)
+    pub fn call_data(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_data = Some(v.into());
+        self
+    }
+    /// number shown to the user; defaults to tenant access code (must be an access code unless caller-ID pass-through enabled (then access code or 11-14 digits); not for ITA)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// number shown to the agent side; same rules as callerPresent (not for ITA)
+    pub fn agent_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.agent_present = Some(v.into());
+        self
+    }
+    /// Base64-encoded URL receiving call status/hang-up pushes (http/https; chars a-zA-Z0-9-:./_#?&; must be whitelisted by admin)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentCreateCallV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.createCallV1";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentCreateCallV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_CREATE_CALL_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.createCallV1`: Create a two-way (bidirectional) call, V1 (`POST /apiaccess/CC-Management/v1/mobileAgent/createCall`).
+    pub fn mobile_agent_create_call_v1(&self) -> MobileAgentCreateCallV1Builder<'_> {
+        MobileAgentCreateCallV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.createCallV3`: Create a two-way (bidirectional) call, V3.
+///
+/// `POST /apiaccess/CC-Management/v3/mobileAgent/createCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0053.html>
+///
+/// ITA-specific retCodes (e.g. 90100100 invalid input, 90100200 auth failed) in a separate table; zh-cn page read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentCreateCallV3Builder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentCreateCallV3Body,
+}
+
+impl<'a> MobileAgentCreateCallV3Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentCreateCallV3Builder { client_: client, body_: Default::default() }
+    }
+    /// calling number: customer manager mobile or softphone (max 32)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// softphone number of the agent (max 32) Required.
+    pub fn soft_phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.soft_phone = Some(v.into());
+        self
+    }
+    /// called number (max 32) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// call data (max 1024; not for ITA)
+    pub fn call_data(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_data = Some(v.into());
+        self
+    }
+    /// number shown to the user; defaults to access code (access code, or 11-14 digits if pass-through enabled; not for ITA)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentCreateCallV3Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.createCallV3";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentCreateCallV3Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_CREATE_CALL_V3, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.createCallV3`: Create a two-way (bidirectional) call, V3 (`POST /apiaccess/CC-Management/v3/mobileAgent/createCall`).
+    pub fn mobile_agent_create_call_v3(&self) -> MobileAgentCreateCallV3Builder<'_> {
+        MobileAgentCreateCallV3Builder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.queryCallDetailRecord`: Query call history records.
+///
+/// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0054.html>
+///
+/// callInfo table continues beyond agentTalkingTime (not read).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentQueryCallDetailRecordBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentQueryCallDetailRecordBody,
+}
+
+impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentQueryCallDetailRecordBuilder { client_: client, body_: Default::default() }
+    }
+    /// request body
+    pub fn body_body(mut self, v: MobileAgentQueryCallDetailRecordBodyBody) -> Self {
+        self.body_.body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentQueryCallDetailRecordBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.queryCallDetailRecord";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentQueryCallDetailRecordResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.queryCallDetailRecord`: Query call history records (`POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord`).
+    pub fn mobile_agent_query_call_detail_record(&self) -> MobileAgentQueryCallDetailRecordBuilder<'_> {
+        MobileAgentQueryCallDetailRecordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.queryCallState`: Query call status.
+///
+/// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html>
+///
+/// 2025 zh-cn numbering cec_07_0055.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentQueryCallStateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentQueryCallStateBody,
+}
+
+impl<'a> MobileAgentQueryCallStateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentQueryCallStateBuilder { client_: client, body_: Default::default() }
+    }
+    /// call serial number (max 50) Required.
+    pub fn call_serial_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_serial_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentQueryCallStateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.queryCallState";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentQueryCallStateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_STATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.queryCallState`: Query call status (`POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState`).
+    pub fn mobile_agent_query_call_state(&self) -> MobileAgentQueryCallStateBuilder<'_> {
+        MobileAgentQueryCallStateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.getRecordingAddress`: Get recording file URL.
+///
+/// `POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html>
+///
+/// retCode is a number here (string elsewhere).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentGetRecordingAddressBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentGetRecordingAddressBody,
+}
+
+impl<'a> MobileAgentGetRecordingAddressBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentGetRecordingAddressBuilder { client_: client, body_: Default::default() }
+    }
+    /// call serial number (max 50) Required.
+    pub fn call_serial_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_serial_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentGetRecordingAddressBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.getRecordingAddress";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentGetRecordingAddressResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.getRecordingAddress`: Get recording file URL (`POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress`).
+    pub fn mobile_agent_get_recording_address(&self) -> MobileAgentGetRecordingAddressBuilder<'_> {
+        MobileAgentGetRecordingAddressBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.queryPhoneV1`: Query allocated softphone numbers, V1.
+///
+/// `POST /apiaccess/CC-Management/v1/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1308.html>
+///
+/// 2025 zh numbering cec_07_0057 (same content).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentQueryPhoneV1Builder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentQueryPhoneV1Body,
+}
+
+impl<'a> MobileAgentQueryPhoneV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentQueryPhoneV1Builder { client_: client, body_: Default::default() }
+    }
+    /// page size (default 100; &gt;100 treated as 100, &lt;1 as 1)
+    pub fn limit(mut self, v: impl Into<String>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// page offset (default 0)
+    pub fn offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.offset = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentQueryPhoneV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.queryPhoneV1";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentQueryPhoneV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_QUERY_PHONE_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.queryPhoneV1`: Query allocated softphone numbers, V1 (`POST /apiaccess/CC-Management/v1/mobileAgent/queryPhone`).
+    pub fn mobile_agent_query_phone_v1(&self) -> MobileAgentQueryPhoneV1Builder<'_> {
+        MobileAgentQueryPhoneV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.queryPhoneV2`: Query allocated softphone numbers, V2.
+///
+/// `POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0058.html>
+///
+/// Response continues after pool nodes (softphone list, not read).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentQueryPhoneV2Builder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentQueryPhoneV2Body,
+}
+
+impl<'a> MobileAgentQueryPhoneV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentQueryPhoneV2Builder { client_: client, body_: Default::default() }
+    }
+    /// page size (default 100)
+    pub fn limit(mut self, v: impl Into<String>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// page offset (default 0)
+    pub fn offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.offset = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentQueryPhoneV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.queryPhoneV2";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentQueryPhoneV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_QUERY_PHONE_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.queryPhoneV2`: Query allocated softphone numbers, V2 (`POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone`).
+    pub fn mobile_agent_query_phone_v2(&self) -> MobileAgentQueryPhoneV2Builder<'_> {
+        MobileAgentQueryPhoneV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.getCalledInfo`: Get call destination device info.
+///
+/// `POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html>
+///
+/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentGetCalledInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentGetCalledInfoBody,
+}
+
+impl<'a> MobileAgentGetCalledInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentGetCalledInfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// called number (max 32) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// calling number (max 32) Required.
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentGetCalledInfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.getCalledInfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentGetCalledInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_GET_CALLED_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.getCalledInfo`: Get call destination device info (`POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo`).
+    pub fn mobile_agent_get_called_info(&self) -> MobileAgentGetCalledInfoBuilder<'_> {
+        MobileAgentGetCalledInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.queryUserContactLimit`: Query recent contact records of current session customer.
+///
+/// `POST /apiaccess/rest/workbench/v1/queryUserContactLimit` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0062.html>
+///
+/// Up to 4 latest contact records for the number in an ongoing session; empty list if the call is not in progress. Response documented as flat record fields (list semantics implied).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentQueryUserContactLimitBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentQueryUserContactLimitBody,
+}
+
+impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentQueryUserContactLimitBuilder { client_: client, body_: Default::default() }
+    }
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// user ID Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentQueryUserContactLimitBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.queryUserContactLimit";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentQueryUserContactLimitResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.queryUserContactLimit`: Query recent contact records of current session customer (`POST /apiaccess/rest/workbench/v1/queryUserContactLimit`).
+    pub fn mobile_agent_query_user_contact_limit(&self) -> MobileAgentQueryUserContactLimitBuilder<'_> {
+        MobileAgentQueryUserContactLimitBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.queryCallInfoByCallId`: Query call info by call ID.
+///
+/// `POST /apiaccess/rest/workbench/v1/queryCallInfoByCallId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0063.html>
+///
+/// Flat response without a return code wrapper.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentQueryCallInfoByCallIdBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentQueryCallInfoByCallIdBody,
+}
+
+impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentQueryCallInfoByCallIdBuilder { client_: client, body_: Default::default() }
+    }
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// user ID Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// agent ID Required.
+    pub fn agent_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentQueryCallInfoByCallIdBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.queryCallInfoByCallId";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentQueryCallInfoByCallIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.queryCallInfoByCallId`: Query call info by call ID (`POST /apiaccess/rest/workbench/v1/queryCallInfoByCallId`).
+    pub fn mobile_agent_query_call_info_by_call_id(&self) -> MobileAgentQueryCallInfoByCallIdBuilder<'_> {
+        MobileAgentQueryCallInfoByCallIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.statusnotify`: ITA two-way call result notification.
+///
+/// `POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html>
+///
+/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentStatusnotifyBuilder<'a> {
+    client_: &'a crate::Client,
+    app_key: Option<String>,
+    host: Option<String>,
+    x_sdk_date: Option<String>,
+    body_: MobileAgentStatusnotifyBody,
+}
+
+impl<'a> MobileAgentStatusnotifyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentStatusnotifyBuilder {
+            client_: client,
+            app_key: None,
+            host: None,
+            x_sdk_date: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: ITA-side app key
+    pub fn app_key(mut self, v: impl Into<String>) -> Self {
+        self.app_key = Some(v.into());
+        self
+    }
+    /// header parameter: host:port of the AXB service Required.
+    pub fn host(mut self, v: impl Into<String>) -> Self {
+        self.host = Some(v.into());
+        self
+    }
+    /// header parameter: request time Required.
+    pub fn x_sdk_date(mut self, v: impl Into<String>) -> Self {
+        self.x_sdk_date = Some(v.into());
+        self
+    }
+    /// unique call ID, used to download recordings Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// remark from call creation; currently tenant space ID Required.
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.body_.remark = Some(v.into());
+        self
+    }
+    /// call start, YYYYMMDDHHmmss
+    pub fn start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.start_time = Some(v.into());
+        self
+    }
+    /// call end time
+    pub fn finish_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.finish_time = Some(v.into());
+        self
+    }
+    /// talk duration, seconds
+    pub fn call_duration(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_duration = Some(v.into());
+        self
+    }
+    /// caller answer time
+    pub fn caller_answer_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_answer_time = Some(v.into());
+        self
+    }
+    /// callee answer time
+    pub fn called_answer_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.called_answer_time = Some(v.into());
+        self
+    }
+    /// release cause
+    pub fn release_cause(mut self, v: impl Into<String>) -> Self {
+        self.body_.release_cause = Some(v.into());
+        self
+    }
+    /// customer resource key
+    pub fn body_app_key(mut self, v: impl Into<String>) -> Self {
+        self.body_.app_key = Some(v.into());
+        self
+    }
+    /// original caller
+    pub fn tel_a(mut self, v: impl Into<String>) -> Self {
+        self.body_.tel_a = Some(v.into());
+        self
+    }
+    /// landing service number
+    pub fn tel_x(mut self, v: impl Into<String>) -> Self {
+        self.body_.tel_x = Some(v.into());
+        self
+    }
+    /// original callee
+    pub fn tel_b(mut self, v: impl Into<String>) -> Self {
+        self.body_.tel_b = Some(v.into());
+        self
+    }
+    /// number shown to callee
+    pub fn called_display(mut self, v: impl Into<String>) -> Self {
+        self.body_.called_display = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentStatusnotifyBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.statusnotify";
+        let _ = op;
+        cec_core::validate::required(op, "Host", &self.host)?;
+        cec_core::validate::required(op, "X-Sdk-Date", &self.x_sdk_date)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.app_key {
+            call = call.header("AppKey", v);
+        }
+        if let Some(v) = self.host {
+            call = call.header("Host", v);
+        }
+        if let Some(v) = self.x_sdk_date {
+            call = call.header("X-Sdk-Date", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentStatusnotifyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_STATUSNOTIFY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.statusnotify`: ITA two-way call result notification (`POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify`).
+    pub fn mobile_agent_statusnotify(&self) -> MobileAgentStatusnotifyBuilder<'_> {
+        MobileAgentStatusnotifyBuilder::new(self)
     }
 }
 
@@ -477,6 +8666,89 @@ impl crate::Client {
     /// `ccmessaging.applyToken`: Third-party request authentication (get ccmessaging-token) (`POST /apiaccess/ccmessaging/applyToken`).
     pub fn ccmessaging_apply_token(&self) -> CcmessagingApplyTokenBuilder<'_> {
         CcmessagingApplyTokenBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.queryHistoryChatMessage`: Query historical chat messages.
+///
+/// `POST /apiaccess/ccmessaging/queryHistoryChatMessage` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0104.html>
+///
+/// Query by count or by time window. 2025 en page by TOC order cec_07_0104; en 2025-03 page cec_07_2215.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingQueryHistoryChatMessageBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingQueryHistoryChatMessageBody,
+}
+
+impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingQueryHistoryChatMessageBuilder { client_: client, body_: Default::default() }
+    }
+    /// channel ID Required.
+    pub fn channel_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel_id = Some(v.into());
+        self
+    }
+    /// user who sent messages in the channel (1-24 chars) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// query start time
+    pub fn start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.start_time = Some(v.into());
+        self
+    }
+    /// query end time
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// number of messages (paging) Required.
+    pub fn limit(mut self, v: impl Into<String>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// paging offset Required.
+    pub fn offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.offset = Some(v.into());
+        self
+    }
+    /// channel type, e.g. WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingQueryHistoryChatMessageBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.queryHistoryChatMessage";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingQueryHistoryChatMessageResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.queryHistoryChatMessage`: Query historical chat messages (`POST /apiaccess/ccmessaging/queryHistoryChatMessage`).
+    pub fn ccmessaging_query_history_chat_message(&self) -> CcmessagingQueryHistoryChatMessageBuilder<'_> {
+        CcmessagingQueryHistoryChatMessageBuilder::new(self)
     }
 }
 
@@ -580,5 +8852,2162 @@ impl crate::Client {
     /// `ccmessaging.send`: Send a message (synchronous) (`POST /apiaccess/ccmessaging/send`).
     pub fn ccmessaging_send(&self) -> CcmessagingSendBuilder<'_> {
         CcmessagingSendBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.sendAsync`: Send a message (asynchronous).
+///
+/// `POST /apiaccess/ccmessaging/sendAsync` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0106.html>
+///
+/// Asynchronous twin of send (same sendMsgReq body); shorter request time. Fields beyond mediaType and the response table not read - response assumed like send (not verified).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingSendAsyncBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingSendAsyncBody,
+}
+
+impl<'a> CcmessagingSendAsyncBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingSendAsyncBuilder { client_: client, body_: Default::default() }
+    }
+    /// channel type, e.g. WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// content by mediaType: TEXT &lt;=1 KB; IMAGE/AUDIO/VIDEO = objectKey from uploadFileStream; FILE = 'fileName,fileSize,fileId,fileType'; FILE_IMAGE/FILE_VIDEO = 'fileId,ext'; WEBCARD = JSON string (title, description, mediaFileId, mediaFileType, redirectUrl) (optional when controlType is CONNECT, DISCONNECT or TRANS2AGENT)
+    pub fn content(mut self, v: impl Into<String>) -> Self {
+        self.body_.content = Some(v.into());
+        self
+    }
+    /// CONNECT, CHAT, TRANS2AGENT (to human), INPUT (typing), DISCONNECT, READ Required.
+    pub fn control_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.control_type = Some(v.into());
+        self
+    }
+    /// ID of the user sending in the channel (1-24 chars) Required.
+    pub fn from(mut self, v: impl Into<String>) -> Self {
+        self.body_.from = Some(v.into());
+        self
+    }
+    /// TEXT, IMAGE, AUDIO, VIDEO, FILE, FILE_IMAGE, FILE_VIDEO, WEBCARD ... Required.
+    pub fn media_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.media_type = Some(v.into());
+        self
+    }
+    /// sender nickname
+    pub fn sender_nickname(mut self, v: impl Into<String>) -> Self {
+        self.body_.sender_nickname = Some(v.into());
+        self
+    }
+    /// sender type, e.g. CUSTOMER Required.
+    pub fn source_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.source_type = Some(v.into());
+        self
+    }
+    /// send time, epoch ms Required.
+    pub fn timestamp(mut self, v: impl Into<String>) -> Self {
+        self.body_.timestamp = Some(v.into());
+        self
+    }
+    /// channel configuration ID Required.
+    pub fn to(mut self, v: impl Into<String>) -> Self {
+        self.body_.to = Some(v.into());
+        self
+    }
+    /// client environment
+    pub fn user_agent(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_agent = Some(v.into());
+        self
+    }
+    /// avatar
+    pub fn sender_avatar(mut self, v: impl Into<String>) -> Self {
+        self.body_.sender_avatar = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingSendAsyncBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.sendAsync";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingSendAsyncResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_SEND_ASYNC, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.sendAsync`: Send a message (asynchronous) (`POST /apiaccess/ccmessaging/sendAsync`).
+    pub fn ccmessaging_send_async(&self) -> CcmessagingSendAsyncBuilder<'_> {
+        CcmessagingSendAsyncBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.doLeaveMessage`: Customer leaves a message.
+///
+/// `POST /apiaccess/ccmessaging/doLeaveMessage` — reference: <https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html>
+///
+/// Used when connecting to an agent fails; session ends afterwards. Fields read from the web client developer guide (2024); reference page (2025 en cec_07_0107 by TOC order) not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingDoLeaveMessageBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingDoLeaveMessageBody,
+}
+
+impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingDoLeaveMessageBuilder { client_: client, body_: Default::default() }
+    }
+    /// user ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// number of the user leaving a message Required.
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// message text Required.
+    pub fn leave_message(mut self, v: impl Into<String>) -> Self {
+        self.body_.leave_message = Some(v.into());
+        self
+    }
+    /// channel ID (WEB) Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingDoLeaveMessageBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.doLeaveMessage";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingDoLeaveMessageResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_DO_LEAVE_MESSAGE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.doLeaveMessage`: Customer leaves a message (`POST /apiaccess/ccmessaging/doLeaveMessage`).
+    pub fn ccmessaging_do_leave_message(&self) -> CcmessagingDoLeaveMessageBuilder<'_> {
+        CcmessagingDoLeaveMessageBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.poll`: Poll messages sent by agent side.
+///
+/// `GET /apiaccess/ccmessaging/poll` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_05_7038.html>
+///
+/// Returns system, agent and robot messages. If nothing returned, check that send(CONNECT) was done. Session is released after the CCUCS idle timeout if poll is not called. 2025 en page by TOC order: cec_07_0108. downlink fields after mediaType partly from the official example.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingPollBuilder<'a> {
+    client_: &'a crate::Client,
+    receiver_id: Option<String>,
+    channel: Option<String>,
+    is_need_read: Option<String>,
+}
+
+impl<'a> CcmessagingPollBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingPollBuilder { client_: client, receiver_id: None, channel: None, is_need_read: None }
+    }
+    /// query parameter: recipient ID = userId given to applyToken Required.
+    pub fn receiver_id(mut self, v: impl Into<String>) -> Self {
+        self.receiver_id = Some(v.into());
+        self
+    }
+    /// query parameter: must be WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.channel = Some(v.into());
+        self
+    }
+    /// query parameter: 'true' to also get agent-has-read notices
+    pub fn is_need_read(mut self, v: impl Into<String>) -> Self {
+        self.is_need_read = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.poll";
+        let _ = op;
+        cec_core::validate::required(op, "receiverId", &self.receiver_id)?;
+        cec_core::validate::required(op, "channel", &self.channel)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.receiver_id {
+            call = call.query("receiverId", v);
+        }
+        if let Some(v) = self.channel {
+            call = call.query("channel", v);
+        }
+        if let Some(v) = self.is_need_read {
+            call = call.query("isNeedRead", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingPollResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_POLL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.poll`: Poll messages sent by agent side (`GET /apiaccess/ccmessaging/poll`).
+    pub fn ccmessaging_poll(&self) -> CcmessagingPollBuilder<'_> {
+        CcmessagingPollBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.downloadFileStream`: Customer receives a file (media download).
+///
+/// `POST /apiaccess/ccmessaging/downloadFileStream` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html>
+///
+/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingDownloadFileStreamBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingDownloadFileStreamBody,
+}
+
+impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingDownloadFileStreamBuilder { client_: client, body_: Default::default() }
+    }
+    /// file ID from poll content; prefix 'local/' for locally sent files, none for media library files Required.
+    pub fn file_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_id = Some(v.into());
+        self
+    }
+    /// fixed WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// jpg, png, bpm, mp3, aac, mp4, txt, csv, richtext, doc, docx, pdf, zip; for local files use mediaFileType of the downlink message Required.
+    pub fn file_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_type = Some(v.into());
+        self
+    }
+    /// must be 'multiMedia' for media-library files
+    pub fn multi_media(mut self, v: impl Into<String>) -> Self {
+        self.body_.multi_media = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingDownloadFileStreamBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.downloadFileStream";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingDownloadFileStreamResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.downloadFileStream`: Customer receives a file (media download) (`POST /apiaccess/ccmessaging/downloadFileStream`).
+    pub fn ccmessaging_download_file_stream(&self) -> CcmessagingDownloadFileStreamBuilder<'_> {
+        CcmessagingDownloadFileStreamBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.queryQueueInfo`: Query queuing information.
+///
+/// `POST /apiaccess/ccmessaging/queryQueueInfo` — reference: <https://support.huaweicloud.com/intl/zh-cn/devg-webclient-cec/cec_05_2017.html>
+///
+/// Only valid after send(CONNECT) succeeded. Body/response field names taken from the official request/response example (schema tables show only a reqBody placeholder); required flags and exact types not documented - types inferred from example values. Headers marked optional on this page.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingQueryQueueInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingQueryQueueInfoBody,
+}
+
+impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingQueryQueueInfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// user ID (as in applyToken)
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// web channel configuration ID
+    pub fn channel_config_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel_config_id = Some(v.into());
+        self
+    }
+    /// WEB
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingQueryQueueInfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.queryQueueInfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingQueryQueueInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_QUERY_QUEUE_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.queryQueueInfo`: Query queuing information (`POST /apiaccess/ccmessaging/queryQueueInfo`).
+    pub fn ccmessaging_query_queue_info(&self) -> CcmessagingQueryQueueInfoBuilder<'_> {
+        CcmessagingQueryQueueInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.uploadFileStream`: Customer sends a file (media upload).
+///
+/// `POST /apiaccess/ccmessaging/uploadFileStream` — reference: <https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_2222.html>
+///
+/// File is stored on the AICC file server. Note returnCode (not resultCode) here. Fields from en 2023 page cec_07_2205 and devg example; 2025 en page by TOC order cec_07_0111.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingUploadFileStreamBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingUploadFileStreamBody,
+}
+
+impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingUploadFileStreamBuilder { client_: client, body_: Default::default() }
+    }
+    /// JPG, PNG, BPM, MP3, AAC, MP4, TXT, CSV ... Required.
+    pub fn file_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_type = Some(v.into());
+        self
+    }
+    /// Base64 file content Required.
+    pub fn file_stream(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_stream = Some(v.into());
+        self
+    }
+    /// only WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingUploadFileStreamBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.uploadFileStream";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingUploadFileStreamResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_UPLOAD_FILE_STREAM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.uploadFileStream`: Customer sends a file (media upload) (`POST /apiaccess/ccmessaging/uploadFileStream`).
+    pub fn ccmessaging_upload_file_stream(&self) -> CcmessagingUploadFileStreamBuilder<'_> {
+        CcmessagingUploadFileStreamBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.queryPhraseByKeyword`: Suggest common phrases from customer input.
+///
+/// `POST /apiaccess/ccmessaging/queryPhraseByKeyword` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0112.html>
+///
+/// Requires chatbot enabled in the channel config; empty result if no active FAQ group. Body/response fields from the official example and the adapter twin page (cec_07_0960); table itself not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingQueryPhraseByKeywordBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingQueryPhraseByKeywordBody,
+}
+
+impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingQueryPhraseByKeywordBuilder { client_: client, body_: Default::default() }
+    }
+    /// keyword typed by customer
+    pub fn str_content(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_content = Some(v.into());
+        self
+    }
+    /// language: zh, en, th, pt
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.body_.locale = Some(v.into());
+        self
+    }
+    /// WEB
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingQueryPhraseByKeywordBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.queryPhraseByKeyword";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingQueryPhraseByKeywordResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_QUERY_PHRASE_BY_KEYWORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.queryPhraseByKeyword`: Suggest common phrases from customer input (`POST /apiaccess/ccmessaging/queryPhraseByKeyword`).
+    pub fn ccmessaging_query_phrase_by_keyword(&self) -> CcmessagingQueryPhraseByKeywordBuilder<'_> {
+        CcmessagingQueryPhraseByKeywordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.getSatisfactionSurveyMode`: Query satisfaction survey configuration.
+///
+/// `POST /apiaccess/ccmessaging/getsatisfactionsurveymode` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0113.html>
+///
+/// Path is all lower-case 'getsatisfactionsurveymode'. Called after the chat ends to see whether a survey is enabled. A request body table exists on the 2025 page but was not read (2023/2025-03 pages show none).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
+    client_: &'a crate::Client,
+}
+
+impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client }
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.getSatisfactionSurveyMode";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingGetSatisfactionSurveyModeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.getSatisfactionSurveyMode`: Query satisfaction survey configuration (`POST /apiaccess/ccmessaging/getsatisfactionsurveymode`).
+    pub fn ccmessaging_get_satisfaction_survey_mode(&self) -> CcmessagingGetSatisfactionSurveyModeBuilder<'_> {
+        CcmessagingGetSatisfactionSurveyModeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.feedbacksatisfaction`: Submit customer rating of the chatbot.
+///
+/// `POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0114.html>
+///
+/// Rates the chatbot after a self-service session. en page: cec_07_2225 (2025-03).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingFeedbacksatisfactionBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingFeedbacksatisfactionBody,
+}
+
+impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingFeedbacksatisfactionBuilder { client_: client, body_: Default::default() }
+    }
+    /// 1 satisfied, 0 dissatisfied Required.
+    pub fn feedback(mut self, v: i64) -> Self {
+        self.body_.feedback = Some(v);
+        self
+    }
+    /// reason; required when feedback is 0 (max 64 chars)
+    pub fn feedback_content(mut self, v: impl Into<String>) -> Self {
+        self.body_.feedback_content = Some(v.into());
+        self
+    }
+    /// message sender ID Required.
+    pub fn from(mut self, v: impl Into<String>) -> Self {
+        self.body_.from = Some(v.into());
+        self
+    }
+    /// interaction index; reuse interidx last returned by ODFS Required.
+    pub fn inter_idx(mut self, v: impl Into<String>) -> Self {
+        self.body_.inter_idx = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingFeedbacksatisfactionBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.feedbacksatisfaction";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingFeedbacksatisfactionResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_FEEDBACKSATISFACTION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.feedbacksatisfaction`: Submit customer rating of the chatbot (`POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction`).
+    pub fn ccmessaging_feedbacksatisfaction(&self) -> CcmessagingFeedbacksatisfactionBuilder<'_> {
+        CcmessagingFeedbacksatisfactionBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.saveSatisfaction`: Save customer satisfaction evaluation.
+///
+/// `POST /apiaccess/ccmessaging/saveSatisfaction` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2226.html>
+///
+/// Called after chat ends when the channel has satisfaction evaluation enabled. 2025-11 en page by TOC order: cec_07_0115.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingSaveSatisfactionBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingSaveSatisfactionBody,
+}
+
+impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingSaveSatisfactionBuilder { client_: client, body_: Default::default() }
+    }
+    /// evaluation info (field name spelled 'satisfication') Required.
+    pub fn satisfication(mut self, v: CcmessagingSaveSatisfactionBodySatisfication) -> Self {
+        self.body_.satisfication = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingSaveSatisfactionBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.saveSatisfaction";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingSaveSatisfactionResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_SAVE_SATISFACTION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.saveSatisfaction`: Save customer satisfaction evaluation (`POST /apiaccess/ccmessaging/saveSatisfaction`).
+    pub fn ccmessaging_save_satisfaction(&self) -> CcmessagingSaveSatisfactionBuilder<'_> {
+        CcmessagingSaveSatisfactionBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.checkClickToCallSupport`: Check whether tenant space supports click-to-dial.
+///
+/// `GET /apiaccess/ccmessaging/v1/checkClickToCallSupport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html>
+///
+/// Call after the customer is connected to a multimedia agent. Response fields from the devg page cec_05_2053 (same API).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingCheckClickToCallSupportBuilder<'a> {
+    client_: &'a crate::Client,
+    channel: Option<String>,
+}
+
+impl<'a> CcmessagingCheckClickToCallSupportBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingCheckClickToCallSupportBuilder { client_: client, channel: None }
+    }
+    /// query parameter: recipient channel type (WEB) Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.channel = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.checkClickToCallSupport";
+        let _ = op;
+        cec_core::validate::required(op, "channel", &self.channel)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.channel {
+            call = call.query("channel", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingCheckClickToCallSupportResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.checkClickToCallSupport`: Check whether tenant space supports click-to-dial (`GET /apiaccess/ccmessaging/v1/checkClickToCallSupport`).
+    pub fn ccmessaging_check_click_to_call_support(&self) -> CcmessagingCheckClickToCallSupportBuilder<'_> {
+        CcmessagingCheckClickToCallSupportBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.createClickToCall`: Create a click-to-dial call.
+///
+/// `POST /apiaccess/ccmessaging/v1/createClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html>
+///
+/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Response table not read (adapter variant returns resultCode/resultDesc).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingCreateClickToCallBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingCreateClickToCallBody,
+}
+
+impl<'a> CcmessagingCreateClickToCallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingCreateClickToCallBuilder { client_: client, body_: Default::default() }
+    }
+    /// recipient channel type (WEB) Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// 0 audio call, 1 video call Required.
+    pub fn media_ability(mut self, v: impl Into<String>) -> Self {
+        self.body_.media_ability = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingCreateClickToCallBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.createClickToCall";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingCreateClickToCallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.createClickToCall`: Create a click-to-dial call (`POST /apiaccess/ccmessaging/v1/createClickToCall`).
+    pub fn ccmessaging_create_click_to_call(&self) -> CcmessagingCreateClickToCallBuilder<'_> {
+        CcmessagingCreateClickToCallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.getClickToCallEvents`: Poll click-to-dial events.
+///
+/// `GET /apiaccess/ccmessaging/v1/getClickToCallEvents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0119.html>
+///
+/// Event kinds: setup success, queuing, queuing timeout, release, failure. Long-poll after createClickToCall.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingGetClickToCallEventsBuilder<'a> {
+    client_: &'a crate::Client,
+    channel: Option<String>,
+}
+
+impl<'a> CcmessagingGetClickToCallEventsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingGetClickToCallEventsBuilder { client_: client, channel: None }
+    }
+    /// query parameter: recipient channel type (WEB) Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.channel = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.getClickToCallEvents";
+        let _ = op;
+        cec_core::validate::required(op, "channel", &self.channel)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.channel {
+            call = call.query("channel", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingGetClickToCallEventsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_GET_CLICK_TO_CALL_EVENTS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.getClickToCallEvents`: Poll click-to-dial events (`GET /apiaccess/ccmessaging/v1/getClickToCallEvents`).
+    pub fn ccmessaging_get_click_to_call_events(&self) -> CcmessagingGetClickToCallEventsBuilder<'_> {
+        CcmessagingGetClickToCallEventsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.dropClickToCall`: Hang up a click-to-dial call.
+///
+/// `POST /apiaccess/ccmessaging/v1/dropClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0120.html>
+///
+/// Customer-side release of a click-to-dial call. en page (2025-03) cec_07_2231.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingDropClickToCallBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingDropClickToCallBody,
+}
+
+impl<'a> CcmessagingDropClickToCallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingDropClickToCallBuilder { client_: client, body_: Default::default() }
+    }
+    /// recipient channel type (WEB) Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingDropClickToCallBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.dropClickToCall";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingDropClickToCallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_DROP_CLICK_TO_CALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.dropClickToCall`: Hang up a click-to-dial call (`POST /apiaccess/ccmessaging/v1/dropClickToCall`).
+    pub fn ccmessaging_drop_click_to_call(&self) -> CcmessagingDropClickToCallBuilder<'_> {
+        CcmessagingDropClickToCallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.createcall`: Create anonymous call.
+///
+/// `POST /apiaccess/ccmessaging/v1/mobileagent/createcall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0123.html>
+///
+/// An operator's app creates an anonymous outbound call task, then places the call through the SDK. Response table continues beyond the excerpt read. (callerPresent marked mandatory yet described as defaulted - as documented.)
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingCreatecallBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingCreatecallBody,
+}
+
+impl<'a> CcmessagingCreatecallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingCreatecallBuilder { client_: client, body_: Default::default() }
+    }
+    /// called number (max 32) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// call data (max 1024)
+    pub fn call_data(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_data = Some(v.into());
+        self
+    }
+    /// calling number shown to user and customer manager; platform default when absent (max 32) Required.
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingCreatecallBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.createcall";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingCreatecallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CREATECALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.createcall`: Create anonymous call (`POST /apiaccess/ccmessaging/v1/mobileagent/createcall`).
+    pub fn ccmessaging_createcall(&self) -> CcmessagingCreatecallBuilder<'_> {
+        CcmessagingCreatecallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.pushMsg`: Push messages (pushMsg).
+///
+/// `POST /apiaccess/ccmessaging/pushMsg` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html>
+///
+/// Only usable when message push is enabled on the web channel with Verification Method oAuth; TLS 1.2+. Body carries DownLinkMsg items (same structure AICC uses in its webhook push, usermanual-cec/cec_04_0092); direction/purpose beyond the excerpt not confirmed. DownLinkMsg table continues (content, controlType, mediaType ...) beyond the excerpt read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingPushMsgBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingPushMsgBody,
+}
+
+impl<'a> CcmessagingPushMsgBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingPushMsgBuilder { client_: client, body_: Default::default() }
+    }
+    /// messages and events (DownLinkMsg) Required.
+    pub fn messages(mut self, v: Vec<CcmessagingPushMsgBodyMessages>) -> Self {
+        self.body_.messages = Some(v);
+        self
+    }
+    /// send time, used to build the auth signature Required.
+    pub fn timestamp(mut self, v: i64) -> Self {
+        self.body_.timestamp = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingPushMsgBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.pushMsg";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingPushMsgResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_PUSH_MSG, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.pushMsg`: Push messages (pushMsg) (`POST /apiaccess/ccmessaging/pushMsg`).
+    pub fn ccmessaging_push_msg(&self) -> CcmessagingPushMsgBuilder<'_> {
+        CcmessagingPushMsgBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voiceNotification.queryVoiceNotificationRecording`: Query approved voice notification recordings.
+///
+/// `POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0075.html>
+///
+/// Only approved recordings returned. Recordings are configured in Configuration Center &gt; Resource Management, or via importVoiceFile/upload. 403 = authentication failed. voiceInfo declared object though the API returns a list per example (not verified).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VoiceNotificationQueryVoiceNotificationRecordingBody,
+}
+
+impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoiceNotificationQueryVoiceNotificationRecordingBuilder { client_: client, body_: Default::default() }
+    }
+    /// request Required.
+    pub fn req_body(mut self, v: VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody) -> Self {
+        self.body_.req_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoiceNotificationQueryVoiceNotificationRecordingBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voiceNotification.queryVoiceNotificationRecording";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoiceNotificationQueryVoiceNotificationRecordingResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voiceNotification.queryVoiceNotificationRecording`: Query approved voice notification recordings (`POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording`).
+    pub fn voice_notification_query_voice_notification_recording(
+        &self,
+    ) -> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'_> {
+        VoiceNotificationQueryVoiceNotificationRecordingBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voiceNotification.createVoiceNotificationV1`: Create a voice notification, V1.
+///
+/// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html>
+///
+/// Asks the voice platform to call and play a notification. Remaining body fields (e.g. TTS params) and response beyond excerpt; zh page cec_07_2801 also read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
+    client_: &'a crate::Client,
+    body_: VoiceNotificationCreateVoiceNotificationV1Body,
+}
+
+impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoiceNotificationCreateVoiceNotificationV1Builder { client_: client, body_: Default::default() }
+    }
+    /// request Required.
+    pub fn req_body(mut self, v: VoiceNotificationCreateVoiceNotificationV1BodyReqBody) -> Self {
+        self.body_.req_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoiceNotificationCreateVoiceNotificationV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voiceNotification.createVoiceNotificationV1";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoiceNotificationCreateVoiceNotificationV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voiceNotification.createVoiceNotificationV1`: Create a voice notification, V1 (`POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification`).
+    pub fn voice_notification_create_voice_notification_v1(
+        &self,
+    ) -> VoiceNotificationCreateVoiceNotificationV1Builder<'_> {
+        VoiceNotificationCreateVoiceNotificationV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `voiceNotification.createVoiceNotificationV2`: Create a voice notification, V2 (TTS templates).
+///
+/// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html>
+///
+/// Adds TTS template + template variables and voice timbre/speed/volume. Only the first body field was read; rest beyond the excerpt.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
+    client_: &'a crate::Client,
+    body_: VoiceNotificationCreateVoiceNotificationV2Body,
+}
+
+impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoiceNotificationCreateVoiceNotificationV2Builder { client_: client, body_: Default::default() }
+    }
+    /// request Required.
+    pub fn request_body(mut self, v: VoiceNotificationCreateVoiceNotificationV2BodyRequestBody) -> Self {
+        self.body_.request_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoiceNotificationCreateVoiceNotificationV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voiceNotification.createVoiceNotificationV2";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoiceNotificationCreateVoiceNotificationV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voiceNotification.createVoiceNotificationV2`: Create a voice notification, V2 (TTS templates) (`POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification`).
+    pub fn voice_notification_create_voice_notification_v2(
+        &self,
+    ) -> VoiceNotificationCreateVoiceNotificationV2Builder<'_> {
+        VoiceNotificationCreateVoiceNotificationV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `offlineAgent.login`: Answer calls on mobile phone (offline agent sign-in).
+///
+/// `POST /apiaccess/rest/cc-management/v1/offline/agent/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html>
+///
+/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OfflineAgentLoginBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: OfflineAgentLoginBody,
+}
+
+impl<'a> OfflineAgentLoginBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OfflineAgentLoginBuilder { client_: client, body_: Default::default() }
+    }
+    /// real reachable number to answer on (mobile or fixed) Required.
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone = Some(v.into());
+        self
+    }
+    /// agent work number Required.
+    pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OfflineAgentLoginBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "offlineAgent.login";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OfflineAgentLoginResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OFFLINE_AGENT_LOGIN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `offlineAgent.login`: Answer calls on mobile phone (offline agent sign-in) (`POST /apiaccess/rest/cc-management/v1/offline/agent/login`).
+    pub fn offline_agent_login(&self) -> OfflineAgentLoginBuilder<'_> {
+        OfflineAgentLoginBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `offlineAgent.logout`: Exit mobile phone answering.
+///
+/// `POST /apiaccess/rest/cc-management/v1/offline/agent/logout` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html>
+///
+/// Signs out the offline agent.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OfflineAgentLogoutBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: OfflineAgentLogoutBody,
+}
+
+impl<'a> OfflineAgentLogoutBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OfflineAgentLogoutBuilder { client_: client, body_: Default::default() }
+    }
+    /// agent work number Required.
+    pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OfflineAgentLogoutBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "offlineAgent.logout";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OfflineAgentLogoutResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OFFLINE_AGENT_LOGOUT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `offlineAgent.logout`: Exit mobile phone answering (`POST /apiaccess/rest/cc-management/v1/offline/agent/logout`).
+    pub fn offline_agent_logout(&self) -> OfflineAgentLogoutBuilder<'_> {
+        OfflineAgentLogoutBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `offlineAgent.isOfflineAgent`: Check whether an agent is in mobile answering state.
+///
+/// `POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: OfflineAgentIsOfflineAgentBody,
+}
+
+impl<'a> OfflineAgentIsOfflineAgentBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OfflineAgentIsOfflineAgentBuilder { client_: client, body_: Default::default() }
+    }
+    /// agent work number Required.
+    pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OfflineAgentIsOfflineAgentBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "offlineAgent.isOfflineAgent";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OfflineAgentIsOfflineAgentResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `offlineAgent.isOfflineAgent`: Check whether an agent is in mobile answering state (`POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent`).
+    pub fn offline_agent_is_offline_agent(&self) -> OfflineAgentIsOfflineAgentBuilder<'_> {
+        OfflineAgentIsOfflineAgentBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `federationUserMgmt.createTask`: Create a federated-user management task.
+///
+/// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
+///
+/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FederationUserMgmtCreateTaskBuilder<'a> {
+    client_: &'a crate::Client,
+}
+
+impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FederationUserMgmtCreateTaskBuilder { client_: client }
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "federationUserMgmt.createTask";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FederationUserMgmtCreateTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FEDERATION_USER_MGMT_CREATE_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `federationUserMgmt.createTask`: Create a federated-user management task (`POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask`).
+    pub fn federation_user_mgmt_create_task(&self) -> FederationUserMgmtCreateTaskBuilder<'_> {
+        FederationUserMgmtCreateTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `case.createCase`: Create a case (Case 2.0).
+///
+/// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
+///
+/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CaseCreateCaseBuilder<'a> {
+    client_: &'a crate::Client,
+    access_token: Option<String>,
+    body_: CaseCreateCaseBody,
+}
+
+impl<'a> CaseCreateCaseBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CaseCreateCaseBuilder { client_: client, access_token: None, body_: Default::default() }
+    }
+    /// header parameter: tenant-space access token from the SaaS machine-machine authentication interface (not tokenByAkSk) Required.
+    pub fn access_token(mut self, v: impl Into<String>) -> Self {
+        self.access_token = Some(v.into());
+        self
+    }
+    /// standard case fields; template-defined extension fields may be added Required.
+    pub fn case_info(mut self, v: CaseCreateCaseBodyCaseInfo) -> Self {
+        self.body_.case_info = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CaseCreateCaseBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "case.createCase";
+        let _ = op;
+        cec_core::validate::required(op, "access-token", &self.access_token)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.access_token {
+            call = call.header("access-token", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CaseCreateCaseResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CASE_CREATE_CASE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `case.createCase`: Create a case (Case 2.0) (`POST /service/AICC__Case/1.0.0/openapi/case`).
+    pub fn case_create_case(&self) -> CaseCreateCaseBuilder<'_> {
+        CaseCreateCaseBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `case.queryCaseList`: Query case list (Case 2.0).
+///
+/// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
+///
+/// Template extension fields may also be used as filters. Response not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CaseQueryCaseListBuilder<'a> {
+    client_: &'a crate::Client,
+    access_token: Option<String>,
+    body_: CaseQueryCaseListBody,
+}
+
+impl<'a> CaseQueryCaseListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CaseQueryCaseListBuilder { client_: client, access_token: None, body_: Default::default() }
+    }
+    /// header parameter: tenant-space access token from the SaaS machine-machine authentication interface (not tokenByAkSk) Required.
+    pub fn access_token(mut self, v: impl Into<String>) -> Self {
+        self.access_token = Some(v.into());
+        self
+    }
+    /// case title (max 128)
+    pub fn title(mut self, v: impl Into<String>) -> Self {
+        self.body_.title = Some(v.into());
+        self
+    }
+    /// status; 0 completed (default), others business-defined
+    pub fn status(mut self, v: impl Into<String>) -> Self {
+        self.body_.status = Some(v.into());
+        self
+    }
+    /// 0 Low, 1 Medium, 2 High, 3 Critical
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
+        self
+    }
+    /// 0 Email, 1 Voice, 2 webchat, 3 Whatsapp
+    pub fn origin(mut self, v: impl Into<String>) -> Self {
+        self.body_.origin = Some(v.into());
+        self
+    }
+    /// owner (max 20)
+    pub fn owner_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.owner_id = Some(v.into());
+        self
+    }
+    /// case type (max 20)
+    pub fn type_(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_ = Some(v.into());
+        self
+    }
+    /// contact ID (max 20)
+    pub fn contact_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.contact_id = Some(v.into());
+        self
+    }
+    /// contact phone (max 20)
+    pub fn contact_phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.contact_phone = Some(v.into());
+        self
+    }
+    /// creator (max 20)
+    pub fn creator_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.creator_id = Some(v.into());
+        self
+    }
+    /// 'YYYY-MM-DD HH:mm:ss'
+    pub fn start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.start_time = Some(v.into());
+        self
+    }
+    /// 'YYYY-MM-DD HH:mm:ss' (span &lt;= 31 days)
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// start row (min 0) Required.
+    pub fn start(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.start = Some(v.into());
+        self
+    }
+    /// rows (1-100) Required.
+    pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// Todo, Follow, Created, Processed
+    pub fn classification(mut self, v: impl Into<String>) -> Self {
+        self.body_.classification = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CaseQueryCaseListBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "case.queryCaseList";
+        let _ = op;
+        cec_core::validate::required(op, "access-token", &self.access_token)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.access_token {
+            call = call.header("access-token", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CaseQueryCaseListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CASE_QUERY_CASE_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `case.queryCaseList`: Query case list (Case 2.0) (`POST /service/AICC__Case/1.0.0/openapi/case/list`).
+    pub fn case_query_case_list(&self) -> CaseQueryCaseListBuilder<'_> {
+        CaseQueryCaseListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appSettings.create`: Create app personal settings.
+///
+/// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
+///
+/// Provided for AppCube (mobile app). Response includes the created id (used by update); response table not read in full.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppSettingsCreateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AppSettingsCreateBody,
+}
+
+impl<'a> AppSettingsCreateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppSettingsCreateBuilder { client_: client, body_: Default::default() }
+    }
+    /// 0 direct call, 1 two-way call, 2 pass-through call
+    pub fn call_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_type = Some(v.into());
+        self
+    }
+    /// user ID (USER_ID of the AppCube user table) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// display numbers for the called party (max 5, each max 15)
+    pub fn caller_present(mut self, v: Vec<String>) -> Self {
+        self.body_.caller_present = Some(v);
+        self
+    }
+    /// agent softphone numbers (max 5, each max 15)
+    pub fn call_number(mut self, v: Vec<String>) -> Self {
+        self.body_.call_number = Some(v);
+        self
+    }
+    /// default bound softphone number (max 15)
+    pub fn call_number_default(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_number_default = Some(v.into());
+        self
+    }
+    /// default display number (max 15)
+    pub fn caller_present_default(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present_default = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppSettingsCreateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appSettings.create";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppSettingsCreateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APP_SETTINGS_CREATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appSettings.create`: Create app personal settings (`POST /apiaccess/CC-Management/v1/openapp/agentsettings/create`).
+    pub fn app_settings_create(&self) -> AppSettingsCreateBuilder<'_> {
+        AppSettingsCreateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appSettings.update`: Update app personal settings.
+///
+/// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html>
+///
+/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppSettingsUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AppSettingsUpdateBody,
+}
+
+impl<'a> AppSettingsUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppSettingsUpdateBuilder { client_: client, body_: Default::default() }
+    }
+    /// primary key returned by create Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// 0 direct call, 1 two-way call, 2 pass-through call
+    pub fn call_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_type = Some(v.into());
+        self
+    }
+    /// user ID (USER_ID of the AppCube user table) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// display numbers for the called party (max 5, each max 15)
+    pub fn caller_present(mut self, v: Vec<String>) -> Self {
+        self.body_.caller_present = Some(v);
+        self
+    }
+    /// agent softphone numbers (max 5, each max 15)
+    pub fn call_number(mut self, v: Vec<String>) -> Self {
+        self.body_.call_number = Some(v);
+        self
+    }
+    /// default bound softphone number (max 15)
+    pub fn call_number_default(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_number_default = Some(v.into());
+        self
+    }
+    /// default display number (max 15)
+    pub fn caller_present_default(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present_default = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppSettingsUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appSettings.update";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppSettingsUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APP_SETTINGS_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appSettings.update`: Update app personal settings (`POST /apiaccess/CC-Management/v1/openapp/agentsettings/update`).
+    pub fn app_settings_update(&self) -> AppSettingsUpdateBuilder<'_> {
+        AppSettingsUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appSettings.query`: Query app personal settings.
+///
+/// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
+///
+/// Response table continues after createTime (not read). 2025 zh numbering cec_07_0072.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppSettingsQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AppSettingsQueryBody,
+}
+
+impl<'a> AppSettingsQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppSettingsQueryBuilder { client_: client, body_: Default::default() }
+    }
+    /// user ID (USER_ID of the AppCube user table) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppSettingsQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appSettings.query";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppSettingsQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APP_SETTINGS_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appSettings.query`: Query app personal settings (`POST /apiaccess/CC-Management/v1/openapp/agentsettings/query`).
+    pub fn app_settings_query(&self) -> AppSettingsQueryBuilder<'_> {
+        AppSettingsQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `cobrowse.getConnectionInfoV1`: Get co-browsing connection info, V1.
+///
+/// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
+///
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean. Other co-browsing interfaces (e.g. later versions) not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CobrowseGetConnectionInfoV1Builder<'a> {
+    client_: &'a crate::Client,
+    x_tenant_space_id: Option<String>,
+    body_: CobrowseGetConnectionInfoV1Body,
+}
+
+impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CobrowseGetConnectionInfoV1Builder { client_: client, x_tenant_space_id: None, body_: Default::default() }
+    }
+    /// header parameter: tenant space ID Required.
+    pub fn x_tenant_space_id(mut self, v: impl Into<String>) -> Self {
+        self.x_tenant_space_id = Some(v.into());
+        self
+    }
+    /// co-browsing room ID (usually session ID; UUID generated if absent; both sides must match)
+    pub fn room_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.room_id = Some(v.into());
+        self
+    }
+    /// user ID
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// agent ID
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// replayer = agent, recorder = user Required.
+    pub fn role(mut self, v: impl Into<String>) -> Self {
+        self.body_.role = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CobrowseGetConnectionInfoV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "cobrowse.getConnectionInfoV1";
+        let _ = op;
+        cec_core::validate::required(op, "X-TenantSpaceID", &self.x_tenant_space_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_tenant_space_id {
+            call = call.header("X-TenantSpaceID", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CobrowseGetConnectionInfoV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&COBROWSE_GET_CONNECTION_INFO_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `cobrowse.getConnectionInfoV1`: Get co-browsing connection info, V1 (`POST /apiaccess/api/cobrowse/getConnectionInfo`).
+    pub fn cobrowse_get_connection_info_v1(&self) -> CobrowseGetConnectionInfoV1Builder<'_> {
+        CobrowseGetConnectionInfoV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryQualityItemResult`: Get inspection item score.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
+///
+/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQueryQualityItemResultBody,
+}
+
+impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryQualityItemResultBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// inspection item ID
+    pub fn quality_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.quality_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryQualityItemResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryQualityItemResult";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryQualityItemResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryQualityItemResult`: Get inspection item score (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult`).
+    pub fn quality_inspection_query_quality_item_result(&self) -> QualityInspectionQueryQualityItemResultBuilder<'_> {
+        QualityInspectionQueryQualityItemResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.modifyQualityItemResult`: Modify inspection item score result.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
+///
+/// 2024-09 zh page (older numbering).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionModifyQualityItemResultBody,
+}
+
+impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionModifyQualityItemResultBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// true associated call, false normal call
+    pub fn is_group(mut self, v: bool) -> Self {
+        self.body_.is_group = Some(v);
+        self
+    }
+    /// inspection item ID
+    pub fn quality_item_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.quality_item_id = Some(v.into());
+        self
+    }
+    /// 1 problem item, 2 appeal item
+    pub fn quality_item_type(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.quality_item_type = Some(v.into());
+        self
+    }
+    /// rule info
+    pub fn rule_info(mut self, v: QualityInspectionModifyQualityItemResultBodyRuleInfo) -> Self {
+        self.body_.rule_info = Some(v);
+        self
+    }
+    /// 10 dialog, 11 silence, 12 speech rate, 13 interruption, 60 sensitive word, 70 manual rule
+    pub fn rule_type(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.rule_type = Some(v.into());
+        self
+    }
+    /// internal call-inspection ID
+    pub fn uuid(mut self, v: impl Into<String>) -> Self {
+        self.body_.uuid = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionModifyQualityItemResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.modifyQualityItemResult";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionModifyQualityItemResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.modifyQualityItemResult`: Modify inspection item score result (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult`).
+    pub fn quality_inspection_modify_quality_item_result(&self) -> QualityInspectionModifyQualityItemResultBuilder<'_> {
+        QualityInspectionModifyQualityItemResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryAppraiseScore`: Query inspection scoring profiles.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
+///
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQueryAppraiseScoreBody,
+}
+
+impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page) Required.
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// offset Required.
+    pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.page = Some(v.into());
+        self
+    }
+    /// page size Required.
+    pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryAppraiseScoreBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryAppraiseScore";
+        let _ = op;
+        cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryAppraiseScoreResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_APPRAISE_SCORE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryAppraiseScore`: Query inspection scoring profiles (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore`).
+    pub fn quality_inspection_query_appraise_score(&self) -> QualityInspectionQueryAppraiseScoreBuilder<'_> {
+        QualityInspectionQueryAppraiseScoreBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.applyAppraiseScore`: Apply an inspection scoring profile.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
+///
+/// scoresetting group; response table not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionApplyAppraiseScoreBody,
+}
+
+impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionApplyAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// profile ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionApplyAppraiseScoreBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.applyAppraiseScore";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionApplyAppraiseScoreResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_APPLY_APPRAISE_SCORE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.applyAppraiseScore`: Apply an inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore`).
+    pub fn quality_inspection_apply_appraise_score(&self) -> QualityInspectionApplyAppraiseScoreBuilder<'_> {
+        QualityInspectionApplyAppraiseScoreBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryCallCredit`: Query recording inspection result.
+///
+/// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
+///
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. Response table not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryCallCreditBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: QualityInspectionQueryCallCreditBody,
+}
+
+impl<'a> QualityInspectionQueryCallCreditBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryCallCreditBuilder { client_: client, body_: Default::default() }
+    }
+    /// call ID Required.
+    pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_uuid = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryCallCreditBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryCallCredit";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryCallCreditResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_CALL_CREDIT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryCallCredit`: Query recording inspection result (`POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit`).
+    pub fn quality_inspection_query_call_credit(&self) -> QualityInspectionQueryCallCreditBuilder<'_> {
+        QualityInspectionQueryCallCreditBuilder::new(self)
     }
 }

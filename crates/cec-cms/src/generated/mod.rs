@@ -19,18 +19,313 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
 };
 pub static ENVELOPE_NONE: Envelope =
     Envelope { code_fields: &[], success: &[], message_fields: &[], auth_codes: &[], code_required: false };
+pub static ENVELOPE_RESULT: Envelope = Envelope {
+    code_fields: &["result", "resultCode"],
+    success: &["0"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 
-/// `health.ping` — Health check (echo) (POST `/rest/cmsapp/v1/ping`).
-pub static HEALTH_PING: OperationMeta = OperationMeta {
-    id: "health.ping",
+/// `vdn.queryagentreststate` — Query agent rest status in a VDN (POST `/rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
+pub static VDN_QUERYAGENTRESTSTATE: OperationMeta = OperationMeta {
+    id: "vdn.queryagentreststate",
     ne: "CC-CMS",
     method: "POST",
-    path: "/rest/cmsapp/v1/ping",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate",
     auth: AuthKind::Signature,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_NONE,
+    envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html",
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html",
+};
+/// `vdn.totalagentabstractex3` — Query all agents in a VDN (paged) (POST `/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`).
+pub static VDN_TOTALAGENTABSTRACTEX3: OperationMeta = OperationMeta {
+    id: "vdn.totalagentabstractex3",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html",
+};
+/// `vdn.totalagentdynamicinfo` — Query current status of all agents in a VDN (POST `/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo`).
+pub static VDN_TOTALAGENTDYNAMICINFO: OperationMeta = OperationMeta {
+    id: "vdn.totalagentdynamicinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html",
+};
+/// `vdn.totalagentstate` — Query all agents in a VDN, unpaged (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/vdn/totalagentstate`).
+pub static VDN_TOTALAGENTSTATE: OperationMeta = OperationMeta {
+    id: "vdn.totalagentstate",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html",
+};
+/// `vdn.queryivrstatusinfo` — Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo`).
+pub static VDN_QUERYIVRSTATUSINFO: OperationMeta = OperationMeta {
+    id: "vdn.queryivrstatusinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0601.html",
+};
+/// `vdn.queryivrprocessinnoinfo` — Query IVR flow access codes in a VDN (POST `/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo`).
+pub static VDN_QUERYIVRPROCESSINNOINFO: OperationMeta = OperationMeta {
+    id: "vdn.queryivrprocessinnoinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0602.html",
+};
+/// `vdn.queryagentstaticconfinfo` — Query static configuration of all agents in a VDN (paged) (POST `/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo`).
+pub static VDN_QUERYAGENTSTATICCONFINFO: OperationMeta = OperationMeta {
+    id: "vdn.queryagentstaticconfinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0600.html",
+};
+/// `vdn.querytotalagentinfo` — Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo`).
+pub static VDN_QUERYTOTALAGENTINFO: OperationMeta = OperationMeta {
+    id: "vdn.querytotalagentinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0609.html",
+};
+/// `vdn.queryaccesscodecallinfo` — Query call information of specified access codes (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo`).
+pub static VDN_QUERYACCESSCODECALLINFO: OperationMeta = OperationMeta {
+    id: "vdn.queryaccesscodecallinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html",
+};
+/// `vdn.querycalls` — Query inbound call records in a VDN (v1) (POST `/rest/cmsapp/v1/openapi/vdn/querycalls`).
+pub static VDN_QUERYCALLS: OperationMeta = OperationMeta {
+    id: "vdn.querycalls",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/querycalls",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html",
+};
+/// `vdn.querycalls_v2` — Query inbound or outbound call records in a VDN (v2) (POST `/rest/cmsapp/v2/openapi/vdn/querycalls`).
+pub static VDN_QUERYCALLS_V2: OperationMeta = OperationMeta {
+    id: "vdn.querycalls_v2",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v2/openapi/vdn/querycalls",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html",
+};
+/// `vdn.querycalltracedetail` — Query call trajectory data in a VDN by call ID (POST `/rest/cmsapp/v1/openapi/vdn/querycalltracedetail`).
+pub static VDN_QUERYCALLTRACEDETAIL: OperationMeta = OperationMeta {
+    id: "vdn.querycalltracedetail",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html",
+};
+/// `vdn.configures_skills` — Query skill queues configured in a VDN (POST `/rest/cmsapp/v1/openapi/configures/skills`).
+pub static VDN_CONFIGURES_SKILLS: OperationMeta = OperationMeta {
+    id: "vdn.configures_skills",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/configures/skills",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html",
+};
+/// `vdn.rindex` — Get real-time monitoring indicators by VDN (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/rindex/vdn`).
+pub static VDN_RINDEX: OperationMeta = OperationMeta {
+    id: "vdn.rindex",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/rindex/vdn",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html",
+};
+/// `vdn.queryaccesscodeinfo` — Query system access codes of a VDN (POST `/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo`).
+pub static VDN_QUERYACCESSCODEINFO: OperationMeta = OperationMeta {
+    id: "vdn.queryaccesscodeinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html",
+};
+/// `vdn.restreasons` — Query all rest reason codes of a VDN (GET `/rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}`).
+pub static VDN_RESTREASONS: OperationMeta = OperationMeta {
+    id: "vdn.restreasons",
+    ne: "CC-CMS",
+    method: "GET",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html",
+};
+/// `skill.agentsinskill` — Batch query agents signed in to skill queues (POST `/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill`).
+pub static SKILL_AGENTSINSKILL: OperationMeta = OperationMeta {
+    id: "skill.agentsinskill",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html",
+};
+/// `skill.totalskillstatusex3` — Batch query extended skill queue information (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/skill/totalskillstatusex3`).
+pub static SKILL_TOTALSKILLSTATUSEX3: OperationMeta = OperationMeta {
+    id: "skill.totalskillstatusex3",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html",
+};
+/// `skill.queuedevicestatus` — Query status of a specified skill queue (queued calls; not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/skill/queuedevicestatus`).
+pub static SKILL_QUEUEDEVICESTATUS: OperationMeta = OperationMeta {
+    id: "skill.queuedevicestatus",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html",
+};
+/// `skill.agentbyconfigedskill` — Query details of signed-in agents of a skill queue (POST `/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`).
+pub static SKILL_AGENTBYCONFIGEDSKILL: OperationMeta = OperationMeta {
+    id: "skill.agentbyconfigedskill",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0622.html",
+};
+/// `skill.servicequality` — Batch query skill queue service level (5-minute window) (POST `/rest/cmsapp/v1/openapi/skill/servicequality`).
+pub static SKILL_SERVICEQUALITY: OperationMeta = OperationMeta {
+    id: "skill.servicequality",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/servicequality",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html",
+};
+/// `skill.rindex` — Get real-time monitoring indicators by skill queue (POST `/rest/cmsapp/v1/openapi/skill/rindex`).
+pub static SKILL_RINDEX: OperationMeta = OperationMeta {
+    id: "skill.rindex",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/rindex",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html",
+};
+/// `skill.skillcfginfo` — Batch query skill queue configuration (POST `/rest/cmsapp/v1/openapi/skill/skillcfginfo`).
+pub static SKILL_SKILLCFGINFO: OperationMeta = OperationMeta {
+    id: "skill.skillcfginfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0617.html",
+};
+/// `skill.stateinfo` — Batch query detailed statistics of skill queues (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/skill/stateinfo`).
+pub static SKILL_STATEINFO: OperationMeta = OperationMeta {
+    id: "skill.stateinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/skill/stateinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0618.html",
+};
+/// `agent.siteagentcallandskillinfobyagentids` — Batch query skill queues agents signed in to (POST `/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`).
+pub static AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS: OperationMeta = OperationMeta {
+    id: "agent.siteagentcallandskillinfobyagentids",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html",
 };
 /// `agent.agentstatusinfobyagentids` — Batch query agent information (POST `/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids`).
 pub static AGENT_AGENTSTATUSINFOBYAGENTIDS: OperationMeta = OperationMeta {
@@ -44,34 +339,2870 @@ pub static AGENT_AGENTSTATUSINFOBYAGENTIDS: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html",
 };
+/// `agent.queryagentcalls` — Query current call IDs of a specified agent (POST `/rest/cmsapp/v1/openapi/agent/queryagentcalls`).
+pub static AGENT_QUERYAGENTCALLS: OperationMeta = OperationMeta {
+    id: "agent.queryagentcalls",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html",
+};
+/// `agentgroup.queryagentcalls` — Batch query real-time call information of agents (POST `/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls`).
+pub static AGENTGROUP_QUERYAGENTCALLS: OperationMeta = OperationMeta {
+    id: "agentgroup.queryagentcalls",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html",
+};
+/// `agent.agentprivatecall` — Query private-queue calls of a specified agent (POST `/rest/cmsapp/v1/openapi/agent/agentprivatecall`).
+pub static AGENT_AGENTPRIVATECALL: OperationMeta = OperationMeta {
+    id: "agent.agentprivatecall",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html",
+};
+/// `agentgroup.teamagentstatusinfo` — Batch query agent counts per status (POST `/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo`).
+pub static AGENTGROUP_TEAMAGENTSTATUSINFO: OperationMeta = OperationMeta {
+    id: "agentgroup.teamagentstatusinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html",
+};
+/// `agentgroup.rindex` — Get real-time monitoring indicators by agent (POST `/rest/cmsapp/v1/openapi/agentgroup/rindex`).
+pub static AGENTGROUP_RINDEX: OperationMeta = OperationMeta {
+    id: "agentgroup.rindex",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/rindex",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0636.html",
+};
+/// `agent.agentbyworkno` — Query details of a specified agent (POST `/rest/cmsapp/v1/openapi/agent/agentbyworkno`).
+pub static AGENT_AGENTBYWORKNO: OperationMeta = OperationMeta {
+    id: "agent.agentbyworkno",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html",
+};
+/// `calldata.isprocesscall` — Query whether an agent is handling a call (POST `/rest/cmsapp/v1/openapi/calldata/isprocesscall`).
+pub static CALLDATA_ISPROCESSCALL: OperationMeta = OperationMeta {
+    id: "calldata.isprocesscall",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html",
+};
+/// `vdn.queryAgentByStatus` — Query agents by status, paged (POST `/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus`).
+pub static VDN_QUERY_AGENT_BY_STATUS: OperationMeta = OperationMeta {
+    id: "vdn.queryAgentByStatus",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html",
+};
+/// `agent.agentrestinfos` — Query agent rest information (POST `/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos`).
+pub static AGENT_AGENTRESTINFOS: OperationMeta = OperationMeta {
+    id: "agent.agentrestinfos",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html",
+};
+/// `agent.systemstate` — Query agent-dimension system status (POST `/rest/cmsapp/v1/openapi/agentgroup/systemstate`).
+pub static AGENT_SYSTEMSTATE: OperationMeta = OperationMeta {
+    id: "agent.systemstate",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html",
+};
+/// `agent.agentoprinfo` — Obtain agent operation details (POST `/rest/cmsapp/v1/openapi/agent/agentoprinfo`).
+pub static AGENT_AGENTOPRINFO: OperationMeta = OperationMeta {
+    id: "agent.agentoprinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html",
+};
+/// `calldata.querybasiccallinfo` — Query basic information of an in-progress call by call ID (not on CTI 3.6) (POST `/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo`).
+pub static CALLDATA_QUERYBASICCALLINFO: OperationMeta = OperationMeta {
+    id: "calldata.querybasiccallinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html",
+};
+/// `calldata.querydetailcallinfo` — Query detailed information of an agent private-queue call by call ID (POST `/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo`).
+pub static CALLDATA_QUERYDETAILCALLINFO: OperationMeta = OperationMeta {
+    id: "calldata.querydetailcallinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0641.html",
+};
+/// `calldata.querycalldetailbyid` — Query call detail record by call ID (POST `/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid`).
+pub static CALLDATA_QUERYCALLDETAILBYID: OperationMeta = OperationMeta {
+    id: "calldata.querycalldetailbyid",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html",
+};
+/// `cti.sysindex` — Query CTI system indicators (5-minute buckets) (POST `/rest/cmsapp/v1/openapi/cti/sysindex`).
+pub static CTI_SYSINDEX: OperationMeta = OperationMeta {
+    id: "cti.sysindex",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/cti/sysindex",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2621.html",
+};
+/// `configures.vdns` — Query all VDNs of a call center (POST `/rest/cmsapp/v1/openapi/configures/vdns`).
+pub static CONFIGURES_VDNS: OperationMeta = OperationMeta {
+    id: "configures.vdns",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/configures/vdns",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html",
+};
+/// `configures.agents` — Query all agents of a VDN (GET `/rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}`).
+pub static CONFIGURES_AGENTS: OperationMeta = OperationMeta {
+    id: "configures.agents",
+    ne: "CC-CMS",
+    method: "GET",
+    path: "/rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html",
+};
+/// `usergroup.create` — Create a user group (traffic or QA group) (POST `/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup`).
+pub static USERGROUP_CREATE: OperationMeta = OperationMeta {
+    id: "usergroup.create",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0667.html",
+};
+/// `usergroup.join` — Add agents to a user group (POST `/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup`).
+pub static USERGROUP_JOIN: OperationMeta = OperationMeta {
+    id: "usergroup.join",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html",
+};
+/// `usergroup.delete` — Delete a user group (POST `/rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup`).
+pub static USERGROUP_DELETE: OperationMeta = OperationMeta {
+    id: "usergroup.delete",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html",
+};
+/// `usergroup.update` — Update basic information of a user group (POST `/rest/cmsapp/v1/openapi/qcrelationconf/updategroup`).
+pub static USERGROUP_UPDATE: OperationMeta = OperationMeta {
+    id: "usergroup.update",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0669.html",
+};
+/// `usergroup.querymembers` — Query members of a user group (POST `/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition`).
+pub static USERGROUP_QUERYMEMBERS: OperationMeta = OperationMeta {
+    id: "usergroup.querymembers",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html",
+};
+/// `qcrelation.config` — Configure QA relation between a QA group and traffic groups (POST `/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation`).
+pub static QCRELATION_CONFIG: OperationMeta = OperationMeta {
+    id: "qcrelation.config",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html",
+};
+/// `qcrelation.delete` — Delete configured QA relations (POST `/rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf`).
+pub static QCRELATION_DELETE: OperationMeta = OperationMeta {
+    id: "qcrelation.delete",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html",
+};
+/// `uap.perfindex` — Query UAP performance statistics (5-minute buckets) (POST `/rest/cmsapp/v1/openapi/uap/perfindex`).
+pub static UAP_PERFINDEX: OperationMeta = OperationMeta {
+    id: "uap.perfindex",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/uap/perfindex",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html",
+};
+/// `uap.terminalindex` — Query UAP terminal (soft phone) statistics (POST `/rest/cmsapp/v1/openapi/uap/terminalindex`).
+pub static UAP_TERMINALINDEX: OperationMeta = OperationMeta {
+    id: "uap.terminalindex",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/uap/terminalindex",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0683.html",
+};
+/// `hisindex.ivr` — Get historical monitoring indicators by IVR (POST `/rest/cmsapp/v1/openapi/hisindex/ivr`).
+pub static HISINDEX_IVR: OperationMeta = OperationMeta {
+    id: "hisindex.ivr",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/ivr",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html",
+};
+/// `hisindex.skill` — Get historical monitoring indicators by skill (POST `/rest/cmsapp/v1/openapi/hisindex/skill`).
+pub static HISINDEX_SKILL: OperationMeta = OperationMeta {
+    id: "hisindex.skill",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/skill",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html",
+};
+/// `hisindex.agent` — Get historical monitoring indicators by agent (POST `/rest/cmsapp/v1/openapi/hisindex/agent`).
+pub static HISINDEX_AGENT: OperationMeta = OperationMeta {
+    id: "hisindex.agent",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/agent",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html",
+};
+/// `hisindex.vdn` — Get historical monitoring indicators by VDN (POST `/rest/cmsapp/v1/openapi/hisindex/vdn`).
+pub static HISINDEX_VDN: OperationMeta = OperationMeta {
+    id: "hisindex.vdn",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/vdn",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html",
+};
+/// `hisindex.skillforday` — Get historical indicators by skill in a date range (POST `/rest/cmsapp/v1/openapi/hisindex/skillforday`).
+pub static HISINDEX_SKILLFORDAY: OperationMeta = OperationMeta {
+    id: "hisindex.skillforday",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/skillforday",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html",
+};
+/// `hisindex.skillformonth` — Get historical indicators by skill in a month range (POST `/rest/cmsapp/v1/openapi/hisindex/skillformonth`).
+pub static HISINDEX_SKILLFORMONTH: OperationMeta = OperationMeta {
+    id: "hisindex.skillformonth",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/skillformonth",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html",
+};
+/// `hisindex.agentforday` — Get historical indicators by agent in a date range (POST `/rest/cmsapp/v1/openapi/hisindex/agentforday`).
+pub static HISINDEX_AGENTFORDAY: OperationMeta = OperationMeta {
+    id: "hisindex.agentforday",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/hisindex/agentforday",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html",
+};
+/// `compat.agentbyworkno` — Query details of a specified agent (queryParam style) (POST `/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno`).
+pub static COMPAT_AGENTBYWORKNO: OperationMeta = OperationMeta {
+    id: "compat.agentbyworkno",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html",
+};
+/// `compat.querymonitor_systemstate` — Query agent-dimension system status (queryParam style) (POST `/rest/cmsapp/v1/openapi/querymonitor/systemstate`).
+pub static COMPAT_QUERYMONITOR_SYSTEMSTATE: OperationMeta = OperationMeta {
+    id: "compat.querymonitor_systemstate",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html",
+};
+/// `compat.agentrestinfo` — Query agent rest information (queryParam style) (POST `/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo`).
+pub static COMPAT_AGENTRESTINFO: OperationMeta = OperationMeta {
+    id: "compat.agentrestinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0710.html",
+};
+/// `compat.skill_stateinfo` — Batch query detailed statistics of skill queues (POST `/rest/cmsapp/v1/openapi/realindex/skill/stateinfo`).
+pub static COMPAT_SKILL_STATEINFO: OperationMeta = OperationMeta {
+    id: "compat.skill_stateinfo",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html",
+};
+/// `compat.agentbyconfigedskill` — Query details of agents configured to a skill queue (POST `/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill`).
+pub static COMPAT_AGENTBYCONFIGEDSKILL: OperationMeta = OperationMeta {
+    id: "compat.agentbyconfigedskill",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RESULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0712.html",
+};
+/// `health.ping` — Health check (echo) (POST `/rest/cmsapp/v1/ping`).
+pub static HEALTH_PING: OperationMeta = OperationMeta {
+    id: "health.ping",
+    ne: "CC-CMS",
+    method: "POST",
+    path: "/rest/cmsapp/v1/ping",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_NONE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html",
+};
 
 /// Every interface of this crate.
-pub static ALL: &[&OperationMeta] = &[&HEALTH_PING, &AGENT_AGENTSTATUSINFOBYAGENTIDS];
+pub static ALL: &[&OperationMeta] = &[
+    &VDN_QUERYAGENTRESTSTATE,
+    &VDN_TOTALAGENTABSTRACTEX3,
+    &VDN_TOTALAGENTDYNAMICINFO,
+    &VDN_TOTALAGENTSTATE,
+    &VDN_QUERYIVRSTATUSINFO,
+    &VDN_QUERYIVRPROCESSINNOINFO,
+    &VDN_QUERYAGENTSTATICCONFINFO,
+    &VDN_QUERYTOTALAGENTINFO,
+    &VDN_QUERYACCESSCODECALLINFO,
+    &VDN_QUERYCALLS,
+    &VDN_QUERYCALLS_V2,
+    &VDN_QUERYCALLTRACEDETAIL,
+    &VDN_CONFIGURES_SKILLS,
+    &VDN_RINDEX,
+    &VDN_QUERYACCESSCODEINFO,
+    &VDN_RESTREASONS,
+    &SKILL_AGENTSINSKILL,
+    &SKILL_TOTALSKILLSTATUSEX3,
+    &SKILL_QUEUEDEVICESTATUS,
+    &SKILL_AGENTBYCONFIGEDSKILL,
+    &SKILL_SERVICEQUALITY,
+    &SKILL_RINDEX,
+    &SKILL_SKILLCFGINFO,
+    &SKILL_STATEINFO,
+    &AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS,
+    &AGENT_AGENTSTATUSINFOBYAGENTIDS,
+    &AGENT_QUERYAGENTCALLS,
+    &AGENTGROUP_QUERYAGENTCALLS,
+    &AGENT_AGENTPRIVATECALL,
+    &AGENTGROUP_TEAMAGENTSTATUSINFO,
+    &AGENTGROUP_RINDEX,
+    &AGENT_AGENTBYWORKNO,
+    &CALLDATA_ISPROCESSCALL,
+    &VDN_QUERY_AGENT_BY_STATUS,
+    &AGENT_AGENTRESTINFOS,
+    &AGENT_SYSTEMSTATE,
+    &AGENT_AGENTOPRINFO,
+    &CALLDATA_QUERYBASICCALLINFO,
+    &CALLDATA_QUERYDETAILCALLINFO,
+    &CALLDATA_QUERYCALLDETAILBYID,
+    &CTI_SYSINDEX,
+    &CONFIGURES_VDNS,
+    &CONFIGURES_AGENTS,
+    &USERGROUP_CREATE,
+    &USERGROUP_JOIN,
+    &USERGROUP_DELETE,
+    &USERGROUP_UPDATE,
+    &USERGROUP_QUERYMEMBERS,
+    &QCRELATION_CONFIG,
+    &QCRELATION_DELETE,
+    &UAP_PERFINDEX,
+    &UAP_TERMINALINDEX,
+    &HISINDEX_IVR,
+    &HISINDEX_SKILL,
+    &HISINDEX_AGENT,
+    &HISINDEX_VDN,
+    &HISINDEX_SKILLFORDAY,
+    &HISINDEX_SKILLFORMONTH,
+    &HISINDEX_AGENTFORDAY,
+    &COMPAT_AGENTBYWORKNO,
+    &COMPAT_QUERYMONITOR_SYSTEMSTATE,
+    &COMPAT_AGENTRESTINFO,
+    &COMPAT_SKILL_STATEINFO,
+    &COMPAT_AGENTBYCONFIGEDSKILL,
+    &HEALTH_PING,
+];
 
-/// Object request body of `health.ping`.
+/// Object request body of `vdn.queryagentreststate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct HealthPingBody {
-    /// any text; the whole JSON body is echoed back
-    #[serde(rename = "say", skip_serializing_if = "Option::is_none", default)]
-    pub say: Option<String>,
+pub struct VdnQueryagentreststateBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// page size (1-1000) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (&gt;=0; offset=limit*(page-1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
 }
-impl HealthPingBody {
+impl VdnQueryagentreststateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
         Ok(())
     }
 }
 
-/// Object response of `health.ping`.
+/// Object response of `vdn.queryagentreststate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct HealthPingResponse {
-    /// the request body, echoed
-    #[serde(rename = "request", skip_serializing_if = "Option::is_none")]
-    pub request: Option<serde_json::Value>,
-    /// service status (UP when healthy)
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub status: Option<String>,
+pub struct VdnQueryagentreststateResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<VdnQueryagentreststateResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<VdnQueryagentreststateResponseResultDesc>,
+    /// total agents in the VDN
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentreststateResponseResultDatas {
+    /// agents resting now
+    #[serde(
+        rename = "onRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub on_rest_agent_num: Option<i64>,
+    /// agents allowed to rest but not yet resting
+    #[serde(
+        rename = "allowRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub allow_rest_agent_num: Option<i64>,
+    /// agents who requested rest
+    #[serde(
+        rename = "waitRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub wait_rest_agent_num: Option<i64>,
+    /// per-agent rest details (fields not captured)
+    #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub details: Option<Vec<serde_json::Value>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentreststateResponseResultDesc {
+    /// agents resting now
+    #[serde(
+        rename = "onRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub on_rest_agent_num: Option<i64>,
+    /// agents allowed to rest but not yet resting
+    #[serde(
+        rename = "allowRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub allow_rest_agent_num: Option<i64>,
+    /// agents who requested rest
+    #[serde(
+        rename = "waitRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub wait_rest_agent_num: Option<i64>,
+    /// per-agent rest details (fields not captured)
+    #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub details: Option<Vec<serde_json::Value>>,
+}
+
+/// Object request body of `vdn.totalagentabstractex3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnTotalagentabstractex3Body {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// page size (1-1000) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (&gt;=0; offset=limit*(page-1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl VdnTotalagentabstractex3Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.totalagentabstractex3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentabstractex3Response {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnTotalagentabstractex3ResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnTotalagentabstractex3ResponseResultDesc>>,
+    /// total agents in the VDN
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentabstractex3ResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// current state; CTI agent state code
+    #[serde(
+        rename = "currentState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state: Option<i64>,
+    /// time in current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// distributed access node; CTI reserved
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub location_id: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentabstractex3ResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// current state; CTI agent state code
+    #[serde(
+        rename = "currentState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state: Option<i64>,
+    /// time in current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// distributed access node; CTI reserved
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub location_id: Option<i64>,
+}
+
+/// Object request body of `vdn.totalagentdynamicinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnTotalagentdynamicinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// page size (1-1000) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (&gt;=0; offset=limit*(page-1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl VdnTotalagentdynamicinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.totalagentdynamicinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentdynamicinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnTotalagentdynamicinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnTotalagentdynamicinfoResponseResultDesc>>,
+    /// total agents in the VDN
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentdynamicinfoResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// agent state; CTI agent state code
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub state: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentdynamicinfoResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// agent state; CTI agent state code
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub state: Option<i64>,
+}
+
+/// Object request body of `vdn.totalagentstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnTotalagentstateBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl VdnTotalagentstateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.totalagentstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentstateResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnTotalagentstateResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnTotalagentstateResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentstateResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// agent state; CTI agent state code
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub state: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnTotalagentstateResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// agent state; CTI agent state code
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub state: Option<i64>,
+}
+
+/// Object request body of `vdn.queryivrstatusinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQueryivrstatusinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// IVR flow ID (1-1500; existing IVR flow number) Required.
+    #[serde(rename = "flowId", skip_serializing_if = "Option::is_none", default)]
+    pub flow_id: Option<i64>,
+}
+impl VdnQueryivrstatusinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}flowId"), &self.flow_id)?;
+        if let Some(v) = &self.flow_id {
+            cec_core::validate::range(op, &format!("{at}flowId"), *v, 1, 1500)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.queryivrstatusinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryivrstatusinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnQueryivrstatusinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQueryivrstatusinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryivrstatusinfoResponseResultDatas {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// customer level (1-254; higher = more important)
+    #[serde(
+        rename = "customerLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub customer_level: Option<i64>,
+    /// call feature code
+    #[serde(
+        rename = "requestType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub request_type: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryivrstatusinfoResponseResultDesc {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// customer level (1-254; higher = more important)
+    #[serde(
+        rename = "customerLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub customer_level: Option<i64>,
+    /// call feature code
+    #[serde(
+        rename = "requestType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub request_type: Option<i64>,
+}
+
+/// Object request body of `vdn.queryivrprocessinnoinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQueryivrprocessinnoinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl VdnQueryivrprocessinnoinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.queryivrprocessinnoinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryivrprocessinnoinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnQueryivrprocessinnoinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQueryivrprocessinnoinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryivrprocessinnoinfoResponseResultDatas {
+    /// IVR flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// service type number (no business meaning)
+    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub service_no: Option<i64>,
+    /// real/virtual flag (1 real queue, 2 virtual queue)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+    /// access code
+    #[serde(
+        rename = "accessNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_no: Option<String>,
+    /// access code description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryivrprocessinnoinfoResponseResultDesc {
+    /// IVR flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// service type number (no business meaning)
+    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub service_no: Option<i64>,
+    /// real/virtual flag (1 real queue, 2 virtual queue)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+    /// access code
+    #[serde(
+        rename = "accessNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_no: Option<String>,
+    /// access code description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `vdn.queryagentstaticconfinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQueryagentstaticconfinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// page offset (&gt;=0) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl VdnQueryagentstaticconfinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.queryagentstaticconfinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentstaticconfinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnQueryagentstaticconfinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQueryagentstaticconfinfoResponseResultDesc>>,
+    /// total agents in the VDN
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentstaticconfinfoResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// team ID (AICC returns -1 in the paged variant)
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub group_id: Option<i64>,
+    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub rights: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent kind (0 network agent, 1 normal agent)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentstaticconfinfoResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// team ID (AICC returns -1 in the paged variant)
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub group_id: Option<i64>,
+    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub rights: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent kind (0 network agent, 1 normal agent)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+}
+
+/// Object request body of `vdn.querytotalagentinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQuerytotalagentinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl VdnQuerytotalagentinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.querytotalagentinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerytotalagentinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnQuerytotalagentinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQuerytotalagentinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerytotalagentinfoResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// team ID (AICC returns -1 in the paged variant)
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub group_id: Option<i64>,
+    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub rights: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent kind (0 network agent, 1 normal agent)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerytotalagentinfoResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// team ID (AICC returns -1 in the paged variant)
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub group_id: Option<i64>,
+    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub rights: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent kind (0 network agent, 1 normal agent)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+}
+
+/// Object request body of `vdn.queryaccesscodecallinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQueryaccesscodecallinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// access code numbers configured on WAS (max 500 items) Required.
+    #[serde(rename = "innoIds", skip_serializing_if = "Option::is_none", default)]
+    pub inno_ids: Option<Vec<i64>>,
+}
+impl VdnQueryaccesscodecallinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}innoIds"), &self.inno_ids)?;
+        if let Some(v) = &self.inno_ids {
+            cec_core::validate::max_items(op, &format!("{at}innoIds"), v, 500)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.queryaccesscodecallinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryaccesscodecallinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnQueryaccesscodecallinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQueryaccesscodecallinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryaccesscodecallinfoResponseResultDatas {
+    /// access code number
+    #[serde(rename = "innoId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub inno_id: Option<i64>,
+    /// online customers on this access code
+    #[serde(
+        rename = "allCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub all_call_count: Option<i64>,
+    /// of which in IVR
+    #[serde(
+        rename = "ivrCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub ivr_call_count: Option<i64>,
+    /// of which with agents
+    #[serde(
+        rename = "agentCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_call_count: Option<i64>,
+    /// of which queuing
+    #[serde(
+        rename = "queueCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub queue_call_count: Option<i64>,
+    /// longest current wait on this access code (seconds)
+    #[serde(
+        rename = "longestWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub longest_wait_time: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryaccesscodecallinfoResponseResultDesc {
+    /// access code number
+    #[serde(rename = "innoId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub inno_id: Option<i64>,
+    /// online customers on this access code
+    #[serde(
+        rename = "allCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub all_call_count: Option<i64>,
+    /// of which in IVR
+    #[serde(
+        rename = "ivrCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub ivr_call_count: Option<i64>,
+    /// of which with agents
+    #[serde(
+        rename = "agentCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_call_count: Option<i64>,
+    /// of which queuing
+    #[serde(
+        rename = "queueCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub queue_call_count: Option<i64>,
+    /// longest current wait on this access code (seconds)
+    #[serde(
+        rename = "longestWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub longest_wait_time: Option<i64>,
+}
+
+/// Object request body of `vdn.querycalls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQuerycallsBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// calling number filter (digits; empty = all)
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<String>,
+    /// called number filter (digits; empty = all)
+    #[serde(rename = "calleeNo", skip_serializing_if = "Option::is_none", default)]
+    pub callee_no: Option<String>,
+    /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
+    #[serde(rename = "beginDate", skip_serializing_if = "Option::is_none", default)]
+    pub begin_date: Option<i64>,
+    /// period end (ms timestamp; not later than 23:59:59 today) Required.
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none", default)]
+    pub end_date: Option<i64>,
+    /// page size (max 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (&gt;=0; offset=limit*(page-1))
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl VdnQuerycallsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.querycalls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<VdnQuerycallsResponseResultDesc>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsResponseResultDesc {
+    /// call records (callinDetial)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<VdnQuerycallsResponseResultDescData>>,
+    /// total matching records
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsResponseResultDescData {
+    /// time the record was stored (ms timestamp)
+    #[serde(rename = "logDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub log_date: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// call type code
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_type: Option<i64>,
+    /// wait start (further item fields not captured)
+    #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_begin: Option<i64>,
+}
+
+/// Object request body of `vdn.querycalls_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQuerycallsV2Body {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// calling number filter (digits; empty = all)
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<String>,
+    /// called number filter (digits; empty = all)
+    #[serde(rename = "calleeNo", skip_serializing_if = "Option::is_none", default)]
+    pub callee_no: Option<String>,
+    /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
+    #[serde(rename = "beginDate", skip_serializing_if = "Option::is_none", default)]
+    pub begin_date: Option<i64>,
+    /// period end (ms timestamp; not later than 23:59:59 today) Required.
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none", default)]
+    pub end_date: Option<i64>,
+    /// direction ("true" inbound | "false" outbound) Required.
+    #[serde(rename = "isCallIn", skip_serializing_if = "Option::is_none", default)]
+    pub is_call_in: Option<String>,
+    /// page size (max 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (&gt;=0; offset=limit*(page-1))
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl VdnQuerycallsV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        cec_core::validate::required(op, &format!("{at}isCallIn"), &self.is_call_in)?;
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.querycalls_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsV2Response {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result
+    #[serde(rename = "resultDesc", skip_serializing_if = "Option::is_none")]
+    pub result_desc: Option<serde_json::Value>,
+    /// call records (callinDetial)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<VdnQuerycallsV2ResponseData>>,
+    /// total matching records
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsV2ResponseData {
+    /// time the record was stored (ms timestamp)
+    #[serde(rename = "logDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub log_date: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// call type code
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_type: Option<i64>,
+    /// wait start (further item fields not captured)
+    #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_begin: Option<i64>,
+}
+
+/// Object request body of `vdn.querycalltracedetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQuerycalltracedetailBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// query time (ms timestamp; used to pick the monthly table) Required.
+    #[serde(rename = "logDate", skip_serializing_if = "Option::is_none", default)]
+    pub log_date: Option<i64>,
+}
+impl VdnQuerycalltracedetailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}logDate"), &self.log_date)?;
+        Ok(())
+    }
+}
+
+/// Response of `vdn.querycalltracedetail` (not documented field by field: raw JSON).
+pub type VdnQuerycalltracedetailResponse = serde_json::Value;
+
+/// Object request body of `vdn.configures_skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnConfiguresSkillsBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl VdnConfiguresSkillsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.configures_skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnConfiguresSkillsResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnConfiguresSkillsResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnConfiguresSkillsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnConfiguresSkillsResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type code
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// skill queue description
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnConfiguresSkillsResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type code
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// skill queue description
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object request body of `vdn.rindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnRindexBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN IDs (max 100 items; each 1-5000) Required.
+    #[serde(rename = "vdnIds", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_ids: Option<Vec<i64>>,
+    /// VDN real-time indicator IDs, see indicator_tables.vdn_realtime Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+}
+impl VdnRindexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
+        if let Some(v) = &self.vdn_ids {
+            cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        Ok(())
+    }
+}
+
+/// Object response of `vdn.rindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRindexResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnRindexResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnRindexResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRindexResponseResultDatas {
+    /// VDN ID (string in sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<VdnRindexResponseResultDatasIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRindexResponseResultDatasIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (number in sample)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRindexResponseResultDesc {
+    /// VDN ID (string in sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<VdnRindexResponseResultDescIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRindexResponseResultDescIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (number in sample)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object request body of `vdn.queryaccesscodeinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQueryaccesscodeinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl VdnQueryaccesscodeinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `vdn.queryaccesscodeinfo` (not documented field by field: raw JSON).
+pub type VdnQueryaccesscodeinfoResponse = serde_json::Value;
+
+/// Object response of `vdn.restreasons`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRestreasonsResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnRestreasonsResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnRestreasonsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRestreasonsResponseResultDatas {
+    /// rest reason code
+    #[serde(
+        rename = "restReasonId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub rest_reason_id: Option<i64>,
+    /// rest reason text
+    #[serde(
+        rename = "restReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rest_reason: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnRestreasonsResponseResultDesc {
+    /// rest reason code
+    #[serde(
+        rename = "restReasonId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub rest_reason_id: Option<i64>,
+    /// rest reason text
+    #[serde(
+        rename = "restReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rest_reason: Option<String>,
+}
+
+/// Object request body of `skill.agentsinskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillAgentsinskillBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+}
+impl SkillAgentsinskillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.agentsinskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillAgentsinskillResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillAgentsinskillResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillAgentsinskillResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillAgentsinskillResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// IDs of agents signed in to the skill
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub agent_ids: Option<Vec<i64>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillAgentsinskillResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// IDs of agents signed in to the skill
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub agent_ids: Option<Vec<i64>>,
+}
+
+/// Object request body of `skill.totalskillstatusex3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillTotalskillstatusex3Body {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+}
+impl SkillTotalskillstatusex3Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `skill.totalskillstatusex3` (not documented field by field: raw JSON).
+pub type SkillTotalskillstatusex3Response = serde_json::Value;
+
+/// Object request body of `skill.queuedevicestatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillQueuedevicestatusBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue ID (1-10000) Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+}
+impl SkillQueuedevicestatusBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        if let Some(v) = &self.skill_id {
+            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.queuedevicestatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQueuedevicestatusResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillQueuedevicestatusResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillQueuedevicestatusResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQueuedevicestatusResponseResultDatas {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// customer level (1-254; higher = more important)
+    #[serde(
+        rename = "customerLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub customer_level: Option<i64>,
+    /// call feature code
+    #[serde(
+        rename = "requestType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub request_type: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQueuedevicestatusResponseResultDesc {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// customer level (1-254; higher = more important)
+    #[serde(
+        rename = "customerLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub customer_level: Option<i64>,
+    /// call feature code
+    #[serde(
+        rename = "requestType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub request_type: Option<i64>,
+}
+
+/// Object request body of `skill.agentbyconfigedskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillAgentbyconfigedskillBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue ID (1-10000) Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+}
+impl SkillAgentbyconfigedskillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        if let Some(v) = &self.skill_id {
+            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.agentbyconfigedskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillAgentbyconfigedskillResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillAgentbyconfigedskillResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillAgentbyconfigedskillResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillAgentbyconfigedskillResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state code
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent team ID
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub group_id: Option<i64>,
+    /// agent media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phoneNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phone_number: Option<String>,
+    /// time in current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// sign-in time (ms timestamp)
+    #[serde(rename = "loginDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub login_date: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillAgentbyconfigedskillResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state code
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent team ID
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub group_id: Option<i64>,
+    /// agent media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phoneNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phone_number: Option<String>,
+    /// time in current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// sign-in time (ms timestamp)
+    #[serde(rename = "loginDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub login_date: Option<i64>,
+}
+
+/// Object request body of `skill.servicequality`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillServicequalityBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+}
+impl SkillServicequalityBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.servicequality`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillServicequalityResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// per-skill service level
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillServicequalityResponseResultDesc>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillServicequalityResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// statistics start (ms timestamp)
+    #[serde(
+        rename = "statStartTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub stat_start_time: Option<i64>,
+    /// inbound calls in window
+    #[serde(rename = "inCallNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub in_call_num: Option<i64>,
+    /// connected calls in window
+    #[serde(
+        rename = "connectedNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub connected_num: Option<i64>,
+    /// lost calls in window
+    #[serde(
+        rename = "callLostNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_lost_num: Option<i64>,
+    /// calls answered within 15 s
+    #[serde(
+        rename = "in15sCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in15s_call_num: Option<i64>,
+    /// lost calls with wait &lt; 15 s
+    #[serde(
+        rename = "wait15sLostNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub wait15s_lost_num: Option<i64>,
+    /// calls answered within 20 s
+    #[serde(
+        rename = "in20sCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in20s_call_num: Option<i64>,
+    /// lost calls with wait &lt; 20 s
+    #[serde(
+        rename = "wait20sLostNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub wait20s_lost_num: Option<i64>,
+}
+
+/// Object request body of `skill.rindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillRindexBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; 1-5000) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+}
+impl SkillRindexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.index_ids {
+            cec_core::validate::max_items(op, &format!("{at}indexIds"), v, 12)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `skill.rindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillRindexResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillRindexResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillRindexResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillRindexResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<SkillRindexResponseResultDatasIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillRindexResponseResultDatasIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (string in samples)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillRindexResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<SkillRindexResponseResultDescIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillRindexResponseResultDescIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (string in samples)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object request body of `skill.skillcfginfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillSkillcfginfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl SkillSkillcfginfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `skill.skillcfginfo` (not documented field by field: raw JSON).
+pub type SkillSkillcfginfoResponse = serde_json::Value;
+
+/// Object request body of `skill.stateinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillStateinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+}
+impl SkillStateinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `skill.stateinfo` (not documented field by field: raw JSON).
+pub type SkillStateinfoResponse = serde_json::Value;
+
+/// Object request body of `agent.siteagentcallandskillinfobyagentids`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentSiteagentcallandskillinfobyagentidsBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+}
+impl AgentSiteagentcallandskillinfobyagentidsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agent.siteagentcallandskillinfobyagentids`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSiteagentcallandskillinfobyagentidsResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// agent skill queues
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub skills: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills>>,
+}
+
+/// Object `skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// signed-in flag (1 signed in, 0 not)
+    #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub is_login: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// agent skill queues
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub skills: Option<Vec<AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills>>,
+}
+
+/// Object `skills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// signed-in flag (1 signed in, 0 not)
+    #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub is_login: Option<i64>,
 }
 
 /// Object request body of `agent.agentstatusinfobyagentids`.
@@ -216,35 +3347,3243 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDesc {
     pub current_state: Option<i64>,
 }
 
-/// Fluent builder of `health.ping`: Health check (echo).
-///
-/// `POST /rest/cmsapp/v1/ping` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html>
-///
-/// Not in the catalog: added from auth.md (C2 live probe). Any JSON body is accepted and echoed; HTTP 401 means the signature was rejected.
-#[derive(Debug, Clone)]
-#[must_use = "a builder does nothing until you call send()"]
-pub struct HealthPingBuilder<'a> {
-    client_: &'a crate::Client,
-    body_: HealthPingBody,
+/// Object request body of `agent.queryagentcalls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentQueryagentcallsBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent ID (101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<i64>,
+}
+impl AgentQueryagentcallsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        }
+        Ok(())
+    }
 }
 
-impl<'a> HealthPingBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HealthPingBuilder { client_: client, body_: Default::default() }
+/// Response of `agent.queryagentcalls` (not documented field by field: raw JSON).
+pub type AgentQueryagentcallsResponse = serde_json::Value;
+
+/// Object request body of `agentgroup.queryagentcalls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentgroupQueryagentcallsBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent IDs (max 3000 items; 101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+}
+impl AgentgroupQueryagentcallsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 3000)?;
+        }
+        Ok(())
     }
+}
+
+/// Object response of `agentgroup.queryagentcalls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupQueryagentcallsResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<AgentgroupQueryagentcallsResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<AgentgroupQueryagentcallsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupQueryagentcallsResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// calls of the agent
+    #[serde(rename = "callList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub call_list: Option<Vec<AgentgroupQueryagentcallsResponseResultDatasCallList>>,
+}
+
+/// Object `callList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// call status (see call status table (0 = IDLE ...))
+    #[serde(
+        rename = "callStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_status: Option<i64>,
+    /// direction (0 inbound, 1 outbound)
+    #[serde(rename = "callInOut", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_in_out: Option<i64>,
+    /// media type code
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(
+        rename = "submediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub submedia_type: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupQueryagentcallsResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// calls of the agent
+    #[serde(rename = "callList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub call_list: Option<Vec<AgentgroupQueryagentcallsResponseResultDescCallList>>,
+}
+
+/// Object `callList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupQueryagentcallsResponseResultDescCallList {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// call status (see call status table (0 = IDLE ...))
+    #[serde(
+        rename = "callStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_status: Option<i64>,
+    /// direction (0 inbound, 1 outbound)
+    #[serde(rename = "callInOut", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_in_out: Option<i64>,
+    /// media type code
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(
+        rename = "submediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub submedia_type: Option<String>,
+}
+
+/// Object request body of `agent.agentprivatecall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAgentprivatecallBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent ID (101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<i64>,
+}
+impl AgentAgentprivatecallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `agent.agentprivatecall` (not documented field by field: raw JSON).
+pub type AgentAgentprivatecallResponse = serde_json::Value;
+
+/// Object request body of `agentgroup.teamagentstatusinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentgroupTeamagentstatusinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+}
+impl AgentgroupTeamagentstatusinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentgroup.teamagentstatusinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupTeamagentstatusinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<AgentgroupTeamagentstatusinfoResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<AgentgroupTeamagentstatusinfoResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupTeamagentstatusinfoResponseResultDatas {
+    /// signed-in agents
+    #[serde(rename = "loginEd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub login_ed: Option<i64>,
+    /// agents in a call
+    #[serde(rename = "talking", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub talking: Option<i64>,
+    /// idle agents
+    #[serde(rename = "idle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub idle: Option<i64>,
+    /// available agents
+    #[serde(rename = "usable", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub usable: Option<i64>,
+    /// busy agents
+    #[serde(rename = "setBusy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub set_busy: Option<i64>,
+    /// agents in wrap-up
+    #[serde(
+        rename = "workSubstateBegin",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub work_substate_begin: Option<i64>,
+    /// resting agents
+    #[serde(rename = "rest", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub rest: Option<i64>,
+    /// agents in learning state
+    #[serde(rename = "studying", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub studying: Option<i64>,
+    /// occupied agents
+    #[serde(rename = "occupy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub occupy: Option<i64>,
+    /// pre-occupied agents
+    #[serde(rename = "preoccupy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub preoccupy: Option<i64>,
+    /// answering agents
+    #[serde(rename = "answering", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub answering: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupTeamagentstatusinfoResponseResultDesc {
+    /// signed-in agents
+    #[serde(rename = "loginEd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub login_ed: Option<i64>,
+    /// agents in a call
+    #[serde(rename = "talking", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub talking: Option<i64>,
+    /// idle agents
+    #[serde(rename = "idle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub idle: Option<i64>,
+    /// available agents
+    #[serde(rename = "usable", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub usable: Option<i64>,
+    /// busy agents
+    #[serde(rename = "setBusy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub set_busy: Option<i64>,
+    /// agents in wrap-up
+    #[serde(
+        rename = "workSubstateBegin",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub work_substate_begin: Option<i64>,
+    /// resting agents
+    #[serde(rename = "rest", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub rest: Option<i64>,
+    /// agents in learning state
+    #[serde(rename = "studying", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub studying: Option<i64>,
+    /// occupied agents
+    #[serde(rename = "occupy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub occupy: Option<i64>,
+    /// pre-occupied agents
+    #[serde(rename = "preoccupy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub preoccupy: Option<i64>,
+    /// answering agents
+    #[serde(rename = "answering", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub answering: Option<i64>,
+}
+
+/// Object request body of `agentgroup.rindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentgroupRindexBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent IDs (max 100 items; 101-59999) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator_tables.agent_realtime (max = number of agent real-time indicators (currently &lt;= 4)) Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+}
+impl AgentgroupRindexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentgroup.rindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupRindexResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<AgentgroupRindexResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<AgentgroupRindexResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupRindexResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<AgentgroupRindexResponseResultDatasIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupRindexResponseResultDatasIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupRindexResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<AgentgroupRindexResponseResultDescIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupRindexResponseResultDescIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object request body of `agent.agentbyworkno`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAgentbyworknoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent ID (101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<i64>,
+}
+impl AgentAgentbyworknoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agent.agentbyworkno`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentbyworknoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<AgentAgentbyworknoResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<AgentAgentbyworknoResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentbyworknoResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// CTI platform agent state code (field spelled citStatus)
+    #[serde(rename = "citStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cit_status: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent phone number
+    #[serde(
+        rename = "phoneNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phone_number: Option<String>,
+    /// sign-in time (ms timestamp)
+    #[serde(rename = "loginDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub login_date: Option<i64>,
+    /// time in current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// agent media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// agent status (CMS code) (0 unknown (CTI 9), 1 signed-in (unused), 2 signed-out (CTI 0), 3 busy, ...)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentbyworknoResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// CTI platform agent state code (field spelled citStatus)
+    #[serde(rename = "citStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cit_status: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent phone number
+    #[serde(
+        rename = "phoneNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phone_number: Option<String>,
+    /// sign-in time (ms timestamp)
+    #[serde(rename = "loginDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub login_date: Option<i64>,
+    /// time in current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// agent media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// agent status (CMS code) (0 unknown (CTI 9), 1 signed-in (unused), 2 signed-out (CTI 0), 3 busy, ...)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+}
+
+/// Object request body of `calldata.isprocesscall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataIsprocesscallBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent ID (101-59999 and 70000-999999) Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<i64>,
+}
+impl CalldataIsprocesscallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.isprocesscall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataIsprocesscallResponse {
+    /// legacy result code ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub result_datas: Option<bool>,
+    /// true = agent has a call in progress
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub result_desc: Option<bool>,
+}
+
+/// Object request body of `vdn.queryAgentByStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnQueryAgentByStatusBody {
+    /// call center ID (1-25 chars; 1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<String>,
+}
+impl VdnQueryAgentByStatusBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}ccId"), v, 25)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `vdn.queryAgentByStatus` (not documented field by field: raw JSON).
+pub type VdnQueryAgentByStatusResponse = serde_json::Value;
+
+/// Object request body of `agent.agentrestinfos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAgentrestinfosBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// start offset (&gt;=0; only on CTI 3.6)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100; with offset; only on CTI 3.6)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl AgentAgentrestinfosBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agent.agentrestinfos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentrestinfosResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<AgentAgentrestinfosResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<AgentAgentrestinfosResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentrestinfosResponseResultDatas {
+    /// agents allowed to rest but not yet resting
+    #[serde(
+        rename = "allowRestNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub allow_rest_num: Option<i64>,
+    /// agents resting
+    #[serde(rename = "onRestNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub on_rest_num: Option<i64>,
+    /// agents who requested rest
+    #[serde(
+        rename = "waitRestNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub wait_rest_num: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentrestinfosResponseResultDesc {
+    /// agents allowed to rest but not yet resting
+    #[serde(
+        rename = "allowRestNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub allow_rest_num: Option<i64>,
+    /// agents resting
+    #[serde(rename = "onRestNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub on_rest_num: Option<i64>,
+    /// agents who requested rest
+    #[serde(
+        rename = "waitRestNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub wait_rest_num: Option<i64>,
+}
+
+/// Object request body of `agent.systemstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentSystemstateBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl AgentSystemstateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `agent.systemstate` (not documented field by field: raw JSON).
+pub type AgentSystemstateResponse = serde_json::Value;
+
+/// Object request body of `agent.agentoprinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAgentoprinfoBody {
+    /// agent ID (0-999999) Required.
+    #[serde(rename = "currentAgentId", skip_serializing_if = "Option::is_none", default)]
+    pub current_agent_id: Option<i64>,
+    /// operation type filter (see indicator_tables.agent_operation_type)
+    #[serde(rename = "operateType", skip_serializing_if = "Option::is_none", default)]
+    pub operate_type: Option<i64>,
+    /// statistics start (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// statistics end (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl AgentAgentoprinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
+        if let Some(v) = &self.current_agent_id {
+            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 999999)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        if let Some(v) = &self.begin_time {
+            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if let Some(v) = &self.end_time {
+            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 24)?;
+        }
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agent.agentoprinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentoprinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<AgentAgentoprinfoResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<AgentAgentoprinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentoprinfoResponseResultDatas {
+    /// record ID (further item fields not captured)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentoprinfoResponseResultDesc {
+    /// record ID (further item fields not captured)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+}
+
+/// Object request body of `calldata.querybasiccallinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataQuerybasiccallinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// call ID (max 20 chars; '{ms start timestamp}-{call number}', e.g. 1659513159000-546750) Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+}
+impl CalldataQuerybasiccallinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.querybasiccallinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerybasiccallinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<CalldataQuerybasiccallinfoResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<CalldataQuerybasiccallinfoResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerybasiccallinfoResponseResultDatas {
+    /// time the call entered the platform (ms)
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub time: Option<i64>,
+    /// call task number
+    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub dsn: Option<i64>,
+    /// reuse count of the call control block
+    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub handle: Option<i64>,
+    /// media server ID
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub server: Option<i64>,
+    /// call unique/business ID
+    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub key_id: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callingNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_num: Option<String>,
+    /// UAP module number
+    #[serde(rename = "mid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mid: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// customer level
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub priority: Option<i64>,
+    /// type of device handling the call
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// device number: agent ID for agents, queue/virtual device ID otherwise
+    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub device_no: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerybasiccallinfoResponseResultDesc {
+    /// time the call entered the platform (ms)
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub time: Option<i64>,
+    /// call task number
+    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub dsn: Option<i64>,
+    /// reuse count of the call control block
+    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub handle: Option<i64>,
+    /// media server ID
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub server: Option<i64>,
+    /// call unique/business ID
+    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub key_id: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callingNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_num: Option<String>,
+    /// UAP module number
+    #[serde(rename = "mid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mid: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// customer level
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub priority: Option<i64>,
+    /// type of device handling the call
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// device number: agent ID for agents, queue/virtual device ID otherwise
+    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub device_no: Option<i64>,
+}
+
+/// Object request body of `calldata.querydetailcallinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataQuerydetailcallinfoBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// private call ID (max 20 chars; from agent.agentprivatecall) Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+}
+impl CalldataQuerydetailcallinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.querydetailcallinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerydetailcallinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<CalldataQuerydetailcallinfoResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<CalldataQuerydetailcallinfoResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerydetailcallinfoResponseResultDatas {
+    /// internal ID
+    #[serde(rename = "cb", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cb: Option<i64>,
+    /// time the call entered the platform (ms)
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub time: Option<i64>,
+    /// call task number
+    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub dsn: Option<i64>,
+    /// reuse count of the call control block
+    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub handle: Option<i64>,
+    /// media server ID
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub server: Option<i64>,
+    /// call unique/business ID
+    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub key_id: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callingNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_num: Option<String>,
+    /// UAP module number
+    #[serde(rename = "mid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mid: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// customer level
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub priority: Option<i64>,
+    /// type of device handling the call
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// device number: agent ID for agents, queue/virtual device ID otherwise
+    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub device_no: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerydetailcallinfoResponseResultDesc {
+    /// internal ID
+    #[serde(rename = "cb", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cb: Option<i64>,
+    /// time the call entered the platform (ms)
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub time: Option<i64>,
+    /// call task number
+    #[serde(rename = "dsn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub dsn: Option<i64>,
+    /// reuse count of the call control block
+    #[serde(rename = "handle", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub handle: Option<i64>,
+    /// media server ID
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub server: Option<i64>,
+    /// call unique/business ID
+    #[serde(rename = "keyId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub key_id: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callingNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_num: Option<String>,
+    /// UAP module number
+    #[serde(rename = "mid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mid: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// customer level
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub priority: Option<i64>,
+    /// type of device handling the call
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// device number: agent ID for agents, queue/virtual device ID otherwise
+    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub device_no: Option<i64>,
+}
+
+/// Object request body of `calldata.querycalldetailbyid`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataQuerycalldetailbyidBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// direction ("true" inbound | "false" outbound) Required.
+    #[serde(rename = "isCallin", skip_serializing_if = "Option::is_none", default)]
+    pub is_callin: Option<String>,
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+}
+impl CalldataQuerycalldetailbyidBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.querycalldetailbyid`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerycalldetailbyidResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<CalldataQuerycalldetailbyidResponseResultDatas>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<CalldataQuerycalldetailbyidResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerycalldetailbyidResponseResultDatas {
+    /// VDN ID
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn: Option<i64>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// call type code
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_type: Option<i64>,
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// anonymous call flag (inbound only)
+    #[serde(rename = "anonyCall", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub anony_call: Option<i64>,
+    /// queue wait duration (seconds)
+    #[serde(
+        rename = "queueWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub queue_wait_time: Option<i64>,
+    /// IVR duration (seconds)
+    #[serde(
+        rename = "ivrCallTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub ivr_call_time: Option<i64>,
+    /// answer (alerting) duration (seconds)
+    #[serde(rename = "ackTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ack_time: Option<i64>,
+    /// talk duration (seconds)
+    #[serde(rename = "callTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_time: Option<i64>,
+    /// release cause (seen in sample)
+    #[serde(
+        rename = "releaseCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub release_cause: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQuerycalldetailbyidResponseResultDesc {
+    /// VDN ID
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn: Option<i64>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// call type code
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_type: Option<i64>,
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// anonymous call flag (inbound only)
+    #[serde(rename = "anonyCall", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub anony_call: Option<i64>,
+    /// queue wait duration (seconds)
+    #[serde(
+        rename = "queueWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub queue_wait_time: Option<i64>,
+    /// IVR duration (seconds)
+    #[serde(
+        rename = "ivrCallTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub ivr_call_time: Option<i64>,
+    /// answer (alerting) duration (seconds)
+    #[serde(rename = "ackTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ack_time: Option<i64>,
+    /// talk duration (seconds)
+    #[serde(rename = "callTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_time: Option<i64>,
+    /// release cause (seen in sample)
+    #[serde(
+        rename = "releaseCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub release_cause: Option<i64>,
+}
+
+/// Object request body of `cti.sysindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CtiSysindexBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN IDs (max 100 items)
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<Vec<i64>>,
+    /// query start (UTC; span &lt;= 31 days) Required.
+    #[serde(rename = "beginDate", skip_serializing_if = "Option::is_none", default)]
+    pub begin_date: Option<String>,
+    /// query end (UTC) Required.
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none", default)]
+    pub end_date: Option<String>,
+    /// page size (default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl CtiSysindexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        if let Some(v) = &self.vdn {
+            cec_core::validate::max_items(op, &format!("{at}vdn"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        if let Some(v) = &self.begin_date {
+            cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+        }
+        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        Ok(())
+    }
+}
+
+/// Object response of `cti.sysindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CtiSysindexResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// 5-minute statistics rows
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<CtiSysindexResponseResultDesc>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CtiSysindexResponseResultDesc {
+    /// bucket start (ms timestamp)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// call center ID
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_id: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn: Option<i64>,
+    /// online agents incl. no-inbound agents
+    #[serde(
+        rename = "onlineAgentNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub online_agent_nums: Option<i64>,
+    /// agents talking
+    #[serde(
+        rename = "talkingNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub talking_nums: Option<i64>,
+    /// idle agents (field spelled ideaAgentNum)
+    #[serde(
+        rename = "ideaAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub idea_agent_num: Option<i64>,
+    /// busy agents
+    #[serde(rename = "busyNums", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busy_nums: Option<i64>,
+    /// resting agents
+    #[serde(rename = "restNums", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub rest_nums: Option<i64>,
+    /// inbound calls in 5 min
+    #[serde(
+        rename = "incallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub incall_nums: Option<i64>,
+    /// manual inbound connected in 5 min
+    #[serde(rename = "rateNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub rate_num: Option<i64>,
+    /// manual inbound connection rate in 5 min
+    #[serde(rename = "callRate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_rate: Option<i64>,
+    /// outbound calls in 5 min
+    #[serde(
+        rename = "callOutNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_out_nums: Option<i64>,
+}
+
+/// Object request body of `configures.vdns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfiguresVdnsBody {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl ConfiguresVdnsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `configures.vdns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresVdnsResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<ConfiguresVdnsResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<ConfiguresVdnsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresVdnsResponseResultDatas {
+    /// VDN ID
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn: Option<i64>,
+    /// VDN name
+    #[serde(
+        rename = "vdnName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub vdn_name: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresVdnsResponseResultDesc {
+    /// VDN ID
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn: Option<i64>,
+    /// VDN name
+    #[serde(
+        rename = "vdnName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub vdn_name: Option<String>,
+}
+
+/// Object response of `configures.agents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresAgentsResponse {
+    /// legacy result code ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// total agents (only when offset/limit given)
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+    /// legacy copy of resultDesc
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<serde_json::Value>>,
+    /// agents
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<ConfiguresAgentsResponseResultDesc>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresAgentsResponseResultDesc {
+    /// agent ID
+    #[serde(
+        rename = "agentNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_no: Option<String>,
+    /// agent name
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// agent role
+    #[serde(rename = "roleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub role_id: Option<String>,
+    /// configured skills (';'-separated skill IDs)
+    #[serde(
+        rename = "skillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+}
+
+/// Object request body of `usergroup.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsergroupCreateBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// group name Required.
+    #[serde(rename = "groupName", skip_serializing_if = "Option::is_none", default)]
+    pub group_name: Option<String>,
+    /// group type (2 traffic group | 3 QA group) Required.
+    #[serde(rename = "groupType", skip_serializing_if = "Option::is_none", default)]
+    pub group_type: Option<i64>,
+    /// description
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", default)]
+    pub remark: Option<String>,
+    /// members to add at creation (agent IDs 0-999999)
+    #[serde(rename = "workNos", skip_serializing_if = "Option::is_none", default)]
+    pub work_nos: Option<Vec<i64>>,
+}
+impl UsergroupCreateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
+        Ok(())
+    }
+}
+
+/// Object response of `usergroup.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupCreateResponse {
+    /// legacy result code (&lt;=8.13) ("0" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy result text (&lt;=8.13)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// result text
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `usergroup.join`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsergroupJoinBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl UsergroupJoinBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `usergroup.join`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupJoinResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// joined group
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<UsergroupJoinResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupJoinResponseResult {
+    /// group ID
+    #[serde(
+        rename = "groupId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_id: Option<String>,
+    /// group name
+    #[serde(
+        rename = "groupName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_name: Option<String>,
+}
+
+/// Object request body of `usergroup.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsergroupDeleteBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// user group ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+}
+impl UsergroupDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        Ok(())
+    }
+}
+
+/// Response of `usergroup.delete` (not documented field by field: raw JSON).
+pub type UsergroupDeleteResponse = serde_json::Value;
+
+/// Object request body of `usergroup.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsergroupUpdateBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// user group ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// new group name Required.
+    #[serde(rename = "groupName", skip_serializing_if = "Option::is_none", default)]
+    pub group_name: Option<String>,
+    /// description
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", default)]
+    pub remark: Option<String>,
+}
+impl UsergroupUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        Ok(())
+    }
+}
+
+/// Object response of `usergroup.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupUpdateResponse {
+    /// legacy result code (&lt;=8.13) ("0" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy result text (&lt;=8.13)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// result text
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `usergroup.querymembers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsergroupQuerymembersBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl UsergroupQuerymembersBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `usergroup.querymembers` (not documented field by field: raw JSON).
+pub type UsergroupQuerymembersResponse = serde_json::Value;
+
+/// Object request body of `qcrelation.config`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QcrelationConfigBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// QA group ID (sample sends a long numeric string) Required.
+    #[serde(rename = "qcGroupId", skip_serializing_if = "Option::is_none", default)]
+    pub qc_group_id: Option<i64>,
+    /// traffic group IDs to inspect (sample sends strings) Required.
+    #[serde(rename = "inspectedGroupIds", skip_serializing_if = "Option::is_none", default)]
+    pub inspected_group_ids: Option<Vec<serde_json::Value>>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl QcrelationConfigBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}qcGroupId"), &self.qc_group_id)?;
+        cec_core::validate::required(op, &format!("{at}inspectedGroupIds"), &self.inspected_group_ids)?;
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qcrelation.config`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QcrelationConfigResponse {
+    /// legacy result code (&lt;=8.13) ("0" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy result text (&lt;=8.13)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// result text
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qcrelation.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QcrelationDeleteBody {
+    /// call center ID (1-65535; defaults to configured call center)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl QcrelationDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `qcrelation.delete` (not documented field by field: raw JSON).
+pub type QcrelationDeleteResponse = serde_json::Value;
+
+/// Object request body of `uap.perfindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UapPerfindexBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl UapPerfindexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `uap.perfindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UapPerfindexResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// statistics rows
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<UapPerfindexResponseResultDesc>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UapPerfindexResponseResultDesc {
+    /// 5-minute bucket start (ms timestamp)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// call center ID
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_id: Option<i64>,
+    /// UAP IP
+    #[serde(rename = "uapIp", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uap_ip: Option<String>,
+    /// inbound office number
+    #[serde(rename = "ofcNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ofc_no: Option<i64>,
+    /// system inbound calls
+    #[serde(
+        rename = "systemInBound",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub system_in_bound: Option<i64>,
+    /// system connected calls
+    #[serde(
+        rename = "systemInSucc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub system_in_succ: Option<i64>,
+    /// system connection rate
+    #[serde(
+        rename = "systemCallRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub system_call_rate: Option<i64>,
+}
+
+/// Object request body of `uap.terminalindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UapTerminalindexBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// UAP IP filter (doc text describes it as a VDN array, max 100)
+    #[serde(rename = "uapIP", skip_serializing_if = "Option::is_none", default)]
+    pub uap_ip: Option<String>,
+    /// query start (UTC, yyyy-MM-dd HH:mm:ss in sample; span &lt;= 31 days) Required.
+    #[serde(rename = "beginDate", skip_serializing_if = "Option::is_none", default)]
+    pub begin_date: Option<String>,
+    /// query end (UTC) Required.
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none", default)]
+    pub end_date: Option<String>,
+    /// page size (default 100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// start offset (default 0)
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl UapTerminalindexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        if let Some(v) = &self.begin_date {
+            cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+        }
+        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        Ok(())
+    }
+}
+
+/// Object response of `uap.terminalindex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UapTerminalindexResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// statistics rows
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<UapTerminalindexResponseResultDesc>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UapTerminalindexResponseResultDesc {
+    /// 5-minute bucket start (ms timestamp)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// call center ID
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_id: Option<i64>,
+    /// UAP IP
+    #[serde(rename = "uapIp", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uap_ip: Option<String>,
+    /// registered soft terminals
+    #[serde(
+        rename = "agentOnlineCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_online_count: Option<i64>,
+}
+
+/// Object request body of `hisindex.ivr`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexIvrBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// IVR flow service type numbers (public cloud default 1) (max 500 items) Required.
+    #[serde(rename = "serviceNos", skip_serializing_if = "Option::is_none", default)]
+    pub service_nos: Option<Vec<i64>>,
+    /// indicator IDs, see indicator table ivr_history Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    #[serde(rename = "timeGrain", skip_serializing_if = "Option::is_none", default)]
+    pub time_grain: Option<String>,
+    /// call media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(rename = "subMediaType", skip_serializing_if = "Option::is_none", default)]
+    pub sub_media_type: Option<i64>,
+    /// Y = previous day, N = today (Y | N (default N))
+    #[serde(rename = "enableOffset", skip_serializing_if = "Option::is_none", default)]
+    pub enable_offset: Option<String>,
+}
+impl HisindexIvrBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}serviceNos"), &self.service_nos)?;
+        if let Some(v) = &self.service_nos {
+            cec_core::validate::max_items(op, &format!("{at}serviceNos"), v, 500)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        Ok(())
+    }
+}
+
+/// Object response of `hisindex.ivr`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexIvrResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<serde_json::Value>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<serde_json::Value>>,
+}
+
+/// Object request body of `hisindex.skill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexSkillBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator table skill_history (max = number of skill history indicators) Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    #[serde(rename = "timeGrain", skip_serializing_if = "Option::is_none", default)]
+    pub time_grain: Option<String>,
+    /// call media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(rename = "subMediaType", skip_serializing_if = "Option::is_none", default)]
+    pub sub_media_type: Option<i64>,
+    /// Y = previous day, N = today (Y | N (default N))
+    #[serde(rename = "enableOffset", skip_serializing_if = "Option::is_none", default)]
+    pub enable_offset: Option<String>,
+}
+impl HisindexSkillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        Ok(())
+    }
+}
+
+/// Object response of `hisindex.skill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexSkillResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<serde_json::Value>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<serde_json::Value>>,
+}
+
+/// Object request body of `hisindex.agent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexAgentBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent IDs (max 100 items; 0-999999) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    #[serde(rename = "timeGrain", skip_serializing_if = "Option::is_none", default)]
+    pub time_grain: Option<String>,
+    /// call media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(rename = "subMediaType", skip_serializing_if = "Option::is_none", default)]
+    pub sub_media_type: Option<i64>,
+    /// Y = previous day, N = today (Y | N (default N))
+    #[serde(rename = "enableOffset", skip_serializing_if = "Option::is_none", default)]
+    pub enable_offset: Option<String>,
+}
+impl HisindexAgentBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        Ok(())
+    }
+}
+
+/// Object response of `hisindex.agent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexAgentResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<serde_json::Value>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<serde_json::Value>>,
+}
+
+/// Object request body of `hisindex.vdn`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexVdnBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN IDs (max 100 items) Required.
+    #[serde(rename = "vdnIds", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator_tables.vdn_history Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    #[serde(rename = "timeGrain", skip_serializing_if = "Option::is_none", default)]
+    pub time_grain: Option<String>,
+    /// anonymous call filter (1 anonymous, 0 not; inbound only; omitted = both)
+    #[serde(rename = "anonyCall", skip_serializing_if = "Option::is_none", default)]
+    pub anony_call: Option<i64>,
+    /// called number filter
+    #[serde(rename = "calleeNo", skip_serializing_if = "Option::is_none", default)]
+    pub callee_no: Option<String>,
+    /// call media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(rename = "subMediaType", skip_serializing_if = "Option::is_none", default)]
+    pub sub_media_type: Option<i64>,
+    /// Y = previous day, N = today (Y | N (default N))
+    #[serde(rename = "enableOffset", skip_serializing_if = "Option::is_none", default)]
+    pub enable_offset: Option<String>,
+}
+impl HisindexVdnBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
+        if let Some(v) = &self.vdn_ids {
+            cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        Ok(())
+    }
+}
+
+/// Object response of `hisindex.vdn`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexVdnResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<HisindexVdnResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<HisindexVdnResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexVdnResponseResultDatas {
+    /// VDN ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<HisindexVdnResponseResultDatasIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexVdnResponseResultDatasIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (with timeGrain: map of segment start ('yyyy-MM-dd HH:mm:ss.S') to value string; otherwise a single value)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexVdnResponseResultDesc {
+    /// VDN ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<HisindexVdnResponseResultDescIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexVdnResponseResultDescIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (with timeGrain: map of segment start ('yyyy-MM-dd HH:mm:ss.S') to value string; otherwise a single value)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
+    pub val: Option<serde_json::Value>,
+}
+
+/// Object request body of `hisindex.skillforday`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexSkillfordayBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator_tables.skill_history Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+    /// start date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
+    #[serde(rename = "beginDayTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_day_time: Option<String>,
+    /// end date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
+    #[serde(rename = "endDayTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_day_time: Option<String>,
+    /// call media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(rename = "subMediaType", skip_serializing_if = "Option::is_none", default)]
+    pub sub_media_type: Option<i64>,
+}
+impl HisindexSkillfordayBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
+        cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        Ok(())
+    }
+}
+
+/// Object response of `hisindex.skillforday`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexSkillfordayResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<HisindexSkillfordayResponseResultDatas>>,
+    /// query result
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<HisindexSkillfordayResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexSkillfordayResponseResultDatas {
+    /// object ID (skill/agent), string in samples
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<HisindexSkillfordayResponseResultDatasIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexSkillfordayResponseResultDatasIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (string in samples)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub val: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexSkillfordayResponseResultDesc {
+    /// object ID (skill/agent), string in samples
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator results
+    #[serde(rename = "idxs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub idxs: Option<Vec<HisindexSkillfordayResponseResultDescIdxs>>,
+}
+
+/// Object `idxs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexSkillfordayResponseResultDescIdxs {
+    /// indicator ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// indicator value (string in samples)
+    #[serde(rename = "val", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub val: Option<String>,
+}
+
+/// Object request body of `hisindex.skillformonth`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexSkillformonthBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+}
+impl HisindexSkillformonthBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `hisindex.skillformonth` (not documented field by field: raw JSON).
+pub type HisindexSkillformonthResponse = serde_json::Value;
+
+/// Object request body of `hisindex.agentforday`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HisindexAgentfordayBody {
+    /// call center ID (1-65535)
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent IDs (max 1000 items; 0-999999) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+    /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
+    #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
+    pub index_ids: Option<Vec<String>>,
+    /// start date-time (VDN time zone) Required.
+    #[serde(rename = "beginDayTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_day_time: Option<String>,
+    /// end date-time (VDN time zone) Required.
+    #[serde(rename = "endDayTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_day_time: Option<String>,
+    /// call media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// sub media type
+    #[serde(rename = "subMediaType", skip_serializing_if = "Option::is_none", default)]
+    pub sub_media_type: Option<i64>,
+}
+impl HisindexAgentfordayBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
+        cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        Ok(())
+    }
+}
+
+/// Object response of `hisindex.agentforday`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HisindexAgentfordayResponse {
+    /// legacy result code ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy result list (List&lt;JSONObject&gt;)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<serde_json::Value>>,
+    /// result list (item fields not captured)
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<serde_json::Value>>,
+}
+
+/// Object request body of `compat.agentbyworkno`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatAgentbyworknoBody {
+    /// query wrapper Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CompatAgentbyworknoBodyQueryParam>,
+}
+impl CompatAgentbyworknoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatAgentbyworknoBodyQueryParam {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// agent ID Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<i64>,
+}
+impl CompatAgentbyworknoBodyQueryParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `compat.agentbyworkno` (not documented field by field: raw JSON).
+pub type CompatAgentbyworknoResponse = serde_json::Value;
+
+/// Object request body of `compat.querymonitor_systemstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatQuerymonitorSystemstateBody {
+    /// query wrapper Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CompatQuerymonitorSystemstateBodyQueryParam>,
+}
+impl CompatQuerymonitorSystemstateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatQuerymonitorSystemstateBodyQueryParam {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl CompatQuerymonitorSystemstateBodyQueryParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `compat.querymonitor_systemstate` (not documented field by field: raw JSON).
+pub type CompatQuerymonitorSystemstateResponse = serde_json::Value;
+
+/// Object request body of `compat.agentrestinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatAgentrestinfoBody {
+    /// query wrapper Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CompatAgentrestinfoBodyQueryParam>,
+}
+impl CompatAgentrestinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatAgentrestinfoBodyQueryParam {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+}
+impl CompatAgentrestinfoBodyQueryParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `compat.agentrestinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentrestinfoResponse {
+    /// result code ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// rest summary
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<CompatAgentrestinfoResponseResultDatas>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentrestinfoResponseResultDatas {
+    /// agents allowed to rest but not yet resting
+    #[serde(
+        rename = "allowrestnum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub allowrestnum: Option<i64>,
+    /// agents resting
+    #[serde(rename = "onrestnum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub onrestnum: Option<i64>,
+    /// agents who requested rest
+    #[serde(
+        rename = "waitrestnum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub waitrestnum: Option<i64>,
+    /// resting agent details
+    #[serde(
+        rename = "agentsrestdetails",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub agentsrestdetails: Option<Vec<CompatAgentrestinfoResponseResultDatasAgentsrestdetails>>,
+}
+
+/// Object `agentsrestdetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentrestinfoResponseResultDatasAgentsrestdetails {
+    /// agent name (from sample)
+    #[serde(
+        rename = "agentname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agentname: Option<String>,
+    /// agent ID (from sample)
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub workno: Option<i64>,
+    /// reason rest not allowed (from sample)
+    #[serde(
+        rename = "cantrestreason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cantrestreason: Option<i64>,
+    /// rest start (from sample)
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// rest duration (from sample)
+    #[serde(
+        rename = "restduration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub restduration: Option<i64>,
+}
+
+/// Object request body of `compat.skill_stateinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatSkillStateinfoBody {
+    /// query wrapper Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CompatSkillStateinfoBodyQueryParam>,
+}
+impl CompatSkillStateinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatSkillStateinfoBodyQueryParam {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
+}
+impl CompatSkillStateinfoBodyQueryParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `compat.skill_stateinfo` (not documented field by field: raw JSON).
+pub type CompatSkillStateinfoResponse = serde_json::Value;
+
+/// Object request body of `compat.agentbyconfigedskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatAgentbyconfigedskillBody {
+    /// query wrapper Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CompatAgentbyconfigedskillBodyQueryParam>,
+}
+impl CompatAgentbyconfigedskillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatAgentbyconfigedskillBodyQueryParam {
+    /// call center ID (1-65535) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// virtual call center (VDN) ID (1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// skill queue ID (1-2000) Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+}
+impl CompatAgentbyconfigedskillBodyQueryParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        if let Some(v) = &self.skill_id {
+            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 2000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `compat.agentbyconfigedskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentbyconfigedskillResponse {
+    /// result code ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// agents
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<CompatAgentbyconfigedskillResponseResultDatas>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentbyconfigedskillResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub workno: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent status (CMS code)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// team ID
+    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub groupid: Option<i64>,
+    /// agent media type
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// time in current state (seconds (sample))
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// sign-in time (ms timestamp (sample))
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+}
+
+/// Object request body of `health.ping`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HealthPingBody {
     /// any text; the whole JSON body is echoed back
-    pub fn say(mut self, v: impl Into<String>) -> Self {
-        self.body_.say = Some(v.into());
+    #[serde(rename = "say", skip_serializing_if = "Option::is_none", default)]
+    pub say: Option<String>,
+}
+impl HealthPingBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `health.ping`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HealthPingResponse {
+    /// the request body, echoed
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+    /// service status (UP when healthy)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+}
+
+/// Fluent builder of `vdn.queryagentreststate`: Query agent rest status in a VDN.
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
+///
+/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryagentreststateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryagentreststateBody,
+}
+
+impl<'a> VdnQueryagentreststateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryagentreststateBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// page size (1-1000) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (&gt;=0; offset=limit*(page-1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
         self
     }
     /// Replaces the whole request body.
-    pub fn body(mut self, body: HealthPingBody) -> Self {
+    pub fn body(mut self, body: VdnQueryagentreststateBody) -> Self {
         self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
-        let op: &'static str = "health.ping";
+        let op: &'static str = "vdn.queryagentreststate";
         let _ = op;
         self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
@@ -255,17 +6594,1577 @@ impl<'a> HealthPingBuilder<'a> {
         Ok(call)
     }
     /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<HealthPingResponse, crate::Error> {
+    pub async fn send(self) -> Result<VdnQueryagentreststateResponse, crate::Error> {
         let client = self.client_;
         let call = self.into_call()?;
-        Ok(client.core().call(&HEALTH_PING, call).await?)
+        Ok(client.core().call(&VDN_QUERYAGENTRESTSTATE, call).await?)
     }
 }
 
 impl crate::Client {
-    /// `health.ping`: Health check (echo) (`POST /rest/cmsapp/v1/ping`).
-    pub fn health_ping(&self) -> HealthPingBuilder<'_> {
-        HealthPingBuilder::new(self)
+    /// `vdn.queryagentreststate`: Query agent rest status in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
+    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder<'_> {
+        VdnQueryagentreststateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.totalagentabstractex3`: Query all agents in a VDN (paged).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html>
+///
+/// BMS: siteagentinfobyagentids.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnTotalagentabstractex3Builder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnTotalagentabstractex3Body,
+}
+
+impl<'a> VdnTotalagentabstractex3Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnTotalagentabstractex3Builder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// page size (1-1000) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (&gt;=0; offset=limit*(page-1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnTotalagentabstractex3Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.totalagentabstractex3";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnTotalagentabstractex3Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_TOTALAGENTABSTRACTEX3, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.totalagentabstractex3`: Query all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`).
+    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder<'_> {
+        VdnTotalagentabstractex3Builder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.totalagentdynamicinfo`: Query current status of all agents in a VDN.
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html>
+///
+/// BMS: siteagentinfobyagentids. Body fields beyond ccId/vdn taken from the page's sample (offset, limit).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnTotalagentdynamicinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnTotalagentdynamicinfoBody,
+}
+
+impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnTotalagentdynamicinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// page size (1-1000) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (&gt;=0; offset=limit*(page-1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnTotalagentdynamicinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.totalagentdynamicinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnTotalagentdynamicinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_TOTALAGENTDYNAMICINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.totalagentdynamicinfo`: Query current status of all agents in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo`).
+    pub fn vdn_totalagentdynamicinfo(&self) -> VdnTotalagentdynamicinfoBuilder<'_> {
+        VdnTotalagentdynamicinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.totalagentstate`: Query all agents in a VDN, unpaged (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/totalagentstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html>
+///
+/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnTotalagentstateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnTotalagentstateBody,
+}
+
+impl<'a> VdnTotalagentstateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnTotalagentstateBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnTotalagentstateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.totalagentstate";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnTotalagentstateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_TOTALAGENTSTATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.totalagentstate`: Query all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentstate`).
+    pub fn vdn_totalagentstate(&self) -> VdnTotalagentstateBuilder<'_> {
+        VdnTotalagentstateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.queryivrstatusinfo`: Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0601.html>
+///
+/// BMS: queryivrdevicestatus.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryivrstatusinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryivrstatusinfoBody,
+}
+
+impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryivrstatusinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// IVR flow ID (1-1500; existing IVR flow number) Required.
+    pub fn flow_id(mut self, v: i64) -> Self {
+        self.body_.flow_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQueryivrstatusinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.queryivrstatusinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQueryivrstatusinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYIVRSTATUSINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.queryivrstatusinfo`: Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo`).
+    pub fn vdn_queryivrstatusinfo(&self) -> VdnQueryivrstatusinfoBuilder<'_> {
+        VdnQueryivrstatusinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.queryivrprocessinnoinfo`: Query IVR flow access codes in a VDN.
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0602.html>
+///
+/// BMS: queryivrInfo.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryivrprocessinnoinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryivrprocessinnoinfoBody,
+}
+
+impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryivrprocessinnoinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQueryivrprocessinnoinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.queryivrprocessinnoinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQueryivrprocessinnoinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYIVRPROCESSINNOINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.queryivrprocessinnoinfo`: Query IVR flow access codes in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo`).
+    pub fn vdn_queryivrprocessinnoinfo(&self) -> VdnQueryivrprocessinnoinfoBuilder<'_> {
+        VdnQueryivrprocessinnoinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.queryagentstaticconfinfo`: Query static configuration of all agents in a VDN (paged).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0600.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryagentstaticconfinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryagentstaticconfinfoBody,
+}
+
+impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryagentstaticconfinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// page offset (&gt;=0) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQueryagentstaticconfinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.queryagentstaticconfinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQueryagentstaticconfinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYAGENTSTATICCONFINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.queryagentstaticconfinfo`: Query static configuration of all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo`).
+    pub fn vdn_queryagentstaticconfinfo(&self) -> VdnQueryagentstaticconfinfoBuilder<'_> {
+        VdnQueryagentstaticconfinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.querytotalagentinfo`: Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0609.html>
+///
+/// BMS: querytotalagentinfo.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQuerytotalagentinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQuerytotalagentinfoBody,
+}
+
+impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQuerytotalagentinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQuerytotalagentinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.querytotalagentinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQuerytotalagentinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYTOTALAGENTINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.querytotalagentinfo`: Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo`).
+    pub fn vdn_querytotalagentinfo(&self) -> VdnQuerytotalagentinfoBuilder<'_> {
+        VdnQuerytotalagentinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.queryaccesscodecallinfo`: Query call information of specified access codes (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html>
+///
+/// BMS: querycallstatbyinno. Fields from the 2024-09 edition (cec_07_2542).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryaccesscodecallinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryaccesscodecallinfoBody,
+}
+
+impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryaccesscodecallinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// access code numbers configured on WAS (max 500 items) Required.
+    pub fn inno_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.inno_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQueryaccesscodecallinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.queryaccesscodecallinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQueryaccesscodecallinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYACCESSCODECALLINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.queryaccesscodecallinfo`: Query call information of specified access codes (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo`).
+    pub fn vdn_queryaccesscodecallinfo(&self) -> VdnQueryaccesscodecallinfoBuilder<'_> {
+        VdnQueryaccesscodecallinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.querycalls`: Query inbound call records in a VDN (v1).
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
+///
+/// Inbound calls only; data retained one day. Item list truncated in the source excerpt.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQuerycallsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQuerycallsBody,
+}
+
+impl<'a> VdnQuerycallsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQuerycallsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// calling number filter (digits; empty = all)
+    pub fn caller_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// called number filter (digits; empty = all)
+    pub fn callee_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.callee_no = Some(v.into());
+        self
+    }
+    /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
+    pub fn begin_date(mut self, v: i64) -> Self {
+        self.body_.begin_date = Some(v);
+        self
+    }
+    /// period end (ms timestamp; not later than 23:59:59 today) Required.
+    pub fn end_date(mut self, v: i64) -> Self {
+        self.body_.end_date = Some(v);
+        self
+    }
+    /// page size (max 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (&gt;=0; offset=limit*(page-1))
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQuerycallsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.querycalls";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQuerycallsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYCALLS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.querycalls`: Query inbound call records in a VDN (v1) (`POST /rest/cmsapp/v1/openapi/vdn/querycalls`).
+    pub fn vdn_querycalls(&self) -> VdnQuerycallsBuilder<'_> {
+        VdnQuerycallsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.querycalls_v2`: Query inbound or outbound call records in a VDN (v2).
+///
+/// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
+///
+/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQuerycallsV2Builder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQuerycallsV2Body,
+}
+
+impl<'a> VdnQuerycallsV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQuerycallsV2Builder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// calling number filter (digits; empty = all)
+    pub fn caller_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// called number filter (digits; empty = all)
+    pub fn callee_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.callee_no = Some(v.into());
+        self
+    }
+    /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
+    pub fn begin_date(mut self, v: i64) -> Self {
+        self.body_.begin_date = Some(v);
+        self
+    }
+    /// period end (ms timestamp; not later than 23:59:59 today) Required.
+    pub fn end_date(mut self, v: i64) -> Self {
+        self.body_.end_date = Some(v);
+        self
+    }
+    /// direction ("true" inbound | "false" outbound) Required.
+    pub fn is_call_in(mut self, v: impl Into<String>) -> Self {
+        self.body_.is_call_in = Some(v.into());
+        self
+    }
+    /// page size (max 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (&gt;=0; offset=limit*(page-1))
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQuerycallsV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.querycalls_v2";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQuerycallsV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYCALLS_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.querycalls_v2`: Query inbound or outbound call records in a VDN (v2) (`POST /rest/cmsapp/v2/openapi/vdn/querycalls`).
+    pub fn vdn_querycalls_v2(&self) -> VdnQuerycallsV2Builder<'_> {
+        VdnQuerycallsV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.querycalltracedetail`: Query call trajectory data in a VDN by call ID.
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
+///
+/// Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQuerycalltracedetailBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQuerycalltracedetailBody,
+}
+
+impl<'a> VdnQuerycalltracedetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQuerycalltracedetailBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// query time (ms timestamp; used to pick the monthly table) Required.
+    pub fn log_date(mut self, v: i64) -> Self {
+        self.body_.log_date = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQuerycalltracedetailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.querycalltracedetail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQuerycalltracedetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYCALLTRACEDETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.querycalltracedetail`: Query call trajectory data in a VDN by call ID (`POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail`).
+    pub fn vdn_querycalltracedetail(&self) -> VdnQuerycalltracedetailBuilder<'_> {
+        VdnQuerycalltracedetailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.configures_skills`: Query skill queues configured in a VDN.
+///
+/// `POST /rest/cmsapp/v1/openapi/configures/skills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html>
+///
+/// Sample wraps body in {"queryParam":{...}}.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnConfiguresSkillsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnConfiguresSkillsBody,
+}
+
+impl<'a> VdnConfiguresSkillsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnConfiguresSkillsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnConfiguresSkillsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.configures_skills";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnConfiguresSkillsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_CONFIGURES_SKILLS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.configures_skills`: Query skill queues configured in a VDN (`POST /rest/cmsapp/v1/openapi/configures/skills`).
+    pub fn vdn_configures_skills(&self) -> VdnConfiguresSkillsBuilder<'_> {
+        VdnConfiguresSkillsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.rindex`: Get real-time monitoring indicators by VDN (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/rindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>
+///
+/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. ccId optional, defaults to configured call center. Response item shape taken from the page sample.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnRindexBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnRindexBody,
+}
+
+impl<'a> VdnRindexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnRindexBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN IDs (max 100 items; each 1-5000) Required.
+    pub fn vdn_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.vdn_ids = Some(v);
+        self
+    }
+    /// VDN real-time indicator IDs, see indicator_tables.vdn_realtime Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnRindexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.rindex";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnRindexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_RINDEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.rindex`: Get real-time monitoring indicators by VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/rindex/vdn`).
+    pub fn vdn_rindex(&self) -> VdnRindexBuilder<'_> {
+        VdnRindexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.queryaccesscodeinfo`: Query system access codes of a VDN.
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html>
+///
+/// Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryaccesscodeinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryaccesscodeinfoBody,
+}
+
+impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryaccesscodeinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQueryaccesscodeinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.queryaccesscodeinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQueryaccesscodeinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERYACCESSCODEINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.queryaccesscodeinfo`: Query system access codes of a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo`).
+    pub fn vdn_queryaccesscodeinfo(&self) -> VdnQueryaccesscodeinfoBuilder<'_> {
+        VdnQueryaccesscodeinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.restreasons`: Query all rest reason codes of a VDN.
+///
+/// `GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html>
+///
+/// BMS: restreason. No request body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnRestreasonsBuilder<'a> {
+    client_: &'a crate::Client,
+    cc_id: Option<i64>,
+    vdn: Option<i64>,
+}
+
+impl<'a> VdnRestreasonsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnRestreasonsBuilder { client_: client, cc_id: None, vdn: None }
+    }
+    /// path parameter: call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.cc_id = Some(v);
+        self
+    }
+    /// path parameter: VDN ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.vdn = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.restreasons";
+        let _ = op;
+        cec_core::validate::required(op, "ccId", &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, "ccId", *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, "vdn", &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, "vdn", *v, 1, 5000)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.cc_id {
+            call = call.path("ccId", v.to_string());
+        }
+        if let Some(v) = self.vdn {
+            call = call.path("vdn", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnRestreasonsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_RESTREASONS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.restreasons`: Query all rest reason codes of a VDN (`GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}`).
+    pub fn vdn_restreasons(&self) -> VdnRestreasonsBuilder<'_> {
+        VdnRestreasonsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.agentsinskill`: Batch query agents signed in to skill queues.
+///
+/// `POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html>
+///
+/// BMS: agentskillstatusinfo. Sample wraps the body in {"queryParam":{...}}. Performance degrades above 10000 agents.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillAgentsinskillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillAgentsinskillBody,
+}
+
+impl<'a> SkillAgentsinskillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillAgentsinskillBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillAgentsinskillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.agentsinskill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillAgentsinskillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_AGENTSINSKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.agentsinskill`: Batch query agents signed in to skill queues (`POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill`).
+    pub fn skill_agentsinskill(&self) -> SkillAgentsinskillBuilder<'_> {
+        SkillAgentsinskillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.totalskillstatusex3`: Batch query extended skill queue information (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>
+///
+/// BMS: querytotalskillstatusex3. Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillTotalskillstatusex3Builder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillTotalskillstatusex3Body,
+}
+
+impl<'a> SkillTotalskillstatusex3Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillTotalskillstatusex3Builder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillTotalskillstatusex3Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.totalskillstatusex3";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillTotalskillstatusex3Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_TOTALSKILLSTATUSEX3, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.totalskillstatusex3`: Batch query extended skill queue information (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3`).
+    pub fn skill_totalskillstatusex3(&self) -> SkillTotalskillstatusex3Builder<'_> {
+        SkillTotalskillstatusex3Builder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.queuedevicestatus`: Query status of a specified skill queue (queued calls; not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html>
+///
+/// BMS: querybatchmultiskillqueue.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillQueuedevicestatusBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillQueuedevicestatusBody,
+}
+
+impl<'a> SkillQueuedevicestatusBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillQueuedevicestatusBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue ID (1-10000) Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillQueuedevicestatusBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.queuedevicestatus";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillQueuedevicestatusResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_QUEUEDEVICESTATUS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.queuedevicestatus`: Query status of a specified skill queue (queued calls; not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus`).
+    pub fn skill_queuedevicestatus(&self) -> SkillQueuedevicestatusBuilder<'_> {
+        SkillQueuedevicestatusBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.agentbyconfigedskill`: Query details of signed-in agents of a skill queue.
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0622.html>
+///
+/// BMS: agentstatusinfo. Response list may continue beyond fields captured. Performance degrades above 10000 agents.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillAgentbyconfigedskillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillAgentbyconfigedskillBody,
+}
+
+impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillAgentbyconfigedskillBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue ID (1-10000) Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillAgentbyconfigedskillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.agentbyconfigedskill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillAgentbyconfigedskillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_AGENTBYCONFIGEDSKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.agentbyconfigedskill`: Query details of signed-in agents of a skill queue (`POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`).
+    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder<'_> {
+        SkillAgentbyconfigedskillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.servicequality`: Batch query skill queue service level (5-minute window).
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/servicequality` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html>
+///
+/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. Response list may continue (other thresholds) beyond fields captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillServicequalityBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillServicequalityBody,
+}
+
+impl<'a> SkillServicequalityBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillServicequalityBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillServicequalityBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.servicequality";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillServicequalityResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_SERVICEQUALITY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.servicequality`: Batch query skill queue service level (5-minute window) (`POST /rest/cmsapp/v1/openapi/skill/servicequality`).
+    pub fn skill_servicequality(&self) -> SkillServicequalityBuilder<'_> {
+        SkillServicequalityBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.rindex`: Get real-time monitoring indicators by skill queue.
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html>
+///
+/// BMS: rindexSkill.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillRindexBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillRindexBody,
+}
+
+impl<'a> SkillRindexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillRindexBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items; 1-5000) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillRindexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.rindex";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillRindexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_RINDEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.rindex`: Get real-time monitoring indicators by skill queue (`POST /rest/cmsapp/v1/openapi/skill/rindex`).
+    pub fn skill_rindex(&self) -> SkillRindexBuilder<'_> {
+        SkillRindexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.skillcfginfo`: Batch query skill queue configuration.
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/skillcfginfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0617.html>
+///
+/// BMS: skillstatusinfo. Further body fields (skill ID list) and response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillSkillcfginfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillSkillcfginfoBody,
+}
+
+impl<'a> SkillSkillcfginfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillSkillcfginfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillSkillcfginfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.skillcfginfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillSkillcfginfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_SKILLCFGINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.skillcfginfo`: Batch query skill queue configuration (`POST /rest/cmsapp/v1/openapi/skill/skillcfginfo`).
+    pub fn skill_skillcfginfo(&self) -> SkillSkillcfginfoBuilder<'_> {
+        SkillSkillcfginfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `skill.stateinfo`: Batch query detailed statistics of skill queues (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0618.html>
+///
+/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SkillStateinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SkillStateinfoBody,
+}
+
+impl<'a> SkillStateinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SkillStateinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SkillStateinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "skill.stateinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SkillStateinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SKILL_STATEINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `skill.stateinfo`: Batch query detailed statistics of skill queues (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/stateinfo`).
+    pub fn skill_stateinfo(&self) -> SkillStateinfoBuilder<'_> {
+        SkillStateinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.siteagentcallandskillinfobyagentids`: Batch query skill queues agents signed in to.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html>
+///
+/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentSiteagentcallandskillinfobyagentidsBody,
+}
+
+impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentSiteagentcallandskillinfobyagentidsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentSiteagentcallandskillinfobyagentidsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.siteagentcallandskillinfobyagentids";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentSiteagentcallandskillinfobyagentidsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.siteagentcallandskillinfobyagentids`: Batch query skill queues agents signed in to (`POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`).
+    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder<'_> {
+        AgentSiteagentcallandskillinfobyagentidsBuilder::new(self)
     }
 }
 
@@ -329,5 +8228,2578 @@ impl crate::Client {
     /// `agent.agentstatusinfobyagentids`: Batch query agent information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids`).
     pub fn agent_agentstatusinfobyagentids(&self) -> AgentAgentstatusinfobyagentidsBuilder<'_> {
         AgentAgentstatusinfobyagentidsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.queryagentcalls`: Query current call IDs of a specified agent.
+///
+/// `POST /rest/cmsapp/v1/openapi/agent/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>
+///
+/// BMS: queryagentCalls. Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentQueryagentcallsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentQueryagentcallsBody,
+}
+
+impl<'a> AgentQueryagentcallsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentQueryagentcallsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent ID (101-59999 and 70000-999999) Required.
+    pub fn agent_id(mut self, v: i64) -> Self {
+        self.body_.agent_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentQueryagentcallsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.queryagentcalls";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentQueryagentcallsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_QUERYAGENTCALLS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.queryagentcalls`: Query current call IDs of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/queryagentcalls`).
+    pub fn agent_queryagentcalls(&self) -> AgentQueryagentcallsBuilder<'_> {
+        AgentQueryagentcallsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentgroup.queryagentcalls`: Batch query real-time call information of agents.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>
+///
+/// BMS: queryagentCalls.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupQueryagentcallsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentgroupQueryagentcallsBody,
+}
+
+impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupQueryagentcallsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent IDs (max 3000 items; 101-59999 and 70000-999999) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentgroupQueryagentcallsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.queryagentcalls";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupQueryagentcallsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_QUERYAGENTCALLS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.queryagentcalls`: Batch query real-time call information of agents (`POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls`).
+    pub fn agentgroup_queryagentcalls(&self) -> AgentgroupQueryagentcallsBuilder<'_> {
+        AgentgroupQueryagentcallsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.agentprivatecall`: Query private-queue calls of a specified agent.
+///
+/// `POST /rest/cmsapp/v1/openapi/agent/agentprivatecall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>
+///
+/// BMS: agentprivatecall. Calls land in an agent's private queue when routed to a busy/working agent. Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAgentprivatecallBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAgentprivatecallBody,
+}
+
+impl<'a> AgentAgentprivatecallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAgentprivatecallBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent ID (101-59999 and 70000-999999) Required.
+    pub fn agent_id(mut self, v: i64) -> Self {
+        self.body_.agent_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAgentprivatecallBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.agentprivatecall";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAgentprivatecallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_AGENTPRIVATECALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.agentprivatecall`: Query private-queue calls of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentprivatecall`).
+    pub fn agent_agentprivatecall(&self) -> AgentAgentprivatecallBuilder<'_> {
+        AgentAgentprivatecallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentgroup.teamagentstatusinfo`: Batch query agent counts per status.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
+///
+/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentgroupTeamagentstatusinfoBody,
+}
+
+impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupTeamagentstatusinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentgroupTeamagentstatusinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.teamagentstatusinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupTeamagentstatusinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.teamagentstatusinfo`: Batch query agent counts per status (`POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo`).
+    pub fn agentgroup_teamagentstatusinfo(&self) -> AgentgroupTeamagentstatusinfoBuilder<'_> {
+        AgentgroupTeamagentstatusinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentgroup.rindex`: Get real-time monitoring indicators by agent.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0636.html>
+///
+/// BMS: agentstatusinfobyagentids. Fields from the 2024-09 Chinese edition (cec_07_2573).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupRindexBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentgroupRindexBody,
+}
+
+impl<'a> AgentgroupRindexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupRindexBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent IDs (max 100 items; 101-59999) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator_tables.agent_realtime (max = number of agent real-time indicators (currently &lt;= 4)) Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentgroupRindexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.rindex";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupRindexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_RINDEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.rindex`: Get real-time monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/agentgroup/rindex`).
+    pub fn agentgroup_rindex(&self) -> AgentgroupRindexBuilder<'_> {
+        AgentgroupRindexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.agentbyworkno`: Query details of a specified agent.
+///
+/// `POST /rest/cmsapp/v1/openapi/agent/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html>
+///
+/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAgentbyworknoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAgentbyworknoBody,
+}
+
+impl<'a> AgentAgentbyworknoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAgentbyworknoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent ID (101-59999 and 70000-999999) Required.
+    pub fn agent_id(mut self, v: i64) -> Self {
+        self.body_.agent_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAgentbyworknoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.agentbyworkno";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAgentbyworknoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_AGENTBYWORKNO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.agentbyworkno`: Query details of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentbyworkno`).
+    pub fn agent_agentbyworkno(&self) -> AgentAgentbyworknoBuilder<'_> {
+        AgentAgentbyworknoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.isprocesscall`: Query whether an agent is handling a call.
+///
+/// `POST /rest/cmsapp/v1/openapi/calldata/isprocesscall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html>
+///
+/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataIsprocesscallBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalldataIsprocesscallBody,
+}
+
+impl<'a> CalldataIsprocesscallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataIsprocesscallBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent ID (101-59999 and 70000-999999) Required.
+    pub fn agent_id(mut self, v: i64) -> Self {
+        self.body_.agent_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataIsprocesscallBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.isprocesscall";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataIsprocesscallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_ISPROCESSCALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.isprocesscall`: Query whether an agent is handling a call (`POST /rest/cmsapp/v1/openapi/calldata/isprocesscall`).
+    pub fn calldata_isprocesscall(&self) -> CalldataIsprocesscallBuilder<'_> {
+        CalldataIsprocesscallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `vdn.queryAgentByStatus`: Query agents by status, paged.
+///
+/// `POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>
+///
+/// BMS: siteagentinfobyagentids. Agents not signed in return nothing when large agent IDs are enabled. Body fields after ccId and response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VdnQueryAgentByStatusBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: VdnQueryAgentByStatusBody,
+}
+
+impl<'a> VdnQueryAgentByStatusBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VdnQueryAgentByStatusBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-25 chars; 1-65535) Required.
+    pub fn cc_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.cc_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VdnQueryAgentByStatusBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "vdn.queryAgentByStatus";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VdnQueryAgentByStatusResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VDN_QUERY_AGENT_BY_STATUS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `vdn.queryAgentByStatus`: Query agents by status, paged (`POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus`).
+    pub fn vdn_query_agent_by_status(&self) -> VdnQueryAgentByStatusBuilder<'_> {
+        VdnQueryAgentByStatusBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.agentrestinfos`: Query agent rest information.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html>
+///
+/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. Further detail list not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAgentrestinfosBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAgentrestinfosBody,
+}
+
+impl<'a> AgentAgentrestinfosBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAgentrestinfosBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// start offset (&gt;=0; only on CTI 3.6)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100; with offset; only on CTI 3.6)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAgentrestinfosBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.agentrestinfos";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAgentrestinfosResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_AGENTRESTINFOS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.agentrestinfos`: Query agent rest information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos`).
+    pub fn agent_agentrestinfos(&self) -> AgentAgentrestinfosBuilder<'_> {
+        AgentAgentrestinfosBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.systemstate`: Query agent-dimension system status.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>
+///
+/// BMS: teamagentstatusinfo. Further body/response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentSystemstateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentSystemstateBody,
+}
+
+impl<'a> AgentSystemstateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentSystemstateBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentSystemstateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.systemstate";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentSystemstateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_SYSTEMSTATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.systemstate`: Query agent-dimension system status (`POST /rest/cmsapp/v1/openapi/agentgroup/systemstate`).
+    pub fn agent_systemstate(&self) -> AgentSystemstateBuilder<'_> {
+        AgentSystemstateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agent.agentoprinfo`: Obtain agent operation details.
+///
+/// `POST /rest/cmsapp/v1/openapi/agent/agentoprinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>
+///
+/// Data retained one day. ccId optional, defaults to configured call center. Operation types marked '-' in the table produce no records. Item fields beyond id not reached.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAgentoprinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAgentoprinfoBody,
+}
+
+impl<'a> AgentAgentoprinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAgentoprinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// agent ID (0-999999) Required.
+    pub fn current_agent_id(mut self, v: i64) -> Self {
+        self.body_.current_agent_id = Some(v);
+        self
+    }
+    /// operation type filter (see indicator_tables.agent_operation_type)
+    pub fn operate_type(mut self, v: i64) -> Self {
+        self.body_.operate_type = Some(v);
+        self
+    }
+    /// statistics start (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// statistics end (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAgentoprinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agent.agentoprinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAgentoprinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_AGENTOPRINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agent.agentoprinfo`: Obtain agent operation details (`POST /rest/cmsapp/v1/openapi/agent/agentoprinfo`).
+    pub fn agent_agentoprinfo(&self) -> AgentAgentoprinfoBuilder<'_> {
+        AgentAgentoprinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.querybasiccallinfo`: Query basic information of an in-progress call by call ID (not on CTI 3.6).
+///
+/// `POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html>
+///
+/// BMS: querybasecallinfo. Only for calls currently in progress. Object continues beyond captured fields.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataQuerybasiccallinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalldataQuerybasiccallinfoBody,
+}
+
+impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataQuerybasiccallinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// call ID (max 20 chars; '{ms start timestamp}-{call number}', e.g. 1659513159000-546750) Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataQuerybasiccallinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.querybasiccallinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataQuerybasiccallinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_QUERYBASICCALLINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.querybasiccallinfo`: Query basic information of an in-progress call by call ID (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo`).
+    pub fn calldata_querybasiccallinfo(&self) -> CalldataQuerybasiccallinfoBuilder<'_> {
+        CalldataQuerybasiccallinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.querydetailcallinfo`: Query detailed information of an agent private-queue call by call ID.
+///
+/// `POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0641.html>
+///
+/// BMS: callinfo. Only for calls currently in progress. Object continues beyond captured fields.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataQuerydetailcallinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalldataQuerydetailcallinfoBody,
+}
+
+impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataQuerydetailcallinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// private call ID (max 20 chars; from agent.agentprivatecall) Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataQuerydetailcallinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.querydetailcallinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataQuerydetailcallinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_QUERYDETAILCALLINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.querydetailcallinfo`: Query detailed information of an agent private-queue call by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo`).
+    pub fn calldata_querydetailcallinfo(&self) -> CalldataQuerydetailcallinfoBuilder<'_> {
+        CalldataQuerydetailcallinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.querycalldetailbyid`: Query call detail record by call ID.
+///
+/// `POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html>
+///
+/// Data retained one day, tenant time zone. Sample wraps body in {"queryParam":{...}}; the sample's agentId key has a trailing space.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataQuerycalldetailbyidBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CalldataQuerycalldetailbyidBody,
+}
+
+impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// direction ("true" inbound | "false" outbound) Required.
+    pub fn is_callin(mut self, v: impl Into<String>) -> Self {
+        self.body_.is_callin = Some(v.into());
+        self
+    }
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataQuerycalldetailbyidBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.querycalldetailbyid";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataQuerycalldetailbyidResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_QUERYCALLDETAILBYID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.querycalldetailbyid`: Query call detail record by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid`).
+    pub fn calldata_querycalldetailbyid(&self) -> CalldataQuerycalldetailbyidBuilder<'_> {
+        CalldataQuerycalldetailbyidBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `cti.sysindex`: Query CTI system indicators (5-minute buckets).
+///
+/// `POST /rest/cmsapp/v1/openapi/cti/sysindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2621.html>
+///
+/// Independent deployment only; global AK/SK only. Doc is the 2024-09 Chinese edition id (cec_07_2621); 2025-11 id not confirmed.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CtiSysindexBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CtiSysindexBody,
+}
+
+impl<'a> CtiSysindexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CtiSysindexBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN IDs (max 100 items)
+    pub fn vdn(mut self, v: Vec<i64>) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// query start (UTC; span &lt;= 31 days) Required.
+    pub fn begin_date(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// query end (UTC) Required.
+    pub fn end_date(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_date = Some(v.into());
+        self
+    }
+    /// page size (default 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (default 0)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CtiSysindexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "cti.sysindex";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CtiSysindexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CTI_SYSINDEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `cti.sysindex`: Query CTI system indicators (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/cti/sysindex`).
+    pub fn cti_sysindex(&self) -> CtiSysindexBuilder<'_> {
+        CtiSysindexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `configures.vdns`: Query all VDNs of a call center.
+///
+/// `POST /rest/cmsapp/v1/openapi/configures/vdns` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html>
+///
+/// Independent deployment only; callable only with the global AK/SK. Sample wraps body in {"queryParam":{...}}.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ConfiguresVdnsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: ConfiguresVdnsBody,
+}
+
+impl<'a> ConfiguresVdnsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ConfiguresVdnsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ConfiguresVdnsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "configures.vdns";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ConfiguresVdnsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CONFIGURES_VDNS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `configures.vdns`: Query all VDNs of a call center (`POST /rest/cmsapp/v1/openapi/configures/vdns`).
+    pub fn configures_vdns(&self) -> ConfiguresVdnsBuilder<'_> {
+        ConfiguresVdnsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `configures.agents`: Query all agents of a VDN.
+///
+/// `GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html>
+///
+/// BMS: siteagentcallandskillinfobyagentids. No request body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ConfiguresAgentsBuilder<'a> {
+    client_: &'a crate::Client,
+    cc_id: Option<i64>,
+    vdn: Option<i64>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+}
+
+impl<'a> ConfiguresAgentsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ConfiguresAgentsBuilder { client_: client, cc_id: None, vdn: None, offset: None, limit: None }
+    }
+    /// path parameter: call center ID (1-65535) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.cc_id = Some(v);
+        self
+    }
+    /// path parameter: VDN ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.vdn = Some(v);
+        self
+    }
+    /// path parameter: start offset (takes effect only with limit) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.offset = Some(v);
+        self
+    }
+    /// path parameter: page size (max 100; with offset) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.limit = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "configures.agents";
+        let _ = op;
+        cec_core::validate::required(op, "ccId", &self.cc_id)?;
+        if let Some(v) = &self.cc_id {
+            cec_core::validate::range(op, "ccId", *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, "vdn", &self.vdn)?;
+        if let Some(v) = &self.vdn {
+            cec_core::validate::range(op, "vdn", *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, "offset", &self.offset)?;
+        cec_core::validate::required(op, "limit", &self.limit)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.cc_id {
+            call = call.path("ccId", v.to_string());
+        }
+        if let Some(v) = self.vdn {
+            call = call.path("vdn", v.to_string());
+        }
+        if let Some(v) = self.offset {
+            call = call.path("offset", v.to_string());
+        }
+        if let Some(v) = self.limit {
+            call = call.path("limit", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ConfiguresAgentsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CONFIGURES_AGENTS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `configures.agents`: Query all agents of a VDN (`GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}`).
+    pub fn configures_agents(&self) -> ConfiguresAgentsBuilder<'_> {
+        ConfiguresAgentsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `usergroup.create`: Create a user group (traffic or QA group).
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0667.html>
+///
+/// Note the different envelope: returnCode/description instead of result/resultDatas.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UsergroupCreateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UsergroupCreateBody,
+}
+
+impl<'a> UsergroupCreateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UsergroupCreateBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// group name Required.
+    pub fn group_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.group_name = Some(v.into());
+        self
+    }
+    /// group type (2 traffic group | 3 QA group) Required.
+    pub fn group_type(mut self, v: i64) -> Self {
+        self.body_.group_type = Some(v);
+        self
+    }
+    /// description
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.body_.remark = Some(v.into());
+        self
+    }
+    /// members to add at creation (agent IDs 0-999999)
+    pub fn work_nos(mut self, v: Vec<i64>) -> Self {
+        self.body_.work_nos = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UsergroupCreateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "usergroup.create";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UsergroupCreateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&USERGROUP_CREATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `usergroup.create`: Create a user group (traffic or QA group) (`POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup`).
+    pub fn usergroup_create(&self) -> UsergroupCreateBuilder<'_> {
+        UsergroupCreateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `usergroup.join`: Add agents to a user group.
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>
+///
+/// Remaining body fields not captured (response fields seen in a search snippet).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UsergroupJoinBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UsergroupJoinBody,
+}
+
+impl<'a> UsergroupJoinBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UsergroupJoinBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UsergroupJoinBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "usergroup.join";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UsergroupJoinResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&USERGROUP_JOIN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `usergroup.join`: Add agents to a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup`).
+    pub fn usergroup_join(&self) -> UsergroupJoinBuilder<'_> {
+        UsergroupJoinBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `usergroup.delete`: Delete a user group.
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
+///
+/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UsergroupDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UsergroupDeleteBody,
+}
+
+impl<'a> UsergroupDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UsergroupDeleteBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// user group ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UsergroupDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "usergroup.delete";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UsergroupDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&USERGROUP_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `usergroup.delete`: Delete a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup`).
+    pub fn usergroup_delete(&self) -> UsergroupDeleteBuilder<'_> {
+        UsergroupDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `usergroup.update`: Update basic information of a user group.
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0669.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UsergroupUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UsergroupUpdateBody,
+}
+
+impl<'a> UsergroupUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UsergroupUpdateBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// user group ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// new group name Required.
+    pub fn group_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.group_name = Some(v.into());
+        self
+    }
+    /// description
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.body_.remark = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UsergroupUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "usergroup.update";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UsergroupUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&USERGROUP_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `usergroup.update`: Update basic information of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup`).
+    pub fn usergroup_update(&self) -> UsergroupUpdateBuilder<'_> {
+        UsergroupUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `usergroup.querymembers`: Query members of a user group.
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>
+///
+/// Filters by vdn, groupId and workNo per the page summary; those field rows and the response were not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UsergroupQuerymembersBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UsergroupQuerymembersBody,
+}
+
+impl<'a> UsergroupQuerymembersBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UsergroupQuerymembersBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UsergroupQuerymembersBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "usergroup.querymembers";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UsergroupQuerymembersResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&USERGROUP_QUERYMEMBERS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `usergroup.querymembers`: Query members of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition`).
+    pub fn usergroup_querymembers(&self) -> UsergroupQuerymembersBuilder<'_> {
+        UsergroupQuerymembersBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qcrelation.config`: Configure QA relation between a QA group and traffic groups.
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html>
+///
+/// Doc types qcGroupId as int while the sample sends a 30-digit string; treat as string-compatible.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QcrelationConfigBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: QcrelationConfigBody,
+}
+
+impl<'a> QcrelationConfigBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QcrelationConfigBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// QA group ID (sample sends a long numeric string) Required.
+    pub fn qc_group_id(mut self, v: i64) -> Self {
+        self.body_.qc_group_id = Some(v);
+        self
+    }
+    /// traffic group IDs to inspect (sample sends strings) Required.
+    pub fn inspected_group_ids(mut self, v: Vec<serde_json::Value>) -> Self {
+        self.body_.inspected_group_ids = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QcrelationConfigBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qcrelation.config";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QcrelationConfigResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QCRELATION_CONFIG, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qcrelation.config`: Configure QA relation between a QA group and traffic groups (`POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation`).
+    pub fn qcrelation_config(&self) -> QcrelationConfigBuilder<'_> {
+        QcrelationConfigBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qcrelation.delete`: Delete configured QA relations.
+///
+/// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
+///
+/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QcrelationDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: QcrelationDeleteBody,
+}
+
+impl<'a> QcrelationDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QcrelationDeleteBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535; defaults to configured call center)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QcrelationDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qcrelation.delete";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QcrelationDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QCRELATION_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qcrelation.delete`: Delete configured QA relations (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf`).
+    pub fn qcrelation_delete(&self) -> QcrelationDeleteBuilder<'_> {
+        QcrelationDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `uap.perfindex`: Query UAP performance statistics (5-minute buckets).
+///
+/// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
+///
+/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UapPerfindexBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UapPerfindexBody,
+}
+
+impl<'a> UapPerfindexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UapPerfindexBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UapPerfindexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "uap.perfindex";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UapPerfindexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&UAP_PERFINDEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `uap.perfindex`: Query UAP performance statistics (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/uap/perfindex`).
+    pub fn uap_perfindex(&self) -> UapPerfindexBuilder<'_> {
+        UapPerfindexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `uap.terminalindex`: Query UAP terminal (soft phone) statistics.
+///
+/// `POST /rest/cmsapp/v1/openapi/uap/terminalindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0683.html>
+///
+/// Independent deployment only; global AK/SK only. Fields from the 2024-09 edition (cec_07_2620).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct UapTerminalindexBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: UapTerminalindexBody,
+}
+
+impl<'a> UapTerminalindexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        UapTerminalindexBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// UAP IP filter (doc text describes it as a VDN array, max 100)
+    pub fn uap_ip(mut self, v: impl Into<String>) -> Self {
+        self.body_.uap_ip = Some(v.into());
+        self
+    }
+    /// query start (UTC, yyyy-MM-dd HH:mm:ss in sample; span &lt;= 31 days) Required.
+    pub fn begin_date(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// query end (UTC) Required.
+    pub fn end_date(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_date = Some(v.into());
+        self
+    }
+    /// page size (default 100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// start offset (default 0)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: UapTerminalindexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "uap.terminalindex";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<UapTerminalindexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&UAP_TERMINALINDEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `uap.terminalindex`: Query UAP terminal (soft phone) statistics (`POST /rest/cmsapp/v1/openapi/uap/terminalindex`).
+    pub fn uap_terminalindex(&self) -> UapTerminalindexBuilder<'_> {
+        UapTerminalindexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.ivr`: Get historical monitoring indicators by IVR.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
+///
+/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexIvrBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexIvrBody,
+}
+
+impl<'a> HisindexIvrBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexIvrBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// IVR flow service type numbers (public cloud default 1) (max 500 items) Required.
+    pub fn service_nos(mut self, v: Vec<i64>) -> Self {
+        self.body_.service_nos = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator table ivr_history Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    pub fn time_grain(mut self, v: impl Into<String>) -> Self {
+        self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// call media type
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// sub media type
+    pub fn sub_media_type(mut self, v: i64) -> Self {
+        self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Y = previous day, N = today (Y | N (default N))
+    pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexIvrBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.ivr";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexIvrResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_IVR, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.ivr`: Get historical monitoring indicators by IVR (`POST /rest/cmsapp/v1/openapi/hisindex/ivr`).
+    pub fn hisindex_ivr(&self) -> HisindexIvrBuilder<'_> {
+        HisindexIvrBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.skill`: Get historical monitoring indicators by skill.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/skill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>
+///
+/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexSkillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexSkillBody,
+}
+
+impl<'a> HisindexSkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexSkillBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator table skill_history (max = number of skill history indicators) Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    pub fn time_grain(mut self, v: impl Into<String>) -> Self {
+        self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// call media type
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// sub media type
+    pub fn sub_media_type(mut self, v: i64) -> Self {
+        self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Y = previous day, N = today (Y | N (default N))
+    pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexSkillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.skill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexSkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.skill`: Get historical monitoring indicators by skill (`POST /rest/cmsapp/v1/openapi/hisindex/skill`).
+    pub fn hisindex_skill(&self) -> HisindexSkillBuilder<'_> {
+        HisindexSkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.agent`: Get historical monitoring indicators by agent.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/agent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html>
+///
+/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexAgentBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexAgentBody,
+}
+
+impl<'a> HisindexAgentBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexAgentBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// virtual call center (VDN) ID (1-5000) Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent IDs (max 100 items; 0-999999) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    pub fn time_grain(mut self, v: impl Into<String>) -> Self {
+        self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// call media type
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// sub media type
+    pub fn sub_media_type(mut self, v: i64) -> Self {
+        self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Y = previous day, N = today (Y | N (default N))
+    pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexAgentBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.agent";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexAgentResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_AGENT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.agent`: Get historical monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/hisindex/agent`).
+    pub fn hisindex_agent(&self) -> HisindexAgentBuilder<'_> {
+        HisindexAgentBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.vdn`: Get historical monitoring indicators by VDN.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html>
+///
+/// Older edition: cec_07_2581. Default data from 5-minute settlement tables; real-time cache only if enabled in t_cms_sysparam. Response shape taken from the page sample (time-segment map when timeGrain is set).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexVdnBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexVdnBody,
+}
+
+impl<'a> HisindexVdnBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexVdnBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN IDs (max 100 items) Required.
+    pub fn vdn_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.vdn_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator_tables.vdn_history Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
+    pub fn time_grain(mut self, v: impl Into<String>) -> Self {
+        self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// anonymous call filter (1 anonymous, 0 not; inbound only; omitted = both)
+    pub fn anony_call(mut self, v: i64) -> Self {
+        self.body_.anony_call = Some(v);
+        self
+    }
+    /// called number filter
+    pub fn callee_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.callee_no = Some(v.into());
+        self
+    }
+    /// call media type
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// sub media type
+    pub fn sub_media_type(mut self, v: i64) -> Self {
+        self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Y = previous day, N = today (Y | N (default N))
+    pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexVdnBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.vdn";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexVdnResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_VDN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.vdn`: Get historical monitoring indicators by VDN (`POST /rest/cmsapp/v1/openapi/hisindex/vdn`).
+    pub fn hisindex_vdn(&self) -> HisindexVdnBuilder<'_> {
+        HisindexVdnBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.skillforday`: Get historical indicators by skill in a date range.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/skillforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>
+///
+/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexSkillfordayBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexSkillfordayBody,
+}
+
+impl<'a> HisindexSkillfordayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexSkillfordayBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator_tables.skill_history Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// start date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
+    pub fn begin_day_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_day_time = Some(v.into());
+        self
+    }
+    /// end date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
+    pub fn end_day_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_day_time = Some(v.into());
+        self
+    }
+    /// call media type
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// sub media type
+    pub fn sub_media_type(mut self, v: i64) -> Self {
+        self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexSkillfordayBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.skillforday";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexSkillfordayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_SKILLFORDAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.skillforday`: Get historical indicators by skill in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/skillforday`).
+    pub fn hisindex_skillforday(&self) -> HisindexSkillfordayBuilder<'_> {
+        HisindexSkillfordayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.skillformonth`: Get historical indicators by skill in a month range.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
+///
+/// ccId optional. Remaining body fields and response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexSkillformonthBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexSkillformonthBody,
+}
+
+impl<'a> HisindexSkillformonthBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexSkillformonthBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexSkillformonthBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.skillformonth";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexSkillformonthResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_SKILLFORMONTH, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.skillformonth`: Get historical indicators by skill in a month range (`POST /rest/cmsapp/v1/openapi/hisindex/skillformonth`).
+    pub fn hisindex_skillformonth(&self) -> HisindexSkillformonthBuilder<'_> {
+        HisindexSkillformonthBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `hisindex.agentforday`: Get historical indicators by agent in a date range.
+///
+/// `POST /rest/cmsapp/v1/openapi/hisindex/agentforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HisindexAgentfordayBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HisindexAgentfordayBody,
+}
+
+impl<'a> HisindexAgentfordayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HisindexAgentfordayBuilder { client_: client, body_: Default::default() }
+    }
+    /// call center ID (1-65535)
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// agent IDs (max 1000 items; 0-999999) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
+    pub fn index_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.index_ids = Some(v);
+        self
+    }
+    /// start date-time (VDN time zone) Required.
+    pub fn begin_day_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_day_time = Some(v.into());
+        self
+    }
+    /// end date-time (VDN time zone) Required.
+    pub fn end_day_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_day_time = Some(v.into());
+        self
+    }
+    /// call media type
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// sub media type
+    pub fn sub_media_type(mut self, v: i64) -> Self {
+        self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HisindexAgentfordayBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "hisindex.agentforday";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HisindexAgentfordayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HISINDEX_AGENTFORDAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `hisindex.agentforday`: Get historical indicators by agent in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/agentforday`).
+    pub fn hisindex_agentforday(&self) -> HisindexAgentfordayBuilder<'_> {
+        HisindexAgentfordayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `compat.agentbyworkno`: Query details of a specified agent (queryParam style).
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>
+///
+/// BMS: siteagentinfobyagentids. Response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CompatAgentbyworknoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CompatAgentbyworknoBody,
+}
+
+impl<'a> CompatAgentbyworknoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CompatAgentbyworknoBuilder { client_: client, body_: Default::default() }
+    }
+    /// query wrapper Required.
+    pub fn query_param(mut self, v: CompatAgentbyworknoBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CompatAgentbyworknoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "compat.agentbyworkno";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CompatAgentbyworknoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&COMPAT_AGENTBYWORKNO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `compat.agentbyworkno`: Query details of a specified agent (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno`).
+    pub fn compat_agentbyworkno(&self) -> CompatAgentbyworknoBuilder<'_> {
+        CompatAgentbyworknoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `compat.querymonitor_systemstate`: Query agent-dimension system status (queryParam style).
+///
+/// `POST /rest/cmsapp/v1/openapi/querymonitor/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>
+///
+/// BMS: teamagentstatusinfo. Response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CompatQuerymonitorSystemstateBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CompatQuerymonitorSystemstateBody,
+}
+
+impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CompatQuerymonitorSystemstateBuilder { client_: client, body_: Default::default() }
+    }
+    /// query wrapper Required.
+    pub fn query_param(mut self, v: CompatQuerymonitorSystemstateBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CompatQuerymonitorSystemstateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "compat.querymonitor_systemstate";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CompatQuerymonitorSystemstateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `compat.querymonitor_systemstate`: Query agent-dimension system status (queryParam style) (`POST /rest/cmsapp/v1/openapi/querymonitor/systemstate`).
+    pub fn compat_querymonitor_systemstate(&self) -> CompatQuerymonitorSystemstateBuilder<'_> {
+        CompatQuerymonitorSystemstateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `compat.agentrestinfo`: Query agent rest information (queryParam style).
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0710.html>
+///
+/// BMS: teamrestinfo, teamrestagentinfo. Request body wrapped in queryParam. Item fields taken from the page's sample.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CompatAgentrestinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CompatAgentrestinfoBody,
+}
+
+impl<'a> CompatAgentrestinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CompatAgentrestinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// query wrapper Required.
+    pub fn query_param(mut self, v: CompatAgentrestinfoBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CompatAgentrestinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "compat.agentrestinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CompatAgentrestinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&COMPAT_AGENTRESTINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `compat.agentrestinfo`: Query agent rest information (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo`).
+    pub fn compat_agentrestinfo(&self) -> CompatAgentrestinfoBuilder<'_> {
+        CompatAgentrestinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `compat.skill_stateinfo`: Batch query detailed statistics of skill queues.
+///
+/// `POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html>
+///
+/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. In integrated deployments ccId must be 1. Response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CompatSkillStateinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CompatSkillStateinfoBody,
+}
+
+impl<'a> CompatSkillStateinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CompatSkillStateinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// query wrapper Required.
+    pub fn query_param(mut self, v: CompatSkillStateinfoBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CompatSkillStateinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "compat.skill_stateinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CompatSkillStateinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&COMPAT_SKILL_STATEINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `compat.skill_stateinfo`: Batch query detailed statistics of skill queues (`POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo`).
+    pub fn compat_skill_stateinfo(&self) -> CompatSkillStateinfoBuilder<'_> {
+        CompatSkillStateinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `compat.agentbyconfigedskill`: Query details of agents configured to a skill queue.
+///
+/// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0712.html>
+///
+/// BMS: agentstatusinfo. Older lower-case field style; only result/resultDatas.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CompatAgentbyconfigedskillBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CompatAgentbyconfigedskillBody,
+}
+
+impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CompatAgentbyconfigedskillBuilder { client_: client, body_: Default::default() }
+    }
+    /// query wrapper Required.
+    pub fn query_param(mut self, v: CompatAgentbyconfigedskillBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CompatAgentbyconfigedskillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "compat.agentbyconfigedskill";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CompatAgentbyconfigedskillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&COMPAT_AGENTBYCONFIGEDSKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `compat.agentbyconfigedskill`: Query details of agents configured to a skill queue (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill`).
+    pub fn compat_agentbyconfigedskill(&self) -> CompatAgentbyconfigedskillBuilder<'_> {
+        CompatAgentbyconfigedskillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `health.ping`: Health check (echo).
+///
+/// `POST /rest/cmsapp/v1/ping` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html>
+///
+/// Not in the catalog: added from auth.md (C2 live probe). Any JSON body is accepted and echoed; HTTP 401 means the signature was rejected.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HealthPingBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: HealthPingBody,
+}
+
+impl<'a> HealthPingBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HealthPingBuilder { client_: client, body_: Default::default() }
+    }
+    /// any text; the whole JSON body is echoed back
+    pub fn say(mut self, v: impl Into<String>) -> Self {
+        self.body_.say = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HealthPingBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "health.ping";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HealthPingResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HEALTH_PING, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `health.ping`: Health check (echo) (`POST /rest/cmsapp/v1/ping`).
+    pub fn health_ping(&self) -> HealthPingBuilder<'_> {
+        HealthPingBuilder::new(self)
     }
 }

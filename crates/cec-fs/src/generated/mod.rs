@@ -18,6 +18,54 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_required: false,
 };
 
+/// `ccfs.getRecordFileUrlFromObs` — Obtain recording download/playback URL (via OBS/LSS) (POST `/CCFS/resource/ccfs/getRecordFileUrlFromObs`).
+pub static CCFS_GET_RECORD_FILE_URL_FROM_OBS: OperationMeta = OperationMeta {
+    id: "ccfs.getRecordFileUrlFromObs",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0813.html",
+};
+/// `ccfs.queryBillData` — Generate CDR and recording index files (POST `/CCFS/resource/ccfs/queryBillData`).
+pub static CCFS_QUERY_BILL_DATA: OperationMeta = OperationMeta {
+    id: "ccfs.queryBillData",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/queryBillData",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html",
+};
+/// `ccfs.downloadBillFile` — Download CDR and recording index file (zip) (POST `/CCFS/resource/ccfs/downloadBillFile`).
+pub static CCFS_DOWNLOAD_BILL_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.downloadBillFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/downloadBillFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0815.html",
+};
+/// `ccfs.downloadRecordFile` — Download a single recording file (POST `/CCFS/resource/ccfs/downloadRecordFile`).
+pub static CCFS_DOWNLOAD_RECORD_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.downloadRecordFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/downloadRecordFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0816.html",
+};
 /// `ccfs.downloadRecord` — Query and download recording by call ID or file name (extended) (POST `/CCFS/resource/ccfs/downloadRecord`).
 pub static CCFS_DOWNLOAD_RECORD: OperationMeta = OperationMeta {
     id: "ccfs.downloadRecord",
@@ -30,9 +78,501 @@ pub static CCFS_DOWNLOAD_RECORD: OperationMeta = OperationMeta {
     response: ResponseKind::Binary,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0817.html",
 };
+/// `ccfs.queryAgentOprInfoData` — Generate agent operation detail index file (POST `/CCFS/resource/ccfs/queryAgentOprInfoData`).
+pub static CCFS_QUERY_AGENT_OPR_INFO_DATA: OperationMeta = OperationMeta {
+    id: "ccfs.queryAgentOprInfoData",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/queryAgentOprInfoData",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0818.html",
+};
+/// `ccfs.downloadAgentOprInfoFile` — Download agent operation detail index file (zip) (POST `/CCFS/resource/ccfs/downloadAgentOprInfoFile`).
+pub static CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.downloadAgentOprInfoFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0819.html",
+};
+/// `ccfs.queryAgentSkillInfoData` — Generate agent skill change detail index file (POST `/CCFS/resource/ccfs/queryAgentSkillInfoData`).
+pub static CCFS_QUERY_AGENT_SKILL_INFO_DATA: OperationMeta = OperationMeta {
+    id: "ccfs.queryAgentSkillInfoData",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/queryAgentSkillInfoData",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html",
+};
+/// `ccfs.downloadAgentSkillInfoFile` — Download agent skill change detail index file (zip) (POST `/CCFS/resource/ccfs/downloadAgentSkillInfoFile`).
+pub static CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.downloadAgentSkillInfoFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/downloadAgentSkillInfoFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0821.html",
+};
+/// `ccfs.requestPlayVoice` — Request playback of a recording file (get token) (POST `/CCFS/resource/ccfs/requestPlayVoice`).
+pub static CCFS_REQUEST_PLAY_VOICE: OperationMeta = OperationMeta {
+    id: "ccfs.requestPlayVoice",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/requestPlayVoice",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0822.html",
+};
+/// `ccfs.playVoice` — Play back a recording file (URL mode) (GET `/CCFS/resource/ccfs/playVoice`).
+pub static CCFS_PLAY_VOICE: OperationMeta = OperationMeta {
+    id: "ccfs.playVoice",
+    ne: "CC-FS",
+    method: "GET",
+    path: "/CCFS/resource/ccfs/playVoice",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0823.html",
+};
+/// `ccfs.downloadOiapRecord` — Download an intelligent IVR recording file (POST `/CCFS/resource/ccfs/downloadOiapRecord`).
+pub static CCFS_DOWNLOAD_OIAP_RECORD: OperationMeta = OperationMeta {
+    id: "ccfs.downloadOiapRecord",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/downloadOiapRecord",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0824.html",
+};
+/// `ccfs.downloadIVRRecordFile` — Download IVR voice message recording (POST `/CCFS/resource/ccfs/downloadIVRRecordFile`).
+pub static CCFS_DOWNLOAD_IVR_RECORD_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.downloadIVRRecordFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/downloadIVRRecordFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0825.html",
+};
+/// `ccfs.ivr.downloadFile` — Download a recording file as a third party (IVR custom JAR mode) (POST `/CCFS/resource/ccfs/ivr/downloadFile`).
+pub static CCFS_IVR_DOWNLOAD_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.ivr.downloadFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/ivr/downloadFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html",
+};
+/// `ccfs.ivr.uploadFile` — Upload a file as a third party (IVR custom JAR mode) (POST `/CCFS/resource/ccfs/ivr/uploadFile`).
+pub static CCFS_IVR_UPLOAD_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.ivr.uploadFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/ivr/uploadFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0827.html",
+};
+/// `ccfs.ivr.getFileHash` — Generate hash of an uploaded file as a third party (POST `/CCFS/resource/ccfs/ivr/getFileHash`).
+pub static CCFS_IVR_GET_FILE_HASH: OperationMeta = OperationMeta {
+    id: "ccfs.ivr.getFileHash",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/ivr/getFileHash",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html",
+};
+/// `ccfs.ivr.deleteFile` — Delete an uploaded file as a third party (POST `/CCFS/resource/ccfs/ivr/deleteFile`).
+pub static CCFS_IVR_DELETE_FILE: OperationMeta = OperationMeta {
+    id: "ccfs.ivr.deleteFile",
+    ne: "CC-FS",
+    method: "POST",
+    path: "/CCFS/resource/ccfs/ivr/deleteFile",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0829.html",
+};
 
 /// Every interface of this crate.
-pub static ALL: &[&OperationMeta] = &[&CCFS_DOWNLOAD_RECORD];
+pub static ALL: &[&OperationMeta] = &[
+    &CCFS_GET_RECORD_FILE_URL_FROM_OBS,
+    &CCFS_QUERY_BILL_DATA,
+    &CCFS_DOWNLOAD_BILL_FILE,
+    &CCFS_DOWNLOAD_RECORD_FILE,
+    &CCFS_DOWNLOAD_RECORD,
+    &CCFS_QUERY_AGENT_OPR_INFO_DATA,
+    &CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE,
+    &CCFS_QUERY_AGENT_SKILL_INFO_DATA,
+    &CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE,
+    &CCFS_REQUEST_PLAY_VOICE,
+    &CCFS_PLAY_VOICE,
+    &CCFS_DOWNLOAD_OIAP_RECORD,
+    &CCFS_DOWNLOAD_IVR_RECORD_FILE,
+    &CCFS_IVR_DOWNLOAD_FILE,
+    &CCFS_IVR_UPLOAD_FILE,
+    &CCFS_IVR_GET_FILE_HASH,
+    &CCFS_IVR_DELETE_FILE,
+];
+
+/// Object request body of `ccfs.getRecordFileUrlFromObs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsGetRecordFileUrlFromObsBody {
+    /// call ID (1-25 chars) Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// recording start bound (yyyy-MM-dd HH:mm:ss) Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// recording end bound (yyyy-MM-dd HH:mm:ss; span &lt;= 3 days) Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// interface version ("2.0"; needed when times are in tenant time zone (any zone other than UTC+8 must send it))
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsGetRecordFileUrlFromObsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if let Some(v) = &self.end_time {
+            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `ccfs.getRecordFileUrlFromObs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsGetRecordFileUrlFromObsResponse {
+    /// result code ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// response data
+    #[serde(rename = "resultData", skip_serializing_if = "Option::is_none")]
+    pub result_data: Option<serde_json::Value>,
+    /// playback/download URL(s) from OBS/LSS; several recordings of one callId returned in time order (expires after 8 h by default)
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub url: Option<String>,
+}
+
+/// Object request body of `ccfs.queryBillData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryBillDataBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsQueryBillDataBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsQueryBillDataBodyMsgBody>,
+}
+impl CcfsQueryBillDataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryBillDataBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsQueryBillDataBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryBillDataBodyMsgBody {
+    /// tenant space ID filter (named in page prose) (type/length not read)
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none", default)]
+    pub account_id: Option<String>,
+    /// agent ID filter (named in page prose) (type/length not read)
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<String>,
+    /// call ID filter (named in page prose) (type/length not read)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// URL that receives the generated file name (named in page prose) (type/length not read) Required.
+    #[serde(rename = "callBackURL", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+}
+impl CcfsQueryBillDataBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccfs.queryBillData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsQueryBillDataResponse {
+    /// result code, see error codes ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// response data
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<CcfsQueryBillDataResponseResultData>,
+    /// legacy result object, kept for old versions; not recommended
+    #[serde(
+        rename = "response",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub response: Option<CcfsQueryBillDataResponseResponse>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsQueryBillDataResponseResultData {
+    /// unique ID; part of the generated file name
+    #[serde(
+        rename = "responseId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub response_id: Option<String>,
+}
+
+/// Object `response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsQueryBillDataResponseResponse {
+    /// protocol version, e.g. 2.0 (1-32 chars)
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// result code (1-32 chars)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_msg: Option<String>,
+}
+
+/// Object request body of `ccfs.downloadBillFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadBillFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsDownloadBillFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsDownloadBillFileBodyMsgBody>,
+}
+impl CcfsDownloadBillFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadBillFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsDownloadBillFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadBillFileBodyMsgBody {
+    /// file name from queryBillData callback (1-49 chars; yyyyMMdd_{responseId}.zip) Required.
+    #[serde(rename = "billFileName", skip_serializing_if = "Option::is_none", default)]
+    pub bill_file_name: Option<String>,
+}
+impl CcfsDownloadBillFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}billFileName"), &self.bill_file_name)?;
+        if let Some(v) = &self.bill_file_name {
+            cec_core::validate::min_len(op, &format!("{at}billFileName"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}billFileName"), v, 49)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object request body of `ccfs.downloadRecordFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadRecordFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsDownloadRecordFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsDownloadRecordFileBodyMsgBody>,
+}
+impl CcfsDownloadRecordFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadRecordFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsDownloadRecordFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadRecordFileBodyMsgBody {
+    /// relative recording path from file_name in the recording index (1-225 chars; /{nodeId}/{ccId}/record/{vdnId}/{yyyymmdd}/{agentid}/{name}.wav) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+}
+impl CcfsDownloadRecordFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        if let Some(v) = &self.file_name {
+            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+        }
+        Ok(())
+    }
+}
 
 /// Object request body of `ccfs.downloadRecord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -110,6 +650,1060 @@ impl CcfsDownloadRecordBodyMsgBody {
     }
 }
 
+/// Object request body of `ccfs.queryAgentOprInfoData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryAgentOprInfoDataBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsQueryAgentOprInfoDataBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsQueryAgentOprInfoDataBodyMsgBody>,
+}
+impl CcfsQueryAgentOprInfoDataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryAgentOprInfoDataBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsQueryAgentOprInfoDataBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryAgentOprInfoDataBodyMsgBody {
+    /// operation period start (yyyy-MM-dd HH:mm:ss, tenant time zone; range &lt;= 3 days) Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// operation period end (yyyy-MM-dd HH:mm:ss, tenant time zone; range &lt;= 3 days) Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// tenant space ID (1-20 chars)
+    #[serde(rename = "accountId", skip_serializing_if = "Option::is_none", default)]
+    pub account_id: Option<String>,
+    /// agent ID (1-20 chars)
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<String>,
+    /// callback that receives the generated file name Required.
+    #[serde(rename = "callBackURL", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+}
+impl CcfsQueryAgentOprInfoDataBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        if let Some(v) = &self.begin_time {
+            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 3)?;
+        }
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if let Some(v) = &self.end_time {
+            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
+        }
+        if let Some(v) = &self.account_id {
+            cec_core::validate::min_len(op, &format!("{at}accountId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}accountId"), v, 20)?;
+        }
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccfs.queryAgentOprInfoData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsQueryAgentOprInfoDataResponse {
+    /// result code, see error codes ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// response data (fields not read on this page)
+    #[serde(rename = "resultData", skip_serializing_if = "Option::is_none")]
+    pub result_data: Option<serde_json::Value>,
+    /// legacy result object, kept for old versions; not recommended
+    #[serde(
+        rename = "response",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub response: Option<CcfsQueryAgentOprInfoDataResponseResponse>,
+}
+
+/// Object `response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsQueryAgentOprInfoDataResponseResponse {
+    /// protocol version, e.g. 2.0 (1-32 chars)
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// result code (1-32 chars)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_msg: Option<String>,
+}
+
+/// Object request body of `ccfs.downloadAgentOprInfoFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadAgentOprInfoFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsDownloadAgentOprInfoFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsDownloadAgentOprInfoFileBodyMsgBody>,
+}
+impl CcfsDownloadAgentOprInfoFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadAgentOprInfoFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsDownloadAgentOprInfoFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadAgentOprInfoFileBodyMsgBody {
+    /// file name from queryAgentOprInfoData callback (1-49 chars; yyyyMMdd_{responseId}.zip) Required.
+    #[serde(rename = "agentOprInfoFileName", skip_serializing_if = "Option::is_none", default)]
+    pub agent_opr_info_file_name: Option<String>,
+}
+impl CcfsDownloadAgentOprInfoFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}agentOprInfoFileName"), &self.agent_opr_info_file_name)?;
+        if let Some(v) = &self.agent_opr_info_file_name {
+            cec_core::validate::min_len(op, &format!("{at}agentOprInfoFileName"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}agentOprInfoFileName"), v, 49)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object request body of `ccfs.queryAgentSkillInfoData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryAgentSkillInfoDataBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsQueryAgentSkillInfoDataBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<serde_json::Value>,
+}
+impl CcfsQueryAgentSkillInfoDataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsQueryAgentSkillInfoDataBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsQueryAgentSkillInfoDataBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `ccfs.queryAgentSkillInfoData` (not documented field by field: raw JSON).
+pub type CcfsQueryAgentSkillInfoDataResponse = serde_json::Value;
+
+/// Object request body of `ccfs.downloadAgentSkillInfoFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadAgentSkillInfoFileBody {
+    /// file name from queryAgentSkillInfoData callback (yyyyMMdd_{responseId}.zip) Required.
+    #[serde(rename = "agentSkillInfoFileName", skip_serializing_if = "Option::is_none", default)]
+    pub agent_skill_info_file_name: Option<String>,
+}
+impl CcfsDownloadAgentSkillInfoFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}agentSkillInfoFileName"), &self.agent_skill_info_file_name)?;
+        Ok(())
+    }
+}
+
+/// Object request body of `ccfs.requestPlayVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsRequestPlayVoiceBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsRequestPlayVoiceBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsRequestPlayVoiceBodyMsgBody>,
+}
+impl CcfsRequestPlayVoiceBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsRequestPlayVoiceBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsRequestPlayVoiceBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsRequestPlayVoiceBodyMsgBody {
+    /// recording path from original_file_name in the recording index (replace '\' with '/') Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+}
+impl CcfsRequestPlayVoiceBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccfs.requestPlayVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsRequestPlayVoiceResponse {
+    /// result code, see error codes ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// response data
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<CcfsRequestPlayVoiceResponseResultData>,
+    /// legacy result object, kept for old versions; not recommended
+    #[serde(
+        rename = "response",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub response: Option<CcfsRequestPlayVoiceResponseResponse>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsRequestPlayVoiceResponseResultData {
+    /// token for playVoice (st parameter) (valid 30 min)
+    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub token: Option<cec_core::Secret<String>>,
+}
+
+/// Object `response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsRequestPlayVoiceResponseResponse {
+    /// protocol version, e.g. 2.0 (1-32 chars)
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// result code (1-32 chars)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_msg: Option<String>,
+}
+
+/// Object response of `ccfs.playVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsPlayVoiceResponse {
+    /// result code, see error codes ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// reserved, null
+    #[serde(rename = "resultData", skip_serializing_if = "Option::is_none")]
+    pub result_data: Option<serde_json::Value>,
+    /// legacy result object, kept for old versions; not recommended
+    #[serde(
+        rename = "response",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub response: Option<CcfsPlayVoiceResponseResponse>,
+}
+
+/// Object `response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsPlayVoiceResponseResponse {
+    /// protocol version, e.g. 2.0 (1-32 chars)
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// result code (1-32 chars)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_msg: Option<String>,
+}
+
+/// Object request body of `ccfs.downloadOiapRecord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadOiapRecordBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsDownloadOiapRecordBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsDownloadOiapRecordBodyMsgBody>,
+}
+impl CcfsDownloadOiapRecordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadOiapRecordBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsDownloadOiapRecordBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadOiapRecordBodyMsgBody {
+    /// intelligent IVR recording path (1-127 chars; {drive}:/record/{vdnId}/odfsrecord/{yyyymmdd}/{name}.wav and three other layouts) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+}
+impl CcfsDownloadOiapRecordBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        if let Some(v) = &self.file_name {
+            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 127)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object request body of `ccfs.downloadIVRRecordFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadIvrRecordFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsDownloadIvrRecordFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsDownloadIvrRecordFileBodyMsgBody>,
+}
+impl CcfsDownloadIvrRecordFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadIvrRecordFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsDownloadIvrRecordFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsDownloadIvrRecordFileBodyMsgBody {
+    /// IVR voice message file path (1-225 chars; {drive}:/{vdnId}/record/{yyyymmdd}/{name}.wav (segment after vdnId set by system parameter, default record)) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+}
+impl CcfsDownloadIvrRecordFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        if let Some(v) = &self.file_name {
+            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object request body of `ccfs.ivr.downloadFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrDownloadFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsIvrDownloadFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<serde_json::Value>,
+}
+impl CcfsIvrDownloadFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrDownloadFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsIvrDownloadFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `ccfs.ivr.downloadFile` (not documented field by field: raw JSON).
+pub type CcfsIvrDownloadFileResponse = serde_json::Value;
+
+/// Object request body of `ccfs.ivr.uploadFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrUploadFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsIvrUploadFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<serde_json::Value>,
+}
+impl CcfsIvrUploadFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrUploadFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsIvrUploadFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `ccfs.ivr.uploadFile` (not documented field by field: raw JSON).
+pub type CcfsIvrUploadFileResponse = serde_json::Value;
+
+/// Object request body of `ccfs.ivr.getFileHash`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrGetFileHashBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsIvrGetFileHashBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsIvrGetFileHashBodyMsgBody>,
+}
+impl CcfsIvrGetFileHashBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrGetFileHashBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsIvrGetFileHashBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrGetFileHashBodyMsgBody {
+    /// full path of the uploaded file (path under the third-party upload path rule) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+}
+impl CcfsIvrGetFileHashBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccfs.ivr.getFileHash` (not documented field by field: raw JSON).
+pub type CcfsIvrGetFileHashResponse = serde_json::Value;
+
+/// Object request body of `ccfs.ivr.deleteFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrDeleteFileBody {
+    /// protocol wrapper Required.
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<CcfsIvrDeleteFileBodyRequest>,
+    /// message body Required.
+    #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
+    pub msg_body: Option<CcfsIvrDeleteFileBodyMsgBody>,
+}
+impl CcfsIvrDeleteFileBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+        if let Some(v) = &self.request {
+            v.validate(op, &format!("{at}request."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrDeleteFileBodyRequest {
+    /// protocol version (1-32 chars; fixed "2.0") Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl CcfsIvrDeleteFileBodyRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        if let Some(v) = &self.version {
+            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrDeleteFileBodyMsgBody {
+    /// file to delete (path under third-party upload path rule, default /3rdfile/%VDNNO%/thirdvoicebotfile/) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+    /// node whose uapId path is cleaned; empty = all (CTI POOL mode only)
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none", default)]
+    pub location_id: Option<String>,
+}
+impl CcfsIvrDeleteFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccfs.ivr.deleteFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsIvrDeleteFileResponse {
+    /// result code ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description, 'operate success' on success
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// reserved, empty string
+    #[serde(rename = "resultData", skip_serializing_if = "Option::is_none")]
+    pub result_data: Option<serde_json::Value>,
+}
+
+/// Fluent builder of `ccfs.getRecordFileUrlFromObs`: Obtain recording download/playback URL (via OBS/LSS).
+///
+/// `POST /CCFS/resource/ccfs/getRecordFileUrlFromObs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0813.html>
+///
+/// Flat body (no request/msgBody wrapper). Uploads the CC-FS recording to OBS/LSS first; callId+beginTime+endTime must identify one recording. Doc lists url beside resultData; nesting unclear.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsGetRecordFileUrlFromObsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsGetRecordFileUrlFromObsBody,
+}
+
+impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsGetRecordFileUrlFromObsBuilder { client_: client, body_: Default::default() }
+    }
+    /// call ID (1-25 chars) Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// recording start bound (yyyy-MM-dd HH:mm:ss) Required.
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// recording end bound (yyyy-MM-dd HH:mm:ss; span &lt;= 3 days) Required.
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// interface version ("2.0"; needed when times are in tenant time zone (any zone other than UTC+8 must send it))
+    pub fn version(mut self, v: impl Into<String>) -> Self {
+        self.body_.version = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsGetRecordFileUrlFromObsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.getRecordFileUrlFromObs";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsGetRecordFileUrlFromObsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.getRecordFileUrlFromObs`: Obtain recording download/playback URL (via OBS/LSS) (`POST /CCFS/resource/ccfs/getRecordFileUrlFromObs`).
+    pub fn ccfs_get_record_file_url_from_obs(&self) -> CcfsGetRecordFileUrlFromObsBuilder<'_> {
+        CcfsGetRecordFileUrlFromObsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.queryBillData`: Generate CDR and recording index files.
+///
+/// `POST /CCFS/resource/ccfs/queryBillData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html>
+///
+/// msgBody table not reached: the time-range fields are not confirmed (third-party samples send beginTime/endTime 'yyyy-MM-dd HH:mm:ss' and dataType, unverified). Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed; retries every 10 min until success or the retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host's certificate must be trusted by AICC.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsQueryBillDataBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsQueryBillDataBody,
+}
+
+impl<'a> CcfsQueryBillDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsQueryBillDataBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsQueryBillDataBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsQueryBillDataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.queryBillData";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsQueryBillDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_QUERY_BILL_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.queryBillData`: Generate CDR and recording index files (`POST /CCFS/resource/ccfs/queryBillData`).
+    pub fn ccfs_query_bill_data(&self) -> CcfsQueryBillDataBuilder<'_> {
+        CcfsQueryBillDataBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.downloadBillFile`: Download CDR and recording index file (zip).
+///
+/// `POST /CCFS/resource/ccfs/downloadBillFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0815.html>
+///
+/// Success returns the .zip as binary (Content-Type Application/Octet-stream;charset=UTF-8) containing *_call_*.csv and *_record_*.csv, see file_formats. Failure returns JSON envelope. appId must own the file.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsDownloadBillFileBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsDownloadBillFileBody,
+}
+
+impl<'a> CcfsDownloadBillFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsDownloadBillFileBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsDownloadBillFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsDownloadBillFileBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsDownloadBillFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.downloadBillFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&CCFS_DOWNLOAD_BILL_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.downloadBillFile`: Download CDR and recording index file (zip) (`POST /CCFS/resource/ccfs/downloadBillFile`).
+    pub fn ccfs_download_bill_file(&self) -> CcfsDownloadBillFileBuilder<'_> {
+        CcfsDownloadBillFileBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.downloadRecordFile`: Download a single recording file.
+///
+/// `POST /CCFS/resource/ccfs/downloadRecordFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0816.html>
+///
+/// Success returns the file as a binary stream (Content-Type application/octet-stream;charset=UTF-8); failure returns the JSON envelope with resultData empty. In SaaS/OP integration the audio is G.711 A-law. appId must own fileName. Field details from the 2024-09 edition (cec_07_4224).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsDownloadRecordFileBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsDownloadRecordFileBody,
+}
+
+impl<'a> CcfsDownloadRecordFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsDownloadRecordFileBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsDownloadRecordFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsDownloadRecordFileBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsDownloadRecordFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.downloadRecordFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&CCFS_DOWNLOAD_RECORD_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.downloadRecordFile`: Download a single recording file (`POST /CCFS/resource/ccfs/downloadRecordFile`).
+    pub fn ccfs_download_record_file(&self) -> CcfsDownloadRecordFileBuilder<'_> {
+        CcfsDownloadRecordFileBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `ccfs.downloadRecord`: Query and download recording by call ID or file name (extended).
 ///
 /// `POST /CCFS/resource/ccfs/downloadRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0817.html>
@@ -165,5 +1759,731 @@ impl crate::Client {
     /// `ccfs.downloadRecord`: Query and download recording by call ID or file name (extended) (`POST /CCFS/resource/ccfs/downloadRecord`).
     pub fn ccfs_download_record(&self) -> CcfsDownloadRecordBuilder<'_> {
         CcfsDownloadRecordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.queryAgentOprInfoData`: Generate agent operation detail index file.
+///
+/// `POST /CCFS/resource/ccfs/queryAgentOprInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0818.html>
+///
+/// Asynchronous; file name (agentOprInfoFileName) pushed to callBackURL (C2-signed). accountId/agentId optional; none = all data of the appId in the period. Response envelope fields as shared by CC-FS; resultData content not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsQueryAgentOprInfoDataBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsQueryAgentOprInfoDataBody,
+}
+
+impl<'a> CcfsQueryAgentOprInfoDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsQueryAgentOprInfoDataBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsQueryAgentOprInfoDataBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsQueryAgentOprInfoDataBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsQueryAgentOprInfoDataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.queryAgentOprInfoData";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsQueryAgentOprInfoDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.queryAgentOprInfoData`: Generate agent operation detail index file (`POST /CCFS/resource/ccfs/queryAgentOprInfoData`).
+    pub fn ccfs_query_agent_opr_info_data(&self) -> CcfsQueryAgentOprInfoDataBuilder<'_> {
+        CcfsQueryAgentOprInfoDataBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.downloadAgentOprInfoFile`: Download agent operation detail index file (zip).
+///
+/// `POST /CCFS/resource/ccfs/downloadAgentOprInfoFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0819.html>
+///
+/// Success returns the zip as binary; it holds *_agentOprInfo_*.csv (see file_formats.agent_operation_csv). appId must own the file. Fields from the 2024-09 edition (cec_07_4227).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsDownloadAgentOprInfoFileBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsDownloadAgentOprInfoFileBody,
+}
+
+impl<'a> CcfsDownloadAgentOprInfoFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsDownloadAgentOprInfoFileBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsDownloadAgentOprInfoFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsDownloadAgentOprInfoFileBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsDownloadAgentOprInfoFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.downloadAgentOprInfoFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.downloadAgentOprInfoFile`: Download agent operation detail index file (zip) (`POST /CCFS/resource/ccfs/downloadAgentOprInfoFile`).
+    pub fn ccfs_download_agent_opr_info_file(&self) -> CcfsDownloadAgentOprInfoFileBuilder<'_> {
+        CcfsDownloadAgentOprInfoFileBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.queryAgentSkillInfoData`: Generate agent skill change detail index file.
+///
+/// `POST /CCFS/resource/ccfs/queryAgentSkillInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html>
+///
+/// Asynchronous; the file name (agentOprSkillFileName) is pushed to callBackURL (C2-signed). Page prose names accountId/agentId/callId as optional filters. msgBody table and response not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsQueryAgentSkillInfoDataBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsQueryAgentSkillInfoDataBody,
+}
+
+impl<'a> CcfsQueryAgentSkillInfoDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsQueryAgentSkillInfoDataBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsQueryAgentSkillInfoDataBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: serde_json::Value) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsQueryAgentSkillInfoDataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.queryAgentSkillInfoData";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsQueryAgentSkillInfoDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.queryAgentSkillInfoData`: Generate agent skill change detail index file (`POST /CCFS/resource/ccfs/queryAgentSkillInfoData`).
+    pub fn ccfs_query_agent_skill_info_data(&self) -> CcfsQueryAgentSkillInfoDataBuilder<'_> {
+        CcfsQueryAgentSkillInfoDataBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.downloadAgentSkillInfoFile`: Download agent skill change detail index file (zip).
+///
+/// `POST /CCFS/resource/ccfs/downloadAgentSkillInfoFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0821.html>
+///
+/// Success returns the zip as binary (Content-Type Application/Octet-stream;charset=UTF-8) holding *_agentSkillInfo*.csv (see file_formats.agent_skill_change_csv). The request table lists agentSkillInfoFileName directly (no request/msgBody wrapper shown); its sample header was copied from another page.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsDownloadAgentSkillInfoFileBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsDownloadAgentSkillInfoFileBody,
+}
+
+impl<'a> CcfsDownloadAgentSkillInfoFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsDownloadAgentSkillInfoFileBuilder { client_: client, body_: Default::default() }
+    }
+    /// file name from queryAgentSkillInfoData callback (yyyyMMdd_{responseId}.zip) Required.
+    pub fn agent_skill_info_file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.agent_skill_info_file_name = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsDownloadAgentSkillInfoFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.downloadAgentSkillInfoFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.downloadAgentSkillInfoFile`: Download agent skill change detail index file (zip) (`POST /CCFS/resource/ccfs/downloadAgentSkillInfoFile`).
+    pub fn ccfs_download_agent_skill_info_file(&self) -> CcfsDownloadAgentSkillInfoFileBuilder<'_> {
+        CcfsDownloadAgentSkillInfoFileBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.requestPlayVoice`: Request playback of a recording file (get token).
+///
+/// `POST /CCFS/resource/ccfs/requestPlayVoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0822.html>
+///
+/// Validates the file name and returns a token. On success resultCode is 0 and resultMsg 'success'; on failure resultData is null. appId must own fileName. Fields from the 2024-09 edition (cec_07_4228).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsRequestPlayVoiceBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsRequestPlayVoiceBody,
+}
+
+impl<'a> CcfsRequestPlayVoiceBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsRequestPlayVoiceBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsRequestPlayVoiceBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsRequestPlayVoiceBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsRequestPlayVoiceBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.requestPlayVoice";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsRequestPlayVoiceResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_REQUEST_PLAY_VOICE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.requestPlayVoice`: Request playback of a recording file (get token) (`POST /CCFS/resource/ccfs/requestPlayVoice`).
+    pub fn ccfs_request_play_voice(&self) -> CcfsRequestPlayVoiceBuilder<'_> {
+        CcfsRequestPlayVoiceBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.playVoice`: Play back a recording file (URL mode).
+///
+/// `GET /CCFS/resource/ccfs/playVoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0823.html>
+///
+/// Success returns the audio stream (playable by Windows Media Player). Failure returns the JSON envelope, e.g. resultCode 010106 'token empty'. No auth header listed; the token authorizes.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsPlayVoiceBuilder<'a> {
+    client_: &'a crate::Client,
+    t: Option<String>,
+    version: Option<String>,
+    st: Option<String>,
+}
+
+impl<'a> CcfsPlayVoiceBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsPlayVoiceBuilder { client_: client, t: None, version: None, st: None }
+    }
+    /// query parameter: cache buster; current timestamp suggested Required.
+    pub fn t(mut self, v: impl Into<String>) -> Self {
+        self.t = Some(v.into());
+        self
+    }
+    /// query parameter: protocol version (default 2.0) Required.
+    pub fn version(mut self, v: impl Into<String>) -> Self {
+        self.version = Some(v.into());
+        self
+    }
+    /// query parameter: token returned by requestPlayVoice Required.
+    pub fn st(mut self, v: impl Into<String>) -> Self {
+        self.st = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.playVoice";
+        let _ = op;
+        cec_core::validate::required(op, "t", &self.t)?;
+        cec_core::validate::required(op, "version", &self.version)?;
+        cec_core::validate::required(op, "st", &self.st)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.t {
+            call = call.query("t", v);
+        }
+        if let Some(v) = self.version {
+            call = call.query("version", v);
+        }
+        if let Some(v) = self.st {
+            call = call.query("st", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsPlayVoiceResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_PLAY_VOICE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.playVoice`: Play back a recording file (URL mode) (`GET /CCFS/resource/ccfs/playVoice`).
+    pub fn ccfs_play_voice(&self) -> CcfsPlayVoiceBuilder<'_> {
+        CcfsPlayVoiceBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.downloadOiapRecord`: Download an intelligent IVR recording file.
+///
+/// `POST /CCFS/resource/ccfs/downloadOiapRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0824.html>
+///
+/// Success returns the file as a binary stream (Content-Type application/octet-stream;charset=UTF-8); failure returns the JSON envelope with resultData empty. VDNs of the appId must include the vdnId inside fileName.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsDownloadOiapRecordBuilder<'a> {
+    client_: &'a crate::Client,
+    location_id: Option<i64>,
+    body_: CcfsDownloadOiapRecordBody,
+}
+
+impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsDownloadOiapRecordBuilder { client_: client, location_id: None, body_: Default::default() }
+    }
+    /// query parameter: node ID, from OIFDE queryRecordHistory
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.location_id = Some(v);
+        self
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsDownloadOiapRecordBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsDownloadOiapRecordBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsDownloadOiapRecordBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.downloadOiapRecord";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.location_id {
+            call = call.query("locationId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&CCFS_DOWNLOAD_OIAP_RECORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.downloadOiapRecord`: Download an intelligent IVR recording file (`POST /CCFS/resource/ccfs/downloadOiapRecord`).
+    pub fn ccfs_download_oiap_record(&self) -> CcfsDownloadOiapRecordBuilder<'_> {
+        CcfsDownloadOiapRecordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.downloadIVRRecordFile`: Download IVR voice message recording.
+///
+/// `POST /CCFS/resource/ccfs/downloadIVRRecordFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0825.html>
+///
+/// Success returns .wav binary, Content-Type Application/Octet-stream;charset=UTF-8. VDNs of the appId must include the vdnId inside fileName.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsDownloadIvrRecordFileBuilder<'a> {
+    client_: &'a crate::Client,
+    location_id: Option<i64>,
+    body_: CcfsDownloadIvrRecordFileBody,
+}
+
+impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsDownloadIvrRecordFileBuilder { client_: client, location_id: None, body_: Default::default() }
+    }
+    /// query parameter: node ID, from OIFDE queryRecordHistory
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.location_id = Some(v);
+        self
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsDownloadIvrRecordFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsDownloadIvrRecordFileBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsDownloadIvrRecordFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.downloadIVRRecordFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.location_id {
+            call = call.query("locationId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&CCFS_DOWNLOAD_IVR_RECORD_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.downloadIVRRecordFile`: Download IVR voice message recording (`POST /CCFS/resource/ccfs/downloadIVRRecordFile`).
+    pub fn ccfs_download_ivr_record_file(&self) -> CcfsDownloadIvrRecordFileBuilder<'_> {
+        CcfsDownloadIvrRecordFileBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.ivr.downloadFile`: Download a recording file as a third party (IVR custom JAR mode).
+///
+/// `POST /CCFS/resource/ccfs/ivr/downloadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html>
+///
+/// Third party attached to IVR via custom JAR. Only files under the 'third-party recording download path rule' system parameter. msgBody/response not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsIvrDownloadFileBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsIvrDownloadFileBody,
+}
+
+impl<'a> CcfsIvrDownloadFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsIvrDownloadFileBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsIvrDownloadFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: serde_json::Value) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsIvrDownloadFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.ivr.downloadFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsIvrDownloadFileResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_IVR_DOWNLOAD_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.ivr.downloadFile`: Download a recording file as a third party (IVR custom JAR mode) (`POST /CCFS/resource/ccfs/ivr/downloadFile`).
+    pub fn ccfs_ivr_download_file(&self) -> CcfsIvrDownloadFileBuilder<'_> {
+        CcfsIvrDownloadFileBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.ivr.uploadFile`: Upload a file as a third party (IVR custom JAR mode).
+///
+/// `POST /CCFS/resource/ccfs/ivr/uploadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0827.html>
+///
+/// For third-party bot scenarios; SaaS and OP. Upload folder set by system parameter. msgBody/response not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsIvrUploadFileBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: CcfsIvrUploadFileBody,
+}
+
+impl<'a> CcfsIvrUploadFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsIvrUploadFileBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// query parameter: VDN ID Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsIvrUploadFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: serde_json::Value) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsIvrUploadFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.ivr.uploadFile";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.query("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsIvrUploadFileResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_IVR_UPLOAD_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.ivr.uploadFile`: Upload a file as a third party (IVR custom JAR mode) (`POST /CCFS/resource/ccfs/ivr/uploadFile`).
+    pub fn ccfs_ivr_upload_file(&self) -> CcfsIvrUploadFileBuilder<'_> {
+        CcfsIvrUploadFileBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.ivr.getFileHash`: Generate hash of an uploaded file as a third party.
+///
+/// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
+///
+/// Used to check server copy against local file. Response fields not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsIvrGetFileHashBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsIvrGetFileHashBody,
+}
+
+impl<'a> CcfsIvrGetFileHashBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsIvrGetFileHashBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsIvrGetFileHashBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsIvrGetFileHashBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsIvrGetFileHashBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.ivr.getFileHash";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsIvrGetFileHashResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_IVR_GET_FILE_HASH, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.ivr.getFileHash`: Generate hash of an uploaded file as a third party (`POST /CCFS/resource/ccfs/ivr/getFileHash`).
+    pub fn ccfs_ivr_get_file_hash(&self) -> CcfsIvrGetFileHashBuilder<'_> {
+        CcfsIvrGetFileHashBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccfs.ivr.deleteFile`: Delete an uploaded file as a third party.
+///
+/// `POST /CCFS/resource/ccfs/ivr/deleteFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0829.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcfsIvrDeleteFileBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcfsIvrDeleteFileBody,
+}
+
+impl<'a> CcfsIvrDeleteFileBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcfsIvrDeleteFileBuilder { client_: client, body_: Default::default() }
+    }
+    /// protocol wrapper Required.
+    pub fn request(mut self, v: CcfsIvrDeleteFileBodyRequest) -> Self {
+        self.body_.request = Some(v);
+        self
+    }
+    /// message body Required.
+    pub fn msg_body(mut self, v: CcfsIvrDeleteFileBodyMsgBody) -> Self {
+        self.body_.msg_body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcfsIvrDeleteFileBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccfs.ivr.deleteFile";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcfsIvrDeleteFileResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCFS_IVR_DELETE_FILE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccfs.ivr.deleteFile`: Delete an uploaded file as a third party (`POST /CCFS/resource/ccfs/ivr/deleteFile`).
+    pub fn ccfs_ivr_delete_file(&self) -> CcfsIvrDeleteFileBuilder<'_> {
+        CcfsIvrDeleteFileBuilder::new(self)
     }
 }

@@ -42,6 +42,18 @@ pub static ONLINEAGENT_FORCELOGIN: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html",
 };
+/// `onlineagent.loginex` — Signing in to the platform only (CCS, no media server) (PUT `/agentgateway/resource/onlineagent/{agentid}/loginex`).
+pub static ONLINEAGENT_LOGINEX: OperationMeta = OperationMeta {
+    id: "onlineagent.loginex",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/onlineagent/{agentid}/loginex",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html",
+};
 /// `onlineagent.logout` — Signing out (DELETE `/agentgateway/resource/onlineagent/{agentid}/logout`).
 pub static ONLINEAGENT_LOGOUT: OperationMeta = OperationMeta {
     id: "onlineagent.logout",
@@ -53,6 +65,150 @@ pub static ONLINEAGENT_LOGOUT: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html",
+};
+/// `onlineagent.forcelogout` — Forcibly signing out (DELETE `/agentgateway/resource/onlineagent/{agentid}/forcelogout`).
+pub static ONLINEAGENT_FORCELOGOUT: OperationMeta = OperationMeta {
+    id: "onlineagent.forcelogout",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/onlineagent/{agentid}/forcelogout",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0353.html",
+};
+/// `onlineagent.forcelogoutwithreason` — Forcibly signing out with a cause code (DELETE `/agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}`).
+pub static ONLINEAGENT_FORCELOGOUTWITHREASON: OperationMeta = OperationMeta {
+    id: "onlineagent.forcelogoutwithreason",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html",
+};
+/// `onlineagent.saybusy` — Setting busy (POST `/agentgateway/resource/onlineagent/{agentid}/saybusy`).
+pub static ONLINEAGENT_SAYBUSY: OperationMeta = OperationMeta {
+    id: "onlineagent.saybusy",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/saybusy",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html",
+};
+/// `onlineagent.cancelbusy` — Canceling the busy state (POST `/agentgateway/resource/onlineagent/{agentid}/cancelbusy`).
+pub static ONLINEAGENT_CANCELBUSY: OperationMeta = OperationMeta {
+    id: "onlineagent.cancelbusy",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/cancelbusy",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html",
+};
+/// `onlineagent.sayfree` — Setting idle (POST `/agentgateway/resource/onlineagent/{agentid}/sayfree`).
+pub static ONLINEAGENT_SAYFREE: OperationMeta = OperationMeta {
+    id: "onlineagent.sayfree",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/sayfree",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html",
+};
+/// `onlineagent.rest` — Applying for rest (POST `/agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}`).
+pub static ONLINEAGENT_REST: OperationMeta = OperationMeta {
+    id: "onlineagent.rest",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html",
+};
+/// `onlineagent.cancelrest` — Canceling rest (POST `/agentgateway/resource/onlineagent/{agentid}/cancelrest`).
+pub static ONLINEAGENT_CANCELREST: OperationMeta = OperationMeta {
+    id: "onlineagent.cancelrest",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/cancelrest",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html",
+};
+/// `onlineagent.autoenteridle` — Setting whether to enter idle after a call (POST `/agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}`).
+pub static ONLINEAGENT_AUTOENTERIDLE: OperationMeta = OperationMeta {
+    id: "onlineagent.autoenteridle",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html",
+};
+/// `onlineagent.cancelsetcustomstate` — Canceling custom status (POST `/agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate`).
+pub static ONLINEAGENT_CANCELSETCUSTOMSTATE: OperationMeta = OperationMeta {
+    id: "onlineagent.cancelsetcustomstate",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html",
+};
+/// `onlineagent.syncagentinfo` — Syncing agent status and call info after page refresh (POST `/agentgateway/resource/onlineagent/{agentid}/syncagentinfo`).
+pub static ONLINEAGENT_SYNCAGENTINFO: OperationMeta = OperationMeta {
+    id: "onlineagent.syncagentinfo",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/syncagentinfo",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html",
+};
+/// `onlineagent.work` — Entering the work (wrap-up) state (POST `/agentgateway/resource/onlineagent/{agentid}/work`).
+pub static ONLINEAGENT_WORK: OperationMeta = OperationMeta {
+    id: "onlineagent.work",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/work",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html",
+};
+/// `onlineagent.cancelwork` — Quitting the work state (POST `/agentgateway/resource/onlineagent/{agentid}/cancelwork`).
+pub static ONLINEAGENT_CANCELWORK: OperationMeta = OperationMeta {
+    id: "onlineagent.cancelwork",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/cancelwork",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13522.html",
 };
 /// `onlineagent.resetskill` — Resetting (signing in to) skill queues (POST `/agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}`).
 pub static ONLINEAGENT_RESETSKILL: OperationMeta = OperationMeta {
@@ -66,6 +222,114 @@ pub static ONLINEAGENT_RESETSKILL: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html",
 };
+/// `onlineagent.agentskills` — Querying configured skill queues (GET `/agentgateway/resource/onlineagent/{agentid}/agentskills`).
+pub static ONLINEAGENT_AGENTSKILLS: OperationMeta = OperationMeta {
+    id: "onlineagent.agentskills",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/onlineagent/{agentid}/agentskills",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html",
+};
+/// `onlineagent.agentskillsbyworkno` — Querying configured skill queues of a specified agent (GET `/agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}`).
+pub static ONLINEAGENT_AGENTSKILLSBYWORKNO: OperationMeta = OperationMeta {
+    id: "onlineagent.agentskillsbyworkno",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html",
+};
+/// `onlineagent.updateguid` — Requesting a new GUID after page refresh (PUT `/agentgateway/resource/onlineagent/{agentid}/updateGuid`).
+pub static ONLINEAGENT_UPDATEGUID: OperationMeta = OperationMeta {
+    id: "onlineagent.updateguid",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/onlineagent/{agentid}/updateGuid",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html",
+};
+/// `onlineagent.handshake` — Agent heartbeat (event push mode) (POST `/agentgateway/resource/onlineagent/{agentid}/handshake`).
+pub static ONLINEAGENT_HANDSHAKE: OperationMeta = OperationMeta {
+    id: "onlineagent.handshake",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/handshake",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html",
+};
+/// `onlineagent.logininfo` — Obtaining token info (softphone registration password) (POST `/agentgateway/resource/onlineagent/{agentid}/logininfo`).
+pub static ONLINEAGENT_LOGININFO: OperationMeta = OperationMeta {
+    id: "onlineagent.logininfo",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/logininfo",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html",
+};
+/// `onlineagent.agentstatus` — Getting the agent's status (GET `/agentgateway/resource/onlineagent/{agentid}/agentstatus`).
+pub static ONLINEAGENT_AGENTSTATUS: OperationMeta = OperationMeta {
+    id: "onlineagent.agentstatus",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html",
+};
+/// `onlineagent.querycustomstate` — Querying custom status (GET `/agentgateway/resource/onlineagent/{agentid}/querycustomstate`).
+pub static ONLINEAGENT_QUERYCUSTOMSTATE: OperationMeta = OperationMeta {
+    id: "onlineagent.querycustomstate",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/onlineagent/{agentid}/querycustomstate",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html",
+};
+/// `onlineagent.setcustomstate` — Setting a custom status (POST `/agentgateway/resource/onlineagent/{agentid}/setcustomstate`).
+pub static ONLINEAGENT_SETCUSTOMSTATE: OperationMeta = OperationMeta {
+    id: "onlineagent.setcustomstate",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/setcustomstate",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html",
+};
+/// `onlineagent.autoanswer` — Setting automatic answering (POST `/agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}`).
+pub static ONLINEAGENT_AUTOANSWER: OperationMeta = OperationMeta {
+    id: "onlineagent.autoanswer",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1208.html",
+};
 /// `agentevent.poll` — Obtaining one agent's events (polling) (GET `/agentgateway/resource/agentevent/{agentid}`).
 pub static AGENTEVENT_POLL: OperationMeta = OperationMeta {
     id: "agentevent.poll",
@@ -77,6 +341,42 @@ pub static AGENTEVENT_POLL: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html",
+};
+/// `agentevent.push_callback` — Pushed-event callback (implemented by the third party) (POST `/service-cloud/rest/cc-ai/v1/agentevent/pushresult`).
+pub static AGENTEVENT_PUSH_CALLBACK: OperationMeta = OperationMeta {
+    id: "agentevent.push_callback",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/service-cloud/rest/cc-ai/v1/agentevent/pushresult",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1275.html",
+};
+/// `voicecall.callout` — Making a common outbound call (PUT `/agentgateway/resource/voicecall/{agentid}/callout`).
+pub static VOICECALL_CALLOUT: OperationMeta = OperationMeta {
+    id: "voicecall.callout",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/voicecall/{agentid}/callout",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html",
+};
+/// `voicecall.previewcallout` — Making a previewed outbound call (PUT `/agentgateway/resource/voicecall/{agentid}/previewCallout`).
+pub static VOICECALL_PREVIEWCALLOUT: OperationMeta = OperationMeta {
+    id: "voicecall.previewcallout",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/voicecall/{agentid}/previewCallout",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html",
 };
 /// `voicecall.answer` — Answering a call (PUT `/agentgateway/resource/voicecall/{agentid}/answer`).
 pub static VOICECALL_ANSWER: OperationMeta = OperationMeta {
@@ -102,18 +402,1304 @@ pub static VOICECALL_RELEASE: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html",
 };
+/// `voicecall.release_legacy` — Dropping the current call (legacy URI) (DELETE `/agentgateway/resource/voicecall/{agentid}`).
+pub static VOICECALL_RELEASE_LEGACY: OperationMeta = OperationMeta {
+    id: "voicecall.release_legacy",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/voicecall/{agentid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html",
+};
+/// `voicecall.dropcall` — Disconnecting the call with a given call ID (POST `/agentgateway/resource/voicecall/{agentid}/dropcall/{callid}`).
+pub static VOICECALL_DROPCALL: OperationMeta = OperationMeta {
+    id: "voicecall.dropcall",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/dropcall/{callid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html",
+};
+/// `voicecall.disconnect` — Releasing the connection of a given number (POST `/agentgateway/resource/voicecall/{agentid}/disconnect/{number}`).
+pub static VOICECALL_DISCONNECT: OperationMeta = OperationMeta {
+    id: "voicecall.disconnect",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/disconnect/{number}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1248.html",
+};
+/// `voicecall.transfer` — Transferring a call (POST `/agentgateway/resource/voicecall/{agentid}/transfer`).
+pub static VOICECALL_TRANSFER: OperationMeta = OperationMeta {
+    id: "voicecall.transfer",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/transfer",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html",
+};
+/// `voicecall.canceltransfer` — Canceling a transfer (POST `/agentgateway/resource/voicecall/{agentid}/canceltransfer`).
+pub static VOICECALL_CANCELTRANSFER: OperationMeta = OperationMeta {
+    id: "voicecall.canceltransfer",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/canceltransfer",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html",
+};
+/// `voicecall.hold` — Holding a call (POST `/agentgateway/resource/voicecall/{agentid}/hold`).
+pub static VOICECALL_HOLD: OperationMeta = OperationMeta {
+    id: "voicecall.hold",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/hold",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html",
+};
+/// `voicecall.gethold` — Unholding a call (POST `/agentgateway/resource/voicecall/{agentid}/gethold`).
+pub static VOICECALL_GETHOLD: OperationMeta = OperationMeta {
+    id: "voicecall.gethold",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/gethold",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html",
+};
+/// `voicecall.connecthold` — Connecting a held call (holding connection) (POST `/agentgateway/resource/voicecall/{agentid}/connecthold/{callid}`).
+pub static VOICECALL_CONNECTHOLD: OperationMeta = OperationMeta {
+    id: "voicecall.connecthold",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/connecthold/{callid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html",
+};
+/// `voicecall.callinner` — Making an internal call (PUT `/agentgateway/resource/voicecall/{agentid}/callinner`).
+pub static VOICECALL_CALLINNER: OperationMeta = OperationMeta {
+    id: "voicecall.callinner",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/voicecall/{agentid}/callinner",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html",
+};
+/// `voicecall.callinnerskill` — Internal call to a skill queue (PUT `/agentgateway/resource/voicecall/{agentid}/callinnerskill`).
+pub static VOICECALL_CALLINNERSKILL: OperationMeta = OperationMeta {
+    id: "voicecall.callinnerskill",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/voicecall/{agentid}/callinnerskill",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0370.html",
+};
+/// `voicecall.innerhelp` — Asking for internal help (POST `/agentgateway/resource/voicecall/{agentid}/innerhelp`).
+pub static VOICECALL_INNERHELP: OperationMeta = OperationMeta {
+    id: "voicecall.innerhelp",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/innerhelp",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html",
+};
+/// `voicecall.beginmute` — Muting a call (POST `/agentgateway/resource/voicecall/{agentid}/beginmute`).
+pub static VOICECALL_BEGINMUTE: OperationMeta = OperationMeta {
+    id: "voicecall.beginmute",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/beginmute",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html",
+};
+/// `voicecall.endmute` — Unmuting a muted call (POST `/agentgateway/resource/voicecall/{agentid}/endmute`).
+pub static VOICECALL_ENDMUTE: OperationMeta = OperationMeta {
+    id: "voicecall.endmute",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/endmute",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html",
+};
+/// `voicecall.confjoin` — Making a three-party call (POST `/agentgateway/resource/voicecall/{agentid}/confjoin`).
+pub static VOICECALL_CONFJOIN: OperationMeta = OperationMeta {
+    id: "voicecall.confjoin",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/confjoin",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1245.html",
+};
+/// `voicecall.thirdpartyconftransmitnum` — Passing digits in a conference (third-party IVR) (POST `/agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum`).
+pub static VOICECALL_THIRDPARTYCONFTRANSMITNUM: OperationMeta = OperationMeta {
+    id: "voicecall.thirdpartyconftransmitnum",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html",
+};
+/// `voicecall.seconddialex` — Two-stage dialing (extended) (POST `/agentgateway/resource/voicecall/{agentid}/seconddialex`).
+pub static VOICECALL_SECONDDIALEX: OperationMeta = OperationMeta {
+    id: "voicecall.seconddialex",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/seconddialex",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1244.html",
+};
+/// `voicecall.snatchpickup` — Picking up another agent's call (PUT `/agentgateway/resource/voicecall/{agentid}/snatchpickup`).
+pub static VOICECALL_SNATCHPICKUP: OperationMeta = OperationMeta {
+    id: "voicecall.snatchpickup",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/voicecall/{agentid}/snatchpickup",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html",
+};
+/// `voicecall.phonepickup` — Taking the linked phone off hook (POST `/agentgateway/resource/voicecall/{agentid}/phonepickup`).
+pub static VOICECALL_PHONEPICKUP: OperationMeta = OperationMeta {
+    id: "voicecall.phonepickup",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/phonepickup",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html",
+};
+/// `voicecall.phonehangup` — Rejecting a call on the linked phone (POST `/agentgateway/resource/voicecall/{agentid}/phonehangup`).
+pub static VOICECALL_PHONEHANGUP: OperationMeta = OperationMeta {
+    id: "voicecall.phonehangup",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/phonehangup",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1255.html",
+};
+/// `recordplay.play` — Start playing an announcement (recording file) to the agent (PUT `/agentgateway/resource/recordplay/{agentid}/play`).
+pub static RECORDPLAY_PLAY: OperationMeta = OperationMeta {
+    id: "recordplay.play",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/recordplay/{agentid}/play",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html",
+};
+/// `recordplay.pausePlay` — Pause announcement playback (POST `/agentgateway/resource/recordplay/{agentid}/pauseplay`).
+pub static RECORDPLAY_PAUSE_PLAY: OperationMeta = OperationMeta {
+    id: "recordplay.pausePlay",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/recordplay/{agentid}/pauseplay",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html",
+};
+/// `recordplay.resumePlay` — Resume a paused announcement (POST `/agentgateway/resource/recordplay/{agentid}/resumeplay`).
+pub static RECORDPLAY_RESUME_PLAY: OperationMeta = OperationMeta {
+    id: "recordplay.resumePlay",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/recordplay/{agentid}/resumeplay",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html",
+};
+/// `recordplay.foreFast` — Fast-forward playback (POST `/agentgateway/resource/recordplay/{agentid}/forefast/{time}`).
+pub static RECORDPLAY_FORE_FAST: OperationMeta = OperationMeta {
+    id: "recordplay.foreFast",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/recordplay/{agentid}/forefast/{time}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html",
+};
+/// `recordplay.backFast` — Rewind playback (POST `/agentgateway/resource/recordplay/{agentid}/backfast/{time}`).
+pub static RECORDPLAY_BACK_FAST: OperationMeta = OperationMeta {
+    id: "recordplay.backFast",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/recordplay/{agentid}/backfast/{time}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0398.html",
+};
+/// `recordplay.stopPlay` — Stop announcement playback (DELETE `/agentgateway/resource/recordplay/{agentid}/stopplay`).
+pub static RECORDPLAY_STOP_PLAY: OperationMeta = OperationMeta {
+    id: "recordplay.stopPlay",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/recordplay/{agentid}/stopplay",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0399.html",
+};
+/// `recordplay.record` — Start voice recording for the agent (PUT `/agentgateway/resource/recordplay/{agentid}/record`).
+pub static RECORDPLAY_RECORD: OperationMeta = OperationMeta {
+    id: "recordplay.record",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/recordplay/{agentid}/record",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html",
+};
+/// `recordplay.stopRecord` — Stop voice recording (DELETE `/agentgateway/resource/recordplay/{agentid}/stoprecord`).
+pub static RECORDPLAY_STOP_RECORD: OperationMeta = OperationMeta {
+    id: "recordplay.stopRecord",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/recordplay/{agentid}/stoprecord",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html",
+};
+/// `recordplay.netPlay` — Play recording in network call-center scenario (POST `/agentgateway/resource/recordplay/{agentid}/netplay`).
+pub static RECORDPLAY_NET_PLAY: OperationMeta = OperationMeta {
+    id: "recordplay.netPlay",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/recordplay/{agentid}/netplay",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html",
+};
+/// `recordplay.playRelocation` — Redirect (relocate) voice playing to a position (POST `/agentgateway/resource/recordplay/{agentid}/playrelocation`).
+pub static RECORDPLAY_PLAY_RELOCATION: OperationMeta = OperationMeta {
+    id: "recordplay.playRelocation",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/recordplay/{agentid}/playrelocation",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html",
+};
+/// `queuedevice.agentVdnSkill` — Skill queue info of the agent's home VDN/VCC (GET `/agentgateway/resource/queuedevice/{agentid}/agentvdnskill`).
+pub static QUEUEDEVICE_AGENT_VDN_SKILL: OperationMeta = OperationMeta {
+    id: "queuedevice.agentVdnSkill",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/queuedevice/{agentid}/agentvdnskill",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0409.html",
+};
+/// `queuedevice.queryAcdStat` — Statistics of a set of skill queues (POST `/agentgateway/resource/queuedevice/{agentid}/queryacdstat`).
+pub static QUEUEDEVICE_QUERY_ACD_STAT: OperationMeta = OperationMeta {
+    id: "queuedevice.queryAcdStat",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/queuedevice/{agentid}/queryacdstat",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html",
+};
+/// `queuedevice.waitNum` — Number of users queuing in the agent's configured skill queues (GET `/agentgateway/resource/queuedevice/{agentid}/waitnum`).
+pub static QUEUEDEVICE_WAIT_NUM: OperationMeta = OperationMeta {
+    id: "queuedevice.waitNum",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/queuedevice/{agentid}/waitnum",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0407.html",
+};
+/// `queuedevice.waitNumByAgent` — Number of users queuing in skill queues the agent signed in to (GET `/agentgateway/resource/queuedevice/{agentid}/waitnumbyagent`).
+pub static QUEUEDEVICE_WAIT_NUM_BY_AGENT: OperationMeta = OperationMeta {
+    id: "queuedevice.waitNumByAgent",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/queuedevice/{agentid}/waitnumbyagent",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0408.html",
+};
+/// `queuedevice.skillWaitNum` — Number of users queuing in a specified skill queue (GET `/agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}`).
+pub static QUEUEDEVICE_SKILL_WAIT_NUM: OperationMeta = OperationMeta {
+    id: "queuedevice.skillWaitNum",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0410.html",
+};
+/// `queuedevice.ivrInfo` — IVR information of the agent's VCC (GET `/agentgateway/resource/queuedevice/{agentid}/ivrinfo`).
+pub static QUEUEDEVICE_IVR_INFO: OperationMeta = OperationMeta {
+    id: "queuedevice.ivrInfo",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/queuedevice/{agentid}/ivrinfo",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html",
+};
+/// `agentgroup.agentBySkill` — Agents signed in to a skill queue (GET `/agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}`).
+pub static AGENTGROUP_AGENT_BY_SKILL: OperationMeta = OperationMeta {
+    id: "agentgroup.agentBySkill",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html",
+};
+/// `agentgroup.allOnlineAgents` — (Not recommended) all online agents signed in to skill queues (GET `/agentgateway/resource/agentgroup/{agentid}/allonlineagents`).
+pub static AGENTGROUP_ALL_ONLINE_AGENTS: OperationMeta = OperationMeta {
+    id: "agentgroup.allOnlineAgents",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/agentgroup/{agentid}/allonlineagents",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html",
+};
+/// `agentgroup.agentByList` — Agent details in batches (by skill queues) (GET `/agentgateway/resource/agentgroup/{agentid}/agentbylist`).
+pub static AGENTGROUP_AGENT_BY_LIST: OperationMeta = OperationMeta {
+    id: "agentgroup.agentByList",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/agentgroup/{agentid}/agentbylist",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html",
+};
+/// `calldata.callInfo` — Query call information (GET `/agentgateway/resource/calldata/{agentid}/callinfo`).
+pub static CALLDATA_CALL_INFO: OperationMeta = OperationMeta {
+    id: "calldata.callInfo",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/callinfo",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html",
+};
+/// `calldata.appData` — Query call-associated data (GET `/agentgateway/resource/calldata/{agentid}/appdata`).
+pub static CALLDATA_APP_DATA: OperationMeta = OperationMeta {
+    id: "calldata.appData",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/appdata",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0420.html",
+};
+/// `calldata.setCallDataEx` — Set call-associated data (extended) (PUT `/agentgateway/resource/calldata/{agentid}/setcalldataex`).
+pub static CALLDATA_SET_CALL_DATA_EX: OperationMeta = OperationMeta {
+    id: "calldata.setCallDataEx",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/calldata/{agentid}/setcalldataex",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0421.html",
+};
+/// `calldata.holdList` — List of held calls (GET `/agentgateway/resource/calldata/{agentid}/holdlist`).
+pub static CALLDATA_HOLD_LIST: OperationMeta = OperationMeta {
+    id: "calldata.holdList",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/holdlist",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0422.html",
+};
+/// `calldata.callInfoBeforeAnswer` — Call information before answering (GET `/agentgateway/resource/calldata/{agentid}/callinfobeforeanswer`).
+pub static CALLDATA_CALL_INFO_BEFORE_ANSWER: OperationMeta = OperationMeta {
+    id: "calldata.callInfoBeforeAnswer",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/callinfobeforeanswer",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html",
+};
+/// `calldata.callInfoByCallId` — Call information by call ID (GET `/agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}`).
+pub static CALLDATA_CALL_INFO_BY_CALL_ID: OperationMeta = OperationMeta {
+    id: "calldata.callInfoByCallId",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html",
+};
+/// `calldata.allCallInfoEx` — Call IDs of a specified agent (GET `/agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}`).
+pub static CALLDATA_ALL_CALL_INFO_EX: OperationMeta = OperationMeta {
+    id: "calldata.allCallInfoEx",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0425.html",
+};
+/// `calldata.callNums` — Number of the agent's current calls (GET `/agentgateway/resource/calldata/{agentid}/callnums`).
+pub static CALLDATA_CALL_NUMS: OperationMeta = OperationMeta {
+    id: "calldata.callNums",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/callnums",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html",
+};
+/// `calldata.statistics` — (Not recommended) Current-day call statistics of the agent (GET `/agentgateway/resource/calldata/{agentid}/statistics`).
+pub static CALLDATA_STATISTICS: OperationMeta = OperationMeta {
+    id: "calldata.statistics",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/statistics",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html",
+};
+/// `calldata.statisticsEx` — Current-day call statistics of the agent (extended, lighter) (GET `/agentgateway/resource/calldata/{agentid}/statisticsEx`).
+pub static CALLDATA_STATISTICS_EX: OperationMeta = OperationMeta {
+    id: "calldata.statisticsEx",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/statisticsEx",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0428.html",
+};
+/// `calldata.waitCallInfo` — Calls waiting in a specified skill queue (GET `/agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}`).
+pub static CALLDATA_WAIT_CALL_INFO: OperationMeta = OperationMeta {
+    id: "calldata.waitCallInfo",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html",
+};
+/// `calldata.holdListEx` — Calls held by a specified agent (inspector) (GET `/agentgateway/resource/calldata/{agentid}/holdlistex/{workno}`).
+pub static CALLDATA_HOLD_LIST_EX: OperationMeta = OperationMeta {
+    id: "calldata.holdListEx",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/calldata/{agentid}/holdlistex/{workno}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0430.html",
+};
+/// `calldata.assignUserInQueue` — Move a queuing call to another skill queue (PUT `/agentgateway/resource/calldata/{agentid}/assignuserinqueue`).
+pub static CALLDATA_ASSIGN_USER_IN_QUEUE: OperationMeta = OperationMeta {
+    id: "calldata.assignUserInQueue",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/calldata/{agentid}/assignuserinqueue",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0432.html",
+};
+/// `qualitycontrol.addInsert` — Insert (barge) into an agent's call (PUT `/agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}`).
+pub static QUALITYCONTROL_ADD_INSERT: OperationMeta = OperationMeta {
+    id: "qualitycontrol.addInsert",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html",
+};
+/// `qualitycontrol.addSupervise` — Listen to an agent (PUT `/agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}`).
+pub static QUALITYCONTROL_ADD_SUPERVISE: OperationMeta = OperationMeta {
+    id: "qualitycontrol.addSupervise",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html",
+};
+/// `qualitycontrol.switch` — Switch between listening and inserting (POST `/agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}`).
+pub static QUALITYCONTROL_SWITCH: OperationMeta = OperationMeta {
+    id: "qualitycontrol.switch",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html",
+};
+/// `qualitycontrol.intercept` — Intercept an inspected agent's call (PUT `/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}`).
+pub static QUALITYCONTROL_INTERCEPT: OperationMeta = OperationMeta {
+    id: "qualitycontrol.intercept",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html",
+};
+/// `qualitycontrol.interceptCall` — Intercept a specified call of an inspected agent (PUT `/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}`).
+pub static QUALITYCONTROL_INTERCEPT_CALL: OperationMeta = OperationMeta {
+    id: "qualitycontrol.interceptCall",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html",
+};
+/// `qualitycontrol.cancel` — Cancel listening or inserting (DELETE `/agentgateway/resource/qualitycontrol/{agentid}/{workNo}`).
+pub static QUALITYCONTROL_CANCEL: OperationMeta = OperationMeta {
+    id: "qualitycontrol.cancel",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html",
+};
+/// `qualitycontrol.forceBusy` — Force an agent into busy state (POST `/agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}`).
+pub static QUALITYCONTROL_FORCE_BUSY: OperationMeta = OperationMeta {
+    id: "qualitycontrol.forceBusy",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html",
+};
+/// `qualitycontrol.forceIdle` — Force an agent into idle state (POST `/agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}`).
+pub static QUALITYCONTROL_FORCE_IDLE: OperationMeta = OperationMeta {
+    id: "qualitycontrol.forceIdle",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html",
+};
+/// `qualitycontrol.forceLogout` — Forcibly sign out an agent (POST `/agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}`).
+pub static QUALITYCONTROL_FORCE_LOGOUT: OperationMeta = OperationMeta {
+    id: "qualitycontrol.forceLogout",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html",
+};
+/// `qualitycontrol.forceDropCall` — Forcibly release a call (POST `/agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}`).
+pub static QUALITYCONTROL_FORCE_DROP_CALL: OperationMeta = OperationMeta {
+    id: "qualitycontrol.forceDropCall",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html",
+};
+/// `qualitycontrol.adjustSkill` — Change the skill queues bound to an agent (POST `/agentgateway/resource/qualitycontrol/{agentid}/adjustskill`).
+pub static QUALITYCONTROL_ADJUST_SKILL: OperationMeta = OperationMeta {
+    id: "qualitycontrol.adjustSkill",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/adjustskill",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html",
+};
+/// `qualitycontrol.forceRest` — Force an agent to rest (POST `/agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}`).
+pub static QUALITYCONTROL_FORCE_REST: OperationMeta = OperationMeta {
+    id: "qualitycontrol.forceRest",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html",
+};
+/// `qualitycontrol.whisper` — Request whispering to an agent (POST `/agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent`).
+pub static QUALITYCONTROL_WHISPER: OperationMeta = OperationMeta {
+    id: "qualitycontrol.whisper",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html",
+};
+/// `qualitycontrol.stopWhisper` — Stop whispering (POST `/agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent`).
+pub static QUALITYCONTROL_STOP_WHISPER: OperationMeta = OperationMeta {
+    id: "qualitycontrol.stopWhisper",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html",
+};
+/// `qualitycontrol.switchInsertWhisper` — Switch among whisper, listen and barge-in (POST `/agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent`).
+pub static QUALITYCONTROL_SWITCH_INSERT_WHISPER: OperationMeta = OperationMeta {
+    id: "qualitycontrol.switchInsertWhisper",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html",
+};
+/// `record.download` — Download a recording file (GET `/agentgateway/resource/recordfile/{agentid}`).
+pub static RECORD_DOWNLOAD: OperationMeta = OperationMeta {
+    id: "record.download",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/recordfile/{agentid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html",
+};
+/// `record.downloadEx` — Download recording in VoiceCyber recording mode (GET `/agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx`).
+pub static RECORD_DOWNLOAD_EX: OperationMeta = OperationMeta {
+    id: "record.downloadEx",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0456.html",
+};
+/// `video.download` — Download video file (MCU recording mode; deprecated) (GET `/agentgateway/resource/recordfile/{agentid}/videofiledownload`).
+pub static VIDEO_DOWNLOAD: OperationMeta = OperationMeta {
+    id: "video.download",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/recordfile/{agentid}/videofiledownload",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html",
+};
+/// `video.downloadEx` — Download video file (extended) (GET `/agentgateway/resource/recordfile/{agentid}/videofiledownloadEx`).
+pub static VIDEO_DOWNLOAD_EX: OperationMeta = OperationMeta {
+    id: "video.downloadEx",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/recordfile/{agentid}/videofiledownloadEx",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Binary,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0466.html",
+};
+/// `mediacall.sendMessage` — Send an agent chat message to the channel/user (POST `/agentgateway/resource/mediacall/{agentid}/sendmessage`).
+pub static MEDIACALL_SEND_MESSAGE: OperationMeta = OperationMeta {
+    id: "mediacall.sendMessage",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/mediacall/{agentid}/sendmessage",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html",
+};
+/// `mediacall.setCallNums` — Set max concurrent sessions of one media type for the agent (POST `/agentgateway/resource/mediacall/{agentid}/setcallnums`).
+pub static MEDIACALL_SET_CALL_NUMS: OperationMeta = OperationMeta {
+    id: "mediacall.setCallNums",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/mediacall/{agentid}/setcallnums",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0459.html",
+};
+/// `mediacall.transfer` — Transfer a multimedia session (POST `/agentgateway/resource/mediacall/{agentid}/transfer`).
+pub static MEDIACALL_TRANSFER: OperationMeta = OperationMeta {
+    id: "mediacall.transfer",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/mediacall/{agentid}/transfer",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html",
+};
+/// `mediacall.setCallNumsByMediaType` — Set concurrent multimedia sessions per channel (POST `/agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype`).
+pub static MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE: OperationMeta = OperationMeta {
+    id: "mediacall.setCallNumsByMediaType",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html",
+};
+/// `mediacall.getConnectInfo` — Get connection info to rejoin an H5 video conference (POST `/agentgateway/resource/mediacall/{agentid}/getconnectinfo`).
+pub static MEDIACALL_GET_CONNECT_INFO: OperationMeta = OperationMeta {
+    id: "mediacall.getConnectInfo",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/mediacall/{agentid}/getconnectinfo",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1280.html",
+};
+/// `mediacall.imageCapture` — Take a screenshot of the user in an H5 video call (POST `/agentgateway/resource/mediacall/{agentid}/imagecapture`).
+pub static MEDIACALL_IMAGE_CAPTURE: OperationMeta = OperationMeta {
+    id: "mediacall.imageCapture",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/mediacall/{agentid}/imagecapture",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1281.html",
+};
+/// `agentconf.request` — Apply for an agent conference (caller becomes chairperson) (POST `/agentgateway/resource/agentconf/{agentid}/requestagentconf`).
+pub static AGENTCONF_REQUEST: OperationMeta = OperationMeta {
+    id: "agentconf.request",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/requestagentconf",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html",
+};
+/// `agentconf.answer` — Answer an agent conference call (POST `/agentgateway/resource/agentconf/{agentid}/answeragentconf`).
+pub static AGENTCONF_ANSWER: OperationMeta = OperationMeta {
+    id: "agentconf.answer",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/answeragentconf",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html",
+};
+/// `agentconf.reject` — Reject an agent conference call (POST `/agentgateway/resource/agentconf/{agentid}/rejectagentconf`).
+pub static AGENTCONF_REJECT: OperationMeta = OperationMeta {
+    id: "agentconf.reject",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/rejectagentconf",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0470.html",
+};
+/// `agentconf.leave` — Leave an agent conference (non-chair) (POST `/agentgateway/resource/agentconf/{agentid}/requestleaveagentconf`).
+pub static AGENTCONF_LEAVE: OperationMeta = OperationMeta {
+    id: "agentconf.leave",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/requestleaveagentconf",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html",
+};
+/// `agentconf.release` — Release the conference (chairperson) (POST `/agentgateway/resource/agentconf/{agentid}/releaseagentconf`).
+pub static AGENTCONF_RELEASE: OperationMeta = OperationMeta {
+    id: "agentconf.release",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/releaseagentconf",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html",
+};
+/// `agentconf.holdParticipant` — Hold a participant (chairperson) (POST `/agentgateway/resource/agentconf/{agentid}/holdparticipant`).
+pub static AGENTCONF_HOLD_PARTICIPANT: OperationMeta = OperationMeta {
+    id: "agentconf.holdParticipant",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/holdparticipant",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html",
+};
+/// `agentconf.unholdParticipant` — Unhold a participant (chairperson) (POST `/agentgateway/resource/agentconf/{agentid}/unholdparticipant`).
+pub static AGENTCONF_UNHOLD_PARTICIPANT: OperationMeta = OperationMeta {
+    id: "agentconf.unholdParticipant",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/unholdparticipant",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0474.html",
+};
+/// `agentconf.prolongTime` — Extend the conference (chairperson) (POST `/agentgateway/resource/agentconf/{agentid}/prolongtime`).
+pub static AGENTCONF_PROLONG_TIME: OperationMeta = OperationMeta {
+    id: "agentconf.prolongTime",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/prolongtime",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0475.html",
+};
+/// `agentconf.shiftPresident` — Transfer chairperson permission (POST `/agentgateway/resource/agentconf/{agentid}/applytoshiftpresident`).
+pub static AGENTCONF_SHIFT_PRESIDENT: OperationMeta = OperationMeta {
+    id: "agentconf.shiftPresident",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/applytoshiftpresident",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0476.html",
+};
+/// `agentconf.batchAddParticipant` — Invite participants in batches (POST `/agentgateway/resource/agentconf/{agentid}/batchaddparticipant`).
+pub static AGENTCONF_BATCH_ADD_PARTICIPANT: OperationMeta = OperationMeta {
+    id: "agentconf.batchAddParticipant",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/batchaddparticipant",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html",
+};
+/// `agentconf.batchRemoveParticipant` — Delete participants in batches (POST `/agentgateway/resource/agentconf/{agentid}/batchremoveparticipant`).
+pub static AGENTCONF_BATCH_REMOVE_PARTICIPANT: OperationMeta = OperationMeta {
+    id: "agentconf.batchRemoveParticipant",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/batchremoveparticipant",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html",
+};
+/// `agentconf.changeParticipantMode` — Modify participant (channel) attributes (POST `/agentgateway/resource/agentconf/{agentid}/changeparticipantmode`).
+pub static AGENTCONF_CHANGE_PARTICIPANT_MODE: OperationMeta = OperationMeta {
+    id: "agentconf.changeParticipantMode",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/changeparticipantmode",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0479.html",
+};
+/// `agentconf.modifyConfResource` — Change the number of conference participants (POST `/agentgateway/resource/agentconf/{agentid}/modifyconfresource`).
+pub static AGENTCONF_MODIFY_CONF_RESOURCE: OperationMeta = OperationMeta {
+    id: "agentconf.modifyConfResource",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/modifyconfresource",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0484.html",
+};
+/// `agentconf.queryConfInfos` — Query conference information in batches (POST `/agentgateway/resource/agentconf/{agentid}/queryconfinfos`).
+pub static AGENTCONF_QUERY_CONF_INFOS: OperationMeta = OperationMeta {
+    id: "agentconf.queryConfInfos",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/agentconf/{agentid}/queryconfinfos",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html",
+};
+/// `agentconf.queryVdnConfId` — Query IDs of ongoing conferences in the VCC (GET `/agentgateway/resource/agentconf/{agentid}/queryvdnconfid`).
+pub static AGENTCONF_QUERY_VDN_CONF_ID: OperationMeta = OperationMeta {
+    id: "agentconf.queryVdnConfId",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/agentconf/{agentid}/queryvdnconfid",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0486.html",
+};
+/// `config.obsUrl` — Query OBS URL configuration (GET `/agentgateway/resource/config/sys/obsURL`).
+pub static CONFIG_OBS_URL: OperationMeta = OperationMeta {
+    id: "config.obsUrl",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/config/sys/obsURL",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1101.html",
+};
 pub use cec_auth::generated::GATEWAY_CONFIG_LOGIN as CONFIG_LOGIN;
+/// `subscribe.register` — Register an ASR recognition-result subscription (POST `/agentgateway/resource/config/subscribe/register`).
+pub static SUBSCRIBE_REGISTER: OperationMeta = OperationMeta {
+    id: "subscribe.register",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/config/subscribe/register",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1108.html",
+};
+/// `subscribe.modify` — Modify a subscription task (POST `/agentgateway/resource/config/subscribe/modify`).
+pub static SUBSCRIBE_MODIFY: OperationMeta = OperationMeta {
+    id: "subscribe.modify",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/config/subscribe/modify",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1322.html",
+};
+/// `subscribe.unregister` — Cancel a subscription task (PUT `/agentgateway/resource/config/subscribe/unregister`).
+pub static SUBSCRIBE_UNREGISTER: OperationMeta = OperationMeta {
+    id: "subscribe.unregister",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/config/subscribe/unregister",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1110.html",
+};
+/// `subscribe.handshake` — Subscription heartbeat (GET `/agentgateway/resource/config/subscribe/handshake/{serviceid}`).
+pub static SUBSCRIBE_HANDSHAKE: OperationMeta = OperationMeta {
+    id: "subscribe.handshake",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/config/subscribe/handshake/{serviceid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html",
+};
+/// `subscribe.handshakeEx` — Subscription heartbeat (extended, with service_token) (POST `/agentgateway/resource/config/subscribe/handshake/{serviceid}`).
+pub static SUBSCRIBE_HANDSHAKE_EX: OperationMeta = OperationMeta {
+    id: "subscribe.handshakeEx",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/config/subscribe/handshake/{serviceid}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html",
+};
 
 /// Every interface of this crate.
 pub static ALL: &[&OperationMeta] = &[
     &ONLINEAGENT_LOGIN,
     &ONLINEAGENT_FORCELOGIN,
+    &ONLINEAGENT_LOGINEX,
     &ONLINEAGENT_LOGOUT,
+    &ONLINEAGENT_FORCELOGOUT,
+    &ONLINEAGENT_FORCELOGOUTWITHREASON,
+    &ONLINEAGENT_SAYBUSY,
+    &ONLINEAGENT_CANCELBUSY,
+    &ONLINEAGENT_SAYFREE,
+    &ONLINEAGENT_REST,
+    &ONLINEAGENT_CANCELREST,
+    &ONLINEAGENT_AUTOENTERIDLE,
+    &ONLINEAGENT_CANCELSETCUSTOMSTATE,
+    &ONLINEAGENT_SYNCAGENTINFO,
+    &ONLINEAGENT_WORK,
+    &ONLINEAGENT_CANCELWORK,
     &ONLINEAGENT_RESETSKILL,
+    &ONLINEAGENT_AGENTSKILLS,
+    &ONLINEAGENT_AGENTSKILLSBYWORKNO,
+    &ONLINEAGENT_UPDATEGUID,
+    &ONLINEAGENT_HANDSHAKE,
+    &ONLINEAGENT_LOGININFO,
+    &ONLINEAGENT_AGENTSTATUS,
+    &ONLINEAGENT_QUERYCUSTOMSTATE,
+    &ONLINEAGENT_SETCUSTOMSTATE,
+    &ONLINEAGENT_AUTOANSWER,
     &AGENTEVENT_POLL,
+    &AGENTEVENT_PUSH_CALLBACK,
+    &VOICECALL_CALLOUT,
+    &VOICECALL_PREVIEWCALLOUT,
     &VOICECALL_ANSWER,
     &VOICECALL_RELEASE,
+    &VOICECALL_RELEASE_LEGACY,
+    &VOICECALL_DROPCALL,
+    &VOICECALL_DISCONNECT,
+    &VOICECALL_TRANSFER,
+    &VOICECALL_CANCELTRANSFER,
+    &VOICECALL_HOLD,
+    &VOICECALL_GETHOLD,
+    &VOICECALL_CONNECTHOLD,
+    &VOICECALL_CALLINNER,
+    &VOICECALL_CALLINNERSKILL,
+    &VOICECALL_INNERHELP,
+    &VOICECALL_BEGINMUTE,
+    &VOICECALL_ENDMUTE,
+    &VOICECALL_CONFJOIN,
+    &VOICECALL_THIRDPARTYCONFTRANSMITNUM,
+    &VOICECALL_SECONDDIALEX,
+    &VOICECALL_SNATCHPICKUP,
+    &VOICECALL_PHONEPICKUP,
+    &VOICECALL_PHONEHANGUP,
+    &RECORDPLAY_PLAY,
+    &RECORDPLAY_PAUSE_PLAY,
+    &RECORDPLAY_RESUME_PLAY,
+    &RECORDPLAY_FORE_FAST,
+    &RECORDPLAY_BACK_FAST,
+    &RECORDPLAY_STOP_PLAY,
+    &RECORDPLAY_RECORD,
+    &RECORDPLAY_STOP_RECORD,
+    &RECORDPLAY_NET_PLAY,
+    &RECORDPLAY_PLAY_RELOCATION,
+    &QUEUEDEVICE_AGENT_VDN_SKILL,
+    &QUEUEDEVICE_QUERY_ACD_STAT,
+    &QUEUEDEVICE_WAIT_NUM,
+    &QUEUEDEVICE_WAIT_NUM_BY_AGENT,
+    &QUEUEDEVICE_SKILL_WAIT_NUM,
+    &QUEUEDEVICE_IVR_INFO,
+    &AGENTGROUP_AGENT_BY_SKILL,
+    &AGENTGROUP_ALL_ONLINE_AGENTS,
+    &AGENTGROUP_AGENT_BY_LIST,
+    &CALLDATA_CALL_INFO,
+    &CALLDATA_APP_DATA,
+    &CALLDATA_SET_CALL_DATA_EX,
+    &CALLDATA_HOLD_LIST,
+    &CALLDATA_CALL_INFO_BEFORE_ANSWER,
+    &CALLDATA_CALL_INFO_BY_CALL_ID,
+    &CALLDATA_ALL_CALL_INFO_EX,
+    &CALLDATA_CALL_NUMS,
+    &CALLDATA_STATISTICS,
+    &CALLDATA_STATISTICS_EX,
+    &CALLDATA_WAIT_CALL_INFO,
+    &CALLDATA_HOLD_LIST_EX,
+    &CALLDATA_ASSIGN_USER_IN_QUEUE,
+    &QUALITYCONTROL_ADD_INSERT,
+    &QUALITYCONTROL_ADD_SUPERVISE,
+    &QUALITYCONTROL_SWITCH,
+    &QUALITYCONTROL_INTERCEPT,
+    &QUALITYCONTROL_INTERCEPT_CALL,
+    &QUALITYCONTROL_CANCEL,
+    &QUALITYCONTROL_FORCE_BUSY,
+    &QUALITYCONTROL_FORCE_IDLE,
+    &QUALITYCONTROL_FORCE_LOGOUT,
+    &QUALITYCONTROL_FORCE_DROP_CALL,
+    &QUALITYCONTROL_ADJUST_SKILL,
+    &QUALITYCONTROL_FORCE_REST,
+    &QUALITYCONTROL_WHISPER,
+    &QUALITYCONTROL_STOP_WHISPER,
+    &QUALITYCONTROL_SWITCH_INSERT_WHISPER,
+    &RECORD_DOWNLOAD,
+    &RECORD_DOWNLOAD_EX,
+    &VIDEO_DOWNLOAD,
+    &VIDEO_DOWNLOAD_EX,
+    &MEDIACALL_SEND_MESSAGE,
+    &MEDIACALL_SET_CALL_NUMS,
+    &MEDIACALL_TRANSFER,
+    &MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE,
+    &MEDIACALL_GET_CONNECT_INFO,
+    &MEDIACALL_IMAGE_CAPTURE,
+    &AGENTCONF_REQUEST,
+    &AGENTCONF_ANSWER,
+    &AGENTCONF_REJECT,
+    &AGENTCONF_LEAVE,
+    &AGENTCONF_RELEASE,
+    &AGENTCONF_HOLD_PARTICIPANT,
+    &AGENTCONF_UNHOLD_PARTICIPANT,
+    &AGENTCONF_PROLONG_TIME,
+    &AGENTCONF_SHIFT_PRESIDENT,
+    &AGENTCONF_BATCH_ADD_PARTICIPANT,
+    &AGENTCONF_BATCH_REMOVE_PARTICIPANT,
+    &AGENTCONF_CHANGE_PARTICIPANT_MODE,
+    &AGENTCONF_MODIFY_CONF_RESOURCE,
+    &AGENTCONF_QUERY_CONF_INFOS,
+    &AGENTCONF_QUERY_VDN_CONF_ID,
+    &CONFIG_OBS_URL,
     &CONFIG_LOGIN,
+    &SUBSCRIBE_REGISTER,
+    &SUBSCRIBE_MODIFY,
+    &SUBSCRIBE_UNREGISTER,
+    &SUBSCRIBE_HANDSHAKE,
+    &SUBSCRIBE_HANDSHAKE_EX,
 ];
 
 /// Object request body of `onlineagent.login`.
@@ -416,10 +2002,577 @@ pub struct OnlineagentForceloginResponseResult {
     pub time_remaining: Option<String>,
 }
 
+/// Object request body of `onlineagent.loginex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnlineagentLoginexBody {
+    /// agent password (max 32 chars; may be empty) Required.
+    #[serde(rename = "password", skip_serializing_if = "Option::is_none", default)]
+    pub password: Option<cec_core::Secret<String>>,
+    /// agent phone number (max 24 chars)
+    #[serde(rename = "phonenum", skip_serializing_if = "Option::is_none", default)]
+    pub phonenum: Option<String>,
+    /// auto-answer (default true)
+    #[serde(rename = "autoanswer", skip_serializing_if = "Option::is_none", default)]
+    pub autoanswer: Option<bool>,
+    /// go idle automatically after a call (default true)
+    #[serde(rename = "autoenteridle", skip_serializing_if = "Option::is_none", default)]
+    pub autoenteridle: Option<bool>,
+    /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
+    #[serde(rename = "releasephone", skip_serializing_if = "Option::is_none", default)]
+    pub releasephone: Option<bool>,
+    /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
+    #[serde(rename = "agenttype", skip_serializing_if = "Option::is_none", default)]
+    pub agenttype: Option<i64>,
+    /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<i64>,
+    /// agent IP (default 127.0.0.1; max 15; no IPv6)
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    /// IP of the agent client's application gateway
+    #[serde(rename = "entryIp", skip_serializing_if = "Option::is_none", default)]
+    pub entry_ip: Option<String>,
+    /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
+    #[serde(rename = "phonelinkage", skip_serializing_if = "Option::is_none", default)]
+    pub phonelinkage: Option<bool>,
+    /// sign in to the WebM media server (default true)
+    #[serde(rename = "checkInWebm", skip_serializing_if = "Option::is_none", default)]
+    pub check_in_webm: Option<bool>,
+    /// sign in to the MailM media server (default false)
+    #[serde(rename = "checkInMailm", skip_serializing_if = "Option::is_none", default)]
+    pub check_in_mailm: Option<bool>,
+    /// VC number (max 24)
+    #[serde(rename = "vcPhoneNumber", skip_serializing_if = "Option::is_none", default)]
+    pub vc_phone_number: Option<String>,
+    /// inspector listens to this agent's sign-in/out (default false)
+    #[serde(rename = "listenStatus", skip_serializing_if = "Option::is_none", default)]
+    pub listen_status: Option<bool>,
+}
+impl OnlineagentLoginexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+        if let Some(v) = &self.password {
+            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+        }
+        if let Some(v) = &self.phonenum {
+            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        }
+        if let Some(v) = &self.ip {
+            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        }
+        if let Some(v) = &self.vc_phone_number {
+            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `onlineagent.loginex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentLoginexResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// sign-in result (documented as Map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<OnlineagentLoginexResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentLoginexResponseResult {
+    /// VDN (VCC) ID (sample shows a number)
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vdnid: Option<String>,
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub workno: Option<String>,
+    /// per-media-server sign-in success; voice needs CTI server, text chat needs WebM (3 chars T/F for CTI server, WebM, MailM (e.g. TTF))
+    #[serde(
+        rename = "mediatype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediatype: Option<String>,
+    /// sign-in time (timestamp (ms) as string)
+    #[serde(
+        rename = "loginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub login_time: Option<String>,
+    /// password must be changed; while true the agent cannot take calls ("true"/"false")
+    #[serde(
+        rename = "isForceChange",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub is_force_change: Option<String>,
+    /// CC-Gateway cluster name (e.g. AgentGateway)
+    #[serde(
+        rename = "serverName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub server_name: Option<String>,
+    /// days until the password expires (0-180 days; empty = never expires)
+    #[serde(
+        rename = "timeRemaining",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub time_remaining: Option<String>,
+}
+
 /// Object response of `onlineagent.logout`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OnlineagentLogoutResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.forcelogout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentForcelogoutResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+}
+
+/// Object response of `onlineagent.forcelogoutwithreason`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentForcelogoutwithreasonResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+}
+
+/// Object response of `onlineagent.saybusy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSaybusyResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.cancelbusy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentCancelbusyResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.sayfree`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSayfreeResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.rest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentRestResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `onlineagent.cancelrest` (not documented field by field: raw JSON).
+pub type OnlineagentCancelrestResponse = serde_json::Value;
+
+/// Object response of `onlineagent.autoenteridle`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAutoenteridleResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.cancelsetcustomstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentCancelsetcustomstateResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.syncagentinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSyncagentinfoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// sync info
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<OnlineagentSyncagentinfoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSyncagentinfoResponseResult {
+    /// call information
+    #[serde(
+        rename = "callinfo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callinfo: Option<String>,
+    /// agent state info
+    #[serde(
+        rename = "agentStateInfo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub agent_state_info: Option<OnlineagentSyncagentinfoResponseResultAgentStateInfo>,
+}
+
+/// Object `agentStateInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSyncagentinfoResponseResultAgentStateInfo {
+    /// original call type (-1 other, 0 inbound, 6 internal, 7 outbound, 41 HPS pre-occupied outbound, 44 HPS predictive, 45 HPS reserved callback, ...)
+    #[serde(
+        rename = "callFeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_feature: Option<i64>,
+    /// call-related data
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// last agent state
+    #[serde(rename = "lastState", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub last_state: Option<i64>,
+    /// busy pending/set
+    #[serde(rename = "preBusy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub pre_busy: Option<bool>,
+    /// first talk
+    #[serde(
+        rename = "firsttalkingFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub firsttalking_flag: Option<bool>,
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub work_no: Option<String>,
+    /// inspector agent ID
+    #[serde(
+        rename = "qcWorkNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qc_work_no: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// hold start (epoch ms)
+    #[serde(
+        rename = "beginHoldTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_hold_time: Option<String>,
+    /// agent state (agent state code table)
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub state: Option<i64>,
+    /// call type of the talk (as callFeature)
+    #[serde(
+        rename = "talkingCallfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub talking_callfeature: Option<i64>,
+    /// session released (not used yet)
+    #[serde(
+        rename = "releaseFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub release_flag: Option<i64>,
+    /// called number
+    #[serde(
+        rename = "calledNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_no: Option<String>,
+    /// first call ID
+    #[serde(
+        rename = "mainCallId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub main_call_id: Option<String>,
+    /// second talk time (epoch ms)
+    #[serde(
+        rename = "secondTalkingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub second_talking_time: Option<String>,
+    /// rest pending/set
+    #[serde(rename = "preRest", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub pre_rest: Option<bool>,
+    /// recording serial number
+    #[serde(
+        rename = "recordID",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_id: Option<String>,
+    /// current time (epoch ms)
+    #[serde(
+        rename = "currentTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub current_time: Option<String>,
+    /// talk start (epoch ms)
+    #[serde(
+        rename = "beginTalkingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_talking_time: Option<String>,
+    /// partner
+    #[serde(
+        rename = "partner",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub partner: Option<String>,
+    /// held call ID
+    #[serde(
+        rename = "holdCallId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub hold_call_id: Option<String>,
+    /// state start time (epoch ms)
+    #[serde(
+        rename = "agentStateBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_state_begin_time: Option<String>,
+    /// current command (command table (not read))
+    #[serde(
+        rename = "curCommand",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cur_command: Option<i64>,
+    /// current call ID
+    #[serde(
+        rename = "curCallId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cur_call_id: Option<String>,
+    /// command start time (epoch ms)
+    #[serde(
+        rename = "cmdBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cmd_begin_time: Option<String>,
+}
+
+/// Object response of `onlineagent.work`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentWorkResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `onlineagent.cancelwork`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentCancelworkResponse {
     /// description
     #[serde(
         rename = "message",
@@ -458,6 +2611,247 @@ pub struct OnlineagentResetskillResponse {
     )]
     pub retcode: Option<String>,
     /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `onlineagent.agentskills` (not documented field by field: raw JSON).
+pub type OnlineagentAgentskillsResponse = serde_json::Value;
+
+/// Object response of `onlineagent.agentskillsbyworkno`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentskillsbyworknoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// configured skills of the queried agent
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<OnlineagentAgentskillsbyworknoResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentskillsbyworknoResponseResult {
+    /// skill name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// skill ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type (1 text chat, 2 click-to-dial, 4 callback request, 5 voice/video, 15 predicted outbound, 16 previewed outbound, 17 message call, 19 video, 51 web chat, 53 social chat)
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+}
+
+/// Object response of `onlineagent.updateguid`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentUpdateguidResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<OnlineagentUpdateguidResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentUpdateguidResponseResult {
+    /// new unique GUID of the signed-in user
+    #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub guid: Option<cec_core::Secret<String>>,
+}
+
+/// Object response of `onlineagent.handshake`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentHandshakeResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+}
+
+/// Object response of `onlineagent.logininfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentLogininfoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// token info
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<OnlineagentLogininfoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentLogininfoResponseResult {
+    /// temporary token
+    #[serde(
+        rename = "phonetoken",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonetoken: Option<String>,
+    /// softphone number the agent signed in with
+    #[serde(
+        rename = "phonenum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenum: Option<String>,
+}
+
+/// Object response of `onlineagent.agentstatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentstatusResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// agent state info (table says array, sample shows an object)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<OnlineagentAgentstatusResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentstatusResponseResult {
+    /// agent state (agent state code (state table))
+    #[serde(
+        rename = "agentState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_state: Option<i64>,
+    /// true when in a call
+    #[serde(
+        rename = "isWorking",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_working: Option<bool>,
+}
+
+/// Object response of `onlineagent.querycustomstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentQuerycustomstateResponse {
+    /// per the table it carries the agent's custom status (example shows "success")
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// query result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<OnlineagentQuerycustomstateResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentQuerycustomstateResponseResult {
+    /// current custom status (example "65535"; seen only in the response example)
+    #[serde(
+        rename = "agentcustomstate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agentcustomstate: Option<String>,
+}
+
+/// Response of `onlineagent.setcustomstate` (not documented field by field: raw JSON).
+pub type OnlineagentSetcustomstateResponse = serde_json::Value;
+
+/// Object response of `onlineagent.autoanswer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAutoanswerResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -511,6 +2905,155 @@ pub struct AgenteventPollResponseEvent {
     pub content: Option<serde_json::Value>,
 }
 
+/// Object request body of `agentevent.push_callback`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgenteventPushCallbackBody {
+    /// agent ID Required.
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// events (oldest first, newest last) Required.
+    #[serde(rename = "eventList", skip_serializing_if = "Option::is_none", default)]
+    pub event_list: Option<Vec<AgenteventPushCallbackBodyEventList>>,
+}
+impl AgenteventPushCallbackBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        cec_core::validate::required(op, &format!("{at}eventList"), &self.event_list)?;
+        if let Some(v) = &self.event_list {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}eventList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `eventList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgenteventPushCallbackBodyEventList {
+    /// event type
+    #[serde(rename = "eventType", skip_serializing_if = "Option::is_none", default)]
+    pub event_type: Option<String>,
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// event data
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<serde_json::Value>,
+}
+impl AgenteventPushCallbackBodyEventList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `agentevent.push_callback`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgenteventPushCallbackResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+}
+
+/// Object request body of `voicecall.callout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallCalloutBody {
+    /// calling number (0-24 digits; empty = platform default; ignored when the agent lacks the right to set the outbound calling number)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// called number (1-24 digits, * or #) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// skill ID (empty = platform default skill)
+    #[serde(rename = "skillid", skip_serializing_if = "Option::is_none", default)]
+    pub skillid: Option<i64>,
+    /// call-associated data (may be empty; max 16k)
+    #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
+    pub callappdata: Option<String>,
+    /// media capability (default 0; 0 audio, 1 video, 2 negotiate max (recommended for video))
+    #[serde(rename = "mediaability", skip_serializing_if = "Option::is_none", default)]
+    pub mediaability: Option<i64>,
+    /// customer video direction (default 4; 1 receive only, 2 send only, 3 both, 4 unset; only with mediaability 1)
+    #[serde(rename = "userVideoDirection", skip_serializing_if = "Option::is_none", default)]
+    pub user_video_direction: Option<i64>,
+}
+impl VoicecallCalloutBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        }
+        if let Some(v) = &self.callappdata {
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `voicecall.callout` (not documented field by field: raw JSON).
+pub type VoicecallCalloutResponse = serde_json::Value;
+
+/// Object request body of `voicecall.previewcallout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallPreviewcalloutBody {
+    /// called number (must be one of the preview event's dialeddigits) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// preview call control block ID (the controlid of the preview event) Required.
+    #[serde(rename = "callcontrolid", skip_serializing_if = "Option::is_none", default)]
+    pub callcontrolid: Option<i64>,
+}
+impl VoicecallPreviewcalloutBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        cec_core::validate::required(op, &format!("{at}callcontrolid"), &self.callcontrolid)?;
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.previewcallout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallPreviewcalloutResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call ID of the new call (absent on failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
 /// Object response of `voicecall.answer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -555,6 +3098,2378 @@ pub struct VoicecallReleaseResponse {
     /// reserved / interface-specific
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.release_legacy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallReleaseLegacyResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.dropcall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallDropcallResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.disconnect`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallDisconnectResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `voicecall.transfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallTransferBody {
+    /// target device type (1 skill queue, 2 agent, 3 IVR, 4 system access code, 5 external number) Required.
+    #[serde(rename = "devicetype", skip_serializing_if = "Option::is_none", default)]
+    pub devicetype: Option<i64>,
+    /// target: skill ID, agent ID, IVR access code, system access code or number (max 24; digits (devicetype 5 also A-E a-e * #)) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// transfer mode (dt1/dt2/dt4: 0 release, 2 success (dt2 also 3 specified, not open); dt3: 0 release, 1 suspend (IVR only); dt5: 1 release (not for outbound), 2 success, 3 talk, 4 three-party) Required.
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<i64>,
+    /// call-associated data to set (may be empty; max 16k)
+    #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
+    pub callappdata: Option<String>,
+    /// calling number shown (0-24 digits; external transfers only; ignored for release transfer)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// media capability (external transfers) (default 0; 0 audio, 1 video, 2 negotiate max)
+    #[serde(rename = "mediaability", skip_serializing_if = "Option::is_none", default)]
+    pub mediaability: Option<i64>,
+    /// hold the call during three-party transfer (default true)
+    #[serde(rename = "holdflag", skip_serializing_if = "Option::is_none", default)]
+    pub holdflag: Option<bool>,
+    /// skill ID (only with devicetype 2)
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+}
+impl VoicecallTransferBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        if let Some(v) = &self.callappdata {
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.transfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallTransferResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.canceltransfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallCanceltransferResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.hold`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallHoldResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.gethold`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallGetholdResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.connecthold`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallConnectholdResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `voicecall.callinner`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallCallinnerBody {
+    /// called agent ID (1-24 digits, * or #) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// calling number (0-24 digits; empty = platform default)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// skill ID (empty = platform default skill)
+    #[serde(rename = "skillid", skip_serializing_if = "Option::is_none", default)]
+    pub skillid: Option<i64>,
+    /// call-associated data (max 16k)
+    #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
+    pub callappdata: Option<String>,
+    /// 2024 copy: call media = intersection of agent sign-in media and VDN default skill queue (video only if both support it); 2025 copy: internal call goes to the agent's default skill queue (ignored for internal calls)
+    #[serde(rename = "mediaability", skip_serializing_if = "Option::is_none", default)]
+    pub mediaability: Option<i64>,
+}
+impl VoicecallCallinnerBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        if let Some(v) = &self.callappdata {
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.callinner`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallCallinnerResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call ID (callid) of the new call (present only on success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
+/// Object request body of `voicecall.callinnerskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallCallinnerskillBody {
+    /// ID of the called skill queue Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+}
+impl VoicecallCallinnerskillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.callinnerskill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallCallinnerskillResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call ID (callid) of the new call (present only on success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
+/// Object request body of `voicecall.innerhelp`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallInnerhelpBody {
+    /// help target: agent ID or skill queue ID Required.
+    #[serde(rename = "dstaddress", skip_serializing_if = "Option::is_none", default)]
+    pub dstaddress: Option<String>,
+    /// target type (default 2; 1 skill queue, 2 agent)
+    #[serde(rename = "devicetype", skip_serializing_if = "Option::is_none", default)]
+    pub devicetype: Option<i64>,
+    /// help mode (default 1; 1 two-party, 2 three-party)
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<i64>,
+    /// call-associated data (may be empty; max 16k)
+    #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
+    pub callappdata: Option<String>,
+    /// hold the call (three-party) (default true)
+    #[serde(rename = "holdflag", skip_serializing_if = "Option::is_none", default)]
+    pub holdflag: Option<bool>,
+}
+impl VoicecallInnerhelpBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
+        if let Some(v) = &self.callappdata {
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.innerhelp`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallInnerhelpResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call ID of the help call (absent on failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
+/// Object response of `voicecall.beginmute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallBeginmuteResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.endmute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallEndmuteResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `voicecall.confjoin`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallConfjoinBody {
+    /// call ID of the held call (not empty) Required.
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// call-associated data (may be empty; max 16k)
+    #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
+    pub callappdata: Option<String>,
+}
+impl VoicecallConfjoinBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        if let Some(v) = &self.callappdata {
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.confjoin`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallConfjoinResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `voicecall.thirdpartyconftransmitnum` (not documented field by field: raw JSON).
+pub type VoicecallThirdpartyconftransmitnumResponse = serde_json::Value;
+
+/// Object response of `voicecall.seconddialex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallSeconddialexResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.snatchpickup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallSnatchpickupResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.phonepickup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallPhonepickupResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `voicecall.phonehangup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallPhonehangupResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `recordplay.play`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayPlayBody {
+    /// file path (max 100 chars) Required.
+    #[serde(rename = "voicepath", skip_serializing_if = "Option::is_none", default)]
+    pub voicepath: Option<String>,
+    /// start offset in seconds (field name spelled this way in docs)
+    #[serde(rename = "startpostion", skip_serializing_if = "Option::is_none", default)]
+    pub startpostion: Option<i64>,
+    /// volume (default "50"; up to 5 digits)
+    #[serde(rename = "volumechange", skip_serializing_if = "Option::is_none", default)]
+    pub volumechange: Option<String>,
+    /// speed (default "50"; up to 5 digits)
+    #[serde(rename = "speedchange", skip_serializing_if = "Option::is_none", default)]
+    pub speedchange: Option<String>,
+    /// play count (default 1; other values treated as 1)
+    #[serde(rename = "times", skip_serializing_if = "Option::is_none", default)]
+    pub times: Option<i64>,
+    /// file encoding (only 0 supported (default))
+    #[serde(rename = "codeformat", skip_serializing_if = "Option::is_none", default)]
+    pub codeformat: Option<i64>,
+    /// distributed call-center node ID, from the recording-start event
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none", default)]
+    pub location_id: Option<i64>,
+}
+impl RecordplayPlayBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
+        if let Some(v) = &self.voicepath {
+            cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `recordplay.play`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayPlayResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.pausePlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayPausePlayResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.resumePlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayResumePlayResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.foreFast`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayForeFastResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.backFast`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayBackFastResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.stopPlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayStopPlayResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `recordplay.record` (not documented field by field: raw JSON).
+pub type RecordplayRecordResponse = serde_json::Value;
+
+/// Response of `recordplay.stopRecord` (not documented field by field: raw JSON).
+pub type RecordplayStopRecordResponse = serde_json::Value;
+
+/// Response of `recordplay.netPlay` (not documented field by field: raw JSON).
+pub type RecordplayNetPlayResponse = serde_json::Value;
+
+/// Response of `recordplay.playRelocation` (not documented field by field: raw JSON).
+pub type RecordplayPlayRelocationResponse = serde_json::Value;
+
+/// Object response of `queuedevice.agentVdnSkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceAgentVdnSkillResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// skill queues
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<QueuedeviceAgentVdnSkillResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceAgentVdnSkillResponseResult {
+    /// skill name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// skill ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type (1 text chat; 2 click-to-dial; 4 callback; 5 voice/video; 15 predictive; 16 preview; 17 message call; 19 video; 51 web chat; 53 social chat)
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+    /// service type number
+    #[serde(
+        rename = "serviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub service_type: Option<i64>,
+    /// 1 real queue; 0 virtual queue
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+}
+
+/// Object request body of `queuedevice.queryAcdStat`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueuedeviceQueryAcdStatBody {
+    /// skill queue IDs (at most 100 entries) Required.
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
+    pub skills: Option<Vec<i64>>,
+}
+impl QueuedeviceQueryAcdStatBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
+        Ok(())
+    }
+}
+
+/// Object response of `queuedevice.queryAcdStat`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceQueryAcdStatResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// per-queue statistics
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<QueuedeviceQueryAcdStatResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceQueryAcdStatResponseResult {
+    /// queue access code
+    #[serde(
+        rename = "pilotNbr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub pilot_nbr: Option<String>,
+    /// skill queue ID
+    #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub device_no: Option<i64>,
+    /// calls now waiting
+    #[serde(rename = "queueSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub queue_size: Option<i64>,
+    /// longest current wait (s)
+    #[serde(rename = "queueTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub queue_time: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "loadFactor",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub load_factor: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "estWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub est_wait_time: Option<i64>,
+    /// agents signed in to the queue
+    #[serde(
+        rename = "loggedOnAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logged_on_agents: Option<i64>,
+    /// agents now available
+    #[serde(
+        rename = "availAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub avail_agents: Option<i64>,
+    /// 0 release; 2 transfer
+    #[serde(
+        rename = "transferFlg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub transfer_flg: Option<i64>,
+    /// device type
+    #[serde(
+        rename = "transferDeviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub transfer_device_type: Option<i64>,
+    /// device number
+    #[serde(
+        rename = "transferDeviceNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub transfer_device_no: Option<i64>,
+    /// skill description
+    #[serde(
+        rename = "skillDescrip",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_descrip: Option<String>,
+}
+
+/// Object response of `queuedevice.waitNum`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceWaitNumResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// number of queuing users; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Object response of `queuedevice.waitNumByAgent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceWaitNumByAgentResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// number of queuing users; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Object response of `queuedevice.skillWaitNum`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceSkillWaitNumResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// number of queuing users; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Response of `queuedevice.ivrInfo` (not documented field by field: raw JSON).
+pub type QueuedeviceIvrInfoResponse = serde_json::Value;
+
+/// Object request body of `agentgroup.agentBySkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentgroupAgentBySkillBody {
+    /// max agents returned (1-500; only effective together with agentStatus)
+    #[serde(rename = "agentLimit", skip_serializing_if = "Option::is_none", default)]
+    pub agent_limit: Option<i64>,
+    /// agent states to include (agent state table)
+    #[serde(rename = "agentStatus", skip_serializing_if = "Option::is_none", default)]
+    pub agent_status: Option<Vec<i64>>,
+}
+impl AgentgroupAgentBySkillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.agent_limit {
+            cec_core::validate::range(op, &format!("{at}agentLimit"), *v, 1, 500)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentgroup.agentBySkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentBySkillResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// agent details (fields not captured)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<serde_json::Value>>,
+}
+
+/// Object response of `agentgroup.allOnlineAgents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAllOnlineAgentsResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// agent details (fields not captured)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<serde_json::Value>>,
+}
+
+/// Response of `agentgroup.agentByList` (not documented field by field: raw JSON).
+pub type AgentgroupAgentByListResponse = serde_json::Value;
+
+/// Object response of `calldata.callInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call information
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<CalldataCallInfoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoResponseResult {
+    /// call type (see call type table)
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number (typed int in docs)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number (typed int in docs)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// call skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// original called number
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// answer time, ms timestamp
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// end time, ms timestamp
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+    /// customer level
+    #[serde(
+        rename = "userPriority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub user_priority: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// total time since entry (s)
+    #[serde(
+        rename = "logontimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logontimes: Option<i64>,
+    /// media type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video; 15 predictive outbound; 16 preview outbound; 17 message call; 19 video call; 51 web chat; 53 social chat)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+}
+
+/// Object response of `calldata.appData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAppDataResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// associated data; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
+/// Object request body of `calldata.setCallDataEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataSetCallDataExBody {
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
+    #[serde(rename = "calldata", skip_serializing_if = "Option::is_none", default)]
+    pub calldata: Option<String>,
+    /// true if calldata is Base64-encoded (default false)
+    #[serde(rename = "isDataEncoded", skip_serializing_if = "Option::is_none", default)]
+    pub is_data_encoded: Option<bool>,
+}
+impl CalldataSetCallDataExBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.calldata {
+            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.setCallDataEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataSetCallDataExResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `calldata.holdList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataHoldListResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// held calls (docs table says object, example is an array)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalldataHoldListResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataHoldListResponseResult {
+    /// call type
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// unused
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// unused
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// unused
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// unused
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+}
+
+/// Response of `calldata.callInfoBeforeAnswer` (not documented field by field: raw JSON).
+pub type CalldataCallInfoBeforeAnswerResponse = serde_json::Value;
+
+/// Object response of `calldata.callInfoByCallId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoByCallIdResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call information (docs type it as list); orgicallednum and endtime unused here
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<CalldataCallInfoByCallIdResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoByCallIdResponseResult {
+    /// call type (see call type table)
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number (typed int in docs)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number (typed int in docs)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// call skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// original called number
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// answer time, ms timestamp
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// end time, ms timestamp
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+    /// customer level
+    #[serde(
+        rename = "userPriority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub user_priority: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// total time since entry (s)
+    #[serde(
+        rename = "logontimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logontimes: Option<i64>,
+    /// media type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video; 15 predictive outbound; 16 preview outbound; 17 message call; 19 video call; 51 web chat; 53 social chat)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+}
+
+/// Object response of `calldata.allCallInfoEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAllCallInfoExResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call IDs of the agent; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<String>>,
+}
+
+/// Response of `calldata.callNums` (not documented field by field: raw JSON).
+pub type CalldataCallNumsResponse = serde_json::Value;
+
+/// Object response of `calldata.statistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// statistics
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<CalldataStatisticsResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsResponseResult {
+    /// today's total talk time (s)
+    #[serde(rename = "talktime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub talktime: Option<i64>,
+    /// answered today
+    #[serde(
+        rename = "answernums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub answernums: Option<i64>,
+    /// long no-answer count today
+    #[serde(
+        rename = "noanswernums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub noanswernums: Option<i64>,
+    /// outbound calls today
+    #[serde(
+        rename = "calloutnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub calloutnums: Option<i64>,
+    /// internal calls today
+    #[serde(
+        rename = "intercallnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub intercallnums: Option<i64>,
+    /// internal help requests today
+    #[serde(
+        rename = "interhelpnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub interhelpnums: Option<i64>,
+    /// transfers today
+    #[serde(
+        rename = "transfernums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub transfernums: Option<i64>,
+    /// transfers out today
+    #[serde(
+        rename = "transferoutnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub transferoutnums: Option<i64>,
+    /// transfers to IVR today
+    #[serde(
+        rename = "transferivrnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub transferivrnums: Option<i64>,
+    /// redirects
+    #[serde(
+        rename = "redirectnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub redirectnums: Option<i64>,
+    /// holds
+    #[serde(rename = "keepnums", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub keepnums: Option<i64>,
+    /// busy settings
+    #[serde(rename = "busynums", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busynums: Option<i64>,
+    /// rests
+    #[serde(rename = "restnums", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub restnums: Option<i64>,
+    /// overlong rests
+    #[serde(
+        rename = "restoutnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub restoutnums: Option<i64>,
+    /// rest duration (s)
+    #[serde(rename = "resttime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub resttime: Option<i64>,
+    /// rest overrun duration (s)
+    #[serde(
+        rename = "restouttime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub restouttime: Option<i64>,
+    /// calls released by agent
+    #[serde(
+        rename = "agentrelease",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agentrelease: Option<i64>,
+    /// busy duration (s)
+    #[serde(rename = "busytime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busytime: Option<i64>,
+}
+
+/// Object response of `calldata.statisticsEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsExResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// statistics
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<CalldataStatisticsExResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsExResponseResult {
+    /// today's total talk time (s)
+    #[serde(rename = "talktime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub talktime: Option<i64>,
+    /// answered today
+    #[serde(
+        rename = "answernums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub answernums: Option<i64>,
+    /// outbound calls today
+    #[serde(
+        rename = "calloutnums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub calloutnums: Option<i64>,
+}
+
+/// Object response of `calldata.waitCallInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataWaitCallInfoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// queued calls (same layout as callinfo result; orgicallednum/endtime unused)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalldataWaitCallInfoResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataWaitCallInfoResponseResult {
+    /// call type (see call type table)
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number (typed int in docs)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number (typed int in docs)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// call skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// original called number
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// answer time, ms timestamp
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// end time, ms timestamp
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+    /// customer level
+    #[serde(
+        rename = "userPriority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub user_priority: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// total time since entry (s)
+    #[serde(
+        rename = "logontimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logontimes: Option<i64>,
+    /// media type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video; 15 predictive outbound; 16 preview outbound; 17 message call; 19 video call; 51 web chat; 53 social chat)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+}
+
+/// Object response of `calldata.holdListEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataHoldListExResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// held calls
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalldataHoldListExResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataHoldListExResponseResult {
+    /// call type
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+}
+
+/// Object request body of `calldata.assignUserInQueue`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataAssignUserInQueueBody {
+    /// queuing call to move Required.
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// target skill queue ID Required.
+    #[serde(rename = "skillid", skip_serializing_if = "Option::is_none", default)]
+    pub skillid: Option<i64>,
+}
+impl CalldataAssignUserInQueueBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        cec_core::validate::required(op, &format!("{at}skillid"), &self.skillid)?;
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.assignUserInQueue`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAssignUserInQueueResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved (map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `qualitycontrol.addInsert` (not documented field by field: raw JSON).
+pub type QualitycontrolAddInsertResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.addSupervise` (not documented field by field: raw JSON).
+pub type QualitycontrolAddSuperviseResponse = serde_json::Value;
+
+/// Object response of `qualitycontrol.switch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolSwitchResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `qualitycontrol.intercept` (not documented field by field: raw JSON).
+pub type QualitycontrolInterceptResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.interceptCall` (not documented field by field: raw JSON).
+pub type QualitycontrolInterceptCallResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.cancel` (not documented field by field: raw JSON).
+pub type QualitycontrolCancelResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.forceBusy` (not documented field by field: raw JSON).
+pub type QualitycontrolForceBusyResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.forceIdle` (not documented field by field: raw JSON).
+pub type QualitycontrolForceIdleResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.forceLogout` (not documented field by field: raw JSON).
+pub type QualitycontrolForceLogoutResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.forceDropCall` (not documented field by field: raw JSON).
+pub type QualitycontrolForceDropCallResponse = serde_json::Value;
+
+/// Object request body of `qualitycontrol.adjustSkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualitycontrolAdjustSkillBody {
+    /// target agent work number
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// skill queue IDs (at most 1000)
+    #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
+    pub skills: Option<Vec<i64>>,
+}
+impl QualitycontrolAdjustSkillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualitycontrol.adjustSkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolAdjustSkillResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Response of `qualitycontrol.forceRest` (not documented field by field: raw JSON).
+pub type QualitycontrolForceRestResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.whisper` (not documented field by field: raw JSON).
+pub type QualitycontrolWhisperResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.stopWhisper` (not documented field by field: raw JSON).
+pub type QualitycontrolStopWhisperResponse = serde_json::Value;
+
+/// Response of `qualitycontrol.switchInsertWhisper` (not documented field by field: raw JSON).
+pub type QualitycontrolSwitchInsertWhisperResponse = serde_json::Value;
+
+/// Object request body of `mediacall.sendMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallSendMessageBody {
+    /// call ID Required.
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// user number
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// message: plain text string, or (public cloud) a JSON object serialized to string (under 1.9 KB with platform encryption (MULTIMEDIA_SECMODE=1); under 3.8 KB with service-side encryption (=0)) Required.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", default)]
+    pub data: Option<serde_json::Value>,
+}
+impl MediacallSendMessageBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+        Ok(())
+    }
+}
+
+/// Response of `mediacall.sendMessage` (not documented field by field: raw JSON).
+pub type MediacallSendMessageResponse = serde_json::Value;
+
+/// Object request body of `mediacall.setCallNums`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallSetCallNumsBody {
+    /// media type; must match the signed-in skill queue type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video call; 15 predictive outbound; 16 preview outbound; 17 message call; 51 web chat; 53 social chat) Required.
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// maximum sessions (1-60) Required.
+    #[serde(rename = "callnums", skip_serializing_if = "Option::is_none", default)]
+    pub callnums: Option<String>,
+}
+impl MediacallSetCallNumsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
+        Ok(())
+    }
+}
+
+/// Object response of `mediacall.setCallNums`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediacallSetCallNumsResponse {
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+}
+
+/// Object request body of `mediacall.transfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallTransferBody {
+    /// call ID Required.
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// target type (1 skill queue; 2 agent; 4 system access code) Required.
+    #[serde(rename = "devicetype", skip_serializing_if = "Option::is_none", default)]
+    pub devicetype: Option<i64>,
+    /// transfer mode (0 release transfer; 2 success transfer (all device types)) Required.
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<i64>,
+    /// target ID: skill queue ID, agent work number or access code (max 24) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// data passed to the receiving agent (max 2048 bytes)
+    #[serde(rename = "calldata", skip_serializing_if = "Option::is_none", default)]
+    pub calldata: Option<String>,
+    /// skill ID; only used when devicetype is 2
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+}
+impl MediacallTransferBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        if let Some(v) = &self.calldata {
+            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 2048)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mediacall.transfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediacallTransferResponse {
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+}
+
+/// Object request body of `mediacall.setCallNumsByMediaType`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallSetCallNumsByMediaTypeBody {
+    /// total concurrent multimedia sessions (1-60) Required.
+    #[serde(rename = "totalCallNum", skip_serializing_if = "Option::is_none", default)]
+    pub total_call_num: Option<serde_json::Number>,
+    /// per-channel limits Required.
+    #[serde(rename = "agentMediaCallNums", skip_serializing_if = "Option::is_none", default)]
+    pub agent_media_call_nums: Option<Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>>,
+}
+impl MediacallSetCallNumsByMediaTypeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}totalCallNum"), &self.total_call_num)?;
+        cec_core::validate::required(op, &format!("{at}agentMediaCallNums"), &self.agent_media_call_nums)?;
+        if let Some(v) = &self.agent_media_call_nums {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}agentMediaCallNums[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `agentMediaCallNums`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
+    /// channel (50 email; 51 web chat; 52 SMS; 53 social chat; 56 WeChat; list continues (not captured)) Required.
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<serde_json::Number>,
+}
+impl MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        Ok(())
+    }
+}
+
+/// Response of `mediacall.setCallNumsByMediaType` (not documented field by field: raw JSON).
+pub type MediacallSetCallNumsByMediaTypeResponse = serde_json::Value;
+
+/// Object request body of `mediacall.getConnectInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallGetConnectInfoBody {
+    /// user type (default agent) Required.
+    #[serde(rename = "userType", skip_serializing_if = "Option::is_none", default)]
+    pub user_type: Option<String>,
+    /// call ID Required.
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+}
+impl MediacallGetConnectInfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
+        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        Ok(())
+    }
+}
+
+/// Object response of `mediacall.getConnectInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediacallGetConnectInfoResponse {
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// connection info
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MediacallGetConnectInfoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediacallGetConnectInfoResponseResult {
+    /// agent work number
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub user_id: Option<String>,
+    /// expiry time
+    #[serde(rename = "ctime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ctime: Option<String>,
+    /// channel (room) ID
+    #[serde(
+        rename = "channelId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub channel_id: Option<String>,
+    /// role
+    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub role: Option<String>,
+    /// media access point IP
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ip: Option<String>,
+    /// media access point port
+    #[serde(rename = "port", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub port: Option<String>,
+    /// internal signalling domain https://host:port
+    #[serde(
+        rename = "signalingDomainIn",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub signaling_domain_in: Option<String>,
+    /// external signalling domain https://host:port
+    #[serde(
+        rename = "signalingDomainOut",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub signaling_domain_out: Option<String>,
+    /// node
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub location_id: Option<String>,
+    /// signature
+    #[serde(
+        rename = "signature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub signature: Option<String>,
+    /// user/app identifier
+    #[serde(rename = "appId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub app_id: Option<String>,
+}
+
+/// Object request body of `mediacall.imageCapture`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MediacallImageCaptureBody {
+    /// subscriber type (default user) Required.
+    #[serde(rename = "userType", skip_serializing_if = "Option::is_none", default)]
+    pub user_type: Option<String>,
+    /// call ID Required.
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+}
+impl MediacallImageCaptureBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
+        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        Ok(())
+    }
+}
+
+/// Object response of `mediacall.imageCapture`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediacallImageCaptureResponse {
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+}
+
+/// Object request body of `agentconf.request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfRequestBody {
+    /// capacity of the conference (1-120) Required.
+    #[serde(rename = "memberNum", skip_serializing_if = "Option::is_none", default)]
+    pub member_num: Option<i64>,
+    /// caller number shown when the conference calls out; defaults to VDN system caller number (max 24 bytes)
+    #[serde(rename = "confCallerNo", skip_serializing_if = "Option::is_none", default)]
+    pub conf_caller_no: Option<String>,
+    /// requested duration in minutes (4-1440; default 60)
+    #[serde(rename = "time", skip_serializing_if = "Option::is_none", default)]
+    pub time: Option<i64>,
+    /// reminder time before the conference ends
+    #[serde(rename = "promptTime", skip_serializing_if = "Option::is_none", default)]
+    pub prompt_time: Option<i64>,
+}
+impl AgentconfRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}memberNum"), &self.member_num)?;
+        if let Some(v) = &self.member_num {
+            cec_core::validate::range(op, &format!("{at}memberNum"), *v, 1, 120)?;
+        }
+        if let Some(v) = &self.conf_caller_no {
+            cec_core::validate::max_len(op, &format!("{at}confCallerNo"), v, 24)?;
+        }
+        if let Some(v) = &self.time {
+            cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `agentconf.request` (not documented field by field: raw JSON).
+pub type AgentconfRequestResponse = serde_json::Value;
+
+/// Response of `agentconf.answer` (not documented field by field: raw JSON).
+pub type AgentconfAnswerResponse = serde_json::Value;
+
+/// Response of `agentconf.reject` (not documented field by field: raw JSON).
+pub type AgentconfRejectResponse = serde_json::Value;
+
+/// Response of `agentconf.leave` (not documented field by field: raw JSON).
+pub type AgentconfLeaveResponse = serde_json::Value;
+
+/// Response of `agentconf.release` (not documented field by field: raw JSON).
+pub type AgentconfReleaseResponse = serde_json::Value;
+
+/// Response of `agentconf.holdParticipant` (not documented field by field: raw JSON).
+pub type AgentconfHoldParticipantResponse = serde_json::Value;
+
+/// Response of `agentconf.unholdParticipant` (not documented field by field: raw JSON).
+pub type AgentconfUnholdParticipantResponse = serde_json::Value;
+
+/// Response of `agentconf.prolongTime` (not documented field by field: raw JSON).
+pub type AgentconfProlongTimeResponse = serde_json::Value;
+
+/// Object request body of `agentconf.shiftPresident`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfShiftPresidentBody {
+    /// agent receiving chair permission (must be in the conference) Required.
+    #[serde(rename = "destAgentNo", skip_serializing_if = "Option::is_none", default)]
+    pub dest_agent_no: Option<i64>,
+}
+impl AgentconfShiftPresidentBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}destAgentNo"), &self.dest_agent_no)?;
+        Ok(())
+    }
+}
+
+/// Response of `agentconf.shiftPresident` (not documented field by field: raw JSON).
+pub type AgentconfShiftPresidentResponse = serde_json::Value;
+
+/// Response of `agentconf.batchAddParticipant` (not documented field by field: raw JSON).
+pub type AgentconfBatchAddParticipantResponse = serde_json::Value;
+
+/// Response of `agentconf.batchRemoveParticipant` (not documented field by field: raw JSON).
+pub type AgentconfBatchRemoveParticipantResponse = serde_json::Value;
+
+/// Response of `agentconf.changeParticipantMode` (not documented field by field: raw JSON).
+pub type AgentconfChangeParticipantModeResponse = serde_json::Value;
+
+/// Response of `agentconf.modifyConfResource` (not documented field by field: raw JSON).
+pub type AgentconfModifyConfResourceResponse = serde_json::Value;
+
+/// Response of `agentconf.queryConfInfos` (not documented field by field: raw JSON).
+pub type AgentconfQueryConfInfosResponse = serde_json::Value;
+
+/// Response of `agentconf.queryVdnConfId` (not documented field by field: raw JSON).
+pub type AgentconfQueryVdnConfIdResponse = serde_json::Value;
+
+/// Object response of `config.obsUrl`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfigObsUrlResponse {
+    /// message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (integer text)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// OBS configs
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<ConfigObsUrlResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfigObsUrlResponseResult {
+    /// config ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// purpose
+    #[serde(
+        rename = "purpose",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub purpose: Option<String>,
+    /// OBS address
+    #[serde(rename = "obsUrl", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub obs_url: Option<String>,
+    /// user name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// login URI
+    #[serde(
+        rename = "loginUri",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub login_uri: Option<String>,
+    /// business interface URI
+    #[serde(
+        rename = "interfaceUri",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interface_uri: Option<String>,
+    /// timeout
+    #[serde(rename = "timeout", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub timeout: Option<i64>,
 }
 
 /// Object request body of `config.login`.
@@ -612,6 +5527,213 @@ pub struct ConfigLoginResponseResult {
     /// GUID for later C5 calls
     #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub guid: Option<String>,
+}
+
+/// Object request body of `subscribe.register`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubscribeRegisterBody {
+    /// 1 = recognition; others reserved Required.
+    #[serde(rename = "subscribeType", skip_serializing_if = "Option::is_none", default)]
+    pub subscribe_type: Option<String>,
+    /// client-generated token, sent back in handshakeEx and result notifications (max 256 chars)
+    #[serde(rename = "serviceToken", skip_serializing_if = "Option::is_none", default)]
+    pub service_token: Option<cec_core::Secret<String>>,
+    /// event notification callback address (max 200 chars) Required.
+    #[serde(rename = "serviceCallBackUri", skip_serializing_if = "Option::is_none", default)]
+    pub service_call_back_uri: Option<String>,
+    /// use semantic (NLP) analysis; true needs a CC-Gateway callback address in basic.properties Required.
+    #[serde(rename = "nlpFlag", skip_serializing_if = "Option::is_none", default)]
+    pub nlp_flag: Option<bool>,
+    /// intelligent IVR bot access code; only when nlpFlag is true
+    #[serde(rename = "flowAccessCode", skip_serializing_if = "Option::is_none", default)]
+    pub flow_access_code: Option<String>,
+}
+impl SubscribeRegisterBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}subscribeType"), &self.subscribe_type)?;
+        if let Some(v) = &self.service_token {
+            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 256)?;
+        }
+        cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
+        if let Some(v) = &self.service_call_back_uri {
+            cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        Ok(())
+    }
+}
+
+/// Object response of `subscribe.register`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeRegisterResponse {
+    /// message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (integer text)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<SubscribeRegisterResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeRegisterResponseResult {
+    /// subscription task ID assigned by CTI
+    #[serde(
+        rename = "serverId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub server_id: Option<String>,
+}
+
+/// Object request body of `subscribe.modify`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubscribeModifyBody {
+    /// event notification callback address (max 200) Required.
+    #[serde(rename = "serviceCallBackUri", skip_serializing_if = "Option::is_none", default)]
+    pub service_call_back_uri: Option<String>,
+    /// semantic analysis on/off Required.
+    #[serde(rename = "nlpFlag", skip_serializing_if = "Option::is_none", default)]
+    pub nlp_flag: Option<bool>,
+    /// flow (bot) access code
+    #[serde(rename = "flowAccessCode", skip_serializing_if = "Option::is_none", default)]
+    pub flow_access_code: Option<String>,
+}
+impl SubscribeModifyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
+        if let Some(v) = &self.service_call_back_uri {
+            cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        Ok(())
+    }
+}
+
+/// Object response of `subscribe.modify`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeModifyResponse {
+    /// message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (integer text)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<SubscribeModifyResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeModifyResponseResult {
+    /// subscription task ID
+    #[serde(
+        rename = "serverId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub server_id: Option<String>,
+}
+
+/// Object request body of `subscribe.unregister`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubscribeUnregisterBody {
+    /// subscription task ID returned at registration (not empty/blank) Required.
+    #[serde(rename = "serverId", skip_serializing_if = "Option::is_none", default)]
+    pub server_id: Option<String>,
+}
+impl SubscribeUnregisterBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}serverId"), &self.server_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `subscribe.unregister`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeUnregisterResponse {
+    /// message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (integer text)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+}
+
+/// Object response of `subscribe.handshake`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeHandshakeResponse {
+    /// message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (integer text)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+}
+
+/// Object response of `subscribe.handshakeEx`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeHandshakeExResponse {
+    /// message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (integer text)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
 }
 
 /// Fluent builder of `onlineagent.login`: Signing in.
@@ -896,6 +6018,137 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `onlineagent.loginex`: Signing in to the platform only (CCS, no media server).
+///
+/// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
+///
+/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken) from zh-cn fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 (2023); response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025). Events/errors not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentLoginexBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: OnlineagentLoginexBody,
+}
+
+impl<'a> OnlineagentLoginexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentLoginexBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// agent password (max 32 chars; may be empty) Required.
+    pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.password = Some(v.into());
+        self
+    }
+    /// agent phone number (max 24 chars)
+    pub fn phonenum(mut self, v: impl Into<String>) -> Self {
+        self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// auto-answer (default true)
+    pub fn autoanswer(mut self, v: bool) -> Self {
+        self.body_.autoanswer = Some(v);
+        self
+    }
+    /// go idle automatically after a call (default true)
+    pub fn autoenteridle(mut self, v: bool) -> Self {
+        self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
+    pub fn releasephone(mut self, v: bool) -> Self {
+        self.body_.releasephone = Some(v);
+        self
+    }
+    /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
+    pub fn agenttype(mut self, v: i64) -> Self {
+        self.body_.agenttype = Some(v);
+        self
+    }
+    /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
+    pub fn status(mut self, v: i64) -> Self {
+        self.body_.status = Some(v);
+        self
+    }
+    /// agent IP (default 127.0.0.1; max 15; no IPv6)
+    pub fn ip(mut self, v: impl Into<String>) -> Self {
+        self.body_.ip = Some(v.into());
+        self
+    }
+    /// IP of the agent client's application gateway
+    pub fn entry_ip(mut self, v: impl Into<String>) -> Self {
+        self.body_.entry_ip = Some(v.into());
+        self
+    }
+    /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
+    pub fn phonelinkage(mut self, v: bool) -> Self {
+        self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// sign in to the WebM media server (default true)
+    pub fn check_in_webm(mut self, v: bool) -> Self {
+        self.body_.check_in_webm = Some(v);
+        self
+    }
+    /// sign in to the MailM media server (default false)
+    pub fn check_in_mailm(mut self, v: bool) -> Self {
+        self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// VC number (max 24)
+    pub fn vc_phone_number(mut self, v: impl Into<String>) -> Self {
+        self.body_.vc_phone_number = Some(v.into());
+        self
+    }
+    /// inspector listens to this agent's sign-in/out (default false)
+    pub fn listen_status(mut self, v: bool) -> Self {
+        self.body_.listen_status = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OnlineagentLoginexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.loginex";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentLoginexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_LOGINEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.loginex`: Signing in to the platform only (CCS, no media server) (`PUT /agentgateway/resource/onlineagent/{agentid}/loginex`).
+    pub fn onlineagent_loginex(&self) -> OnlineagentLoginexBuilder<'_> {
+        OnlineagentLoginexBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `onlineagent.logout`: Signing out.
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
@@ -943,6 +6196,685 @@ impl crate::Client {
     /// `onlineagent.logout`: Signing out (`DELETE /agentgateway/resource/onlineagent/{agentid}/logout`).
     pub fn onlineagent_logout(&self) -> OnlineagentLogoutBuilder<'_> {
         OnlineagentLogoutBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.forcelogout`: Forcibly signing out.
+///
+/// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0353.html>
+///
+/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0353.md (newest).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentForcelogoutBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentForcelogoutBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentForcelogoutBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.forcelogout";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentForcelogoutResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_FORCELOGOUT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.forcelogout`: Forcibly signing out (`DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout`).
+    pub fn onlineagent_forcelogout(&self) -> OnlineagentForcelogoutBuilder<'_> {
+        OnlineagentForcelogoutBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.forcelogoutwithreason`: Forcibly signing out with a cause code.
+///
+/// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
+///
+/// No body. Older copy cec_07_1221. Response/events/errors from the 2024 zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    reason: Option<i64>,
+}
+
+impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentForcelogoutwithreasonBuilder { client_: client, agentid: None, reason: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: sign-out cause code (1-255) Required.
+    pub fn reason(mut self, v: i64) -> Self {
+        self.reason = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.forcelogoutwithreason";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "reason", &self.reason)?;
+        if let Some(v) = &self.reason {
+            cec_core::validate::range(op, "reason", *v, 1, 255)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.reason {
+            call = call.path("reason", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentForcelogoutwithreasonResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_FORCELOGOUTWITHREASON, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.forcelogoutwithreason`: Forcibly signing out with a cause code (`DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}`).
+    pub fn onlineagent_forcelogoutwithreason(&self) -> OnlineagentForcelogoutwithreasonBuilder<'_> {
+        OnlineagentForcelogoutwithreasonBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.saybusy`: Setting busy.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
+///
+/// No body. Older copy cec_07_1211. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13461.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentSaybusyBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    reason: Option<i64>,
+    prolong: Option<bool>,
+}
+
+impl<'a> OnlineagentSaybusyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentSaybusyBuilder { client_: client, agentid: None, reason: None, prolong: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: busy cause code (200-250; empty or 0 = none; needed when re-setting busy while busy)
+    pub fn reason(mut self, v: i64) -> Self {
+        self.reason = Some(v);
+        self
+    }
+    /// query parameter: reset the busy reason while already busy (default false; needed when re-setting busy while busy)
+    pub fn prolong(mut self, v: bool) -> Self {
+        self.prolong = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.saybusy";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        if let Some(v) = &self.reason {
+            cec_core::validate::range(op, "reason", *v, 200, 250)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.reason {
+            call = call.query("reason", v.to_string());
+        }
+        if let Some(v) = self.prolong {
+            call = call.query("prolong", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentSaybusyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_SAYBUSY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.saybusy`: Setting busy (`POST /agentgateway/resource/onlineagent/{agentid}/saybusy`).
+    pub fn onlineagent_saybusy(&self) -> OnlineagentSaybusyBuilder<'_> {
+        OnlineagentSaybusyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.cancelbusy`: Canceling the busy state.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
+///
+/// Agent must be busy. No body. Older copy cec_07_1212. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentCancelbusyBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentCancelbusyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentCancelbusyBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.cancelbusy";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentCancelbusyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_CANCELBUSY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.cancelbusy`: Canceling the busy state (`POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy`).
+    pub fn onlineagent_cancelbusy(&self) -> OnlineagentCancelbusyBuilder<'_> {
+        OnlineagentCancelbusyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.sayfree`: Setting idle.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
+///
+/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Events/errors read from the zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentSayfreeBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentSayfreeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentSayfreeBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.sayfree";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentSayfreeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_SAYFREE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.sayfree`: Setting idle (`POST /agentgateway/resource/onlineagent/{agentid}/sayfree`).
+    pub fn onlineagent_sayfree(&self) -> OnlineagentSayfreeBuilder<'_> {
+        OnlineagentSayfreeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.rest`: Applying for rest.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
+///
+/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success. Older copy cec_07_1213. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13482.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentRestBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    time: Option<i64>,
+    restcause: Option<i64>,
+    prolong: Option<bool>,
+}
+
+impl<'a> OnlineagentRestBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentRestBuilder { client_: client, agentid: None, time: None, restcause: None, prolong: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: rest duration in seconds (1-86399) Required.
+    pub fn time(mut self, v: i64) -> Self {
+        self.time = Some(v);
+        self
+    }
+    /// path parameter: rest cause code configured on the platform (0-255; 0 = none) Required.
+    pub fn restcause(mut self, v: i64) -> Self {
+        self.restcause = Some(v);
+        self
+    }
+    /// query parameter: reset rest reason while already resting (default false; needed when re-applying while resting)
+    pub fn prolong(mut self, v: bool) -> Self {
+        self.prolong = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.rest";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "time", &self.time)?;
+        if let Some(v) = &self.time {
+            cec_core::validate::range(op, "time", *v, 1, 86399)?;
+        }
+        cec_core::validate::required(op, "restcause", &self.restcause)?;
+        if let Some(v) = &self.restcause {
+            cec_core::validate::range(op, "restcause", *v, 0, 255)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.time {
+            call = call.path("time", v.to_string());
+        }
+        if let Some(v) = self.restcause {
+            call = call.path("restcause", v.to_string());
+        }
+        if let Some(v) = self.prolong {
+            call = call.query("prolong", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentRestResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_REST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.rest`: Applying for rest (`POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}`).
+    pub fn onlineagent_rest(&self) -> OnlineagentRestBuilder<'_> {
+        OnlineagentRestBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.cancelrest`: Canceling rest.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
+///
+/// Agent must be resting. No body (zh-cn copy api-ccfs-cec/cec_07_13492). Response/events/errors not read (AgentState_CancelRest_Success is the matching event page). Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentCancelrestBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentCancelrestBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentCancelrestBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.cancelrest";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentCancelrestResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_CANCELREST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.cancelrest`: Canceling rest (`POST /agentgateway/resource/onlineagent/{agentid}/cancelrest`).
+    pub fn onlineagent_cancelrest(&self) -> OnlineagentCancelrestBuilder<'_> {
+        OnlineagentCancelrestBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.autoenteridle`: Setting whether to enter idle after a call.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
+///
+/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). No body; no events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentAutoenteridleBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    flag: Option<String>,
+}
+
+impl<'a> OnlineagentAutoenteridleBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentAutoenteridleBuilder { client_: client, agentid: None, flag: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: enter idle or wrap-up after releasing a call ("true" = auto idle; any other 1-5 char value = wrap-up) Required.
+    pub fn flag(mut self, v: impl Into<String>) -> Self {
+        self.flag = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.autoenteridle";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "flag", &self.flag)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.flag {
+            call = call.path("flag", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentAutoenteridleResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_AUTOENTERIDLE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.autoenteridle`: Setting whether to enter idle after a call (`POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}`).
+    pub fn onlineagent_autoenteridle(&self) -> OnlineagentAutoenteridleBuilder<'_> {
+        OnlineagentAutoenteridleBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.cancelsetcustomstate`: Canceling custom status.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
+///
+/// Agent must have a custom status set. No body. Older copy cec_07_1230. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentCancelsetcustomstateBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.cancelsetcustomstate";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentCancelsetcustomstateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.cancelsetcustomstate`: Canceling custom status (`POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate`).
+    pub fn onlineagent_cancelsetcustomstate(&self) -> OnlineagentCancelsetcustomstateBuilder<'_> {
+        OnlineagentCancelsetcustomstateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.syncagentinfo`: Syncing agent status and call info after page refresh.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
+///
+/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0359.html and fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentSyncagentinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentSyncagentinfoBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.syncagentinfo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentSyncagentinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_SYNCAGENTINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.syncagentinfo`: Syncing agent status and call info after page refresh (`POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo`).
+    pub fn onlineagent_syncagentinfo(&self) -> OnlineagentSyncagentinfoBuilder<'_> {
+        OnlineagentSyncagentinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.work`: Entering the work (wrap-up) state.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
+///
+/// No body; response table (message/retcode/result) seen in the 2023 en-us copy cec_07_1215. Event name from zh-cn event page cec_07_1344 (not from this page). Error list not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentWorkBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentWorkBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentWorkBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.work";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentWorkResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_WORK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.work`: Entering the work (wrap-up) state (`POST /agentgateway/resource/onlineagent/{agentid}/work`).
+    pub fn onlineagent_work(&self) -> OnlineagentWorkBuilder<'_> {
+        OnlineagentWorkBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.cancelwork`: Quitting the work state.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/cancelwork` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13522.html>
+///
+/// Agent must be in work state. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentCancelworkBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentCancelworkBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentCancelworkBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.cancelwork";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentCancelworkResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_CANCELWORK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.cancelwork`: Quitting the work state (`POST /agentgateway/resource/onlineagent/{agentid}/cancelwork`).
+    pub fn onlineagent_cancelwork(&self) -> OnlineagentCancelworkBuilder<'_> {
+        OnlineagentCancelworkBuilder::new(self)
     }
 }
 
@@ -1036,6 +6968,504 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `onlineagent.agentskills`: Querying configured skill queues.
+///
+/// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
+///
+/// Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentAgentskillsBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentAgentskillsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentAgentskillsBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.agentskills";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentAgentskillsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_AGENTSKILLS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.agentskills`: Querying configured skill queues (`GET /agentgateway/resource/onlineagent/{agentid}/agentskills`).
+    pub fn onlineagent_agentskills(&self) -> OnlineagentAgentskillsBuilder<'_> {
+        OnlineagentAgentskillsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.agentskillsbyworkno`: Querying configured skill queues of a specified agent.
+///
+/// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
+///
+/// Agent must be signed in; workno must be in the same VDN as agentid. No body. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    workno: Option<String>,
+}
+
+impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentAgentskillsbyworknoBuilder { client_: client, agentid: None, workno: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: agent to query (same VDN/VCC as agentid) Required.
+    pub fn workno(mut self, v: impl Into<String>) -> Self {
+        self.workno = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.agentskillsbyworkno";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workno", &self.workno)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.workno {
+            call = call.path("workno", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentAgentskillsbyworknoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_AGENTSKILLSBYWORKNO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.agentskillsbyworkno`: Querying configured skill queues of a specified agent (`GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}`).
+    pub fn onlineagent_agentskillsbyworkno(&self) -> OnlineagentAgentskillsbyworknoBuilder<'_> {
+        OnlineagentAgentskillsbyworknoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.updateguid`: Requesting a new GUID after page refresh.
+///
+/// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
+///
+/// No body; no events. Response/errors read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentUpdateguidBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentUpdateguidBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentUpdateguidBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.updateguid";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentUpdateguidResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_UPDATEGUID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.updateguid`: Requesting a new GUID after page refresh (`PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid`).
+    pub fn onlineagent_updateguid(&self) -> OnlineagentUpdateguidBuilder<'_> {
+        OnlineagentUpdateguidBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.handshake`: Agent heartbeat (event push mode).
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
+///
+/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. No body. Headers/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentHandshakeBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    service_token: Option<String>,
+}
+
+impl<'a> OnlineagentHandshakeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentHandshakeBuilder { client_: client, agentid: None, service_token: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// header parameter: caller-defined token (max 50 chars, no special characters (else 100-001); refresh about every minute)
+    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+        self.service_token = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.handshake";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        if let Some(v) = &self.service_token {
+            cec_core::validate::max_len(op, "service_token", v, 50)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.service_token {
+            call = call.header("service_token", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentHandshakeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_HANDSHAKE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.handshake`: Agent heartbeat (event push mode) (`POST /agentgateway/resource/onlineagent/{agentid}/handshake`).
+    pub fn onlineagent_handshake(&self) -> OnlineagentHandshakeBuilder<'_> {
+        OnlineagentHandshakeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.logininfo`: Obtaining token info (softphone registration password).
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
+///
+/// Temporary token used as the softphone registration password in multi-account unified authentication. No body; no events/errors listed. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentLogininfoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentLogininfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentLogininfoBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.logininfo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentLogininfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_LOGININFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.logininfo`: Obtaining token info (softphone registration password) (`POST /agentgateway/resource/onlineagent/{agentid}/logininfo`).
+    pub fn onlineagent_logininfo(&self) -> OnlineagentLogininfoBuilder<'_> {
+        OnlineagentLogininfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.agentstatus`: Getting the agent's status.
+///
+/// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
+///
+/// No body; no events. Older copy cec_07_1222. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentAgentstatusBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentAgentstatusBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentAgentstatusBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.agentstatus";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentAgentstatusResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_AGENTSTATUS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.agentstatus`: Getting the agent's status (`GET /agentgateway/resource/onlineagent/{agentid}/agentstatus`).
+    pub fn onlineagent_agentstatus(&self) -> OnlineagentAgentstatusBuilder<'_> {
+        OnlineagentAgentstatusBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.querycustomstate`: Querying custom status.
+///
+/// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
+///
+/// No body. result.agentcustomstate appears only in the sample response, not in the table. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0362.html (2025-11-13) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentQuerycustomstateBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentQuerycustomstateBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.querycustomstate";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentQuerycustomstateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_QUERYCUSTOMSTATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.querycustomstate`: Querying custom status (`GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate`).
+    pub fn onlineagent_querycustomstate(&self) -> OnlineagentQuerycustomstateBuilder<'_> {
+        OnlineagentQuerycustomstateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.setcustomstate`: Setting a custom status.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
+///
+/// No body. Older copy cec_07_1228. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentSetcustomstateBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    customstate: Option<i64>,
+}
+
+impl<'a> OnlineagentSetcustomstateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentSetcustomstateBuilder { client_: client, agentid: None, customstate: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: custom status value (0-65534; meaning defined by the business side) Required.
+    pub fn customstate(mut self, v: i64) -> Self {
+        self.customstate = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.setcustomstate";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "customstate", &self.customstate)?;
+        if let Some(v) = &self.customstate {
+            cec_core::validate::range(op, "customstate", *v, 0, 65534)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.customstate {
+            call = call.query("customstate", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentSetcustomstateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_SETCUSTOMSTATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.setcustomstate`: Setting a custom status (`POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate`).
+    pub fn onlineagent_setcustomstate(&self) -> OnlineagentSetcustomstateBuilder<'_> {
+        OnlineagentSetcustomstateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `onlineagent.autoanswer`: Setting automatic answering.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1208.html>
+///
+/// No body. Success example: result {} with message "success". No events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentAutoanswerBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    isautoanswer: Option<String>,
+}
+
+impl<'a> OnlineagentAutoanswerBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentAutoanswerBuilder { client_: client, agentid: None, isautoanswer: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: auto-answer switch ("true" = auto; any other value (max 5 chars) = manual) Required.
+    pub fn isautoanswer(mut self, v: impl Into<String>) -> Self {
+        self.isautoanswer = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.autoanswer";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "isautoanswer", &self.isautoanswer)?;
+        if let Some(v) = &self.isautoanswer {
+            cec_core::validate::max_len(op, "isautoanswer", v, 5)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.isautoanswer {
+            call = call.path("isautoanswer", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentAutoanswerResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_AUTOANSWER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.autoanswer`: Setting automatic answering (`POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}`).
+    pub fn onlineagent_autoanswer(&self) -> OnlineagentAutoanswerBuilder<'_> {
+        OnlineagentAutoanswerBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `agentevent.poll`: Obtaining one agent's events (polling).
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
@@ -1092,6 +7522,238 @@ impl crate::Client {
     /// `agentevent.poll`: Obtaining one agent's events (polling) (`GET /agentgateway/resource/agentevent/{agentid}`).
     pub fn agentevent_poll(&self) -> AgenteventPollBuilder<'_> {
         AgenteventPollBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentevent.push_callback`: Pushed-event callback (implemented by the third party).
+///
+/// `POST /service-cloud/rest/cc-ai/v1/agentevent/pushresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1275.html>
+///
+/// Reference URL only: the third party hosts this endpoint (TLS 1.2+). Push mode is chosen when sign-in carries both callBackUri and serviceToken; keep the session with onlineagent.handshake. Body from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1275.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgenteventPushCallbackBuilder<'a> {
+    client_: &'a crate::Client,
+    service_token: Option<String>,
+    body_: AgenteventPushCallbackBody,
+}
+
+impl<'a> AgenteventPushCallbackBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgenteventPushCallbackBuilder { client_: client, service_token: None, body_: Default::default() }
+    }
+    /// header parameter: token given at sign-in (max 50 chars, no special chars)
+    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+        self.service_token = Some(v.into());
+        self
+    }
+    /// agent ID Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// events (oldest first, newest last) Required.
+    pub fn event_list(mut self, v: Vec<AgenteventPushCallbackBodyEventList>) -> Self {
+        self.body_.event_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgenteventPushCallbackBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentevent.push_callback";
+        let _ = op;
+        if let Some(v) = &self.service_token {
+            cec_core::validate::max_len(op, "service_token", v, 50)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.service_token {
+            call = call.header("service_token", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgenteventPushCallbackResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTEVENT_PUSH_CALLBACK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentevent.push_callback`: Pushed-event callback (implemented by the third party) (`POST /service-cloud/rest/cc-ai/v1/agentevent/pushresult`).
+    pub fn agentevent_push_callback(&self) -> AgenteventPushCallbackBuilder<'_> {
+        AgenteventPushCallbackBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.callout`: Making a common outbound call.
+///
+/// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
+///
+/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Body from zh-cn fragment huaweicloud.com/guide/productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (mirrors api-ccfs-cec/cec_07_1232). Events per devg-ccgw-cec cec_05_4029. Response not read. Caller-permission note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13), whose excerpt ended at body field 5.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallCalloutBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallCalloutBody,
+}
+
+impl<'a> VoicecallCalloutBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallCalloutBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// calling number (0-24 digits; empty = platform default; ignored when the agent lacks the right to set the outbound calling number)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// called number (1-24 digits, * or #) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// skill ID (empty = platform default skill)
+    pub fn skillid(mut self, v: i64) -> Self {
+        self.body_.skillid = Some(v);
+        self
+    }
+    /// call-associated data (may be empty; max 16k)
+    pub fn callappdata(mut self, v: impl Into<String>) -> Self {
+        self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// media capability (default 0; 0 audio, 1 video, 2 negotiate max (recommended for video))
+    pub fn mediaability(mut self, v: i64) -> Self {
+        self.body_.mediaability = Some(v);
+        self
+    }
+    /// customer video direction (default 4; 1 receive only, 2 send only, 3 both, 4 unset; only with mediaability 1)
+    pub fn user_video_direction(mut self, v: i64) -> Self {
+        self.body_.user_video_direction = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallCalloutBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.callout";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallCalloutResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_CALLOUT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.callout`: Making a common outbound call (`PUT /agentgateway/resource/voicecall/{agentid}/callout`).
+    pub fn voicecall_callout(&self) -> VoicecallCalloutBuilder<'_> {
+        VoicecallCalloutBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.previewcallout`: Making a previewed outbound call.
+///
+/// `PUT /agentgateway/resource/voicecall/{agentid}/previewCallout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html>
+///
+/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Older copy cec_07_1233. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (error list may continue past 000-002).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallPreviewcalloutBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallPreviewcalloutBody,
+}
+
+impl<'a> VoicecallPreviewcalloutBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallPreviewcalloutBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// called number (must be one of the preview event's dialeddigits) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// preview call control block ID (the controlid of the preview event) Required.
+    pub fn callcontrolid(mut self, v: i64) -> Self {
+        self.body_.callcontrolid = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallPreviewcalloutBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.previewcallout";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallPreviewcalloutResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_PREVIEWCALLOUT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.previewcallout`: Making a previewed outbound call (`PUT /agentgateway/resource/voicecall/{agentid}/previewCallout`).
+    pub fn voicecall_previewcallout(&self) -> VoicecallPreviewcalloutBuilder<'_> {
+        VoicecallPreviewcalloutBuilder::new(self)
     }
 }
 
@@ -1204,6 +7866,5630 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `voicecall.release_legacy`: Dropping the current call (legacy URI).
+///
+/// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
+///
+/// Legacy URI kept for compatibility; not recommended. Same page as voicecall.release.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallReleaseLegacyBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallReleaseLegacyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallReleaseLegacyBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.release_legacy";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallReleaseLegacyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_RELEASE_LEGACY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.release_legacy`: Dropping the current call (legacy URI) (`DELETE /agentgateway/resource/voicecall/{agentid}`).
+    pub fn voicecall_release_legacy(&self) -> VoicecallReleaseLegacyBuilder<'_> {
+        VoicecallReleaseLegacyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.dropcall`: Disconnecting the call with a given call ID.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
+///
+/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallDropcallBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    callid: Option<String>,
+}
+
+impl<'a> VoicecallDropcallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallDropcallBuilder { client_: client, agentid: None, callid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: call to disconnect Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.callid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.dropcall";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "callid", &self.callid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.callid {
+            call = call.path("callid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallDropcallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_DROPCALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.dropcall`: Disconnecting the call with a given call ID (`POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}`).
+    pub fn voicecall_dropcall(&self) -> VoicecallDropcallBuilder<'_> {
+        VoicecallDropcallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.disconnect`: Releasing the connection of a given number.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1248.html>
+///
+/// No body. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). The helped agent may only drop itself. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1248.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallDisconnectBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    number: Option<String>,
+}
+
+impl<'a> VoicecallDisconnectBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallDisconnectBuilder { client_: client, agentid: None, number: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: leg to release: helper agent ID, or the agent's own softphone number to drop itself (1-24 digits) Required.
+    pub fn number(mut self, v: impl Into<String>) -> Self {
+        self.number = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.disconnect";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "number", &self.number)?;
+        if let Some(v) = &self.number {
+            cec_core::validate::min_len(op, "number", v, 1)?;
+            cec_core::validate::max_len(op, "number", v, 24)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.number {
+            call = call.path("number", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallDisconnectResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_DISCONNECT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.disconnect`: Releasing the connection of a given number (`POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}`).
+    pub fn voicecall_disconnect(&self) -> VoicecallDisconnectBuilder<'_> {
+        VoicecallDisconnectBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.transfer`: Transferring a call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html>
+///
+/// Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Body from zh-cn fragments of api-ccfs-cec/cec_07_1242 (huaweicloud.com/guide productsdesc-bms_210dcdd1...support1/support3 and category page). Mode meanings: cec_07_0583. Error list not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallTransferBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallTransferBody,
+}
+
+impl<'a> VoicecallTransferBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallTransferBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// target device type (1 skill queue, 2 agent, 3 IVR, 4 system access code, 5 external number) Required.
+    pub fn devicetype(mut self, v: i64) -> Self {
+        self.body_.devicetype = Some(v);
+        self
+    }
+    /// target: skill ID, agent ID, IVR access code, system access code or number (max 24; digits (devicetype 5 also A-E a-e * #)) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// transfer mode (dt1/dt2/dt4: 0 release, 2 success (dt2 also 3 specified, not open); dt3: 0 release, 1 suspend (IVR only); dt5: 1 release (not for outbound), 2 success, 3 talk, 4 three-party) Required.
+    pub fn mode(mut self, v: i64) -> Self {
+        self.body_.mode = Some(v);
+        self
+    }
+    /// call-associated data to set (may be empty; max 16k)
+    pub fn callappdata(mut self, v: impl Into<String>) -> Self {
+        self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// calling number shown (0-24 digits; external transfers only; ignored for release transfer)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// media capability (external transfers) (default 0; 0 audio, 1 video, 2 negotiate max)
+    pub fn mediaability(mut self, v: i64) -> Self {
+        self.body_.mediaability = Some(v);
+        self
+    }
+    /// hold the call during three-party transfer (default true)
+    pub fn holdflag(mut self, v: bool) -> Self {
+        self.body_.holdflag = Some(v);
+        self
+    }
+    /// skill ID (only with devicetype 2)
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallTransferBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.transfer";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallTransferResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_TRANSFER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.transfer`: Transferring a call (`POST /agentgateway/resource/voicecall/{agentid}/transfer`).
+    pub fn voicecall_transfer(&self) -> VoicecallTransferBuilder<'_> {
+        VoicecallTransferBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.canceltransfer`: Canceling a transfer.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
+///
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallCanceltransferBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallCanceltransferBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallCanceltransferBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.canceltransfer";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallCanceltransferResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_CANCELTRANSFER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.canceltransfer`: Canceling a transfer (`POST /agentgateway/resource/voicecall/{agentid}/canceltransfer`).
+    pub fn voicecall_canceltransfer(&self) -> VoicecallCanceltransferBuilder<'_> {
+        VoicecallCanceltransferBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.hold`: Holding a call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
+///
+/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallHoldBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallHoldBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallHoldBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.hold";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallHoldResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_HOLD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.hold`: Holding a call (`POST /agentgateway/resource/voicecall/{agentid}/hold`).
+    pub fn voicecall_hold(&self) -> VoicecallHoldBuilder<'_> {
+        VoicecallHoldBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.gethold`: Unholding a call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
+///
+/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallGetholdBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    callid: Option<String>,
+}
+
+impl<'a> VoicecallGetholdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallGetholdBuilder { client_: client, agentid: None, callid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: unique ID of the held call to retrieve (optional per the th-th copy of cec_07_1241 (URI .../gethold?callid={callid}))
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.callid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.gethold";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.callid {
+            call = call.query("callid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallGetholdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_GETHOLD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.gethold`: Unholding a call (`POST /agentgateway/resource/voicecall/{agentid}/gethold`).
+    pub fn voicecall_gethold(&self) -> VoicecallGetholdBuilder<'_> {
+        VoicecallGetholdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.connecthold`: Connecting a held call (holding connection).
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
+///
+/// Joins the ongoing and the held call (agent drops out). No body. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024); newest zh copy is cec_07_0375.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallConnectholdBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    callid: Option<String>,
+}
+
+impl<'a> VoicecallConnectholdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallConnectholdBuilder { client_: client, agentid: None, callid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: call ID Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.callid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.connecthold";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "callid", &self.callid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.callid {
+            call = call.path("callid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallConnectholdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_CONNECTHOLD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.connecthold`: Connecting a held call (holding connection) (`POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}`).
+    pub fn voicecall_connecthold(&self) -> VoicecallConnectholdBuilder<'_> {
+        VoicecallConnectholdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.callinner`: Making an internal call.
+///
+/// `PUT /agentgateway/resource/voicecall/{agentid}/callinner` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html>
+///
+/// Agent not in a call (held allowed). Body/response from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24), https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13) and https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1235.html. Event list was cut off after the fourth entry (failure event presumably AgentEvent_Inside_Call_Fail, not read here); error list not read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallCallinnerBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallCallinnerBody,
+}
+
+impl<'a> VoicecallCallinnerBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallCallinnerBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// called agent ID (1-24 digits, * or #) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// calling number (0-24 digits; empty = platform default)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// skill ID (empty = platform default skill)
+    pub fn skillid(mut self, v: i64) -> Self {
+        self.body_.skillid = Some(v);
+        self
+    }
+    /// call-associated data (max 16k)
+    pub fn callappdata(mut self, v: impl Into<String>) -> Self {
+        self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// 2024 copy: call media = intersection of agent sign-in media and VDN default skill queue (video only if both support it); 2025 copy: internal call goes to the agent's default skill queue (ignored for internal calls)
+    pub fn mediaability(mut self, v: i64) -> Self {
+        self.body_.mediaability = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallCallinnerBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.callinner";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallCallinnerResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_CALLINNER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.callinner`: Making an internal call (`PUT /agentgateway/resource/voicecall/{agentid}/callinner`).
+    pub fn voicecall_callinner(&self) -> VoicecallCallinnerBuilder<'_> {
+        VoicecallCallinnerBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.callinnerskill`: Internal call to a skill queue.
+///
+/// `PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0370.html>
+///
+/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13); en-us es-us/pt-br copies show the same opening.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallCallinnerskillBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallCallinnerskillBody,
+}
+
+impl<'a> VoicecallCallinnerskillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallCallinnerskillBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// ID of the called skill queue Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallCallinnerskillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.callinnerskill";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallCallinnerskillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_CALLINNERSKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.callinnerskill`: Internal call to a skill queue (`PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill`).
+    pub fn voicecall_callinnerskill(&self) -> VoicecallCallinnerskillBuilder<'_> {
+        VoicecallCallinnerskillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.innerhelp`: Asking for internal help.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/innerhelp` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html>
+///
+/// Two-party help holds the customer (AgentEvent_Hold, then ringing events; rest of event list not read). Body/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallInnerhelpBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallInnerhelpBody,
+}
+
+impl<'a> VoicecallInnerhelpBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallInnerhelpBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// help target: agent ID or skill queue ID Required.
+    pub fn dstaddress(mut self, v: impl Into<String>) -> Self {
+        self.body_.dstaddress = Some(v.into());
+        self
+    }
+    /// target type (default 2; 1 skill queue, 2 agent)
+    pub fn devicetype(mut self, v: i64) -> Self {
+        self.body_.devicetype = Some(v);
+        self
+    }
+    /// help mode (default 1; 1 two-party, 2 three-party)
+    pub fn mode(mut self, v: i64) -> Self {
+        self.body_.mode = Some(v);
+        self
+    }
+    /// call-associated data (may be empty; max 16k)
+    pub fn callappdata(mut self, v: impl Into<String>) -> Self {
+        self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// hold the call (three-party) (default true)
+    pub fn holdflag(mut self, v: bool) -> Self {
+        self.body_.holdflag = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallInnerhelpBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.innerhelp";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallInnerhelpResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_INNERHELP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.innerhelp`: Asking for internal help (`POST /agentgateway/resource/voicecall/{agentid}/innerhelp`).
+    pub fn voicecall_innerhelp(&self) -> VoicecallInnerhelpBuilder<'_> {
+        VoicecallInnerhelpBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.beginmute`: Muting a call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
+///
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallBeginmuteBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallBeginmuteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallBeginmuteBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.beginmute";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallBeginmuteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_BEGINMUTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.beginmute`: Muting a call (`POST /agentgateway/resource/voicecall/{agentid}/beginmute`).
+    pub fn voicecall_beginmute(&self) -> VoicecallBeginmuteBuilder<'_> {
+        VoicecallBeginmuteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.endmute`: Unmuting a muted call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
+///
+/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallEndmuteBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallEndmuteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallEndmuteBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.endmute";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallEndmuteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_ENDMUTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.endmute`: Unmuting a muted call (`POST /agentgateway/resource/voicecall/{agentid}/endmute`).
+    pub fn voicecall_endmute(&self) -> VoicecallEndmuteBuilder<'_> {
+        VoicecallEndmuteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.confjoin`: Making a three-party call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/confjoin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1245.html>
+///
+/// Joins the ongoing call and a held call into a three-party call. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1245.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallConfjoinBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallConfjoinBody,
+}
+
+impl<'a> VoicecallConfjoinBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallConfjoinBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// call ID of the held call (not empty) Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// call-associated data (may be empty; max 16k)
+    pub fn callappdata(mut self, v: impl Into<String>) -> Self {
+        self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallConfjoinBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.confjoin";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallConfjoinResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_CONFJOIN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.confjoin`: Making a three-party call (`POST /agentgateway/resource/voicecall/{agentid}/confjoin`).
+    pub fn voicecall_confjoin(&self) -> VoicecallConfjoinBuilder<'_> {
+        VoicecallConfjoinBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.thirdpartyconftransmitnum`: Passing digits in a conference (third-party IVR).
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
+///
+/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Body not read; only the 2023 copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallThirdpartyconftransmitnumBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.thirdpartyconftransmitnum";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallThirdpartyconftransmitnumResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.thirdpartyconftransmitnum`: Passing digits in a conference (third-party IVR) (`POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum`).
+    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder<'_> {
+        VoicecallThirdpartyconftransmitnumBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.seconddialex`: Two-stage dialing (extended).
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/seconddialex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1244.html>
+///
+/// On an established call (DTMF collection); '#' allowed; video calls not supported. No body, no events. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1244.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallSeconddialexBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    number: Option<String>,
+}
+
+impl<'a> VoicecallSeconddialexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallSeconddialexBuilder { client_: client, agentid: None, number: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: digits to send (1-24 digits, * or #) Required.
+    pub fn number(mut self, v: impl Into<String>) -> Self {
+        self.number = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.seconddialex";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "number", &self.number)?;
+        if let Some(v) = &self.number {
+            cec_core::validate::min_len(op, "number", v, 1)?;
+            cec_core::validate::max_len(op, "number", v, 24)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.number {
+            call = call.query("number", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallSeconddialexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_SECONDDIALEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.seconddialex`: Two-stage dialing (extended) (`POST /agentgateway/resource/voicecall/{agentid}/seconddialex`).
+    pub fn voicecall_seconddialex(&self) -> VoicecallSeconddialexBuilder<'_> {
+        VoicecallSeconddialexBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.snatchpickup`: Picking up another agent's call.
+///
+/// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
+///
+/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallSnatchpickupBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    dest_work_no: Option<i64>,
+}
+
+impl<'a> VoicecallSnatchpickupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallSnatchpickupBuilder { client_: client, agentid: None, dest_work_no: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: agent whose ringing call is picked up (101-59999 (older copy)) Required.
+    pub fn dest_work_no(mut self, v: i64) -> Self {
+        self.dest_work_no = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.snatchpickup";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "destWorkNo", &self.dest_work_no)?;
+        if let Some(v) = &self.dest_work_no {
+            cec_core::validate::range(op, "destWorkNo", *v, 101, 59999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.dest_work_no {
+            call = call.query("destWorkNo", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallSnatchpickupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_SNATCHPICKUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.snatchpickup`: Picking up another agent's call (`PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup`).
+    pub fn voicecall_snatchpickup(&self) -> VoicecallSnatchpickupBuilder<'_> {
+        VoicecallSnatchpickupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.phonepickup`: Taking the linked phone off hook.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/phonepickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html>
+///
+/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0389.html (2025-11-13) and .../intl/zh-cn/api-cec/cec_07_1254.html.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallPhonepickupBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallPhonepickupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallPhonepickupBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.phonepickup";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallPhonepickupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_PHONEPICKUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.phonepickup`: Taking the linked phone off hook (`POST /agentgateway/resource/voicecall/{agentid}/phonepickup`).
+    pub fn voicecall_phonepickup(&self) -> VoicecallPhonepickupBuilder<'_> {
+        VoicecallPhonepickupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `voicecall.phonehangup`: Rejecting a call on the linked phone.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/phonehangup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1255.html>
+///
+/// Rejects the ringing call; phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1255.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0390.html (2025-11-13).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallPhonehangupBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> VoicecallPhonehangupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallPhonehangupBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.phonehangup";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallPhonehangupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_PHONEHANGUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.phonehangup`: Rejecting a call on the linked phone (`POST /agentgateway/resource/voicecall/{agentid}/phonehangup`).
+    pub fn voicecall_phonehangup(&self) -> VoicecallPhonehangupBuilder<'_> {
+        VoicecallPhonehangupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.play`: Start playing an announcement (recording file) to the agent.
+///
+/// `PUT /agentgateway/resource/recordplay/{agentid}/play` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html>
+///
+/// Agent signed in and not in a call; the sign-in phone is called and the file plays after answer. Any recording file can be played. Play/Play_Succ listed on the page; state events per dev guide. Body from Chinese page cec_07_4202.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayPlayBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: RecordplayPlayBody,
+}
+
+impl<'a> RecordplayPlayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayPlayBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// file path (max 100 chars) Required.
+    pub fn voicepath(mut self, v: impl Into<String>) -> Self {
+        self.body_.voicepath = Some(v.into());
+        self
+    }
+    /// start offset in seconds (field name spelled this way in docs)
+    pub fn startpostion(mut self, v: i64) -> Self {
+        self.body_.startpostion = Some(v);
+        self
+    }
+    /// volume (default "50"; up to 5 digits)
+    pub fn volumechange(mut self, v: impl Into<String>) -> Self {
+        self.body_.volumechange = Some(v.into());
+        self
+    }
+    /// speed (default "50"; up to 5 digits)
+    pub fn speedchange(mut self, v: impl Into<String>) -> Self {
+        self.body_.speedchange = Some(v.into());
+        self
+    }
+    /// play count (default 1; other values treated as 1)
+    pub fn times(mut self, v: i64) -> Self {
+        self.body_.times = Some(v);
+        self
+    }
+    /// file encoding (only 0 supported (default))
+    pub fn codeformat(mut self, v: i64) -> Self {
+        self.body_.codeformat = Some(v);
+        self
+    }
+    /// distributed call-center node ID, from the recording-start event
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.body_.location_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayPlayBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.play";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayPlayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_PLAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.play`: Start playing an announcement (recording file) to the agent (`PUT /agentgateway/resource/recordplay/{agentid}/play`).
+    pub fn recordplay_play(&self) -> RecordplayPlayBuilder<'_> {
+        RecordplayPlayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.pausePlay`: Pause announcement playback.
+///
+/// `POST /agentgateway/resource/recordplay/{agentid}/pauseplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html>
+///
+/// Agent signed in, not in a call, playing an announcement. No body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayPausePlayBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayPausePlayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayPausePlayBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.pausePlay";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayPausePlayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_PAUSE_PLAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.pausePlay`: Pause announcement playback (`POST /agentgateway/resource/recordplay/{agentid}/pauseplay`).
+    pub fn recordplay_pause_play(&self) -> RecordplayPausePlayBuilder<'_> {
+        RecordplayPausePlayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.resumePlay`: Resume a paused announcement.
+///
+/// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
+///
+/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayResumePlayBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayResumePlayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayResumePlayBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.resumePlay";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayResumePlayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_RESUME_PLAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.resumePlay`: Resume a paused announcement (`POST /agentgateway/resource/recordplay/{agentid}/resumeplay`).
+    pub fn recordplay_resume_play(&self) -> RecordplayResumePlayBuilder<'_> {
+        RecordplayResumePlayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.foreFast`: Fast-forward playback.
+///
+/// `POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html>
+///
+/// Agent signed in and playing. No body. Error codes not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayForeFastBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    time: Option<String>,
+}
+
+impl<'a> RecordplayForeFastBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayForeFastBuilder { client_: client, agentid: None, time: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: seconds to jump (0-2147483647) Required.
+    pub fn time(mut self, v: impl Into<String>) -> Self {
+        self.time = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.foreFast";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "time", &self.time)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.time {
+            call = call.path("time", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayForeFastResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_FORE_FAST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.foreFast`: Fast-forward playback (`POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}`).
+    pub fn recordplay_fore_fast(&self) -> RecordplayForeFastBuilder<'_> {
+        RecordplayForeFastBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.backFast`: Rewind playback.
+///
+/// `POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0398.html>
+///
+/// Agent signed in and playing. No body. Docs label time as fast-forward duration. Error codes not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayBackFastBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    time: Option<String>,
+}
+
+impl<'a> RecordplayBackFastBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayBackFastBuilder { client_: client, agentid: None, time: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: seconds to jump (0-2147483647) Required.
+    pub fn time(mut self, v: impl Into<String>) -> Self {
+        self.time = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.backFast";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "time", &self.time)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.time {
+            call = call.path("time", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayBackFastResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_BACK_FAST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.backFast`: Rewind playback (`POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}`).
+    pub fn recordplay_back_fast(&self) -> RecordplayBackFastBuilder<'_> {
+        RecordplayBackFastBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.stopPlay`: Stop announcement playback.
+///
+/// `DELETE /agentgateway/resource/recordplay/{agentid}/stopplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0399.html>
+///
+/// Agent signed in and playing. No body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayStopPlayBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayStopPlayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayStopPlayBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.stopPlay";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayStopPlayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_STOP_PLAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.stopPlay`: Stop announcement playback (`DELETE /agentgateway/resource/recordplay/{agentid}/stopplay`).
+    pub fn recordplay_stop_play(&self) -> RecordplayStopPlayBuilder<'_> {
+        RecordplayStopPlayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.record`: Start voice recording for the agent.
+///
+/// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
+///
+/// Private cloud only; not for inspectors in insert/listen/whisper mode; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayRecordBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayRecordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayRecordBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.record";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayRecordResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_RECORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.record`: Start voice recording for the agent (`PUT /agentgateway/resource/recordplay/{agentid}/record`).
+    pub fn recordplay_record(&self) -> RecordplayRecordBuilder<'_> {
+        RecordplayRecordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.stopRecord`: Stop voice recording.
+///
+/// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
+///
+/// Agent signed in and recording. No body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayStopRecordBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayStopRecordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayStopRecordBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.stopRecord";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayStopRecordResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_STOP_RECORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.stopRecord`: Stop voice recording (`DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord`).
+    pub fn recordplay_stop_record(&self) -> RecordplayStopRecordBuilder<'_> {
+        RecordplayStopRecordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.netPlay`: Play recording in network call-center scenario.
+///
+/// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
+///
+/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayNetPlayBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayNetPlayBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayNetPlayBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.netPlay";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayNetPlayResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_NET_PLAY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.netPlay`: Play recording in network call-center scenario (`POST /agentgateway/resource/recordplay/{agentid}/netplay`).
+    pub fn recordplay_net_play(&self) -> RecordplayNetPlayBuilder<'_> {
+        RecordplayNetPlayBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.playRelocation`: Redirect (relocate) voice playing to a position.
+///
+/// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
+///
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayPlayRelocationBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayPlayRelocationBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayPlayRelocationBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.playRelocation";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayPlayRelocationResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_PLAY_RELOCATION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.playRelocation`: Redirect (relocate) voice playing to a position (`POST /agentgateway/resource/recordplay/{agentid}/playrelocation`).
+    pub fn recordplay_play_relocation(&self) -> RecordplayPlayRelocationBuilder<'_> {
+        RecordplayPlayRelocationBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `queuedevice.agentVdnSkill`: Skill queue info of the agent's home VDN/VCC.
+///
+/// `GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0409.html>
+///
+/// Agent signed in. Fields from Chinese page cec_07_0409 (newest).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QueuedeviceAgentVdnSkillBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QueuedeviceAgentVdnSkillBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "queuedevice.agentVdnSkill";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QueuedeviceAgentVdnSkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUEUEDEVICE_AGENT_VDN_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `queuedevice.agentVdnSkill`: Skill queue info of the agent's home VDN/VCC (`GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill`).
+    pub fn queuedevice_agent_vdn_skill(&self) -> QueuedeviceAgentVdnSkillBuilder<'_> {
+        QueuedeviceAgentVdnSkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `queuedevice.queryAcdStat`: Statistics of a set of skill queues.
+///
+/// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
+///
+/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QueuedeviceQueryAcdStatBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: QueuedeviceQueryAcdStatBody,
+}
+
+impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QueuedeviceQueryAcdStatBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// skill queue IDs (at most 100 entries) Required.
+    pub fn skills(mut self, v: Vec<i64>) -> Self {
+        self.body_.skills = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QueuedeviceQueryAcdStatBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "queuedevice.queryAcdStat";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QueuedeviceQueryAcdStatResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUEUEDEVICE_QUERY_ACD_STAT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `queuedevice.queryAcdStat`: Statistics of a set of skill queues (`POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat`).
+    pub fn queuedevice_query_acd_stat(&self) -> QueuedeviceQueryAcdStatBuilder<'_> {
+        QueuedeviceQueryAcdStatBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `queuedevice.waitNum`: Number of users queuing in the agent's configured skill queues.
+///
+/// `GET /agentgateway/resource/queuedevice/{agentid}/waitnum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0407.html>
+///
+/// Agent signed in. Query interfaces are flow-controlled (default 5 requests per 2 s per agent). Fields from Chinese page cec_07_0407.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QueuedeviceWaitNumBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> QueuedeviceWaitNumBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QueuedeviceWaitNumBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "queuedevice.waitNum";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QueuedeviceWaitNumResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `queuedevice.waitNum`: Number of users queuing in the agent's configured skill queues (`GET /agentgateway/resource/queuedevice/{agentid}/waitnum`).
+    pub fn queuedevice_wait_num(&self) -> QueuedeviceWaitNumBuilder<'_> {
+        QueuedeviceWaitNumBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `queuedevice.waitNumByAgent`: Number of users queuing in skill queues the agent signed in to.
+///
+/// `GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0408.html>
+///
+/// Agent signed in. No events. Fields from Chinese page intl/zh-cn cec_07_1020.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QueuedeviceWaitNumByAgentBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QueuedeviceWaitNumByAgentBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "queuedevice.waitNumByAgent";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QueuedeviceWaitNumByAgentResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM_BY_AGENT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `queuedevice.waitNumByAgent`: Number of users queuing in skill queues the agent signed in to (`GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent`).
+    pub fn queuedevice_wait_num_by_agent(&self) -> QueuedeviceWaitNumByAgentBuilder<'_> {
+        QueuedeviceWaitNumByAgentBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `queuedevice.skillWaitNum`: Number of users queuing in a specified skill queue.
+///
+/// `GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0410.html>
+///
+/// Agent signed in. Fields from Chinese page intl/zh-cn cec_07_1022 (its example shows result as {}).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QueuedeviceSkillWaitNumBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    skillid: Option<i64>,
+}
+
+impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QueuedeviceSkillWaitNumBuilder { client_: client, agentid: None, skillid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: skill queue ID Required.
+    pub fn skillid(mut self, v: i64) -> Self {
+        self.skillid = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "queuedevice.skillWaitNum";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "skillid", &self.skillid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.skillid {
+            call = call.path("skillid", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QueuedeviceSkillWaitNumResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUEUEDEVICE_SKILL_WAIT_NUM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `queuedevice.skillWaitNum`: Number of users queuing in a specified skill queue (`GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}`).
+    pub fn queuedevice_skill_wait_num(&self) -> QueuedeviceSkillWaitNumBuilder<'_> {
+        QueuedeviceSkillWaitNumBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `queuedevice.ivrInfo`: IVR information of the agent's VCC.
+///
+/// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
+///
+/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QueuedeviceIvrInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> QueuedeviceIvrInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QueuedeviceIvrInfoBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "queuedevice.ivrInfo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QueuedeviceIvrInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUEUEDEVICE_IVR_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `queuedevice.ivrInfo`: IVR information of the agent's VCC (`GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo`).
+    pub fn queuedevice_ivr_info(&self) -> QueuedeviceIvrInfoBuilder<'_> {
+        QueuedeviceIvrInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentgroup.agentBySkill`: Agents signed in to a skill queue.
+///
+/// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
+///
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupAgentBySkillBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    skillid: Option<i64>,
+    body_: AgentgroupAgentBySkillBody,
+}
+
+impl<'a> AgentgroupAgentBySkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupAgentBySkillBuilder { client_: client, agentid: None, skillid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: skill queue ID Required.
+    pub fn skillid(mut self, v: i64) -> Self {
+        self.skillid = Some(v);
+        self
+    }
+    /// max agents returned (1-500; only effective together with agentStatus)
+    pub fn agent_limit(mut self, v: i64) -> Self {
+        self.body_.agent_limit = Some(v);
+        self
+    }
+    /// agent states to include (agent state table)
+    pub fn agent_status(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_status = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentgroupAgentBySkillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.agentBySkill";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "skillid", &self.skillid)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.skillid {
+            call = call.path("skillid", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupAgentBySkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_AGENT_BY_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.agentBySkill`: Agents signed in to a skill queue (`GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}`).
+    pub fn agentgroup_agent_by_skill(&self) -> AgentgroupAgentBySkillBuilder<'_> {
+        AgentgroupAgentBySkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues.
+///
+/// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
+///
+/// Docs advise agentbyskill instead.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupAllOnlineAgentsBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.allOnlineAgents";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupAllOnlineAgentsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_ALL_ONLINE_AGENTS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues (`GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents`).
+    pub fn agentgroup_all_online_agents(&self) -> AgentgroupAllOnlineAgentsBuilder<'_> {
+        AgentgroupAllOnlineAgentsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentgroup.agentByList`: Agent details in batches (by skill queues).
+///
+/// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
+///
+/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupAgentByListBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    media_types: Option<String>,
+}
+
+impl<'a> AgentgroupAgentByListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: media type string filter
+    pub fn media_types(mut self, v: impl Into<String>) -> Self {
+        self.media_types = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.agentByList";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.media_types {
+            call = call.query("mediaTypes", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupAgentByListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_AGENT_BY_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.agentByList`: Agent details in batches (by skill queues) (`GET /agentgateway/resource/agentgroup/{agentid}/agentbylist`).
+    pub fn agentgroup_agent_by_list(&self) -> AgentgroupAgentByListBuilder<'_> {
+        AgentgroupAgentByListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.callInfo`: Query call information.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
+///
+/// Agent signed in. Result table continues after mediaType (further fields not captured). Fields from Chinese page cec_07_1261.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataCallInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    is_no_contain_last_call: Option<bool>,
+}
+
+impl<'a> CalldataCallInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataCallInfoBuilder { client_: client, agentid: None, is_no_contain_last_call: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: whether to return last call when agent has none
+    pub fn is_no_contain_last_call(mut self, v: bool) -> Self {
+        self.is_no_contain_last_call = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.callInfo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.is_no_contain_last_call {
+            call = call.query("isNoContainLastCall", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataCallInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_CALL_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.callInfo`: Query call information (`GET /agentgateway/resource/calldata/{agentid}/callinfo`).
+    pub fn calldata_call_info(&self) -> CalldataCallInfoBuilder<'_> {
+        CalldataCallInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.appData`: Query call-associated data.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/appdata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0420.html>
+///
+/// Agent signed in and in a call. Base64 is encoding, not encryption.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataAppDataBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    is_encode_result: Option<bool>,
+    call_id: Option<String>,
+}
+
+impl<'a> CalldataAppDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataAppDataBuilder { client_: client, agentid: None, is_encode_result: None, call_id: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: return data Base64-encoded (anything but true = false)
+    pub fn is_encode_result(mut self, v: bool) -> Self {
+        self.is_encode_result = Some(v);
+        self
+    }
+    /// query parameter: call to query; required for multimedia sessions
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.call_id = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.appData";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.is_encode_result {
+            call = call.query("isEncodeResult", v.to_string());
+        }
+        if let Some(v) = self.call_id {
+            call = call.query("callId", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataAppDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_APP_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.appData`: Query call-associated data (`GET /agentgateway/resource/calldata/{agentid}/appdata`).
+    pub fn calldata_app_data(&self) -> CalldataAppDataBuilder<'_> {
+        CalldataAppDataBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.setCallDataEx`: Set call-associated data (extended).
+///
+/// `PUT /agentgateway/resource/calldata/{agentid}/setcalldataex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0421.html>
+///
+/// Agent signed in and in a conversation. Fields read from the Chinese pages (cec_07_0421 / cec_07_1263).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataSetCallDataExBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: CalldataSetCallDataExBody,
+}
+
+impl<'a> CalldataSetCallDataExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataSetCallDataExBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// call ID
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
+    pub fn calldata(mut self, v: impl Into<String>) -> Self {
+        self.body_.calldata = Some(v.into());
+        self
+    }
+    /// true if calldata is Base64-encoded (default false)
+    pub fn is_data_encoded(mut self, v: bool) -> Self {
+        self.body_.is_data_encoded = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataSetCallDataExBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.setCallDataEx";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataSetCallDataExResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_SET_CALL_DATA_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.setCallDataEx`: Set call-associated data (extended) (`PUT /agentgateway/resource/calldata/{agentid}/setcalldataex`).
+    pub fn calldata_set_call_data_ex(&self) -> CalldataSetCallDataExBuilder<'_> {
+        CalldataSetCallDataExBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.holdList`: List of held calls.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/holdlist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0422.html>
+///
+/// Agent signed in with non-automatic answering, in a call with a held call. Fields from Chinese pages cec_07_0422 / cec_07_1264.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataHoldListBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> CalldataHoldListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataHoldListBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.holdList";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataHoldListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_HOLD_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.holdList`: List of held calls (`GET /agentgateway/resource/calldata/{agentid}/holdlist`).
+    pub fn calldata_hold_list(&self) -> CalldataHoldListBuilder<'_> {
+        CalldataHoldListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.callInfoBeforeAnswer`: Call information before answering.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
+///
+/// Agent signed in and in a call (ringing). Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataCallInfoBeforeAnswerBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.callInfoBeforeAnswer";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataCallInfoBeforeAnswerResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_CALL_INFO_BEFORE_ANSWER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.callInfoBeforeAnswer`: Call information before answering (`GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer`).
+    pub fn calldata_call_info_before_answer(&self) -> CalldataCallInfoBeforeAnswerBuilder<'_> {
+        CalldataCallInfoBeforeAnswerBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.callInfoByCallId`: Call information by call ID.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
+///
+/// Agent signed in and in a call. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1266.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataCallInfoByCallIdBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    callid: Option<String>,
+}
+
+impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataCallInfoByCallIdBuilder { client_: client, agentid: None, callid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: call to query Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.callid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.callInfoByCallId";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "callid", &self.callid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.callid {
+            call = call.path("callid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataCallInfoByCallIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_CALL_INFO_BY_CALL_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.callInfoByCallId`: Call information by call ID (`GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}`).
+    pub fn calldata_call_info_by_call_id(&self) -> CalldataCallInfoByCallIdBuilder<'_> {
+        CalldataCallInfoByCallIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.allCallInfoEx`: Call IDs of a specified agent.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0425.html>
+///
+/// Agent signed in and in a call. Facts read from cec_07_1267 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataAllCallInfoExBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    workno: Option<String>,
+}
+
+impl<'a> CalldataAllCallInfoExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataAllCallInfoExBuilder { client_: client, agentid: None, workno: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn workno(mut self, v: impl Into<String>) -> Self {
+        self.workno = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.allCallInfoEx";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workno", &self.workno)?;
+        if let Some(v) = &self.workno {
+            cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.workno {
+            call = call.path("workno", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataAllCallInfoExResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_ALL_CALL_INFO_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.allCallInfoEx`: Call IDs of a specified agent (`GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}`).
+    pub fn calldata_all_call_info_ex(&self) -> CalldataAllCallInfoExBuilder<'_> {
+        CalldataAllCallInfoExBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.callNums`: Number of the agent's current calls.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/callnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html>
+///
+/// Agent signed in. No body. Response fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataCallNumsBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> CalldataCallNumsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataCallNumsBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.callNums";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataCallNumsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_CALL_NUMS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.callNums`: Number of the agent's current calls (`GET /agentgateway/resource/calldata/{agentid}/callnums`).
+    pub fn calldata_call_nums(&self) -> CalldataCallNumsBuilder<'_> {
+        CalldataCallNumsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.statistics`: (Not recommended) Current-day call statistics of the agent.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html>
+///
+/// Agent signed in and in a call. Queries a large table; frequent calls hurt performance, docs recommend statisticsEx. Result table may continue past busytime. Fields from Chinese pages cec_07_0427 / cec_07_1269.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataStatisticsBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> CalldataStatisticsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataStatisticsBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.statistics";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataStatisticsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.statistics`: (Not recommended) Current-day call statistics of the agent (`GET /agentgateway/resource/calldata/{agentid}/statistics`).
+    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder<'_> {
+        CalldataStatisticsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.statisticsEx`: Current-day call statistics of the agent (extended, lighter).
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/statisticsEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0428.html>
+///
+/// Agent signed in and in a call. Faster than statistics.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataStatisticsExBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> CalldataStatisticsExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataStatisticsExBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.statisticsEx";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataStatisticsExResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_STATISTICS_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.statisticsEx`: Current-day call statistics of the agent (extended, lighter) (`GET /agentgateway/resource/calldata/{agentid}/statisticsEx`).
+    pub fn calldata_statistics_ex(&self) -> CalldataStatisticsExBuilder<'_> {
+        CalldataStatisticsExBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.waitCallInfo`: Calls waiting in a specified skill queue.
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
+///
+/// Agent signed in and not idle; a caller is queuing. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1271.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataWaitCallInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    skillid: Option<i64>,
+}
+
+impl<'a> CalldataWaitCallInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataWaitCallInfoBuilder { client_: client, agentid: None, skillid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: public skill queue ID Required.
+    pub fn skillid(mut self, v: i64) -> Self {
+        self.skillid = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.waitCallInfo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "skillid", &self.skillid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.skillid {
+            call = call.path("skillid", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataWaitCallInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_WAIT_CALL_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.waitCallInfo`: Calls waiting in a specified skill queue (`GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}`).
+    pub fn calldata_wait_call_info(&self) -> CalldataWaitCallInfoBuilder<'_> {
+        CalldataWaitCallInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.holdListEx`: Calls held by a specified agent (inspector).
+///
+/// `GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0430.html>
+///
+/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode. Fields from Chinese pages cec_07_0430 / cec_07_1272.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataHoldListExBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    workno: Option<String>,
+}
+
+impl<'a> CalldataHoldListExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataHoldListExBuilder { client_: client, agentid: None, workno: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn workno(mut self, v: impl Into<String>) -> Self {
+        self.workno = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.holdListEx";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workno", &self.workno)?;
+        if let Some(v) = &self.workno {
+            cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.workno {
+            call = call.path("workno", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataHoldListExResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_HOLD_LIST_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.holdListEx`: Calls held by a specified agent (inspector) (`GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}`).
+    pub fn calldata_hold_list_ex(&self) -> CalldataHoldListExBuilder<'_> {
+        CalldataHoldListExBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.assignUserInQueue`: Move a queuing call to another skill queue.
+///
+/// `PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0432.html>
+///
+/// Agent signed in; calls queuing in a skill queue the agent signed in to. New in the newest issue.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataAssignUserInQueueBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: CalldataAssignUserInQueueBody,
+}
+
+impl<'a> CalldataAssignUserInQueueBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataAssignUserInQueueBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// queuing call to move Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// target skill queue ID Required.
+    pub fn skillid(mut self, v: i64) -> Self {
+        self.body_.skillid = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataAssignUserInQueueBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.assignUserInQueue";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataAssignUserInQueueResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.assignUserInQueue`: Move a queuing call to another skill queue (`PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue`).
+    pub fn calldata_assign_user_in_queue(&self) -> CalldataAssignUserInQueueBuilder<'_> {
+        CalldataAssignUserInQueueBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.addInsert`: Insert (barge) into an agent's call.
+///
+/// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
+///
+/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. en-us cec_07_2401 carries the 2025-11-13 text (newest TOC item 1, likely also cec_07_0434).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolAddInsertBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolAddInsertBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolAddInsertBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.addInsert";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolAddInsertResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_ADD_INSERT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.addInsert`: Insert (barge) into an agent's call (`PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}`).
+    pub fn qualitycontrol_add_insert(&self) -> QualitycontrolAddInsertBuilder<'_> {
+        QualitycontrolAddInsertBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.addSupervise`: Listen to an agent.
+///
+/// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
+///
+/// Inspector signed in and idle; listened parties unaware. No body. Facts from cec_07_2402 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolAddSuperviseBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolAddSuperviseBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.addSupervise";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolAddSuperviseResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_ADD_SUPERVISE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.addSupervise`: Listen to an agent (`PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}`).
+    pub fn qualitycontrol_add_supervise(&self) -> QualitycontrolAddSuperviseBuilder<'_> {
+        QualitycontrolAddSuperviseBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.switch`: Switch between listening and inserting.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html>
+///
+/// Inspector signed in and already listening or inserting. No events. Facts from cec_07_2410 (older issue).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolSwitchBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolSwitchBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolSwitchBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.switch";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolSwitchResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_SWITCH, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.switch`: Switch between listening and inserting (`POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}`).
+    pub fn qualitycontrol_switch(&self) -> QualitycontrolSwitchBuilder<'_> {
+        QualitycontrolSwitchBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.intercept`: Intercept an inspected agent's call.
+///
+/// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolInterceptBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolInterceptBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolInterceptBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.intercept";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolInterceptResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_INTERCEPT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.intercept`: Intercept an inspected agent's call (`PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}`).
+    pub fn qualitycontrol_intercept(&self) -> QualitycontrolInterceptBuilder<'_> {
+        QualitycontrolInterceptBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.interceptCall`: Intercept a specified call of an inspected agent.
+///
+/// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolInterceptCallBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+    call_id: Option<String>,
+}
+
+impl<'a> QualitycontrolInterceptCallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolInterceptCallBuilder { client_: client, agentid: None, work_no: None, call_id: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// path parameter: call to intercept Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.call_id = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.interceptCall";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "callId", &self.call_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        if let Some(v) = self.call_id {
+            call = call.path("callId", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolInterceptCallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_INTERCEPT_CALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.interceptCall`: Intercept a specified call of an inspected agent (`PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}`).
+    pub fn qualitycontrol_intercept_call(&self) -> QualitycontrolInterceptCallBuilder<'_> {
+        QualitycontrolInterceptCallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.cancel`: Cancel listening or inserting.
+///
+/// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must be listening or inserting. Facts from cec_07_2404. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolCancelBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolCancelBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolCancelBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.cancel";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolCancelResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_CANCEL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.cancel`: Cancel listening or inserting (`DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}`).
+    pub fn qualitycontrol_cancel(&self) -> QualitycontrolCancelBuilder<'_> {
+        QualitycontrolCancelBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.forceBusy`: Force an agent into busy state.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN. Facts from cec_07_2405. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolForceBusyBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolForceBusyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolForceBusyBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.forceBusy";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolForceBusyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_FORCE_BUSY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.forceBusy`: Force an agent into busy state (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}`).
+    pub fn qualitycontrol_force_busy(&self) -> QualitycontrolForceBusyBuilder<'_> {
+        QualitycontrolForceBusyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.forceIdle`: Force an agent into idle state.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolForceIdleBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolForceIdleBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolForceIdleBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.forceIdle";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolForceIdleResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_FORCE_IDLE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.forceIdle`: Force an agent into idle state (`POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}`).
+    pub fn qualitycontrol_force_idle(&self) -> QualitycontrolForceIdleBuilder<'_> {
+        QualitycontrolForceIdleBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.forceLogout`: Forcibly sign out an agent.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolForceLogoutBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> QualitycontrolForceLogoutBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolForceLogoutBuilder { client_: client, agentid: None, work_no: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.forceLogout";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolForceLogoutResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_FORCE_LOGOUT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.forceLogout`: Forcibly sign out an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}`).
+    pub fn qualitycontrol_force_logout(&self) -> QualitycontrolForceLogoutBuilder<'_> {
+        QualitycontrolForceLogoutBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.forceDropCall`: Forcibly release a call.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
+///
+/// Inspector signed in. No body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolForceDropCallBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    callid: Option<String>,
+}
+
+impl<'a> QualitycontrolForceDropCallBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolForceDropCallBuilder { client_: client, agentid: None, callid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: call to release Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.callid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.forceDropCall";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "callid", &self.callid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.callid {
+            call = call.path("callid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolForceDropCallResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_FORCE_DROP_CALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.forceDropCall`: Forcibly release a call (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}`).
+    pub fn qualitycontrol_force_drop_call(&self) -> QualitycontrolForceDropCallBuilder<'_> {
+        QualitycontrolForceDropCallBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.adjustSkill`: Change the skill queues bound to an agent.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
+///
+/// Inspector and inspected agent signed in. No events. Fields from Chinese page cec_07_2409.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolAdjustSkillBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: QualitycontrolAdjustSkillBody,
+}
+
+impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolAdjustSkillBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// target agent work number
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// skill queue IDs (at most 1000)
+    pub fn skills(mut self, v: Vec<i64>) -> Self {
+        self.body_.skills = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualitycontrolAdjustSkillBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.adjustSkill";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolAdjustSkillResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_ADJUST_SKILL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.adjustSkill`: Change the skill queues bound to an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill`).
+    pub fn qualitycontrol_adjust_skill(&self) -> QualitycontrolAdjustSkillBuilder<'_> {
+        QualitycontrolAdjustSkillBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.forceRest`: Force an agent to rest.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
+///
+/// Inspector signed in; target must be in the same VCC/VDN.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolForceRestBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    work_no: Option<String>,
+    time: Option<i64>,
+    reason: Option<i64>,
+}
+
+impl<'a> QualitycontrolForceRestBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolForceRestBuilder { client_: client, agentid: None, work_no: None, time: None, reason: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// path parameter: rest duration in seconds (1-86399) Required.
+    pub fn time(mut self, v: i64) -> Self {
+        self.time = Some(v);
+        self
+    }
+    /// path parameter: rest reason code (1-255) Required.
+    pub fn reason(mut self, v: i64) -> Self {
+        self.reason = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.forceRest";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workNo", &self.work_no)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "time", &self.time)?;
+        if let Some(v) = &self.time {
+            cec_core::validate::range(op, "time", *v, 1, 86399)?;
+        }
+        cec_core::validate::required(op, "reason", &self.reason)?;
+        if let Some(v) = &self.reason {
+            cec_core::validate::range(op, "reason", *v, 1, 255)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.path("workNo", v);
+        }
+        if let Some(v) = self.time {
+            call = call.path("time", v.to_string());
+        }
+        if let Some(v) = self.reason {
+            call = call.path("reason", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolForceRestResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_FORCE_REST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.forceRest`: Force an agent to rest (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}`).
+    pub fn qualitycontrol_force_rest(&self) -> QualitycontrolForceRestBuilder<'_> {
+        QualitycontrolForceRestBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.whisper`: Request whispering to an agent.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
+///
+/// Inspector signed in and idle; customer cannot hear the guidance.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolWhisperBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    whisperagentid: Option<String>,
+}
+
+impl<'a> QualitycontrolWhisperBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolWhisperBuilder { client_: client, agentid: None, whisperagentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
+    pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
+        self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.whisper";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.whisperagentid {
+            call = call.query("whisperagentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolWhisperResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_WHISPER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.whisper`: Request whispering to an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent`).
+    pub fn qualitycontrol_whisper(&self) -> QualitycontrolWhisperBuilder<'_> {
+        QualitycontrolWhisperBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.stopWhisper`: Stop whispering.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
+///
+/// Inspector signed in and currently whispering.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolStopWhisperBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    whisperagentid: Option<String>,
+}
+
+impl<'a> QualitycontrolStopWhisperBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolStopWhisperBuilder { client_: client, agentid: None, whisperagentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
+    pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
+        self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.stopWhisper";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.whisperagentid {
+            call = call.query("whisperagentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolStopWhisperResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_STOP_WHISPER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.stopWhisper`: Stop whispering (`POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent`).
+    pub fn qualitycontrol_stop_whisper(&self) -> QualitycontrolStopWhisperBuilder<'_> {
+        QualitycontrolStopWhisperBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualitycontrol.switchInsertWhisper`: Switch among whisper, listen and barge-in.
+///
+/// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
+///
+/// Inspector already whispering/listening/inserting.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    whisperagentid: Option<String>,
+    switchtype: Option<i64>,
+}
+
+impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualitycontrolSwitchInsertWhisperBuilder {
+            client_: client,
+            agentid: None,
+            whisperagentid: None,
+            switchtype: None,
+        }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
+    pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
+        self.whisperagentid = Some(v.into());
+        self
+    }
+    /// query parameter: target mode (0 listen; 1 insert; 2 whisper) Required.
+    pub fn switchtype(mut self, v: i64) -> Self {
+        self.switchtype = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualitycontrol.switchInsertWhisper";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "switchtype", &self.switchtype)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.whisperagentid {
+            call = call.query("whisperagentid", v);
+        }
+        if let Some(v) = self.switchtype {
+            call = call.query("switchtype", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualitycontrolSwitchInsertWhisperResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualitycontrol.switchInsertWhisper`: Switch among whisper, listen and barge-in (`POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent`).
+    pub fn qualitycontrol_switch_insert_whisper(&self) -> QualitycontrolSwitchInsertWhisperBuilder<'_> {
+        QualitycontrolSwitchInsertWhisperBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `record.download`: Download a recording file.
+///
+/// `GET /agentgateway/resource/recordfile/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html>
+///
+/// Success returns the file as a binary stream; failure returns JSON. File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING. Issue 24 (AICC 25.200) added an optional recordFormat field (not captured).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordDownloadBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    record_id: Option<String>,
+    filetype: Option<String>,
+    location_id: Option<i64>,
+}
+
+impl<'a> RecordDownloadBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordDownloadBuilder { client_: client, agentid: None, record_id: None, filetype: None, location_id: None }
+    }
+    /// path parameter: signed-in agent ID Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: recording path+name, from fileName of AgentMediaEvent_Record Required.
+    pub fn record_id(mut self, v: impl Into<String>) -> Self {
+        self.record_id = Some(v.into());
+        self
+    }
+    /// query parameter: 1 agent call recording (default); 2 IVR or third-party message recording
+    pub fn filetype(mut self, v: impl Into<String>) -> Self {
+        self.filetype = Some(v.into());
+        self
+    }
+    /// query parameter: node ID; required in CTI pool mode, from AgentMediaEvent_Record
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.location_id = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "record.download";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "recordId", &self.record_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.record_id {
+            call = call.query("recordId", v);
+        }
+        if let Some(v) = self.filetype {
+            call = call.query("filetype", v);
+        }
+        if let Some(v) = self.location_id {
+            call = call.query("locationId", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&RECORD_DOWNLOAD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `record.download`: Download a recording file (`GET /agentgateway/resource/recordfile/{agentid}`).
+    pub fn record_download(&self) -> RecordDownloadBuilder<'_> {
+        RecordDownloadBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `record.downloadEx`: Download recording in VoiceCyber recording mode.
+///
+/// `GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0456.html>
+///
+/// Only with VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordDownloadExBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    call_id: Option<String>,
+    hw_file_name: Option<String>,
+    work_no: Option<String>,
+}
+
+impl<'a> RecordDownloadExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordDownloadExBuilder { client_: client, agentid: None, call_id: None, hw_file_name: None, work_no: None }
+    }
+    /// path parameter: signed-in agent ID Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.call_id = Some(v.into());
+        self
+    }
+    /// query parameter: video file path; omit to get the audio file
+    pub fn hw_file_name(mut self, v: impl Into<String>) -> Self {
+        self.hw_file_name = Some(v.into());
+        self
+    }
+    /// query parameter: inspected agent ID; needed when caller is an inspector and hwFileName is empty
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.work_no = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "record.downloadEx";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "callId", &self.call_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.call_id {
+            call = call.query("callId", v);
+        }
+        if let Some(v) = self.hw_file_name {
+            call = call.query("hwFileName", v);
+        }
+        if let Some(v) = self.work_no {
+            call = call.query("workNo", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&RECORD_DOWNLOAD_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `record.downloadEx`: Download recording in VoiceCyber recording mode (`GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx`).
+    pub fn record_download_ex(&self) -> RecordDownloadExBuilder<'_> {
+        RecordDownloadExBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `video.download`: Download video file (MCU recording mode; deprecated).
+///
+/// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html>
+///
+/// Discarded: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VideoDownloadBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    conference_id: Option<String>,
+    record_id: Option<String>,
+    file_type: Option<String>,
+}
+
+impl<'a> VideoDownloadBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VideoDownloadBuilder { client_: client, agentid: None, conference_id: None, record_id: None, file_type: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: conference ID Required.
+    pub fn conference_id(mut self, v: impl Into<String>) -> Self {
+        self.conference_id = Some(v.into());
+        self
+    }
+    /// query parameter: video recording ID; default first recording
+    pub fn record_id(mut self, v: impl Into<String>) -> Self {
+        self.record_id = Some(v.into());
+        self
+    }
+    /// query parameter: 0 HD; 1 SD; 2 auxiliary stream Required.
+    pub fn file_type(mut self, v: impl Into<String>) -> Self {
+        self.file_type = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "video.download";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "conferenceId", &self.conference_id)?;
+        cec_core::validate::required(op, "fileType", &self.file_type)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.conference_id {
+            call = call.query("conferenceId", v);
+        }
+        if let Some(v) = self.record_id {
+            call = call.query("recordId", v);
+        }
+        if let Some(v) = self.file_type {
+            call = call.query("fileType", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&VIDEO_DOWNLOAD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `video.download`: Download video file (MCU recording mode; deprecated) (`GET /agentgateway/resource/recordfile/{agentid}/videofiledownload`).
+    pub fn video_download(&self) -> VideoDownloadBuilder<'_> {
+        VideoDownloadBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `video.downloadEx`: Download video file (extended).
+///
+/// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0466.html>
+///
+/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VideoDownloadExBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    record_id: Option<String>,
+    location_id: Option<i64>,
+}
+
+impl<'a> VideoDownloadExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VideoDownloadExBuilder { client_: client, agentid: None, record_id: None, location_id: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// query parameter: video file path; if absent the first recording is used Required.
+    pub fn record_id(mut self, v: impl Into<String>) -> Self {
+        self.record_id = Some(v.into());
+        self
+    }
+    /// query parameter: node ID; required in CTI pool mode
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.location_id = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "video.downloadEx";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "recordId", &self.record_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.record_id {
+            call = call.query("recordId", v);
+        }
+        if let Some(v) = self.location_id {
+            call = call.query("locationId", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call_binary(&VIDEO_DOWNLOAD_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `video.downloadEx`: Download video file (extended) (`GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx`).
+    pub fn video_download_ex(&self) -> VideoDownloadExBuilder<'_> {
+        VideoDownloadExBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mediacall.sendMessage`: Send an agent chat message to the channel/user.
+///
+/// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
+///
+/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MediacallSendMessageBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: MediacallSendMessageBody,
+}
+
+impl<'a> MediacallSendMessageBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MediacallSendMessageBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// call ID Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// user number
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// message: plain text string, or (public cloud) a JSON object serialized to string (under 1.9 KB with platform encryption (MULTIMEDIA_SECMODE=1); under 3.8 KB with service-side encryption (=0)) Required.
+    pub fn data(mut self, v: serde_json::Value) -> Self {
+        self.body_.data = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MediacallSendMessageBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mediacall.sendMessage";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MediacallSendMessageResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MEDIACALL_SEND_MESSAGE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mediacall.sendMessage`: Send an agent chat message to the channel/user (`POST /agentgateway/resource/mediacall/{agentid}/sendmessage`).
+    pub fn mediacall_send_message(&self) -> MediacallSendMessageBuilder<'_> {
+        MediacallSendMessageBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mediacall.setCallNums`: Set max concurrent sessions of one media type for the agent.
+///
+/// `POST /agentgateway/resource/mediacall/{agentid}/setcallnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0459.html>
+///
+/// Agent signed in.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MediacallSetCallNumsBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: MediacallSetCallNumsBody,
+}
+
+impl<'a> MediacallSetCallNumsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MediacallSetCallNumsBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// media type; must match the signed-in skill queue type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video call; 15 predictive outbound; 16 preview outbound; 17 message call; 51 web chat; 53 social chat) Required.
+    pub fn media_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.media_type = Some(v.into());
+        self
+    }
+    /// maximum sessions (1-60) Required.
+    pub fn callnums(mut self, v: impl Into<String>) -> Self {
+        self.body_.callnums = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MediacallSetCallNumsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mediacall.setCallNums";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MediacallSetCallNumsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mediacall.setCallNums`: Set max concurrent sessions of one media type for the agent (`POST /agentgateway/resource/mediacall/{agentid}/setcallnums`).
+    pub fn mediacall_set_call_nums(&self) -> MediacallSetCallNumsBuilder<'_> {
+        MediacallSetCallNumsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mediacall.transfer`: Transfer a multimedia session.
+///
+/// `POST /agentgateway/resource/mediacall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html>
+///
+/// Moves the session with the given callid to another agent/queue/access code. Fields from Chinese pages cec_07_0460 / cec_07_1279 (response table only partly read).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MediacallTransferBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: MediacallTransferBody,
+}
+
+impl<'a> MediacallTransferBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MediacallTransferBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// call ID Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// calling number
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// target type (1 skill queue; 2 agent; 4 system access code) Required.
+    pub fn devicetype(mut self, v: i64) -> Self {
+        self.body_.devicetype = Some(v);
+        self
+    }
+    /// transfer mode (0 release transfer; 2 success transfer (all device types)) Required.
+    pub fn mode(mut self, v: i64) -> Self {
+        self.body_.mode = Some(v);
+        self
+    }
+    /// target ID: skill queue ID, agent work number or access code (max 24) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// data passed to the receiving agent (max 2048 bytes)
+    pub fn calldata(mut self, v: impl Into<String>) -> Self {
+        self.body_.calldata = Some(v.into());
+        self
+    }
+    /// skill ID; only used when devicetype is 2
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MediacallTransferBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mediacall.transfer";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MediacallTransferResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MEDIACALL_TRANSFER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mediacall.transfer`: Transfer a multimedia session (`POST /agentgateway/resource/mediacall/{agentid}/transfer`).
+    pub fn mediacall_transfer(&self) -> MediacallTransferBuilder<'_> {
+        MediacallTransferBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mediacall.setCallNumsByMediaType`: Set concurrent multimedia sessions per channel.
+///
+/// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
+///
+/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Per-channel count field and response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: MediacallSetCallNumsByMediaTypeBody,
+}
+
+impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MediacallSetCallNumsByMediaTypeBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// total concurrent multimedia sessions (1-60) Required.
+    pub fn total_call_num(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.total_call_num = Some(v.into());
+        self
+    }
+    /// per-channel limits Required.
+    pub fn agent_media_call_nums(mut self, v: Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>) -> Self {
+        self.body_.agent_media_call_nums = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MediacallSetCallNumsByMediaTypeBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mediacall.setCallNumsByMediaType";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MediacallSetCallNumsByMediaTypeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mediacall.setCallNumsByMediaType`: Set concurrent multimedia sessions per channel (`POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype`).
+    pub fn mediacall_set_call_nums_by_media_type(&self) -> MediacallSetCallNumsByMediaTypeBuilder<'_> {
+        MediacallSetCallNumsByMediaTypeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mediacall.getConnectInfo`: Get connection info to rejoin an H5 video conference.
+///
+/// `POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1280.html>
+///
+/// H5 video call; agent dropped unexpectedly and rejoins. The same fields arrive in the AgentEvent_RequestConnect event. Fields from Chinese page cec_07_1280.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MediacallGetConnectInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: MediacallGetConnectInfoBody,
+}
+
+impl<'a> MediacallGetConnectInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MediacallGetConnectInfoBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// user type (default agent) Required.
+    pub fn user_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_type = Some(v.into());
+        self
+    }
+    /// call ID Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MediacallGetConnectInfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mediacall.getConnectInfo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MediacallGetConnectInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MEDIACALL_GET_CONNECT_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mediacall.getConnectInfo`: Get connection info to rejoin an H5 video conference (`POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo`).
+    pub fn mediacall_get_connect_info(&self) -> MediacallGetConnectInfoBuilder<'_> {
+        MediacallGetConnectInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mediacall.imageCapture`: Take a screenshot of the user in an H5 video call.
+///
+/// `POST /agentgateway/resource/mediacall/{agentid}/imagecapture` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1281.html>
+///
+/// H5 video call scenario.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MediacallImageCaptureBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: MediacallImageCaptureBody,
+}
+
+impl<'a> MediacallImageCaptureBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MediacallImageCaptureBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// subscriber type (default user) Required.
+    pub fn user_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_type = Some(v.into());
+        self
+    }
+    /// call ID Required.
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MediacallImageCaptureBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mediacall.imageCapture";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MediacallImageCaptureResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MEDIACALL_IMAGE_CAPTURE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mediacall.imageCapture`: Take a screenshot of the user in an H5 video call (`POST /agentgateway/resource/mediacall/{agentid}/imagecapture`).
+    pub fn mediacall_image_capture(&self) -> MediacallImageCaptureBuilder<'_> {
+        MediacallImageCaptureBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.request`: Apply for an agent conference (caller becomes chairperson).
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/requestagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html>
+///
+/// Audio-only agent conferences. Asynchronous: wait for AgentConf_SelfJoinResult, chair operations only after AgentConf_RequestSuccess. Agent idle or in a stable call; participants are agent IDs or phone numbers; party count limited by VCC max concurrent voice calls. Body table continues after promptTime (not captured); fields from Chinese page cec_07_1283.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfRequestBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: AgentconfRequestBody,
+}
+
+impl<'a> AgentconfRequestBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfRequestBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// capacity of the conference (1-120) Required.
+    pub fn member_num(mut self, v: i64) -> Self {
+        self.body_.member_num = Some(v);
+        self
+    }
+    /// caller number shown when the conference calls out; defaults to VDN system caller number (max 24 bytes)
+    pub fn conf_caller_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.conf_caller_no = Some(v.into());
+        self
+    }
+    /// requested duration in minutes (4-1440; default 60)
+    pub fn time(mut self, v: i64) -> Self {
+        self.body_.time = Some(v);
+        self
+    }
+    /// reminder time before the conference ends
+    pub fn prompt_time(mut self, v: i64) -> Self {
+        self.body_.prompt_time = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfRequestBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.request";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfRequestResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_REQUEST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.request`: Apply for an agent conference (caller becomes chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/requestagentconf`).
+    pub fn agentconf_request(&self) -> AgentconfRequestBuilder<'_> {
+        AgentconfRequestBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.answer`: Answer an agent conference call.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
+///
+/// Audio-only agent conferences. After AgentConf_Ringing event. No body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfAnswerBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfAnswerBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfAnswerBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.answer";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfAnswerResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_ANSWER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.answer`: Answer an agent conference call (`POST /agentgateway/resource/agentconf/{agentid}/answeragentconf`).
+    pub fn agentconf_answer(&self) -> AgentconfAnswerBuilder<'_> {
+        AgentconfAnswerBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.reject`: Reject an agent conference call.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0470.html>
+///
+/// Audio-only agent conferences. After AgentConf_Ringing event.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfRejectBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfRejectBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfRejectBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.reject";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfRejectResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_REJECT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.reject`: Reject an agent conference call (`POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf`).
+    pub fn agentconf_reject(&self) -> AgentconfRejectBuilder<'_> {
+        AgentconfRejectBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.leave`: Leave an agent conference (non-chair).
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html>
+///
+/// Audio-only agent conferences. Chairperson must release instead. No body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfLeaveBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfLeaveBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfLeaveBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.leave";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfLeaveResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_LEAVE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.leave`: Leave an agent conference (non-chair) (`POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf`).
+    pub fn agentconf_leave(&self) -> AgentconfLeaveBuilder<'_> {
+        AgentconfLeaveBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.release`: Release the conference (chairperson).
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
+///
+/// Audio-only agent conferences. Removes chair and all participants. Log name not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfReleaseBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfReleaseBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfReleaseBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.release";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfReleaseResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_RELEASE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.release`: Release the conference (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf`).
+    pub fn agentconf_release(&self) -> AgentconfReleaseBuilder<'_> {
+        AgentconfReleaseBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.holdParticipant`: Hold a participant (chairperson).
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
+///
+/// Audio-only agent conferences. Chairperson only. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfHoldParticipantBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfHoldParticipantBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfHoldParticipantBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.holdParticipant";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfHoldParticipantResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_HOLD_PARTICIPANT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.holdParticipant`: Hold a participant (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/holdparticipant`).
+    pub fn agentconf_hold_participant(&self) -> AgentconfHoldParticipantBuilder<'_> {
+        AgentconfHoldParticipantBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.unholdParticipant`: Unhold a participant (chairperson).
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0474.html>
+///
+/// Audio-only agent conferences. Chairperson only. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfUnholdParticipantBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfUnholdParticipantBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfUnholdParticipantBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.unholdParticipant";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfUnholdParticipantResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_UNHOLD_PARTICIPANT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.unholdParticipant`: Unhold a participant (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant`).
+    pub fn agentconf_unhold_participant(&self) -> AgentconfUnholdParticipantBuilder<'_> {
+        AgentconfUnholdParticipantBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.prolongTime`: Extend the conference (chairperson).
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/prolongtime` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0475.html>
+///
+/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Body not captured. Facts from cec_07_1290 (older issue).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfProlongTimeBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfProlongTimeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfProlongTimeBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.prolongTime";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfProlongTimeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_PROLONG_TIME, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.prolongTime`: Extend the conference (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/prolongtime`).
+    pub fn agentconf_prolong_time(&self) -> AgentconfProlongTimeBuilder<'_> {
+        AgentconfProlongTimeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.shiftPresident`: Transfer chairperson permission.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0476.html>
+///
+/// Audio-only agent conferences. Caller is chairperson.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfShiftPresidentBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: AgentconfShiftPresidentBody,
+}
+
+impl<'a> AgentconfShiftPresidentBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfShiftPresidentBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// agent receiving chair permission (must be in the conference) Required.
+    pub fn dest_agent_no(mut self, v: i64) -> Self {
+        self.body_.dest_agent_no = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfShiftPresidentBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.shiftPresident";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfShiftPresidentResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_SHIFT_PRESIDENT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.shiftPresident`: Transfer chairperson permission (`POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident`).
+    pub fn agentconf_shift_president(&self) -> AgentconfShiftPresidentBuilder<'_> {
+        AgentconfShiftPresidentBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.batchAddParticipant`: Invite participants in batches.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
+///
+/// Audio-only agent conferences. Chairperson only. Body not captured. Facts from cec_07_1292.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfBatchAddParticipantBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.batchAddParticipant";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfBatchAddParticipantResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.batchAddParticipant`: Invite participants in batches (`POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant`).
+    pub fn agentconf_batch_add_participant(&self) -> AgentconfBatchAddParticipantBuilder<'_> {
+        AgentconfBatchAddParticipantBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.batchRemoveParticipant`: Delete participants in batches.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html>
+///
+/// Audio-only agent conferences. Chairperson only. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfBatchRemoveParticipantBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.batchRemoveParticipant";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfBatchRemoveParticipantResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.batchRemoveParticipant`: Delete participants in batches (`POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant`).
+    pub fn agentconf_batch_remove_participant(&self) -> AgentconfBatchRemoveParticipantBuilder<'_> {
+        AgentconfBatchRemoveParticipantBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.changeParticipantMode`: Modify participant (channel) attributes.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0479.html>
+///
+/// Audio-only agent conferences. Chairperson only. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfChangeParticipantModeBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.changeParticipantMode";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfChangeParticipantModeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.changeParticipantMode`: Modify participant (channel) attributes (`POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode`).
+    pub fn agentconf_change_participant_mode(&self) -> AgentconfChangeParticipantModeBuilder<'_> {
+        AgentconfChangeParticipantModeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.modifyConfResource`: Change the number of conference participants.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0484.html>
+///
+/// Audio-only agent conferences. Chairperson only. Body not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfModifyConfResourceBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfModifyConfResourceBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfModifyConfResourceBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.modifyConfResource";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfModifyConfResourceResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_MODIFY_CONF_RESOURCE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.modifyConfResource`: Change the number of conference participants (`POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource`).
+    pub fn agentconf_modify_conf_resource(&self) -> AgentconfModifyConfResourceBuilder<'_> {
+        AgentconfModifyConfResourceBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.queryConfInfos`: Query conference information in batches.
+///
+/// `POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html>
+///
+/// Inspectors see all conferences of their VCC; ordinary agents only their own. Body/response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfQueryConfInfosBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfQueryConfInfosBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfQueryConfInfosBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.queryConfInfos";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfQueryConfInfosResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_QUERY_CONF_INFOS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.queryConfInfos`: Query conference information in batches (`POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos`).
+    pub fn agentconf_query_conf_infos(&self) -> AgentconfQueryConfInfosBuilder<'_> {
+        AgentconfQueryConfInfosBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentconf.queryVdnConfId`: Query IDs of ongoing conferences in the VCC.
+///
+/// `GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0486.html>
+///
+/// Caller must be an inspector. Response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentconfQueryVdnConfIdBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentconfQueryVdnConfIdBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentconf.queryVdnConfId";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentconfQueryVdnConfIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTCONF_QUERY_VDN_CONF_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentconf.queryVdnConfId`: Query IDs of ongoing conferences in the VCC (`GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid`).
+    pub fn agentconf_query_vdn_conf_id(&self) -> AgentconfQueryVdnConfIdBuilder<'_> {
+        AgentconfQueryVdnConfIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `config.obsUrl`: Query OBS URL configuration.
+///
+/// `GET /agentgateway/resource/config/sys/obsURL` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1101.html>
+///
+/// Intelligent-assist (C5) interface; not supported by containerized CTI/CC-Gateway. Fields read from the Chinese page and its example.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ConfigObsUrlBuilder<'a> {
+    client_: &'a crate::Client,
+    ids: Option<String>,
+}
+
+impl<'a> ConfigObsUrlBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ConfigObsUrlBuilder { client_: client, ids: None }
+    }
+    /// query parameter: comma-separated config IDs, e.g. 5,4
+    pub fn ids(mut self, v: impl Into<String>) -> Self {
+        self.ids = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "config.obsUrl";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.ids {
+            call = call.query("ids", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ConfigObsUrlResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CONFIG_OBS_URL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `config.obsUrl`: Query OBS URL configuration (`GET /agentgateway/resource/config/sys/obsURL`).
+    pub fn config_obs_url(&self) -> ConfigObsUrlBuilder<'_> {
+        ConfigObsUrlBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `config.login`: C5 intelligent-assist authentication (get GUID).
 ///
 /// `POST /agentgateway/resource/config/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1009.html>
@@ -1259,5 +13545,309 @@ impl crate::Client {
     /// `config.login`: C5 intelligent-assist authentication (get GUID) (`POST /agentgateway/resource/config/login`).
     pub fn config_login(&self) -> ConfigLoginBuilder<'_> {
         ConfigLoginBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `subscribe.register`: Register an ASR recognition-result subscription.
+///
+/// `POST /agentgateway/resource/config/subscribe/register` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1108.html>
+///
+/// Needs intelligent recognition enabled for the tenant, IF_SUB_CONFIGURE=ON on every CC-Gateway, and the CC-Gateway address on the WAS subscription-server page. After retcode 0 keep alive via handshake. Fields read from the Chinese page cec_07_1321 / guide excerpt.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SubscribeRegisterBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SubscribeRegisterBody,
+}
+
+impl<'a> SubscribeRegisterBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SubscribeRegisterBuilder { client_: client, body_: Default::default() }
+    }
+    /// 1 = recognition; others reserved Required.
+    pub fn subscribe_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.subscribe_type = Some(v.into());
+        self
+    }
+    /// client-generated token, sent back in handshakeEx and result notifications (max 256 chars)
+    pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = Some(v.into());
+        self
+    }
+    /// event notification callback address (max 200 chars) Required.
+    pub fn service_call_back_uri(mut self, v: impl Into<String>) -> Self {
+        self.body_.service_call_back_uri = Some(v.into());
+        self
+    }
+    /// use semantic (NLP) analysis; true needs a CC-Gateway callback address in basic.properties Required.
+    pub fn nlp_flag(mut self, v: bool) -> Self {
+        self.body_.nlp_flag = Some(v);
+        self
+    }
+    /// intelligent IVR bot access code; only when nlpFlag is true
+    pub fn flow_access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_access_code = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SubscribeRegisterBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "subscribe.register";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SubscribeRegisterResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SUBSCRIBE_REGISTER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `subscribe.register`: Register an ASR recognition-result subscription (`POST /agentgateway/resource/config/subscribe/register`).
+    pub fn subscribe_register(&self) -> SubscribeRegisterBuilder<'_> {
+        SubscribeRegisterBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `subscribe.modify`: Modify a subscription task.
+///
+/// `POST /agentgateway/resource/config/subscribe/modify` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1322.html>
+///
+/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); English newest issue likely cec_07_1109 (not seen).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SubscribeModifyBuilder<'a> {
+    client_: &'a crate::Client,
+    server_id: Option<String>,
+    body_: SubscribeModifyBody,
+}
+
+impl<'a> SubscribeModifyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SubscribeModifyBuilder { client_: client, server_id: None, body_: Default::default() }
+    }
+    /// query parameter: subscription task ID from registration (not empty/blank) Required.
+    pub fn server_id(mut self, v: impl Into<String>) -> Self {
+        self.server_id = Some(v.into());
+        self
+    }
+    /// event notification callback address (max 200) Required.
+    pub fn service_call_back_uri(mut self, v: impl Into<String>) -> Self {
+        self.body_.service_call_back_uri = Some(v.into());
+        self
+    }
+    /// semantic analysis on/off Required.
+    pub fn nlp_flag(mut self, v: bool) -> Self {
+        self.body_.nlp_flag = Some(v);
+        self
+    }
+    /// flow (bot) access code
+    pub fn flow_access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_access_code = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SubscribeModifyBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "subscribe.modify";
+        let _ = op;
+        cec_core::validate::required(op, "serverId", &self.server_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.server_id {
+            call = call.query("serverId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SubscribeModifyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SUBSCRIBE_MODIFY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `subscribe.modify`: Modify a subscription task (`POST /agentgateway/resource/config/subscribe/modify`).
+    pub fn subscribe_modify(&self) -> SubscribeModifyBuilder<'_> {
+        SubscribeModifyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `subscribe.unregister`: Cancel a subscription task.
+///
+/// `PUT /agentgateway/resource/config/subscribe/unregister` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1110.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SubscribeUnregisterBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SubscribeUnregisterBody,
+}
+
+impl<'a> SubscribeUnregisterBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SubscribeUnregisterBuilder { client_: client, body_: Default::default() }
+    }
+    /// subscription task ID returned at registration (not empty/blank) Required.
+    pub fn server_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.server_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SubscribeUnregisterBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "subscribe.unregister";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SubscribeUnregisterResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SUBSCRIBE_UNREGISTER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `subscribe.unregister`: Cancel a subscription task (`PUT /agentgateway/resource/config/subscribe/unregister`).
+    pub fn subscribe_unregister(&self) -> SubscribeUnregisterBuilder<'_> {
+        SubscribeUnregisterBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `subscribe.handshake`: Subscription heartbeat.
+///
+/// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
+///
+/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Chinese page cec_07_1112; English issue may list only the extended variant.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SubscribeHandshakeBuilder<'a> {
+    client_: &'a crate::Client,
+    serviceid: Option<String>,
+}
+
+impl<'a> SubscribeHandshakeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SubscribeHandshakeBuilder { client_: client, serviceid: None }
+    }
+    /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
+    pub fn serviceid(mut self, v: impl Into<String>) -> Self {
+        self.serviceid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "subscribe.handshake";
+        let _ = op;
+        cec_core::validate::required(op, "serviceid", &self.serviceid)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.serviceid {
+            call = call.path("serviceid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SubscribeHandshakeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SUBSCRIBE_HANDSHAKE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `subscribe.handshake`: Subscription heartbeat (`GET /agentgateway/resource/config/subscribe/handshake/{serviceid}`).
+    pub fn subscribe_handshake(&self) -> SubscribeHandshakeBuilder<'_> {
+        SubscribeHandshakeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `subscribe.handshakeEx`: Subscription heartbeat (extended, with service_token).
+///
+/// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
+///
+/// Same as handshake but POST and carries service_token. Heartbeat at least every 5 minutes (2 recommended). Response assumed same as handshake.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SubscribeHandshakeExBuilder<'a> {
+    client_: &'a crate::Client,
+    serviceid: Option<String>,
+    service_token: Option<String>,
+}
+
+impl<'a> SubscribeHandshakeExBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SubscribeHandshakeExBuilder { client_: client, serviceid: None, service_token: None }
+    }
+    /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
+    pub fn serviceid(mut self, v: impl Into<String>) -> Self {
+        self.serviceid = Some(v.into());
+        self
+    }
+    /// header parameter: token set at registration (max 256) Required.
+    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+        self.service_token = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "subscribe.handshakeEx";
+        let _ = op;
+        cec_core::validate::required(op, "serviceid", &self.serviceid)?;
+        cec_core::validate::required(op, "service_token", &self.service_token)?;
+        if let Some(v) = &self.service_token {
+            cec_core::validate::max_len(op, "service_token", v, 256)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.serviceid {
+            call = call.path("serviceid", v);
+        }
+        if let Some(v) = self.service_token {
+            call = call.header("service_token", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SubscribeHandshakeExResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SUBSCRIBE_HANDSHAKE_EX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `subscribe.handshakeEx`: Subscription heartbeat (extended, with service_token) (`POST /agentgateway/resource/config/subscribe/handshake/{serviceid}`).
+    pub fn subscribe_handshake_ex(&self) -> SubscribeHandshakeExBuilder<'_> {
+        SubscribeHandshakeExBuilder::new(self)
     }
 }

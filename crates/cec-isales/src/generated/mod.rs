@@ -18,6 +18,78 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_required: false,
 };
 
+/// `campaign.add_v1` — Add an outbound campaign (V1) (POST `/rest/isales/v1/openapi/campaigns/{vdnId}`).
+pub static CAMPAIGN_ADD_V1: OperationMeta = OperationMeta {
+    id: "campaign.add_v1",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html",
+};
+/// `campaign.add_v2` — Add an outbound campaign (V2, recommended) (POST `/rest/isales/v2/openapi/campaigns/{vdnId}`).
+pub static CAMPAIGN_ADD_V2: OperationMeta = OperationMeta {
+    id: "campaign.add_v2",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v2/openapi/campaigns/{vdnId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html",
+};
+/// `campaign.modify_v1` — Modify an outbound campaign (V1) (PUT `/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
+pub static CAMPAIGN_MODIFY_V1: OperationMeta = OperationMeta {
+    id: "campaign.modify_v1",
+    ne: "CC-iSales",
+    method: "PUT",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html",
+};
+/// `campaign.modify_v2` — Modify an outbound campaign (V2) (PUT `/rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}`).
+pub static CAMPAIGN_MODIFY_V2: OperationMeta = OperationMeta {
+    id: "campaign.modify_v2",
+    ne: "CC-iSales",
+    method: "PUT",
+    path: "/rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html",
+};
+/// `campaign.delete` — Delete an outbound campaign (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
+pub static CAMPAIGN_DELETE: OperationMeta = OperationMeta {
+    id: "campaign.delete",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0725.html",
+};
+/// `campaign.query_detail` — Query details of an outbound campaign (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
+pub static CAMPAIGN_QUERY_DETAIL: OperationMeta = OperationMeta {
+    id: "campaign.query_detail",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html",
+};
 /// `campaign.query_all` — Query all outbound campaigns (GET `/rest/isales/v1/openapi/campaigns/{vdnId}`).
 pub static CAMPAIGN_QUERY_ALL: OperationMeta = OperationMeta {
     id: "campaign.query_all",
@@ -42,9 +114,2140 @@ pub static CAMPAIGN_PAUSE: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0728.html",
 };
+/// `campaign.resume` — Resume an outbound campaign (PUT `/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume`).
+pub static CAMPAIGN_RESUME: OperationMeta = OperationMeta {
+    id: "campaign.resume",
+    ne: "CC-iSales",
+    method: "PUT",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0729.html",
+};
+/// `campaign.set_retry_policy` — Set the retry policy of a campaign (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
+pub static CAMPAIGN_SET_RETRY_POLICY: OperationMeta = OperationMeta {
+    id: "campaign.set_retry_policy",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html",
+};
+/// `campaign.query_retry_policy` — Query the retry policy of a campaign (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
+pub static CAMPAIGN_QUERY_RETRY_POLICY: OperationMeta = OperationMeta {
+    id: "campaign.query_retry_policy",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html",
+};
+/// `campaign.add_business_result` — Add an outbound business-result definition (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult`).
+pub static CAMPAIGN_ADD_BUSINESS_RESULT: OperationMeta = OperationMeta {
+    id: "campaign.add_business_result",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0732.html",
+};
+/// `campaign.query_business_results` — Query outbound business-result definitions (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults`).
+pub static CAMPAIGN_QUERY_BUSINESS_RESULTS: OperationMeta = OperationMeta {
+    id: "campaign.query_business_results",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0733.html",
+};
+/// `campaign.fail_category_statistics` — Outbound call failure classification statistics (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics`).
+pub static CAMPAIGN_FAIL_CATEGORY_STATISTICS: OperationMeta = OperationMeta {
+    id: "campaign.fail_category_statistics",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0734.html",
+};
+/// `campaign.add_caller_numbers` — Add calling numbers to a campaign (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
+pub static CAMPAIGN_ADD_CALLER_NUMBERS: OperationMeta = OperationMeta {
+    id: "campaign.add_caller_numbers",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0735.html",
+};
+/// `campaign.delete_caller_numbers` — Delete calling numbers from a campaign (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
+pub static CAMPAIGN_DELETE_CALLER_NUMBERS: OperationMeta = OperationMeta {
+    id: "campaign.delete_caller_numbers",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0736.html",
+};
+/// `holiday.query` — Query special dates of a campaign (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+pub static HOLIDAY_QUERY: OperationMeta = OperationMeta {
+    id: "holiday.query",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0738.html",
+};
+/// `holiday.add` — Add a special date to a campaign (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+pub static HOLIDAY_ADD: OperationMeta = OperationMeta {
+    id: "holiday.add",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0739.html",
+};
+/// `holiday.modify` — Modify a special date of a campaign (PUT `/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+pub static HOLIDAY_MODIFY: OperationMeta = OperationMeta {
+    id: "holiday.modify",
+    ne: "CC-iSales",
+    method: "PUT",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0740.html",
+};
+/// `holiday.delete` — Delete a special date of a campaign (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}`).
+pub static HOLIDAY_DELETE: OperationMeta = OperationMeta {
+    id: "holiday.delete",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0741.html",
+};
+/// `holiday.delete_all` — Delete all special dates of a campaign (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+pub static HOLIDAY_DELETE_ALL: OperationMeta = OperationMeta {
+    id: "holiday.delete_all",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html",
+};
+/// `blocklist.add` — Add numbers to the blocklist (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add`).
+pub static BLOCKLIST_ADD: OperationMeta = OperationMeta {
+    id: "blocklist.add",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0744.html",
+};
+/// `blocklist.delete` — Delete a number from the blocklist (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete`).
+pub static BLOCKLIST_DELETE: OperationMeta = OperationMeta {
+    id: "blocklist.delete",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0745.html",
+};
+/// `blocklist.delete_all` — Delete all numbers from the blocklist (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist`).
+pub static BLOCKLIST_DELETE_ALL: OperationMeta = OperationMeta {
+    id: "blocklist.delete_all",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html",
+};
+/// `blocklist.query` — Query blocklisted numbers (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query`).
+pub static BLOCKLIST_QUERY: OperationMeta = OperationMeta {
+    id: "blocklist.query",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html",
+};
+/// `blocklist.add_group` — Add a blocklist group (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create`).
+pub static BLOCKLIST_ADD_GROUP: OperationMeta = OperationMeta {
+    id: "blocklist.add_group",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html",
+};
+/// `blocklist.modify_group` — Modify a blocklist group (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update`).
+pub static BLOCKLIST_MODIFY_GROUP: OperationMeta = OperationMeta {
+    id: "blocklist.modify_group",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0751.html",
+};
+/// `blocklist.query_groups` — Query blocklist groups (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query`).
+pub static BLOCKLIST_QUERY_GROUPS: OperationMeta = OperationMeta {
+    id: "blocklist.query_groups",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0752.html",
+};
+/// `blocklist.delete_group` — Delete a blocklist group (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}`).
+pub static BLOCKLIST_DELETE_GROUP: OperationMeta = OperationMeta {
+    id: "blocklist.delete_group",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html",
+};
+/// `blocklist.add_type` — Add a blocklist (action) type (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create`).
+pub static BLOCKLIST_ADD_TYPE: OperationMeta = OperationMeta {
+    id: "blocklist.add_type",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html",
+};
+/// `blocklist.query_types` — Query blocklist types (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query`).
+pub static BLOCKLIST_QUERY_TYPES: OperationMeta = OperationMeta {
+    id: "blocklist.query_types",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0755.html",
+};
+/// `blocklist.modify_type` — Modify a blocklist type (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update`).
+pub static BLOCKLIST_MODIFY_TYPE: OperationMeta = OperationMeta {
+    id: "blocklist.modify_type",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html",
+};
+/// `blocklist.delete_type` — Delete a blocklist type (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}`).
+pub static BLOCKLIST_DELETE_TYPE: OperationMeta = OperationMeta {
+    id: "blocklist.delete_type",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html",
+};
+/// `calldata.add_v1` — Add outbound numbers (V1) (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
+pub static CALLDATA_ADD_V1: OperationMeta = OperationMeta {
+    id: "calldata.add_v1",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html",
+};
+/// `calldata.add_v2` — Add outbound numbers (V2) (POST `/rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
+pub static CALLDATA_ADD_V2: OperationMeta = OperationMeta {
+    id: "calldata.add_v2",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html",
+};
+/// `calldata.delete` — Delete outbound numbers (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete`).
+pub static CALLDATA_DELETE: OperationMeta = OperationMeta {
+    id: "calldata.delete",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html",
+};
+/// `calldata.query_number` — Query outbound numbers of a data record (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}`).
+pub static CALLDATA_QUERY_NUMBER: OperationMeta = OperationMeta {
+    id: "calldata.query_number",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0764.html",
+};
+/// `calldata.statistics` — Statistics of today's outbound data (GET `/rest/isales/v2/openapi/campaigns/{vdnId}/statistics`).
+pub static CALLDATA_STATISTICS: OperationMeta = OperationMeta {
+    id: "calldata.statistics",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v2/openapi/campaigns/{vdnId}/statistics",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html",
+};
+/// `calldata.import_file_from_server` — Import an outbound data file from a file server (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}`).
+pub static CALLDATA_IMPORT_FILE_FROM_SERVER: OperationMeta = OperationMeta {
+    id: "calldata.import_file_from_server",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html",
+};
+/// `calldata.query_import_result` — Query the result of an outbound data file import (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}`).
+pub static CALLDATA_QUERY_IMPORT_RESULT: OperationMeta = OperationMeta {
+    id: "calldata.query_import_result",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html",
+};
+/// `calldata.import_to_task_group` — Import outbound data into a task group (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata`).
+pub static CALLDATA_IMPORT_TO_TASK_GROUP: OperationMeta = OperationMeta {
+    id: "calldata.import_to_task_group",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html",
+};
+/// `callbatch.create` — Add an outbound call batch (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create`).
+pub static CALLBATCH_CREATE: OperationMeta = OperationMeta {
+    id: "callbatch.create",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0770.html",
+};
+/// `callbatch.update` — Modify an outbound call batch (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update`).
+pub static CALLBATCH_UPDATE: OperationMeta = OperationMeta {
+    id: "callbatch.update",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0771.html",
+};
+/// `callbatch.delete` — Delete an outbound call batch (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete`).
+pub static CALLBATCH_DELETE: OperationMeta = OperationMeta {
+    id: "callbatch.delete",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0772.html",
+};
+/// `callbatch.pause` — Suspend an outbound call batch (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause`).
+pub static CALLBATCH_PAUSE: OperationMeta = OperationMeta {
+    id: "callbatch.pause",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0773.html",
+};
+/// `callbatch.resume` — Resume an outbound call batch (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume`).
+pub static CALLBATCH_RESUME: OperationMeta = OperationMeta {
+    id: "callbatch.resume",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0774.html",
+};
+/// `callbatch.list` — Query batches of a campaign (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list`).
+pub static CALLBATCH_LIST: OperationMeta = OperationMeta {
+    id: "callbatch.list",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0775.html",
+};
+/// `appoint.create` — Create a reserved outbound call (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create`).
+pub static APPOINT_CREATE: OperationMeta = OperationMeta {
+    id: "appoint.create",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0777.html",
+};
+/// `appoint.update` — Modify a reserved outbound call (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update`).
+pub static APPOINT_UPDATE: OperationMeta = OperationMeta {
+    id: "appoint.update",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0778.html",
+};
+/// `appoint.update_result` — Update the result of a reserved call (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult`).
+pub static APPOINT_UPDATE_RESULT: OperationMeta = OperationMeta {
+    id: "appoint.update_result",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0779.html",
+};
+/// `appoint.delete` — Delete a reserved outbound call (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete`).
+pub static APPOINT_DELETE: OperationMeta = OperationMeta {
+    id: "appoint.delete",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0780.html",
+};
+/// `appoint.list` — Query reserved outbound calls (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list`).
+pub static APPOINT_LIST: OperationMeta = OperationMeta {
+    id: "appoint.list",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html",
+};
+/// `callresult.query` — Query outbound call results (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}`).
+pub static CALLRESULT_QUERY: OperationMeta = OperationMeta {
+    id: "callresult.query",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0783.html",
+};
+/// `callresult.detail` — Query details of a single outbound call result (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}`).
+pub static CALLRESULT_DETAIL: OperationMeta = OperationMeta {
+    id: "callresult.detail",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html",
+};
+/// `callresult.call_record_v1` — Query call records of automatic/intelligent calls (V1) (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callRecord`).
+pub static CALLRESULT_CALL_RECORD_V1: OperationMeta = OperationMeta {
+    id: "callresult.call_record_v1",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callRecord",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html",
+};
+/// `callresult.call_record_v2` — Query call records of automatic/intelligent calls (V2, paged) (POST `/rest/isales/v2/openapi/campaigns/{vdnId}/callRecord`).
+pub static CALLRESULT_CALL_RECORD_V2: OperationMeta = OperationMeta {
+    id: "callresult.call_record_v2",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v2/openapi/campaigns/{vdnId}/callRecord",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html",
+};
+/// `writeback.business_result` — Write back a business result (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}`).
+pub static WRITEBACK_BUSINESS_RESULT: OperationMeta = OperationMeta {
+    id: "writeback.business_result",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0790.html",
+};
+/// `fileserver.add` — Add a file server (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer`).
+pub static FILESERVER_ADD: OperationMeta = OperationMeta {
+    id: "fileserver.add",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0792.html",
+};
+/// `fileserver.delete` — Delete a file server (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer`).
+pub static FILESERVER_DELETE: OperationMeta = OperationMeta {
+    id: "fileserver.delete",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0793.html",
+};
+/// `fileserver.update` — Modify a file server (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer`).
+pub static FILESERVER_UPDATE: OperationMeta = OperationMeta {
+    id: "fileserver.update",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0794.html",
+};
+/// `fileserver.query` — Query file servers (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer`).
+pub static FILESERVER_QUERY: OperationMeta = OperationMeta {
+    id: "fileserver.query",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html",
+};
+/// `obresult.query_obs_codes` — Query OBS outbound call result codes (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode`).
+pub static OBRESULT_QUERY_OBS_CODES: OperationMeta = OperationMeta {
+    id: "obresult.query_obs_codes",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0797.html",
+};
+/// `obresult.create` — Create an external (display) result (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/createObResult`).
+pub static OBRESULT_CREATE: OperationMeta = OperationMeta {
+    id: "obresult.create",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/createObResult",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html",
+};
+/// `obresult.update` — Modify an external (display) result (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult`).
+pub static OBRESULT_UPDATE: OperationMeta = OperationMeta {
+    id: "obresult.update",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0799.html",
+};
+/// `obresult.delete` — Delete an external (display) result (DELETE `/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult`).
+pub static OBRESULT_DELETE: OperationMeta = OperationMeta {
+    id: "obresult.delete",
+    ne: "CC-iSales",
+    method: "DELETE",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0800.html",
+};
+/// `obresult.list` — Query external (display) results (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults`).
+pub static OBRESULT_LIST: OperationMeta = OperationMeta {
+    id: "obresult.list",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0801.html",
+};
+/// `obresult.detail` — Query a single external (display) result (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail`).
+pub static OBRESULT_DETAIL: OperationMeta = OperationMeta {
+    id: "obresult.detail",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0802.html",
+};
+/// `template.list` — Query campaign templates (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/template`).
+pub static TEMPLATE_LIST: OperationMeta = OperationMeta {
+    id: "template.list",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1128.html",
+};
+/// `template.detail` — Query campaign template details (GET `/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}`).
+pub static TEMPLATE_DETAIL: OperationMeta = OperationMeta {
+    id: "template.detail",
+    ne: "CC-iSales",
+    method: "GET",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1129.html",
+};
+/// `template.add` — Add a campaign template (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/template`).
+pub static TEMPLATE_ADD: OperationMeta = OperationMeta {
+    id: "template.add",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html",
+};
+/// `template.copy` — Create a campaign template from an existing task (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/template/copy`).
+pub static TEMPLATE_COPY: OperationMeta = OperationMeta {
+    id: "template.copy",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/copy",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html",
+};
+/// `template.update` — Edit a campaign template (PUT `/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update`).
+pub static TEMPLATE_UPDATE: OperationMeta = OperationMeta {
+    id: "template.update",
+    ne: "CC-iSales",
+    method: "PUT",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html",
+};
+/// `obs.login` — CTI-OBS login (obtain token) (POST `/rest/isales/v1/openapi/obs/auth/login`).
+pub static OBS_LOGIN: OperationMeta = OperationMeta {
+    id: "obs.login",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/auth/login",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0313.html",
+};
+/// `obs.refresh` — CTI-OBS token refresh (POST `/rest/isales/v1/openapi/obs/auth/refresh`).
+pub static OBS_REFRESH: OperationMeta = OperationMeta {
+    id: "obs.refresh",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/auth/refresh",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0314.html",
+};
+/// `obs.get_tasks` — CTI-OBS: get outbound tasks (POST `/rest/isales/v1/openapi/obs/business/tasks`).
+pub static OBS_GET_TASKS: OperationMeta = OperationMeta {
+    id: "obs.get_tasks",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/business/tasks",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0315.html",
+};
+/// `obs.interface_info` — CTI-OBS: get interface paths (POST `/rest/isales/v1/openapi/obs/business/interface`).
+pub static OBS_INTERFACE_INFO: OperationMeta = OperationMeta {
+    id: "obs.interface_info",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/business/interface",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0316.html",
+};
+/// `obs.push_mid_result` — CTI-OBS: write back intermediate result (POST `/rest/isales/v1/openapi/obs/business/push/midresult`).
+pub static OBS_PUSH_MID_RESULT: OperationMeta = OperationMeta {
+    id: "obs.push_mid_result",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/business/push/midresult",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0318.html",
+};
+/// `obs.push_call_result` — CTI-OBS: write back call result (POST `/rest/isales/v1/openapi/obs/business/call/result`).
+pub static OBS_PUSH_CALL_RESULT: OperationMeta = OperationMeta {
+    id: "obs.push_call_result",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/business/call/result",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0319.html",
+};
+/// `obs.get_call_data` — CTI-OBS: read outbound call data (POST `/rest/isales/v1/openapi/obs/business/callnos`).
+pub static OBS_GET_CALL_DATA: OperationMeta = OperationMeta {
+    id: "obs.get_call_data",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/obs/business/callnos",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html",
+};
+/// `calllogs.query` — Query interface invocation records (POST `/rest/isales/v1/openapi/campaigns/{vdnId}/calllogs`).
+pub static CALLLOGS_QUERY: OperationMeta = OperationMeta {
+    id: "calllogs.query",
+    ne: "CC-iSales",
+    method: "POST",
+    path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calllogs",
+    auth: AuthKind::Signature,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0803.html",
+};
 
 /// Every interface of this crate.
-pub static ALL: &[&OperationMeta] = &[&CAMPAIGN_QUERY_ALL, &CAMPAIGN_PAUSE];
+pub static ALL: &[&OperationMeta] = &[
+    &CAMPAIGN_ADD_V1,
+    &CAMPAIGN_ADD_V2,
+    &CAMPAIGN_MODIFY_V1,
+    &CAMPAIGN_MODIFY_V2,
+    &CAMPAIGN_DELETE,
+    &CAMPAIGN_QUERY_DETAIL,
+    &CAMPAIGN_QUERY_ALL,
+    &CAMPAIGN_PAUSE,
+    &CAMPAIGN_RESUME,
+    &CAMPAIGN_SET_RETRY_POLICY,
+    &CAMPAIGN_QUERY_RETRY_POLICY,
+    &CAMPAIGN_ADD_BUSINESS_RESULT,
+    &CAMPAIGN_QUERY_BUSINESS_RESULTS,
+    &CAMPAIGN_FAIL_CATEGORY_STATISTICS,
+    &CAMPAIGN_ADD_CALLER_NUMBERS,
+    &CAMPAIGN_DELETE_CALLER_NUMBERS,
+    &HOLIDAY_QUERY,
+    &HOLIDAY_ADD,
+    &HOLIDAY_MODIFY,
+    &HOLIDAY_DELETE,
+    &HOLIDAY_DELETE_ALL,
+    &BLOCKLIST_ADD,
+    &BLOCKLIST_DELETE,
+    &BLOCKLIST_DELETE_ALL,
+    &BLOCKLIST_QUERY,
+    &BLOCKLIST_ADD_GROUP,
+    &BLOCKLIST_MODIFY_GROUP,
+    &BLOCKLIST_QUERY_GROUPS,
+    &BLOCKLIST_DELETE_GROUP,
+    &BLOCKLIST_ADD_TYPE,
+    &BLOCKLIST_QUERY_TYPES,
+    &BLOCKLIST_MODIFY_TYPE,
+    &BLOCKLIST_DELETE_TYPE,
+    &CALLDATA_ADD_V1,
+    &CALLDATA_ADD_V2,
+    &CALLDATA_DELETE,
+    &CALLDATA_QUERY_NUMBER,
+    &CALLDATA_STATISTICS,
+    &CALLDATA_IMPORT_FILE_FROM_SERVER,
+    &CALLDATA_QUERY_IMPORT_RESULT,
+    &CALLDATA_IMPORT_TO_TASK_GROUP,
+    &CALLBATCH_CREATE,
+    &CALLBATCH_UPDATE,
+    &CALLBATCH_DELETE,
+    &CALLBATCH_PAUSE,
+    &CALLBATCH_RESUME,
+    &CALLBATCH_LIST,
+    &APPOINT_CREATE,
+    &APPOINT_UPDATE,
+    &APPOINT_UPDATE_RESULT,
+    &APPOINT_DELETE,
+    &APPOINT_LIST,
+    &CALLRESULT_QUERY,
+    &CALLRESULT_DETAIL,
+    &CALLRESULT_CALL_RECORD_V1,
+    &CALLRESULT_CALL_RECORD_V2,
+    &WRITEBACK_BUSINESS_RESULT,
+    &FILESERVER_ADD,
+    &FILESERVER_DELETE,
+    &FILESERVER_UPDATE,
+    &FILESERVER_QUERY,
+    &OBRESULT_QUERY_OBS_CODES,
+    &OBRESULT_CREATE,
+    &OBRESULT_UPDATE,
+    &OBRESULT_DELETE,
+    &OBRESULT_LIST,
+    &OBRESULT_DETAIL,
+    &TEMPLATE_LIST,
+    &TEMPLATE_DETAIL,
+    &TEMPLATE_ADD,
+    &TEMPLATE_COPY,
+    &TEMPLATE_UPDATE,
+    &OBS_LOGIN,
+    &OBS_REFRESH,
+    &OBS_GET_TASKS,
+    &OBS_INTERFACE_INFO,
+    &OBS_PUSH_MID_RESULT,
+    &OBS_PUSH_CALL_RESULT,
+    &OBS_GET_CALL_DATA,
+    &CALLLOGS_QUERY,
+];
+
+/// Object request body of `campaign.add_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1Body {
+    /// campaign name (unique; max 100 chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
+    #[serde(rename = "strBeginTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_begin_time: Option<String>,
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
+    #[serde(rename = "strEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_end_time: Option<String>,
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// calling number shown to the customer (max 24; digits, *, #) Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<String>,
+    /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
+    #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_alerting_time: Option<i64>,
+    /// daily calling windows (keys from the published sample) Required.
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
+    pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
+    pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<CampaignAddV1BodySkillParam>,
+    /// initial status (from sample; table not captured) (sample value 0)
+    #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
+    pub init_status: Option<i64>,
+    /// where call results are pushed (see callback.call_result) (HTTPS URL)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+}
+impl CampaignAddV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
+        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
+        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+        if let Some(v) = &self.schedule_param {
+            v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `scheduleParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodyScheduleParam {
+    /// workday window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time1: Option<String>,
+    /// workday window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time1: Option<String>,
+    /// workday window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time2: Option<String>,
+    /// workday window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time2: Option<String>,
+    /// workday window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time3: Option<String>,
+    /// workday window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time3: Option<String>,
+    /// special-date window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time1: Option<String>,
+    /// special-date window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time1: Option<String>,
+    /// special-date window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time2: Option<String>,
+    /// special-date window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time2: Option<String>,
+    /// special-date window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time3: Option<String>,
+    /// special-date window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time3: Option<String>,
+}
+impl CampaignAddV1BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodySkillParam {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// skill queue name
+    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
+    pub skill_name: Option<String>,
+    /// outbound mode (values not captured)
+    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_type: Option<i64>,
+    /// prediction settings
+    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
+    pub predict_param: Option<CampaignAddV1BodySkillParamPredictParam>,
+}
+impl CampaignAddV1BodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.predict_param {
+            v.validate(op, &format!("{at}predictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `predictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodySkillParamPredictParam {
+    /// prediction method (samples use 1 and 5)
+    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
+    pub predict_method: Option<i64>,
+    /// expected-value prediction (sample with predictMethod 1)
+    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub exp_predict_param: Option<CampaignAddV1BodySkillParamPredictParamExpPredictParam>,
+    /// off-hook-rate prediction (sample with predictMethod 5)
+    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub offhook_predict_param: Option<CampaignAddV1BodySkillParamPredictParamOffhookPredictParam>,
+}
+impl CampaignAddV1BodySkillParamPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.exp_predict_param {
+            v.validate(op, &format!("{at}expPredictParam."))?;
+        }
+        if let Some(v) = &self.offhook_predict_param {
+            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `expPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodySkillParamPredictParamExpPredictParam {
+    /// maxAvgCallTime
+    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_avg_call_time: Option<i64>,
+    /// minAvgCallTime
+    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub min_avg_call_time: Option<i64>,
+    /// outBoundRate
+    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_rate: Option<i64>,
+}
+impl CampaignAddV1BodySkillParamPredictParamExpPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `offhookPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
+    /// offHookRate
+    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
+    pub off_hook_rate: Option<i64>,
+}
+impl CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.add_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignAddV1Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// created campaign
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CampaignAddV1ResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignAddV1ResponseReturnObject {
+    /// new campaign ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+}
+
+/// Object request body of `campaign.add_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2Body {
+    /// campaign name (unique; max 100 chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
+    #[serde(rename = "strBeginTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_begin_time: Option<String>,
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
+    #[serde(rename = "strEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_end_time: Option<String>,
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// calling numbers Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<Vec<CampaignAddV2BodyCallerNo>>,
+    /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
+    #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_alerting_time: Option<i64>,
+    /// task priority (1-5; smaller = higher)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+    /// daily calling windows (keys from the published sample) Required.
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
+    pub schedule_param: Option<CampaignAddV2BodyScheduleParam>,
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
+    pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<CampaignAddV2BodySkillParam>,
+    /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
+    #[serde(rename = "retryPolicy", skip_serializing_if = "Option::is_none", default)]
+    pub retry_policy: Option<serde_json::Value>,
+    /// calling order (type not captured) (added in AICC 25.100.0)
+    #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
+    pub call_order: Option<serde_json::Value>,
+}
+impl CampaignAddV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
+        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
+        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        if let Some(v) = &self.max_alerting_time {
+            cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+        }
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+        if let Some(v) = &self.schedule_param {
+            v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `callerNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyCallerNo {
+    /// number shown to the customer (max 24; digits) Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// number priority (1-5; smaller = higher) Required.
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+}
+impl CampaignAddV2BodyCallerNo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `scheduleParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyScheduleParam {
+    /// workday window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time1: Option<String>,
+    /// workday window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time1: Option<String>,
+    /// workday window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time2: Option<String>,
+    /// workday window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time2: Option<String>,
+    /// workday window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time3: Option<String>,
+    /// workday window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time3: Option<String>,
+    /// special-date window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time1: Option<String>,
+    /// special-date window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time1: Option<String>,
+    /// special-date window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time2: Option<String>,
+    /// special-date window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time2: Option<String>,
+    /// special-date window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time3: Option<String>,
+    /// special-date window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time3: Option<String>,
+}
+impl CampaignAddV2BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodySkillParam {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// skill queue name
+    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
+    pub skill_name: Option<String>,
+    /// outbound mode (values not captured)
+    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_type: Option<i64>,
+    /// prediction settings
+    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
+    pub predict_param: Option<CampaignAddV2BodySkillParamPredictParam>,
+}
+impl CampaignAddV2BodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.predict_param {
+            v.validate(op, &format!("{at}predictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `predictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodySkillParamPredictParam {
+    /// prediction method (samples use 1 and 5)
+    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
+    pub predict_method: Option<i64>,
+    /// expected-value prediction (sample with predictMethod 1)
+    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub exp_predict_param: Option<CampaignAddV2BodySkillParamPredictParamExpPredictParam>,
+    /// off-hook-rate prediction (sample with predictMethod 5)
+    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub offhook_predict_param: Option<CampaignAddV2BodySkillParamPredictParamOffhookPredictParam>,
+}
+impl CampaignAddV2BodySkillParamPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.exp_predict_param {
+            v.validate(op, &format!("{at}expPredictParam."))?;
+        }
+        if let Some(v) = &self.offhook_predict_param {
+            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `expPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodySkillParamPredictParamExpPredictParam {
+    /// maxAvgCallTime
+    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_avg_call_time: Option<i64>,
+    /// minAvgCallTime
+    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub min_avg_call_time: Option<i64>,
+    /// outBoundRate
+    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_rate: Option<i64>,
+}
+impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `offhookPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
+    /// offHookRate
+    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
+    pub off_hook_rate: Option<i64>,
+}
+impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.add_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignAddV2Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// created campaign
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CampaignAddV2ResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignAddV2ResponseReturnObject {
+    /// new campaign ID (assumed same as V1)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+}
+
+/// Object request body of `campaign.modify_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1Body {
+    /// campaign name (unique; max 100 chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00)
+    #[serde(rename = "strBeginTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_begin_time: Option<String>,
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss)
+    #[serde(rename = "strEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_end_time: Option<String>,
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// calling number shown to the customer (max 24; digits, *, #) Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<String>,
+    /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
+    #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_alerting_time: Option<i64>,
+    /// daily calling windows (keys from the published sample) Required.
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
+    pub schedule_param: Option<CampaignModifyV1BodyScheduleParam>,
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
+    pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<CampaignModifyV1BodySkillParam>,
+}
+impl CampaignModifyV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+        if let Some(v) = &self.schedule_param {
+            v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `scheduleParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodyScheduleParam {
+    /// workday window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time1: Option<String>,
+    /// workday window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time1: Option<String>,
+    /// workday window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time2: Option<String>,
+    /// workday window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time2: Option<String>,
+    /// workday window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time3: Option<String>,
+    /// workday window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time3: Option<String>,
+    /// special-date window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time1: Option<String>,
+    /// special-date window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time1: Option<String>,
+    /// special-date window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time2: Option<String>,
+    /// special-date window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time2: Option<String>,
+    /// special-date window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time3: Option<String>,
+    /// special-date window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time3: Option<String>,
+}
+impl CampaignModifyV1BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodySkillParam {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// skill queue name
+    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
+    pub skill_name: Option<String>,
+    /// outbound mode (values not captured)
+    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_type: Option<i64>,
+    /// prediction settings
+    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
+    pub predict_param: Option<CampaignModifyV1BodySkillParamPredictParam>,
+}
+impl CampaignModifyV1BodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.predict_param {
+            v.validate(op, &format!("{at}predictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `predictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodySkillParamPredictParam {
+    /// prediction method (samples use 1 and 5)
+    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
+    pub predict_method: Option<i64>,
+    /// expected-value prediction (sample with predictMethod 1)
+    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub exp_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamExpPredictParam>,
+    /// off-hook-rate prediction (sample with predictMethod 5)
+    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub offhook_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam>,
+}
+impl CampaignModifyV1BodySkillParamPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.exp_predict_param {
+            v.validate(op, &format!("{at}expPredictParam."))?;
+        }
+        if let Some(v) = &self.offhook_predict_param {
+            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `expPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
+    /// maxAvgCallTime
+    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_avg_call_time: Option<i64>,
+    /// minAvgCallTime
+    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub min_avg_call_time: Option<i64>,
+    /// outBoundRate
+    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_rate: Option<i64>,
+}
+impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `offhookPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
+    /// offHookRate
+    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
+    pub off_hook_rate: Option<i64>,
+}
+impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.modify_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignModifyV1Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `campaign.modify_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2Body {
+    /// campaign name (unique; max 100 chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
+    #[serde(rename = "strBeginTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_begin_time: Option<String>,
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
+    #[serde(rename = "strEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub str_end_time: Option<String>,
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// calling numbers Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<Vec<CampaignModifyV2BodyCallerNo>>,
+    /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
+    #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_alerting_time: Option<i64>,
+    /// task priority (1-5; smaller = higher)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+    /// daily calling windows (keys from the published sample) Required.
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
+    pub schedule_param: Option<CampaignModifyV2BodyScheduleParam>,
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
+    pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<CampaignModifyV2BodySkillParam>,
+    /// calling order (type not captured) (added in AICC 25.100.0)
+    #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
+    pub call_order: Option<serde_json::Value>,
+}
+impl CampaignModifyV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
+        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
+        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        if let Some(v) = &self.max_alerting_time {
+            cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+        }
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+        if let Some(v) = &self.schedule_param {
+            v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `callerNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodyCallerNo {
+    /// number shown to the customer (max 24; digits) Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// number priority (1-5; smaller = higher) Required.
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+}
+impl CampaignModifyV2BodyCallerNo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `scheduleParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodyScheduleParam {
+    /// workday window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time1: Option<String>,
+    /// workday window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time1: Option<String>,
+    /// workday window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time2: Option<String>,
+    /// workday window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time2: Option<String>,
+    /// workday window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time3: Option<String>,
+    /// workday window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time3: Option<String>,
+    /// special-date window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time1: Option<String>,
+    /// special-date window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time1: Option<String>,
+    /// special-date window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time2: Option<String>,
+    /// special-date window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time2: Option<String>,
+    /// special-date window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time3: Option<String>,
+    /// special-date window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time3: Option<String>,
+}
+impl CampaignModifyV2BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodySkillParam {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// skill queue name
+    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
+    pub skill_name: Option<String>,
+    /// outbound mode (values not captured)
+    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_type: Option<i64>,
+    /// prediction settings
+    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
+    pub predict_param: Option<CampaignModifyV2BodySkillParamPredictParam>,
+}
+impl CampaignModifyV2BodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.predict_param {
+            v.validate(op, &format!("{at}predictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `predictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodySkillParamPredictParam {
+    /// prediction method (samples use 1 and 5)
+    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
+    pub predict_method: Option<i64>,
+    /// expected-value prediction (sample with predictMethod 1)
+    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub exp_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamExpPredictParam>,
+    /// off-hook-rate prediction (sample with predictMethod 5)
+    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub offhook_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam>,
+}
+impl CampaignModifyV2BodySkillParamPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.exp_predict_param {
+            v.validate(op, &format!("{at}expPredictParam."))?;
+        }
+        if let Some(v) = &self.offhook_predict_param {
+            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `expPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
+    /// maxAvgCallTime
+    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_avg_call_time: Option<i64>,
+    /// minAvgCallTime
+    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub min_avg_call_time: Option<i64>,
+    /// outBoundRate
+    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_rate: Option<i64>,
+}
+impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `offhookPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
+    /// offHookRate
+    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
+    pub off_hook_rate: Option<i64>,
+}
+impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.modify_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignModifyV2Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `campaign.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDeleteBody {
+    /// 1 = move the task into the history table before deleting; 0 = delete outright (0 or 1)
+    #[serde(rename = "archiveHistory", skip_serializing_if = "Option::is_none", default)]
+    pub archive_history: Option<i64>,
+}
+impl CampaignDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `campaign.query_detail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// campaign configuration
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CampaignQueryDetailResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponseReturnObject {
+    /// campaign name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// campaign status (2 executing / call complete / not started; 3 paused; 4 expired)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// start (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "strBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub str_begin_time: Option<String>,
+    /// end (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "strEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub str_end_time: Option<String>,
+    /// device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted)
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// max ringing time
+    #[serde(
+        rename = "maxAlertingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_alerting_time: Option<i64>,
+    /// calling windows
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none")]
+    pub schedule_param: Option<serde_json::Value>,
+    /// IVR settings (rest of table not captured)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none")]
+    pub ivr_param: Option<serde_json::Value>,
+}
 
 /// Object response of `campaign.query_all`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -142,6 +2345,6199 @@ pub struct CampaignPauseResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
+}
+
+/// Object response of `campaign.resume`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignResumeResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `campaign.set_retry_policy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignSetRetryPolicyBody {
+    /// policy definition (JSON string)
+    #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
+    pub policy_json: Option<CampaignSetRetryPolicyBodyPolicyJson>,
+    /// retry policy type (0 global, 1 number-type matching)
+    #[serde(rename = "policyType", skip_serializing_if = "Option::is_none", default)]
+    pub policy_type: Option<i64>,
+}
+impl CampaignSetRetryPolicyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.policy_json {
+            v.validate(op, &format!("{at}policyJson."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `policyJson`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignSetRetryPolicyBodyPolicyJson {
+    /// number type the policy applies to
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none", default)]
+    pub data_type: Option<String>,
+    /// result-matching policy; see fields (JSON string)
+    #[serde(rename = "policy", skip_serializing_if = "Option::is_none", default)]
+    pub policy: Option<CampaignSetRetryPolicyBodyPolicyJsonPolicy>,
+    /// retry logic type (0 normal policy, 1 result policy)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<i64>,
+    /// result codes never retried (codes from the external-result list, data.resultCode) (not allowed when policyType=1)
+    #[serde(rename = "noRetryPolicy", skip_serializing_if = "Option::is_none", default)]
+    pub no_retry_policy: Option<Vec<String>>,
+}
+impl CampaignSetRetryPolicyBodyPolicyJson {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.policy {
+            v.validate(op, &format!("{at}policy."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `policy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignSetRetryPolicyBodyPolicyJsonPolicy {
+    /// normal policy: days of attempts (as printed) (when type=0)
+    #[serde(rename = "retryTime", skip_serializing_if = "Option::is_none", default)]
+    pub retry_time: Option<i64>,
+    /// normal policy: attempts per day (as printed) (when type=0)
+    #[serde(rename = "retryDay", skip_serializing_if = "Option::is_none", default)]
+    pub retry_day: Option<i64>,
+    /// result policy: delay before retry (when type=1)
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+    /// result policy: result type (when type=1)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", default)]
+    pub result: Option<i64>,
+    /// result policy: retry count (when type=1)
+    #[serde(rename = "retryNumber", skip_serializing_if = "Option::is_none", default)]
+    pub retry_number: Option<i64>,
+}
+impl CampaignSetRetryPolicyBodyPolicyJsonPolicy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.set_retry_policy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignSetRetryPolicyResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `campaign.query_retry_policy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryRetryPolicyResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// retry policy
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CampaignQueryRetryPolicyResponseData>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryRetryPolicyResponseData {
+    /// retry policy ID
+    #[serde(
+        rename = "retryPolicyId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retry_policy_id: Option<String>,
+    /// policy type (0 global, 1 number-class)
+    #[serde(
+        rename = "policyType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub policy_type: Option<i64>,
+    /// policy parameters (JSON string)
+    #[serde(
+        rename = "policyJson",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub policy_json: Option<CampaignQueryRetryPolicyResponseDataPolicyJson>,
+    /// result codes not retried
+    #[serde(
+        rename = "noRetryPolicy",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub no_retry_policy: Option<String>,
+    /// business-result policy (table not captured) (JSON string)
+    #[serde(
+        rename = "busiPolicy",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub busi_policy: Option<String>,
+}
+
+/// Object `policyJson`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryRetryPolicyResponseDataPolicyJson {
+    /// number type
+    #[serde(
+        rename = "dataType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub data_type: Option<String>,
+    /// result-matching policy (JSON string)
+    #[serde(rename = "policy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub policy: Option<String>,
+    /// normal policy: days of attempts
+    #[serde(rename = "retryDay", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub retry_day: Option<i64>,
+    /// normal policy: attempts per day
+    #[serde(
+        rename = "retryTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub retry_times: Option<i64>,
+    /// retry logic type (0 normal, 1 result)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub type_: Option<i64>,
+}
+
+/// Object request body of `campaign.add_business_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddBusinessResultBody {
+    /// business result name (max 50; no special chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// business result code (max 50; digits, letters, '-')
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+    /// description (max 200; no special chars)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// sub-results
+    #[serde(rename = "children", skip_serializing_if = "Option::is_none", default)]
+    pub children: Option<Vec<CampaignAddBusinessResultBodyChildren>>,
+}
+impl CampaignAddBusinessResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+        }
+        if let Some(v) = &self.code {
+            cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        if let Some(v) = &self.children {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}children[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `children`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddBusinessResultBodyChildren {
+    /// sub-result name (max 50) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// sub-result code (max 50; digits, letters, '-')
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+    /// sub-result description (max 200)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+impl CampaignAddBusinessResultBodyChildren {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+        }
+        if let Some(v) = &self.code {
+            cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.add_business_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignAddBusinessResultResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `campaign.query_business_results`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryBusinessResultsResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// definitions
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<CampaignQueryBusinessResultsResponseData>>,
+    /// total rows
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryBusinessResultsResponseData {
+    /// business result name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// business result code
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub code: Option<String>,
+    /// level (1 parent, 2 child)
+    #[serde(
+        rename = "defLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub def_level: Option<String>,
+    /// sub-results
+    #[serde(rename = "children", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub children: Option<Vec<CampaignQueryBusinessResultsResponseDataChildren>>,
+}
+
+/// Object `children`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryBusinessResultsResponseDataChildren {
+    /// name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// code
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub code: Option<String>,
+    /// defLevel (1 parent, 2 child)
+    #[serde(
+        rename = "defLevel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub def_level: Option<String>,
+}
+
+/// Object response of `campaign.fail_category_statistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignFailCategoryStatisticsResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// per-day statistics
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<CampaignFailCategoryStatisticsResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignFailCategoryStatisticsResponseData {
+    /// statistics date
+    #[serde(
+        rename = "statDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub stat_date: Option<String>,
+    /// failure code -&gt; occurrence count
+    #[serde(rename = "failData", skip_serializing_if = "Option::is_none")]
+    pub fail_data: Option<serde_json::Value>,
+}
+
+/// Object request body of `campaign.add_caller_numbers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddCallerNumbersBody {
+    /// calling numbers (max 100 entries) Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<Vec<CampaignAddCallerNumbersBodyCallerNo>>,
+}
+impl CampaignAddCallerNumbersBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `callerNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddCallerNumbersBodyCallerNo {
+    /// number displayed to the customer (max 24; digits only) Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// number priority (1-5; smaller = higher) Required.
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+}
+impl CampaignAddCallerNumbersBodyCallerNo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.add_caller_numbers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignAddCallerNumbersResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `campaign.delete_caller_numbers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDeleteCallerNumbersBody {
+    /// calling numbers to remove (max 100 entries) Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<Vec<CampaignDeleteCallerNumbersBodyCallerNo>>,
+}
+impl CampaignDeleteCallerNumbersBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `callerNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDeleteCallerNumbersBodyCallerNo {
+    /// calling number (max 24; digits only) Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+}
+impl CampaignDeleteCallerNumbersBodyCallerNo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `campaign.delete_caller_numbers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignDeleteCallerNumbersResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `holiday.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayQueryResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// special dates
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<HolidayQueryResponseData>>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayQueryResponseData {
+    /// special date ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// special date name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// special date type (1 by week, 2 by date, 3 repeat yearly by date)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub type_: Option<i64>,
+    /// days of week (1=Mon ... 7=Sun, comma-separated (e.g. "6,7"); set when type=1)
+    #[serde(rename = "week", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub week: Option<String>,
+    /// start (type 2: yyyy-MM-dd; type 3: MM-dd)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// end (type 2: yyyy-MM-dd; type 3: MM-dd)
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+}
+
+/// Object request body of `holiday.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HolidayAddBody {
+    /// special date name (unique; max 30 chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<i64>,
+    /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
+    #[serde(rename = "week", skip_serializing_if = "Option::is_none", default)]
+    pub week: Option<String>,
+    /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+}
+impl HolidayAddBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+        }
+        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        Ok(())
+    }
+}
+
+/// Object response of `holiday.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayAddResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `holiday.modify`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HolidayModifyBody {
+    /// special date ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<i64>,
+    /// special date name (unique; max 30 chars) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<i64>,
+    /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
+    #[serde(rename = "week", skip_serializing_if = "Option::is_none", default)]
+    pub week: Option<String>,
+    /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+}
+impl HolidayModifyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+        }
+        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        Ok(())
+    }
+}
+
+/// Object response of `holiday.modify`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayModifyResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `holiday.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Response of `holiday.delete_all` (not documented field by field: raw JSON).
+pub type HolidayDeleteAllResponse = serde_json::Value;
+
+/// Object request body of `blocklist.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistAddBody {
+    /// numbers to block (max 20 numbers; each &lt;= 24 chars of digits, *, #) Required.
+    #[serde(rename = "blocklist", skip_serializing_if = "Option::is_none", default)]
+    pub blocklist: Option<Vec<String>>,
+    /// expiry time (= add time + validity) (yyyy-MM-dd HH:mm:ss; wins over validityTime when both given)
+    #[serde(rename = "validityExpirationTime", skip_serializing_if = "Option::is_none", default)]
+    pub validity_expiration_time: Option<String>,
+    /// validity length (unit per validityTimeUnit) (1-120)
+    #[serde(rename = "validityTime", skip_serializing_if = "Option::is_none", default)]
+    pub validity_time: Option<i64>,
+    /// unit of validityTime (1 year, 2 month, 3 day, 4 hour (default 4))
+    #[serde(rename = "validityTimeUnit", skip_serializing_if = "Option::is_none", default)]
+    pub validity_time_unit: Option<i64>,
+    /// blocklist group to link
+    #[serde(rename = "relCategoryId", skip_serializing_if = "Option::is_none", default)]
+    pub rel_category_id: Option<String>,
+    /// blocklist type to link
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none", default)]
+    pub type_id: Option<String>,
+    /// duplicate handling (0 skip duplicates (default), 1 overwrite existing entries)
+    #[serde(rename = "isCoverDupNo", skip_serializing_if = "Option::is_none", default)]
+    pub is_cover_dup_no: Option<i64>,
+    /// allowed calls per period (1-100; set together with restrictPeriod; older copy only)
+    #[serde(rename = "restrictTimes", skip_serializing_if = "Option::is_none", default)]
+    pub restrict_times: Option<i64>,
+    /// restriction period ("0" hourly, "1" daily; older copy only)
+    #[serde(rename = "restrictPeriod", skip_serializing_if = "Option::is_none", default)]
+    pub restrict_period: Option<String>,
+}
+impl BlocklistAddBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}blocklist"), &self.blocklist)?;
+        if let Some(v) = &self.validity_time {
+            cec_core::validate::range(op, &format!("{at}validityTime"), *v, 1, 120)?;
+        }
+        if let Some(v) = &self.restrict_times {
+            cec_core::validate::range(op, &format!("{at}restrictTimes"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistAddResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistDeleteBody {
+    /// number to remove (max 24; digits, *, #) Required.
+    #[serde(rename = "blocklistNo", skip_serializing_if = "Option::is_none", default)]
+    pub blocklist_no: Option<String>,
+}
+impl BlocklistDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}blocklistNo"), &self.blocklist_no)?;
+        if let Some(v) = &self.blocklist_no {
+            cec_core::validate::max_len(op, &format!("{at}blocklistNo"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `blocklist.delete_all`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistDeleteAllResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistQueryBody {
+    /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
+    #[serde(rename = "blocklist", skip_serializing_if = "Option::is_none", default)]
+    pub blocklist: Option<Vec<String>>,
+    /// start offset (offset = limit * (page - 1))
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100)
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl BlocklistQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistQueryResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.add_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistAddGroupBody {
+    /// group name (max 64) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// group description (max 255)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+impl BlocklistAddGroupBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.add_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistAddGroupResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.modify_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistModifyGroupBody {
+    /// group ID (must exist) Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// group name (max 64) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// group description (max 255)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+impl BlocklistModifyGroupBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.modify_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistModifyGroupResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.query_groups`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistQueryGroupsBody {
+    /// group name filter (fuzzy match)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl BlocklistQueryGroupsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.query_groups`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistQueryGroupsResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// total rows
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// groups (doc says Object; likely a list)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<BlocklistQueryGroupsResponseData>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistQueryGroupsResponseData {
+    /// group ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// group name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// group description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// organization name
+    #[serde(
+        rename = "orgName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub org_name: Option<String>,
+}
+
+/// Object response of `blocklist.delete_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistDeleteGroupResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.add_type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistAddTypeBody {
+    /// type name (max 64) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// type description (max 255)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
+    #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
+    pub action_type: Option<String>,
+}
+impl BlocklistAddTypeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        }
+        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.add_type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistAddTypeResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `blocklist.query_types`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistQueryTypesBody {
+    /// type name filter (fuzzy match)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl BlocklistQueryTypesBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.query_types`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistQueryTypesResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// total rows
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// types (doc says Object; likely a list)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<BlocklistQueryTypesResponseData>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistQueryTypesResponseData {
+    /// type ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// type name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// type description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// organization name
+    #[serde(
+        rename = "orgName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub org_name: Option<String>,
+    /// action type (1 automatic handling, 2 pop-up prompt)
+    #[serde(
+        rename = "actionType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub action_type: Option<String>,
+    /// action content (UTF-8 byte array)
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub action: Option<String>,
+}
+
+/// Object request body of `blocklist.modify_type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlocklistModifyTypeBody {
+    /// type ID (must exist) Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// type name (max 64) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// description
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+}
+impl BlocklistModifyTypeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `blocklist.modify_type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistModifyTypeResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `blocklist.delete_type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistDeleteTypeResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `calldata.add_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataAddV1Body {
+    /// records to add (max 20 records) Required.
+    #[serde(rename = "callDataList", skip_serializing_if = "Option::is_none", default)]
+    pub call_data_list: Option<Vec<CalldataAddV1BodyCallDataList>>,
+}
+impl CalldataAddV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+        if let Some(v) = &self.call_data_list {
+            cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `callDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataAddV1BodyCallDataList {
+    /// customer ID echoed in results (max 32)
+    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none", default)]
+    pub session_id: Option<String>,
+    /// called number (a single string in V1) (max 24; digits, *, #) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// calling number (max 24)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// custom field (max 200)
+    #[serde(rename = "customField", skip_serializing_if = "Option::is_none", default)]
+    pub custom_field: Option<String>,
+    /// recycle time (yyyy-mm-dd hh:mm:ss)
+    #[serde(rename = "recycleTime", skip_serializing_if = "Option::is_none", default)]
+    pub recycle_time: Option<String>,
+    /// call-associated data (max 1024; must be JSON for intelligent-IVR flows)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// record priority (1-5, default 3 (added AICC 25.100.0; range as documented for task-group import))
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl CalldataAddV1BodyCallDataList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.session_id {
+            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        if let Some(v) = &self.custom_field {
+            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        }
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.add_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAddV1Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// created records (from the published V1 sample)
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CalldataAddV1ResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAddV1ResponseReturnObject {
+    /// records created
+    #[serde(rename = "totalSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total_size: Option<i64>,
+    /// created records
+    #[serde(
+        rename = "dataIdList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub data_id_list: Option<Vec<CalldataAddV1ResponseReturnObjectDataIdList>>,
+}
+
+/// Object `dataIdList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAddV1ResponseReturnObjectDataIdList {
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// outbound data ID
+    #[serde(rename = "dataId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub data_id: Option<String>,
+}
+
+/// Object request body of `calldata.add_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataAddV2Body {
+    /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
+    #[serde(rename = "callDataList", skip_serializing_if = "Option::is_none", default)]
+    pub call_data_list: Option<Vec<CalldataAddV2BodyCallDataList>>,
+    /// batch ID from callbatch.create
+    #[serde(rename = "batchId", skip_serializing_if = "Option::is_none", default)]
+    pub batch_id: Option<String>,
+}
+impl CalldataAddV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+        if let Some(v) = &self.call_data_list {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `callDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataAddV2BodyCallDataList {
+    /// customer ID echoed in results (max 32)
+    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none", default)]
+    pub session_id: Option<String>,
+    /// customer numbers (entry layout as in the import-file template) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<Vec<CalldataAddV2BodyCallDataListCalled>>,
+    /// calling number (max 24)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// custom field (max 200; no special chars)
+    #[serde(rename = "customField", skip_serializing_if = "Option::is_none", default)]
+    pub custom_field: Option<String>,
+    /// recycle time (yyyy-mm-dd hh:mm:ss)
+    #[serde(rename = "recycleTime", skip_serializing_if = "Option::is_none", default)]
+    pub recycle_time: Option<String>,
+    /// call-associated data (max 1024; JSON for intelligent-IVR flows)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// record priority (1-5, default 3 (added AICC 25.100.0))
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl CalldataAddV2BodyCallDataList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.session_id {
+            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}called[{i}]."))?;
+            }
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        if let Some(v) = &self.custom_field {
+            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        }
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `called`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataAddV2BodyCallDataListCalled {
+    /// customer number (max 24; digits, *, #) Required.
+    #[serde(rename = "calledNo", skip_serializing_if = "Option::is_none", default)]
+    pub called_no: Option<String>,
+    /// interval before dialling this number (0-7200 s; default 0)
+    #[serde(rename = "delayTime", skip_serializing_if = "Option::is_none", default)]
+    pub delay_time: Option<String>,
+    /// number type
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+}
+impl CalldataAddV2BodyCallDataListCalled {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+        if let Some(v) = &self.called_no {
+            cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.add_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAddV2Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// created records (from the published V1 sample)
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CalldataAddV2ResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAddV2ResponseReturnObject {
+    /// records created
+    #[serde(rename = "totalSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total_size: Option<i64>,
+    /// created records
+    #[serde(
+        rename = "dataIdList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub data_id_list: Option<Vec<CalldataAddV2ResponseReturnObjectDataIdList>>,
+}
+
+/// Object `dataIdList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataAddV2ResponseReturnObjectDataIdList {
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// outbound data ID
+    #[serde(rename = "dataId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub data_id: Option<String>,
+}
+
+/// Object request body of `calldata.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataDeleteBody {
+    /// customer ID filter (max 32)
+    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none", default)]
+    pub session_id: Option<String>,
+    /// called number filter (max 24; digits, *, #)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// custom field; allows bulk deletion by this value (max 200)
+    #[serde(rename = "customField", skip_serializing_if = "Option::is_none", default)]
+    pub custom_field: Option<String>,
+    /// recycle time filter (yyyy-mm-dd hh:mm:ss)
+    #[serde(rename = "recycleTime", skip_serializing_if = "Option::is_none", default)]
+    pub recycle_time: Option<String>,
+    /// how recycleTime is matched (only with recycleTime: 1 up to that day, 2 that day only, 3 exactly equal)
+    #[serde(rename = "recycleType", skip_serializing_if = "Option::is_none", default)]
+    pub recycle_type: Option<String>,
+    /// archive option (0 delete outright (default), 1 move to history table)
+    #[serde(rename = "archiveHistory", skip_serializing_if = "Option::is_none", default)]
+    pub archive_history: Option<i64>,
+}
+impl CalldataDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.session_id {
+            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+        }
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        }
+        if let Some(v) = &self.custom_field {
+            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `calldata.query_number`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQueryNumberResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// numbers and attributes
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CalldataQueryNumberResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQueryNumberResponseData {
+    /// outbound data ID
+    #[serde(rename = "dataId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub data_id: Option<String>,
+    /// business attributes
+    #[serde(
+        rename = "properties",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub properties: Option<Vec<CalldataQueryNumberResponseDataProperties>>,
+    /// numbers
+    #[serde(rename = "calledNos", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub called_nos: Option<Vec<CalldataQueryNumberResponseDataCalledNos>>,
+}
+
+/// Object `properties`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQueryNumberResponseDataProperties {
+    /// attribute code
+    #[serde(
+        rename = "propCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prop_code: Option<String>,
+    /// attribute name
+    #[serde(
+        rename = "propName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prop_name: Option<String>,
+    /// attribute value (type depends on attribute)
+    #[serde(rename = "propValue", skip_serializing_if = "Option::is_none")]
+    pub prop_value: Option<serde_json::Value>,
+}
+
+/// Object `calledNos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQueryNumberResponseDataCalledNos {
+    /// number
+    #[serde(
+        rename = "calledNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_no: Option<String>,
+    /// number category
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+}
+
+/// Object response of `calldata.statistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsResponse {
+    /// per-task counts
+    #[serde(
+        rename = "countDetail",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub count_detail: Option<Vec<CalldataStatisticsResponseCountDetail>>,
+}
+
+/// Object `countDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsResponseCountDetail {
+    /// campaign ID
+    #[serde(
+        rename = "campaignId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub campaign_id: Option<String>,
+    /// remaining not yet dialled
+    #[serde(
+        rename = "unCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub un_call_count: Option<i64>,
+    /// dialled today
+    #[serde(
+        rename = "calledCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub called_count: Option<i64>,
+    /// completed total
+    #[serde(
+        rename = "finishCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub finish_count: Option<i64>,
+    /// counts per batch (table not captured)
+    #[serde(
+        rename = "batchDetail",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub batch_detail: Option<Vec<serde_json::Value>>,
+    /// dialled total
+    #[serde(
+        rename = "totalCalledCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_called_count: Option<i64>,
+    /// connected total
+    #[serde(
+        rename = "totalCallSucc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_call_succ: Option<i64>,
+    /// completed total
+    #[serde(
+        rename = "totalFinishCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_finish_count: Option<i64>,
+    /// all records (done, in progress, not called)
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// dialled today
+    #[serde(
+        rename = "dailyCalledCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_called_count: Option<i64>,
+    /// connected today
+    #[serde(
+        rename = "dailyCallSucc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_call_succ: Option<i64>,
+    /// completed today
+    #[serde(
+        rename = "dailyFinishCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_finish_count: Option<i64>,
+    /// today's records (all states)
+    #[serde(
+        rename = "dailyCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_count: Option<i64>,
+}
+
+/// Object response of `calldata.import_file_from_server`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataImportFileFromServerResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `calldata.query_import_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataQueryImportResultBody {
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// import task IDs to look up (from the published sample only)
+    #[serde(rename = "importTaskIds", skip_serializing_if = "Option::is_none", default)]
+    pub import_task_ids: Option<Vec<String>>,
+}
+impl CalldataQueryImportResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.query_import_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQueryImportResultResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// import tasks of the campaign (DataImportTask)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalldataQueryImportResultResponseResult>>,
+    /// total tasks
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataQueryImportResultResponseResult {
+    /// import task ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// import start (sample: 2022-03-11T07:27:09.000+00:00)
+    #[serde(
+        rename = "beginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub begin_time: Option<String>,
+    /// import end
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// task status (0 preparing, 1 running, 2 done, 3 failed)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// records imported
+    #[serde(rename = "succNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub succ_num: Option<i64>,
+    /// duplicate records
+    #[serde(rename = "repeatNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub repeat_num: Option<i64>,
+    /// failed records
+    #[serde(rename = "failNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub fail_num: Option<i64>,
+    /// records written back as blocklisted
+    #[serde(rename = "blackNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub black_num: Option<i64>,
+    /// error text (from sample; rest of table not captured)
+    #[serde(rename = "errMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub err_msg: Option<String>,
+}
+
+/// Object request body of `calldata.import_to_task_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataImportToTaskGroupBody {
+    /// records to add (max 20 records) Required.
+    #[serde(rename = "callDataList", skip_serializing_if = "Option::is_none", default)]
+    pub call_data_list: Option<Vec<CalldataImportToTaskGroupBodyCallDataList>>,
+}
+impl CalldataImportToTaskGroupBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+        if let Some(v) = &self.call_data_list {
+            cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `callDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataImportToTaskGroupBodyCallDataList {
+    /// customer ID echoed in results (max 32)
+    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none", default)]
+    pub session_id: Option<String>,
+    /// called numbers (numbers max 24 chars of digits/*/#) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<Vec<CalldataImportToTaskGroupBodyCallDataListCalled>>,
+    /// calling number (max 24)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+    /// custom field (max 200; no special chars)
+    #[serde(rename = "customField", skip_serializing_if = "Option::is_none", default)]
+    pub custom_field: Option<String>,
+    /// recycle time (yyyy-mm-dd hh:mm:ss)
+    #[serde(rename = "recycleTime", skip_serializing_if = "Option::is_none", default)]
+    pub recycle_time: Option<String>,
+    /// call-associated data (max 1024; JSON for intelligent-IVR flows)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// record priority (rest of table cut off) (1-5, default 3)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl CalldataImportToTaskGroupBodyCallDataList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.session_id {
+            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}called[{i}]."))?;
+            }
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        if let Some(v) = &self.custom_field {
+            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        }
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `called`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataImportToTaskGroupBodyCallDataListCalled {
+    /// customer number (max 24; digits, *, #) Required.
+    #[serde(rename = "calledNo", skip_serializing_if = "Option::is_none", default)]
+    pub called_no: Option<String>,
+    /// interval before dialling this number (0-7200 s; default 0)
+    #[serde(rename = "delayTime", skip_serializing_if = "Option::is_none", default)]
+    pub delay_time: Option<String>,
+    /// number type
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+}
+impl CalldataImportToTaskGroupBodyCallDataListCalled {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+        if let Some(v) = &self.called_no {
+            cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calldata.import_to_task_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataImportToTaskGroupResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `callbatch.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbatchCreateBody {
+    /// batch name (unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// initial status (1 started, 2 suspended (default))
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<i64>,
+}
+impl CallbatchCreateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `callbatch.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchCreateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `callbatch.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbatchUpdateBody {
+    /// batch ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// batch name (doc types it Integer; unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+}
+impl CallbatchUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `callbatch.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchUpdateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `callbatch.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbatchDeleteBody {
+    /// batch ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+}
+impl CallbatchDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `callbatch.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `callbatch.pause`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbatchPauseBody {
+    /// batch ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+}
+impl CallbatchPauseBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `callbatch.pause`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchPauseResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `callbatch.resume`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbatchResumeBody {
+    /// batch ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+}
+impl CallbatchResumeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `callbatch.resume`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchResumeResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `callbatch.list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallbatchListBody {
+    /// status filter (1 started, 2 suspended)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<i64>,
+    /// name filter (fuzzy match)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl CallbatchListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        Ok(())
+    }
+}
+
+/// Object response of `callbatch.list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchListResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// total rows
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// batches
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<CallbatchListResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchListResponseData {
+    /// batch ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// batch name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// batch status (1 started, 2 suspended)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+}
+
+/// Object request body of `appoint.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppointCreateBody {
+    /// reservation type (1 manual, 2 automatic) Required.
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
+    pub call_type: Option<i64>,
+    /// number to call Required.
+    #[serde(rename = "calledNo", skip_serializing_if = "Option::is_none", default)]
+    pub called_no: Option<String>,
+    /// agent business account (required outside on-premises standalone deployment)
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// agent ID (required in on-premises standalone deployment)
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// outbound task ID Required.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+    /// reserved call time (UTC; automatic calls dialled 5 min early) Required.
+    #[serde(rename = "appointTime", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_time: Option<i64>,
+    /// call-associated data (max 1024; JSON; automatic only)
+    #[serde(rename = "callData", skip_serializing_if = "Option::is_none", default)]
+    pub call_data: Option<String>,
+    /// remark
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", default)]
+    pub remark: Option<String>,
+}
+impl AppointCreateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callType"), &self.call_type)?;
+        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        cec_core::validate::required(op, &format!("{at}appointTime"), &self.appoint_time)?;
+        if let Some(v) = &self.call_data {
+            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `appoint.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointCreateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// created reservation
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<AppointCreateResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointCreateResponseReturnObject {
+    /// reservation ID (rest of table not captured)
+    #[serde(
+        rename = "appointId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub appoint_id: Option<String>,
+}
+
+/// Object request body of `appoint.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppointUpdateBody {
+    /// reservation ID (manual reservations only) Required.
+    #[serde(rename = "appointId", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_id: Option<String>,
+    /// agent business account (outside on-premises standalone)
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// agent ID (on-premises standalone)
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// new reserved time (UTC; sample uses epoch milliseconds)
+    #[serde(rename = "appointTime", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_time: Option<i64>,
+    /// remark
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", default)]
+    pub remark: Option<String>,
+}
+impl AppointUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `appoint.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointUpdateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `appoint.update_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppointUpdateResultBody {
+    /// reservation ID Required.
+    #[serde(rename = "appointId", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_id: Option<String>,
+    /// agent business account (outside on-premises standalone)
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// agent ID (on-premises standalone)
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+    /// calling number
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<String>,
+    /// CTI failure code (00000 = success)
+    #[serde(rename = "failCode", skip_serializing_if = "Option::is_none", default)]
+    pub fail_code: Option<String>,
+    /// call record ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// business result ID
+    #[serde(rename = "busiResult", skip_serializing_if = "Option::is_none", default)]
+    pub busi_result: Option<String>,
+    /// business sub-result ID
+    #[serde(rename = "busiSubStatus", skip_serializing_if = "Option::is_none", default)]
+    pub busi_sub_status: Option<String>,
+    /// call start
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<i64>,
+    /// call end
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<i64>,
+}
+impl AppointUpdateResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `appoint.update_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointUpdateResultResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `appoint.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppointDeleteBody {
+    /// reservation ID Required.
+    #[serde(rename = "appointId", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_id: Option<String>,
+}
+impl AppointDeleteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `appoint.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `appoint.list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppointListBody {
+    /// called number filter
+    #[serde(rename = "calledNo", skip_serializing_if = "Option::is_none", default)]
+    pub called_no: Option<String>,
+    /// agent accounts or agent IDs
+    #[serde(rename = "userAccountList", skip_serializing_if = "Option::is_none", default)]
+    pub user_account_list: Option<Vec<String>>,
+    /// range start (UTC)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<i64>,
+    /// range end (UTC)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<i64>,
+    /// task ID filter
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl AppointListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        Ok(())
+    }
+}
+
+/// Object response of `appoint.list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointListResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// total rows
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// reservations
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<AppointListResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppointListResponseData {
+    /// reservation ID
+    #[serde(
+        rename = "appointId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub appoint_id: Option<String>,
+    /// reservation type (1 manual, 2 automatic)
+    #[serde(
+        rename = "callType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_type: Option<String>,
+    /// reserved time
+    #[serde(
+        rename = "appointTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub appoint_time: Option<i64>,
+    /// called number
+    #[serde(
+        rename = "calledNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_no: Option<String>,
+    /// task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+    /// task name
+    #[serde(
+        rename = "taskName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_name: Option<String>,
+    /// task status
+    #[serde(
+        rename = "taskStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_status: Option<String>,
+    /// true = expired
+    #[serde(rename = "timeout", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub timeout: Option<bool>,
+    /// agent account or ID
+    #[serde(
+        rename = "userAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_account: Option<String>,
+    /// agent name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// call execution time
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// (table cut off here)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub end_time: Option<i64>,
+}
+
+/// Object request body of `callresult.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallresultQueryBody {
+    /// customer ID filter (max 32)
+    #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none", default)]
+    pub session_id: Option<String>,
+    /// custom field filter
+    #[serde(rename = "customField", skip_serializing_if = "Option::is_none", default)]
+    pub custom_field: Option<String>,
+    /// page size (&lt;= 100 when showDetail=1, &lt;= 500 when 0; without paging at most 2000 rows returned)
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// page number
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<i64>,
+    /// detail level (0 final result (default), 1 every attempt)
+    #[serde(rename = "showDetail", skip_serializing_if = "Option::is_none", default)]
+    pub show_detail: Option<i64>,
+    /// range start (YYYY-MM-DD; needs endTime; span &lt;= 30 days)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// range end (YYYY-MM-DD; needs beginTime)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+}
+impl CallresultQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.session_id {
+            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+        }
+        if let Some(v) = &self.begin_time {
+            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 30)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `callresult.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultQueryResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// total results
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// results
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<CallresultQueryResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultQueryResponseData {
+    /// campaign ID
+    #[serde(
+        rename = "campaignId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub campaign_id: Option<String>,
+    /// customer ID
+    #[serde(
+        rename = "sessionId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub session_id: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// call time (yyyy-mm-dd hh:mm:ss)
+    #[serde(
+        rename = "callTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_time_str: Option<String>,
+    /// call result (5 failed, 6 succeeded)
+    #[serde(
+        rename = "callStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_status: Option<i64>,
+    /// failure cause code
+    #[serde(
+        rename = "failCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub fail_code: Option<String>,
+    /// display result code mapped from failCode
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// VDN of the number
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// call record ID; links to CTI CDRs
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// recording storage path (SaaS connection only; else empty)
+    #[serde(
+        rename = "recordPath",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+}
+
+/// Object response of `callresult.detail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultDetailResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// result
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CallresultDetailResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultDetailResponseData {
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// ringing start (yyyy-mm-dd hh:mm:ss)
+    #[serde(
+        rename = "ackBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ack_begin_time: Option<String>,
+    /// answer time (yyyy-mm-dd hh:mm:ss)
+    #[serde(
+        rename = "callBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_begin_time: Option<String>,
+    /// hang-up time (yyyy-mm-dd hh:mm:ss)
+    #[serde(
+        rename = "callEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_end_time: Option<String>,
+    /// call result (5 failed, 6 succeeded (sample shows a string))
+    #[serde(
+        rename = "callStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_status: Option<i64>,
+    /// failure cause code
+    #[serde(
+        rename = "failCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub fail_code: Option<String>,
+    /// display result code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// call record ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// recording URL on OBS (SaaS only)
+    #[serde(
+        rename = "recordPath",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+}
+
+/// Object request body of `callresult.call_record_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallresultCallRecordV1Body {
+    /// call ID from result query or callback Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+}
+impl CallresultCallRecordV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `callresult.call_record_v1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultCallRecordV1Response {
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// dialogue turns
+    #[serde(
+        rename = "recordList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub record_list: Option<Vec<CallresultCallRecordV1ResponseRecordList>>,
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `recordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultCallRecordV1ResponseRecordList {
+    /// turn sequence number
+    #[serde(
+        rename = "interNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_no: Option<String>,
+    /// system (IVR/bot) reply text
+    #[serde(
+        rename = "systemReply",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub system_reply: Option<String>,
+    /// user utterance
+    #[serde(
+        rename = "userSaying",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_saying: Option<String>,
+    /// recognised intent
+    #[serde(
+        rename = "intention",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub intention: Option<String>,
+    /// reply time (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "systemReplyTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub system_reply_time: Option<String>,
+    /// request time (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "requestTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub request_time: Option<String>,
+    /// reply source (sample "0")
+    #[serde(
+        rename = "responseSource",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub response_source: Option<String>,
+}
+
+/// Object request body of `callresult.call_record_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallresultCallRecordV2Body {
+    /// call ID from result query or callback Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// page number (1-1000) Required.
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+}
+impl CallresultCallRecordV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        if let Some(v) = &self.page {
+            cec_core::validate::range(op, &format!("{at}page"), *v, 1, 1000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `callresult.call_record_v2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultCallRecordV2Response {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// dialogue turns
+    #[serde(
+        rename = "recordList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub record_list: Option<Vec<CallresultCallRecordV2ResponseRecordList>>,
+}
+
+/// Object `recordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallresultCallRecordV2ResponseRecordList {
+    /// turn sequence number
+    #[serde(
+        rename = "interNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_no: Option<String>,
+    /// system (IVR/bot) reply text
+    #[serde(
+        rename = "systemReply",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub system_reply: Option<String>,
+    /// user utterance
+    #[serde(
+        rename = "userSaying",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_saying: Option<String>,
+    /// recognised intent
+    #[serde(
+        rename = "intention",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub intention: Option<String>,
+    /// reply time (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "systemReplyTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub system_reply_time: Option<String>,
+    /// request time (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "requestTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub request_time: Option<String>,
+    /// reply source (sample "0")
+    #[serde(
+        rename = "responseSource",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub response_source: Option<String>,
+}
+
+/// Object request body of `writeback.business_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WritebackBusinessResultBody {
+    /// business result code (max 50) Required.
+    #[serde(rename = "busiResult", skip_serializing_if = "Option::is_none", default)]
+    pub busi_result: Option<String>,
+    /// sub-status code (max 50)
+    #[serde(rename = "subStatus", skip_serializing_if = "Option::is_none", default)]
+    pub sub_status: Option<String>,
+    /// business result description
+    #[serde(rename = "busiResultDesc", skip_serializing_if = "Option::is_none", default)]
+    pub busi_result_desc: Option<String>,
+    /// platform agent ID; set to keep routing this data to the same agent
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<String>,
+}
+impl WritebackBusinessResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}busiResult"), &self.busi_result)?;
+        if let Some(v) = &self.busi_result {
+            cec_core::validate::max_len(op, &format!("{at}busiResult"), v, 50)?;
+        }
+        if let Some(v) = &self.sub_status {
+            cec_core::validate::max_len(op, &format!("{at}subStatus"), v, 50)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `writeback.business_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WritebackBusinessResultResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `fileserver.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileserverAddBody {
+    /// server address Required.
+    #[serde(rename = "serverInfo", skip_serializing_if = "Option::is_none", default)]
+    pub server_info: Option<FileserverAddBodyServerInfo>,
+    /// login password (8-80 chars; plain text, stored encrypted) Required.
+    #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
+    pub server_pwd: Option<String>,
+}
+impl FileserverAddBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
+        if let Some(v) = &self.server_info {
+            v.validate(op, &format!("{at}serverInfo."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
+        if let Some(v) = &self.server_pwd {
+            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v, 8)?;
+            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v, 80)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `serverInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileserverAddBodyServerInfo {
+    /// server IP (customer-provided) Required.
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    /// server port (sample "22") Required.
+    #[serde(rename = "port", skip_serializing_if = "Option::is_none", default)]
+    pub port: Option<String>,
+    /// default directory (e.g. /home/sftp) Required.
+    #[serde(rename = "filePath", skip_serializing_if = "Option::is_none", default)]
+    pub file_path: Option<String>,
+}
+impl FileserverAddBodyServerInfo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
+        cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
+        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        Ok(())
+    }
+}
+
+/// Object response of `fileserver.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileserverAddResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// new file server ID (globally unique)
+    #[serde(
+        rename = "serverId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub server_id: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `fileserver.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileserverDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `fileserver.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileserverUpdateBody {
+    /// server address Required.
+    #[serde(rename = "serverInfo", skip_serializing_if = "Option::is_none", default)]
+    pub server_info: Option<FileserverUpdateBodyServerInfo>,
+    /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
+    #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
+    pub server_pwd: Option<String>,
+}
+impl FileserverUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
+        if let Some(v) = &self.server_info {
+            v.validate(op, &format!("{at}serverInfo."))?;
+        }
+        if let Some(v) = &self.server_pwd {
+            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v, 8)?;
+            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v, 80)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `serverInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileserverUpdateBodyServerInfo {
+    /// server IP (customer-provided) Required.
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    /// server port (sample "22") Required.
+    #[serde(rename = "port", skip_serializing_if = "Option::is_none", default)]
+    pub port: Option<String>,
+    /// default directory (e.g. /home/sftp) Required.
+    #[serde(rename = "filePath", skip_serializing_if = "Option::is_none", default)]
+    pub file_path: Option<String>,
+}
+impl FileserverUpdateBodyServerInfo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
+        cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
+        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        Ok(())
+    }
+}
+
+/// Object response of `fileserver.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileserverUpdateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `fileserver.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileserverQueryBody {
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+}
+impl FileserverQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        Ok(())
+    }
+}
+
+/// Object response of `fileserver.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileserverQueryResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `obresult.query_obs_codes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultQueryObsCodesResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// total OBS result codes
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// OBS result codes
+    #[serde(rename = "obsCodes", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub obs_codes: Option<Vec<ObresultQueryObsCodesResponseObsCodes>>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `obsCodes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultQueryObsCodesResponseObsCodes {
+    /// code description
+    #[serde(
+        rename = "obsCodeDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub obs_code_desc: Option<String>,
+    /// OBS (outbound server) result code (e.g. 00602-00606)
+    #[serde(
+        rename = "obsCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub obs_code: Option<String>,
+}
+
+/// Object request body of `obresult.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObresultCreateBody {
+    /// display result code (&lt; 8 chars)
+    #[serde(rename = "resultCode", skip_serializing_if = "Option::is_none", default)]
+    pub result_code: Option<String>,
+    /// display result text
+    #[serde(rename = "displayResult", skip_serializing_if = "Option::is_none", default)]
+    pub display_result: Option<String>,
+    /// OBS result codes mapped to it (from the published sample)
+    #[serde(rename = "obsCodes", skip_serializing_if = "Option::is_none", default)]
+    pub obs_codes: Option<Vec<String>>,
+}
+impl ObresultCreateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `obresult.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultCreateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// new external result ID
+    #[serde(rename = "defId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub def_id: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `obresult.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObresultUpdateBody {
+    /// OBS result codes (from obresult.query_obs_codes) Required.
+    #[serde(rename = "obsCodes", skip_serializing_if = "Option::is_none", default)]
+    pub obs_codes: Option<Vec<String>>,
+    /// display result code Required.
+    #[serde(rename = "displayResult", skip_serializing_if = "Option::is_none", default)]
+    pub display_result: Option<String>,
+    /// external result ID Required.
+    #[serde(rename = "defId", skip_serializing_if = "Option::is_none", default)]
+    pub def_id: Option<String>,
+}
+impl ObresultUpdateBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}obsCodes"), &self.obs_codes)?;
+        cec_core::validate::required(op, &format!("{at}displayResult"), &self.display_result)?;
+        cec_core::validate::required(op, &format!("{at}defId"), &self.def_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obresult.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultUpdateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `obresult.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultDeleteResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object response of `obresult.list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultListResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// total rows
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// display results
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<ObresultListResponseData>>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultListResponseData {
+    /// display result
+    #[serde(
+        rename = "displayResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub display_result: Option<String>,
+    /// display result code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// external result ID
+    #[serde(rename = "defId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub def_id: Option<String>,
+}
+
+/// Object response of `obresult.detail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultDetailResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// display result
+    #[serde(
+        rename = "obResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub ob_result: Option<ObresultDetailResponseObResult>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object `obResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultDetailResponseObResult {
+    /// external result ID
+    #[serde(rename = "defId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub def_id: Option<String>,
+    /// display result
+    #[serde(
+        rename = "displayResult",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub display_result: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// display result code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// mapped OBS codes
+    #[serde(
+        rename = "resultMapList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_map_list: Option<Vec<ObresultDetailResponseObResultResultMapList>>,
+}
+
+/// Object `resultMapList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObresultDetailResponseObResultResultMapList {
+    /// mapping ID
+    #[serde(rename = "mapId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub map_id: Option<String>,
+    /// external result ID
+    #[serde(rename = "defId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub def_id: Option<String>,
+    /// OBS result code
+    #[serde(
+        rename = "failCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub fail_code: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+}
+
+/// Object response of `template.list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateListResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// templates (CampaignTemplate)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<TemplateListResponseData>>,
+    /// echoed offset
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub offset: Option<i64>,
+    /// echoed page size
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub limit: Option<i64>,
+    /// total rows
+    #[serde(rename = "totalSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total_size: Option<i64>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateListResponseData {
+    /// template ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// template name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// template status (1 draft, 9 published, 3 paused)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// campaign type (as in the filter)
+    #[serde(rename = "taskType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub task_type: Option<i64>,
+}
+
+/// Object response of `template.detail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateDetailResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// template configuration
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<TemplateDetailResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateDetailResponseReturnObject {
+    /// template ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// template name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// template status (1 draft, 3 paused, 9 published)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted)
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// max ringing time
+    #[serde(
+        rename = "maxAlertingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_alerting_time: Option<i64>,
+    /// priority
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub priority: Option<i64>,
+    /// calling windows
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none")]
+    pub schedule_param: Option<serde_json::Value>,
+    /// IVR settings (set for deviceType 1/3)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none")]
+    pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (rest of table not captured)
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none")]
+    pub skill_param: Option<serde_json::Value>,
+}
+
+/// Object request body of `template.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBody {
+    /// template name (unique; max 100) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// description (max 200; no "\[\]=;&lt;&gt;)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// device type (fixed after creation) (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// calling numbers Required.
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<Vec<TemplateAddBodyCallerNo>>,
+    /// max ringing time (previewed: preview timeout 9-120 s; others 5-60 s by default (tenant parameter 6006003000022 can raise the cap within 30-120)) Required.
+    #[serde(rename = "maxAlertingTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_alerting_time: Option<i64>,
+    /// task priority (1-5; smaller = higher)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+    /// calling windows Required.
+    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
+    pub schedule_param: Option<TemplateAddBodyScheduleParam>,
+    /// IVR settings (required for deviceType 1 or 3)
+    #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
+    pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (required for deviceType 2, 5, 6)
+    #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
+    pub skill_param: Option<TemplateAddBodySkillParam>,
+    /// initial status (rest of table not captured)
+    #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
+    pub init_status: Option<i64>,
+}
+impl TemplateAddBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+        if let Some(v) = &self.caller_no {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+        if let Some(v) = &self.schedule_param {
+            v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.skill_param {
+            v.validate(op, &format!("{at}skillParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `callerNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBodyCallerNo {
+    /// number shown to the customer (max 24; digits) Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// number priority (1-5; smaller = higher) Required.
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<i64>,
+}
+impl TemplateAddBodyCallerNo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+        if let Some(v) = &self.priority {
+            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `scheduleParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBodyScheduleParam {
+    /// workday window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time1: Option<String>,
+    /// workday window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time1: Option<String>,
+    /// workday window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time2: Option<String>,
+    /// workday window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time2: Option<String>,
+    /// workday window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "workdayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_begin_time3: Option<String>,
+    /// workday window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "workdayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub workday_end_time3: Option<String>,
+    /// special-date window 1 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time1: Option<String>,
+    /// special-date window 1 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime1", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time1: Option<String>,
+    /// special-date window 2 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time2: Option<String>,
+    /// special-date window 2 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime2", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time2: Option<String>,
+    /// special-date window 3 start (HH:mm; empty string when unused)
+    #[serde(rename = "holidayBeginTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_begin_time3: Option<String>,
+    /// special-date window 3 end (HH:mm; empty string when unused)
+    #[serde(rename = "holidayEndTime3", skip_serializing_if = "Option::is_none", default)]
+    pub holiday_end_time3: Option<String>,
+}
+impl TemplateAddBodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBodySkillParam {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<i64>,
+    /// skill queue name
+    #[serde(rename = "skillName", skip_serializing_if = "Option::is_none", default)]
+    pub skill_name: Option<String>,
+    /// outbound mode (values not captured)
+    #[serde(rename = "outBoundType", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_type: Option<i64>,
+    /// prediction settings
+    #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
+    pub predict_param: Option<TemplateAddBodySkillParamPredictParam>,
+}
+impl TemplateAddBodySkillParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.predict_param {
+            v.validate(op, &format!("{at}predictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `predictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBodySkillParamPredictParam {
+    /// prediction method (samples use 1 and 5)
+    #[serde(rename = "predictMethod", skip_serializing_if = "Option::is_none", default)]
+    pub predict_method: Option<i64>,
+    /// expected-value prediction (sample with predictMethod 1)
+    #[serde(rename = "expPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub exp_predict_param: Option<TemplateAddBodySkillParamPredictParamExpPredictParam>,
+    /// off-hook-rate prediction (sample with predictMethod 5)
+    #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub offhook_predict_param: Option<TemplateAddBodySkillParamPredictParamOffhookPredictParam>,
+}
+impl TemplateAddBodySkillParamPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.exp_predict_param {
+            v.validate(op, &format!("{at}expPredictParam."))?;
+        }
+        if let Some(v) = &self.offhook_predict_param {
+            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `expPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBodySkillParamPredictParamExpPredictParam {
+    /// maxAvgCallTime
+    #[serde(rename = "maxAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub max_avg_call_time: Option<i64>,
+    /// minAvgCallTime
+    #[serde(rename = "minAvgCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub min_avg_call_time: Option<i64>,
+    /// outBoundRate
+    #[serde(rename = "outBoundRate", skip_serializing_if = "Option::is_none", default)]
+    pub out_bound_rate: Option<i64>,
+}
+impl TemplateAddBodySkillParamPredictParamExpPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `offhookPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAddBodySkillParamPredictParamOffhookPredictParam {
+    /// offHookRate
+    #[serde(rename = "offHookRate", skip_serializing_if = "Option::is_none", default)]
+    pub off_hook_rate: Option<i64>,
+}
+impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `template.add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateAddResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `template.copy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateCopyBody {
+    /// template name (unique; max 100) Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// description (max 200; no "\[\]=;&lt;&gt;)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// source campaign ID or template ID Required.
+    #[serde(rename = "from", skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<i64>,
+    /// status after creation (0 published (default), 1 paused)
+    #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
+    pub init_status: Option<i64>,
+}
+impl TemplateCopyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        }
+        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        Ok(())
+    }
+}
+
+/// Object response of `template.copy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateCopyResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// created template
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<TemplateCopyResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateCopyResponseReturnObject {
+    /// template ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+}
+
+/// Object response of `template.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateUpdateResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
+
+/// Object request body of `obs.login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsLoginBody {
+    /// user name Required.
+    #[serde(rename = "user", skip_serializing_if = "Option::is_none", default)]
+    pub user: Option<String>,
+    /// password Required.
+    #[serde(rename = "passwd", skip_serializing_if = "Option::is_none", default)]
+    pub passwd: Option<String>,
+}
+impl ObsLoginBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}user"), &self.user)?;
+        cec_core::validate::required(op, &format!("{at}passwd"), &self.passwd)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obs.login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsLoginResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// tokens
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<ObsLoginResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsLoginResponseResultData {
+    /// access token
+    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub token: Option<cec_core::Secret<String>>,
+    /// token lifetime (sample 300 (seconds))
+    #[serde(
+        rename = "tokenExpirationTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub token_expiration_time: Option<String>,
+    /// refresh token
+    #[serde(
+        rename = "refreshToken",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub refresh_token: Option<String>,
+    /// refresh token lifetime (sample 3600 (seconds))
+    #[serde(
+        rename = "refreshExpirationTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub refresh_expiration_time: Option<String>,
+}
+
+/// Object request body of `obs.refresh`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsRefreshBody {
+    /// refresh token (from the published sample only)
+    #[serde(rename = "refreshToken", skip_serializing_if = "Option::is_none", default)]
+    pub refresh_token: Option<String>,
+}
+impl ObsRefreshBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `obs.refresh`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsRefreshResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// tokens
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<ObsRefreshResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsRefreshResponseResultData {
+    /// access token
+    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub token: Option<cec_core::Secret<String>>,
+    /// token lifetime (sample 300 (seconds))
+    #[serde(
+        rename = "tokenExpirationTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub token_expiration_time: Option<String>,
+    /// refresh token
+    #[serde(
+        rename = "refreshToken",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub refresh_token: Option<String>,
+    /// refresh token lifetime (sample 3600 (seconds))
+    #[serde(
+        rename = "refreshExpirationTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub refresh_expiration_time: Option<String>,
+}
+
+/// Object request body of `obs.get_tasks`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsGetTasksBody {
+    /// call center ID (sample sends a number) Required.
+    #[serde(rename = "subCCNo", skip_serializing_if = "Option::is_none", default)]
+    pub sub_cc_no: Option<String>,
+    /// VDN ID (sample sends a number) Required.
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_id: Option<String>,
+}
+impl ObsGetTasksBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obs.get_tasks`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsGetTasksResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// tasks
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<ObsGetTasksResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsGetTasksResponseResultData {
+    /// tasks (from sample; table lists serviceId directly under resultData)
+    #[serde(rename = "taskData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub task_data: Option<Vec<ObsGetTasksResponseResultDataTaskData>>,
+}
+
+/// Object `taskData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsGetTasksResponseResultDataTaskData {
+    /// outbound task key
+    #[serde(
+        rename = "serviceId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub service_id: Option<String>,
+}
+
+/// Object request body of `obs.interface_info`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsInterfaceInfoBody {
+    /// version (sample sends 311) Required.
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+}
+impl ObsInterfaceInfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obs.interface_info`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsInterfaceInfoResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// paths of the OBS-facing calls
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<ObsInterfaceInfoResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsInterfaceInfoResponseResultData {
+    /// version
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// token refresh path
+    #[serde(
+        rename = "refreshToken",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub refresh_token: Option<String>,
+    /// task fetch path
+    #[serde(
+        rename = "getTask",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub get_task: Option<String>,
+    /// call data read path
+    #[serde(
+        rename = "getUserData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub get_user_data: Option<String>,
+    /// special-date fetch path
+    #[serde(
+        rename = "getHoliDay",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub get_holi_day: Option<String>,
+    /// result writeback path
+    #[serde(
+        rename = "pushCallOutRlt",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub push_call_out_rlt: Option<String>,
+    /// intermediate result path
+    #[serde(
+        rename = "pushMidRlt",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub push_mid_rlt: Option<String>,
+    /// task status update path
+    #[serde(
+        rename = "pushTaskStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub push_task_status: Option<String>,
+}
+
+/// Object request body of `obs.push_mid_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsPushMidResultBody {
+    /// call center ID Required.
+    #[serde(rename = "subCCNo", skip_serializing_if = "Option::is_none", default)]
+    pub sub_cc_no: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_id: Option<i64>,
+    /// outbound data unique ID Required.
+    #[serde(rename = "uniqueId", skip_serializing_if = "Option::is_none", default)]
+    pub unique_id: Option<String>,
+    /// outbound task key Required.
+    #[serde(rename = "serviceId", skip_serializing_if = "Option::is_none", default)]
+    pub service_id: Option<String>,
+    /// result status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<String>,
+    /// outbound device type
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// number dialled
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none", default)]
+    pub phone_number: Option<String>,
+    /// platform failure code
+    #[serde(rename = "failCode", skip_serializing_if = "Option::is_none", default)]
+    pub fail_code: Option<String>,
+    /// intelligent detection class of an unanswered call
+    #[serde(rename = "asrResult", skip_serializing_if = "Option::is_none", default)]
+    pub asr_result: Option<String>,
+    /// time data was fetched
+    #[serde(rename = "fetchTime", skip_serializing_if = "Option::is_none", default)]
+    pub fetch_time: Option<String>,
+    /// call start
+    #[serde(rename = "writeStartTime", skip_serializing_if = "Option::is_none", default)]
+    pub write_start_time: Option<String>,
+    /// call end
+    #[serde(rename = "endCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_call_time: Option<String>,
+    /// call ID (rest of table not captured)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+}
+impl ObsPushMidResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
+        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obs.push_mid_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsPushMidResultResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
+/// Object request body of `obs.push_call_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsPushCallResultBody {
+    /// call center ID Required.
+    #[serde(rename = "subCCNo", skip_serializing_if = "Option::is_none", default)]
+    pub sub_cc_no: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_id: Option<i64>,
+    /// outbound data unique ID Required.
+    #[serde(rename = "uniqueId", skip_serializing_if = "Option::is_none", default)]
+    pub unique_id: Option<String>,
+    /// outbound task key Required.
+    #[serde(rename = "serviceId", skip_serializing_if = "Option::is_none", default)]
+    pub service_id: Option<String>,
+    /// result status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<String>,
+    /// outbound device type
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+    /// number dialled
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none", default)]
+    pub phone_number: Option<String>,
+    /// platform failure code
+    #[serde(rename = "failCode", skip_serializing_if = "Option::is_none", default)]
+    pub fail_code: Option<String>,
+    /// intelligent detection class of an unanswered call
+    #[serde(rename = "asrResult", skip_serializing_if = "Option::is_none", default)]
+    pub asr_result: Option<String>,
+    /// time data was fetched
+    #[serde(rename = "fetchTime", skip_serializing_if = "Option::is_none", default)]
+    pub fetch_time: Option<String>,
+    /// call start
+    #[serde(rename = "writeStartTime", skip_serializing_if = "Option::is_none", default)]
+    pub write_start_time: Option<String>,
+    /// call end
+    #[serde(rename = "endCallTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_call_time: Option<String>,
+    /// call ID (rest of table not captured)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+}
+impl ObsPushCallResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
+        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obs.push_call_result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsPushCallResultResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
+
+/// Object request body of `obs.get_call_data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ObsGetCallDataBody {
+    /// call center ID Required.
+    #[serde(rename = "subCCNo", skip_serializing_if = "Option::is_none", default)]
+    pub sub_cc_no: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_id: Option<i64>,
+    /// outbound task key Required.
+    #[serde(rename = "serviceId", skip_serializing_if = "Option::is_none", default)]
+    pub service_id: Option<i64>,
+    /// records to fetch Required.
+    #[serde(rename = "batchCount", skip_serializing_if = "Option::is_none", default)]
+    pub batch_count: Option<i64>,
+}
+impl ObsGetCallDataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        cec_core::validate::required(op, &format!("{at}batchCount"), &self.batch_count)?;
+        Ok(())
+    }
+}
+
+/// Object response of `obs.get_call_data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsGetCallDataResponse {
+    /// result code (0 success; other = failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// call data
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<ObsGetCallDataResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObsGetCallDataResponseResultData {
+    /// version
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// task ID (spelled this way)
+    #[serde(
+        rename = "seviceId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sevice_id: Option<String>,
+    /// customer ID
+    #[serde(
+        rename = "uniqueId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub unique_id: Option<String>,
+    /// called numbers
+    #[serde(
+        rename = "phoneNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub phone_number: Option<Vec<String>>,
+    /// data shown to the agent
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// calling number
+    #[serde(
+        rename = "callerNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_number: Option<String>,
+    /// IE/SIP data carried on the call (rest of table not captured) (IE part 'IEName:k=v,...;' and/or SIP part 'sipdatahead:...' with #%#% separators and #$#$ end mark)
+    #[serde(rename = "ieData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ie_data: Option<String>,
+}
+
+/// Object request body of `calllogs.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalllogsQueryBody {
+    /// start offset (offset = limit * (page - 1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// invoked URL filter (empty = all interfaces)
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+    /// range start (yyyy-MM-dd HH:mm:ss) Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// range end (yyyy-MM-dd HH:mm:ss; at most 7 days after beginTime) Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+}
+impl CalllogsQueryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if let Some(v) = &self.end_time {
+            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `calllogs.query`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalllogsQueryResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// log entries (doc types it OpenapiLog)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalllogsQueryResponseResult>>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+    /// total rows (from the published sample)
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalllogsQueryResponseResult {
+    /// log ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// call time (sample: 2022-08-19T14:18:31.000+00:00)
+    #[serde(
+        rename = "operTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub oper_time: Option<String>,
+    /// invoked URL
+    #[serde(rename = "url", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub url: Option<String>,
+    /// input parameters (sample carries a JSON string)
+    #[serde(rename = "request", skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+    /// result code of that call
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description of that call
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// HTTP status of that call
+    #[serde(
+        rename = "httpStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub http_status: Option<i64>,
+    /// HTTP method of that call
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+}
+
+/// Fluent builder of `campaign.add_v1`: Add an outbound campaign (V1).
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
+///
+/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Rows after ivrParam (skillParam, initStatus, callBackUrl, ...) and the sub-tables were not reachable: their keys come from the published sample. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4001.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignAddV1Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignAddV1Body,
+}
+
+impl<'a> CampaignAddV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignAddV1Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// campaign name (unique; max 100 chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
+    pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
+    pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// calling number shown to the customer (max 24; digits, *, #) Required.
+    pub fn caller_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
+    pub fn max_alerting_time(mut self, v: i64) -> Self {
+        self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// daily calling windows (keys from the published sample) Required.
+    pub fn schedule_param(mut self, v: CampaignAddV1BodyScheduleParam) -> Self {
+        self.body_.schedule_param = Some(v);
+        self
+    }
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+        self.body_.ivr_param = Some(v);
+        self
+    }
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    pub fn skill_param(mut self, v: CampaignAddV1BodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// initial status (from sample; table not captured) (sample value 0)
+    pub fn init_status(mut self, v: i64) -> Self {
+        self.body_.init_status = Some(v);
+        self
+    }
+    /// where call results are pushed (see callback.call_result) (HTTPS URL)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignAddV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.add_v1";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignAddV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_ADD_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.add_v1`: Add an outbound campaign (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}`).
+    pub fn campaign_add_v1(&self) -> CampaignAddV1Builder<'_> {
+        CampaignAddV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.add_v2`: Add an outbound campaign (V2, recommended).
+///
+/// `POST /rest/isales/v2/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html>
+///
+/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Body table not reachable for V2 add; fields taken from the V2 modify table (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html) and the published V2 add sample (callerNo list, priority, scheduleParam, skillParam, retryPolicy).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignAddV2Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignAddV2Body,
+}
+
+impl<'a> CampaignAddV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignAddV2Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// campaign name (unique; max 100 chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
+    pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
+    pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// calling numbers Required.
+    pub fn caller_no(mut self, v: Vec<CampaignAddV2BodyCallerNo>) -> Self {
+        self.body_.caller_no = Some(v);
+        self
+    }
+    /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
+    pub fn max_alerting_time(mut self, v: i64) -> Self {
+        self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// task priority (1-5; smaller = higher)
+    pub fn priority(mut self, v: i64) -> Self {
+        self.body_.priority = Some(v);
+        self
+    }
+    /// daily calling windows (keys from the published sample) Required.
+    pub fn schedule_param(mut self, v: CampaignAddV2BodyScheduleParam) -> Self {
+        self.body_.schedule_param = Some(v);
+        self
+    }
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+        self.body_.ivr_param = Some(v);
+        self
+    }
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    pub fn skill_param(mut self, v: CampaignAddV2BodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
+    pub fn retry_policy(mut self, v: serde_json::Value) -> Self {
+        self.body_.retry_policy = Some(v);
+        self
+    }
+    /// calling order (type not captured) (added in AICC 25.100.0)
+    pub fn call_order(mut self, v: serde_json::Value) -> Self {
+        self.body_.call_order = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignAddV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.add_v2";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignAddV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_ADD_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.add_v2`: Add an outbound campaign (V2, recommended) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}`).
+    pub fn campaign_add_v2(&self) -> CampaignAddV2Builder<'_> {
+        CampaignAddV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.modify_v1`: Modify an outbound campaign (V1).
+///
+/// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
+///
+/// Campaign must exist and not be complete; device type cannot change. Sub-tables not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4003.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignModifyV1Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignModifyV1Body,
+}
+
+impl<'a> CampaignModifyV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignModifyV1Builder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// campaign name (unique; max 100 chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00)
+    pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss)
+    pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// calling number shown to the customer (max 24; digits, *, #) Required.
+    pub fn caller_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
+    pub fn max_alerting_time(mut self, v: i64) -> Self {
+        self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// daily calling windows (keys from the published sample) Required.
+    pub fn schedule_param(mut self, v: CampaignModifyV1BodyScheduleParam) -> Self {
+        self.body_.schedule_param = Some(v);
+        self
+    }
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+        self.body_.ivr_param = Some(v);
+        self
+    }
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    pub fn skill_param(mut self, v: CampaignModifyV1BodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignModifyV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.modify_v1";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignModifyV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_MODIFY_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.modify_v1`: Modify an outbound campaign (V1) (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
+    pub fn campaign_modify_v1(&self) -> CampaignModifyV1Builder<'_> {
+        CampaignModifyV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.modify_v2`: Modify an outbound campaign (V2).
+///
+/// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
+///
+/// Campaign must exist and not be complete. Table rows after ivrParam not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignModifyV2Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignModifyV2Body,
+}
+
+impl<'a> CampaignModifyV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignModifyV2Builder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// campaign name (unique; max 100 chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
+    pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
+    pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// calling numbers Required.
+    pub fn caller_no(mut self, v: Vec<CampaignModifyV2BodyCallerNo>) -> Self {
+        self.body_.caller_no = Some(v);
+        self
+    }
+    /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
+    pub fn max_alerting_time(mut self, v: i64) -> Self {
+        self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// task priority (1-5; smaller = higher)
+    pub fn priority(mut self, v: i64) -> Self {
+        self.body_.priority = Some(v);
+        self
+    }
+    /// daily calling windows (keys from the published sample) Required.
+    pub fn schedule_param(mut self, v: CampaignModifyV2BodyScheduleParam) -> Self {
+        self.body_.schedule_param = Some(v);
+        self
+    }
+    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+        self.body_.ivr_param = Some(v);
+        self
+    }
+    /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
+    pub fn skill_param(mut self, v: CampaignModifyV2BodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// calling order (type not captured) (added in AICC 25.100.0)
+    pub fn call_order(mut self, v: serde_json::Value) -> Self {
+        self.body_.call_order = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignModifyV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.modify_v2";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignModifyV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_MODIFY_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.modify_v2`: Modify an outbound campaign (V2) (`PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}`).
+    pub fn campaign_modify_v2(&self) -> CampaignModifyV2Builder<'_> {
+        CampaignModifyV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.delete`: Delete an outbound campaign.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0725.html>
+///
+/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CampaignDeleteBody,
+}
+
+impl<'a> CampaignDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// 1 = move the task into the history table before deleting; 0 = delete outright (0 or 1)
+    pub fn archive_history(mut self, v: i64) -> Self {
+        self.body_.archive_history = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.delete`: Delete an outbound campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
+    pub fn campaign_delete(&self) -> CampaignDeleteBuilder<'_> {
+        CampaignDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.query_detail`: Query details of an outbound campaign.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
+///
+/// No request body. callOrder added to the output in AICC 25.100.0. Error table is Table 21 on the page (not captured). Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0726.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignQueryDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> CampaignQueryDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignQueryDetailBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.query_detail";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignQueryDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_QUERY_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.query_detail`: Query details of an outbound campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
+    pub fn campaign_query_detail(&self) -> CampaignQueryDetailBuilder<'_> {
+        CampaignQueryDetailBuilder::new(self)
+    }
 }
 
 /// Fluent builder of `campaign.query_all`: Query all outbound campaigns.
@@ -370,5 +8766,6108 @@ impl crate::Client {
     /// `campaign.pause`: Suspend an outbound campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause`).
     pub fn campaign_pause(&self) -> CampaignPauseBuilder<'_> {
         CampaignPauseBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.resume`: Resume an outbound campaign.
+///
+/// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0729.html>
+///
+/// Campaign must be suspended. No request body. No separate 'start' interface appears in the reference.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignResumeBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+}
+
+impl<'a> CampaignResumeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignResumeBuilder { client_: client, vdn_id: None, campaign_id: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.resume";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignResumeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_RESUME, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.resume`: Resume an outbound campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume`).
+    pub fn campaign_resume(&self) -> CampaignResumeBuilder<'_> {
+        CampaignResumeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.set_retry_policy`: Set the retry policy of a campaign.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
+///
+/// policyJson is a serialized JSON string, not a nested object. Mandatory flags for body fields not given. Fields read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0730.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignSetRetryPolicyBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignSetRetryPolicyBody,
+}
+
+impl<'a> CampaignSetRetryPolicyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignSetRetryPolicyBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// policy definition (JSON string)
+    pub fn policy_json(mut self, v: CampaignSetRetryPolicyBodyPolicyJson) -> Self {
+        self.body_.policy_json = Some(v);
+        self
+    }
+    /// retry policy type (0 global, 1 number-type matching)
+    pub fn policy_type(mut self, v: i64) -> Self {
+        self.body_.policy_type = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignSetRetryPolicyBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.set_retry_policy";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignSetRetryPolicyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_SET_RETRY_POLICY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.set_retry_policy`: Set the retry policy of a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
+    pub fn campaign_set_retry_policy(&self) -> CampaignSetRetryPolicyBuilder<'_> {
+        CampaignSetRetryPolicyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.query_retry_policy`: Query the retry policy of a campaign.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
+///
+/// No request body. Field names differ from the set call (retryDay/retryTimes here vs retryTime/retryDay there) as printed. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4011.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignQueryRetryPolicyBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignQueryRetryPolicyBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.query_retry_policy";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignQueryRetryPolicyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_QUERY_RETRY_POLICY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.query_retry_policy`: Query the retry policy of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
+    pub fn campaign_query_retry_policy(&self) -> CampaignQueryRetryPolicyBuilder<'_> {
+        CampaignQueryRetryPolicyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.add_business_result`: Add an outbound business-result definition.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0732.html>
+///
+/// Defined per vdnId; no modify interface exists once added. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0732.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignAddBusinessResultBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignAddBusinessResultBody,
+}
+
+impl<'a> CampaignAddBusinessResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignAddBusinessResultBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// business result name (max 50; no special chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// business result code (max 50; digits, letters, '-')
+    pub fn code(mut self, v: impl Into<String>) -> Self {
+        self.body_.code = Some(v.into());
+        self
+    }
+    /// description (max 200; no special chars)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// sub-results
+    pub fn children(mut self, v: Vec<CampaignAddBusinessResultBodyChildren>) -> Self {
+        self.body_.children = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignAddBusinessResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.add_business_result";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignAddBusinessResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_ADD_BUSINESS_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.add_business_result`: Add an outbound business-result definition (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult`).
+    pub fn campaign_add_business_result(&self) -> CampaignAddBusinessResultBuilder<'_> {
+        CampaignAddBusinessResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.query_business_results`: Query outbound business-result definitions.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0733.html>
+///
+/// No request body. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0733.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignQueryBusinessResultsBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    page_size: Option<i64>,
+    page_num: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignQueryBusinessResultsBuilder {
+            client_: client,
+            vdn_id: None,
+            page_size: None,
+            page_num: None,
+            locale: None,
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: rows per page (1-50) Required.
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    /// query parameter: page number (positive integer) Required.
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.page_num = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.query_business_results";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "pageSize", &self.page_size)?;
+        if let Some(v) = &self.page_size {
+            cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
+        }
+        cec_core::validate::required(op, "pageNum", &self.page_num)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.page_size {
+            call = call.query("pageSize", v.to_string());
+        }
+        if let Some(v) = self.page_num {
+            call = call.query("pageNum", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignQueryBusinessResultsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_QUERY_BUSINESS_RESULTS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.query_business_results`: Query outbound business-result definitions (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults`).
+    pub fn campaign_query_business_results(&self) -> CampaignQueryBusinessResultsBuilder<'_> {
+        CampaignQueryBusinessResultsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.fail_category_statistics`: Outbound call failure classification statistics.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0734.html>
+///
+/// Counts failed calls by failure code (today by default). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4014.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignFailCategoryStatisticsBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignFailCategoryStatisticsBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            start_date: None,
+            end_date: None,
+            locale: None,
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: campaign ID Required.
+    pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
+        self.campaign_id = Some(v.into());
+        self
+    }
+    /// query parameter: start date (yyyy-MM-dd; requires endDate)
+    pub fn start_date(mut self, v: impl Into<String>) -> Self {
+        self.start_date = Some(v.into());
+        self
+    }
+    /// query parameter: end date (yyyy-MM-dd; requires startDate; span &lt;= 30 days)
+    pub fn end_date(mut self, v: impl Into<String>) -> Self {
+        self.end_date = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.fail_category_statistics";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        if let Some(v) = &self.end_date {
+            cec_core::validate::max_len(op, "endDate", v, 30)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.query("campaignId", v);
+        }
+        if let Some(v) = self.start_date {
+            call = call.query("startDate", v);
+        }
+        if let Some(v) = self.end_date {
+            call = call.query("endDate", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignFailCategoryStatisticsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_FAIL_CATEGORY_STATISTICS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.fail_category_statistics`: Outbound call failure classification statistics (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics`).
+    pub fn campaign_fail_category_statistics(&self) -> CampaignFailCategoryStatisticsBuilder<'_> {
+        CampaignFailCategoryStatisticsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.add_caller_numbers`: Add calling numbers to a campaign.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0735.html>
+///
+/// Max 100 per call, total capped by a system parameter, no duplicates. On-premises needs the 'restrict VDN calling numbers' switch; SaaS cannot add arbitrary numbers. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0735.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignAddCallerNumbersBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignAddCallerNumbersBody,
+}
+
+impl<'a> CampaignAddCallerNumbersBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignAddCallerNumbersBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// calling numbers (max 100 entries) Required.
+    pub fn caller_no(mut self, v: Vec<CampaignAddCallerNumbersBodyCallerNo>) -> Self {
+        self.body_.caller_no = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignAddCallerNumbersBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.add_caller_numbers";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignAddCallerNumbersResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_ADD_CALLER_NUMBERS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.add_caller_numbers`: Add calling numbers to a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
+    pub fn campaign_add_caller_numbers(&self) -> CampaignAddCallerNumbersBuilder<'_> {
+        CampaignAddCallerNumbersBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `campaign.delete_caller_numbers`: Delete calling numbers from a campaign.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0736.html>
+///
+/// DELETE with a JSON body. Max 100 per call; at least one calling number must remain. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0736.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CampaignDeleteCallerNumbersBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CampaignDeleteCallerNumbersBody,
+}
+
+impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CampaignDeleteCallerNumbersBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// calling numbers to remove (max 100 entries) Required.
+    pub fn caller_no(mut self, v: Vec<CampaignDeleteCallerNumbersBodyCallerNo>) -> Self {
+        self.body_.caller_no = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CampaignDeleteCallerNumbersBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "campaign.delete_caller_numbers";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CampaignDeleteCallerNumbersResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `campaign.delete_caller_numbers`: Delete calling numbers from a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
+    pub fn campaign_delete_caller_numbers(&self) -> CampaignDeleteCallerNumbersBuilder<'_> {
+        CampaignDeleteCallerNumbersBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `holiday.query`: Query special dates of a campaign.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0738.html>
+///
+/// No request body. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0738.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HolidayQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> HolidayQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HolidayQueryBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "holiday.query";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HolidayQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HOLIDAY_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `holiday.query`: Query special dates of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+    pub fn holiday_query(&self) -> HolidayQueryBuilder<'_> {
+        HolidayQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `holiday.add`: Add a special date to a campaign.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0739.html>
+///
+/// Campaign may hold fewer than 20 special dates. Body read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4019.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HolidayAddBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: HolidayAddBody,
+}
+
+impl<'a> HolidayAddBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HolidayAddBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// special date name (unique; max 30 chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
+    pub fn type_(mut self, v: i64) -> Self {
+        self.body_.type_ = Some(v);
+        self
+    }
+    /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
+    pub fn week(mut self, v: impl Into<String>) -> Self {
+        self.body_.week = Some(v.into());
+        self
+    }
+    /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HolidayAddBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "holiday.add";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HolidayAddResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HOLIDAY_ADD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `holiday.add`: Add a special date to a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+    pub fn holiday_add(&self) -> HolidayAddBuilder<'_> {
+        HolidayAddBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `holiday.modify`: Modify a special date of a campaign.
+///
+/// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0740.html>
+///
+/// A changed special date affects every campaign using it. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0740.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HolidayModifyBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: HolidayModifyBody,
+}
+
+impl<'a> HolidayModifyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HolidayModifyBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// special date ID Required.
+    pub fn id(mut self, v: i64) -> Self {
+        self.body_.id = Some(v);
+        self
+    }
+    /// special date name (unique; max 30 chars) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
+    pub fn type_(mut self, v: i64) -> Self {
+        self.body_.type_ = Some(v);
+        self
+    }
+    /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
+    pub fn week(mut self, v: impl Into<String>) -> Self {
+        self.body_.week = Some(v.into());
+        self
+    }
+    /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: HolidayModifyBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "holiday.modify";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HolidayModifyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HOLIDAY_MODIFY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `holiday.modify`: Modify a special date of a campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+    pub fn holiday_modify(&self) -> HolidayModifyBuilder<'_> {
+        HolidayModifyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `holiday.delete`: Delete a special date of a campaign.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0741.html>
+///
+/// No request body. Sample success body carries only resultCode and an empty resultDesc. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4021.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HolidayDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    holiday_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> HolidayDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HolidayDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, holiday_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// path parameter: special date ID Required.
+    pub fn holiday_id(mut self, v: i64) -> Self {
+        self.holiday_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "holiday.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        cec_core::validate::required(op, "holidayId", &self.holiday_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.holiday_id {
+            call = call.path("holidayId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HolidayDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HOLIDAY_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `holiday.delete`: Delete a special date of a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}`).
+    pub fn holiday_delete(&self) -> HolidayDeleteBuilder<'_> {
+        HolidayDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `holiday.delete_all`: Delete all special dates of a campaign.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html>
+///
+/// Path read from a zh-cn excerpt; method not shown there (DELETE assumed, as for the single delete).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct HolidayDeleteAllBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> HolidayDeleteAllBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        HolidayDeleteAllBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "holiday.delete_all";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<HolidayDeleteAllResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&HOLIDAY_DELETE_ALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `holiday.delete_all`: Delete all special dates of a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
+    pub fn holiday_delete_all(&self) -> HolidayDeleteAllBuilder<'_> {
+        HolidayDeleteAllBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.add`: Add numbers to the blocklist.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0744.html>
+///
+/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistAddBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistAddBody,
+}
+
+impl<'a> BlocklistAddBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// numbers to block (max 20 numbers; each &lt;= 24 chars of digits, *, #) Required.
+    pub fn blocklist(mut self, v: Vec<String>) -> Self {
+        self.body_.blocklist = Some(v);
+        self
+    }
+    /// expiry time (= add time + validity) (yyyy-MM-dd HH:mm:ss; wins over validityTime when both given)
+    pub fn validity_expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.validity_expiration_time = Some(v.into());
+        self
+    }
+    /// validity length (unit per validityTimeUnit) (1-120)
+    pub fn validity_time(mut self, v: i64) -> Self {
+        self.body_.validity_time = Some(v);
+        self
+    }
+    /// unit of validityTime (1 year, 2 month, 3 day, 4 hour (default 4))
+    pub fn validity_time_unit(mut self, v: i64) -> Self {
+        self.body_.validity_time_unit = Some(v);
+        self
+    }
+    /// blocklist group to link
+    pub fn rel_category_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.rel_category_id = Some(v.into());
+        self
+    }
+    /// blocklist type to link
+    pub fn type_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_id = Some(v.into());
+        self
+    }
+    /// duplicate handling (0 skip duplicates (default), 1 overwrite existing entries)
+    pub fn is_cover_dup_no(mut self, v: i64) -> Self {
+        self.body_.is_cover_dup_no = Some(v);
+        self
+    }
+    /// allowed calls per period (1-100; set together with restrictPeriod; older copy only)
+    pub fn restrict_times(mut self, v: i64) -> Self {
+        self.body_.restrict_times = Some(v);
+        self
+    }
+    /// restriction period ("0" hourly, "1" daily; older copy only)
+    pub fn restrict_period(mut self, v: impl Into<String>) -> Self {
+        self.body_.restrict_period = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistAddBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.add";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistAddResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_ADD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.add`: Add numbers to the blocklist (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add`).
+    pub fn blocklist_add(&self) -> BlocklistAddBuilder<'_> {
+        BlocklistAddBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.delete`: Delete a number from the blocklist.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0745.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistDeleteBody,
+}
+
+impl<'a> BlocklistDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistDeleteBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// number to remove (max 24; digits, *, #) Required.
+    pub fn blocklist_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.blocklist_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.delete`: Delete a number from the blocklist (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete`).
+    pub fn blocklist_delete(&self) -> BlocklistDeleteBuilder<'_> {
+        BlocklistDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.delete_all`: Delete all numbers from the blocklist.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html>
+///
+/// Clears the blocklist of the VDN. No request body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistDeleteAllBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> BlocklistDeleteAllBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistDeleteAllBuilder { client_: client, vdn_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.delete_all";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistDeleteAllResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_DELETE_ALL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.delete_all`: Delete all numbers from the blocklist (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist`).
+    pub fn blocklist_delete_all(&self) -> BlocklistDeleteAllBuilder<'_> {
+        BlocklistDeleteAllBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.query`: Query blocklisted numbers.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
+///
+/// Send either blocklist or offset+limit, not both. Response data table not captured. Body read from zh-cn older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4027.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistQueryBody,
+}
+
+impl<'a> BlocklistQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
+    pub fn blocklist(mut self, v: Vec<String>) -> Self {
+        self.body_.blocklist = Some(v);
+        self
+    }
+    /// start offset (offset = limit * (page - 1))
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100)
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.query";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.query`: Query blocklisted numbers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query`).
+    pub fn blocklist_query(&self) -> BlocklistQueryBuilder<'_> {
+        BlocklistQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.add_group`: Add a blocklist group.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html>
+///
+/// New in AICC 24.400.0.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistAddGroupBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistAddGroupBody,
+}
+
+impl<'a> BlocklistAddGroupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistAddGroupBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// group name (max 64) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// group description (max 255)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistAddGroupBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.add_group";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistAddGroupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_ADD_GROUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.add_group`: Add a blocklist group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create`).
+    pub fn blocklist_add_group(&self) -> BlocklistAddGroupBuilder<'_> {
+        BlocklistAddGroupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.modify_group`: Modify a blocklist group.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0751.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0751.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistModifyGroupBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistModifyGroupBody,
+}
+
+impl<'a> BlocklistModifyGroupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistModifyGroupBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// group ID (must exist) Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// group name (max 64) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// group description (max 255)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistModifyGroupBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.modify_group";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistModifyGroupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_MODIFY_GROUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.modify_group`: Modify a blocklist group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update`).
+    pub fn blocklist_modify_group(&self) -> BlocklistModifyGroupBuilder<'_> {
+        BlocklistModifyGroupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.query_groups`: Query blocklist groups.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0752.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0752.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistQueryGroupsBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistQueryGroupsBody,
+}
+
+impl<'a> BlocklistQueryGroupsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistQueryGroupsBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// group name filter (fuzzy match)
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistQueryGroupsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.query_groups";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistQueryGroupsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_QUERY_GROUPS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.query_groups`: Query blocklist groups (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query`).
+    pub fn blocklist_query_groups(&self) -> BlocklistQueryGroupsBuilder<'_> {
+        BlocklistQueryGroupsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.delete_group`: Delete a blocklist group.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
+///
+/// No request body. Error table continues past 02000014 (not captured). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0753.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistDeleteGroupBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    category_id: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> BlocklistDeleteGroupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistDeleteGroupBuilder { client_: client, vdn_id: None, category_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: blocklist group ID Required.
+    pub fn category_id(mut self, v: impl Into<String>) -> Self {
+        self.category_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.delete_group";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "categoryId", &self.category_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.category_id {
+            call = call.path("categoryId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistDeleteGroupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_DELETE_GROUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.delete_group`: Delete a blocklist group (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}`).
+    pub fn blocklist_delete_group(&self) -> BlocklistDeleteGroupBuilder<'_> {
+        BlocklistDeleteGroupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.add_type`: Add a blocklist (action) type.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
+///
+/// Remaining body fields (e.g. action) not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistAddTypeBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistAddTypeBody,
+}
+
+impl<'a> BlocklistAddTypeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistAddTypeBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// type name (max 64) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// type description (max 255)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
+    pub fn action_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.action_type = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistAddTypeBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.add_type";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistAddTypeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_ADD_TYPE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.add_type`: Add a blocklist (action) type (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create`).
+    pub fn blocklist_add_type(&self) -> BlocklistAddTypeBuilder<'_> {
+        BlocklistAddTypeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.query_types`: Query blocklist types.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0755.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0755.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistQueryTypesBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistQueryTypesBody,
+}
+
+impl<'a> BlocklistQueryTypesBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistQueryTypesBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// type name filter (fuzzy match)
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistQueryTypesBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.query_types";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistQueryTypesResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_QUERY_TYPES, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.query_types`: Query blocklist types (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query`).
+    pub fn blocklist_query_types(&self) -> BlocklistQueryTypesBuilder<'_> {
+        BlocklistQueryTypesBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.modify_type`: Modify a blocklist type.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
+///
+/// Remaining body fields not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistModifyTypeBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: BlocklistModifyTypeBody,
+}
+
+impl<'a> BlocklistModifyTypeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistModifyTypeBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// type ID (must exist) Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// type name (max 64) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// description
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: BlocklistModifyTypeBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.modify_type";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistModifyTypeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_MODIFY_TYPE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.modify_type`: Modify a blocklist type (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update`).
+    pub fn blocklist_modify_type(&self) -> BlocklistModifyTypeBuilder<'_> {
+        BlocklistModifyTypeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `blocklist.delete_type`: Delete a blocklist type.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
+///
+/// No request body. Response table partly captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct BlocklistDeleteTypeBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    type_id: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> BlocklistDeleteTypeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        BlocklistDeleteTypeBuilder { client_: client, vdn_id: None, type_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: blocklist type ID Required.
+    pub fn type_id(mut self, v: impl Into<String>) -> Self {
+        self.type_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "blocklist.delete_type";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "typeId", &self.type_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.type_id {
+            call = call.path("typeId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<BlocklistDeleteTypeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&BLOCKLIST_DELETE_TYPE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `blocklist.delete_type`: Delete a blocklist type (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}`).
+    pub fn blocklist_delete_type(&self) -> BlocklistDeleteTypeBuilder<'_> {
+        BlocklistDeleteTypeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.add_v1`: Add outbound numbers (V1).
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
+///
+/// &lt;= 200,000 incomplete records per campaign; 20 per call; &gt;= 1 s between calls; no duplicate or blocklisted called numbers. Sample response resultDesc: 'create data succeeded'. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataAddV1Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CalldataAddV1Body,
+}
+
+impl<'a> CalldataAddV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataAddV1Builder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// records to add (max 20 records) Required.
+    pub fn call_data_list(mut self, v: Vec<CalldataAddV1BodyCallDataList>) -> Self {
+        self.body_.call_data_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataAddV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.add_v1";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataAddV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_ADD_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.add_v1`: Add outbound numbers (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
+    pub fn calldata_add_v1(&self) -> CalldataAddV1Builder<'_> {
+        CalldataAddV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.add_v2`: Add outbound numbers (V2).
+///
+/// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
+///
+/// Called numbers under one sessionId must be unique and not blocklisted; &gt;= 1 s between calls; raising isales.api.calldata.max above 2000 is discouraged. Response assumed as V1. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0760.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataAddV2Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CalldataAddV2Body,
+}
+
+impl<'a> CalldataAddV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataAddV2Builder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
+    pub fn call_data_list(mut self, v: Vec<CalldataAddV2BodyCallDataList>) -> Self {
+        self.body_.call_data_list = Some(v);
+        self
+    }
+    /// batch ID from callbatch.create
+    pub fn batch_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.batch_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataAddV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.add_v2";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataAddV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_ADD_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.add_v2`: Add outbound numbers (V2) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
+    pub fn calldata_add_v2(&self) -> CalldataAddV2Builder<'_> {
+        CalldataAddV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.delete`: Delete outbound numbers.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html>
+///
+/// Numbers being called or already completed, and numbers of a running task, cannot be deleted; wait for one call to finish before the next. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4033.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CalldataDeleteBody,
+}
+
+impl<'a> CalldataDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataDeleteBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// customer ID filter (max 32)
+    pub fn session_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.session_id = Some(v.into());
+        self
+    }
+    /// called number filter (max 24; digits, *, #)
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// custom field; allows bulk deletion by this value (max 200)
+    pub fn custom_field(mut self, v: impl Into<String>) -> Self {
+        self.body_.custom_field = Some(v.into());
+        self
+    }
+    /// recycle time filter (yyyy-mm-dd hh:mm:ss)
+    pub fn recycle_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.recycle_time = Some(v.into());
+        self
+    }
+    /// how recycleTime is matched (only with recycleTime: 1 up to that day, 2 that day only, 3 exactly equal)
+    pub fn recycle_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.recycle_type = Some(v.into());
+        self
+    }
+    /// archive option (0 delete outright (default), 1 move to history table)
+    pub fn archive_history(mut self, v: i64) -> Self {
+        self.body_.archive_history = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.delete`: Delete outbound numbers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete`).
+    pub fn calldata_delete(&self) -> CalldataDeleteBuilder<'_> {
+        CalldataDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.query_number`: Query outbound numbers of a data record.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0764.html>
+///
+/// No request body. Doc shows the URL without scheme/host. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4036.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataQueryNumberBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    data_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> CalldataQueryNumberBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataQueryNumberBuilder { client_: client, vdn_id: None, campaign_id: None, data_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// path parameter: outbound data ID Required.
+    pub fn data_id(mut self, v: i64) -> Self {
+        self.data_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.query_number";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        cec_core::validate::required(op, "dataId", &self.data_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.data_id {
+            call = call.path("dataId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataQueryNumberResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_QUERY_NUMBER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.query_number`: Query outbound numbers of a data record (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}`).
+    pub fn calldata_query_number(&self) -> CalldataQueryNumberBuilder<'_> {
+        CalldataQueryNumberBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.statistics`: Statistics of today's outbound data.
+///
+/// `GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html>
+///
+/// Response table lists only countDetail (no resultCode shown). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0765.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataStatisticsBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<String>,
+    batch_id: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> CalldataStatisticsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataStatisticsBuilder { client_: client, vdn_id: None, campaign_id: None, batch_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: set: this task (all data and batches); empty: all tasks
+    pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
+        self.campaign_id = Some(v.into());
+        self
+    }
+    /// query parameter: batch filter (requires campaignId; maps to customField of t_isl_data)
+    pub fn batch_id(mut self, v: impl Into<String>) -> Self {
+        self.batch_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.statistics";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.query("campaignId", v);
+        }
+        if let Some(v) = self.batch_id {
+            call = call.query("batchId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataStatisticsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.statistics`: Statistics of today's outbound data (`GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics`).
+    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder<'_> {
+        CalldataStatisticsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.import_file_from_server`: Import an outbound data file from a file server.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
+///
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataImportFileFromServerBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> CalldataImportFileFromServerBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataImportFileFromServerBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound task ID Required.
+    pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
+        self.campaign_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.import_file_from_server";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataImportFileFromServerResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.import_file_from_server`: Import an outbound data file from a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}`).
+    pub fn calldata_import_file_from_server(&self) -> CalldataImportFileFromServerBuilder<'_> {
+        CalldataImportFileFromServerBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.query_import_result`: Query the result of an outbound data file import.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
+///
+/// Covers both local-file and file-server imports. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0767.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4039.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataQueryImportResultBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<String>,
+    locale: Option<String>,
+    body_: CalldataQueryImportResultBody,
+}
+
+impl<'a> CalldataQueryImportResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataQueryImportResultBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound task ID Required.
+    pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
+        self.campaign_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// import task IDs to look up (from the published sample only)
+    pub fn import_task_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.import_task_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataQueryImportResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.query_import_result";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataQueryImportResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_QUERY_IMPORT_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.query_import_result`: Query the result of an outbound data file import (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}`).
+    pub fn calldata_query_import_result(&self) -> CalldataQueryImportResultBuilder<'_> {
+        CalldataQueryImportResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calldata.import_to_task_group`: Import outbound data into a task group.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html>
+///
+/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0768.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalldataImportToTaskGroupBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_group_id: Option<String>,
+    body_: CalldataImportToTaskGroupBody,
+}
+
+impl<'a> CalldataImportToTaskGroupBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalldataImportToTaskGroupBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_group_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: task group ID (doc names the value taskGroupId) Required.
+    pub fn campaign_group_id(mut self, v: impl Into<String>) -> Self {
+        self.campaign_group_id = Some(v.into());
+        self
+    }
+    /// records to add (max 20 records) Required.
+    pub fn call_data_list(mut self, v: Vec<CalldataImportToTaskGroupBodyCallDataList>) -> Self {
+        self.body_.call_data_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalldataImportToTaskGroupBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calldata.import_to_task_group";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignGroupId", &self.campaign_group_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_group_id {
+            call = call.query("campaignGroupId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalldataImportToTaskGroupResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLDATA_IMPORT_TO_TASK_GROUP, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calldata.import_to_task_group`: Import outbound data into a task group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata`).
+    pub fn calldata_import_to_task_group(&self) -> CalldataImportToTaskGroupBuilder<'_> {
+        CalldataImportToTaskGroupBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callbatch.create`: Add an outbound call batch.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0770.html>
+///
+/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallbatchCreateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CallbatchCreateBody,
+}
+
+impl<'a> CallbatchCreateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallbatchCreateBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// batch name (unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// initial status (1 started, 2 suspended (default))
+    pub fn status(mut self, v: i64) -> Self {
+        self.body_.status = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallbatchCreateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callbatch.create";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallbatchCreateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLBATCH_CREATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callbatch.create`: Add an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create`).
+    pub fn callbatch_create(&self) -> CallbatchCreateBuilder<'_> {
+        CallbatchCreateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callbatch.update`: Modify an outbound call batch.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0771.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallbatchUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CallbatchUpdateBody,
+}
+
+impl<'a> CallbatchUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallbatchUpdateBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// batch ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// batch name (doc types it Integer; unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallbatchUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callbatch.update";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallbatchUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLBATCH_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callbatch.update`: Modify an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update`).
+    pub fn callbatch_update(&self) -> CallbatchUpdateBuilder<'_> {
+        CallbatchUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callbatch.delete`: Delete an outbound call batch.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0772.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallbatchDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CallbatchDeleteBody,
+}
+
+impl<'a> CallbatchDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallbatchDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// batch ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallbatchDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callbatch.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallbatchDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLBATCH_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callbatch.delete`: Delete an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete`).
+    pub fn callbatch_delete(&self) -> CallbatchDeleteBuilder<'_> {
+        CallbatchDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callbatch.pause`: Suspend an outbound call batch.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0773.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallbatchPauseBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CallbatchPauseBody,
+}
+
+impl<'a> CallbatchPauseBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallbatchPauseBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// batch ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallbatchPauseBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callbatch.pause";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallbatchPauseResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLBATCH_PAUSE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callbatch.pause`: Suspend an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause`).
+    pub fn callbatch_pause(&self) -> CallbatchPauseBuilder<'_> {
+        CallbatchPauseBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callbatch.resume`: Resume an outbound call batch.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0774.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallbatchResumeBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CallbatchResumeBody,
+}
+
+impl<'a> CallbatchResumeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallbatchResumeBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// batch ID Required.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.body_.id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallbatchResumeBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callbatch.resume";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallbatchResumeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLBATCH_RESUME, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callbatch.resume`: Resume an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume`).
+    pub fn callbatch_resume(&self) -> CallbatchResumeBuilder<'_> {
+        CallbatchResumeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callbatch.list`: Query batches of a campaign.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0775.html>
+///
+/// GET that carries a JSON body (as documented).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallbatchListBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    body_: CallbatchListBody,
+}
+
+impl<'a> CallbatchListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallbatchListBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// status filter (1 started, 2 suspended)
+    pub fn status(mut self, v: i64) -> Self {
+        self.body_.status = Some(v);
+        self
+    }
+    /// name filter (fuzzy match)
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallbatchListBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callbatch.list";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallbatchListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLBATCH_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callbatch.list`: Query batches of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list`).
+    pub fn callbatch_list(&self) -> CallbatchListBuilder<'_> {
+        CallbatchListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appoint.create`: Create a reserved outbound call.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0777.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppointCreateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: AppointCreateBody,
+}
+
+impl<'a> AppointCreateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppointCreateBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// reservation type (1 manual, 2 automatic) Required.
+    pub fn call_type(mut self, v: i64) -> Self {
+        self.body_.call_type = Some(v);
+        self
+    }
+    /// number to call Required.
+    pub fn called_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.called_no = Some(v.into());
+        self
+    }
+    /// agent business account (required outside on-premises standalone deployment)
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent ID (required in on-premises standalone deployment)
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// outbound task ID Required.
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// reserved call time (UTC; automatic calls dialled 5 min early) Required.
+    pub fn appoint_time(mut self, v: i64) -> Self {
+        self.body_.appoint_time = Some(v);
+        self
+    }
+    /// call-associated data (max 1024; JSON; automatic only)
+    pub fn call_data(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_data = Some(v.into());
+        self
+    }
+    /// remark
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.body_.remark = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppointCreateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appoint.create";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppointCreateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APPOINT_CREATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appoint.create`: Create a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create`).
+    pub fn appoint_create(&self) -> AppointCreateBuilder<'_> {
+        AppointCreateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appoint.update`: Modify a reserved outbound call.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0778.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppointUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: AppointUpdateBody,
+}
+
+impl<'a> AppointUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppointUpdateBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// reservation ID (manual reservations only) Required.
+    pub fn appoint_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.appoint_id = Some(v.into());
+        self
+    }
+    /// agent business account (outside on-premises standalone)
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent ID (on-premises standalone)
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// new reserved time (UTC; sample uses epoch milliseconds)
+    pub fn appoint_time(mut self, v: i64) -> Self {
+        self.body_.appoint_time = Some(v);
+        self
+    }
+    /// remark
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.body_.remark = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppointUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appoint.update";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppointUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APPOINT_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appoint.update`: Modify a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update`).
+    pub fn appoint_update(&self) -> AppointUpdateBuilder<'_> {
+        AppointUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appoint.update_result`: Update the result of a reserved call.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0779.html>
+///
+/// Automatic reservations update their results themselves.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppointUpdateResultBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: AppointUpdateResultBody,
+}
+
+impl<'a> AppointUpdateResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppointUpdateResultBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// reservation ID Required.
+    pub fn appoint_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.appoint_id = Some(v.into());
+        self
+    }
+    /// agent business account (outside on-premises standalone)
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent ID (on-premises standalone)
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// calling number
+    pub fn caller_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// CTI failure code (00000 = success)
+    pub fn fail_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// call record ID
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// business result ID
+    pub fn busi_result(mut self, v: impl Into<String>) -> Self {
+        self.body_.busi_result = Some(v.into());
+        self
+    }
+    /// business sub-result ID
+    pub fn busi_sub_status(mut self, v: impl Into<String>) -> Self {
+        self.body_.busi_sub_status = Some(v.into());
+        self
+    }
+    /// call start
+    pub fn begin_time(mut self, v: i64) -> Self {
+        self.body_.begin_time = Some(v);
+        self
+    }
+    /// call end
+    pub fn end_time(mut self, v: i64) -> Self {
+        self.body_.end_time = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppointUpdateResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appoint.update_result";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppointUpdateResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APPOINT_UPDATE_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appoint.update_result`: Update the result of a reserved call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult`).
+    pub fn appoint_update_result(&self) -> AppointUpdateResultBuilder<'_> {
+        AppointUpdateResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appoint.delete`: Delete a reserved outbound call.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0780.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppointDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: AppointDeleteBody,
+}
+
+impl<'a> AppointDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppointDeleteBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// reservation ID Required.
+    pub fn appoint_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.appoint_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppointDeleteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appoint.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppointDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APPOINT_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appoint.delete`: Delete a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete`).
+    pub fn appoint_delete(&self) -> AppointDeleteBuilder<'_> {
+        AppointDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `appoint.list`: Query reserved outbound calls.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AppointListBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: AppointListBody,
+}
+
+impl<'a> AppointListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AppointListBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// called number filter
+    pub fn called_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.called_no = Some(v.into());
+        self
+    }
+    /// agent accounts or agent IDs
+    pub fn user_account_list(mut self, v: Vec<String>) -> Self {
+        self.body_.user_account_list = Some(v);
+        self
+    }
+    /// range start (UTC)
+    pub fn begin_time(mut self, v: i64) -> Self {
+        self.body_.begin_time = Some(v);
+        self
+    }
+    /// range end (UTC)
+    pub fn end_time(mut self, v: i64) -> Self {
+        self.body_.end_time = Some(v);
+        self
+    }
+    /// task ID filter
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AppointListBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "appoint.list";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AppointListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&APPOINT_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `appoint.list`: Query reserved outbound calls (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list`).
+    pub fn appoint_list(&self) -> AppointListBuilder<'_> {
+        AppointListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callresult.query`: Query outbound call results.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0783.html>
+///
+/// Completed calls only; vdnId must own the campaign. Prefer the result callback; keep concurrency &lt;= 10 with &gt; 1 s between batches. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0783.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallresultQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_id: Option<i64>,
+    locale: Option<String>,
+    body_: CallresultQueryBody,
+}
+
+impl<'a> CallresultQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallresultQueryBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound campaign (task) ID Required.
+    pub fn campaign_id(mut self, v: i64) -> Self {
+        self.campaign_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// customer ID filter (max 32)
+    pub fn session_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.session_id = Some(v.into());
+        self
+    }
+    /// custom field filter
+    pub fn custom_field(mut self, v: impl Into<String>) -> Self {
+        self.body_.custom_field = Some(v.into());
+        self
+    }
+    /// page size (&lt;= 100 when showDetail=1, &lt;= 500 when 0; without paging at most 2000 rows returned)
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// page number
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
+        self
+    }
+    /// detail level (0 final result (default), 1 every attempt)
+    pub fn show_detail(mut self, v: i64) -> Self {
+        self.body_.show_detail = Some(v);
+        self
+    }
+    /// range start (YYYY-MM-DD; needs endTime; span &lt;= 30 days)
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// range end (YYYY-MM-DD; needs beginTime)
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallresultQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callresult.query";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_id {
+            call = call.path("campaignId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallresultQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLRESULT_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callresult.query`: Query outbound call results (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}`).
+    pub fn callresult_query(&self) -> CallresultQueryBuilder<'_> {
+        CallresultQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callresult.detail`: Query details of a single outbound call result.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html>
+///
+/// No request body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallresultDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    call_id: Option<String>,
+}
+
+impl<'a> CallresultDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallresultDetailBuilder { client_: client, vdn_id: None, call_id: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: call ID from callresult.query or the result callback Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.call_id = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callresult.detail";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "callId", &self.call_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.call_id {
+            call = call.path("callId", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallresultDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLRESULT_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callresult.detail`: Query details of a single outbound call result (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}`).
+    pub fn callresult_detail(&self) -> CallresultDetailBuilder<'_> {
+        CallresultDetailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `callresult.call_record_v1`: Query call records of automatic/intelligent calls (V1).
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
+///
+/// Only calls made on AICC 22.100.0 or later. Response fields taken from the published sample.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallresultCallRecordV1Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    body_: CallresultCallRecordV1Body,
+}
+
+impl<'a> CallresultCallRecordV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallresultCallRecordV1Builder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// call ID from result query or callback Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallresultCallRecordV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callresult.call_record_v1";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallresultCallRecordV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLRESULT_CALL_RECORD_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callresult.call_record_v1`: Query call records of automatic/intelligent calls (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord`).
+    pub fn callresult_call_record_v1(&self) -> CallresultCallRecordV1Builder<'_> {
+        CallresultCallRecordV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `callresult.call_record_v2`: Query call records of automatic/intelligent calls (V2, paged).
+///
+/// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
+///
+/// Only calls made on AICC 22.100.0 or later. Response table cut off after recordList entries.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CallresultCallRecordV2Builder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: CallresultCallRecordV2Body,
+}
+
+impl<'a> CallresultCallRecordV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CallresultCallRecordV2Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// call ID from result query or callback Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// page number (1-1000) Required.
+    pub fn page(mut self, v: i64) -> Self {
+        self.body_.page = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CallresultCallRecordV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "callresult.call_record_v2";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CallresultCallRecordV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLRESULT_CALL_RECORD_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `callresult.call_record_v2`: Query call records of automatic/intelligent calls (V2, paged) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord`).
+    pub fn callresult_call_record_v2(&self) -> CallresultCallRecordV2Builder<'_> {
+        CallresultCallRecordV2Builder::new(self)
+    }
+}
+
+/// Fluent builder of `writeback.business_result`: Write back a business result.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0790.html>
+///
+/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4048.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct WritebackBusinessResultBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    data_id: Option<i64>,
+    locale: Option<String>,
+    body_: WritebackBusinessResultBody,
+}
+
+impl<'a> WritebackBusinessResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        WritebackBusinessResultBuilder {
+            client_: client,
+            vdn_id: None,
+            data_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: outbound data ID Required.
+    pub fn data_id(mut self, v: i64) -> Self {
+        self.data_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// business result code (max 50) Required.
+    pub fn busi_result(mut self, v: impl Into<String>) -> Self {
+        self.body_.busi_result = Some(v.into());
+        self
+    }
+    /// sub-status code (max 50)
+    pub fn sub_status(mut self, v: impl Into<String>) -> Self {
+        self.body_.sub_status = Some(v.into());
+        self
+    }
+    /// business result description
+    pub fn busi_result_desc(mut self, v: impl Into<String>) -> Self {
+        self.body_.busi_result_desc = Some(v.into());
+        self
+    }
+    /// platform agent ID; set to keep routing this data to the same agent
+    pub fn work_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: WritebackBusinessResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "writeback.business_result";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "dataId", &self.data_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.data_id {
+            call = call.path("dataId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<WritebackBusinessResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&WRITEBACK_BUSINESS_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `writeback.business_result`: Write back a business result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}`).
+    pub fn writeback_business_result(&self) -> WritebackBusinessResultBuilder<'_> {
+        WritebackBusinessResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `fileserver.add`: Add a file server.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0792.html>
+///
+/// SFTP only; server info must be unique per tenant. The published error sample returns {resultCode, description} (key 'description', not resultDesc) e.g. 02000005 for a bad password length. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4050.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FileserverAddBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: FileserverAddBody,
+}
+
+impl<'a> FileserverAddBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FileserverAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// server address Required.
+    pub fn server_info(mut self, v: FileserverAddBodyServerInfo) -> Self {
+        self.body_.server_info = Some(v);
+        self
+    }
+    /// login password (8-80 chars; plain text, stored encrypted) Required.
+    pub fn server_pwd(mut self, v: impl Into<String>) -> Self {
+        self.body_.server_pwd = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FileserverAddBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "fileserver.add";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FileserverAddResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FILESERVER_ADD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `fileserver.add`: Add a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer`).
+    pub fn fileserver_add(&self) -> FileserverAddBuilder<'_> {
+        FileserverAddBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `fileserver.delete`: Delete a file server.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0793.html>
+///
+/// Response table not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FileserverDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    server_id: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> FileserverDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FileserverDeleteBuilder { client_: client, vdn_id: None, server_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: file server ID Required.
+    pub fn server_id(mut self, v: impl Into<String>) -> Self {
+        self.server_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "fileserver.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "serverId", &self.server_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.server_id {
+            call = call.path("serverId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FileserverDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FILESERVER_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `fileserver.delete`: Delete a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer`).
+    pub fn fileserver_delete(&self) -> FileserverDeleteBuilder<'_> {
+        FileserverDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `fileserver.update`: Modify a file server.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0794.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4052.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FileserverUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    server_id: Option<String>,
+    locale: Option<String>,
+    body_: FileserverUpdateBody,
+}
+
+impl<'a> FileserverUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FileserverUpdateBuilder {
+            client_: client,
+            vdn_id: None,
+            server_id: None,
+            locale: None,
+            body_: Default::default(),
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: file server ID Required.
+    pub fn server_id(mut self, v: impl Into<String>) -> Self {
+        self.server_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// server address Required.
+    pub fn server_info(mut self, v: FileserverUpdateBodyServerInfo) -> Self {
+        self.body_.server_info = Some(v);
+        self
+    }
+    /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
+    pub fn server_pwd(mut self, v: impl Into<String>) -> Self {
+        self.body_.server_pwd = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FileserverUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "fileserver.update";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "serverId", &self.server_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.server_id {
+            call = call.path("serverId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FileserverUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FILESERVER_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `fileserver.update`: Modify a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer`).
+    pub fn fileserver_update(&self) -> FileserverUpdateBuilder<'_> {
+        FileserverUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `fileserver.query`: Query file servers.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
+///
+/// Rest of body and response not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FileserverQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: FileserverQueryBody,
+}
+
+impl<'a> FileserverQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FileserverQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FileserverQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "fileserver.query";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FileserverQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FILESERVER_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `fileserver.query`: Query file servers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer`).
+    pub fn fileserver_query(&self) -> FileserverQueryBuilder<'_> {
+        FileserverQueryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obresult.query_obs_codes`: Query OBS outbound call result codes.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0797.html>
+///
+/// Lists the outbound server's failure codes used to build external (display) results. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0797.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObresultQueryObsCodesBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    page_size: Option<i64>,
+    page_num: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> ObresultQueryObsCodesBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObresultQueryObsCodesBuilder { client_: client, vdn_id: None, page_size: None, page_num: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: rows per page (1-50) Required.
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    /// query parameter: page number (&gt; 0) Required.
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.page_num = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obresult.query_obs_codes";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "pageSize", &self.page_size)?;
+        if let Some(v) = &self.page_size {
+            cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
+        }
+        cec_core::validate::required(op, "pageNum", &self.page_num)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.page_size {
+            call = call.query("pageSize", v.to_string());
+        }
+        if let Some(v) = self.page_num {
+            call = call.query("pageNum", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObresultQueryObsCodesResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBRESULT_QUERY_OBS_CODES, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obresult.query_obs_codes`: Query OBS outbound call result codes (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode`).
+    pub fn obresult_query_obs_codes(&self) -> ObresultQueryObsCodesBuilder<'_> {
+        ObresultQueryObsCodesBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obresult.create`: Create an external (display) result.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
+///
+/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObresultCreateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: ObresultCreateBody,
+}
+
+impl<'a> ObresultCreateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObresultCreateBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// display result code (&lt; 8 chars)
+    pub fn result_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.result_code = Some(v.into());
+        self
+    }
+    /// display result text
+    pub fn display_result(mut self, v: impl Into<String>) -> Self {
+        self.body_.display_result = Some(v.into());
+        self
+    }
+    /// OBS result codes mapped to it (from the published sample)
+    pub fn obs_codes(mut self, v: Vec<String>) -> Self {
+        self.body_.obs_codes = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObresultCreateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obresult.create";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObresultCreateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBRESULT_CREATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obresult.create`: Create an external (display) result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult`).
+    pub fn obresult_create(&self) -> ObresultCreateBuilder<'_> {
+        ObresultCreateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obresult.update`: Modify an external (display) result.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0799.html>
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObresultUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: ObresultUpdateBody,
+}
+
+impl<'a> ObresultUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObresultUpdateBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// OBS result codes (from obresult.query_obs_codes) Required.
+    pub fn obs_codes(mut self, v: Vec<String>) -> Self {
+        self.body_.obs_codes = Some(v);
+        self
+    }
+    /// display result code Required.
+    pub fn display_result(mut self, v: impl Into<String>) -> Self {
+        self.body_.display_result = Some(v.into());
+        self
+    }
+    /// external result ID Required.
+    pub fn def_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.def_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObresultUpdateBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obresult.update";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObresultUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBRESULT_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obresult.update`: Modify an external (display) result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult`).
+    pub fn obresult_update(&self) -> ObresultUpdateBuilder<'_> {
+        ObresultUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obresult.delete`: Delete an external (display) result.
+///
+/// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0800.html>
+///
+/// Response table not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObresultDeleteBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    def_id: Option<String>,
+    locale: Option<String>,
+}
+
+impl<'a> ObresultDeleteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObresultDeleteBuilder { client_: client, vdn_id: None, def_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: external result ID Required.
+    pub fn def_id(mut self, v: impl Into<String>) -> Self {
+        self.def_id = Some(v.into());
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obresult.delete";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "defId", &self.def_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.def_id {
+            call = call.path("defId", v);
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObresultDeleteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBRESULT_DELETE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obresult.delete`: Delete an external (display) result (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult`).
+    pub fn obresult_delete(&self) -> ObresultDeleteBuilder<'_> {
+        ObresultDeleteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obresult.list`: Query external (display) results.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0801.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0801.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObresultListBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    page_size: Option<i64>,
+    page_num: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> ObresultListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObresultListBuilder { client_: client, vdn_id: None, page_size: None, page_num: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: rows per page (1-50) Required.
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.page_size = Some(v);
+        self
+    }
+    /// query parameter: page number (&gt; 0) Required.
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.page_num = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obresult.list";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "pageSize", &self.page_size)?;
+        if let Some(v) = &self.page_size {
+            cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
+        }
+        cec_core::validate::required(op, "pageNum", &self.page_num)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.page_size {
+            call = call.query("pageSize", v.to_string());
+        }
+        if let Some(v) = self.page_num {
+            call = call.query("pageNum", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObresultListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBRESULT_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obresult.list`: Query external (display) results (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults`).
+    pub fn obresult_list(&self) -> ObresultListBuilder<'_> {
+        ObresultListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obresult.detail`: Query a single external (display) result.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0802.html>
+///
+/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4060.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObresultDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    def_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> ObresultDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObresultDetailBuilder { client_: client, vdn_id: None, def_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: external result ID Required.
+    pub fn def_id(mut self, v: i64) -> Self {
+        self.def_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obresult.detail";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "defId", &self.def_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.def_id {
+            call = call.path("defId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObresultDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBRESULT_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obresult.detail`: Query a single external (display) result (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail`).
+    pub fn obresult_detail(&self) -> ObresultDetailBuilder<'_> {
+        ObresultDetailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `template.list`: Query campaign templates.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1128.html>
+///
+/// Only in the zh-cn reference (updated 2026-07-31).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct TemplateListBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    name: Option<String>,
+    status: Option<i64>,
+    task_type: Option<i64>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> TemplateListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        TemplateListBuilder {
+            client_: client,
+            vdn_id: None,
+            name: None,
+            status: None,
+            task_type: None,
+            offset: None,
+            limit: None,
+            locale: None,
+        }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// query parameter: template name filter (0-30 chars)
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.name = Some(v.into());
+        self
+    }
+    /// query parameter: template status (1 draft, 9 published, 3 paused) Required.
+    pub fn status(mut self, v: i64) -> Self {
+        self.status = Some(v);
+        self
+    }
+    /// query parameter: campaign type (1 chatbot, 2 predicted, 3 plain IVR, 5 previewed, 6 preempted)
+    pub fn task_type(mut self, v: i64) -> Self {
+        self.task_type = Some(v);
+        self
+    }
+    /// query parameter: start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.offset = Some(v);
+        self
+    }
+    /// query parameter: page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.limit = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "template.list";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        if let Some(v) = &self.name {
+            cec_core::validate::max_len(op, "name", v, 30)?;
+        }
+        cec_core::validate::required(op, "status", &self.status)?;
+        cec_core::validate::required(op, "offset", &self.offset)?;
+        cec_core::validate::required(op, "limit", &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, "limit", *v, 1, 100)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.name {
+            call = call.query("name", v);
+        }
+        if let Some(v) = self.status {
+            call = call.query("status", v.to_string());
+        }
+        if let Some(v) = self.task_type {
+            call = call.query("taskType", v.to_string());
+        }
+        if let Some(v) = self.offset {
+            call = call.query("offset", v.to_string());
+        }
+        if let Some(v) = self.limit {
+            call = call.query("limit", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<TemplateListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&TEMPLATE_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `template.list`: Query campaign templates (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/template`).
+    pub fn template_list(&self) -> TemplateListBuilder<'_> {
+        TemplateListBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `template.detail`: Query campaign template details.
+///
+/// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1129.html>
+///
+/// No request body. Only in the zh-cn reference (updated 2026-07-31).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct TemplateDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_template_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> TemplateDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        TemplateDetailBuilder { client_: client, vdn_id: None, campaign_template_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: campaign template ID Required.
+    pub fn campaign_template_id(mut self, v: i64) -> Self {
+        self.campaign_template_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "template.detail";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignTemplateId", &self.campaign_template_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_template_id {
+            call = call.path("campaignTemplateId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<TemplateDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&TEMPLATE_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `template.detail`: Query campaign template details (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}`).
+    pub fn template_detail(&self) -> TemplateDetailBuilder<'_> {
+        TemplateDetailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `template.add`: Add a campaign template.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html>
+///
+/// Only in the zh-cn reference (updated 2026-07-31). Sub-table layouts assumed equal to campaign add.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct TemplateAddBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: TemplateAddBody,
+}
+
+impl<'a> TemplateAddBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        TemplateAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// template name (unique; max 100) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// description (max 200; no "\[\]=;&lt;&gt;)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// device type (fixed after creation) (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// calling numbers Required.
+    pub fn caller_no(mut self, v: Vec<TemplateAddBodyCallerNo>) -> Self {
+        self.body_.caller_no = Some(v);
+        self
+    }
+    /// max ringing time (previewed: preview timeout 9-120 s; others 5-60 s by default (tenant parameter 6006003000022 can raise the cap within 30-120)) Required.
+    pub fn max_alerting_time(mut self, v: i64) -> Self {
+        self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// task priority (1-5; smaller = higher)
+    pub fn priority(mut self, v: i64) -> Self {
+        self.body_.priority = Some(v);
+        self
+    }
+    /// calling windows Required.
+    pub fn schedule_param(mut self, v: TemplateAddBodyScheduleParam) -> Self {
+        self.body_.schedule_param = Some(v);
+        self
+    }
+    /// IVR settings (required for deviceType 1 or 3)
+    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+        self.body_.ivr_param = Some(v);
+        self
+    }
+    /// skill queue settings (required for deviceType 2, 5, 6)
+    pub fn skill_param(mut self, v: TemplateAddBodySkillParam) -> Self {
+        self.body_.skill_param = Some(v);
+        self
+    }
+    /// initial status (rest of table not captured)
+    pub fn init_status(mut self, v: i64) -> Self {
+        self.body_.init_status = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: TemplateAddBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "template.add";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<TemplateAddResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&TEMPLATE_ADD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `template.add`: Add a campaign template (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/template`).
+    pub fn template_add(&self) -> TemplateAddBuilder<'_> {
+        TemplateAddBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `template.copy`: Create a campaign template from an existing task.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html>
+///
+/// Only in the zh-cn reference (updated 2026-07-31).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct TemplateCopyBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: TemplateCopyBody,
+}
+
+impl<'a> TemplateCopyBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        TemplateCopyBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// template name (unique; max 100) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// description (max 200; no "\[\]=;&lt;&gt;)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// source campaign ID or template ID Required.
+    pub fn from(mut self, v: i64) -> Self {
+        self.body_.from = Some(v);
+        self
+    }
+    /// status after creation (0 published (default), 1 paused)
+    pub fn init_status(mut self, v: i64) -> Self {
+        self.body_.init_status = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: TemplateCopyBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "template.copy";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<TemplateCopyResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&TEMPLATE_COPY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `template.copy`: Create a campaign template from an existing task (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy`).
+    pub fn template_copy(&self) -> TemplateCopyBuilder<'_> {
+        TemplateCopyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `template.update`: Edit a campaign template.
+///
+/// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
+///
+/// Template must exist; device type cannot change. Body table not captured (presumably as template.add). Only in the zh-cn reference (updated 2026-07-31).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct TemplateUpdateBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    campaign_template_id: Option<i64>,
+    locale: Option<String>,
+}
+
+impl<'a> TemplateUpdateBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        TemplateUpdateBuilder { client_: client, vdn_id: None, campaign_template_id: None, locale: None }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// path parameter: campaign template ID Required.
+    pub fn campaign_template_id(mut self, v: i64) -> Self {
+        self.campaign_template_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "template.update";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        cec_core::validate::required(op, "campaignTemplateId", &self.campaign_template_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.campaign_template_id {
+            call = call.path("campaignTemplateId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<TemplateUpdateResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&TEMPLATE_UPDATE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `template.update`: Edit a campaign template (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update`).
+    pub fn template_update(&self) -> TemplateUpdateBuilder<'_> {
+        TemplateUpdateBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.login`: CTI-OBS login (obtain token).
+///
+/// `POST /rest/isales/v1/openapi/obs/auth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0313.html>
+///
+/// CTI-OBS signs in to CC-iSales with user name and password. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsLoginBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: ObsLoginBody,
+}
+
+impl<'a> ObsLoginBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsLoginBuilder { client_: client, body_: Default::default() }
+    }
+    /// user name Required.
+    pub fn user(mut self, v: impl Into<String>) -> Self {
+        self.body_.user = Some(v.into());
+        self
+    }
+    /// password Required.
+    pub fn passwd(mut self, v: impl Into<String>) -> Self {
+        self.body_.passwd = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsLoginBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.login";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsLoginResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_LOGIN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.login`: CTI-OBS login (obtain token) (`POST /rest/isales/v1/openapi/obs/auth/login`).
+    pub fn obs_login(&self) -> ObsLoginBuilder<'_> {
+        ObsLoginBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.refresh`: CTI-OBS token refresh.
+///
+/// `POST /rest/isales/v1/openapi/obs/auth/refresh` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0314.html>
+///
+/// Returns a new token pair. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsRefreshBuilder<'a> {
+    client_: &'a crate::Client,
+    authentication: Option<String>,
+    body_: ObsRefreshBody,
+}
+
+impl<'a> ObsRefreshBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsRefreshBuilder { client_: client, authentication: None, body_: Default::default() }
+    }
+    /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
+    pub fn authentication(mut self, v: impl Into<String>) -> Self {
+        self.authentication = Some(v.into());
+        self
+    }
+    /// refresh token (from the published sample only)
+    pub fn refresh_token(mut self, v: impl Into<String>) -> Self {
+        self.body_.refresh_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsRefreshBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.refresh";
+        let _ = op;
+        cec_core::validate::required(op, "Authentication", &self.authentication)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.authentication {
+            call = call.header("Authentication", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsRefreshResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_REFRESH, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.refresh`: CTI-OBS token refresh (`POST /rest/isales/v1/openapi/obs/auth/refresh`).
+    pub fn obs_refresh(&self) -> ObsRefreshBuilder<'_> {
+        ObsRefreshBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.get_tasks`: CTI-OBS: get outbound tasks.
+///
+/// `POST /rest/isales/v1/openapi/obs/business/tasks` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0315.html>
+///
+/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsGetTasksBuilder<'a> {
+    client_: &'a crate::Client,
+    authentication: Option<String>,
+    body_: ObsGetTasksBody,
+}
+
+impl<'a> ObsGetTasksBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsGetTasksBuilder { client_: client, authentication: None, body_: Default::default() }
+    }
+    /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
+    pub fn authentication(mut self, v: impl Into<String>) -> Self {
+        self.authentication = Some(v.into());
+        self
+    }
+    /// call center ID (sample sends a number) Required.
+    pub fn sub_cc_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.sub_cc_no = Some(v.into());
+        self
+    }
+    /// VDN ID (sample sends a number) Required.
+    pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.vdn_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsGetTasksBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.get_tasks";
+        let _ = op;
+        cec_core::validate::required(op, "Authentication", &self.authentication)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.authentication {
+            call = call.header("Authentication", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsGetTasksResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_GET_TASKS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.get_tasks`: CTI-OBS: get outbound tasks (`POST /rest/isales/v1/openapi/obs/business/tasks`).
+    pub fn obs_get_tasks(&self) -> ObsGetTasksBuilder<'_> {
+        ObsGetTasksBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.interface_info`: CTI-OBS: get interface paths.
+///
+/// `POST /rest/isales/v1/openapi/obs/business/interface` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0316.html>
+///
+/// The getHoliDay and pushTaskStatus calls it names have their own pages in this chapter, not reached. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsInterfaceInfoBuilder<'a> {
+    client_: &'a crate::Client,
+    authentication: Option<String>,
+    body_: ObsInterfaceInfoBody,
+}
+
+impl<'a> ObsInterfaceInfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsInterfaceInfoBuilder { client_: client, authentication: None, body_: Default::default() }
+    }
+    /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
+    pub fn authentication(mut self, v: impl Into<String>) -> Self {
+        self.authentication = Some(v.into());
+        self
+    }
+    /// version (sample sends 311) Required.
+    pub fn version(mut self, v: impl Into<String>) -> Self {
+        self.body_.version = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsInterfaceInfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.interface_info";
+        let _ = op;
+        cec_core::validate::required(op, "Authentication", &self.authentication)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.authentication {
+            call = call.header("Authentication", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsInterfaceInfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_INTERFACE_INFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.interface_info`: CTI-OBS: get interface paths (`POST /rest/isales/v1/openapi/obs/business/interface`).
+    pub fn obs_interface_info(&self) -> ObsInterfaceInfoBuilder<'_> {
+        ObsInterfaceInfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.push_mid_result`: CTI-OBS: write back intermediate result.
+///
+/// `POST /rest/isales/v1/openapi/obs/business/push/midresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0318.html>
+///
+/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsPushMidResultBuilder<'a> {
+    client_: &'a crate::Client,
+    authentication: Option<String>,
+    body_: ObsPushMidResultBody,
+}
+
+impl<'a> ObsPushMidResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsPushMidResultBuilder { client_: client, authentication: None, body_: Default::default() }
+    }
+    /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
+    pub fn authentication(mut self, v: impl Into<String>) -> Self {
+        self.authentication = Some(v.into());
+        self
+    }
+    /// call center ID Required.
+    pub fn sub_cc_no(mut self, v: i64) -> Self {
+        self.body_.sub_cc_no = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.body_.vdn_id = Some(v);
+        self
+    }
+    /// outbound data unique ID Required.
+    pub fn unique_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.unique_id = Some(v.into());
+        self
+    }
+    /// outbound task key Required.
+    pub fn service_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.service_id = Some(v.into());
+        self
+    }
+    /// result status
+    pub fn status(mut self, v: impl Into<String>) -> Self {
+        self.body_.status = Some(v.into());
+        self
+    }
+    /// outbound device type
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// number dialled
+    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone_number = Some(v.into());
+        self
+    }
+    /// platform failure code
+    pub fn fail_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// intelligent detection class of an unanswered call
+    pub fn asr_result(mut self, v: impl Into<String>) -> Self {
+        self.body_.asr_result = Some(v.into());
+        self
+    }
+    /// time data was fetched
+    pub fn fetch_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.fetch_time = Some(v.into());
+        self
+    }
+    /// call start
+    pub fn write_start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.write_start_time = Some(v.into());
+        self
+    }
+    /// call end
+    pub fn end_call_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_call_time = Some(v.into());
+        self
+    }
+    /// call ID (rest of table not captured)
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsPushMidResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.push_mid_result";
+        let _ = op;
+        cec_core::validate::required(op, "Authentication", &self.authentication)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.authentication {
+            call = call.header("Authentication", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsPushMidResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_PUSH_MID_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.push_mid_result`: CTI-OBS: write back intermediate result (`POST /rest/isales/v1/openapi/obs/business/push/midresult`).
+    pub fn obs_push_mid_result(&self) -> ObsPushMidResultBuilder<'_> {
+        ObsPushMidResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.push_call_result`: CTI-OBS: write back call result.
+///
+/// `POST /rest/isales/v1/openapi/obs/business/call/result` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0319.html>
+///
+/// Stores the call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsPushCallResultBuilder<'a> {
+    client_: &'a crate::Client,
+    authentication: Option<String>,
+    body_: ObsPushCallResultBody,
+}
+
+impl<'a> ObsPushCallResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsPushCallResultBuilder { client_: client, authentication: None, body_: Default::default() }
+    }
+    /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
+    pub fn authentication(mut self, v: impl Into<String>) -> Self {
+        self.authentication = Some(v.into());
+        self
+    }
+    /// call center ID Required.
+    pub fn sub_cc_no(mut self, v: i64) -> Self {
+        self.body_.sub_cc_no = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.body_.vdn_id = Some(v);
+        self
+    }
+    /// outbound data unique ID Required.
+    pub fn unique_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.unique_id = Some(v.into());
+        self
+    }
+    /// outbound task key Required.
+    pub fn service_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.service_id = Some(v.into());
+        self
+    }
+    /// result status
+    pub fn status(mut self, v: impl Into<String>) -> Self {
+        self.body_.status = Some(v.into());
+        self
+    }
+    /// outbound device type
+    pub fn device_type(mut self, v: i64) -> Self {
+        self.body_.device_type = Some(v);
+        self
+    }
+    /// number dialled
+    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone_number = Some(v.into());
+        self
+    }
+    /// platform failure code
+    pub fn fail_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// intelligent detection class of an unanswered call
+    pub fn asr_result(mut self, v: impl Into<String>) -> Self {
+        self.body_.asr_result = Some(v.into());
+        self
+    }
+    /// time data was fetched
+    pub fn fetch_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.fetch_time = Some(v.into());
+        self
+    }
+    /// call start
+    pub fn write_start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.write_start_time = Some(v.into());
+        self
+    }
+    /// call end
+    pub fn end_call_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_call_time = Some(v.into());
+        self
+    }
+    /// call ID (rest of table not captured)
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsPushCallResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.push_call_result";
+        let _ = op;
+        cec_core::validate::required(op, "Authentication", &self.authentication)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.authentication {
+            call = call.header("Authentication", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsPushCallResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_PUSH_CALL_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.push_call_result`: CTI-OBS: write back call result (`POST /rest/isales/v1/openapi/obs/business/call/result`).
+    pub fn obs_push_call_result(&self) -> ObsPushCallResultBuilder<'_> {
+        ObsPushCallResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `obs.get_call_data`: CTI-OBS: read outbound call data.
+///
+/// `POST /rest/isales/v1/openapi/obs/business/callnos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html>
+///
+/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ObsGetCallDataBuilder<'a> {
+    client_: &'a crate::Client,
+    authentication: Option<String>,
+    body_: ObsGetCallDataBody,
+}
+
+impl<'a> ObsGetCallDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ObsGetCallDataBuilder { client_: client, authentication: None, body_: Default::default() }
+    }
+    /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
+    pub fn authentication(mut self, v: impl Into<String>) -> Self {
+        self.authentication = Some(v.into());
+        self
+    }
+    /// call center ID Required.
+    pub fn sub_cc_no(mut self, v: i64) -> Self {
+        self.body_.sub_cc_no = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.body_.vdn_id = Some(v);
+        self
+    }
+    /// outbound task key Required.
+    pub fn service_id(mut self, v: i64) -> Self {
+        self.body_.service_id = Some(v);
+        self
+    }
+    /// records to fetch Required.
+    pub fn batch_count(mut self, v: i64) -> Self {
+        self.body_.batch_count = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ObsGetCallDataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "obs.get_call_data";
+        let _ = op;
+        cec_core::validate::required(op, "Authentication", &self.authentication)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.authentication {
+            call = call.header("Authentication", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ObsGetCallDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OBS_GET_CALL_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `obs.get_call_data`: CTI-OBS: read outbound call data (`POST /rest/isales/v1/openapi/obs/business/callnos`).
+    pub fn obs_get_call_data(&self) -> ObsGetCallDataBuilder<'_> {
+        ObsGetCallDataBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `calllogs.query`: Query interface invocation records.
+///
+/// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0803.html>
+///
+/// Lists calls made by third parties to the iSales open API. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0803.html).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CalllogsQueryBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<i64>,
+    locale: Option<String>,
+    body_: CalllogsQueryBody,
+}
+
+impl<'a> CalllogsQueryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CalllogsQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (virtual call center) ID (1-9999) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+    /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+    /// start offset (offset = limit * (page - 1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// invoked URL filter (empty = all interfaces)
+    pub fn url(mut self, v: impl Into<String>) -> Self {
+        self.body_.url = Some(v.into());
+        self
+    }
+    /// range start (yyyy-MM-dd HH:mm:ss) Required.
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// range end (yyyy-MM-dd HH:mm:ss; at most 7 days after beginTime) Required.
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CalllogsQueryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "calllogs.query";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v.to_string());
+        }
+        if let Some(v) = self.locale {
+            call = call.header("locale", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CalllogsQueryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CALLLOGS_QUERY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `calllogs.query`: Query interface invocation records (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs`).
+    pub fn calllogs_query(&self) -> CalllogsQueryBuilder<'_> {
+        CalllogsQueryBuilder::new(self)
     }
 }

@@ -24,9 +24,114 @@ pub static ENVELOPE_DIALOG: Envelope = Envelope {
     auth_codes: &["900001", "900002"],
     code_required: false,
 };
+pub static ENVELOPE_RET: Envelope = Envelope {
+    code_fields: &["ret", "errorCode", "retCode", "rtnCode", "resultCode", "returnCode"],
+    success: &["0"],
+    message_fields: &["errorMsg", "retMsg", "rtnMsg", "resultDesc", "returnDesc"],
+    auth_codes: &["900001", "900002"],
+    code_required: false,
+};
+pub static ENVELOPE_RET_CODE: Envelope = Envelope {
+    code_fields: &["retCode", "errorCode", "rtnCode", "ret", "resultCode", "returnCode"],
+    success: &["0"],
+    message_fields: &["retMsg", "errorMsg", "rtnMsg", "errorMsg", "resultDesc", "returnDesc"],
+    auth_codes: &["900001", "900002"],
+    code_required: false,
+};
+pub static ENVELOPE_RTN_CODE: Envelope = Envelope {
+    code_fields: &["rtnCode", "errorCode", "retCode", "ret", "resultCode", "returnCode"],
+    success: &["0"],
+    message_fields: &["rtnMsg", "errorMsg", "retMsg", "errorMsg", "resultDesc", "returnDesc"],
+    auth_codes: &["900001", "900002"],
+    code_required: false,
+};
 
 pub use cec_auth::generated::OIAP_AUTH_GET_APP_CUBE_TOKEN as AUTH_GET_APP_CUBE_TOKEN;
 pub use cec_auth::generated::OIAP_AUTH_GETTOKEN as AUTH_GETTOKEN;
+/// `domain.querydomaininfo` — Query activated domains (POST `/oifde/rest/api/querydomaininfo`).
+pub static DOMAIN_QUERYDOMAININFO: OperationMeta = OperationMeta {
+    id: "domain.querydomaininfo",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/querydomaininfo",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0848.html",
+};
+/// `navigation.querynavigationinfo` — Query dialog ID bindings (POST `/oifde/rest/api/querynavigationinfo`).
+pub static NAVIGATION_QUERYNAVIGATIONINFO: OperationMeta = OperationMeta {
+    id: "navigation.querynavigationinfo",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/querynavigationinfo",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0850.html",
+};
+/// `navigation.createnavigationinfo` — Add a dialog ID binding (POST `/oifde/rest/api/createnavigationinfo`).
+pub static NAVIGATION_CREATENAVIGATIONINFO: OperationMeta = OperationMeta {
+    id: "navigation.createnavigationinfo",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/createnavigationinfo",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0851.html",
+};
+/// `navigation.updatenavigationinfo` — Modify a dialog ID binding (POST `/oifde/rest/api/updatenavigationinfo`).
+pub static NAVIGATION_UPDATENAVIGATIONINFO: OperationMeta = OperationMeta {
+    id: "navigation.updatenavigationinfo",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/updatenavigationinfo",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0852.html",
+};
+/// `navigation.deletenavigationinfo` — Delete dialog ID bindings (POST `/oifde/rest/api/deletenavigationinfo`).
+pub static NAVIGATION_DELETENAVIGATIONINFO: OperationMeta = OperationMeta {
+    id: "navigation.deletenavigationinfo",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/deletenavigationinfo",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0853.html",
+};
+/// `sysapi.asrcallback` — Offline conversion (ASR transcription) callback (POST `/oifde/rest/sysapi/asrcallback`).
+pub static SYSAPI_ASRCALLBACK: OperationMeta = OperationMeta {
+    id: "sysapi.asrcallback",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/sysapi/asrcallback",
+    auth: AuthKind::OiapToken(TokenPlacement::Headers),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0914.html",
+};
+/// `flow.queryflows` — Query flows (POST `/oifde/rest/api/queryflows`).
+pub static FLOW_QUERYFLOWS: OperationMeta = OperationMeta {
+    id: "flow.queryflows",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryflows",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0854.html",
+};
 /// `dialog.process` — Dialog interface (generic envelope) (POST `/oifde/rest/crs/process`).
 pub static DIALOG_PROCESS: OperationMeta = OperationMeta {
     id: "dialog.process",
@@ -39,9 +144,358 @@ pub static DIALOG_PROCESS: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0855.html",
 };
+/// `dialog.init` — Dialog initialization request (inaction=8) (POST `/oifde/rest/crs/process`).
+pub static DIALOG_INIT: OperationMeta = OperationMeta {
+    id: "dialog.init",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/crs/process",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0856.html",
+};
+/// `dialog.afterInteraction` — Request after dialog interaction (inaction=9) (POST `/oifde/rest/crs/process`).
+pub static DIALOG_AFTER_INTERACTION: OperationMeta = OperationMeta {
+    id: "dialog.afterInteraction",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/crs/process",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html",
+};
+/// `dialog.afterTransfer` — Request after dialog transfer (inaction=11) (POST `/oifde/rest/crs/process`).
+pub static DIALOG_AFTER_TRANSFER: OperationMeta = OperationMeta {
+    id: "dialog.afterTransfer",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/crs/process",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0858.html",
+};
+/// `dialog.recordingRequest` — Dialog packet-capture recording request (inaction=7) (POST `/oifde/rest/crs/process`).
+pub static DIALOG_RECORDING_REQUEST: OperationMeta = OperationMeta {
+    id: "dialog.recordingRequest",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/crs/process",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0859.html",
+};
+/// `dialogV2.process` — Dialog interface V2 (generic envelope) (POST `/oifde/rest/v2/crs/process/{vdnId}`).
+pub static DIALOG_V2_PROCESS: OperationMeta = OperationMeta {
+    id: "dialogV2.process",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/v2/crs/process/{vdnId}",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html",
+};
+/// `dialogV2.init` — Dialog V2 initialization (inaction=8) (POST `/oifde/rest/v2/crs/process/{vdnId}`).
+pub static DIALOG_V2_INIT: OperationMeta = OperationMeta {
+    id: "dialogV2.init",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/v2/crs/process/{vdnId}",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0862.html",
+};
+/// `dialogV2.afterInteraction` — Dialog V2 request after interaction (inaction=9) (POST `/oifde/rest/v2/crs/process/{vdnId}`).
+pub static DIALOG_V2_AFTER_INTERACTION: OperationMeta = OperationMeta {
+    id: "dialogV2.afterInteraction",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/v2/crs/process/{vdnId}",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0863.html",
+};
+/// `dialogV2.afterTransfer` — Dialog V2 request after transfer (inaction=11) (POST `/oifde/rest/v2/crs/process/{vdnId}`).
+pub static DIALOG_V2_AFTER_TRANSFER: OperationMeta = OperationMeta {
+    id: "dialogV2.afterTransfer",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/v2/crs/process/{vdnId}",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0864.html",
+};
+/// `record.queryHistory` — Query interaction records (latest call of a user) (POST `/oifde/rest/api/queryHistory`).
+pub static RECORD_QUERY_HISTORY: OperationMeta = OperationMeta {
+    id: "record.queryHistory",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryHistory",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RTN_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0867.html",
+};
+/// `record.queryRecordHistory` — Query intelligent session records (POST `/oifde/rest/api/queryRecordHistory`).
+pub static RECORD_QUERY_RECORD_HISTORY: OperationMeta = OperationMeta {
+    id: "record.queryRecordHistory",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryRecordHistory",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0868.html",
+};
+/// `intent.queryIntentions` — Query intention list (POST `/oifde/rest/api/intentions/query`).
+pub static INTENT_QUERY_INTENTIONS: OperationMeta = OperationMeta {
+    id: "intent.queryIntentions",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/intentions/query",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0881.html",
+};
+/// `silentAgent.changeWorkMode` — Silent agent changes flow (session) state (POST `/oifde/rest/api/flow/changeWorkMode`).
+pub static SILENT_AGENT_CHANGE_WORK_MODE: OperationMeta = OperationMeta {
+    id: "silentAgent.changeWorkMode",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/flow/changeWorkMode",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html",
+};
+/// `silentAgent.receiveDialogrecord` — Silent agent returns reply result (POST `/oifde/rest/api/flow/receiveDialogrecord`).
+pub static SILENT_AGENT_RECEIVE_DIALOGRECORD: OperationMeta = OperationMeta {
+    id: "silentAgent.receiveDialogrecord",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/flow/receiveDialogrecord",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0884.html",
+};
+/// `nlp.spellcheck` — Spell check (POST `/oifde/rest/api/spellcheck`).
+pub static NLP_SPELLCHECK: OperationMeta = OperationMeta {
+    id: "nlp.spellcheck",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/spellcheck",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0886.html",
+};
+/// `flow.asrrecognizeresult` — Push packet-capture recording recognition results (POST `/oifde/rest/api/flow/asrrecognizeresult`).
+pub static FLOW_ASRRECOGNIZERESULT: OperationMeta = OperationMeta {
+    id: "flow.asrrecognizeresult",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/flow/asrrecognizeresult",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0885.html",
+};
+/// `tts.texttovoice` — Generate TTS voice from text (POST `/oifde/rest/api/tts/texttovoice`).
+pub static TTS_TEXTTOVOICE: OperationMeta = OperationMeta {
+    id: "tts.texttovoice",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/tts/texttovoice",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0913.html",
+};
+/// `monitor.servicemonitor` — ODFS health check (POST `/oifde/rest/api/servicemonitor`).
+pub static MONITOR_SERVICEMONITOR: OperationMeta = OperationMeta {
+    id: "monitor.servicemonitor",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/servicemonitor",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0915.html",
+};
+/// `report.queryCallStatisticsReport` — Query call statistics report (POST `/oifde/rest/api/queryCallStatisticsReport`).
+pub static REPORT_QUERY_CALL_STATISTICS_REPORT: OperationMeta = OperationMeta {
+    id: "report.queryCallStatisticsReport",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryCallStatisticsReport",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html",
+};
+/// `report.queryChatbotReport` — Query chatbot report (POST `/oifde/rest/api/queryChatbotReport`).
+pub static REPORT_QUERY_CHATBOT_REPORT: OperationMeta = OperationMeta {
+    id: "report.queryChatbotReport",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryChatbotReport",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0892.html",
+};
+/// `report.queryKnowledgeReport` — Query knowledge report (POST `/oifde/rest/api/queryKnowledgeReport`).
+pub static REPORT_QUERY_KNOWLEDGE_REPORT: OperationMeta = OperationMeta {
+    id: "report.queryKnowledgeReport",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryKnowledgeReport",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0893.html",
+};
+/// `outbound.queryRbtRecognitionResult` — Query offline analysis of outbound call failure causes (POST `/oifde/rest/api/queryRbtRecognitionResult`).
+pub static OUTBOUND_QUERY_RBT_RECOGNITION_RESULT: OperationMeta = OperationMeta {
+    id: "outbound.queryRbtRecognitionResult",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryRbtRecognitionResult",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0895.html",
+};
+/// `record.queryTransferRecordHistory` — Query recordings of IVR calls transferred to a third party (POST `/oifde/rest/api/queryTransferRecordHistory`).
+pub static RECORD_QUERY_TRANSFER_RECORD_HISTORY: OperationMeta = OperationMeta {
+    id: "record.queryTransferRecordHistory",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/queryTransferRecordHistory",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0906.html",
+};
+/// `recognition.textClassification` — Text classification (intelligent work-order classification) (POST `/oifde/rest/api/textClassification`).
+pub static RECOGNITION_TEXT_CLASSIFICATION: OperationMeta = OperationMeta {
+    id: "recognition.textClassification",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/textClassification",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0897.html",
+};
+/// `recognition.entityDetection` — Entity recognition (POST `/oifde/rest/api/entityDetection`).
+pub static RECOGNITION_ENTITY_DETECTION: OperationMeta = OperationMeta {
+    id: "recognition.entityDetection",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/entityDetection",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0898.html",
+};
+/// `thirdPartyRobot.login` — Third-party chatbot authorization interface (implemented by the third party, called by ODFS) (POST `/chatbot/serverauth/login`).
+pub static THIRD_PARTY_ROBOT_LOGIN: OperationMeta = OperationMeta {
+    id: "thirdPartyRobot.login",
+    ne: "OIAP",
+    method: "POST",
+    path: "/chatbot/serverauth/login",
+    auth: AuthKind::None,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0888.html",
+};
+/// `dialogV2.recordingRequest` — Dialog V2 packet-capture recording request (inaction=7) (POST `/oifde/rest/v2/crs/process/{vdnId}`).
+pub static DIALOG_V2_RECORDING_REQUEST: OperationMeta = OperationMeta {
+    id: "dialogV2.recordingRequest",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/v2/crs/process/{vdnId}",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html",
+};
 
 /// Every interface of this crate.
-pub static ALL: &[&OperationMeta] = &[&AUTH_GETTOKEN, &AUTH_GET_APP_CUBE_TOKEN, &DIALOG_PROCESS];
+pub static ALL: &[&OperationMeta] = &[
+    &AUTH_GETTOKEN,
+    &AUTH_GET_APP_CUBE_TOKEN,
+    &DOMAIN_QUERYDOMAININFO,
+    &NAVIGATION_QUERYNAVIGATIONINFO,
+    &NAVIGATION_CREATENAVIGATIONINFO,
+    &NAVIGATION_UPDATENAVIGATIONINFO,
+    &NAVIGATION_DELETENAVIGATIONINFO,
+    &SYSAPI_ASRCALLBACK,
+    &FLOW_QUERYFLOWS,
+    &DIALOG_PROCESS,
+    &DIALOG_INIT,
+    &DIALOG_AFTER_INTERACTION,
+    &DIALOG_AFTER_TRANSFER,
+    &DIALOG_RECORDING_REQUEST,
+    &DIALOG_V2_PROCESS,
+    &DIALOG_V2_INIT,
+    &DIALOG_V2_AFTER_INTERACTION,
+    &DIALOG_V2_AFTER_TRANSFER,
+    &RECORD_QUERY_HISTORY,
+    &RECORD_QUERY_RECORD_HISTORY,
+    &INTENT_QUERY_INTENTIONS,
+    &SILENT_AGENT_CHANGE_WORK_MODE,
+    &SILENT_AGENT_RECEIVE_DIALOGRECORD,
+    &NLP_SPELLCHECK,
+    &FLOW_ASRRECOGNIZERESULT,
+    &TTS_TEXTTOVOICE,
+    &MONITOR_SERVICEMONITOR,
+    &REPORT_QUERY_CALL_STATISTICS_REPORT,
+    &REPORT_QUERY_CHATBOT_REPORT,
+    &REPORT_QUERY_KNOWLEDGE_REPORT,
+    &OUTBOUND_QUERY_RBT_RECOGNITION_RESULT,
+    &RECORD_QUERY_TRANSFER_RECORD_HISTORY,
+    &RECOGNITION_TEXT_CLASSIFICATION,
+    &RECOGNITION_ENTITY_DETECTION,
+    &THIRD_PARTY_ROBOT_LOGIN,
+    &DIALOG_V2_RECORDING_REQUEST,
+];
 
 /// Object request body of `auth.gettoken`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -139,6 +593,680 @@ pub struct AuthGetAppCubeTokenResponse {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub expire_time: Option<i64>,
+}
+
+/// Object request body of `domain.querydomaininfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DomainQuerydomaininfoBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// filter by language (zh_CN | en_US | es_ES | ar | fr_FR; empty or omitted = all languages)
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl DomainQuerydomaininfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `domain.querydomaininfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DomainQuerydomaininfoResponse {
+    /// result code (0 or null = success; HTTP 200 also means success) Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// activated domains Required.
+    #[serde(rename = "domains", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub domains: Option<Vec<DomainQuerydomaininfoResponseDomains>>,
+}
+
+/// Object `domains`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DomainQuerydomaininfoResponseDomains {
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// domain ID Required.
+    #[serde(rename = "domainId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub domain_id: Option<i64>,
+    /// domain name Required.
+    #[serde(
+        rename = "domainName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub domain_name: Option<String>,
+    /// domain language (zh_CN | en_US | es_ES | ar | fr_FR) Required.
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+}
+
+/// Object request body of `navigation.querynavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NavigationQuerynavigationinfoBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// access ID; omitted = all bindings of the tenant (max 20 chars; when given, pageNum/pageSize are needed)
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// page number (first page = 1) Required.
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<String>,
+    /// rows per page (5 | 10 | 20 | 50 | 100) Required.
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// dialog source device (IVR | OIFDE; default IVR; max 64 chars)
+    #[serde(rename = "source", skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+}
+impl NavigationQuerynavigationinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if let Some(v) = &self.source {
+            cec_core::validate::max_len(op, &format!("{at}source"), v, 64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `navigation.querynavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NavigationQuerynavigationinfoResponse {
+    /// error code; absent on success (see common error codes)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// total rows Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// binding list Required.
+    #[serde(
+        rename = "accessInfoList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub access_info_list: Option<Vec<NavigationQuerynavigationinfoResponseAccessInfoList>>,
+}
+
+/// Object `accessInfoList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NavigationQuerynavigationinfoResponseAccessInfoList {
+    /// internal sequence number Required.
+    #[serde(
+        rename = "accessId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_id: Option<String>,
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// access code (called number) Required.
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// domain ID
+    #[serde(rename = "domainId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub domain_id: Option<i64>,
+    /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
+    #[serde(
+        rename = "dialogType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub dialog_type: Option<i64>,
+    /// flow code
+    #[serde(
+        rename = "flowCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_code: Option<String>,
+    /// flow name
+    #[serde(
+        rename = "flowName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_name: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// dialog source device (IVR | OIFDE)
+    #[serde(rename = "source", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub source: Option<String>,
+    /// chatbot name
+    #[serde(
+        rename = "chatBotName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub chat_bot_name: Option<String>,
+    /// third-party recording switch (0 = off; non-zero = on)
+    #[serde(
+        rename = "usingRecordService",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub using_record_service: Option<i64>,
+}
+
+/// Object request body of `navigation.createnavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NavigationCreatenavigationinfoBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// access ID; generated when omitted (on-premises with source empty/IVR: required, max 20 chars; SaaS with createFlag set: optional; SaaS without createFlag: required, 9-24 chars)
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// domain ID
+    #[serde(rename = "domainId", skip_serializing_if = "Option::is_none", default)]
+    pub domain_id: Option<i64>,
+    /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
+    #[serde(rename = "dialogType", skip_serializing_if = "Option::is_none", default)]
+    pub dialog_type: Option<i64>,
+    /// flow code Required.
+    #[serde(rename = "flowCode", skip_serializing_if = "Option::is_none", default)]
+    pub flow_code: Option<String>,
+    /// description; flow description in SaaS (description or createFlag required; SaaS: globally unique, max 50 chars)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// dialog source device (IVR | OIFDE; default IVR)
+    #[serde(rename = "source", skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+    /// creation mode (0 = add chatbot-flow binding; 1 = flow import, replace an existing binding of the same name)
+    #[serde(rename = "createFlag", skip_serializing_if = "Option::is_none", default)]
+    pub create_flag: Option<String>,
+}
+impl NavigationCreatenavigationinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::min_len(op, &format!("{at}accessCode"), v, 9)?;
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
+        cec_core::validate::required(op, &format!("{at}flowCode"), &self.flow_code)?;
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `navigation.createnavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NavigationCreatenavigationinfoResponse {
+    /// error code; absent on success (see common error codes)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+}
+
+/// Object request body of `navigation.updatenavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NavigationUpdatenavigationinfoBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// internal sequence number of the binding Required.
+    #[serde(rename = "accessId", skip_serializing_if = "Option::is_none", default)]
+    pub access_id: Option<String>,
+    /// access ID (max 20 chars)
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// domain ID
+    #[serde(rename = "domainId", skip_serializing_if = "Option::is_none", default)]
+    pub domain_id: Option<i64>,
+    /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
+    #[serde(rename = "dialogType", skip_serializing_if = "Option::is_none", default)]
+    pub dialog_type: Option<i64>,
+    /// flow code
+    #[serde(rename = "flowCode", skip_serializing_if = "Option::is_none", default)]
+    pub flow_code: Option<String>,
+    /// description Required.
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// dialog source device (IVR | OIFDE)
+    #[serde(rename = "source", skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+}
+impl NavigationUpdatenavigationinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}accessId"), &self.access_id)?;
+        if let Some(v) = &self.access_code {
+            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
+        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `navigation.updatenavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NavigationUpdatenavigationinfoResponse {
+    /// error code; absent on success (see common error codes)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+}
+
+/// Object request body of `navigation.deletenavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NavigationDeletenavigationinfoBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// binding IDs to delete Required.
+    #[serde(rename = "accessIdList", skip_serializing_if = "Option::is_none", default)]
+    pub access_id_list: Option<Vec<String>>,
+    /// binding access codes
+    #[serde(rename = "accessCodeList", skip_serializing_if = "Option::is_none", default)]
+    pub access_code_list: Option<Vec<String>>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl NavigationDeletenavigationinfoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}accessIdList"), &self.access_id_list)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `navigation.deletenavigationinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NavigationDeletenavigationinfoResponse {
+    /// error code; absent on success (see common error codes)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+}
+
+/// Object request body of `sysapi.asrcallback`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysapiAsrcallbackBody {
+    /// write-back result Required.
+    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
+    pub body: Option<SysapiAsrcallbackBodyBody>,
+}
+impl SysapiAsrcallbackBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
+        if let Some(v) = &self.body {
+            v.validate(op, &format!("{at}body."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `body`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysapiAsrcallbackBodyBody {
+    /// conversion status Required.
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<SysapiAsrcallbackBodyBodyState>,
+    /// result body Required.
+    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
+    pub body: Option<SysapiAsrcallbackBodyBodyBody>,
+}
+impl SysapiAsrcallbackBodyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}state"), &self.state)?;
+        if let Some(v) = &self.state {
+            v.validate(op, &format!("{at}state."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
+        if let Some(v) = &self.body {
+            v.validate(op, &format!("{at}body."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `state`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysapiAsrcallbackBodyBodyState {
+    /// conversion result code Required.
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+    /// true = converted Required.
+    #[serde(rename = "success", skip_serializing_if = "Option::is_none", default)]
+    pub success: Option<bool>,
+}
+impl SysapiAsrcallbackBodyBodyState {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}code"), &self.code)?;
+        cec_core::validate::required(op, &format!("{at}success"), &self.success)?;
+        Ok(())
+    }
+}
+
+/// Object `body`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysapiAsrcallbackBodyBodyBody {
+    /// audio file ID supplied by the client Required.
+    #[serde(rename = "aid", skip_serializing_if = "Option::is_none", default)]
+    pub aid: Option<String>,
+    /// transcript segments Required.
+    #[serde(rename = "lattices", skip_serializing_if = "Option::is_none", default)]
+    pub lattices: Option<Vec<SysapiAsrcallbackBodyBodyBodyLattices>>,
+}
+impl SysapiAsrcallbackBodyBodyBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}aid"), &self.aid)?;
+        cec_core::validate::required(op, &format!("{at}lattices"), &self.lattices)?;
+        if let Some(v) = &self.lattices {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}lattices[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `lattices`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysapiAsrcallbackBodyBodyBodyLattices {
+    /// segment sequence number Required.
+    #[serde(rename = "lid", skip_serializing_if = "Option::is_none", default)]
+    pub lid: Option<i64>,
+    /// segment start time Required.
+    #[serde(rename = "begin", skip_serializing_if = "Option::is_none", default)]
+    pub begin: Option<i64>,
+    /// segment end time Required.
+    #[serde(rename = "end", skip_serializing_if = "Option::is_none", default)]
+    pub end: Option<i64>,
+    /// transcribed text Required.
+    #[serde(rename = "onebest", skip_serializing_if = "Option::is_none", default)]
+    pub onebest: Option<String>,
+    /// speaker role Required.
+    #[serde(rename = "spk", skip_serializing_if = "Option::is_none", default)]
+    pub spk: Option<i64>,
+}
+impl SysapiAsrcallbackBodyBodyBodyLattices {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}lid"), &self.lid)?;
+        cec_core::validate::required(op, &format!("{at}begin"), &self.begin)?;
+        cec_core::validate::required(op, &format!("{at}end"), &self.end)?;
+        cec_core::validate::required(op, &format!("{at}onebest"), &self.onebest)?;
+        cec_core::validate::required(op, &format!("{at}spk"), &self.spk)?;
+        Ok(())
+    }
+}
+
+/// Object response of `sysapi.asrcallback`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SysapiAsrcallbackResponse {
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure reason
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+}
+
+/// Object request body of `flow.queryflows`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowQueryflowsBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// flow ID
+    #[serde(rename = "flowId", skip_serializing_if = "Option::is_none", default)]
+    pub flow_id: Option<String>,
+    /// flow name
+    #[serde(rename = "flowName", skip_serializing_if = "Option::is_none", default)]
+    pub flow_name: Option<String>,
+    /// flow code
+    #[serde(rename = "flowCode", skip_serializing_if = "Option::is_none", default)]
+    pub flow_code: Option<String>,
+    /// flow source (IVR (traditional IVR flow) | OIFDE (ODFS intelligent flow); default IVR)
+    #[serde(rename = "source", skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+    /// page number (first page = 1)
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<i64>,
+    /// rows per page
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl FlowQueryflowsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `flow.queryflows`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowQueryflowsResponse {
+    /// error code; absent on success (see common error codes)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// total rows (table marks it 'M')
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// flows Required.
+    #[serde(rename = "flowList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub flow_list: Option<Vec<FlowQueryflowsResponseFlowList>>,
+}
+
+/// Object `flowList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowQueryflowsResponseFlowList {
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// flow ID Required.
+    #[serde(rename = "flowId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub flow_id: Option<i64>,
+    /// flow code Required.
+    #[serde(
+        rename = "flowCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_code: Option<String>,
+    /// flow name Required.
+    #[serde(
+        rename = "flowName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_name: Option<String>,
+    /// flow description
+    #[serde(
+        rename = "flowDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_desc: Option<String>,
+    /// scenario type (Default (main flow) | subFlow | SYS_ERROR_DEFAULT (exception flow)) Required.
+    #[serde(
+        rename = "scenarioType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub scenario_type: Option<String>,
+    /// creation date (documented as Date, timestamp format)
+    #[serde(
+        rename = "createDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub create_date: Option<i64>,
+    /// status (INITIAL | VALID)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// modification time (documented as Date, timestamp format)
+    #[serde(
+        rename = "statusDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub status_date: Option<i64>,
+    /// start node
+    #[serde(
+        rename = "flowStartNode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_start_node: Option<String>,
+    /// end node
+    #[serde(
+        rename = "flowEndNode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_end_node: Option<String>,
+    /// extension field
+    #[serde(rename = "ext01", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ext01: Option<String>,
+    /// log switch (0 off | 1 on)
+    #[serde(
+        rename = "logSwitch",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub log_switch: Option<String>,
+    /// default flow flag (0 no | 1 yes)
+    #[serde(
+        rename = "isDefault",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub is_default: Option<String>,
+    /// flow version
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+    /// rule ID (rest of row not readable)
+    #[serde(rename = "ruleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub rule_id: Option<String>,
 }
 
 /// Object request body of `dialog.process`.
@@ -454,6 +1582,4337 @@ pub struct DialogProcessResponseOutparams {
     pub suilu_region_id: Option<String>,
 }
 
+/// Object request body of `dialog.init`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogInitBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// init parameters (inaction fixed 8) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogInitBodyInparams>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogInitBodyExtparams>,
+}
+impl DialogInitBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogInitBodyInparams {
+    /// unique call ID, same as userid (max 64 chars) Required.
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID (caller number in voice navigation/outbound) (max 64 chars) Required.
+    #[serde(rename = "call_sor_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_sor_id: Option<String>,
+    /// access ID (flow access code in voice navigation/outbound survey) (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// called number when entering the IVR (voice navigation) (max 32 chars)
+    #[serde(rename = "real_callee", skip_serializing_if = "Option::is_none", default)]
+    pub real_callee: Option<String>,
+    /// CTI call ID passed by Huawei IVR (voice navigation only) (max 32 chars)
+    #[serde(rename = "cti_callid", skip_serializing_if = "Option::is_none", default)]
+    pub cti_callid: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+    /// caller region (voice navigation) (max 64 chars)
+    #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
+    pub suilu_region_id: Option<String>,
+    /// navigation entrance (voice navigation) (01 ad, 02 welcome, 03 top menu, 04 manual intercept, 05 agent, 06 short code, 07 full voice portal, 08 night '0' mode, 09 night voice portal, 10 self-service short code, 11 agents busy, 98 other, 99 unrecognized)
+    #[serde(rename = "entrance_id", skip_serializing_if = "Option::is_none", default)]
+    pub entrance_id: Option<String>,
+    /// media type (text, audio, video...)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// call type into IVR (0 text, 1 audio, 3 video)
+    #[serde(rename = "call_media_type", skip_serializing_if = "Option::is_none", default)]
+    pub call_media_type: Option<String>,
+    /// channel type (WEB | INSTAGRAM | TELEGRAM | WECHAT | FACEBOOK | TWITTER | EMAIL | LINE | WHATSAPP | 5G | SMS)
+    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none", default)]
+    pub channel_type: Option<String>,
+    /// reply style
+    #[serde(rename = "responseStyle", skip_serializing_if = "Option::is_none", default)]
+    pub response_style: Option<String>,
+}
+impl DialogInitBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
+        if let Some(v) = &self.call_sor_id {
+            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        if let Some(v) = &self.real_callee {
+            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        }
+        if let Some(v) = &self.cti_callid {
+            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if let Some(v) = &self.suilu_region_id {
+            cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogInitBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogInitBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialog.init`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogInitResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogInitResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogInitResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialog.afterInteraction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogAfterInteractionBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// result of play/collect/text turn (inaction 9) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogAfterInteractionBodyInparams>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogAfterInteractionBodyExtparams>,
+}
+impl DialogAfterInteractionBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogAfterInteractionBodyInparams {
+    /// unique call ID, same as userid (max 64 chars) Required.
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// access ID (called number in voice navigation; survey type ID in outbound survey) (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// result type (1 ASR or text input, 2 DTMF input, 3 no input (play only), 4 recording ended, -1 other, 5 virtual-human streaming (newest copy)) Required.
+    #[serde(rename = "flow_result_type", skip_serializing_if = "Option::is_none", default)]
+    pub flow_result_type: Option<String>,
+    /// interaction result: user text, ASR result id (key@inter_no), DTMF digits, or playover|timeout|nomatch|sys_err|hangup|recordend (max 1024 chars; hangup triggers ODFS tear-down) Required.
+    #[serde(rename = "input", skip_serializing_if = "Option::is_none", default)]
+    pub input: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+    /// full-flow recording file path (voice navigation with full recording)
+    #[serde(rename = "recordFileName", skip_serializing_if = "Option::is_none", default)]
+    pub record_file_name: Option<String>,
+    /// interaction count; echo the last inter_idx from ODFS (voice navigation)
+    #[serde(rename = "inter_idx", skip_serializing_if = "Option::is_none", default)]
+    pub inter_idx: Option<String>,
+    /// play start time (voice navigation)
+    #[serde(rename = "begin_play", skip_serializing_if = "Option::is_none", default)]
+    pub begin_play: Option<String>,
+    /// play end time (voice navigation)
+    #[serde(rename = "end_play", skip_serializing_if = "Option::is_none", default)]
+    pub end_play: Option<String>,
+    /// time the result was produced (voice navigation)
+    #[serde(rename = "result_time", skip_serializing_if = "Option::is_none", default)]
+    pub result_time: Option<String>,
+    /// recognition ID (voice navigation)
+    #[serde(rename = "inter_no", skip_serializing_if = "Option::is_none", default)]
+    pub inter_no: Option<String>,
+    /// intelligent matching / smart work-order command (match | rematch | confirm (matching supports only match))
+    #[serde(rename = "IACmd", skip_serializing_if = "Option::is_none", default)]
+    pub ia_cmd: Option<String>,
+    /// with IACmd=match: staff or customer; with IACmd=confirm: confirmed field name
+    #[serde(rename = "TextSource", skip_serializing_if = "Option::is_none", default)]
+    pub text_source: Option<String>,
+    /// (row not fully readable)
+    #[serde(rename = "feedback", skip_serializing_if = "Option::is_none", default)]
+    pub feedback: Option<i64>,
+}
+impl DialogAfterInteractionBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
+        cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
+        if let Some(v) = &self.input {
+            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        }
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogAfterInteractionBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogAfterInteractionBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialog.afterInteraction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogAfterInteractionResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogAfterInteractionResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogAfterInteractionResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialog.afterTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogAfterTransferBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// transfer result (inaction 11) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogAfterTransferBodyInparams>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogAfterTransferBodyExtparams>,
+}
+impl DialogAfterTransferBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogAfterTransferBodyInparams {
+    /// unique call ID, same as userid (max 64 chars) Required.
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// access ID (flow access code in voice navigation/outbound survey) (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// transfer start time Required.
+    #[serde(rename = "begin_trans", skip_serializing_if = "Option::is_none", default)]
+    pub begin_trans: Option<String>,
+    /// transfer end time Required.
+    #[serde(rename = "end_trans", skip_serializing_if = "Option::is_none", default)]
+    pub end_trans: Option<String>,
+    /// transfer result (0 success; other failure) Required.
+    #[serde(rename = "trans_result", skip_serializing_if = "Option::is_none", default)]
+    pub trans_result: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+    /// recording result when transferred to a third-party number (0 success; other failure)
+    #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
+    pub record_result: Option<String>,
+    /// interaction result; after a successful transfer omit it, then after ODFS answers outaction=10 send again with input=hangup (max 1024 chars)
+    #[serde(rename = "input", skip_serializing_if = "Option::is_none", default)]
+    pub input: Option<String>,
+    /// echo last inter_idx (voice navigation)
+    #[serde(rename = "inter_idx", skip_serializing_if = "Option::is_none", default)]
+    pub inter_idx: Option<String>,
+    /// media type, e.g. audio, video
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// call type into IVR (0 text, 1 audio, 3 video)
+    #[serde(rename = "call_media_type", skip_serializing_if = "Option::is_none", default)]
+    pub call_media_type: Option<String>,
+    /// channel type (WEB | INSTAGRAM | TELEGRAM | WECHAT | FACEBOOK | TWITTER | EMAIL | LINE | WHATSAPP | 5G | SMS)
+    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none", default)]
+    pub channel_type: Option<String>,
+}
+impl DialogAfterTransferBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
+        cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
+        cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if let Some(v) = &self.input {
+            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogAfterTransferBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogAfterTransferBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialog.afterTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogAfterTransferResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogAfterTransferResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogAfterTransferResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialog.recordingRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogRecordingRequestBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// recording request parameters (inaction 7) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogRecordingRequestBodyInparams>,
+}
+impl DialogRecordingRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogRecordingRequestBodyInparams {
+    /// unique call ID, same as userid (max 64 chars)
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID (max 64 chars)
+    #[serde(rename = "call_sor_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_sor_id: Option<String>,
+    /// access ID (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// called number (voice navigation) (max 32 chars)
+    #[serde(rename = "real_callee", skip_serializing_if = "Option::is_none", default)]
+    pub real_callee: Option<String>,
+    /// CTI call ID (voice navigation) (max 32 chars)
+    #[serde(rename = "cti_callid", skip_serializing_if = "Option::is_none", default)]
+    pub cti_callid: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+}
+impl DialogRecordingRequestBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        if let Some(v) = &self.call_sor_id {
+            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        if let Some(v) = &self.real_callee {
+            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        }
+        if let Some(v) = &self.cti_callid {
+            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `dialog.recordingRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogRecordingRequestResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogRecordingRequestResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogRecordingRequestResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialogV2.process`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2ProcessBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// result of the caller's last operation; shape depends on inaction (see dialog.* variants) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<serde_json::Value>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogV2ProcessBodyExtparams>,
+}
+impl DialogV2ProcessBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2ProcessBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogV2ProcessBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialogV2.process`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2ProcessResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogV2ProcessResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2ProcessResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialogV2.init`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2InitBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// init parameters (inaction fixed 8) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogV2InitBodyInparams>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogV2InitBodyExtparams>,
+}
+impl DialogV2InitBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2InitBodyInparams {
+    /// unique call ID, same as userid (max 64 chars) Required.
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID (caller number in voice navigation/outbound) (max 64 chars) Required.
+    #[serde(rename = "call_sor_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_sor_id: Option<String>,
+    /// access ID (flow access code in voice navigation/outbound survey) (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// called number when entering the IVR (voice navigation) (max 32 chars)
+    #[serde(rename = "real_callee", skip_serializing_if = "Option::is_none", default)]
+    pub real_callee: Option<String>,
+    /// CTI call ID passed by Huawei IVR (voice navigation only) (max 32 chars)
+    #[serde(rename = "cti_callid", skip_serializing_if = "Option::is_none", default)]
+    pub cti_callid: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+    /// caller region (voice navigation) (max 64 chars)
+    #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
+    pub suilu_region_id: Option<String>,
+    /// navigation entrance (voice navigation) (01 ad, 02 welcome, 03 top menu, 04 manual intercept, 05 agent, 06 short code, 07 full voice portal, 08 night '0' mode, 09 night voice portal, 10 self-service short code, 11 agents busy, 98 other, 99 unrecognized)
+    #[serde(rename = "entrance_id", skip_serializing_if = "Option::is_none", default)]
+    pub entrance_id: Option<String>,
+    /// media type (text, audio, video...)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// call type into IVR (0 text, 1 audio, 3 video)
+    #[serde(rename = "call_media_type", skip_serializing_if = "Option::is_none", default)]
+    pub call_media_type: Option<String>,
+    /// channel type (WEB | INSTAGRAM | TELEGRAM | WECHAT | FACEBOOK | TWITTER | EMAIL | LINE | WHATSAPP | 5G | SMS)
+    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none", default)]
+    pub channel_type: Option<String>,
+    /// reply style
+    #[serde(rename = "responseStyle", skip_serializing_if = "Option::is_none", default)]
+    pub response_style: Option<String>,
+}
+impl DialogV2InitBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
+        if let Some(v) = &self.call_sor_id {
+            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        if let Some(v) = &self.real_callee {
+            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        }
+        if let Some(v) = &self.cti_callid {
+            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if let Some(v) = &self.suilu_region_id {
+            cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2InitBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogV2InitBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialogV2.init`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2InitResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogV2InitResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2InitResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialogV2.afterInteraction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2AfterInteractionBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// result of play/collect/text turn (inaction 9) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogV2AfterInteractionBodyInparams>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogV2AfterInteractionBodyExtparams>,
+}
+impl DialogV2AfterInteractionBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2AfterInteractionBodyInparams {
+    /// unique call ID, same as userid (max 64 chars) Required.
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// access ID (called number in voice navigation; survey type ID in outbound survey) (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// result type (1 ASR or text input, 2 DTMF input, 3 no input (play only), 4 recording ended, -1 other, 5 virtual-human streaming (newest copy)) Required.
+    #[serde(rename = "flow_result_type", skip_serializing_if = "Option::is_none", default)]
+    pub flow_result_type: Option<String>,
+    /// interaction result: user text, ASR result id (key@inter_no), DTMF digits, or playover|timeout|nomatch|sys_err|hangup|recordend (max 1024 chars; hangup triggers ODFS tear-down) Required.
+    #[serde(rename = "input", skip_serializing_if = "Option::is_none", default)]
+    pub input: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+    /// full-flow recording file path (voice navigation with full recording)
+    #[serde(rename = "recordFileName", skip_serializing_if = "Option::is_none", default)]
+    pub record_file_name: Option<String>,
+    /// interaction count; echo the last inter_idx from ODFS (voice navigation)
+    #[serde(rename = "inter_idx", skip_serializing_if = "Option::is_none", default)]
+    pub inter_idx: Option<String>,
+    /// play start time (voice navigation)
+    #[serde(rename = "begin_play", skip_serializing_if = "Option::is_none", default)]
+    pub begin_play: Option<String>,
+    /// play end time (voice navigation)
+    #[serde(rename = "end_play", skip_serializing_if = "Option::is_none", default)]
+    pub end_play: Option<String>,
+    /// time the result was produced (voice navigation)
+    #[serde(rename = "result_time", skip_serializing_if = "Option::is_none", default)]
+    pub result_time: Option<String>,
+    /// recognition ID (voice navigation)
+    #[serde(rename = "inter_no", skip_serializing_if = "Option::is_none", default)]
+    pub inter_no: Option<String>,
+    /// intelligent matching / smart work-order command (match | rematch | confirm (matching supports only match))
+    #[serde(rename = "IACmd", skip_serializing_if = "Option::is_none", default)]
+    pub ia_cmd: Option<String>,
+    /// with IACmd=match: staff or customer; with IACmd=confirm: confirmed field name
+    #[serde(rename = "TextSource", skip_serializing_if = "Option::is_none", default)]
+    pub text_source: Option<String>,
+    /// (row not fully readable)
+    #[serde(rename = "feedback", skip_serializing_if = "Option::is_none", default)]
+    pub feedback: Option<i64>,
+}
+impl DialogV2AfterInteractionBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
+        cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
+        if let Some(v) = &self.input {
+            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        }
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2AfterInteractionBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogV2AfterInteractionBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialogV2.afterInteraction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2AfterInteractionResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogV2AfterInteractionResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2AfterInteractionResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `dialogV2.afterTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2AfterTransferBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// transfer result (inaction 11) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogV2AfterTransferBodyInparams>,
+    /// optional extension parameters; used only at initialization
+    #[serde(rename = "extparams", skip_serializing_if = "Option::is_none", default)]
+    pub extparams: Option<DialogV2AfterTransferBodyExtparams>,
+}
+impl DialogV2AfterTransferBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        if let Some(v) = &self.extparams {
+            v.validate(op, &format!("{at}extparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2AfterTransferBodyInparams {
+    /// unique call ID, same as userid (max 64 chars) Required.
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// access ID (flow access code in voice navigation/outbound survey) (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// transfer start time Required.
+    #[serde(rename = "begin_trans", skip_serializing_if = "Option::is_none", default)]
+    pub begin_trans: Option<String>,
+    /// transfer end time Required.
+    #[serde(rename = "end_trans", skip_serializing_if = "Option::is_none", default)]
+    pub end_trans: Option<String>,
+    /// transfer result (0 success; other failure) Required.
+    #[serde(rename = "trans_result", skip_serializing_if = "Option::is_none", default)]
+    pub trans_result: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<String>,
+    /// recording result when transferred to a third-party number (0 success; other failure)
+    #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
+    pub record_result: Option<String>,
+    /// interaction result; after a successful transfer omit it, then after ODFS answers outaction=10 send again with input=hangup (max 1024 chars)
+    #[serde(rename = "input", skip_serializing_if = "Option::is_none", default)]
+    pub input: Option<String>,
+    /// echo last inter_idx (voice navigation)
+    #[serde(rename = "inter_idx", skip_serializing_if = "Option::is_none", default)]
+    pub inter_idx: Option<String>,
+    /// media type, e.g. audio, video
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// call type into IVR (0 text, 1 audio, 3 video)
+    #[serde(rename = "call_media_type", skip_serializing_if = "Option::is_none", default)]
+    pub call_media_type: Option<String>,
+    /// channel type (WEB | INSTAGRAM | TELEGRAM | WECHAT | FACEBOOK | TWITTER | EMAIL | LINE | WHATSAPP | 5G | SMS)
+    #[serde(rename = "channelType", skip_serializing_if = "Option::is_none", default)]
+    pub channel_type: Option<String>,
+}
+impl DialogV2AfterTransferBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
+        cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
+        cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if let Some(v) = &self.input {
+            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `extparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2AfterTransferBodyExtparams {
+    /// call-associated data agreed between caller and OIAP (e.g. IVR data packet); further rows not captured
+    #[serde(rename = "transin_data", skip_serializing_if = "Option::is_none", default)]
+    pub transin_data: Option<String>,
+}
+impl DialogV2AfterTransferBodyExtparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `dialogV2.afterTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2AfterTransferResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogV2AfterTransferResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2AfterTransferResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `record.queryHistory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordQueryHistoryBody {
+    /// tenant space ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// parameter package (Map&lt;String,Object&gt;) Required.
+    #[serde(rename = "params", skip_serializing_if = "Option::is_none", default)]
+    pub params: Option<RecordQueryHistoryBodyParams>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl RecordQueryHistoryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}params"), &self.params)?;
+        if let Some(v) = &self.params {
+            v.validate(op, &format!("{at}params."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object `params`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordQueryHistoryBodyParams {
+    /// user ID (caller number in voice navigation/outbound) Required.
+    #[serde(rename = "userMobile", skip_serializing_if = "Option::is_none", default)]
+    pub user_mobile: Option<String>,
+}
+impl RecordQueryHistoryBodyParams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userMobile"), &self.user_mobile)?;
+        Ok(())
+    }
+}
+
+/// Object response of `record.queryHistory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryHistoryResponse {
+    /// result code Required.
+    #[serde(rename = "rtnCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub rtn_code: Option<i64>,
+    /// error description
+    #[serde(rename = "rtnMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub rtn_msg: Option<String>,
+    /// returned content (Map&lt;String,String&gt;) Required.
+    #[serde(rename = "beans", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub beans: Option<RecordQueryHistoryResponseBeans>,
+}
+
+/// Object `beans`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryHistoryResponseBeans {
+    /// unique call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// user ID, same as userMobile Required.
+    #[serde(
+        rename = "callSorId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+}
+
+/// Object request body of `record.queryRecordHistory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordQueryRecordHistoryBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// start time (yyyy-MM-dd HH:mm:ss; newest zh copy says UTC)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// end time (yyyy-MM-dd HH:mm:ss)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// page number (default 1)
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<String>,
+    /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<String>,
+    /// call ID (one of callId, userMobile, ctiCallId required)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user number (one of callId, userMobile, ctiCallId required)
+    #[serde(rename = "userMobile", skip_serializing_if = "Option::is_none", default)]
+    pub user_mobile: Option<String>,
+    /// CTI call ID (one of callId, userMobile, ctiCallId required)
+    #[serde(rename = "ctiCallId", skip_serializing_if = "Option::is_none", default)]
+    pub cti_call_id: Option<String>,
+}
+impl RecordQueryRecordHistoryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `record.queryRecordHistory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryRecordHistoryResponse {
+    /// error code (non-zero = failure)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// total rows Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// session records Required.
+    #[serde(
+        rename = "recordList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub record_list: Option<Vec<RecordQueryRecordHistoryResponseRecordList>>,
+}
+
+/// Object `recordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryRecordHistoryResponseRecordList {
+    /// session record ID Required.
+    #[serde(rename = "logId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub log_id: Option<String>,
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// user number Required.
+    #[serde(
+        rename = "callSorId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// CTI call ID
+    #[serde(
+        rename = "ctiCallId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cti_call_id: Option<String>,
+    /// calling number Required.
+    #[serde(
+        rename = "callingNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_number: Option<String>,
+    /// called number (rest of table not readable)
+    #[serde(
+        rename = "calledNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_number: Option<String>,
+}
+
+/// Object request body of `intent.queryIntentions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntentQueryIntentionsBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// language (en_US | zh_CN | pt_BR | th_TH | fr_FR | ar) Required.
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// page number (first page = 1) Required.
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<i64>,
+    /// rows per page (5 | 10 | 20 | 50 | 100) Required.
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// domain information (required when config oifde.slient.use = ipcc, else optional)
+    #[serde(rename = "domainInfo", skip_serializing_if = "Option::is_none", default)]
+    pub domain_info: Option<IntentQueryIntentionsBodyDomainInfo>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl IntentQueryIntentionsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        if let Some(v) = &self.domain_info {
+            v.validate(op, &format!("{at}domainInfo."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object `domainInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntentQueryIntentionsBodyDomainInfo {
+    /// domain name
+    #[serde(rename = "domainName", skip_serializing_if = "Option::is_none", default)]
+    pub domain_name: Option<String>,
+    /// domain ID Required.
+    #[serde(rename = "domainId", skip_serializing_if = "Option::is_none", default)]
+    pub domain_id: Option<i64>,
+    /// language
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// tenant ID
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+}
+impl IntentQueryIntentionsBodyDomainInfo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}domainId"), &self.domain_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `intent.queryIntentions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IntentQueryIntentionsResponse {
+    /// result code (0 = success; non-zero = failure)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// intentions (default intents such as unknown/sensitive words excluded) Required.
+    #[serde(
+        rename = "intentions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub intentions: Option<Vec<IntentQueryIntentionsResponseIntentions>>,
+    /// number of intents returned Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+}
+
+/// Object `intentions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IntentQueryIntentionsResponseIntentions {
+    /// command word
+    #[serde(
+        rename = "intentCmd",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub intent_cmd: Option<String>,
+    /// intent name as domain/intent-command (table marks it 'O')
+    #[serde(
+        rename = "intentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub intent_name: Option<String>,
+    /// intent description
+    #[serde(
+        rename = "intentDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub intent_desc: Option<String>,
+}
+
+/// Object request body of `silentAgent.changeWorkMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SilentAgentChangeWorkModeBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// session ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// agent ID Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<String>,
+    /// target state (0 normal, 1 monitor, 2 insert, 3 transfer; only callable while in monitor/insert) Required.
+    #[serde(rename = "workMode", skip_serializing_if = "Option::is_none", default)]
+    pub work_mode: Option<String>,
+    /// transfer parameters (required when workMode = 3)
+    #[serde(rename = "callTransferRequest", skip_serializing_if = "Option::is_none", default)]
+    pub call_transfer_request: Option<SilentAgentChangeWorkModeBodyCallTransferRequest>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl SilentAgentChangeWorkModeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, &format!("{at}workMode"), &self.work_mode)?;
+        if let Some(v) = &self.call_transfer_request {
+            v.validate(op, &format!("{at}callTransferRequest."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object `callTransferRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SilentAgentChangeWorkModeBodyCallTransferRequest {
+    /// transfer type (1 agent via route code, 2 IVR, 3 agent via skill queue name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent (multimedia), 8 agent's skill queue (multimedia), 31 multimedia message to familiar agent, 32 multimedia message to skill queue, 33 multimedia message to agent) Required.
+    #[serde(rename = "callTransferType", skip_serializing_if = "Option::is_none", default)]
+    pub call_transfer_type: Option<String>,
+    /// route value matching the type (route code, IVR access code, queue name, agent ID, number...) Required.
+    #[serde(rename = "callTransferRouteValue", skip_serializing_if = "Option::is_none", default)]
+    pub call_transfer_route_value: Option<String>,
+    /// transfer data (row not fully readable)
+    #[serde(rename = "callTransferTransData", skip_serializing_if = "Option::is_none", default)]
+    pub call_transfer_trans_data: Option<String>,
+}
+impl SilentAgentChangeWorkModeBodyCallTransferRequest {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callTransferType"), &self.call_transfer_type)?;
+        cec_core::validate::required(op, &format!("{at}callTransferRouteValue"), &self.call_transfer_route_value)?;
+        Ok(())
+    }
+}
+
+/// Object response of `silentAgent.changeWorkMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SilentAgentChangeWorkModeResponse {
+    /// error code; absent on success (see common error codes)
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+}
+
+/// Object request body of `silentAgent.receiveDialogrecord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SilentAgentReceiveDialogrecordBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// session ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// agent ID Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<String>,
+    /// flow node ID handed to the silent agent, echoed back Required.
+    #[serde(rename = "nodeId", skip_serializing_if = "Option::is_none", default)]
+    pub node_id: Option<String>,
+    /// execution position of the replied node, echoed back
+    #[serde(rename = "nodeIndex", skip_serializing_if = "Option::is_none", default)]
+    pub node_index: Option<i64>,
+    /// reply type (0 intent reply (default), 1 content reply)
+    #[serde(rename = "replyType", skip_serializing_if = "Option::is_none", default)]
+    pub reply_type: Option<i64>,
+    /// intent code (custom content in insert state: fixed slientInsertReply) Required.
+    #[serde(rename = "replyIntentCode", skip_serializing_if = "Option::is_none", default)]
+    pub reply_intent_code: Option<String>,
+    /// reply text (intent's configured reply or free text) Required.
+    #[serde(rename = "replyIntentContent", skip_serializing_if = "Option::is_none", default)]
+    pub reply_intent_content: Option<String>,
+    /// intent name; equals replyIntentCode for content replies Required.
+    #[serde(rename = "replyIntentName", skip_serializing_if = "Option::is_none", default)]
+    pub reply_intent_name: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl SilentAgentReceiveDialogrecordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, &format!("{at}nodeId"), &self.node_id)?;
+        cec_core::validate::required(op, &format!("{at}replyIntentCode"), &self.reply_intent_code)?;
+        cec_core::validate::required(op, &format!("{at}replyIntentContent"), &self.reply_intent_content)?;
+        cec_core::validate::required(op, &format!("{at}replyIntentName"), &self.reply_intent_name)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `silentAgent.receiveDialogrecord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SilentAgentReceiveDialogrecordResponse {
+    /// result code ("0" = success; other = failure)
+    #[serde(
+        rename = "errorCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_code: Option<String>,
+    /// error description
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+}
+
+/// Object request body of `nlp.spellcheck`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NlpSpellcheckBody {
+    /// tenant ID (default ipcc user (same as used for the token)) Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// input text (max 1024 chars) Required.
+    #[serde(rename = "sentence", skip_serializing_if = "Option::is_none", default)]
+    pub sentence: Option<String>,
+    /// text language (zh_CN | en_US | pt_BR; other languages returned uncorrected with hasMistake=false) Required.
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// checker (nonWordSpellChecker (misspelling; recommended for en/pt) | realWordSpellChecker (wrong word; only option for zh)) Required.
+    #[serde(rename = "checkerType", skip_serializing_if = "Option::is_none", default)]
+    pub checker_type: Option<String>,
+}
+impl NlpSpellcheckBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+        if let Some(v) = &self.sentence {
+            cec_core::validate::max_len(op, &format!("{at}sentence"), v, 1024)?;
+        }
+        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        cec_core::validate::required(op, &format!("{at}checkerType"), &self.checker_type)?;
+        Ok(())
+    }
+}
+
+/// Object response of `nlp.spellcheck`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NlpSpellcheckResponse {
+    /// whether the sentence has errors Required.
+    #[serde(
+        rename = "hasMistake",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub has_mistake: Option<bool>,
+    /// correction results Required.
+    #[serde(
+        rename = "spellCheckerMatchList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub spell_checker_match_list: Option<Vec<NlpSpellcheckResponseSpellCheckerMatchList>>,
+}
+
+/// Object `spellCheckerMatchList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NlpSpellcheckResponseSpellCheckerMatchList {
+    /// original word Required.
+    #[serde(rename = "word", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub word: Option<String>,
+    /// start index in the sentence Required.
+    #[serde(
+        rename = "startIndex",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub start_index: Option<i64>,
+    /// end index in the sentence Required.
+    #[serde(rename = "endIndex", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub end_index: Option<i64>,
+    /// whether this word is wrong Required.
+    #[serde(
+        rename = "hasMistake",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub has_mistake: Option<bool>,
+    /// corrected word when wrong Required.
+    #[serde(
+        rename = "correctWord",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub correct_word: Option<String>,
+}
+
+/// Object request body of `flow.asrrecognizeresult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowAsrrecognizeresultBody {
+    /// auth token: the serviceToken OIAP sent in the recording server's transfertoasr request Required.
+    #[serde(rename = "serviceToken", skip_serializing_if = "Option::is_none", default)]
+    pub service_token: Option<cec_core::Secret<String>>,
+    /// call center ID
+    #[serde(rename = "subCCID", skip_serializing_if = "Option::is_none", default)]
+    pub sub_ccid: Option<String>,
+    /// capture-session ID = call key used with inaction=7 (same as userid/call_id) Required.
+    #[serde(rename = "taskID", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+    /// result kind (NormalResult (speech ended) | StartSpeech (user started speaking); default StartSpeech) Required.
+    #[serde(rename = "respType", skip_serializing_if = "Option::is_none", default)]
+    pub resp_type: Option<String>,
+    /// ASR result Required.
+    #[serde(rename = "sentence", skip_serializing_if = "Option::is_none", default)]
+    pub sentence: Option<FlowAsrrecognizeresultBodySentence>,
+    /// quality analysis
+    #[serde(rename = "analysis", skip_serializing_if = "Option::is_none", default)]
+    pub analysis: Option<FlowAsrrecognizeresultBodyAnalysis>,
+    /// speaker in manual calls (0 customer (default), 1 agent, 2 other)
+    #[serde(rename = "speakerID", skip_serializing_if = "Option::is_none", default)]
+    pub speaker_id: Option<String>,
+}
+impl FlowAsrrecognizeresultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}serviceToken"), &self.service_token)?;
+        cec_core::validate::required(op, &format!("{at}taskID"), &self.task_id)?;
+        cec_core::validate::required(op, &format!("{at}respType"), &self.resp_type)?;
+        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+        if let Some(v) = &self.sentence {
+            v.validate(op, &format!("{at}sentence."))?;
+        }
+        if let Some(v) = &self.analysis {
+            v.validate(op, &format!("{at}analysis."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `sentence`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowAsrrecognizeresultBodySentence {
+    /// sentence start timestamp (ms) Required.
+    #[serde(rename = "st", skip_serializing_if = "Option::is_none", default)]
+    pub st: Option<i64>,
+    /// sentence end timestamp (ms) Required.
+    #[serde(rename = "et", skip_serializing_if = "Option::is_none", default)]
+    pub et: Option<i64>,
+    /// true = final, false = interim Required.
+    #[serde(rename = "isFinal", skip_serializing_if = "Option::is_none", default)]
+    pub is_final: Option<bool>,
+    /// recognized text (URL-encoded UTF-8) Required.
+    #[serde(rename = "text", skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
+    /// confidence 0-1; interim results 0 Required.
+    #[serde(rename = "confidence", skip_serializing_if = "Option::is_none", default)]
+    pub confidence: Option<serde_json::Number>,
+}
+impl FlowAsrrecognizeresultBodySentence {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}st"), &self.st)?;
+        cec_core::validate::required(op, &format!("{at}et"), &self.et)?;
+        cec_core::validate::required(op, &format!("{at}isFinal"), &self.is_final)?;
+        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        cec_core::validate::required(op, &format!("{at}confidence"), &self.confidence)?;
+        Ok(())
+    }
+}
+
+/// Object `analysis`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowAsrrecognizeresultBodyAnalysis {
+    /// emotion info (absent when checkEmotion false or none detected)
+    #[serde(rename = "emotions", skip_serializing_if = "Option::is_none", default)]
+    pub emotions: Option<Vec<serde_json::Value>>,
+    /// average volume (absent when outputVolume false)
+    #[serde(rename = "avgVol", skip_serializing_if = "Option::is_none", default)]
+    pub avg_vol: Option<i64>,
+    /// maximum volume (absent when outputVolume false)
+    #[serde(rename = "maxVol", skip_serializing_if = "Option::is_none", default)]
+    pub max_vol: Option<i64>,
+    /// speech speed (absent when outputSpeed false)
+    #[serde(rename = "speed", skip_serializing_if = "Option::is_none", default)]
+    pub speed: Option<i64>,
+}
+impl FlowAsrrecognizeresultBodyAnalysis {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Response of `flow.asrrecognizeresult` (not documented field by field: raw JSON).
+pub type FlowAsrrecognizeresultResponse = serde_json::Value;
+
+/// Object request body of `tts.texttovoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TtsTexttovoiceBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// text to synthesize (UTF-8) Required.
+    #[serde(rename = "text", skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
+    /// TTS configuration Required.
+    #[serde(rename = "config", skip_serializing_if = "Option::is_none", default)]
+    pub config: Option<TtsTexttovoiceBodyConfig>,
+}
+impl TtsTexttovoiceBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        cec_core::validate::required(op, &format!("{at}config"), &self.config)?;
+        if let Some(v) = &self.config {
+            v.validate(op, &format!("{at}config."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `config`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TtsTexttovoiceBodyConfig {
+    /// voice model (cn_chengshuxing_common | cn_kefuman_common | cn_roumeiqian_common | cn_tianmeiru_common | cn_ziranzhen_common) Required.
+    #[serde(rename = "voiceName", skip_serializing_if = "Option::is_none", default)]
+    pub voice_name: Option<String>,
+    /// pitch (-500..500; default 0)
+    #[serde(rename = "pitch", skip_serializing_if = "Option::is_none", default)]
+    pub pitch: Option<String>,
+    /// volume (0..100; default 50)
+    #[serde(rename = "volume", skip_serializing_if = "Option::is_none", default)]
+    pub volume: Option<String>,
+    /// speech rate (-500..500; default 0)
+    #[serde(rename = "speed", skip_serializing_if = "Option::is_none", default)]
+    pub speed: Option<String>,
+}
+impl TtsTexttovoiceBodyConfig {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}voiceName"), &self.voice_name)?;
+        Ok(())
+    }
+}
+
+/// Object response of `tts.texttovoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TtsTexttovoiceResponse {
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure reason
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<TtsTexttovoiceResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TtsTexttovoiceResponseData {
+    /// audio encoding format
+    #[serde(rename = "format", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub format: Option<String>,
+    /// audio sample rate
+    #[serde(
+        rename = "sampleRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub sample_rate: Option<i64>,
+    /// audio data, Base64
+    #[serde(
+        rename = "voiceData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub voice_data: Option<String>,
+    /// sentence split info (item fields not captured)
+    #[serde(rename = "sentences", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub sentences: Option<Vec<serde_json::Value>>,
+}
+
+/// Object response of `monitor.servicemonitor`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MonitorServicemonitorResponse {
+    /// JVM health metrics
+    #[serde(rename = "jvm", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub jvm: Option<MonitorServicemonitorResponseJvm>,
+}
+
+/// Object `jvm`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MonitorServicemonitorResponseJvm {
+    /// full GC check (0 = OK; other = failed)
+    #[serde(rename = "fullgc", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub fullgc: Option<String>,
+    /// deadlock check (0 = OK; other = failed; table spells it 'deadload', example key is 'deadlock')
+    #[serde(
+        rename = "deadload",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub deadload: Option<String>,
+}
+
+/// Object request body of `report.queryCallStatisticsReport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQueryCallStatisticsReportBody {
+    /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// chatbot access code Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// query date, epoch ms Required.
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<i64>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl ReportQueryCallStatisticsReportBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Response of `report.queryCallStatisticsReport` (not documented field by field: raw JSON).
+pub type ReportQueryCallStatisticsReportResponse = serde_json::Value;
+
+/// Object request body of `report.queryChatbotReport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQueryChatbotReportBody {
+    /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// chatbot access code Required.
+    #[serde(rename = "accessCode", skip_serializing_if = "Option::is_none", default)]
+    pub access_code: Option<String>,
+    /// query date, epoch ms Required.
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<i64>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl ReportQueryChatbotReportBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Response of `report.queryChatbotReport` (not documented field by field: raw JSON).
+pub type ReportQueryChatbotReportResponse = serde_json::Value;
+
+/// Object request body of `report.queryKnowledgeReport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQueryKnowledgeReportBody {
+    /// query granularity (day (given date) | month (30 days ending the day after timestamp)) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub type_: Option<String>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// query date, epoch ms (omitted: only tenant Q&A/intent/chat totals returned)
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<i64>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl ReportQueryKnowledgeReportBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `report.queryKnowledgeReport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportQueryKnowledgeReportResponse {
+    /// tenant ID (table says int; example shows a string) Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub tenant_id: Option<i64>,
+    /// query date, epoch ms (table says String; example shows a number) Required.
+    #[serde(
+        rename = "recordTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_time: Option<String>,
+    /// granularity day | month (table says long; example shows a string) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub type_: Option<i64>,
+    /// Q&A items configured in the tenant Required.
+    #[serde(rename = "qaCount", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub qa_count: Option<i64>,
+    /// intents configured Required.
+    #[serde(
+        rename = "intentCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub intent_count: Option<i64>,
+    /// chit-chat items configured Required.
+    #[serde(rename = "talkCount", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub talk_count: Option<i64>,
+    /// distinct Q&A items hit Required.
+    #[serde(
+        rename = "effectiveQaCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub effective_qa_count: Option<i64>,
+    /// distinct intents hit Required.
+    #[serde(
+        rename = "effectiveIntentCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub effective_intent_count: Option<i64>,
+    /// distinct chit-chat items hit Required.
+    #[serde(
+        rename = "effectiveTalkCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub effective_talk_count: Option<i64>,
+    /// total Q&A hits Required.
+    #[serde(
+        rename = "effectiveQaSum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub effective_qa_sum: Option<i64>,
+    /// total intent hits Required.
+    #[serde(
+        rename = "effectiveIntentSum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub effective_intent_sum: Option<i64>,
+    /// total chit-chat hits Required.
+    #[serde(
+        rename = "effectiveTalkSum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub effective_talk_sum: Option<i64>,
+    /// top-10 Q&A Required.
+    #[serde(rename = "qaList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub qa_list: Option<Vec<ReportQueryKnowledgeReportResponseQaList>>,
+    /// top-10 intents Required.
+    #[serde(
+        rename = "intentList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub intent_list: Option<Vec<ReportQueryKnowledgeReportResponseIntentList>>,
+}
+
+/// Object `qaList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportQueryKnowledgeReportResponseQaList {
+    /// item name Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// hit count Required.
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `intentList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportQueryKnowledgeReportResponseIntentList {
+    /// item name Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// hit count Required.
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object request body of `outbound.queryRbtRecognitionResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutboundQueryRbtRecognitionResultBody {
+    /// query start, epoch ms (UTC (newest zh); data is split into monthly tables - only the month of beginTime is searched) Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<i64>,
+    /// query end, epoch ms Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<i64>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// page number (from 1; default 1)
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<i64>,
+    /// rows per page (max 1000; default 1000)
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl OutboundQueryRbtRecognitionResultBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `outbound.queryRbtRecognitionResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboundQueryRbtRecognitionResultResponse {
+    /// failure-cause analysis results Required.
+    #[serde(
+        rename = "rbtRecognitions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub rbt_recognitions: Option<Vec<OutboundQueryRbtRecognitionResultResponseRbtRecognitions>>,
+    /// total rows Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// rows per page Required.
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub page_size: Option<i64>,
+    /// page number, from 1 Required.
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub page_num: Option<i64>,
+}
+
+/// Object `rbtRecognitions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboundQueryRbtRecognitionResultResponseRbtRecognitions {
+    /// result ID Required.
+    #[serde(
+        rename = "rbtRecognitionId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub rbt_recognition_id: Option<i64>,
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// recording file path Required.
+    #[serde(
+        rename = "fileName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// calling number Required.
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number Required.
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// agent ID Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// recording start time Required.
+    #[serde(
+        rename = "recordBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub record_begin_time: Option<i64>,
+    /// recording end time Required.
+    #[serde(
+        rename = "recordEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub record_end_time: Option<i64>,
+    /// call type (fixed 7 = manual outbound call) Required.
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_type: Option<i64>,
+    /// media type (fixed 5 = voice) Required.
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// CTI VDN ID Required.
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// CTI call center ID Required.
+    #[serde(
+        rename = "callCenterId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_center_id: Option<i64>,
+    /// release cause (see CTI documentation) Required.
+    #[serde(
+        rename = "releaseCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub release_cause: Option<i64>,
+    /// result entry time Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// result update time
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub end_time: Option<i64>,
+    /// recognized result (code table 3 not captured)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Object request body of `record.queryTransferRecordHistory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordQueryTransferRecordHistoryBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// start time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// end time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// page number (default 1)
+    #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
+    pub page_num: Option<String>,
+    /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<String>,
+    /// flow call ID (one of callId, userMobile, ctiCallId required)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user number (one of callId, userMobile, ctiCallId required)
+    #[serde(rename = "userMobile", skip_serializing_if = "Option::is_none", default)]
+    pub user_mobile: Option<String>,
+    /// platform (CTI) call ID (one of callId, userMobile, ctiCallId required)
+    #[serde(rename = "ctiCallId", skip_serializing_if = "Option::is_none", default)]
+    pub cti_call_id: Option<String>,
+}
+impl RecordQueryTransferRecordHistoryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `record.queryTransferRecordHistory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryTransferRecordHistoryResponse {
+    /// result code (0 = success) Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error description (note: errorMessage, not errorMsg) Required.
+    #[serde(
+        rename = "errorMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_message: Option<String>,
+    /// total rows
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// transfer records
+    #[serde(
+        rename = "transferRecordList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub transfer_record_list: Option<Vec<RecordQueryTransferRecordHistoryResponseTransferRecordList>>,
+}
+
+/// Object `transferRecordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryTransferRecordHistoryResponseTransferRecordList {
+    /// transfer record ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// flow call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// platform call ID Required.
+    #[serde(
+        rename = "ctiCallId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cti_call_id: Option<String>,
+    /// flow instance ID Required.
+    #[serde(
+        rename = "flowInstId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_inst_id: Option<String>,
+    /// calling (user) number Required.
+    #[serde(
+        rename = "callingNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_number: Option<String>,
+    /// called flow access code Required.
+    #[serde(
+        rename = "calledNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub called_number: Option<String>,
+    /// third-party number transferred to Required.
+    #[serde(
+        rename = "transfNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transf_number: Option<String>,
+    /// call start, timestamp Required.
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub start_time: Option<i64>,
+}
+
+/// Object request body of `recognition.textClassification`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecognitionTextClassificationBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (work-order scenario: as supported by the Lodas classification model)) Required.
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// input sentence to classify (max 4096 chars) Required.
+    #[serde(rename = "text", skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl RecognitionTextClassificationBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        if let Some(v) = &self.text {
+            cec_core::validate::max_len(op, &format!("{at}text"), v, 4096)?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `recognition.textClassification`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecognitionTextClassificationResponse {
+    /// classification results Required.
+    #[serde(rename = "results", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub results: Option<Vec<RecognitionTextClassificationResponseResults>>,
+}
+
+/// Object `results`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecognitionTextClassificationResponseResults {
+    /// class label (work-order category name) Required.
+    #[serde(rename = "label", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub label: Option<String>,
+    /// match degree 0-1 (declared long but the sample shows a decimal - treat as float) Required.
+    #[serde(
+        rename = "probability",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub probability: Option<i64>,
+}
+
+/// Object request body of `recognition.entityDetection`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecognitionEntityDetectionBody {
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (TUC-based); Lodas-based: as the Lodas model supports) Required.
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// input sentence (max 4096 chars) Required.
+    #[serde(rename = "sentence", skip_serializing_if = "Option::is_none", default)]
+    pub sentence: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl RecognitionEntityDetectionBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+        if let Some(v) = &self.sentence {
+            cec_core::validate::max_len(op, &format!("{at}sentence"), v, 4096)?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `recognition.entityDetection`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecognitionEntityDetectionResponse {
+    /// number of entities found Required.
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+    /// entities Required.
+    #[serde(
+        rename = "entityMsgV2List",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub entity_msg_v2_list: Option<Vec<RecognitionEntityDetectionResponseEntityMsgV2List>>,
+}
+
+/// Object `entityMsgV2List`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecognitionEntityDetectionResponseEntityMsgV2List {
+    /// entity reference name, e.g. @system.address Required.
+    #[serde(
+        rename = "citation",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub citation: Option<String>,
+    /// entity type (-1 system/environment, 0 general, 1 composite, 2 rule, 3 Lodas-recognized) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub type_: Option<i64>,
+    /// is a user entity Required.
+    #[serde(
+        rename = "userEntity",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub user_entity: Option<bool>,
+    /// is an environment entity Required.
+    #[serde(
+        rename = "envEntity",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub env_entity: Option<bool>,
+    /// start index in the sentence Required.
+    #[serde(
+        rename = "beginIndex",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub begin_index: Option<i64>,
+    /// end index in the sentence Required.
+    #[serde(rename = "endIndex", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub end_index: Option<i64>,
+    /// entity kind -&gt; value map (Map&lt;String,String&gt;) Required.
+    #[serde(rename = "values", skip_serializing_if = "Option::is_none")]
+    pub values: Option<serde_json::Value>,
+    /// reference formats, e.g. raw, province Required.
+    #[serde(rename = "formats", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub formats: Option<Vec<String>>,
+}
+
+/// Object request body of `thirdPartyRobot.login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThirdPartyRobotLoginBody {
+    /// sign-in account (sample: odfs) (max 32 chars) Required.
+    #[serde(rename = "account", skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    /// server random text taken from the last business request's 401 Unauthorized reply (max 128 chars) Required.
+    #[serde(rename = "nonce", skip_serializing_if = "Option::is_none", default)]
+    pub nonce: Option<String>,
+    /// HMAC-SHA256 of the nonce with the local key (max 512 chars) Required.
+    #[serde(rename = "checksum", skip_serializing_if = "Option::is_none", default)]
+    pub checksum: Option<String>,
+}
+impl ThirdPartyRobotLoginBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
+        if let Some(v) = &self.account {
+            cec_core::validate::max_len(op, &format!("{at}account"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}nonce"), &self.nonce)?;
+        if let Some(v) = &self.nonce {
+            cec_core::validate::max_len(op, &format!("{at}nonce"), v, 128)?;
+        }
+        cec_core::validate::required(op, &format!("{at}checksum"), &self.checksum)?;
+        if let Some(v) = &self.checksum {
+            cec_core::validate::max_len(op, &format!("{at}checksum"), v, 512)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `thirdPartyRobot.login`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ThirdPartyRobotLoginResponse {
+    /// token for business requests; required on success (max 128 chars)
+    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub token: Option<cec_core::Secret<String>>,
+    /// token lifetime in seconds; required on success
+    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub duration: Option<i64>,
+    /// error text on failure (HTTP 401 together) (max 512 chars)
+    #[serde(rename = "error", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub error: Option<String>,
+    /// new server random string on failure (max 128 chars)
+    #[serde(rename = "nonce", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub nonce: Option<String>,
+}
+
+/// Response of `dialogV2.recordingRequest` (not documented field by field: raw JSON).
+pub type DialogV2RecordingRequestResponse = serde_json::Value;
+
 /// Fluent builder of `auth.gettoken`: Obtain OIAP token (C3).
 ///
 /// `POST /oifde/rest/api/gettoken` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0004.html>
@@ -570,6 +6029,542 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `domain.querydomaininfo`: Query activated domains.
+///
+/// `POST /oifde/rest/api/querydomaininfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0848.html>
+///
+/// Step 2 of the typical sequence: find activated domains, then bind access IDs. Not listed in the newest en-us TOC (cec_07_0845); en-us text at cec_07_2001 (older tree, same fields).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DomainQuerydomaininfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: DomainQuerydomaininfoBody,
+}
+
+impl<'a> DomainQuerydomaininfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DomainQuerydomaininfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// filter by language (zh_CN | en_US | es_ES | ar | fr_FR; empty or omitted = all languages)
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DomainQuerydomaininfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "domain.querydomaininfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DomainQuerydomaininfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DOMAIN_QUERYDOMAININFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `domain.querydomaininfo`: Query activated domains (`POST /oifde/rest/api/querydomaininfo`).
+    pub fn domain_querydomaininfo(&self) -> DomainQuerydomaininfoBuilder<'_> {
+        DomainQuerydomaininfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `navigation.querynavigationinfo`: Query dialog ID bindings.
+///
+/// `POST /oifde/rest/api/querynavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0850.html>
+///
+/// Fields read from zh copy (api-ccfs-cec cec_07_0850).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct NavigationQuerynavigationinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: NavigationQuerynavigationinfoBody,
+}
+
+impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        NavigationQuerynavigationinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// access ID; omitted = all bindings of the tenant (max 20 chars; when given, pageNum/pageSize are needed)
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// page number (first page = 1) Required.
+    pub fn page_num(mut self, v: impl Into<String>) -> Self {
+        self.body_.page_num = Some(v.into());
+        self
+    }
+    /// rows per page (5 | 10 | 20 | 50 | 100) Required.
+    pub fn page_size(mut self, v: impl Into<String>) -> Self {
+        self.body_.page_size = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// dialog source device (IVR | OIFDE; default IVR; max 64 chars)
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.body_.source = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: NavigationQuerynavigationinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "navigation.querynavigationinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<NavigationQuerynavigationinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&NAVIGATION_QUERYNAVIGATIONINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `navigation.querynavigationinfo`: Query dialog ID bindings (`POST /oifde/rest/api/querynavigationinfo`).
+    pub fn navigation_querynavigationinfo(&self) -> NavigationQuerynavigationinfoBuilder<'_> {
+        NavigationQuerynavigationinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `navigation.createnavigationinfo`: Add a dialog ID binding.
+///
+/// `POST /oifde/rest/api/createnavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0851.html>
+///
+/// Success returns HTTP 200 with no body; failures return errorCode/errorMsg.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct NavigationCreatenavigationinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: NavigationCreatenavigationinfoBody,
+}
+
+impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        NavigationCreatenavigationinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// access ID; generated when omitted (on-premises with source empty/IVR: required, max 20 chars; SaaS with createFlag set: optional; SaaS without createFlag: required, 9-24 chars)
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// domain ID
+    pub fn domain_id(mut self, v: i64) -> Self {
+        self.body_.domain_id = Some(v);
+        self
+    }
+    /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
+    pub fn dialog_type(mut self, v: i64) -> Self {
+        self.body_.dialog_type = Some(v);
+        self
+    }
+    /// flow code Required.
+    pub fn flow_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_code = Some(v.into());
+        self
+    }
+    /// description; flow description in SaaS (description or createFlag required; SaaS: globally unique, max 50 chars)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// dialog source device (IVR | OIFDE; default IVR)
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.body_.source = Some(v.into());
+        self
+    }
+    /// creation mode (0 = add chatbot-flow binding; 1 = flow import, replace an existing binding of the same name)
+    pub fn create_flag(mut self, v: impl Into<String>) -> Self {
+        self.body_.create_flag = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: NavigationCreatenavigationinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "navigation.createnavigationinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<NavigationCreatenavigationinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&NAVIGATION_CREATENAVIGATIONINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `navigation.createnavigationinfo`: Add a dialog ID binding (`POST /oifde/rest/api/createnavigationinfo`).
+    pub fn navigation_createnavigationinfo(&self) -> NavigationCreatenavigationinfoBuilder<'_> {
+        NavigationCreatenavigationinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `navigation.updatenavigationinfo`: Modify a dialog ID binding.
+///
+/// `POST /oifde/rest/api/updatenavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0852.html>
+///
+/// Success returns HTTP 200 with no body.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct NavigationUpdatenavigationinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: NavigationUpdatenavigationinfoBody,
+}
+
+impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        NavigationUpdatenavigationinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// internal sequence number of the binding Required.
+    pub fn access_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_id = Some(v.into());
+        self
+    }
+    /// access ID (max 20 chars)
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// domain ID
+    pub fn domain_id(mut self, v: i64) -> Self {
+        self.body_.domain_id = Some(v);
+        self
+    }
+    /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
+    pub fn dialog_type(mut self, v: i64) -> Self {
+        self.body_.dialog_type = Some(v);
+        self
+    }
+    /// flow code
+    pub fn flow_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_code = Some(v.into());
+        self
+    }
+    /// description Required.
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// dialog source device (IVR | OIFDE)
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.body_.source = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: NavigationUpdatenavigationinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "navigation.updatenavigationinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<NavigationUpdatenavigationinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&NAVIGATION_UPDATENAVIGATIONINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `navigation.updatenavigationinfo`: Modify a dialog ID binding (`POST /oifde/rest/api/updatenavigationinfo`).
+    pub fn navigation_updatenavigationinfo(&self) -> NavigationUpdatenavigationinfoBuilder<'_> {
+        NavigationUpdatenavigationinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `navigation.deletenavigationinfo`: Delete dialog ID bindings.
+///
+/// `POST /oifde/rest/api/deletenavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0853.html>
+///
+/// Success returns HTTP 200 with no body. Fields read from zh copy (api-ccfs-cec cec_07_0853).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct NavigationDeletenavigationinfoBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: NavigationDeletenavigationinfoBody,
+}
+
+impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        NavigationDeletenavigationinfoBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// binding IDs to delete Required.
+    pub fn access_id_list(mut self, v: Vec<String>) -> Self {
+        self.body_.access_id_list = Some(v);
+        self
+    }
+    /// binding access codes
+    pub fn access_code_list(mut self, v: Vec<String>) -> Self {
+        self.body_.access_code_list = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: NavigationDeletenavigationinfoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "navigation.deletenavigationinfo";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<NavigationDeletenavigationinfoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&NAVIGATION_DELETENAVIGATIONINFO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `navigation.deletenavigationinfo`: Delete dialog ID bindings (`POST /oifde/rest/api/deletenavigationinfo`).
+    pub fn navigation_deletenavigationinfo(&self) -> NavigationDeletenavigationinfoBuilder<'_> {
+        NavigationDeletenavigationinfoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `sysapi.asrcallback`: Offline conversion (ASR transcription) callback.
+///
+/// `POST /oifde/rest/sysapi/asrcallback` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0914.html>
+///
+/// Third party returns ASR offline transcription results to the ODFS. System-level interface: token from gettoken with the system interconnection account, sent in headers. HTTP 400/401/404/500 documented generically. Note the response envelope differs (retCode/retMsg).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SysapiAsrcallbackBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SysapiAsrcallbackBody,
+}
+
+impl<'a> SysapiAsrcallbackBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SysapiAsrcallbackBuilder { client_: client, body_: Default::default() }
+    }
+    /// write-back result Required.
+    pub fn body_body(mut self, v: SysapiAsrcallbackBodyBody) -> Self {
+        self.body_.body = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SysapiAsrcallbackBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "sysapi.asrcallback";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SysapiAsrcallbackResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SYSAPI_ASRCALLBACK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `sysapi.asrcallback`: Offline conversion (ASR transcription) callback (`POST /oifde/rest/sysapi/asrcallback`).
+    pub fn sysapi_asrcallback(&self) -> SysapiAsrcallbackBuilder<'_> {
+        SysapiAsrcallbackBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `flow.queryflows`: Query flows.
+///
+/// `POST /oifde/rest/api/queryflows` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0854.html>
+///
+/// Flow table rows after ruleId could not be read (excerpt cut off); more Flow fields may exist.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FlowQueryflowsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: FlowQueryflowsBody,
+}
+
+impl<'a> FlowQueryflowsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FlowQueryflowsBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// flow ID
+    pub fn flow_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_id = Some(v.into());
+        self
+    }
+    /// flow name
+    pub fn flow_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_name = Some(v.into());
+        self
+    }
+    /// flow code
+    pub fn flow_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.flow_code = Some(v.into());
+        self
+    }
+    /// flow source (IVR (traditional IVR flow) | OIFDE (ODFS intelligent flow); default IVR)
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.body_.source = Some(v.into());
+        self
+    }
+    /// page number (first page = 1)
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
+        self
+    }
+    /// rows per page
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FlowQueryflowsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "flow.queryflows";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FlowQueryflowsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FLOW_QUERYFLOWS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `flow.queryflows`: Query flows (`POST /oifde/rest/api/queryflows`).
+    pub fn flow_queryflows(&self) -> FlowQueryflowsBuilder<'_> {
+        FlowQueryflowsBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `dialog.process`: Dialog interface (generic envelope).
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0855.html>
@@ -640,5 +6635,1926 @@ impl crate::Client {
     /// `dialog.process`: Dialog interface (generic envelope) (`POST /oifde/rest/crs/process`).
     pub fn dialog_process(&self) -> DialogProcessBuilder<'_> {
         DialogProcessBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialog.init`: Dialog initialization request (inaction=8).
+///
+/// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0856.html>
+///
+/// First request of a dialog; ODFS answers with the next operation in outparams. Per-scenario outparams are merged into the response union (read from zh guide mirrors of cec_07_2015/2016/2017). Fields from zh copy (huaweicloud.com guide mirror of api-ccfs-cec cec_07_2015 / cec_07_0856).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogInitBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: DialogInitBody,
+}
+
+impl<'a> DialogInitBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogInitBuilder { client_: client, body_: Default::default() }
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// init parameters (inaction fixed 8) Required.
+    pub fn inparams(mut self, v: DialogInitBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogInitBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogInitBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialog.init";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogInitResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_INIT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialog.init`: Dialog initialization request (inaction=8) (`POST /oifde/rest/crs/process`).
+    pub fn dialog_init(&self) -> DialogInitBuilder<'_> {
+        DialogInitBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialog.afterInteraction`: Request after dialog interaction (inaction=9).
+///
+/// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html>
+///
+/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. Fields after 'feedback' not captured. Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogAfterInteractionBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: DialogAfterInteractionBody,
+}
+
+impl<'a> DialogAfterInteractionBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogAfterInteractionBuilder { client_: client, body_: Default::default() }
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// result of play/collect/text turn (inaction 9) Required.
+    pub fn inparams(mut self, v: DialogAfterInteractionBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogAfterInteractionBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogAfterInteractionBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialog.afterInteraction";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogAfterInteractionResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_AFTER_INTERACTION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialog.afterInteraction`: Request after dialog interaction (inaction=9) (`POST /oifde/rest/crs/process`).
+    pub fn dialog_after_interaction(&self) -> DialogAfterInteractionBuilder<'_> {
+        DialogAfterInteractionBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialog.afterTransfer`: Request after dialog transfer (inaction=11).
+///
+/// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0858.html>
+///
+/// After a successful transfer (trans_result=0) ODFS answers outaction=10; the caller then repeats inaction=11 with input=hangup. Fields from zh copy (cec_07_2017/0864) and en-us 0858.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogAfterTransferBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: DialogAfterTransferBody,
+}
+
+impl<'a> DialogAfterTransferBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogAfterTransferBuilder { client_: client, body_: Default::default() }
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// transfer result (inaction 11) Required.
+    pub fn inparams(mut self, v: DialogAfterTransferBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogAfterTransferBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogAfterTransferBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialog.afterTransfer";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogAfterTransferResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_AFTER_TRANSFER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialog.afterTransfer`: Request after dialog transfer (inaction=11) (`POST /oifde/rest/crs/process`).
+    pub fn dialog_after_transfer(&self) -> DialogAfterTransferBuilder<'_> {
+        DialogAfterTransferBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialog.recordingRequest`: Dialog packet-capture recording request (inaction=7).
+///
+/// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0859.html>
+///
+/// Sent first when the flow release enables packet-capture (e.g. VoiceCyber) recording; only for intelligent IVR on networks with a packet-capture system. Rows after auth_token not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogRecordingRequestBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: DialogRecordingRequestBody,
+}
+
+impl<'a> DialogRecordingRequestBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogRecordingRequestBuilder { client_: client, body_: Default::default() }
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// recording request parameters (inaction 7) Required.
+    pub fn inparams(mut self, v: DialogRecordingRequestBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogRecordingRequestBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialog.recordingRequest";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogRecordingRequestResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_RECORDING_REQUEST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialog.recordingRequest`: Dialog packet-capture recording request (inaction=7) (`POST /oifde/rest/crs/process`).
+    pub fn dialog_recording_request(&self) -> DialogRecordingRequestBuilder<'_> {
+        DialogRecordingRequestBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialogV2.process`: Dialog interface V2 (generic envelope).
+///
+/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html>
+///
+/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. HTTP 200/400/500 as v1.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogV2ProcessBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<String>,
+    body_: DialogV2ProcessBody,
+}
+
+impl<'a> DialogV2ProcessBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogV2ProcessBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
+    pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
+        self.vdn_id = Some(v.into());
+        self
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// result of the caller's last operation; shape depends on inaction (see dialog.* variants) Required.
+    pub fn inparams(mut self, v: serde_json::Value) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogV2ProcessBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogV2ProcessBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialogV2.process";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogV2ProcessResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_V2_PROCESS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialogV2.process`: Dialog interface V2 (generic envelope) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
+    pub fn dialog_v2_process(&self) -> DialogV2ProcessBuilder<'_> {
+        DialogV2ProcessBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialogV2.init`: Dialog V2 initialization (inaction=8).
+///
+/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0862.html>
+///
+/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams identical to dialog.init (zh copy 0862 seen with the same table).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogV2InitBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<String>,
+    body_: DialogV2InitBody,
+}
+
+impl<'a> DialogV2InitBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogV2InitBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
+    pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
+        self.vdn_id = Some(v.into());
+        self
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// init parameters (inaction fixed 8) Required.
+    pub fn inparams(mut self, v: DialogV2InitBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogV2InitBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogV2InitBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialogV2.init";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogV2InitResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_V2_INIT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialogV2.init`: Dialog V2 initialization (inaction=8) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
+    pub fn dialog_v2_init(&self) -> DialogV2InitBuilder<'_> {
+        DialogV2InitBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialogV2.afterInteraction`: Dialog V2 request after interaction (inaction=9).
+///
+/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0863.html>
+///
+/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.afterInteraction (en-us 0863 read: same rows, flow_result_type adds 5 = virtual-human streaming).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogV2AfterInteractionBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<String>,
+    body_: DialogV2AfterInteractionBody,
+}
+
+impl<'a> DialogV2AfterInteractionBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogV2AfterInteractionBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
+    pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
+        self.vdn_id = Some(v.into());
+        self
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// result of play/collect/text turn (inaction 9) Required.
+    pub fn inparams(mut self, v: DialogV2AfterInteractionBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogV2AfterInteractionBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogV2AfterInteractionBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialogV2.afterInteraction";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogV2AfterInteractionResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_V2_AFTER_INTERACTION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialogV2.afterInteraction`: Dialog V2 request after interaction (inaction=9) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
+    pub fn dialog_v2_after_interaction(&self) -> DialogV2AfterInteractionBuilder<'_> {
+        DialogV2AfterInteractionBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialogV2.afterTransfer`: Dialog V2 request after transfer (inaction=11).
+///
+/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0864.html>
+///
+/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.afterTransfer (en-us 0864 and zh 2017 read: same rows).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogV2AfterTransferBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<String>,
+    body_: DialogV2AfterTransferBody,
+}
+
+impl<'a> DialogV2AfterTransferBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogV2AfterTransferBuilder { client_: client, vdn_id: None, body_: Default::default() }
+    }
+    /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
+    pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
+        self.vdn_id = Some(v.into());
+        self
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// transfer result (inaction 11) Required.
+    pub fn inparams(mut self, v: DialogV2AfterTransferBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// optional extension parameters; used only at initialization
+    pub fn extparams(mut self, v: DialogV2AfterTransferBodyExtparams) -> Self {
+        self.body_.extparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogV2AfterTransferBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialogV2.afterTransfer";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogV2AfterTransferResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_V2_AFTER_TRANSFER, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialogV2.afterTransfer`: Dialog V2 request after transfer (inaction=11) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
+    pub fn dialog_v2_after_transfer(&self) -> DialogV2AfterTransferBuilder<'_> {
+        DialogV2AfterTransferBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `record.queryHistory`: Query interaction records (latest call of a user).
+///
+/// `POST /oifde/rest/api/queryHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0867.html>
+///
+/// Only the latest incoming call instance of the user is returned. Response envelope differs (rtnCode/rtnMsg). Rows of the beans table after callSorId were not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordQueryHistoryBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: RecordQueryHistoryBody,
+}
+
+impl<'a> RecordQueryHistoryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordQueryHistoryBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant space ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// parameter package (Map&lt;String,Object&gt;) Required.
+    pub fn params(mut self, v: RecordQueryHistoryBodyParams) -> Self {
+        self.body_.params = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordQueryHistoryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "record.queryHistory";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordQueryHistoryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORD_QUERY_HISTORY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `record.queryHistory`: Query interaction records (latest call of a user) (`POST /oifde/rest/api/queryHistory`).
+    pub fn record_query_history(&self) -> RecordQueryHistoryBuilder<'_> {
+        RecordQueryHistoryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `record.queryRecordHistory`: Query intelligent session records.
+///
+/// `POST /oifde/rest/api/queryRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0868.html>
+///
+/// Prerequisite: enable system parameter FLOWRECORDFLAG (Configuration Center &gt; Chatbot Management &gt; Flow Configuration &gt; System &gt; System Settings). Record rows after calledNumber not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordQueryRecordHistoryBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: RecordQueryRecordHistoryBody,
+}
+
+impl<'a> RecordQueryRecordHistoryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordQueryRecordHistoryBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// start time (yyyy-MM-dd HH:mm:ss; newest zh copy says UTC)
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// end time (yyyy-MM-dd HH:mm:ss)
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// page number (default 1)
+    pub fn page_num(mut self, v: impl Into<String>) -> Self {
+        self.body_.page_num = Some(v.into());
+        self
+    }
+    /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
+    pub fn page_size(mut self, v: impl Into<String>) -> Self {
+        self.body_.page_size = Some(v.into());
+        self
+    }
+    /// call ID (one of callId, userMobile, ctiCallId required)
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// user number (one of callId, userMobile, ctiCallId required)
+    pub fn user_mobile(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_mobile = Some(v.into());
+        self
+    }
+    /// CTI call ID (one of callId, userMobile, ctiCallId required)
+    pub fn cti_call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.cti_call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordQueryRecordHistoryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "record.queryRecordHistory";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordQueryRecordHistoryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORD_QUERY_RECORD_HISTORY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `record.queryRecordHistory`: Query intelligent session records (`POST /oifde/rest/api/queryRecordHistory`).
+    pub fn record_query_record_history(&self) -> RecordQueryRecordHistoryBuilder<'_> {
+        RecordQueryRecordHistoryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `intent.queryIntentions`: Query intention list.
+///
+/// `POST /oifde/rest/api/intentions/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0881.html>
+///
+/// Called by third parties such as the silent agent system. en-us text at cec_07_2034 (older tree); not in the newest en-us TOC, zh copy cec_07_0881 (2025-11-13) read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct IntentQueryIntentionsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: IntentQueryIntentionsBody,
+}
+
+impl<'a> IntentQueryIntentionsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        IntentQueryIntentionsBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// language (en_US | zh_CN | pt_BR | th_TH | fr_FR | ar) Required.
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// page number (first page = 1) Required.
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
+        self
+    }
+    /// rows per page (5 | 10 | 20 | 50 | 100) Required.
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// domain information (required when config oifde.slient.use = ipcc, else optional)
+    pub fn domain_info(mut self, v: IntentQueryIntentionsBodyDomainInfo) -> Self {
+        self.body_.domain_info = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: IntentQueryIntentionsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "intent.queryIntentions";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<IntentQueryIntentionsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&INTENT_QUERY_INTENTIONS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `intent.queryIntentions`: Query intention list (`POST /oifde/rest/api/intentions/query`).
+    pub fn intent_query_intentions(&self) -> IntentQueryIntentionsBuilder<'_> {
+        IntentQueryIntentionsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `silentAgent.changeWorkMode`: Silent agent changes flow (session) state.
+///
+/// `POST /oifde/rest/api/flow/changeWorkMode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html>
+///
+/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. Rows after callTransferTransData and the response table were not captured; response assumed to be the errorCode/errorMsg envelope (not confirmed).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SilentAgentChangeWorkModeBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SilentAgentChangeWorkModeBody,
+}
+
+impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SilentAgentChangeWorkModeBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// session ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// agent ID Required.
+    pub fn agent_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// target state (0 normal, 1 monitor, 2 insert, 3 transfer; only callable while in monitor/insert) Required.
+    pub fn work_mode(mut self, v: impl Into<String>) -> Self {
+        self.body_.work_mode = Some(v.into());
+        self
+    }
+    /// transfer parameters (required when workMode = 3)
+    pub fn call_transfer_request(mut self, v: SilentAgentChangeWorkModeBodyCallTransferRequest) -> Self {
+        self.body_.call_transfer_request = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SilentAgentChangeWorkModeBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "silentAgent.changeWorkMode";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SilentAgentChangeWorkModeResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SILENT_AGENT_CHANGE_WORK_MODE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `silentAgent.changeWorkMode`: Silent agent changes flow (session) state (`POST /oifde/rest/api/flow/changeWorkMode`).
+    pub fn silent_agent_change_work_mode(&self) -> SilentAgentChangeWorkModeBuilder<'_> {
+        SilentAgentChangeWorkModeBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `silentAgent.receiveDialogrecord`: Silent agent returns reply result.
+///
+/// `POST /oifde/rest/api/flow/receiveDialogrecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0884.html>
+///
+/// Note errorCode is a string here. Fields read from zh copy (api-ccfs-cec cec_07_0884).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SilentAgentReceiveDialogrecordBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SilentAgentReceiveDialogrecordBody,
+}
+
+impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SilentAgentReceiveDialogrecordBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// session ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// agent ID Required.
+    pub fn agent_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// flow node ID handed to the silent agent, echoed back Required.
+    pub fn node_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.node_id = Some(v.into());
+        self
+    }
+    /// execution position of the replied node, echoed back
+    pub fn node_index(mut self, v: i64) -> Self {
+        self.body_.node_index = Some(v);
+        self
+    }
+    /// reply type (0 intent reply (default), 1 content reply)
+    pub fn reply_type(mut self, v: i64) -> Self {
+        self.body_.reply_type = Some(v);
+        self
+    }
+    /// intent code (custom content in insert state: fixed slientInsertReply) Required.
+    pub fn reply_intent_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.reply_intent_code = Some(v.into());
+        self
+    }
+    /// reply text (intent's configured reply or free text) Required.
+    pub fn reply_intent_content(mut self, v: impl Into<String>) -> Self {
+        self.body_.reply_intent_content = Some(v.into());
+        self
+    }
+    /// intent name; equals replyIntentCode for content replies Required.
+    pub fn reply_intent_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.reply_intent_name = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SilentAgentReceiveDialogrecordBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "silentAgent.receiveDialogrecord";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SilentAgentReceiveDialogrecordResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `silentAgent.receiveDialogrecord`: Silent agent returns reply result (`POST /oifde/rest/api/flow/receiveDialogrecord`).
+    pub fn silent_agent_receive_dialogrecord(&self) -> SilentAgentReceiveDialogrecordBuilder<'_> {
+        SilentAgentReceiveDialogrecordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `nlp.spellcheck`: Spell check.
+///
+/// `POST /oifde/rest/api/spellcheck` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0886.html>
+///
+/// CSP integration authenticates with headers userName=ipcc + token; other third parties use authToken in the body. Not in the newest en-us TOC; en/zh-cn text in older tree cec_07_2039. In the zh tree it sits between the packet-capture push (0885) and the third-party chatbot spec (0887).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct NlpSpellcheckBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: NlpSpellcheckBody,
+}
+
+impl<'a> NlpSpellcheckBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        NlpSpellcheckBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID (default ipcc user (same as used for the token)) Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// input text (max 1024 chars) Required.
+    pub fn sentence(mut self, v: impl Into<String>) -> Self {
+        self.body_.sentence = Some(v.into());
+        self
+    }
+    /// text language (zh_CN | en_US | pt_BR; other languages returned uncorrected with hasMistake=false) Required.
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// checker (nonWordSpellChecker (misspelling; recommended for en/pt) | realWordSpellChecker (wrong word; only option for zh)) Required.
+    pub fn checker_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.checker_type = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: NlpSpellcheckBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "nlp.spellcheck";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<NlpSpellcheckResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&NLP_SPELLCHECK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `nlp.spellcheck`: Spell check (`POST /oifde/rest/api/spellcheck`).
+    pub fn nlp_spellcheck(&self) -> NlpSpellcheckBuilder<'_> {
+        NlpSpellcheckBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `flow.asrrecognizeresult`: Push packet-capture recording recognition results.
+///
+/// `POST /oifde/rest/api/flow/asrrecognizeresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0885.html>
+///
+/// Called by the audio/video (packet-capture) recording server, e.g. VoiceCyber, to stream ASR results to the ODFS; auth is the serviceToken, not the OIAP token. Emotion item structure and the response table were not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FlowAsrrecognizeresultBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: FlowAsrrecognizeresultBody,
+}
+
+impl<'a> FlowAsrrecognizeresultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FlowAsrrecognizeresultBuilder { client_: client, body_: Default::default() }
+    }
+    /// auth token: the serviceToken OIAP sent in the recording server's transfertoasr request Required.
+    pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = Some(v.into());
+        self
+    }
+    /// call center ID
+    pub fn sub_ccid(mut self, v: impl Into<String>) -> Self {
+        self.body_.sub_ccid = Some(v.into());
+        self
+    }
+    /// capture-session ID = call key used with inaction=7 (same as userid/call_id) Required.
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// result kind (NormalResult (speech ended) | StartSpeech (user started speaking); default StartSpeech) Required.
+    pub fn resp_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.resp_type = Some(v.into());
+        self
+    }
+    /// ASR result Required.
+    pub fn sentence(mut self, v: FlowAsrrecognizeresultBodySentence) -> Self {
+        self.body_.sentence = Some(v);
+        self
+    }
+    /// quality analysis
+    pub fn analysis(mut self, v: FlowAsrrecognizeresultBodyAnalysis) -> Self {
+        self.body_.analysis = Some(v);
+        self
+    }
+    /// speaker in manual calls (0 customer (default), 1 agent, 2 other)
+    pub fn speaker_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.speaker_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FlowAsrrecognizeresultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "flow.asrrecognizeresult";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FlowAsrrecognizeresultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FLOW_ASRRECOGNIZERESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `flow.asrrecognizeresult`: Push packet-capture recording recognition results (`POST /oifde/rest/api/flow/asrrecognizeresult`).
+    pub fn flow_asrrecognizeresult(&self) -> FlowAsrrecognizeresultBuilder<'_> {
+        FlowAsrrecognizeresultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `tts.texttovoice`: Generate TTS voice from text.
+///
+/// `POST /oifde/rest/api/tts/texttovoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0913.html>
+///
+/// Response time grows with text length. Uses retCode/retMsg envelope. HTTP 400/401/404/500 documented generically. Sentence item table not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct TtsTexttovoiceBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: TtsTexttovoiceBody,
+}
+
+impl<'a> TtsTexttovoiceBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        TtsTexttovoiceBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// text to synthesize (UTF-8) Required.
+    pub fn text(mut self, v: impl Into<String>) -> Self {
+        self.body_.text = Some(v.into());
+        self
+    }
+    /// TTS configuration Required.
+    pub fn config(mut self, v: TtsTexttovoiceBodyConfig) -> Self {
+        self.body_.config = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: TtsTexttovoiceBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "tts.texttovoice";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<TtsTexttovoiceResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&TTS_TEXTTOVOICE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `tts.texttovoice`: Generate TTS voice from text (`POST /oifde/rest/api/tts/texttovoice`).
+    pub fn tts_texttovoice(&self) -> TtsTexttovoiceBuilder<'_> {
+        TtsTexttovoiceBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `monitor.servicemonitor`: ODFS health check.
+///
+/// `POST /oifde/rest/api/servicemonitor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0915.html>
+///
+/// HTTP 200 = ODFS running; 400 = server abnormal. Either POST or GET; no body. No token mentioned on the page.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MonitorServicemonitorBuilder<'a> {
+    client_: &'a crate::Client,
+}
+
+impl<'a> MonitorServicemonitorBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MonitorServicemonitorBuilder { client_: client }
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "monitor.servicemonitor";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MonitorServicemonitorResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MONITOR_SERVICEMONITOR, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `monitor.servicemonitor`: ODFS health check (`POST /oifde/rest/api/servicemonitor`).
+    pub fn monitor_servicemonitor(&self) -> MonitorServicemonitorBuilder<'_> {
+        MonitorServicemonitorBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `report.queryCallStatisticsReport`: Query call statistics report.
+///
+/// `POST /oifde/rest/api/queryCallStatisticsReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html>
+///
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The body is a bare JSON array. Rows after callStaffNoConsultCount not captured.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ReportQueryCallStatisticsReportBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: ReportQueryCallStatisticsReportBody,
+}
+
+impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ReportQueryCallStatisticsReportBuilder { client_: client, body_: Default::default() }
+    }
+    /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
+    pub fn type_(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_ = Some(v.into());
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// chatbot access code Required.
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// query date, epoch ms Required.
+    pub fn timestamp(mut self, v: i64) -> Self {
+        self.body_.timestamp = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ReportQueryCallStatisticsReportBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "report.queryCallStatisticsReport";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ReportQueryCallStatisticsReportResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `report.queryCallStatisticsReport`: Query call statistics report (`POST /oifde/rest/api/queryCallStatisticsReport`).
+    pub fn report_query_call_statistics_report(&self) -> ReportQueryCallStatisticsReportBuilder<'_> {
+        ReportQueryCallStatisticsReportBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `report.queryChatbotReport`: Query chatbot report.
+///
+/// `POST /oifde/rest/api/queryChatbotReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0892.html>
+///
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The body is a bare JSON array. Fields read from zh copy (api-ccfs-cec cec_07_2045 / 0892).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ReportQueryChatbotReportBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: ReportQueryChatbotReportBody,
+}
+
+impl<'a> ReportQueryChatbotReportBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ReportQueryChatbotReportBuilder { client_: client, body_: Default::default() }
+    }
+    /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
+    pub fn type_(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_ = Some(v.into());
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// chatbot access code Required.
+    pub fn access_code(mut self, v: impl Into<String>) -> Self {
+        self.body_.access_code = Some(v.into());
+        self
+    }
+    /// query date, epoch ms Required.
+    pub fn timestamp(mut self, v: i64) -> Self {
+        self.body_.timestamp = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ReportQueryChatbotReportBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "report.queryChatbotReport";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ReportQueryChatbotReportResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&REPORT_QUERY_CHATBOT_REPORT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `report.queryChatbotReport`: Query chatbot report (`POST /oifde/rest/api/queryChatbotReport`).
+    pub fn report_query_chatbot_report(&self) -> ReportQueryChatbotReportBuilder<'_> {
+        ReportQueryChatbotReportBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `report.queryKnowledgeReport`: Query knowledge report.
+///
+/// `POST /oifde/rest/api/queryKnowledgeReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0893.html>
+///
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Declared types of tenantId/recordTime/type disagree with the sample; an SDK should accept both. Fields read from zh copy (api-ccfs-cec cec_07_0893).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ReportQueryKnowledgeReportBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: ReportQueryKnowledgeReportBody,
+}
+
+impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ReportQueryKnowledgeReportBuilder { client_: client, body_: Default::default() }
+    }
+    /// query granularity (day (given date) | month (30 days ending the day after timestamp)) Required.
+    pub fn type_(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_ = Some(v.into());
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// query date, epoch ms (omitted: only tenant Q&A/intent/chat totals returned)
+    pub fn timestamp(mut self, v: i64) -> Self {
+        self.body_.timestamp = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ReportQueryKnowledgeReportBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "report.queryKnowledgeReport";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ReportQueryKnowledgeReportResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&REPORT_QUERY_KNOWLEDGE_REPORT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `report.queryKnowledgeReport`: Query knowledge report (`POST /oifde/rest/api/queryKnowledgeReport`).
+    pub fn report_query_knowledge_report(&self) -> ReportQueryKnowledgeReportBuilder<'_> {
+        ReportQueryKnowledgeReportBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `outbound.queryRbtRecognitionResult`: Query offline analysis of outbound call failure causes.
+///
+/// `POST /oifde/rest/api/queryRbtRecognitionResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0895.html>
+///
+/// Analyses ring-back tone/recording of failed outbound calls offline. Result code table (Table 3) not captured. Fields from en-us older copy cec_07_2048 and zh guide mirror.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OutboundQueryRbtRecognitionResultBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: OutboundQueryRbtRecognitionResultBody,
+}
+
+impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OutboundQueryRbtRecognitionResultBuilder { client_: client, body_: Default::default() }
+    }
+    /// query start, epoch ms (UTC (newest zh); data is split into monthly tables - only the month of beginTime is searched) Required.
+    pub fn begin_time(mut self, v: i64) -> Self {
+        self.body_.begin_time = Some(v);
+        self
+    }
+    /// query end, epoch ms Required.
+    pub fn end_time(mut self, v: i64) -> Self {
+        self.body_.end_time = Some(v);
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// page number (from 1; default 1)
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
+        self
+    }
+    /// rows per page (max 1000; default 1000)
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OutboundQueryRbtRecognitionResultBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "outbound.queryRbtRecognitionResult";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OutboundQueryRbtRecognitionResultResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `outbound.queryRbtRecognitionResult`: Query offline analysis of outbound call failure causes (`POST /oifde/rest/api/queryRbtRecognitionResult`).
+    pub fn outbound_query_rbt_recognition_result(&self) -> OutboundQueryRbtRecognitionResultBuilder<'_> {
+        OutboundQueryRbtRecognitionResultBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `record.queryTransferRecordHistory`: Query recordings of IVR calls transferred to a third party.
+///
+/// `POST /oifde/rest/api/queryTransferRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0906.html>
+///
+/// Common (non-intelligent) IVR transfers to third-party numbers. transferRecord rows after startTime not captured. Fields from zh copy (api-ccfs-cec cec_07_2052).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordQueryTransferRecordHistoryBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: RecordQueryTransferRecordHistoryBody,
+}
+
+impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordQueryTransferRecordHistoryBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// start time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// end time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// page number (default 1)
+    pub fn page_num(mut self, v: impl Into<String>) -> Self {
+        self.body_.page_num = Some(v.into());
+        self
+    }
+    /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
+    pub fn page_size(mut self, v: impl Into<String>) -> Self {
+        self.body_.page_size = Some(v.into());
+        self
+    }
+    /// flow call ID (one of callId, userMobile, ctiCallId required)
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// user number (one of callId, userMobile, ctiCallId required)
+    pub fn user_mobile(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_mobile = Some(v.into());
+        self
+    }
+    /// platform (CTI) call ID (one of callId, userMobile, ctiCallId required)
+    pub fn cti_call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.cti_call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordQueryTransferRecordHistoryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "record.queryTransferRecordHistory";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordQueryTransferRecordHistoryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `record.queryTransferRecordHistory`: Query recordings of IVR calls transferred to a third party (`POST /oifde/rest/api/queryTransferRecordHistory`).
+    pub fn record_query_transfer_record_history(&self) -> RecordQueryTransferRecordHistoryBuilder<'_> {
+        RecordQueryTransferRecordHistoryBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recognition.textClassification`: Text classification (intelligent work-order classification).
+///
+/// `POST /oifde/rest/api/textClassification` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0897.html>
+///
+/// Part of the 'intelligent form filling' group (zh cec_07_0896; older 2049) used by the intelligent agent assistant. CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Text-classification function must be commissioned first. Not listed in the newest en-us TOC; fields from zh copies (0897 / older 2050).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecognitionTextClassificationBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: RecognitionTextClassificationBody,
+}
+
+impl<'a> RecognitionTextClassificationBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecognitionTextClassificationBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (work-order scenario: as supported by the Lodas classification model)) Required.
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// input sentence to classify (max 4096 chars) Required.
+    pub fn text(mut self, v: impl Into<String>) -> Self {
+        self.body_.text = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecognitionTextClassificationBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recognition.textClassification";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecognitionTextClassificationResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECOGNITION_TEXT_CLASSIFICATION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recognition.textClassification`: Text classification (intelligent work-order classification) (`POST /oifde/rest/api/textClassification`).
+    pub fn recognition_text_classification(&self) -> RecognitionTextClassificationBuilder<'_> {
+        RecognitionTextClassificationBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recognition.entityDetection`: Entity recognition.
+///
+/// `POST /oifde/rest/api/entityDetection` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0898.html>
+///
+/// Intelligent form filling group (smart work-order entity extraction). CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Lodas model requires commissioning first. Not listed in the newest en-us TOC; fields from zh copy cec_07_0898.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecognitionEntityDetectionBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: RecognitionEntityDetectionBody,
+}
+
+impl<'a> RecognitionEntityDetectionBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecognitionEntityDetectionBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (TUC-based); Lodas-based: as the Lodas model supports) Required.
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// input sentence (max 4096 chars) Required.
+    pub fn sentence(mut self, v: impl Into<String>) -> Self {
+        self.body_.sentence = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecognitionEntityDetectionBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recognition.entityDetection";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecognitionEntityDetectionResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECOGNITION_ENTITY_DETECTION, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recognition.entityDetection`: Entity recognition (`POST /oifde/rest/api/entityDetection`).
+    pub fn recognition_entity_detection(&self) -> RecognitionEntityDetectionBuilder<'_> {
+        RecognitionEntityDetectionBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `thirdPartyRobot.login`: Third-party chatbot authorization interface (implemented by the third party, called by ODFS).
+///
+/// `POST /chatbot/serverauth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0888.html>
+///
+/// Reverse direction: part of the spec (cec_07_0887) for an enterprise that uses only the ODFS dialog flow plus a third-party NLU; the third party hosts this path. Flow: business call -&gt; 401 with nonce -&gt; ODFS calls login with HMAC-SHA256(nonce, key) -&gt; token valid 'duration' seconds. Path is on the third party, not under /oifde/rest. The spec's other page(s) (older tree cec_07_2042+, newest after 0888) could not be read.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct ThirdPartyRobotLoginBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: ThirdPartyRobotLoginBody,
+}
+
+impl<'a> ThirdPartyRobotLoginBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        ThirdPartyRobotLoginBuilder { client_: client, body_: Default::default() }
+    }
+    /// sign-in account (sample: odfs) (max 32 chars) Required.
+    pub fn account(mut self, v: impl Into<String>) -> Self {
+        self.body_.account = Some(v.into());
+        self
+    }
+    /// server random text taken from the last business request's 401 Unauthorized reply (max 128 chars) Required.
+    pub fn nonce(mut self, v: impl Into<String>) -> Self {
+        self.body_.nonce = Some(v.into());
+        self
+    }
+    /// HMAC-SHA256 of the nonce with the local key (max 512 chars) Required.
+    pub fn checksum(mut self, v: impl Into<String>) -> Self {
+        self.body_.checksum = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: ThirdPartyRobotLoginBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "thirdPartyRobot.login";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<ThirdPartyRobotLoginResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&THIRD_PARTY_ROBOT_LOGIN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `thirdPartyRobot.login`: Third-party chatbot authorization interface (implemented by the third party, called by ODFS) (`POST /chatbot/serverauth/login`).
+    pub fn third_party_robot_login(&self) -> ThirdPartyRobotLoginBuilder<'_> {
+        ThirdPartyRobotLoginBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7).
+///
+/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html>
+///
+/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.recordingRequest. A separate V2 sub-page for inaction=7 was not seen; assumed from 'parameters and logic are the same'.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct DialogV2RecordingRequestBuilder<'a> {
+    client_: &'a crate::Client,
+    vdn_id: Option<String>,
+}
+
+impl<'a> DialogV2RecordingRequestBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None }
+    }
+    /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
+    pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
+        self.vdn_id = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "dialogV2.recordingRequest";
+        let _ = op;
+        cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.vdn_id {
+            call = call.path("vdnId", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<DialogV2RecordingRequestResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&DIALOG_V2_RECORDING_REQUEST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
+    pub fn dialog_v2_recording_request(&self) -> DialogV2RecordingRequestBuilder<'_> {
+        DialogV2RecordingRequestBuilder::new(self)
     }
 }

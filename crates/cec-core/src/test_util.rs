@@ -1,0 +1,224 @@
+//! Test support (feature `test-util`): the interface matrix every NE crate's
+//! generated tests run against an httpmock server.
+//!
+//! For one interface, [`check_json`] / [`check_binary`] verify that the client
+//! sends exactly the documented request (method, path, query, headers with auth,
+//! JSON body), parses a documented success, turns the NE's error envelope into
+//! the typed error with its code, and maps HTTP 401, HTTP 500 and a malformed
+//! body to the right error kinds. [`check_refused`] verifies that a request
+//! breaking a documented constraint fails before anything is sent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::future::Future;
+
+use httpmock::{Method, MockServer};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind};
+use crate::transport::BodyStream;
+
+/// A credential interface the client calls first (token mocks).
+#[derive(Debug, Clone)]
+pub struct Prelude {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub response: Value,
+}
+
+/// The failure answer of an interface and the error it must become.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub body: Value,
+    pub code: &'static str,
+    pub kind: ErrorKind,
+}
+
+/// What one interface must send and what it gets back.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub op: &'static str,
+    pub method: &'static str,
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub headers: Vec<(&'static str, String)>,
+    /// Headers that must be present (values vary, e.g. a C2 signature).
+    pub present: Vec<&'static str>,
+    pub body: Option<Value>,
+    pub success: Value,
+    pub failure: Option<Failure>,
+    pub prelude: Vec<Prelude>,
+}
+
+fn method(m: &str) -> Method {
+    match m {
+        "GET" => Method::GET,
+        "PUT" => Method::PUT,
+        "DELETE" => Method::DELETE,
+        "PATCH" => Method::PATCH,
+        _ => Method::POST,
+    }
+}
+
+async fn server_for(case: &Case) -> MockServer {
+    let server = MockServer::start_async().await;
+    for p in &case.prelude {
+        let resp = p.response.clone();
+        server
+            .mock_async(|when, then| {
+                when.method(method(p.method)).path(p.path);
+                then.status(200).header("content-type", "application/json").json_body(resp);
+            })
+            .await;
+    }
+    server
+}
+
+/// Registers the documented request; returns the mock.
+async fn expect<'a>(
+    server: &'a MockServer,
+    case: &Case,
+    status: u16,
+    content_type: &str,
+    body: Vec<u8>,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let mut w = when.method(method(case.method)).path(case.path.as_str());
+            for (k, v) in &case.query {
+                w = w.query_param(*k, v.as_str());
+            }
+            for (k, v) in &case.headers {
+                w = w.header(*k, v.as_str());
+            }
+            for k in &case.present {
+                w = w.header_exists(*k);
+            }
+            w = w.header("content-type", "application/json;charset=UTF-8");
+            if let Some(b) = &case.body {
+                w.json_body(b.clone());
+            }
+            then.status(status).header("content-type", content_type).body(body);
+        })
+        .await
+}
+
+fn err_of<E: Into<Error>>(r: Result<impl Sized, E>, what: &str) -> Error {
+    match r {
+        Ok(_) => panic!("{what}: expected an error, got a success"),
+        Err(e) => e.into(),
+    }
+}
+
+/// Every field of `expected` that the typed output kept must be equal.
+fn assert_subset(op: &str, expected: &Value, got: &Value) {
+    if let (Some(exp), Some(obj)) = (expected.as_object(), got.as_object()) {
+        assert!(!obj.is_empty() || exp.is_empty(), "{op}: the typed response lost every field: {got}");
+        for (k, v) in exp {
+            if let Some(g) = obj.get(k) {
+                assert_eq!(g, v, "{op}: field {k}");
+            }
+        }
+    } else {
+        assert_eq!(expected, got, "{op}");
+    }
+}
+
+async fn error_cases<C, T, E, F, Fut>(case: &Case, client: &impl Fn(&MockServer) -> C, call: &F)
+where
+    F: Fn(C) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<Error>,
+{
+    let op = case.op;
+    if let Some(f) = &case.failure {
+        let server = server_for(case).await;
+        expect(&server, case, 200, "application/json", serde_json::to_vec(&f.body).unwrap()).await;
+        let e = err_of(call(client(&server)).await, op);
+        assert_eq!(e.code(), Some(f.code), "{op}: error code ({e:?})");
+        assert_eq!(e.kind(), f.kind, "{op}: error kind ({e:?})");
+        assert_eq!(e.operation(), Some(op));
+        assert_eq!(e.message(), "simulated failure", "{op}");
+    }
+    for (status, body, kind) in
+        [(401, "", ErrorKind::Auth), (500, "internal failure", ErrorKind::Http), (200, "{not json", ErrorKind::Decode)]
+    {
+        let server = server_for(case).await;
+        expect(&server, case, status, "application/json", body.as_bytes().to_vec()).await;
+        let e = err_of(call(client(&server)).await, op);
+        assert_eq!(e.kind(), kind, "{op}: HTTP {status} {body:?} ({e:?})");
+        assert_eq!(e.status(), Some(status), "{op}");
+        if !body.is_empty() {
+            assert!(e.body_excerpt().unwrap_or_default().contains(body), "{op}: body excerpt ({e:?})");
+        }
+    }
+}
+
+/// The full matrix for an interface answering JSON.
+pub async fn check_json<C, T, E, F, Fut>(case: Case, client: impl Fn(&MockServer) -> C, call: F)
+where
+    F: Fn(C) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    T: Serialize,
+    E: Into<Error>,
+{
+    let server = server_for(&case).await;
+    let mock =
+        expect(&server, &case, 200, "application/json;charset=UTF-8", serde_json::to_vec(&case.success).unwrap()).await;
+    let out = match call(client(&server)).await {
+        Ok(v) => v,
+        Err(e) => panic!("{}: {:?}", case.op, e.into()),
+    };
+    assert_subset(case.op, &case.success, &serde_json::to_value(&out).unwrap());
+    assert_eq!(mock.calls_async().await, 1, "{}: the documented request was sent once", case.op);
+    error_cases(&case, &client, &call).await;
+}
+
+/// The full matrix for an interface answering with a file.
+pub async fn check_binary<C, E, F, Fut>(case: Case, client: impl Fn(&MockServer) -> C, call: F)
+where
+    F: Fn(C) -> Fut,
+    Fut: Future<Output = Result<crate::BinaryResponse, E>>,
+    E: Into<Error>,
+{
+    let server = server_for(&case).await;
+    let file = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+    let mock = expect(&server, &case, 200, "application/octet-stream", file.clone()).await;
+    let out = match call(client(&server)).await {
+        Ok(v) => v,
+        Err(e) => panic!("{}: {:?}", case.op, e.into()),
+    };
+    assert_eq!(collect(out.body).await, file, "{}: the file streamed intact", case.op);
+    assert_eq!(mock.calls_async().await, 1);
+    error_cases(&case, &client, &call).await;
+}
+
+async fn collect(mut body: BodyStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+        got.extend_from_slice(&chunk.unwrap());
+    }
+    got
+}
+
+/// A request that breaks a documented constraint fails on `field` and is never sent.
+pub async fn check_refused<C, T, E, F, Fut>(client: impl Fn(&MockServer) -> C, call: F, field: &str)
+where
+    F: Fn(C) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<Error>,
+{
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200);
+        })
+        .await;
+    let e = err_of(call(client(&server)).await, field);
+    assert!(e.is_validation(), "{e:?}");
+    assert_eq!(e.field(), Some(field));
+    assert!(!e.may_have_been_sent());
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+}
