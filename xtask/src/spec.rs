@@ -18,6 +18,9 @@ pub struct Spec {
     #[serde(default)]
     pub error_codes: Vec<ErrorCode>,
     pub interfaces: Vec<Interface>,
+    /// Code tables (`spec/enums/<file>.json`), typed as enums with an `Unknown` arm.
+    #[serde(skip)]
+    pub enums: BTreeMap<String, EnumSpec>,
     /// Catalog interfaces deliberately left out, with the reason.
     #[serde(default)]
     pub not_in_spec: Vec<Omitted>,
@@ -35,6 +38,26 @@ pub struct EnvelopeSpec {
     pub auth_codes: Vec<String>,
     #[serde(default)]
     pub code_required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumSpec {
+    /// `int` or `string`.
+    pub repr: String,
+    pub doc: String,
+    /// Response fields (by name) typed with this enum.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    pub values: Vec<EnumValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    pub value: String,
+    pub name: String,
+    pub desc: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +184,11 @@ pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
         let mut spec: Spec = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
         spec.file = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let enums = dir.join("enums").join(format!("{}.json", spec.file));
+        if enums.exists() {
+            let text = std::fs::read_to_string(&enums).map_err(|e| format!("{}: {e}", enums.display()))?;
+            spec.enums = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", enums.display()))?;
+        }
         check(&spec)?;
         out.push(spec);
     }

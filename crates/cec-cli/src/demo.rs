@@ -120,7 +120,7 @@ pub async fn run() -> anyhow::Result<()> {
     let cms = cec_cms::Client::new(config()?, c2()?)?;
     let agent_no: i64 = agent.id.parse().unwrap_or(0);
     let show_state = |rows: Option<Vec<cec_cms::generated::AgentAgentstatusinfobyagentidsResponseResultDesc>>| {
-        rows.unwrap_or_default().first().and_then(|r| r.current_state).map(state_name).unwrap_or("unknown")
+        rows.unwrap_or_default().first().and_then(|r| r.current_state).map(state_name).unwrap_or("unknown state")
     };
     let states =
         cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![agent_no]).send().await?;
@@ -216,19 +216,11 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn state_name(code: i64) -> &'static str {
-    match code {
-        0 => "signed out",
-        1 => "idle",
-        2 => "pre-occupied",
-        3 => "occupied (ringing)",
-        4 => "answering",
-        5 => "talking",
-        6 => "working",
-        7 => "busy",
-        8 => "resting",
-        9 => "learning",
-        10 => "after-call work",
-        _ => "unknown state",
+fn state_name(state: cec_cms::generated::CtiAgentState) -> &'static str {
+    use cec_cms::generated::CtiAgentState as S;
+    match state {
+        S::Occupied => "occupied (ringing)",
+        S::Adjusting => "after-call work",
+        other => other.description().unwrap_or("unknown state"),
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod code_enum;
 pub mod config;
 pub mod de;
 pub mod envelope;

@@ -101,7 +101,7 @@ async fn bearer_token_works_on_cms() {
     let rows = r.result_desc.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].agent_id, Some(1001));
-    assert_eq!(rows[0].current_state, Some(0), "agent 1001 is signed out");
+    assert_eq!(rows[0].current_state, Some(cec_cms::generated::CtiAgentState::NotSignedIn), "agent 1001 is signed out");
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ fn c2(sim: &Simulator) -> C2Auth {
 async fn cms_state(cms: &cec_cms::Client, sim: &Simulator, agent: i64) -> Option<i64> {
     let sc = sim.scenario();
     let r = cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![agent]).send().await;
-    r.unwrap().result_desc.unwrap_or_default().first().and_then(|row| row.current_state)
+    r.unwrap().result_desc.unwrap_or_default().first().and_then(|row| row.current_state).map(|s| s.code())
 }
 
 async fn download(fs: &cec_fs::Client, call_id: &str) -> Result<Vec<u8>, cec_fs::Error> {

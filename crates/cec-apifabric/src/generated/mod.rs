@@ -39,6 +39,28 @@ pub static ENVELOPE_SUCCESS: Envelope = Envelope {
     code_required: false,
 };
 
+cec_core::str_code_enum! {
+    /// result codes of api-fabric (reference code table).
+    ResultCode {
+        BadRequest = "HTTP 400" => "bad request; check path and parameters",
+        Unauthorized = "HTTP 401" => "unauthorized: service not purchased, account state, or expired Authorization / ccmessaging-token (re-run tokenByAkSk and applyToken)",
+        AuthenticationFailed = "HTTP 403" => "authentication failed (e.g. illegal or expired access token)",
+        RequestedPathNotFound = "HTTP 404" => "requested path not found",
+        BusinessFailure = "HTTP 500" => "business failure; check parameter values",
+        ItaTwoWayCall = "90100100" => "ITA two-way call: invalid input parameters",
+        ItaTwoWayCall90100200 = "90100200" => "ITA two-way call: authentication failed",
+        Ccmessaging = "10010000001" => "ccmessaging: interface authentication failed",
+        Ccmessaging10010000002 = "10010000002" => "ccmessaging: flow control rejected the request",
+        Ccmessaging30010009999 = "30010009999" => "ccmessaging: chat module error",
+        ChatbotRating = "30000000008" => "chatbot rating: reason required when dissatisfied",
+        ChatbotRating30000000019 = "30000000019" => "chatbot rating: no chatbot session to rate",
+        AnonymousCall = "30010000001" => "anonymous call: feature not enabled",
+        AnonymousCall30010000002 = "30010000002" => "anonymous call: no SIP server information",
+        AnonymousCall30010000003 = "30010000003" => "anonymous call: parameter check failed",
+        QualityInspection = "0412000" => "quality inspection (CCSQM): success code",
+    }
+}
+
 pub use cec_auth::generated::APIFABRIC_AUTH_TOKEN_BY_AK_SK as AUTH_TOKEN_BY_AK_SK;
 /// `agentAccount.create` — Create a single agent business account (POST `/apiaccess/rest/cc-management/v1/agentAccount/create`).
 pub static AGENT_ACCOUNT_CREATE: OperationMeta = OperationMeta {

@@ -27,6 +27,235 @@ pub static ENVELOPE_RESULT: Envelope = Envelope {
     code_required: false,
 };
 
+cec_core::str_code_enum! {
+    /// CMS indicator ids (agent history) (reference code table).
+    AgentHistoryIndicator {
+        CountAgentSignIn = "IDX_COUNT_AGENT_SIGN_IN" => "sign-in count",
+        CountAgentConnected = "IDX_COUNT_AGENT_CONNECTED" => "inbound calls talked",
+        CountAgentCallOut = "IDX_COUNT_AGENT_CALL_OUT" => "outbound calls talked",
+        CountAgentCollation = "IDX_COUNT_AGENT_COLLATION" => "wrap-up count",
+        CountAgentCollationCallIn = "IDX_COUNT_AGENT_COLLATION_CALL_IN" => "wrap-ups after inbound calls",
+        CountAgentCollationCallOut = "IDX_COUNT_AGENT_COLLATION_CALL_OUT" => "wrap-ups after outbound calls",
+        CountAgentRest = "IDX_COUNT_AGENT_REST" => "rest count",
+        CountAgentHold = "IDX_COUNT_AGENT_HOLD" => "hold operations",
+        CountAgentSetBusy = "IDX_COUNT_AGENT_SET_BUSY" => "set-busy operations",
+        CountAgentMoveInside = "IDX_COUNT_AGENT_MOVE_INSIDE" => "internal transfers",
+        CountAgentMoveOut = "IDX_COUNT_AGENT_MOVE_OUT" => "transfers out",
+        CountAgentMoveIvr = "IDX_COUNT_AGENT_MOVE_IVR" => "suspend-and-transfer-to-IVR count",
+        CountAgent3wc = "IDX_COUNT_AGENT_3WC" => "three-party calls",
+        CountAgentInsideCall = "IDX_COUNT_AGENT_INSIDE_CALL" => "internal calls",
+        CountAgentInsideHelpSeeking = "IDX_COUNT_AGENT_INSIDE_HELP_SEEKING" => "internal help requests",
+        CountAgentRequest = "IDX_COUNT_AGENT_REQUEST" => "manual inbound requests",
+        CountAgentAbandon = "IDX_COUNT_AGENT_ABANDON" => "manual inbound lost calls",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// agent operation types (agent operation records) (reference code table).
+    AgentOperationType {
+        SignedOutOfCcs = 0 => "signed out of CCS; reasons 1-255 client, 256 disconnected, 257 forced by QA, 258 self, 259 before re-sign-in, 260-263 handshake timeouts, 264 same ID signed in elsewhere",
+        SignedIn = 1 => "signed in",
+        Idle = 2 => "idle",
+        Busy = 3 => "busy; reasons 1 self, 2 no-answer, 3 forced by QA, 4 rest, 5 phone unavailable, 7 rejected call, 200-250 custom",
+        Talking = 4 => "talking; 1 = periodic record at :00/:05 while still talking, 0 = left talking state",
+        WaitingForAnswer = 5 => "waiting for answer",
+        WaitingForConnectionAfterAnswerOutbound = 6 => "waiting for connection after answer/outbound",
+        AgentReleased = 7 => "agent released",
+        ReleaseRequested = 8 => "release requested",
+        Outbound = 9 => "outbound: waiting for callee ringing",
+        ThreePartyCall = 10 => "three-party call",
+        AgentChannelBroken = 11 => "agent channel broken",
+        AgentChannelRecovered = 12 => "agent channel recovered",
+        ManualToAutoTransfer = 13 => "manual-to-auto transfer, agent suspended",
+        BeingMonitoredInserted = 14 => "being monitored/inserted",
+        MonitoringInsertStopped = 15 => "monitoring/insert stopped",
+        BeingRecorded = 16 => "being recorded",
+        RecordingStopped = 17 => "recording stopped",
+        BeingSupervised = 18 => "being supervised",
+        SupervisionStopped = 19 => "supervision stopped",
+        ListenInsertWhisper = 20 => "listen/insert/whisper (0 agent, 2 trunk)",
+        ListenInsertWhisperStopped = 21 => "listen/insert/whisper stopped",
+        PlayVoice = 22 => "play voice",
+        PlayStopped = 23 => "play stopped",
+        Supervise = 24 => "supervise",
+        SuperviseStopped = 25 => "supervise stopped",
+        Rest = 26 => "rest (reason set by client)",
+        WorkState = 27 => "work state (0 wrap-up, 0-255 manual)",
+        ListenInsertCall = 28 => "listen-insert call",
+        ForcedSignOut = 29 => "forced sign-out",
+        ForcedIdle = 30 => "forced idle",
+        ForcedBusy = 31 => "forced busy",
+        MuteCustomer = 32 => "mute customer",
+        Unmute = 33 => "unmute",
+        LearningState = 34 => "learning state",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// call features (reference code table).
+    CallFeature {
+        NormalCustomerCall = 0 => "normal customer call",
+        FromOperator = 1 => "from operator",
+        LongDistanceCustomerCall = 2 => "long-distance customer call",
+        RoutingAfterCtiReceivesANetwork = 3 => "routing after CTI receives a network-routed real call",
+        InternationalLongDistanceInbound = 4 => "international long-distance inbound",
+        ScheduledOutbound = 40 => "scheduled outbound",
+        PreOccupiedOutbound = 41 => "pre-occupied outbound",
+        PreConnectedOutbound = 42 => "pre-connected outbound",
+        VirtualInboundOutbound = 43 => "virtual inbound outbound",
+        PreviewOutbound = 44 => "preview outbound",
+        CallbackRequest = 45 => "callback request",
+        InternalHelp = 51 => "internal help",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// call media types (reference code table).
+    CallMediaType {
+        Chat = 1 => "text chat",
+        Webphone = 2 => "click-to-dial",
+        Escort = 3 => "escorted browsing / form sharing",
+        Callback = 4 => "callback request",
+        Phone = 5 => "normal voice call",
+        Email = 6 => "email call (not supported now)",
+        Fax = 7 => "fax call (not supported now)",
+        Video = 8 => "IP video call (H.323)",
+        Wb = 9 => "electronic whiteboard",
+        AppShare = 10 => "application sharing",
+        FileTransfer = 11 => "file transfer",
+        Video2b1d = 12 => "2B+D ISDN video",
+        Video6b1d = 13 => "6B+D ISDN video",
+        Ops = 14 => "OPS call",
+        PredictOutbound = 15 => "predictive outbound",
+        PreviewOutbound = 16 => "preview outbound",
+        Msg = 17 => "message media",
+        WebphoneVideo = 18 => "video click-to-dial",
+        PhoneVideo = 19 => "normal video call",
+        WebLeaveMessage = 20 => "non-real-time call",
+        DesktopShare = 21 => "desktop sharing",
+        VcCall = 22 => "skill-queue caller number feature",
+        ClassicNum = 23 => "count of classic media types",
+        MultiMediaEmailchat = 50 => "email chat",
+        MultiMediaWebchat = 51 => "web chat",
+        MultiMediaSmschat = 52 => "SMS chat",
+        MultiMediaSocialchat = 53 => "social/text chat",
+        MultiMediaFaxchat = 54 => "fax chat",
+        MultiMediaH5chat = 55 => "H5 video",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// CMS agent status codes (reference code table).
+    CmsAgentStatus {
+        Unknown0 = 0 => "unknown (CTI 9)",
+        SignedIn = 1 => "signed in (unused)",
+        SignedOut = 2 => "signed out (CTI 0)",
+        Busy = 3 => "busy (CTI 7)",
+        Idle = 4 => "idle (CTI 1)",
+        WrapUp = 5 => "wrap-up (CTI 6)",
+        SameAsIdle = 6 => "same as idle (unused)",
+        Talking = 7 => "talking (CTI 2,3,4,5)",
+        Rest = 8 => "rest (CTI 8)",
+        PreRest = 9 => "pre-rest",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// CTI agent state codes (reference code table).
+    CtiAgentState {
+        NotSignedIn = 0 => "not signed in",
+        Idle = 1 => "idle",
+        PreOccupied = 2 => "pre-occupied",
+        Occupied = 3 => "occupied",
+        Answering = 4 => "answering",
+        Talking = 5 => "talking",
+        Working = 6 => "working (no inbound calls, internal calls allowed)",
+        Busy = 7 => "busy",
+        Rest = 8 => "rest",
+        Learning = 9 => "learning",
+        Adjusting = 10 => "adjusting (after-call work)",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// result codes of cc-cms (reference code table).
+    ResultCode {
+        CallSucceeded = "0100000" => "call succeeded",
+        CallFailed = "0100001" => "call failed",
+        InvalidParameter = "0100002" => "invalid parameter",
+        InterfaceNeedsCtiV3r8 = "0100003" => "interface needs CTI V3R8; V3R6 detected",
+        UnknownException = "0100999" => "unknown exception",
+        QaRelationInterfaceException = "0101001" => "QA relation interface exception",
+        QueriedNumberNotFoundInUap = "0101002" => "queried number not found in UAP",
+        InsufficientPermission = "0101003" => "insufficient permission",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// CMS indicator ids (skill history extra) (reference code table).
+    SkillHistoryExtraIndicator {
+        DurationSkillAvgAbandonAck = "IDX_DURATION_SKILL_AVG_ABANDON_ACK" => "IDX_DURATION_SKILL_AVG_ABANDON_ACK",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// CMS indicator ids (skill history) (reference code table).
+    SkillHistoryIndicator {
+        CountSkillRequest = "IDX_COUNT_SKILL_REQUEST" => "manual inbound service requests",
+        CountSkillIncomingCall = "IDX_COUNT_SKILL_INCOMING_CALL" => "manual inbound requests, voice skills only; new in AICC 22.100.0 (no earlier data for day/month queries)",
+        CountSkillConnected = "IDX_COUNT_SKILL_CONNECTED" => "manual inbound requests connected (talk time > 0)",
+        CountSkillAbandon = "IDX_COUNT_SKILL_ABANDON" => "manual inbound lost = requests - connected",
+        CountSkillUserAbandon = "IDX_COUNT_SKILL_USER_ABANDON" => "caller abandoned while queuing/ringing",
+        CountSkillAgentAbandon = "IDX_COUNT_SKILL_AGENT_ABANDON" => "agent hung up while answering",
+        CountSkillQueueDisconnected = "IDX_COUNT_SKILL_QUEUE_DISCONNECTED" => "platform released call while queuing",
+        CountSkillSystemLost = "IDX_COUNT_SKILL_SYSTEM_LOST" => "platform interruptions, e.g. answer timeout",
+        CountSkillLostRing = "IDX_COUNT_SKILL_LOST_RING" => "assigned to agent but no talk (answer > 0, talk = 0)",
+        CountSkillTimeoutQueue = "IDX_COUNT_SKILL_TIMEOUT_QUEUE" => "queue timeout, moved to another queue",
+        CountSkillTimeoutAgent = "IDX_COUNT_SKILL_TIMEOUT_AGENT" => "queue timeout, moved to an agent",
+        CountSkillOverQueue = "IDX_COUNT_SKILL_OVER_QUEUE" => "queue full overflow to another queue",
+        CountSkillOverAgent = "IDX_COUNT_SKILL_OVER_AGENT" => "queue full overflow to an agent",
+        CountSkillConnectedInn = "IDX_COUNT_SKILL_CONNECTED_IN_(N)" => "connected within N s; N in 3,5,10,15,20,25,30,35,40,45,50,55,60 (e.g. IDX_COUNT_SKILL_CONNECTED_IN_20)",
+        CountSkillAbandonInn = "IDX_COUNT_SKILL_ABANDON_IN_(N)" => "abandoned within N s; same N set; no timeGrain support",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// CMS indicator ids (skill realtime) (reference code table).
+    SkillRealtimeIndicator {
+        CountRealSkillQueue = "IDX_COUNT_REAL_SKILL_QUEUE" => "IDX_COUNT_REAL_SKILL_QUEUE",
+        CountRealSkillHandle = "IDX_COUNT_REAL_SKILL_HANDLE" => "IDX_COUNT_REAL_SKILL_HANDLE",
+        DurationSkillMaxQueueAck = "IDX_DURATION_SKILL_MAX_QUEUE_ACK" => "IDX_DURATION_SKILL_MAX_QUEUE_ACK",
+        Count20sCallFor5min = "IDX_COUNT_20S_CALL_FOR_5MIN" => "IDX_COUNT_20S_CALL_FOR_5MIN",
+        CountRealAgentSignIn = "IDX_COUNT_REAL_AGENT_SIGN_IN" => "IDX_COUNT_REAL_AGENT_SIGN_IN",
+        CountRealAgentConnect = "IDX_COUNT_REAL_AGENT_CONNECT" => "IDX_COUNT_REAL_AGENT_CONNECT",
+        CountRealAgentSetIdle = "IDX_COUNT_REAL_AGENT_SET_IDLE" => "IDX_COUNT_REAL_AGENT_SET_IDLE",
+        CountRealAgentUsable = "IDX_COUNT_REAL_AGENT_USABLE" => "IDX_COUNT_REAL_AGENT_USABLE",
+        CountRealAgentSetBusy = "IDX_COUNT_REAL_AGENT_SET_BUSY" => "IDX_COUNT_REAL_AGENT_SET_BUSY",
+        CountRealAgentAcw = "IDX_COUNT_REAL_AGENT_ACW" => "IDX_COUNT_REAL_AGENT_ACW",
+        CountRealAgentRest = "IDX_COUNT_REAL_AGENT_REST" => "IDX_COUNT_REAL_AGENT_REST",
+        CountRealAgentStudy = "IDX_COUNT_REAL_AGENT_STUDY" => "IDX_COUNT_REAL_AGENT_STUDY",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// CMS indicator ids (vdn history) (reference code table).
+    VdnHistoryIndicator {
+        CountTotalCall = "IDX_COUNT_TOTAL_CALL" => "inbound + outbound calls; minute queries only (timeGrain required)",
+        CountConnectedCall = "IDX_COUNT_CONNECTED_CALL" => "connected inbound + outbound; minute queries only",
+        CountAbandonedCall = "IDX_COUNT_ABANDONED_CALL" => "total - connected; minute queries only",
+        CountInboundCall = "IDX_COUNT_INBOUND_CALL" => "inbound calls",
+        CountInboundConnected = "IDX_COUNT_INBOUND_CONNECTED" => "connected inbound calls",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// CMS indicator ids (vdn realtime) (reference code table).
+    VdnRealtimeIndicator {
+        CountRealVdnConnect = "IDX_COUNT_REAL_VDN_CONNECT" => "IDX_COUNT_REAL_VDN_CONNECT",
+        CountRealVdnCall = "IDX_COUNT_REAL_VDN_CALL" => "IDX_COUNT_REAL_VDN_CALL",
+    }
+}
+
 /// `vdn.queryagentreststate` — Query agent rest status in a VDN (POST `/rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
 pub static VDN_QUERYAGENTRESTSTATE: OperationMeta = OperationMeta {
     id: "vdn.queryagentreststate",
@@ -1086,9 +1315,9 @@ pub struct VdnTotalagentabstractex3ResponseResultDatas {
     #[serde(
         rename = "currentState",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub current_state: Option<i64>,
+    pub current_state: Option<CtiAgentState>,
     /// time in current state (seconds)
     #[serde(
         rename = "currentStateTime",
@@ -1116,9 +1345,9 @@ pub struct VdnTotalagentabstractex3ResponseResultDesc {
     #[serde(
         rename = "currentState",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub current_state: Option<i64>,
+    pub current_state: Option<CtiAgentState>,
     /// time in current state (seconds)
     #[serde(
         rename = "currentStateTime",
@@ -3289,8 +3518,12 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDatas {
     )]
     pub current_state_reason: Option<i64>,
     /// previous state; CTI agent state code
-    #[serde(rename = "prevState", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub prev_state: Option<i64>,
+    #[serde(
+        rename = "prevState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub prev_state: Option<CtiAgentState>,
     /// duration of previous state (seconds)
     #[serde(
         rename = "prevStateTime",
@@ -3302,9 +3535,9 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDatas {
     #[serde(
         rename = "currentState",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub current_state: Option<i64>,
+    pub current_state: Option<CtiAgentState>,
 }
 
 /// Object `resultDesc`.
@@ -3329,8 +3562,12 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDesc {
     )]
     pub current_state_reason: Option<i64>,
     /// previous state; CTI agent state code
-    #[serde(rename = "prevState", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub prev_state: Option<i64>,
+    #[serde(
+        rename = "prevState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub prev_state: Option<CtiAgentState>,
     /// duration of previous state (seconds)
     #[serde(
         rename = "prevStateTime",
@@ -3342,9 +3579,9 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDesc {
     #[serde(
         rename = "currentState",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub current_state: Option<i64>,
+    pub current_state: Option<CtiAgentState>,
 }
 
 /// Object request body of `agent.queryagentcalls`.

@@ -18,6 +18,205 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_required: false,
 };
 
+cec_core::int_code_enum! {
+    /// agent operation type codes (reference code table).
+    AgentOperationType {
+        SignedOutOfCcs = 0 => "signed out of CCS (reasons 1-255 client, 256-264 system)",
+        SignedIn = 1 => "signed in",
+        Idle = 2 => "idle",
+        Busy = 3 => "busy (1 self, 2 no-answer, 3 forced, 4 rest, 5 phone unavailable, 7 rejected, 200-250 custom)",
+        Talking = 4 => "talking (text chat records; 1 periodic, 0 final)",
+        ThreePartyCall = 10 => "three-party call (object: agent ID)",
+        ManualToAuto = 13 => "manual-to-auto, agent suspended",
+        ListenInsertWhisper = 20 => "listen/insert/whisper",
+        PlayVoice = 22 => "play voice",
+        Rest = 26 => "rest",
+        WorkState = 27 => "work state (0 wrap-up, 0-255 manual)",
+        ForcedSignOut = 29 => "forced sign-out",
+        ForcedIdle = 30 => "forced idle",
+        ForcedBusy = 31 => "forced busy",
+        MuteCustomer = 32 => "mute customer",
+        HoldCall = 38 => "hold call",
+        InternalHelp = 40 => "internal help (0 none, 1 two-party, 2 three-party, 3-6 combined operations)",
+        InternalCall = 41 => "internal call",
+        InterceptCall = 43 => "intercept call",
+        PausePlayback = 44 => "pause playback",
+        InternalTransfer = 45 => "internal transfer",
+        TransferOut = 46 => "transfer out",
+        SignInToMediaServer = 47 => "sign in to media server",
+        SignOutOfMediaServer = 52 => "sign out of media server",
+        TransferACallQueuedInA = 53 => "transfer a call queued in a public queue",
+        ReleaseTransfer = 54 => "release transfer",
+        TransferToAnotherDevice = 55 => "transfer to another device",
+        SwitchHoldDuringInternalHelp = 57 => "switch hold during internal help",
+        EnterConferenceState = 58 => "enter conference state",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// call leave reason codes (reference code table).
+    CallLeaveReason {
+        NormalAccessTransfer = 0 => "normal access/transfer",
+        OverflowOrBusyTransfer = 1 => "overflow or busy transfer",
+        TimeoutTransfer = 2 => "timeout transfer",
+        NoAgentOnDutyTransfer = 3 => "no agent on duty transfer",
+        QueueCancelledTransfer = 4 => "queue cancelled transfer",
+        AgentNoAnswerTransfer = 5 => "agent no-answer transfer",
+        SuspendResumed = 6 => "suspend resumed",
+        ConnectHold = 7 => "connect hold",
+        ThreePartyHelp = 8 => "three-party help",
+        Unhold = 9 => "unhold",
+        ThreePartyCall = 10 => "three-party call",
+        InternalHelp = 11 => "internal help, helper released",
+        Intercept = 12 => "intercept",
+        Pickup = 13 => "pickup",
+        CalledAnalysisNotConfigured = 14 => "called analysis not configured",
+        UserReleased = 15 => "user released",
+        AgentReleased = 16 => "agent released",
+        TransferredOut = 17 => "transferred out",
+        Hold = 18 => "hold",
+        InternalProcessingError = 19 => "internal processing error",
+        CalleeBusy = 20 => "callee busy",
+        MobilePoweredOff = 22 => "mobile powered off",
+        MobileOutOfServiceArea = 23 => "mobile out of service area",
+        VacantNumber = 24 => "vacant number",
+        QueueMachineOutOfResources = 25 => "queue machine out of resources",
+        UserNoAnswer = 26 => "user no answer",
+        CalleeRejected = 27 => "callee rejected",
+        TransferredToQueue = 28 => "transferred to queue",
+        ThreePartyToQueue = 29 => "three-party to queue",
+        TransferToQueueTimedOut = 30 => "transfer to queue timed out",
+        ThreePartyToQueueTimedOut = 31 => "three-party to queue timed out",
+        TimeoutOverflowBusyNetworkCallFailed = 34 => "timeout/overflow/busy network call failed, queued",
+        NetworkCallReturnedToOriginalCenter = 35 => "network call returned to original center queue",
+        QueuedCallRerouted = 36 => "queued call rerouted",
+        EnteredCdnViaInboundRouting = 37 => "entered CDN via inbound routing",
+        EnteredCdnViaAgentConsultation = 38 => "entered CDN via agent consultation",
+        CdnReturnedRoutingResult = 39 => "CDN returned routing result",
+        CdnRoutingTimeout = 40 => "CDN routing timeout",
+        AgentCancelledDuringConsultationOrRouting = 41 => "agent cancelled during consultation or routing failed",
+        EnteredPgrAfterCdnTimeout = 42 => "entered PGR after CDN timeout",
+        EnteredPgrAfterCdnResult = 43 => "entered PGR after CDN result",
+        EnteredPgrViaInboundRouting = 44 => "entered PGR via inbound routing",
+        EnteredPgrViaAgentConsultation = 45 => "entered PGR via agent consultation",
+        AgentUnreachable = 46 => "agent unreachable, CDN reroute",
+        QueuedInSeveralQueues = 47 => "queued in several queues",
+        AnsweredMainQueueCallFromSecondary = 48 => "answered main-queue call from secondary queue",
+        AgentRejectedInbound = 49 => "agent rejected inbound (cancel)",
+        AgentRejectedCall = 50 => "agent rejected call",
+        UserJoinedConference = 51 => "user joined conference",
+        ConferenceReleasedByChairOrCcs = 52 => "conference released by chair or CCS fault",
+        ParticipantRemovedFromConference = 53 => "participant removed from conference",
+        TransferBecauseConnectionRateBelowThreshold = 54 => "transfer because connection rate below threshold",
+        UserHungUpAfterAgentAnswered = 88 => "user hung up after agent answered",
+        UserHungUpBeforeAgentAnswered = 89 => "user hung up before agent answered",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// call media type codes (reference code table).
+    CallMediaType {
+        Chat = 1 => "text chat",
+        Webphone = 2 => "click-to-dial",
+        Escort = 3 => "escorted browsing / form sharing",
+        Callback = 4 => "callback request",
+        Phone = 5 => "normal voice call",
+        Email = 6 => "email call (not supported now)",
+        Fax = 7 => "fax call (not supported now)",
+        Video = 8 => "IP video call (H.323)",
+        Wb = 9 => "electronic whiteboard",
+        AppShare = 10 => "application sharing",
+        FileTransfer = 11 => "file transfer",
+        Video2b1d = 12 => "2B+D ISDN video",
+        Video6b1d = 13 => "6B+D ISDN video",
+        Ops = 14 => "OPS call",
+        PredictOutbound = 15 => "predictive outbound",
+        PreviewOutbound = 16 => "preview outbound",
+        Msg = 17 => "message media",
+        WebphoneVideo = 18 => "video click-to-dial",
+        PhoneVideo = 19 => "normal video call",
+        WebLeaveMessage = 20 => "non-real-time call",
+        DesktopShare = 21 => "desktop sharing",
+        VcCall = 22 => "skill-queue caller number feature",
+        ClassicNum = 23 => "count of classic media types",
+        MultiMediaEmailchat = 50 => "email chat",
+        MultiMediaWebchat = 51 => "web chat",
+        MultiMediaSmschat = 52 => "SMS chat",
+        MultiMediaSocialchat = 53 => "social/text chat",
+        MultiMediaFaxchat = 54 => "fax chat",
+        MultiMediaH5chat = 55 => "H5 video",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// cdr call type codes (reference code table).
+    CdrCallType {
+        Normal = 0 => "normal inbound",
+        Special = 1 => "special inbound",
+        Ke11Call = 2 => "VMS call (fetch voice message)",
+        Ke15Call = 3 => "VMS call (delete voice message)",
+        BpCall = 4 => "VMS call (send to BP)",
+        Long = 5 => "long-distance inbound",
+        InterCall = 6 => "internal agent-to-agent call",
+        Out = 7 => "normal (manual) outbound",
+        OpCallOut = 8 => "agent outbound type",
+        OpPriOut = 9 => "PRI outbound",
+        IvrCallOut = 10 => "IVR outbound",
+        SelfCallout = 11 => "phone agent's own outbound (only if PC+PHONE CDR recording enabled)",
+        IvrPriCall = 12 => "IVR PRI outbound",
+        NircCallIn = 13 => "network call center inbound",
+        NircCallOut = 14 => "network call center outbound",
+        NircSpyCallIn = 15 => "network call center QA inbound",
+        NircSpyCallOut = 16 => "network call center QA outbound",
+        NircInterCallIn = 17 => "network inbound to virtual agent (internal)",
+        NircInterCallOut = 18 => "network outbound from virtual agent (internal)",
+        IcdSpOpsAidercall = 20 => "assisted call",
+        IcdSpOpsIncall = 21 => "incoming call (international operator)",
+        IcdSpOpsPasscall = 22 => "deferred call",
+        IcdSpOpsGivecall = 23 => "outgoing call (international operator)",
+        IcdSpVcpIsdncallIn = 30 => "video inbound real call",
+        IcdSpVcpIsdncallOut = 31 => "video outbound real call",
+        IcdSpVcpVirtualcallIn2bd = 32 => "video inbound 2B+D virtual call",
+        IcdSpVcpVirtualcallIn6bd = 33 => "video inbound 6B+D virtual call",
+        IcdSpVcpVirtualcallOut2bd = 34 => "video outbound 2B+D virtual call",
+        IcdSpVcpVirtualcallOut6bd = 35 => "video outbound 6B+D virtual call",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// file media type codes (reference code table).
+    FileMediaType {
+        TextChat = 1 => "text chat",
+        NormalVoiceCall = 5 => "normal voice call",
+    }
+}
+
+cec_core::int_code_enum! {
+    /// recording index call type codes (reference code table).
+    RecordingCallType {
+        Inbound = 0 => "inbound",
+        Outbound = 1 => "outbound",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// result codes of cc-fs (reference code table).
+    ResultCode {
+        Success = "0" => "success",
+        ParameterIsNull = "0300001" => "parameter is null",
+        ParameterIsAnEmptyString = "0300002" => "parameter is an empty string",
+        ParameterTooLong = "0300003" => "parameter too long",
+        ParameterFormatInvalid = "0300004" => "parameter format invalid",
+        ParameterTooShort = "0300005" => "parameter too short",
+        WrongVersion = "0300006" => "wrong version; current version given in message",
+        RequestBodyParametersAreNull = "0300007" => "request body parameters are null",
+        DownloadFlowControlThresholdReached = "0300008" => "download flow-control threshold reached; retry later",
+        QueryFlowControlThresholdReached = "0300009" => "query flow-control threshold reached; retry later",
+        DateInsideTheFileNameValue = "0300010" => "date inside the file name value is wrong (row truncated in source)",
+        TokenParameterEmpty = "010106" => "token parameter empty (seen in playVoice sample)",
+    }
+}
+
 /// `ccfs.getRecordFileUrlFromObs` — Obtain recording download/playback URL (via OBS/LSS) (POST `/CCFS/resource/ccfs/getRecordFileUrlFromObs`).
 pub static CCFS_GET_RECORD_FILE_URL_FROM_OBS: OperationMeta = OperationMeta {
     id: "ccfs.getRecordFileUrlFromObs",

@@ -18,6 +18,122 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_required: false,
 };
 
+cec_core::str_code_enum! {
+    /// outbound call failure codes (reference code table).
+    FailCode {
+        CallSucceeded = "00000" => "call succeeded",
+        NoResource = "00003" => "no resource",
+        CalleeChanging = "00004" => "callee changing, forwarded",
+        CallWaiting = "00005" => "call waiting",
+        Busy = "00006" => "busy, callee forwarding",
+        NoAnswer = "00007" => "no answer, callee forwarding",
+        CalleeForwarding = "00008" => "callee forwarding",
+        TemporarilyNotAcceptingCalls = "00009" => "temporarily not accepting calls",
+        Ringing = "00010" => "ringing, callee forwarding",
+        ImmediateForwardWithoutRinging = "00011" => "immediate forward without ringing",
+        MobileUserUnreachable = "00012" => "mobile user unreachable",
+        DteTerminalStateInvalid = "00013" => "DTE terminal state invalid",
+        DteTerminalForwarded = "00014" => "DTE terminal forwarded, no cause",
+        CalleeHookFlashTransfer = "00015" => "callee hook-flash transfer",
+        FarSwitchPlayingAnAnnouncement = "00018" => "far switch playing an announcement",
+        NumberDoesNotExist = "00129" => "number does not exist",
+        SpecialInformationToneSent = "00132" => "special information tone sent",
+        UserBusy = "00145" => "user busy",
+        NobodyAnswers = "00146" => "nobody answers",
+        UserDoesNotAnswer = "00147" => "user does not answer",
+        UserRejected = "00149" => "user rejected",
+        NumberChanged = "00150" => "number changed",
+        LineFault = "00155" => "line fault",
+        MusicDetected = "00160" => "music detected",
+        AutomaticDeviceDetected = "00162" => "automatic device detected (answering machine, PBX)",
+        RingbackTone = "00180" => "ringback tone",
+        BusyTone = "00181" => "busy tone",
+        SitTone = "00182" => "SIT tone",
+        ModemDetected = "00184" => "modem detected",
+        FaxDetected = "00185" => "fax detected",
+        ModemOrFax = "00186" => "modem or fax",
+        UndefinedTone = "00187" => "undefined tone",
+        TextTelephone = "00190" => "text telephone (ans1)",
+        TextTelephone00191 = "00191" => "text telephone (ans2)",
+        TextTelephone00192 = "00192" => "text telephone (ans3)",
+        TextTelephone00193 = "00193" => "text telephone (ans4)",
+        TextTelephone00194 = "00194" => "text telephone (ans5)",
+        TextTelephone00195 = "00195" => "text telephone (edt)",
+        TextTelephone00196 = "00196" => "text telephone (fsk)",
+        TextTelephone00197 = "00197" => "text telephone (dtmf)",
+        PoweredOff = "00208" => "powered off",
+        ServiceSuspended = "00209" => "service suspended",
+        InsufficientResources = "00259" => "insufficient resources",
+        CalleeIsAModem = "00260" => "callee is a modem",
+        Fax = "00261" => "fax",
+        FaxOrModem = "00262" => "fax or modem",
+        AnsweringMachine = "00263" => "answering machine",
+        FaxDetected00441 = "00441" => "fax detected",
+        UserHungUp = "00531" => "user hung up",
+        CalleeBusy = "00537" => "callee busy",
+        EmptyOrWrongNumber = "00538" => "empty or wrong number",
+        MobilePoweredOff = "00548" => "mobile powered off",
+        MobileOutOfServiceArea = "00549" => "mobile out of service area",
+        UserNotReachedHungUp = "00551" => "user not reached / hung up",
+        UserHungUpBeforeAnswer = "00601" => "user hung up before answer",
+        NoAcdResource = "00602" => "no ACD resource",
+        NoAnswer00603 = "00603" => "no answer, released",
+        CallRejected = "00604" => "call rejected",
+        SwitchingEquipmentBusy = "00605" => "switching equipment busy",
+        AcdTimeout = "00606" => "ACD timeout",
+        UserQueuedAndHungUp = "00701" => "user queued and hung up (agent busy)",
+        QueueTimeout = "00702" => "queue timeout, platform released",
+        CallDataTimeout = "00703" => "call data timeout",
+        RingingTimeout = "01040" => "ringing timeout, platform released",
+        AgentDeviceOccupationTimeout = "01041" => "agent device occupation timeout",
+        TimedOutWaitingForTheOutbound = "01043" => "timed out waiting for the outbound result",
+        FailedToOccupyAnAgent = "01046" => "failed to occupy an agent (not for IVR)",
+        ObsCallLimitReached = "01048" => "OBS call limit reached",
+        TimedOutWaitingForDetectionResult = "01049" => "timed out waiting for detection result",
+        AgentCustomerPathConnectionFailed = "01056" => "agent-customer path connection failed",
+        AgentReleasedTheCustomerCallBefore = "01281" => "agent released the customer call before connection",
+        OutboundTaskDoesNotExist = "34601" => "outbound task does not exist",
+        CalledNumberEmpty = "34605" => "called number empty",
+        CallAttemptFailed = "34606" => "call attempt failed (e.g. concurrency limit reached)",
+        NoResultAfterDialling = "34608" => "no result after dialling; written back on timeout",
+        SystemException = "34611" => "system exception",
+    }
+}
+
+cec_core::str_code_enum! {
+    /// result codes of cc-isales (reference code table).
+    ResultCode {
+        Success = "0200000" => "success",
+        ParameterError = "0200001" => "parameter error; details in resultDesc",
+        ParameterError0200005 = "0200005" => "parameter error (query business results)",
+        DatabaseOperationFailed = "0200006" => "database operation failed",
+        MeaningVariesByInterface = "0200007" => "meaning varies by interface: campaign does not exist (campaign, call data, batch, caller number); number already blocklisted (blocklist); parameter error (query business results)",
+        OutboundTaskIsStillStarting = "0200009" => "outbound task is still starting (template copy)",
+        SpecialDateDoesNotExist = "0200014" => "special date does not exist",
+        DuplicateNumbers = "0200018" => "duplicate numbers",
+        MoreThanThePerCallMaximum = "0200029" => "more than the per-call maximum added",
+        OutboundDataDoesNotExist = "0200033" => "outbound data does not exist",
+        SubStatusDoesNotMatchThe = "0200034" => "sub-status does not match the business result",
+        BusinessResultWritebackFailed = "0200999" => "business result writeback failed",
+        CampaignDoesNotExist = "0200-01" => "campaign does not exist (printed this way on the retry-policy page)",
+        ParameterValueEmpty = "02000001" => "parameter value empty",
+        ParameterContainsIllegalCharacters = "02000002" => "parameter contains illegal characters",
+        ParameterLongerThanAllowed = "02000003" => "parameter longer than allowed",
+        ParameterShorterThanAllowed = "02000004" => "parameter shorter than allowed",
+        ParameterLengthOutsideAllowedRange = "02000005" => "parameter length outside allowed range",
+        ParameterValueTypeWrong = "02000006" => "parameter value type wrong",
+        ParameterValueOutOfRange = "02000007" => "parameter value out of range",
+        ParameterConversionFailed = "02000008" => "parameter conversion failed",
+        InvalidParameterCombination = "02000009" => "invalid parameter combination",
+        HourAndMinuteMustBeGiven = "02000010" => "hour and minute must be given together",
+        TooManyParameters = "02000011" => "too many parameters",
+        BlocklistGroupAlreadyExists = "02000012" => "blocklist group already exists",
+        InvalidBlocklistGroupId = "02000013" => "invalid blocklist group ID",
+        BlocklistTypeAlreadyExists = "02000014" => "blocklist type already exists",
+        ReservationDoesNotExist = "04000004" => "reservation does not exist",
+    }
+}
+
 /// `campaign.add_v1` — Add an outbound campaign (V1) (POST `/rest/isales/v1/openapi/campaigns/{vdnId}`).
 pub static CAMPAIGN_ADD_V1: OperationMeta = OperationMeta {
     id: "campaign.add_v1",
@@ -5677,9 +5793,9 @@ pub struct CallresultQueryResponseData {
     #[serde(
         rename = "failCode",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub fail_code: Option<String>,
+    pub fail_code: Option<FailCode>,
     /// display result code mapped from failCode
     #[serde(
         rename = "resultCode",
@@ -5778,9 +5894,9 @@ pub struct CallresultDetailResponseData {
     #[serde(
         rename = "failCode",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub fail_code: Option<String>,
+    pub fail_code: Option<FailCode>,
     /// display result code
     #[serde(
         rename = "resultCode",
@@ -6690,9 +6806,9 @@ pub struct ObresultDetailResponseObResultResultMapList {
     #[serde(
         rename = "failCode",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_object"
     )]
-    pub fail_code: Option<String>,
+    pub fail_code: Option<FailCode>,
     /// VDN ID
     #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub vdn_id: Option<i64>,

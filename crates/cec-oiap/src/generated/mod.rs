@@ -46,6 +46,34 @@ pub static ENVELOPE_RTN_CODE: Envelope = Envelope {
     code_required: false,
 };
 
+cec_core::str_code_enum! {
+    /// result codes of oiap (reference code table).
+    ResultCode {
+        NoTokenOrTokenExpired = "900001" => "no token or token expired",
+        TokenCheckFailed = "900002" => "token check failed",
+        InternalError = "10000001" => "internal error (application fault)",
+        ParameterError = "10000002" => "parameter error (mandatory field missing)",
+        ParameterAbsent = "10000003" => "parameter absent; must be supplied",
+        ParameterAlreadyExistsInTheSystem = "10000004" => "parameter already exists in the system",
+        DuplicateInputParameter = "10000006" => "duplicate input parameter",
+        DuplicateOutputParameter = "10000007" => "duplicate output parameter",
+        DuplicateHeaderParameter = "10000008" => "duplicate header parameter",
+        CannotModifyWhilePublished = "20000001" => "cannot modify while published",
+        FlowNameAlreadyExists = "20000002" => "flow name already exists",
+        CannotDeleteNode = "20000003" => "cannot delete node: referenced by another flow",
+        CannotDeleteVariable = "20000004" => "cannot delete variable: referenced by a flow or template",
+        CannotModifyVariable = "20000005" => "cannot modify variable: referenced by a flow or template",
+        FilePathDoesNotExist = "20000006" => "file path does not exist",
+        IoexceptionReadingFileStream = "20000007" => "IOException reading file stream",
+        DataUpdateError = "20000008" => "data update error",
+        InternalError200900002 = "200900002" => "internal error (application fault)",
+        ParameterError200900003 = "200900003" => "parameter error (mandatory field missing)",
+        KeyDoesNotExist = "200800001" => "key does not exist",
+        KeyIncorrect = "200800002" => "key incorrect",
+        AccountLocked = "200800003" => "account locked",
+    }
+}
+
 pub use cec_auth::generated::OIAP_AUTH_GET_APP_CUBE_TOKEN as AUTH_GET_APP_CUBE_TOKEN;
 pub use cec_auth::generated::OIAP_AUTH_GETTOKEN as AUTH_GETTOKEN;
 /// `domain.querydomaininfo` — Query activated domains (POST `/oifde/rest/api/querydomaininfo`).
