@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode", "returnCode"],
     success: &["0200000"],
-    message_fields: &["resultDesc", "returnDesc"],
+    message_fields: &["resultDesc", "returnDesc", "description"],
     auth_codes: &[],
     code_required: false,
 };
@@ -493,7 +493,7 @@ pub static CALLDATA_QUERY_IMPORT_RESULT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html",
@@ -673,7 +673,7 @@ pub static CALLRESULT_CALL_RECORD_V1: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callRecord",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html",
@@ -685,7 +685,7 @@ pub static CALLRESULT_CALL_RECORD_V2: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/isales/v2/openapi/campaigns/{vdnId}/callRecord",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html",
@@ -3224,8 +3224,39 @@ pub struct HolidayDeleteResponse {
     pub return_desc: Option<String>,
 }
 
-/// Response of `holiday.delete_all` (not documented field by field: raw JSON).
-pub type HolidayDeleteAllResponse = serde_json::Value;
+/// Object response of `holiday.delete_all`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayDeleteAllResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
 
 /// Object request body of `blocklist.add`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6076,7 +6107,7 @@ pub struct FileserverAddBody {
     pub server_info: Option<FileserverAddBodyServerInfo>,
     /// login password (8-80 chars; plain text, stored encrypted) Required.
     #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
-    pub server_pwd: Option<String>,
+    pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverAddBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -6087,8 +6118,8 @@ impl FileserverAddBody {
         }
         cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
         if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v, 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v, 80)?;
+            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
         }
         Ok(())
     }
@@ -6200,7 +6231,7 @@ pub struct FileserverUpdateBody {
     pub server_info: Option<FileserverUpdateBodyServerInfo>,
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
     #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
-    pub server_pwd: Option<String>,
+    pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverUpdateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -6210,8 +6241,8 @@ impl FileserverUpdateBody {
             v.validate(op, &format!("{at}serverInfo."))?;
         }
         if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v, 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v, 80)?;
+            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
         }
         Ok(())
     }
@@ -6277,14 +6308,24 @@ pub struct FileserverUpdateResponse {
 /// Object request body of `fileserver.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileserverQueryBody {
-    /// start offset (offset = limit * (page - 1)) Required.
+    /// paging start (offset = limit*(page-1)) Required.
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// file server IDs to filter on
+    #[serde(rename = "serverIds", skip_serializing_if = "Option::is_none", default)]
+    pub server_ids: Option<Vec<String>>,
 }
 impl FileserverQueryBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
         Ok(())
     }
 }
@@ -6307,6 +6348,12 @@ pub struct FileserverQueryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+    /// file servers
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub server: Option<Vec<FileserverQueryResponseServer>>,
+    /// total number of servers
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
     /// result code (duplicate of resultCode) ("0200000" success)
     #[serde(
         rename = "returnCode",
@@ -6321,6 +6368,39 @@ pub struct FileserverQueryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
+}
+
+/// Object `server`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileserverQueryResponseServer {
+    /// port (may be null)
+    #[serde(rename = "port", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub port: Option<String>,
+    /// server IP (may be null)
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ip: Option<String>,
+    /// default path on the server
+    #[serde(
+        rename = "filePath",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_path: Option<String>,
+    /// login user name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// file server ID
+    #[serde(
+        rename = "serverId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub server_id: Option<String>,
 }
 
 /// Object response of `obresult.query_obs_codes`.
@@ -7239,7 +7319,7 @@ pub struct ObsLoginBody {
     pub user: Option<String>,
     /// password Required.
     #[serde(rename = "passwd", skip_serializing_if = "Option::is_none", default)]
-    pub passwd: Option<String>,
+    pub passwd: Option<cec_core::Secret<String>>,
 }
 impl ObsLoginBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -7284,9 +7364,9 @@ pub struct ObsLoginResponseResultData {
     #[serde(
         rename = "refreshToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
     /// refresh token lifetime (sample 3600 (seconds))
     #[serde(
         rename = "refreshExpirationTime",
@@ -7301,7 +7381,7 @@ pub struct ObsLoginResponseResultData {
 pub struct ObsRefreshBody {
     /// refresh token (from the published sample only)
     #[serde(rename = "refreshToken", skip_serializing_if = "Option::is_none", default)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
 }
 impl ObsRefreshBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -7344,9 +7424,9 @@ pub struct ObsRefreshResponseResultData {
     #[serde(
         rename = "refreshToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
     /// refresh token lifetime (sample 3600 (seconds))
     #[serde(
         rename = "refreshExpirationTime",
@@ -7459,9 +7539,9 @@ pub struct ObsInterfaceInfoResponseResultData {
     #[serde(
         rename = "refreshToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
     /// task fetch path
     #[serde(
         rename = "getTask",
@@ -9824,7 +9904,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html>
 ///
-/// Path read from a zh-cn excerpt; method not shown there (DELETE assumed, as for the single delete).
+/// Deletes every special date of the campaign. DELETE confirmed on the English page; no request body.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HolidayDeleteAllBuilder<'a> {
@@ -12975,7 +13055,7 @@ impl<'a> FileserverAddBuilder<'a> {
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted) Required.
-    pub fn server_pwd(mut self, v: impl Into<String>) -> Self {
+    pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
         self
     }
@@ -13025,7 +13105,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0793.html>
 ///
-/// Response table not captured.
+/// File server must exist. No request body. Response carries only the result fields (resultCode/resultDesc/returnCode/returnDesc); 0200006 = server configuration not found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverDeleteBuilder<'a> {
@@ -13136,7 +13216,7 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
-    pub fn server_pwd(mut self, v: impl Into<String>) -> Self {
+    pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
         self
     }
@@ -13190,7 +13270,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
 ///
-/// Rest of body and response not captured.
+/// Prerequisite lookup before importing call data from a file server. Server entries: port, ip, filePath, userName from the table; serverId from the page sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverQueryBuilder<'a> {
@@ -13214,9 +13294,19 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// start offset (offset = limit * (page - 1)) Required.
+    /// paging start (offset = limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// file server IDs to filter on
+    pub fn server_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.server_ids = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -14223,7 +14313,7 @@ impl<'a> ObsLoginBuilder<'a> {
         self
     }
     /// password Required.
-    pub fn passwd(mut self, v: impl Into<String>) -> Self {
+    pub fn passwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.passwd = Some(v.into());
         self
     }
@@ -14282,7 +14372,7 @@ impl<'a> ObsRefreshBuilder<'a> {
         self
     }
     /// refresh token (from the published sample only)
-    pub fn refresh_token(mut self, v: impl Into<String>) -> Self {
+    pub fn refresh_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.refresh_token = Some(v.into());
         self
     }
