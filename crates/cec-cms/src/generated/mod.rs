@@ -8274,7 +8274,7 @@ pub struct HealthPingResponse {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read.
+/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryagentreststateBuilder<'a> {
@@ -8844,7 +8844,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. Item list truncated in the source excerpt.
+/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsBuilder<'a> {
@@ -8932,7 +8932,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt.
+/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsV2Builder<'a> {
@@ -9025,7 +9025,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
 ///
-/// Response fields not captured.
+/// Response fields not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycalltracedetailBuilder<'a> {
@@ -10159,7 +10159,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
 ///
-/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields.
+/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields. Counters read up to answering (2.11); the table has at least one further row (2.12, name cut off in every stored copy), which is therefore not modelled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
@@ -11179,7 +11179,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>
 ///
-/// Remaining body fields not captured (response fields seen in a search snippet).
+/// Remaining body fields not captured (response fields seen in a search snippet). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupJoinBuilder<'a> {
@@ -11232,7 +11232,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
 ///
-/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc).
+/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupDeleteBuilder<'a> {
@@ -11366,7 +11366,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>
 ///
-/// Filters by vdn, groupId and workNo per the page summary; those field rows and the response were not read.
+/// Filters by vdn, groupId and workNo per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupQuerymembersBuilder<'a> {
@@ -11487,7 +11487,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read.
+/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationDeleteBuilder<'a> {
@@ -11540,7 +11540,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
 ///
-/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset).
+/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UapPerfindexBuilder<'a> {
@@ -11671,7 +11671,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
-/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexIvrBuilder<'a> {
@@ -11759,7 +11759,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillBuilder<'a> {
@@ -11847,7 +11847,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexAgentBuilder<'a> {
@@ -12028,7 +12028,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>
 ///
-/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday.
+/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillfordayBuilder<'a> {
@@ -12116,7 +12116,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
-/// ccId optional. Remaining body fields and response not captured.
+/// ccId optional. Remaining body fields and response not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillformonthBuilder<'a> {
