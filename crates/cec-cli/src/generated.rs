@@ -2146,7 +2146,7 @@ async fn run_fs_ccfs_play_voice(clients: &Clients, input: &CliInput) -> anyhow::
         b = b.st(v);
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_PLAY_VOICE, call).await?))
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_PLAY_VOICE, call).await?))
 }
 
 async fn run_fs_ccfs_download_oiap_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -2191,7 +2191,7 @@ async fn run_fs_ccfs_ivr_download_file(clients: &Clients, input: &CliInput) -> a
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call).await?))
+    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call).await?))
 }
 
 async fn run_fs_ccfs_ivr_upload_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -7405,7 +7405,7 @@ pub static OPS: &[CliOp] = &[
         title: "Play back a recording file (URL mode)",
         params: &[("query", "t"), ("query", "version"), ("query", "st")],
         body: false,
-        binary: false,
+        binary: true,
     },
     CliOp {
         ne: "fs",
@@ -7435,7 +7435,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a recording file as a third party (IVR custom JAR mode)",
         params: &[],
         body: true,
-        binary: false,
+        binary: true,
     },
     CliOp {
         ne: "fs",

@@ -310,35 +310,7 @@ async fn vdn_rindex() {
 
 #[tokio::test]
 async fn vdn_queryaccesscodeinfo() {
-    check_json(
-        Case {
-            op: "vdn.queryaccesscodeinfo",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo".into(),
-            query: vec![],
-            headers: vec![("content-length", "18".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1,"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.vdn_queryaccesscodeinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(json!({"ccId":1,"vdn":1}))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "vdn.queryaccesscodeinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodeinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(json!({"ccId":1,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -384,37 +356,7 @@ async fn skill_agentsinskill() {
 
 #[tokio::test]
 async fn skill_totalskillstatusex3() {
-    check_json(
-        Case {
-            op: "skill.totalskillstatusex3",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3".into(),
-            query: vec![],
-            headers: vec![("content-length", "35".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.skill_totalskillstatusex3()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(
-                        json!({"ccId":1,"skillIds":[101],"vdn":1}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "skill.totalskillstatusex3", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}],"resultDesc":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_totalskillstatusex3().body(serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -519,42 +461,16 @@ async fn skill_rindex() {
 
 #[tokio::test]
 async fn skill_skillcfginfo() {
-    check_json(
-        Case {
-            op: "skill.skillcfginfo",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(),
-            query: vec![],
-            headers: vec![("content-length", "18".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1,"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.skill_skillcfginfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(json!({"ccId":1,"vdn":1}))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body(serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_skillcfginfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(json!({"ccId":0,"vdn":1}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(
+                        json!({"ccId":0,"skillIds":[101],"vdn":1}),
+                    )
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -566,37 +482,7 @@ async fn skill_skillcfginfo() {
 
 #[tokio::test]
 async fn skill_stateinfo() {
-    check_json(
-        Case {
-            op: "skill.stateinfo",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(),
-            query: vec![],
-            headers: vec![("content-length", "35".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.skill_stateinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(
-                        json!({"ccId":1,"skillIds":[101],"vdn":1}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -638,7 +524,7 @@ async fn agent_siteagentcallandskillinfobyagentids() {
 
 #[tokio::test]
 async fn agent_agentstatusinfobyagentids() {
-    check_json(Case { op: "agent.agentstatusinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":7,"currentState":7,"currentStateReason":7,"locationId":7,"prevState":7,"prevStateTime":7}],"resultDesc":[{"agentId":7,"currentState":7,"currentStateReason":7,"locationId":7,"prevState":7,"prevStateTime":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentstatusinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(json!({"agentIds":[101],"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentstatusinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}],"resultDesc":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentstatusinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(json!({"agentIds":[101],"ccId":1,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -659,37 +545,7 @@ async fn agent_agentstatusinfobyagentids() {
 
 #[tokio::test]
 async fn agent_queryagentcalls() {
-    check_json(
-        Case {
-            op: "agent.queryagentcalls",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls".into(),
-            query: vec![],
-            headers: vec![("content-length", "32".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"agentId":101,"ccId":1,"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.agent_queryagentcalls()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(
-                        json!({"agentId":101,"ccId":1,"vdn":1}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "agent.queryagentcalls", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(json!({"agentId":101,"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":["s-item"],"resultDesc":["s-item"]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_queryagentcalls().body(serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(json!({"agentId":101,"ccId":1,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -731,37 +587,7 @@ async fn agentgroup_queryagentcalls() {
 
 #[tokio::test]
 async fn agent_agentprivatecall() {
-    check_json(
-        Case {
-            op: "agent.agentprivatecall",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall".into(),
-            query: vec![],
-            headers: vec![("content-length", "32".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"agentId":101,"ccId":1,"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.agent_agentprivatecall()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(
-                        json!({"agentId":101,"ccId":1,"vdn":1}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "agent.agentprivatecall", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(json!({"agentId":101,"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":["s-item"],"resultDesc":["s-item"]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentprivatecall().body(serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(json!({"agentId":101,"ccId":1,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -896,56 +722,13 @@ async fn calldata_isprocesscall() {
 
 #[tokio::test]
 async fn vdn_query_agent_by_status() {
-    check_json(
-        Case {
-            op: "vdn.queryAgentByStatus",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus".into(),
-            query: vec![],
-            headers: vec![("content-length", "17".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":"s-ccId"})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.vdn_query_agent_by_status()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(json!({"ccId":"s-ccId"}))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.vdn_query_agent_by_status()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(
-                        json!({"ccId":"xxxxxxxxxxxxxxxxxxxxxxxxxx"}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "vdn.queryAgentByStatus", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"})), success: json!({"data":[{"agentId":7,"currentState":7,"currentStateTime":7,"locationId":7}],"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(json!({"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(json!({"ccId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"})).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn agent_agentrestinfos() {
-    check_json(Case { op: "agent.agentrestinfos", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestNum":7,"onRestNum":7,"waitRestNum":7},"resultDesc":{"allowRestNum":7,"onRestNum":7,"waitRestNum":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentrestinfos().body(serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentrestinfos", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7},"resultDesc":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentrestinfos().body(serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -966,42 +749,16 @@ async fn agent_agentrestinfos() {
 
 #[tokio::test]
 async fn agent_systemstate() {
-    check_json(
-        Case {
-            op: "agent.systemstate",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate".into(),
-            query: vec![],
-            headers: vec![("content-length", "18".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1,"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.agent_systemstate()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(json!({"ccId":1,"vdn":1}))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "agent.systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7},"resultDesc":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_systemstate().body(serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_systemstate()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(json!({"ccId":0,"vdn":1}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(
+                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
+                    )
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -1019,7 +776,7 @@ async fn agent_agentoprinfo() {
 
 #[tokio::test]
 async fn calldata_querybasiccallinfo() {
-    check_json(Case { op: "calldata.querybasiccallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","mid":7,"priority":7,"server":7,"time":7,"trunkNo":7},"resultDesc":{"calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","mid":7,"priority":7,"server":7,"time":7,"trunkNo":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querybasiccallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(json!({"callId":"s-callId","ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querybasiccallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":7,"mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":7,"mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querybasiccallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(json!({"callId":"s-callId","ccId":1,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1040,7 +797,7 @@ async fn calldata_querybasiccallinfo() {
 
 #[tokio::test]
 async fn calldata_querydetailcallinfo() {
-    check_json(Case { op: "calldata.querydetailcallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","mid":7,"priority":7,"server":7,"time":7,"trunkNo":7},"resultDesc":{"calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","mid":7,"priority":7,"server":7,"time":7,"trunkNo":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querydetailcallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(json!({"callId":"s-callId","ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querydetailcallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querydetailcallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(json!({"callId":"s-callId","ccId":1,"vdn":1})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1419,37 +1176,7 @@ async fn hisindex_agentforday() {
 
 #[tokio::test]
 async fn compat_agentbyworkno() {
-    check_json(
-        Case {
-            op: "compat.agentbyworkno",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno".into(),
-            query: vec![],
-            headers: vec![("content-length", "47".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"queryParam":{"agentId":101,"ccId":1,"vdn":1}})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.compat_agentbyworkno()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(
-                        json!({"queryParam":{"agentId":101,"ccId":1,"vdn":1}}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "compat.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"agentId":101,"ccId":1,"vdn":1}})), success: json!({"result":"0","resultDatas":{"citStatus":7,"currentstatetime":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7},"resultDesc":"success"}), failure: Some(Failure { body: json!({"result":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(json!({"queryParam":{"agentId":101,"ccId":1,"vdn":1}})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1470,37 +1197,7 @@ async fn compat_agentbyworkno() {
 
 #[tokio::test]
 async fn compat_querymonitor_systemstate() {
-    check_json(
-        Case {
-            op: "compat.querymonitor_systemstate",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate".into(),
-            query: vec![],
-            headers: vec![("content-length", "33".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"queryParam":{"ccId":1,"vdn":1}})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.compat_querymonitor_systemstate()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(
-                        json!({"queryParam":{"ccId":1,"vdn":1}}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "compat.querymonitor_systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"ccId":1,"vdn":1}})), success: json!({"result":"0","resultDatas":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7},"resultDesc":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7}}), failure: Some(Failure { body: json!({"result":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_querymonitor_systemstate().body(serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(json!({"queryParam":{"ccId":1,"vdn":1}})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1542,37 +1239,7 @@ async fn compat_agentrestinfo() {
 
 #[tokio::test]
 async fn compat_skill_stateinfo() {
-    check_json(
-        Case {
-            op: "compat.skill_stateinfo",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(),
-            query: vec![],
-            headers: vec![("content-length", "50".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.compat_skill_stateinfo()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(
-                        json!({"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(json!({"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

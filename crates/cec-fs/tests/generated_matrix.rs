@@ -259,7 +259,27 @@ async fn ccfs_request_play_voice() {
 
 #[tokio::test]
 async fn ccfs_play_voice() {
-    check_json(Case { op: "ccfs.playVoice", method: "GET", path: "/CCFS/resource/ccfs/playVoice".into(), query: vec![("t", "s-t".into()), ("version", "s-version".into()), ("st", "s-st".into())], headers: vec![], present: vec![], body: None, success: json!({"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_play_voice().t("s-t").version("s-version").st("s-st").send().await }).await;
+    check_binary(
+        Case {
+            op: "ccfs.playVoice",
+            method: "GET",
+            path: "/CCFS/resource/ccfs/playVoice".into(),
+            query: vec![("t", "s-t".into()), ("version", "s-version".into()), ("st", "s-st".into())],
+            headers: vec![],
+            present: vec![],
+            body: None,
+            success: json!(null),
+            failure: Some(Failure {
+                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.ccfs_play_voice().t("s-t").version("s-version").st("s-st").send().await },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -338,16 +358,16 @@ async fn ccfs_download_ivr_record_file() {
 
 #[tokio::test]
 async fn ccfs_ivr_download_file() {
-    check_json(
+    check_binary(
         Case {
             op: "ccfs.ivr.downloadFile",
             method: "POST",
             path: "/CCFS/resource/ccfs/ivr/downloadFile".into(),
             query: vec![],
-            headers: vec![("content-length", "55".into())],
+            headers: vec![("content-length", "80".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"k":"v"},"request":{"version":"s-version"}})),
-            success: json!({"resultCode":"0","resultDesc":"success"}),
+            body: Some(json!({"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}})),
+            success: json!(null),
             failure: Some(Failure {
                 body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
                 code: "999-999",
@@ -360,7 +380,7 @@ async fn ccfs_ivr_download_file() {
             c.ccfs_ivr_download_file()
                 .body(
                     serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(
-                        json!({"msgBody":{"k":"v"},"request":{"version":"s-version"}}),
+                        json!({"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}),
                     )
                     .unwrap(),
                 )
@@ -369,58 +389,12 @@ async fn ccfs_ivr_download_file() {
         },
     )
     .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.ccfs_ivr_download_file()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(
-                        json!({"msgBody":{"k":"v"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "request.version",
-    )
-    .await;
+    check_refused(client, |c| async move { c.ccfs_ivr_download_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(json!({"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_ivr_upload_file() {
-    check_json(
-        Case {
-            op: "ccfs.ivr.uploadFile",
-            method: "POST",
-            path: "/CCFS/resource/ccfs/ivr/uploadFile".into(),
-            query: vec![("vdnId", "7".into())],
-            headers: vec![("content-length", "55".into())],
-            present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"k":"v"},"request":{"version":"s-version"}})),
-            success: json!({"resultCode":"0","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.ccfs_ivr_upload_file()
-                .vdn_id(7)
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(
-                        json!({"msgBody":{"k":"v"},"request":{"version":"s-version"}}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "ccfs.ivr.uploadFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/uploadFile".into(), query: vec![("vdnId", "7".into())], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"data":"s-data"},"request":{"version":"s-version"}})), success: json!({"resultCode":"0","resultData":{"fileName":"s-fileName","locationId":["s-item"]},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_upload_file().vdn_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(json!({"msgBody":{"data":"s-data"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -428,7 +402,7 @@ async fn ccfs_ivr_upload_file() {
                 .vdn_id(7)
                 .body(
                     serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(
-                        json!({"msgBody":{"k":"v"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}),
+                        json!({"msgBody":{"data":"s-data"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}),
                     )
                     .unwrap(),
                 )

@@ -254,27 +254,7 @@ async fn holiday_delete() {
 
 #[tokio::test]
 async fn holiday_delete_all() {
-    check_json(
-        Case {
-            op: "holiday.delete_all",
-            method: "DELETE",
-            path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(),
-            query: vec![],
-            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
-            present: vec!["authorization", "host"],
-            body: None,
-            success: json!({"resultCode":"0200000","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.holiday_delete_all().vdn_id(1).campaign_id(7).locale("s-locale").send().await },
-    )
-    .await;
+    check_json(Case { op: "holiday.delete_all", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_delete_all().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.holiday_delete_all().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
@@ -854,7 +834,7 @@ async fn fileserver_add() {
 
 #[tokio::test]
 async fn fileserver_delete() {
-    check_json(Case { op: "fileserver.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/deleteServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_delete().vdn_id(1).server_id("s-serverId").locale("s-locale").send().await }).await;
+    check_json(Case { op: "fileserver.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/deleteServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_delete().vdn_id(1).server_id("s-serverId").locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.fileserver_delete().vdn_id(0).server_id("s-serverId").locale("s-locale").send().await },
@@ -871,7 +851,7 @@ async fn fileserver_update() {
 
 #[tokio::test]
 async fn fileserver_query() {
-    check_json(Case { op: "fileserver.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/queryServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "12".into())], present: vec!["authorization", "host"], body: Some(json!({"offset":7})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(json!({"offset":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "fileserver.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/queryServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(json!({"limit":1,"offset":7,"serverIds":["s-item"]})), success: json!({"count":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","server":[{"filePath":"s-filePath","ip":"s-ip","port":"s-port","serverId":"s-serverId","userName":"s-userName"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(json!({"limit":1,"offset":7,"serverIds":["s-item"]})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -879,7 +859,10 @@ async fn fileserver_query() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(json!({"offset":7})).unwrap(),
+                    serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(
+                        json!({"limit":1,"offset":7,"serverIds":["s-item"]}),
+                    )
+                    .unwrap(),
                 )
                 .send()
                 .await

@@ -26,6 +26,13 @@ pub static ENVELOPE_RESULT: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RETURN_CODE: Envelope = Envelope {
+    code_fields: &["returnCode"],
+    success: &["0"],
+    message_fields: &["description"],
+    auth_codes: &[],
+    code_required: false,
+};
 
 cec_core::str_code_enum! {
     /// CMS indicator ids (agent history) (reference code table).
@@ -275,7 +282,7 @@ pub static VDN_TOTALAGENTABSTRACTEX3: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html",
@@ -407,7 +414,7 @@ pub static VDN_CONFIGURES_SKILLS: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/configures/skills",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html",
@@ -419,7 +426,7 @@ pub static VDN_RINDEX: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/rindex/vdn",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html",
@@ -455,7 +462,7 @@ pub static SKILL_AGENTSINSKILL: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html",
@@ -491,7 +498,7 @@ pub static SKILL_AGENTBYCONFIGEDSKILL: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0622.html",
@@ -503,7 +510,7 @@ pub static SKILL_SERVICEQUALITY: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/skill/servicequality",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html",
@@ -515,7 +522,7 @@ pub static SKILL_RINDEX: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/skill/rindex",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html",
@@ -599,7 +606,7 @@ pub static AGENT_AGENTPRIVATECALL: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html",
@@ -623,7 +630,7 @@ pub static AGENTGROUP_RINDEX: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/agentgroup/rindex",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0636.html",
@@ -635,7 +642,7 @@ pub static AGENT_AGENTBYWORKNO: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html",
@@ -647,7 +654,7 @@ pub static CALLDATA_ISPROCESSCALL: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html",
@@ -660,7 +667,7 @@ pub static VDN_QUERY_AGENT_BY_STATUS: OperationMeta = OperationMeta {
     path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus",
     auth: AuthKind::Signature,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RETURN_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html",
 };
@@ -743,7 +750,7 @@ pub static CTI_SYSINDEX: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/cti/sysindex",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2621.html",
@@ -755,7 +762,7 @@ pub static CONFIGURES_VDNS: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/configures/vdns",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html",
@@ -875,7 +882,7 @@ pub static UAP_TERMINALINDEX: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/uap/terminalindex",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0683.html",
@@ -887,7 +894,7 @@ pub static HISINDEX_IVR: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/ivr",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html",
@@ -899,7 +906,7 @@ pub static HISINDEX_SKILL: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/skill",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html",
@@ -911,7 +918,7 @@ pub static HISINDEX_AGENT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/agent",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html",
@@ -923,7 +930,7 @@ pub static HISINDEX_VDN: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/vdn",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html",
@@ -935,7 +942,7 @@ pub static HISINDEX_SKILLFORDAY: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/skillforday",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html",
@@ -947,7 +954,7 @@ pub static HISINDEX_SKILLFORMONTH: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/skillformonth",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html",
@@ -959,7 +966,7 @@ pub static HISINDEX_AGENTFORDAY: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/hisindex/agentforday",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html",
@@ -971,8 +978,8 @@ pub static COMPAT_AGENTBYWORKNO: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_RESULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html",
 };
@@ -984,7 +991,7 @@ pub static COMPAT_QUERYMONITOR_SYSTEMSTATE: OperationMeta = OperationMeta {
     path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate",
     auth: AuthKind::Signature,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RESULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html",
 };
@@ -1019,7 +1026,7 @@ pub static COMPAT_AGENTBYCONFIGEDSKILL: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_RESULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0712.html",
@@ -2579,8 +2586,93 @@ impl VdnQueryaccesscodeinfoBody {
     }
 }
 
-/// Response of `vdn.queryaccesscodeinfo` (not documented field by field: raw JSON).
-pub type VdnQueryaccesscodeinfoResponse = serde_json::Value;
+/// Object response of `vdn.queryaccesscodeinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryaccesscodeinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<VdnQueryaccesscodeinfoResponseResultDatas>>,
+    /// access codes of the VDN
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQueryaccesscodeinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryaccesscodeinfoResponseResultDatas {
+    /// IVR flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// service type number
+    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub service_no: Option<i64>,
+    /// queue kind (1 real queue, 2 virtual queue)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+    /// access code
+    #[serde(
+        rename = "accessNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_no: Option<String>,
+    /// access code purpose
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryaccesscodeinfoResponseResultDesc {
+    /// IVR flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// service type number
+    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub service_no: Option<i64>,
+    /// queue kind (1 real queue, 2 virtual queue)
+    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub real_flag: Option<i64>,
+    /// access code
+    #[serde(
+        rename = "accessNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_no: Option<String>,
+    /// access code purpose
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
 
 /// Object response of `vdn.restreasons`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2747,7 +2839,7 @@ pub struct SkillTotalskillstatusex3Body {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    /// skill queue IDs (max 1000 items; each 1-5000) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
 }
@@ -2770,8 +2862,127 @@ impl SkillTotalskillstatusex3Body {
     }
 }
 
-/// Response of `skill.totalskillstatusex3` (not documented field by field: raw JSON).
-pub type SkillTotalskillstatusex3Response = serde_json::Value;
+/// Object response of `skill.totalskillstatusex3`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillTotalskillstatusex3Response {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillTotalskillstatusex3ResponseResultDatas>>,
+    /// per-skill extended status
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillTotalskillstatusex3ResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillTotalskillstatusex3ResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// calls waiting in the queue
+    #[serde(rename = "queueSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub queue_size: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "loggedOnAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logged_on_agents: Option<i64>,
+    /// wait of the longest-waiting call (seconds)
+    #[serde(rename = "queueTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub queue_time: Option<i64>,
+    /// available agents
+    #[serde(
+        rename = "availAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub avail_agents: Option<i64>,
+    /// skill description
+    #[serde(
+        rename = "skillDescrip",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_descrip: Option<String>,
+    /// ID of the longest-waiting call ("4294967295-4294967295" when none)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// queue capacity
+    #[serde(
+        rename = "maxQueueSize",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_queue_size: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillTotalskillstatusex3ResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// calls waiting in the queue
+    #[serde(rename = "queueSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub queue_size: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "loggedOnAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logged_on_agents: Option<i64>,
+    /// wait of the longest-waiting call (seconds)
+    #[serde(rename = "queueTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub queue_time: Option<i64>,
+    /// available agents
+    #[serde(
+        rename = "availAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub avail_agents: Option<i64>,
+    /// skill description
+    #[serde(
+        rename = "skillDescrip",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_descrip: Option<String>,
+    /// ID of the longest-waiting call ("4294967295-4294967295" when none)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// queue capacity
+    #[serde(
+        rename = "maxQueueSize",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_queue_size: Option<i64>,
+}
 
 /// Object request body of `skill.queuedevicestatus`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3270,6 +3481,9 @@ pub struct SkillSkillcfginfoBody {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
+    /// skill queue IDs (max 1000 items; each 1-5000) Required.
+    #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
+    pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillSkillcfginfoBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -3282,12 +3496,159 @@ impl SkillSkillcfginfoBody {
         if let Some(v) = &self.vdn {
             cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
         }
+        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        if let Some(v) = &self.skill_ids {
+            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `skill.skillcfginfo` (not documented field by field: raw JSON).
-pub type SkillSkillcfginfoResponse = serde_json::Value;
+/// Object response of `skill.skillcfginfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillSkillcfginfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillSkillcfginfoResponseResultDatas>>,
+    /// per-skill configuration
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillSkillcfginfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillSkillcfginfoResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// max queued calls
+    #[serde(
+        rename = "maxCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_num: Option<i64>,
+    /// max held calls
+    #[serde(
+        rename = "maxHoldCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_hold_call_num: Option<i64>,
+    /// max wait time (seconds)
+    #[serde(
+        rename = "maxWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_wait_time: Option<i64>,
+    /// max no-answer time (seconds)
+    #[serde(
+        rename = "maxAnswerWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_answer_wait_time: Option<i64>,
+    /// max talk time (seconds)
+    #[serde(
+        rename = "maxTalkTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_talk_time: Option<i64>,
+    /// max agents allowed on rest
+    #[serde(
+        rename = "maxRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_rest_agent_num: Option<i64>,
+    /// max agent wrap-up time (seconds)
+    #[serde(
+        rename = "maxAgentWrapupTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_agent_wrapup_time: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillSkillcfginfoResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// max queued calls
+    #[serde(
+        rename = "maxCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_num: Option<i64>,
+    /// max held calls
+    #[serde(
+        rename = "maxHoldCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_hold_call_num: Option<i64>,
+    /// max wait time (seconds)
+    #[serde(
+        rename = "maxWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_wait_time: Option<i64>,
+    /// max no-answer time (seconds)
+    #[serde(
+        rename = "maxAnswerWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_answer_wait_time: Option<i64>,
+    /// max talk time (seconds)
+    #[serde(
+        rename = "maxTalkTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_talk_time: Option<i64>,
+    /// max agents allowed on rest
+    #[serde(
+        rename = "maxRestAgentNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_rest_agent_num: Option<i64>,
+    /// max agent wrap-up time (seconds)
+    #[serde(
+        rename = "maxAgentWrapupTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_agent_wrapup_time: Option<i64>,
+}
 
 /// Object request body of `skill.stateinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3321,8 +3682,319 @@ impl SkillStateinfoBody {
     }
 }
 
-/// Response of `skill.stateinfo` (not documented field by field: raw JSON).
-pub type SkillStateinfoResponse = serde_json::Value;
+/// Object response of `skill.stateinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillStateinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<SkillStateinfoResponseResultDatas>>,
+    /// per-skill statistics
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<SkillStateinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillStateinfoResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "agentLoginNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_login_nums: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "agentTalkingNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_talking_nums: Option<i64>,
+    /// idle agents
+    #[serde(
+        rename = "agentIdleNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_idle_nums: Option<i64>,
+    /// available agents (may differ from idle when agents take several calls)
+    #[serde(
+        rename = "agentAvailableNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_available_nums: Option<i64>,
+    /// agents set busy
+    #[serde(
+        rename = "agentSetBusyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_set_busy_nums: Option<i64>,
+    /// agents on rest
+    #[serde(
+        rename = "agentRestNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_rest_nums: Option<i64>,
+    /// longest agent idle time, last 5 min (sample only)
+    #[serde(
+        rename = "agentMaxIdleTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_max_idle_time_in5: Option<i64>,
+    /// agents in wrap-up/working state (sample only)
+    #[serde(
+        rename = "agentWorkNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_work_nums: Option<i64>,
+    /// agents in study state (sample only)
+    #[serde(
+        rename = "agentStudyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_study_nums: Option<i64>,
+    /// occupied agents (sample only)
+    #[serde(
+        rename = "agentOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_occupy_nums: Option<i64>,
+    /// pre-occupied agents (sample only)
+    #[serde(
+        rename = "agentPreOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_pre_occupy_nums: Option<i64>,
+    /// total calls (sample only)
+    #[serde(
+        rename = "totalCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_call_nums: Option<i64>,
+    /// calls being handled (sample only)
+    #[serde(
+        rename = "processingCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub processing_call_nums: Option<i64>,
+    /// longest wait, last 5 min (sample only)
+    #[serde(
+        rename = "maxCallWaitTimesIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_wait_times_in5: Option<i64>,
+    /// queued calls (sample only)
+    #[serde(
+        rename = "callWaitNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_wait_nums: Option<i64>,
+    /// average call time, last 5 min (sample only)
+    #[serde(
+        rename = "evenCallTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_call_time_in5: Option<i64>,
+    /// average wait time, last 5 min (sample only)
+    #[serde(
+        rename = "evenWaitTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_wait_time_in5: Option<i64>,
+    /// all calls (sample only)
+    #[serde(
+        rename = "allCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub all_call_count: Option<i64>,
+    /// calls connected within 20 s (sample only)
+    #[serde(
+        rename = "cnnedIn20sCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cnned_in20s_call_count: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillStateinfoResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "agentLoginNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_login_nums: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "agentTalkingNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_talking_nums: Option<i64>,
+    /// idle agents
+    #[serde(
+        rename = "agentIdleNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_idle_nums: Option<i64>,
+    /// available agents (may differ from idle when agents take several calls)
+    #[serde(
+        rename = "agentAvailableNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_available_nums: Option<i64>,
+    /// agents set busy
+    #[serde(
+        rename = "agentSetBusyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_set_busy_nums: Option<i64>,
+    /// agents on rest
+    #[serde(
+        rename = "agentRestNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_rest_nums: Option<i64>,
+    /// longest agent idle time, last 5 min (sample only)
+    #[serde(
+        rename = "agentMaxIdleTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_max_idle_time_in5: Option<i64>,
+    /// agents in wrap-up/working state (sample only)
+    #[serde(
+        rename = "agentWorkNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_work_nums: Option<i64>,
+    /// agents in study state (sample only)
+    #[serde(
+        rename = "agentStudyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_study_nums: Option<i64>,
+    /// occupied agents (sample only)
+    #[serde(
+        rename = "agentOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_occupy_nums: Option<i64>,
+    /// pre-occupied agents (sample only)
+    #[serde(
+        rename = "agentPreOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_pre_occupy_nums: Option<i64>,
+    /// total calls (sample only)
+    #[serde(
+        rename = "totalCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_call_nums: Option<i64>,
+    /// calls being handled (sample only)
+    #[serde(
+        rename = "processingCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub processing_call_nums: Option<i64>,
+    /// longest wait, last 5 min (sample only)
+    #[serde(
+        rename = "maxCallWaitTimesIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_wait_times_in5: Option<i64>,
+    /// queued calls (sample only)
+    #[serde(
+        rename = "callWaitNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_wait_nums: Option<i64>,
+    /// average call time, last 5 min (sample only)
+    #[serde(
+        rename = "evenCallTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_call_time_in5: Option<i64>,
+    /// average wait time, last 5 min (sample only)
+    #[serde(
+        rename = "evenWaitTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_wait_time_in5: Option<i64>,
+    /// all calls (sample only)
+    #[serde(
+        rename = "allCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub all_call_count: Option<i64>,
+    /// calls connected within 20 s (sample only)
+    #[serde(
+        rename = "cnnedIn20sCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cnned_in20s_call_count: Option<i64>,
+}
 
 /// Object request body of `agent.siteagentcallandskillinfobyagentids`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3487,7 +4159,7 @@ pub struct AgentAgentstatusinfobyagentidsResponse {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_datas: Option<Vec<AgentAgentstatusinfobyagentidsResponseResultDatas>>,
-    /// query result
+    /// per-agent status
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -3538,6 +4210,30 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDatas {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub current_state: Option<CtiAgentState>,
+    /// duration of current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// sign-in time (ms timestamp; a far-future value (year 2106) when the agent is not signed in)
+    #[serde(rename = "logonTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logon_time: Option<i64>,
+    /// times the agent hung up first
+    #[serde(
+        rename = "agentRelease",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_release: Option<i64>,
+    /// current private calls of the agent
+    #[serde(
+        rename = "currentPrivateCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_private_call_num: Option<i64>,
 }
 
 /// Object `resultDesc`.
@@ -3582,6 +4278,30 @@ pub struct AgentAgentstatusinfobyagentidsResponseResultDesc {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub current_state: Option<CtiAgentState>,
+    /// duration of current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_time: Option<i64>,
+    /// sign-in time (ms timestamp; a far-future value (year 2106) when the agent is not signed in)
+    #[serde(rename = "logonTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logon_time: Option<i64>,
+    /// times the agent hung up first
+    #[serde(
+        rename = "agentRelease",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_release: Option<i64>,
+    /// current private calls of the agent
+    #[serde(
+        rename = "currentPrivateCallNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_private_call_num: Option<i64>,
 }
 
 /// Object request body of `agent.queryagentcalls`.
@@ -3616,8 +4336,35 @@ impl AgentQueryagentcallsBody {
     }
 }
 
-/// Response of `agent.queryagentcalls` (not documented field by field: raw JSON).
-pub type AgentQueryagentcallsResponse = serde_json::Value;
+/// Object response of `agent.queryagentcalls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentQueryagentcallsResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<String>>,
+    /// call IDs the agent is handling
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<String>>,
+}
 
 /// Object request body of `agentgroup.queryagentcalls`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3795,8 +4542,35 @@ impl AgentAgentprivatecallBody {
     }
 }
 
-/// Response of `agent.agentprivatecall` (not documented field by field: raw JSON).
-pub type AgentAgentprivatecallResponse = serde_json::Value;
+/// Object response of `agent.agentprivatecall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentprivatecallResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<String>>,
+    /// call IDs waiting in the agent private queue
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<String>>,
+}
 
 /// Object request body of `agentgroup.teamagentstatusinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4269,9 +5043,21 @@ pub struct CalldataIsprocesscallResponse {
 /// Object request body of `vdn.queryAgentByStatus`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VdnQueryAgentByStatusBody {
-    /// call center ID (1-25 chars; 1-65535) Required.
+    /// call center ID (1-25 chars; value 1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<String>,
+    /// virtual call center (VDN) ID (value 1-5000) Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<String>,
+    /// agent state filter (CTI platform agent state code)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<String>,
+    /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (max 1000) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
 }
 impl VdnQueryAgentByStatusBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4281,12 +5067,69 @@ impl VdnQueryAgentByStatusBody {
             cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
             cec_core::validate::max_len(op, &format!("{at}ccId"), v, 25)?;
         }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
         Ok(())
     }
 }
 
-/// Response of `vdn.queryAgentByStatus` (not documented field by field: raw JSON).
-pub type VdnQueryAgentByStatusResponse = serde_json::Value;
+/// Object response of `vdn.queryAgentByStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryAgentByStatusResponse {
+    /// result code ("0" success, other failure)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// agents in the requested state
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<VdnQueryAgentByStatusResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryAgentByStatusResponseData {
+    /// agent ID
+    #[serde(
+        rename = "agentId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub agent_id: Option<serde_json::Number>,
+    /// distributed access node (CTI reserved, no meaning)
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub location_id: Option<serde_json::Number>,
+    /// CTI platform agent state code
+    #[serde(
+        rename = "currentState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub current_state: Option<CtiAgentState>,
+    /// time in the current state (seconds)
+    #[serde(
+        rename = "currentStateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub current_state_time: Option<serde_json::Number>,
+}
 
 /// Object request body of `agent.agentrestinfos`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4343,7 +5186,7 @@ pub struct AgentAgentrestinfosResponse {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub result_datas: Option<AgentAgentrestinfosResponseResultDatas>,
-    /// query result
+    /// rest summary and details
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -4366,13 +5209,53 @@ pub struct AgentAgentrestinfosResponseResultDatas {
     /// agents resting
     #[serde(rename = "onRestNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub on_rest_num: Option<i64>,
-    /// agents who requested rest
+    /// agents that applied for rest
     #[serde(
         rename = "waitRestNum",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_num: Option<i64>,
+    /// resting agents of the VDN
+    #[serde(
+        rename = "agentsRestDetails",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub agents_rest_details: Option<Vec<AgentAgentrestinfosResponseResultDatasAgentsRestDetails>>,
+}
+
+/// Object `agentsRestDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentrestinfosResponseResultDatasAgentsRestDetails {
+    /// agent name
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// why rest is not granted (only for agents waiting to rest: 0 awaiting approval, 1 agent busy, 2 VDN rest quota full, 3 agent takes no calls (no skill signed in), 4 skill rest quota full)
+    #[serde(
+        rename = "cantRestReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cant_rest_reason: Option<i64>,
+    /// rest start (or apply/approval time when not yet resting) (timestamp)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// requested rest length (seconds)
+    #[serde(
+        rename = "restDuration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub rest_duration: Option<i64>,
 }
 
 /// Object `resultDesc`.
@@ -4389,13 +5272,53 @@ pub struct AgentAgentrestinfosResponseResultDesc {
     /// agents resting
     #[serde(rename = "onRestNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub on_rest_num: Option<i64>,
-    /// agents who requested rest
+    /// agents that applied for rest
     #[serde(
         rename = "waitRestNum",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_num: Option<i64>,
+    /// resting agents of the VDN
+    #[serde(
+        rename = "agentsRestDetails",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub agents_rest_details: Option<Vec<AgentAgentrestinfosResponseResultDescAgentsRestDetails>>,
+}
+
+/// Object `agentsRestDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAgentrestinfosResponseResultDescAgentsRestDetails {
+    /// agent name
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// why rest is not granted (only for agents waiting to rest: 0 awaiting approval, 1 agent busy, 2 VDN rest quota full, 3 agent takes no calls (no skill signed in), 4 skill rest quota full)
+    #[serde(
+        rename = "cantRestReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cant_rest_reason: Option<i64>,
+    /// rest start (or apply/approval time when not yet resting) (timestamp)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// requested rest length (seconds)
+    #[serde(
+        rename = "restDuration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub rest_duration: Option<i64>,
 }
 
 /// Object request body of `agent.systemstate`.
@@ -4407,6 +5330,12 @@ pub struct AgentSystemstateBody {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
+    /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
 }
 impl AgentSystemstateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4419,12 +5348,96 @@ impl AgentSystemstateBody {
         if let Some(v) = &self.vdn {
             cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
         }
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `agent.systemstate` (not documented field by field: raw JSON).
-pub type AgentSystemstateResponse = serde_json::Value;
+/// Object response of `agent.systemstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSystemstateResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<AgentSystemstateResponseResultDatas>,
+    /// state counts over the requested page of agents
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<AgentSystemstateResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSystemstateResponseResultDatas {
+    /// busy agents
+    #[serde(rename = "busyAgent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busy_agent: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "talkingNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub talking_num: Option<i64>,
+    /// idle agents
+    #[serde(rename = "idleAgent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub idle_agent: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "totalLoginAgent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_login_agent: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentSystemstateResponseResultDesc {
+    /// busy agents
+    #[serde(rename = "busyAgent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busy_agent: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "talkingNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub talking_num: Option<i64>,
+    /// idle agents
+    #[serde(rename = "idleAgent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub idle_agent: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "totalLoginAgent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_login_agent: Option<i64>,
+}
 
 /// Object request body of `agent.agentoprinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4629,6 +5642,81 @@ pub struct CalldataQuerybasiccallinfoResponseResultDatas {
     /// device number: agent ID for agents, queue/virtual device ID otherwise
     #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub device_no: Option<i64>,
+    /// skill description of the call
+    #[serde(
+        rename = "callSkill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_skill: Option<String>,
+    /// number of parties (sample only)
+    #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub party_num: Option<i64>,
+    /// call type/feature (sample only)
+    #[serde(
+        rename = "callFeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_feature: Option<i64>,
+    /// original called number (sample only)
+    #[serde(
+        rename = "orgiCalledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgi_called_num: Option<String>,
+    /// media type (sample only)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// position (sample only)
+    #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub place: Option<i64>,
+    /// wait time (sample only)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// total talk time (sample only)
+    #[serde(
+        rename = "totalTalkingTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_talking_times: Option<i64>,
+    /// time in system (sample only)
+    #[serde(
+        rename = "logonTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logon_times: Option<i64>,
+    /// service type (sample only)
+    #[serde(
+        rename = "serviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub service_type: Option<i64>,
+    /// call-in cause (sample only)
+    #[serde(
+        rename = "callInCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_in_cause: Option<i64>,
+    /// entry reason (sample only)
+    #[serde(
+        rename = "enterReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub enter_reason: Option<i64>,
+    /// media billing type (sample only)
+    #[serde(
+        rename = "mediaBillType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub media_bill_type: Option<i64>,
 }
 
 /// Object `resultDesc`.
@@ -4683,6 +5771,81 @@ pub struct CalldataQuerybasiccallinfoResponseResultDesc {
     /// device number: agent ID for agents, queue/virtual device ID otherwise
     #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub device_no: Option<i64>,
+    /// skill description of the call
+    #[serde(
+        rename = "callSkill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_skill: Option<String>,
+    /// number of parties (sample only)
+    #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub party_num: Option<i64>,
+    /// call type/feature (sample only)
+    #[serde(
+        rename = "callFeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_feature: Option<i64>,
+    /// original called number (sample only)
+    #[serde(
+        rename = "orgiCalledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgi_called_num: Option<String>,
+    /// media type (sample only)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// position (sample only)
+    #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub place: Option<i64>,
+    /// wait time (sample only)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// total talk time (sample only)
+    #[serde(
+        rename = "totalTalkingTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_talking_times: Option<i64>,
+    /// time in system (sample only)
+    #[serde(
+        rename = "logonTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logon_times: Option<i64>,
+    /// service type (sample only)
+    #[serde(
+        rename = "serviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub service_type: Option<i64>,
+    /// call-in cause (sample only)
+    #[serde(
+        rename = "callInCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_in_cause: Option<i64>,
+    /// entry reason (sample only)
+    #[serde(
+        rename = "enterReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub enter_reason: Option<i64>,
+    /// media billing type (sample only)
+    #[serde(
+        rename = "mediaBillType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub media_bill_type: Option<i64>,
 }
 
 /// Object request body of `calldata.querydetailcallinfo`.
@@ -4694,7 +5857,7 @@ pub struct CalldataQuerydetailcallinfoBody {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// private call ID (max 20 chars; from agent.agentprivatecall) Required.
+    /// private call ID (max 20 chars; a private call ID from agent.agentprivatecall) Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
 }
@@ -4802,6 +5965,71 @@ pub struct CalldataQuerydetailcallinfoResponseResultDatas {
     /// device number: agent ID for agents, queue/virtual device ID otherwise
     #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub device_no: Option<i64>,
+    /// call data
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// valid length of callData
+    #[serde(
+        rename = "callDataLen",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_data_len: Option<i64>,
+    /// skill description of the call
+    #[serde(
+        rename = "callSkill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_skill: Option<String>,
+    /// devices the call passed through
+    #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub party_num: Option<i64>,
+    /// call feature code
+    #[serde(
+        rename = "callFeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_feature: Option<String>,
+    /// first called number if it changed before entering the system
+    #[serde(
+        rename = "orgiCalledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgi_called_num: Option<String>,
+    /// media type code
+    #[serde(
+        rename = "mediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_type: Option<String>,
+    /// where the call entered
+    #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub place: Option<i64>,
+    /// queue wait (seconds)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// talk time (seconds)
+    #[serde(
+        rename = "totalTalkingTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_talking_times: Option<i64>,
+    /// total time in system (seconds)
+    #[serde(
+        rename = "logonTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logon_times: Option<i64>,
 }
 
 /// Object `resultDesc`.
@@ -4859,6 +6087,71 @@ pub struct CalldataQuerydetailcallinfoResponseResultDesc {
     /// device number: agent ID for agents, queue/virtual device ID otherwise
     #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub device_no: Option<i64>,
+    /// call data
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// valid length of callData
+    #[serde(
+        rename = "callDataLen",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_data_len: Option<i64>,
+    /// skill description of the call
+    #[serde(
+        rename = "callSkill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_skill: Option<String>,
+    /// devices the call passed through
+    #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub party_num: Option<i64>,
+    /// call feature code
+    #[serde(
+        rename = "callFeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_feature: Option<String>,
+    /// first called number if it changed before entering the system
+    #[serde(
+        rename = "orgiCalledNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgi_called_num: Option<String>,
+    /// media type code
+    #[serde(
+        rename = "mediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_type: Option<String>,
+    /// where the call entered
+    #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub place: Option<i64>,
+    /// queue wait (seconds)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// talk time (seconds)
+    #[serde(
+        rename = "totalTalkingTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_talking_times: Option<i64>,
+    /// total time in system (seconds)
+    #[serde(
+        rename = "logonTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logon_times: Option<i64>,
 }
 
 /// Object request body of `calldata.querycalldetailbyid`.
@@ -6417,8 +7710,62 @@ impl CompatAgentbyworknoBodyQueryParam {
     }
 }
 
-/// Response of `compat.agentbyworkno` (not documented field by field: raw JSON).
-pub type CompatAgentbyworknoResponse = serde_json::Value;
+/// Object response of `compat.agentbyworkno`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentbyworknoResponse {
+    /// result code ("0" success, other failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// agent details
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<CompatAgentbyworknoResponseResultDatas>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatAgentbyworknoResponseResultDatas {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub workno: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// CTI platform agent state code
+    #[serde(rename = "citStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cit_status: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent phone number (may be null)
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// sign-in time
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+    /// duration of current state
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// agent media type
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+    /// agent status (0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 rest (CTI 8))
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+}
 
 /// Object request body of `compat.querymonitor_systemstate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6463,8 +7810,80 @@ impl CompatQuerymonitorSystemstateBodyQueryParam {
     }
 }
 
-/// Response of `compat.querymonitor_systemstate` (not documented field by field: raw JSON).
-pub type CompatQuerymonitorSystemstateResponse = serde_json::Value;
+/// Object response of `compat.querymonitor_systemstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatQuerymonitorSystemstateResponse {
+    /// result code ("0" success, other failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// state counts (as named in the table)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_datas: Option<CompatQuerymonitorSystemstateResponseResultDatas>,
+    /// state counts (as named in the page sample)
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<CompatQuerymonitorSystemstateResponseResultDesc>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatQuerymonitorSystemstateResponseResultDatas {
+    /// busy agents
+    #[serde(rename = "busyagent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busyagent: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "talkingnum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub talkingnum: Option<i64>,
+    /// idle agents (capital I as on the page)
+    #[serde(rename = "Idleagent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub idleagent: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "totalloginagent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub totalloginagent: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatQuerymonitorSystemstateResponseResultDesc {
+    /// busy agents
+    #[serde(rename = "busyagent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub busyagent: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "talkingnum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub talkingnum: Option<i64>,
+    /// idle agents (capital I as on the page)
+    #[serde(rename = "Idleagent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub idleagent: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "totalloginagent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub totalloginagent: Option<i64>,
+}
 
 /// Object request body of `compat.agentrestinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6638,8 +8057,319 @@ impl CompatSkillStateinfoBodyQueryParam {
     }
 }
 
-/// Response of `compat.skill_stateinfo` (not documented field by field: raw JSON).
-pub type CompatSkillStateinfoResponse = serde_json::Value;
+/// Object response of `compat.skill_stateinfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatSkillStateinfoResponse {
+    /// legacy result code (kept for &lt;=8.13 compatibility) ("0" success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// legacy copy of resultDesc (&lt;=8.13 compatibility)
+    #[serde(
+        rename = "resultDatas",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_datas: Option<Vec<CompatSkillStateinfoResponseResultDatas>>,
+    /// per-skill statistics
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<CompatSkillStateinfoResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatSkillStateinfoResponseResultDatas {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "agentLoginNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_login_nums: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "agentTalkingNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_talking_nums: Option<i64>,
+    /// idle agents
+    #[serde(
+        rename = "agentIdleNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_idle_nums: Option<i64>,
+    /// available agents (may differ from idle when agents take several calls)
+    #[serde(
+        rename = "agentAvailableNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_available_nums: Option<i64>,
+    /// agents set busy
+    #[serde(
+        rename = "agentSetBusyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_set_busy_nums: Option<i64>,
+    /// agents on rest
+    #[serde(
+        rename = "agentRestNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_rest_nums: Option<i64>,
+    /// longest agent idle time, last 5 min (sample only)
+    #[serde(
+        rename = "agentMaxIdleTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_max_idle_time_in5: Option<i64>,
+    /// agents in wrap-up/working state (sample only)
+    #[serde(
+        rename = "agentWorkNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_work_nums: Option<i64>,
+    /// agents in study state (sample only)
+    #[serde(
+        rename = "agentStudyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_study_nums: Option<i64>,
+    /// occupied agents (sample only)
+    #[serde(
+        rename = "agentOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_occupy_nums: Option<i64>,
+    /// pre-occupied agents (sample only)
+    #[serde(
+        rename = "agentPreOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_pre_occupy_nums: Option<i64>,
+    /// total calls (sample only)
+    #[serde(
+        rename = "totalCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_call_nums: Option<i64>,
+    /// calls being handled (sample only)
+    #[serde(
+        rename = "processingCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub processing_call_nums: Option<i64>,
+    /// longest wait, last 5 min (sample only)
+    #[serde(
+        rename = "maxCallWaitTimesIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_wait_times_in5: Option<i64>,
+    /// queued calls (sample only)
+    #[serde(
+        rename = "callWaitNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_wait_nums: Option<i64>,
+    /// average call time, last 5 min (sample only)
+    #[serde(
+        rename = "evenCallTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_call_time_in5: Option<i64>,
+    /// average wait time, last 5 min (sample only)
+    #[serde(
+        rename = "evenWaitTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_wait_time_in5: Option<i64>,
+    /// all calls (sample only)
+    #[serde(
+        rename = "allCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub all_call_count: Option<i64>,
+    /// calls connected within 20 s (sample only)
+    #[serde(
+        rename = "cnnedIn20sCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cnned_in20s_call_count: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompatSkillStateinfoResponseResultDesc {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// signed-in agents
+    #[serde(
+        rename = "agentLoginNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_login_nums: Option<i64>,
+    /// agents in a call
+    #[serde(
+        rename = "agentTalkingNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_talking_nums: Option<i64>,
+    /// idle agents
+    #[serde(
+        rename = "agentIdleNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_idle_nums: Option<i64>,
+    /// available agents (may differ from idle when agents take several calls)
+    #[serde(
+        rename = "agentAvailableNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_available_nums: Option<i64>,
+    /// agents set busy
+    #[serde(
+        rename = "agentSetBusyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_set_busy_nums: Option<i64>,
+    /// agents on rest
+    #[serde(
+        rename = "agentRestNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_rest_nums: Option<i64>,
+    /// longest agent idle time, last 5 min (sample only)
+    #[serde(
+        rename = "agentMaxIdleTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_max_idle_time_in5: Option<i64>,
+    /// agents in wrap-up/working state (sample only)
+    #[serde(
+        rename = "agentWorkNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_work_nums: Option<i64>,
+    /// agents in study state (sample only)
+    #[serde(
+        rename = "agentStudyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_study_nums: Option<i64>,
+    /// occupied agents (sample only)
+    #[serde(
+        rename = "agentOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_occupy_nums: Option<i64>,
+    /// pre-occupied agents (sample only)
+    #[serde(
+        rename = "agentPreOccupyNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub agent_pre_occupy_nums: Option<i64>,
+    /// total calls (sample only)
+    #[serde(
+        rename = "totalCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_call_nums: Option<i64>,
+    /// calls being handled (sample only)
+    #[serde(
+        rename = "processingCallNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub processing_call_nums: Option<i64>,
+    /// longest wait, last 5 min (sample only)
+    #[serde(
+        rename = "maxCallWaitTimesIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_call_wait_times_in5: Option<i64>,
+    /// queued calls (sample only)
+    #[serde(
+        rename = "callWaitNums",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_wait_nums: Option<i64>,
+    /// average call time, last 5 min (sample only)
+    #[serde(
+        rename = "evenCallTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_call_time_in5: Option<i64>,
+    /// average wait time, last 5 min (sample only)
+    #[serde(
+        rename = "evenWaitTimeIn5",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub even_wait_time_in5: Option<i64>,
+    /// all calls (sample only)
+    #[serde(
+        rename = "allCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub all_call_count: Option<i64>,
+    /// calls connected within 20 s (sample only)
+    #[serde(
+        rename = "cnnedIn20sCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cnned_in20s_call_count: Option<i64>,
+}
 
 /// Object request body of `compat.agentbyconfigedskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6781,7 +8511,7 @@ pub struct HealthPingResponse {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read.
+/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryagentreststateBuilder<'a> {
@@ -7351,7 +9081,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. Item list truncated in the source excerpt.
+/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsBuilder<'a> {
@@ -7439,7 +9169,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt.
+/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsV2Builder<'a> {
@@ -7532,7 +9262,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
 ///
-/// Response fields not captured.
+/// Response fields not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycalltracedetailBuilder<'a> {
@@ -7721,7 +9451,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html>
 ///
-/// Response fields not captured.
+/// Returns the access codes of a VDN with their IVR flows. Response fields read from a mirrored copy of the zh-cn page (table and sample).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryaccesscodeinfoBuilder<'a> {
@@ -7905,7 +9635,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>
 ///
-/// BMS: querytotalskillstatusex3. Response fields not captured.
+/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillTotalskillstatusex3Builder<'a> {
@@ -7927,7 +9657,7 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    /// skill queue IDs (max 1000 items; each 1-5000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
         self
@@ -8225,7 +9955,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/skillcfginfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0617.html>
 ///
-/// BMS: skillstatusinfo. Further body fields (skill ID list) and response not captured.
+/// BMS: skillstatusinfo.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillSkillcfginfoBuilder<'a> {
@@ -8245,6 +9975,11 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// skill queue IDs (max 1000 items; each 1-5000) Required.
+    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.skill_ids = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -8283,7 +10018,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0618.html>
 ///
-/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. Response fields not captured.
+/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. skillIds at most 1000 entries. Response: the table lists skillId..agentRestNums (long counters); the remaining counters were read from the page sample (types as in the table: long).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillStateinfoBuilder<'a> {
@@ -8409,7 +10144,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>
 ///
-/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message. Item list continues beyond the captured fields.
+/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
@@ -8472,7 +10207,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>
 ///
-/// BMS: queryagentCalls. Response fields not captured.
+/// BMS: queryagentCalls.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentQueryagentcallsBuilder<'a> {
@@ -8598,7 +10333,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentprivatecall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>
 ///
-/// BMS: agentprivatecall. Calls land in an agent's private queue when routed to a busy/working agent. Response fields not captured.
+/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentprivatecallBuilder<'a> {
@@ -8661,7 +10396,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
 ///
-/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields.
+/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields. Counters read up to answering (2.11); the table has at least one further row (2.12, name cut off in every stored copy), which is therefore not modelled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
@@ -8918,7 +10653,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>
 ///
-/// BMS: siteagentinfobyagentids. Agents not signed in return nothing when large agent IDs are enabled. Body fields after ccId and response not captured.
+/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryAgentByStatusBuilder<'a> {
@@ -8930,9 +10665,29 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VdnQueryAgentByStatusBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-25 chars; 1-65535) Required.
+    /// call center ID (1-25 chars; value 1-65535) Required.
     pub fn cc_id(mut self, v: impl Into<String>) -> Self {
         self.body_.cc_id = Some(v.into());
+        self
+    }
+    /// virtual call center (VDN) ID (value 1-5000) Required.
+    pub fn vdn(mut self, v: impl Into<String>) -> Self {
+        self.body_.vdn = Some(v.into());
+        self
+    }
+    /// agent state filter (CTI platform agent state code)
+    pub fn status(mut self, v: impl Into<String>) -> Self {
+        self.body_.status = Some(v.into());
+        self
+    }
+    /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (max 1000) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -8971,7 +10726,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html>
 ///
-/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. Further detail list not captured.
+/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. The page sample wraps the request in queryParam while the field table lists flat fields; the table is followed here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentrestinfosBuilder<'a> {
@@ -9039,7 +10794,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>
 ///
-/// BMS: teamagentstatusinfo. Further body/response fields not captured.
+/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentSystemstateBuilder<'a> {
@@ -9059,6 +10814,16 @@ impl<'a> AgentSystemstateBuilder<'a> {
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -9170,7 +10935,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html>
 ///
-/// BMS: querybasecallinfo. Only for calls currently in progress. Object continues beyond captured fields.
+/// BMS: querybasecallinfo. Only for calls currently in progress; not on CTI 3.6. Fields up to deviceNo from the table; the rest named in the page sample (types from sample values).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQuerybasiccallinfoBuilder<'a> {
@@ -9233,7 +10998,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0641.html>
 ///
-/// BMS: callinfo. Only for calls currently in progress. Object continues beyond captured fields.
+/// BMS: callinfo. Only for calls currently in progress; callId comes from agent.agentprivatecall.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQuerydetailcallinfoBuilder<'a> {
@@ -9255,7 +11020,7 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
-    /// private call ID (max 20 chars; from agent.agentprivatecall) Required.
+    /// private call ID (max 20 chars; a private call ID from agent.agentprivatecall) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self
@@ -9651,7 +11416,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>
 ///
-/// Remaining body fields not captured (response fields seen in a search snippet).
+/// Remaining body fields not captured (response fields seen in a search snippet). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupJoinBuilder<'a> {
@@ -9704,7 +11469,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
 ///
-/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc).
+/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupDeleteBuilder<'a> {
@@ -9838,7 +11603,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>
 ///
-/// Filters by vdn, groupId and workNo per the page summary; those field rows and the response were not read.
+/// Filters by vdn, groupId and workNo per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupQuerymembersBuilder<'a> {
@@ -9959,7 +11724,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read.
+/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationDeleteBuilder<'a> {
@@ -10012,7 +11777,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
 ///
-/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset).
+/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UapPerfindexBuilder<'a> {
@@ -10143,7 +11908,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
-/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexIvrBuilder<'a> {
@@ -10231,7 +11996,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillBuilder<'a> {
@@ -10319,7 +12084,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set).
+/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexAgentBuilder<'a> {
@@ -10500,7 +12265,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>
 ///
-/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday.
+/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillfordayBuilder<'a> {
@@ -10588,7 +12353,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
-/// ccId optional. Remaining body fields and response not captured.
+/// ccId optional. Remaining body fields and response not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillformonthBuilder<'a> {
@@ -10727,7 +12492,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>
 ///
-/// BMS: siteagentinfobyagentids. Response not captured.
+/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names (the non-compat agent.agentbyworkno uses camelCase).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatAgentbyworknoBuilder<'a> {
@@ -10780,7 +12545,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/querymonitor/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>
 ///
-/// BMS: teamagentstatusinfo. Response not captured.
+/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatQuerymonitorSystemstateBuilder<'a> {
@@ -10886,7 +12651,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html>
 ///
-/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. In integrated deployments ccId must be 1. Response not captured.
+/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. skillIds at most 1000 entries. In integrated deployments ccId must be 1. Request wrapped in queryParam. Response: the table lists skillId..agentRestNums (long counters); the remaining counters were read from the page sample (types as in the table: long).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatSkillStateinfoBuilder<'a> {

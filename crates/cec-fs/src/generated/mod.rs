@@ -332,7 +332,7 @@ pub static CCFS_REQUEST_PLAY_VOICE: OperationMeta = OperationMeta {
     method: "POST",
     path: "/CCFS/resource/ccfs/requestPlayVoice",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0822.html",
@@ -346,7 +346,7 @@ pub static CCFS_PLAY_VOICE: OperationMeta = OperationMeta {
     auth: AuthKind::None,
     retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
-    response: ResponseKind::Json,
+    response: ResponseKind::Binary,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0823.html",
 };
 /// `ccfs.downloadOiapRecord` — Download an intelligent IVR recording file (POST `/CCFS/resource/ccfs/downloadOiapRecord`).
@@ -382,7 +382,7 @@ pub static CCFS_IVR_DOWNLOAD_FILE: OperationMeta = OperationMeta {
     auth: AuthKind::Signature,
     retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
-    response: ResponseKind::Json,
+    response: ResponseKind::Binary,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html",
 };
 /// `ccfs.ivr.uploadFile` — Upload a file as a third party (IVR custom JAR mode) (POST `/CCFS/resource/ccfs/ivr/uploadFile`).
@@ -1243,63 +1243,6 @@ pub struct CcfsRequestPlayVoiceResponseResponse {
     pub result_msg: Option<String>,
 }
 
-/// Object response of `ccfs.playVoice`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CcfsPlayVoiceResponse {
-    /// result code, see error codes ("0" success)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
-    /// reserved, null
-    #[serde(rename = "resultData", skip_serializing_if = "Option::is_none")]
-    pub result_data: Option<serde_json::Value>,
-    /// legacy result object, kept for old versions; not recommended
-    #[serde(
-        rename = "response",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub response: Option<CcfsPlayVoiceResponseResponse>,
-}
-
-/// Object `response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CcfsPlayVoiceResponseResponse {
-    /// protocol version, e.g. 2.0 (1-32 chars)
-    #[serde(
-        rename = "version",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub version: Option<String>,
-    /// result code (1-32 chars)
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// result description
-    #[serde(
-        rename = "resultMsg",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_msg: Option<String>,
-}
-
 /// Object request body of `ccfs.downloadOiapRecord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsDownloadOiapRecordBody {
@@ -1434,7 +1377,7 @@ pub struct CcfsIvrDownloadFileBody {
     pub request: Option<CcfsIvrDownloadFileBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
-    pub msg_body: Option<serde_json::Value>,
+    pub msg_body: Option<CcfsIvrDownloadFileBodyMsgBody>,
 }
 impl CcfsIvrDownloadFileBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1444,6 +1387,9 @@ impl CcfsIvrDownloadFileBody {
             v.validate(op, &format!("{at}request."))?;
         }
         cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
         Ok(())
     }
 }
@@ -1467,8 +1413,23 @@ impl CcfsIvrDownloadFileBodyRequest {
     }
 }
 
-/// Response of `ccfs.ivr.downloadFile` (not documented field by field: raw JSON).
-pub type CcfsIvrDownloadFileResponse = serde_json::Value;
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrDownloadFileBodyMsgBody {
+    /// file or folder to download (full file path, or with mode 1 the folder holding exactly one file; must match the third-party recording download path rule (default /voice/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/IVRrecordFile;/3rdfile/%VDNNO%/thirdvoicebotfile)) Required.
+    #[serde(rename = "filePath", skip_serializing_if = "Option::is_none", default)]
+    pub file_path: Option<String>,
+    /// path interpretation (1: filePath is a folder whose single file is returned (fails on zero or several files); absent/other: filePath is the full file path)
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<i64>,
+}
+impl CcfsIvrDownloadFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        Ok(())
+    }
+}
 
 /// Object request body of `ccfs.ivr.uploadFile`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1478,7 +1439,7 @@ pub struct CcfsIvrUploadFileBody {
     pub request: Option<CcfsIvrUploadFileBodyRequest>,
     /// message body Required.
     #[serde(rename = "msgBody", skip_serializing_if = "Option::is_none", default)]
-    pub msg_body: Option<serde_json::Value>,
+    pub msg_body: Option<CcfsIvrUploadFileBodyMsgBody>,
 }
 impl CcfsIvrUploadFileBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1488,6 +1449,9 @@ impl CcfsIvrUploadFileBody {
             v.validate(op, &format!("{at}request."))?;
         }
         cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if let Some(v) = &self.msg_body {
+            v.validate(op, &format!("{at}msgBody."))?;
+        }
         Ok(())
     }
 }
@@ -1511,8 +1475,67 @@ impl CcfsIvrUploadFileBodyRequest {
     }
 }
 
-/// Response of `ccfs.ivr.uploadFile` (not documented field by field: raw JSON).
-pub type CcfsIvrUploadFileResponse = serde_json::Value;
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcfsIvrUploadFileBodyMsgBody {
+    /// file content (Base64-encoded file content (field known from the page sample only)) Required.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", default)]
+    pub data: Option<String>,
+}
+impl CcfsIvrUploadFileBodyMsgBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccfs.ivr.uploadFile`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsIvrUploadFileResponse {
+    /// result code, see error codes ("0" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// upload result
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<CcfsIvrUploadFileResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcfsIvrUploadFileResponseResultData {
+    /// stored file path, e.g. under /3rdfile/{vdn}/thirdvoicebotfile/
+    #[serde(
+        rename = "fileName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// node IDs holding the file
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub location_id: Option<Vec<String>>,
+}
 
 /// Object request body of `ccfs.ivr.getFileHash`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1733,7 +1756,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryBillData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html>
 ///
-/// msgBody table not reached: the time-range fields are not confirmed (third-party samples send beginTime/endTime 'yyyy-MM-dd HH:mm:ss' and dataType, unverified). Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed; retries every 10 min until success or the retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host's certificate must be trusted by AICC.
+/// msgBody table not reached: the time-range fields are not confirmed (third-party samples send beginTime/endTime 'yyyy-MM-dd HH:mm:ss' and dataType, unverified). Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed; retries every 10 min until success or the retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host's certificate must be trusted by AICC. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryBillDataBuilder<'a> {
@@ -1965,7 +1988,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentOprInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0818.html>
 ///
-/// Asynchronous; file name (agentOprInfoFileName) pushed to callBackURL (C2-signed). accountId/agentId optional; none = all data of the appId in the period. Response envelope fields as shared by CC-FS; resultData content not read.
+/// Asynchronous; file name (agentOprInfoFileName) pushed to callBackURL (C2-signed). accountId/agentId optional; none = all data of the appId in the period. Response envelope fields as shared by CC-FS; resultData content not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryAgentOprInfoDataBuilder<'a> {
@@ -2081,7 +2104,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentSkillInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html>
 ///
-/// Asynchronous; the file name (agentOprSkillFileName) is pushed to callBackURL (C2-signed). Page prose names accountId/agentId/callId as optional filters. msgBody table and response not read.
+/// Asynchronous; the file name (agentOprSkillFileName) is pushed to callBackURL (C2-signed). Page prose names accountId/agentId/callId as optional filters. msgBody table and response not read. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryAgentSkillInfoDataBuilder<'a> {
@@ -2298,11 +2321,11 @@ impl<'a> CcfsPlayVoiceBuilder<'a> {
         }
         Ok(call)
     }
-    /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<CcfsPlayVoiceResponse, crate::Error> {
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
         let client = self.client_;
         let call = self.into_call()?;
-        Ok(client.core().call(&CCFS_PLAY_VOICE, call).await?)
+        Ok(client.core().call_binary(&CCFS_PLAY_VOICE, call).await?)
     }
 }
 
@@ -2451,7 +2474,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/downloadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html>
 ///
-/// Third party attached to IVR via custom JAR. Only files under the 'third-party recording download path rule' system parameter. msgBody/response not read.
+/// Third party attached to IVR via custom JAR. Only files under the "third-party recording download path rule" system parameter and owned by the caller. Success returns the .wav bytes (Content-Type Application/Octet-stream;charset=UTF-8); failure returns the JSON envelope.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrDownloadFileBuilder<'a> {
@@ -2469,7 +2492,7 @@ impl<'a> CcfsIvrDownloadFileBuilder<'a> {
         self
     }
     /// message body Required.
-    pub fn msg_body(mut self, v: serde_json::Value) -> Self {
+    pub fn msg_body(mut self, v: CcfsIvrDownloadFileBodyMsgBody) -> Self {
         self.body_.msg_body = Some(v);
         self
     }
@@ -2490,11 +2513,11 @@ impl<'a> CcfsIvrDownloadFileBuilder<'a> {
         );
         Ok(call)
     }
-    /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<CcfsIvrDownloadFileResponse, crate::Error> {
+    /// Sends the request; a success is a file, streamed.
+    pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
         let client = self.client_;
         let call = self.into_call()?;
-        Ok(client.core().call(&CCFS_IVR_DOWNLOAD_FILE, call).await?)
+        Ok(client.core().call_binary(&CCFS_IVR_DOWNLOAD_FILE, call).await?)
     }
 }
 
@@ -2509,7 +2532,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/uploadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0827.html>
 ///
-/// For third-party bot scenarios; SaaS and OP. Upload folder set by system parameter. msgBody/response not read.
+/// For third-party bot scenarios; SaaS and OP. Upload folder set by system parameter. Request and response fields read from the page sample (msgBody.data Base64; resultData.fileName/locationId); the msgBody table itself was not readable. The sample header shows /ivr/upload while the URI reads /ivr/uploadFile (URI kept).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrUploadFileBuilder<'a> {
@@ -2522,7 +2545,7 @@ impl<'a> CcfsIvrUploadFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcfsIvrUploadFileBuilder { client_: client, vdn_id: None, body_: Default::default() }
     }
-    /// query parameter: VDN ID Required.
+    /// query parameter: VDN (virtual call center) ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
@@ -2533,7 +2556,7 @@ impl<'a> CcfsIvrUploadFileBuilder<'a> {
         self
     }
     /// message body Required.
-    pub fn msg_body(mut self, v: serde_json::Value) -> Self {
+    pub fn msg_body(mut self, v: CcfsIvrUploadFileBodyMsgBody) -> Self {
         self.body_.msg_body = Some(v);
         self
     }
@@ -2577,7 +2600,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
 ///
-/// Used to check server copy against local file. Response fields not read.
+/// Used to check server copy against local file. Response fields not read. Response table not readable in the stored copies (the excerpt stops at the response section); the answer passes through as raw JSON. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrGetFileHashBuilder<'a> {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["resultCode", "returnCode"],
     success: &["0200000"],
-    message_fields: &["resultDesc", "returnDesc"],
+    message_fields: &["resultDesc", "returnDesc", "description"],
     auth_codes: &[],
     code_required: false,
 };
@@ -609,7 +609,7 @@ pub static CALLDATA_QUERY_IMPORT_RESULT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html",
@@ -789,7 +789,7 @@ pub static CALLRESULT_CALL_RECORD_V1: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callRecord",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html",
@@ -801,7 +801,7 @@ pub static CALLRESULT_CALL_RECORD_V2: OperationMeta = OperationMeta {
     method: "POST",
     path: "/rest/isales/v2/openapi/campaigns/{vdnId}/callRecord",
     auth: AuthKind::Signature,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html",
@@ -3340,8 +3340,39 @@ pub struct HolidayDeleteResponse {
     pub return_desc: Option<String>,
 }
 
-/// Response of `holiday.delete_all` (not documented field by field: raw JSON).
-pub type HolidayDeleteAllResponse = serde_json::Value;
+/// Object response of `holiday.delete_all`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HolidayDeleteAllResponse {
+    /// result code; see error_codes ("0200000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result code (duplicate of resultCode) ("0200000" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (duplicate of resultDesc)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
 
 /// Object request body of `blocklist.add`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6192,7 +6223,7 @@ pub struct FileserverAddBody {
     pub server_info: Option<FileserverAddBodyServerInfo>,
     /// login password (8-80 chars; plain text, stored encrypted) Required.
     #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
-    pub server_pwd: Option<String>,
+    pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverAddBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -6203,8 +6234,8 @@ impl FileserverAddBody {
         }
         cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
         if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v, 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v, 80)?;
+            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
         }
         Ok(())
     }
@@ -6316,7 +6347,7 @@ pub struct FileserverUpdateBody {
     pub server_info: Option<FileserverUpdateBodyServerInfo>,
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
     #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
-    pub server_pwd: Option<String>,
+    pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverUpdateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -6326,8 +6357,8 @@ impl FileserverUpdateBody {
             v.validate(op, &format!("{at}serverInfo."))?;
         }
         if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v, 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v, 80)?;
+            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
         }
         Ok(())
     }
@@ -6393,14 +6424,24 @@ pub struct FileserverUpdateResponse {
 /// Object request body of `fileserver.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileserverQueryBody {
-    /// start offset (offset = limit * (page - 1)) Required.
+    /// paging start (offset = limit*(page-1)) Required.
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
+    /// page size (1-100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// file server IDs to filter on
+    #[serde(rename = "serverIds", skip_serializing_if = "Option::is_none", default)]
+    pub server_ids: Option<Vec<String>>,
 }
 impl FileserverQueryBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
         Ok(())
     }
 }
@@ -6423,6 +6464,12 @@ pub struct FileserverQueryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+    /// file servers
+    #[serde(rename = "server", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub server: Option<Vec<FileserverQueryResponseServer>>,
+    /// total number of servers
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
     /// result code (duplicate of resultCode) ("0200000" success)
     #[serde(
         rename = "returnCode",
@@ -6437,6 +6484,39 @@ pub struct FileserverQueryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
+}
+
+/// Object `server`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileserverQueryResponseServer {
+    /// port (may be null)
+    #[serde(rename = "port", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub port: Option<String>,
+    /// server IP (may be null)
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ip: Option<String>,
+    /// default path on the server
+    #[serde(
+        rename = "filePath",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_path: Option<String>,
+    /// login user name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// file server ID
+    #[serde(
+        rename = "serverId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub server_id: Option<String>,
 }
 
 /// Object response of `obresult.query_obs_codes`.
@@ -7355,7 +7435,7 @@ pub struct ObsLoginBody {
     pub user: Option<String>,
     /// password Required.
     #[serde(rename = "passwd", skip_serializing_if = "Option::is_none", default)]
-    pub passwd: Option<String>,
+    pub passwd: Option<cec_core::Secret<String>>,
 }
 impl ObsLoginBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -7400,9 +7480,9 @@ pub struct ObsLoginResponseResultData {
     #[serde(
         rename = "refreshToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
     /// refresh token lifetime (sample 3600 (seconds))
     #[serde(
         rename = "refreshExpirationTime",
@@ -7417,7 +7497,7 @@ pub struct ObsLoginResponseResultData {
 pub struct ObsRefreshBody {
     /// refresh token (from the published sample only)
     #[serde(rename = "refreshToken", skip_serializing_if = "Option::is_none", default)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
 }
 impl ObsRefreshBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -7460,9 +7540,9 @@ pub struct ObsRefreshResponseResultData {
     #[serde(
         rename = "refreshToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
     /// refresh token lifetime (sample 3600 (seconds))
     #[serde(
         rename = "refreshExpirationTime",
@@ -7575,9 +7655,9 @@ pub struct ObsInterfaceInfoResponseResultData {
     #[serde(
         rename = "refreshToken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<cec_core::Secret<String>>,
     /// task fetch path
     #[serde(
         rename = "getTask",
@@ -8233,7 +8313,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. Sub-tables not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4003.html).
+/// Campaign must exist and not be complete; device type cannot change. Sub-tables not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4003.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV1Builder<'a> {
@@ -8369,7 +8449,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
 ///
-/// Campaign must exist and not be complete. Table rows after ivrParam not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html).
+/// Campaign must exist and not be complete. Table rows after ivrParam not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV2Builder<'a> {
@@ -8591,7 +8671,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
 ///
-/// No request body. callOrder added to the output in AICC 25.100.0. Error table is Table 21 on the page (not captured). Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0726.html).
+/// No request body. callOrder added to the output in AICC 25.100.0. Error table is Table 21 on the page (not captured). Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0726.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryDetailBuilder<'a> {
@@ -9940,7 +10020,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html>
 ///
-/// Path read from a zh-cn excerpt; method not shown there (DELETE assumed, as for the single delete).
+/// Deletes every special date of the campaign. DELETE confirmed on the English page; no request body.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HolidayDeleteAllBuilder<'a> {
@@ -10256,7 +10336,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
 ///
-/// Send either blocklist or offset+limit, not both. Response data table not captured. Body read from zh-cn older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4027.html).
+/// Send either blocklist or offset+limit, not both. Response data table not captured. Body read from zh-cn older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4027.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistQueryBuilder<'a> {
@@ -10591,7 +10671,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
 ///
-/// No request body. Error table continues past 02000014 (not captured). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0753.html).
+/// No request body. Error table continues past 02000014 (not captured). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0753.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteGroupBuilder<'a> {
@@ -10660,7 +10740,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Remaining body fields (e.g. action) not captured.
+/// Remaining body fields (e.g. action) not captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddTypeBuilder<'a> {
@@ -10830,7 +10910,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Remaining body fields not captured.
+/// Remaining body fields not captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistModifyTypeBuilder<'a> {
@@ -10915,7 +10995,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
 ///
-/// No request body. Response table partly captured.
+/// No request body. Response table partly captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteTypeBuilder<'a> {
@@ -11443,7 +11523,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html).
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportFileFromServerBuilder<'a> {
@@ -12870,7 +12950,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response table cut off after recordList entries.
+/// Only calls made on AICC 22.100.0 or later. Response table cut off after recordList entries. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV2Builder<'a> {
@@ -13091,7 +13171,7 @@ impl<'a> FileserverAddBuilder<'a> {
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted) Required.
-    pub fn server_pwd(mut self, v: impl Into<String>) -> Self {
+    pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
         self
     }
@@ -13141,7 +13221,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0793.html>
 ///
-/// Response table not captured.
+/// File server must exist. No request body. Response carries only the result fields (resultCode/resultDesc/returnCode/returnDesc); 0200006 = server configuration not found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverDeleteBuilder<'a> {
@@ -13252,7 +13332,7 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
-    pub fn server_pwd(mut self, v: impl Into<String>) -> Self {
+    pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
         self
     }
@@ -13306,7 +13386,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
 ///
-/// Rest of body and response not captured.
+/// Prerequisite lookup before importing call data from a file server. Server entries: port, ip, filePath, userName from the table; serverId from the page sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverQueryBuilder<'a> {
@@ -13330,9 +13410,19 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// start offset (offset = limit * (page - 1)) Required.
+    /// paging start (offset = limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// page size (1-100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// file server IDs to filter on
+    pub fn server_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.server_ids = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -13463,7 +13553,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html).
+/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultCreateBuilder<'a> {
@@ -13631,7 +13721,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0800.html>
 ///
-/// Response table not captured.
+/// DELETE with defId (string) in the path; no request body. Response holds only the result fields. The external result feeds the no-retry list of retry policies.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultDeleteBuilder<'a> {
@@ -14252,7 +14342,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
 ///
-/// Template must exist; device type cannot change. Body table not captured (presumably as template.add). Only in the zh-cn reference (updated 2026-07-31).
+/// Template must exist; device type cannot change. Body table not captured (presumably as template.add). Only in the zh-cn reference (updated 2026-07-31). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateUpdateBuilder<'a> {
@@ -14339,7 +14429,7 @@ impl<'a> ObsLoginBuilder<'a> {
         self
     }
     /// password Required.
-    pub fn passwd(mut self, v: impl Into<String>) -> Self {
+    pub fn passwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.passwd = Some(v.into());
         self
     }
@@ -14398,7 +14488,7 @@ impl<'a> ObsRefreshBuilder<'a> {
         self
     }
     /// refresh token (from the published sample only)
-    pub fn refresh_token(mut self, v: impl Into<String>) -> Self {
+    pub fn refresh_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.refresh_token = Some(v.into());
         self
     }
