@@ -2293,8 +2293,28 @@ pub struct OnlineagentRestResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `onlineagent.cancelrest` (not documented field by field: raw JSON).
-pub type OnlineagentCancelrestResponse = serde_json::Value;
+/// Object response of `onlineagent.cancelrest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentCancelrestResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `onlineagent.autoenteridle`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2337,7 +2357,7 @@ pub struct OnlineagentCancelsetcustomstateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// reserved / interface-specific
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -2564,7 +2584,7 @@ pub struct OnlineagentWorkResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// reserved / interface-specific
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -2615,8 +2635,43 @@ pub struct OnlineagentResetskillResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `onlineagent.agentskills` (not documented field by field: raw JSON).
-pub type OnlineagentAgentskillsResponse = serde_json::Value;
+/// Object response of `onlineagent.agentskills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentskillsResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// configured skill queues of this agent
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<OnlineagentAgentskillsResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentskillsResponseResult {
+    /// skill name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// skill ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type (1 text chat, 2 click-to-dial, 4 callback request, ... (list cut off in the copy read; agentskillsbyworkno gives the full list: 5 voice/video, 15 predicted outbound, 16 previewed outbound, 17 message call, 19 video, 51 web chat, 53 social chat))
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+}
 
 /// Object response of `onlineagent.agentskillsbyworkno`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2830,8 +2885,28 @@ pub struct OnlineagentQuerycustomstateResponseResult {
     pub agentcustomstate: Option<String>,
 }
 
-/// Response of `onlineagent.setcustomstate` (not documented field by field: raw JSON).
-pub type OnlineagentSetcustomstateResponse = serde_json::Value;
+/// Object response of `onlineagent.setcustomstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSetcustomstateResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// result on success (object)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `onlineagent.autoanswer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3841,8 +3916,67 @@ pub struct RecordplayStopPlayResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `recordplay.record` (not documented field by field: raw JSON).
-pub type RecordplayRecordResponse = serde_json::Value;
+/// Object request body of `recordplay.record`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayRecordBody {
+    /// recording file path (max 100 chars; may be empty; when absent the system names it &lt;drive&gt;:\&lt;VDN&gt;\&lt;media type&gt;\&lt;date&gt;\&lt;agent&gt;\&lt;file&gt; (drive from MAPPINGDISK in basic.properties, default Y))
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+    /// media type to record (only 5 (ordinary voice) is accepted) Required.
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// recording mode (0 = overwrite, 1 = append; other or absent = 0)
+    #[serde(rename = "recordMode", skip_serializing_if = "Option::is_none", default)]
+    pub record_mode: Option<i64>,
+    /// file format (0 = resource default, 1 = 24K VOX, 2 = 32K VOX, 3 = 64K A-law; default 0; one format per system, matching the UAP playback format)
+    #[serde(rename = "recordFormat", skip_serializing_if = "Option::is_none", default)]
+    pub record_format: Option<i64>,
+}
+impl RecordplayRecordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.file_name {
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        if let Some(v) = &self.media_type {
+            cec_core::validate::one_of_int(op, &format!("{at}mediaType"), *v, &[5])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `recordplay.record`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayRecordResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// recording task (per the sample)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<RecordplayRecordResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayRecordResponseResult {
+    /// recording task ID (sample shows a digit string)
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+}
 
 /// Response of `recordplay.stopRecord` (not documented field by field: raw JSON).
 pub type RecordplayStopRecordResponse = serde_json::Value;
@@ -4906,8 +5040,28 @@ pub struct CalldataAssignUserInQueueResponse {
 /// Response of `qualitycontrol.addInsert` (not documented field by field: raw JSON).
 pub type QualitycontrolAddInsertResponse = serde_json::Value;
 
-/// Response of `qualitycontrol.addSupervise` (not documented field by field: raw JSON).
-pub type QualitycontrolAddSuperviseResponse = serde_json::Value;
+/// Object response of `qualitycontrol.addSupervise`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolAddSuperviseResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `qualitycontrol.switch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4938,11 +5092,51 @@ pub type QualitycontrolInterceptResponse = serde_json::Value;
 /// Response of `qualitycontrol.interceptCall` (not documented field by field: raw JSON).
 pub type QualitycontrolInterceptCallResponse = serde_json::Value;
 
-/// Response of `qualitycontrol.cancel` (not documented field by field: raw JSON).
-pub type QualitycontrolCancelResponse = serde_json::Value;
+/// Object response of `qualitycontrol.cancel`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolCancelResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `qualitycontrol.forceBusy` (not documented field by field: raw JSON).
-pub type QualitycontrolForceBusyResponse = serde_json::Value;
+/// Object response of `qualitycontrol.forceBusy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolForceBusyResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `qualitycontrol.forceIdle` (not documented field by field: raw JSON).
 pub type QualitycontrolForceIdleResponse = serde_json::Value;
@@ -4996,14 +5190,74 @@ pub struct QualitycontrolAdjustSkillResponse {
 /// Response of `qualitycontrol.forceRest` (not documented field by field: raw JSON).
 pub type QualitycontrolForceRestResponse = serde_json::Value;
 
-/// Response of `qualitycontrol.whisper` (not documented field by field: raw JSON).
-pub type QualitycontrolWhisperResponse = serde_json::Value;
+/// Object response of `qualitycontrol.whisper`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolWhisperResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `qualitycontrol.stopWhisper` (not documented field by field: raw JSON).
-pub type QualitycontrolStopWhisperResponse = serde_json::Value;
+/// Object response of `qualitycontrol.stopWhisper`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolStopWhisperResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `qualitycontrol.switchInsertWhisper` (not documented field by field: raw JSON).
-pub type QualitycontrolSwitchInsertWhisperResponse = serde_json::Value;
+/// Object response of `qualitycontrol.switchInsertWhisper`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolSwitchInsertWhisperResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object request body of `mediacall.sendMessage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5316,18 +5570,27 @@ pub struct MediacallImageCaptureResponse {
 /// Object request body of `agentconf.request`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentconfRequestBody {
-    /// capacity of the conference (1-120) Required.
+    /// number of participants the conference can hold (1-120) Required.
     #[serde(rename = "memberNum", skip_serializing_if = "Option::is_none", default)]
     pub member_num: Option<i64>,
-    /// caller number shown when the conference calls out; defaults to VDN system caller number (max 24 bytes)
+    /// calling number shown when the conference calls out (max 24 bytes; defaults to the VDN system calling number; must be inside VDN number limits when set)
     #[serde(rename = "confCallerNo", skip_serializing_if = "Option::is_none", default)]
     pub conf_caller_no: Option<String>,
-    /// requested duration in minutes (4-1440; default 60)
+    /// requested conference duration (minutes; 4-1440; default 60)
     #[serde(rename = "time", skip_serializing_if = "Option::is_none", default)]
     pub time: Option<i64>,
-    /// reminder time before the conference ends
+    /// warning lead time before the conference ends (minutes; 3-1440; default 3; if not less than time, time-1 is used)
     #[serde(rename = "promptTime", skip_serializing_if = "Option::is_none", default)]
     pub prompt_time: Option<i64>,
+    /// play a tone when someone joins or leaves (default false)
+    #[serde(rename = "beepTone", skip_serializing_if = "Option::is_none", default)]
+    pub beep_tone: Option<bool>,
+    /// announcement play mode (2 = play the given file (default 2))
+    #[serde(rename = "playMode", skip_serializing_if = "Option::is_none", default)]
+    pub play_mode: Option<i64>,
+    /// tone announcement file (max 127; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    #[serde(rename = "voicePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_path: Option<String>,
 }
 impl AgentconfRequestBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -5342,18 +5605,64 @@ impl AgentconfRequestBody {
         if let Some(v) = &self.time {
             cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
         }
+        if let Some(v) = &self.prompt_time {
+            cec_core::validate::range(op, &format!("{at}promptTime"), *v, 3, 1440)?;
+        }
+        if let Some(v) = &self.voice_path {
+            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `agentconf.request` (not documented field by field: raw JSON).
-pub type AgentconfRequestResponse = serde_json::Value;
+/// Object response of `agentconf.request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfRequestResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// empty object on success (per the sample)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `agentconf.answer` (not documented field by field: raw JSON).
 pub type AgentconfAnswerResponse = serde_json::Value;
 
-/// Response of `agentconf.reject` (not documented field by field: raw JSON).
-pub type AgentconfRejectResponse = serde_json::Value;
+/// Object response of `agentconf.reject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfRejectResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `agentconf.leave` (not documented field by field: raw JSON).
 pub type AgentconfLeaveResponse = serde_json::Value;
@@ -5361,19 +5670,170 @@ pub type AgentconfLeaveResponse = serde_json::Value;
 /// Response of `agentconf.release` (not documented field by field: raw JSON).
 pub type AgentconfReleaseResponse = serde_json::Value;
 
-/// Response of `agentconf.holdParticipant` (not documented field by field: raw JSON).
-pub type AgentconfHoldParticipantResponse = serde_json::Value;
+/// Object request body of `agentconf.holdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfHoldParticipantBody {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// announcement play mode (2 = play the given announcement file (default 2))
+    #[serde(rename = "playMode", skip_serializing_if = "Option::is_none", default)]
+    pub play_mode: Option<i64>,
+    /// announcement file played to the held participant (max 127 chars; absolute path of the form &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;, e.g. y:/conf/120/1136287.V3) Required.
+    #[serde(rename = "voicePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_path: Option<String>,
+}
+impl AgentconfHoldParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}voicePath"), &self.voice_path)?;
+        if let Some(v) = &self.voice_path {
+            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        }
+        Ok(())
+    }
+}
 
-/// Response of `agentconf.unholdParticipant` (not documented field by field: raw JSON).
-pub type AgentconfUnholdParticipantResponse = serde_json::Value;
+/// Object response of `agentconf.holdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfHoldParticipantResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `agentconf.prolongTime` (not documented field by field: raw JSON).
-pub type AgentconfProlongTimeResponse = serde_json::Value;
+/// Object request body of `agentconf.unholdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfUnholdParticipantBody {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+}
+impl AgentconfUnholdParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.unholdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfUnholdParticipantResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.prolongTime`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfProlongTimeBody {
+    /// extra conference time requested (minutes; 1-1440) Required.
+    #[serde(rename = "prolongTime", skip_serializing_if = "Option::is_none", default)]
+    pub prolong_time: Option<i64>,
+}
+impl AgentconfProlongTimeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}prolongTime"), &self.prolong_time)?;
+        if let Some(v) = &self.prolong_time {
+            cec_core::validate::range(op, &format!("{at}prolongTime"), *v, 1, 1440)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.prolongTime`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfProlongTimeResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// time actually added (documented as map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfProlongTimeResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfProlongTimeResponseResult {
+    /// minutes actually added (minutes, 1-1440; can be less than prolongTime when the total would pass 1440 minutes)
+    #[serde(
+        rename = "applyedTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub applyed_time: Option<i64>,
+}
 
 /// Object request body of `agentconf.shiftPresident`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentconfShiftPresidentBody {
-    /// agent receiving chair permission (must be in the conference) Required.
+    /// agent ID to hand the chairperson role to Required.
     #[serde(rename = "destAgentNo", skip_serializing_if = "Option::is_none", default)]
     pub dest_agent_no: Option<i64>,
 }
@@ -5385,26 +5845,480 @@ impl AgentconfShiftPresidentBody {
     }
 }
 
-/// Response of `agentconf.shiftPresident` (not documented field by field: raw JSON).
-pub type AgentconfShiftPresidentResponse = serde_json::Value;
+/// Object response of `agentconf.shiftPresident`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfShiftPresidentResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.batchAddParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchAddParticipantBody {
+    /// participants to invite (at most 120 entries) Required.
+    #[serde(rename = "addresses", skip_serializing_if = "Option::is_none", default)]
+    pub addresses: Option<Vec<AgentconfBatchAddParticipantBodyAddresses>>,
+    /// play a welcome tone to a user who joins (default false)
+    #[serde(rename = "beepTone", skip_serializing_if = "Option::is_none", default)]
+    pub beep_tone: Option<bool>,
+    /// announcement play mode (2 = play the given file (default 2))
+    #[serde(rename = "playMode", skip_serializing_if = "Option::is_none", default)]
+    pub play_mode: Option<i64>,
+    /// welcome announcement file (max 127 chars; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    #[serde(rename = "voicePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_path: Option<String>,
+    /// calling number shown to invitees (max 24 chars; must be inside the VDN number limits when the VDN restricts numbers)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+}
+impl AgentconfBatchAddParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+        if let Some(v) = &self.addresses {
+            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 120)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}addresses[{i}]."))?;
+            }
+        }
+        if let Some(v) = &self.voice_path {
+            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `addresses`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchAddParticipantBodyAddresses {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID (max 24 chars) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// custom device call type (0-255; default 0 when absent or null)
+    #[serde(rename = "deviceCallType", skip_serializing_if = "Option::is_none", default)]
+    pub device_call_type: Option<i64>,
+    /// custom device type (0-255; default 0 when absent or null)
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+}
+impl AgentconfBatchAddParticipantBodyAddresses {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        if let Some(v) = &self.device_call_type {
+            cec_core::validate::range(op, &format!("{at}deviceCallType"), *v, 0, 255)?;
+        }
+        if let Some(v) = &self.device_type {
+            cec_core::validate::range(op, &format!("{at}deviceType"), *v, 0, 255)?;
+        }
+        Ok(())
+    }
+}
 
 /// Response of `agentconf.batchAddParticipant` (not documented field by field: raw JSON).
 pub type AgentconfBatchAddParticipantResponse = serde_json::Value;
 
-/// Response of `agentconf.batchRemoveParticipant` (not documented field by field: raw JSON).
-pub type AgentconfBatchRemoveParticipantResponse = serde_json::Value;
+/// Object request body of `agentconf.batchRemoveParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchRemoveParticipantBody {
+    /// participants to remove (at most 30 entries) Required.
+    #[serde(rename = "addresses", skip_serializing_if = "Option::is_none", default)]
+    pub addresses: Option<Vec<AgentconfBatchRemoveParticipantBodyAddresses>>,
+}
+impl AgentconfBatchRemoveParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+        if let Some(v) = &self.addresses {
+            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 30)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}addresses[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
 
-/// Response of `agentconf.changeParticipantMode` (not documented field by field: raw JSON).
-pub type AgentconfChangeParticipantModeResponse = serde_json::Value;
+/// Object `addresses`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchRemoveParticipantBodyAddresses {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID (max 24 chars) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+}
+impl AgentconfBatchRemoveParticipantBodyAddresses {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        Ok(())
+    }
+}
 
-/// Response of `agentconf.modifyConfResource` (not documented field by field: raw JSON).
-pub type AgentconfModifyConfResourceResponse = serde_json::Value;
+/// Object response of `agentconf.batchRemoveParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfBatchRemoveParticipantResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// participants that were not in the conference (documented as map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfBatchRemoveParticipantResponseResult>,
+}
 
-/// Response of `agentconf.queryConfInfos` (not documented field by field: raw JSON).
-pub type AgentconfQueryConfInfosResponse = serde_json::Value;
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfBatchRemoveParticipantResponseResult {
+    /// addresses not found in the conference
+    #[serde(
+        rename = "noExistParticipants",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub no_exist_participants: Option<Vec<AgentconfBatchRemoveParticipantResponseResultNoExistParticipants>>,
+}
 
-/// Response of `agentconf.queryVdnConfId` (not documented field by field: raw JSON).
-pub type AgentconfQueryVdnConfIdResponse = serde_json::Value;
+/// Object `noExistParticipants`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfBatchRemoveParticipantResponseResultNoExistParticipants {
+    /// address type
+    #[serde(
+        rename = "addressType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address_type: Option<String>,
+    /// address
+    #[serde(
+        rename = "address",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address: Option<String>,
+}
+
+/// Object request body of `agentconf.changeParticipantMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfChangeParticipantModeBody {
+    /// participant channel attribute (1 = listen only, 2 = speak only, 3 = listen and speak, 4 = neither) Required.
+    #[serde(rename = "attribute", skip_serializing_if = "Option::is_none", default)]
+    pub attribute: Option<i64>,
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+}
+impl AgentconfChangeParticipantModeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}attribute"), &self.attribute)?;
+        if let Some(v) = &self.attribute {
+            cec_core::validate::one_of_int(op, &format!("{at}attribute"), *v, &[1, 2, 3, 4])?;
+        }
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.changeParticipantMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfChangeParticipantModeResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.modifyConfResource`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfModifyConfResourceBody {
+    /// kind of change (0 = add, 1 = reduce) Required.
+    #[serde(rename = "modifyType", skip_serializing_if = "Option::is_none", default)]
+    pub modify_type: Option<i64>,
+    /// number of places to add or remove (2-118) Required.
+    #[serde(rename = "modifyNum", skip_serializing_if = "Option::is_none", default)]
+    pub modify_num: Option<i64>,
+}
+impl AgentconfModifyConfResourceBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}modifyType"), &self.modify_type)?;
+        if let Some(v) = &self.modify_type {
+            cec_core::validate::one_of_int(op, &format!("{at}modifyType"), *v, &[0, 1])?;
+        }
+        cec_core::validate::required(op, &format!("{at}modifyNum"), &self.modify_num)?;
+        if let Some(v) = &self.modify_num {
+            cec_core::validate::range(op, &format!("{at}modifyNum"), *v, 2, 118)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.modifyConfResource`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfModifyConfResourceResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.queryConfInfos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfQueryConfInfosBody {
+    /// conference IDs to query (at most 20 IDs) Required.
+    #[serde(rename = "confIds", skip_serializing_if = "Option::is_none", default)]
+    pub conf_ids: Option<Vec<i64>>,
+}
+impl AgentconfQueryConfInfosBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}confIds"), &self.conf_ids)?;
+        if let Some(v) = &self.conf_ids {
+            cec_core::validate::max_items(op, &format!("{at}confIds"), v, 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.queryConfInfos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// query result (the field table types result as an array of conference records, but every sample shows an object wrapping them in confs; modelled after the sample)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfQueryConfInfosResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponseResult {
+    /// conference records
+    #[serde(rename = "confs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub confs: Option<Vec<AgentconfQueryConfInfosResponseResultConfs>>,
+}
+
+/// Object `confs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponseResultConfs {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+    /// conference state (0 normal talk, 1 announcement playing in the conference)
+    #[serde(rename = "confState", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_state: Option<i64>,
+    /// start time (timestamp (ms))
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub start_time: Option<i64>,
+    /// duration applied for (minutes)
+    #[serde(
+        rename = "applyConfTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub apply_conf_time: Option<i64>,
+    /// time elapsed (minutes)
+    #[serde(
+        rename = "confHaveBeenTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub conf_have_been_time: Option<i64>,
+    /// participants
+    #[serde(rename = "addresses", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub addresses: Option<Vec<AgentconfQueryConfInfosResponseResultConfsAddresses>>,
+}
+
+/// Object `addresses`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponseResultConfsAddresses {
+    /// address type (6 = phone number, 9 = agent ID)
+    #[serde(
+        rename = "addressType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address_type: Option<String>,
+    /// phone number or agent ID
+    #[serde(
+        rename = "address",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address: Option<String>,
+    /// custom device call type
+    #[serde(
+        rename = "deviceCallType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_call_type: Option<i64>,
+    /// custom device type
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// channel attribute (1 listen only, 2 speak only, 3 listen and speak)
+    #[serde(
+        rename = "channelAttrib",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub channel_attrib: Option<i64>,
+    /// channel state (0 talking, 1 held, 2 playing an announcement)
+    #[serde(
+        rename = "channelState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub channel_state: Option<i64>,
+    /// conference role (0 participant, 1 chairperson)
+    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub role: Option<i64>,
+    /// time joined (timestamp (ms))
+    #[serde(rename = "enterTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub enter_time: Option<i64>,
+}
+
+/// Object response of `agentconf.queryVdnConfId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryVdnConfIdResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// ongoing conferences (documented as map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfQueryVdnConfIdResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryVdnConfIdResponseResult {
+    /// IDs of conferences in progress in the VDN/VCC
+    #[serde(rename = "confIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub conf_ids: Option<Vec<i64>>,
+}
 
 /// Object response of `config.obsUrl`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6572,7 +7486,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body (zh-cn copy api-ccfs-cec/cec_07_13492). Response/events/errors not read (AgentState_CancelRest_Success is the matching event page). Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) seen in the th-th copy cec_07_1214 and the zh copy api-ccfs-cec/cec_07_13492; the page's event/error lists were past the readable part (the matching event AgentState_CancelRest_Success is described on event page cec_07_1349).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelrestBuilder<'a> {
@@ -6682,7 +7596,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Older copy cec_07_1230. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) seen in older en-us copy cec_07_1230 (2023-09-27); events/errors past the readable part, not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
@@ -6782,7 +7696,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// No body; response table (message/retcode/result) seen in the 2023 en-us copy cec_07_1215. Event name from zh-cn event page cec_07_1344 (not from this page). Error list not read.
+/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from en-us copy cec_07_1215 (2023-09-27) and the 2025 cec_07_13512 opening; the page's event/error lists were past the readable part. Event name AgentState_Work from event page cec_07_1344, not from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentWorkBuilder<'a> {
@@ -6972,7 +7886,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us 2023-09-27 copy of cec_07_1206; the copy was cut inside the mediatype list, and events/errors were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsBuilder<'a> {
@@ -7344,7 +8258,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// No body. Older copy cec_07_1228. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us 2023-09-27 copy of cec_07_1228.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -9416,21 +10330,47 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
 ///
-/// Private cloud only; not for inspectors in insert/listen/whisper mode; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Body not captured.
+/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from zh copy api-ccfs-cec/cec_07_4210 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_c072973538416812483a638be088bcabsupport1; response fields from the sample in guide digest category-c072973538416812483a638be088bcab... (result.taskId); the response table, events and errors were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayRecordBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: RecordplayRecordBody,
 }
 
 impl<'a> RecordplayRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayRecordBuilder { client_: client, agentid: None }
+        RecordplayRecordBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// recording file path (max 100 chars; may be empty; when absent the system names it &lt;drive&gt;:\&lt;VDN&gt;\&lt;media type&gt;\&lt;date&gt;\&lt;agent&gt;\&lt;file&gt; (drive from MAPPINGDISK in basic.properties, default Y))
+    pub fn file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_name = Some(v.into());
+        self
+    }
+    /// media type to record (only 5 (ordinary voice) is accepted) Required.
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// recording mode (0 = overwrite, 1 = append; other or absent = 0)
+    pub fn record_mode(mut self, v: i64) -> Self {
+        self.body_.record_mode = Some(v);
+        self
+    }
+    /// file format (0 = resource default, 1 = 24K VOX, 2 = 32K VOX, 3 = 64K A-law; default 0; one format per system, matching the UAP playback format)
+    pub fn record_format(mut self, v: i64) -> Self {
+        self.body_.record_format = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayRecordBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9441,10 +10381,15 @@ impl<'a> RecordplayRecordBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10965,7 +11910,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
 ///
-/// Inspector signed in and idle; listened parties unaware. No body. Facts from cec_07_2402 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from zh copy api-ccfs-cec/cec_07_2402 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddSuperviseBuilder<'a> {
@@ -11227,7 +12172,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must be listening or inserting. Facts from cec_07_2404. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events and errors from zh copy api-ccfs-cec/cec_07_2404 (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolCancelBuilder<'a> {
@@ -11290,7 +12235,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Facts from cec_07_2405. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none listed) and errors from zh copies api-ccfs-cec/cec_07_2405 (2024-09-24) and cec_07_0439 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceBusyBuilder<'a> {
@@ -11699,7 +12644,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
 ///
-/// Inspector signed in and idle; customer cannot hear the guidance.
+/// Inspector signed in and idle; the inspector can hear agent and customer and coach the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events and errors from zh copies api-ccfs-cec/cec_07_2412 (2024-09-24) and cec_07_0446 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolWhisperBuilder<'a> {
@@ -11730,6 +12675,9 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        if let Some(v) = &self.whisperagentid {
+            cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -11758,7 +12706,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
 ///
-/// Inspector signed in and currently whispering.
+/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response and event from zh copy intl/zh-cn cec_07_2413; its error list was cut after 900-002 (further codes may exist).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolStopWhisperBuilder<'a> {
@@ -11789,6 +12737,9 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        if let Some(v) = &self.whisperagentid {
+            cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -11817,7 +12768,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
 ///
-/// Inspector already whispering/listening/inserting.
+/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event and errors from zh copy api-ccfs-cec/cec_07_2414 (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
@@ -11859,7 +12810,13 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        if let Some(v) = &self.whisperagentid {
+            cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
+        }
         cec_core::validate::required(op, "switchtype", &self.switchtype)?;
+        if let Some(v) = &self.switchtype {
+            cec_core::validate::one_of_int(op, "switchtype", *v, &[0, 1, 2])?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -12651,7 +13608,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html>
 ///
-/// Audio-only agent conferences. Asynchronous: wait for AgentConf_SelfJoinResult, chair operations only after AgentConf_RequestSuccess. Agent idle or in a stable call; participants are agent IDs or phone numbers; party count limited by VCC max concurrent voice calls. Body table continues after promptTime (not captured); fields from Chinese page cec_07_1283.
+/// Audio-only agent conferences. Asynchronous: the caller becomes chairperson; AgentConf_SelfJoinResult means it joined, chair operations fail until AgentConf_RequestSuccess. Agent idle, or in a stable call (not playing, muted, held, suspended or transferring); the called agent of a three-party call with two agents cannot start one; participants are agent IDs or phone numbers only; party count capped by the VDN's concurrent voice call limit. Log name requestAgentConf. Body from zh copy api-ccfs-cec/cec_07_1283 and guide fragment huaweicloud.com/guide/productsdesc-bms_3317922f974bb4828cf24ca8179447cesupport2; events and sample response (result {}) from the guide digest huaweicloud.com/guide/category-3317922f974bb4828cf24ca8179447cec5e71de22d29b85b820d9a7e49c74fc2-1. Error list not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfRequestBuilder<'a> {
@@ -12669,24 +13626,39 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
-    /// capacity of the conference (1-120) Required.
+    /// number of participants the conference can hold (1-120) Required.
     pub fn member_num(mut self, v: i64) -> Self {
         self.body_.member_num = Some(v);
         self
     }
-    /// caller number shown when the conference calls out; defaults to VDN system caller number (max 24 bytes)
+    /// calling number shown when the conference calls out (max 24 bytes; defaults to the VDN system calling number; must be inside VDN number limits when set)
     pub fn conf_caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.conf_caller_no = Some(v.into());
         self
     }
-    /// requested duration in minutes (4-1440; default 60)
+    /// requested conference duration (minutes; 4-1440; default 60)
     pub fn time(mut self, v: i64) -> Self {
         self.body_.time = Some(v);
         self
     }
-    /// reminder time before the conference ends
+    /// warning lead time before the conference ends (minutes; 3-1440; default 3; if not less than time, time-1 is used)
     pub fn prompt_time(mut self, v: i64) -> Self {
         self.body_.prompt_time = Some(v);
+        self
+    }
+    /// play a tone when someone joins or leaves (default false)
+    pub fn beep_tone(mut self, v: bool) -> Self {
+        self.body_.beep_tone = Some(v);
+        self
+    }
+    /// announcement play mode (2 = play the given file (default 2))
+    pub fn play_mode(mut self, v: i64) -> Self {
+        self.body_.play_mode = Some(v);
+        self
+    }
+    /// tone announcement file (max 127; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    pub fn voice_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_path = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -12782,7 +13754,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0470.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event.
+/// Audio-only agent conferences. Call after the AgentConf_Ringing event. No body. Log name rejectAgentConf. The rejecting agent gets PhoneRelease and Ready; other members get AgentConf_ParticipantChanged. Response, events and errors from zh copies api-ccfs-cec/cec_07_1285 (2024-09-24) and intl/zh-cn cec_07_1285.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfRejectBuilder<'a> {
@@ -12932,21 +13904,47 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Body from older copies cec_07_1288 (en-us 2023-09-27, th-th); their response table (message/retcode/result, result reserved) was cut before events/errors, which were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfHoldParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfHoldParticipantBody,
 }
 
 impl<'a> AgentconfHoldParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfHoldParticipantBuilder { client_: client, agentid: None }
+        AgentconfHoldParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    pub fn address_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.address_type = Some(v.into());
+        self
+    }
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// announcement play mode (2 = play the given announcement file (default 2))
+    pub fn play_mode(mut self, v: i64) -> Self {
+        self.body_.play_mode = Some(v);
+        self
+    }
+    /// announcement file played to the held participant (max 127 chars; absolute path of the form &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;, e.g. y:/conf/120/1136287.V3) Required.
+    pub fn voice_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfHoldParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -12957,10 +13955,15 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12982,21 +13985,37 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0474.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Body, response, event and errors from the th-th copy of cec_07_1289 (older issue).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfUnholdParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfUnholdParticipantBody,
 }
 
 impl<'a> AgentconfUnholdParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfUnholdParticipantBuilder { client_: client, agentid: None }
+        AgentconfUnholdParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    pub fn address_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.address_type = Some(v.into());
+        self
+    }
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfUnholdParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13007,10 +14026,15 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13032,21 +14056,32 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/prolongtime` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0475.html>
 ///
-/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Body not captured. Facts from cec_07_1290 (older issue).
+/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Log name prolongTime. Body, response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1290 (2024-09-24) and cec_07_0475 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfProlongTimeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfProlongTimeBody,
 }
 
 impl<'a> AgentconfProlongTimeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfProlongTimeBuilder { client_: client, agentid: None }
+        AgentconfProlongTimeBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// extra conference time requested (minutes; 1-1440) Required.
+    pub fn prolong_time(mut self, v: i64) -> Self {
+        self.body_.prolong_time = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfProlongTimeBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13057,10 +14092,15 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13082,7 +14122,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0476.html>
 ///
-/// Audio-only agent conferences. Caller is chairperson.
+/// Audio-only agent conferences. Caller is chairperson; the target agent must already be in the conference and receives AgentConf_PresidentChanged. Log name applyToShiftPresident. Body, response, events and errors from zh copies api-ccfs-cec/cec_07_1291 (2024-09-24) and cec_07_0476 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfShiftPresidentBuilder<'a> {
@@ -13100,7 +14140,7 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
-    /// agent receiving chair permission (must be in the conference) Required.
+    /// agent ID to hand the chairperson role to Required.
     pub fn dest_agent_no(mut self, v: i64) -> Self {
         self.body_.dest_agent_no = Some(v);
         self
@@ -13148,21 +14188,52 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured. Facts from cec_07_1292.
+/// Audio-only agent conferences. Chairperson only; an invited user joins only once the call is answered. Log name batchAddParticipant. Body from zh copies api-ccfs-cec/cec_07_1292 (2024-09-24), cec_07_0477 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_b5bf2b54f43b0bb90eeaafba88397cb6support1 (participant object). The response table, events and errors were past the readable part of every copy found: response kept raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfBatchAddParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfBatchAddParticipantBody,
 }
 
 impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None }
+        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// participants to invite (at most 120 entries) Required.
+    pub fn addresses(mut self, v: Vec<AgentconfBatchAddParticipantBodyAddresses>) -> Self {
+        self.body_.addresses = Some(v);
+        self
+    }
+    /// play a welcome tone to a user who joins (default false)
+    pub fn beep_tone(mut self, v: bool) -> Self {
+        self.body_.beep_tone = Some(v);
+        self
+    }
+    /// announcement play mode (2 = play the given file (default 2))
+    pub fn play_mode(mut self, v: i64) -> Self {
+        self.body_.play_mode = Some(v);
+        self
+    }
+    /// welcome announcement file (max 127 chars; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    pub fn voice_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// calling number shown to invitees (max 24 chars; must be inside the VDN number limits when the VDN restricts numbers)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfBatchAddParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13173,10 +14244,15 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13198,21 +14274,32 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Log name batchRemoveParticipant. Body and response from zh copy api-ccfs-cec/cec_07_1293 (2024-09-24) and the guide fragment huaweicloud.com/guide/productsdesc-bms_ba513639d0ac0a79238878022c55cc38support1; the other participants receive AgentConf_ParticipantChanged (rest of the event list and the error list cut off, not read).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfBatchRemoveParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfBatchRemoveParticipantBody,
 }
 
 impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None }
+        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// participants to remove (at most 30 entries) Required.
+    pub fn addresses(mut self, v: Vec<AgentconfBatchRemoveParticipantBodyAddresses>) -> Self {
+        self.body_.addresses = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfBatchRemoveParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13223,10 +14310,15 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13248,21 +14340,42 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0479.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Log name changeParticipantMode. AgentConf_ParticipantChanged arrives only for attribute 1 or 3; none for 2 or 4. Body, response, events and errors from zh copy api-ccfs-cec/cec_07_1294 (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfChangeParticipantModeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfChangeParticipantModeBody,
 }
 
 impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None }
+        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// participant channel attribute (1 = listen only, 2 = speak only, 3 = listen and speak, 4 = neither) Required.
+    pub fn attribute(mut self, v: i64) -> Self {
+        self.body_.attribute = Some(v);
+        self
+    }
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    pub fn address_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.address_type = Some(v.into());
+        self
+    }
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfChangeParticipantModeBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13273,10 +14386,15 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13298,21 +14416,37 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0484.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only; changes the number of conference places. Log name modifyConfResource. Body, response, events (none) and errors from zh copy intl/zh-cn cec_07_1299 and guide fragment huaweicloud.com/guide/productsdesc-bms_1dc5b04893f58665f8b6ba4cf4a829e3support1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfModifyConfResourceBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfModifyConfResourceBody,
 }
 
 impl<'a> AgentconfModifyConfResourceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfModifyConfResourceBuilder { client_: client, agentid: None }
+        AgentconfModifyConfResourceBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// kind of change (0 = add, 1 = reduce) Required.
+    pub fn modify_type(mut self, v: i64) -> Self {
+        self.body_.modify_type = Some(v);
+        self
+    }
+    /// number of places to add or remove (2-118) Required.
+    pub fn modify_num(mut self, v: i64) -> Self {
+        self.body_.modify_num = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfModifyConfResourceBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13323,10 +14457,15 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13348,21 +14487,32 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html>
 ///
-/// Inspectors see all conferences of their VCC; ordinary agents only their own. Body/response not captured.
+/// Inspectors see all conferences of their VDN/VCC; ordinary agents only their own. Log name queryConfInfos. Body and response from zh copy api-ccfs-cec/cec_07_0485 (2025-11-13), guide fragments huaweicloud.com/guide/productsdesc-bms_255b9557da6e4e6cb287ce2a86e16deasupport1 (response table) and productsdesc-bms_b027bb62ff9660167281b9f201c3bf3fsupport3 (sample). Page inconsistency: table says result is the array, sample nests it as result.confs. Events/errors not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfQueryConfInfosBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfQueryConfInfosBody,
 }
 
 impl<'a> AgentconfQueryConfInfosBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryConfInfosBuilder { client_: client, agentid: None }
+        AgentconfQueryConfInfosBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// conference IDs to query (at most 20 IDs) Required.
+    pub fn conf_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.conf_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfQueryConfInfosBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13373,10 +14523,15 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13398,7 +14553,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0486.html>
 ///
-/// Caller must be an inspector. Response not captured.
+/// Caller must be a signed-in inspector. No body. Log name queryAllConfIds. Response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1301 (2024-09-24) and cec_07_0486 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfQueryVdnConfIdBuilder<'a> {
