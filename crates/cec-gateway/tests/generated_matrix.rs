@@ -1245,7 +1245,7 @@ async fn voicecall_snatchpickup() {
             method: "PUT",
             path: "/agentgateway/resource/voicecall/101/snatchpickup".into(),
             query: vec![("destWorkNo", "101".into())],
-            headers: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
             success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),

@@ -2510,7 +2510,7 @@ pub static ROUTES: &[Route] = &[
         id: "voicecall.snatchpickup",
         method: "PUT",
         path: "/agentgateway/resource/voicecall/{agentid}/snatchpickup",
-        auth: "none",
+        auth: "guid",
         required_body: &[],
         required_query: &["destWorkNo"],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",

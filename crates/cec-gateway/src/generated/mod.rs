@@ -600,7 +600,7 @@ pub static VOICECALL_SNATCHPICKUP: OperationMeta = OperationMeta {
     ne: "CC-Gateway",
     method: "PUT",
     path: "/agentgateway/resource/voicecall/{agentid}/snatchpickup",
-    auth: AuthKind::None,
+    auth: AuthKind::Guid,
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
@@ -769,7 +769,7 @@ pub static QUEUEDEVICE_QUERY_ACD_STAT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/agentgateway/resource/queuedevice/{agentid}/queryacdstat",
     auth: AuthKind::Guid,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html",
@@ -1752,7 +1752,7 @@ pub struct OnlineagentLoginBody {
     pub call_back_uri: Option<String>,
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     #[serde(rename = "serviceToken", skip_serializing_if = "Option::is_none", default)]
-    pub service_token: Option<String>,
+    pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentLoginBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1775,8 +1775,8 @@ impl OnlineagentLoginBody {
             cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
         }
         if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v, 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v)?;
+            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
         }
         Ok(())
     }
@@ -1902,7 +1902,7 @@ pub struct OnlineagentForceloginBody {
     pub call_back_uri: Option<String>,
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     #[serde(rename = "serviceToken", skip_serializing_if = "Option::is_none", default)]
-    pub service_token: Option<String>,
+    pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentForceloginBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1925,8 +1925,8 @@ impl OnlineagentForceloginBody {
             cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
         }
         if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v, 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v)?;
+            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
         }
         Ok(())
     }
@@ -2794,9 +2794,9 @@ pub struct OnlineagentLogininfoResponseResult {
     #[serde(
         rename = "phonetoken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub phonetoken: Option<String>,
+    pub phonetoken: Option<cec_core::Secret<String>>,
     /// softphone number the agent signed in with
     #[serde(
         rename = "phonenum",
@@ -6748,7 +6748,7 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self
     }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
-    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+    pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
         self
     }
@@ -6889,7 +6889,7 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self
     }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
-    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+    pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
         self
     }
@@ -9801,7 +9801,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
 ///
-/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read.
+/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallSnatchpickupBuilder<'a> {
@@ -10611,7 +10611,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
 ///
-/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023).
+/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023). Retry class set to safe: a statistics query with no side effect, although sent as POST.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceQueryAcdStatBuilder<'a> {
@@ -14649,7 +14649,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1009.html>
 ///
-/// System admin work number for system config, VDN config admin for VDN config. All later C5 calls carry the Guid header. Page is under 'CC-Gateway configuration interface reference' (zh).
+/// System admin work number for system config, VDN config admin for VDN config. All later C5 calls carry the Guid header. Page is under 'CC-Gateway configuration interface reference' (zh). Retry class set to unsafe: it is a sign-in (issues a Guid), not a pure query.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ConfigLoginBuilder<'a> {
