@@ -2965,6 +2965,12 @@ async fn run_gateway_recordplay_record(clients: &Clients, input: &CliInput) -> a
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RECORD, call).await?))
 }
@@ -3725,6 +3731,12 @@ async fn run_gateway_agentconf_hold_participant(clients: &Clients, input: &CliIn
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_HOLD_PARTICIPANT, call).await?))
 }
@@ -3735,6 +3747,12 @@ async fn run_gateway_agentconf_unhold_participant(clients: &Clients, input: &Cli
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_UNHOLD_PARTICIPANT, call).await?))
 }
@@ -3744,6 +3762,12 @@ async fn run_gateway_agentconf_prolong_time(clients: &Clients, input: &CliInput)
     let mut b = c.agentconf_prolong_time();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_PROLONG_TIME, call).await?))
@@ -3771,6 +3795,12 @@ async fn run_gateway_agentconf_batch_add_participant(clients: &Clients, input: &
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?))
 }
@@ -3783,6 +3813,12 @@ async fn run_gateway_agentconf_batch_remove_participant(
     let mut b = c.agentconf_batch_remove_participant();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?))
@@ -3797,6 +3833,12 @@ async fn run_gateway_agentconf_change_participant_mode(
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?))
 }
@@ -3807,6 +3849,12 @@ async fn run_gateway_agentconf_modify_conf_resource(clients: &Clients, input: &C
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_MODIFY_CONF_RESOURCE, call).await?))
 }
@@ -3816,6 +3864,12 @@ async fn run_gateway_agentconf_query_conf_infos(clients: &Clients, input: &CliIn
     let mut b = c.agentconf_query_conf_infos();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_QUERY_CONF_INFOS, call).await?))
@@ -8044,7 +8098,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/recordplay/{agentid}/record",
         title: "Start voice recording for the agent",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8604,7 +8658,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/holdparticipant",
         title: "Hold a participant (chairperson)",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8614,7 +8668,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/unholdparticipant",
         title: "Unhold a participant (chairperson)",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8624,7 +8678,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/prolongtime",
         title: "Extend the conference (chairperson)",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8644,7 +8698,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/batchaddparticipant",
         title: "Invite participants in batches",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8654,7 +8708,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/batchremoveparticipant",
         title: "Delete participants in batches",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8664,7 +8718,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/changeparticipantmode",
         title: "Modify participant (channel) attributes",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8674,7 +8728,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/modifyconfresource",
         title: "Change the number of conference participants",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8684,7 +8738,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentconf/{agentid}/queryconfinfos",
         title: "Query conference information in batches",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {

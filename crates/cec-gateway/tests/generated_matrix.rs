@@ -246,7 +246,7 @@ async fn onlineagent_cancelrest() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
                 body: json!({"message":"simulated failure","retcode":"999-999"}),
                 code: "999-999",
@@ -428,7 +428,7 @@ async fn onlineagent_agentskills() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name"}],"retcode":"0"}),
             failure: Some(Failure {
                 body: json!({"message":"simulated failure","retcode":"999-999"}),
                 code: "999-999",
@@ -601,10 +601,10 @@ async fn onlineagent_setcustomstate() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1245,7 +1245,7 @@ async fn voicecall_snatchpickup() {
             method: "PUT",
             path: "/agentgateway/resource/voicecall/101/snatchpickup".into(),
             query: vec![("destWorkNo", "101".into())],
-            headers: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
             success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
@@ -1476,8 +1476,8 @@ async fn recordplay_record() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7})),
+            success: json!({"message":"success","result":{"taskId":"s-taskId"},"retcode":"0"}),
             failure: Some(Failure {
                 body: json!({"message":"simulated failure","retcode":"999-999"}),
                 code: "999-999",
@@ -1486,10 +1486,37 @@ async fn recordplay_record() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.recordplay_record().agentid("101").send().await },
+        |c| async move {
+            c.recordplay_record()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(
+                        json!({"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.recordplay_record().agentid("100").send().await }, "agentid").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.recordplay_record()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(
+                        json!({"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -2172,11 +2199,11 @@ async fn qualitycontrol_add_supervise() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -2271,11 +2298,11 @@ async fn qualitycontrol_cancel() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -2302,11 +2329,11 @@ async fn qualitycontrol_force_busy() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -2506,25 +2533,25 @@ async fn qualitycontrol_whisper() {
             op: "qualitycontrol.whisper",
             method: "POST",
             path: "/agentgateway/resource/qualitycontrol/101/requestwhisperagent".into(),
-            query: vec![("whisperagentid", "s-whisperagentid".into())],
+            query: vec![("whisperagentid", "101".into())],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.qualitycontrol_whisper().agentid("101").whisperagentid("s-whisperagentid").send().await },
+        |c| async move { c.qualitycontrol_whisper().agentid("101").whisperagentid("101").send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move { c.qualitycontrol_whisper().agentid("100").whisperagentid("s-whisperagentid").send().await },
+        |c| async move { c.qualitycontrol_whisper().agentid("100").whisperagentid("101").send().await },
         "agentid",
     )
     .await;
@@ -2532,8 +2559,33 @@ async fn qualitycontrol_whisper() {
 
 #[tokio::test]
 async fn qualitycontrol_stop_whisper() {
-    check_json(Case { op: "qualitycontrol.stopWhisper", method: "POST", path: "/agentgateway/resource/qualitycontrol/101/requeststopwhisperagent".into(), query: vec![("whisperagentid", "s-whisperagentid".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qualitycontrol_stop_whisper().agentid("101").whisperagentid("s-whisperagentid").send().await }).await;
-    check_refused(client, |c| async move { c.qualitycontrol_stop_whisper().agentid("100").whisperagentid("s-whisperagentid").send().await }, "agentid").await;
+    check_json(
+        Case {
+            op: "qualitycontrol.stopWhisper",
+            method: "POST",
+            path: "/agentgateway/resource/qualitycontrol/101/requeststopwhisperagent".into(),
+            query: vec![("whisperagentid", "101".into())],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: None,
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            failure: Some(Failure {
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.qualitycontrol_stop_whisper().agentid("101").whisperagentid("101").send().await },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move { c.qualitycontrol_stop_whisper().agentid("100").whisperagentid("101").send().await },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -2543,38 +2595,28 @@ async fn qualitycontrol_switch_insert_whisper() {
             op: "qualitycontrol.switchInsertWhisper",
             method: "POST",
             path: "/agentgateway/resource/qualitycontrol/101/requestswitchinsertwhisperagent".into(),
-            query: vec![("whisperagentid", "s-whisperagentid".into()), ("switchtype", "7".into())],
+            query: vec![("whisperagentid", "101".into()), ("switchtype", "0".into())],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
         client,
         |c| async move {
-            c.qualitycontrol_switch_insert_whisper()
-                .agentid("101")
-                .whisperagentid("s-whisperagentid")
-                .switchtype(7)
-                .send()
-                .await
+            c.qualitycontrol_switch_insert_whisper().agentid("101").whisperagentid("101").switchtype(0).send().await
         },
     )
     .await;
     check_refused(
         client,
         |c| async move {
-            c.qualitycontrol_switch_insert_whisper()
-                .agentid("100")
-                .whisperagentid("s-whisperagentid")
-                .switchtype(7)
-                .send()
-                .await
+            c.qualitycontrol_switch_insert_whisper().agentid("100").whisperagentid("101").switchtype(0).send().await
         },
         "agentid",
     )
@@ -3007,55 +3049,8 @@ async fn mediacall_image_capture() {
 
 #[tokio::test]
 async fn agentconf_request() {
-    check_json(
-        Case {
-            op: "agentconf.request",
-            method: "POST",
-            path: "/agentgateway/resource/agentconf/101/requestagentconf".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: Some(json!({"confCallerNo":"s-confCallerNo","memberNum":1,"promptTime":7,"time":4})),
-            success: json!({"message":"success","retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.agentconf_request()
-                .agentid("101")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(
-                        json!({"confCallerNo":"s-confCallerNo","memberNum":1,"promptTime":7,"time":4}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.agentconf_request()
-                .agentid("100")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(
-                        json!({"confCallerNo":"s-confCallerNo","memberNum":1,"promptTime":7,"time":4}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "agentid",
-    )
-    .await;
+    check_json(Case { op: "agentconf.request", method: "POST", path: "/agentgateway/resource/agentconf/101/requestagentconf".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"})), success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_request().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(json!({"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agentconf_request().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(json!({"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"})).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -3095,10 +3090,10 @@ async fn agentconf_reject() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -3172,8 +3167,8 @@ async fn agentconf_hold_participant() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"})),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
                 body: json!({"message":"simulated failure","retcode":"999-999"}),
                 code: "999-999",
@@ -3182,11 +3177,37 @@ async fn agentconf_hold_participant() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.agentconf_hold_participant().agentid("101").send().await },
+        |c| async move {
+            c.agentconf_hold_participant()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(
+                        json!({"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.agentconf_hold_participant().agentid("100").send().await }, "agentid")
-        .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agentconf_hold_participant()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(
+                        json!({"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -3199,21 +3220,47 @@ async fn agentconf_unhold_participant() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"address":"s-address","addressType":"6"})),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.agentconf_unhold_participant().agentid("101").send().await },
+        |c| async move {
+            c.agentconf_unhold_participant()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(
+                        json!({"address":"s-address","addressType":"6"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.agentconf_unhold_participant().agentid("100").send().await }, "agentid")
-        .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agentconf_unhold_participant()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(
+                        json!({"address":"s-address","addressType":"6"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -3226,20 +3273,47 @@ async fn agentconf_prolong_time() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"prolongTime":1})),
+            success: json!({"message":"success","result":{"applyedTime":7},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.agentconf_prolong_time().agentid("101").send().await },
+        |c| async move {
+            c.agentconf_prolong_time()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(
+                        json!({"prolongTime":1}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.agentconf_prolong_time().agentid("100").send().await }, "agentid").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agentconf_prolong_time()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(
+                        json!({"prolongTime":1}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -3253,10 +3327,10 @@ async fn agentconf_shift_president() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: Some(json!({"destAgentNo":7})),
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -3297,61 +3371,27 @@ async fn agentconf_shift_president() {
 
 #[tokio::test]
 async fn agentconf_batch_add_participant() {
-    check_json(
-        Case {
-            op: "agentconf.batchAddParticipant",
-            method: "POST",
-            path: "/agentgateway/resource/agentconf/101/batchaddparticipant".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.agentconf_batch_add_participant().agentid("101").send().await },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move { c.agentconf_batch_add_participant().agentid("100").send().await },
-        "agentid",
-    )
-    .await;
+    check_json(Case { op: "agentconf.batchAddParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchaddparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"})), success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_add_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(json!({"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agentconf_batch_add_participant().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(json!({"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"})).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn agentconf_batch_remove_participant() {
-    check_json(
-        Case {
-            op: "agentconf.batchRemoveParticipant",
-            method: "POST",
-            path: "/agentgateway/resource/agentconf/101/batchremoveparticipant".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.agentconf_batch_remove_participant().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "agentconf.batchRemoveParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchremoveparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"addresses":[{"address":"s-address","addressType":"6"}]})), success: json!({"message":"success","result":{"noExistParticipants":[{"address":"s-address","addressType":"s-addressType"}]},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_remove_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(json!({"addresses":[{"address":"s-address","addressType":"6"}]})).unwrap()).send().await }).await;
     check_refused(
         client,
-        |c| async move { c.agentconf_batch_remove_participant().agentid("100").send().await },
+        |c| async move {
+            c.agentconf_batch_remove_participant()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(
+                        json!({"addresses":[{"address":"s-address","addressType":"6"}]}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
         "agentid",
     )
     .await;
@@ -3367,22 +3407,44 @@ async fn agentconf_change_participant_mode() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"address":"s-address","addressType":"6","attribute":1})),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.agentconf_change_participant_mode().agentid("101").send().await },
+        |c| async move {
+            c.agentconf_change_participant_mode()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(
+                        json!({"address":"s-address","addressType":"6","attribute":1}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
     check_refused(
         client,
-        |c| async move { c.agentconf_change_participant_mode().agentid("100").send().await },
+        |c| async move {
+            c.agentconf_change_participant_mode()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(
+                        json!({"address":"s-address","addressType":"6","attribute":1}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
         "agentid",
     )
     .await;
@@ -3398,48 +3460,69 @@ async fn agentconf_modify_conf_resource() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"modifyNum":2,"modifyType":0})),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.agentconf_modify_conf_resource().agentid("101").send().await },
+        |c| async move {
+            c.agentconf_modify_conf_resource()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(
+                        json!({"modifyNum":2,"modifyType":0}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.agentconf_modify_conf_resource().agentid("100").send().await }, "agentid")
-        .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agentconf_modify_conf_resource()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(
+                        json!({"modifyNum":2,"modifyType":0}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn agentconf_query_conf_infos() {
-    check_json(
-        Case {
-            op: "agentconf.queryConfInfos",
-            method: "POST",
-            path: "/agentgateway/resource/agentconf/101/queryconfinfos".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
+    check_json(Case { op: "agentconf.queryConfInfos", method: "POST", path: "/agentgateway/resource/agentconf/101/queryconfinfos".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"confIds":[101]})), success: json!({"message":"success","result":{"confs":[{"addresses":[{"address":"s-address","addressType":"s-addressType","channelAttrib":7,"channelState":7,"deviceCallType":7,"deviceType":7,"enterTime":7,"role":7}],"applyConfTime":7,"confHaveBeenTime":7,"confId":7,"confState":7,"startTime":7}]},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_query_conf_infos().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(json!({"confIds":[101]})).unwrap()).send().await }).await;
+    check_refused(
         client,
-        |c| async move { c.agentconf_query_conf_infos().agentid("101").send().await },
+        |c| async move {
+            c.agentconf_query_conf_infos()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(
+                        json!({"confIds":[101]}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
     )
     .await;
-    check_refused(client, |c| async move { c.agentconf_query_conf_infos().agentid("100").send().await }, "agentid")
-        .await;
 }
 
 #[tokio::test]
@@ -3453,10 +3536,10 @@ async fn agentconf_query_vdn_conf_id() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"confIds":[101]},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],

@@ -39,7 +39,7 @@ pub static GATEWAY_CONFIG_LOGIN: OperationMeta = OperationMeta {
     method: "POST",
     path: "/agentgateway/resource/config/login",
     auth: AuthKind::None,
-    retry: RetryClass::Safe,
+    retry: RetryClass::Unsafe,
     envelope: &GATEWAY_ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1009.html",

@@ -719,7 +719,7 @@ pub static VOICECALL_SNATCHPICKUP: OperationMeta = OperationMeta {
     ne: "CC-Gateway",
     method: "PUT",
     path: "/agentgateway/resource/voicecall/{agentid}/snatchpickup",
-    auth: AuthKind::None,
+    auth: AuthKind::Guid,
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
@@ -888,7 +888,7 @@ pub static QUEUEDEVICE_QUERY_ACD_STAT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/agentgateway/resource/queuedevice/{agentid}/queryacdstat",
     auth: AuthKind::Guid,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html",
@@ -1871,7 +1871,7 @@ pub struct OnlineagentLoginBody {
     pub call_back_uri: Option<String>,
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     #[serde(rename = "serviceToken", skip_serializing_if = "Option::is_none", default)]
-    pub service_token: Option<String>,
+    pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentLoginBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1894,8 +1894,8 @@ impl OnlineagentLoginBody {
             cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
         }
         if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v, 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v)?;
+            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
         }
         Ok(())
     }
@@ -2021,7 +2021,7 @@ pub struct OnlineagentForceloginBody {
     pub call_back_uri: Option<String>,
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     #[serde(rename = "serviceToken", skip_serializing_if = "Option::is_none", default)]
-    pub service_token: Option<String>,
+    pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentForceloginBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2044,8 +2044,8 @@ impl OnlineagentForceloginBody {
             cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
         }
         if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v, 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v)?;
+            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
         }
         Ok(())
     }
@@ -2412,8 +2412,28 @@ pub struct OnlineagentRestResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `onlineagent.cancelrest` (not documented field by field: raw JSON).
-pub type OnlineagentCancelrestResponse = serde_json::Value;
+/// Object response of `onlineagent.cancelrest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentCancelrestResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `onlineagent.autoenteridle`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2456,7 +2476,7 @@ pub struct OnlineagentCancelsetcustomstateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// reserved / interface-specific
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -2683,7 +2703,7 @@ pub struct OnlineagentWorkResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// reserved / interface-specific
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -2734,8 +2754,43 @@ pub struct OnlineagentResetskillResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `onlineagent.agentskills` (not documented field by field: raw JSON).
-pub type OnlineagentAgentskillsResponse = serde_json::Value;
+/// Object response of `onlineagent.agentskills`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentskillsResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// configured skill queues of this agent
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<OnlineagentAgentskillsResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentAgentskillsResponseResult {
+    /// skill name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// skill ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type (1 text chat, 2 click-to-dial, 4 callback request, ... (list cut off in the copy read; agentskillsbyworkno gives the full list: 5 voice/video, 15 predicted outbound, 16 previewed outbound, 17 message call, 19 video, 51 web chat, 53 social chat))
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+}
 
 /// Object response of `onlineagent.agentskillsbyworkno`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2858,9 +2913,9 @@ pub struct OnlineagentLogininfoResponseResult {
     #[serde(
         rename = "phonetoken",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
+        deserialize_with = "cec_core::de::opt_secret"
     )]
-    pub phonetoken: Option<String>,
+    pub phonetoken: Option<cec_core::Secret<String>>,
     /// softphone number the agent signed in with
     #[serde(
         rename = "phonenum",
@@ -2949,8 +3004,28 @@ pub struct OnlineagentQuerycustomstateResponseResult {
     pub agentcustomstate: Option<String>,
 }
 
-/// Response of `onlineagent.setcustomstate` (not documented field by field: raw JSON).
-pub type OnlineagentSetcustomstateResponse = serde_json::Value;
+/// Object response of `onlineagent.setcustomstate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSetcustomstateResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// result on success (object)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `onlineagent.autoanswer`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3960,8 +4035,67 @@ pub struct RecordplayStopPlayResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `recordplay.record` (not documented field by field: raw JSON).
-pub type RecordplayRecordResponse = serde_json::Value;
+/// Object request body of `recordplay.record`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayRecordBody {
+    /// recording file path (max 100 chars; may be empty; when absent the system names it &lt;drive&gt;:\&lt;VDN&gt;\&lt;media type&gt;\&lt;date&gt;\&lt;agent&gt;\&lt;file&gt; (drive from MAPPINGDISK in basic.properties, default Y))
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+    /// media type to record (only 5 (ordinary voice) is accepted) Required.
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<i64>,
+    /// recording mode (0 = overwrite, 1 = append; other or absent = 0)
+    #[serde(rename = "recordMode", skip_serializing_if = "Option::is_none", default)]
+    pub record_mode: Option<i64>,
+    /// file format (0 = resource default, 1 = 24K VOX, 2 = 32K VOX, 3 = 64K A-law; default 0; one format per system, matching the UAP playback format)
+    #[serde(rename = "recordFormat", skip_serializing_if = "Option::is_none", default)]
+    pub record_format: Option<i64>,
+}
+impl RecordplayRecordBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.file_name {
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        if let Some(v) = &self.media_type {
+            cec_core::validate::one_of_int(op, &format!("{at}mediaType"), *v, &[5])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `recordplay.record`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayRecordResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// recording task (per the sample)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<RecordplayRecordResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayRecordResponseResult {
+    /// recording task ID (sample shows a digit string)
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+}
 
 /// Response of `recordplay.stopRecord` (not documented field by field: raw JSON).
 pub type RecordplayStopRecordResponse = serde_json::Value;
@@ -5025,8 +5159,28 @@ pub struct CalldataAssignUserInQueueResponse {
 /// Response of `qualitycontrol.addInsert` (not documented field by field: raw JSON).
 pub type QualitycontrolAddInsertResponse = serde_json::Value;
 
-/// Response of `qualitycontrol.addSupervise` (not documented field by field: raw JSON).
-pub type QualitycontrolAddSuperviseResponse = serde_json::Value;
+/// Object response of `qualitycontrol.addSupervise`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolAddSuperviseResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `qualitycontrol.switch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5057,11 +5211,51 @@ pub type QualitycontrolInterceptResponse = serde_json::Value;
 /// Response of `qualitycontrol.interceptCall` (not documented field by field: raw JSON).
 pub type QualitycontrolInterceptCallResponse = serde_json::Value;
 
-/// Response of `qualitycontrol.cancel` (not documented field by field: raw JSON).
-pub type QualitycontrolCancelResponse = serde_json::Value;
+/// Object response of `qualitycontrol.cancel`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolCancelResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `qualitycontrol.forceBusy` (not documented field by field: raw JSON).
-pub type QualitycontrolForceBusyResponse = serde_json::Value;
+/// Object response of `qualitycontrol.forceBusy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolForceBusyResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `qualitycontrol.forceIdle` (not documented field by field: raw JSON).
 pub type QualitycontrolForceIdleResponse = serde_json::Value;
@@ -5115,14 +5309,74 @@ pub struct QualitycontrolAdjustSkillResponse {
 /// Response of `qualitycontrol.forceRest` (not documented field by field: raw JSON).
 pub type QualitycontrolForceRestResponse = serde_json::Value;
 
-/// Response of `qualitycontrol.whisper` (not documented field by field: raw JSON).
-pub type QualitycontrolWhisperResponse = serde_json::Value;
+/// Object response of `qualitycontrol.whisper`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolWhisperResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `qualitycontrol.stopWhisper` (not documented field by field: raw JSON).
-pub type QualitycontrolStopWhisperResponse = serde_json::Value;
+/// Object response of `qualitycontrol.stopWhisper`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolStopWhisperResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `qualitycontrol.switchInsertWhisper` (not documented field by field: raw JSON).
-pub type QualitycontrolSwitchInsertWhisperResponse = serde_json::Value;
+/// Object response of `qualitycontrol.switchInsertWhisper`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolSwitchInsertWhisperResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object request body of `mediacall.sendMessage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5435,18 +5689,27 @@ pub struct MediacallImageCaptureResponse {
 /// Object request body of `agentconf.request`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentconfRequestBody {
-    /// capacity of the conference (1-120) Required.
+    /// number of participants the conference can hold (1-120) Required.
     #[serde(rename = "memberNum", skip_serializing_if = "Option::is_none", default)]
     pub member_num: Option<i64>,
-    /// caller number shown when the conference calls out; defaults to VDN system caller number (max 24 bytes)
+    /// calling number shown when the conference calls out (max 24 bytes; defaults to the VDN system calling number; must be inside VDN number limits when set)
     #[serde(rename = "confCallerNo", skip_serializing_if = "Option::is_none", default)]
     pub conf_caller_no: Option<String>,
-    /// requested duration in minutes (4-1440; default 60)
+    /// requested conference duration (minutes; 4-1440; default 60)
     #[serde(rename = "time", skip_serializing_if = "Option::is_none", default)]
     pub time: Option<i64>,
-    /// reminder time before the conference ends
+    /// warning lead time before the conference ends (minutes; 3-1440; default 3; if not less than time, time-1 is used)
     #[serde(rename = "promptTime", skip_serializing_if = "Option::is_none", default)]
     pub prompt_time: Option<i64>,
+    /// play a tone when someone joins or leaves (default false)
+    #[serde(rename = "beepTone", skip_serializing_if = "Option::is_none", default)]
+    pub beep_tone: Option<bool>,
+    /// announcement play mode (2 = play the given file (default 2))
+    #[serde(rename = "playMode", skip_serializing_if = "Option::is_none", default)]
+    pub play_mode: Option<i64>,
+    /// tone announcement file (max 127; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    #[serde(rename = "voicePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_path: Option<String>,
 }
 impl AgentconfRequestBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -5461,18 +5724,64 @@ impl AgentconfRequestBody {
         if let Some(v) = &self.time {
             cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
         }
+        if let Some(v) = &self.prompt_time {
+            cec_core::validate::range(op, &format!("{at}promptTime"), *v, 3, 1440)?;
+        }
+        if let Some(v) = &self.voice_path {
+            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `agentconf.request` (not documented field by field: raw JSON).
-pub type AgentconfRequestResponse = serde_json::Value;
+/// Object response of `agentconf.request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfRequestResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// empty object on success (per the sample)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `agentconf.answer` (not documented field by field: raw JSON).
 pub type AgentconfAnswerResponse = serde_json::Value;
 
-/// Response of `agentconf.reject` (not documented field by field: raw JSON).
-pub type AgentconfRejectResponse = serde_json::Value;
+/// Object response of `agentconf.reject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfRejectResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `agentconf.leave` (not documented field by field: raw JSON).
 pub type AgentconfLeaveResponse = serde_json::Value;
@@ -5480,19 +5789,170 @@ pub type AgentconfLeaveResponse = serde_json::Value;
 /// Response of `agentconf.release` (not documented field by field: raw JSON).
 pub type AgentconfReleaseResponse = serde_json::Value;
 
-/// Response of `agentconf.holdParticipant` (not documented field by field: raw JSON).
-pub type AgentconfHoldParticipantResponse = serde_json::Value;
+/// Object request body of `agentconf.holdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfHoldParticipantBody {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// announcement play mode (2 = play the given announcement file (default 2))
+    #[serde(rename = "playMode", skip_serializing_if = "Option::is_none", default)]
+    pub play_mode: Option<i64>,
+    /// announcement file played to the held participant (max 127 chars; absolute path of the form &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;, e.g. y:/conf/120/1136287.V3) Required.
+    #[serde(rename = "voicePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_path: Option<String>,
+}
+impl AgentconfHoldParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}voicePath"), &self.voice_path)?;
+        if let Some(v) = &self.voice_path {
+            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        }
+        Ok(())
+    }
+}
 
-/// Response of `agentconf.unholdParticipant` (not documented field by field: raw JSON).
-pub type AgentconfUnholdParticipantResponse = serde_json::Value;
+/// Object response of `agentconf.holdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfHoldParticipantResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `agentconf.prolongTime` (not documented field by field: raw JSON).
-pub type AgentconfProlongTimeResponse = serde_json::Value;
+/// Object request body of `agentconf.unholdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfUnholdParticipantBody {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+}
+impl AgentconfUnholdParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.unholdParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfUnholdParticipantResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.prolongTime`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfProlongTimeBody {
+    /// extra conference time requested (minutes; 1-1440) Required.
+    #[serde(rename = "prolongTime", skip_serializing_if = "Option::is_none", default)]
+    pub prolong_time: Option<i64>,
+}
+impl AgentconfProlongTimeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}prolongTime"), &self.prolong_time)?;
+        if let Some(v) = &self.prolong_time {
+            cec_core::validate::range(op, &format!("{at}prolongTime"), *v, 1, 1440)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.prolongTime`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfProlongTimeResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// time actually added (documented as map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfProlongTimeResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfProlongTimeResponseResult {
+    /// minutes actually added (minutes, 1-1440; can be less than prolongTime when the total would pass 1440 minutes)
+    #[serde(
+        rename = "applyedTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub applyed_time: Option<i64>,
+}
 
 /// Object request body of `agentconf.shiftPresident`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentconfShiftPresidentBody {
-    /// agent receiving chair permission (must be in the conference) Required.
+    /// agent ID to hand the chairperson role to Required.
     #[serde(rename = "destAgentNo", skip_serializing_if = "Option::is_none", default)]
     pub dest_agent_no: Option<i64>,
 }
@@ -5504,26 +5964,480 @@ impl AgentconfShiftPresidentBody {
     }
 }
 
-/// Response of `agentconf.shiftPresident` (not documented field by field: raw JSON).
-pub type AgentconfShiftPresidentResponse = serde_json::Value;
+/// Object response of `agentconf.shiftPresident`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfShiftPresidentResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.batchAddParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchAddParticipantBody {
+    /// participants to invite (at most 120 entries) Required.
+    #[serde(rename = "addresses", skip_serializing_if = "Option::is_none", default)]
+    pub addresses: Option<Vec<AgentconfBatchAddParticipantBodyAddresses>>,
+    /// play a welcome tone to a user who joins (default false)
+    #[serde(rename = "beepTone", skip_serializing_if = "Option::is_none", default)]
+    pub beep_tone: Option<bool>,
+    /// announcement play mode (2 = play the given file (default 2))
+    #[serde(rename = "playMode", skip_serializing_if = "Option::is_none", default)]
+    pub play_mode: Option<i64>,
+    /// welcome announcement file (max 127 chars; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    #[serde(rename = "voicePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_path: Option<String>,
+    /// calling number shown to invitees (max 24 chars; must be inside the VDN number limits when the VDN restricts numbers)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
+}
+impl AgentconfBatchAddParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+        if let Some(v) = &self.addresses {
+            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 120)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}addresses[{i}]."))?;
+            }
+        }
+        if let Some(v) = &self.voice_path {
+            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        }
+        if let Some(v) = &self.caller {
+            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `addresses`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchAddParticipantBodyAddresses {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID (max 24 chars) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// custom device call type (0-255; default 0 when absent or null)
+    #[serde(rename = "deviceCallType", skip_serializing_if = "Option::is_none", default)]
+    pub device_call_type: Option<i64>,
+    /// custom device type (0-255; default 0 when absent or null)
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<i64>,
+}
+impl AgentconfBatchAddParticipantBodyAddresses {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        if let Some(v) = &self.device_call_type {
+            cec_core::validate::range(op, &format!("{at}deviceCallType"), *v, 0, 255)?;
+        }
+        if let Some(v) = &self.device_type {
+            cec_core::validate::range(op, &format!("{at}deviceType"), *v, 0, 255)?;
+        }
+        Ok(())
+    }
+}
 
 /// Response of `agentconf.batchAddParticipant` (not documented field by field: raw JSON).
 pub type AgentconfBatchAddParticipantResponse = serde_json::Value;
 
-/// Response of `agentconf.batchRemoveParticipant` (not documented field by field: raw JSON).
-pub type AgentconfBatchRemoveParticipantResponse = serde_json::Value;
+/// Object request body of `agentconf.batchRemoveParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchRemoveParticipantBody {
+    /// participants to remove (at most 30 entries) Required.
+    #[serde(rename = "addresses", skip_serializing_if = "Option::is_none", default)]
+    pub addresses: Option<Vec<AgentconfBatchRemoveParticipantBodyAddresses>>,
+}
+impl AgentconfBatchRemoveParticipantBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+        if let Some(v) = &self.addresses {
+            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 30)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}addresses[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
 
-/// Response of `agentconf.changeParticipantMode` (not documented field by field: raw JSON).
-pub type AgentconfChangeParticipantModeResponse = serde_json::Value;
+/// Object `addresses`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfBatchRemoveParticipantBodyAddresses {
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID (max 24 chars) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+}
+impl AgentconfBatchRemoveParticipantBodyAddresses {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        Ok(())
+    }
+}
 
-/// Response of `agentconf.modifyConfResource` (not documented field by field: raw JSON).
-pub type AgentconfModifyConfResourceResponse = serde_json::Value;
+/// Object response of `agentconf.batchRemoveParticipant`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfBatchRemoveParticipantResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// participants that were not in the conference (documented as map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfBatchRemoveParticipantResponseResult>,
+}
 
-/// Response of `agentconf.queryConfInfos` (not documented field by field: raw JSON).
-pub type AgentconfQueryConfInfosResponse = serde_json::Value;
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfBatchRemoveParticipantResponseResult {
+    /// addresses not found in the conference
+    #[serde(
+        rename = "noExistParticipants",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub no_exist_participants: Option<Vec<AgentconfBatchRemoveParticipantResponseResultNoExistParticipants>>,
+}
 
-/// Response of `agentconf.queryVdnConfId` (not documented field by field: raw JSON).
-pub type AgentconfQueryVdnConfIdResponse = serde_json::Value;
+/// Object `noExistParticipants`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfBatchRemoveParticipantResponseResultNoExistParticipants {
+    /// address type
+    #[serde(
+        rename = "addressType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address_type: Option<String>,
+    /// address
+    #[serde(
+        rename = "address",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address: Option<String>,
+}
+
+/// Object request body of `agentconf.changeParticipantMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfChangeParticipantModeBody {
+    /// participant channel attribute (1 = listen only, 2 = speak only, 3 = listen and speak, 4 = neither) Required.
+    #[serde(rename = "attribute", skip_serializing_if = "Option::is_none", default)]
+    pub attribute: Option<i64>,
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    #[serde(rename = "addressType", skip_serializing_if = "Option::is_none", default)]
+    pub address_type: Option<String>,
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+}
+impl AgentconfChangeParticipantModeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}attribute"), &self.attribute)?;
+        if let Some(v) = &self.attribute {
+            cec_core::validate::one_of_int(op, &format!("{at}attribute"), *v, &[1, 2, 3, 4])?;
+        }
+        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+        if let Some(v) = &self.address_type {
+            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.changeParticipantMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfChangeParticipantModeResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.modifyConfResource`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfModifyConfResourceBody {
+    /// kind of change (0 = add, 1 = reduce) Required.
+    #[serde(rename = "modifyType", skip_serializing_if = "Option::is_none", default)]
+    pub modify_type: Option<i64>,
+    /// number of places to add or remove (2-118) Required.
+    #[serde(rename = "modifyNum", skip_serializing_if = "Option::is_none", default)]
+    pub modify_num: Option<i64>,
+}
+impl AgentconfModifyConfResourceBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}modifyType"), &self.modify_type)?;
+        if let Some(v) = &self.modify_type {
+            cec_core::validate::one_of_int(op, &format!("{at}modifyType"), *v, &[0, 1])?;
+        }
+        cec_core::validate::required(op, &format!("{at}modifyNum"), &self.modify_num)?;
+        if let Some(v) = &self.modify_num {
+            cec_core::validate::range(op, &format!("{at}modifyNum"), *v, 2, 118)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.modifyConfResource`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfModifyConfResourceResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `agentconf.queryConfInfos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentconfQueryConfInfosBody {
+    /// conference IDs to query (at most 20 IDs) Required.
+    #[serde(rename = "confIds", skip_serializing_if = "Option::is_none", default)]
+    pub conf_ids: Option<Vec<i64>>,
+}
+impl AgentconfQueryConfInfosBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}confIds"), &self.conf_ids)?;
+        if let Some(v) = &self.conf_ids {
+            cec_core::validate::max_items(op, &format!("{at}confIds"), v, 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentconf.queryConfInfos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// query result (the field table types result as an array of conference records, but every sample shows an object wrapping them in confs; modelled after the sample)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfQueryConfInfosResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponseResult {
+    /// conference records
+    #[serde(rename = "confs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub confs: Option<Vec<AgentconfQueryConfInfosResponseResultConfs>>,
+}
+
+/// Object `confs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponseResultConfs {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+    /// conference state (0 normal talk, 1 announcement playing in the conference)
+    #[serde(rename = "confState", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_state: Option<i64>,
+    /// start time (timestamp (ms))
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub start_time: Option<i64>,
+    /// duration applied for (minutes)
+    #[serde(
+        rename = "applyConfTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub apply_conf_time: Option<i64>,
+    /// time elapsed (minutes)
+    #[serde(
+        rename = "confHaveBeenTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub conf_have_been_time: Option<i64>,
+    /// participants
+    #[serde(rename = "addresses", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub addresses: Option<Vec<AgentconfQueryConfInfosResponseResultConfsAddresses>>,
+}
+
+/// Object `addresses`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryConfInfosResponseResultConfsAddresses {
+    /// address type (6 = phone number, 9 = agent ID)
+    #[serde(
+        rename = "addressType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address_type: Option<String>,
+    /// phone number or agent ID
+    #[serde(
+        rename = "address",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub address: Option<String>,
+    /// custom device call type
+    #[serde(
+        rename = "deviceCallType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_call_type: Option<i64>,
+    /// custom device type
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// channel attribute (1 listen only, 2 speak only, 3 listen and speak)
+    #[serde(
+        rename = "channelAttrib",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub channel_attrib: Option<i64>,
+    /// channel state (0 talking, 1 held, 2 playing an announcement)
+    #[serde(
+        rename = "channelState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub channel_state: Option<i64>,
+    /// conference role (0 participant, 1 chairperson)
+    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub role: Option<i64>,
+    /// time joined (timestamp (ms))
+    #[serde(rename = "enterTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub enter_time: Option<i64>,
+}
+
+/// Object response of `agentconf.queryVdnConfId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryVdnConfIdResponse {
+    /// description (an "Unknown ERROR._&lt;code&gt;" text carries the CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// ongoing conferences (documented as map)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentconfQueryVdnConfIdResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfQueryVdnConfIdResponseResult {
+    /// IDs of conferences in progress in the VDN/VCC
+    #[serde(rename = "confIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub conf_ids: Option<Vec<i64>>,
+}
 
 /// Object response of `config.obsUrl`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5953,7 +6867,7 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self
     }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
-    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+    pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
         self
     }
@@ -6000,7 +6914,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike).
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -6094,7 +7008,7 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self
     }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
-    pub fn service_token(mut self, v: impl Into<String>) -> Self {
+    pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
         self
     }
@@ -6691,7 +7605,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body (zh-cn copy api-ccfs-cec/cec_07_13492). Response/events/errors not read (AgentState_CancelRest_Success is the matching event page). Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) seen in the th-th copy cec_07_1214 and the zh copy api-ccfs-cec/cec_07_13492; the page's event/error lists were past the readable part (the matching event AgentState_CancelRest_Success is described on event page cec_07_1349).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelrestBuilder<'a> {
@@ -6801,7 +7715,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Older copy cec_07_1230. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) seen in older en-us copy cec_07_1230 (2023-09-27); events/errors past the readable part, not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
@@ -6901,7 +7815,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// No body; response table (message/retcode/result) seen in the 2023 en-us copy cec_07_1215. Event name from zh-cn event page cec_07_1344 (not from this page). Error list not read.
+/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from en-us copy cec_07_1215 (2023-09-27) and the 2025 cec_07_13512 opening; the page's event/error lists were past the readable part. Event name AgentState_Work from event page cec_07_1344, not from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentWorkBuilder<'a> {
@@ -7091,7 +8005,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us 2023-09-27 copy of cec_07_1206; the copy was cut inside the mediatype list, and events/errors were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsBuilder<'a> {
@@ -7463,7 +8377,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// No body. Older copy cec_07_1228. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us 2023-09-27 copy of cec_07_1228.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -7718,7 +8632,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Body from zh-cn fragment huaweicloud.com/guide/productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (mirrors api-ccfs-cec/cec_07_1232). Events per devg-ccgw-cec cec_05_4029. Response not read. Caller-permission note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13), whose excerpt ended at body field 5.
+/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Body from zh-cn fragment huaweicloud.com/guide/productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (mirrors api-ccfs-cec/cec_07_1232). Events per devg-ccgw-cec cec_05_4029. Response not read. Caller-permission note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13), whose excerpt ended at body field 5. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCalloutBuilder<'a> {
@@ -8039,7 +8953,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDropcallBuilder<'a> {
@@ -8264,7 +9178,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -8314,7 +9228,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -8364,7 +9278,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found).
+/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -8721,7 +9635,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -8771,7 +9685,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -8892,7 +9806,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Body not read; only the 2023 copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured.
+/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Body not read; only the 2023 copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
@@ -9006,7 +9920,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
 ///
-/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read.
+/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallSnatchpickupBuilder<'a> {
@@ -9315,7 +10229,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured.
+/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayResumePlayBuilder<'a> {
@@ -9535,21 +10449,47 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
 ///
-/// Private cloud only; not for inspectors in insert/listen/whisper mode; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Body not captured.
+/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from zh copy api-ccfs-cec/cec_07_4210 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_c072973538416812483a638be088bcabsupport1; response fields from the sample in guide digest category-c072973538416812483a638be088bcab... (result.taskId); the response table, events and errors were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayRecordBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: RecordplayRecordBody,
 }
 
 impl<'a> RecordplayRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayRecordBuilder { client_: client, agentid: None }
+        RecordplayRecordBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// recording file path (max 100 chars; may be empty; when absent the system names it &lt;drive&gt;:\&lt;VDN&gt;\&lt;media type&gt;\&lt;date&gt;\&lt;agent&gt;\&lt;file&gt; (drive from MAPPINGDISK in basic.properties, default Y))
+    pub fn file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_name = Some(v.into());
+        self
+    }
+    /// media type to record (only 5 (ordinary voice) is accepted) Required.
+    pub fn media_type(mut self, v: i64) -> Self {
+        self.body_.media_type = Some(v);
+        self
+    }
+    /// recording mode (0 = overwrite, 1 = append; other or absent = 0)
+    pub fn record_mode(mut self, v: i64) -> Self {
+        self.body_.record_mode = Some(v);
+        self
+    }
+    /// file format (0 = resource default, 1 = 24K VOX, 2 = 32K VOX, 3 = 64K A-law; default 0; one format per system, matching the UAP playback format)
+    pub fn record_format(mut self, v: i64) -> Self {
+        self.body_.record_format = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayRecordBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9560,10 +10500,15 @@ impl<'a> RecordplayRecordBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9585,7 +10530,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
 ///
-/// Agent signed in and recording. No body.
+/// Agent signed in and recording. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayStopRecordBuilder<'a> {
@@ -9635,7 +10580,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212).
+/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayNetPlayBuilder<'a> {
@@ -9685,7 +10630,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured.
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
@@ -9785,7 +10730,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
 ///
-/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023).
+/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023). Retry class set to safe: a statistics query with no side effect, although sent as POST.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceQueryAcdStatBuilder<'a> {
@@ -10011,7 +10956,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024).
+/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -10061,7 +11006,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -10142,7 +11087,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Docs advise agentbyskill instead.
+/// Docs advise agentbyskill instead. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
@@ -10192,7 +11137,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured.
+/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentByListBuilder<'a> {
@@ -10504,7 +11449,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in and in a call (ringing). Response fields not captured.
+/// Agent signed in and in a call (ringing). Response fields not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
@@ -10677,7 +11622,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html>
 ///
-/// Agent signed in. No body. Response fields not captured.
+/// Agent signed in. No body. Response fields not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallNumsBuilder<'a> {
@@ -11021,7 +11966,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
-/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. en-us cec_07_2401 carries the 2025-11-13 text (newest TOC item 1, likely also cec_07_0434).
+/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. en-us cec_07_2401 carries the 2025-11-13 text (newest TOC item 1, likely also cec_07_0434). Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddInsertBuilder<'a> {
@@ -11084,7 +12029,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
 ///
-/// Inspector signed in and idle; listened parties unaware. No body. Facts from cec_07_2402 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from zh copy api-ccfs-cec/cec_07_2402 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddSuperviseBuilder<'a> {
@@ -11210,7 +12155,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptBuilder<'a> {
@@ -11273,7 +12218,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name not captured.
+/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptCallBuilder<'a> {
@@ -11346,7 +12291,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must be listening or inserting. Facts from cec_07_2404. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events and errors from zh copy api-ccfs-cec/cec_07_2404 (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolCancelBuilder<'a> {
@@ -11409,7 +12354,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Facts from cec_07_2405. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none listed) and errors from zh copies api-ccfs-cec/cec_07_2405 (2024-09-24) and cec_07_0439 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceBusyBuilder<'a> {
@@ -11472,7 +12417,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.
+/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceIdleBuilder<'a> {
@@ -11535,7 +12480,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.
+/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceLogoutBuilder<'a> {
@@ -11598,7 +12543,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body.
+/// Inspector signed in. No body. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceDropCallBuilder<'a> {
@@ -11729,7 +12674,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.
+/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceRestBuilder<'a> {
@@ -11818,7 +12763,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
 ///
-/// Inspector signed in and idle; customer cannot hear the guidance.
+/// Inspector signed in and idle; the inspector can hear agent and customer and coach the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events and errors from zh copies api-ccfs-cec/cec_07_2412 (2024-09-24) and cec_07_0446 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolWhisperBuilder<'a> {
@@ -11849,6 +12794,9 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        if let Some(v) = &self.whisperagentid {
+            cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -11877,7 +12825,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
 ///
-/// Inspector signed in and currently whispering.
+/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response and event from zh copy intl/zh-cn cec_07_2413; its error list was cut after 900-002 (further codes may exist).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolStopWhisperBuilder<'a> {
@@ -11908,6 +12856,9 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        if let Some(v) = &self.whisperagentid {
+            cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -11936,7 +12887,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
 ///
-/// Inspector already whispering/listening/inserting.
+/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event and errors from zh copy api-ccfs-cec/cec_07_2414 (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
@@ -11978,7 +12929,13 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        if let Some(v) = &self.whisperagentid {
+            cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
+        }
         cec_core::validate::required(op, "switchtype", &self.switchtype)?;
+        if let Some(v) = &self.switchtype {
+            cec_core::validate::one_of_int(op, "switchtype", *v, &[0, 1, 2])?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -12314,7 +13271,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text.
+/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSendMessageBuilder<'a> {
@@ -12557,7 +13514,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
 ///
-/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Per-channel count field and response not captured.
+/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Per-channel count field and response not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
@@ -12770,7 +13727,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html>
 ///
-/// Audio-only agent conferences. Asynchronous: wait for AgentConf_SelfJoinResult, chair operations only after AgentConf_RequestSuccess. Agent idle or in a stable call; participants are agent IDs or phone numbers; party count limited by VCC max concurrent voice calls. Body table continues after promptTime (not captured); fields from Chinese page cec_07_1283.
+/// Audio-only agent conferences. Asynchronous: the caller becomes chairperson; AgentConf_SelfJoinResult means it joined, chair operations fail until AgentConf_RequestSuccess. Agent idle, or in a stable call (not playing, muted, held, suspended or transferring); the called agent of a three-party call with two agents cannot start one; participants are agent IDs or phone numbers only; party count capped by the VDN's concurrent voice call limit. Log name requestAgentConf. Body from zh copy api-ccfs-cec/cec_07_1283 and guide fragment huaweicloud.com/guide/productsdesc-bms_3317922f974bb4828cf24ca8179447cesupport2; events and sample response (result {}) from the guide digest huaweicloud.com/guide/category-3317922f974bb4828cf24ca8179447cec5e71de22d29b85b820d9a7e49c74fc2-1. Error list not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfRequestBuilder<'a> {
@@ -12788,24 +13745,39 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
-    /// capacity of the conference (1-120) Required.
+    /// number of participants the conference can hold (1-120) Required.
     pub fn member_num(mut self, v: i64) -> Self {
         self.body_.member_num = Some(v);
         self
     }
-    /// caller number shown when the conference calls out; defaults to VDN system caller number (max 24 bytes)
+    /// calling number shown when the conference calls out (max 24 bytes; defaults to the VDN system calling number; must be inside VDN number limits when set)
     pub fn conf_caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.conf_caller_no = Some(v.into());
         self
     }
-    /// requested duration in minutes (4-1440; default 60)
+    /// requested conference duration (minutes; 4-1440; default 60)
     pub fn time(mut self, v: i64) -> Self {
         self.body_.time = Some(v);
         self
     }
-    /// reminder time before the conference ends
+    /// warning lead time before the conference ends (minutes; 3-1440; default 3; if not less than time, time-1 is used)
     pub fn prompt_time(mut self, v: i64) -> Self {
         self.body_.prompt_time = Some(v);
+        self
+    }
+    /// play a tone when someone joins or leaves (default false)
+    pub fn beep_tone(mut self, v: bool) -> Self {
+        self.body_.beep_tone = Some(v);
+        self
+    }
+    /// announcement play mode (2 = play the given file (default 2))
+    pub fn play_mode(mut self, v: i64) -> Self {
+        self.body_.play_mode = Some(v);
+        self
+    }
+    /// tone announcement file (max 127; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    pub fn voice_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_path = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -12851,7 +13823,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event. No body.
+/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfAnswerBuilder<'a> {
@@ -12901,7 +13873,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0470.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event.
+/// Audio-only agent conferences. Call after the AgentConf_Ringing event. No body. Log name rejectAgentConf. The rejecting agent gets PhoneRelease and Ready; other members get AgentConf_ParticipantChanged. Response, events and errors from zh copies api-ccfs-cec/cec_07_1285 (2024-09-24) and intl/zh-cn cec_07_1285.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfRejectBuilder<'a> {
@@ -12951,7 +13923,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html>
 ///
-/// Audio-only agent conferences. Chairperson must release instead. No body.
+/// Audio-only agent conferences. Chairperson must release instead. No body. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfLeaveBuilder<'a> {
@@ -13001,7 +13973,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name not captured.
+/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfReleaseBuilder<'a> {
@@ -13051,21 +14023,47 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Body from older copies cec_07_1288 (en-us 2023-09-27, th-th); their response table (message/retcode/result, result reserved) was cut before events/errors, which were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfHoldParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfHoldParticipantBody,
 }
 
 impl<'a> AgentconfHoldParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfHoldParticipantBuilder { client_: client, agentid: None }
+        AgentconfHoldParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    pub fn address_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.address_type = Some(v.into());
+        self
+    }
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// announcement play mode (2 = play the given announcement file (default 2))
+    pub fn play_mode(mut self, v: i64) -> Self {
+        self.body_.play_mode = Some(v);
+        self
+    }
+    /// announcement file played to the held participant (max 127 chars; absolute path of the form &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;, e.g. y:/conf/120/1136287.V3) Required.
+    pub fn voice_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfHoldParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13076,10 +14074,15 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13101,21 +14104,37 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0474.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Body, response, event and errors from the th-th copy of cec_07_1289 (older issue).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfUnholdParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfUnholdParticipantBody,
 }
 
 impl<'a> AgentconfUnholdParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfUnholdParticipantBuilder { client_: client, agentid: None }
+        AgentconfUnholdParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    pub fn address_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.address_type = Some(v.into());
+        self
+    }
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfUnholdParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13126,10 +14145,15 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13151,21 +14175,32 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/prolongtime` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0475.html>
 ///
-/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Body not captured. Facts from cec_07_1290 (older issue).
+/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Log name prolongTime. Body, response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1290 (2024-09-24) and cec_07_0475 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfProlongTimeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfProlongTimeBody,
 }
 
 impl<'a> AgentconfProlongTimeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfProlongTimeBuilder { client_: client, agentid: None }
+        AgentconfProlongTimeBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// extra conference time requested (minutes; 1-1440) Required.
+    pub fn prolong_time(mut self, v: i64) -> Self {
+        self.body_.prolong_time = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfProlongTimeBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13176,10 +14211,15 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13201,7 +14241,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0476.html>
 ///
-/// Audio-only agent conferences. Caller is chairperson.
+/// Audio-only agent conferences. Caller is chairperson; the target agent must already be in the conference and receives AgentConf_PresidentChanged. Log name applyToShiftPresident. Body, response, events and errors from zh copies api-ccfs-cec/cec_07_1291 (2024-09-24) and cec_07_0476 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfShiftPresidentBuilder<'a> {
@@ -13219,7 +14259,7 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
-    /// agent receiving chair permission (must be in the conference) Required.
+    /// agent ID to hand the chairperson role to Required.
     pub fn dest_agent_no(mut self, v: i64) -> Self {
         self.body_.dest_agent_no = Some(v);
         self
@@ -13267,21 +14307,52 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured. Facts from cec_07_1292.
+/// Audio-only agent conferences. Chairperson only; an invited user joins only once the call is answered. Log name batchAddParticipant. Body from zh copies api-ccfs-cec/cec_07_1292 (2024-09-24), cec_07_0477 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_b5bf2b54f43b0bb90eeaafba88397cb6support1 (participant object). The response table, events and errors were past the readable part of every copy found: response kept raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfBatchAddParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfBatchAddParticipantBody,
 }
 
 impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None }
+        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// participants to invite (at most 120 entries) Required.
+    pub fn addresses(mut self, v: Vec<AgentconfBatchAddParticipantBodyAddresses>) -> Self {
+        self.body_.addresses = Some(v);
+        self
+    }
+    /// play a welcome tone to a user who joins (default false)
+    pub fn beep_tone(mut self, v: bool) -> Self {
+        self.body_.beep_tone = Some(v);
+        self
+    }
+    /// announcement play mode (2 = play the given file (default 2))
+    pub fn play_mode(mut self, v: i64) -> Self {
+        self.body_.play_mode = Some(v);
+        self
+    }
+    /// welcome announcement file (max 127 chars; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
+    pub fn voice_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// calling number shown to invitees (max 24 chars; must be inside the VDN number limits when the VDN restricts numbers)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfBatchAddParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13292,10 +14363,15 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13317,21 +14393,32 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Log name batchRemoveParticipant. Body and response from zh copy api-ccfs-cec/cec_07_1293 (2024-09-24) and the guide fragment huaweicloud.com/guide/productsdesc-bms_ba513639d0ac0a79238878022c55cc38support1; the other participants receive AgentConf_ParticipantChanged (rest of the event list and the error list cut off, not read).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfBatchRemoveParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfBatchRemoveParticipantBody,
 }
 
 impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None }
+        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// participants to remove (at most 30 entries) Required.
+    pub fn addresses(mut self, v: Vec<AgentconfBatchRemoveParticipantBodyAddresses>) -> Self {
+        self.body_.addresses = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfBatchRemoveParticipantBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13342,10 +14429,15 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13367,21 +14459,42 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0479.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only. Log name changeParticipantMode. AgentConf_ParticipantChanged arrives only for attribute 1 or 3; none for 2 or 4. Body, response, events and errors from zh copy api-ccfs-cec/cec_07_1294 (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfChangeParticipantModeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfChangeParticipantModeBody,
 }
 
 impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None }
+        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// participant channel attribute (1 = listen only, 2 = speak only, 3 = listen and speak, 4 = neither) Required.
+    pub fn attribute(mut self, v: i64) -> Self {
+        self.body_.attribute = Some(v);
+        self
+    }
+    /// address type (6 = phone number, 9 = agent ID) Required.
+    pub fn address_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.address_type = Some(v.into());
+        self
+    }
+    /// phone number or agent ID of the participant (max 24 bytes) Required.
+    pub fn address(mut self, v: impl Into<String>) -> Self {
+        self.body_.address = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfChangeParticipantModeBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13392,10 +14505,15 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13417,21 +14535,37 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0484.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body not captured.
+/// Audio-only agent conferences. Chairperson only; changes the number of conference places. Log name modifyConfResource. Body, response, events (none) and errors from zh copy intl/zh-cn cec_07_1299 and guide fragment huaweicloud.com/guide/productsdesc-bms_1dc5b04893f58665f8b6ba4cf4a829e3support1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfModifyConfResourceBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfModifyConfResourceBody,
 }
 
 impl<'a> AgentconfModifyConfResourceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfModifyConfResourceBuilder { client_: client, agentid: None }
+        AgentconfModifyConfResourceBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// kind of change (0 = add, 1 = reduce) Required.
+    pub fn modify_type(mut self, v: i64) -> Self {
+        self.body_.modify_type = Some(v);
+        self
+    }
+    /// number of places to add or remove (2-118) Required.
+    pub fn modify_num(mut self, v: i64) -> Self {
+        self.body_.modify_num = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfModifyConfResourceBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13442,10 +14576,15 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13467,21 +14606,32 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html>
 ///
-/// Inspectors see all conferences of their VCC; ordinary agents only their own. Body/response not captured.
+/// Inspectors see all conferences of their VDN/VCC; ordinary agents only their own. Log name queryConfInfos. Body and response from zh copy api-ccfs-cec/cec_07_0485 (2025-11-13), guide fragments huaweicloud.com/guide/productsdesc-bms_255b9557da6e4e6cb287ce2a86e16deasupport1 (response table) and productsdesc-bms_b027bb62ff9660167281b9f201c3bf3fsupport3 (sample). Page inconsistency: table says result is the array, sample nests it as result.confs. Events/errors not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfQueryConfInfosBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: AgentconfQueryConfInfosBody,
 }
 
 impl<'a> AgentconfQueryConfInfosBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryConfInfosBuilder { client_: client, agentid: None }
+        AgentconfQueryConfInfosBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// conference IDs to query (at most 20 IDs) Required.
+    pub fn conf_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.conf_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentconfQueryConfInfosBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13492,10 +14642,15 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13517,7 +14672,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0486.html>
 ///
-/// Caller must be an inspector. Response not captured.
+/// Caller must be a signed-in inspector. No body. Log name queryAllConfIds. Response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1301 (2024-09-24) and cec_07_0486 (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfQueryVdnConfIdBuilder<'a> {
@@ -13613,7 +14768,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1009.html>
 ///
-/// System admin work number for system config, VDN config admin for VDN config. All later C5 calls carry the Guid header. Page is under 'CC-Gateway configuration interface reference' (zh).
+/// System admin work number for system config, VDN config admin for VDN config. All later C5 calls carry the Guid header. Page is under 'CC-Gateway configuration interface reference' (zh). Retry class set to unsafe: it is a sign-in (issues a Guid), not a pure query.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ConfigLoginBuilder<'a> {
