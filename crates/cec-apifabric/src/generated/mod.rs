@@ -954,7 +954,7 @@ pub static OFFLINE_AGENT_IS_OFFLINE_AGENT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent",
     auth: AuthKind::Bearer,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html",
@@ -1479,10 +1479,10 @@ pub struct AgentAccountUpdateBodyRequestParam {
     pub skills: Option<Vec<AgentAccountUpdateBodyRequestParamSkills>>,
     /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
     #[serde(rename = "oldPassWord", skip_serializing_if = "Option::is_none", default)]
-    pub old_pass_word: Option<String>,
+    pub old_pass_word: Option<cec_core::Secret<String>>,
     /// new password (8 chars under default rule group; 4 character classes)
     #[serde(rename = "newPassWord", skip_serializing_if = "Option::is_none", default)]
-    pub new_pass_word: Option<String>,
+    pub new_pass_word: Option<cec_core::Secret<String>>,
 }
 impl AgentAccountUpdateBodyRequestParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1913,10 +1913,10 @@ impl AgentAccountUpdateSipPhonePasswordBody {
 pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     /// agent's current password for verification (3 failures lock account 30 min) Required.
     #[serde(rename = "accountPwd", skip_serializing_if = "Option::is_none", default)]
-    pub account_pwd: Option<String>,
+    pub account_pwd: Option<cec_core::Secret<String>>,
     /// new softphone password (8-16 chars; 3 of upper/lower/digit/special (~@^*_+.?)) Required.
     #[serde(rename = "newPhonePwd", skip_serializing_if = "Option::is_none", default)]
-    pub new_phone_pwd: Option<String>,
+    pub new_phone_pwd: Option<cec_core::Secret<String>>,
     /// agent account Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
@@ -1927,8 +1927,8 @@ impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
         cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
         cec_core::validate::required(op, &format!("{at}newPhonePwd"), &self.new_phone_pwd)?;
         if let Some(v) = &self.new_phone_pwd {
-            cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v, 8)?;
-            cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v, 16)?;
+            cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 8)?;
+            cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 16)?;
         }
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
         Ok(())
@@ -2180,8 +2180,8 @@ pub struct AgentInfoQueryAgentInfoResponseAgents {
     )]
     pub sip_account: Option<String>,
     /// softphone password before encryption (max 24)
-    #[serde(rename = "sipPwd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub sip_pwd: Option<String>,
+    #[serde(rename = "sipPwd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub sip_pwd: Option<cec_core::Secret<String>>,
     /// linked Service Cloud login account (max 100)
     #[serde(
         rename = "accountCode",

@@ -1692,7 +1692,7 @@ pub struct DialogInitBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// caller region (voice navigation) (max 64 chars)
     #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
     pub suilu_region_id: Option<String>,
@@ -2068,7 +2068,7 @@ pub struct DialogAfterInteractionBodyInparams {
     pub input: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// full-flow recording file path (voice navigation with full recording)
     #[serde(rename = "recordFileName", skip_serializing_if = "Option::is_none", default)]
     pub record_file_name: Option<String>,
@@ -2448,7 +2448,7 @@ pub struct DialogAfterTransferBodyInparams {
     pub trans_result: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// recording result when transferred to a third-party number (0 success; other failure)
     #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
     pub record_result: Option<String>,
@@ -2814,7 +2814,7 @@ pub struct DialogRecordingRequestBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogRecordingRequestBodyInparams {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -3463,7 +3463,7 @@ pub struct DialogV2InitBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// caller region (voice navigation) (max 64 chars)
     #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
     pub suilu_region_id: Option<String>,
@@ -3839,7 +3839,7 @@ pub struct DialogV2AfterInteractionBodyInparams {
     pub input: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// full-flow recording file path (voice navigation with full recording)
     #[serde(rename = "recordFileName", skip_serializing_if = "Option::is_none", default)]
     pub record_file_name: Option<String>,
@@ -4219,7 +4219,7 @@ pub struct DialogV2AfterTransferBodyInparams {
     pub trans_result: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// recording result when transferred to a third-party number (0 success; other failure)
     #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
     pub record_result: Option<String>,
@@ -6014,7 +6014,7 @@ pub struct DialogV2RecordingRequestBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogV2RecordingRequestBodyInparams {
     /// Checks the documented constraints; `at` prefixes field names in errors.
