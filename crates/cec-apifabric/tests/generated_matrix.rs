@@ -43,7 +43,7 @@ async fn auth_token_by_ak_sk() {
 
 #[tokio::test]
 async fn agent_account_create() {
-    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})), success: json!({"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})), success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}})).unwrap()).send().await }, "requestParam.userAccount").await;
 }
 
@@ -104,7 +104,7 @@ async fn agent_account_delete() {
 
 #[tokio::test]
 async fn agent_account_update() {
-    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})), success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "requestParam.userName").await;
 }
 
@@ -262,6 +262,61 @@ async fn agent_account_update_sip_phone_password() {
 }
 
 #[tokio::test]
+async fn agent_account_cleancustpersonaldata() {
+    check_json(
+        Case {
+            op: "agentAccount.cleancustpersonaldata",
+            method: "POST",
+            path: "/apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata".into(),
+            query: vec![],
+            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            present: vec![],
+            body: Some(json!({"customNos":["s-item"]})),
+            success: json!({"retCode":"0","retMsg":"success"}),
+            failure: Some(Failure {
+                body: json!({"retCode":"999-999","retMsg":"simulated failure"}),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+            }],
+        },
+        client,
+        |c| async move {
+            c.agent_account_cleancustpersonaldata()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(
+                        json!({"customNos":["s-item"]}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_account_cleancustpersonaldata()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(
+                        json!({}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "customNos",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn agent_info_query_sys_info() {
     check_json(Case { op: "agentInfo.querySysInfo", method: "GET", path: "/apiaccess/CC-Management/v1/querySysInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: json!({"agents":[{"accountCode":"s-accountCode","accountId":"s-accountId","accountName":"s-accountName","agentStatus":"s-agentStatus","agentType":7,"agentpara":"s-agentpara","ccRoleId":"s-ccRoleId","createInCtiFlag":7,"guId":"s-guId","id":"s-id","partdbId":"s-partdbId","password":"s-passwo","selfPhone":"s-selfPhone","singlePhoneFlag":"s-singlePhoneFlag","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","tenantId":"s-tenantId","timeRemaining":7,"workNo":101}],"description":"success","returnCode":"0","serviceIp":"s-serviceIp","servicePort":"s-ser","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_info_query_sys_info().send().await }).await;
 }
@@ -352,7 +407,7 @@ async fn skill_modify_skill() {
 
 #[tokio::test]
 async fn skill_query_skills() {
-    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]})), success: json!({"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","offset":"s-offset","skillIds":["s-item"]})).unwrap()).send().await }, "name").await;
 }
 
@@ -476,7 +531,7 @@ async fn ivr_flow_create_voice_template() {
 
 #[tokio::test]
 async fn mobile_agent_create_call_v1() {
-    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"})), success: json!({"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"90100100","retMsg":"simulated failure"}), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen"})).unwrap()).send().await }, "caller").await;
 }
 
@@ -645,6 +700,18 @@ async fn mobile_agent_query_call_info_by_call_id() {
 async fn mobile_agent_statusnotify() {
     check_json(Case { op: "mobileAgent.statusnotify", method: "POST", path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify".into(), query: vec![], headers: vec![("appkey", "s-AppKey".into()), ("host", "s-Host".into()), ("x-sdk-date", "s-X-Sdk-Date".into())], present: vec![], body: Some(json!({"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(json!({"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(json!({"appKey":"s-appKey","callDuration":"s-callDuration","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"})).unwrap()).send().await }, "callID").await;
+}
+
+#[tokio::test]
+async fn mobile_agent_create_voice_outbound_v1() {
+    check_json(Case { op: "mobileAgent.createVoiceOutboundV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(json!({"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"})).unwrap()).send().await }, "called").await;
+}
+
+#[tokio::test]
+async fn mobile_agent_create_voice_outbound_v2() {
+    check_json(Case { op: "mobileAgent.createVoiceOutboundV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(json!({"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"})).unwrap()).send().await }, "called").await;
 }
 
 #[tokio::test]
@@ -970,41 +1037,7 @@ async fn ccmessaging_drop_click_to_call() {
 
 #[tokio::test]
 async fn ccmessaging_createcall() {
-    check_json(
-        Case {
-            op: "ccmessaging.createcall",
-            method: "POST",
-            path: "/apiaccess/ccmessaging/v1/mobileagent/createcall".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(json!({"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"})),
-            success: json!({"resultCode":"0","resultDesc":"success"}),
-            failure: Some(Failure {
-                body: json!({"resultCode":"30010000001","resultDesc":"simulated failure"}),
-                code: "30010000001",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
-            }],
-        },
-        client,
-        |c| async move {
-            c.ccmessaging_createcall()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(
-                        json!({"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "ccmessaging.createcall", method: "POST", path: "/apiaccess/ccmessaging/v1/mobileagent/createcall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"})), success: json!({"resultCode":"0","resultData":{"accesscode":"s-accesscode","callSerialNo":"s-callSerialNo","sipServiceAddress":"s-sipServiceAddress"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"30010000001","resultDesc":"simulated failure"}), code: "30010000001", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(json!({"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(json!({"callData":"s-callData","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"})).unwrap()).send().await }, "called").await;
 }
 
@@ -1062,6 +1095,309 @@ async fn ccmessaging_push_msg() {
 }
 
 #[tokio::test]
+async fn ccmessaging_chat_drop_mail() {
+    check_json(
+        Case {
+            op: "ccmessaging.chat_dropMail",
+            method: "POST",
+            path: "/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail".into(),
+            query: vec![],
+            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            present: vec![],
+            body: Some(json!({"emailId":"s-emailId"})),
+            success: json!({"description":"success","returnCode":"0"}),
+            failure: Some(Failure {
+                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+            }],
+        },
+        client,
+        |c| async move {
+            c.ccmessaging_chat_drop_mail()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(
+                        json!({"emailId":"s-emailId"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_chat_drop_mail()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(json!({})).unwrap(),
+                )
+                .send()
+                .await
+        },
+        "emailId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ccmessaging_send_whatsapp_message() {
+    check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}})), success: json!({"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(json!({"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(json!({"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}})).unwrap()).send().await }, "whatsApp.imageUrl").await;
+}
+
+#[tokio::test]
+async fn ccmessaging_get_user_info_bycall_id() {
+    check_json(Case { op: "ccmessaging.getUserInfoBycallId", method: "POST", path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})), success: json!({"borderType":"s-borderType","channel":"s-channel","channelConfigId":"s-channelConfigId","clientIp":"s-clientIp","createTime":"s-createTime","description":"success","osName":"s-osName","returnCode":"0","userAgent":"s-userAgent","userAvatar":"s-userAvatar","userId":"s-userId","userNickname":"s-userNickname"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_get_user_info_bycall_id().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_get_user_info_bycall_id()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(
+                        json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "userId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_telefone() {
+    check_json(Case { op: "ccmessaging.chat_itau_telefone", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/telefone".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"})), success: json!({"data":{"k":"v"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(json!({"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(json!({"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }, "telefone").await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_email() {
+    check_json(Case { op: "ccmessaging.chat_itau_email", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/email".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})), success: json!({"data":{"k":"v"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(json!({"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(json!({"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }, "email").await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_cpfcnpj() {
+    check_json(
+        Case {
+            op: "ccmessaging.chat_itau_cpfcnpj",
+            method: "POST",
+            path: "/apiaccess/rest/ccmessaging/v1/itau/cpfcnpj".into(),
+            query: vec![],
+            headers: vec![
+                ("x-itau-apikey", "s-x-itau-apikey".into()),
+                ("x-itau-correlationid", "s-x-itau-correlationID".into()),
+                ("x-itau-flowid", "s-x-itau-flowID".into()),
+                ("username", "s-userName".into()),
+                ("password", "s-password".into()),
+            ],
+            present: vec![],
+            body: Some(json!({"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"})),
+            success: json!({"description":"success","returnCode":"0"}),
+            failure: Some(Failure {
+                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_cpfcnpj()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(
+                        json!({"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_cpfcnpj()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(
+                        json!({"cpf_cnpj":"-1","tipo_estrutura":"s-tipo_estrutura"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "cpf_cnpj",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_contextos() {
+    check_json(Case { op: "ccmessaging.chat_itau_contextos", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"contextId":"s-contextId","encoded":"s-encoded"})), success: json!({"decodedContextId":"s-decodedContextId","description":"success","expireIn":"s-expireIn","key":"s-key","message":"s-message","payload":{"u_ag":"s-u_ag","u_cc":"s-u_cc","u_cpf":"s-u_cpf","u_dest":"s-u_dest","u_dseg":"s-u_dseg","u_id":"s-u_id","u_numA":"s-u_numA","u_seg":"s-u_seg"},"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contextos().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(json!({"contextId":"s-contextId","encoded":"s-encoded"})).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_contextos()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(
+                        json!({"encoded":"s-encoded"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "contextId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_contas() {
+    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"id_conta":"s-id_conta"})), success: json!({"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(json!({"id_conta":"s-id_conta"})).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_contas()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(json!({}))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "id_conta",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_codigo() {
+    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})), success: json!({"data":{"data_abertura_conta":"s-data_abertura_conta","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(json!({"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(json!({"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }, "codigo_conta").await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_cliente() {
+    check_json(Case { op: "ccmessaging.chat_itau_cliente", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/cliente".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"id_cliente":"s-id_cliente"})), success: json!({"data":{"emails":[{"principal":"s-principal"}],"id_cliente":"s-id_cliente"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_cliente().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(json!({"id_cliente":"s-id_cliente"})).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_cliente()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(json!({}))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "id_cliente",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ccmessaging_chat_itau_atendentes() {
+    check_json(
+        Case {
+            op: "ccmessaging.chat_itau_atendentes",
+            method: "POST",
+            path: "/apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor".into(),
+            query: vec![],
+            headers: vec![
+                ("x-itau-apikey", "s-x-itau-apikey".into()),
+                ("x-itau-correlationid", "s-x-itau-correlationID".into()),
+                ("x-itau-flowid", "s-x-itau-flowID".into()),
+                ("username", "s-userName".into()),
+                ("password", "s-password".into()),
+            ],
+            present: vec![],
+            body: Some(json!({"investidorId":"s-investidorId"})),
+            success: json!({"code":"0","data":{"codigo_tipo_atendente":"s-codigo_tipo_atendente"},"message":"success"}),
+            failure: Some(Failure {
+                body: json!({"code":"999-999","message":"simulated failure"}),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_atendentes()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(
+                        json!({"investidorId":"s-investidorId"}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_chat_itau_atendentes()
+                .x_itau_apikey("s-x-itau-apikey")
+                .x_itau_correlation_id("s-x-itau-correlationID")
+                .x_itau_flow_id("s-x-itau-flowID")
+                .user_name("s-userName")
+                .password("s-password")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(json!({}))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "investidorId",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn voice_notification_query_voice_notification_recording() {
     check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"reqBody":{"limit":7,"offset":7,"type":7}})), success: json!({"description":"success","returnCode":"0","voiceInfo":{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(json!({"reqBody":{"limit":7,"offset":7,"type":7}})).unwrap()).send().await }).await;
     check_refused(
@@ -1084,47 +1420,13 @@ async fn voice_notification_query_voice_notification_recording() {
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v1() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}})).unwrap()).send().await }).await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}})).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "reqBody.voiceContent").await;
 }
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v2() {
-    check_json(
-        Case {
-            op: "voiceNotification.createVoiceNotificationV2",
-            method: "POST",
-            path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(json!({"requestBody":{"callerPresent":"s-callerPresent"}})),
-            success: json!({"description":"success","returnCode":"0"}),
-            failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
-            }],
-        },
-        client,
-        |c| async move {
-            c.voice_notification_create_voice_notification_v2()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
-                        json!({"requestBody":{"callerPresent":"s-callerPresent"}}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(json!({"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -143,6 +143,24 @@ async fn run_apifabric_agent_account_update_sip_phone_password(
     ))
 }
 
+async fn run_apifabric_agent_account_cleancustpersonaldata(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.agent_account_cleancustpersonaldata();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_CLEANCUSTPERSONALDATA, call).await?,
+    ))
+}
+
 async fn run_apifabric_agent_info_query_sys_info(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_sys_info();
@@ -559,6 +577,42 @@ async fn run_apifabric_mobile_agent_statusnotify(clients: &Clients, input: &CliI
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY, call).await?))
 }
 
+async fn run_apifabric_mobile_agent_create_voice_outbound_v1(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_create_voice_outbound_v1();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, call).await?,
+    ))
+}
+
+async fn run_apifabric_mobile_agent_create_voice_outbound_v2(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.mobile_agent_create_voice_outbound_v2();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, call).await?,
+    ))
+}
+
 async fn run_apifabric_ccmessaging_apply_token(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_apply_token();
@@ -835,6 +889,286 @@ async fn run_apifabric_ccmessaging_push_msg(clients: &Clients, input: &CliInput)
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_PUSH_MSG, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_drop_mail(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_drop_mail();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_DROP_MAIL, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_send_whatsapp_message(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_send_whatsapp_message();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_get_user_info_bycall_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_get_user_info_bycall_id();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::CCMESSAGING_GET_USER_INFO_BYCALL_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_telefone(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_telefone();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_email(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_email();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_EMAIL, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_cpfcnpj(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_cpfcnpj();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_contextos(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_contextos();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_contas(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_contas();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTAS, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_codigo(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_codigo();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CODIGO, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_cliente(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_cliente();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?))
+}
+
+async fn run_apifabric_ccmessaging_chat_itau_atendentes(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.ccmessaging_chat_itau_atendentes();
+    if let Some(v) = input.get("header", "x-itau-apikey") {
+        b = b.x_itau_apikey(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-correlationID") {
+        b = b.x_itau_correlation_id(v);
+    }
+    if let Some(v) = input.get("header", "x-itau-flowID") {
+        b = b.x_itau_flow_id(v);
+    }
+    if let Some(v) = input.get("header", "userName") {
+        b = b.user_name(v);
+    }
+    if let Some(v) = input.get("header", "password") {
+        b = b.password(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?))
 }
 
 async fn run_apifabric_voice_notification_query_voice_notification_recording(
@@ -5945,8 +6279,66 @@ async fn run_oiap_dialog_v2_recording_request(clients: &Clients, input: &CliInpu
     if let Some(v) = input.get("path", "vdnId") {
         b = b.vdn_id(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_RECORDING_REQUEST, call).await?))
+}
+
+async fn run_oiap_gts_rpa_query_job(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.gts_rpa_query_job();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_JOB, call).await?))
+}
+
+async fn run_oiap_gts_rpa_query_job_details(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.gts_rpa_query_job_details();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_JOB_DETAILS, call).await?))
+}
+
+async fn run_oiap_gts_rpa_create_rpa_queue_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.gts_rpa_create_rpa_queue_data();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?))
+}
+
+async fn run_oiap_gts_rpa_query_rpa_queue_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.oiap()?;
+    let mut b = c.gts_rpa_query_rpa_queue_data();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?))
 }
 
 /// Every operation the CLI can call.
@@ -6037,6 +6429,16 @@ pub static OPS: &[CliOp] = &[
         method: "POST",
         path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword",
         title: "Change an agent softphone login password",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "agentAccount.cleancustpersonaldata",
+        method: "POST",
+        path: "/apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata",
+        title: "Delete data by customer number",
         params: &[],
         body: true,
         binary: false,
@@ -6333,6 +6735,26 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "mobileAgent.createVoiceOutboundV1",
+        method: "POST",
+        path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification",
+        title: "Create a voice outbound call, V1 (mobile agent section)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "mobileAgent.createVoiceOutboundV2",
+        method: "POST",
+        path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification",
+        title: "Create a voice outbound call, V2 (mobile agent section)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "ccmessaging.applyToken",
         method: "POST",
         path: "/apiaccess/ccmessaging/applyToken",
@@ -6518,6 +6940,164 @@ pub static OPS: &[CliOp] = &[
         path: "/apiaccess/ccmessaging/pushMsg",
         title: "Push messages (pushMsg)",
         params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_dropMail",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail",
+        title: "Discard an email",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.sendWhatsappMessage",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/omni/1/advanced",
+        title: "Send a WhatsApp downlink message",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.getUserInfoBycallId",
+        method: "POST",
+        path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId",
+        title: "Query the user of the current chat on the online chat workbench",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_telefone",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/telefone",
+        title: "Query customer by phone number (Itau)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_email",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/email",
+        title: "Query customer by email address (Itau)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_cpfcnpj",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/cpfcnpj",
+        title: "Query customer by CPF/CNPJ number (Itau)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_contextos",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos",
+        title: "Call the Itau PS7 system (context lookup)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_contas",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/contas",
+        title: "Query customer by account (Itau, id_conta)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_codigo",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/codigo",
+        title: "Query customer by account code (Itau, codigo_conta)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_cliente",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/cliente",
+        title: "Query customer data by client ID (Itau)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "ccmessaging.chat_itau_atendentes",
+        method: "POST",
+        path: "/apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor",
+        title: "Query attendants (participants) by investor (Itau)",
+        params: &[
+            ("header", "x-itau-apikey"),
+            ("header", "x-itau-correlationID"),
+            ("header", "x-itau-flowID"),
+            ("header", "userName"),
+            ("header", "password"),
+        ],
         body: true,
         binary: false,
     },
@@ -10004,7 +10584,47 @@ pub static OPS: &[CliOp] = &[
         path: "/oifde/rest/v2/crs/process/{vdnId}",
         title: "Dialog V2 packet-capture recording request (inaction=7)",
         params: &[("path", "vdnId")],
-        body: false,
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "gtsRpa.queryJob",
+        method: "POST",
+        path: "/oifde/rest/api/rpa/queryJob",
+        title: "Query the RPA task list",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "gtsRpa.queryJobDetails",
+        method: "POST",
+        path: "/oifde/rest/api/rpa/queryJobDetails",
+        title: "Query RPA task details",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "gtsRpa.createRpaQueueData",
+        method: "POST",
+        path: "/oifde/rest/api/rpa/createRpaQueueData",
+        title: "Create RPA queue data",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "oiap",
+        id: "gtsRpa.queryRpaQueueData",
+        method: "POST",
+        path: "/oifde/rest/api/rpa/queryRpaQueueData",
+        title: "Query RPA queue data",
+        params: &[],
+        body: true,
         binary: false,
     },
 ];
@@ -10028,6 +10648,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "agentAccount.updateSipPhonePassword") => {
             run_apifabric_agent_account_update_sip_phone_password(clients, input).await
+        }
+        ("apifabric", "agentAccount.cleancustpersonaldata") => {
+            run_apifabric_agent_account_cleancustpersonaldata(clients, input).await
         }
         ("apifabric", "agentInfo.querySysInfo") => run_apifabric_agent_info_query_sys_info(clients, input).await,
         ("apifabric", "agentInfo.queryAgentInfo") => run_apifabric_agent_info_query_agent_info(clients, input).await,
@@ -10088,6 +10711,12 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
             run_apifabric_mobile_agent_query_call_info_by_call_id(clients, input).await
         }
         ("apifabric", "mobileAgent.statusnotify") => run_apifabric_mobile_agent_statusnotify(clients, input).await,
+        ("apifabric", "mobileAgent.createVoiceOutboundV1") => {
+            run_apifabric_mobile_agent_create_voice_outbound_v1(clients, input).await
+        }
+        ("apifabric", "mobileAgent.createVoiceOutboundV2") => {
+            run_apifabric_mobile_agent_create_voice_outbound_v2(clients, input).await
+        }
         ("apifabric", "ccmessaging.applyToken") => run_apifabric_ccmessaging_apply_token(clients, input).await,
         ("apifabric", "ccmessaging.queryHistoryChatMessage") => {
             run_apifabric_ccmessaging_query_history_chat_message(clients, input).await
@@ -10129,6 +10758,35 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "ccmessaging.createcall") => run_apifabric_ccmessaging_createcall(clients, input).await,
         ("apifabric", "ccmessaging.pushMsg") => run_apifabric_ccmessaging_push_msg(clients, input).await,
+        ("apifabric", "ccmessaging.chat_dropMail") => run_apifabric_ccmessaging_chat_drop_mail(clients, input).await,
+        ("apifabric", "ccmessaging.sendWhatsappMessage") => {
+            run_apifabric_ccmessaging_send_whatsapp_message(clients, input).await
+        }
+        ("apifabric", "ccmessaging.getUserInfoBycallId") => {
+            run_apifabric_ccmessaging_get_user_info_bycall_id(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_telefone") => {
+            run_apifabric_ccmessaging_chat_itau_telefone(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_email") => run_apifabric_ccmessaging_chat_itau_email(clients, input).await,
+        ("apifabric", "ccmessaging.chat_itau_cpfcnpj") => {
+            run_apifabric_ccmessaging_chat_itau_cpfcnpj(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_contextos") => {
+            run_apifabric_ccmessaging_chat_itau_contextos(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_contas") => {
+            run_apifabric_ccmessaging_chat_itau_contas(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_codigo") => {
+            run_apifabric_ccmessaging_chat_itau_codigo(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_cliente") => {
+            run_apifabric_ccmessaging_chat_itau_cliente(clients, input).await
+        }
+        ("apifabric", "ccmessaging.chat_itau_atendentes") => {
+            run_apifabric_ccmessaging_chat_itau_atendentes(clients, input).await
+        }
         ("apifabric", "voiceNotification.queryVoiceNotificationRecording") => {
             run_apifabric_voice_notification_query_voice_notification_recording(clients, input).await
         }
@@ -10531,6 +11189,10 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("oiap", "recognition.entityDetection") => run_oiap_recognition_entity_detection(clients, input).await,
         ("oiap", "thirdPartyRobot.login") => run_oiap_third_party_robot_login(clients, input).await,
         ("oiap", "dialogV2.recordingRequest") => run_oiap_dialog_v2_recording_request(clients, input).await,
+        ("oiap", "gtsRpa.queryJob") => run_oiap_gts_rpa_query_job(clients, input).await,
+        ("oiap", "gtsRpa.queryJobDetails") => run_oiap_gts_rpa_query_job_details(clients, input).await,
+        ("oiap", "gtsRpa.createRpaQueueData") => run_oiap_gts_rpa_create_rpa_queue_data(clients, input).await,
+        ("oiap", "gtsRpa.queryRpaQueueData") => run_oiap_gts_rpa_query_rpa_queue_data(clients, input).await,
         _ => return None,
     })
 }

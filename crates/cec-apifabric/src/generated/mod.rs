@@ -10,6 +10,13 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+pub static ENVELOPE_CODE: Envelope = Envelope {
+    code_fields: &["code"],
+    success: &["0"],
+    message_fields: &["message"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["returnCode", "resultCode", "retCode"],
     success: &["0"],
@@ -94,7 +101,7 @@ pub static AGENT_ACCOUNT_UPDATE: OperationMeta = OperationMeta {
     path: "/apiaccess/rest/cc-management/v1/agentAccount/update",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html",
 };
@@ -157,6 +164,18 @@ pub static AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD: OperationMeta = OperationMet
     envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0027.html",
+};
+/// `agentAccount.cleancustpersonaldata` — Delete data by customer number (POST `/apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata`).
+pub static AGENT_ACCOUNT_CLEANCUSTPERSONALDATA: OperationMeta = OperationMeta {
+    id: "agentAccount.cleancustpersonaldata",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0032.html",
 };
 /// `agentInfo.querySysInfo` — Query softphone info of all agents (no business accounts) (GET `/apiaccess/CC-Management/v1/querySysInfo`).
 pub static AGENT_INFO_QUERY_SYS_INFO: OperationMeta = OperationMeta {
@@ -382,7 +401,7 @@ pub static MOBILE_AGENT_CREATE_CALL_V1: OperationMeta = OperationMeta {
     path: "/apiaccess/CC-Management/v1/mobileAgent/createCall",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RET_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1303.html",
 };
@@ -505,6 +524,30 @@ pub static MOBILE_AGENT_STATUSNOTIFY: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html",
+};
+/// `mobileAgent.createVoiceOutboundV1` — Create a voice outbound call, V1 (mobile agent section) (POST `/apiaccess/rest/voiceNotification/v1/createVoiceNotification`).
+pub static MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1: OperationMeta = OperationMeta {
+    id: "mobileAgent.createVoiceOutboundV1",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0060.html",
+};
+/// `mobileAgent.createVoiceOutboundV2` — Create a voice outbound call, V2 (mobile agent section) (POST `/apiaccess/rest/voiceNotification/v2/createVoiceNotification`).
+pub static MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2: OperationMeta = OperationMeta {
+    id: "mobileAgent.createVoiceOutboundV2",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0061.html",
 };
 /// `ccmessaging.applyToken` — Third-party request authentication (get ccmessaging-token) (POST `/apiaccess/ccmessaging/applyToken`).
 pub static CCMESSAGING_APPLY_TOKEN: OperationMeta = OperationMeta {
@@ -734,6 +777,138 @@ pub static CCMESSAGING_PUSH_MSG: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html",
 };
+/// `ccmessaging.chat_dropMail` — Discard an email (POST `/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail`).
+pub static CCMESSAGING_CHAT_DROP_MAIL: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_dropMail",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html",
+};
+/// `ccmessaging.sendWhatsappMessage` — Send a WhatsApp downlink message (POST `/apiaccess/rest/ccmessaging/omni/1/advanced`).
+pub static CCMESSAGING_SEND_WHATSAPP_MESSAGE: OperationMeta = OperationMeta {
+    id: "ccmessaging.sendWhatsappMessage",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/omni/1/advanced",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html",
+};
+/// `ccmessaging.getUserInfoBycallId` — Query the user of the current chat on the online chat workbench (POST `/apiaccess/rest/workbench/v1/getUserInfoBycallId`).
+pub static CCMESSAGING_GET_USER_INFO_BYCALL_ID: OperationMeta = OperationMeta {
+    id: "ccmessaging.getUserInfoBycallId",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2237.html",
+};
+/// `ccmessaging.chat_itau_telefone` — Query customer by phone number (Itau) (POST `/apiaccess/rest/ccmessaging/v1/itau/telefone`).
+pub static CCMESSAGING_CHAT_ITAU_TELEFONE: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_telefone",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/telefone",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0127.html",
+};
+/// `ccmessaging.chat_itau_email` — Query customer by email address (Itau) (POST `/apiaccess/rest/ccmessaging/v1/itau/email`).
+pub static CCMESSAGING_CHAT_ITAU_EMAIL: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_email",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/email",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0128.html",
+};
+/// `ccmessaging.chat_itau_cpfcnpj` — Query customer by CPF/CNPJ number (Itau) (POST `/apiaccess/rest/ccmessaging/v1/itau/cpfcnpj`).
+pub static CCMESSAGING_CHAT_ITAU_CPFCNPJ: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_cpfcnpj",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/cpfcnpj",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html",
+};
+/// `ccmessaging.chat_itau_contextos` — Call the Itau PS7 system (context lookup) (POST `/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos`).
+pub static CCMESSAGING_CHAT_ITAU_CONTEXTOS: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_contextos",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html",
+};
+/// `ccmessaging.chat_itau_contas` — Query customer by account (Itau, id_conta) (POST `/apiaccess/rest/ccmessaging/v1/itau/contas`).
+pub static CCMESSAGING_CHAT_ITAU_CONTAS: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_contas",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/contas",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2242.html",
+};
+/// `ccmessaging.chat_itau_codigo` — Query customer by account code (Itau, codigo_conta) (POST `/apiaccess/rest/ccmessaging/v1/itau/codigo`).
+pub static CCMESSAGING_CHAT_ITAU_CODIGO: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_codigo",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/codigo",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0132.html",
+};
+/// `ccmessaging.chat_itau_cliente` — Query customer data by client ID (Itau) (POST `/apiaccess/rest/ccmessaging/v1/itau/cliente`).
+pub static CCMESSAGING_CHAT_ITAU_CLIENTE: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_cliente",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/cliente",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html",
+};
+/// `ccmessaging.chat_itau_atendentes` — Query attendants (participants) by investor (Itau) (POST `/apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor`).
+pub static CCMESSAGING_CHAT_ITAU_ATENDENTES: OperationMeta = OperationMeta {
+    id: "ccmessaging.chat_itau_atendentes",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor",
+    auth: AuthKind::None,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CODE,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html",
+};
 /// `voiceNotification.queryVoiceNotificationRecording` — Query approved voice notification recordings (POST `/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording`).
 pub static VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING: OperationMeta = OperationMeta {
     id: "voiceNotification.queryVoiceNotificationRecording",
@@ -754,7 +929,7 @@ pub static VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1: OperationMeta = Oper
     path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RET_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html",
 };
@@ -766,7 +941,7 @@ pub static VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2: OperationMeta = Oper
     path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RET_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html",
 };
@@ -801,7 +976,7 @@ pub static OFFLINE_AGENT_IS_OFFLINE_AGENT: OperationMeta = OperationMeta {
     method: "POST",
     path: "/apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent",
     auth: AuthKind::Bearer,
-    retry: RetryClass::Unsafe,
+    retry: RetryClass::Safe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html",
@@ -962,6 +1137,7 @@ pub static ALL: &[&OperationMeta] = &[
     &AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID,
     &AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID,
     &AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD,
+    &AGENT_ACCOUNT_CLEANCUSTPERSONALDATA,
     &AGENT_INFO_QUERY_SYS_INFO,
     &AGENT_INFO_QUERY_AGENT_INFO,
     &AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS,
@@ -991,6 +1167,8 @@ pub static ALL: &[&OperationMeta] = &[
     &MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT,
     &MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID,
     &MOBILE_AGENT_STATUSNOTIFY,
+    &MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1,
+    &MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2,
     &CCMESSAGING_APPLY_TOKEN,
     &CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE,
     &CCMESSAGING_SEND,
@@ -1010,6 +1188,17 @@ pub static ALL: &[&OperationMeta] = &[
     &CCMESSAGING_DROP_CLICK_TO_CALL,
     &CCMESSAGING_CREATECALL,
     &CCMESSAGING_PUSH_MSG,
+    &CCMESSAGING_CHAT_DROP_MAIL,
+    &CCMESSAGING_SEND_WHATSAPP_MESSAGE,
+    &CCMESSAGING_GET_USER_INFO_BYCALL_ID,
+    &CCMESSAGING_CHAT_ITAU_TELEFONE,
+    &CCMESSAGING_CHAT_ITAU_EMAIL,
+    &CCMESSAGING_CHAT_ITAU_CPFCNPJ,
+    &CCMESSAGING_CHAT_ITAU_CONTEXTOS,
+    &CCMESSAGING_CHAT_ITAU_CONTAS,
+    &CCMESSAGING_CHAT_ITAU_CODIGO,
+    &CCMESSAGING_CHAT_ITAU_CLIENTE,
+    &CCMESSAGING_CHAT_ITAU_ATENDENTES,
     &VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING,
     &VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1,
     &VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2,
@@ -1200,6 +1389,16 @@ pub struct AgentAccountCreateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
+    /// message Required.
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+    /// work number of the created agent
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
 }
 
 /// Object request body of `agentAccount.delete`.
@@ -1302,10 +1501,10 @@ pub struct AgentAccountUpdateBodyRequestParam {
     pub skills: Option<Vec<AgentAccountUpdateBodyRequestParamSkills>>,
     /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
     #[serde(rename = "oldPassWord", skip_serializing_if = "Option::is_none", default)]
-    pub old_pass_word: Option<String>,
+    pub old_pass_word: Option<cec_core::Secret<String>>,
     /// new password (8 chars under default rule group; 4 character classes)
     #[serde(rename = "newPassWord", skip_serializing_if = "Option::is_none", default)]
-    pub new_pass_word: Option<String>,
+    pub new_pass_word: Option<cec_core::Secret<String>>,
 }
 impl AgentAccountUpdateBodyRequestParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1349,8 +1548,25 @@ impl AgentAccountUpdateBodyRequestParamSkills {
     }
 }
 
-/// Response of `agentAccount.update` (not documented field by field: raw JSON).
-pub type AgentAccountUpdateResponse = serde_json::Value;
+/// Object response of `agentAccount.update`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountUpdateResponse {
+    /// 0 success, 1 failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// message
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+}
 
 /// Object request body of `agentAccount.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1719,10 +1935,10 @@ impl AgentAccountUpdateSipPhonePasswordBody {
 pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     /// agent's current password for verification (3 failures lock account 30 min) Required.
     #[serde(rename = "accountPwd", skip_serializing_if = "Option::is_none", default)]
-    pub account_pwd: Option<String>,
+    pub account_pwd: Option<cec_core::Secret<String>>,
     /// new softphone password (8-16 chars; 3 of upper/lower/digit/special (~@^*_+.?)) Required.
     #[serde(rename = "newPhonePwd", skip_serializing_if = "Option::is_none", default)]
-    pub new_phone_pwd: Option<String>,
+    pub new_phone_pwd: Option<cec_core::Secret<String>>,
     /// agent account Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
@@ -1733,8 +1949,8 @@ impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
         cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
         cec_core::validate::required(op, &format!("{at}newPhonePwd"), &self.new_phone_pwd)?;
         if let Some(v) = &self.new_phone_pwd {
-            cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v, 8)?;
-            cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v, 16)?;
+            cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 8)?;
+            cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 16)?;
         }
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
         Ok(())
@@ -1759,6 +1975,37 @@ pub struct AgentAccountUpdateSipPhonePasswordResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_message: Option<String>,
+}
+
+/// Object request body of `agentAccount.cleancustpersonaldata`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAccountCleancustpersonaldataBody {
+    /// customer numbers (calling or called) whose data is cleared (at most 1000 entries) Required.
+    #[serde(rename = "customNos", skip_serializing_if = "Option::is_none", default)]
+    pub custom_nos: Option<Vec<String>>,
+}
+impl AgentAccountCleancustpersonaldataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}customNos"), &self.custom_nos)?;
+        Ok(())
+    }
+}
+
+/// Object response of `agentAccount.cleancustpersonaldata`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentAccountCleancustpersonaldataResponse {
+    /// 0 success, anything else failure Required.
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure reason Required.
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
 }
 
 /// Object response of `agentInfo.querySysInfo`.
@@ -1955,8 +2202,8 @@ pub struct AgentInfoQueryAgentInfoResponseAgents {
     )]
     pub sip_account: Option<String>,
     /// softphone password before encryption (max 24)
-    #[serde(rename = "sipPwd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub sip_pwd: Option<String>,
+    #[serde(rename = "sipPwd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_secret")]
+    pub sip_pwd: Option<cec_core::Secret<String>>,
     /// linked Service Cloud login account (max 100)
     #[serde(
         rename = "accountCode",
@@ -2471,6 +2718,189 @@ pub struct SkillQuerySkillsResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub description: Option<String>,
+    /// total rows
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// skill queues
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<SkillQuerySkillsResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponseData {
+    /// skill ID
+    #[serde(
+        rename = "skillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub skill_id: Option<serde_json::Number>,
+    /// queue name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// short name/description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// media type
+    #[serde(
+        rename = "mediaTypeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub media_type_id: Option<serde_json::Number>,
+    /// max queue wait, s
+    #[serde(
+        rename = "maxWaitTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub max_wait_time: Option<serde_json::Number>,
+    /// max waiting callers
+    #[serde(
+        rename = "maxWaitNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub max_wait_num: Option<serde_json::Number>,
+    /// wrap-up duration, s
+    #[serde(
+        rename = "maxAgentWrapupTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub max_agent_wrapup_time: Option<serde_json::Number>,
+    /// queue handling settings
+    #[serde(
+        rename = "skillParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub skill_param: Option<SkillQuerySkillsResponseDataSkillParam>,
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponseDataSkillParam {
+    /// no agent on duty
+    #[serde(
+        rename = "noAgents",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub no_agents: Option<SkillQuerySkillsResponseDataSkillParamNoAgents>,
+    /// queue busy/overflow
+    #[serde(rename = "busy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub busy: Option<SkillQuerySkillsResponseDataSkillParamBusy>,
+    /// answer function
+    #[serde(
+        rename = "answerFunction",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_function: Option<String>,
+    /// queue timeout
+    #[serde(
+        rename = "timeOut",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub time_out: Option<SkillQuerySkillsResponseDataSkillParamTimeOut>,
+    /// waiting tone
+    #[serde(
+        rename = "waitVoice",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub wait_voice: Option<SkillQuerySkillsResponseDataSkillParamWaitVoice>,
+}
+
+/// Object `noAgents`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponseDataSkillParamNoAgents {
+    /// 3 IVR, 1 skill queue
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub device_type: Option<String>,
+    /// Release or Transfer
+    #[serde(
+        rename = "transferType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfer_type: Option<String>,
+    /// skill ID or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub value: Option<serde_json::Number>,
+}
+
+/// Object `busy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponseDataSkillParamBusy {
+    /// 3 IVR, 1 skill queue
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub device_type: Option<String>,
+    /// Release or Transfer
+    #[serde(
+        rename = "transferType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfer_type: Option<String>,
+    /// skill ID or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub value: Option<serde_json::Number>,
+}
+
+/// Object `timeOut`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponseDataSkillParamTimeOut {
+    /// 3 IVR, 1 skill queue
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub device_type: Option<String>,
+    /// Release or Transfer
+    #[serde(
+        rename = "transferType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfer_type: Option<String>,
+    /// skill ID or IVR flow ID
+    #[serde(rename = "value", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub value: Option<serde_json::Number>,
+}
+
+/// Object `waitVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillQuerySkillsResponseDataSkillParamWaitVoice {
+    /// e.g. Voice
+    #[serde(
+        rename = "parameterType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub parameter_type: Option<String>,
 }
 
 /// Object request body of `calledRoute.createCalledRoute`.
@@ -3272,8 +3702,37 @@ impl MobileAgentCreateCallV1Body {
     }
 }
 
-/// Response of `mobileAgent.createCallV1` (not documented field by field: raw JSON).
-pub type MobileAgentCreateCallV1Response = serde_json::Value;
+/// Object response of `mobileAgent.createCallV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateCallV1Response {
+    /// 0 success; 1 task not added (duplicate?), 2 call data, 3 no call serial number, 5 bad caller/called/display number, 6 VDN unavailable, 8 caller outside the tenant's mobile-agent softphone range, 16 trial tenant number not whitelisted, 21 trial tenant over 10 calls/day; ITA calls add 901xxxxx codes Required.
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// failure reason Required.
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// result
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentCreateCallV1ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateCallV1ResponseResult {
+    /// call serial number
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_serial_no: Option<serde_json::Number>,
+}
 
 /// Object request body of `mobileAgent.createCallV3`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4154,6 +4613,182 @@ impl MobileAgentStatusnotifyBody {
 
 /// Response of `mobileAgent.statusnotify` (not documented field by field: raw JSON).
 pub type MobileAgentStatusnotifyResponse = serde_json::Value;
+
+/// Object request body of `mobileAgent.createVoiceOutboundV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentCreateVoiceOutboundV1Body {
+    /// called number (max 32) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// recording (voice) ID (max 1024) Required.
+    #[serde(rename = "voiceContent", skip_serializing_if = "Option::is_none", default)]
+    pub voice_content: Option<String>,
+    /// Base64 (UTF-8) callback URL; host must be on the mobile-agent callback trustlist (max 256)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+    /// number shown to the user (max 32)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl MobileAgentCreateVoiceOutboundV1Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
+        if let Some(v) = &self.voice_content {
+            cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1024)?;
+        }
+        if let Some(v) = &self.call_back_url {
+            cec_core::validate::max_len(op, &format!("{at}callBackUrl"), v, 256)?;
+        }
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.createVoiceOutboundV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateVoiceOutboundV1Response {
+    /// 0 success; 1 unfinished task, 3 no call serial number, 5 called invalid, 6 VDN disabled, 7 callerPresent invalid, 8 voiceContent empty/too long/unknown, 9 callBackUrl invalid, 16 trial tenant and called not whitelisted, 36 bad priority Required.
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// present when retCode is 0
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentCreateVoiceOutboundV1ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateVoiceOutboundV1ResponseResult {
+    /// call serial number Required.
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+}
+
+/// Object request body of `mobileAgent.createVoiceOutboundV2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentCreateVoiceOutboundV2Body {
+    /// called number (max 32) Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// what to play (1-5 entries) Required.
+    #[serde(rename = "playList", skip_serializing_if = "Option::is_none", default)]
+    pub play_list: Option<Vec<MobileAgentCreateVoiceOutboundV2BodyPlayList>>,
+    /// Base64 (UTF-8) callback URL; host must be on the mobile-agent callback trustlist (max 256)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+    /// number shown to the user (max 32)
+    #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
+    pub caller_present: Option<String>,
+    /// number of plays (1-5)
+    #[serde(rename = "playTimes", skip_serializing_if = "Option::is_none", default)]
+    pub play_times: Option<serde_json::Number>,
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl MobileAgentCreateVoiceOutboundV2Body {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if let Some(v) = &self.called {
+            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}playList"), &self.play_list)?;
+        if let Some(v) = &self.play_list {
+            cec_core::validate::max_items(op, &format!("{at}playList"), v, 5)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}playList[{i}]."))?;
+            }
+        }
+        if let Some(v) = &self.call_back_url {
+            cec_core::validate::max_len(op, &format!("{at}callBackUrl"), v, 256)?;
+        }
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `playList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MobileAgentCreateVoiceOutboundV2BodyPlayList {
+    /// recording ID (one of voiceId, voiceFileName, templateId required)
+    #[serde(rename = "voiceId", skip_serializing_if = "Option::is_none", default)]
+    pub voice_id: Option<String>,
+    /// recording file name (one of voiceId, voiceFileName, templateId required)
+    #[serde(rename = "voiceFileName", skip_serializing_if = "Option::is_none", default)]
+    pub voice_file_name: Option<String>,
+    /// TTS template ID (one of voiceId, voiceFileName, templateId required)
+    #[serde(rename = "templateId", skip_serializing_if = "Option::is_none", default)]
+    pub template_id: Option<String>,
+    /// template variable values (1-10 entries, each max 32)
+    #[serde(rename = "templateParams", skip_serializing_if = "Option::is_none", default)]
+    pub template_params: Option<Vec<String>>,
+}
+impl MobileAgentCreateVoiceOutboundV2BodyPlayList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.template_params {
+            cec_core::validate::max_items(op, &format!("{at}templateParams"), v, 10)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `mobileAgent.createVoiceOutboundV2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateVoiceOutboundV2Response {
+    /// 0 success; 1 unfinished task, 3 no serial number, 5 called invalid, 6 VDN disabled, 7 callerPresent invalid, 9 callBackUrl invalid, 10 playTimes out of 1-5, 11 playList empty or &gt;5, 12 voiceId and templateId both empty, 13 variable &gt;32 bytes, 14 variable contains $ { }, 15 templateParams empty or &gt;10, 16 trial tenant, 17-24 voice/TTS file missing, wrong scene, not submitted/approved or wrong type Required.
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// present when retCode is 0
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<MobileAgentCreateVoiceOutboundV2ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCreateVoiceOutboundV2ResponseResult {
+    /// call serial number Required.
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+}
 
 /// Object request body of `ccmessaging.applyToken`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5169,13 +5804,54 @@ impl CcmessagingCreatecallBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingCreatecallResponse {
-    /// 0 success; 30010000001 feature not enabled; 30010000002 no SIP server info; 30010000003 parameter check failed; more codes beyond excerpt
+    /// 0 success; 30010000001 feature not enabled, 30010000002 no SIP server info, 30010000003 parameter check failed, 30010010001 outbound task not added, 30010010002 VDN unavailable, 30010010003 VDN config error (record path), 30010019999 other CCM error, 30011010001 call setup event not received, 30011019999 other CCUCS error, 30010009999 chat module error Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
+    /// failure reason
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// result
+    #[serde(
+        rename = "resultData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_data: Option<CcmessagingCreatecallResponseResultData>,
+}
+
+/// Object `resultData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingCreatecallResponseResultData {
+    /// call serial number (max 50)
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+    /// SIP server address ip:port Required.
+    #[serde(
+        rename = "sipServiceAddress",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_address: Option<String>,
+    /// access code + uvid for the anonymous VoIP call Required.
+    #[serde(
+        rename = "accesscode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub accesscode: Option<String>,
 }
 
 /// Object request body of `ccmessaging.pushMsg`.
@@ -5222,6 +5898,622 @@ impl CcmessagingPushMsgBodyMessages {
 
 /// Response of `ccmessaging.pushMsg` (not documented field by field: raw JSON).
 pub type CcmessagingPushMsgResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_dropMail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatDropMailBody {
+    /// email ID Required.
+    #[serde(rename = "emailId", skip_serializing_if = "Option::is_none", default)]
+    pub email_id: Option<String>,
+}
+impl CcmessagingChatDropMailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}emailId"), &self.email_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.chat_dropMail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingChatDropMailResponse {
+    /// 0 success, 3 email ID not found
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `ccmessaging.sendWhatsappMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSendWhatsappMessageBody {
+    /// scenario key for sending; default scenario when absent (AICC does not send it)
+    #[serde(rename = "scenarioKey", skip_serializing_if = "Option::is_none", default)]
+    pub scenario_key: Option<String>,
+    /// request ID (bulk ID when several destinations) Required.
+    #[serde(rename = "bulkId", skip_serializing_if = "Option::is_none", default)]
+    pub bulk_id: Option<String>,
+    /// recipients Required.
+    #[serde(rename = "destinations", skip_serializing_if = "Option::is_none", default)]
+    pub destinations: Option<Vec<CcmessagingSendWhatsappMessageBodyDestinations>>,
+    /// WhatsApp content Required.
+    #[serde(rename = "whatsApp", skip_serializing_if = "Option::is_none", default)]
+    pub whats_app: Option<CcmessagingSendWhatsappMessageBodyWhatsApp>,
+    /// scheduled send time (first OMNI message sent then)
+    #[serde(rename = "sendAt", skip_serializing_if = "Option::is_none", default)]
+    pub send_at: Option<String>,
+}
+impl CcmessagingSendWhatsappMessageBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}bulkId"), &self.bulk_id)?;
+        cec_core::validate::required(op, &format!("{at}destinations"), &self.destinations)?;
+        if let Some(v) = &self.destinations {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}destinations[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}whatsApp"), &self.whats_app)?;
+        if let Some(v) = &self.whats_app {
+            v.validate(op, &format!("{at}whatsApp."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `destinations`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSendWhatsappMessageBodyDestinations {
+    /// ID of the sent message Required.
+    #[serde(rename = "messageId", skip_serializing_if = "Option::is_none", default)]
+    pub message_id: Option<String>,
+    /// destination Required.
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", default)]
+    pub to: Option<CcmessagingSendWhatsappMessageBodyDestinationsTo>,
+}
+impl CcmessagingSendWhatsappMessageBodyDestinations {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}messageId"), &self.message_id)?;
+        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        if let Some(v) = &self.to {
+            v.validate(op, &format!("{at}to."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `to`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSendWhatsappMessageBodyDestinationsTo {
+    /// international format, e.g. 41793026727 Required.
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none", default)]
+    pub phone_number: Option<String>,
+}
+impl CcmessagingSendWhatsappMessageBodyDestinationsTo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}phoneNumber"), &self.phone_number)?;
+        Ok(())
+    }
+}
+
+/// Object `whatsApp`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingSendWhatsappMessageBodyWhatsApp {
+    /// message text
+    #[serde(rename = "text", skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
+    /// image URL (jpg/jpeg/png, max 2 MB) (max 2048)
+    #[serde(rename = "imageUrl", skip_serializing_if = "Option::is_none", default)]
+    pub image_url: Option<String>,
+    /// audio URL (AAC, max 2 MB) (max 2048)
+    #[serde(rename = "audioUrl", skip_serializing_if = "Option::is_none", default)]
+    pub audio_url: Option<String>,
+    /// video URL (MP4, max 10 MB) (max 2048)
+    #[serde(rename = "videoUrl", skip_serializing_if = "Option::is_none", default)]
+    pub video_url: Option<String>,
+    /// location text (max 1000)
+    #[serde(rename = "locationName", skip_serializing_if = "Option::is_none", default)]
+    pub location_name: Option<String>,
+    /// location address (max 1000)
+    #[serde(rename = "address", skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    /// longitude (-180..180)
+    #[serde(rename = "longitude", skip_serializing_if = "Option::is_none", default)]
+    pub longitude: Option<serde_json::Number>,
+    /// latitude (-90..90)
+    #[serde(rename = "latitude", skip_serializing_if = "Option::is_none", default)]
+    pub latitude: Option<serde_json::Number>,
+    /// template name
+    #[serde(rename = "templateName", skip_serializing_if = "Option::is_none", default)]
+    pub template_name: Option<String>,
+    /// template parameter values in registered order
+    #[serde(rename = "templateData", skip_serializing_if = "Option::is_none", default)]
+    pub template_data: Option<Vec<String>>,
+}
+impl CcmessagingSendWhatsappMessageBodyWhatsApp {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.image_url {
+            cec_core::validate::max_len(op, &format!("{at}imageUrl"), v, 2048)?;
+        }
+        if let Some(v) = &self.audio_url {
+            cec_core::validate::max_len(op, &format!("{at}audioUrl"), v, 2048)?;
+        }
+        if let Some(v) = &self.video_url {
+            cec_core::validate::max_len(op, &format!("{at}videoUrl"), v, 2048)?;
+        }
+        if let Some(v) = &self.location_name {
+            cec_core::validate::max_len(op, &format!("{at}locationName"), v, 1000)?;
+        }
+        if let Some(v) = &self.address {
+            cec_core::validate::max_len(op, &format!("{at}address"), v, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.sendWhatsappMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingSendWhatsappMessageResponse {
+    /// one object per sent message
+    #[serde(rename = "messages", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub messages: Option<Vec<CcmessagingSendWhatsappMessageResponseMessages>>,
+    /// request ID
+    #[serde(rename = "bulkId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub bulk_id: Option<String>,
+}
+
+/// Object `messages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingSendWhatsappMessageResponseMessages {
+    /// destination
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub to: Option<CcmessagingSendWhatsappMessageResponseMessagesTo>,
+    /// status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub status: Option<CcmessagingSendWhatsappMessageResponseMessagesStatus>,
+    /// sent message ID
+    #[serde(
+        rename = "messageId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message_id: Option<String>,
+}
+
+/// Object `to`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingSendWhatsappMessageResponseMessagesTo {
+    /// international format
+    #[serde(
+        rename = "phoneNumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phone_number: Option<String>,
+}
+
+/// Object `status`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingSendWhatsappMessageResponseMessagesStatus {
+    /// status group ID
+    #[serde(
+        rename = "groupId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub group_id: Option<serde_json::Number>,
+    /// status group name
+    #[serde(
+        rename = "groupName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_name: Option<String>,
+    /// status ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// status name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// readable status
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// action to clear an error
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub action: Option<String>,
+}
+
+/// Object request body of `ccmessaging.getUserInfoBycallId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingGetUserInfoBycallIdBody {
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID (1-24 chars) Required.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
+    pub user_id: Option<String>,
+    /// tenant ID Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+}
+impl CcmessagingGetUserInfoBycallIdBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.user_id {
+            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+        }
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.getUserInfoBycallId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingGetUserInfoBycallIdResponse {
+    /// name
+    #[serde(
+        rename = "userNickname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_nickname: Option<String>,
+    /// user ID
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub user_id: Option<String>,
+    /// avatar
+    #[serde(
+        rename = "userAvatar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_avatar: Option<String>,
+    /// channel, e.g. WEB, WECHAT, FACEBOOK
+    #[serde(
+        rename = "channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub channel: Option<String>,
+    /// creation time
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time: Option<String>,
+    /// channel configuration ID
+    #[serde(
+        rename = "channelConfigId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub channel_config_id: Option<String>,
+    /// user agent
+    #[serde(
+        rename = "userAgent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_agent: Option<String>,
+    /// client IP
+    #[serde(
+        rename = "clientIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub client_ip: Option<String>,
+    /// OS name
+    #[serde(rename = "osName", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub os_name: Option<String>,
+    /// OS version
+    #[serde(
+        rename = "borderType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub border_type: Option<String>,
+}
+
+/// Object request body of `ccmessaging.chat_itau_telefone`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauTelefoneBody {
+    /// phone number Required.
+    #[serde(rename = "telefone", skip_serializing_if = "Option::is_none", default)]
+    pub telefone: Option<String>,
+    /// structure type, e.g. AP, OP, SD, CO
+    #[serde(rename = "tipo_estrutura", skip_serializing_if = "Option::is_none", default)]
+    pub tipo_estrutura: Option<String>,
+    /// country code
+    #[serde(rename = "ddi", skip_serializing_if = "Option::is_none", default)]
+    pub ddi: Option<String>,
+    /// customer segment
+    #[serde(rename = "segmento", skip_serializing_if = "Option::is_none", default)]
+    pub segmento: Option<String>,
+    /// digital service
+    #[serde(rename = "servico_digital", skip_serializing_if = "Option::is_none", default)]
+    pub servico_digital: Option<String>,
+}
+impl CcmessagingChatItauTelefoneBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}telefone"), &self.telefone)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.chat_itau_telefone` (not documented field by field: raw JSON).
+pub type CcmessagingChatItauTelefoneResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_itau_email`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauEmailBody {
+    /// email address Required.
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// digital service
+    #[serde(rename = "servico_digital", skip_serializing_if = "Option::is_none", default)]
+    pub servico_digital: Option<String>,
+    /// customer segment
+    #[serde(rename = "segmento", skip_serializing_if = "Option::is_none", default)]
+    pub segmento: Option<String>,
+    /// structure type, e.g. AP, OP, SD, CO
+    #[serde(rename = "tipo_estrutura", skip_serializing_if = "Option::is_none", default)]
+    pub tipo_estrutura: Option<String>,
+}
+impl CcmessagingChatItauEmailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}email"), &self.email)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.chat_itau_email` (not documented field by field: raw JSON).
+pub type CcmessagingChatItauEmailResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_itau_cpfcnpj`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauCpfcnpjBody {
+    /// CPF or CNPJ number, 14 digits (CPF left-padded with 0) (exactly 14 digits (CPF left-padded with 0)) Required.
+    #[serde(rename = "cpf_cnpj", skip_serializing_if = "Option::is_none", default)]
+    pub cpf_cnpj: Option<String>,
+    /// structure type, e.g. AP, OP, SD, CO
+    #[serde(rename = "tipo_estrutura", skip_serializing_if = "Option::is_none", default)]
+    pub tipo_estrutura: Option<String>,
+}
+impl CcmessagingChatItauCpfcnpjBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}cpf_cnpj"), &self.cpf_cnpj)?;
+        if let Some(v) = &self.cpf_cnpj {
+            cec_core::validate::numeric_range(op, &format!("{at}cpf_cnpj"), v, 0, 99999999999999)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.chat_itau_cpfcnpj` (not documented field by field: raw JSON).
+pub type CcmessagingChatItauCpfcnpjResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_itau_contextos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauContextosBody {
+    /// context ID Required.
+    #[serde(rename = "contextId", skip_serializing_if = "Option::is_none", default)]
+    pub context_id: Option<String>,
+    /// 0: pass contextId as is; other value or absent: pass it Base64-encoded
+    #[serde(rename = "encoded", skip_serializing_if = "Option::is_none", default)]
+    pub encoded: Option<String>,
+}
+impl CcmessagingChatItauContextosBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}contextId"), &self.context_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.chat_itau_contextos`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingChatItauContextosResponse {
+    /// response message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// key generated by the API
+    #[serde(rename = "key", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub key: Option<String>,
+    /// remaining payload validity
+    #[serde(
+        rename = "expireIn",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub expire_in: Option<String>,
+    /// decoded context ID
+    #[serde(
+        rename = "decodedContextId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub decoded_context_id: Option<String>,
+    /// PS7 payload
+    #[serde(
+        rename = "payload",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub payload: Option<CcmessagingChatItauContextosResponsePayload>,
+}
+
+/// Object `payload`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingChatItauContextosResponsePayload {
+    /// natural-person registration number
+    #[serde(rename = "u_cpf", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_cpf: Option<String>,
+    /// agency number
+    #[serde(rename = "u_ag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_ag: Option<String>,
+    /// bank account
+    #[serde(rename = "u_cc", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_cc: Option<String>,
+    /// segment
+    #[serde(rename = "u_seg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_seg: Option<String>,
+    /// IVR 30-hour option
+    #[serde(rename = "u_dest", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_dest: Option<String>,
+    /// customer phone
+    #[serde(rename = "u_numA", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_num_a: Option<String>,
+    /// AUT/NID/IDE
+    #[serde(rename = "u_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_id: Option<String>,
+    /// Token/CSI/none
+    #[serde(rename = "u_dseg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub u_dseg: Option<String>,
+}
+
+/// Object request body of `ccmessaging.chat_itau_contas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauContasBody {
+    /// account Required.
+    #[serde(rename = "id_conta", skip_serializing_if = "Option::is_none", default)]
+    pub id_conta: Option<String>,
+}
+impl CcmessagingChatItauContasBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id_conta"), &self.id_conta)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.chat_itau_contas` (not documented field by field: raw JSON).
+pub type CcmessagingChatItauContasResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_itau_codigo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauCodigoBody {
+    /// account identifier: company(3)+bank(3)+agency(4)+account(7)+DAC(1) digits Required.
+    #[serde(rename = "codigo_conta", skip_serializing_if = "Option::is_none", default)]
+    pub codigo_conta: Option<String>,
+    /// structure type, e.g. AP, OP, SD, CO
+    #[serde(rename = "tipo_estrutura", skip_serializing_if = "Option::is_none", default)]
+    pub tipo_estrutura: Option<String>,
+    /// customer segment
+    #[serde(rename = "segmento", skip_serializing_if = "Option::is_none", default)]
+    pub segmento: Option<String>,
+    /// digital service
+    #[serde(rename = "servico_digital", skip_serializing_if = "Option::is_none", default)]
+    pub servico_digital: Option<String>,
+}
+impl CcmessagingChatItauCodigoBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}codigo_conta"), &self.codigo_conta)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.chat_itau_codigo` (not documented field by field: raw JSON).
+pub type CcmessagingChatItauCodigoResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_itau_cliente`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauClienteBody {
+    /// unique customer ID Required.
+    #[serde(rename = "id_cliente", skip_serializing_if = "Option::is_none", default)]
+    pub id_cliente: Option<String>,
+}
+impl CcmessagingChatItauClienteBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}id_cliente"), &self.id_cliente)?;
+        Ok(())
+    }
+}
+
+/// Response of `ccmessaging.chat_itau_cliente` (not documented field by field: raw JSON).
+pub type CcmessagingChatItauClienteResponse = serde_json::Value;
+
+/// Object request body of `ccmessaging.chat_itau_atendentes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingChatItauAtendentesBody {
+    /// investor ID Required.
+    #[serde(rename = "investidorId", skip_serializing_if = "Option::is_none", default)]
+    pub investidor_id: Option<String>,
+}
+impl CcmessagingChatItauAtendentesBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}investidorId"), &self.investidor_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `ccmessaging.chat_itau_atendentes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingChatItauAtendentesResponse {
+    /// 0 success, 1 failure Required.
+    #[serde(rename = "code", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub code: Option<String>,
+    /// response message
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// data
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub data: Option<CcmessagingChatItauAtendentesResponseData>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingChatItauAtendentesResponseData {
+    /// investor level
+    #[serde(
+        rename = "codigo_tipo_atendente",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub codigo_tipo_atendente: Option<String>,
+}
 
 /// Object request body of `voiceNotification.queryVoiceNotificationRecording`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5443,8 +6735,37 @@ impl VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
     }
 }
 
-/// Response of `voiceNotification.createVoiceNotificationV1` (not documented field by field: raw JSON).
-pub type VoiceNotificationCreateVoiceNotificationV1Response = serde_json::Value;
+/// Object response of `voiceNotification.createVoiceNotificationV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoiceNotificationCreateVoiceNotificationV1Response {
+    /// 0 success; 1 unfinished task, 3 no call serial number, 5 called invalid, 6 VDN disabled, 7 callerPresent invalid, 8 voiceContent empty/too long/unknown, 9 callBackUrl invalid, 16 trial tenant and called not whitelisted, 36 bad priority Required.
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// present when retCode is 0
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<VoiceNotificationCreateVoiceNotificationV1ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoiceNotificationCreateVoiceNotificationV1ResponseResult {
+    /// call serial number Required.
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+}
 
 /// Object request body of `voiceNotification.createVoiceNotificationV2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5467,19 +6788,81 @@ impl VoiceNotificationCreateVoiceNotificationV2Body {
 /// Object `requestBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
-    /// number shown to user; default access code
+    /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<String>,
+    /// called number Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", default)]
+    pub called: Option<String>,
+    /// Base64 (UTF-8) status callback URL; host must be on the mobile-agent callback trustlist (chars a-zA-Z0-9-:./_#?&)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+    /// what to play (at most 5 entries) Required.
+    #[serde(rename = "playList", skip_serializing_if = "Option::is_none", default)]
+    pub play_list: Option<Vec<VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList>>,
 }
 impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        cec_core::validate::required(op, &format!("{at}playList"), &self.play_list)?;
+        if let Some(v) = &self.play_list {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}playList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `playList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
+    /// recording ID (from queryVoiceNotificationRecording, audio type)
+    #[serde(rename = "voiceId", skip_serializing_if = "Option::is_none", default)]
+    pub voice_id: Option<String>,
+    /// IVR voice name
+    #[serde(rename = "voiceFileName", skip_serializing_if = "Option::is_none", default)]
+    pub voice_file_name: Option<String>,
+}
+impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
     }
 }
 
-/// Response of `voiceNotification.createVoiceNotificationV2` (not documented field by field: raw JSON).
-pub type VoiceNotificationCreateVoiceNotificationV2Response = serde_json::Value;
+/// Object response of `voiceNotification.createVoiceNotificationV2`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoiceNotificationCreateVoiceNotificationV2Response {
+    /// 0 success; 1 unfinished task, 3 no serial number, 5 called invalid, 6 VDN disabled, 7 callerPresent invalid, 9 callBackUrl invalid, 10 playTimes out of 1-5, 11 playList empty or &gt;5, 12 voiceId and templateId both empty, 13 variable &gt;32 bytes, 14 variable contains $ { }, 15 templateParams empty or &gt;10, 16 trial tenant, 17-24 voice/TTS file missing, wrong scene, not submitted/approved or wrong type Required.
+    #[serde(
+        rename = "retCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub ret_code: Option<String>,
+    /// description
+    #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ret_msg: Option<String>,
+    /// present when retCode is 0
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<VoiceNotificationCreateVoiceNotificationV2ResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoiceNotificationCreateVoiceNotificationV2ResponseResult {
+    /// call serial number Required.
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+}
 
 /// Object request body of `offlineAgent.login`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6373,7 +7756,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/create` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0020.html>
 ///
-/// en-us page cec_07_0020 (same content, excerpt shorter). Response table cut right after resultCode; sibling interfaces return resultCode + resultMessage.
+/// en-us page cec_07_0020. Response (resultCode 0/1, resultMessage, workNo) from the zh response section (2024 guide copy).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountCreateBuilder<'a> {
@@ -6479,7 +7862,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html>
 ///
-/// Excerpt was cut after newPassWord; response table not read (sibling interfaces return resultCode/resultMessage). Doc read is the zh-cn page of the same 2025 release.
+/// Doc read is the zh-cn page of the same 2025 release. Response fields taken from the page's response example (resultCode/resultMessage, like the sibling agentAccount interfaces).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountUpdateBuilder<'a> {
@@ -6709,7 +8092,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0026.html>
 ///
-/// Agents without a business account are not returned. Response table cut after resultCode in excerpt (a message field probably follows).
+/// Agents without a business account are not returned. Response table ends with resultCode (no message field); the example also shows accountCode in data rows (not in the table).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
@@ -6808,6 +8191,59 @@ impl crate::Client {
     /// `agentAccount.updateSipPhonePassword`: Change an agent softphone login password (`POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword`).
     pub fn agent_account_update_sip_phone_password(&self) -> AgentAccountUpdateSipPhonePasswordBuilder<'_> {
         AgentAccountUpdateSipPhonePasswordBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `agentAccount.cleancustpersonaldata`: Delete data by customer number.
+///
+/// `POST /apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0032.html>
+///
+/// Catalog doc cec_07_0019 was wrong; the page is cec_07_0032 (2025 en/zh; older copy cec_07_1013). HTTP 400/401/404/500 on path, purchase/account or parameter problems. The 1000-entry limit is kept as prose only (a max_items rule makes the generated refusal test exceed the json! macro recursion limit).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentAccountCleancustpersonaldataBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: AgentAccountCleancustpersonaldataBody,
+}
+
+impl<'a> AgentAccountCleancustpersonaldataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentAccountCleancustpersonaldataBuilder { client_: client, body_: Default::default() }
+    }
+    /// customer numbers (calling or called) whose data is cleared (at most 1000 entries) Required.
+    pub fn custom_nos(mut self, v: Vec<String>) -> Self {
+        self.body_.custom_nos = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentAccountCleancustpersonaldataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentAccount.cleancustpersonaldata";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentAccountCleancustpersonaldataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENT_ACCOUNT_CLEANCUSTPERSONALDATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentAccount.cleancustpersonaldata`: Delete data by customer number (`POST /apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata`).
+    pub fn agent_account_cleancustpersonaldata(&self) -> AgentAccountCleancustpersonaldataBuilder<'_> {
+        AgentAccountCleancustpersonaldataBuilder::new(self)
     }
 }
 
@@ -7214,7 +8650,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
 ///
-/// Response data part beyond returnCode/description not read. Fields from the en-us 2023 page cec_07_1018 and the zh-cn 2025 page cec_07_0037.
+/// Fields from the en-us 2023 page cec_07_1018 and the zh-cn 2025 page cec_07_0037; data rows: table read up to mediaTypeId, remaining row fields (wait/wrap-up limits, skillParam) taken from the response example (cec_07_1018 guide copy).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillQuerySkillsBuilder<'a> {
@@ -7859,7 +9295,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/createCall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1303.html>
 ///
-/// Two-way call type (AICC or ITA) chosen by tenant admin under Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call. If callBackUrl is ignored, the published API may not be the upgraded createCall_kugui. Remaining body fields and response table beyond the excerpt read; V3 returns retCode/retMsg/result.callSerialNo.
+/// Two-way call type (AICC or ITA) chosen by tenant admin under Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call. If callBackUrl is ignored, the published API may not be the upgraded createCall_kugui. Response (retCode table incl. ITA 901xxxxx codes) from the zh response section; callSerialNo is typed number here (string in V3).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentCreateCallV1Builder<'a> {
@@ -8620,6 +10056,157 @@ impl crate::Client {
     /// `mobileAgent.statusnotify`: ITA two-way call result notification (`POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify`).
     pub fn mobile_agent_statusnotify(&self) -> MobileAgentStatusnotifyBuilder<'_> {
         MobileAgentStatusnotifyBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.createVoiceOutboundV1`: Create a voice outbound call, V1 (mobile agent section).
+///
+/// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0060.html>
+///
+/// Same path as voiceNotification.createVoiceNotificationV1, but this (mobile agent / two-way call) page shows a flat body while the voice-notification page wraps it in reqBody. Response codes from the zh copy (cec_07_1311, 2024). Older en copy cec_07_1311.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentCreateVoiceOutboundV1Builder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentCreateVoiceOutboundV1Body,
+}
+
+impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentCreateVoiceOutboundV1Builder { client_: client, body_: Default::default() }
+    }
+    /// called number (max 32) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// recording (voice) ID (max 1024) Required.
+    pub fn voice_content(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_content = Some(v.into());
+        self
+    }
+    /// Base64 (UTF-8) callback URL; host must be on the mobile-agent callback trustlist (max 256)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// number shown to the user (max 32)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentCreateVoiceOutboundV1Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.createVoiceOutboundV1";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentCreateVoiceOutboundV1Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.createVoiceOutboundV1`: Create a voice outbound call, V1 (mobile agent section) (`POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification`).
+    pub fn mobile_agent_create_voice_outbound_v1(&self) -> MobileAgentCreateVoiceOutboundV1Builder<'_> {
+        MobileAgentCreateVoiceOutboundV1Builder::new(self)
+    }
+}
+
+/// Fluent builder of `mobileAgent.createVoiceOutboundV2`: Create a voice outbound call, V2 (mobile agent section).
+///
+/// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0061.html>
+///
+/// Same path as voiceNotification.createVoiceNotificationV2, whose page wraps the body in requestBody; this page shows a flat body. Response and code table from the zh voice-notification V2 copy (2024). Older en copy cec_07_1312.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct MobileAgentCreateVoiceOutboundV2Builder<'a> {
+    client_: &'a crate::Client,
+    body_: MobileAgentCreateVoiceOutboundV2Body,
+}
+
+impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        MobileAgentCreateVoiceOutboundV2Builder { client_: client, body_: Default::default() }
+    }
+    /// called number (max 32) Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// what to play (1-5 entries) Required.
+    pub fn play_list(mut self, v: Vec<MobileAgentCreateVoiceOutboundV2BodyPlayList>) -> Self {
+        self.body_.play_list = Some(v);
+        self
+    }
+    /// Base64 (UTF-8) callback URL; host must be on the mobile-agent callback trustlist (max 256)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// number shown to the user (max 32)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// number of plays (1-5)
+    pub fn play_times(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.play_times = Some(v.into());
+        self
+    }
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: MobileAgentCreateVoiceOutboundV2Body) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "mobileAgent.createVoiceOutboundV2";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<MobileAgentCreateVoiceOutboundV2Response, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `mobileAgent.createVoiceOutboundV2`: Create a voice outbound call, V2 (mobile agent section) (`POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification`).
+    pub fn mobile_agent_create_voice_outbound_v2(&self) -> MobileAgentCreateVoiceOutboundV2Builder<'_> {
+        MobileAgentCreateVoiceOutboundV2Builder::new(self)
     }
 }
 
@@ -9738,7 +11325,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/mobileagent/createcall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0123.html>
 ///
-/// An operator's app creates an anonymous outbound call task, then places the call through the SDK. Response table continues beyond the excerpt read. (callerPresent marked mandatory yet described as defaulted - as documented.)
+/// An operator's app creates an anonymous outbound call task, then places the call through the SDK. Response table read in full from the zh response section (guide copy). (callerPresent marked mandatory yet described as defaulted - as documented.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingCreatecallBuilder<'a> {
@@ -9855,6 +11442,1119 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `ccmessaging.chat_dropMail`: Discard an email.
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html>
+///
+/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatDropMailBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingChatDropMailBody,
+}
+
+impl<'a> CcmessagingChatDropMailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatDropMailBuilder { client_: client, body_: Default::default() }
+    }
+    /// email ID Required.
+    pub fn email_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.email_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatDropMailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_dropMail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatDropMailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_DROP_MAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_dropMail`: Discard an email (`POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail`).
+    pub fn ccmessaging_chat_drop_mail(&self) -> CcmessagingChatDropMailBuilder<'_> {
+        CcmessagingChatDropMailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.sendWhatsappMessage`: Send a WhatsApp downlink message.
+///
+/// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
+///
+/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingSendWhatsappMessageBody,
+}
+
+impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingSendWhatsappMessageBuilder { client_: client, body_: Default::default() }
+    }
+    /// scenario key for sending; default scenario when absent (AICC does not send it)
+    pub fn scenario_key(mut self, v: impl Into<String>) -> Self {
+        self.body_.scenario_key = Some(v.into());
+        self
+    }
+    /// request ID (bulk ID when several destinations) Required.
+    pub fn bulk_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.bulk_id = Some(v.into());
+        self
+    }
+    /// recipients Required.
+    pub fn destinations(mut self, v: Vec<CcmessagingSendWhatsappMessageBodyDestinations>) -> Self {
+        self.body_.destinations = Some(v);
+        self
+    }
+    /// WhatsApp content Required.
+    pub fn whats_app(mut self, v: CcmessagingSendWhatsappMessageBodyWhatsApp) -> Self {
+        self.body_.whats_app = Some(v);
+        self
+    }
+    /// scheduled send time (first OMNI message sent then)
+    pub fn send_at(mut self, v: impl Into<String>) -> Self {
+        self.body_.send_at = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingSendWhatsappMessageBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.sendWhatsappMessage";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingSendWhatsappMessageResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.sendWhatsappMessage`: Send a WhatsApp downlink message (`POST /apiaccess/rest/ccmessaging/omni/1/advanced`).
+    pub fn ccmessaging_send_whatsapp_message(&self) -> CcmessagingSendWhatsappMessageBuilder<'_> {
+        CcmessagingSendWhatsappMessageBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.getUserInfoBycallId`: Query the user of the current chat on the online chat workbench.
+///
+/// `POST /apiaccess/rest/workbench/v1/getUserInfoBycallId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2237.html>
+///
+/// Flat response without result code. en copy cec_07_2237; 2025-11 zh numbering cec_07_0126.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingGetUserInfoBycallIdBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: CcmessagingGetUserInfoBycallIdBody,
+}
+
+impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingGetUserInfoBycallIdBuilder { client_: client, body_: Default::default() }
+    }
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// user ID (1-24 chars) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// tenant ID Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingGetUserInfoBycallIdBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.getUserInfoBycallId";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingGetUserInfoBycallIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_GET_USER_INFO_BYCALL_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.getUserInfoBycallId`: Query the user of the current chat on the online chat workbench (`POST /apiaccess/rest/workbench/v1/getUserInfoBycallId`).
+    pub fn ccmessaging_get_user_info_bycall_id(&self) -> CcmessagingGetUserInfoBycallIdBuilder<'_> {
+        CcmessagingGetUserInfoBycallIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_telefone`: Query customer by phone number (Itau).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/telefone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0127.html>
+///
+/// Response table (itau_response_body.data ...) not readable beyond its first row. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2238.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauTelefoneBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauTelefoneBody,
+}
+
+impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauTelefoneBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// phone number Required.
+    pub fn telefone(mut self, v: impl Into<String>) -> Self {
+        self.body_.telefone = Some(v.into());
+        self
+    }
+    /// structure type, e.g. AP, OP, SD, CO
+    pub fn tipo_estrutura(mut self, v: impl Into<String>) -> Self {
+        self.body_.tipo_estrutura = Some(v.into());
+        self
+    }
+    /// country code
+    pub fn ddi(mut self, v: impl Into<String>) -> Self {
+        self.body_.ddi = Some(v.into());
+        self
+    }
+    /// customer segment
+    pub fn segmento(mut self, v: impl Into<String>) -> Self {
+        self.body_.segmento = Some(v.into());
+        self
+    }
+    /// digital service
+    pub fn servico_digital(mut self, v: impl Into<String>) -> Self {
+        self.body_.servico_digital = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauTelefoneBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_telefone";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauTelefoneResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_telefone`: Query customer by phone number (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/telefone`).
+    pub fn ccmessaging_chat_itau_telefone(&self) -> CcmessagingChatItauTelefoneBuilder<'_> {
+        CcmessagingChatItauTelefoneBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_email`: Query customer by email address (Itau).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/email` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0128.html>
+///
+/// Response table not readable beyond data. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2239.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauEmailBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauEmailBody,
+}
+
+impl<'a> CcmessagingChatItauEmailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauEmailBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// email address Required.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.body_.email = Some(v.into());
+        self
+    }
+    /// digital service
+    pub fn servico_digital(mut self, v: impl Into<String>) -> Self {
+        self.body_.servico_digital = Some(v.into());
+        self
+    }
+    /// customer segment
+    pub fn segmento(mut self, v: impl Into<String>) -> Self {
+        self.body_.segmento = Some(v.into());
+        self
+    }
+    /// structure type, e.g. AP, OP, SD, CO
+    pub fn tipo_estrutura(mut self, v: impl Into<String>) -> Self {
+        self.body_.tipo_estrutura = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauEmailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_email";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauEmailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_EMAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_email`: Query customer by email address (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/email`).
+    pub fn ccmessaging_chat_itau_email(&self) -> CcmessagingChatItauEmailBuilder<'_> {
+        CcmessagingChatItauEmailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_cpfcnpj`: Query customer by CPF/CNPJ number (Itau).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
+///
+/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauCpfcnpjBody,
+}
+
+impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauCpfcnpjBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// CPF or CNPJ number, 14 digits (CPF left-padded with 0) (exactly 14 digits (CPF left-padded with 0)) Required.
+    pub fn cpf_cnpj(mut self, v: impl Into<String>) -> Self {
+        self.body_.cpf_cnpj = Some(v.into());
+        self
+    }
+    /// structure type, e.g. AP, OP, SD, CO
+    pub fn tipo_estrutura(mut self, v: impl Into<String>) -> Self {
+        self.body_.tipo_estrutura = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauCpfcnpjBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_cpfcnpj";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauCpfcnpjResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_cpfcnpj`: Query customer by CPF/CNPJ number (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj`).
+    pub fn ccmessaging_chat_itau_cpfcnpj(&self) -> CcmessagingChatItauCpfcnpjBuilder<'_> {
+        CcmessagingChatItauCpfcnpjBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_contextos`: Call the Itau PS7 system (context lookup).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html>
+///
+/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauContextosBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauContextosBody,
+}
+
+impl<'a> CcmessagingChatItauContextosBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauContextosBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// context ID Required.
+    pub fn context_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.context_id = Some(v.into());
+        self
+    }
+    /// 0: pass contextId as is; other value or absent: pass it Base64-encoded
+    pub fn encoded(mut self, v: impl Into<String>) -> Self {
+        self.body_.encoded = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauContextosBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_contextos";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauContextosResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_contextos`: Call the Itau PS7 system (context lookup) (`POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos`).
+    pub fn ccmessaging_chat_itau_contextos(&self) -> CcmessagingChatItauContextosBuilder<'_> {
+        CcmessagingChatItauContextosBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_contas`: Query customer by account (Itau, id_conta).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/contas` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2242.html>
+///
+/// Response table read up to atendimento_plataforma_digital; may continue. 2025-11 zh numbering cec_07_0131. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauContasBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauContasBody,
+}
+
+impl<'a> CcmessagingChatItauContasBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauContasBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// account Required.
+    pub fn id_conta(mut self, v: impl Into<String>) -> Self {
+        self.body_.id_conta = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauContasBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_contas";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauContasResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CONTAS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_contas`: Query customer by account (Itau, id_conta) (`POST /apiaccess/rest/ccmessaging/v1/itau/contas`).
+    pub fn ccmessaging_chat_itau_contas(&self) -> CcmessagingChatItauContasBuilder<'_> {
+        CcmessagingChatItauContasBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_codigo`: Query customer by account code (Itau, codigo_conta).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/codigo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0132.html>
+///
+/// Response table read up to nome_fantasia_apelido; continues on the page (not readable). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2243.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauCodigoBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauCodigoBody,
+}
+
+impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauCodigoBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// account identifier: company(3)+bank(3)+agency(4)+account(7)+DAC(1) digits Required.
+    pub fn codigo_conta(mut self, v: impl Into<String>) -> Self {
+        self.body_.codigo_conta = Some(v.into());
+        self
+    }
+    /// structure type, e.g. AP, OP, SD, CO
+    pub fn tipo_estrutura(mut self, v: impl Into<String>) -> Self {
+        self.body_.tipo_estrutura = Some(v.into());
+        self
+    }
+    /// customer segment
+    pub fn segmento(mut self, v: impl Into<String>) -> Self {
+        self.body_.segmento = Some(v.into());
+        self
+    }
+    /// digital service
+    pub fn servico_digital(mut self, v: impl Into<String>) -> Self {
+        self.body_.servico_digital = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauCodigoBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_codigo";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauCodigoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CODIGO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_codigo`: Query customer by account code (Itau, codigo_conta) (`POST /apiaccess/rest/ccmessaging/v1/itau/codigo`).
+    pub fn ccmessaging_chat_itau_codigo(&self) -> CcmessagingChatItauCodigoBuilder<'_> {
+        CcmessagingChatItauCodigoBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_cliente`: Query customer data by client ID (Itau).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
+///
+/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauClienteBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauClienteBody,
+}
+
+impl<'a> CcmessagingChatItauClienteBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauClienteBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// unique customer ID Required.
+    pub fn id_cliente(mut self, v: impl Into<String>) -> Self {
+        self.body_.id_cliente = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauClienteBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_cliente";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauClienteResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_cliente`: Query customer data by client ID (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/cliente`).
+    pub fn ccmessaging_chat_itau_cliente(&self) -> CcmessagingChatItauClienteBuilder<'_> {
+        CcmessagingChatItauClienteBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `ccmessaging.chat_itau_atendentes`: Query attendants (participants) by investor (Itau).
+///
+/// `POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html>
+///
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct CcmessagingChatItauAtendentesBuilder<'a> {
+    client_: &'a crate::Client,
+    x_itau_apikey: Option<String>,
+    x_itau_correlation_id: Option<String>,
+    x_itau_flow_id: Option<String>,
+    user_name: Option<String>,
+    password: Option<String>,
+    body_: CcmessagingChatItauAtendentesBody,
+}
+
+impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        CcmessagingChatItauAtendentesBuilder {
+            client_: client,
+            x_itau_apikey: None,
+            x_itau_correlation_id: None,
+            x_itau_flow_id: None,
+            user_name: None,
+            password: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: OAuth client_id authorising the calling application
+    pub fn x_itau_apikey(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_apikey = Some(v.into());
+        self
+    }
+    /// header parameter: correlation ID for the audit trail across systems
+    pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// header parameter: flow ID; a UUID is generated downstream when absent
+    pub fn x_itau_flow_id(mut self, v: impl Into<String>) -> Self {
+        self.x_itau_flow_id = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication user name Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+    /// header parameter: interface authentication password Required.
+    pub fn password(mut self, v: impl Into<String>) -> Self {
+        self.password = Some(v.into());
+        self
+    }
+    /// investor ID Required.
+    pub fn investidor_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.investidor_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingChatItauAtendentesBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "ccmessaging.chat_itau_atendentes";
+        let _ = op;
+        cec_core::validate::required(op, "userName", &self.user_name)?;
+        cec_core::validate::required(op, "password", &self.password)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_itau_apikey {
+            call = call.header("x-itau-apikey", v);
+        }
+        if let Some(v) = self.x_itau_correlation_id {
+            call = call.header("x-itau-correlationID", v);
+        }
+        if let Some(v) = self.x_itau_flow_id {
+            call = call.header("x-itau-flowID", v);
+        }
+        if let Some(v) = self.user_name {
+            call = call.header("userName", v);
+        }
+        if let Some(v) = self.password {
+            call = call.header("password", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<CcmessagingChatItauAtendentesResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `ccmessaging.chat_itau_atendentes`: Query attendants (participants) by investor (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor`).
+    pub fn ccmessaging_chat_itau_atendentes(&self) -> CcmessagingChatItauAtendentesBuilder<'_> {
+        CcmessagingChatItauAtendentesBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `voiceNotification.queryVoiceNotificationRecording`: Query approved voice notification recordings.
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0075.html>
@@ -9914,7 +12614,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html>
 ///
-/// Asks the voice platform to call and play a notification. Remaining body fields (e.g. TTS params) and response beyond excerpt; zh page cec_07_2801 also read.
+/// Asks the voice platform to call and play a notification. Body read up to priority; the 2025 page adds text-playback settings after priority that could not be read (the 2024 copy ends at priority). Response (retCode codes, retMsg, result.callSerialNo) from the zh response section (2024 guide copy).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
@@ -9969,7 +12669,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html>
 ///
-/// Adds TTS template + template variables and voice timbre/speed/volume. Only the first body field was read; rest beyond the excerpt.
+/// Adds TTS template + template variables and voice timbre/speed/volume. Body read up to playList.voiceFileName (zh 2025-04 copy cec_07_2802); later playList fields (template, variables, timbre/speed/volume) and further top-level fields could not be read - see mobileAgent.createVoiceOutboundV2 for the older flat form. Response and code table from the zh response section (2024 guide copy). The 5-entry playList limit is prose only (the generated refusal test cannot build array&lt;object&gt; overflows).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationCreateVoiceNotificationV2Builder<'a> {

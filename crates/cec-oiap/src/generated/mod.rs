@@ -226,7 +226,7 @@ pub static DIALOG_V2_PROCESS: OperationMeta = OperationMeta {
     ne: "OIAP",
     method: "POST",
     path: "/oifde/rest/v2/crs/process/{vdnId}",
-    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_RET,
     response: ResponseKind::Json,
@@ -238,7 +238,7 @@ pub static DIALOG_V2_INIT: OperationMeta = OperationMeta {
     ne: "OIAP",
     method: "POST",
     path: "/oifde/rest/v2/crs/process/{vdnId}",
-    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_RET,
     response: ResponseKind::Json,
@@ -250,7 +250,7 @@ pub static DIALOG_V2_AFTER_INTERACTION: OperationMeta = OperationMeta {
     ne: "OIAP",
     method: "POST",
     path: "/oifde/rest/v2/crs/process/{vdnId}",
-    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_RET,
     response: ResponseKind::Json,
@@ -262,7 +262,7 @@ pub static DIALOG_V2_AFTER_TRANSFER: OperationMeta = OperationMeta {
     ne: "OIAP",
     method: "POST",
     path: "/oifde/rest/v2/crs/process/{vdnId}",
-    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_RET,
     response: ResponseKind::Json,
@@ -478,11 +478,59 @@ pub static DIALOG_V2_RECORDING_REQUEST: OperationMeta = OperationMeta {
     ne: "OIAP",
     method: "POST",
     path: "/oifde/rest/v2/crs/process/{vdnId}",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("inparams.auth_token")),
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_RET,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/es-us/api-cec/cec_07_0865.html",
+};
+/// `gtsRpa.queryJob` — Query the RPA task list (POST `/oifde/rest/api/rpa/queryJob`).
+pub static GTS_RPA_QUERY_JOB: OperationMeta = OperationMeta {
+    id: "gtsRpa.queryJob",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/rpa/queryJob",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0909.html",
+};
+/// `gtsRpa.queryJobDetails` — Query RPA task details (POST `/oifde/rest/api/rpa/queryJobDetails`).
+pub static GTS_RPA_QUERY_JOB_DETAILS: OperationMeta = OperationMeta {
+    id: "gtsRpa.queryJobDetails",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/rpa/queryJobDetails",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html",
+};
+/// `gtsRpa.createRpaQueueData` — Create RPA queue data (POST `/oifde/rest/api/rpa/createRpaQueueData`).
+pub static GTS_RPA_CREATE_RPA_QUEUE_DATA: OperationMeta = OperationMeta {
+    id: "gtsRpa.createRpaQueueData",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/rpa/createRpaQueueData",
     auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html",
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0911.html",
+};
+/// `gtsRpa.queryRpaQueueData` — Query RPA queue data (POST `/oifde/rest/api/rpa/queryRpaQueueData`).
+pub static GTS_RPA_QUERY_RPA_QUEUE_DATA: OperationMeta = OperationMeta {
+    id: "gtsRpa.queryRpaQueueData",
+    ne: "OIAP",
+    method: "POST",
+    path: "/oifde/rest/api/rpa/queryRpaQueueData",
+    auth: AuthKind::OiapToken(TokenPlacement::Body("authToken")),
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0912.html",
 };
 
 /// Every interface of this crate.
@@ -523,6 +571,10 @@ pub static ALL: &[&OperationMeta] = &[
     &RECOGNITION_ENTITY_DETECTION,
     &THIRD_PARTY_ROBOT_LOGIN,
     &DIALOG_V2_RECORDING_REQUEST,
+    &GTS_RPA_QUERY_JOB,
+    &GTS_RPA_QUERY_JOB_DETAILS,
+    &GTS_RPA_CREATE_RPA_QUEUE_DATA,
+    &GTS_RPA_QUERY_RPA_QUEUE_DATA,
 ];
 
 /// Object request body of `auth.gettoken`.
@@ -1668,7 +1720,7 @@ pub struct DialogInitBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// caller region (voice navigation) (max 64 chars)
     #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
     pub suilu_region_id: Option<String>,
@@ -2044,7 +2096,7 @@ pub struct DialogAfterInteractionBodyInparams {
     pub input: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// full-flow recording file path (voice navigation with full recording)
     #[serde(rename = "recordFileName", skip_serializing_if = "Option::is_none", default)]
     pub record_file_name: Option<String>,
@@ -2424,7 +2476,7 @@ pub struct DialogAfterTransferBodyInparams {
     pub trans_result: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// recording result when transferred to a third-party number (0 success; other failure)
     #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
     pub record_result: Option<String>,
@@ -2790,7 +2842,7 @@ pub struct DialogRecordingRequestBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogRecordingRequestBodyInparams {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -3439,7 +3491,7 @@ pub struct DialogV2InitBodyInparams {
     pub cti_callid: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// caller region (voice navigation) (max 64 chars)
     #[serde(rename = "suilu_region_id", skip_serializing_if = "Option::is_none", default)]
     pub suilu_region_id: Option<String>,
@@ -3815,7 +3867,7 @@ pub struct DialogV2AfterInteractionBodyInparams {
     pub input: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// full-flow recording file path (voice navigation with full recording)
     #[serde(rename = "recordFileName", skip_serializing_if = "Option::is_none", default)]
     pub record_file_name: Option<String>,
@@ -4195,7 +4247,7 @@ pub struct DialogV2AfterTransferBodyInparams {
     pub trans_result: Option<String>,
     /// token from gettoken (C3) Required.
     #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<cec_core::Secret<String>>,
     /// recording result when transferred to a third-party number (0 success; other failure)
     #[serde(rename = "record_result", skip_serializing_if = "Option::is_none", default)]
     pub record_result: Option<String>,
@@ -5938,8 +5990,913 @@ pub struct ThirdPartyRobotLoginResponse {
     pub nonce: Option<String>,
 }
 
-/// Response of `dialogV2.recordingRequest` (not documented field by field: raw JSON).
-pub type DialogV2RecordingRequestResponse = serde_json::Value;
+/// Object request body of `dialogV2.recordingRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2RecordingRequestBody {
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", default)]
+    pub userid: Option<String>,
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    #[serde(rename = "inaction", skip_serializing_if = "Option::is_none", default)]
+    pub inaction: Option<i64>,
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", default)]
+    pub seat: Option<String>,
+    /// recording request parameters (inaction 7) Required.
+    #[serde(rename = "inparams", skip_serializing_if = "Option::is_none", default)]
+    pub inparams: Option<DialogV2RecordingRequestBodyInparams>,
+}
+impl DialogV2RecordingRequestBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+        if let Some(v) = &self.userid {
+            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        if let Some(v) = &self.inparams {
+            v.validate(op, &format!("{at}inparams."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `inparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DialogV2RecordingRequestBodyInparams {
+    /// unique call ID, same as userid (max 64 chars)
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// user ID (max 64 chars)
+    #[serde(rename = "call_sor_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_sor_id: Option<String>,
+    /// access ID (max 20 chars) Required.
+    #[serde(rename = "call_dst_id", skip_serializing_if = "Option::is_none", default)]
+    pub call_dst_id: Option<String>,
+    /// called number (voice navigation) (max 32 chars)
+    #[serde(rename = "real_callee", skip_serializing_if = "Option::is_none", default)]
+    pub real_callee: Option<String>,
+    /// CTI call ID (voice navigation) (max 32 chars)
+    #[serde(rename = "cti_callid", skip_serializing_if = "Option::is_none", default)]
+    pub cti_callid: Option<String>,
+    /// token from gettoken (C3) Required.
+    #[serde(rename = "auth_token", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl DialogV2RecordingRequestBodyInparams {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.call_id {
+            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+        }
+        if let Some(v) = &self.call_sor_id {
+            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+        if let Some(v) = &self.call_dst_id {
+            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        }
+        if let Some(v) = &self.real_callee {
+            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        }
+        if let Some(v) = &self.cti_callid {
+            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        Ok(())
+    }
+}
+
+/// Object response of `dialogV2.recordingRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2RecordingRequestResponse {
+    /// execution result (0 = success; non-zero = failure) Required.
+    #[serde(rename = "ret", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ret: Option<i64>,
+    /// echo of the call key Required.
+    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub userid: Option<String>,
+    /// what the caller must do next (9 dialog interaction, 11 dialog transfer, 10 hang up, 12 query, 7 start packet-capture recording, 13 request recognition result) Required.
+    #[serde(rename = "outaction", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub outaction: Option<i64>,
+    /// details for the next operation; shape depends on outaction (union of the documented variants below) Required.
+    #[serde(
+        rename = "outparams",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub outparams: Option<DialogV2RecordingRequestResponseOutparams>,
+}
+
+/// Object `outparams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogV2RecordingRequestResponseOutparams {
+    /// call ID, same as userid (all outactions) Required.
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// user ID (outaction 10 and 11 (required there))
+    #[serde(
+        rename = "call_sor_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_sor_id: Option<String>,
+    /// access ID (outaction 10 (required))
+    #[serde(
+        rename = "call_dst_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_dst_id: Option<String>,
+    /// outaction 9: interaction type; outaction 12: query type (value lists not captured) Required.
+    #[serde(
+        rename = "prompt_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_type: Option<String>,
+    /// file to play/record (prompt_type 0,4,5: full path; 1: file name) - voice navigation (outaction 9)
+    #[serde(
+        rename = "prompt_wav",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_wav: Option<String>,
+    /// TTS text or the chatbot's text reply (outaction 9; required when prompt_type is 2, 3, 6 or 7)
+    #[serde(
+        rename = "prompt_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub prompt_text: Option<String>,
+    /// language ID for TTS/ASR (outaction 9 (required); 0 Chinese, 1 English)
+    #[serde(
+        rename = "language",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub language: Option<String>,
+    /// ODFS count of consecutive interactions; echo back in the next request (outaction 9, 11, 12)
+    #[serde(
+        rename = "inter_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
+    /// 7-digit template: play/ASR/DTMF support flags, max DTMF length, */# as function keys (outaction 9, voice navigation; table marks it 'O')
+    #[serde(
+        rename = "model_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub model_type: Option<String>,
+    /// seconds to wait for input after playing (outaction 9, voice navigation)
+    #[serde(
+        rename = "timeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timeout: Option<String>,
+    /// digit-collection timeout (s) (outaction 9, barge-in by DTMF)
+    #[serde(
+        rename = "collectTimeout",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub collect_timeout: Option<String>,
+    /// beep before recording (true/false) (outaction 9 with prompt_type 4)
+    #[serde(rename = "tone", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tone: Option<String>,
+    /// ASR extension parameter (outaction 9, voice navigation)
+    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vendor: Option<String>,
+    /// ASR grammar file name (outaction 9, voice navigation)
+    #[serde(
+        rename = "grammar",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub grammar: Option<String>,
+    /// (row not readable) (outaction 9)
+    #[serde(
+        rename = "flowRecordFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub flow_record_flag: Option<String>,
+    /// transfer type (outaction 11 (required): 1 agent via route code, 2 IVR, 3 agent via skill name, 4 agent ID, 5 third-party number, 6 online digital assistance, 7 familiar agent, 8 agent's skill queue, 31/32/33 multimedia message to familiar agent/skill queue/agent)
+    #[serde(
+        rename = "trans_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_type: Option<String>,
+    /// route value matching trans_type (queue access code, IVR access code, queue name, agent ID, number, route code) (outaction 11 (required))
+    #[serde(
+        rename = "route_value",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub route_value: Option<String>,
+    /// call-associated data passed on transfer to agent (outaction 11)
+    #[serde(
+        rename = "trans_data",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_data: Option<String>,
+    /// preferred calling number when transferring to a third-party number (outaction 11)
+    #[serde(
+        rename = "calling_num",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calling_num: Option<String>,
+    /// conference recording path (third-party number transfer only) (outaction 11)
+    #[serde(
+        rename = "record_path",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+    /// transfer sequence number (outaction 11, voice navigation; 'O')
+    #[serde(
+        rename = "trans_idx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub trans_idx: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_id: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "question_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub question_name: Option<String>,
+    /// deprecated outbound-survey field (outaction 9/11)
+    #[serde(
+        rename = "answer_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub answer_id: Option<String>,
+    /// skill queue ID (outaction 12 (common IVR), required when prompt_type 2)
+    #[serde(
+        rename = "skill_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
+    /// flow node (module) name (outaction 12)
+    #[serde(
+        rename = "moduleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub module_name: Option<String>,
+    /// dialog start time (outaction 10 (required))
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// dialog end time (outaction 10 (required))
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub end_time: Option<String>,
+    /// how the flow reached its end node (outaction 10; 0 normal logic, 1 exception/timeout without handling)
+    #[serde(
+        rename = "release_reason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// user home region (outaction 10, voice navigation)
+    #[serde(
+        rename = "region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub region_id: Option<String>,
+    /// entrance dimension (outaction 10, voice navigation)
+    #[serde(
+        rename = "entrance_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub entrance_id: Option<String>,
+    /// exit dimension (same values as entrance) (outaction 10, voice navigation)
+    #[serde(
+        rename = "exit_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub exit_id: Option<String>,
+    /// user type (outaction 10, voice navigation)
+    #[serde(
+        rename = "user_type_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_type_id: Option<String>,
+    /// call access region (outaction 10, voice navigation)
+    #[serde(
+        rename = "suilu_region_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suilu_region_id: Option<String>,
+}
+
+/// Object request body of `gtsRpa.queryJob`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GtsRpaQueryJobBody {
+    /// tenant ID (max 64) Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// page number, default 1
+    #[serde(rename = "pageNo", skip_serializing_if = "Option::is_none", default)]
+    pub page_no: Option<i64>,
+    /// rows per page, default 50 (5, 10, 20 or 50)
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// search criteria (RpaJobCondition)
+    #[serde(rename = "conditions", skip_serializing_if = "Option::is_none", default)]
+    pub conditions: Option<GtsRpaQueryJobBodyConditions>,
+    /// token from gettoken (C3) (max 32) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl GtsRpaQueryJobBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if let Some(v) = &self.tenant_id {
+            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+        }
+        if let Some(v) = &self.page_size {
+            cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+        }
+        if let Some(v) = &self.conditions {
+            v.validate(op, &format!("{at}conditions."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if let Some(v) = &self.auth_token {
+            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `conditions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GtsRpaQueryJobBodyConditions {
+    /// fuzzy task name
+    #[serde(rename = "jobName", skip_serializing_if = "Option::is_none", default)]
+    pub job_name: Option<String>,
+    /// task status: init, running, suspend, success (typed Integer on the page but the values are strings)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<serde_json::Value>,
+}
+impl GtsRpaQueryJobBodyConditions {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `gtsRpa.queryJob`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryJobResponse {
+    /// 0 success, other values failure Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error message
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// total rows
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// tasks, returned on success
+    #[serde(rename = "jobs", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub jobs: Option<Vec<GtsRpaQueryJobResponseJobs>>,
+}
+
+/// Object `jobs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryJobResponseJobs {
+    /// task UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uid: Option<String>,
+    /// task name
+    #[serde(
+        rename = "jobName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub job_name: Option<String>,
+    /// creation time
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time: Option<String>,
+    /// start time
+    #[serde(
+        rename = "startTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// init, running, success or suspend
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// once or repeat
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub mode: Option<String>,
+    /// online or offline
+    #[serde(
+        rename = "runMode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub run_mode: Option<String>,
+    /// timeout in seconds
+    #[serde(rename = "timeout", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub timeout: Option<i64>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
+
+/// Object request body of `gtsRpa.queryJobDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GtsRpaQueryJobDetailsBody {
+    /// tenant ID (max 64) Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// task name (jobName or uid required)
+    #[serde(rename = "jobName", skip_serializing_if = "Option::is_none", default)]
+    pub job_name: Option<String>,
+    /// task UUID; wins over jobName (jobName or uid required)
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", default)]
+    pub uid: Option<String>,
+    /// token from gettoken (C3) (max 32) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+}
+impl GtsRpaQueryJobDetailsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if let Some(v) = &self.tenant_id {
+            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if let Some(v) = &self.auth_token {
+            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `gtsRpa.queryJobDetails` (not documented field by field: raw JSON).
+pub type GtsRpaQueryJobDetailsResponse = serde_json::Value;
+
+/// Object request body of `gtsRpa.createRpaQueueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GtsRpaCreateRpaQueueDataBody {
+    /// tenant ID (max 64) Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// token from gettoken (C3) (max 32) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// queue data label, unique within the queue (max 32)
+    #[serde(rename = "tag", skip_serializing_if = "Option::is_none", default)]
+    pub tag: Option<String>,
+    /// priority, default normal (low | normal | high)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+    /// input data (JSON string) (max 65535)
+    #[serde(rename = "inputJsonData", skip_serializing_if = "Option::is_none", default)]
+    pub input_json_data: Option<String>,
+    /// planned start timestamp (ms) (0-7258089600000)
+    #[serde(rename = "expectStartTime", skip_serializing_if = "Option::is_none", default)]
+    pub expect_start_time: Option<i64>,
+    /// planned end timestamp (ms) (0-7258089600000)
+    #[serde(rename = "expectEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub expect_end_time: Option<i64>,
+    /// description (max 100)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// queue UUID Required.
+    #[serde(rename = "queueUid", skip_serializing_if = "Option::is_none", default)]
+    pub queue_uid: Option<String>,
+}
+impl GtsRpaCreateRpaQueueDataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if let Some(v) = &self.tenant_id {
+            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if let Some(v) = &self.auth_token {
+            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        }
+        if let Some(v) = &self.tag {
+            cec_core::validate::max_len(op, &format!("{at}tag"), v, 32)?;
+        }
+        if let Some(v) = &self.priority {
+            cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}queueUid"), &self.queue_uid)?;
+        Ok(())
+    }
+}
+
+/// Object response of `gtsRpa.createRpaQueueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaCreateRpaQueueDataResponse {
+    /// 0 success, other values failure Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error message
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// created queue data, returned on success
+    #[serde(rename = "queueData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub queue_data: Option<Vec<GtsRpaCreateRpaQueueDataResponseQueueData>>,
+}
+
+/// Object `queueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaCreateRpaQueueDataResponseQueueData {
+    /// auto-increment ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// queue data UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uid: Option<String>,
+    /// queue name (max 32)
+    #[serde(
+        rename = "queueName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_name: Option<String>,
+    /// queue UUID
+    #[serde(
+        rename = "queueUid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_uid: Option<String>,
+    /// creation timestamp (ms)
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub create_time: Option<i64>,
+    /// planned start timestamp (ms)
+    #[serde(
+        rename = "expectStartTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub expect_start_time: Option<i64>,
+    /// planned end timestamp (ms)
+    #[serde(
+        rename = "expectEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub expect_end_time: Option<i64>,
+    /// init, processing, success or failed
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// low, normal or high
+    #[serde(
+        rename = "priority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub priority: Option<String>,
+    /// active or inactive
+    #[serde(
+        rename = "inactived",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inactived: Option<String>,
+    /// queue data label (max 32)
+    #[serde(rename = "tag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tag: Option<String>,
+    /// input data (JSON string) (max 65535)
+    #[serde(
+        rename = "inputJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub input_json_data: Option<String>,
+    /// result data (JSON string) (max 65535)
+    #[serde(
+        rename = "outputJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub output_json_data: Option<String>,
+    /// intermediate data (JSON string) (max 65535)
+    #[serde(
+        rename = "analysisJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub analysis_json_data: Option<String>,
+    /// failure reason (max 512)
+    #[serde(
+        rename = "failedReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub failed_reason: Option<String>,
+    /// failure detail (max 65535)
+    #[serde(
+        rename = "failedReasonDetail",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub failed_reason_detail: Option<String>,
+    /// description (max 100)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// progress 0-100
+    #[serde(rename = "progress", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub progress: Option<i64>,
+}
+
+/// Object request body of `gtsRpa.queryRpaQueueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GtsRpaQueryRpaQueueDataBody {
+    /// tenant ID (max 64) Required.
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<String>,
+    /// token from gettoken (C3) (max 32) Required.
+    #[serde(rename = "authToken", skip_serializing_if = "Option::is_none", default)]
+    pub auth_token: Option<cec_core::Secret<String>>,
+    /// page number, default 1
+    #[serde(rename = "pageNo", skip_serializing_if = "Option::is_none", default)]
+    pub page_no: Option<i64>,
+    /// rows per page, default 50 (5, 10, 20 or 50)
+    #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
+    pub page_size: Option<i64>,
+    /// search criteria (RpaQueueDataConditions); one of uid, queueUid, queueName needed Required.
+    #[serde(rename = "conditions", skip_serializing_if = "Option::is_none", default)]
+    pub conditions: Option<GtsRpaQueryRpaQueueDataBodyConditions>,
+}
+impl GtsRpaQueryRpaQueueDataBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if let Some(v) = &self.tenant_id {
+            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+        }
+        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if let Some(v) = &self.auth_token {
+            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        }
+        if let Some(v) = &self.page_size {
+            cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+        }
+        cec_core::validate::required(op, &format!("{at}conditions"), &self.conditions)?;
+        if let Some(v) = &self.conditions {
+            v.validate(op, &format!("{at}conditions."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `conditions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GtsRpaQueryRpaQueueDataBodyConditions {
+    /// queue data UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", default)]
+    pub uid: Option<String>,
+    /// queue UUID
+    #[serde(rename = "queueUid", skip_serializing_if = "Option::is_none", default)]
+    pub queue_uid: Option<String>,
+    /// queue name (max 32)
+    #[serde(rename = "queueName", skip_serializing_if = "Option::is_none", default)]
+    pub queue_name: Option<String>,
+    /// label
+    #[serde(rename = "tag", skip_serializing_if = "Option::is_none", default)]
+    pub tag: Option<String>,
+    /// init, processing, success or failed
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<String>,
+    /// active or inactive; default active
+    #[serde(rename = "inactived", skip_serializing_if = "Option::is_none", default)]
+    pub inactived: Option<String>,
+    /// low, normal or high
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+}
+impl GtsRpaQueryRpaQueueDataBodyConditions {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.queue_name {
+            cec_core::validate::max_len(op, &format!("{at}queueName"), v, 32)?;
+        }
+        if let Some(v) = &self.status {
+            cec_core::validate::one_of(op, &format!("{at}status"), v, &["init", "processing", "success", "failed"])?;
+        }
+        if let Some(v) = &self.inactived {
+            cec_core::validate::one_of(op, &format!("{at}inactived"), v, &["active", "inactive"])?;
+        }
+        if let Some(v) = &self.priority {
+            cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `gtsRpa.queryRpaQueueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryRpaQueueDataResponse {
+    /// 0 success, other values failure Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error message
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// row count, returned on success
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// queue data, returned on success
+    #[serde(rename = "queueData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub queue_data: Option<Vec<GtsRpaQueryRpaQueueDataResponseQueueData>>,
+}
+
+/// Object `queueData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryRpaQueueDataResponseQueueData {
+    /// auto-increment ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// queue data UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uid: Option<String>,
+    /// queue name (max 32)
+    #[serde(
+        rename = "queueName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_name: Option<String>,
+    /// queue UUID
+    #[serde(
+        rename = "queueUid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_uid: Option<String>,
+    /// creation timestamp (ms)
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub create_time: Option<i64>,
+    /// planned start timestamp (ms)
+    #[serde(
+        rename = "expectStartTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub expect_start_time: Option<i64>,
+    /// planned end timestamp (ms)
+    #[serde(
+        rename = "expectEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub expect_end_time: Option<i64>,
+    /// init, processing, success or failed
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// low, normal or high
+    #[serde(
+        rename = "priority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub priority: Option<String>,
+    /// active or inactive
+    #[serde(
+        rename = "inactived",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inactived: Option<String>,
+    /// queue data label (max 32)
+    #[serde(rename = "tag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub tag: Option<String>,
+    /// input data (JSON string) (max 65535)
+    #[serde(
+        rename = "inputJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub input_json_data: Option<String>,
+    /// result data (JSON string) (max 65535)
+    #[serde(
+        rename = "outputJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub output_json_data: Option<String>,
+    /// intermediate data (JSON string) (max 65535)
+    #[serde(
+        rename = "analysisJsonData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub analysis_json_data: Option<String>,
+    /// failure reason (max 512)
+    #[serde(
+        rename = "failedReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub failed_reason: Option<String>,
+    /// failure detail (max 65535)
+    #[serde(
+        rename = "failedReasonDetail",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub failed_reason_detail: Option<String>,
+    /// description (max 100)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// progress 0-100
+    #[serde(rename = "progress", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub progress: Option<i64>,
+}
 
 /// Fluent builder of `auth.gettoken`: Obtain OIAP token (C3).
 ///
@@ -6889,7 +7846,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0859.html>
 ///
-/// Sent first when the flow release enables packet-capture (e.g. VoiceCyber) recording; only for intelligent IVR on networks with a packet-capture system. Rows after auth_token not captured.
+/// Sent first when the flow release enables packet-capture (e.g. VoiceCyber) recording; only for intelligent IVR on networks with a packet-capture system. The inparams table ends with auth_token (zh copy cec_07_2012 read to the request example).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct DialogRecordingRequestBuilder<'a> {
@@ -8542,23 +9499,49 @@ impl crate::Client {
 
 /// Fluent builder of `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7).
 ///
-/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html>
+/// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/es-us/api-cec/cec_07_0865.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.recordingRequest. A separate V2 sub-page for inaction=7 was not seen; assumed from 'parameters and logic are the same'.
+/// V2 sub-page for inaction=7 (cec_07_0865, es-us copy; zh api-ccfs-cec cec_07_0865): inparams call_id, call_sor_id, call_dst_id, real_callee, cti_callid, auth_token - same table as v1 (cec_07_0859). vdnId in the URL enables gray routing; response as the v1 dialog interface.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct DialogV2RecordingRequestBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<String>,
+    body_: DialogV2RecordingRequestBody,
 }
 
 impl<'a> DialogV2RecordingRequestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None }
+        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None, body_: Default::default() }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
+    pub fn userid(mut self, v: impl Into<String>) -> Self {
+        self.body_.userid = Some(v.into());
+        self
+    }
+    /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
+    pub fn inaction(mut self, v: i64) -> Self {
+        self.body_.inaction = Some(v);
+        self
+    }
+    /// agent type (vir (virtual agent, default) | ass (agent assistant))
+    pub fn seat(mut self, v: impl Into<String>) -> Self {
+        self.body_.seat = Some(v.into());
+        self
+    }
+    /// recording request parameters (inaction 7) Required.
+    pub fn inparams(mut self, v: DialogV2RecordingRequestBodyInparams) -> Self {
+        self.body_.inparams = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: DialogV2RecordingRequestBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -8566,10 +9549,15 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         let op: &'static str = "dialogV2.recordingRequest";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8584,5 +9572,312 @@ impl crate::Client {
     /// `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
     pub fn dialog_v2_recording_request(&self) -> DialogV2RecordingRequestBuilder<'_> {
         DialogV2RecordingRequestBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `gtsRpa.queryJob`: Query the RPA task list.
+///
+/// `POST /oifde/rest/api/rpa/queryJob` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0909.html>
+///
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Older copy cec_07_2055.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct GtsRpaQueryJobBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: GtsRpaQueryJobBody,
+}
+
+impl<'a> GtsRpaQueryJobBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        GtsRpaQueryJobBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID (max 64) Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// page number, default 1
+    pub fn page_no(mut self, v: i64) -> Self {
+        self.body_.page_no = Some(v);
+        self
+    }
+    /// rows per page, default 50 (5, 10, 20 or 50)
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// search criteria (RpaJobCondition)
+    pub fn conditions(mut self, v: GtsRpaQueryJobBodyConditions) -> Self {
+        self.body_.conditions = Some(v);
+        self
+    }
+    /// token from gettoken (C3) (max 32) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: GtsRpaQueryJobBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "gtsRpa.queryJob";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<GtsRpaQueryJobResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&GTS_RPA_QUERY_JOB, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `gtsRpa.queryJob`: Query the RPA task list (`POST /oifde/rest/api/rpa/queryJob`).
+    pub fn gts_rpa_query_job(&self) -> GtsRpaQueryJobBuilder<'_> {
+        GtsRpaQueryJobBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `gtsRpa.queryJobDetails`: Query RPA task details.
+///
+/// `POST /oifde/rest/api/rpa/queryJobDetails` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html>
+///
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). RpaDetailJobResult table continues after queueUid (not readable): response passed through raw. zh copy cec_07_0910; older cec_07_2056.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct GtsRpaQueryJobDetailsBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: GtsRpaQueryJobDetailsBody,
+}
+
+impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        GtsRpaQueryJobDetailsBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID (max 64) Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// task name (jobName or uid required)
+    pub fn job_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.job_name = Some(v.into());
+        self
+    }
+    /// task UUID; wins over jobName (jobName or uid required)
+    pub fn uid(mut self, v: impl Into<String>) -> Self {
+        self.body_.uid = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) (max 32) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: GtsRpaQueryJobDetailsBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "gtsRpa.queryJobDetails";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<GtsRpaQueryJobDetailsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&GTS_RPA_QUERY_JOB_DETAILS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `gtsRpa.queryJobDetails`: Query RPA task details (`POST /oifde/rest/api/rpa/queryJobDetails`).
+    pub fn gts_rpa_query_job_details(&self) -> GtsRpaQueryJobDetailsBuilder<'_> {
+        GtsRpaQueryJobDetailsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `gtsRpa.createRpaQueueData`: Create RPA queue data.
+///
+/// `POST /oifde/rest/api/rpa/createRpaQueueData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0911.html>
+///
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Response QueueData fields as listed on the query page (zh cec_07_2057/2058). Older copy cec_07_2057.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct GtsRpaCreateRpaQueueDataBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: GtsRpaCreateRpaQueueDataBody,
+}
+
+impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        GtsRpaCreateRpaQueueDataBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID (max 64) Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) (max 32) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// queue data label, unique within the queue (max 32)
+    pub fn tag(mut self, v: impl Into<String>) -> Self {
+        self.body_.tag = Some(v.into());
+        self
+    }
+    /// priority, default normal (low | normal | high)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
+        self
+    }
+    /// input data (JSON string) (max 65535)
+    pub fn input_json_data(mut self, v: impl Into<String>) -> Self {
+        self.body_.input_json_data = Some(v.into());
+        self
+    }
+    /// planned start timestamp (ms) (0-7258089600000)
+    pub fn expect_start_time(mut self, v: i64) -> Self {
+        self.body_.expect_start_time = Some(v);
+        self
+    }
+    /// planned end timestamp (ms) (0-7258089600000)
+    pub fn expect_end_time(mut self, v: i64) -> Self {
+        self.body_.expect_end_time = Some(v);
+        self
+    }
+    /// description (max 100)
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// queue UUID Required.
+    pub fn queue_uid(mut self, v: impl Into<String>) -> Self {
+        self.body_.queue_uid = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: GtsRpaCreateRpaQueueDataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "gtsRpa.createRpaQueueData";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<GtsRpaCreateRpaQueueDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `gtsRpa.createRpaQueueData`: Create RPA queue data (`POST /oifde/rest/api/rpa/createRpaQueueData`).
+    pub fn gts_rpa_create_rpa_queue_data(&self) -> GtsRpaCreateRpaQueueDataBuilder<'_> {
+        GtsRpaCreateRpaQueueDataBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `gtsRpa.queryRpaQueueData`: Query RPA queue data.
+///
+/// `POST /oifde/rest/api/rpa/queryRpaQueueData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0912.html>
+///
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Older copy cec_07_2058.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct GtsRpaQueryRpaQueueDataBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: GtsRpaQueryRpaQueueDataBody,
+}
+
+impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        GtsRpaQueryRpaQueueDataBuilder { client_: client, body_: Default::default() }
+    }
+    /// tenant ID (max 64) Required.
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// token from gettoken (C3) (max 32) Required.
+    pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// page number, default 1
+    pub fn page_no(mut self, v: i64) -> Self {
+        self.body_.page_no = Some(v);
+        self
+    }
+    /// rows per page, default 50 (5, 10, 20 or 50)
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// search criteria (RpaQueueDataConditions); one of uid, queueUid, queueName needed Required.
+    pub fn conditions(mut self, v: GtsRpaQueryRpaQueueDataBodyConditions) -> Self {
+        self.body_.conditions = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: GtsRpaQueryRpaQueueDataBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "gtsRpa.queryRpaQueueData";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<GtsRpaQueryRpaQueueDataResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `gtsRpa.queryRpaQueueData`: Query RPA queue data (`POST /oifde/rest/api/rpa/queryRpaQueueData`).
+    pub fn gts_rpa_query_rpa_queue_data(&self) -> GtsRpaQueryRpaQueueDataBuilder<'_> {
+        GtsRpaQueryRpaQueueDataBuilder::new(self)
     }
 }
