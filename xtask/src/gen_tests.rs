@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use crate::gen_client::{HEADER, op_names, params};
-use crate::names::{lit, snake};
+use crate::names::{lit, pascal, snake};
 use crate::spec::{Field, Interface, Spec};
 
 /// A valid sample value for a field.
@@ -25,6 +25,11 @@ pub fn sample(f: &Field) -> Value {
             let mut s = format!("s-{}", f.name);
             if r.alphanumeric {
                 s = s.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            }
+            if let Some(min) = r.min_len {
+                while s.chars().count() < min {
+                    s.push('x');
+                }
             }
             if let Some(max) = r.max_len {
                 s.truncate(max.max(1));
@@ -138,6 +143,13 @@ enum Violation {
 }
 
 fn bad_scalar(f: &Field) -> Option<Value> {
+    if let Some(n) = f.rules.max_items {
+        let item = match sample(f) {
+            Value::Array(mut v) if !v.is_empty() => v.remove(0),
+            _ => json!(101),
+        };
+        return Some(Value::Array(vec![item; n + 1]));
+    }
     let r = &f.rules;
     if let Some([a, _]) = r.numeric_range {
         return Some(json!((a - 1).to_string()));
@@ -154,9 +166,6 @@ fn bad_scalar(f: &Field) -> Option<Value> {
     if r.one_of_int.is_some() {
         return Some(json!(-999));
     }
-    if let Some(n) = r.max_items {
-        return Some(Value::Array((0..=n).map(|_| json!(101)).collect()));
-    }
     None
 }
 
@@ -168,7 +177,7 @@ fn rust_value(ty: &str, v: &Value) -> String {
         (_, Value::String(s)) => lit(s),
         (_, Value::Bool(b)) => b.to_string(),
         (_, Value::Number(n)) => n.to_string(),
-        _ => format!("serde_json::from_value(serde_json::json!({v})).unwrap()"),
+        _ => format!("serde_json::from_value(v({})).unwrap()", raw(v)),
     }
 }
 
@@ -194,11 +203,11 @@ fn setup(spec: &Spec) -> Setup {
         ),
         "cec-apifabric" => (
             "fn client(server: &MockServer) -> cec_apifabric::Client {\n    let creds = cec_auth::ApiFabricCredentials::new(\"test-app\", \"test-secret\");\n    let c = cec_apifabric::Client::new(config(server), config(server), creds).unwrap();\n    c.auth().set_messaging_token(\"test-msg-token\");\n    c\n}\n",
-            "Prelude { method: \"POST\", path: \"/apigovernance/api/oauth/tokenByAkSk\", response: json!({\"AccessToken\": \"test-token\", \"Expires\": \"3600\", \"ApplyType\": \"Bearer\"}) }",
+            "Prelude { method: \"POST\", path: \"/apigovernance/api/oauth/tokenByAkSk\", response: v(r#\"{\"AccessToken\": \"test-token\", \"Expires\": \"3600\", \"ApplyType\": \"Bearer\"}\"#) }",
         ),
         "cec-oiap" => (
             "fn client(server: &MockServer) -> cec_oiap::Client {\n    let creds = cec_auth::OiapCredentials::tenant(\"tenant001\", \"test-secret\");\n    cec_oiap::Client::new(config(server), creds).unwrap()\n}\n",
-            "Prelude { method: \"POST\", path: \"/oifde/rest/api/gettoken\", response: json!({\"errorCode\": 0, \"authToken\": \"test-token\", \"expireTime\": 3600}) }",
+            "Prelude { method: \"POST\", path: \"/oifde/rest/api/gettoken\", response: v(r#\"{\"errorCode\": 0, \"authToken\": \"test-token\", \"expireTime\": 3600}\"#) }",
         ),
         "cec-cms" => (
             "fn client(server: &MockServer) -> cec_cms::Client {\n    cec_cms::Client::new(config(server), cec_auth::C2Auth::Signature(cec_auth::AkSkSigner::new(\"test-ak\", \"test-sk\").unwrap())).unwrap()\n}\n",
@@ -226,12 +235,26 @@ pub fn matrix(spec: &Spec) -> String {
         spec.ne, spec.file
     );
     s.push_str("#![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]\n\n");
-    s.push_str("use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};\nuse cec_core::{Config, ErrorKind, RetryPolicy};\nuse httpmock::MockServer;\nuse serde_json::json;\n\n");
+    s.push_str("use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused, v};\nuse cec_core::{Config, ErrorKind, RetryPolicy};\nuse httpmock::MockServer;\nuse serde_json::json;\n\n");
     s.push_str("fn config(server: &MockServer) -> Config {\n    Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).build().unwrap()\n}\n\n");
     s.push_str(st.prelude);
     s.push('\n');
     for i in &spec.interfaces {
         s.push_str(&op_test(spec, i, st.token));
+    }
+    let krate = snake(&spec.krate);
+    for c in &spec.callbacks {
+        let item = sample_object(&c.body);
+        let sample = if c.body_shape == "array" { Value::Array(vec![item]) } else { item };
+        let recv = format!("{krate}::generated::{}CallbackReceiver", pascal(&c.id));
+        let token = c.token_header.as_deref().map(|h| format!("Some({})", lit(h))).unwrap_or_else(|| "None".into());
+        let _ = writeln!(
+            s,
+            "#[test]\nfn callback_{}() {{\n    cec_core::test_util::check_callback({}, v({}), {recv}::receive, {token}, {recv}::ack());\n}}\n",
+            snake(&c.id),
+            lit(&c.id),
+            raw(&sample)
+        );
     }
     s
 }
@@ -246,7 +269,7 @@ fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Op
         }
     }
     if let Some(b) = body {
-        let _ = write!(c, ".body(serde_json::from_value::<{krate}::generated::{body_name}>(json!({b})).unwrap())");
+        let _ = write!(c, ".body(serde_json::from_value::<{krate}::generated::{body_name}>(v({})).unwrap())", raw(b));
     }
     c
 }
@@ -317,8 +340,8 @@ fn op_test(spec: &Spec, i: &Interface, token: &str) -> String {
             b.insert(cf.clone(), code_json);
             b.insert(mf, json!("simulated failure"));
             format!(
-                "Some(Failure {{ body: json!({}), code: {}, kind: ErrorKind::{kind} }})",
-                Value::Object(b),
+                "Some(Failure {{ body: v({}), code: {}, kind: ErrorKind::{kind} }})",
+                raw(&Value::Object(b)),
                 lit(&code_text)
             )
         }
@@ -327,14 +350,15 @@ fn op_test(spec: &Spec, i: &Interface, token: &str) -> String {
     let hdrs: Vec<String> =
         headers.iter().map(|(k, v)| format!("({}, {}.into())", lit(&k.to_ascii_lowercase()), lit(v))).collect();
     let case = format!(
-        "Case {{ op: {}, method: {}, path: {}.into(), query: vec![{}], headers: vec![{}], present: vec![{}], body: {}, success: json!({success}), failure: {failure}, prelude: vec![{prelude}] }}",
+        "Case {{ op: {}, method: {}, path: {}.into(), query: vec![{}], headers: vec![{}], present: vec![{}], body: {}, success: v({}), failure: {failure}, prelude: vec![{prelude}] }}",
         lit(&i.id),
         lit(&i.method),
         lit(&path),
         query.join(", "),
         hdrs.join(", "),
         present.iter().map(|p| lit(p)).collect::<Vec<_>>().join(", "),
-        wire_body.map(|b| format!("Some(json!({b}))")).unwrap_or_else(|| "None".into()),
+        wire_body.map(|b| format!("Some(v({}))", raw(&b))).unwrap_or_else(|| "None".into()),
+        raw(&success),
     );
     let call = builder_call(&krate, i, &values, body.as_ref());
     let check = if binary { "check_binary" } else { "check_json" };
@@ -388,6 +412,16 @@ fn insert_at(b: &mut Value, dotted: &str, v: Value) {
         }
         cur = obj.entry(part.to_string()).or_insert_with(|| json!({}));
     }
+}
+
+/// A JSON value as a Rust raw string literal, parsed at run time by `v(..)`.
+fn raw(v: &Value) -> String {
+    let text = v.to_string();
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
 }
 
 /// Path values as the client encodes them (everything but unreserved bytes).

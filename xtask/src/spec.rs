@@ -18,6 +18,9 @@ pub struct Spec {
     #[serde(default)]
     pub error_codes: Vec<ErrorCode>,
     pub interfaces: Vec<Interface>,
+    /// Callbacks the NE delivers to a URL the customer hosts (`spec/callbacks/<file>.json`).
+    #[serde(skip)]
+    pub callbacks: Vec<Callback>,
     /// Code tables (`spec/enums/<file>.json`), typed as enums with an `Unknown` arm.
     #[serde(skip)]
     pub enums: BTreeMap<String, EnumSpec>,
@@ -38,6 +41,28 @@ pub struct EnvelopeSpec {
     pub auth_codes: Vec<String>,
     #[serde(default)]
     pub code_required: bool,
+}
+
+/// A callback the customer hosts: generated as a body type with `receive` and `ack`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Callback {
+    pub id: String,
+    pub title: String,
+    pub doc: String,
+    pub method: String,
+    /// Where the customer serves it (a reference path or the registered URL).
+    pub customer_path: String,
+    /// Header carrying the token the customer gave at registration (checked by `receive`).
+    pub token_header: Option<String>,
+    /// `object` or `array` (a bare JSON list of `body` items).
+    pub body_shape: String,
+    pub body: Vec<Field>,
+    /// The answer the NE expects.
+    pub ack: serde_json::Value,
+    #[serde(default)]
+    pub notes: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +209,11 @@ pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
         let mut spec: Spec = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
         spec.file = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let callbacks = dir.join("callbacks").join(format!("{}.json", spec.file));
+        if callbacks.exists() {
+            let text = std::fs::read_to_string(&callbacks).map_err(|e| format!("{}: {e}", callbacks.display()))?;
+            spec.callbacks = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", callbacks.display()))?;
+        }
         let enums = dir.join("enums").join(format!("{}.json", spec.file));
         if enums.exists() {
             let text = std::fs::read_to_string(&enums).map_err(|e| format!("{}: {e}", enums.display()))?;

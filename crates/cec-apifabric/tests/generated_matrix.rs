@@ -3,7 +3,7 @@
 
 #![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]
 
-use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};
+use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused, v};
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use httpmock::MockServer;
 use serde_json::json;
@@ -21,16 +21,16 @@ fn client(server: &MockServer) -> cec_apifabric::Client {
 
 #[tokio::test]
 async fn auth_token_by_ak_sk() {
-    check_json(Case { op: "auth.tokenByAkSk", method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk".into(), query: vec![], headers: vec![("x-token-expire", "s-X-Token-Expire".into())], present: vec![], body: Some(json!({"app_key":"s-app_key","app_secret":"s-app_secret"})), success: json!({"AccessToken":"s-AccessToken","AppKey":"s-AppKey","ApplyType":"s-ApplyType","CreateTime":"s-CreateTime","Expires":"s-Expires","Scope":"s-Scope","UserID":"s-UserID","description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.auth_token_by_ak_sk().x_token_expire("s-X-Token-Expire").body(serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(json!({"app_key":"s-app_key","app_secret":"s-app_secret"})).unwrap()).send().await }).await;
+    check_json(Case { op: "auth.tokenByAkSk", method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk".into(), query: vec![], headers: vec![("x-token-expire", "s-X-Token-Expire".into())], present: vec![], body: Some(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#)), success: v(r#"{"AccessToken":"s-AccessToken","AppKey":"s-AppKey","ApplyType":"s-ApplyType","CreateTime":"s-CreateTime","Expires":"s-Expires","Scope":"s-Scope","UserID":"s-UserID","description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.auth_token_by_ak_sk().x_token_expire("s-X-Token-Expire").body(serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(v(r#"{"app_key":"s-app_key","app_secret":"s-app_secret"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.auth_token_by_ak_sk()
                 .x_token_expire("s-X-Token-Expire")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(
-                        json!({"app_secret":"s-app_secret"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(v(
+                        r#"{"app_secret":"s-app_secret"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -43,8 +43,8 @@ async fn auth_token_by_ak_sk() {
 
 #[tokio::test]
 async fn agent_account_create() {
-    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})), success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}})).unwrap()).send().await }, "requestParam.userAccount").await;
+    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}}"#)).unwrap()).send().await }, "requestParam.userAccount").await;
 }
 
 #[tokio::test]
@@ -57,26 +57,26 @@ async fn agent_account_delete() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"requestParams":{"userAccount":"s-userAccount"}})),
-            success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}),
+            body: Some(v(r#"{"requestParams":{"userAccount":"s-userAccount"}}"#)),
+            success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.agent_account_delete()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(
-                        json!({"requestParams":{"userAccount":"s-userAccount"}}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
+                        r#"{"requestParams":{"userAccount":"s-userAccount"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -89,9 +89,9 @@ async fn agent_account_delete() {
         |c| async move {
             c.agent_account_delete()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(
-                        json!({"requestParams":{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
+                        r#"{"requestParams":{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -104,18 +104,18 @@ async fn agent_account_delete() {
 
 #[tokio::test]
 async fn agent_account_update() {
-    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})), success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(json!({"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "requestParam.userName").await;
+    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "requestParam.userName").await;
 }
 
 #[tokio::test]
 async fn agent_account_query() {
-    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}})), success: json!({"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(json!({"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_account_query()
-                .body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(json!({})).unwrap())
+                .body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -134,26 +134,26 @@ async fn agent_account_add_skills_to_agent() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]})),
-            success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}),
+            body: Some(v(r#"{"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}"#)),
+            success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.agent_account_add_skills_to_agent()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(
-                        json!({"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(v(
+                        r#"{"agentWeight":7,"skillId":7,"skillWeight":7,"userAccounts":["s-item"]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -166,9 +166,9 @@ async fn agent_account_add_skills_to_agent() {
         |c| async move {
             c.agent_account_add_skills_to_agent()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(
-                        json!({"agentWeight":7,"skillId":7,"skillWeight":7}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(v(
+                        r#"{"agentWeight":7,"skillId":7,"skillWeight":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -189,26 +189,26 @@ async fn agent_account_release_agent_by_skill_id() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"skillId":7,"userAccounts":["s-item"]})),
-            success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}),
+            body: Some(v(r#"{"skillId":7,"userAccounts":["s-item"]}"#)),
+            success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.agent_account_release_agent_by_skill_id()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(
-                        json!({"skillId":7,"userAccounts":["s-item"]}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(v(
+                        r#"{"skillId":7,"userAccounts":["s-item"]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -221,9 +221,9 @@ async fn agent_account_release_agent_by_skill_id() {
         |c| async move {
             c.agent_account_release_agent_by_skill_id()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(
-                        json!({"userAccounts":["s-item"]}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(v(
+                        r#"{"userAccounts":["s-item"]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -236,14 +236,14 @@ async fn agent_account_release_agent_by_skill_id() {
 
 #[tokio::test]
 async fn agent_account_query_agent_info_by_skill_id() {
-    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}})), success: json!({"count":7,"data":[{"accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(json!({"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}}"#)), success: v(r#"{"count":7,"data":[{"accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(r#"{"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_account_query_agent_info_by_skill_id()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(json!(
-                        {}
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(
+                        r#"{}"#,
                     ))
                     .unwrap(),
                 )
@@ -257,8 +257,8 @@ async fn agent_account_query_agent_info_by_skill_id() {
 
 #[tokio::test]
 async fn agent_account_update_sip_phone_password() {
-    check_json(Case { op: "agentAccount.updateSipPhonePassword", method: "POST", path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}})), success: json!({"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(json!({"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(json!({"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}})).unwrap()).send().await }, "requestParam.newPhonePwd").await;
+    check_json(Case { op: "agentAccount.updateSipPhonePassword", method: "POST", path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}}"#)).unwrap()).send().await }, "requestParam.newPhonePwd").await;
 }
 
 #[tokio::test]
@@ -271,26 +271,26 @@ async fn agent_account_cleancustpersonaldata() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"customNos":["s-item"]})),
-            success: json!({"retCode":"0","retMsg":"success"}),
+            body: Some(v(r#"{"customNos":["s-item"]}"#)),
+            success: v(r#"{"retCode":"0","retMsg":"success"}"#),
             failure: Some(Failure {
-                body: json!({"retCode":"999-999","retMsg":"simulated failure"}),
+                body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.agent_account_cleancustpersonaldata()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(
-                        json!({"customNos":["s-item"]}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(v(
+                        r#"{"customNos":["s-item"]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -303,9 +303,9 @@ async fn agent_account_cleancustpersonaldata() {
         |c| async move {
             c.agent_account_cleancustpersonaldata()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(
-                        json!({}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(v(
+                        r#"{}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -318,30 +318,30 @@ async fn agent_account_cleancustpersonaldata() {
 
 #[tokio::test]
 async fn agent_info_query_sys_info() {
-    check_json(Case { op: "agentInfo.querySysInfo", method: "GET", path: "/apiaccess/CC-Management/v1/querySysInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: json!({"agents":[{"accountCode":"s-accountCode","accountId":"s-accountId","accountName":"s-accountName","agentStatus":"s-agentStatus","agentType":7,"agentpara":"s-agentpara","ccRoleId":"s-ccRoleId","createInCtiFlag":7,"guId":"s-guId","id":"s-id","partdbId":"s-partdbId","password":"s-passwo","selfPhone":"s-selfPhone","singlePhoneFlag":"s-singlePhoneFlag","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","tenantId":"s-tenantId","timeRemaining":7,"workNo":101}],"description":"success","returnCode":"0","serviceIp":"s-serviceIp","servicePort":"s-ser","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_info_query_sys_info().send().await }).await;
+    check_json(Case { op: "agentInfo.querySysInfo", method: "GET", path: "/apiaccess/CC-Management/v1/querySysInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"agents":[{"accountCode":"s-accountCode","accountId":"s-accountId","accountName":"s-accountName","agentStatus":"s-agentStatus","agentType":7,"agentpara":"s-agentpara","ccRoleId":"s-ccRoleId","createInCtiFlag":7,"guId":"s-guId","id":"s-id","partdbId":"s-partdbId","password":"s-passwo","selfPhone":"s-selfPhone","singlePhoneFlag":"s-singlePhoneFlag","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","tenantId":"s-tenantId","timeRemaining":7,"workNo":101}],"description":"success","returnCode":"0","serviceIp":"s-serviceIp","servicePort":"s-ser","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_sys_info().send().await }).await;
 }
 
 #[tokio::test]
 async fn agent_info_query_agent_info() {
-    check_json(Case { op: "agentInfo.queryAgentInfo", method: "GET", path: "/apiaccess/CC-Mangemant/v1/queryAgentInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: json!({"agents":[{"accountCode":"s-accountCode","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","workNo":7}],"description":"success","returnCode":"0","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_info_query_agent_info().send().await }).await;
+    check_json(Case { op: "agentInfo.queryAgentInfo", method: "GET", path: "/apiaccess/CC-Mangemant/v1/queryAgentInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"agents":[{"accountCode":"s-accountCode","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","workNo":7}],"description":"success","returnCode":"0","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info().send().await }).await;
 }
 
 #[tokio::test]
 async fn agent_info_query_agent_login_params() {
-    check_json(Case { op: "agentInfo.queryAgentLoginParams", method: "POST", path: "/apiaccess/CC-Management/v1/queryAgentLoginParams".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"account":"s-account","password":"s-password"})), success: json!({"description":"success","message":"s-message","results":{"password":"s-password","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","sipServerInfo":[{"node":"s-node","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort","type":"s-type"}],"workNo":"s-wor"},"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(json!({"account":"s-account","password":"s-password"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(json!({"account":"s-account","password":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})).unwrap()).send().await }, "password").await;
+    check_json(Case { op: "agentInfo.queryAgentLoginParams", method: "POST", path: "/apiaccess/CC-Management/v1/queryAgentLoginParams".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"account":"s-account","password":"s-password"}"#)), success: v(r#"{"description":"success","message":"s-message","results":{"password":"s-password","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","sipServerInfo":[{"node":"s-node","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort","type":"s-type"}],"workNo":"s-wor"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"s-password"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "password").await;
 }
 
 #[tokio::test]
 async fn agent_info_query_agent_info_by_account() {
-    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"accountCode":"s-accountCode","password":"s-password"})), success: json!({"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(json!({"accountCode":"s-accountCode","password":"s-password"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(json!({"accountCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","password":"s-password"})).unwrap()).send().await }, "accountCode").await;
+    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","password":"s-password"}"#)).unwrap()).send().await }, "accountCode").await;
 }
 
 #[tokio::test]
 async fn skill_create_skill() {
-    check_json(Case { op: "skill.createSkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/createSkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(json!({"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(json!({"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}})).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "skill.createSkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/createSkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }, "description").await;
 }
 
 #[tokio::test]
@@ -354,26 +354,26 @@ async fn skill_delete_skill() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"skillIds":"s-skillIds"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"skillIds":"s-skillIds"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.skill_delete_skill()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(
-                        json!({"skillIds":"s-skillIds"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(
+                        r#"{"skillIds":"s-skillIds"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -386,9 +386,9 @@ async fn skill_delete_skill() {
         |c| async move {
             c.skill_delete_skill()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(
-                        json!({"skillIds":"xxxxxxxxxxx"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(
+                        r#"{"skillIds":"xxxxxxxxxxx"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -401,26 +401,26 @@ async fn skill_delete_skill() {
 
 #[tokio::test]
 async fn skill_modify_skill() {
-    check_json(Case { op: "skill.modifySkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/modifySkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(json!({"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(json!({"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}})).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "skill.modifySkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/modifySkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }, "description").await;
 }
 
 #[tokio::test]
 async fn skill_query_skills() {
-    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]})), success: json!({"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(json!({"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","offset":"s-offset","skillIds":["s-item"]})).unwrap()).send().await }, "name").await;
+    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]
 async fn called_route_create_called_route() {
-    check_json(Case { op: "calledRoute.createCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(json!({"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(json!({"accessCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7})).unwrap()).send().await }, "accessCode").await;
+    check_json(Case { op: "calledRoute.createCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(v(r#"{"accessCode":"s-accessCode","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.called_route_create_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(v(r#"{"accessCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","deviceId":7,"devicetype":7,"extCode":"s-extCode","mediaTypeId":7}"#)).unwrap()).send().await }, "accessCode").await;
 }
 
 #[tokio::test]
 async fn called_route_delete_called_route() {
-    check_json(Case { op: "calledRoute.deleteCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"dnids":"s-dnids"})), success: json!({"data":{"content":"s-content","id":"s-id","name":"s-name"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(json!({"dnids":"s-dnids"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(json!({"dnids":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})).unwrap()).send().await }, "dnids").await;
+    check_json(Case { op: "calledRoute.deleteCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"dnids":"s-dnids"}"#)), success: v(r#"{"data":{"content":"s-content","id":"s-id","name":"s-name"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"s-dnids"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "dnids").await;
 }
 
 #[tokio::test]
@@ -433,26 +433,26 @@ async fn called_route_modify_called_route() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"deviceId":7,"devicetype":7,"id":"s-id"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"deviceId":7,"devicetype":7,"id":"s-id"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.called_route_modify_called_route()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(
-                        json!({"deviceId":7,"devicetype":7,"id":"s-id"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(v(
+                        r#"{"deviceId":7,"devicetype":7,"id":"s-id"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -465,9 +465,9 @@ async fn called_route_modify_called_route() {
         |c| async move {
             c.called_route_modify_called_route()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(
-                        json!({"deviceId":7,"devicetype":7}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(v(
+                        r#"{"deviceId":7,"devicetype":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -480,33 +480,33 @@ async fn called_route_modify_called_route() {
 
 #[tokio::test]
 async fn called_route_query_called_route() {
-    check_json(Case { op: "calledRoute.queryCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7})), success: json!({"data":{"calledRouteList":[{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","deviceId":7,"devicetype":7,"dnid":7,"editable":"s-editable","extCode":"s-extCode","id":"s-id","mediatypeId":7}],"total":7},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.called_route_query_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(json!({"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "calledRoute.queryCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)), success: v(r#"{"data":{"calledRouteList":[{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","deviceId":7,"devicetype":7,"dnid":7,"editable":"s-editable","extCode":"s-extCode","id":"s-id","mediatypeId":7}],"total":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_query_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(v(r#"{"accessCode":"s-accessCode","deviceDesc":"s-deviceDesc","devicetype":7,"extCode":"s-extCode","limit":7,"mediaTypeId":7,"offset":7}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn called_route_query_access_code_list() {
-    check_json(Case { op: "calledRoute.queryAccessCodeList", method: "POST", path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7})), success: json!({"data":{"calledRouteList":[{"accessCode":"s-accessCode","description":"s-description","id":"s-id","mediatypeId":7,"n400Number":"s-n400Number","numCallAttr":7}],"total":7},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.called_route_query_access_code_list().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(json!({"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "calledRoute.queryAccessCodeList", method: "POST", path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)), success: v(r#"{"data":{"calledRouteList":[{"accessCode":"s-accessCode","description":"s-description","id":"s-id","mediatypeId":7,"n400Number":"s-n400Number","numCallAttr":7}],"total":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_query_access_code_list().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(v(r#"{"accessCode":"s-accessCode","description":"s-description","limit":7,"mediatypeId":7,"offset":7}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn ivr_flow_query_ivr_flow_list() {
-    check_json(Case { op: "ivrFlow.queryIVRFlowList", method: "POST", path: "/apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: json!({"message":"s-message","result":[{"accessCode":"s-accessCode","description":"s-description","flowFileName":"s-flowFileName","flowType":7,"id":7,"isLoad":7,"maxCallNum":7}],"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ivr_flow_query_ivr_flow_list().send().await }).await;
+    check_json(Case { op: "ivrFlow.queryIVRFlowList", method: "POST", path: "/apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"message":"s-message","result":[{"accessCode":"s-accessCode","description":"s-description","flowFileName":"s-flowFileName","flowType":7,"id":7,"isLoad":7,"maxCallNum":7}],"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_query_ivr_flow_list().send().await }).await;
 }
 
 #[tokio::test]
 async fn ivr_flow_query_satisfaction_config() {
-    check_json(Case { op: "ivrFlow.querySatisfactionConfig", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: json!({"data":[{"accessCode":"s-accessCode","channelType":"s-channelType","feedbackType":"s-feedbackType","ivrId":"s-ivrId"}],"description":"success","enabled":true,"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ivr_flow_query_satisfaction_config().send().await }).await;
+    check_json(Case { op: "ivrFlow.querySatisfactionConfig", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"data":[{"accessCode":"s-accessCode","channelType":"s-channelType","feedbackType":"s-feedbackType","ivrId":"s-ivrId"}],"description":"success","enabled":true,"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_query_satisfaction_config().send().await }).await;
 }
 
 #[tokio::test]
 async fn ivr_flow_satisfaction_query() {
-    check_json(Case { op: "ivrFlow.satisfactionQuery", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfaction/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestBody":{"beginTime":7,"callId":"s-callId","endTime":7}})), success: json!({"description":"success","returnCode":"0","satisfactionEvaluations":{"channel":"s-channel","evaluationTime":7,"evaluationValue":"s-evaluationValue","npsScore":"s-npsScore"}}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ivr_flow_satisfaction_query().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(json!({"requestBody":{"beginTime":7,"callId":"s-callId","endTime":7}})).unwrap()).send().await }).await;
+    check_json(Case { op: "ivrFlow.satisfactionQuery", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfaction/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestBody":{"beginTime":7,"callId":"s-callId","endTime":7}}"#)), success: v(r#"{"description":"success","returnCode":"0","satisfactionEvaluations":{"channel":"s-channel","evaluationTime":7,"evaluationValue":"s-evaluationValue","npsScore":"s-npsScore"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_satisfaction_query().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(r#"{"requestBody":{"beginTime":7,"callId":"s-callId","endTime":7}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ivr_flow_satisfaction_query()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(json!({}))
+                    serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(r#"{}"#))
                         .unwrap(),
                 )
                 .send()
@@ -519,45 +519,45 @@ async fn ivr_flow_satisfaction_query() {
 
 #[tokio::test]
 async fn ivr_flow_import_voice_file_upload() {
-    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"body":{"fileInfo":"s-fileIn","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(json!({"body":{"fileInfo":"s-fileIn","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(json!({"body":{"fileInfo":"xxxxxxxxx","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}})).unwrap()).send().await }, "body.fileInfo").await;
+    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"body":{"fileInfo":"s-fileIn","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"body":{"fileInfo":"s-fileIn","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"body":{"fileInfo":"xxxxxxxxx","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}}"#)).unwrap()).send().await }, "body.fileInfo").await;
 }
 
 #[tokio::test]
 async fn ivr_flow_create_voice_template() {
-    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestBody":{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(json!({"requestBody":{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(json!({"requestBody":{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}})).unwrap()).send().await }, "requestBody.name").await;
+    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestBody":{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"requestBody":{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"requestBody":{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}}"#)).unwrap()).send().await }, "requestBody.name").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_call_v1() {
-    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"})), success: json!({"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"90100100","retMsg":"simulated failure"}), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(json!({"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen"})).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"}"#)), success: v(r#"{"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen"}"#)).unwrap()).send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_call_v3() {
-    check_json(Case { op: "mobileAgent.createCallV3", method: "POST", path: "/apiaccess/CC-Management/v3/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen","softPhone":"s-softPhone"})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"90100100","retMsg":"simulated failure"}), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(json!({"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen","softPhone":"s-softPhone"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(json!({"callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen","softPhone":"s-softPhone"})).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.createCallV3", method: "POST", path: "/apiaccess/CC-Management/v3/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen","softPhone":"s-softPhone"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen","softPhone":"s-softPhone"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen","softPhone":"s-softPhone"}"#)).unwrap()).send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_call_detail_record() {
-    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"body":{"caller":"s-caller","endTime":"s-endTi","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}})), success: json!({"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(json!({"body":{"caller":"s-caller","endTime":"s-endTi","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(json!({"body":{"caller":"s-caller","endTime":"xxxxxxxx","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}})).unwrap()).send().await }, "body.endTime").await;
+    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"body":{"caller":"s-caller","endTime":"s-endTi","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"body":{"caller":"s-caller","endTime":"s-endTi","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"body":{"caller":"s-caller","endTime":"xxxxxxxx","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}}"#)).unwrap()).send().await }, "body.endTime").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_call_state() {
-    check_json(Case { op: "mobileAgent.queryCallState", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callSerialNo":"s-callSerialNo"})), success: json!({"result":{"agentPresent":"s-agentPresent","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"startTime":"s-startTime","state":7},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_query_call_state().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(json!({"callSerialNo":"s-callSerialNo"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryCallState", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callSerialNo":"s-callSerialNo"}"#)), success: v(r#"{"result":{"agentPresent":"s-agentPresent","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"startTime":"s-startTime","state":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_state().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(v(r#"{"callSerialNo":"s-callSerialNo"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_query_call_state()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(
-                        json!({"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(v(
+                        r#"{"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -578,26 +578,26 @@ async fn mobile_agent_get_recording_address() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"callSerialNo":"s-callSerialNo"})),
-            success: json!({"result":{"url":"s-url"},"retCode":0,"retMsg":"success"}),
+            body: Some(v(r#"{"callSerialNo":"s-callSerialNo"}"#)),
+            success: v(r#"{"result":{"url":"s-url"},"retCode":0,"retMsg":"success"}"#),
             failure: Some(Failure {
-                body: json!({"retCode":"999-999","retMsg":"simulated failure"}),
+                body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.mobile_agent_get_recording_address()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(
-                        json!({"callSerialNo":"s-callSerialNo"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(v(
+                        r#"{"callSerialNo":"s-callSerialNo"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -610,9 +610,9 @@ async fn mobile_agent_get_recording_address() {
         |c| async move {
             c.mobile_agent_get_recording_address()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(
-                        json!({"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(v(
+                        r#"{"callSerialNo":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -625,25 +625,25 @@ async fn mobile_agent_get_recording_address() {
 
 #[tokio::test]
 async fn mobile_agent_query_phone_v1() {
-    check_json(Case { op: "mobileAgent.queryPhoneV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":"s-limit","offset":"s-offset"})), success: json!({"result":{"phone":[{"id":"s-id","partdbId":"s-partdbId","password":"s-password","phoneNum":"s-phoneNum","remark":"s-remark","status":7,"tenantId":"s-tenantId"}],"regIPAddress":"s-regIPAddress","regPort":7,"total":7},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_query_phone_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(json!({"limit":"s-limit","offset":"s-offset"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryPhoneV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"phone":[{"id":"s-id","partdbId":"s-partdbId","password":"s-password","phoneNum":"s-phoneNum","remark":"s-remark","status":7,"tenantId":"s-tenantId"}],"regIPAddress":"s-regIPAddress","regPort":7,"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_phone_v2() {
-    check_json(Case { op: "mobileAgent.queryPhoneV2", method: "POST", path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":"s-limit","offset":"s-offset"})), success: json!({"result":{"poolRegServ":{"k":"v"},"singleRegServ":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}],"total":7},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_query_phone_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(json!({"limit":"s-limit","offset":"s-offset"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryPhoneV2", method: "POST", path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"poolRegServ":{"k":"v"},"singleRegServ":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn mobile_agent_get_called_info() {
-    check_json(Case { op: "mobileAgent.getCalledInfo", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"called":"s-called","caller":"s-caller"})), success: json!({"result":{"called":"s-called","devType":7,"skillId":7,"skillName":"s-skillName"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_get_called_info().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(json!({"called":"s-called","caller":"s-caller"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.getCalledInfo", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"called":"s-called","caller":"s-caller"}"#)), success: v(r#"{"result":{"called":"s-called","devType":7,"skillId":7,"skillName":"s-skillName"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_get_called_info().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(v(r#"{"called":"s-called","caller":"s-caller"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_get_called_info()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(
-                        json!({"called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(v(
+                        r#"{"called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -656,15 +656,15 @@ async fn mobile_agent_get_called_info() {
 
 #[tokio::test]
 async fn mobile_agent_query_user_contact_limit() {
-    check_json(Case { op: "mobileAgent.queryUserContactLimit", method: "POST", path: "/apiaccess/rest/workbench/v1/queryUserContactLimit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})), success: json!({"beginTime":7,"callId":"s-callId","callSerialno":"s-callSerialno","callType":7,"channelType":7,"countId":"s-countId","description":"success","mediaAbility":7,"returnCode":"0","talkReason":"s-talkReason"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_query_user_contact_limit().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryUserContactLimit", method: "POST", path: "/apiaccess/rest/workbench/v1/queryUserContactLimit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"beginTime":7,"callId":"s-callId","callSerialno":"s-callSerialno","callType":7,"channelType":7,"countId":"s-countId","description":"success","mediaAbility":7,"returnCode":"0","talkReason":"s-talkReason"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_user_contact_limit().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_query_user_contact_limit()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(
-                        json!({"tenantId":"s-tenantId","userId":"s-userId"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(v(
+                        r#"{"tenantId":"s-tenantId","userId":"s-userId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -677,15 +677,15 @@ async fn mobile_agent_query_user_contact_limit() {
 
 #[tokio::test]
 async fn mobile_agent_query_call_info_by_call_id() {
-    check_json(Case { op: "mobileAgent.queryCallInfoByCallId", method: "POST", path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})), success: json!({"callId":"s-callId","callSkill":"s-callSkill","callSkillId":7,"callType":7,"calldata":"s-calldata","called":7,"caller":7,"description":"success","mediaAbility":7,"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_query_call_info_by_call_id().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(json!({"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryCallInfoByCallId", method: "POST", path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"callId":"s-callId","callSkill":"s-callSkill","callSkillId":7,"callType":7,"calldata":"s-calldata","called":7,"caller":7,"description":"success","mediaAbility":7,"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_info_by_call_id().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(v(r#"{"agentId":"101","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mobile_agent_query_call_info_by_call_id()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(
-                        json!({"agentId":"100","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(v(
+                        r#"{"agentId":"100","callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -698,57 +698,57 @@ async fn mobile_agent_query_call_info_by_call_id() {
 
 #[tokio::test]
 async fn mobile_agent_statusnotify() {
-    check_json(Case { op: "mobileAgent.statusnotify", method: "POST", path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify".into(), query: vec![], headers: vec![("appkey", "s-AppKey".into()), ("host", "s-Host".into()), ("x-sdk-date", "s-X-Sdk-Date".into())], present: vec![], body: Some(json!({"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(json!({"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(json!({"appKey":"s-appKey","callDuration":"s-callDuration","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"})).unwrap()).send().await }, "callID").await;
+    check_json(Case { op: "mobileAgent.statusnotify", method: "POST", path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify".into(), query: vec![], headers: vec![("appkey", "s-AppKey".into()), ("host", "s-Host".into()), ("x-sdk-date", "s-X-Sdk-Date".into())], present: vec![], body: Some(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","callID":"s-callID","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_statusnotify().app_key("s-AppKey").host("s-Host").x_sdk_date("s-X-Sdk-Date").body(serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(v(r#"{"appKey":"s-appKey","callDuration":"s-callDuration","calledAnswerTime":"s-calledAnswerTime","calledDisplay":"s-calledDisplay","callerAnswerTime":"s-callerAnswerTime","finishTime":"s-finishTime","releaseCause":"s-releaseCause","remark":"s-remark","startTime":"s-startTime","telA":"s-telA","telB":"s-telB","telX":"s-telX"}"#)).unwrap()).send().await }, "callID").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_voice_outbound_v1() {
-    check_json(Case { op: "mobileAgent.createVoiceOutboundV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(json!({"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"})).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "mobileAgent.createVoiceOutboundV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).send().await }, "called").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_voice_outbound_v2() {
-    check_json(Case { op: "mobileAgent.createVoiceOutboundV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(json!({"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(json!({"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"})).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "mobileAgent.createVoiceOutboundV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_voice_outbound_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }, "called").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_apply_token() {
-    check_json(Case { op: "ccmessaging.applyToken", method: "POST", path: "/apiaccess/ccmessaging/applyToken".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"})), success: json!({"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0","token":"s-token"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_apply_token().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(json!({"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_apply_token().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(json!({"channelId":"s-channelId","locale":"s-locale","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"})).unwrap()).send().await }, "userId").await;
+    check_json(Case { op: "ccmessaging.applyToken", method: "POST", path: "/apiaccess/ccmessaging/applyToken".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0","token":"s-token"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_apply_token().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"s-userId","userName":"s-userName"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_apply_token().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(v(r#"{"channelId":"s-channelId","locale":"s-locale","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap()).send().await }, "userId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_query_history_chat_message() {
-    check_json(Case { op: "ccmessaging.queryHistoryChatMessage", method: "POST", path: "/apiaccess/ccmessaging/queryHistoryChatMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"})), success: json!({"messageList":[{"k":"v"}],"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(json!({"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(json!({"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"})).unwrap()).send().await }, "userId").await;
+    check_json(Case { op: "ccmessaging.queryHistoryChatMessage", method: "POST", path: "/apiaccess/ccmessaging/queryHistoryChatMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)), success: v(r#"{"messageList":[{"k":"v"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_query_history_chat_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(v(r#"{"channel":"s-channel","channelId":"s-channelId","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_send() {
-    check_json(Case { op: "ccmessaging.send", method: "POST", path: "/apiaccess/ccmessaging/send".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"})), success: json!({"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(json!({"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(json!({"channel":"s-channel","content":"s-content","controlType":"not-a-documented-value","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"})).unwrap()).send().await }, "controlType").await;
+    check_json(Case { op: "ccmessaging.send", method: "POST", path: "/apiaccess/ccmessaging/send".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"description":"success","resultCode":"0","resultDesc":"s-resultDesc","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"CONNECT","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"not-a-documented-value","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }, "controlType").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_send_async() {
-    check_json(Case { op: "ccmessaging.sendAsync", method: "POST", path: "/apiaccess/ccmessaging/sendAsync".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"})), success: json!({"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(json!({"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(json!({"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"xxxxxxxxxxxxxxxxxxxxxxxxx","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"})).unwrap()).send().await }, "from").await;
+    check_json(Case { op: "ccmessaging.sendAsync", method: "POST", path: "/apiaccess/ccmessaging/sendAsync".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send_async().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(v(r#"{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"xxxxxxxxxxxxxxxxxxxxxxxxx","mediaType":"s-mediaType","senderAvatar":"s-senderAvatar","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":"s-timestamp","to":"s-to","userAgent":"s-userAgent"}"#)).unwrap()).send().await }, "from").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_do_leave_message() {
-    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"})), success: json!({"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(json!({"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_do_leave_message()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(
-                        json!({"caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(
+                        r#"{"caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -761,20 +761,20 @@ async fn ccmessaging_do_leave_message() {
 
 #[tokio::test]
 async fn ccmessaging_poll() {
-    check_json(Case { op: "ccmessaging.poll", method: "GET", path: "/apiaccess/ccmessaging/poll".into(), query: vec![("receiverId", "s-receiverId".into()), ("channel", "s-channel".into()), ("isNeedRead", "s-isNeedRead".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: json!({"downlinkMessages":[{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_poll().receiver_id("s-receiverId").channel("s-channel").is_need_read("s-isNeedRead").send().await }).await;
+    check_json(Case { op: "ccmessaging.poll", method: "GET", path: "/apiaccess/ccmessaging/poll".into(), query: vec![("receiverId", "s-receiverId".into()), ("channel", "s-channel".into()), ("isNeedRead", "s-isNeedRead".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_poll().receiver_id("s-receiverId").channel("s-channel").is_need_read("s-isNeedRead").send().await }).await;
 }
 
 #[tokio::test]
 async fn ccmessaging_download_file_stream() {
-    check_json(Case { op: "ccmessaging.downloadFileStream", method: "POST", path: "/apiaccess/ccmessaging/downloadFileStream".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"})), success: json!({"fileStream":"s-fileStream","resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_download_file_stream().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(json!({"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.downloadFileStream", method: "POST", path: "/apiaccess/ccmessaging/downloadFileStream".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)), success: v(r#"{"fileStream":"s-fileStream","resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_download_file_stream().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_download_file_stream()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(
-                        json!({"channel":"s-channel","fileType":"s-fileType","multiMedia":"s-multiMedia"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(
+                        r#"{"channel":"s-channel","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -787,7 +787,7 @@ async fn ccmessaging_download_file_stream() {
 
 #[tokio::test]
 async fn ccmessaging_query_queue_info() {
-    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"})), success: json!({"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(json!({"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -804,26 +804,26 @@ async fn ccmessaging_upload_file_stream() {
                 ("ccmessaging-token", "test-msg-token".into()),
             ],
             present: vec![],
-            body: Some(json!({"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"})),
-            success: json!({"description":"success","objectKey":"s-objectKey","returnCode":"0"}),
+            body: Some(v(r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#)),
+            success: v(r#"{"description":"success","objectKey":"s-objectKey","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.ccmessaging_upload_file_stream()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(
-                        json!({"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(v(
+                        r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -836,9 +836,9 @@ async fn ccmessaging_upload_file_stream() {
         |c| async move {
             c.ccmessaging_upload_file_stream()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(
-                        json!({"channel":"s-channel","fileStream":"s-fileStream"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(v(
+                        r#"{"channel":"s-channel","fileStream":"s-fileStream"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -863,26 +863,26 @@ async fn ccmessaging_query_phrase_by_keyword() {
                 ("ccmessaging-token", "test-msg-token".into()),
             ],
             present: vec![],
-            body: Some(json!({"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"})),
-            success: json!({"question":["s-item"],"resultCode":"0","resultDesc":"success"}),
+            body: Some(v(r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#)),
+            success: v(r#"{"question":["s-item"],"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.ccmessaging_query_phrase_by_keyword()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(
-                        json!({"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(v(
+                        r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -894,24 +894,54 @@ async fn ccmessaging_query_phrase_by_keyword() {
 
 #[tokio::test]
 async fn ccmessaging_get_satisfaction_survey_mode() {
-    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: json!({"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().send().await }).await;
+    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().send().await }).await;
 }
 
 #[tokio::test]
 async fn ccmessaging_feedbacksatisfaction() {
-    check_json(Case { op: "ccmessaging.feedbacksatisfaction", method: "POST", path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"})), success: json!({"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"30000000008","resultDesc":"simulated failure"}), code: "30000000008", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(json!({"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(json!({"feedback":7,"feedbackContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","from":"s-from","interIdx":"s-interIdx"})).unwrap()).send().await }, "feedbackContent").await;
+    check_json(Case { op: "ccmessaging.feedbacksatisfaction", method: "POST", path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30000000008","resultDesc":"simulated failure"}"#), code: "30000000008", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }, "feedbackContent").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_save_satisfaction() {
-    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(json!({"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}})), success: json!({"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(json!({"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(json!({"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "satisfication.userId").await;
+    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "satisfication.userId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_check_click_to_call_support() {
-    check_json(Case { op: "ccmessaging.checkClickToCallSupport", method: "GET", path: "/apiaccess/ccmessaging/v1/checkClickToCallSupport".into(), query: vec![("channel", "s-channel".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: json!({"clickToCallSupported":true,"resultCode":"0","resultDesc":"success","webRTCSupported":true}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_check_click_to_call_support().channel("s-channel").send().await }).await;
+    check_json(
+        Case {
+            op: "ccmessaging.checkClickToCallSupport",
+            method: "GET",
+            path: "/apiaccess/ccmessaging/v1/checkClickToCallSupport".into(),
+            query: vec![("channel", "s-channel".into())],
+            headers: vec![
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+                ("ccmessaging-token", "test-msg-token".into()),
+            ],
+            present: vec![],
+            body: None,
+            success: v(
+                r#"{"clickToCallSupported":true,"resultCode":"0","resultDesc":"success","webRTCSupported":true}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move { c.ccmessaging_check_click_to_call_support().channel("s-channel").send().await },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -928,26 +958,26 @@ async fn ccmessaging_create_click_to_call() {
                 ("ccmessaging-token", "test-msg-token".into()),
             ],
             present: vec![],
-            body: Some(json!({"channel":"s-channel","mediaAbility":"s-mediaAbility"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.ccmessaging_create_click_to_call()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(
-                        json!({"channel":"s-channel","mediaAbility":"s-mediaAbility"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(v(
+                        r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -960,9 +990,9 @@ async fn ccmessaging_create_click_to_call() {
         |c| async move {
             c.ccmessaging_create_click_to_call()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(
-                        json!({"mediaAbility":"s-mediaAbility"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(v(
+                        r#"{"mediaAbility":"s-mediaAbility"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -975,7 +1005,7 @@ async fn ccmessaging_create_click_to_call() {
 
 #[tokio::test]
 async fn ccmessaging_get_click_to_call_events() {
-    check_json(Case { op: "ccmessaging.getClickToCallEvents", method: "GET", path: "/apiaccess/ccmessaging/v1/getClickToCallEvents".into(), query: vec![("channel", "s-channel".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: json!({"content":{"accessCode":"s-accessCode","causeDesc":"s-causeDesc","causeId":"s-causeId","clickToCallCaller":"s-clickToCallCaller","domain":"s-domain","gwAddresses":["s-item"]},"eventId":"s-eventId","resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_get_click_to_call_events().channel("s-channel").send().await }).await;
+    check_json(Case { op: "ccmessaging.getClickToCallEvents", method: "GET", path: "/apiaccess/ccmessaging/v1/getClickToCallEvents".into(), query: vec![("channel", "s-channel".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"content":{"accessCode":"s-accessCode","causeDesc":"s-causeDesc","causeId":"s-causeId","clickToCallCaller":"s-clickToCallCaller","domain":"s-domain","gwAddresses":["s-item"]},"eventId":"s-eventId","resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_click_to_call_events().channel("s-channel").send().await }).await;
 }
 
 #[tokio::test]
@@ -992,26 +1022,26 @@ async fn ccmessaging_drop_click_to_call() {
                 ("ccmessaging-token", "test-msg-token".into()),
             ],
             present: vec![],
-            body: Some(json!({"channel":"s-channel"})),
-            success: json!({"resultCode":"0","resultDesc":"success"}),
+            body: Some(v(r#"{"channel":"s-channel"}"#)),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.ccmessaging_drop_click_to_call()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(
-                        json!({"channel":"s-channel"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(v(
+                        r#"{"channel":"s-channel"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1024,7 +1054,7 @@ async fn ccmessaging_drop_click_to_call() {
         |c| async move {
             c.ccmessaging_drop_click_to_call()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(json!({}))
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(v(r#"{}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1037,8 +1067,8 @@ async fn ccmessaging_drop_click_to_call() {
 
 #[tokio::test]
 async fn ccmessaging_createcall() {
-    check_json(Case { op: "ccmessaging.createcall", method: "POST", path: "/apiaccess/ccmessaging/v1/mobileagent/createcall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"})), success: json!({"resultCode":"0","resultData":{"accesscode":"s-accesscode","callSerialNo":"s-callSerialNo","sipServiceAddress":"s-sipServiceAddress"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"30010000001","resultDesc":"simulated failure"}), code: "30010000001", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(json!({"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(json!({"callData":"s-callData","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"})).unwrap()).send().await }, "called").await;
+    check_json(Case { op: "ccmessaging.createcall", method: "POST", path: "/apiaccess/ccmessaging/v1/mobileagent/createcall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#)), success: v(r#"{"resultCode":"0","resultData":{"accesscode":"s-accesscode","callSerialNo":"s-callSerialNo","sipServiceAddress":"s-sipServiceAddress"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30010000001","resultDesc":"simulated failure"}"#), code: "30010000001", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(v(r#"{"callData":"s-callData","called":"s-called","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_createcall().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(v(r#"{"callData":"s-callData","called":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }, "called").await;
 }
 
 #[tokio::test]
@@ -1051,26 +1081,26 @@ async fn ccmessaging_push_msg() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.ccmessaging_push_msg()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(
-                        json!({"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(
+                        r#"{"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1083,7 +1113,7 @@ async fn ccmessaging_push_msg() {
         |c| async move {
             c.ccmessaging_push_msg()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(json!({"timestamp":7}))
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(r#"{"timestamp":7}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1104,26 +1134,26 @@ async fn ccmessaging_chat_drop_mail() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"emailId":"s-emailId"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"emailId":"s-emailId"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.ccmessaging_chat_drop_mail()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(
-                        json!({"emailId":"s-emailId"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(v(
+                        r#"{"emailId":"s-emailId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1136,7 +1166,8 @@ async fn ccmessaging_chat_drop_mail() {
         |c| async move {
             c.ccmessaging_chat_drop_mail()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(json!({})).unwrap(),
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(v(r#"{}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -1148,21 +1179,21 @@ async fn ccmessaging_chat_drop_mail() {
 
 #[tokio::test]
 async fn ccmessaging_send_whatsapp_message() {
-    check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}})), success: json!({"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(json!({"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(json!({"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}})).unwrap()).send().await }, "whatsApp.imageUrl").await;
+    check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)), success: v(r#"{"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }, "whatsApp.imageUrl").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_get_user_info_bycall_id() {
-    check_json(Case { op: "ccmessaging.getUserInfoBycallId", method: "POST", path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})), success: json!({"borderType":"s-borderType","channel":"s-channel","channelConfigId":"s-channelConfigId","clientIp":"s-clientIp","createTime":"s-createTime","description":"success","osName":"s-osName","returnCode":"0","userAgent":"s-userAgent","userAvatar":"s-userAvatar","userId":"s-userId","userNickname":"s-userNickname"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.ccmessaging_get_user_info_bycall_id().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.getUserInfoBycallId", method: "POST", path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)), success: v(r#"{"borderType":"s-borderType","channel":"s-channel","channelConfigId":"s-channelConfigId","clientIp":"s-clientIp","createTime":"s-createTime","description":"success","osName":"s-osName","returnCode":"0","userAgent":"s-userAgent","userAvatar":"s-userAvatar","userId":"s-userId","userNickname":"s-userNickname"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_user_info_bycall_id().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(v(r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccmessaging_get_user_info_bycall_id()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(
-                        json!({"callId":"s-callId","tenantId":"s-tenantId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(v(
+                        r#"{"callId":"s-callId","tenantId":"s-tenantId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1175,14 +1206,14 @@ async fn ccmessaging_get_user_info_bycall_id() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_telefone() {
-    check_json(Case { op: "ccmessaging.chat_itau_telefone", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/telefone".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"})), success: json!({"data":{"k":"v"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(json!({"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(json!({"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }, "telefone").await;
+    check_json(Case { op: "ccmessaging.chat_itau_telefone", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/telefone".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"k":"v"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","telefone":"s-telefone","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_telefone().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(v(r#"{"ddi":"s-ddi","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }, "telefone").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_email() {
-    check_json(Case { op: "ccmessaging.chat_itau_email", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/email".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})), success: json!({"data":{"k":"v"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(json!({"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(json!({"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }, "email").await;
+    check_json(Case { op: "ccmessaging.chat_itau_email", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/email".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"k":"v"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(v(r#"{"email":"s-email","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_email().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }, "email").await;
 }
 
 #[tokio::test]
@@ -1201,10 +1232,10 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
                 ("password", "s-password".into()),
             ],
             present: vec![],
-            body: Some(json!({"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1219,9 +1250,9 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(
-                        json!({"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(v(
+                        r#"{"cpf_cnpj":"0","tipo_estrutura":"s-tipo_estrutura"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1239,9 +1270,9 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(
-                        json!({"cpf_cnpj":"-1","tipo_estrutura":"s-tipo_estrutura"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(v(
+                        r#"{"cpf_cnpj":"-1","tipo_estrutura":"s-tipo_estrutura"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1254,7 +1285,7 @@ async fn ccmessaging_chat_itau_cpfcnpj() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_contextos() {
-    check_json(Case { op: "ccmessaging.chat_itau_contextos", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"contextId":"s-contextId","encoded":"s-encoded"})), success: json!({"decodedContextId":"s-decodedContextId","description":"success","expireIn":"s-expireIn","key":"s-key","message":"s-message","payload":{"u_ag":"s-u_ag","u_cc":"s-u_cc","u_cpf":"s-u_cpf","u_dest":"s-u_dest","u_dseg":"s-u_dseg","u_id":"s-u_id","u_numA":"s-u_numA","u_seg":"s-u_seg"},"returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contextos().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(json!({"contextId":"s-contextId","encoded":"s-encoded"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_contextos", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#)), success: v(r#"{"decodedContextId":"s-decodedContextId","description":"success","expireIn":"s-expireIn","key":"s-key","message":"s-message","payload":{"u_ag":"s-u_ag","u_cc":"s-u_cc","u_cpf":"s-u_cpf","u_dest":"s-u_dest","u_dseg":"s-u_dseg","u_id":"s-u_id","u_numA":"s-u_numA","u_seg":"s-u_seg"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contextos().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(v(r#"{"contextId":"s-contextId","encoded":"s-encoded"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1265,9 +1296,9 @@ async fn ccmessaging_chat_itau_contextos() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(
-                        json!({"encoded":"s-encoded"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(v(
+                        r#"{"encoded":"s-encoded"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1280,7 +1311,7 @@ async fn ccmessaging_chat_itau_contextos() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_contas() {
-    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"id_conta":"s-id_conta"})), success: json!({"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(json!({"id_conta":"s-id_conta"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_contas", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/contas".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_conta":"s-id_conta"}"#)), success: v(r#"{"data":{"agencia":"s-agencia","atendimento_plataforma_digital":"s-atendimento_plataforma_digital","cod_carteira":"s-cod_carteira","conta_corrente":"s-conta_corrente","email_gerente":"s-email_gerente","funcional_gerente":"s-funcional_gerente","id_cliente":"s-id_cliente","nome":"s-nome","plataforma":"s-plataforma","racf_gerente":"s-racf_gerente","segmento":"s-segmento","telefone":"s-telefone"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_contas().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(v(r#"{"id_conta":"s-id_conta"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1291,7 +1322,7 @@ async fn ccmessaging_chat_itau_contas() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(json!({}))
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(v(r#"{}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1304,13 +1335,13 @@ async fn ccmessaging_chat_itau_contas() {
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_codigo() {
-    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})), success: json!({"data":{"data_abertura_conta":"s-data_abertura_conta","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(json!({"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(json!({"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"})).unwrap()).send().await }, "codigo_conta").await;
+    check_json(Case { op: "ccmessaging.chat_itau_codigo", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/codigo".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)), success: v(r#"{"data":{"data_abertura_conta":"s-data_abertura_conta","emails":[{"data_atualizacao":"s-data_atualizacao","email":"s-email","principal":"s-principal"}],"id_cliente":"s-id_cliente","nome_completo":"s-nome_completo","nome_fantasia_apelido":"s-nome_fantasia_apelido"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(v(r#"{"codigo_conta":"s-codigo_conta","segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_chat_itau_codigo().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(v(r#"{"segmento":"s-segmento","servico_digital":"s-servico_digital","tipo_estrutura":"s-tipo_estrutura"}"#)).unwrap()).send().await }, "codigo_conta").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_chat_itau_cliente() {
-    check_json(Case { op: "ccmessaging.chat_itau_cliente", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/cliente".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(json!({"id_cliente":"s-id_cliente"})), success: json!({"data":{"emails":[{"principal":"s-principal"}],"id_cliente":"s-id_cliente"},"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_cliente().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(json!({"id_cliente":"s-id_cliente"})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.chat_itau_cliente", method: "POST", path: "/apiaccess/rest/ccmessaging/v1/itau/cliente".into(), query: vec![], headers: vec![("x-itau-apikey", "s-x-itau-apikey".into()), ("x-itau-correlationid", "s-x-itau-correlationID".into()), ("x-itau-flowid", "s-x-itau-flowID".into()), ("username", "s-userName".into()), ("password", "s-password".into())], present: vec![], body: Some(v(r#"{"id_cliente":"s-id_cliente"}"#)), success: v(r#"{"data":{"emails":[{"principal":"s-principal"}],"id_cliente":"s-id_cliente"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccmessaging_chat_itau_cliente().x_itau_apikey("s-x-itau-apikey").x_itau_correlation_id("s-x-itau-correlationID").x_itau_flow_id("s-x-itau-flowID").user_name("s-userName").password("s-password").body(serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(v(r#"{"id_cliente":"s-id_cliente"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1321,7 +1352,7 @@ async fn ccmessaging_chat_itau_cliente() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(json!({}))
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(v(r#"{}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1348,10 +1379,12 @@ async fn ccmessaging_chat_itau_atendentes() {
                 ("password", "s-password".into()),
             ],
             present: vec![],
-            body: Some(json!({"investidorId":"s-investidorId"})),
-            success: json!({"code":"0","data":{"codigo_tipo_atendente":"s-codigo_tipo_atendente"},"message":"success"}),
+            body: Some(v(r#"{"investidorId":"s-investidorId"}"#)),
+            success: v(
+                r#"{"code":"0","data":{"codigo_tipo_atendente":"s-codigo_tipo_atendente"},"message":"success"}"#,
+            ),
             failure: Some(Failure {
-                body: json!({"code":"999-999","message":"simulated failure"}),
+                body: v(r#"{"code":"999-999","message":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1366,9 +1399,9 @@ async fn ccmessaging_chat_itau_atendentes() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(
-                        json!({"investidorId":"s-investidorId"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(v(
+                        r#"{"investidorId":"s-investidorId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1386,7 +1419,7 @@ async fn ccmessaging_chat_itau_atendentes() {
                 .user_name("s-userName")
                 .password("s-password")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(json!({}))
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(v(r#"{}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1399,7 +1432,7 @@ async fn ccmessaging_chat_itau_atendentes() {
 
 #[tokio::test]
 async fn voice_notification_query_voice_notification_recording() {
-    check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"reqBody":{"limit":7,"offset":7,"type":7}})), success: json!({"description":"success","returnCode":"0","voiceInfo":{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(json!({"reqBody":{"limit":7,"offset":7,"type":7}})).unwrap()).send().await }).await;
+    check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"reqBody":{"limit":7,"offset":7,"type":7}}"#)), success: v(r#"{"description":"success","returnCode":"0","voiceInfo":{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(v(r#"{"reqBody":{"limit":7,"offset":7,"type":7}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1407,7 +1440,7 @@ async fn voice_notification_query_voice_notification_recording() {
                 .body(
                     serde_json::from_value::<
                         cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody,
-                    >(json!({}))
+                    >(v(r#"{}"#))
                     .unwrap(),
                 )
                 .send()
@@ -1420,20 +1453,20 @@ async fn voice_notification_query_voice_notification_recording() {
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v1() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(json!({"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "reqBody.voiceContent").await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "reqBody.voiceContent").await;
 }
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v2() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}})), success: json!({"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}), failure: Some(Failure { body: json!({"retCode":"999-999","retMsg":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(json!({"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}})).unwrap()).send().await }).await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.voice_notification_create_voice_notification_v2()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
-                        json!({}),
+                        v(r#"{}"#),
                     )
                     .unwrap(),
                 )
@@ -1447,13 +1480,13 @@ async fn voice_notification_create_voice_notification_v2() {
 
 #[tokio::test]
 async fn offline_agent_login() {
-    check_json(Case { op: "offlineAgent.login", method: "POST", path: "/apiaccess/rest/cc-management/v1/offline/agent/login".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"phone":"s-phone","workNo":7})), success: json!({"agentType":"s-agentType","description":"success","forceLogin":true,"isAutoAnswer":"s-isAutoAnswer","isMultiChannelSupport":true,"restTime":"s-restTime","returnCode":"0","skills":[{"mediaTypeId":"s-mediaTypeId","skillId":7}],"videoMode":7,"workNo":7}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.offline_agent_login().body(serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(json!({"phone":"s-phone","workNo":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "offlineAgent.login", method: "POST", path: "/apiaccess/rest/cc-management/v1/offline/agent/login".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"phone":"s-phone","workNo":7}"#)), success: v(r#"{"agentType":"s-agentType","description":"success","forceLogin":true,"isAutoAnswer":"s-isAutoAnswer","isMultiChannelSupport":true,"restTime":"s-restTime","returnCode":"0","skills":[{"mediaTypeId":"s-mediaTypeId","skillId":7}],"videoMode":7,"workNo":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.offline_agent_login().body(serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(v(r#"{"phone":"s-phone","workNo":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.offline_agent_login()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(json!({"workNo":7}))
+                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(v(r#"{"workNo":7}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1474,24 +1507,24 @@ async fn offline_agent_logout() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"workNo":7})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"workNo":7}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.offline_agent_logout()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(json!({"workNo":7}))
+                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(v(r#"{"workNo":7}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1503,7 +1536,7 @@ async fn offline_agent_logout() {
         client,
         |c| async move {
             c.offline_agent_logout()
-                .body(serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(json!({})).unwrap())
+                .body(serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -1522,26 +1555,26 @@ async fn offline_agent_is_offline_agent() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"workNo":7})),
-            success: json!({"data":true,"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"workNo":7}"#)),
+            success: v(r#"{"data":true,"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.offline_agent_is_offline_agent()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(
-                        json!({"workNo":7}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(v(
+                        r#"{"workNo":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1554,7 +1587,7 @@ async fn offline_agent_is_offline_agent() {
         |c| async move {
             c.offline_agent_is_offline_agent()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(json!({}))
+                    serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(v(r#"{}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1576,16 +1609,16 @@ async fn federation_user_mgmt_create_task() {
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
             body: None,
-            success: json!({"description":"success","returnCode":"0"}),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
@@ -1596,36 +1629,36 @@ async fn federation_user_mgmt_create_task() {
 
 #[tokio::test]
 async fn case_create_case() {
-    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(json!({"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(json!({"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(json!({"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}})).unwrap()).send().await }, "caseInfo.title").await;
+    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}}"#)).unwrap()).send().await }, "caseInfo.title").await;
 }
 
 #[tokio::test]
 async fn case_query_case_list() {
-    check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(json!({"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(json!({"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(json!({"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"})).unwrap()).send().await }, "title").await;
+    check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}"#)).unwrap()).send().await }, "title").await;
 }
 
 #[tokio::test]
 async fn app_settings_create() {
-    check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"})), success: json!({"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(json!({"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(json!({"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"})).unwrap()).send().await }, "callNumberDefault").await;
+    check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }, "callNumberDefault").await;
 }
 
 #[tokio::test]
 async fn app_settings_update() {
-    check_json(Case { op: "appSettings.update", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"})), success: json!({"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(json!({"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(json!({"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"})).unwrap()).send().await }, "callNumberDefault").await;
+    check_json(Case { op: "appSettings.update", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }, "callNumberDefault").await;
 }
 
 #[tokio::test]
 async fn app_settings_query() {
-    check_json(Case { op: "appSettings.query", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"userId":"s-userId"})), success: json!({"agentName":"s-agentName","callNumber":["s-item"],"callNumberDefault":"s-callNumberDefault","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresentDefault","createTime":"s-createTime","description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc","userId":"s-userId"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.app_settings_query().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(json!({"userId":"s-userId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "appSettings.query", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"userId":"s-userId"}"#)), success: v(r#"{"agentName":"s-agentName","callNumber":["s-item"],"callNumberDefault":"s-callNumberDefault","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresentDefault","createTime":"s-createTime","description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc","userId":"s-userId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_query().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{"userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.app_settings_query()
-                .body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(json!({})).unwrap())
+                .body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -1648,17 +1681,17 @@ async fn cobrowse_get_connection_info_v1() {
                 ("x-app-key", "test-app".into()),
             ],
             present: vec![],
-            body: Some(json!({"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"})),
-            success: json!({"data":{"roomId":"s-roomId","wssUrl":"s-wssUrl"},"message":"success","success":true}),
+            body: Some(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}"#)),
+            success: v(r#"{"data":{"roomId":"s-roomId","wssUrl":"s-wssUrl"},"message":"success","success":true}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","success":"999-999"}),
+                body: v(r#"{"message":"simulated failure","success":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
@@ -1666,9 +1699,9 @@ async fn cobrowse_get_connection_info_v1() {
             c.cobrowse_get_connection_info_v1()
                 .x_tenant_space_id("s-X-TenantSpaceID")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(
-                        json!({"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(
+                        r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1682,9 +1715,9 @@ async fn cobrowse_get_connection_info_v1() {
             c.cobrowse_get_connection_info_v1()
                 .x_tenant_space_id("s-X-TenantSpaceID")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(
-                        json!({"roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(
+                        r#"{"roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1697,26 +1730,26 @@ async fn cobrowse_get_connection_info_v1() {
 
 #[tokio::test]
 async fn quality_inspection_query_quality_item_result() {
-    check_json(Case { op: "qualityInspection.queryQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"qualityId":7})), success: json!({"automaticScore":7,"description":"success","manuallyScore":7,"returnCode":"0","ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.quality_inspection_query_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(json!({"qualityId":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityId":7}"#)), success: v(r#"{"automaticScore":7,"description":"success","manuallyScore":7,"returnCode":"0","ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(v(r#"{"qualityId":7}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_modify_quality_item_result() {
-    check_json(Case { op: "qualityInspection.modifyQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"})), success: json!({"resultCode":"0","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(json!({"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"})).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.modifyQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_score() {
-    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":7,"page":7})), success: json!({"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0","resultDesc":"success","using":"s-using"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(json!({"limit":7,"page":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"page":7}"#)), success: v(r#"{"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0","resultDesc":"success","using":"s-using"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(r#"{"limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.quality_inspection_query_appraise_score()
                 .x_user_id("s-x-UserId")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(
-                        json!({"limit":7}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(
+                        r#"{"limit":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1741,17 +1774,17 @@ async fn quality_inspection_apply_appraise_score() {
                 ("x-app-key", "test-app".into()),
             ],
             present: vec![],
-            body: Some(json!({"id":"s-id"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"id":"s-id"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
@@ -1759,9 +1792,9 @@ async fn quality_inspection_apply_appraise_score() {
             c.quality_inspection_apply_appraise_score()
                 .x_user_id("s-x-UserId")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(
-                        json!({"id":"s-id"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(v(
+                        r#"{"id":"s-id"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1775,8 +1808,8 @@ async fn quality_inspection_apply_appraise_score() {
             c.quality_inspection_apply_appraise_score()
                 .x_user_id("s-x-UserId")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(json!(
-                        {}
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(v(
+                        r#"{}"#,
                     ))
                     .unwrap(),
                 )
@@ -1798,26 +1831,26 @@ async fn quality_inspection_query_call_credit() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(json!({"call_uuid":"s-call_uuid"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)),
+            success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
             }],
         },
         client,
         |c| async move {
             c.quality_inspection_query_call_credit()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(
-                        json!({"call_uuid":"s-call_uuid"}),
-                    )
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
+                        r#"{"call_uuid":"s-call_uuid"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1830,8 +1863,10 @@ async fn quality_inspection_query_call_credit() {
         |c| async move {
             c.quality_inspection_query_call_credit()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(json!({}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -1839,4 +1874,28 @@ async fn quality_inspection_query_call_credit() {
         "call_uuid",
     )
     .await;
+}
+
+#[test]
+fn callback_mobile_agent_callback_call_status_event() {
+    cec_core::test_util::check_callback(
+        "mobileAgent.callback.callStatusEvent",
+        v(r#"{"callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","serviceNo":"s-serviceNo"}"#),
+        cec_apifabric::generated::MobileAgentCallbackCallStatusEventCallbackReceiver::receive,
+        None,
+        cec_apifabric::generated::MobileAgentCallbackCallStatusEventCallbackReceiver::ack(),
+    );
+}
+
+#[test]
+fn callback_mobile_agent_callback_release_event() {
+    cec_core::test_util::check_callback(
+        "mobileAgent.callback.releaseEvent",
+        v(
+            r#"{"agentAlertingTime":"s-agentAlertingTime","agentReleaseTime":"s-agentReleaseTime","agentTalkDuration":"s-agentTalkDuration","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","createCallTime":"s-createCallTime","locationId":"s-locationId","recordfile":"s-recordfile","releaseReason":"s-releaseReason","releaseTime":"s-releaseTime","serviceNo":"s-serviceNo","talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}"#,
+        ),
+        cec_apifabric::generated::MobileAgentCallbackReleaseEventCallbackReceiver::receive,
+        None,
+        cec_apifabric::generated::MobileAgentCallbackReleaseEventCallbackReceiver::ack(),
+    );
 }

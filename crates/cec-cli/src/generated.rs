@@ -2909,22 +2909,6 @@ async fn run_gateway_agentevent_poll(clients: &Clients, input: &CliInput) -> any
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTEVENT_POLL, call).await?))
 }
 
-async fn run_gateway_agentevent_push_callback(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
-    let c = clients.gateway()?;
-    let mut b = c.agentevent_push_callback();
-    if let Some(v) = input.get("header", "service_token") {
-        b = b.service_token(v);
-    }
-    if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgenteventPushCallbackBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
-    }
-    let call = b.into_call()?;
-    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTEVENT_PUSH_CALLBACK, call).await?))
-}
-
 async fn run_gateway_voicecall_callout(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.voicecall_callout();
@@ -8373,16 +8357,6 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
-        id: "agentevent.push_callback",
-        method: "POST",
-        path: "/service-cloud/rest/cc-ai/v1/agentevent/pushresult",
-        title: "Pushed-event callback (implemented by the third party)",
-        params: &[("header", "service_token")],
-        body: true,
-        binary: false,
-    },
-    CliOp {
-        ne: "gateway",
         id: "voicecall.callout",
         method: "PUT",
         path: "/agentgateway/resource/voicecall/{agentid}/callout",
@@ -10944,7 +10918,6 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "onlineagent.setcustomstate") => run_gateway_onlineagent_setcustomstate(clients, input).await,
         ("gateway", "onlineagent.autoanswer") => run_gateway_onlineagent_autoanswer(clients, input).await,
         ("gateway", "agentevent.poll") => run_gateway_agentevent_poll(clients, input).await,
-        ("gateway", "agentevent.push_callback") => run_gateway_agentevent_push_callback(clients, input).await,
         ("gateway", "voicecall.callout") => run_gateway_voicecall_callout(clients, input).await,
         ("gateway", "voicecall.previewcallout") => run_gateway_voicecall_previewcallout(clients, input).await,
         ("gateway", "voicecall.answer") => run_gateway_voicecall_answer(clients, input).await,

@@ -3,7 +3,7 @@
 
 #![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]
 
-use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};
+use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused, v};
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use httpmock::MockServer;
 use serde_json::json;
@@ -22,15 +22,15 @@ fn client(server: &MockServer) -> cec_cms::Client {
 
 #[tokio::test]
 async fn vdn_queryagentreststate() {
-    check_json(Case { op: "vdn.queryagentreststate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"count":7,"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestAgentNum":7,"details":[{"k":"v"}],"onRestAgentNum":7,"waitRestAgentNum":7},"resultDesc":{"allowRestAgentNum":7,"details":[{"k":"v"}],"onRestAgentNum":7,"waitRestAgentNum":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentreststate().body(serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryagentreststate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":{"allowRestAgentNum":7,"details":[{"k":"v"}],"onRestAgentNum":7,"waitRestAgentNum":7},"resultDesc":{"allowRestAgentNum":7,"details":[{"k":"v"}],"onRestAgentNum":7,"waitRestAgentNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentreststate().body(serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryagentreststate()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(
-                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(v(
+                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -43,15 +43,15 @@ async fn vdn_queryagentreststate() {
 
 #[tokio::test]
 async fn vdn_totalagentabstractex3() {
-    check_json(Case { op: "vdn.totalagentabstractex3", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}],"resultDesc":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentabstractex3().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.totalagentabstractex3", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}],"resultDesc":[{"agentId":101,"currentState":7,"currentStateTime":7,"locationId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentabstractex3().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_totalagentabstractex3()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(
-                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(v(
+                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -64,15 +64,15 @@ async fn vdn_totalagentabstractex3() {
 
 #[tokio::test]
 async fn vdn_totalagentdynamicinfo() {
-    check_json(Case { op: "vdn.totalagentdynamicinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentdynamicinfo().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.totalagentdynamicinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentdynamicinfo().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_totalagentdynamicinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(
-                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(v(
+                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -85,13 +85,13 @@ async fn vdn_totalagentdynamicinfo() {
 
 #[tokio::test]
 async fn vdn_totalagentstate() {
-    check_json(Case { op: "vdn.totalagentstate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentstate().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(json!({"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.totalagentstate", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"state":7}],"resultDesc":[{"agentId":101,"state":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_totalagentstate().body(serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_totalagentstate()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(json!({"ccId":0,"vdn":1}))
+                    serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(v(r#"{"ccId":0,"vdn":1}"#))
                         .unwrap(),
                 )
                 .send()
@@ -104,15 +104,15 @@ async fn vdn_totalagentstate() {
 
 #[tokio::test]
 async fn vdn_queryivrstatusinfo() {
-    check_json(Case { op: "vdn.queryivrstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo".into(), query: vec![], headers: vec![("content-length", "29".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"flowId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrstatusinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(json!({"ccId":1,"flowId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryivrstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo".into(), query: vec![], headers: vec![("content-length", "29".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrstatusinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(v(r#"{"ccId":1,"flowId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryivrstatusinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(
-                        json!({"ccId":0,"flowId":1,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(v(
+                        r#"{"ccId":0,"flowId":1,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -125,15 +125,15 @@ async fn vdn_queryivrstatusinfo() {
 
 #[tokio::test]
 async fn vdn_queryivrprocessinnoinfo() {
-    check_json(Case { op: "vdn.queryivrprocessinnoinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrprocessinnoinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(json!({"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryivrprocessinnoinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryivrprocessinnoinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryivrprocessinnoinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(
-                        json!({"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(v(
+                        r#"{"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -146,15 +146,15 @@ async fn vdn_queryivrprocessinnoinfo() {
 
 #[tokio::test]
 async fn vdn_queryagentstaticconfinfo() {
-    check_json(Case { op: "vdn.queryagentstaticconfinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentstaticconfinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryagentstaticconfinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryagentstaticconfinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryagentstaticconfinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(
-                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(v(
+                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -167,14 +167,16 @@ async fn vdn_queryagentstaticconfinfo() {
 
 #[tokio::test]
 async fn vdn_querytotalagentinfo() {
-    check_json(Case { op: "vdn.querytotalagentinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querytotalagentinfo().body(serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(json!({"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.querytotalagentinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}],"resultDesc":[{"agentId":101,"groupId":7,"name":"s-name","realFlag":7,"rights":"s-rights"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querytotalagentinfo().body(serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_querytotalagentinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(json!({"ccId":0,"vdn":1}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(v(
+                        r#"{"ccId":0,"vdn":1}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -186,15 +188,15 @@ async fn vdn_querytotalagentinfo() {
 
 #[tokio::test]
 async fn vdn_queryaccesscodecallinfo() {
-    check_json(Case { op: "vdn.queryaccesscodecallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo".into(), query: vec![], headers: vec![("content-length", "34".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"innoIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}],"resultDesc":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodecallinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(json!({"ccId":1,"innoIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryaccesscodecallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo".into(), query: vec![], headers: vec![("content-length", "34".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}],"resultDesc":[{"agentCallCount":7,"allCallCount":7,"innoId":7,"ivrCallCount":7,"longestWaitTime":7,"queueCallCount":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodecallinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(v(r#"{"ccId":1,"innoIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryaccesscodecallinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(
-                        json!({"ccId":0,"innoIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(v(
+                        r#"{"ccId":0,"innoIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -207,14 +209,14 @@ async fn vdn_queryaccesscodecallinfo() {
 
 #[tokio::test]
 async fn vdn_querycalls() {
-    check_json(Case { op: "vdn.querycalls", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(json!({"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1})), success: json!({"resultCode":"0100000","resultDesc":{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}]}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(json!({"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(json!({"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"limit":7,"offset":7,"vdn":1})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "vdn.querycalls", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}]}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn vdn_querycalls_v2() {
-    check_json(Case { op: "vdn.querycalls_v2", method: "POST", path: "/rest/cmsapp/v2/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "137".into())], present: vec!["authorization", "host"], body: Some(json!({"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1})), success: json!({"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}],"resultCode":"0100000","resultDesc":{"k":"v"}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(json!({"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(json!({"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "vdn.querycalls_v2", method: "POST", path: "/rest/cmsapp/v2/openapi/vdn/querycalls".into(), query: vec![], headers: vec![("content-length", "137".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1}"#)), success: v(r#"{"count":7,"data":[{"callId":"s-callId","callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","logDate":7,"waitBegin":7}],"resultCode":"0100000","resultDesc":{"k":"v"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":0,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -227,10 +229,10 @@ async fn vdn_querycalltracedetail() {
             query: vec![],
             headers: vec![("content-length", "50".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"callId":"s-callId","ccId":1,"logDate":7,"vdn":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
+            body: Some(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)),
+            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -240,9 +242,9 @@ async fn vdn_querycalltracedetail() {
         |c| async move {
             c.vdn_querycalltracedetail()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(
-                        json!({"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(
+                        r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -255,9 +257,9 @@ async fn vdn_querycalltracedetail() {
         |c| async move {
             c.vdn_querycalltracedetail()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(
-                        json!({"callId":"s-callId","ccId":0,"logDate":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(
+                        r#"{"callId":"s-callId","ccId":0,"logDate":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -270,13 +272,13 @@ async fn vdn_querycalltracedetail() {
 
 #[tokio::test]
 async fn vdn_configures_skills() {
-    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(json!({"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_configures_skills()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(json!({"ccId":0,"vdn":1}))
+                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":0,"vdn":1}"#))
                         .unwrap(),
                 )
                 .send()
@@ -289,15 +291,15 @@ async fn vdn_configures_skills() {
 
 #[tokio::test]
 async fn vdn_rindex() {
-    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"indexIds":["s-item"],"vdnIds":[101]})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(json!({"ccId":1,"indexIds":["s-item"],"vdnIds":[101]})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_rindex()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnRindexBody>(
-                        json!({"ccId":0,"indexIds":["s-item"],"vdnIds":[101]}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(
+                        r#"{"ccId":0,"indexIds":["s-item"],"vdnIds":[101]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -310,14 +312,16 @@ async fn vdn_rindex() {
 
 #[tokio::test]
 async fn vdn_queryaccesscodeinfo() {
-    check_json(Case { op: "vdn.queryaccesscodeinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodeinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(json!({"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.queryaccesscodeinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}],"resultDesc":[{"accessNo":"s-accessNo","description":"s-description","id":7,"realFlag":7,"serviceNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_queryaccesscodeinfo().body(serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_queryaccesscodeinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(json!({"ccId":0,"vdn":1}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(v(
+                        r#"{"ccId":0,"vdn":1}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -329,21 +333,21 @@ async fn vdn_queryaccesscodeinfo() {
 
 #[tokio::test]
 async fn vdn_restreasons() {
-    check_json(Case { op: "vdn.restreasons", method: "GET", path: "/rest/cmsapp/v1/openapi/agentgroup/restreasons/1/1".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"restReason":"s-restReason","restReasonId":7}],"resultDesc":[{"restReason":"s-restReason","restReasonId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_restreasons().cc_id(1).vdn(1).send().await }).await;
+    check_json(Case { op: "vdn.restreasons", method: "GET", path: "/rest/cmsapp/v1/openapi/agentgroup/restreasons/1/1".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"restReason":"s-restReason","restReasonId":7}],"resultDesc":[{"restReason":"s-restReason","restReasonId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_restreasons().cc_id(1).vdn(1).send().await }).await;
     check_refused(client, |c| async move { c.vdn_restreasons().cc_id(0).vdn(1).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn skill_agentsinskill() {
-    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_agentsinskill()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(
-                        json!({"ccId":0,"skillIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(
+                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -356,15 +360,15 @@ async fn skill_agentsinskill() {
 
 #[tokio::test]
 async fn skill_totalskillstatusex3() {
-    check_json(Case { op: "skill.totalskillstatusex3", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}],"resultDesc":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_totalskillstatusex3().body(serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.totalskillstatusex3", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}],"resultDesc":[{"availAgents":7,"callId":"s-callId","loggedOnAgents":7,"maxQueueSize":7,"queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_totalskillstatusex3().body(serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_totalskillstatusex3()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(
-                        json!({"ccId":0,"skillIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(v(
+                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -377,15 +381,15 @@ async fn skill_totalskillstatusex3() {
 
 #[tokio::test]
 async fn skill_queuedevicestatus() {
-    check_json(Case { op: "skill.queuedevicestatus", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_queuedevicestatus().body(serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(json!({"ccId":1,"skillId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.queuedevicestatus", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"callId":"s-callId","customerLevel":1,"requestType":7}],"resultDesc":[{"callId":"s-callId","customerLevel":1,"requestType":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_queuedevicestatus().body(serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_queuedevicestatus()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(
-                        json!({"ccId":0,"skillId":1,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(v(
+                        r#"{"ccId":0,"skillId":1,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -398,15 +402,15 @@ async fn skill_queuedevicestatus() {
 
 #[tokio::test]
 async fn skill_agentbyconfigedskill() {
-    check_json(Case { op: "skill.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}],"resultDesc":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentbyconfigedskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(json!({"ccId":1,"skillId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "30".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}],"resultDesc":[{"ctiStatus":7,"currentStateTime":7,"groupId":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentbyconfigedskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(v(r#"{"ccId":1,"skillId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_agentbyconfigedskill()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(
-                        json!({"ccId":0,"skillId":1,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(v(
+                        r#"{"ccId":0,"skillId":1,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -419,15 +423,15 @@ async fn skill_agentbyconfigedskill() {
 
 #[tokio::test]
 async fn skill_servicequality() {
-    check_json(Case { op: "skill.servicequality", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/servicequality".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"resultCode":"0100000","resultDesc":[{"callLostNum":7,"connectedNum":7,"in15sCallNum":7,"in20sCallNum":7,"inCallNum":7,"skillId":7,"statStartTime":7,"wait15sLostNum":7,"wait20sLostNum":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_servicequality().body(serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.servicequality", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/servicequality".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"callLostNum":7,"connectedNum":7,"in15sCallNum":7,"in20sCallNum":7,"inCallNum":7,"skillId":7,"statStartTime":7,"wait15sLostNum":7,"wait20sLostNum":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_servicequality().body(serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_servicequality()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(
-                        json!({"ccId":0,"skillIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(v(
+                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -440,15 +444,15 @@ async fn skill_servicequality() {
 
 #[tokio::test]
 async fn skill_rindex() {
-    check_json(Case { op: "skill.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_rindex().body(serde_json::from_value::<cec_cms::generated::SkillRindexBody>(json!({"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_rindex().body(serde_json::from_value::<cec_cms::generated::SkillRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_rindex()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillRindexBody>(
-                        json!({"ccId":0,"indexIds":["s-item"],"skillIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillRindexBody>(v(
+                        r#"{"ccId":0,"indexIds":["s-item"],"skillIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -461,15 +465,15 @@ async fn skill_rindex() {
 
 #[tokio::test]
 async fn skill_skillcfginfo() {
-    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body(serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.skillcfginfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}],"resultDesc":[{"maxAgentWrapupTime":7,"maxAnswerWaitTime":7,"maxCallNum":7,"maxHoldCallNum":7,"maxRestAgentNum":7,"maxTalkTime":7,"maxWaitTime":7,"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_skillcfginfo().body(serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_skillcfginfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(
-                        json!({"ccId":0,"skillIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(v(
+                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -482,15 +486,15 @@ async fn skill_skillcfginfo() {
 
 #[tokio::test]
 async fn skill_stateinfo() {
-    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"skillIds":[101],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(json!({"ccId":1,"skillIds":[101],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_stateinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(
-                        json!({"ccId":0,"skillIds":[101],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(v(
+                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -503,15 +507,15 @@ async fn skill_stateinfo() {
 
 #[tokio::test]
 async fn agent_siteagentcallandskillinfobyagentids() {
-    check_json(Case { op: "agent.siteagentcallandskillinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}],"resultDesc":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_siteagentcallandskillinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(json!({"agentIds":[101],"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.siteagentcallandskillinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}],"resultDesc":[{"agentId":101,"skills":[{"isLogin":7,"skillId":7}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_siteagentcallandskillinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_siteagentcallandskillinfobyagentids()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(
-                        json!({"agentIds":[101],"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(v(
+                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -524,15 +528,15 @@ async fn agent_siteagentcallandskillinfobyagentids() {
 
 #[tokio::test]
 async fn agent_agentstatusinfobyagentids() {
-    check_json(Case { op: "agent.agentstatusinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}],"resultDesc":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentstatusinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(json!({"agentIds":[101],"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentstatusinfobyagentids", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}],"resultDesc":[{"agentId":7,"agentRelease":7,"currentPrivateCallNum":7,"currentState":7,"currentStateReason":7,"currentStateTime":7,"locationId":7,"logonTime":7,"prevState":7,"prevStateTime":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentstatusinfobyagentids().body(serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_agentstatusinfobyagentids()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(
-                        json!({"agentIds":[101],"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(v(
+                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -545,15 +549,47 @@ async fn agent_agentstatusinfobyagentids() {
 
 #[tokio::test]
 async fn agent_queryagentcalls() {
-    check_json(Case { op: "agent.queryagentcalls", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(json!({"agentId":101,"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":["s-item"],"resultDesc":["s-item"]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_queryagentcalls().body(serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(json!({"agentId":101,"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "agent.queryagentcalls",
+            method: "POST",
+            path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls".into(),
+            query: vec![],
+            headers: vec![("content-length", "32".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)),
+            success: v(
+                r#"{"result":"0100000","resultCode":"0100000","resultDatas":["s-item"],"resultDesc":["s-item"]}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.agent_queryagentcalls()
+                .body(
+                    serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(v(
+                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
             c.agent_queryagentcalls()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(
-                        json!({"agentId":101,"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(v(
+                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -566,15 +602,15 @@ async fn agent_queryagentcalls() {
 
 #[tokio::test]
 async fn agentgroup_queryagentcalls() {
-    check_json(Case { op: "agentgroup.queryagentcalls", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}],"resultDesc":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_queryagentcalls().body(serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(json!({"agentIds":[101],"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentgroup.queryagentcalls", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}],"resultDesc":[{"agentId":101,"callList":[{"callId":"s-callId","callInOut":7,"callStatus":7,"mediaType":7,"submediaType":"s-submediaType"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_queryagentcalls().body(serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentgroup_queryagentcalls()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(
-                        json!({"agentIds":[101],"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(v(
+                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -587,15 +623,47 @@ async fn agentgroup_queryagentcalls() {
 
 #[tokio::test]
 async fn agent_agentprivatecall() {
-    check_json(Case { op: "agent.agentprivatecall", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(json!({"agentId":101,"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":["s-item"],"resultDesc":["s-item"]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentprivatecall().body(serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(json!({"agentId":101,"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "agent.agentprivatecall",
+            method: "POST",
+            path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall".into(),
+            query: vec![],
+            headers: vec![("content-length", "32".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)),
+            success: v(
+                r#"{"result":"0100000","resultCode":"0100000","resultDatas":["s-item"],"resultDesc":["s-item"]}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.agent_agentprivatecall()
+                .body(
+                    serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(v(
+                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
             c.agent_agentprivatecall()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(
-                        json!({"agentId":101,"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(v(
+                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -608,15 +676,15 @@ async fn agent_agentprivatecall() {
 
 #[tokio::test]
 async fn agentgroup_teamagentstatusinfo() {
-    check_json(Case { op: "agentgroup.teamagentstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7},"resultDesc":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_teamagentstatusinfo().body(serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(json!({"agentIds":[101],"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentgroup.teamagentstatusinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7},"resultDesc":{"answering":7,"idle":7,"loginEd":7,"occupy":7,"preoccupy":7,"rest":7,"setBusy":7,"studying":7,"talking":7,"usable":7,"workSubstateBegin":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_teamagentstatusinfo().body(serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(v(r#"{"agentIds":[101],"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentgroup_teamagentstatusinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(
-                        json!({"agentIds":[101],"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(v(
+                        r#"{"agentIds":[101],"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -629,15 +697,15 @@ async fn agentgroup_teamagentstatusinfo() {
 
 #[tokio::test]
 async fn agentgroup_rindex() {
-    check_json(Case { op: "agentgroup.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_rindex().body(serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(json!({"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentgroup.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/rindex".into(), query: vec![], headers: vec![("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":7,"idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_rindex().body(serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(v(r#"{"agentIds":[101],"ccId":1,"indexIds":["s-item"],"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentgroup_rindex()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(
-                        json!({"agentIds":[101],"ccId":0,"indexIds":["s-item"],"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(v(
+                        r#"{"agentIds":[101],"ccId":0,"indexIds":["s-item"],"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -650,15 +718,15 @@ async fn agentgroup_rindex() {
 
 #[tokio::test]
 async fn agent_agentbyworkno() {
-    check_json(Case { op: "agent.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(json!({"agentId":101,"ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7},"resultDesc":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(json!({"agentId":101,"ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "32".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7},"resultDesc":{"citStatus":7,"currentStateTime":7,"loginDate":7,"mediaType":7,"name":"s-name","phoneNumber":"s-phoneNumber","status":7,"vdnId":7,"workNo":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_agentbyworkno()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(
-                        json!({"agentId":101,"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(v(
+                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -679,10 +747,10 @@ async fn calldata_isprocesscall() {
             query: vec![],
             headers: vec![("content-length", "32".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"agentId":101,"ccId":1,"vdn":1})),
-            success: json!({"result":"0100000","resultCode":"0100000","resultDatas":true,"resultDesc":true}),
+            body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)),
+            success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":true,"resultDesc":true}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -692,9 +760,9 @@ async fn calldata_isprocesscall() {
         |c| async move {
             c.calldata_isprocesscall()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(
-                        json!({"agentId":101,"ccId":1,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
+                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -707,9 +775,9 @@ async fn calldata_isprocesscall() {
         |c| async move {
             c.calldata_isprocesscall()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(
-                        json!({"agentId":101,"ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
+                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -722,21 +790,21 @@ async fn calldata_isprocesscall() {
 
 #[tokio::test]
 async fn vdn_query_agent_by_status() {
-    check_json(Case { op: "vdn.queryAgentByStatus", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"})), success: json!({"data":[{"agentId":7,"currentState":7,"currentStateTime":7,"locationId":7}],"description":"success","returnCode":"0"}), failure: Some(Failure { body: json!({"description":"simulated failure","returnCode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(json!({"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(json!({"ccId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "vdn.queryAgentByStatus", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)), success: v(r#"{"data":[{"agentId":7,"currentState":7,"currentStateTime":7,"locationId":7}],"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(v(r#"{"ccId":"s-ccId","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.vdn_query_agent_by_status().body(serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(v(r#"{"ccId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","limit":7,"offset":7,"status":"s-status","vdn":"s-vdn"}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn agent_agentrestinfos() {
-    check_json(Case { op: "agent.agentrestinfos", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7},"resultDesc":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentrestinfos().body(serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.agentrestinfos", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7},"resultDesc":{"agentsRestDetails":[{"agentName":"s-agentName","beginTime":7,"cantRestReason":7,"restDuration":7,"workNo":7}],"allowRestNum":7,"onRestNum":7,"waitRestNum":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentrestinfos().body(serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_agentrestinfos()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(
-                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(v(
+                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -749,15 +817,15 @@ async fn agent_agentrestinfos() {
 
 #[tokio::test]
 async fn agent_systemstate() {
-    check_json(Case { op: "agent.systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7},"resultDesc":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_systemstate().body(serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(json!({"ccId":1,"limit":1,"offset":7,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "agent.systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate".into(), query: vec![], headers: vec![("content-length", "39".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7},"resultDesc":{"busyAgent":7,"idleAgent":7,"talkingNum":7,"totalLoginAgent":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_systemstate().body(serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(v(r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_systemstate()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(
-                        json!({"ccId":0,"limit":1,"offset":7,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(v(
+                        r#"{"ccId":0,"limit":1,"offset":7,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -770,21 +838,21 @@ async fn agent_systemstate() {
 
 #[tokio::test]
 async fn agent_agentoprinfo() {
-    check_json(Case { op: "agent.agentoprinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo".into(), query: vec![], headers: vec![("content-length", "93".into())], present: vec!["authorization", "host"], body: Some(json!({"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id"}],"resultDesc":[{"id":"s-id"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentoprinfo().body(serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(json!({"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_agentoprinfo().body(serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(json!({"beginTime":"s-beginTime","ccId":1,"currentAgentId":-1,"endTime":"s-endTime","operateType":7})).unwrap()).send().await }, "currentAgentId").await;
+    check_json(Case { op: "agent.agentoprinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo".into(), query: vec![], headers: vec![("content-length", "93".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id"}],"resultDesc":[{"id":"s-id"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agent_agentoprinfo().body(serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":0,"endTime":"s-endTime","operateType":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_agentoprinfo().body(serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(v(r#"{"beginTime":"s-beginTime","ccId":1,"currentAgentId":-1,"endTime":"s-endTime","operateType":7}"#)).unwrap()).send().await }, "currentAgentId").await;
 }
 
 #[tokio::test]
 async fn calldata_querybasiccallinfo() {
-    check_json(Case { op: "calldata.querybasiccallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":7,"mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":7,"mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querybasiccallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(json!({"callId":"s-callId","ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querybasiccallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":7,"mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callFeature":7,"callInCause":7,"callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","deviceNo":7,"deviceType":7,"dsn":7,"enterReason":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaBillType":7,"mediaType":7,"mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"serviceType":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querybasiccallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querybasiccallinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(
-                        json!({"callId":"s-callId","ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(v(
+                        r#"{"callId":"s-callId","ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -797,15 +865,15 @@ async fn calldata_querybasiccallinfo() {
 
 #[tokio::test]
 async fn calldata_querydetailcallinfo() {
-    check_json(Case { op: "calldata.querydetailcallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querydetailcallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(json!({"callId":"s-callId","ccId":1,"vdn":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querydetailcallinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo".into(), query: vec![], headers: vec![("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7},"resultDesc":{"callData":"s-callData","callDataLen":7,"callFeature":"s-callFeature","callSkill":"s-callSkill","calledNum":"s-calledNum","callingNum":"s-callingNum","cb":7,"deviceNo":7,"deviceType":7,"dsn":7,"handle":7,"keyId":"s-keyId","logonTimes":7,"mediaType":"s-mediaType","mid":7,"orgiCalledNum":"s-orgiCalledNum","partyNum":7,"place":7,"priority":7,"server":7,"time":7,"totalTalkingTimes":7,"trunkNo":7,"waitTime":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querydetailcallinfo().body(serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(v(r#"{"callId":"s-callId","ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querydetailcallinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(
-                        json!({"callId":"s-callId","ccId":0,"vdn":1}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(v(
+                        r#"{"callId":"s-callId","ccId":0,"vdn":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -818,15 +886,15 @@ async fn calldata_querydetailcallinfo() {
 
 #[tokio::test]
 async fn calldata_querycalldetailbyid() {
-    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "54".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(json!({"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"})).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "54".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querycalldetailbyid()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(
-                        json!({"callId":"s-callId","ccId":0,"isCallin":"s-isCallin"}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(
+                        r#"{"callId":"s-callId","ccId":0,"isCallin":"s-isCallin"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -839,18 +907,18 @@ async fn calldata_querycalldetailbyid() {
 
 #[tokio::test]
 async fn cti_sysindex() {
-    check_json(Case { op: "cti.sysindex", method: "POST", path: "/rest/cmsapp/v1/openapi/cti/sysindex".into(), query: vec![], headers: vec![("content-length", "91".into())], present: vec!["authorization", "host"], body: Some(json!({"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]})), success: json!({"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","busyNums":7,"callOutNums":7,"callRate":7,"ccId":7,"ideaAgentNum":7,"incallNums":7,"onlineAgentNums":7,"rateNum":7,"restNums":7,"talkingNums":7,"vdn":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.cti_sysindex().body(serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(json!({"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.cti_sysindex().body(serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(json!({"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "cti.sysindex", method: "POST", path: "/rest/cmsapp/v1/openapi/cti/sysindex".into(), query: vec![], headers: vec![("content-length", "91".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","busyNums":7,"callOutNums":7,"callRate":7,"ccId":7,"ideaAgentNum":7,"incallNums":7,"onlineAgentNums":7,"rateNum":7,"restNums":7,"talkingNums":7,"vdn":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.cti_sysindex().body(serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.cti_sysindex().body(serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"vdn":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn configures_vdns() {
-    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(json!({"ccId":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.configures_vdns()
-                .body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(json!({"ccId":0})).unwrap())
+                .body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":0}"#)).unwrap())
                 .send()
                 .await
         },
@@ -861,7 +929,7 @@ async fn configures_vdns() {
 
 #[tokio::test]
 async fn configures_agents() {
-    check_json(Case { op: "configures.agents", method: "GET", path: "/rest/cmsapp/v1/openapi/configures/agents/1/1/7/7".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_agents().cc_id(1).vdn(1).offset(7).limit(7).send().await }).await;
+    check_json(Case { op: "configures.agents", method: "GET", path: "/rest/cmsapp/v1/openapi/configures/agents/1/1/7/7".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_agents().cc_id(1).vdn(1).offset(7).limit(7).send().await }).await;
     check_refused(
         client,
         |c| async move { c.configures_agents().cc_id(0).vdn(1).offset(7).limit(7).send().await },
@@ -872,18 +940,18 @@ async fn configures_agents() {
 
 #[tokio::test]
 async fn usergroup_create() {
-    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]})), success: json!({"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(json!({"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(json!({"ccId":0,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":0,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn usergroup_join() {
-    check_json(Case { op: "usergroup.join", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1})), success: json!({"result":{"groupId":"s-groupId","groupName":"s-groupName"},"resultCode":"0100000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(json!({"ccId":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "usergroup.join", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"result":{"groupId":"s-groupId","groupName":"s-groupName"},"resultCode":"0100000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.usergroup_join()
-                .body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(json!({"ccId":0})).unwrap())
+                .body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"ccId":0}"#)).unwrap())
                 .send()
                 .await
         },
@@ -902,10 +970,10 @@ async fn usergroup_delete() {
             query: vec![],
             headers: vec![("content-length", "30".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1,"id":"s-id","vdn":7})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
+            body: Some(v(r#"{"ccId":1,"id":"s-id","vdn":7}"#)),
+            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -915,9 +983,9 @@ async fn usergroup_delete() {
         |c| async move {
             c.usergroup_delete()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(
-                        json!({"ccId":1,"id":"s-id","vdn":7}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(v(
+                        r#"{"ccId":1,"id":"s-id","vdn":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -930,9 +998,9 @@ async fn usergroup_delete() {
         |c| async move {
             c.usergroup_delete()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(
-                        json!({"ccId":0,"id":"s-id","vdn":7}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(v(
+                        r#"{"ccId":0,"id":"s-id","vdn":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -945,15 +1013,15 @@ async fn usergroup_delete() {
 
 #[tokio::test]
 async fn usergroup_update() {
-    check_json(Case { op: "usergroup.update", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup".into(), query: vec![], headers: vec![("content-length", "76".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7})), success: json!({"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_update().body(serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(json!({"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "usergroup.update", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup".into(), query: vec![], headers: vec![("content-length", "76".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_update().body(serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.usergroup_update()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(
-                        json!({"ccId":0,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(v(
+                        r#"{"ccId":0,"groupName":"s-groupName","id":"s-id","remark":"s-remark","vdn":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -974,10 +1042,10 @@ async fn usergroup_querymembers() {
             query: vec![],
             headers: vec![("content-length", "10".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
+            body: Some(v(r#"{"ccId":1}"#)),
+            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -987,7 +1055,8 @@ async fn usergroup_querymembers() {
         |c| async move {
             c.usergroup_querymembers()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(json!({"ccId":1})).unwrap(),
+                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(r#"{"ccId":1}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -999,7 +1068,8 @@ async fn usergroup_querymembers() {
         |c| async move {
             c.usergroup_querymembers()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(json!({"ccId":0})).unwrap(),
+                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(r#"{"ccId":0}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -1011,15 +1081,15 @@ async fn usergroup_querymembers() {
 
 #[tokio::test]
 async fn qcrelation_config() {
-    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "64".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7})), success: json!({"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(json!({"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "64".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.qcrelation_config()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(
-                        json!({"ccId":0,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(
+                        r#"{"ccId":0,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1040,10 +1110,10 @@ async fn qcrelation_delete() {
             query: vec![],
             headers: vec![("content-length", "10".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
+            body: Some(v(r#"{"ccId":1}"#)),
+            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1052,7 +1122,7 @@ async fn qcrelation_delete() {
         client,
         |c| async move {
             c.qcrelation_delete()
-                .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(json!({"ccId":1})).unwrap())
+                .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(v(r#"{"ccId":1}"#)).unwrap())
                 .send()
                 .await
         },
@@ -1062,7 +1132,7 @@ async fn qcrelation_delete() {
         client,
         |c| async move {
             c.qcrelation_delete()
-                .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(json!({"ccId":0})).unwrap())
+                .body(serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(v(r#"{"ccId":0}"#)).unwrap())
                 .send()
                 .await
         },
@@ -1073,12 +1143,12 @@ async fn qcrelation_delete() {
 
 #[tokio::test]
 async fn uap_perfindex() {
-    check_json(Case { op: "uap.perfindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/perfindex".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1})), success: json!({"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","ccId":7,"ofcNo":7,"systemCallRate":7,"systemInBound":7,"systemInSucc":7,"uapIp":"s-uapIp"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_perfindex().body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(json!({"ccId":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "uap.perfindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/perfindex".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"beginTime":"s-beginTime","ccId":7,"ofcNo":7,"systemCallRate":7,"systemInBound":7,"systemInSucc":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_perfindex().body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.uap_perfindex()
-                .body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(json!({"ccId":0})).unwrap())
+                .body(serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(v(r#"{"ccId":0}"#)).unwrap())
                 .send()
                 .await
         },
@@ -1089,38 +1159,38 @@ async fn uap_perfindex() {
 
 #[tokio::test]
 async fn uap_terminalindex() {
-    check_json(Case { op: "uap.terminalindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/terminalindex".into(), query: vec![], headers: vec![("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(json!({"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"})), success: json!({"resultCode":"0100000","resultDesc":[{"agentOnlineCount":7,"beginTime":"s-beginTime","ccId":7,"uapIp":"s-uapIp"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(json!({"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(json!({"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "uap.terminalindex", method: "POST", path: "/rest/cmsapp/v1/openapi/uap/terminalindex".into(), query: vec![], headers: vec![("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"agentOnlineCount":7,"beginTime":"s-beginTime","ccId":7,"uapIp":"s-uapIp"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":0,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_ivr() {
-    check_json(Case { op: "hisindex.ivr", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/ivr".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(json!({"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(json!({"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.ivr", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/ivr".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(v(r#"{"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_skill() {
-    check_json(Case { op: "hisindex.skill", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skill".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(json!({"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(json!({"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(json!({"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.skill", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skill".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_agent() {
-    check_json(Case { op: "hisindex.agent", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agent".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(json!({"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(json!({"agentIds":[101],"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.agent", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agent".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_vdn() {
-    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "174".into())], present: vec!["authorization", "host"], body: Some(json!({"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(json!({"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(json!({"anonyCall":7,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "174".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_skillforday() {
-    check_json(Case { op: "hisindex.skillforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skillforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(json!({"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(json!({"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(json!({"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.skillforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skillforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-val"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(v(r#"{"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -1133,10 +1203,10 @@ async fn hisindex_skillformonth() {
             query: vec![],
             headers: vec![("content-length", "10".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"ccId":1})),
-            success: json!({"resultCode":"0100000","resultDesc":"success"}),
+            body: Some(v(r#"{"ccId":1}"#)),
+            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1146,7 +1216,8 @@ async fn hisindex_skillformonth() {
         |c| async move {
             c.hisindex_skillformonth()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(json!({"ccId":1})).unwrap(),
+                    serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(v(r#"{"ccId":1}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -1158,7 +1229,8 @@ async fn hisindex_skillformonth() {
         |c| async move {
             c.hisindex_skillformonth()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(json!({"ccId":0})).unwrap(),
+                    serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(v(r#"{"ccId":0}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -1170,21 +1242,21 @@ async fn hisindex_skillformonth() {
 
 #[tokio::test]
 async fn hisindex_agentforday() {
-    check_json(Case { op: "hisindex.agentforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agentforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(json!({"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(json!({"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(json!({"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7})).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.agentforday", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agentforday".into(), query: vec![], headers: vec![("content-length", "148".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_agentforday().body(serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(v(r#"{"agentIds":[101],"beginDayTime":"s-beginDayTime","ccId":0,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"vdn":7}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn compat_agentbyworkno() {
-    check_json(Case { op: "compat.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"agentId":101,"ccId":1,"vdn":1}})), success: json!({"result":"0","resultDatas":{"citStatus":7,"currentstatetime":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7},"resultDesc":"success"}), failure: Some(Failure { body: json!({"result":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(json!({"queryParam":{"agentId":101,"ccId":1,"vdn":1}})).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.agentbyworkno", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"citStatus":7,"currentstatetime":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyworkno().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_agentbyworkno()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(
-                        json!({"queryParam":{"agentId":101,"ccId":0,"vdn":1}}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(v(
+                        r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1197,15 +1269,15 @@ async fn compat_agentbyworkno() {
 
 #[tokio::test]
 async fn compat_querymonitor_systemstate() {
-    check_json(Case { op: "compat.querymonitor_systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"ccId":1,"vdn":1}})), success: json!({"result":"0","resultDatas":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7},"resultDesc":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7}}), failure: Some(Failure { body: json!({"result":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_querymonitor_systemstate().body(serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(json!({"queryParam":{"ccId":1,"vdn":1}})).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.querymonitor_systemstate", method: "POST", path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7},"resultDesc":{"Idleagent":7,"busyagent":7,"talkingnum":7,"totalloginagent":7}}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_querymonitor_systemstate().body(serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_querymonitor_systemstate()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(
-                        json!({"queryParam":{"ccId":0,"vdn":1}}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(v(
+                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1218,15 +1290,15 @@ async fn compat_querymonitor_systemstate() {
 
 #[tokio::test]
 async fn compat_agentrestinfo() {
-    check_json(Case { op: "compat.agentrestinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"ccId":1,"vdn":1}})), success: json!({"result":"0","resultDatas":{"agentsrestdetails":[{"agentname":"s-agentname","begintime":7,"cantrestreason":7,"restduration":7,"workno":7}],"allowrestnum":7,"onrestnum":7,"waitrestnum":7},"resultDesc":"success"}), failure: Some(Failure { body: json!({"result":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentrestinfo().body(serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(json!({"queryParam":{"ccId":1,"vdn":1}})).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.agentrestinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":{"agentsrestdetails":[{"agentname":"s-agentname","begintime":7,"cantrestreason":7,"restduration":7,"workno":7}],"allowrestnum":7,"onrestnum":7,"waitrestnum":7},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentrestinfo().body(serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_agentrestinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(
-                        json!({"queryParam":{"ccId":0,"vdn":1}}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(v(
+                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1239,15 +1311,15 @@ async fn compat_agentrestinfo() {
 
 #[tokio::test]
 async fn compat_skill_stateinfo() {
-    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}})), success: json!({"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(json!({"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}})).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.skill_stateinfo", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}],"resultDesc":[{"agentAvailableNums":7,"agentIdleNums":7,"agentLoginNums":7,"agentMaxIdleTimeIn5":7,"agentOccupyNums":7,"agentPreOccupyNums":7,"agentRestNums":7,"agentSetBusyNums":7,"agentStudyNums":7,"agentTalkingNums":7,"agentWorkNums":7,"allCallCount":7,"callWaitNums":7,"cnnedIn20sCallCount":7,"evenCallTimeIn5":7,"evenWaitTimeIn5":7,"maxCallWaitTimesIn5":7,"processingCallNums":7,"skillId":7,"totalCallNums":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_skill_stateinfo().body(serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_skill_stateinfo()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(
-                        json!({"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(v(
+                        r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1260,15 +1332,15 @@ async fn compat_skill_stateinfo() {
 
 #[tokio::test]
 async fn compat_agentbyconfigedskill() {
-    check_json(Case { op: "compat.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(json!({"queryParam":{"ccId":1,"skillId":1,"vdn":1}})), success: json!({"result":"0","resultDatas":[{"ctiStatus":7,"currentstatetime":7,"groupid":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7}],"resultDesc":"success"}), failure: Some(Failure { body: json!({"result":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyconfigedskill().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(json!({"queryParam":{"ccId":1,"skillId":1,"vdn":1}})).unwrap()).send().await }).await;
+    check_json(Case { op: "compat.agentbyconfigedskill", method: "POST", path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill".into(), query: vec![], headers: vec![("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#)), success: v(r#"{"result":"0","resultDatas":[{"ctiStatus":7,"currentstatetime":7,"groupid":7,"logindate":7,"mediatype":7,"name":"s-name","phonenumber":"s-phonenumber","status":7,"vdnid":7,"workno":7}],"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"result":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.compat_agentbyconfigedskill().body(serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(v(r#"{"queryParam":{"ccId":1,"skillId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.compat_agentbyconfigedskill()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(
-                        json!({"queryParam":{"ccId":0,"skillId":1,"vdn":1}}),
-                    )
+                    serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(v(
+                        r#"{"queryParam":{"ccId":0,"skillId":1,"vdn":1}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1289,15 +1361,15 @@ async fn health_ping() {
             query: vec![],
             headers: vec![("content-length", "15".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"say":"s-say"})),
-            success: json!({"request":{"k":"v"},"status":"s-status"}),
+            body: Some(v(r#"{"say":"s-say"}"#)),
+            success: v(r#"{"request":{"k":"v"},"status":"s-status"}"#),
             failure: None,
             prelude: vec![],
         },
         client,
         |c| async move {
             c.health_ping()
-                .body(serde_json::from_value::<cec_cms::generated::HealthPingBody>(json!({"say":"s-say"})).unwrap())
+                .body(serde_json::from_value::<cec_cms::generated::HealthPingBody>(v(r#"{"say":"s-say"}"#)).unwrap())
                 .send()
                 .await
         },

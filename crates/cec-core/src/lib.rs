@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod callback;
 pub mod client;
 pub mod code_enum;
 pub mod config;
@@ -32,6 +33,7 @@ pub use auth::{Authorizer, NoAuth, PreparedRequest};
 pub use client::{BinaryResponse, Call, Client};
 pub use config::{Config, ConfigBuilder, Defaults, RetryPolicy, Timeouts};
 pub use error::{Error, ErrorKind, Result, Sent};
+pub use http;
 pub use operation::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 pub use secret::Secret;
 pub use transport::{BodyStream, HttpRequest, HttpResponse, ReqwestTransport, Transport};

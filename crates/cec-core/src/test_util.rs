@@ -19,6 +19,11 @@ use serde_json::Value;
 use crate::error::{Error, ErrorKind};
 use crate::transport::BodyStream;
 
+/// Parses JSON text (generated tests keep their samples as text).
+pub fn v(text: &str) -> Value {
+    serde_json::from_str(text).expect("valid JSON sample")
+}
+
 /// A credential interface the client calls first (token mocks).
 #[derive(Debug, Clone)]
 pub struct Prelude {
@@ -200,6 +205,40 @@ async fn collect(mut body: BodyStream) -> Vec<u8> {
         got.extend_from_slice(&chunk.unwrap());
     }
     got
+}
+
+/// A callback receiver: parses the documented body, refuses a wrong token and a
+/// malformed body, and answers with an acknowledgement object.
+pub fn check_callback<T: Serialize>(
+    id: &str,
+    sample: Value,
+    receive: impl Fn(&http::HeaderMap, &[u8], Option<&str>) -> crate::Result<T>,
+    token_header: Option<&str>,
+    ack: Value,
+) {
+    let mut headers = http::HeaderMap::new();
+    if let Some(h) = token_header {
+        headers.insert(http::HeaderName::from_bytes(h.as_bytes()).unwrap(), http::HeaderValue::from_static("tok-1"));
+    }
+    let body = serde_json::to_vec(&sample).unwrap();
+    let parsed = receive(&headers, &body, Some("tok-1")).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+    let got = serde_json::to_value(&parsed).unwrap();
+    match (&sample, &got) {
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{id}");
+            for (x, y) in a.iter().zip(b) {
+                assert_subset(id, x, y);
+            }
+        }
+        _ => assert_subset(id, &sample, &got),
+    }
+    if token_header.is_some() {
+        let e = receive(&headers, &body, Some("another-token")).err().expect("a wrong token is refused");
+        assert!(e.is_auth(), "{id}: {e:?}");
+    }
+    let e = receive(&headers, b"{not json", None).err().expect("a malformed body is refused");
+    assert_eq!(e.kind(), ErrorKind::Decode, "{id}");
+    assert!(ack.is_object(), "{id}: the acknowledgement is a JSON object");
 }
 
 /// A request that breaks a documented constraint fails on `field` and is never sent.

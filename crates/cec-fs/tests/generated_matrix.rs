@@ -3,7 +3,7 @@
 
 #![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]
 
-use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};
+use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused, v};
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use httpmock::MockServer;
 use serde_json::json;
@@ -30,10 +30,10 @@ async fn ccfs_get_record_file_url_from_obs() {
             query: vec![],
             headers: vec![("content-length", "85".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"})),
-            success: json!({"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success","url":"s-url"}),
+            body: Some(v(r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"}"#)),
+            success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success","url":"s-url"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -43,9 +43,9 @@ async fn ccfs_get_record_file_url_from_obs() {
         |c| async move {
             c.ccfs_get_record_file_url_from_obs()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(
-                        json!({"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(
+                        r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -53,13 +53,13 @@ async fn ccfs_get_record_file_url_from_obs() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(json!({"beginTime":"s-beginTime","callId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-e","version":"s-version"})).unwrap()).send().await }, "callId").await;
+    check_refused(client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(r#"{"beginTime":"s-beginTime","callId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-e","version":"s-version"}"#)).unwrap()).send().await }, "callId").await;
 }
 
 #[tokio::test]
 async fn ccfs_query_bill_data() {
-    check_json(Case { op: "ccfs.queryBillData", method: "POST", path: "/CCFS/resource/ccfs/queryBillData".into(), query: vec![], headers: vec![("content-length", "139".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}})), success: json!({"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"responseId":"s-responseId"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(json!({"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(json!({"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.queryBillData", method: "POST", path: "/CCFS/resource/ccfs/queryBillData".into(), query: vec![], headers: vec![("content-length", "139".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"responseId":"s-responseId"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -72,10 +72,10 @@ async fn ccfs_download_bill_file() {
             query: vec![],
             headers: vec![("content-length", "79".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}})),
-            success: json!(null),
+            body: Some(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#)),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -85,9 +85,9 @@ async fn ccfs_download_bill_file() {
         |c| async move {
             c.ccfs_download_bill_file()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(
-                        json!({"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(v(
+                        r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -95,7 +95,7 @@ async fn ccfs_download_bill_file() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_bill_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(json!({"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_bill_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -108,10 +108,10 @@ async fn ccfs_download_record_file() {
             query: vec![],
             headers: vec![("content-length", "71".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}})),
-            success: json!(null),
+            body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -121,9 +121,9 @@ async fn ccfs_download_record_file() {
         |c| async move {
             c.ccfs_download_record_file()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(
-                        json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(v(
+                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -131,25 +131,25 @@ async fn ccfs_download_record_file() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_record_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_record_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_download_record() {
-    check_binary(Case { op: "ccfs.downloadRecord", method: "POST", path: "/CCFS/resource/ccfs/downloadRecord".into(), query: vec![], headers: vec![("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}})), success: json!(null), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(json!({"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(json!({"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_binary(Case { op: "ccfs.downloadRecord", method: "POST", path: "/CCFS/resource/ccfs/downloadRecord".into(), query: vec![], headers: vec![("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_query_agent_opr_info_data() {
-    check_json(Case { op: "ccfs.queryAgentOprInfoData", method: "POST", path: "/CCFS/resource/ccfs/queryAgentOprInfoData".into(), query: vec![], headers: vec![("content-length", "153".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}})), success: json!({"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(json!({"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(json!({"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.queryAgentOprInfoData", method: "POST", path: "/CCFS/resource/ccfs/queryAgentOprInfoData".into(), query: vec![], headers: vec![("content-length", "153".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_download_agent_opr_info_file() {
-    check_binary(Case { op: "ccfs.downloadAgentOprInfoFile", method: "POST", path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile".into(), query: vec![], headers: vec![("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}})), success: json!(null), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(json!({"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(json!({"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_binary(Case { op: "ccfs.downloadAgentOprInfoFile", method: "POST", path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile".into(), query: vec![], headers: vec![("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -162,10 +162,10 @@ async fn ccfs_query_agent_skill_info_data() {
             query: vec![],
             headers: vec![("content-length", "55".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"k":"v"},"request":{"version":"s-version"}})),
-            success: json!({"resultCode":"0","resultDesc":"success"}),
+            body: Some(v(r#"{"msgBody":{"k":"v"},"request":{"version":"s-version"}}"#)),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -175,9 +175,9 @@ async fn ccfs_query_agent_skill_info_data() {
         |c| async move {
             c.ccfs_query_agent_skill_info_data()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(
-                        json!({"msgBody":{"k":"v"},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(v(
+                        r#"{"msgBody":{"k":"v"},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -190,9 +190,9 @@ async fn ccfs_query_agent_skill_info_data() {
         |c| async move {
             c.ccfs_query_agent_skill_info_data()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(
-                        json!({"msgBody":{"k":"v"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(v(
+                        r#"{"msgBody":{"k":"v"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -213,10 +213,10 @@ async fn ccfs_download_agent_skill_info_file() {
             query: vec![],
             headers: vec![("content-length", "53".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"agentSkillInfoFileName":"s-agentSkillInfoFileName"})),
-            success: json!(null),
+            body: Some(v(r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#)),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -226,9 +226,9 @@ async fn ccfs_download_agent_skill_info_file() {
         |c| async move {
             c.ccfs_download_agent_skill_info_file()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(
-                        json!({"agentSkillInfoFileName":"s-agentSkillInfoFileName"}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(v(
+                        r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -241,7 +241,8 @@ async fn ccfs_download_agent_skill_info_file() {
         |c| async move {
             c.ccfs_download_agent_skill_info_file()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(json!({})).unwrap(),
+                    serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(v(r#"{}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -253,8 +254,8 @@ async fn ccfs_download_agent_skill_info_file() {
 
 #[tokio::test]
 async fn ccfs_request_play_voice() {
-    check_json(Case { op: "ccfs.requestPlayVoice", method: "POST", path: "/CCFS/resource/ccfs/requestPlayVoice".into(), query: vec![], headers: vec![("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}})), success: json!({"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"token":"s-token"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.requestPlayVoice", method: "POST", path: "/CCFS/resource/ccfs/requestPlayVoice".into(), query: vec![], headers: vec![("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"token":"s-token"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -268,9 +269,9 @@ async fn ccfs_play_voice() {
             headers: vec![],
             present: vec![],
             body: None,
-            success: json!(null),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -292,10 +293,10 @@ async fn ccfs_download_oiap_record() {
             query: vec![("locationId", "7".into())],
             headers: vec![("content-length", "71".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}})),
-            success: json!(null),
+            body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -306,9 +307,9 @@ async fn ccfs_download_oiap_record() {
             c.ccfs_download_oiap_record()
                 .location_id(7)
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(
-                        json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(v(
+                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -316,7 +317,7 @@ async fn ccfs_download_oiap_record() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_oiap_record().location_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_oiap_record().location_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -329,10 +330,10 @@ async fn ccfs_download_ivr_record_file() {
             query: vec![("locationId", "7".into())],
             headers: vec![("content-length", "71".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}})),
-            success: json!(null),
+            body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -343,9 +344,9 @@ async fn ccfs_download_ivr_record_file() {
             c.ccfs_download_ivr_record_file()
                 .location_id(7)
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(
-                        json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(v(
+                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -353,7 +354,7 @@ async fn ccfs_download_ivr_record_file() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_download_ivr_record_file().location_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_download_ivr_record_file().location_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -366,10 +367,10 @@ async fn ccfs_ivr_download_file() {
             query: vec![],
             headers: vec![("content-length", "80".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}})),
-            success: json!(null),
+            body: Some(v(r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}"#)),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -379,9 +380,9 @@ async fn ccfs_ivr_download_file() {
         |c| async move {
             c.ccfs_ivr_download_file()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(
-                        json!({"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(v(
+                        r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -389,21 +390,21 @@ async fn ccfs_ivr_download_file() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_ivr_download_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(json!({"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_ivr_download_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(v(r#"{"msgBody":{"filePath":"s-filePath","mode":7},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_ivr_upload_file() {
-    check_json(Case { op: "ccfs.ivr.uploadFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/uploadFile".into(), query: vec![("vdnId", "7".into())], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"data":"s-data"},"request":{"version":"s-version"}})), success: json!({"resultCode":"0","resultData":{"fileName":"s-fileName","locationId":["s-item"]},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_upload_file().vdn_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(json!({"msgBody":{"data":"s-data"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
+    check_json(Case { op: "ccfs.ivr.uploadFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/uploadFile".into(), query: vec![("vdnId", "7".into())], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"fileName":"s-fileName","locationId":["s-item"]},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_upload_file().vdn_id(7).body(serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(v(r#"{"msgBody":{"data":"s-data"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ccfs_ivr_upload_file()
                 .vdn_id(7)
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(
-                        json!({"msgBody":{"data":"s-data"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(v(
+                        r#"{"msgBody":{"data":"s-data"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -424,10 +425,10 @@ async fn ccfs_ivr_get_file_hash() {
             query: vec![],
             headers: vec![("content-length", "71".into())],
             present: vec!["authorization", "host"],
-            body: Some(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}})),
-            success: json!({"resultCode":"0","resultDesc":"success"}),
+            body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -437,9 +438,9 @@ async fn ccfs_ivr_get_file_hash() {
         |c| async move {
             c.ccfs_ivr_get_file_hash()
                 .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(
-                        json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}),
-                    )
+                    serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(v(
+                        r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -447,11 +448,11 @@ async fn ccfs_ivr_get_file_hash() {
         },
     )
     .await;
-    check_refused(client, |c| async move { c.ccfs_ivr_get_file_hash().body(serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(json!({"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_refused(client, |c| async move { c.ccfs_ivr_get_file_hash().body(serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_ivr_delete_file() {
-    check_json(Case { op: "ccfs.ivr.deleteFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/deleteFile".into(), query: vec![], headers: vec![("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(json!({"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}})), success: json!({"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(json!({"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(json!({"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.ivr.deleteFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/deleteFile".into(), query: vec![], headers: vec![("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }

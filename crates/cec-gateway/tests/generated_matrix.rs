@@ -3,7 +3,7 @@
 
 #![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]
 
-use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};
+use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused, v};
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use httpmock::MockServer;
 use serde_json::json;
@@ -22,20 +22,20 @@ const GUID: &str = "test-guid-0001.AgentGateway0";
 
 #[tokio::test]
 async fn onlineagent_login() {
-    check_json(Case { op: "onlineagent.login", method: "PUT", path: "/agentgateway/resource/onlineagent/101".into(), query: vec![], headers: vec![], present: vec![], body: Some(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"})), success: json!({"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"100-002"}), code: "100-002", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_login().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.onlineagent_login().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "onlineagent.login", method: "PUT", path: "/agentgateway/resource/onlineagent/101".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-002"}"#), code: "100-002", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_login().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.onlineagent_login().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn onlineagent_forcelogin() {
-    check_json(Case { op: "onlineagent.forcelogin", method: "PUT", path: "/agentgateway/resource/onlineagent/101/forcelogin".into(), query: vec![], headers: vec![], present: vec![], body: Some(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"})), success: json!({"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.onlineagent_forcelogin().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "onlineagent.forcelogin", method: "PUT", path: "/agentgateway/resource/onlineagent/101/forcelogin".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.onlineagent_forcelogin().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn onlineagent_loginex() {
-    check_json(Case { op: "onlineagent.loginex", method: "PUT", path: "/agentgateway/resource/onlineagent/101/loginex".into(), query: vec![], headers: vec![], present: vec![], body: Some(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"})), success: json!({"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_loginex().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.onlineagent_loginex().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(json!({"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "onlineagent.loginex", method: "PUT", path: "/agentgateway/resource/onlineagent/101/loginex".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_loginex().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.onlineagent_loginex().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -49,9 +49,9 @@ async fn onlineagent_logout() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-005"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-005"}"#),
                 code: "100-005",
                 kind: ErrorKind::Service,
             }),
@@ -75,9 +75,9 @@ async fn onlineagent_forcelogout() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -101,9 +101,9 @@ async fn onlineagent_forcelogoutwithreason() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-005"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-005"}"#),
                 code: "100-005",
                 kind: ErrorKind::Service,
             }),
@@ -132,9 +132,9 @@ async fn onlineagent_saybusy() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -163,9 +163,9 @@ async fn onlineagent_cancelbusy() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -189,9 +189,9 @@ async fn onlineagent_sayfree() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -215,9 +215,9 @@ async fn onlineagent_rest() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -246,9 +246,9 @@ async fn onlineagent_cancelrest() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -272,9 +272,9 @@ async fn onlineagent_autoenteridle() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -303,9 +303,9 @@ async fn onlineagent_cancelsetcustomstate() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -325,7 +325,7 @@ async fn onlineagent_cancelsetcustomstate() {
 
 #[tokio::test]
 async fn onlineagent_syncagentinfo() {
-    check_json(Case { op: "onlineagent.syncagentinfo", method: "POST", path: "/agentgateway/resource/onlineagent/101/syncagentinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":{"agentStateInfo":{"agentStateBeginTime":"s-agentStateBeginTime","beginHoldTime":"s-beginHoldTime","beginTalkingTime":"s-beginTalkingTime","callData":"s-callData","callFeature":7,"calledNo":"s-calledNo","callerNo":"s-callerNo","cmdBeginTime":"s-cmdBeginTime","curCallId":"s-curCallId","curCommand":7,"currentTime":"s-currentTime","firsttalkingFlag":true,"holdCallId":"s-holdCallId","lastState":7,"mainCallId":"s-mainCallId","partner":"s-partner","preBusy":true,"preRest":true,"qcWorkNo":"s-qcWorkNo","recordID":"s-recordID","releaseFlag":7,"secondTalkingTime":"s-secondTalkingTime","state":7,"talkingCallfeature":7,"workNo":"s-workNo"},"callinfo":"s-callinfo"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_syncagentinfo().agentid("101").send().await }).await;
+    check_json(Case { op: "onlineagent.syncagentinfo", method: "POST", path: "/agentgateway/resource/onlineagent/101/syncagentinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":{"agentStateInfo":{"agentStateBeginTime":"s-agentStateBeginTime","beginHoldTime":"s-beginHoldTime","beginTalkingTime":"s-beginTalkingTime","callData":"s-callData","callFeature":7,"calledNo":"s-calledNo","callerNo":"s-callerNo","cmdBeginTime":"s-cmdBeginTime","curCallId":"s-curCallId","curCommand":7,"currentTime":"s-currentTime","firsttalkingFlag":true,"holdCallId":"s-holdCallId","lastState":7,"mainCallId":"s-mainCallId","partner":"s-partner","preBusy":true,"preRest":true,"qcWorkNo":"s-qcWorkNo","recordID":"s-recordID","releaseFlag":7,"secondTalkingTime":"s-secondTalkingTime","state":7,"talkingCallfeature":7,"workNo":"s-workNo"},"callinfo":"s-callinfo"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_syncagentinfo().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.onlineagent_syncagentinfo().agentid("100").send().await }, "agentid")
         .await;
 }
@@ -341,9 +341,9 @@ async fn onlineagent_work() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -367,9 +367,9 @@ async fn onlineagent_cancelwork() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -393,9 +393,9 @@ async fn onlineagent_resetskill() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -428,9 +428,9 @@ async fn onlineagent_agentskills() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name"}],"retcode":"0"}),
+            success: v(r#"{"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name"}],"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -454,9 +454,9 @@ async fn onlineagent_agentskillsbyworkno() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name"}],"retcode":"0"}),
+            success: v(r#"{"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name"}],"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -485,9 +485,9 @@ async fn onlineagent_updateguid() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"guid":"s-guid"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"guid":"s-guid"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -511,9 +511,9 @@ async fn onlineagent_handshake() {
             headers: vec![("service_token", "s-service_token".into()), ("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-001"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-001"}"#),
                 code: "100-001",
                 kind: ErrorKind::Service,
             }),
@@ -533,7 +533,29 @@ async fn onlineagent_handshake() {
 
 #[tokio::test]
 async fn onlineagent_logininfo() {
-    check_json(Case { op: "onlineagent.logininfo", method: "POST", path: "/agentgateway/resource/onlineagent/101/logininfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":{"phonenum":"s-phonenum","phonetoken":"s-phonetoken"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_logininfo().agentid("101").send().await }).await;
+    check_json(
+        Case {
+            op: "onlineagent.logininfo",
+            method: "POST",
+            path: "/agentgateway/resource/onlineagent/101/logininfo".into(),
+            query: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: None,
+            success: v(
+                r#"{"message":"success","result":{"phonenum":"s-phonenum","phonetoken":"s-phonetoken"},"retcode":"0"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.onlineagent_logininfo().agentid("101").send().await },
+    )
+    .await;
     check_refused(client, |c| async move { c.onlineagent_logininfo().agentid("100").send().await }, "agentid").await;
 }
 
@@ -548,9 +570,9 @@ async fn onlineagent_agentstatus() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"agentState":7,"isWorking":true},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"agentState":7,"isWorking":true},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -574,9 +596,9 @@ async fn onlineagent_querycustomstate() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"agentcustomstate":"s-agentcustomstate"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"agentcustomstate":"s-agentcustomstate"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-003"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-003"}"#),
                 code: "000-003",
                 kind: ErrorKind::Auth,
             }),
@@ -601,9 +623,9 @@ async fn onlineagent_setcustomstate() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -632,9 +654,9 @@ async fn onlineagent_autoanswer() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -654,7 +676,7 @@ async fn onlineagent_autoanswer() {
 
 #[tokio::test]
 async fn agentevent_poll() {
-    check_json(Case { op: "agentevent.poll", method: "GET", path: "/agentgateway/resource/agentevent/101".into(), query: vec![("calldata", "s-calldata".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"event":{"content":{"k":"v"},"eventGenTime":7,"eventType":"s-eventType","workNo":"s-workNo"},"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentevent_poll().agentid("101").calldata("s-calldata").send().await }).await;
+    check_json(Case { op: "agentevent.poll", method: "GET", path: "/agentgateway/resource/agentevent/101".into(), query: vec![("calldata", "s-calldata".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"event":{"content":{"k":"v"},"eventGenTime":7,"eventType":"s-eventType","workNo":"s-workNo"},"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentevent_poll().agentid("101").calldata("s-calldata").send().await }).await;
     check_refused(
         client,
         |c| async move { c.agentevent_poll().agentid("100").calldata("s-calldata").send().await },
@@ -664,31 +686,9 @@ async fn agentevent_poll() {
 }
 
 #[tokio::test]
-async fn agentevent_push_callback() {
-    check_json(Case { op: "agentevent.push_callback", method: "POST", path: "/service-cloud/rest/cc-ai/v1/agentevent/pushresult".into(), query: vec![], headers: vec![("service_token", "s-service_token".into()), ("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"eventList":[{"content":{"k":"v"},"eventType":"s-eventType","workNo":"s-workNo"}],"workNo":"s-workNo"})), success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentevent_push_callback().service_token("s-service_token").body(serde_json::from_value::<cec_gateway::generated::AgenteventPushCallbackBody>(json!({"eventList":[{"content":{"k":"v"},"eventType":"s-eventType","workNo":"s-workNo"}],"workNo":"s-workNo"})).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.agentevent_push_callback()
-                .service_token("s-service_token")
-                .body(
-                    serde_json::from_value::<cec_gateway::generated::AgenteventPushCallbackBody>(
-                        json!({"eventList":[{"content":{"k":"v"},"eventType":"s-eventType","workNo":"s-workNo"}]}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "workNo",
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn voicecall_callout() {
-    check_json(Case { op: "voicecall.callout", method: "PUT", path: "/agentgateway/resource/voicecall/101/callout".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7})), success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(json!({"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_callout().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(json!({"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.callout", method: "PUT", path: "/agentgateway/resource/voicecall/101/callout".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_callout().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -701,10 +701,10 @@ async fn voicecall_previewcallout() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"callcontrolid":7,"called":"s-called"})),
-            success: json!({"message":"success","result":"s-result","retcode":"0"}),
+            body: Some(v(r#"{"callcontrolid":7,"called":"s-called"}"#)),
+            success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -715,9 +715,9 @@ async fn voicecall_previewcallout() {
             c.voicecall_previewcallout()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(
-                        json!({"callcontrolid":7,"called":"s-called"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(v(
+                        r#"{"callcontrolid":7,"called":"s-called"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -731,9 +731,9 @@ async fn voicecall_previewcallout() {
             c.voicecall_previewcallout()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(
-                        json!({"callcontrolid":7,"called":"s-called"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(v(
+                        r#"{"callcontrolid":7,"called":"s-called"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -755,9 +755,9 @@ async fn voicecall_answer() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -786,9 +786,9 @@ async fn voicecall_release() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -812,9 +812,9 @@ async fn voicecall_release_legacy() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -838,9 +838,9 @@ async fn voicecall_dropcall() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -869,9 +869,9 @@ async fn voicecall_disconnect() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -891,8 +891,8 @@ async fn voicecall_disconnect() {
 
 #[tokio::test]
 async fn voicecall_transfer() {
-    check_json(Case { op: "voicecall.transfer", method: "POST", path: "/agentgateway/resource/voicecall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7})), success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(json!({"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_transfer().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(json!({"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.transfer", method: "POST", path: "/agentgateway/resource/voicecall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_transfer().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(v(r#"{"address":"s-address","callappdata":"s-callappdata","caller":"s-caller","devicetype":7,"holdflag":true,"mediaability":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -906,9 +906,9 @@ async fn voicecall_canceltransfer() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -932,9 +932,9 @@ async fn voicecall_hold() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -958,9 +958,9 @@ async fn voicecall_gethold() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -989,9 +989,9 @@ async fn voicecall_connecthold() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1011,8 +1011,8 @@ async fn voicecall_connecthold() {
 
 #[tokio::test]
 async fn voicecall_callinner() {
-    check_json(Case { op: "voicecall.callinner", method: "PUT", path: "/agentgateway/resource/voicecall/101/callinner".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7})), success: json!({"message":"success","result":"s-result","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callinner().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(json!({"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_callinner().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(json!({"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.callinner", method: "PUT", path: "/agentgateway/resource/voicecall/101/callinner".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)), success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callinner().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_callinner().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1025,10 +1025,10 @@ async fn voicecall_callinnerskill() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"skillId":7})),
-            success: json!({"message":"success","result":"s-result","retcode":"0"}),
+            body: Some(v(r#"{"skillId":7}"#)),
+            success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -1039,8 +1039,10 @@ async fn voicecall_callinnerskill() {
             c.voicecall_callinnerskill()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(json!({"skillId":7}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(v(
+                        r#"{"skillId":7}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -1053,8 +1055,10 @@ async fn voicecall_callinnerskill() {
             c.voicecall_callinnerskill()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(json!({"skillId":7}))
-                        .unwrap(),
+                    serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(v(
+                        r#"{"skillId":7}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
@@ -1066,8 +1070,8 @@ async fn voicecall_callinnerskill() {
 
 #[tokio::test]
 async fn voicecall_innerhelp() {
-    check_json(Case { op: "voicecall.innerhelp", method: "POST", path: "/agentgateway/resource/voicecall/101/innerhelp".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7})), success: json!({"message":"success","result":"s-result","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_innerhelp().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(json!({"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_innerhelp().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(json!({"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.innerhelp", method: "POST", path: "/agentgateway/resource/voicecall/101/innerhelp".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)), success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_innerhelp().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_innerhelp().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(v(r#"{"callappdata":"s-callappdata","devicetype":7,"dstaddress":"s-dstaddress","holdflag":true,"mode":7}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1081,9 +1085,9 @@ async fn voicecall_beginmute() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1107,9 +1111,9 @@ async fn voicecall_endmute() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1132,10 +1136,10 @@ async fn voicecall_confjoin() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"callappdata":"s-callappdata","callid":"s-callid"})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1146,9 +1150,9 @@ async fn voicecall_confjoin() {
             c.voicecall_confjoin()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(
-                        json!({"callappdata":"s-callappdata","callid":"s-callid"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(v(
+                        r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1162,9 +1166,9 @@ async fn voicecall_confjoin() {
             c.voicecall_confjoin()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(
-                        json!({"callappdata":"s-callappdata","callid":"s-callid"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(v(
+                        r#"{"callappdata":"s-callappdata","callid":"s-callid"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1186,9 +1190,9 @@ async fn voicecall_thirdpartyconftransmitnum() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1217,9 +1221,9 @@ async fn voicecall_seconddialex() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -1248,9 +1252,9 @@ async fn voicecall_snatchpickup() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -1279,9 +1283,9 @@ async fn voicecall_phonepickup() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1305,9 +1309,9 @@ async fn voicecall_phonehangup() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1322,8 +1326,8 @@ async fn voicecall_phonehangup() {
 
 #[tokio::test]
 async fn recordplay_play() {
-    check_json(Case { op: "recordplay.play", method: "PUT", path: "/agentgateway/resource/recordplay/101/play".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"})), success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(json!({"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.recordplay_play().agentid("100").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(json!({"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "recordplay.play", method: "PUT", path: "/agentgateway/resource/recordplay/101/play".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.recordplay_play().agentid("100").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1337,9 +1341,9 @@ async fn recordplay_pause_play() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1363,9 +1367,9 @@ async fn recordplay_resume_play() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1389,9 +1393,9 @@ async fn recordplay_fore_fast() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1420,9 +1424,9 @@ async fn recordplay_back_fast() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1451,9 +1455,9 @@ async fn recordplay_stop_play() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1476,10 +1480,10 @@ async fn recordplay_record() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7})),
-            success: json!({"message":"success","result":{"taskId":"s-taskId"},"retcode":"0"}),
+            body: Some(v(r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#)),
+            success: v(r#"{"message":"success","result":{"taskId":"s-taskId"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1490,9 +1494,9 @@ async fn recordplay_record() {
             c.recordplay_record()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(
-                        json!({"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(v(
+                        r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1506,9 +1510,9 @@ async fn recordplay_record() {
             c.recordplay_record()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(
-                        json!({"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(v(
+                        r#"{"fileName":"s-fileName","mediaType":5,"recordFormat":7,"recordMode":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1530,9 +1534,9 @@ async fn recordplay_stop_record() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1556,9 +1560,9 @@ async fn recordplay_net_play() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1582,9 +1586,9 @@ async fn recordplay_play_relocation() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"500-012"}),
+                body: v(r#"{"message":"simulated failure","retcode":"500-012"}"#),
                 code: "500-012",
                 kind: ErrorKind::Service,
             }),
@@ -1600,23 +1604,23 @@ async fn recordplay_play_relocation() {
 
 #[tokio::test]
 async fn queuedevice_agent_vdn_skill() {
-    check_json(Case { op: "queuedevice.agentVdnSkill", method: "GET", path: "/agentgateway/resource/queuedevice/101/agentvdnskill".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name","realFlag":7,"serviceType":7}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"100-006"}), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.queuedevice_agent_vdn_skill().agentid("101").send().await }).await;
+    check_json(Case { op: "queuedevice.agentVdnSkill", method: "GET", path: "/agentgateway/resource/queuedevice/101/agentvdnskill".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name","realFlag":7,"serviceType":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.queuedevice_agent_vdn_skill().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.queuedevice_agent_vdn_skill().agentid("100").send().await }, "agentid")
         .await;
 }
 
 #[tokio::test]
 async fn queuedevice_query_acd_stat() {
-    check_json(Case { op: "queuedevice.queryAcdStat", method: "POST", path: "/agentgateway/resource/queuedevice/101/queryacdstat".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"skills":[101]})), success: json!({"message":"success","result":[{"availAgents":7,"deviceNo":7,"estWaitTime":7,"loadFactor":7,"loggedOnAgents":7,"pilotNbr":"s-pilotNbr","queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","transferDeviceNo":7,"transferDeviceType":7,"transferFlg":7}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.queuedevice_query_acd_stat().agentid("101").body(serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(json!({"skills":[101]})).unwrap()).send().await }).await;
+    check_json(Case { op: "queuedevice.queryAcdStat", method: "POST", path: "/agentgateway/resource/queuedevice/101/queryacdstat".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"skills":[101]}"#)), success: v(r#"{"message":"success","result":[{"availAgents":7,"deviceNo":7,"estWaitTime":7,"loadFactor":7,"loggedOnAgents":7,"pilotNbr":"s-pilotNbr","queueSize":7,"queueTime":7,"skillDescrip":"s-skillDescrip","transferDeviceNo":7,"transferDeviceType":7,"transferFlg":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.queuedevice_query_acd_stat().agentid("101").body(serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(v(r#"{"skills":[101]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.queuedevice_query_acd_stat()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(
-                        json!({"skills":[101]}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(v(
+                        r#"{"skills":[101]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1638,9 +1642,9 @@ async fn queuedevice_wait_num() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":7,"retcode":"0"}),
+            success: v(r#"{"message":"success","result":7,"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1664,9 +1668,9 @@ async fn queuedevice_wait_num_by_agent() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":7,"retcode":"0"}),
+            success: v(r#"{"message":"success","result":7,"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1691,9 +1695,9 @@ async fn queuedevice_skill_wait_num() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":7,"retcode":"0"}),
+            success: v(r#"{"message":"success","result":7,"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1722,9 +1726,9 @@ async fn queuedevice_ivr_info() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1747,10 +1751,10 @@ async fn agentgroup_agent_by_skill() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"agentLimit":1,"agentStatus":[101]})),
-            success: json!({"message":"success","result":[{"k":"v"}],"retcode":"0"}),
+            body: Some(v(r#"{"agentLimit":1,"agentStatus":[101]}"#)),
+            success: v(r#"{"message":"success","result":[{"k":"v"}],"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1762,9 +1766,9 @@ async fn agentgroup_agent_by_skill() {
                 .agentid("101")
                 .skillid(7)
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(
-                        json!({"agentLimit":1,"agentStatus":[101]}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(v(
+                        r#"{"agentLimit":1,"agentStatus":[101]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1779,9 +1783,9 @@ async fn agentgroup_agent_by_skill() {
                 .agentid("100")
                 .skillid(7)
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(
-                        json!({"agentLimit":1,"agentStatus":[101]}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(v(
+                        r#"{"agentLimit":1,"agentStatus":[101]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1803,9 +1807,9 @@ async fn agentgroup_all_online_agents() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":[{"k":"v"}],"retcode":"0"}),
+            success: v(r#"{"message":"success","result":[{"k":"v"}],"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1830,9 +1834,9 @@ async fn agentgroup_agent_by_list() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1852,7 +1856,7 @@ async fn agentgroup_agent_by_list() {
 
 #[tokio::test]
 async fn calldata_call_info() {
-    check_json(Case { op: "calldata.callInfo", method: "GET", path: "/agentgateway/resource/calldata/101/callinfo".into(), query: vec![("isNoContainLastCall", "true".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trunkNo":7,"userPriority":7},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_call_info().agentid("101").is_no_contain_last_call(true).send().await }).await;
+    check_json(Case { op: "calldata.callInfo", method: "GET", path: "/agentgateway/resource/calldata/101/callinfo".into(), query: vec![("isNoContainLastCall", "true".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trunkNo":7,"userPriority":7},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_call_info().agentid("101").is_no_contain_last_call(true).send().await }).await;
     check_refused(
         client,
         |c| async move { c.calldata_call_info().agentid("100").is_no_contain_last_call(true).send().await },
@@ -1872,9 +1876,9 @@ async fn calldata_app_data() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":"s-result","retcode":"0"}),
+            success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -1902,10 +1906,10 @@ async fn calldata_set_call_data_ex() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -1916,9 +1920,9 @@ async fn calldata_set_call_data_ex() {
             c.calldata_set_call_data_ex()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(
-                        json!({"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(v(
+                        r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1932,9 +1936,9 @@ async fn calldata_set_call_data_ex() {
             c.calldata_set_call_data_ex()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(
-                        json!({"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(v(
+                        r#"{"calldata":"s-calldata","callid":"s-callid","isDataEncoded":true}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1947,7 +1951,7 @@ async fn calldata_set_call_data_ex() {
 
 #[tokio::test]
 async fn calldata_hold_list() {
-    check_json(Case { op: "calldata.holdList", method: "GET", path: "/agentgateway/resource/calldata/101/holdlist".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"orgicallednum":"s-orgicallednum"}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"100-006"}), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.calldata_hold_list().agentid("101").send().await }).await;
+    check_json(Case { op: "calldata.holdList", method: "GET", path: "/agentgateway/resource/calldata/101/holdlist".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"orgicallednum":"s-orgicallednum"}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.calldata_hold_list().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.calldata_hold_list().agentid("100").send().await }, "agentid").await;
 }
 
@@ -1962,9 +1966,9 @@ async fn calldata_call_info_before_answer() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1984,7 +1988,7 @@ async fn calldata_call_info_before_answer() {
 
 #[tokio::test]
 async fn calldata_call_info_by_call_id() {
-    check_json(Case { op: "calldata.callInfoByCallId", method: "GET", path: "/agentgateway/resource/calldata/101/callinfobycallid/s-callid".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trunkNo":7,"userPriority":7},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_call_info_by_call_id().agentid("101").callid("s-callid").send().await }).await;
+    check_json(Case { op: "calldata.callInfoByCallId", method: "GET", path: "/agentgateway/resource/calldata/101/callinfobycallid/s-callid".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trunkNo":7,"userPriority":7},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_call_info_by_call_id().agentid("101").callid("s-callid").send().await }).await;
     check_refused(
         client,
         |c| async move { c.calldata_call_info_by_call_id().agentid("100").callid("s-callid").send().await },
@@ -2004,9 +2008,9 @@ async fn calldata_all_call_info_ex() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":["s-item"],"retcode":"0"}),
+            success: v(r#"{"message":"success","result":["s-item"],"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2035,9 +2039,9 @@ async fn calldata_call_nums() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2052,7 +2056,7 @@ async fn calldata_call_nums() {
 
 #[tokio::test]
 async fn calldata_statistics() {
-    check_json(Case { op: "calldata.statistics", method: "GET", path: "/agentgateway/resource/calldata/101/statistics".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":{"agentrelease":7,"answernums":7,"busynums":7,"busytime":7,"calloutnums":7,"intercallnums":7,"interhelpnums":7,"keepnums":7,"noanswernums":7,"redirectnums":7,"restnums":7,"restoutnums":7,"restouttime":7,"resttime":7,"talktime":7,"transferivrnums":7,"transfernums":7,"transferoutnums":7},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_statistics().agentid("101").send().await }).await;
+    check_json(Case { op: "calldata.statistics", method: "GET", path: "/agentgateway/resource/calldata/101/statistics".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":{"agentrelease":7,"answernums":7,"busynums":7,"busytime":7,"calloutnums":7,"intercallnums":7,"interhelpnums":7,"keepnums":7,"noanswernums":7,"redirectnums":7,"restnums":7,"restoutnums":7,"restouttime":7,"resttime":7,"talktime":7,"transferivrnums":7,"transfernums":7,"transferoutnums":7},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_statistics().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.calldata_statistics().agentid("100").send().await }, "agentid").await;
 }
 
@@ -2067,9 +2071,9 @@ async fn calldata_statistics_ex() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"answernums":7,"calloutnums":7,"talktime":7},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"answernums":7,"calloutnums":7,"talktime":7},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2084,7 +2088,7 @@ async fn calldata_statistics_ex() {
 
 #[tokio::test]
 async fn calldata_wait_call_info() {
-    check_json(Case { op: "calldata.waitCallInfo", method: "GET", path: "/agentgateway/resource/calldata/101/waitcallinfo/7".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trunkNo":7,"userPriority":7}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_wait_call_info().agentid("101").skillid(7).send().await }).await;
+    check_json(Case { op: "calldata.waitCallInfo", method: "GET", path: "/agentgateway/resource/calldata/101/waitcallinfo/7".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trunkNo":7,"userPriority":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_wait_call_info().agentid("101").skillid(7).send().await }).await;
     check_refused(
         client,
         |c| async move { c.calldata_wait_call_info().agentid("100").skillid(7).send().await },
@@ -2095,7 +2099,7 @@ async fn calldata_wait_call_info() {
 
 #[tokio::test]
 async fn calldata_hold_list_ex() {
-    check_json(Case { op: "calldata.holdListEx", method: "GET", path: "/agentgateway/resource/calldata/101/holdlistex/101".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill"}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"100-006"}), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.calldata_hold_list_ex().agentid("101").workno("101").send().await }).await;
+    check_json(Case { op: "calldata.holdListEx", method: "GET", path: "/agentgateway/resource/calldata/101/holdlistex/101".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill"}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.calldata_hold_list_ex().agentid("101").workno("101").send().await }).await;
     check_refused(
         client,
         |c| async move { c.calldata_hold_list_ex().agentid("100").workno("101").send().await },
@@ -2114,10 +2118,10 @@ async fn calldata_assign_user_in_queue() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"callid":"s-callid","skillid":7})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"callid":"s-callid","skillid":7}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-007"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-007"}"#),
                 code: "100-007",
                 kind: ErrorKind::Service,
             }),
@@ -2128,9 +2132,9 @@ async fn calldata_assign_user_in_queue() {
             c.calldata_assign_user_in_queue()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(
-                        json!({"callid":"s-callid","skillid":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(v(
+                        r#"{"callid":"s-callid","skillid":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2144,9 +2148,9 @@ async fn calldata_assign_user_in_queue() {
             c.calldata_assign_user_in_queue()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(
-                        json!({"callid":"s-callid","skillid":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(v(
+                        r#"{"callid":"s-callid","skillid":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2168,9 +2172,9 @@ async fn qualitycontrol_add_insert() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2199,9 +2203,9 @@ async fn qualitycontrol_add_supervise() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2230,9 +2234,9 @@ async fn qualitycontrol_switch() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2261,9 +2265,9 @@ async fn qualitycontrol_intercept() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2283,7 +2287,7 @@ async fn qualitycontrol_intercept() {
 
 #[tokio::test]
 async fn qualitycontrol_intercept_call() {
-    check_json(Case { op: "qualitycontrol.interceptCall", method: "PUT", path: "/agentgateway/resource/qualitycontrol/101/intercept/101/s-callId".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qualitycontrol_intercept_call().agentid("101").work_no("101").call_id("s-callId").send().await }).await;
+    check_json(Case { op: "qualitycontrol.interceptCall", method: "PUT", path: "/agentgateway/resource/qualitycontrol/101/intercept/101/s-callId".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qualitycontrol_intercept_call().agentid("101").work_no("101").call_id("s-callId").send().await }).await;
     check_refused(client, |c| async move { c.qualitycontrol_intercept_call().agentid("100").work_no("101").call_id("s-callId").send().await }, "agentid").await;
 }
 
@@ -2298,9 +2302,9 @@ async fn qualitycontrol_cancel() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2329,9 +2333,9 @@ async fn qualitycontrol_force_busy() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2360,9 +2364,9 @@ async fn qualitycontrol_force_idle() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2391,9 +2395,9 @@ async fn qualitycontrol_force_logout() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2422,9 +2426,9 @@ async fn qualitycontrol_force_drop_call() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2452,10 +2456,10 @@ async fn qualitycontrol_adjust_skill() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"skills":[101],"workNo":"s-workNo"})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"skills":[101],"workNo":"s-workNo"}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-001"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-001"}"#),
                 code: "100-001",
                 kind: ErrorKind::Service,
             }),
@@ -2466,9 +2470,9 @@ async fn qualitycontrol_adjust_skill() {
             c.qualitycontrol_adjust_skill()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(
-                        json!({"skills":[101],"workNo":"s-workNo"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(v(
+                        r#"{"skills":[101],"workNo":"s-workNo"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2482,9 +2486,9 @@ async fn qualitycontrol_adjust_skill() {
             c.qualitycontrol_adjust_skill()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(
-                        json!({"skills":[101],"workNo":"s-workNo"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(v(
+                        r#"{"skills":[101],"workNo":"s-workNo"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2506,9 +2510,9 @@ async fn qualitycontrol_force_rest() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2537,9 +2541,9 @@ async fn qualitycontrol_whisper() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2568,9 +2572,9 @@ async fn qualitycontrol_stop_whisper() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2599,9 +2603,9 @@ async fn qualitycontrol_switch_insert_whisper() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
                 code: "100-006",
                 kind: ErrorKind::Auth,
             }),
@@ -2638,9 +2642,9 @@ async fn record_download() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!(null),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2689,9 +2693,9 @@ async fn record_download_ex() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!(null),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2740,9 +2744,9 @@ async fn video_download() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!(null),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2787,9 +2791,9 @@ async fn video_download_ex() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!(null),
+            success: v(r#"null"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2817,10 +2821,10 @@ async fn mediacall_send_message() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"})),
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(v(r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#)),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2831,9 +2835,9 @@ async fn mediacall_send_message() {
             c.mediacall_send_message()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(
-                        json!({"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(v(
+                        r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2847,9 +2851,9 @@ async fn mediacall_send_message() {
             c.mediacall_send_message()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(
-                        json!({"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(v(
+                        r#"{"callid":"s-callid","data":{"k":"v"},"userid":"s-userid"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2870,10 +2874,10 @@ async fn mediacall_set_call_nums() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"callnums":"s-callnums","mediaType":"s-mediaType"})),
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(v(r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#)),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"106-003"}),
+                body: v(r#"{"message":"simulated failure","retcode":"106-003"}"#),
                 code: "106-003",
                 kind: ErrorKind::Service,
             }),
@@ -2884,9 +2888,9 @@ async fn mediacall_set_call_nums() {
             c.mediacall_set_call_nums()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(
-                        json!({"callnums":"s-callnums","mediaType":"s-mediaType"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
+                        r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2900,9 +2904,9 @@ async fn mediacall_set_call_nums() {
             c.mediacall_set_call_nums()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(
-                        json!({"callnums":"s-callnums","mediaType":"s-mediaType"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
+                        r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2915,8 +2919,8 @@ async fn mediacall_set_call_nums() {
 
 #[tokio::test]
 async fn mediacall_transfer() {
-    check_json(Case { op: "mediacall.transfer", method: "POST", path: "/agentgateway/resource/mediacall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7})), success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(json!({"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mediacall_transfer().agentid("100").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(json!({"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "mediacall.transfer", method: "POST", path: "/agentgateway/resource/mediacall/101/transfer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_transfer().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mediacall_transfer().agentid("100").body(serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(v(r#"{"address":"s-address","calldata":"s-calldata","caller":"s-caller","callid":"s-callid","devicetype":7,"mode":7,"skillId":7}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -2929,10 +2933,10 @@ async fn mediacall_set_call_nums_by_media_type() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7})),
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(v(r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#)),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -2943,9 +2947,9 @@ async fn mediacall_set_call_nums_by_media_type() {
             c.mediacall_set_call_nums_by_media_type()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(
-                        json!({"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(v(
+                        r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2959,9 +2963,9 @@ async fn mediacall_set_call_nums_by_media_type() {
             c.mediacall_set_call_nums_by_media_type()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(
-                        json!({"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(v(
+                        r#"{"agentMediaCallNums":[{"mediaType":7}],"totalCallNum":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -2974,16 +2978,16 @@ async fn mediacall_set_call_nums_by_media_type() {
 
 #[tokio::test]
 async fn mediacall_get_connect_info() {
-    check_json(Case { op: "mediacall.getConnectInfo", method: "POST", path: "/agentgateway/resource/mediacall/101/getconnectinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"callid":"s-callid","userType":"s-userType"})), success: json!({"message":"success","result":{"appId":"s-appId","channelId":"s-channelId","ctime":"s-ctime","ip":"s-ip","locationId":"s-locationId","port":"s-port","role":"s-role","signalingDomainIn":"s-signalingDomainIn","signalingDomainOut":"s-signalingDomainOut","signature":"s-signature","userId":"s-userId"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"106-011"}), code: "106-011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_get_connect_info().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(json!({"callid":"s-callid","userType":"s-userType"})).unwrap()).send().await }).await;
+    check_json(Case { op: "mediacall.getConnectInfo", method: "POST", path: "/agentgateway/resource/mediacall/101/getconnectinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)), success: v(r#"{"message":"success","result":{"appId":"s-appId","channelId":"s-channelId","ctime":"s-ctime","ip":"s-ip","locationId":"s-locationId","port":"s-port","role":"s-role","signalingDomainIn":"s-signalingDomainIn","signalingDomainOut":"s-signalingDomainOut","signature":"s-signature","userId":"s-userId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"106-011"}"#), code: "106-011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.mediacall_get_connect_info().agentid("101").body(serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.mediacall_get_connect_info()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(
-                        json!({"callid":"s-callid","userType":"s-userType"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(v(
+                        r#"{"callid":"s-callid","userType":"s-userType"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3004,10 +3008,10 @@ async fn mediacall_image_capture() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"callid":"s-callid","userType":"s-userType"})),
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(v(r#"{"callid":"s-callid","userType":"s-userType"}"#)),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"106-011"}),
+                body: v(r#"{"message":"simulated failure","retcode":"106-011"}"#),
                 code: "106-011",
                 kind: ErrorKind::Service,
             }),
@@ -3018,9 +3022,9 @@ async fn mediacall_image_capture() {
             c.mediacall_image_capture()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(
-                        json!({"callid":"s-callid","userType":"s-userType"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(v(
+                        r#"{"callid":"s-callid","userType":"s-userType"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3034,9 +3038,9 @@ async fn mediacall_image_capture() {
             c.mediacall_image_capture()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(
-                        json!({"callid":"s-callid","userType":"s-userType"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(v(
+                        r#"{"callid":"s-callid","userType":"s-userType"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3049,8 +3053,8 @@ async fn mediacall_image_capture() {
 
 #[tokio::test]
 async fn agentconf_request() {
-    check_json(Case { op: "agentconf.request", method: "POST", path: "/agentgateway/resource/agentconf/101/requestagentconf".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"})), success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_request().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(json!({"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agentconf_request().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(json!({"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "agentconf.request", method: "POST", path: "/agentgateway/resource/agentconf/101/requestagentconf".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_request().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agentconf_request().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(v(r#"{"beepTone":true,"confCallerNo":"s-confCallerNo","memberNum":1,"playMode":7,"promptTime":3,"time":4,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -3064,9 +3068,9 @@ async fn agentconf_answer() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3090,9 +3094,9 @@ async fn agentconf_reject() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3116,9 +3120,9 @@ async fn agentconf_leave() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3142,9 +3146,9 @@ async fn agentconf_release() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3167,10 +3171,10 @@ async fn agentconf_hold_participant() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3181,9 +3185,9 @@ async fn agentconf_hold_participant() {
             c.agentconf_hold_participant()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(
-                        json!({"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(v(
+                        r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3197,9 +3201,9 @@ async fn agentconf_hold_participant() {
             c.agentconf_hold_participant()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(
-                        json!({"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(v(
+                        r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3220,10 +3224,10 @@ async fn agentconf_unhold_participant() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"address":"s-address","addressType":"6"})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"address":"s-address","addressType":"6"}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3234,9 +3238,9 @@ async fn agentconf_unhold_participant() {
             c.agentconf_unhold_participant()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(
-                        json!({"address":"s-address","addressType":"6"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(v(
+                        r#"{"address":"s-address","addressType":"6"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3250,9 +3254,9 @@ async fn agentconf_unhold_participant() {
             c.agentconf_unhold_participant()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(
-                        json!({"address":"s-address","addressType":"6"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(v(
+                        r#"{"address":"s-address","addressType":"6"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3273,10 +3277,10 @@ async fn agentconf_prolong_time() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"prolongTime":1})),
-            success: json!({"message":"success","result":{"applyedTime":7},"retcode":"0"}),
+            body: Some(v(r#"{"prolongTime":1}"#)),
+            success: v(r#"{"message":"success","result":{"applyedTime":7},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3287,9 +3291,9 @@ async fn agentconf_prolong_time() {
             c.agentconf_prolong_time()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(
-                        json!({"prolongTime":1}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(v(
+                        r#"{"prolongTime":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3303,9 +3307,9 @@ async fn agentconf_prolong_time() {
             c.agentconf_prolong_time()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(
-                        json!({"prolongTime":1}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(v(
+                        r#"{"prolongTime":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3326,10 +3330,10 @@ async fn agentconf_shift_president() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"destAgentNo":7})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"destAgentNo":7}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3340,9 +3344,9 @@ async fn agentconf_shift_president() {
             c.agentconf_shift_president()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(
-                        json!({"destAgentNo":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(v(
+                        r#"{"destAgentNo":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3356,9 +3360,9 @@ async fn agentconf_shift_president() {
             c.agentconf_shift_president()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(
-                        json!({"destAgentNo":7}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(v(
+                        r#"{"destAgentNo":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3371,22 +3375,22 @@ async fn agentconf_shift_president() {
 
 #[tokio::test]
 async fn agentconf_batch_add_participant() {
-    check_json(Case { op: "agentconf.batchAddParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchaddparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"})), success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_add_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(json!({"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agentconf_batch_add_participant().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(json!({"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"})).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "agentconf.batchAddParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchaddparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_add_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agentconf_batch_add_participant().agentid("100").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6","deviceCallType":0,"deviceType":0}],"beepTone":true,"caller":"s-caller","playMode":7,"voicePath":"s-voicePath"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
 async fn agentconf_batch_remove_participant() {
-    check_json(Case { op: "agentconf.batchRemoveParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchremoveparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"addresses":[{"address":"s-address","addressType":"6"}]})), success: json!({"message":"success","result":{"noExistParticipants":[{"address":"s-address","addressType":"s-addressType"}]},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_remove_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(json!({"addresses":[{"address":"s-address","addressType":"6"}]})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentconf.batchRemoveParticipant", method: "POST", path: "/agentgateway/resource/agentconf/101/batchremoveparticipant".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#)), success: v(r#"{"message":"success","result":{"noExistParticipants":[{"address":"s-address","addressType":"s-addressType"}]},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_batch_remove_participant().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(v(r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentconf_batch_remove_participant()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(
-                        json!({"addresses":[{"address":"s-address","addressType":"6"}]}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(v(
+                        r#"{"addresses":[{"address":"s-address","addressType":"6"}]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3407,10 +3411,10 @@ async fn agentconf_change_participant_mode() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"address":"s-address","addressType":"6","attribute":1})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"address":"s-address","addressType":"6","attribute":1}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3421,9 +3425,9 @@ async fn agentconf_change_participant_mode() {
             c.agentconf_change_participant_mode()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(
-                        json!({"address":"s-address","addressType":"6","attribute":1}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(v(
+                        r#"{"address":"s-address","addressType":"6","attribute":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3437,9 +3441,9 @@ async fn agentconf_change_participant_mode() {
             c.agentconf_change_participant_mode()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(
-                        json!({"address":"s-address","addressType":"6","attribute":1}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(v(
+                        r#"{"address":"s-address","addressType":"6","attribute":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3460,10 +3464,10 @@ async fn agentconf_modify_conf_resource() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"modifyNum":2,"modifyType":0})),
-            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
+            body: Some(v(r#"{"modifyNum":2,"modifyType":0}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3474,9 +3478,9 @@ async fn agentconf_modify_conf_resource() {
             c.agentconf_modify_conf_resource()
                 .agentid("101")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(
-                        json!({"modifyNum":2,"modifyType":0}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(v(
+                        r#"{"modifyNum":2,"modifyType":0}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3490,9 +3494,9 @@ async fn agentconf_modify_conf_resource() {
             c.agentconf_modify_conf_resource()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(
-                        json!({"modifyNum":2,"modifyType":0}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(v(
+                        r#"{"modifyNum":2,"modifyType":0}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3505,16 +3509,16 @@ async fn agentconf_modify_conf_resource() {
 
 #[tokio::test]
 async fn agentconf_query_conf_infos() {
-    check_json(Case { op: "agentconf.queryConfInfos", method: "POST", path: "/agentgateway/resource/agentconf/101/queryconfinfos".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"confIds":[101]})), success: json!({"message":"success","result":{"confs":[{"addresses":[{"address":"s-address","addressType":"s-addressType","channelAttrib":7,"channelState":7,"deviceCallType":7,"deviceType":7,"enterTime":7,"role":7}],"applyConfTime":7,"confHaveBeenTime":7,"confId":7,"confState":7,"startTime":7}]},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_query_conf_infos().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(json!({"confIds":[101]})).unwrap()).send().await }).await;
+    check_json(Case { op: "agentconf.queryConfInfos", method: "POST", path: "/agentgateway/resource/agentconf/101/queryconfinfos".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"confIds":[101]}"#)), success: v(r#"{"message":"success","result":{"confs":[{"addresses":[{"address":"s-address","addressType":"s-addressType","channelAttrib":7,"channelState":7,"deviceCallType":7,"deviceType":7,"enterTime":7,"role":7}],"applyConfTime":7,"confHaveBeenTime":7,"confId":7,"confState":7,"startTime":7}]},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentconf_query_conf_infos().agentid("101").body(serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(v(r#"{"confIds":[101]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agentconf_query_conf_infos()
                 .agentid("100")
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(
-                        json!({"confIds":[101]}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(v(
+                        r#"{"confIds":[101]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3536,9 +3540,9 @@ async fn agentconf_query_vdn_conf_id() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","result":{"confIds":[101]},"retcode":"0"}),
+            success: v(r#"{"message":"success","result":{"confIds":[101]},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
                 code: "000-002",
                 kind: ErrorKind::Service,
             }),
@@ -3554,7 +3558,7 @@ async fn agentconf_query_vdn_conf_id() {
 
 #[tokio::test]
 async fn config_obs_url() {
-    check_json(Case { op: "config.obsUrl", method: "GET", path: "/agentgateway/resource/config/sys/obsURL".into(), query: vec![("ids", "s-ids".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"id":7,"interfaceUri":"s-interfaceUri","loginUri":"s-loginUri","obsUrl":"s-obsUrl","purpose":"s-purpose","timeout":7,"userName":"s-userName"}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.config_obs_url().ids("s-ids").send().await }).await;
+    check_json(Case { op: "config.obsUrl", method: "GET", path: "/agentgateway/resource/config/sys/obsURL".into(), query: vec![("ids", "s-ids".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"id":7,"interfaceUri":"s-interfaceUri","loginUri":"s-loginUri","obsUrl":"s-obsUrl","purpose":"s-purpose","timeout":7,"userName":"s-userName"}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.config_obs_url().ids("s-ids").send().await }).await;
 }
 
 #[tokio::test]
@@ -3567,10 +3571,10 @@ async fn config_login() {
             query: vec![],
             headers: vec![],
             present: vec![],
-            body: Some(json!({"agentId":1,"password":"s-password"})),
-            success: json!({"message":"success","result":{"guid":"s-guid"},"retcode":"0"}),
+            body: Some(v(r#"{"agentId":1,"password":"s-password"}"#)),
+            success: v(r#"{"message":"success","result":{"guid":"s-guid"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3580,9 +3584,9 @@ async fn config_login() {
         |c| async move {
             c.config_login()
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(
-                        json!({"agentId":1,"password":"s-password"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(v(
+                        r#"{"agentId":1,"password":"s-password"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3595,9 +3599,9 @@ async fn config_login() {
         |c| async move {
             c.config_login()
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(
-                        json!({"agentId":0,"password":"s-password"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(v(
+                        r#"{"agentId":0,"password":"s-password"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3610,14 +3614,14 @@ async fn config_login() {
 
 #[tokio::test]
 async fn subscribe_register() {
-    check_json(Case { op: "subscribe.register", method: "POST", path: "/agentgateway/resource/config/subscribe/register".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"})), success: json!({"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(json!({"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(json!({"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","subscribeType":"s-subscribeType"})).unwrap()).send().await }, "serviceToken").await;
+    check_json(Case { op: "subscribe.register", method: "POST", path: "/agentgateway/resource/config/subscribe/register".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","subscribeType":"s-subscribeType"}"#)).unwrap()).send().await }, "serviceToken").await;
 }
 
 #[tokio::test]
 async fn subscribe_modify() {
-    check_json(Case { op: "subscribe.modify", method: "POST", path: "/agentgateway/resource/config/subscribe/modify".into(), query: vec![("serverId", "s-serverId".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"})), success: json!({"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(json!({"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(json!({"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})).unwrap()).send().await }, "serviceCallBackUri").await;
+    check_json(Case { op: "subscribe.modify", method: "POST", path: "/agentgateway/resource/config/subscribe/modify".into(), query: vec![("serverId", "s-serverId".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "serviceCallBackUri").await;
 }
 
 #[tokio::test]
@@ -3630,10 +3634,10 @@ async fn subscribe_unregister() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(json!({"serverId":"s-serverId"})),
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(v(r#"{"serverId":"s-serverId"}"#)),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3643,9 +3647,9 @@ async fn subscribe_unregister() {
         |c| async move {
             c.subscribe_unregister()
                 .body(
-                    serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(
-                        json!({"serverId":"s-serverId"}),
-                    )
+                    serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(v(
+                        r#"{"serverId":"s-serverId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -3657,7 +3661,7 @@ async fn subscribe_unregister() {
         client,
         |c| async move {
             c.subscribe_unregister()
-                .body(serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(json!({})).unwrap())
+                .body(serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -3677,9 +3681,9 @@ async fn subscribe_handshake() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
+                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -3693,5 +3697,29 @@ async fn subscribe_handshake() {
 
 #[tokio::test]
 async fn subscribe_handshake_ex() {
-    check_json(Case { op: "subscribe.handshakeEx", method: "POST", path: "/agentgateway/resource/config/subscribe/handshake/s-serviceid".into(), query: vec![], headers: vec![("service_token", "s-service_token".into()), ("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_handshake_ex().serviceid("s-serviceid").service_token("s-service_token").send().await }).await;
+    check_json(Case { op: "subscribe.handshakeEx", method: "POST", path: "/agentgateway/resource/config/subscribe/handshake/s-serviceid".into(), query: vec![], headers: vec![("service_token", "s-service_token".into()), ("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_handshake_ex().serviceid("s-serviceid").service_token("s-service_token").send().await }).await;
+}
+
+#[test]
+fn callback_agentevent_push_callback() {
+    cec_core::test_util::check_callback(
+        "agentevent.push_callback",
+        v(r#"{"eventList":[{"content":{"k":"v"},"eventType":"s-eventType","workNo":"s-workNo"}],"workNo":"s-workNo"}"#),
+        cec_gateway::generated::AgenteventPushCallbackCallbackReceiver::receive,
+        Some("service_token"),
+        cec_gateway::generated::AgenteventPushCallbackCallbackReceiver::ack(),
+    );
+}
+
+#[test]
+fn callback_subscribe_asr_result_notify() {
+    cec_core::test_util::check_callback(
+        "subscribe.asrResultNotify",
+        v(
+            r#"{"asrusercase":"s-asrusercase","ccid":"s-ccid","curcallid":"s-curcallid","curuserdn":"s-curuserdn","initialagentid":"s-initialagentid","nlpResult":{"k":"v"},"result":[{"confidence":"s-confidence","content":"s-content","iscontentenc":"s-iscontentenc"}],"serverid":"s-serverid","subscribetype":"s-subscribetype","talkerid":"s-talkerid","talkertype":"s-talkertype","vdnid":"s-vdnid"}"#,
+        ),
+        cec_gateway::generated::SubscribeAsrResultNotifyCallbackReceiver::receive,
+        Some("service_token"),
+        cec_gateway::generated::SubscribeAsrResultNotifyCallbackReceiver::ack(),
+    );
 }

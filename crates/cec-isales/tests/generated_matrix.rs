@@ -3,7 +3,7 @@
 
 #![allow(clippy::all, clippy::unwrap_used, clippy::expect_used, unused_imports)]
 
-use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused};
+use cec_core::test_util::{Case, Failure, Prelude, check_binary, check_json, check_refused, v};
 use cec_core::{Config, ErrorKind, RetryPolicy};
 use httpmock::MockServer;
 use serde_json::json;
@@ -22,31 +22,63 @@ fn client(server: &MockServer) -> cec_isales::Client {
 
 #[tokio::test]
 async fn campaign_add_v1() {
-    check_json(Case { op: "campaign.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "950".into())], present: vec!["authorization", "host"], body: Some(json!({"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(json!({"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_v1().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(json!({"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "950".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_v1().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_add_v2() {
-    check_json(Case { op: "campaign.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "994".into())], present: vec!["authorization", "host"], body: Some(json!({"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(json!({"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_v2().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(json!({"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "994".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_v2().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_modify_v1() {
-    check_json(Case { op: "campaign.modify_v1", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "905".into())], present: vec!["authorization", "host"], body: Some(json!({"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(json!({"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_modify_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(json!({"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.modify_v1", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "905".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_modify_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_modify_v2() {
-    check_json(Case { op: "campaign.modify_v2", method: "PUT", path: "/rest/isales/v2/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "970".into())], present: vec!["authorization", "host"], body: Some(json!({"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(json!({"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_modify_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(json!({"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.modify_v2", method: "PUT", path: "/rest/isales/v2/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "970".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_modify_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_delete() {
-    check_json(Case { op: "campaign.delete", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("content-length", "20".into())], present: vec!["authorization", "host"], body: Some(json!({"archiveHistory":7})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_delete().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(json!({"archiveHistory":7})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "campaign.delete",
+            method: "DELETE",
+            path: "/rest/isales/v1/openapi/campaigns/1/7".into(),
+            query: vec![],
+            headers: vec![("content-length", "20".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"archiveHistory":7}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.campaign_delete()
+                .vdn_id(1)
+                .campaign_id(7)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(v(r#"{"archiveHistory":7}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -54,7 +86,7 @@ async fn campaign_delete() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(json!({"archiveHistory":7}))
+                    serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(v(r#"{"archiveHistory":7}"#))
                         .unwrap(),
                 )
                 .send()
@@ -67,7 +99,7 @@ async fn campaign_delete() {
 
 #[tokio::test]
 async fn campaign_query_detail() {
-    check_json(Case { op: "campaign.query_detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"k":"v"},"status":7,"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_detail().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "campaign.query_detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"k":"v"},"status":7,"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_detail().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.campaign_query_detail().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
@@ -78,7 +110,7 @@ async fn campaign_query_detail() {
 
 #[tokio::test]
 async fn campaign_query_all() {
-    check_json(Case { op: "campaign.query_all", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![("name", "s-name".into()), ("status", "0".into()), ("deviceType", "0".into()), ("beginTime", "s-beginTime".into()), ("endTime", "s-endTime".into()), ("curPage", "7".into()), ("rowsPerPage", "1".into()), ("ccId", "7".into()), ("statusV2", "s-any".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"curIvrCount":7,"curPage":7,"curSkillQueueCount":7,"data":[{"k":"v"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","rowsPerPage":1,"totalSize":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_all().vdn_id(1).name("s-name").status(0).device_type(0).begin_time("s-beginTime").end_time("s-endTime").cur_page(7).rows_per_page(1).cc_id(7).status_v2("s-any").locale("s-locale").send().await }).await;
+    check_json(Case { op: "campaign.query_all", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![("name", "s-name".into()), ("status", "0".into()), ("deviceType", "0".into()), ("beginTime", "s-beginTime".into()), ("endTime", "s-endTime".into()), ("curPage", "7".into()), ("rowsPerPage", "1".into()), ("ccId", "7".into()), ("statusV2", "s-any".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"curIvrCount":7,"curPage":7,"curSkillQueueCount":7,"data":[{"k":"v"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","rowsPerPage":1,"totalSize":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_all().vdn_id(1).name("s-name").status(0).device_type(0).begin_time("s-beginTime").end_time("s-endTime").cur_page(7).rows_per_page(1).cc_id(7).status_v2("s-any").locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -104,25 +136,69 @@ async fn campaign_query_all() {
 
 #[tokio::test]
 async fn campaign_pause() {
-    check_json(Case { op: "campaign.pause", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7/pause".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_pause().vdn_id(1).campaign_id(7).send().await }).await;
+    check_json(
+        Case {
+            op: "campaign.pause",
+            method: "PUT",
+            path: "/rest/isales/v1/openapi/campaigns/1/7/pause".into(),
+            query: vec![],
+            headers: vec![("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.campaign_pause().vdn_id(1).campaign_id(7).send().await },
+    )
+    .await;
     check_refused(client, |c| async move { c.campaign_pause().vdn_id(0).campaign_id(7).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_resume() {
-    check_json(Case { op: "campaign.resume", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7/resume".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_resume().vdn_id(1).campaign_id(7).send().await }).await;
+    check_json(
+        Case {
+            op: "campaign.resume",
+            method: "PUT",
+            path: "/rest/isales/v1/openapi/campaigns/1/7/resume".into(),
+            query: vec![],
+            headers: vec![("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.campaign_resume().vdn_id(1).campaign_id(7).send().await },
+    )
+    .await;
     check_refused(client, |c| async move { c.campaign_resume().vdn_id(0).campaign_id(7).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_set_retry_policy() {
-    check_json(Case { op: "campaign.set_retry_policy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "173".into())], present: vec!["authorization", "host"], body: Some(json!({"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_set_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(json!({"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_set_retry_policy().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(json!({"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.set_retry_policy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "173".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_set_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(r#"{"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_set_retry_policy().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(r#"{"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_query_retry_policy() {
-    check_json(Case { op: "campaign.query_retry_policy", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":{"busiPolicy":"s-busiPolicy","noRetryPolicy":"s-noRetryPolicy","policyJson":{"dataType":"s-dataType","policy":"s-policy","retryDay":7,"retryTimes":7,"type":7},"policyType":7,"retryPolicyId":"s-retryPolicyId"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "campaign.query_retry_policy", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":{"busiPolicy":"s-busiPolicy","noRetryPolicy":"s-noRetryPolicy","policyJson":{"dataType":"s-dataType","policy":"s-policy","retryDay":7,"retryTimes":7,"type":7},"policyType":7,"retryPolicyId":"s-retryPolicyId"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.campaign_query_retry_policy().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
@@ -133,13 +209,13 @@ async fn campaign_query_retry_policy() {
 
 #[tokio::test]
 async fn campaign_add_business_result() {
-    check_json(Case { op: "campaign.add_business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/addBusinessResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "140".into())], present: vec!["authorization", "host"], body: Some(json!({"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_business_result().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(json!({"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_business_result().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(json!({"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/addBusinessResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "140".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_business_result().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_business_result().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(v(r#"{"children":[{"code":"s-code","description":"s-description","name":"s-name"}],"code":"s-code","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_query_business_results() {
-    check_json(Case { op: "campaign.query_business_results", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/queryBusinessResults".into(), query: vec![("pageSize", "1".into()), ("pageNum", "7".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":[{"children":[{"code":"s-code","defLevel":"s-defLevel","name":"s-name"}],"code":"s-code","defLevel":"s-defLevel","name":"s-name"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_business_results().vdn_id(1).page_size(1).page_num(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "campaign.query_business_results", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/queryBusinessResults".into(), query: vec![("pageSize", "1".into()), ("pageNum", "7".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":[{"children":[{"code":"s-code","defLevel":"s-defLevel","name":"s-name"}],"code":"s-code","defLevel":"s-defLevel","name":"s-name"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_business_results().vdn_id(1).page_size(1).page_num(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -152,7 +228,7 @@ async fn campaign_query_business_results() {
 
 #[tokio::test]
 async fn campaign_fail_category_statistics() {
-    check_json(Case { op: "campaign.fail_category_statistics", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/failcategorystatistics".into(), query: vec![("campaignId", "s-campaignId".into()), ("startDate", "s-startDate".into()), ("endDate", "s-endDate".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":[{"failData":{"k":"v"},"statDate":"s-statDate"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_fail_category_statistics().vdn_id(1).campaign_id("s-campaignId").start_date("s-startDate").end_date("s-endDate").locale("s-locale").send().await }).await;
+    check_json(Case { op: "campaign.fail_category_statistics", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/failcategorystatistics".into(), query: vec![("campaignId", "s-campaignId".into()), ("startDate", "s-startDate".into()), ("endDate", "s-endDate".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":[{"failData":{"k":"v"},"statDate":"s-statDate"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_fail_category_statistics().vdn_id(1).campaign_id("s-campaignId").start_date("s-startDate").end_date("s-endDate").locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -172,7 +248,42 @@ async fn campaign_fail_category_statistics() {
 
 #[tokio::test]
 async fn campaign_add_caller_numbers() {
-    check_json(Case { op: "campaign.add_caller_numbers", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callerNo/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "57".into())], present: vec!["authorization", "host"], body: Some(json!({"callerNo":[{"accessCode":"s-accessCode","priority":1}]})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_caller_numbers().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(json!({"callerNo":[{"accessCode":"s-accessCode","priority":1}]})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "campaign.add_caller_numbers",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/callerNo/7".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "57".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.campaign_add_caller_numbers()
+                .vdn_id(1)
+                .campaign_id(7)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(v(
+                        r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -181,9 +292,9 @@ async fn campaign_add_caller_numbers() {
                 .campaign_id(7)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(
-                        json!({"callerNo":[{"accessCode":"s-accessCode","priority":1}]}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(v(
+                        r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -196,7 +307,42 @@ async fn campaign_add_caller_numbers() {
 
 #[tokio::test]
 async fn campaign_delete_caller_numbers() {
-    check_json(Case { op: "campaign.delete_caller_numbers", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/callerNo/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "44".into())], present: vec!["authorization", "host"], body: Some(json!({"callerNo":[{"accessCode":"s-accessCode"}]})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_delete_caller_numbers().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(json!({"callerNo":[{"accessCode":"s-accessCode"}]})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "campaign.delete_caller_numbers",
+            method: "DELETE",
+            path: "/rest/isales/v1/openapi/campaigns/1/callerNo/7".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "44".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.campaign_delete_caller_numbers()
+                .vdn_id(1)
+                .campaign_id(7)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(v(
+                        r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -205,9 +351,9 @@ async fn campaign_delete_caller_numbers() {
                 .campaign_id(7)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(
-                        json!({"callerNo":[{"accessCode":"s-accessCode"}]}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(v(
+                        r#"{"callerNo":[{"accessCode":"s-accessCode"}]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -220,7 +366,7 @@ async fn campaign_delete_caller_numbers() {
 
 #[tokio::test]
 async fn holiday_query() {
-    check_json(Case { op: "holiday.query", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":[{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_query().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "holiday.query", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":[{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_query().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.holiday_query().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
@@ -231,19 +377,96 @@ async fn holiday_query() {
 
 #[tokio::test]
 async fn holiday_add() {
-    check_json(Case { op: "holiday.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "90".into())], present: vec!["authorization", "host"], body: Some(json!({"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_add().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayAddBody>(json!({"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.holiday_add().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayAddBody>(json!({"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"})).unwrap()).send().await }, "vdnId").await;
+    check_json(
+        Case {
+            op: "holiday.add",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "90".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(
+                r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
+            )),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.holiday_add()
+                .vdn_id(1)
+                .campaign_id(7)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::HolidayAddBody>(v(
+                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.holiday_add()
+                .vdn_id(0)
+                .campaign_id(7)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::HolidayAddBody>(v(
+                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","name":"s-name","type":7,"week":"s-week"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "vdnId",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn holiday_modify() {
-    check_json(Case { op: "holiday.modify", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(json!({"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(json!({"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.holiday_modify().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(json!({"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "holiday.modify", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "97".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_modify().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.holiday_modify().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","id":7,"name":"s-name","type":7,"week":"s-week"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn holiday_delete() {
-    check_json(Case { op: "holiday.delete", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_delete().vdn_id(1).campaign_id(7).holiday_id(7).locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "holiday.delete",
+            method: "DELETE",
+            path: "/rest/isales/v1/openapi/campaigns/1/holiday/7/7".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.holiday_delete().vdn_id(1).campaign_id(7).holiday_id(7).locale("s-locale").send().await },
+    )
+    .await;
     check_refused(
         client,
         |c| async move { c.holiday_delete().vdn_id(0).campaign_id(7).holiday_id(7).locale("s-locale").send().await },
@@ -254,7 +477,29 @@ async fn holiday_delete() {
 
 #[tokio::test]
 async fn holiday_delete_all() {
-    check_json(Case { op: "holiday.delete_all", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.holiday_delete_all().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "holiday.delete_all",
+            method: "DELETE",
+            path: "/rest/isales/v1/openapi/campaigns/1/holiday/7".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.holiday_delete_all().vdn_id(1).campaign_id(7).locale("s-locale").send().await },
+    )
+    .await;
     check_refused(
         client,
         |c| async move { c.holiday_delete_all().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
@@ -265,13 +510,47 @@ async fn holiday_delete_all() {
 
 #[tokio::test]
 async fn blocklist_add() {
-    check_json(Case { op: "blocklist.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/add".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "239".into())], present: vec!["authorization", "host"], body: Some(json!({"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(json!({"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.blocklist_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(json!({"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "blocklist.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/add".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "239".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(v(r#"{"blocklist":["s-item"],"isCoverDupNo":7,"relCategoryId":"s-relCategoryId","restrictPeriod":"s-restrictPeriod","restrictTimes":1,"typeId":"s-typeId","validityExpirationTime":"s-validityExpirationTime","validityTime":1,"validityTimeUnit":7}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn blocklist_delete() {
-    check_json(Case { op: "blocklist.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/delete".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "31".into())], present: vec!["authorization", "host"], body: Some(json!({"blocklistNo":"s-blocklistNo"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_delete().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(json!({"blocklistNo":"s-blocklistNo"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.delete",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/blocklist/delete".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "31".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"blocklistNo":"s-blocklistNo"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.blocklist_delete()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(v(
+                        r#"{"blocklistNo":"s-blocklistNo"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -279,9 +558,9 @@ async fn blocklist_delete() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(
-                        json!({"blocklistNo":"s-blocklistNo"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(v(
+                        r#"{"blocklistNo":"s-blocklistNo"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -294,7 +573,29 @@ async fn blocklist_delete() {
 
 #[tokio::test]
 async fn blocklist_delete_all() {
-    check_json(Case { op: "blocklist.delete_all", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/blocklist".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_delete_all().vdn_id(1).locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.delete_all",
+            method: "DELETE",
+            path: "/rest/isales/v1/openapi/campaigns/1/blocklist".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.blocklist_delete_all().vdn_id(1).locale("s-locale").send().await },
+    )
+    .await;
     check_refused(
         client,
         |c| async move { c.blocklist_delete_all().vdn_id(0).locale("s-locale").send().await },
@@ -305,7 +606,41 @@ async fn blocklist_delete_all() {
 
 #[tokio::test]
 async fn blocklist_query() {
-    check_json(Case { op: "blocklist.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(json!({"blocklist":["s-item"],"limit":1,"offset":7})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(json!({"blocklist":["s-item"],"limit":1,"offset":7})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.query",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.blocklist_query()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(
+                        r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -313,9 +648,9 @@ async fn blocklist_query() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(
-                        json!({"blocklist":["s-item"],"limit":1,"offset":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(
+                        r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -328,7 +663,41 @@ async fn blocklist_query() {
 
 #[tokio::test]
 async fn blocklist_add_group() {
-    check_json(Case { op: "blocklist.add_group", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/create".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(json!({"description":"s-description","name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add_group().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(json!({"description":"s-description","name":"s-name"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.add_group",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/create".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "47".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"description":"s-description","name":"s-name"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.blocklist_add_group()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(v(
+                        r#"{"description":"s-description","name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -336,9 +705,9 @@ async fn blocklist_add_group() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(
-                        json!({"description":"s-description","name":"s-name"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(v(
+                        r#"{"description":"s-description","name":"s-name"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -351,7 +720,41 @@ async fn blocklist_add_group() {
 
 #[tokio::test]
 async fn blocklist_modify_group() {
-    check_json(Case { op: "blocklist.modify_group", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/update".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "59".into())], present: vec!["authorization", "host"], body: Some(json!({"description":"s-description","id":"s-id","name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_modify_group().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(json!({"description":"s-description","id":"s-id","name":"s-name"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.modify_group",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/update".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "59".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"description":"s-description","id":"s-id","name":"s-name"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.blocklist_modify_group()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(v(
+                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -359,9 +762,9 @@ async fn blocklist_modify_group() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(
-                        json!({"description":"s-description","id":"s-id","name":"s-name"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(v(
+                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -374,7 +777,7 @@ async fn blocklist_modify_group() {
 
 #[tokio::test]
 async fn blocklist_query_groups() {
-    check_json(Case { op: "blocklist.query_groups", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"limit":1,"name":"s-name","offset":7})), success: json!({"data":{"description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_groups().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(json!({"limit":1,"name":"s-name","offset":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "blocklist.query_groups", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"name":"s-name","offset":7}"#)), success: v(r#"{"data":{"description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_groups().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(v(r#"{"limit":1,"name":"s-name","offset":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -382,9 +785,9 @@ async fn blocklist_query_groups() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(
-                        json!({"limit":1,"name":"s-name","offset":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(v(
+                        r#"{"limit":1,"name":"s-name","offset":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -397,13 +800,47 @@ async fn blocklist_query_groups() {
 
 #[tokio::test]
 async fn blocklist_delete_group() {
-    check_json(Case { op: "blocklist.delete_group", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/s-categoryId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_delete_group().vdn_id(1).category_id("s-categoryId").locale("s-locale").send().await }).await;
+    check_json(Case { op: "blocklist.delete_group", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/blackCategory/s-categoryId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_delete_group().vdn_id(1).category_id("s-categoryId").locale("s-locale").send().await }).await;
     check_refused(client, |c| async move { c.blocklist_delete_group().vdn_id(0).category_id("s-categoryId").locale("s-locale").send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn blocklist_add_type() {
-    check_json(Case { op: "blocklist.add_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "75".into())], present: vec!["authorization", "host"], body: Some(json!({"actionType":"s-actionType","description":"s-description","name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(json!({"actionType":"s-actionType","description":"s-description","name":"s-name"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.add_type",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "75".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.blocklist_add_type()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(
+                        r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -411,9 +848,9 @@ async fn blocklist_add_type() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(
-                        json!({"actionType":"s-actionType","description":"s-description","name":"s-name"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(
+                        r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -426,7 +863,7 @@ async fn blocklist_add_type() {
 
 #[tokio::test]
 async fn blocklist_query_types() {
-    check_json(Case { op: "blocklist.query_types", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(json!({"limit":1,"name":"s-name","offset":7})), success: json!({"data":{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_types().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(json!({"limit":1,"name":"s-name","offset":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "blocklist.query_types", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "38".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"name":"s-name","offset":7}"#)), success: v(r#"{"data":{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name","orgName":"s-orgName"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query_types().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(v(r#"{"limit":1,"name":"s-name","offset":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -434,9 +871,9 @@ async fn blocklist_query_types() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(
-                        json!({"limit":1,"name":"s-name","offset":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(v(
+                        r#"{"limit":1,"name":"s-name","offset":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -449,7 +886,41 @@ async fn blocklist_query_types() {
 
 #[tokio::test]
 async fn blocklist_modify_type() {
-    check_json(Case { op: "blocklist.modify_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/update".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "59".into())], present: vec!["authorization", "host"], body: Some(json!({"description":"s-description","id":"s-id","name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_modify_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(json!({"description":"s-description","id":"s-id","name":"s-name"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "blocklist.modify_type",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/blackType/update".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "59".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"description":"s-description","id":"s-id","name":"s-name"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.blocklist_modify_type()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(
+                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -457,9 +928,9 @@ async fn blocklist_modify_type() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(
-                        json!({"description":"s-description","id":"s-id","name":"s-name"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(
+                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -481,9 +952,9 @@ async fn blocklist_delete_type() {
             headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
             present: vec!["authorization", "host"],
             body: None,
-            success: json!({"resultCode":"0200000","resultDesc":"success"}),
+            success: v(r#"{"resultCode":"0200000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -503,31 +974,31 @@ async fn blocklist_delete_type() {
 
 #[tokio::test]
 async fn calldata_add_v1() {
-    check_json(Case { op: "calldata.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "194".into())], present: vec!["authorization", "host"], body: Some(json!({"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(json!({"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_add_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(json!({"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "194".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.calldata_add_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(v(r#"{"callDataList":[{"callData":"s-callData","called":"s-called","caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn calldata_add_v2() {
-    check_json(Case { op: "calldata.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "275".into())], present: vec!["authorization", "host"], body: Some(json!({"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(json!({"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_add_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(json!({"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/calldata/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "275".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"dataIdList":[{"called":"s-called","dataId":"s-dataId"}],"totalSize":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_add_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.calldata_add_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(v(r#"{"batchId":"s-batchId","callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn calldata_delete() {
-    check_json(Case { op: "calldata.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7/delete".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "156".into())], present: vec!["authorization", "host"], body: Some(json!({"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_delete().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(json!({"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_delete().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(json!({"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7/delete".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "156".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_delete().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.calldata_delete().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(v(r#"{"archiveHistory":7,"called":"s-called","customField":"s-customField","recycleTime":"s-recycleTime","recycleType":"s-recycleType","sessionId":"s-sessionId"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn calldata_query_number() {
-    check_json(Case { op: "calldata.query_number", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":{"calledNos":[{"calledNo":"s-calledNo","type":"s-type"}],"dataId":"s-dataId","properties":[{"propCode":"s-propCode","propName":"s-propName","propValue":"s-any"}]},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_query_number().vdn_id(1).campaign_id(7).data_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "calldata.query_number", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/calldata/7/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":{"calledNos":[{"calledNo":"s-calledNo","type":"s-type"}],"dataId":"s-dataId","properties":[{"propCode":"s-propCode","propName":"s-propName","propValue":"s-any"}]},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_query_number().vdn_id(1).campaign_id(7).data_id(7).locale("s-locale").send().await }).await;
     check_refused(client, |c| async move { c.calldata_query_number().vdn_id(0).campaign_id(7).data_id(7).locale("s-locale").send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn calldata_statistics() {
-    check_json(Case { op: "calldata.statistics", method: "GET", path: "/rest/isales/v2/openapi/campaigns/1/statistics".into(), query: vec![("campaignId", "s-campaignId".into()), ("batchId", "s-batchId".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"countDetail":[{"batchDetail":[{"k":"v"}],"calledCount":7,"campaignId":"s-campaignId","dailyCallSucc":7,"dailyCalledCount":7,"dailyCount":7,"dailyFinishCount":7,"finishCount":7,"totalCallSucc":7,"totalCalledCount":7,"totalCount":7,"totalFinishCount":7,"unCallCount":7}],"resultCode":"0200000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_statistics().vdn_id(1).campaign_id("s-campaignId").batch_id("s-batchId").locale("s-locale").send().await }).await;
+    check_json(Case { op: "calldata.statistics", method: "GET", path: "/rest/isales/v2/openapi/campaigns/1/statistics".into(), query: vec![("campaignId", "s-campaignId".into()), ("batchId", "s-batchId".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"countDetail":[{"batchDetail":[{"k":"v"}],"calledCount":7,"campaignId":"s-campaignId","dailyCallSucc":7,"dailyCalledCount":7,"dailyCount":7,"dailyFinishCount":7,"finishCount":7,"totalCallSucc":7,"totalCalledCount":7,"totalCount":7,"totalFinishCount":7,"unCallCount":7}],"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_statistics().vdn_id(1).campaign_id("s-campaignId").batch_id("s-batchId").locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -546,7 +1017,31 @@ async fn calldata_statistics() {
 
 #[tokio::test]
 async fn calldata_import_file_from_server() {
-    check_json(Case { op: "calldata.import_file_from_server", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldatafile/uploadFileServer/s-campaignId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_import_file_from_server().vdn_id(1).campaign_id("s-campaignId").locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "calldata.import_file_from_server",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/calldatafile/uploadFileServer/s-campaignId".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.calldata_import_file_from_server().vdn_id(1).campaign_id("s-campaignId").locale("s-locale").send().await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -559,7 +1054,7 @@ async fn calldata_import_file_from_server() {
 
 #[tokio::test]
 async fn calldata_query_import_result() {
-    check_json(Case { op: "calldata.query_import_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldatafile/queryDataImportTask/s-campaignId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(json!({"importTaskIds":["s-item"],"limit":1,"offset":7})), success: json!({"count":7,"result":[{"beginTime":"s-beginTime","blackNum":7,"endTime":"s-endTime","errMsg":"s-errMsg","failNum":7,"id":"s-id","repeatNum":7,"status":"s-status","succNum":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_query_import_result().vdn_id(1).campaign_id("s-campaignId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(json!({"importTaskIds":["s-item"],"limit":1,"offset":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.query_import_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calldatafile/queryDataImportTask/s-campaignId".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#)), success: v(r#"{"count":7,"result":[{"beginTime":"s-beginTime","blackNum":7,"endTime":"s-endTime","errMsg":"s-errMsg","failNum":7,"id":"s-id","repeatNum":7,"status":"s-status","succNum":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_query_import_result().vdn_id(1).campaign_id("s-campaignId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(v(r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -568,9 +1063,9 @@ async fn calldata_query_import_result() {
                 .campaign_id("s-campaignId")
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(
-                        json!({"importTaskIds":["s-item"],"limit":1,"offset":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(v(
+                        r#"{"importTaskIds":["s-item"],"limit":1,"offset":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -583,13 +1078,47 @@ async fn calldata_query_import_result() {
 
 #[tokio::test]
 async fn calldata_import_to_task_group() {
-    check_json(Case { op: "calldata.import_to_task_group", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/groupcalldata".into(), query: vec![("campaignGroupId", "s-campaignGroupId".into())], headers: vec![("content-length", "253".into())], present: vec!["authorization", "host"], body: Some(json!({"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_import_to_task_group().vdn_id(1).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(json!({"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.calldata_import_to_task_group().vdn_id(0).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(json!({"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "calldata.import_to_task_group", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/groupcalldata".into(), query: vec![("campaignGroupId", "s-campaignGroupId".into())], headers: vec![("content-length", "253".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_import_to_task_group().vdn_id(1).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.calldata_import_to_task_group().vdn_id(0).campaign_group_id("s-campaignGroupId").body(serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(v(r#"{"callDataList":[{"callData":"s-callData","called":[{"calledNo":"s-calledNo","delayTime":"s-delayTime","type":"s-type"}],"caller":"s-caller","customField":"s-customField","priority":"s-priority","recycleTime":"s-recycleTime","sessionId":"s-sessionId"}]}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn callbatch_create() {
-    check_json(Case { op: "callbatch.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(), query: vec![], headers: vec![("content-length", "28".into())], present: vec!["authorization", "host"], body: Some(json!({"name":"s-name","status":7})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_create().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(json!({"name":"s-name","status":7})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "callbatch.create",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(),
+            query: vec![],
+            headers: vec![("content-length", "28".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"name":"s-name","status":7}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.callbatch_create()
+                .vdn_id(1)
+                .campaign_id(7)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(
+                        r#"{"name":"s-name","status":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -597,9 +1126,9 @@ async fn callbatch_create() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(
-                        json!({"name":"s-name","status":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(
+                        r#"{"name":"s-name","status":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -612,7 +1141,41 @@ async fn callbatch_create() {
 
 #[tokio::test]
 async fn callbatch_update() {
-    check_json(Case { op: "callbatch.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/update".into(), query: vec![], headers: vec![("content-length", "29".into())], present: vec!["authorization", "host"], body: Some(json!({"id":"s-id","name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_update().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(json!({"id":"s-id","name":"s-name"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "callbatch.update",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/update".into(),
+            query: vec![],
+            headers: vec![("content-length", "29".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"id":"s-id","name":"s-name"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.callbatch_update()
+                .vdn_id(1)
+                .campaign_id(7)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(v(
+                        r#"{"id":"s-id","name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -620,9 +1183,9 @@ async fn callbatch_update() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(
-                        json!({"id":"s-id","name":"s-name"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(v(
+                        r#"{"id":"s-id","name":"s-name"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -635,7 +1198,39 @@ async fn callbatch_update() {
 
 #[tokio::test]
 async fn callbatch_delete() {
-    check_json(Case { op: "callbatch.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/delete".into(), query: vec![], headers: vec![("content-length", "13".into())], present: vec!["authorization", "host"], body: Some(json!({"id":"s-id"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_delete().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(json!({"id":"s-id"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "callbatch.delete",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/delete".into(),
+            query: vec![],
+            headers: vec![("content-length", "13".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"id":"s-id"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.callbatch_delete()
+                .vdn_id(1)
+                .campaign_id(7)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(v(r#"{"id":"s-id"}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -643,7 +1238,8 @@ async fn callbatch_delete() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(json!({"id":"s-id"})).unwrap(),
+                    serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(v(r#"{"id":"s-id"}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -655,7 +1251,38 @@ async fn callbatch_delete() {
 
 #[tokio::test]
 async fn callbatch_pause() {
-    check_json(Case { op: "callbatch.pause", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/pause".into(), query: vec![], headers: vec![("content-length", "13".into())], present: vec!["authorization", "host"], body: Some(json!({"id":"s-id"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_pause().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(json!({"id":"s-id"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "callbatch.pause",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/pause".into(),
+            query: vec![],
+            headers: vec![("content-length", "13".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"id":"s-id"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.callbatch_pause()
+                .vdn_id(1)
+                .campaign_id(7)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(v(r#"{"id":"s-id"}"#)).unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -663,7 +1290,7 @@ async fn callbatch_pause() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(json!({"id":"s-id"})).unwrap(),
+                    serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(v(r#"{"id":"s-id"}"#)).unwrap(),
                 )
                 .send()
                 .await
@@ -675,7 +1302,39 @@ async fn callbatch_pause() {
 
 #[tokio::test]
 async fn callbatch_resume() {
-    check_json(Case { op: "callbatch.resume", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/resume".into(), query: vec![], headers: vec![("content-length", "13".into())], present: vec!["authorization", "host"], body: Some(json!({"id":"s-id"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_resume().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(json!({"id":"s-id"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "callbatch.resume",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/resume".into(),
+            query: vec![],
+            headers: vec![("content-length", "13".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"id":"s-id"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.callbatch_resume()
+                .vdn_id(1)
+                .campaign_id(7)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(v(r#"{"id":"s-id"}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -683,7 +1342,8 @@ async fn callbatch_resume() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(json!({"id":"s-id"})).unwrap(),
+                    serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(v(r#"{"id":"s-id"}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -695,7 +1355,7 @@ async fn callbatch_resume() {
 
 #[tokio::test]
 async fn callbatch_list() {
-    check_json(Case { op: "callbatch.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/list".into(), query: vec![], headers: vec![("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(json!({"limit":7,"name":"s-name","offset":7,"status":7})), success: json!({"data":[{"id":"s-id","name":"s-name","status":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_list().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchListBody>(json!({"limit":7,"name":"s-name","offset":7,"status":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "callbatch.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/list".into(), query: vec![], headers: vec![("content-length", "49".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#)), success: v(r#"{"data":[{"id":"s-id","name":"s-name","status":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_list().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchListBody>(v(r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -703,9 +1363,9 @@ async fn callbatch_list() {
                 .vdn_id(0)
                 .campaign_id(7)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchListBody>(
-                        json!({"limit":7,"name":"s-name","offset":7,"status":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CallbatchListBody>(v(
+                        r#"{"limit":7,"name":"s-name","offset":7,"status":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -718,34 +1378,67 @@ async fn callbatch_list() {
 
 #[tokio::test]
 async fn appoint_create() {
-    check_json(Case { op: "appoint.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/create".into(), query: vec![], headers: vec![("content-length", "168".into())], present: vec!["authorization", "host"], body: Some(json!({"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"appointId":"s-appointId"}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_create().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(json!({"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_create().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(json!({"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/create".into(), query: vec![], headers: vec![("content-length", "168".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"appointId":"s-appointId"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_create().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.appoint_create().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_update() {
-    check_json(Case { op: "appoint.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/update".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(json!({"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(json!({"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_update().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(json!({"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/update".into(), query: vec![], headers: vec![("content-length", "113".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.appoint_update().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(v(r#"{"appointId":"s-appointId","appointTime":7,"remark":"s-remark","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_update_result() {
-    check_json(Case { op: "appoint.update_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/updateResult".into(), query: vec![], headers: vec![("content-length", "233".into())], present: vec!["authorization", "host"], body: Some(json!({"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update_result().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(json!({"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_update_result().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(json!({"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.update_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/updateResult".into(), query: vec![], headers: vec![("content-length", "233".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_update_result().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.appoint_update_result().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(v(r#"{"appointId":"s-appointId","beginTime":7,"busiResult":"s-busiResult","busiSubStatus":"s-busiSubStatus","callId":"s-callId","callerNo":"s-callerNo","endTime":7,"failCode":"s-failCode","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn appoint_delete() {
-    check_json(Case { op: "appoint.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/delete".into(), query: vec![], headers: vec![("content-length", "27".into())], present: vec!["authorization", "host"], body: Some(json!({"appointId":"s-appointId"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_delete().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(json!({"appointId":"s-appointId"})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "appoint.delete",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/appoint/delete".into(),
+            query: vec![],
+            headers: vec![("content-length", "27".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"appointId":"s-appointId"}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.appoint_delete()
+                .vdn_id(1)
+                .body(
+                    serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(v(
+                        r#"{"appointId":"s-appointId"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
             c.appoint_delete()
                 .vdn_id(0)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(
-                        json!({"appointId":"s-appointId"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(v(
+                        r#"{"appointId":"s-appointId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -758,35 +1451,35 @@ async fn appoint_delete() {
 
 #[tokio::test]
 async fn appoint_list() {
-    check_json(Case { op: "appoint.list", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/list".into(), query: vec![], headers: vec![("content-length", "121".into())], present: vec!["authorization", "host"], body: Some(json!({"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]})), success: json!({"data":[{"appointId":"s-appointId","appointTime":7,"beginTime":7,"callType":"s-callType","calledNo":"s-calledNo","endTime":7,"taskId":"s-taskId","taskName":"s-taskName","taskStatus":"s-taskStatus","timeout":true,"userAccount":"s-userAccount","userName":"s-userName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_list().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(json!({"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.appoint_list().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(json!({"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "appoint.list", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/list".into(), query: vec![], headers: vec![("content-length", "121".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)), success: v(r#"{"data":[{"appointId":"s-appointId","appointTime":7,"beginTime":7,"callType":"s-callType","calledNo":"s-calledNo","endTime":7,"taskId":"s-taskId","taskName":"s-taskName","taskStatus":"s-taskStatus","timeout":true,"userAccount":"s-userAccount","userName":"s-userName"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_list().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.appoint_list().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointListBody>(v(r#"{"beginTime":7,"calledNo":"s-calledNo","endTime":7,"limit":7,"offset":7,"taskId":"s-taskId","userAccountList":["s-item"]}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn callresult_query() {
-    check_json(Case { op: "callresult.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callresult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "145".into())], present: vec!["authorization", "host"], body: Some(json!({"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7})), success: json!({"data":[{"callId":"s-callId","callStatus":7,"callTimeStr":"s-callTimeStr","called":"s-called","campaignId":"s-campaignId","failCode":"s-failCode","recordPath":"s-recordPath","resultCode":"s-resultCode","sessionId":"s-sessionId","vdnId":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_query().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(json!({"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.callresult_query().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(json!({"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "callresult.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callresult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "145".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)), success: v(r#"{"data":[{"callId":"s-callId","callStatus":7,"callTimeStr":"s-callTimeStr","called":"s-called","campaignId":"s-campaignId","failCode":"s-failCode","recordPath":"s-recordPath","resultCode":"s-resultCode","sessionId":"s-sessionId","vdnId":7}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_query().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.callresult_query().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(v(r#"{"beginTime":"s-beginTime","customField":"s-customField","endTime":"s-endTime","pageNum":7,"pageSize":7,"sessionId":"s-sessionId","showDetail":7}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn callresult_detail() {
-    check_json(Case { op: "callresult.detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/callresultdetail/s-callId".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":{"ackBeginTime":"s-ackBeginTime","callBeginTime":"s-callBeginTime","callEndTime":"s-callEndTime","callId":"s-callId","callStatus":7,"called":"s-called","failCode":"s-failCode","recordPath":"s-recordPath","resultCode":"s-resultCode","vdnId":7},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_detail().vdn_id(1).call_id("s-callId").send().await }).await;
+    check_json(Case { op: "callresult.detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/callresultdetail/s-callId".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":{"ackBeginTime":"s-ackBeginTime","callBeginTime":"s-callBeginTime","callEndTime":"s-callEndTime","callId":"s-callId","callStatus":7,"called":"s-called","failCode":"s-failCode","recordPath":"s-recordPath","resultCode":"s-resultCode","vdnId":7},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_detail().vdn_id(1).call_id("s-callId").send().await }).await;
     check_refused(client, |c| async move { c.callresult_detail().vdn_id(0).call_id("s-callId").send().await }, "vdnId")
         .await;
 }
 
 #[tokio::test]
 async fn callresult_call_record_v1() {
-    check_json(Case { op: "callresult.call_record_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("content-length", "21".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId"})), success: json!({"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v1().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(json!({"callId":"s-callId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "callresult.call_record_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("content-length", "21".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId"}"#)), success: v(r#"{"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v1().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(v(r#"{"callId":"s-callId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.callresult_call_record_v1()
                 .vdn_id(0)
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(
-                        json!({"callId":"s-callId"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(v(
+                        r#"{"callId":"s-callId"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -799,7 +1492,7 @@ async fn callresult_call_record_v1() {
 
 #[tokio::test]
 async fn callresult_call_record_v2() {
-    check_json(Case { op: "callresult.call_record_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "40".into())], present: vec!["authorization", "host"], body: Some(json!({"callId":"s-callId","limit":1,"page":1})), success: json!({"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(json!({"callId":"s-callId","limit":1,"page":1})).unwrap()).send().await }).await;
+    check_json(Case { op: "callresult.call_record_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1/callRecord".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "40".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","limit":1,"page":1}"#)), success: v(r#"{"recordList":[{"intention":"s-intention","interNo":"s-interNo","requestTime":"s-requestTime","responseSource":"s-responseSource","systemReply":"s-systemReply","systemReplyTime":"s-systemReplyTime","userSaying":"s-userSaying"}],"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callresult_call_record_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(v(r#"{"callId":"s-callId","limit":1,"page":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -807,9 +1500,9 @@ async fn callresult_call_record_v2() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(
-                        json!({"callId":"s-callId","limit":1,"page":1}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(v(
+                        r#"{"callId":"s-callId","limit":1,"page":1}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -822,19 +1515,41 @@ async fn callresult_call_record_v2() {
 
 #[tokio::test]
 async fn writeback_business_result() {
-    check_json(Case { op: "writeback.business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callBusiResult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "111".into())], present: vec!["authorization", "host"], body: Some(json!({"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"})), success: json!({"resultCode":"0200000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(json!({"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.writeback_business_result().vdn_id(0).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(json!({"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "writeback.business_result", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callBusiResult/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "111".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.writeback_business_result().vdn_id(0).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn fileserver_add() {
-    check_json(Case { op: "fileserver.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/addServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(json!({"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","serverId":"s-serverId"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(json!({"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.fileserver_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(json!({"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "fileserver.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/addServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","serverId":"s-serverId"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.fileserver_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn fileserver_delete() {
-    check_json(Case { op: "fileserver.delete", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/deleteServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_delete().vdn_id(1).server_id("s-serverId").locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "fileserver.delete",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/deleteServer".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.fileserver_delete().vdn_id(1).server_id("s-serverId").locale("s-locale").send().await },
+    )
+    .await;
     check_refused(
         client,
         |c| async move { c.fileserver_delete().vdn_id(0).server_id("s-serverId").locale("s-locale").send().await },
@@ -845,13 +1560,13 @@ async fn fileserver_delete() {
 
 #[tokio::test]
 async fn fileserver_update() {
-    check_json(Case { op: "fileserver.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/updateServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(json!({"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(json!({"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.fileserver_update().vdn_id(0).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(json!({"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "fileserver.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/s-serverId/updateServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.fileserver_update().vdn_id(0).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn fileserver_query() {
-    check_json(Case { op: "fileserver.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/queryServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(json!({"limit":1,"offset":7,"serverIds":["s-item"]})), success: json!({"count":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","server":[{"filePath":"s-filePath","ip":"s-ip","port":"s-port","serverId":"s-serverId","userName":"s-userName"}]}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(json!({"limit":1,"offset":7,"serverIds":["s-item"]})).unwrap()).send().await }).await;
+    check_json(Case { op: "fileserver.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/file/queryServer".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#)), success: v(r#"{"count":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","server":[{"filePath":"s-filePath","ip":"s-ip","port":"s-port","serverId":"s-serverId","userName":"s-userName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.fileserver_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(v(r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -859,9 +1574,9 @@ async fn fileserver_query() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(
-                        json!({"limit":1,"offset":7,"serverIds":["s-item"]}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(v(
+                        r#"{"limit":1,"offset":7,"serverIds":["s-item"]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -874,13 +1589,13 @@ async fn fileserver_query() {
 
 #[tokio::test]
 async fn obresult_query_obs_codes() {
-    check_json(Case { op: "obresult.query_obs_codes", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/queryOBSResultCode".into(), query: vec![("pageSize", "1".into()), ("pageNum", "7".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"obsCodes":[{"obsCode":"s-obsCode","obsCodeDesc":"s-obsCodeDesc"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_query_obs_codes().vdn_id(1).page_size(1).page_num(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "obresult.query_obs_codes", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/queryOBSResultCode".into(), query: vec![("pageSize", "1".into()), ("pageNum", "7".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"obsCodes":[{"obsCode":"s-obsCode","obsCodeDesc":"s-obsCodeDesc"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_query_obs_codes().vdn_id(1).page_size(1).page_num(7).locale("s-locale").send().await }).await;
     check_refused(client, |c| async move { c.obresult_query_obs_codes().vdn_id(0).page_size(1).page_num(7).locale("s-locale").send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn obresult_create() {
-    check_json(Case { op: "obresult.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/createObResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "85".into())], present: vec!["authorization", "host"], body: Some(json!({"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"})), success: json!({"defId":"s-defId","resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_create().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(json!({"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"})).unwrap()).send().await }).await;
+    check_json(Case { op: "obresult.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/createObResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "85".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#)), success: v(r#"{"defId":"s-defId","resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_create().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(v(r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -888,9 +1603,9 @@ async fn obresult_create() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(
-                        json!({"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(v(
+                        r#"{"displayResult":"s-displayResult","obsCodes":["s-item"],"resultCode":"s-resultCode"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -903,7 +1618,41 @@ async fn obresult_create() {
 
 #[tokio::test]
 async fn obresult_update() {
-    check_json(Case { op: "obresult.update", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/updateObResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "75".into())], present: vec!["authorization", "host"], body: Some(json!({"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_update().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(json!({"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]})).unwrap()).send().await }).await;
+    check_json(
+        Case {
+            op: "obresult.update",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/updateObResult".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "75".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.obresult_update()
+                .vdn_id(1)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(v(
+                        r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
     check_refused(
         client,
         |c| async move {
@@ -911,9 +1660,9 @@ async fn obresult_update() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(
-                        json!({"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(v(
+                        r#"{"defId":"s-defId","displayResult":"s-displayResult","obsCodes":["s-item"]}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -926,7 +1675,29 @@ async fn obresult_update() {
 
 #[tokio::test]
 async fn obresult_delete() {
-    check_json(Case { op: "obresult.delete", method: "DELETE", path: "/rest/isales/v1/openapi/campaigns/1/s-defId/deleteObsResult".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_delete().vdn_id(1).def_id("s-defId").locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "obresult.delete",
+            method: "DELETE",
+            path: "/rest/isales/v1/openapi/campaigns/1/s-defId/deleteObsResult".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.obresult_delete().vdn_id(1).def_id("s-defId").locale("s-locale").send().await },
+    )
+    .await;
     check_refused(
         client,
         |c| async move { c.obresult_delete().vdn_id(0).def_id("s-defId").locale("s-locale").send().await },
@@ -937,7 +1708,7 @@ async fn obresult_delete() {
 
 #[tokio::test]
 async fn obresult_list() {
-    check_json(Case { op: "obresult.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/queryOBSResults".into(), query: vec![("pageSize", "1".into()), ("pageNum", "7".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":[{"defId":"s-defId","displayResult":"s-displayResult","resultCode":"s-resultCode"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_list().vdn_id(1).page_size(1).page_num(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "obresult.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/queryOBSResults".into(), query: vec![("pageSize", "1".into()), ("pageNum", "7".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":[{"defId":"s-defId","displayResult":"s-displayResult","resultCode":"s-resultCode"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalCount":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_list().vdn_id(1).page_size(1).page_num(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.obresult_list().vdn_id(0).page_size(1).page_num(7).locale("s-locale").send().await },
@@ -948,7 +1719,7 @@ async fn obresult_list() {
 
 #[tokio::test]
 async fn obresult_detail() {
-    check_json(Case { op: "obresult.detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/7/queryObsResultDetail".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"obResult":{"defId":"s-defId","displayResult":"s-displayResult","resultCode":"s-resultCode","resultMapList":[{"defId":"s-defId","failCode":"s-failCode","mapId":"s-mapId","vdnId":7}],"vdnId":7},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_detail().vdn_id(1).def_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "obresult.detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/7/queryObsResultDetail".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"obResult":{"defId":"s-defId","displayResult":"s-displayResult","resultCode":"s-resultCode","resultMapList":[{"defId":"s-defId","failCode":"s-failCode","mapId":"s-mapId","vdnId":7}],"vdnId":7},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obresult_detail().vdn_id(1).def_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.obresult_detail().vdn_id(0).def_id(7).locale("s-locale").send().await },
@@ -959,7 +1730,7 @@ async fn obresult_detail() {
 
 #[tokio::test]
 async fn template_list() {
-    check_json(Case { op: "template.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/template".into(), query: vec![("name", "s-name".into()), ("status", "7".into()), ("taskType", "7".into()), ("offset", "7".into()), ("limit", "1".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"data":[{"id":7,"name":"s-name","status":7,"taskType":7}],"limit":7,"offset":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalSize":7}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_list().vdn_id(1).name("s-name").status(7).task_type(7).offset(7).limit(1).locale("s-locale").send().await }).await;
+    check_json(Case { op: "template.list", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/template".into(), query: vec![("name", "s-name".into()), ("status", "7".into()), ("taskType", "7".into()), ("offset", "7".into()), ("limit", "1".into())], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":[{"id":7,"name":"s-name","status":7,"taskType":7}],"limit":7,"offset":7,"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","totalSize":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_list().vdn_id(1).name("s-name").status(7).task_type(7).offset(7).limit(1).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -981,7 +1752,7 @@ async fn template_list() {
 
 #[tokio::test]
 async fn template_detail() {
-    check_json(Case { op: "template.detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/template/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"id":"s-id","ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":7,"scheduleParam":{"k":"v"},"skillParam":{"k":"v"},"status":7}}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_detail().vdn_id(1).campaign_template_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "template.detail", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/template/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"id":"s-id","ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":7,"scheduleParam":{"k":"v"},"skillParam":{"k":"v"},"status":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_detail().vdn_id(1).campaign_template_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.template_detail().vdn_id(0).campaign_template_id(7).locale("s-locale").send().await },
@@ -992,13 +1763,13 @@ async fn template_detail() {
 
 #[tokio::test]
 async fn template_add() {
-    check_json(Case { op: "template.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "905".into())], present: vec!["authorization", "host"], body: Some(json!({"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(json!({"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.template_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(json!({"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}})).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "template.add", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "905".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.template_add().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn template_copy() {
-    check_json(Case { op: "template.copy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template/copy".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(json!({"description":"s-description","from":7,"initStatus":7,"name":"s-name"})), success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_copy().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(json!({"description":"s-description","from":7,"initStatus":7,"name":"s-name"})).unwrap()).send().await }).await;
+    check_json(Case { op: "template.copy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/template/copy".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_copy().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(v(r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1006,9 +1777,9 @@ async fn template_copy() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(
-                        json!({"description":"s-description","from":7,"initStatus":7,"name":"s-name"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(v(
+                        r#"{"description":"s-description","from":7,"initStatus":7,"name":"s-name"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1021,7 +1792,29 @@ async fn template_copy() {
 
 #[tokio::test]
 async fn template_update() {
-    check_json(Case { op: "template.update", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/template/7/update".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: json!({"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.template_update().vdn_id(1).campaign_template_id(7).locale("s-locale").send().await }).await;
+    check_json(
+        Case {
+            op: "template.update",
+            method: "PUT",
+            path: "/rest/isales/v1/openapi/campaigns/1/template/7/update".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())],
+            present: vec!["authorization", "host"],
+            body: None,
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.template_update().vdn_id(1).campaign_template_id(7).locale("s-locale").send().await },
+    )
+    .await;
     check_refused(
         client,
         |c| async move { c.template_update().vdn_id(0).campaign_template_id(7).locale("s-locale").send().await },
@@ -1032,13 +1825,13 @@ async fn template_update() {
 
 #[tokio::test]
 async fn obs_login() {
-    check_json(Case { op: "obs.login", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/login".into(), query: vec![], headers: vec![], present: vec![], body: Some(json!({"passwd":"s-passwd","user":"s-user"})), success: json!({"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_login().body(serde_json::from_value::<cec_isales::generated::ObsLoginBody>(json!({"passwd":"s-passwd","user":"s-user"})).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.login", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/login".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_login().body(serde_json::from_value::<cec_isales::generated::ObsLoginBody>(v(r#"{"passwd":"s-passwd","user":"s-user"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obs_login()
                 .body(
-                    serde_json::from_value::<cec_isales::generated::ObsLoginBody>(json!({"passwd":"s-passwd"}))
+                    serde_json::from_value::<cec_isales::generated::ObsLoginBody>(v(r#"{"passwd":"s-passwd"}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1051,19 +1844,19 @@ async fn obs_login() {
 
 #[tokio::test]
 async fn obs_refresh() {
-    check_json(Case { op: "obs.refresh", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/refresh".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(json!({"refreshToken":"s-refreshToken"})), success: json!({"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_refresh().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(json!({"refreshToken":"s-refreshToken"})).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.refresh", method: "POST", path: "/rest/isales/v1/openapi/obs/auth/refresh".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"refreshToken":"s-refreshToken"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"refreshExpirationTime":"s-refreshExpirationTime","refreshToken":"s-refreshToken","token":"s-token","tokenExpirationTime":"s-tokenExpirationTime"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_refresh().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(v(r#"{"refreshToken":"s-refreshToken"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn obs_get_tasks() {
-    check_json(Case { op: "obs.get_tasks", method: "POST", path: "/rest/isales/v1/openapi/obs/business/tasks".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(json!({"subCCNo":"s-subCCNo","vdnId":"s-vdnId"})), success: json!({"result":"s-result","resultCode":"0200000","resultData":{"taskData":[{"serviceId":"s-serviceId"}]},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_tasks().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(json!({"subCCNo":"s-subCCNo","vdnId":"s-vdnId"})).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.get_tasks", method: "POST", path: "/rest/isales/v1/openapi/obs/business/tasks".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"taskData":[{"serviceId":"s-serviceId"}]},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_tasks().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(v(r#"{"subCCNo":"s-subCCNo","vdnId":"s-vdnId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obs_get_tasks()
                 .authentication("s-Authentication")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(json!({"vdnId":"s-vdnId"}))
+                    serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(v(r#"{"vdnId":"s-vdnId"}"#))
                         .unwrap(),
                 )
                 .send()
@@ -1076,13 +1869,13 @@ async fn obs_get_tasks() {
 
 #[tokio::test]
 async fn obs_interface_info() {
-    check_json(Case { op: "obs.interface_info", method: "POST", path: "/rest/isales/v1/openapi/obs/business/interface".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(json!({"version":"s-version"})), success: json!({"result":"s-result","resultCode":"0200000","resultData":{"getHoliDay":"s-getHoliDay","getTask":"s-getTask","getUserData":"s-getUserData","pushCallOutRlt":"s-pushCallOutRlt","pushMidRlt":"s-pushMidRlt","pushTaskStatus":"s-pushTaskStatus","refreshToken":"s-refreshToken","version":"s-version"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_interface_info().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(json!({"version":"s-version"})).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.interface_info", method: "POST", path: "/rest/isales/v1/openapi/obs/business/interface".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"version":"s-version"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"getHoliDay":"s-getHoliDay","getTask":"s-getTask","getUserData":"s-getUserData","pushCallOutRlt":"s-pushCallOutRlt","pushMidRlt":"s-pushMidRlt","pushTaskStatus":"s-pushTaskStatus","refreshToken":"s-refreshToken","version":"s-version"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_interface_info().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(v(r#"{"version":"s-version"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obs_interface_info()
                 .authentication("s-Authentication")
-                .body(serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(json!({})).unwrap())
+                .body(serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -1093,28 +1886,28 @@ async fn obs_interface_info() {
 
 #[tokio::test]
 async fn obs_push_mid_result() {
-    check_json(Case { op: "obs.push_mid_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/push/midresult".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(json!({"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"})), success: json!({"result":"s-result","resultCode":"0200000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(json!({"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(json!({"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"})).unwrap()).send().await }, "subCCNo").await;
+    check_json(Case { op: "obs.push_mid_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/push/midresult".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.obs_push_mid_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }, "subCCNo").await;
 }
 
 #[tokio::test]
 async fn obs_push_call_result() {
-    check_json(Case { op: "obs.push_call_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/call/result".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(json!({"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"})), success: json!({"result":"s-result","resultCode":"0200000","resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(json!({"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"})).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(json!({"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"})).unwrap()).send().await }, "subCCNo").await;
+    check_json(Case { op: "obs.push_call_result", method: "POST", path: "/rest/isales/v1/openapi/obs/business/call/result".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","subCCNo":7,"uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.obs_push_call_result().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(v(r#"{"asrResult":"s-asrResult","callId":"s-callId","deviceType":7,"endCallTime":"s-endCallTime","failCode":"s-failCode","fetchTime":"s-fetchTime","phoneNumber":"s-phoneNumber","serviceId":"s-serviceId","status":"s-status","uniqueId":"s-uniqueId","vdnId":7,"writeStartTime":"s-writeStartTime"}"#)).unwrap()).send().await }, "subCCNo").await;
 }
 
 #[tokio::test]
 async fn obs_get_call_data() {
-    check_json(Case { op: "obs.get_call_data", method: "POST", path: "/rest/isales/v1/openapi/obs/business/callnos".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(json!({"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7})), success: json!({"result":"s-result","resultCode":"0200000","resultData":{"callData":"s-callData","callerNumber":"s-callerNumber","ieData":"s-ieData","phoneNumber":["s-item"],"seviceId":"s-seviceId","uniqueId":"s-uniqueId","version":"s-version"},"resultDesc":"success"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_call_data().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(json!({"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "obs.get_call_data", method: "POST", path: "/rest/isales/v1/openapi/obs/business/callnos".into(), query: vec![], headers: vec![("authentication", "s-Authentication".into())], present: vec![], body: Some(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#)), success: v(r#"{"result":"s-result","resultCode":"0200000","resultData":{"callData":"s-callData","callerNumber":"s-callerNumber","ieData":"s-ieData","phoneNumber":["s-item"],"seviceId":"s-seviceId","uniqueId":"s-uniqueId","version":"s-version"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.obs_get_call_data().authentication("s-Authentication").body(serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(v(r#"{"batchCount":7,"serviceId":7,"subCCNo":7,"vdnId":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.obs_get_call_data()
                 .authentication("s-Authentication")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(
-                        json!({"batchCount":7,"serviceId":7,"vdnId":7}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(v(
+                        r#"{"batchCount":7,"serviceId":7,"vdnId":7}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1127,7 +1920,7 @@ async fn obs_get_call_data() {
 
 #[tokio::test]
 async fn calllogs_query() {
-    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "82".into())], present: vec!["authorization", "host"], body: Some(json!({"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"})), success: json!({"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}), failure: Some(Failure { body: json!({"resultCode":"0200001","resultDesc":"simulated failure"}), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(json!({"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"})).unwrap()).send().await }).await;
+    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "82".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1135,9 +1928,9 @@ async fn calllogs_query() {
                 .vdn_id(0)
                 .locale("s-locale")
                 .body(
-                    serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(
-                        json!({"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}),
-                    )
+                    serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(
+                        r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#,
+                    ))
                     .unwrap(),
                 )
                 .send()
@@ -1146,4 +1939,17 @@ async fn calllogs_query() {
         "vdnId",
     )
     .await;
+}
+
+#[test]
+fn callback_callback_call_result() {
+    cec_core::test_util::check_callback(
+        "callback.call_result",
+        v(
+            r#"[{"callId":"s-callId","callStatus":7,"callTimeStr":"s-callTimeStr","called":"s-called","campaignId":"s-campaignId","customField":"s-customField","failCode":"s-failCode","recordPath":"s-recordPath","sessionId":"s-sessionId","vdnId":7}]"#,
+        ),
+        cec_isales::generated::CallbackCallResultCallbackReceiver::receive,
+        None,
+        cec_isales::generated::CallbackCallResultCallbackReceiver::ack(),
+    );
 }

@@ -2403,18 +2403,6 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
-        id: "agentevent.push_callback",
-        method: "POST",
-        path: "/service-cloud/rest/cc-ai/v1/agentevent/pushresult",
-        auth: "guid",
-        required_body: &["workNo", "eventList"],
-        required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
-    },
-    Route {
-        ne: "gateway",
         id: "voicecall.callout",
         method: "PUT",
         path: "/agentgateway/resource/voicecall/{agentid}/callout",

@@ -1219,6 +1219,212 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_QUERY_CALL_CREDIT,
 ];
 
+/// Object callback `mobileAgent.callback.callStatusEvent` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCallbackCallStatusEventCallback {
+    /// call serial number (max 50) Required.
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+    /// agent work number etc. Required.
+    #[serde(
+        rename = "serviceNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub service_no: Option<String>,
+    /// customer number Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// call data
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+}
+
+/// `mobileAgent.callback.callStatusEvent` — Call status event callback (pushed by AICC): the NE calls `POST (the URL the customer registers)` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0067.html>
+///
+/// Implemented by the customer: AICC POSTs to the 'Connection Callback URL' set under Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call. No request headers. Example body is shown in key=value form.
+pub struct MobileAgentCallbackCallStatusEventCallbackReceiver;
+
+impl MobileAgentCallbackCallStatusEventCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "mobileAgent.callback.callStatusEvent";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = None;
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<MobileAgentCallbackCallStatusEventCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"retCode":"0","retMsg":"success"})
+    }
+}
+
+/// Object callback `mobileAgent.callback.releaseEvent` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentCallbackReleaseEventCallback {
+    /// call serial number (max 50) Required.
+    #[serde(
+        rename = "callSerialNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_serial_no: Option<String>,
+    /// agent work number etc. Required.
+    #[serde(
+        rename = "serviceNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub service_no: Option<String>,
+    /// customer number Required.
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// phone bound to the agent for this call
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// displayed number
+    #[serde(
+        rename = "callerPresent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_present: Option<String>,
+    /// call data
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+    /// call creation time
+    #[serde(
+        rename = "createCallTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_call_time: Option<String>,
+    /// customer ringing time
+    #[serde(
+        rename = "alertingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub alerting_time: Option<String>,
+    /// talk time
+    #[serde(
+        rename = "talkingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talking_time: Option<String>,
+    /// release time
+    #[serde(
+        rename = "releaseTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_time: Option<String>,
+    /// talk duration
+    #[serde(
+        rename = "talkDuration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talk_duration: Option<String>,
+    /// recording path
+    #[serde(
+        rename = "recordfile",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub recordfile: Option<String>,
+    /// recording node
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub location_id: Option<String>,
+    /// 0 callee hung up, 1 caller hung up, 2/3 outbound caller/callee failed, 4/5 no answer, other errors
+    #[serde(
+        rename = "releaseReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_reason: Option<String>,
+    /// agent ringing time
+    #[serde(
+        rename = "agentAlertingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_alerting_time: Option<String>,
+    /// agent talk time
+    #[serde(
+        rename = "agentTalkingTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_talking_time: Option<String>,
+    /// agent release time
+    #[serde(
+        rename = "agentReleaseTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_release_time: Option<String>,
+    /// agent talk duration
+    #[serde(
+        rename = "agentTalkDuration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_talk_duration: Option<String>,
+}
+
+/// `mobileAgent.callback.releaseEvent` — Call release event callback (pushed by AICC): the NE calls `POST (the URL the customer registers)` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1319.html>
+///
+/// Implemented by the customer: hang-up callback URL set in Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call, or passed as callBackUrl to createCall V1. Body table continues after agentTalkDuration (not read); response presumably retCode/retMsg as the status callback. 2025 zh numbering cec_07_0068.
+pub struct MobileAgentCallbackReleaseEventCallbackReceiver;
+
+impl MobileAgentCallbackReleaseEventCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "mobileAgent.callback.releaseEvent";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = None;
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<MobileAgentCallbackReleaseEventCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"retCode":"0","retMsg":"success"})
+    }
+}
+
 /// Object request body of `auth.tokenByAkSk`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthTokenByAkSkBody {

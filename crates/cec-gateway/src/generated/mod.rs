@@ -461,18 +461,6 @@ pub static AGENTEVENT_POLL: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html",
 };
-/// `agentevent.push_callback` — Pushed-event callback (implemented by the third party) (POST `/service-cloud/rest/cc-ai/v1/agentevent/pushresult`).
-pub static AGENTEVENT_PUSH_CALLBACK: OperationMeta = OperationMeta {
-    id: "agentevent.push_callback",
-    ne: "CC-Gateway",
-    method: "POST",
-    path: "/service-cloud/rest/cc-ai/v1/agentevent/pushresult",
-    auth: AuthKind::Guid,
-    retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
-    response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1275.html",
-};
 /// `voicecall.callout` — Making a common outbound call (PUT `/agentgateway/resource/voicecall/{agentid}/callout`).
 pub static VOICECALL_CALLOUT: OperationMeta = OperationMeta {
     id: "voicecall.callout",
@@ -1716,7 +1704,6 @@ pub static ALL: &[&OperationMeta] = &[
     &ONLINEAGENT_SETCUSTOMSTATE,
     &ONLINEAGENT_AUTOANSWER,
     &AGENTEVENT_POLL,
-    &AGENTEVENT_PUSH_CALLBACK,
     &VOICECALL_CALLOUT,
     &VOICECALL_PREVIEWCALLOUT,
     &VOICECALL_ANSWER,
@@ -1820,6 +1807,190 @@ pub static ALL: &[&OperationMeta] = &[
     &SUBSCRIBE_HANDSHAKE,
     &SUBSCRIBE_HANDSHAKE_EX,
 ];
+
+/// Object callback `agentevent.push_callback` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgenteventPushCallbackCallback {
+    /// agent ID Required.
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub work_no: Option<String>,
+    /// events (oldest first, newest last) Required.
+    #[serde(rename = "eventList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub event_list: Option<Vec<AgenteventPushCallbackCallbackEventList>>,
+}
+
+/// Object `eventList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgenteventPushCallbackCallbackEventList {
+    /// event type
+    #[serde(
+        rename = "eventType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub event_type: Option<String>,
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub work_no: Option<String>,
+    /// event data
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Value>,
+}
+
+/// `agentevent.push_callback` — Pushed-event callback (implemented by the third party): the NE calls `POST /service-cloud/rest/cc-ai/v1/agentevent/pushresult` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1275.html>
+///
+/// Reference URL only: the third party hosts this endpoint (TLS 1.2+). Push mode is chosen when sign-in carries both callBackUri and serviceToken; keep the session with onlineagent.handshake. Body from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1275.html.
+pub struct AgenteventPushCallbackCallbackReceiver;
+
+impl AgenteventPushCallbackCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "agentevent.push_callback";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = Some("service_token");
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<AgenteventPushCallbackCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"message":"success","retcode":"0"})
+    }
+}
+
+/// Object callback `subscribe.asrResultNotify` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeAsrResultNotifyCallback {
+    /// subscription task ID Required.
+    #[serde(
+        rename = "serverid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub serverid: Option<String>,
+    /// event type; only 1 (recognition) Required.
+    #[serde(
+        rename = "subscribetype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub subscribetype: Option<String>,
+    /// controlling agent (answered inbound or placed outbound) Required.
+    #[serde(
+        rename = "initialagentid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub initialagentid: Option<String>,
+    /// call center ID Required.
+    #[serde(rename = "ccid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub ccid: Option<String>,
+    /// VDN ID Required.
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub vdnid: Option<String>,
+    /// current call ID Required.
+    #[serde(
+        rename = "curcallid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub curcallid: Option<String>,
+    /// customer number; empty for agent-agent calls Required.
+    #[serde(
+        rename = "curuserdn",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub curuserdn: Option<String>,
+    /// 1 agent; 2 customer Required.
+    #[serde(
+        rename = "talkertype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talkertype: Option<String>,
+    /// agent work number or customer number Required.
+    #[serde(
+        rename = "talkerid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub talkerid: Option<String>,
+    /// semantic analysis result (fields not captured)
+    #[serde(rename = "nlpResult", skip_serializing_if = "Option::is_none")]
+    pub nlp_result: Option<serde_json::Value>,
+    /// recognition results Required.
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<SubscribeAsrResultNotifyCallbackResult>>,
+    /// result cause code (0 = normal final result, non-continuous; other values not captured) Required.
+    #[serde(
+        rename = "asrusercase",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub asrusercase: Option<String>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubscribeAsrResultNotifyCallbackResult {
+    /// confidence of the result
+    #[serde(
+        rename = "confidence",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub confidence: Option<String>,
+    /// recognized text
+    #[serde(
+        rename = "content",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub content: Option<String>,
+    /// 0 plain; 1 encrypted
+    #[serde(
+        rename = "iscontentenc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub iscontentenc: Option<String>,
+}
+
+/// `subscribe.asrResultNotify` — Recognition result notification (callback sent by CTI to the subscriber): the NE calls `POST {servicecallbackuri}/v100/subscribe/asrevent/asrresult` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_8406.html>
+///
+/// Direction is reversed: CTI OpenProxy POSTs to the subscriber's callback (CC-AI or third party); client must accept TLS 1.2+. Fields read from Chinese page cec_07_1326; types of confidence/iscontentenc not stated in the excerpt read. Response expected from receiver not captured.
+pub struct SubscribeAsrResultNotifyCallbackReceiver;
+
+impl SubscribeAsrResultNotifyCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "subscribe.asrResultNotify";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = Some("service_token");
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<SubscribeAsrResultNotifyCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"message":"success","retcode":"0"})
+    }
+}
 
 /// Object request body of `onlineagent.login`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3097,70 +3268,6 @@ pub struct AgenteventPollResponseEvent {
     /// event-specific data (see event_types) (may be null)
     #[serde(rename = "content", skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-}
-
-/// Object request body of `agentevent.push_callback`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgenteventPushCallbackBody {
-    /// agent ID Required.
-    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
-    pub work_no: Option<String>,
-    /// events (oldest first, newest last) Required.
-    #[serde(rename = "eventList", skip_serializing_if = "Option::is_none", default)]
-    pub event_list: Option<Vec<AgenteventPushCallbackBodyEventList>>,
-}
-impl AgenteventPushCallbackBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
-        cec_core::validate::required(op, &format!("{at}eventList"), &self.event_list)?;
-        if let Some(v) = &self.event_list {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}eventList[{i}]."))?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Object `eventList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgenteventPushCallbackBodyEventList {
-    /// event type
-    #[serde(rename = "eventType", skip_serializing_if = "Option::is_none", default)]
-    pub event_type: Option<String>,
-    /// agent ID
-    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
-    pub work_no: Option<String>,
-    /// event data
-    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
-    pub content: Option<serde_json::Value>,
-}
-impl AgenteventPushCallbackBodyEventList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
-        Ok(())
-    }
-}
-
-/// Object response of `agentevent.push_callback`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgenteventPushCallbackResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
 }
 
 /// Object request body of `voicecall.callout`.
@@ -8555,76 +8662,6 @@ impl crate::Client {
     /// `agentevent.poll`: Obtaining one agent's events (polling) (`GET /agentgateway/resource/agentevent/{agentid}`).
     pub fn agentevent_poll(&self) -> AgenteventPollBuilder<'_> {
         AgenteventPollBuilder::new(self)
-    }
-}
-
-/// Fluent builder of `agentevent.push_callback`: Pushed-event callback (implemented by the third party).
-///
-/// `POST /service-cloud/rest/cc-ai/v1/agentevent/pushresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1275.html>
-///
-/// Reference URL only: the third party hosts this endpoint (TLS 1.2+). Push mode is chosen when sign-in carries both callBackUri and serviceToken; keep the session with onlineagent.handshake. Body from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1275.html.
-#[derive(Debug, Clone)]
-#[must_use = "a builder does nothing until you call send()"]
-pub struct AgenteventPushCallbackBuilder<'a> {
-    client_: &'a crate::Client,
-    service_token: Option<String>,
-    body_: AgenteventPushCallbackBody,
-}
-
-impl<'a> AgenteventPushCallbackBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgenteventPushCallbackBuilder { client_: client, service_token: None, body_: Default::default() }
-    }
-    /// header parameter: token given at sign-in (max 50 chars, no special chars)
-    pub fn service_token(mut self, v: impl Into<String>) -> Self {
-        self.service_token = Some(v.into());
-        self
-    }
-    /// agent ID Required.
-    pub fn work_no(mut self, v: impl Into<String>) -> Self {
-        self.body_.work_no = Some(v.into());
-        self
-    }
-    /// events (oldest first, newest last) Required.
-    pub fn event_list(mut self, v: Vec<AgenteventPushCallbackBodyEventList>) -> Self {
-        self.body_.event_list = Some(v);
-        self
-    }
-    /// Replaces the whole request body.
-    pub fn body(mut self, body: AgenteventPushCallbackBody) -> Self {
-        self.body_ = body;
-        self
-    }
-    /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
-        let op: &'static str = "agentevent.push_callback";
-        let _ = op;
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, "service_token", v, 50)?;
-        }
-        self.body_.validate(op, "")?;
-        let mut call = cec_core::Call::new();
-        if let Some(v) = self.service_token {
-            call = call.header("service_token", v);
-        }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
-        Ok(call)
-    }
-    /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<AgenteventPushCallbackResponse, crate::Error> {
-        let client = self.client_;
-        let call = self.into_call()?;
-        Ok(client.core().call(&AGENTEVENT_PUSH_CALLBACK, call).await?)
-    }
-}
-
-impl crate::Client {
-    /// `agentevent.push_callback`: Pushed-event callback (implemented by the third party) (`POST /service-cloud/rest/cc-ai/v1/agentevent/pushresult`).
-    pub fn agentevent_push_callback(&self) -> AgenteventPushCallbackBuilder<'_> {
-        AgenteventPushCallbackBuilder::new(self)
     }
 }
 

@@ -1179,6 +1179,99 @@ pub static ALL: &[&OperationMeta] = &[
     &CALLLOGS_QUERY,
 ];
 
+/// Body of the `callback.call_result` callback: a bare list.
+pub type CallbackCallResultCallback = Vec<CallbackCallResultCallbackItem>;
+
+/// Object callback `callback.call_result` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbackCallResultCallbackItem {
+    /// campaign ID
+    #[serde(
+        rename = "campaignId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub campaign_id: Option<String>,
+    /// customer ID
+    #[serde(
+        rename = "sessionId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub session_id: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// call time (yyyy-mm-dd hh:mm:ss)
+    #[serde(
+        rename = "callTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_time_str: Option<String>,
+    /// call result (5 failed, 6 succeeded)
+    #[serde(
+        rename = "callStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_status: Option<i64>,
+    /// failure cause code (see fail_codes (sample success value "0"))
+    #[serde(
+        rename = "failCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub fail_code: Option<FailCode>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// call record ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// custom field
+    #[serde(
+        rename = "customField",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub custom_field: Option<String>,
+    /// recording path (SaaS only)
+    #[serde(
+        rename = "recordPath",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_path: Option<String>,
+}
+
+/// `callback.call_result` — Outbound call result callback (pushed by iSales): the NE calls `POST {callBackUrl}` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0788.html>
+///
+/// Direction: iSales -&gt; customer. Implemented by the customer at callBackUrl (task level; on-premises also tenant-level and system-level isales.obresult.callback.url). Reply HTTP 200 with {retCode, retMsg}; a non-200 is retried once at once, then again after 10 minutes; max pushes per record: tenant parameter, default 2, max 6 (older copy: 6). TLS 1.2+. No request headers. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0788.html).
+pub struct CallbackCallResultCallbackReceiver;
+
+impl CallbackCallResultCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "callback.call_result";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = None;
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<CallbackCallResultCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"retCode":"0","retMsg":"success"})
+    }
+}
+
 /// Object request body of `campaign.add_v1`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignAddV1Body {
