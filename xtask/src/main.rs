@@ -4,11 +4,13 @@
 //! cargo xtask codegen [--check]   regenerate (or check) every generated file from spec/
 //! cargo xtask test                unit tests, interface matrix, end-to-end demo
 //! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs
+//! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE
 //! cargo xtask bench               criterion benchmarks (C2 signer vs baselines)
 //! ```
 // xtask is a developer tool: it prints, and a spec it cannot turn into code stops it loudly.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
 
+mod coverage;
 mod gen_client;
 mod gen_tables;
 mod gen_tests;
@@ -33,8 +35,9 @@ fn main() {
         "test" => test(&root()),
         "ci" => ci(&root()),
         "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
+        "coverage" => coverage::run(&root()),
         _ => {
-            println!("usage: cargo xtask <codegen [--check] | test | ci | bench>");
+            println!("usage: cargo xtask <codegen [--check] | test | ci | coverage | bench>");
             Ok(())
         }
     };
@@ -160,6 +163,7 @@ fn ci(root: &Path) -> Result<(), String> {
     codegen(root, true)?;
     println!("codegen: up to date");
     check_isolation(root)?;
+    coverage::run(root)?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     test(root)?;
     let status = Command::new("cargo")
