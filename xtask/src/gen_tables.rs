@@ -113,15 +113,38 @@ pub fn sim_routes(specs: &[Spec]) -> String {
     s.push_str("//! The simulator's route table: one entry per spec interface.\n\n");
     s.push_str("#![allow(clippy::all)]\n\nuse crate::routes::{Route, SimEnvelope};\n\n");
     for spec in specs {
+        // The NE's "invalid parameter" code, for requests that break the spec.
+        let invalid = spec
+            .error_codes
+            .iter()
+            .find(|c| c.meaning.to_ascii_lowercase().contains("param"))
+            .map(|c| c.code.clone())
+            .unwrap_or_else(|| "1".into());
         for (name, e) in &spec.envelopes {
             let _ = writeln!(
                 s,
-                "static {}_ENVELOPE_{}: SimEnvelope = SimEnvelope {{ code_field: {}, success: {}, message_field: {} }};",
+                "static {}_ENVELOPE_{}: SimEnvelope = SimEnvelope {{ code_field: {}, success: {}, message_field: {}, invalid: {} }};",
                 upper(&cli_ne(spec)),
                 upper(name),
                 e.code_fields.first().map(|c| format!("Some({})", lit(c))).unwrap_or_else(|| "None".into()),
                 lit(e.success.first().map(String::as_str).unwrap_or("0")),
                 e.message_fields.first().map(|c| format!("Some({})", lit(c))).unwrap_or_else(|| "None".into()),
+                lit(&invalid),
+            );
+        }
+        // Body checks: the generated request type's own validation, reused.
+        for i in &spec.interfaces {
+            if i.body.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    let body: {}::generated::{}Body = serde_json::from_value(b.clone()).map_err(|e| format!(\"body does not match the spec: {{e}}\"))?;\n    body.validate({}, \"\").map_err(|e| e.message().to_owned())\n}}\n",
+                snake(&cli_ne(spec)),
+                snake(&i.id),
+                snake(&spec.krate),
+                crate::names::pascal(&i.id),
+                lit(&i.id),
             );
         }
     }
@@ -136,7 +159,7 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             let req_query: Vec<String> = i.query_params.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
             let _ = writeln!(
                 s,
-                "    Route {{ ne: {}, id: {}, method: {}, path: {}, auth: {}, required_body: {}, required_query: {}, success: {}, binary: {}, envelope: &{}_ENVELOPE_{} }},",
+                "    Route {{ ne: {}, id: {}, method: {}, path: {}, auth: {}, required_body: {}, required_query: {}, success: {}, binary: {}, envelope: &{}_ENVELOPE_{}, check_body: {} }},",
                 lit(&cli_ne(spec)),
                 lit(&i.id),
                 lit(&i.method),
@@ -148,6 +171,11 @@ pub fn sim_routes(specs: &[Spec]) -> String {
                 i.response_kind == "binary",
                 upper(&cli_ne(spec)),
                 upper(&i.envelope),
+                if i.body.is_empty() {
+                    "None".to_string()
+                } else {
+                    format!("Some(check_{}_{})", snake(&cli_ne(spec)), snake(&i.id))
+                },
             );
         }
     }

@@ -6,38 +6,1798 @@
 use crate::routes::{Route, SimEnvelope};
 
 static APIFABRIC_ENVELOPE_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("code"), success: "0", message_field: Some("message") };
-static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("returnCode"), success: "0", message_field: Some("description") };
-static APIFABRIC_ENVELOPE_RESULT_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("resultCode"), success: "0", message_field: Some("resultDesc") };
+    SimEnvelope { code_field: Some("code"), success: "0", message_field: Some("message"), invalid: "HTTP 400" };
+static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
+    code_field: Some("returnCode"),
+    success: "0",
+    message_field: Some("description"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_RESULT_CODE: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_RET_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("retCode"), success: "0", message_field: Some("retMsg") };
+    SimEnvelope { code_field: Some("retCode"), success: "0", message_field: Some("retMsg"), invalid: "HTTP 400" };
 static APIFABRIC_ENVELOPE_SUCCESS: SimEnvelope =
-    SimEnvelope { code_field: Some("success"), success: "true", message_field: Some("message") };
-static CMS_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("resultCode"), success: "0100000", message_field: Some("resultDesc") };
-static CMS_ENVELOPE_NONE: SimEnvelope = SimEnvelope { code_field: None, success: "0", message_field: None };
+    SimEnvelope { code_field: Some("success"), success: "true", message_field: Some("message"), invalid: "HTTP 400" };
+fn check_apifabric_auth_token_by_ak_sk(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AuthTokenByAkSkBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("auth.tokenByAkSk", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_create(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountCreateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.create", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.query", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_add_skills_to_agent(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountAddSkillsToAgentBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.addSkillsToAgent", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_release_agent_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.releaseAgentBySkillId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_query_agent_info_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.queryAgentInfoBySkillId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_update_sip_phone_password(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.updateSipPhonePassword", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_account_cleancustpersonaldata(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentAccountCleancustpersonaldataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentAccount.cleancustpersonaldata", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_info_query_agent_login_params(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentInfo.queryAgentLoginParams", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_agent_info_query_agent_info_by_account(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentInfo.queryAgentInfoByAccount", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_skill_create_skill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::SkillCreateSkillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.createSkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_skill_delete_skill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::SkillDeleteSkillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.deleteSkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_skill_modify_skill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::SkillModifySkillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.modifySkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_skill_query_skills(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::SkillQuerySkillsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.querySkills", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_called_route_create_called_route(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CalledRouteCreateCalledRouteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calledRoute.createCalledRoute", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_called_route_delete_called_route(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CalledRouteDeleteCalledRouteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calledRoute.deleteCalledRoute", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_called_route_modify_called_route(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CalledRouteModifyCalledRouteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calledRoute.modifyCalledRoute", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_called_route_query_called_route(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CalledRouteQueryCalledRouteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calledRoute.queryCalledRoute", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_called_route_query_access_code_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CalledRouteQueryAccessCodeListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calledRoute.queryAccessCodeList", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ivr_flow_satisfaction_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::IvrFlowSatisfactionQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ivrFlow.satisfactionQuery", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ivr_flow_import_voice_file_upload(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ivrFlow.importVoiceFileUpload", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ivr_flow_create_voice_template(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ivrFlow.createVoiceTemplate", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_create_call_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentCreateCallV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.createCallV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_create_call_v3(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentCreateCallV3Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.createCallV3", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_query_call_detail_record(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.queryCallDetailRecord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_query_call_state(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentQueryCallStateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.queryCallState", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_get_recording_address(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentGetRecordingAddressBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.getRecordingAddress", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_query_phone_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentQueryPhoneV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.queryPhoneV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_query_phone_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentQueryPhoneV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.queryPhoneV2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_get_called_info(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentGetCalledInfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.getCalledInfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_query_user_contact_limit(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentQueryUserContactLimitBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.queryUserContactLimit", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_query_call_info_by_call_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.queryCallInfoByCallId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_statusnotify(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentStatusnotifyBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.statusnotify", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_create_voice_outbound_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.createVoiceOutboundV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_mobile_agent_create_voice_outbound_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mobileAgent.createVoiceOutboundV2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_apply_token(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingApplyTokenBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.applyToken", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_query_history_chat_message(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.queryHistoryChatMessage", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_send(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingSendBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.send", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_send_async(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingSendAsyncBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.sendAsync", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_do_leave_message(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingDoLeaveMessageBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.doLeaveMessage", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_download_file_stream(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingDownloadFileStreamBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.downloadFileStream", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_query_queue_info(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingQueryQueueInfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.queryQueueInfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_upload_file_stream(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingUploadFileStreamBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.uploadFileStream", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.queryPhraseByKeyword", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.feedbacksatisfaction", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_save_satisfaction(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingSaveSatisfactionBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.saveSatisfaction", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_create_click_to_call(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingCreateClickToCallBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.createClickToCall", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_drop_click_to_call(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingDropClickToCallBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.dropClickToCall", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_createcall(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingCreatecallBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.createcall", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_push_msg(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingPushMsgBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.pushMsg", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_drop_mail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatDropMailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_dropMail", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_send_whatsapp_message(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingSendWhatsappMessageBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.sendWhatsappMessage", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_get_user_info_bycall_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.getUserInfoBycallId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_telefone(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauTelefoneBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_telefone", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_email(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauEmailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_email", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_cpfcnpj(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_cpfcnpj", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_contextos(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauContextosBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_contextos", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_contas(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauContasBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_contas", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_codigo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauCodigoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_codigo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_cliente(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauClienteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_cliente", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_chat_itau_atendentes(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingChatItauAtendentesBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.chat_itau_atendentes", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_voice_notification_query_voice_notification_recording(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voiceNotification.queryVoiceNotificationRecording", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_voice_notification_create_voice_notification_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voiceNotification.createVoiceNotificationV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_voice_notification_create_voice_notification_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voiceNotification.createVoiceNotificationV2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_offline_agent_login(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::OfflineAgentLoginBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("offlineAgent.login", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_offline_agent_logout(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::OfflineAgentLogoutBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("offlineAgent.logout", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::OfflineAgentIsOfflineAgentBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("offlineAgent.isOfflineAgent", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CaseCreateCaseBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("case.createCase", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_case_query_case_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CaseQueryCaseListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("case.queryCaseList", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_app_settings_create(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AppSettingsCreateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appSettings.create", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_app_settings_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AppSettingsUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appSettings.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_app_settings_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::AppSettingsQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appSettings.query", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CobrowseGetConnectionInfoV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("cobrowse.getConnectionInfoV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityItemResult", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_modify_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.modifyQualityItemResult", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_appraise_score(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryAppraiseScore", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_apply_appraise_score(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.applyAppraiseScore", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryCallCreditBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryCallCredit", "").map_err(|e| e.message().to_owned())
+}
+
+static CMS_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0100000",
+    message_field: Some("resultDesc"),
+    invalid: "0100002",
+};
+static CMS_ENVELOPE_NONE: SimEnvelope =
+    SimEnvelope { code_field: None, success: "0", message_field: None, invalid: "0100002" };
 static CMS_ENVELOPE_RESULT: SimEnvelope =
-    SimEnvelope { code_field: Some("result"), success: "0", message_field: Some("resultDesc") };
-static CMS_ENVELOPE_RETURN_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("returnCode"), success: "0", message_field: Some("description") };
+    SimEnvelope { code_field: Some("result"), success: "0", message_field: Some("resultDesc"), invalid: "0100002" };
+static CMS_ENVELOPE_RETURN_CODE: SimEnvelope = SimEnvelope {
+    code_field: Some("returnCode"),
+    success: "0",
+    message_field: Some("description"),
+    invalid: "0100002",
+};
+fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryagentreststateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryagentreststate", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_totalagentabstractex3(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnTotalagentabstractex3Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.totalagentabstractex3", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_totalagentdynamicinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnTotalagentdynamicinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.totalagentdynamicinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_totalagentstate(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnTotalagentstateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.totalagentstate", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_queryivrstatusinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryivrstatusinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryivrstatusinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_queryivrprocessinnoinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryivrprocessinnoinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryivrprocessinnoinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_queryagentstaticconfinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryagentstaticconfinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryagentstaticconfinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_querytotalagentinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQuerytotalagentinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.querytotalagentinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_queryaccesscodecallinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryaccesscodecallinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryaccesscodecallinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_querycalls(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQuerycallsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.querycalls", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_querycalls_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQuerycallsV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.querycalls_v2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_querycalltracedetail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQuerycalltracedetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.querycalltracedetail", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_configures_skills(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnConfiguresSkillsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.configures_skills", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_rindex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnRindexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.rindex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_queryaccesscodeinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryaccesscodeinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryaccesscodeinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_agentsinskill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillAgentsinskillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.agentsinskill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_totalskillstatusex3(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillTotalskillstatusex3Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.totalskillstatusex3", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_queuedevicestatus(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillQueuedevicestatusBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.queuedevicestatus", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillAgentbyconfigedskillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_servicequality(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillServicequalityBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.servicequality", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_rindex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillRindexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.rindex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_skillcfginfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillSkillcfginfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.skillcfginfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::SkillStateinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("skill.stateinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_siteagentcallandskillinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.siteagentcallandskillinfobyagentids", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_agentstatusinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentAgentstatusinfobyagentidsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.agentstatusinfobyagentids", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentQueryagentcallsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.queryagentcalls", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agentgroup_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentgroupQueryagentcallsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentgroup.queryagentcalls", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_agentprivatecall(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentAgentprivatecallBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.agentprivatecall", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agentgroup_teamagentstatusinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentgroupTeamagentstatusinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentgroup.teamagentstatusinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agentgroup_rindex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentgroupRindexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentgroup.rindex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentAgentbyworknoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.agentbyworkno", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_calldata_isprocesscall(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CalldataIsprocesscallBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.isprocesscall", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_vdn_query_agent_by_status(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::VdnQueryAgentByStatusBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("vdn.queryAgentByStatus", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_agentrestinfos(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentAgentrestinfosBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.agentrestinfos", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_systemstate(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentSystemstateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.systemstate", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_agent_agentoprinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::AgentAgentoprinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agent.agentoprinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_calldata_querybasiccallinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CalldataQuerybasiccallinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.querybasiccallinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_calldata_querydetailcallinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CalldataQuerydetailcallinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.querydetailcallinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_calldata_querycalldetailbyid(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CalldataQuerycalldetailbyidBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.querycalldetailbyid", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_cti_sysindex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CtiSysindexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("cti.sysindex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_configures_vdns(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::ConfiguresVdnsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("configures.vdns", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_usergroup_create(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UsergroupCreateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("usergroup.create", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_usergroup_join(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UsergroupJoinBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("usergroup.join", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_usergroup_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UsergroupDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("usergroup.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_usergroup_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UsergroupUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("usergroup.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_usergroup_querymembers(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UsergroupQuerymembersBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("usergroup.querymembers", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_qcrelation_config(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::QcrelationConfigBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qcrelation.config", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_qcrelation_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::QcrelationDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qcrelation.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_uap_perfindex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UapPerfindexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("uap.perfindex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_uap_terminalindex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::UapTerminalindexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("uap.terminalindex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_ivr(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexIvrBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.ivr", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_skill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexSkillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.skill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_agent(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexAgentBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.agent", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_vdn(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexVdnBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.vdn", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_skillforday(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexSkillfordayBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.skillforday", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_skillformonth(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexSkillformonthBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.skillformonth", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_hisindex_agentforday(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HisindexAgentfordayBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("hisindex.agentforday", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_compat_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CompatAgentbyworknoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("compat.agentbyworkno", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_compat_querymonitor_systemstate(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CompatQuerymonitorSystemstateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("compat.querymonitor_systemstate", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_compat_agentrestinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CompatAgentrestinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("compat.agentrestinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_compat_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CompatSkillStateinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("compat.skill_stateinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_compat_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::CompatAgentbyconfigedskillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("compat.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_cms_health_ping(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_cms::generated::HealthPingBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("health.ping", "").map_err(|e| e.message().to_owned())
+}
+
 static FS_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("resultCode"), success: "0", message_field: Some("resultDesc") };
+    SimEnvelope { code_field: Some("resultCode"), success: "0", message_field: Some("resultDesc"), invalid: "0300001" };
+fn check_fs_ccfs_get_record_file_url_from_obs(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsGetRecordFileUrlFromObsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.getRecordFileUrlFromObs", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_query_bill_data(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsQueryBillDataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.queryBillData", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_bill_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadBillFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadBillFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_record_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadRecordFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadRecordFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_record(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadRecordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadRecord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_query_agent_opr_info_data(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsQueryAgentOprInfoDataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.queryAgentOprInfoData", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_agent_opr_info_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadAgentOprInfoFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadAgentOprInfoFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_query_agent_skill_info_data(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsQueryAgentSkillInfoDataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.queryAgentSkillInfoData", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_agent_skill_info_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadAgentSkillInfoFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_request_play_voice(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsRequestPlayVoiceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.requestPlayVoice", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_oiap_record(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadOiapRecordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadOiapRecord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_download_ivr_record_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsDownloadIvrRecordFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.downloadIVRRecordFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_ivr_download_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsIvrDownloadFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.ivr.downloadFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_ivr_upload_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsIvrUploadFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.ivr.uploadFile", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_ivr_get_file_hash(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsIvrGetFileHashBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.ivr.getFileHash", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_fs_ccfs_ivr_delete_file(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_fs::generated::CcfsIvrDeleteFileBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccfs.ivr.deleteFile", "").map_err(|e| e.message().to_owned())
+}
+
 static GATEWAY_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("retcode"), success: "0", message_field: Some("message") };
-static ISALES_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("resultCode"), success: "0200000", message_field: Some("resultDesc") };
+    SimEnvelope { code_field: Some("retcode"), success: "0", message_field: Some("message"), invalid: "000-002" };
+fn check_gateway_onlineagent_login(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::OnlineagentLoginBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("onlineagent.login", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_onlineagent_forcelogin(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::OnlineagentForceloginBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("onlineagent.forcelogin", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::OnlineagentLoginexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("onlineagent.loginex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallCalloutBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.callout", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallPreviewcalloutBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.previewcallout", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallTransferBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.transfer", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_callinner(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallCallinnerBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.callinner", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_callinnerskill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallCallinnerskillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.callinnerskill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_innerhelp(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallInnerhelpBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.innerhelp", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_confjoin(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallConfjoinBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.confjoin", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_recordplay_play(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::RecordplayPlayBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("recordplay.play", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_recordplay_record(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::RecordplayRecordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("recordplay.record", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::QueuedeviceQueryAcdStatBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("queuedevice.queryAcdStat", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentgroupAgentBySkillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentgroup.agentBySkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::CalldataSetCallDataExBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.setCallDataEx", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_calldata_assign_user_in_queue(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::CalldataAssignUserInQueueBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.assignUserInQueue", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_qualitycontrol_adjust_skill(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::QualitycontrolAdjustSkillBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualitycontrol.adjustSkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_mediacall_send_message(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::MediacallSendMessageBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mediacall.sendMessage", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_mediacall_set_call_nums(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::MediacallSetCallNumsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mediacall.setCallNums", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_mediacall_transfer(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::MediacallTransferBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mediacall.transfer", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_mediacall_set_call_nums_by_media_type(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mediacall.setCallNumsByMediaType", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_mediacall_get_connect_info(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::MediacallGetConnectInfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mediacall.getConnectInfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_mediacall_image_capture(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::MediacallImageCaptureBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("mediacall.imageCapture", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_request(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfRequestBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.request", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_hold_participant(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfHoldParticipantBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.holdParticipant", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_unhold_participant(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfUnholdParticipantBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.unholdParticipant", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_prolong_time(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfProlongTimeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.prolongTime", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_shift_president(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfShiftPresidentBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.shiftPresident", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_batch_add_participant(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfBatchAddParticipantBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.batchAddParticipant", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_batch_remove_participant(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfBatchRemoveParticipantBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.batchRemoveParticipant", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_change_participant_mode(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfChangeParticipantModeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.changeParticipantMode", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_modify_conf_resource(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfModifyConfResourceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.modifyConfResource", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentconf_query_conf_infos(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentconfQueryConfInfosBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentconf.queryConfInfos", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_config_login(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::ConfigLoginBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("config.login", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_subscribe_register(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::SubscribeRegisterBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("subscribe.register", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_subscribe_modify(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::SubscribeModifyBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("subscribe.modify", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_subscribe_unregister(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::SubscribeUnregisterBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("subscribe.unregister", "").map_err(|e| e.message().to_owned())
+}
+
+static ISALES_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0200000",
+    message_field: Some("resultDesc"),
+    invalid: "0200001",
+};
+fn check_isales_campaign_add_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignAddV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.add_v1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_add_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignAddV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.add_v2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_modify_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignModifyV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.modify_v1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_modify_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignModifyV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.modify_v2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_set_retry_policy(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignSetRetryPolicyBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.set_retry_policy", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_add_business_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignAddBusinessResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.add_business_result", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_add_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignAddCallerNumbersBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.add_caller_numbers", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_campaign_delete_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CampaignDeleteCallerNumbersBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("campaign.delete_caller_numbers", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_holiday_add(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::HolidayAddBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("holiday.add", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_holiday_modify(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::HolidayModifyBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("holiday.modify", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_add(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistAddBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.add", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.query", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_add_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistAddGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.add_group", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_modify_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistModifyGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.modify_group", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_query_groups(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistQueryGroupsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.query_groups", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_add_type(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistAddTypeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.add_type", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_query_types(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistQueryTypesBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.query_types", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_blocklist_modify_type(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::BlocklistModifyTypeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("blocklist.modify_type", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_calldata_add_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CalldataAddV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.add_v1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_calldata_add_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CalldataAddV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.add_v2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_calldata_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CalldataDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_calldata_query_import_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CalldataQueryImportResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.query_import_result", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_calldata_import_to_task_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CalldataImportToTaskGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calldata.import_to_task_group", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callbatch_create(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallbatchCreateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callbatch.create", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callbatch_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallbatchUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callbatch.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callbatch_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallbatchDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callbatch.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callbatch_pause(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallbatchPauseBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callbatch.pause", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callbatch_resume(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallbatchResumeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callbatch.resume", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callbatch_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallbatchListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callbatch.list", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_appoint_create(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::AppointCreateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appoint.create", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_appoint_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::AppointUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appoint.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_appoint_update_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::AppointUpdateResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appoint.update_result", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_appoint_delete(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::AppointDeleteBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appoint.delete", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_appoint_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::AppointListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("appoint.list", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callresult_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallresultQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callresult.query", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callresult_call_record_v1(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallresultCallRecordV1Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callresult.call_record_v1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_callresult_call_record_v2(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CallresultCallRecordV2Body =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("callresult.call_record_v2", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_writeback_business_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::WritebackBusinessResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("writeback.business_result", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_fileserver_add(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::FileserverAddBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("fileserver.add", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_fileserver_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::FileserverUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("fileserver.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_fileserver_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::FileserverQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("fileserver.query", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obresult_create(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObresultCreateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obresult.create", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obresult_update(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObresultUpdateBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obresult.update", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_template_add(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::TemplateAddBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("template.add", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_template_copy(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::TemplateCopyBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("template.copy", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_login(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsLoginBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.login", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_refresh(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsRefreshBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.refresh", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_get_tasks(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsGetTasksBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.get_tasks", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_interface_info(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsInterfaceInfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.interface_info", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_push_mid_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsPushMidResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.push_mid_result", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_push_call_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsPushCallResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.push_call_result", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_obs_get_call_data(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::ObsGetCallDataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("obs.get_call_data", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_isales_calllogs_query(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_isales::generated::CalllogsQueryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("calllogs.query", "").map_err(|e| e.message().to_owned())
+}
+
 static OIAP_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("errorCode"), success: "0", message_field: Some("errorMsg") };
+    SimEnvelope { code_field: Some("errorCode"), success: "0", message_field: Some("errorMsg"), invalid: "10000002" };
 static OIAP_ENVELOPE_DIALOG: SimEnvelope =
-    SimEnvelope { code_field: Some("errorCode"), success: "0", message_field: Some("errorMsg") };
+    SimEnvelope { code_field: Some("errorCode"), success: "0", message_field: Some("errorMsg"), invalid: "10000002" };
 static OIAP_ENVELOPE_RET: SimEnvelope =
-    SimEnvelope { code_field: Some("ret"), success: "0", message_field: Some("errorMsg") };
+    SimEnvelope { code_field: Some("ret"), success: "0", message_field: Some("errorMsg"), invalid: "10000002" };
 static OIAP_ENVELOPE_RET_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("retCode"), success: "0", message_field: Some("retMsg") };
+    SimEnvelope { code_field: Some("retCode"), success: "0", message_field: Some("retMsg"), invalid: "10000002" };
 static OIAP_ENVELOPE_RTN_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("rtnCode"), success: "0", message_field: Some("rtnMsg") };
+    SimEnvelope { code_field: Some("rtnCode"), success: "0", message_field: Some("rtnMsg"), invalid: "10000002" };
+fn check_oiap_auth_gettoken(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::AuthGettokenBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("auth.gettoken", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_auth_get_app_cube_token(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::AuthGetAppCubeTokenBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("auth.getAppCubeToken", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_domain_querydomaininfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DomainQuerydomaininfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("domain.querydomaininfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_navigation_querynavigationinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::NavigationQuerynavigationinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("navigation.querynavigationinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_navigation_createnavigationinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::NavigationCreatenavigationinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("navigation.createnavigationinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_navigation_updatenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::NavigationUpdatenavigationinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("navigation.updatenavigationinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_navigation_deletenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::NavigationDeletenavigationinfoBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("navigation.deletenavigationinfo", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_sysapi_asrcallback(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::SysapiAsrcallbackBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("sysapi.asrcallback", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_flow_queryflows(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::FlowQueryflowsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("flow.queryflows", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_process(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogProcessBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialog.process", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_init(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogInitBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialog.init", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_after_interaction(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogAfterInteractionBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialog.afterInteraction", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_after_transfer(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogAfterTransferBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialog.afterTransfer", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_recording_request(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogRecordingRequestBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialog.recordingRequest", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_v2_process(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogV2ProcessBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialogV2.process", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_v2_init(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogV2InitBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialogV2.init", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_v2_after_interaction(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogV2AfterInteractionBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialogV2.afterInteraction", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_v2_after_transfer(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogV2AfterTransferBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialogV2.afterTransfer", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_record_query_history(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::RecordQueryHistoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("record.queryHistory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_record_query_record_history(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::RecordQueryRecordHistoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("record.queryRecordHistory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_intent_query_intentions(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::IntentQueryIntentionsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("intent.queryIntentions", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_silent_agent_change_work_mode(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::SilentAgentChangeWorkModeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("silentAgent.changeWorkMode", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_silent_agent_receive_dialogrecord(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::SilentAgentReceiveDialogrecordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("silentAgent.receiveDialogrecord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_nlp_spellcheck(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::NlpSpellcheckBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("nlp.spellcheck", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_flow_asrrecognizeresult(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::FlowAsrrecognizeresultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("flow.asrrecognizeresult", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_tts_texttovoice(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::TtsTexttovoiceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("tts.texttovoice", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_report_query_call_statistics_report(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::ReportQueryCallStatisticsReportBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("report.queryCallStatisticsReport", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_report_query_chatbot_report(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::ReportQueryChatbotReportBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("report.queryChatbotReport", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_report_query_knowledge_report(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::ReportQueryKnowledgeReportBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("report.queryKnowledgeReport", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_outbound_query_rbt_recognition_result(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::OutboundQueryRbtRecognitionResultBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("outbound.queryRbtRecognitionResult", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_record_query_transfer_record_history(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::RecordQueryTransferRecordHistoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("record.queryTransferRecordHistory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_recognition_text_classification(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::RecognitionTextClassificationBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("recognition.textClassification", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_recognition_entity_detection(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::RecognitionEntityDetectionBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("recognition.entityDetection", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_third_party_robot_login(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::ThirdPartyRobotLoginBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("thirdPartyRobot.login", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_dialog_v2_recording_request(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::DialogV2RecordingRequestBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("dialogV2.recordingRequest", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_gts_rpa_query_job(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::GtsRpaQueryJobBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("gtsRpa.queryJob", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_gts_rpa_query_job_details(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::GtsRpaQueryJobDetailsBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("gtsRpa.queryJobDetails", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_gts_rpa_create_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::GtsRpaCreateRpaQueueDataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("gtsRpa.createRpaQueueData", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_oiap_gts_rpa_query_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_oiap::generated::GtsRpaQueryRpaQueueDataBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("gtsRpa.queryRpaQueueData", "").map_err(|e| e.message().to_owned())
+}
 
 /// Every interface the simulator serves (the first of several ids sharing a method and path).
 pub static ROUTES: &[Route] = &[
@@ -52,6 +1812,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"AccessToken\":\"s-AccessToken\",\"AppKey\":\"s-AppKey\",\"ApplyType\":\"s-ApplyType\",\"CreateTime\":\"s-CreateTime\",\"Expires\":\"s-Expires\",\"Scope\":\"s-Scope\",\"UserID\":\"s-UserID\",\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_auth_token_by_ak_sk),
     },
     Route {
         ne: "apifabric",
@@ -64,6 +1825,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\",\"workNo\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_create),
     },
     Route {
         ne: "apifabric",
@@ -76,6 +1838,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_delete),
     },
     Route {
         ne: "apifabric",
@@ -88,6 +1851,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_update),
     },
     Route {
         ne: "apifabric",
@@ -100,6 +1864,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"agentType\":7,\"ccRoleId\":7,\"email\":\"s-email\",\"phone\":\"s-phone\",\"sipAccount\":\"s-sipAccount\",\"skills\":[{\"agentWeight\":7,\"skillId\":7,\"skillWeight\":7}],\"transparentDisplayFlag\":true,\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\",\"workNo\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\",\"total\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_query),
     },
     Route {
         ne: "apifabric",
@@ -112,6 +1877,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_add_skills_to_agent),
     },
     Route {
         ne: "apifabric",
@@ -124,6 +1890,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_release_agent_by_skill_id),
     },
     Route {
         ne: "apifabric",
@@ -136,6 +1903,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"data\":[{\"accountName\":\"s-accountName\",\"agentType\":7,\"agentWeight\":7,\"sipAccount\":\"s-sipAccount\",\"skillWeight\":7,\"userAccount\":\"s-userAccount\",\"workNo\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_query_agent_info_by_skill_id),
     },
     Route {
         ne: "apifabric",
@@ -148,6 +1916,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_agent_account_update_sip_phone_password),
     },
     Route {
         ne: "apifabric",
@@ -160,6 +1929,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_agent_account_cleancustpersonaldata),
     },
     Route {
         ne: "apifabric",
@@ -172,6 +1942,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"agents\":[{\"accountCode\":\"s-accountCode\",\"accountId\":\"s-accountId\",\"accountName\":\"s-accountName\",\"agentStatus\":\"s-agentStatus\",\"agentType\":7,\"agentpara\":\"s-agentpara\",\"ccRoleId\":\"s-ccRoleId\",\"createInCtiFlag\":7,\"guId\":\"s-guId\",\"id\":\"s-id\",\"partdbId\":\"s-partdbId\",\"password\":\"s-passwo\",\"selfPhone\":\"s-selfPhone\",\"singlePhoneFlag\":\"s-singlePhoneFlag\",\"sipAccount\":\"s-sipAccount\",\"sipPwd\":\"s-sipPwd\",\"tenantId\":\"s-tenantId\",\"timeRemaining\":7,\"workNo\":101}],\"description\":\"success\",\"returnCode\":\"0\",\"serviceIp\":\"s-serviceIp\",\"servicePort\":\"s-ser\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -184,6 +1955,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"agents\":[{\"accountCode\":\"s-accountCode\",\"sipAccount\":\"s-sipAccount\",\"sipPwd\":\"s-sipPwd\",\"workNo\":7}],\"description\":\"success\",\"returnCode\":\"0\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -196,6 +1968,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"message\":\"s-message\",\"results\":{\"password\":\"s-password\",\"sipAccount\":\"s-sipAccount\",\"sipPwd\":\"s-sipPwd\",\"sipServerInfo\":[{\"node\":\"s-node\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\",\"type\":\"s-type\"}],\"workNo\":\"s-wor\"},\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_agent_info_query_agent_login_params),
     },
     Route {
         ne: "apifabric",
@@ -208,6 +1981,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"agentStatus\":\"s-agentStatus\",\"agentType\":7,\"workNo\":7},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_agent_info_query_agent_info_by_account),
     },
     Route {
         ne: "apifabric",
@@ -228,6 +2002,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_skill_create_skill),
     },
     Route {
         ne: "apifabric",
@@ -240,6 +2015,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_skill_delete_skill),
     },
     Route {
         ne: "apifabric",
@@ -252,6 +2028,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_skill_modify_skill),
     },
     Route {
         ne: "apifabric",
@@ -264,6 +2041,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"description\":\"s-description\",\"maxAgentWrapupTime\":7,\"maxWaitNum\":7,\"maxWaitTime\":7,\"mediaTypeId\":7,\"name\":\"s-name\",\"skillId\":7,\"skillParam\":{\"answerFunction\":\"s-answerFunction\",\"busy\":{\"deviceType\":\"s-deviceType\",\"transferType\":\"s-transferType\",\"value\":7},\"noAgents\":{\"deviceType\":\"s-deviceType\",\"transferType\":\"s-transferType\",\"value\":7},\"timeOut\":{\"deviceType\":\"s-deviceType\",\"transferType\":\"s-transferType\",\"value\":7},\"waitVoice\":{\"parameterType\":\"s-parameterType\"}}}],\"description\":\"success\",\"returnCode\":\"0\",\"total\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_skill_query_skills),
     },
     Route {
         ne: "apifabric",
@@ -276,6 +2054,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_called_route_create_called_route),
     },
     Route {
         ne: "apifabric",
@@ -288,6 +2067,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"content\":\"s-content\",\"id\":\"s-id\",\"name\":\"s-name\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_called_route_delete_called_route),
     },
     Route {
         ne: "apifabric",
@@ -300,6 +2080,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_called_route_modify_called_route),
     },
     Route {
         ne: "apifabric",
@@ -312,6 +2093,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"calledRouteList\":[{\"accessCode\":\"s-accessCode\",\"deviceDesc\":\"s-deviceDesc\",\"deviceId\":7,\"devicetype\":7,\"dnid\":7,\"editable\":\"s-editable\",\"extCode\":\"s-extCode\",\"id\":\"s-id\",\"mediatypeId\":7}],\"total\":7},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_called_route_query_called_route),
     },
     Route {
         ne: "apifabric",
@@ -324,6 +2106,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"calledRouteList\":[{\"accessCode\":\"s-accessCode\",\"description\":\"s-description\",\"id\":\"s-id\",\"mediatypeId\":7,\"n400Number\":\"s-n400Number\",\"numCallAttr\":7}],\"total\":7},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_called_route_query_access_code_list),
     },
     Route {
         ne: "apifabric",
@@ -336,6 +2119,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"s-message\",\"result\":[{\"accessCode\":\"s-accessCode\",\"description\":\"s-description\",\"flowFileName\":\"s-flowFileName\",\"flowType\":7,\"id\":7,\"isLoad\":7,\"maxCallNum\":7}],\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -348,6 +2132,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"accessCode\":\"s-accessCode\",\"channelType\":\"s-channelType\",\"feedbackType\":\"s-feedbackType\",\"ivrId\":\"s-ivrId\"}],\"description\":\"success\",\"enabled\":true,\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -360,6 +2145,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\",\"satisfactionEvaluations\":{\"channel\":\"s-channel\",\"evaluationTime\":7,\"evaluationValue\":\"s-evaluationValue\",\"npsScore\":\"s-npsScore\"}}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ivr_flow_satisfaction_query),
     },
     Route {
         ne: "apifabric",
@@ -372,6 +2158,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ivr_flow_import_voice_file_upload),
     },
     Route {
         ne: "apifabric",
@@ -384,6 +2171,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ivr_flow_create_voice_template),
     },
     Route {
         ne: "apifabric",
@@ -396,6 +2184,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"callSerialNo\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_create_call_v1),
     },
     Route {
         ne: "apifabric",
@@ -408,6 +2197,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"callSerialNo\":\"s-callSerialNo\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_create_call_v3),
     },
     Route {
         ne: "apifabric",
@@ -420,6 +2210,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"callInfo\":[{\"agentAlertingTime\":\"s-agentAlertingTime\",\"agentTalkingTime\":\"s-agentTalkingTime\",\"alertingTime\":\"s-alertingTime\",\"callData\":\"s-callData\",\"callSerialNo\":\"s-callSerialNo\",\"called\":\"s-called\",\"caller\":\"s-caller\",\"callerPresent\":\"s-callerPresent\",\"endTime\":\"s-endTime\",\"reasonCode\":7,\"releaseTime\":\"s-releaseTime\",\"startTime\":\"s-startTime\",\"state\":7,\"talkDuration\":\"s-talkDuration\",\"talkingTime\":\"s-talkingTime\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_query_call_detail_record),
     },
     Route {
         ne: "apifabric",
@@ -432,6 +2223,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"agentPresent\":\"s-agentPresent\",\"callData\":\"s-callData\",\"called\":\"s-called\",\"caller\":\"s-caller\",\"callerPresent\":\"s-callerPresent\",\"endTime\":\"s-endTime\",\"reasonCode\":7,\"startTime\":\"s-startTime\",\"state\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_query_call_state),
     },
     Route {
         ne: "apifabric",
@@ -444,6 +2236,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"url\":\"s-url\"},\"retCode\":0,\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_get_recording_address),
     },
     Route {
         ne: "apifabric",
@@ -456,6 +2249,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"phone\":[{\"id\":\"s-id\",\"partdbId\":\"s-partdbId\",\"password\":\"s-password\",\"phoneNum\":\"s-phoneNum\",\"remark\":\"s-remark\",\"status\":7,\"tenantId\":\"s-tenantId\"}],\"regIPAddress\":\"s-regIPAddress\",\"regPort\":7,\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_query_phone_v1),
     },
     Route {
         ne: "apifabric",
@@ -468,6 +2262,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"poolRegServ\":{\"k\":\"v\"},\"singleRegServ\":[{\"regIPAddress\":\"s-regIPAddress\",\"regPort\":\"s-regPort\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_query_phone_v2),
     },
     Route {
         ne: "apifabric",
@@ -480,6 +2275,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"called\":\"s-called\",\"devType\":7,\"skillId\":7,\"skillName\":\"s-skillName\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_get_called_info),
     },
     Route {
         ne: "apifabric",
@@ -492,6 +2288,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"beginTime\":7,\"callId\":\"s-callId\",\"callSerialno\":\"s-callSerialno\",\"callType\":7,\"channelType\":7,\"countId\":\"s-countId\",\"description\":\"success\",\"mediaAbility\":7,\"returnCode\":\"0\",\"talkReason\":\"s-talkReason\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_mobile_agent_query_user_contact_limit),
     },
     Route {
         ne: "apifabric",
@@ -504,6 +2301,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"callId\":\"s-callId\",\"callSkill\":\"s-callSkill\",\"callSkillId\":7,\"callType\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"description\":\"success\",\"mediaAbility\":7,\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_mobile_agent_query_call_info_by_call_id),
     },
     Route {
         ne: "apifabric",
@@ -516,6 +2314,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_mobile_agent_statusnotify),
     },
     Route {
         ne: "apifabric",
@@ -528,6 +2327,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"callSerialNo\":\"s-callSerialNo\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_create_voice_outbound_v1),
     },
     Route {
         ne: "apifabric",
@@ -540,6 +2340,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"callSerialNo\":\"s-callSerialNo\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
+        check_body: Some(check_apifabric_mobile_agent_create_voice_outbound_v2),
     },
     Route {
         ne: "apifabric",
@@ -552,6 +2353,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0\",\"token\":\"s-token\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_apply_token),
     },
     Route {
         ne: "apifabric",
@@ -564,6 +2366,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"messageList\":[{\"k\":\"v\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_query_history_chat_message),
     },
     Route {
         ne: "apifabric",
@@ -576,6 +2379,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_send),
     },
     Route {
         ne: "apifabric",
@@ -588,6 +2392,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_send_async),
     },
     Route {
         ne: "apifabric",
@@ -600,6 +2405,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_do_leave_message),
     },
     Route {
         ne: "apifabric",
@@ -612,6 +2418,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"downlinkMessages\":[{\"channel\":\"s-channel\",\"content\":\"s-content\",\"controlType\":\"s-controlType\",\"from\":\"s-from\",\"mediaType\":\"s-mediaType\",\"senderNickname\":\"s-senderNickname\",\"sourceType\":\"s-sourceType\",\"timestamp\":7,\"to\":\"s-to\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -624,6 +2431,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"fileStream\":\"s-fileStream\",\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_download_file_stream),
     },
     Route {
         ne: "apifabric",
@@ -636,6 +2444,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"configMaxcWaitTime\":7,\"currentDeviceWaitTime\":7,\"estimateWaitTime\":7,\"longestWaitTime\":7,\"position\":7,\"resultCode\":\"0\",\"resultDesc\":\"success\",\"totalWaitTime\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_query_queue_info),
     },
     Route {
         ne: "apifabric",
@@ -648,6 +2457,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"objectKey\":\"s-objectKey\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_upload_file_stream),
     },
     Route {
         ne: "apifabric",
@@ -660,6 +2470,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"question\":[\"s-item\"],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_query_phrase_by_keyword),
     },
     Route {
         ne: "apifabric",
@@ -672,6 +2483,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"satisfactionSurvey\":{\"satisfactionLevel\":[{\"satisfactionLevelDesc\":\"s-satisfactionLevelDesc\",\"satisfactionLevelKey\":\"s-satisfactionLevelKey\"}],\"satisfactionQuestion\":[\"s-item\"],\"surveyType\":\"s-surveyType\"}}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -684,6 +2496,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_feedbacksatisfaction),
     },
     Route {
         ne: "apifabric",
@@ -696,6 +2509,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_save_satisfaction),
     },
     Route {
         ne: "apifabric",
@@ -708,6 +2522,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"clickToCallSupported\":true,\"resultCode\":\"0\",\"resultDesc\":\"success\",\"webRTCSupported\":true}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -720,6 +2535,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_create_click_to_call),
     },
     Route {
         ne: "apifabric",
@@ -732,6 +2548,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"content\":{\"accessCode\":\"s-accessCode\",\"causeDesc\":\"s-causeDesc\",\"causeId\":\"s-causeId\",\"clickToCallCaller\":\"s-clickToCallCaller\",\"domain\":\"s-domain\",\"gwAddresses\":[\"s-item\"]},\"eventId\":\"s-eventId\",\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -744,6 +2561,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_drop_click_to_call),
     },
     Route {
         ne: "apifabric",
@@ -756,6 +2574,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultData\":{\"accesscode\":\"s-accesscode\",\"callSerialNo\":\"s-callSerialNo\",\"sipServiceAddress\":\"s-sipServiceAddress\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_ccmessaging_createcall),
     },
     Route {
         ne: "apifabric",
@@ -768,6 +2587,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_push_msg),
     },
     Route {
         ne: "apifabric",
@@ -780,6 +2600,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_drop_mail),
     },
     Route {
         ne: "apifabric",
@@ -792,6 +2613,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"bulkId\":\"s-bulkId\",\"description\":\"success\",\"messages\":[{\"messageId\":\"s-messageId\",\"status\":{\"action\":\"s-action\",\"description\":\"s-description\",\"groupId\":7,\"groupName\":\"s-groupName\",\"id\":7,\"name\":\"s-name\"},\"to\":{\"phoneNumber\":\"s-phoneNumber\"}}],\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_send_whatsapp_message),
     },
     Route {
         ne: "apifabric",
@@ -804,6 +2626,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"borderType\":\"s-borderType\",\"channel\":\"s-channel\",\"channelConfigId\":\"s-channelConfigId\",\"clientIp\":\"s-clientIp\",\"createTime\":\"s-createTime\",\"description\":\"success\",\"osName\":\"s-osName\",\"returnCode\":\"0\",\"userAgent\":\"s-userAgent\",\"userAvatar\":\"s-userAvatar\",\"userId\":\"s-userId\",\"userNickname\":\"s-userNickname\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_get_user_info_bycall_id),
     },
     Route {
         ne: "apifabric",
@@ -816,6 +2639,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"k\":\"v\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_telefone),
     },
     Route {
         ne: "apifabric",
@@ -828,6 +2652,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"k\":\"v\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_email),
     },
     Route {
         ne: "apifabric",
@@ -840,6 +2665,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_cpfcnpj),
     },
     Route {
         ne: "apifabric",
@@ -852,6 +2678,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"decodedContextId\":\"s-decodedContextId\",\"description\":\"success\",\"expireIn\":\"s-expireIn\",\"key\":\"s-key\",\"message\":\"s-message\",\"payload\":{\"u_ag\":\"s-u_ag\",\"u_cc\":\"s-u_cc\",\"u_cpf\":\"s-u_cpf\",\"u_dest\":\"s-u_dest\",\"u_dseg\":\"s-u_dseg\",\"u_id\":\"s-u_id\",\"u_numA\":\"s-u_numA\",\"u_seg\":\"s-u_seg\"},\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_contextos),
     },
     Route {
         ne: "apifabric",
@@ -864,6 +2691,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"agencia\":\"s-agencia\",\"atendimento_plataforma_digital\":\"s-atendimento_plataforma_digital\",\"cod_carteira\":\"s-cod_carteira\",\"conta_corrente\":\"s-conta_corrente\",\"email_gerente\":\"s-email_gerente\",\"funcional_gerente\":\"s-funcional_gerente\",\"id_cliente\":\"s-id_cliente\",\"nome\":\"s-nome\",\"plataforma\":\"s-plataforma\",\"racf_gerente\":\"s-racf_gerente\",\"segmento\":\"s-segmento\",\"telefone\":\"s-telefone\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_contas),
     },
     Route {
         ne: "apifabric",
@@ -876,6 +2704,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"data_abertura_conta\":\"s-data_abertura_conta\",\"emails\":[{\"data_atualizacao\":\"s-data_atualizacao\",\"email\":\"s-email\",\"principal\":\"s-principal\"}],\"id_cliente\":\"s-id_cliente\",\"nome_completo\":\"s-nome_completo\",\"nome_fantasia_apelido\":\"s-nome_fantasia_apelido\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_codigo),
     },
     Route {
         ne: "apifabric",
@@ -888,6 +2717,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"emails\":[{\"principal\":\"s-principal\"}],\"id_cliente\":\"s-id_cliente\"},\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_cliente),
     },
     Route {
         ne: "apifabric",
@@ -900,6 +2730,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"code\":\"0\",\"data\":{\"codigo_tipo_atendente\":\"s-codigo_tipo_atendente\"},\"message\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CODE,
+        check_body: Some(check_apifabric_ccmessaging_chat_itau_atendentes),
     },
     Route {
         ne: "apifabric",
@@ -912,6 +2743,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\",\"voiceInfo\":{\"auditaccount\":\"s-auditaccount\",\"auditcomments\":\"s-auditcomments\",\"auditdate\":7,\"callbackTimes\":7,\"isUpdateRec\":7,\"name\":\"s-name\",\"noReference\":true,\"scene\":7,\"status\":7,\"tenantSpaceName\":\"s-tenantSpaceName\",\"tenant_id\":\"s-tenant_id\",\"type\":7,\"uploadaccount\":\"s-uploadaccount\",\"uploaddate\":7,\"voice_id\":\"s-voice_id\",\"voicecontent\":\"s-voicecontent\"}}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_voice_notification_query_voice_notification_recording),
     },
     Route {
         ne: "apifabric",
@@ -924,6 +2756,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"agentType\":\"s-agentType\",\"description\":\"success\",\"forceLogin\":true,\"isAutoAnswer\":\"s-isAutoAnswer\",\"isMultiChannelSupport\":true,\"restTime\":\"s-restTime\",\"returnCode\":\"0\",\"skills\":[{\"mediaTypeId\":\"s-mediaTypeId\",\"skillId\":7}],\"videoMode\":7,\"workNo\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_offline_agent_login),
     },
     Route {
         ne: "apifabric",
@@ -936,6 +2769,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_offline_agent_logout),
     },
     Route {
         ne: "apifabric",
@@ -948,6 +2782,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":true,\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_offline_agent_is_offline_agent),
     },
     Route {
         ne: "apifabric",
@@ -960,6 +2795,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "apifabric",
@@ -972,6 +2808,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_case_create_case),
     },
     Route {
         ne: "apifabric",
@@ -984,6 +2821,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_case_query_case_list),
     },
     Route {
         ne: "apifabric",
@@ -996,6 +2834,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_app_settings_create),
     },
     Route {
         ne: "apifabric",
@@ -1008,6 +2847,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"id\":\"s-id\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_app_settings_update),
     },
     Route {
         ne: "apifabric",
@@ -1020,6 +2860,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"agentName\":\"s-agentName\",\"callNumber\":[\"s-item\"],\"callNumberDefault\":\"s-callNumberDefault\",\"callType\":\"s-callType\",\"callerPresent\":[\"s-item\"],\"callerPresentDefault\":\"s-callerPresentDefault\",\"createTime\":\"s-createTime\",\"description\":\"success\",\"id\":\"s-id\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\",\"userId\":\"s-userId\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_app_settings_query),
     },
     Route {
         ne: "apifabric",
@@ -1032,6 +2873,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\"},\"message\":\"success\",\"success\":true}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_SUCCESS,
+        check_body: Some(check_apifabric_cobrowse_get_connection_info_v1),
     },
     Route {
         ne: "apifabric",
@@ -1044,6 +2886,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"automaticScore\":7,\"description\":\"success\",\"manuallyScore\":7,\"returnCode\":\"0\",\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item_result),
     },
     Route {
         ne: "apifabric",
@@ -1056,6 +2899,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_quality_inspection_modify_quality_item_result),
     },
     Route {
         ne: "apifabric",
@@ -1068,6 +2912,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"fundamental_score\":[{\"base\":7,\"id\":7,\"lower_bound\":7,\"name\":\"s-name\",\"upper_bound\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\",\"using\":\"s-using\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        check_body: Some(check_apifabric_quality_inspection_query_appraise_score),
     },
     Route {
         ne: "apifabric",
@@ -1080,6 +2925,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_quality_inspection_apply_appraise_score),
     },
     Route {
         ne: "apifabric",
@@ -1092,6 +2938,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_quality_inspection_query_call_credit),
     },
     Route {
         ne: "cms",
@@ -1104,6 +2951,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"allowRestAgentNum\":7,\"details\":[{\"k\":\"v\"}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7},\"resultDesc\":{\"allowRestAgentNum\":7,\"details\":[{\"k\":\"v\"}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_queryagentreststate),
     },
     Route {
         ne: "cms",
@@ -1116,6 +2964,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"currentState\":7,\"currentStateTime\":7,\"locationId\":7}],\"resultDesc\":[{\"agentId\":101,\"currentState\":7,\"currentStateTime\":7,\"locationId\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_totalagentabstractex3),
     },
     Route {
         ne: "cms",
@@ -1128,6 +2977,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"state\":7}],\"resultDesc\":[{\"agentId\":101,\"state\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_totalagentdynamicinfo),
     },
     Route {
         ne: "cms",
@@ -1140,6 +2990,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"state\":7}],\"resultDesc\":[{\"agentId\":101,\"state\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_totalagentstate),
     },
     Route {
         ne: "cms",
@@ -1152,6 +3003,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}],\"resultDesc\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_queryivrstatusinfo),
     },
     Route {
         ne: "cms",
@@ -1164,6 +3016,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}],\"resultDesc\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_queryivrprocessinnoinfo),
     },
     Route {
         ne: "cms",
@@ -1176,6 +3029,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}],\"resultDesc\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_queryagentstaticconfinfo),
     },
     Route {
         ne: "cms",
@@ -1188,6 +3042,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}],\"resultDesc\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_querytotalagentinfo),
     },
     Route {
         ne: "cms",
@@ -1200,6 +3055,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentCallCount\":7,\"allCallCount\":7,\"innoId\":7,\"ivrCallCount\":7,\"longestWaitTime\":7,\"queueCallCount\":7}],\"resultDesc\":[{\"agentCallCount\":7,\"allCallCount\":7,\"innoId\":7,\"ivrCallCount\":7,\"longestWaitTime\":7,\"queueCallCount\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_queryaccesscodecallinfo),
     },
     Route {
         ne: "cms",
@@ -1212,6 +3068,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}]}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_querycalls),
     },
     Route {
         ne: "cms",
@@ -1224,6 +3081,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}],\"resultCode\":\"0100000\",\"resultDesc\":{\"k\":\"v\"}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_querycalls_v2),
     },
     Route {
         ne: "cms",
@@ -1236,6 +3094,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_querycalltracedetail),
     },
     Route {
         ne: "cms",
@@ -1248,6 +3107,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"mediaType\":7,\"name\":\"s-name\"}],\"resultDesc\":[{\"id\":7,\"mediaType\":7,\"name\":\"s-name\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_configures_skills),
     },
     Route {
         ne: "cms",
@@ -1260,6 +3120,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_rindex),
     },
     Route {
         ne: "cms",
@@ -1272,6 +3133,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}],\"resultDesc\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_vdn_queryaccesscodeinfo),
     },
     Route {
         ne: "cms",
@@ -1284,6 +3146,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"restReason\":\"s-restReason\",\"restReasonId\":7}],\"resultDesc\":[{\"restReason\":\"s-restReason\",\"restReasonId\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "cms",
@@ -1296,6 +3159,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentIds\":[101],\"skillId\":7}],\"resultDesc\":[{\"agentIds\":[101],\"skillId\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_agentsinskill),
     },
     Route {
         ne: "cms",
@@ -1308,6 +3172,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"availAgents\":7,\"callId\":\"s-callId\",\"loggedOnAgents\":7,\"maxQueueSize\":7,\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"skillId\":7}],\"resultDesc\":[{\"availAgents\":7,\"callId\":\"s-callId\",\"loggedOnAgents\":7,\"maxQueueSize\":7,\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"skillId\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_totalskillstatusex3),
     },
     Route {
         ne: "cms",
@@ -1320,6 +3185,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}],\"resultDesc\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_queuedevicestatus),
     },
     Route {
         ne: "cms",
@@ -1332,6 +3198,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"ctiStatus\":7,\"currentStateTime\":7,\"groupId\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7}],\"resultDesc\":[{\"ctiStatus\":7,\"currentStateTime\":7,\"groupId\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_agentbyconfigedskill),
     },
     Route {
         ne: "cms",
@@ -1344,6 +3211,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"callLostNum\":7,\"connectedNum\":7,\"in15sCallNum\":7,\"in20sCallNum\":7,\"inCallNum\":7,\"skillId\":7,\"statStartTime\":7,\"wait15sLostNum\":7,\"wait20sLostNum\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_servicequality),
     },
     Route {
         ne: "cms",
@@ -1356,6 +3224,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_rindex),
     },
     Route {
         ne: "cms",
@@ -1368,6 +3237,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"maxAgentWrapupTime\":7,\"maxAnswerWaitTime\":7,\"maxCallNum\":7,\"maxHoldCallNum\":7,\"maxRestAgentNum\":7,\"maxTalkTime\":7,\"maxWaitTime\":7,\"skillId\":7}],\"resultDesc\":[{\"maxAgentWrapupTime\":7,\"maxAnswerWaitTime\":7,\"maxCallNum\":7,\"maxHoldCallNum\":7,\"maxRestAgentNum\":7,\"maxTalkTime\":7,\"maxWaitTime\":7,\"skillId\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_skillcfginfo),
     },
     Route {
         ne: "cms",
@@ -1380,6 +3250,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}],\"resultDesc\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_skill_stateinfo),
     },
     Route {
         ne: "cms",
@@ -1392,6 +3263,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"skills\":[{\"isLogin\":7,\"skillId\":7}]}],\"resultDesc\":[{\"agentId\":101,\"skills\":[{\"isLogin\":7,\"skillId\":7}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_siteagentcallandskillinfobyagentids),
     },
     Route {
         ne: "cms",
@@ -1404,6 +3276,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":7,\"agentRelease\":7,\"currentPrivateCallNum\":7,\"currentState\":7,\"currentStateReason\":7,\"currentStateTime\":7,\"locationId\":7,\"logonTime\":7,\"prevState\":7,\"prevStateTime\":7}],\"resultDesc\":[{\"agentId\":7,\"agentRelease\":7,\"currentPrivateCallNum\":7,\"currentState\":7,\"currentStateReason\":7,\"currentStateTime\":7,\"locationId\":7,\"logonTime\":7,\"prevState\":7,\"prevStateTime\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_agentstatusinfobyagentids),
     },
     Route {
         ne: "cms",
@@ -1416,6 +3289,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[\"s-item\"],\"resultDesc\":[\"s-item\"]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_queryagentcalls),
     },
     Route {
         ne: "cms",
@@ -1428,6 +3302,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"callList\":[{\"callId\":\"s-callId\",\"callInOut\":7,\"callStatus\":7,\"mediaType\":7,\"submediaType\":\"s-submediaType\"}]}],\"resultDesc\":[{\"agentId\":101,\"callList\":[{\"callId\":\"s-callId\",\"callInOut\":7,\"callStatus\":7,\"mediaType\":7,\"submediaType\":\"s-submediaType\"}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agentgroup_queryagentcalls),
     },
     Route {
         ne: "cms",
@@ -1440,6 +3315,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[\"s-item\"],\"resultDesc\":[\"s-item\"]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_agentprivatecall),
     },
     Route {
         ne: "cms",
@@ -1452,6 +3328,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"answering\":7,\"idle\":7,\"loginEd\":7,\"occupy\":7,\"preoccupy\":7,\"rest\":7,\"setBusy\":7,\"studying\":7,\"talking\":7,\"usable\":7,\"workSubstateBegin\":7},\"resultDesc\":{\"answering\":7,\"idle\":7,\"loginEd\":7,\"occupy\":7,\"preoccupy\":7,\"rest\":7,\"setBusy\":7,\"studying\":7,\"talking\":7,\"usable\":7,\"workSubstateBegin\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agentgroup_teamagentstatusinfo),
     },
     Route {
         ne: "cms",
@@ -1464,6 +3341,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agentgroup_rindex),
     },
     Route {
         ne: "cms",
@@ -1476,6 +3354,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"citStatus\":7,\"currentStateTime\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7},\"resultDesc\":{\"citStatus\":7,\"currentStateTime\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_agentbyworkno),
     },
     Route {
         ne: "cms",
@@ -1488,6 +3367,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":true,\"resultDesc\":true}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_calldata_isprocesscall),
     },
     Route {
         ne: "cms",
@@ -1500,6 +3380,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"agentId\":7,\"currentState\":7,\"currentStateTime\":7,\"locationId\":7}],\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_RETURN_CODE,
+        check_body: Some(check_cms_vdn_query_agent_by_status),
     },
     Route {
         ne: "cms",
@@ -1512,6 +3393,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7},\"resultDesc\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_agentrestinfos),
     },
     Route {
         ne: "cms",
@@ -1524,6 +3406,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"busyAgent\":7,\"idleAgent\":7,\"talkingNum\":7,\"totalLoginAgent\":7},\"resultDesc\":{\"busyAgent\":7,\"idleAgent\":7,\"talkingNum\":7,\"totalLoginAgent\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_systemstate),
     },
     Route {
         ne: "cms",
@@ -1536,6 +3419,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\"}],\"resultDesc\":[{\"id\":\"s-id\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_agent_agentoprinfo),
     },
     Route {
         ne: "cms",
@@ -1548,6 +3432,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":7,\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":7,\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_calldata_querybasiccallinfo),
     },
     Route {
         ne: "cms",
@@ -1560,6 +3445,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callData\":\"s-callData\",\"callDataLen\":7,\"callFeature\":\"s-callFeature\",\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"cb\":7,\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaType\":\"s-mediaType\",\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callData\":\"s-callData\",\"callDataLen\":7,\"callFeature\":\"s-callFeature\",\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"cb\":7,\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaType\":\"s-mediaType\",\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_calldata_querydetailcallinfo),
     },
     Route {
         ne: "cms",
@@ -1572,6 +3458,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"ackTime\":7,\"agentId\":101,\"anonyCall\":7,\"callId\":\"s-callId\",\"callTime\":7,\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"ivrCallTime\":7,\"queueWaitTime\":7,\"releaseCause\":7,\"skillId\":7,\"vdn\":7},\"resultDesc\":{\"ackTime\":7,\"agentId\":101,\"anonyCall\":7,\"callId\":\"s-callId\",\"callTime\":7,\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"ivrCallTime\":7,\"queueWaitTime\":7,\"releaseCause\":7,\"skillId\":7,\"vdn\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_calldata_querycalldetailbyid),
     },
     Route {
         ne: "cms",
@@ -1584,6 +3471,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"beginTime\":\"s-beginTime\",\"busyNums\":7,\"callOutNums\":7,\"callRate\":7,\"ccId\":7,\"ideaAgentNum\":7,\"incallNums\":7,\"onlineAgentNums\":7,\"rateNum\":7,\"restNums\":7,\"talkingNums\":7,\"vdn\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_cti_sysindex),
     },
     Route {
         ne: "cms",
@@ -1596,6 +3484,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"vdn\":7,\"vdnName\":\"s-vdnName\"}],\"resultDesc\":[{\"vdn\":7,\"vdnName\":\"s-vdnName\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_configures_vdns),
     },
     Route {
         ne: "cms",
@@ -1608,6 +3497,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "cms",
@@ -1620,6 +3510,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_usergroup_create),
     },
     Route {
         ne: "cms",
@@ -1632,6 +3523,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":{\"groupId\":\"s-groupId\",\"groupName\":\"s-groupName\"},\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_usergroup_join),
     },
     Route {
         ne: "cms",
@@ -1644,6 +3536,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_usergroup_delete),
     },
     Route {
         ne: "cms",
@@ -1656,6 +3549,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_usergroup_update),
     },
     Route {
         ne: "cms",
@@ -1668,6 +3562,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_usergroup_querymembers),
     },
     Route {
         ne: "cms",
@@ -1680,6 +3575,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_qcrelation_config),
     },
     Route {
         ne: "cms",
@@ -1692,6 +3588,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_qcrelation_delete),
     },
     Route {
         ne: "cms",
@@ -1704,6 +3601,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"beginTime\":\"s-beginTime\",\"ccId\":7,\"ofcNo\":7,\"systemCallRate\":7,\"systemInBound\":7,\"systemInSucc\":7,\"uapIp\":\"s-uapIp\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_uap_perfindex),
     },
     Route {
         ne: "cms",
@@ -1716,6 +3614,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"agentOnlineCount\":7,\"beginTime\":\"s-beginTime\",\"ccId\":7,\"uapIp\":\"s-uapIp\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_uap_terminalindex),
     },
     Route {
         ne: "cms",
@@ -1728,6 +3627,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_ivr),
     },
     Route {
         ne: "cms",
@@ -1740,6 +3640,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_skill),
     },
     Route {
         ne: "cms",
@@ -1752,6 +3653,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_agent),
     },
     Route {
         ne: "cms",
@@ -1764,6 +3666,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_vdn),
     },
     Route {
         ne: "cms",
@@ -1776,6 +3679,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-val\"}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-val\"}]}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_skillforday),
     },
     Route {
         ne: "cms",
@@ -1788,6 +3692,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_skillformonth),
     },
     Route {
         ne: "cms",
@@ -1800,6 +3705,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_hisindex_agentforday),
     },
     Route {
         ne: "cms",
@@ -1812,6 +3718,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0\",\"resultDatas\":{\"citStatus\":7,\"currentstatetime\":7,\"logindate\":7,\"mediatype\":7,\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"status\":7,\"vdnid\":7,\"workno\":7},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_RESULT,
+        check_body: Some(check_cms_compat_agentbyworkno),
     },
     Route {
         ne: "cms",
@@ -1824,6 +3731,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0\",\"resultDatas\":{\"Idleagent\":7,\"busyagent\":7,\"talkingnum\":7,\"totalloginagent\":7},\"resultDesc\":{\"Idleagent\":7,\"busyagent\":7,\"talkingnum\":7,\"totalloginagent\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_RESULT,
+        check_body: Some(check_cms_compat_querymonitor_systemstate),
     },
     Route {
         ne: "cms",
@@ -1836,6 +3744,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0\",\"resultDatas\":{\"agentsrestdetails\":[{\"agentname\":\"s-agentname\",\"begintime\":7,\"cantrestreason\":7,\"restduration\":7,\"workno\":7}],\"allowrestnum\":7,\"onrestnum\":7,\"waitrestnum\":7},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_RESULT,
+        check_body: Some(check_cms_compat_agentrestinfo),
     },
     Route {
         ne: "cms",
@@ -1848,6 +3757,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}],\"resultDesc\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
+        check_body: Some(check_cms_compat_skill_stateinfo),
     },
     Route {
         ne: "cms",
@@ -1860,6 +3770,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"0\",\"resultDatas\":[{\"ctiStatus\":7,\"currentstatetime\":7,\"groupid\":7,\"logindate\":7,\"mediatype\":7,\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"status\":7,\"vdnid\":7,\"workno\":7}],\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_RESULT,
+        check_body: Some(check_cms_compat_agentbyconfigedskill),
     },
     Route {
         ne: "cms",
@@ -1872,6 +3783,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"request\":{\"k\":\"v\"},\"status\":\"s-status\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_NONE,
+        check_body: Some(check_cms_health_ping),
     },
     Route {
         ne: "fs",
@@ -1884,6 +3796,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\",\"url\":\"s-url\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_get_record_file_url_from_obs),
     },
     Route {
         ne: "fs",
@@ -1896,6 +3809,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"responseId\":\"s-responseId\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_query_bill_data),
     },
     Route {
         ne: "fs",
@@ -1908,6 +3822,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_bill_file),
     },
     Route {
         ne: "fs",
@@ -1920,6 +3835,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_record_file),
     },
     Route {
         ne: "fs",
@@ -1932,6 +3848,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_record),
     },
     Route {
         ne: "fs",
@@ -1944,6 +3861,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_query_agent_opr_info_data),
     },
     Route {
         ne: "fs",
@@ -1956,6 +3874,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_agent_opr_info_file),
     },
     Route {
         ne: "fs",
@@ -1968,6 +3887,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_query_agent_skill_info_data),
     },
     Route {
         ne: "fs",
@@ -1980,6 +3900,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_agent_skill_info_file),
     },
     Route {
         ne: "fs",
@@ -1992,6 +3913,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"token\":\"s-token\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_request_play_voice),
     },
     Route {
         ne: "fs",
@@ -2004,6 +3926,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "fs",
@@ -2016,6 +3939,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_oiap_record),
     },
     Route {
         ne: "fs",
@@ -2028,6 +3952,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_download_ivr_record_file),
     },
     Route {
         ne: "fs",
@@ -2040,6 +3965,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: true,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_ivr_download_file),
     },
     Route {
         ne: "fs",
@@ -2052,6 +3978,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultData\":{\"fileName\":\"s-fileName\",\"locationId\":[\"s-item\"]},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_ivr_upload_file),
     },
     Route {
         ne: "fs",
@@ -2064,6 +3991,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_ivr_get_file_hash),
     },
     Route {
         ne: "fs",
@@ -2076,6 +4004,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &FS_ENVELOPE_DEFAULT,
+        check_body: Some(check_fs_ccfs_ivr_delete_file),
     },
     Route {
         ne: "gateway",
@@ -2088,6 +4017,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_onlineagent_login),
     },
     Route {
         ne: "gateway",
@@ -2100,6 +4030,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_onlineagent_forcelogin),
     },
     Route {
         ne: "gateway",
@@ -2112,6 +4043,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_onlineagent_loginex),
     },
     Route {
         ne: "gateway",
@@ -2124,6 +4056,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2136,6 +4069,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2148,6 +4082,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2160,6 +4095,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2172,6 +4108,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2184,6 +4121,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2196,6 +4134,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2208,6 +4147,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2220,6 +4160,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2232,6 +4173,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2244,6 +4186,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"agentStateInfo\":{\"agentStateBeginTime\":\"s-agentStateBeginTime\",\"beginHoldTime\":\"s-beginHoldTime\",\"beginTalkingTime\":\"s-beginTalkingTime\",\"callData\":\"s-callData\",\"callFeature\":7,\"calledNo\":\"s-calledNo\",\"callerNo\":\"s-callerNo\",\"cmdBeginTime\":\"s-cmdBeginTime\",\"curCallId\":\"s-curCallId\",\"curCommand\":7,\"currentTime\":\"s-currentTime\",\"firsttalkingFlag\":true,\"holdCallId\":\"s-holdCallId\",\"lastState\":7,\"mainCallId\":\"s-mainCallId\",\"partner\":\"s-partner\",\"preBusy\":true,\"preRest\":true,\"qcWorkNo\":\"s-qcWorkNo\",\"recordID\":\"s-recordID\",\"releaseFlag\":7,\"secondTalkingTime\":\"s-secondTalkingTime\",\"state\":7,\"talkingCallfeature\":7,\"workNo\":\"s-workNo\"},\"callinfo\":\"s-callinfo\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2256,6 +4199,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2268,6 +4212,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2280,6 +4225,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2292,6 +4238,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2304,6 +4251,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2316,6 +4264,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"guid\":\"s-guid\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2328,6 +4277,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2340,6 +4290,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"phonenum\":\"s-phonenum\",\"phonetoken\":\"s-phonetoken\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2352,6 +4303,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"agentState\":7,\"isWorking\":true},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2364,6 +4316,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"agentcustomstate\":\"s-agentcustomstate\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2376,6 +4329,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2388,6 +4342,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2400,6 +4355,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"event\":{\"content\":{\"k\":\"v\"},\"eventGenTime\":7,\"eventType\":\"s-eventType\",\"workNo\":\"s-workNo\"},\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2412,6 +4368,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_callout),
     },
     Route {
         ne: "gateway",
@@ -2424,6 +4381,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_previewcallout),
     },
     Route {
         ne: "gateway",
@@ -2436,6 +4394,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2448,6 +4407,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2460,6 +4420,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2472,6 +4433,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2484,6 +4446,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2496,6 +4459,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_transfer),
     },
     Route {
         ne: "gateway",
@@ -2508,6 +4472,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2520,6 +4485,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2532,6 +4498,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2544,6 +4511,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2556,6 +4524,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_callinner),
     },
     Route {
         ne: "gateway",
@@ -2568,6 +4537,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_callinnerskill),
     },
     Route {
         ne: "gateway",
@@ -2580,6 +4550,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_innerhelp),
     },
     Route {
         ne: "gateway",
@@ -2592,6 +4563,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2604,6 +4576,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2616,6 +4589,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_confjoin),
     },
     Route {
         ne: "gateway",
@@ -2628,6 +4602,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2640,6 +4615,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2652,6 +4628,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2664,6 +4641,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2676,6 +4654,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2688,6 +4667,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_recordplay_play),
     },
     Route {
         ne: "gateway",
@@ -2700,6 +4680,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2712,6 +4693,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2724,6 +4706,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2736,6 +4719,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2748,6 +4732,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2760,6 +4745,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"taskId\":\"s-taskId\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_recordplay_record),
     },
     Route {
         ne: "gateway",
@@ -2772,6 +4758,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2784,6 +4771,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2796,6 +4784,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2808,6 +4797,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\",\"realFlag\":7,\"serviceType\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2820,6 +4810,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"availAgents\":7,\"deviceNo\":7,\"estWaitTime\":7,\"loadFactor\":7,\"loggedOnAgents\":7,\"pilotNbr\":\"s-pilotNbr\",\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"transferDeviceNo\":7,\"transferDeviceType\":7,\"transferFlg\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_queuedevice_query_acd_stat),
     },
     Route {
         ne: "gateway",
@@ -2832,6 +4823,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":7,\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2844,6 +4836,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":7,\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2856,6 +4849,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":7,\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2868,6 +4862,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2880,6 +4875,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentgroup_agent_by_skill),
     },
     Route {
         ne: "gateway",
@@ -2892,6 +4888,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2904,6 +4901,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2916,6 +4914,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2928,6 +4927,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2940,6 +4940,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_calldata_set_call_data_ex),
     },
     Route {
         ne: "gateway",
@@ -2952,6 +4953,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"orgicallednum\":\"s-orgicallednum\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2964,6 +4966,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2976,6 +4979,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -2988,6 +4992,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[\"s-item\"],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3000,6 +5005,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3012,6 +5018,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"agentrelease\":7,\"answernums\":7,\"busynums\":7,\"busytime\":7,\"calloutnums\":7,\"intercallnums\":7,\"interhelpnums\":7,\"keepnums\":7,\"noanswernums\":7,\"redirectnums\":7,\"restnums\":7,\"restoutnums\":7,\"restouttime\":7,\"resttime\":7,\"talktime\":7,\"transferivrnums\":7,\"transfernums\":7,\"transferoutnums\":7},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3024,6 +5031,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"answernums\":7,\"calloutnums\":7,\"talktime\":7},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3036,6 +5044,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3048,6 +5057,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3060,6 +5070,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_calldata_assign_user_in_queue),
     },
     Route {
         ne: "gateway",
@@ -3072,6 +5083,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3084,6 +5096,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3096,6 +5109,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3108,6 +5122,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3120,6 +5135,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3132,6 +5148,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3144,6 +5161,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3156,6 +5174,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3168,6 +5187,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3180,6 +5200,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3192,6 +5213,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_qualitycontrol_adjust_skill),
     },
     Route {
         ne: "gateway",
@@ -3204,6 +5226,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3216,6 +5239,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3228,6 +5252,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3240,6 +5265,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3252,6 +5278,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: true,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3264,6 +5291,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: true,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3276,6 +5304,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: true,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3288,6 +5317,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: true,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3300,6 +5330,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_mediacall_send_message),
     },
     Route {
         ne: "gateway",
@@ -3312,6 +5343,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_mediacall_set_call_nums),
     },
     Route {
         ne: "gateway",
@@ -3324,6 +5356,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_mediacall_transfer),
     },
     Route {
         ne: "gateway",
@@ -3336,6 +5369,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_mediacall_set_call_nums_by_media_type),
     },
     Route {
         ne: "gateway",
@@ -3348,6 +5382,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"appId\":\"s-appId\",\"channelId\":\"s-channelId\",\"ctime\":\"s-ctime\",\"ip\":\"s-ip\",\"locationId\":\"s-locationId\",\"port\":\"s-port\",\"role\":\"s-role\",\"signalingDomainIn\":\"s-signalingDomainIn\",\"signalingDomainOut\":\"s-signalingDomainOut\",\"signature\":\"s-signature\",\"userId\":\"s-userId\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_mediacall_get_connect_info),
     },
     Route {
         ne: "gateway",
@@ -3360,6 +5395,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_mediacall_image_capture),
     },
     Route {
         ne: "gateway",
@@ -3372,6 +5408,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_request),
     },
     Route {
         ne: "gateway",
@@ -3384,6 +5421,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3396,6 +5434,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3408,6 +5447,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3420,6 +5460,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3432,6 +5473,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_hold_participant),
     },
     Route {
         ne: "gateway",
@@ -3444,6 +5486,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_unhold_participant),
     },
     Route {
         ne: "gateway",
@@ -3456,6 +5499,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"applyedTime\":7},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_prolong_time),
     },
     Route {
         ne: "gateway",
@@ -3468,6 +5512,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_shift_president),
     },
     Route {
         ne: "gateway",
@@ -3480,6 +5525,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_batch_add_participant),
     },
     Route {
         ne: "gateway",
@@ -3492,6 +5538,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"noExistParticipants\":[{\"address\":\"s-address\",\"addressType\":\"s-addressType\"}]},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_batch_remove_participant),
     },
     Route {
         ne: "gateway",
@@ -3504,6 +5551,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_change_participant_mode),
     },
     Route {
         ne: "gateway",
@@ -3516,6 +5564,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_modify_conf_resource),
     },
     Route {
         ne: "gateway",
@@ -3528,6 +5577,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"confs\":[{\"addresses\":[{\"address\":\"s-address\",\"addressType\":\"s-addressType\",\"channelAttrib\":7,\"channelState\":7,\"deviceCallType\":7,\"deviceType\":7,\"enterTime\":7,\"role\":7}],\"applyConfTime\":7,\"confHaveBeenTime\":7,\"confId\":7,\"confState\":7,\"startTime\":7}]},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_agentconf_query_conf_infos),
     },
     Route {
         ne: "gateway",
@@ -3540,6 +5590,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"confIds\":[101]},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3552,6 +5603,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"interfaceUri\":\"s-interfaceUri\",\"loginUri\":\"s-loginUri\",\"obsUrl\":\"s-obsUrl\",\"purpose\":\"s-purpose\",\"timeout\":7,\"userName\":\"s-userName\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3564,6 +5616,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"guid\":\"s-guid\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_config_login),
     },
     Route {
         ne: "gateway",
@@ -3576,6 +5629,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"serverId\":\"s-serverId\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_subscribe_register),
     },
     Route {
         ne: "gateway",
@@ -3588,6 +5642,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"result\":{\"serverId\":\"s-serverId\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_subscribe_modify),
     },
     Route {
         ne: "gateway",
@@ -3600,6 +5655,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_subscribe_unregister),
     },
     Route {
         ne: "gateway",
@@ -3612,6 +5668,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "gateway",
@@ -3624,6 +5681,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3644,6 +5702,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":7}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_add_v1),
     },
     Route {
         ne: "isales",
@@ -3664,6 +5723,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":7}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_add_v2),
     },
     Route {
         ne: "isales",
@@ -3676,6 +5736,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_modify_v1),
     },
     Route {
         ne: "isales",
@@ -3696,6 +5757,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_modify_v2),
     },
     Route {
         ne: "isales",
@@ -3708,6 +5770,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_delete),
     },
     Route {
         ne: "isales",
@@ -3720,6 +5783,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"scheduleParam\":{\"k\":\"v\"},\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3732,6 +5796,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"curIvrCount\":7,\"curPage\":7,\"curSkillQueueCount\":7,\"data\":[{\"k\":\"v\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"rowsPerPage\":1,\"totalSize\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3744,6 +5809,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3756,6 +5822,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3768,6 +5835,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_set_retry_policy),
     },
     Route {
         ne: "isales",
@@ -3780,6 +5848,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"busiPolicy\":\"s-busiPolicy\",\"noRetryPolicy\":\"s-noRetryPolicy\",\"policyJson\":{\"dataType\":\"s-dataType\",\"policy\":\"s-policy\",\"retryDay\":7,\"retryTimes\":7,\"type\":7},\"policyType\":7,\"retryPolicyId\":\"s-retryPolicyId\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3792,6 +5861,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_add_business_result),
     },
     Route {
         ne: "isales",
@@ -3804,6 +5874,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"children\":[{\"code\":\"s-code\",\"defLevel\":\"s-defLevel\",\"name\":\"s-name\"}],\"code\":\"s-code\",\"defLevel\":\"s-defLevel\",\"name\":\"s-name\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3816,6 +5887,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"failData\":{\"k\":\"v\"},\"statDate\":\"s-statDate\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3828,6 +5900,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_add_caller_numbers),
     },
     Route {
         ne: "isales",
@@ -3840,6 +5913,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_campaign_delete_caller_numbers),
     },
     Route {
         ne: "isales",
@@ -3852,6 +5926,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"beginTime\":\"s-beginTime\",\"endTime\":\"s-endTime\",\"id\":7,\"name\":\"s-name\",\"type\":7,\"week\":\"s-week\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3864,6 +5939,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_holiday_add),
     },
     Route {
         ne: "isales",
@@ -3876,6 +5952,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_holiday_modify),
     },
     Route {
         ne: "isales",
@@ -3888,6 +5965,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3900,6 +5978,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3912,6 +5991,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_add),
     },
     Route {
         ne: "isales",
@@ -3924,6 +6004,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_delete),
     },
     Route {
         ne: "isales",
@@ -3936,6 +6017,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -3948,6 +6030,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_query),
     },
     Route {
         ne: "isales",
@@ -3960,6 +6043,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_add_group),
     },
     Route {
         ne: "isales",
@@ -3972,6 +6056,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_modify_group),
     },
     Route {
         ne: "isales",
@@ -3984,6 +6069,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_query_groups),
     },
     Route {
         ne: "isales",
@@ -3996,6 +6082,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4008,6 +6095,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_add_type),
     },
     Route {
         ne: "isales",
@@ -4020,6 +6108,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"action\":\"s-action\",\"actionType\":\"s-actionType\",\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_query_types),
     },
     Route {
         ne: "isales",
@@ -4032,6 +6121,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_blocklist_modify_type),
     },
     Route {
         ne: "isales",
@@ -4044,6 +6134,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4056,6 +6147,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"dataIdList\":[{\"called\":\"s-called\",\"dataId\":\"s-dataId\"}],\"totalSize\":7}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_calldata_add_v1),
     },
     Route {
         ne: "isales",
@@ -4068,6 +6160,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"dataIdList\":[{\"called\":\"s-called\",\"dataId\":\"s-dataId\"}],\"totalSize\":7}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_calldata_add_v2),
     },
     Route {
         ne: "isales",
@@ -4080,6 +6173,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_calldata_delete),
     },
     Route {
         ne: "isales",
@@ -4092,6 +6186,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"calledNos\":[{\"calledNo\":\"s-calledNo\",\"type\":\"s-type\"}],\"dataId\":\"s-dataId\",\"properties\":[{\"propCode\":\"s-propCode\",\"propName\":\"s-propName\",\"propValue\":\"s-any\"}]},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4104,6 +6199,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"countDetail\":[{\"batchDetail\":[{\"k\":\"v\"}],\"calledCount\":7,\"campaignId\":\"s-campaignId\",\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4116,6 +6212,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4128,6 +6225,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":[{\"beginTime\":\"s-beginTime\",\"blackNum\":7,\"endTime\":\"s-endTime\",\"errMsg\":\"s-errMsg\",\"failNum\":7,\"id\":\"s-id\",\"repeatNum\":7,\"status\":\"s-status\",\"succNum\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_calldata_query_import_result),
     },
     Route {
         ne: "isales",
@@ -4140,6 +6238,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_calldata_import_to_task_group),
     },
     Route {
         ne: "isales",
@@ -4152,6 +6251,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callbatch_create),
     },
     Route {
         ne: "isales",
@@ -4164,6 +6264,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callbatch_update),
     },
     Route {
         ne: "isales",
@@ -4176,6 +6277,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callbatch_delete),
     },
     Route {
         ne: "isales",
@@ -4188,6 +6290,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callbatch_pause),
     },
     Route {
         ne: "isales",
@@ -4200,6 +6303,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callbatch_resume),
     },
     Route {
         ne: "isales",
@@ -4212,6 +6316,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"id\":\"s-id\",\"name\":\"s-name\",\"status\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callbatch_list),
     },
     Route {
         ne: "isales",
@@ -4224,6 +6329,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"appointId\":\"s-appointId\"}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_appoint_create),
     },
     Route {
         ne: "isales",
@@ -4236,6 +6342,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_appoint_update),
     },
     Route {
         ne: "isales",
@@ -4248,6 +6355,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_appoint_update_result),
     },
     Route {
         ne: "isales",
@@ -4260,6 +6368,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_appoint_delete),
     },
     Route {
         ne: "isales",
@@ -4272,6 +6381,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"appointId\":\"s-appointId\",\"appointTime\":7,\"beginTime\":7,\"callType\":\"s-callType\",\"calledNo\":\"s-calledNo\",\"endTime\":7,\"taskId\":\"s-taskId\",\"taskName\":\"s-taskName\",\"taskStatus\":\"s-taskStatus\",\"timeout\":true,\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_appoint_list),
     },
     Route {
         ne: "isales",
@@ -4284,6 +6394,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"callId\":\"s-callId\",\"callStatus\":7,\"callTimeStr\":\"s-callTimeStr\",\"called\":\"s-called\",\"campaignId\":\"s-campaignId\",\"failCode\":\"s-failCode\",\"recordPath\":\"s-recordPath\",\"resultCode\":\"s-resultCode\",\"sessionId\":\"s-sessionId\",\"vdnId\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callresult_query),
     },
     Route {
         ne: "isales",
@@ -4296,6 +6407,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"ackBeginTime\":\"s-ackBeginTime\",\"callBeginTime\":\"s-callBeginTime\",\"callEndTime\":\"s-callEndTime\",\"callId\":\"s-callId\",\"callStatus\":7,\"called\":\"s-called\",\"failCode\":\"s-failCode\",\"recordPath\":\"s-recordPath\",\"resultCode\":\"s-resultCode\",\"vdnId\":7},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4308,6 +6420,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"recordList\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"requestTime\":\"s-requestTime\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"systemReplyTime\":\"s-systemReplyTime\",\"userSaying\":\"s-userSaying\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callresult_call_record_v1),
     },
     Route {
         ne: "isales",
@@ -4320,6 +6433,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"recordList\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"requestTime\":\"s-requestTime\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"systemReplyTime\":\"s-systemReplyTime\",\"userSaying\":\"s-userSaying\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_callresult_call_record_v2),
     },
     Route {
         ne: "isales",
@@ -4332,6 +6446,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_writeback_business_result),
     },
     Route {
         ne: "isales",
@@ -4344,6 +6459,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"serverId\":\"s-serverId\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_fileserver_add),
     },
     Route {
         ne: "isales",
@@ -4356,6 +6472,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4368,6 +6485,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_fileserver_update),
     },
     Route {
         ne: "isales",
@@ -4380,6 +6498,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"server\":[{\"filePath\":\"s-filePath\",\"ip\":\"s-ip\",\"port\":\"s-port\",\"serverId\":\"s-serverId\",\"userName\":\"s-userName\"}]}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_fileserver_query),
     },
     Route {
         ne: "isales",
@@ -4392,6 +6511,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"obsCodes\":[{\"obsCode\":\"s-obsCode\",\"obsCodeDesc\":\"s-obsCodeDesc\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4404,6 +6524,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"defId\":\"s-defId\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obresult_create),
     },
     Route {
         ne: "isales",
@@ -4416,6 +6537,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obresult_update),
     },
     Route {
         ne: "isales",
@@ -4428,6 +6550,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4440,6 +6563,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"defId\":\"s-defId\",\"displayResult\":\"s-displayResult\",\"resultCode\":\"s-resultCode\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4452,6 +6576,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"obResult\":{\"defId\":\"s-defId\",\"displayResult\":\"s-displayResult\",\"resultCode\":\"s-resultCode\",\"resultMapList\":[{\"defId\":\"s-defId\",\"failCode\":\"s-failCode\",\"mapId\":\"s-mapId\",\"vdnId\":7}],\"vdnId\":7},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4464,6 +6589,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":[{\"id\":7,\"name\":\"s-name\",\"status\":7,\"taskType\":7}],\"limit\":7,\"offset\":7,\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalSize\":7}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4476,6 +6602,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"id\":\"s-id\",\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"priority\":7,\"scheduleParam\":{\"k\":\"v\"},\"skillParam\":{\"k\":\"v\"},\"status\":7}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4488,6 +6615,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_template_add),
     },
     Route {
         ne: "isales",
@@ -4500,6 +6628,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":7}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_template_copy),
     },
     Route {
         ne: "isales",
@@ -4512,6 +6641,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "isales",
@@ -4524,6 +6654,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"refreshExpirationTime\":\"s-refreshExpirationTime\",\"refreshToken\":\"s-refreshToken\",\"token\":\"s-token\",\"tokenExpirationTime\":\"s-tokenExpirationTime\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_login),
     },
     Route {
         ne: "isales",
@@ -4536,6 +6667,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"refreshExpirationTime\":\"s-refreshExpirationTime\",\"refreshToken\":\"s-refreshToken\",\"token\":\"s-token\",\"tokenExpirationTime\":\"s-tokenExpirationTime\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_refresh),
     },
     Route {
         ne: "isales",
@@ -4548,6 +6680,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"taskData\":[{\"serviceId\":\"s-serviceId\"}]},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_get_tasks),
     },
     Route {
         ne: "isales",
@@ -4560,6 +6693,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"getHoliDay\":\"s-getHoliDay\",\"getTask\":\"s-getTask\",\"getUserData\":\"s-getUserData\",\"pushCallOutRlt\":\"s-pushCallOutRlt\",\"pushMidRlt\":\"s-pushMidRlt\",\"pushTaskStatus\":\"s-pushTaskStatus\",\"refreshToken\":\"s-refreshToken\",\"version\":\"s-version\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_interface_info),
     },
     Route {
         ne: "isales",
@@ -4572,6 +6706,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_push_mid_result),
     },
     Route {
         ne: "isales",
@@ -4584,6 +6719,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_push_call_result),
     },
     Route {
         ne: "isales",
@@ -4596,6 +6732,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"callData\":\"s-callData\",\"callerNumber\":\"s-callerNumber\",\"ieData\":\"s-ieData\",\"phoneNumber\":[\"s-item\"],\"seviceId\":\"s-seviceId\",\"uniqueId\":\"s-uniqueId\",\"version\":\"s-version\"},\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_obs_get_call_data),
     },
     Route {
         ne: "isales",
@@ -4608,6 +6745,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"result\":[{\"httpStatus\":7,\"id\":\"s-id\",\"operTime\":\"s-operTime\",\"request\":{\"k\":\"v\"},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"s-resultDesc\",\"type\":\"s-type\",\"url\":\"s-url\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
+        check_body: Some(check_isales_calllogs_query),
     },
     Route {
         ne: "oiap",
@@ -4620,6 +6758,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"authToken\":\"s-authToken\",\"errorCode\":0,\"errorMsg\":\"success\",\"expireTime\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_auth_gettoken),
     },
     Route {
         ne: "oiap",
@@ -4632,6 +6771,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"authToken\":\"s-authToken\",\"errorCode\":0,\"errorMsg\":\"success\",\"expireTime\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_auth_get_app_cube_token),
     },
     Route {
         ne: "oiap",
@@ -4644,6 +6784,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"domains\":[{\"domainId\":7,\"domainName\":\"s-domainName\",\"language\":\"s-language\",\"tenantId\":\"s-tenantId\"}],\"errorCode\":0,\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_domain_querydomaininfo),
     },
     Route {
         ne: "oiap",
@@ -4656,6 +6797,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"accessInfoList\":[{\"accessCode\":\"s-accessCode\",\"accessId\":\"s-accessId\",\"chatBotName\":\"s-chatBotName\",\"description\":\"s-description\",\"dialogType\":7,\"domainId\":7,\"flowCode\":\"s-flowCode\",\"flowName\":\"s-flowName\",\"source\":\"s-source\",\"tenantId\":\"s-tenantId\",\"usingRecordService\":7}],\"errorCode\":0,\"errorMsg\":\"success\",\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_navigation_querynavigationinfo),
     },
     Route {
         ne: "oiap",
@@ -4668,6 +6810,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_navigation_createnavigationinfo),
     },
     Route {
         ne: "oiap",
@@ -4680,6 +6823,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_navigation_updatenavigationinfo),
     },
     Route {
         ne: "oiap",
@@ -4692,6 +6836,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_navigation_deletenavigationinfo),
     },
     Route {
         ne: "oiap",
@@ -4704,6 +6849,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_RET_CODE,
+        check_body: Some(check_oiap_sysapi_asrcallback),
     },
     Route {
         ne: "oiap",
@@ -4716,6 +6862,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"flowList\":[{\"createDate\":7,\"ext01\":\"s-ext01\",\"flowCode\":\"s-flowCode\",\"flowDesc\":\"s-flowDesc\",\"flowEndNode\":\"s-flowEndNode\",\"flowId\":7,\"flowName\":\"s-flowName\",\"flowStartNode\":\"s-flowStartNode\",\"isDefault\":\"s-isDefault\",\"logSwitch\":\"s-logSwitch\",\"ruleId\":\"s-ruleId\",\"scenarioType\":\"s-scenarioType\",\"status\":\"s-status\",\"statusDate\":7,\"tenantId\":\"s-tenantId\",\"version\":\"s-version\"}],\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_flow_queryflows),
     },
     Route {
         ne: "oiap",
@@ -4728,6 +6875,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"outaction\":7,\"outparams\":{\"answer_id\":\"s-answer_id\",\"call_dst_id\":\"s-call_dst_id\",\"call_id\":\"s-call_id\",\"call_sor_id\":\"s-call_sor_id\",\"calling_num\":\"s-calling_num\",\"collectTimeout\":\"s-collectTimeout\",\"end_time\":\"s-end_time\",\"entrance_id\":\"s-entrance_id\",\"exit_id\":\"s-exit_id\",\"flowRecordFlag\":\"s-flowRecordFlag\",\"grammar\":\"s-grammar\",\"inter_idx\":\"s-inter_idx\",\"language\":\"s-language\",\"model_type\":\"s-model_type\",\"moduleName\":\"s-moduleName\",\"prompt_text\":\"s-prompt_text\",\"prompt_type\":\"s-prompt_type\",\"prompt_wav\":\"s-prompt_wav\",\"question_id\":\"s-question_id\",\"question_name\":\"s-question_name\",\"record_path\":\"s-record_path\",\"region_id\":\"s-region_id\",\"release_reason\":\"s-release_reason\",\"route_value\":\"s-route_value\",\"skill_id\":\"s-skill_id\",\"start_time\":\"s-start_time\",\"suilu_region_id\":\"s-suilu_region_id\",\"timeout\":\"s-timeout\",\"tone\":\"s-tone\",\"trans_data\":\"s-trans_data\",\"trans_idx\":\"s-trans_idx\",\"trans_type\":\"s-trans_type\",\"user_type_id\":\"s-user_type_id\",\"vendor\":\"s-vendor\"},\"ret\":0,\"userid\":\"s-userid\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DIALOG,
+        check_body: Some(check_oiap_dialog_process),
     },
     Route {
         ne: "oiap",
@@ -4740,6 +6888,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorMsg\":\"success\",\"outaction\":7,\"outparams\":{\"answer_id\":\"s-answer_id\",\"call_dst_id\":\"s-call_dst_id\",\"call_id\":\"s-call_id\",\"call_sor_id\":\"s-call_sor_id\",\"calling_num\":\"s-calling_num\",\"collectTimeout\":\"s-collectTimeout\",\"end_time\":\"s-end_time\",\"entrance_id\":\"s-entrance_id\",\"exit_id\":\"s-exit_id\",\"flowRecordFlag\":\"s-flowRecordFlag\",\"grammar\":\"s-grammar\",\"inter_idx\":\"s-inter_idx\",\"language\":\"s-language\",\"model_type\":\"s-model_type\",\"moduleName\":\"s-moduleName\",\"prompt_text\":\"s-prompt_text\",\"prompt_type\":\"s-prompt_type\",\"prompt_wav\":\"s-prompt_wav\",\"question_id\":\"s-question_id\",\"question_name\":\"s-question_name\",\"record_path\":\"s-record_path\",\"region_id\":\"s-region_id\",\"release_reason\":\"s-release_reason\",\"route_value\":\"s-route_value\",\"skill_id\":\"s-skill_id\",\"start_time\":\"s-start_time\",\"suilu_region_id\":\"s-suilu_region_id\",\"timeout\":\"s-timeout\",\"tone\":\"s-tone\",\"trans_data\":\"s-trans_data\",\"trans_idx\":\"s-trans_idx\",\"trans_type\":\"s-trans_type\",\"user_type_id\":\"s-user_type_id\",\"vendor\":\"s-vendor\"},\"ret\":0,\"userid\":\"s-userid\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_RET,
+        check_body: Some(check_oiap_dialog_v2_process),
     },
     Route {
         ne: "oiap",
@@ -4752,6 +6901,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"beans\":{\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\"},\"rtnCode\":0,\"rtnMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_RTN_CODE,
+        check_body: Some(check_oiap_record_query_history),
     },
     Route {
         ne: "oiap",
@@ -4764,6 +6914,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"recordList\":[{\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"calledNumber\":\"s-calledNumber\",\"callingNumber\":\"s-callingNumber\",\"ctiCallId\":\"s-ctiCallId\",\"logId\":\"s-logId\",\"tenantId\":\"s-tenantId\"}],\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_record_query_record_history),
     },
     Route {
         ne: "oiap",
@@ -4776,6 +6927,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"intentions\":[{\"intentCmd\":\"s-intentCmd\",\"intentDesc\":\"s-intentDesc\",\"intentName\":\"s-intentName\"}],\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_intent_query_intentions),
     },
     Route {
         ne: "oiap",
@@ -4788,6 +6940,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_silent_agent_change_work_mode),
     },
     Route {
         ne: "oiap",
@@ -4809,6 +6962,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_silent_agent_receive_dialogrecord),
     },
     Route {
         ne: "oiap",
@@ -4821,6 +6975,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"hasMistake\":true,\"spellCheckerMatchList\":[{\"correctWord\":\"s-correctWord\",\"endIndex\":7,\"hasMistake\":true,\"startIndex\":7,\"word\":\"s-word\"}]}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_nlp_spellcheck),
     },
     Route {
         ne: "oiap",
@@ -4833,6 +6988,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_flow_asrrecognizeresult),
     },
     Route {
         ne: "oiap",
@@ -4845,6 +7001,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"data\":{\"format\":\"s-format\",\"sampleRate\":7,\"sentences\":[{\"k\":\"v\"}],\"voiceData\":\"s-voiceData\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_RET_CODE,
+        check_body: Some(check_oiap_tts_texttovoice),
     },
     Route {
         ne: "oiap",
@@ -4857,6 +7014,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"jvm\":{\"deadload\":\"s-deadload\",\"fullgc\":\"s-fullgc\"}}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: None,
     },
     Route {
         ne: "oiap",
@@ -4869,6 +7027,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_report_query_call_statistics_report),
     },
     Route {
         ne: "oiap",
@@ -4881,6 +7040,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_report_query_chatbot_report),
     },
     Route {
         ne: "oiap",
@@ -4893,6 +7053,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"effectiveIntentCount\":7,\"effectiveIntentSum\":7,\"effectiveQaCount\":7,\"effectiveQaSum\":7,\"effectiveTalkCount\":7,\"effectiveTalkSum\":7,\"errorCode\":\"0\",\"errorMsg\":\"success\",\"intentCount\":7,\"intentList\":[{\"count\":7,\"name\":\"s-name\"}],\"qaCount\":7,\"qaList\":[{\"count\":7,\"name\":\"s-name\"}],\"recordTime\":\"s-recordTime\",\"talkCount\":7,\"tenantId\":7,\"type\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_report_query_knowledge_report),
     },
     Route {
         ne: "oiap",
@@ -4905,6 +7066,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"pageNum\":7,\"pageSize\":7,\"rbtRecognitions\":[{\"agentId\":101,\"beginTime\":7,\"callCenterId\":7,\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"endTime\":7,\"fileName\":\"s-fileName\",\"mediaType\":7,\"rbtRecognitionId\":7,\"recordBeginTime\":7,\"recordEndTime\":7,\"releaseCause\":7,\"result\":7,\"tenantId\":\"s-tenantId\",\"vdnId\":7}],\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_outbound_query_rbt_recognition_result),
     },
     Route {
         ne: "oiap",
@@ -4917,6 +7079,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMessage\":\"s-errorMessage\",\"errorMsg\":\"success\",\"total\":7,\"transferRecordList\":[{\"callId\":\"s-callId\",\"calledNumber\":\"s-calledNumber\",\"callingNumber\":\"s-callingNumber\",\"ctiCallId\":\"s-ctiCallId\",\"flowInstId\":\"s-flowInstId\",\"id\":\"s-id\",\"startTime\":7,\"tenantId\":\"s-tenantId\",\"transfNumber\":\"s-transfNumber\"}]}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_record_query_transfer_record_history),
     },
     Route {
         ne: "oiap",
@@ -4929,6 +7092,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"results\":[{\"label\":\"s-label\",\"probability\":7}]}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_recognition_text_classification),
     },
     Route {
         ne: "oiap",
@@ -4941,6 +7105,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"count\":7,\"entityMsgV2List\":[{\"beginIndex\":7,\"citation\":\"s-citation\",\"endIndex\":7,\"envEntity\":true,\"formats\":[\"s-item\"],\"type\":7,\"userEntity\":true,\"values\":{\"k\":\"v\"}}],\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_recognition_entity_detection),
     },
     Route {
         ne: "oiap",
@@ -4953,6 +7118,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"duration\":7,\"error\":\"s-error\",\"errorCode\":\"0\",\"errorMsg\":\"success\",\"nonce\":\"s-nonce\",\"token\":\"s-token\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_third_party_robot_login),
     },
     Route {
         ne: "oiap",
@@ -4965,6 +7131,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobs\":[{\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"mode\":\"s-mode\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\"}],\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_gts_rpa_query_job),
     },
     Route {
         ne: "oiap",
@@ -4977,6 +7144,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_gts_rpa_query_job_details),
     },
     Route {
         ne: "oiap",
@@ -4989,6 +7157,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"queueData\":[{\"analysisJsonData\":\"s-analysisJsonData\",\"createTime\":7,\"description\":\"s-description\",\"expectEndTime\":7,\"expectStartTime\":7,\"failedReason\":\"s-failedReason\",\"failedReasonDetail\":\"s-failedReasonDetail\",\"id\":7,\"inactived\":\"s-inactived\",\"inputJsonData\":\"s-inputJsonData\",\"outputJsonData\":\"s-outputJsonData\",\"priority\":\"s-priority\",\"progress\":7,\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"status\":\"s-status\",\"tag\":\"s-tag\",\"uid\":\"s-uid\"}]}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_gts_rpa_create_rpa_queue_data),
     },
     Route {
         ne: "oiap",
@@ -5001,5 +7170,6 @@ pub static ROUTES: &[Route] = &[
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"queueData\":[{\"analysisJsonData\":\"s-analysisJsonData\",\"createTime\":7,\"description\":\"s-description\",\"expectEndTime\":7,\"expectStartTime\":7,\"failedReason\":\"s-failedReason\",\"failedReasonDetail\":\"s-failedReasonDetail\",\"id\":7,\"inactived\":\"s-inactived\",\"inputJsonData\":\"s-inputJsonData\",\"outputJsonData\":\"s-outputJsonData\",\"priority\":\"s-priority\",\"progress\":7,\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"status\":\"s-status\",\"tag\":\"s-tag\",\"uid\":\"s-uid\"}],\"total\":7}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
+        check_body: Some(check_oiap_gts_rpa_query_rpa_queue_data),
     },
 ];

@@ -25,6 +25,8 @@ pub struct SimEnvelope {
     pub success: &'static str,
     /// The message field.
     pub message_field: Option<&'static str>,
+    /// The NE's code for a request that breaks the spec.
+    pub invalid: &'static str,
 }
 
 /// One interface the simulator serves.
@@ -50,6 +52,8 @@ pub struct Route {
     pub binary: bool,
     /// Envelope.
     pub envelope: &'static SimEnvelope,
+    /// Checks the body against the spec's types and constraints.
+    pub check_body: Option<fn(&Value) -> Result<(), String>>,
 }
 
 /// What a handler gets.
@@ -184,7 +188,7 @@ async fn handle(
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(_) => return to_response(failure(route, "000-002", "request body is not JSON")),
+            Err(_) => return to_response(failure(route, route.envelope.invalid, "request body is not JSON")),
         }
     };
     let req = Req { params, query, headers, body: parsed };
@@ -196,13 +200,19 @@ async fn handle(
     // Documented required fields.
     for q in route.required_query {
         if req.query(q).is_none() {
-            return to_response(failure(route, "000-002", &format!("missing query parameter {q}")));
+            return to_response(failure(route, route.envelope.invalid, &format!("missing query parameter {q}")));
         }
     }
     for f in route.required_body {
         if req.body.get(f).is_none() {
-            return to_response(failure(route, "000-002", &format!("missing body field {f}")));
+            return to_response(failure(route, route.envelope.invalid, &format!("missing body field {f}")));
         }
+    }
+    if let Some(check) = route.check_body
+        && !req.body.is_null()
+        && let Err(e) = check(&req.body)
+    {
+        return to_response(failure(route, route.envelope.invalid, &e));
     }
     let reply = shared.handle(route, &req).await;
     to_response(reply)
