@@ -840,9 +840,9 @@ async fn voicecall_dropcall() {
             body: None,
             success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -1713,27 +1713,7 @@ async fn queuedevice_skill_wait_num() {
 
 #[tokio::test]
 async fn queuedevice_ivr_info() {
-    check_json(
-        Case {
-            op: "queuedevice.ivrInfo",
-            method: "GET",
-            path: "/agentgateway/resource/queuedevice/101/ivrinfo".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.queuedevice_ivr_info().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "queuedevice.ivrInfo", method: "GET", path: "/agentgateway/resource/queuedevice/101/ivrinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"access":"s-access","description":"s-description","id":7,"serviceNo":7}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"600-004"}), code: "600-004", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.queuedevice_ivr_info().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.queuedevice_ivr_info().agentid("100").send().await }, "agentid").await;
 }
 
@@ -1794,27 +1774,7 @@ async fn agentgroup_agent_by_skill() {
 
 #[tokio::test]
 async fn agentgroup_all_online_agents() {
-    check_json(
-        Case {
-            op: "agentgroup.allOnlineAgents",
-            method: "GET",
-            path: "/agentgateway/resource/agentgroup/101/allonlineagents".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: json!({"message":"success","result":[{"k":"v"}],"retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.agentgroup_all_online_agents().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "agentgroup.allOnlineAgents", method: "GET", path: "/agentgateway/resource/agentgroup/101/allonlineagents".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: json!({"message":"success","result":[{"agent":[{"callids":"s-any","ctiStatus":7,"currentStateReason":7,"currentstatetime":7,"groupid":7,"groupname":"s-groupname","inMultimediaConf":7,"logindate":7,"mediatype":"s-mediatype","name":"s-name","phonenumber":"s-phonenumber","skilllist":"s-any","status":7,"vdnid":7,"workno":"s-workno"}],"skillId":7,"skillMediaType":7}],"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_all_online_agents().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.agentgroup_all_online_agents().agentid("100").send().await }, "agentid")
         .await;
 }
@@ -3116,10 +3076,10 @@ async fn agentconf_leave() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -3142,10 +3102,10 @@ async fn agentconf_release() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],

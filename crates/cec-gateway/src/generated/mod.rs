@@ -4339,8 +4339,50 @@ pub struct QueuedeviceSkillWaitNumResponse {
     pub result: Option<i64>,
 }
 
-/// Response of `queuedevice.ivrInfo` (not documented field by field: raw JSON).
-pub type QueuedeviceIvrInfoResponse = serde_json::Value;
+/// Object response of `queuedevice.ivrInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceIvrInfoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// IVR flows of the agent's VDN
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<QueuedeviceIvrInfoResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceIvrInfoResponseResult {
+    /// flow access code
+    #[serde(rename = "access", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub access: Option<String>,
+    /// IVR flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// IVR flow description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// service ID
+    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub service_no: Option<i64>,
+}
 
 /// Object request body of `agentgroup.agentBySkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4396,16 +4438,110 @@ pub struct AgentgroupAllOnlineAgentsResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub message: Option<String>,
-    /// 0 = success
+    /// result code (0 = success; other = failure)
     #[serde(
         rename = "retcode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// agent details (fields not captured)
+    /// one entry per skill queue with its signed-in agents
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub result: Option<Vec<serde_json::Value>>,
+    pub result: Option<Vec<AgentgroupAllOnlineAgentsResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAllOnlineAgentsResponseResult {
+    /// skill queue media type (1 text chat, 2 click-to-call, 4 callback request, 5 ordinary audio/video call, 15 predictive outbound, 16 preview outbound, 17 message call, 19 ordinary video call, 51 web chat, 53 social chat)
+    #[serde(
+        rename = "skillMediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub skill_media_type: Option<i64>,
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// agents signed in to the queue
+    #[serde(rename = "agent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub agent: Option<Vec<AgentgroupAllOnlineAgentsResponseResultAgent>>,
+}
+
+/// Object `agent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAllOnlineAgentsResponseResultAgent {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub workno: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent state (agent state table)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent group ID
+    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub groupid: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "groupname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub groupname: Option<String>,
+    /// unused (documented as list)
+    #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none")]
+    pub skilllist: Option<serde_json::Value>,
+    /// unused (documented as list)
+    #[serde(rename = "callids", skip_serializing_if = "Option::is_none")]
+    pub callids: Option<serde_json::Value>,
+    /// per-media-server sign-in success (3 chars T/F for CTI server, WebM, MailM)
+    #[serde(
+        rename = "mediatype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediatype: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// time in the current state (seconds)
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// sign-in time (timestamp (ms))
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "inMultimediaConf",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in_multimedia_conf: Option<i64>,
+    /// reason code of the current state
+    #[serde(
+        rename = "currentStateReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_reason: Option<i64>,
 }
 
 /// Response of `agentgroup.agentByList` (not documented field by field: raw JSON).
@@ -5783,11 +5919,51 @@ pub struct AgentconfRejectResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `agentconf.leave` (not documented field by field: raw JSON).
-pub type AgentconfLeaveResponse = serde_json::Value;
+/// Object response of `agentconf.leave`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfLeaveResponse {
+    /// description (when it reads 'Unknown ERROR._&lt;code&gt;', &lt;code&gt; is a CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `agentconf.release` (not documented field by field: raw JSON).
-pub type AgentconfReleaseResponse = serde_json::Value;
+/// Object response of `agentconf.release`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfReleaseResponse {
+    /// description (when it reads 'Unknown ERROR._&lt;code&gt;', &lt;code&gt; is a CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object request body of `agentconf.holdParticipant`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8953,7 +9129,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1246.html (2025-11-13); log name dropCall.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDropcallBuilder<'a> {
@@ -10956,7 +11132,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -11087,7 +11263,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Docs advise agentbyskill instead. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Docs advise agentbyskill instead. Log name queryAllOnlineAgents. Response fields from zh copy intl/zh-cn cec_07_1027 and guide fragment https://huaweicloud.com/guide/productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027); events/error codes of this page were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
@@ -13923,7 +14099,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html>
 ///
-/// Audio-only agent conferences. Chairperson must release instead. No body. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Audio-only agent conferences. Chairperson must release instead. No body. Log name requestLeaveAgentConf. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1286.html (2024-09-24); the other members receive AgentConf_ParticipantChanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfLeaveBuilder<'a> {
@@ -13973,7 +14149,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfReleaseBuilder<'a> {
