@@ -1186,10 +1186,10 @@ async fn voicecall_thirdpartyconftransmitnum() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
+                body: json!({"message":"simulated failure","retcode":"10001"}),
+                code: "10001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1547,28 +1547,8 @@ async fn recordplay_stop_record() {
 
 #[tokio::test]
 async fn recordplay_net_play() {
-    check_json(
-        Case {
-            op: "recordplay.netPlay",
-            method: "POST",
-            path: "/agentgateway/resource/recordplay/101/netplay".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.recordplay_net_play().agentid("101").send().await },
-    )
-    .await;
-    check_refused(client, |c| async move { c.recordplay_net_play().agentid("100").send().await }, "agentid").await;
+    check_json(Case { op: "recordplay.netPlay", method: "POST", path: "/agentgateway/resource/recordplay/101/netplay".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(json!({"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7})), success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}), failure: Some(Failure { body: json!({"message":"simulated failure","retcode":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_net_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(json!({"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7})).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.recordplay_net_play().agentid("100").body(serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(json!({"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7})).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1581,21 +1561,47 @@ async fn recordplay_play_relocation() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            body: Some(json!({"seekdirection":0,"seekposition":0,"seekseconds":7})),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"500-012"}),
-                code: "500-012",
+                body: json!({"message":"simulated failure","retcode":"000-002"}),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.recordplay_play_relocation().agentid("101").send().await },
+        |c| async move {
+            c.recordplay_play_relocation()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(
+                        json!({"seekdirection":0,"seekposition":0,"seekseconds":7}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.recordplay_play_relocation().agentid("100").send().await }, "agentid")
-        .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.recordplay_play_relocation()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(
+                        json!({"seekdirection":0,"seekposition":0,"seekseconds":7}),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -2221,11 +2227,11 @@ async fn qualitycontrol_intercept() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: json!({"message":"success","retcode":"0"}),
+            success: json!({"message":"success","result":{"k":"v"},"retcode":"0"}),
             failure: Some(Failure {
-                body: json!({"message":"simulated failure","retcode":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: json!({"message":"simulated failure","retcode":"100-006"}),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },

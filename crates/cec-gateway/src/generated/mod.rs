@@ -3766,8 +3766,28 @@ pub struct VoicecallConfjoinResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `voicecall.thirdpartyconftransmitnum` (not documented field by field: raw JSON).
-pub type VoicecallThirdpartyconftransmitnumResponse = serde_json::Value;
+/// Object response of `voicecall.thirdpartyconftransmitnum`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallThirdpartyconftransmitnumResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `voicecall.seconddialex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4100,11 +4120,116 @@ pub struct RecordplayRecordResponseResult {
 /// Response of `recordplay.stopRecord` (not documented field by field: raw JSON).
 pub type RecordplayStopRecordResponse = serde_json::Value;
 
-/// Response of `recordplay.netPlay` (not documented field by field: raw JSON).
-pub type RecordplayNetPlayResponse = serde_json::Value;
+/// Object request body of `recordplay.netPlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayNetPlayBody {
+    /// path of the file to play (max 100 chars) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+    /// start offset in the file (seconds)
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none", default)]
+    pub position: Option<i64>,
+    /// play count (1 = once (default), 0 = loop without end; other values act as 1)
+    #[serde(rename = "playTime", skip_serializing_if = "Option::is_none", default)]
+    pub play_time: Option<i64>,
+    /// file encoding (0 = resource-side default (default), 1 = 24K VOX, 2 = 32K VOX)
+    #[serde(rename = "fileFormat", skip_serializing_if = "Option::is_none", default)]
+    pub file_format: Option<i64>,
+    /// call center holding the file (client ID of the CCS client in the NIRC configuration) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// distributed node ID (0-65535; only used with a single UAP and distributed deployment enabled)
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none", default)]
+    pub location_id: Option<i64>,
+}
+impl RecordplayNetPlayBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        if let Some(v) = &self.file_name {
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.location_id {
+            cec_core::validate::range(op, &format!("{at}locationId"), *v, 0, 65535)?;
+        }
+        Ok(())
+    }
+}
 
-/// Response of `recordplay.playRelocation` (not documented field by field: raw JSON).
-pub type RecordplayPlayRelocationResponse = serde_json::Value;
+/// Object response of `recordplay.netPlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayNetPlayResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// interface-specific (type not read)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `recordplay.playRelocation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayPlayRelocationBody {
+    /// relocation direction (0 = forward, 1 = backward; only effective when seekposition is 1)
+    #[serde(rename = "seekdirection", skip_serializing_if = "Option::is_none", default)]
+    pub seekdirection: Option<i64>,
+    /// relocation offset (seconds) Required.
+    #[serde(rename = "seekseconds", skip_serializing_if = "Option::is_none", default)]
+    pub seekseconds: Option<i64>,
+    /// reference point of the relocation (0 = from file start, 1 = from current position, 2 = from file end) Required.
+    #[serde(rename = "seekposition", skip_serializing_if = "Option::is_none", default)]
+    pub seekposition: Option<i64>,
+}
+impl RecordplayPlayRelocationBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.seekdirection {
+            cec_core::validate::one_of_int(op, &format!("{at}seekdirection"), *v, &[0, 1])?;
+        }
+        cec_core::validate::required(op, &format!("{at}seekseconds"), &self.seekseconds)?;
+        cec_core::validate::required(op, &format!("{at}seekposition"), &self.seekposition)?;
+        if let Some(v) = &self.seekposition {
+            cec_core::validate::one_of_int(op, &format!("{at}seekposition"), *v, &[0, 1, 2])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `recordplay.playRelocation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayPlayRelocationResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `queuedevice.agentVdnSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5341,8 +5466,28 @@ pub struct QualitycontrolSwitchResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `qualitycontrol.intercept` (not documented field by field: raw JSON).
-pub type QualitycontrolInterceptResponse = serde_json::Value;
+/// Object response of `qualitycontrol.intercept`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolInterceptResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `qualitycontrol.interceptCall` (not documented field by field: raw JSON).
 pub type QualitycontrolInterceptCallResponse = serde_json::Value;
@@ -9982,7 +10127,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Body not read; only the 2023 copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Log name thirdPartyConfTransmitNum. No body. Response, events (none) and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1256.html (2024-09-24) and cec_07_0391 (2025-11-13); the newer copy says only the customer dials (older: agent and customer). The only listed error is 10001 (not in the CC-Gateway error table).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
@@ -10756,21 +10901,57 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_4212.html (2024-09-24); the excerpt ended at the response field result (its type, the events and the errors were not read), so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayNetPlayBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: RecordplayNetPlayBody,
 }
 
 impl<'a> RecordplayNetPlayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayNetPlayBuilder { client_: client, agentid: None }
+        RecordplayNetPlayBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// path of the file to play (max 100 chars) Required.
+    pub fn file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_name = Some(v.into());
+        self
+    }
+    /// start offset in the file (seconds)
+    pub fn position(mut self, v: i64) -> Self {
+        self.body_.position = Some(v);
+        self
+    }
+    /// play count (1 = once (default), 0 = loop without end; other values act as 1)
+    pub fn play_time(mut self, v: i64) -> Self {
+        self.body_.play_time = Some(v);
+        self
+    }
+    /// file encoding (0 = resource-side default (default), 1 = 24K VOX, 2 = 32K VOX)
+    pub fn file_format(mut self, v: i64) -> Self {
+        self.body_.file_format = Some(v);
+        self
+    }
+    /// call center holding the file (client ID of the CCS client in the NIRC configuration) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// distributed node ID (0-65535; only used with a single UAP and distributed deployment enabled)
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.body_.location_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayNetPlayBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10781,10 +10962,15 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10806,21 +10992,42 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: RecordplayPlayRelocationBody,
 }
 
 impl<'a> RecordplayPlayRelocationBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayRelocationBuilder { client_: client, agentid: None }
+        RecordplayPlayRelocationBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// relocation direction (0 = forward, 1 = backward; only effective when seekposition is 1)
+    pub fn seekdirection(mut self, v: i64) -> Self {
+        self.body_.seekdirection = Some(v);
+        self
+    }
+    /// relocation offset (seconds) Required.
+    pub fn seekseconds(mut self, v: i64) -> Self {
+        self.body_.seekseconds = Some(v);
+        self
+    }
+    /// reference point of the relocation (0 = from file start, 1 = from current position, 2 = from file end) Required.
+    pub fn seekposition(mut self, v: i64) -> Self {
+        self.body_.seekposition = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayPlayRelocationBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10831,10 +11038,15 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12331,7 +12543,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Log name intercept. No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2403.html (2025-11-13); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptBuilder<'a> {
@@ -12394,7 +12606,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name intercept (zh md copy api-ccfs-cec/cec_07_0437.md); inspector must already be inserting/listening/whispering. Pass 3: response/events/errors still past the readable part of every stored copy; presumably as qualitycontrol.intercept but not confirmed, so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptCallBuilder<'a> {
@@ -12719,7 +12931,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Inspector signed in. No body. Log name forceDropCall (en-us cec_07_2408 / cec_07_0442). Pass 3: response table cut after message; events/errors not read, still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceDropCallBuilder<'a> {
