@@ -7235,7 +7235,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; the zh md copy api-ccfs-cec/cec_07_1203.md and guide fragment stop before the response tables. Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns the Set-GUID header, but the body table itself was not read, so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -9499,7 +9499,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name cancelTransfer (ja-jp/tr-tr copies); no zh copy is stored and every stored copy ends at the response table, so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -9549,7 +9549,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name hold (th-th copy); no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -9599,7 +9599,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -9956,7 +9956,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name beginMute (ja-jp copy); no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -10006,7 +10006,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -10550,7 +10550,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no stored copy reached the error list; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayResumePlayBuilder<'a> {
@@ -11394,7 +11394,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryAgentInfoBySkillId; zh copy api-ccfs-cec/cec_07_0414 (2025-11-13) was cut at the first result field (workno, string); still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -11525,7 +11525,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; en-us cec_07_0417 (2025-12-04): agent signed in with permission to answer inbound calls; returns details of agents signed in to skill queues given by skill queue IDs (agents allowed to reject inbound calls are left out). Body/response not reached; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentByListBuilder<'a> {
@@ -11837,7 +11837,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in and in a call (ringing). Response fields not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in and in a call (ringing). Response fields not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryCallInfoBeforeAnswer (en-us cec_07_1265, 2025-11-13, same path); the response table was not reached in any stored copy; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
@@ -13659,7 +13659,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name sendMessage (zh copy api-ccfs-cec/cec_07_1277, 2025-11-13); that copy was cut at Table 3 (data JSON layout); response/errors not read; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSendMessageBuilder<'a> {
@@ -14211,7 +14211,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name answerAgentConf; no zh copy of cec_07_1284/0469 is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfAnswerBuilder<'a> {
