@@ -3309,6 +3309,12 @@ async fn run_gateway_recordplay_net_play(clients: &Clients, input: &CliInput) ->
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_NET_PLAY, call).await?))
 }
@@ -3318,6 +3324,12 @@ async fn run_gateway_recordplay_play_relocation(clients: &Clients, input: &CliIn
     let mut b = c.recordplay_play_relocation();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION, call).await?))
@@ -8672,7 +8684,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/recordplay/{agentid}/netplay",
         title: "Play recording in network call-center scenario",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8682,7 +8694,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/recordplay/{agentid}/playrelocation",
         title: "Redirect (relocate) voice playing to a position",
         params: &[("path", "agentid")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {

@@ -840,9 +840,9 @@ async fn voicecall_dropcall() {
             body: None,
             success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -1190,10 +1190,10 @@ async fn voicecall_thirdpartyconftransmitnum() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"message":"simulated failure","retcode":"10001"}"#),
+                code: "10001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1559,8 +1559,10 @@ async fn recordplay_net_play() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            body: Some(v(
+                r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
+            )),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
                 body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
@@ -1569,10 +1571,37 @@ async fn recordplay_net_play() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.recordplay_net_play().agentid("101").send().await },
+        |c| async move {
+            c.recordplay_net_play()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(v(
+                        r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.recordplay_net_play().agentid("100").send().await }, "agentid").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.recordplay_net_play()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(v(
+                        r#"{"ccId":7,"fileFormat":7,"fileName":"s-fileName","locationId":0,"playTime":7,"position":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1585,21 +1614,47 @@ async fn recordplay_play_relocation() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            body: Some(v(r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"500-012"}"#),
-                code: "500-012",
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
         },
         client,
-        |c| async move { c.recordplay_play_relocation().agentid("101").send().await },
+        |c| async move {
+            c.recordplay_play_relocation()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(v(
+                        r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
-    check_refused(client, |c| async move { c.recordplay_play_relocation().agentid("100").send().await }, "agentid")
-        .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.recordplay_play_relocation()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(v(
+                        r#"{"seekdirection":0,"seekposition":0,"seekseconds":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1717,27 +1772,7 @@ async fn queuedevice_skill_wait_num() {
 
 #[tokio::test]
 async fn queuedevice_ivr_info() {
-    check_json(
-        Case {
-            op: "queuedevice.ivrInfo",
-            method: "GET",
-            path: "/agentgateway/resource/queuedevice/101/ivrinfo".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.queuedevice_ivr_info().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "queuedevice.ivrInfo", method: "GET", path: "/agentgateway/resource/queuedevice/101/ivrinfo".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"access":"s-access","description":"s-description","id":7,"serviceNo":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"600-004"}"#), code: "600-004", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.queuedevice_ivr_info().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.queuedevice_ivr_info().agentid("100").send().await }, "agentid").await;
 }
 
@@ -1798,27 +1833,7 @@ async fn agentgroup_agent_by_skill() {
 
 #[tokio::test]
 async fn agentgroup_all_online_agents() {
-    check_json(
-        Case {
-            op: "agentgroup.allOnlineAgents",
-            method: "GET",
-            path: "/agentgateway/resource/agentgroup/101/allonlineagents".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","result":[{"k":"v"}],"retcode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.agentgroup_all_online_agents().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "agentgroup.allOnlineAgents", method: "GET", path: "/agentgateway/resource/agentgroup/101/allonlineagents".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"agent":[{"callids":"s-any","ctiStatus":7,"currentStateReason":7,"currentstatetime":7,"groupid":7,"groupname":"s-groupname","inMultimediaConf":7,"logindate":7,"mediatype":"s-mediatype","name":"s-name","phonenumber":"s-phonenumber","skilllist":"s-any","status":7,"vdnid":7,"workno":"s-workno"}],"skillId":7,"skillMediaType":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_all_online_agents().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.agentgroup_all_online_agents().agentid("100").send().await }, "agentid")
         .await;
 }
@@ -2265,11 +2280,11 @@ async fn qualitycontrol_intercept() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -3120,10 +3135,10 @@ async fn agentconf_leave() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -3146,10 +3161,10 @@ async fn agentconf_release() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],

@@ -1069,6 +1069,18 @@ fn check_gateway_recordplay_record(b: &serde_json::Value) -> Result<(), String> 
     body.validate("recordplay.record", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_gateway_recordplay_net_play(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::RecordplayNetPlayBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("recordplay.netPlay", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_recordplay_play_relocation(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::RecordplayPlayRelocationBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("recordplay.playRelocation", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_gateway::generated::QueuedeviceQueryAcdStatBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
@@ -4599,7 +4611,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -4766,12 +4778,12 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/agentgateway/resource/recordplay/{agentid}/netplay",
         auth: "guid",
-        required_body: &[],
+        required_body: &["fileName", "ccId"],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
+        check_body: Some(check_gateway_recordplay_net_play),
     },
     Route {
         ne: "gateway",
@@ -4779,12 +4791,12 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/agentgateway/resource/recordplay/{agentid}/playrelocation",
         auth: "guid",
-        required_body: &[],
+        required_body: &["seekseconds", "seekposition"],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
+        check_body: Some(check_gateway_recordplay_play_relocation),
     },
     Route {
         ne: "gateway",
@@ -4859,7 +4871,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"access\":\"s-access\",\"description\":\"s-description\",\"id\":7,\"serviceNo\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -4885,7 +4897,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"agent\":[{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":\"s-any\",\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"}],\"skillId\":7,\"skillMediaType\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -5119,7 +5131,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -5444,7 +5456,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -5457,7 +5469,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,

@@ -3873,8 +3873,28 @@ pub struct VoicecallConfjoinResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `voicecall.thirdpartyconftransmitnum` (not documented field by field: raw JSON).
-pub type VoicecallThirdpartyconftransmitnumResponse = serde_json::Value;
+/// Object response of `voicecall.thirdpartyconftransmitnum`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallThirdpartyconftransmitnumResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `voicecall.seconddialex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4207,11 +4227,116 @@ pub struct RecordplayRecordResponseResult {
 /// Response of `recordplay.stopRecord` (not documented field by field: raw JSON).
 pub type RecordplayStopRecordResponse = serde_json::Value;
 
-/// Response of `recordplay.netPlay` (not documented field by field: raw JSON).
-pub type RecordplayNetPlayResponse = serde_json::Value;
+/// Object request body of `recordplay.netPlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayNetPlayBody {
+    /// path of the file to play (max 100 chars) Required.
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+    /// start offset in the file (seconds)
+    #[serde(rename = "position", skip_serializing_if = "Option::is_none", default)]
+    pub position: Option<i64>,
+    /// play count (1 = once (default), 0 = loop without end; other values act as 1)
+    #[serde(rename = "playTime", skip_serializing_if = "Option::is_none", default)]
+    pub play_time: Option<i64>,
+    /// file encoding (0 = resource-side default (default), 1 = 24K VOX, 2 = 32K VOX)
+    #[serde(rename = "fileFormat", skip_serializing_if = "Option::is_none", default)]
+    pub file_format: Option<i64>,
+    /// call center holding the file (client ID of the CCS client in the NIRC configuration) Required.
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+    pub cc_id: Option<i64>,
+    /// distributed node ID (0-65535; only used with a single UAP and distributed deployment enabled)
+    #[serde(rename = "locationId", skip_serializing_if = "Option::is_none", default)]
+    pub location_id: Option<i64>,
+}
+impl RecordplayNetPlayBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        if let Some(v) = &self.file_name {
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        if let Some(v) = &self.location_id {
+            cec_core::validate::range(op, &format!("{at}locationId"), *v, 0, 65535)?;
+        }
+        Ok(())
+    }
+}
 
-/// Response of `recordplay.playRelocation` (not documented field by field: raw JSON).
-pub type RecordplayPlayRelocationResponse = serde_json::Value;
+/// Object response of `recordplay.netPlay`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayNetPlayResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// interface-specific (type not read)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `recordplay.playRelocation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordplayPlayRelocationBody {
+    /// relocation direction (0 = forward, 1 = backward; only effective when seekposition is 1)
+    #[serde(rename = "seekdirection", skip_serializing_if = "Option::is_none", default)]
+    pub seekdirection: Option<i64>,
+    /// relocation offset (seconds) Required.
+    #[serde(rename = "seekseconds", skip_serializing_if = "Option::is_none", default)]
+    pub seekseconds: Option<i64>,
+    /// reference point of the relocation (0 = from file start, 1 = from current position, 2 = from file end) Required.
+    #[serde(rename = "seekposition", skip_serializing_if = "Option::is_none", default)]
+    pub seekposition: Option<i64>,
+}
+impl RecordplayPlayRelocationBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.seekdirection {
+            cec_core::validate::one_of_int(op, &format!("{at}seekdirection"), *v, &[0, 1])?;
+        }
+        cec_core::validate::required(op, &format!("{at}seekseconds"), &self.seekseconds)?;
+        cec_core::validate::required(op, &format!("{at}seekposition"), &self.seekposition)?;
+        if let Some(v) = &self.seekposition {
+            cec_core::validate::one_of_int(op, &format!("{at}seekposition"), *v, &[0, 1, 2])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `recordplay.playRelocation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayPlayRelocationResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object response of `queuedevice.agentVdnSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4446,8 +4571,50 @@ pub struct QueuedeviceSkillWaitNumResponse {
     pub result: Option<i64>,
 }
 
-/// Response of `queuedevice.ivrInfo` (not documented field by field: raw JSON).
-pub type QueuedeviceIvrInfoResponse = serde_json::Value;
+/// Object response of `queuedevice.ivrInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceIvrInfoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// IVR flows of the agent's VDN
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<QueuedeviceIvrInfoResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueuedeviceIvrInfoResponseResult {
+    /// flow access code
+    #[serde(rename = "access", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub access: Option<String>,
+    /// IVR flow ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// IVR flow description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// service ID
+    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub service_no: Option<i64>,
+}
 
 /// Object request body of `agentgroup.agentBySkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4503,16 +4670,110 @@ pub struct AgentgroupAllOnlineAgentsResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub message: Option<String>,
-    /// 0 = success
+    /// result code (0 = success; other = failure)
     #[serde(
         rename = "retcode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub retcode: Option<String>,
-    /// agent details (fields not captured)
+    /// one entry per skill queue with its signed-in agents
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub result: Option<Vec<serde_json::Value>>,
+    pub result: Option<Vec<AgentgroupAllOnlineAgentsResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAllOnlineAgentsResponseResult {
+    /// skill queue media type (1 text chat, 2 click-to-call, 4 callback request, 5 ordinary audio/video call, 15 predictive outbound, 16 preview outbound, 17 message call, 19 ordinary video call, 51 web chat, 53 social chat)
+    #[serde(
+        rename = "skillMediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub skill_media_type: Option<i64>,
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// agents signed in to the queue
+    #[serde(rename = "agent", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub agent: Option<Vec<AgentgroupAllOnlineAgentsResponseResultAgent>>,
+}
+
+/// Object `agent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAllOnlineAgentsResponseResultAgent {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub workno: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent state (agent state table)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent group ID
+    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub groupid: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "groupname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub groupname: Option<String>,
+    /// unused (documented as list)
+    #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none")]
+    pub skilllist: Option<serde_json::Value>,
+    /// unused (documented as list)
+    #[serde(rename = "callids", skip_serializing_if = "Option::is_none")]
+    pub callids: Option<serde_json::Value>,
+    /// per-media-server sign-in success (3 chars T/F for CTI server, WebM, MailM)
+    #[serde(
+        rename = "mediatype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediatype: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// time in the current state (seconds)
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// sign-in time (timestamp (ms))
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "inMultimediaConf",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in_multimedia_conf: Option<i64>,
+    /// reason code of the current state
+    #[serde(
+        rename = "currentStateReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_reason: Option<i64>,
 }
 
 /// Response of `agentgroup.agentByList` (not documented field by field: raw JSON).
@@ -5312,8 +5573,28 @@ pub struct QualitycontrolSwitchResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `qualitycontrol.intercept` (not documented field by field: raw JSON).
-pub type QualitycontrolInterceptResponse = serde_json::Value;
+/// Object response of `qualitycontrol.intercept`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualitycontrolInterceptResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Response of `qualitycontrol.interceptCall` (not documented field by field: raw JSON).
 pub type QualitycontrolInterceptCallResponse = serde_json::Value;
@@ -5890,11 +6171,51 @@ pub struct AgentconfRejectResponse {
     pub result: Option<serde_json::Value>,
 }
 
-/// Response of `agentconf.leave` (not documented field by field: raw JSON).
-pub type AgentconfLeaveResponse = serde_json::Value;
+/// Object response of `agentconf.leave`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfLeaveResponse {
+    /// description (when it reads 'Unknown ERROR._&lt;code&gt;', &lt;code&gt; is a CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
-/// Response of `agentconf.release` (not documented field by field: raw JSON).
-pub type AgentconfReleaseResponse = serde_json::Value;
+/// Object response of `agentconf.release`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentconfReleaseResponse {
+    /// description (when it reads 'Unknown ERROR._&lt;code&gt;', &lt;code&gt; is a CTI result code)
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object request body of `agentconf.holdParticipant`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7021,7 +7342,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; the zh md copy api-ccfs-cec/cec_07_1203.md and guide fragment stop before the response tables. Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns the Set-GUID header, but the body table itself was not read, so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -8990,7 +9311,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1246.html (2025-11-13); log name dropCall.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDropcallBuilder<'a> {
@@ -9215,7 +9536,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name cancelTransfer (ja-jp/tr-tr copies); no zh copy is stored and every stored copy ends at the response table, so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -9265,7 +9586,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name hold (th-th copy); no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -9315,7 +9636,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -9672,7 +9993,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name beginMute (ja-jp copy); no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -9722,7 +10043,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -9843,7 +10164,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Body not read; only the 2023 copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Log name thirdPartyConfTransmitNum. No body. Response, events (none) and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1256.html (2024-09-24) and cec_07_0391 (2025-11-13); the newer copy says only the customer dials (older: agent and customer). The only listed error is 10001 (not in the CC-Gateway error table).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
@@ -10266,7 +10587,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no stored copy reached the error list; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayResumePlayBuilder<'a> {
@@ -10617,21 +10938,57 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_4212.html (2024-09-24); the excerpt ended at the response field result (its type, the events and the errors were not read), so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayNetPlayBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: RecordplayNetPlayBody,
 }
 
 impl<'a> RecordplayNetPlayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayNetPlayBuilder { client_: client, agentid: None }
+        RecordplayNetPlayBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// path of the file to play (max 100 chars) Required.
+    pub fn file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_name = Some(v.into());
+        self
+    }
+    /// start offset in the file (seconds)
+    pub fn position(mut self, v: i64) -> Self {
+        self.body_.position = Some(v);
+        self
+    }
+    /// play count (1 = once (default), 0 = loop without end; other values act as 1)
+    pub fn play_time(mut self, v: i64) -> Self {
+        self.body_.play_time = Some(v);
+        self
+    }
+    /// file encoding (0 = resource-side default (default), 1 = 24K VOX, 2 = 32K VOX)
+    pub fn file_format(mut self, v: i64) -> Self {
+        self.body_.file_format = Some(v);
+        self
+    }
+    /// call center holding the file (client ID of the CCS client in the NIRC configuration) Required.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.body_.cc_id = Some(v);
+        self
+    }
+    /// distributed node ID (0-65535; only used with a single UAP and distributed deployment enabled)
+    pub fn location_id(mut self, v: i64) -> Self {
+        self.body_.location_id = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayNetPlayBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10642,10 +10999,15 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10667,21 +11029,42 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    body_: RecordplayPlayRelocationBody,
 }
 
 impl<'a> RecordplayPlayRelocationBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayRelocationBuilder { client_: client, agentid: None }
+        RecordplayPlayRelocationBuilder { client_: client, agentid: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// relocation direction (0 = forward, 1 = backward; only effective when seekposition is 1)
+    pub fn seekdirection(mut self, v: i64) -> Self {
+        self.body_.seekdirection = Some(v);
+        self
+    }
+    /// relocation offset (seconds) Required.
+    pub fn seekseconds(mut self, v: i64) -> Self {
+        self.body_.seekseconds = Some(v);
+        self
+    }
+    /// reference point of the relocation (0 = from file start, 1 = from current position, 2 = from file end) Required.
+    pub fn seekposition(mut self, v: i64) -> Self {
+        self.body_.seekposition = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: RecordplayPlayRelocationBody) -> Self {
+        self.body_ = body;
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10692,10 +11075,15 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10993,7 +11381,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -11043,7 +11431,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryAgentInfoBySkillId; zh copy api-ccfs-cec/cec_07_0414 (2025-11-13) was cut at the first result field (workno, string); still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -11124,7 +11512,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Docs advise agentbyskill instead. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Docs advise agentbyskill instead. Log name queryAllOnlineAgents. Response fields from zh copy intl/zh-cn cec_07_1027 and guide fragment https://huaweicloud.com/guide/productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027); events/error codes of this page were not read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
@@ -11174,7 +11562,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; en-us cec_07_0417 (2025-12-04): agent signed in with permission to answer inbound calls; returns details of agents signed in to skill queues given by skill queue IDs (agents allowed to reject inbound calls are left out). Body/response not reached; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentByListBuilder<'a> {
@@ -11486,7 +11874,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in and in a call (ringing). Response fields not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Agent signed in and in a call (ringing). Response fields not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryCallInfoBeforeAnswer (en-us cec_07_1265, 2025-11-13, same path); the response table was not reached in any stored copy; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
@@ -12192,7 +12580,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Log name intercept. No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2403.html (2025-11-13); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptBuilder<'a> {
@@ -12255,7 +12643,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name intercept (zh md copy api-ccfs-cec/cec_07_0437.md); inspector must already be inserting/listening/whispering. Pass 3: response/events/errors still past the readable part of every stored copy; presumably as qualitycontrol.intercept but not confirmed, so still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptCallBuilder<'a> {
@@ -12580,7 +12968,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Inspector signed in. No body. Log name forceDropCall (en-us cec_07_2408 / cec_07_0442). Pass 3: response table cut after message; events/errors not read, still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceDropCallBuilder<'a> {
@@ -13308,7 +13696,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name sendMessage (zh copy api-ccfs-cec/cec_07_1277, 2025-11-13); that copy was cut at Table 3 (data JSON layout); response/errors not read; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSendMessageBuilder<'a> {
@@ -13860,7 +14248,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name answerAgentConf; no zh copy of cec_07_1284/0469 is stored; still outline.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfAnswerBuilder<'a> {
@@ -13960,7 +14348,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html>
 ///
-/// Audio-only agent conferences. Chairperson must release instead. No body. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Audio-only agent conferences. Chairperson must release instead. No body. Log name requestLeaveAgentConf. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1286.html (2024-09-24); the other members receive AgentConf_ParticipantChanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfLeaveBuilder<'a> {
@@ -14010,7 +14398,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Pass 2 (spec-gw): not searched again within the time budget; still outline.
+/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfReleaseBuilder<'a> {
