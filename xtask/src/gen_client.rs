@@ -58,7 +58,7 @@ fn callbacks(spec: &Spec) -> String {
         let name = format!("{}Callback", pascal(&c.id));
         let mut nested = Vec::new();
         let item = if c.body_shape == "array" { format!("{name}Item") } else { name.clone() };
-        nested.push(struct_def(&item, &c.body, Side::Response, &format!("callback `{}` body", c.id), 0));
+        nested.push(struct_def(&item, &c.body, Side::Response, &format!("callback `{}` body", c.id)));
         if c.body_shape == "array" {
             let _ = writeln!(s, "/// Body of the `{}` callback: a bare list.\npub type {name} = Vec<{item}>;\n", c.id);
         }
@@ -166,10 +166,7 @@ fn field_doc(f: &Field) -> String {
 fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> String {
     let nested = |out: &mut Vec<String>| {
         let name = format!("{prefix}{}", pascal(&f.name));
-        out.push(struct_def(&name, &f.fields, side, &format!("`{}`", f.name), out.len()));
-        let mut more = Vec::new();
-        collect_nested(&f.fields, &name, side, &mut more);
-        out.extend(more);
+        out.push(struct_def(&name, &f.fields, side, &format!("`{}`", f.name)));
         name
     };
     if side == Side::Response
@@ -194,11 +191,7 @@ fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> Stri
     }
 }
 
-fn collect_nested(_fields: &[Field], _prefix: &str, _side: Side, _out: &mut Vec<String>) {
-    // Nested structs are emitted by `rust_type` as each field is visited.
-}
-
-fn struct_def(name: &str, fields: &[Field], side: Side, what: &str, _n: usize) -> String {
+fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
     let mut nested = Vec::new();
     let mut s = String::new();
     let _ = writeln!(s, "/// {}.", doc(&format!("Object {what}")));
@@ -215,7 +208,7 @@ fn struct_def(name: &str, fields: &[Field], side: Side, what: &str, _n: usize) -
     }
     s.push_str("}\n");
     if side == Side::Request {
-        s.push_str(&validate_impl(name, fields, &mut Vec::new()));
+        s.push_str(&validate_impl(name, fields));
     }
     for n in nested {
         s.push('\n');
@@ -282,7 +275,7 @@ fn rule_checks(f: &Field, label: &str, v: &str, ty: &str) -> String {
     s
 }
 
-fn validate_impl(name: &str, fields: &[Field], _unused: &mut Vec<String>) -> String {
+fn validate_impl(name: &str, fields: &[Field]) -> String {
     let mut body = String::new();
     for f in fields {
         let fname = snake(&f.name);
@@ -397,7 +390,7 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
 
     // Body type.
     if has_body {
-        types.push(struct_def(&body_name, &i.body, Side::Request, &format!("request body of `{}`", i.id), 0));
+        types.push(struct_def(&body_name, &i.body, Side::Request, &format!("request body of `{}`", i.id)));
     }
     // Response type.
     if !binary {
@@ -407,14 +400,12 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
                 i.id
             ));
         } else {
-            types.push(struct_def(&resp_name, &i.response, Side::Response, &format!("response of `{}`", i.id), 0));
+            types.push(struct_def(&resp_name, &i.response, Side::Response, &format!("response of `{}`", i.id)));
         }
     }
 
     // Parameters other than the body.
     let params = params(i);
-    let mut setter_names: std::collections::BTreeSet<String> =
-        RESERVED.iter().map(|s| s.to_string()).chain(params.iter().map(|p| p.name.clone())).collect();
 
     let _ = writeln!(s, "/// Fluent builder of `{}`: {}.", i.id, doc(&i.title));
     let _ = writeln!(s, "///\n/// `{} {}` — reference: <{}>", i.method, i.path, i.doc);
@@ -451,7 +442,6 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
         let mut dummy = Vec::new();
         for (f, setter_name) in i.body.iter().zip(body_setters(i)) {
             let n = snake(&f.name);
-            setter_names.insert(setter_name.clone());
             let ty = rust_type(f, &body_name, Side::Request, &mut dummy);
             let (arg, conv) = setter(&ty);
             s.push_str(&field_doc(f));
