@@ -51,11 +51,17 @@ fn enums(spec: &Spec) -> String {
     s
 }
 
+/// The body type of a callback: `agentevent.push_callback` → `AgenteventPushCallback`.
+pub fn callback_name(id: &str) -> String {
+    let base = pascal(id);
+    if base.ends_with("Callback") { base } else { format!("{base}Callback") }
+}
+
 /// Callback body types with `receive` (token check + parse) and `ack` (the expected answer).
 fn callbacks(spec: &Spec) -> String {
     let mut s = String::new();
     for c in &spec.callbacks {
-        let name = format!("{}Callback", pascal(&c.id));
+        let name = callback_name(&c.id);
         let mut nested = Vec::new();
         let item = if c.body_shape == "array" { format!("{name}Item") } else { name.clone() };
         nested.push(struct_def(&item, &c.body, Side::Response, &format!("callback `{}` body", c.id)));
@@ -69,7 +75,7 @@ fn callbacks(spec: &Spec) -> String {
         let token = c.token_header.as_deref().map(|h| format!("Some({})", lit(h))).unwrap_or_else(|| "None".into());
         let _ = writeln!(
             s,
-            "/// `{}` — {}: the NE calls `{} {}` on the customer's server.\n///\n/// Reference: <{}>\n///\n/// {}\npub struct {name}Receiver;\n",
+            "/// `{}` — {}: the NE calls `{} {}` on the customer's server.\n///\n/// Reference: <{}>\n///\n/// {}\n#[derive(Debug, Clone, Copy, Default)]\npub struct {name}Receiver;\n",
             c.id,
             doc(&c.title),
             c.method,

@@ -132,28 +132,26 @@ pub fn sim_routes(specs: &[Spec]) -> String {
                 lit(&invalid),
             );
         }
-        // Body checks: the generated request type's own validation, reused.
-        for i in &spec.interfaces {
-            if i.body.is_empty() {
-                continue;
-            }
-            let _ = writeln!(
-                s,
-                "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    let body: {}::generated::{}Body = serde_json::from_value(b.clone()).map_err(|e| format!(\"body does not match the spec: {{e}}\"))?;\n    body.validate({}, \"\").map_err(|e| e.message().to_owned())\n}}\n",
-                snake(&cli_ne(spec)),
-                snake(&i.id),
-                snake(&spec.krate),
-                crate::names::pascal(&i.id),
-                lit(&i.id),
-            );
-        }
     }
     s.push_str("\n/// Every interface the simulator serves (the first of several ids sharing a method and path).\npub static ROUTES: &[Route] = &[\n");
     let mut seen = std::collections::BTreeSet::new();
+    let mut checks = String::new();
     for spec in specs {
         for i in &spec.interfaces {
             if !seen.insert((i.method.clone(), i.path.clone())) {
                 continue;
+            }
+            // Body checks: the generated request type's own validation, reused.
+            if !i.body.is_empty() {
+                let _ = writeln!(
+                    checks,
+                    "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    let body: {}::generated::{}Body = serde_json::from_value(b.clone()).map_err(|e| format!(\"body does not match the spec: {{e}}\"))?;\n    body.validate({}, \"\").map_err(|e| e.message().to_owned())\n}}\n",
+                    snake(&cli_ne(spec)),
+                    snake(&i.id),
+                    snake(&spec.krate),
+                    crate::names::pascal(&i.id),
+                    lit(&i.id),
+                );
             }
             let req_body: Vec<String> = i.body.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
             let req_query: Vec<String> = i.query_params.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
@@ -179,6 +177,7 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             );
         }
     }
-    s.push_str("];\n");
+    s.push_str("];\n\n");
+    s.push_str(&checks);
     s
 }

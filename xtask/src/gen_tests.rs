@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use crate::gen_client::{HEADER, op_names, params};
-use crate::names::{lit, pascal, snake};
+use crate::names::{lit, snake};
 use crate::spec::{Field, Interface, Spec};
 
 /// A valid sample value for a field.
@@ -246,7 +246,7 @@ pub fn matrix(spec: &Spec) -> String {
     for c in &spec.callbacks {
         let item = sample_object(&c.body);
         let sample = if c.body_shape == "array" { Value::Array(vec![item]) } else { item };
-        let recv = format!("{krate}::generated::{}CallbackReceiver", pascal(&c.id));
+        let recv = format!("{krate}::generated::{}Receiver", crate::gen_client::callback_name(&c.id));
         let token = c.token_header.as_deref().map(|h| format!("Some({})", lit(h))).unwrap_or_else(|| "None".into());
         let _ = writeln!(
             s,

@@ -3720,9 +3720,9 @@ fn callback_agentevent_push_callback() {
     cec_core::test_util::check_callback(
         "agentevent.push_callback",
         v(r#"{"eventList":[{"content":{"k":"v"},"eventType":"s-eventType","workNo":"s-workNo"}],"workNo":"s-workNo"}"#),
-        cec_gateway::generated::AgenteventPushCallbackCallbackReceiver::receive,
+        cec_gateway::generated::AgenteventPushCallbackReceiver::receive,
         Some("service_token"),
-        cec_gateway::generated::AgenteventPushCallbackCallbackReceiver::ack(),
+        cec_gateway::generated::AgenteventPushCallbackReceiver::ack(),
     );
 }
 

@@ -29,6 +29,9 @@ pub struct SimEnvelope {
     pub invalid: &'static str,
 }
 
+/// Checks a request body against an interface's spec; the error names the field and rule.
+pub type BodyCheck = fn(&Value) -> Result<(), String>;
+
 /// One interface the simulator serves.
 #[derive(Debug)]
 pub struct Route {
@@ -53,7 +56,7 @@ pub struct Route {
     /// Envelope.
     pub envelope: &'static SimEnvelope,
     /// Checks the body against the spec's types and constraints.
-    pub check_body: Option<fn(&Value) -> Result<(), String>>,
+    pub check_body: Option<BodyCheck>,
 }
 
 /// What a handler gets.

@@ -1254,6 +1254,7 @@ pub struct MobileAgentCallbackCallStatusEventCallback {
 /// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0067.html>
 ///
 /// Implemented by the customer: AICC POSTs to the 'Connection Callback URL' set under Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call. No request headers. Example body is shown in key=value form.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct MobileAgentCallbackCallStatusEventCallbackReceiver;
 
 impl MobileAgentCallbackCallStatusEventCallbackReceiver {
@@ -1404,6 +1405,7 @@ pub struct MobileAgentCallbackReleaseEventCallback {
 /// Reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1319.html>
 ///
 /// Implemented by the customer: hang-up callback URL set in Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call, or passed as callBackUrl to createCall V1. Body table continues after agentTalkDuration (not read); response presumably retCode/retMsg as the status callback. 2025 zh numbering cec_07_0068.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct MobileAgentCallbackReleaseEventCallbackReceiver;
 
 impl MobileAgentCallbackReleaseEventCallbackReceiver {

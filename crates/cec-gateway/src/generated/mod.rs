@@ -1811,19 +1811,19 @@ pub static ALL: &[&OperationMeta] = &[
 /// Object callback `agentevent.push_callback` body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct AgenteventPushCallbackCallback {
+pub struct AgenteventPushCallback {
     /// agent ID Required.
     #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub work_no: Option<String>,
     /// events (oldest first, newest last) Required.
     #[serde(rename = "eventList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub event_list: Option<Vec<AgenteventPushCallbackCallbackEventList>>,
+    pub event_list: Option<Vec<AgenteventPushCallbackEventList>>,
 }
 
 /// Object `eventList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct AgenteventPushCallbackCallbackEventList {
+pub struct AgenteventPushCallbackEventList {
     /// event type
     #[serde(
         rename = "eventType",
@@ -1844,9 +1844,10 @@ pub struct AgenteventPushCallbackCallbackEventList {
 /// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1275.html>
 ///
 /// Reference URL only: the third party hosts this endpoint (TLS 1.2+). Push mode is chosen when sign-in carries both callBackUri and serviceToken; keep the session with onlineagent.handshake. Body from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1275.html.
-pub struct AgenteventPushCallbackCallbackReceiver;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AgenteventPushCallbackReceiver;
 
-impl AgenteventPushCallbackCallbackReceiver {
+impl AgenteventPushCallbackReceiver {
     /// The callback id.
     pub const ID: &'static str = "agentevent.push_callback";
     /// The header carrying the registered token, if the callback has one.
@@ -1856,7 +1857,7 @@ impl AgenteventPushCallbackCallbackReceiver {
         headers: &cec_core::http::HeaderMap,
         body: &[u8],
         expected_token: Option<&str>,
-    ) -> cec_core::Result<AgenteventPushCallbackCallback> {
+    ) -> cec_core::Result<AgenteventPushCallback> {
         cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
     }
     /// The answer the NE expects from the receiver.
@@ -1971,6 +1972,7 @@ pub struct SubscribeAsrResultNotifyCallbackResult {
 /// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_8406.html>
 ///
 /// Direction is reversed: CTI OpenProxy POSTs to the subscriber's callback (CC-AI or third party); client must accept TLS 1.2+. Fields read from Chinese page cec_07_1326; types of confidence/iscontentenc not stated in the excerpt read. Response expected from receiver not captured.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SubscribeAsrResultNotifyCallbackReceiver;
 
 impl SubscribeAsrResultNotifyCallbackReceiver {

@@ -1251,6 +1251,7 @@ pub struct CallbackCallResultCallbackItem {
 /// Reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0788.html>
 ///
 /// Direction: iSales -&gt; customer. Implemented by the customer at callBackUrl (task level; on-premises also tenant-level and system-level isales.obresult.callback.url). Reply HTTP 200 with {retCode, retMsg}; a non-200 is retried once at once, then again after 10 minutes; max pushes per record: tenant parameter, default 2, max 6 (older copy: 6). TLS 1.2+. No request headers. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0788.html).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct CallbackCallResultCallbackReceiver;
 
 impl CallbackCallResultCallbackReceiver {
