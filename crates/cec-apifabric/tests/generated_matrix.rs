@@ -1638,46 +1638,7 @@ async fn app_settings_query() {
 
 #[tokio::test]
 async fn cobrowse_get_connection_info_v1() {
-    check_json(
-        Case {
-            op: "cobrowse.getConnectionInfoV1",
-            method: "POST",
-            path: "/apiaccess/api/cobrowse/getConnectionInfo".into(),
-            query: vec![],
-            headers: vec![
-                ("x-tenantspaceid", "s-X-TenantSpaceID".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(json!({"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"})),
-            success: json!({"data":{"roomId":"s-roomId","wssUrl":"s-wssUrl"},"message":"success","success":true}),
-            failure: Some(Failure {
-                body: json!({"message":"simulated failure","success":"999-999"}),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}),
-            }],
-        },
-        client,
-        |c| async move {
-            c.cobrowse_get_connection_info_v1()
-                .x_tenant_space_id("s-X-TenantSpaceID")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(
-                        json!({"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "cobrowse.getConnectionInfoV1", method: "POST", path: "/apiaccess/api/cobrowse/getConnectionInfo".into(), query: vec![], headers: vec![("x-tenantspaceid", "s-X-TenantSpaceID".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"})), success: json!({"data":{"connectParam":"s-connectParam","roomId":"s-roomId","wssUrl":"s-wssUrl","wssUrlOut":"s-wssUrlOut"},"errorCode":7,"errorReason":"s-errorReason","message":"success","success":true}), failure: Some(Failure { body: json!({"message":"simulated failure","success":"999-999"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(json!({"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1685,7 +1646,7 @@ async fn cobrowse_get_connection_info_v1() {
                 .x_tenant_space_id("s-X-TenantSpaceID")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(
-                        json!({"roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}),
+                        json!({"roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}),
                     )
                     .unwrap(),
                 )
@@ -1709,7 +1670,7 @@ async fn quality_inspection_modify_quality_item_result() {
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_score() {
-    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":7,"page":7})), success: json!({"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0","resultDesc":"success","using":"s-using"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(json!({"limit":7,"page":7})).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(json!({"limit":7,"page":7})), success: json!({"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0412000","resultDesc":"success","using":"s-using"}), failure: Some(Failure { body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: json!({"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(json!({"limit":7,"page":7})).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1744,9 +1705,9 @@ async fn quality_inspection_apply_appraise_score() {
             ],
             present: vec![],
             body: Some(json!({"id":"s-id"})),
-            success: json!({"description":"success","returnCode":"0"}),
+            success: json!({"resultCode":"0412000","resultDesc":"success"}),
             failure: Some(Failure {
-                body: json!({"description":"simulated failure","returnCode":"999-999"}),
+                body: json!({"resultCode":"999-999","resultDesc":"simulated failure"}),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),

@@ -5,6 +5,8 @@
 
 use crate::routes::{Route, SimEnvelope};
 
+static APIFABRIC_ENVELOPE_CCSQM: SimEnvelope =
+    SimEnvelope { code_field: Some("resultCode"), success: "0412000", message_field: Some("resultDesc") };
 static APIFABRIC_ENVELOPE_CODE: SimEnvelope =
     SimEnvelope { code_field: Some("code"), success: "0", message_field: Some("message") };
 static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope =
@@ -1029,7 +1031,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["role"],
         required_query: &[],
-        success: "{\"data\":{\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\"},\"message\":\"success\",\"success\":true}",
+        success: "{\"data\":{\"connectParam\":\"s-connectParam\",\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\",\"wssUrlOut\":\"s-wssUrlOut\"},\"errorCode\":7,\"errorReason\":\"s-errorReason\",\"message\":\"success\",\"success\":true}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_SUCCESS,
     },
@@ -1065,9 +1067,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["page", "limit"],
         required_query: &[],
-        success: "{\"fundamental_score\":[{\"base\":7,\"id\":7,\"lower_bound\":7,\"name\":\"s-name\",\"upper_bound\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\",\"using\":\"s-using\"}",
+        success: "{\"fundamental_score\":[{\"base\":7,\"id\":7,\"lower_bound\":7,\"name\":\"s-name\",\"upper_bound\":7}],\"resultCode\":\"0412000\",\"resultDesc\":\"success\",\"using\":\"s-using\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
     },
     Route {
         ne: "apifabric",
@@ -1077,9 +1079,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["id"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
     },
     Route {
         ne: "apifabric",

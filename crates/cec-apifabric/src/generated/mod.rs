@@ -10,6 +10,13 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+pub static ENVELOPE_CCSQM: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0412000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CODE: Envelope = Envelope {
     code_fields: &["code"],
     success: &["0"],
@@ -1097,7 +1104,7 @@ pub static QUALITY_INSPECTION_QUERY_APPRAISE_SCORE: OperationMeta = OperationMet
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_RESULT_CODE,
+    envelope: &ENVELOPE_CCSQM,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html",
 };
@@ -1109,7 +1116,7 @@ pub static QUALITY_INSPECTION_APPLY_APPRAISE_SCORE: OperationMeta = OperationMet
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_CCSQM,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html",
 };
@@ -7539,6 +7546,9 @@ pub struct CobrowseGetConnectionInfoV1Body {
     /// user ID
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
+    /// user name
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
     /// agent ID
     #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
     pub work_no: Option<String>,
@@ -7564,18 +7574,46 @@ pub struct CobrowseGetConnectionInfoV1Response {
     /// connection data
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
     pub data: Option<CobrowseGetConnectionInfoV1ResponseData>,
+    /// error code Required.
+    #[serde(
+        rename = "errorCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub error_code: Option<serde_json::Number>,
+    /// error reason Required.
+    #[serde(
+        rename = "errorReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_reason: Option<String>,
 }
 
 /// Object `data`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CobrowseGetConnectionInfoV1ResponseData {
-    /// room ID
+    /// co-browsing room ID (both sides must use the same)
     #[serde(rename = "roomId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub room_id: Option<String>,
-    /// WebSocket URL (further fields not read)
+    /// internal WebSocket address
     #[serde(rename = "wssUrl", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub wss_url: Option<String>,
+    /// external (public) WebSocket address
+    #[serde(
+        rename = "wssUrlOut",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub wss_url_out: Option<String>,
+    /// connection signature
+    #[serde(
+        rename = "connectParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_secret"
+    )]
+    pub connect_param: Option<cec_core::Secret<String>>,
 }
 
 /// Object request body of `qualityInspection.queryQualityItemResult`.
@@ -7791,8 +7829,25 @@ impl QualityInspectionApplyAppraiseScoreBody {
     }
 }
 
-/// Response of `qualityInspection.applyAppraiseScore` (not documented field by field: raw JSON).
-pub type QualityInspectionApplyAppraiseScoreResponse = serde_json::Value;
+/// Object response of `qualityInspection.applyAppraiseScore`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionApplyAppraiseScoreResponse {
+    /// 0412000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.queryCallCredit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13470,7 +13525,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean. Other co-browsing interfaces (e.g. later versions) not read.
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CobrowseGetConnectionInfoV1Builder<'a> {
@@ -13496,6 +13551,11 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
     /// user ID
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
+        self
+    }
+    /// user name
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
         self
     }
     /// agent ID
@@ -13697,7 +13757,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page.
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
@@ -13765,7 +13825,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group; response table not read.
+/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -13827,7 +13887,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. Response table not read.
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a top-level JSON array (official example), which the field model cannot express, so it passes through raw. Per the zh page (2024-09 cec_07_2759): each element has create_time (number) and credit (array, one per business scenario) with score, rules (dialogue-rule results: valid, score, invalid_segment\[start_time,end_time,call_id\], revise_id, revise -1 uncorrected/0 corrected to violation/1 corrected to compliant, setting{rule_id,rule_name}), setting (scenario: group_id, group_name, ignore_sensitive 0/1, description), silence_rule and speed_rule (same shape as rules; their later rows were not readable).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
