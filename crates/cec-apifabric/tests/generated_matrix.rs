@@ -340,8 +340,8 @@ async fn agent_info_query_agent_info_by_account() {
 
 #[tokio::test]
 async fn skill_create_skill() {
-    check_json(Case { op: "skill.createSkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/createSkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "skill.createSkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/createSkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_create_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }, "description").await;
 }
 
 #[tokio::test]
@@ -401,8 +401,8 @@ async fn skill_delete_skill() {
 
 #[tokio::test]
 async fn skill_modify_skill() {
-    check_json(Case { op: "skill.modifySkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/modifySkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"k":"v"},"waitVoice":{"k":"v"}}}"#)).unwrap()).send().await }, "description").await;
+    check_json(Case { op: "skill.modifySkill", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/modifySkill".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_modify_skill().body(serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(v(r#"{"description":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType"},"waitVoice":{"parameterType":"s-parameterType"}}}"#)).unwrap()).send().await }, "description").await;
 }
 
 #[tokio::test]
@@ -500,19 +500,21 @@ async fn ivr_flow_query_satisfaction_config() {
 
 #[tokio::test]
 async fn ivr_flow_satisfaction_query() {
-    check_json(Case { op: "ivrFlow.satisfactionQuery", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfaction/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestBody":{"beginTime":7,"callId":"s-callId","endTime":7}}"#)), success: v(r#"{"description":"success","returnCode":"0","satisfactionEvaluations":{"channel":"s-channel","evaluationTime":7,"evaluationValue":"s-evaluationValue","npsScore":"s-npsScore"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_satisfaction_query().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(r#"{"requestBody":{"beginTime":7,"callId":"s-callId","endTime":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ivrFlow.satisfactionQuery", method: "POST", path: "/apiaccess/rest/cc-management/v1/satisfaction/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#)), success: v(r#"{"description":"success","returnCode":"0","satisfactionEvaluations":{"channel":"s-channel","evaluateObject":"s-evaluateObject","evaluationTime":7,"evaluationValue":"s-evaluationValue","fcrValue":"s-fcrValue","npsScore":"s-npsScore"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_satisfaction_query().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(r#"{"beginTime":7,"callId":"s-callId","endTime":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.ivr_flow_satisfaction_query()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(r#"{}"#))
-                        .unwrap(),
+                    serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(v(
+                        r#"{"beginTime":7,"endTime":7}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
         },
-        "requestBody",
+        "callId",
     )
     .await;
 }
@@ -1641,7 +1643,7 @@ async fn case_query_case_list() {
 
 #[tokio::test]
 async fn app_settings_create() {
-    check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }, "callNumberDefault").await;
 }
 
@@ -1653,7 +1655,7 @@ async fn app_settings_update() {
 
 #[tokio::test]
 async fn app_settings_query() {
-    check_json(Case { op: "appSettings.query", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"userId":"s-userId"}"#)), success: v(r#"{"agentName":"s-agentName","callNumber":["s-item"],"callNumberDefault":"s-callNumberDefault","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresentDefault","createTime":"s-createTime","description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc","userId":"s-userId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_query().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{"userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "appSettings.query", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"userId":"s-userId"}"#)), success: v(r#"{"agentName":"s-agentName","callNumber":["s-item"],"callNumberDefault":"s-callNumberDefault","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresentDefault","createTime":"s-createTime","description":"success","id":"s-id","partdbId":"s-partdbId","returnCode":"0","returnDesc":"s-returnDesc","tenantId":"s-tenantId","userId":"s-userId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_query().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(v(r#"{"userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1669,46 +1671,7 @@ async fn app_settings_query() {
 
 #[tokio::test]
 async fn cobrowse_get_connection_info_v1() {
-    check_json(
-        Case {
-            op: "cobrowse.getConnectionInfoV1",
-            method: "POST",
-            path: "/apiaccess/api/cobrowse/getConnectionInfo".into(),
-            query: vec![],
-            headers: vec![
-                ("x-tenantspaceid", "s-X-TenantSpaceID".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}"#)),
-            success: v(r#"{"data":{"roomId":"s-roomId","wssUrl":"s-wssUrl"},"message":"success","success":true}"#),
-            failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","success":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.cobrowse_get_connection_info_v1()
-                .x_tenant_space_id("s-X-TenantSpaceID")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(
-                        r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "cobrowse.getConnectionInfoV1", method: "POST", path: "/apiaccess/api/cobrowse/getConnectionInfo".into(), query: vec![], headers: vec![("x-tenantspaceid", "s-X-TenantSpaceID".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)), success: v(r#"{"data":{"connectParam":"s-connectParam","roomId":"s-roomId","wssUrl":"s-wssUrl","wssUrlOut":"s-wssUrlOut"},"errorCode":7,"errorReason":"s-errorReason","message":"success","success":true}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","success":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1716,7 +1679,7 @@ async fn cobrowse_get_connection_info_v1() {
                 .x_tenant_space_id("s-X-TenantSpaceID")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(
-                        r#"{"roomId":"s-roomId","userId":"s-userId","workNo":"s-workNo"}"#,
+                        r#"{"roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#,
                     ))
                     .unwrap(),
                 )
@@ -1740,7 +1703,7 @@ async fn quality_inspection_modify_quality_item_result() {
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_score() {
-    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"page":7}"#)), success: v(r#"{"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0","resultDesc":"success","using":"s-using"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(r#"{"limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryAppraiseScore", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"page":7}"#)), success: v(r#"{"fundamental_score":[{"base":7,"id":7,"lower_bound":7,"name":"s-name","upper_bound":7}],"resultCode":"0412000","resultDesc":"success","using":"s-using"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_score().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(v(r#"{"limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1775,9 +1738,9 @@ async fn quality_inspection_apply_appraise_score() {
             ],
             present: vec![],
             body: Some(v(r#"{"id":"s-id"}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
+            success: v(r#"{"resultCode":"0412000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),

@@ -5,6 +5,12 @@
 
 use crate::routes::{Route, SimEnvelope};
 
+static APIFABRIC_ENVELOPE_CCSQM: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0412000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CODE: SimEnvelope =
     SimEnvelope { code_field: Some("code"), success: "0", message_field: Some("message"), invalid: "HTTP 400" };
 static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
@@ -284,7 +290,7 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/rest/cc-management/v1/skill/modifySkill",
         auth: "bearer",
-        required_body: &[],
+        required_body: &["skillId"],
         required_query: &[],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
@@ -401,9 +407,9 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/rest/cc-management/v1/satisfaction/query",
         auth: "bearer",
-        required_body: &["requestBody"],
+        required_body: &["callId", "beginTime", "endTime"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\",\"satisfactionEvaluations\":{\"channel\":\"s-channel\",\"evaluationTime\":7,\"evaluationValue\":\"s-evaluationValue\",\"npsScore\":\"s-npsScore\"}}",
+        success: "{\"description\":\"success\",\"returnCode\":\"0\",\"satisfactionEvaluations\":{\"channel\":\"s-channel\",\"evaluateObject\":\"s-evaluateObject\",\"evaluationTime\":7,\"evaluationValue\":\"s-evaluationValue\",\"fcrValue\":\"s-fcrValue\",\"npsScore\":\"s-npsScore\"}}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ivr_flow_satisfaction_query),
@@ -1092,7 +1098,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["userId"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"description\":\"success\",\"id\":\"s-id\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_app_settings_create),
@@ -1118,7 +1124,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["userId"],
         required_query: &[],
-        success: "{\"agentName\":\"s-agentName\",\"callNumber\":[\"s-item\"],\"callNumberDefault\":\"s-callNumberDefault\",\"callType\":\"s-callType\",\"callerPresent\":[\"s-item\"],\"callerPresentDefault\":\"s-callerPresentDefault\",\"createTime\":\"s-createTime\",\"description\":\"success\",\"id\":\"s-id\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\",\"userId\":\"s-userId\"}",
+        success: "{\"agentName\":\"s-agentName\",\"callNumber\":[\"s-item\"],\"callNumberDefault\":\"s-callNumberDefault\",\"callType\":\"s-callType\",\"callerPresent\":[\"s-item\"],\"callerPresentDefault\":\"s-callerPresentDefault\",\"createTime\":\"s-createTime\",\"description\":\"success\",\"id\":\"s-id\",\"partdbId\":\"s-partdbId\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\",\"tenantId\":\"s-tenantId\",\"userId\":\"s-userId\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_app_settings_query),
@@ -1131,7 +1137,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["role"],
         required_query: &[],
-        success: "{\"data\":{\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\"},\"message\":\"success\",\"success\":true}",
+        success: "{\"data\":{\"connectParam\":\"s-connectParam\",\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\",\"wssUrlOut\":\"s-wssUrlOut\"},\"errorCode\":7,\"errorReason\":\"s-errorReason\",\"message\":\"success\",\"success\":true}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_SUCCESS,
         check_body: Some(check_apifabric_cobrowse_get_connection_info_v1),
@@ -1170,9 +1176,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["page", "limit"],
         required_query: &[],
-        success: "{\"fundamental_score\":[{\"base\":7,\"id\":7,\"lower_bound\":7,\"name\":\"s-name\",\"upper_bound\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\",\"using\":\"s-using\"}",
+        success: "{\"fundamental_score\":[{\"base\":7,\"id\":7,\"lower_bound\":7,\"name\":\"s-name\",\"upper_bound\":7}],\"resultCode\":\"0412000\",\"resultDesc\":\"success\",\"using\":\"s-using\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_query_appraise_score),
     },
     Route {
@@ -1183,9 +1189,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["id"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_apply_appraise_score),
     },
     Route {

@@ -10,6 +10,13 @@ use cec_core::__private::serde_json;
 use cec_core::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass, TokenPlacement};
 use serde::{Deserialize, Serialize};
 
+pub static ENVELOPE_CCSQM: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0412000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CODE: Envelope = Envelope {
     code_fields: &["code"],
     success: &["0"],
@@ -1097,7 +1104,7 @@ pub static QUALITY_INSPECTION_QUERY_APPRAISE_SCORE: OperationMeta = OperationMet
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_RESULT_CODE,
+    envelope: &ENVELOPE_CCSQM,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html",
 };
@@ -1109,7 +1116,7 @@ pub static QUALITY_INSPECTION_APPLY_APPRAISE_SCORE: OperationMeta = OperationMet
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_CCSQM,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html",
 };
@@ -2658,12 +2665,12 @@ pub struct SkillCreateSkillBodySkillParam {
     /// agent answer mode: 0 announce work number, 2 no announcement
     #[serde(rename = "answerFunction", skip_serializing_if = "Option::is_none", default)]
     pub answer_function: Option<String>,
-    /// handling on queue timeout (sub-fields not read) Required.
+    /// handling on queue timeout Required.
     #[serde(rename = "timeOut", skip_serializing_if = "Option::is_none", default)]
-    pub time_out: Option<serde_json::Value>,
-    /// waiting tone setting (not read)
+    pub time_out: Option<SkillCreateSkillBodySkillParamTimeOut>,
+    /// queue waiting tone setting; only its parameterType key (e.g. Voice) is confirmed, from the querySkills example
     #[serde(rename = "waitVoice", skip_serializing_if = "Option::is_none", default)]
-    pub wait_voice: Option<serde_json::Value>,
+    pub wait_voice: Option<SkillCreateSkillBodySkillParamWaitVoice>,
 }
 impl SkillCreateSkillBodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2677,6 +2684,12 @@ impl SkillCreateSkillBodySkillParam {
             v.validate(op, &format!("{at}busy."))?;
         }
         cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
+        if let Some(v) = &self.time_out {
+            v.validate(op, &format!("{at}timeOut."))?;
+        }
+        if let Some(v) = &self.wait_voice {
+            v.validate(op, &format!("{at}waitVoice."))?;
+        }
         Ok(())
     }
 }
@@ -2719,6 +2732,38 @@ impl SkillCreateSkillBodySkillParamBusy {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Object `timeOut`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillCreateSkillBodySkillParamTimeOut {
+    /// 3 IVR, 1 skill queue
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<String>,
+    /// Release (other fields empty) or Transfer (other fields required) Required.
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
+    pub transfer_type: Option<String>,
+}
+impl SkillCreateSkillBodySkillParamTimeOut {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Object `waitVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillCreateSkillBodySkillParamWaitVoice {
+    /// tone type, e.g. Voice
+    #[serde(rename = "parameterType", skip_serializing_if = "Option::is_none", default)]
+    pub parameter_type: Option<String>,
+}
+impl SkillCreateSkillBodySkillParamWaitVoice {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
     }
 }
@@ -2767,6 +2812,9 @@ pub struct SkillDeleteSkillResponse {
 /// Object request body of `skill.modifySkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillModifySkillBody {
+    /// ID of the skill queue to modify (the key; sent in the official request example, its table row lies beyond the part read) Required.
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
+    pub skill_id: Option<serde_json::Number>,
     /// short name/description (max 50 chars)
     #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
@@ -2786,6 +2834,7 @@ pub struct SkillModifySkillBody {
 impl SkillModifySkillBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
         if let Some(v) = &self.description {
             cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
         }
@@ -2808,12 +2857,12 @@ pub struct SkillModifySkillBodySkillParam {
     /// agent answer mode: 0 announce work number, 2 no announcement
     #[serde(rename = "answerFunction", skip_serializing_if = "Option::is_none", default)]
     pub answer_function: Option<String>,
-    /// handling on queue timeout (sub-fields not read) Required.
+    /// handling on queue timeout Required.
     #[serde(rename = "timeOut", skip_serializing_if = "Option::is_none", default)]
-    pub time_out: Option<serde_json::Value>,
-    /// waiting tone setting (not read)
+    pub time_out: Option<SkillModifySkillBodySkillParamTimeOut>,
+    /// queue waiting tone setting; only its parameterType key (e.g. Voice) is confirmed, from the querySkills example
     #[serde(rename = "waitVoice", skip_serializing_if = "Option::is_none", default)]
-    pub wait_voice: Option<serde_json::Value>,
+    pub wait_voice: Option<SkillModifySkillBodySkillParamWaitVoice>,
 }
 impl SkillModifySkillBodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2827,6 +2876,12 @@ impl SkillModifySkillBodySkillParam {
             v.validate(op, &format!("{at}busy."))?;
         }
         cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
+        if let Some(v) = &self.time_out {
+            v.validate(op, &format!("{at}timeOut."))?;
+        }
+        if let Some(v) = &self.wait_voice {
+            v.validate(op, &format!("{at}waitVoice."))?;
+        }
         Ok(())
     }
 }
@@ -2873,8 +2928,57 @@ impl SkillModifySkillBodySkillParamBusy {
     }
 }
 
-/// Response of `skill.modifySkill` (not documented field by field: raw JSON).
-pub type SkillModifySkillResponse = serde_json::Value;
+/// Object `timeOut`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillModifySkillBodySkillParamTimeOut {
+    /// 3 IVR, 1 skill queue
+    #[serde(rename = "deviceType", skip_serializing_if = "Option::is_none", default)]
+    pub device_type: Option<String>,
+    /// Release (other fields empty) or Transfer (other fields required) Required.
+    #[serde(rename = "transferType", skip_serializing_if = "Option::is_none", default)]
+    pub transfer_type: Option<String>,
+}
+impl SkillModifySkillBodySkillParamTimeOut {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        Ok(())
+    }
+}
+
+/// Object `waitVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillModifySkillBodySkillParamWaitVoice {
+    /// tone type, e.g. Voice
+    #[serde(rename = "parameterType", skip_serializing_if = "Option::is_none", default)]
+    pub parameter_type: Option<String>,
+}
+impl SkillModifySkillBodySkillParamWaitVoice {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `skill.modifySkill`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SkillModifySkillResponse {
+    /// 0 success, other values failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result message
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+}
 
 /// Object request body of `skill.querySkills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3639,24 +3743,6 @@ pub struct IvrFlowQuerySatisfactionConfigResponseData {
 /// Object request body of `ivrFlow.satisfactionQuery`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IvrFlowSatisfactionQueryBody {
-    /// input Required.
-    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
-    pub request_body: Option<IvrFlowSatisfactionQueryBodyRequestBody>,
-}
-impl IvrFlowSatisfactionQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowSatisfactionQueryBodyRequestBody {
     /// call ID Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
@@ -3667,7 +3753,7 @@ pub struct IvrFlowSatisfactionQueryBodyRequestBody {
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
     pub end_time: Option<serde_json::Number>,
 }
-impl IvrFlowSatisfactionQueryBodyRequestBody {
+impl IvrFlowSatisfactionQueryBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
@@ -3736,6 +3822,20 @@ pub struct IvrFlowSatisfactionQueryResponseSatisfactionEvaluations {
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub evaluation_time: Option<serde_json::Number>,
+    /// first-call resolution answer: 1 resolved, 2 not resolved
+    #[serde(
+        rename = "fcrValue",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub fcr_value: Option<String>,
+    /// who was evaluated: Agent or Bot
+    #[serde(
+        rename = "evaluateObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub evaluate_object: Option<String>,
 }
 
 /// Object request body of `ivrFlow.importVoiceFileUpload`.
@@ -7455,8 +7555,28 @@ impl AppSettingsCreateBody {
     }
 }
 
-/// Response of `appSettings.create` (not documented field by field: raw JSON).
-pub type AppSettingsCreateResponse = serde_json::Value;
+/// Object response of `appSettings.create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppSettingsCreateResponse {
+    /// primary key of the created setting (the id that update takes)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0 success, other values failure (as in the update/query siblings)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description (as in the update/query siblings)
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
+}
 
 /// Object request body of `appSettings.update`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7609,6 +7729,20 @@ pub struct AppSettingsQueryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub create_time: Option<String>,
+    /// partition ID
+    #[serde(
+        rename = "partdbId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub partdb_id: Option<String>,
+    /// tenant ID
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
 }
 
 /// Object request body of `cobrowse.getConnectionInfoV1`.
@@ -7620,6 +7754,9 @@ pub struct CobrowseGetConnectionInfoV1Body {
     /// user ID
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
+    /// user name
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
     /// agent ID
     #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
     pub work_no: Option<String>,
@@ -7645,18 +7782,46 @@ pub struct CobrowseGetConnectionInfoV1Response {
     /// connection data
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
     pub data: Option<CobrowseGetConnectionInfoV1ResponseData>,
+    /// error code Required.
+    #[serde(
+        rename = "errorCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub error_code: Option<serde_json::Number>,
+    /// error reason Required.
+    #[serde(
+        rename = "errorReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_reason: Option<String>,
 }
 
 /// Object `data`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CobrowseGetConnectionInfoV1ResponseData {
-    /// room ID
+    /// co-browsing room ID (both sides must use the same)
     #[serde(rename = "roomId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub room_id: Option<String>,
-    /// WebSocket URL (further fields not read)
+    /// internal WebSocket address
     #[serde(rename = "wssUrl", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub wss_url: Option<String>,
+    /// external (public) WebSocket address
+    #[serde(
+        rename = "wssUrlOut",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub wss_url_out: Option<String>,
+    /// connection signature
+    #[serde(
+        rename = "connectParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_secret"
+    )]
+    pub connect_param: Option<cec_core::Secret<String>>,
 }
 
 /// Object request body of `qualityInspection.queryQualityItemResult`.
@@ -7872,8 +8037,25 @@ impl QualityInspectionApplyAppraiseScoreBody {
     }
 }
 
-/// Response of `qualityInspection.applyAppraiseScore` (not documented field by field: raw JSON).
-pub type QualityInspectionApplyAppraiseScoreResponse = serde_json::Value;
+/// Object response of `qualityInspection.applyAppraiseScore`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionApplyAppraiseScoreResponse {
+    /// 0412000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.queryCallCredit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8459,7 +8641,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Management/v1/querySysInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html>
 ///
-/// No request body. zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); en-us page spells CC-Management. Agent table continues past timeRemaining (e.g. omsAgentType...) beyond the excerpt read. Response is not wrapped in a returnCode envelope.
+/// No request body. zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); en-us page spells CC-Management. Agent table continues past timeRemaining (a row beginning 'omsAgentTy...' and possibly more); every copy (en/zh page, zh section copy) is cut there, so those rows are not modelled; the 2023 page (cec_07_1009) lists only workNo/sipAccount/sipPwd/password. Response is not wrapped in a returnCode envelope.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentInfoQuerySysInfoBuilder<'a> {
@@ -8649,7 +8831,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/createSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html>
 ///
-/// Excerpt cut inside skillParam (answerFunction/timeOut/waitVoice details) and before the response table; siblings return returnCode/description.
+/// timeOut carries deviceType/transferType like noAgents/busy (read via the zh section copy of modifySkill); the waitVoice sub-table and the response table lie beyond every copy that could be read (response presumably returnCode/description like the sibling skill interfaces, not verified, so it passes through raw).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillCreateSkillBuilder<'a> {
@@ -8785,7 +8967,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/modifySkill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html>
 ///
-/// All top-level fields optional; the queue key field (skill ID) lies beyond the excerpt read, as does the response table.
+/// All fields except the queue key skillId optional. skillId and the response (returnCode/description) are taken from the official request/response example (huaweicloud.com/guide section copy of cec_07_0036/1017); waitVoice sub-fields beyond parameterType were not readable.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillModifySkillBuilder<'a> {
@@ -8796,6 +8978,11 @@ pub struct SkillModifySkillBuilder<'a> {
 impl<'a> SkillModifySkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         SkillModifySkillBuilder { client_: client, body_: Default::default() }
+    }
+    /// ID of the skill queue to modify (the key; sent in the official request example, its table row lies beyond the part read) Required.
+    pub fn skill_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.skill_id = Some(v.into());
+        self
     }
     /// short name/description (max 50 chars)
     pub fn description(mut self, v: impl Into<String>) -> Self {
@@ -9344,7 +9531,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
 ///
-/// Query by callId and evaluation time window; requires a configured satisfaction flow. Fields after evaluationTime not read.
+/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowSatisfactionQueryBuilder<'a> {
@@ -9356,9 +9543,19 @@ impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         IvrFlowSatisfactionQueryBuilder { client_: client, body_: Default::default() }
     }
-    /// input Required.
-    pub fn request_body(mut self, v: IvrFlowSatisfactionQueryBodyRequestBody) -> Self {
-        self.body_.request_body = Some(v);
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// evaluation window start, epoch ms Required.
+    pub fn begin_time(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// evaluation window end, epoch ms Required.
+    pub fn end_time(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.end_time = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -13322,7 +13519,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
-/// Provided for AppCube (mobile app). Response includes the created id (used by update); response table not read in full.
+/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsCreateBuilder<'a> {
@@ -13483,7 +13680,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
 ///
-/// Response table continues after createTime (not read). 2025 zh numbering cec_07_0072.
+/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsQueryBuilder<'a> {
@@ -13536,7 +13733,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean. Other co-browsing interfaces (e.g. later versions) not read.
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CobrowseGetConnectionInfoV1Builder<'a> {
@@ -13562,6 +13759,11 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
     /// user ID
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
+        self
+    }
+    /// user name
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
         self
     }
     /// agent ID
@@ -13763,7 +13965,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page.
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
@@ -13831,7 +14033,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group; response table not read.
+/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -13893,7 +14095,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. Response table not read.
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a top-level JSON array (official example), which the field model cannot express, so it passes through raw. Per the zh page (2024-09 cec_07_2759): each element has create_time (number) and credit (array, one per business scenario) with score, rules (dialogue-rule results: valid, score, invalid_segment\[start_time,end_time,call_id\], revise_id, revise -1 uncorrected/0 corrected to violation/1 corrected to compliant, setting{rule_id,rule_name}), setting (scenario: group_id, group_name, ignore_sensitive 0/1, description), silence_rule and speed_rule (same shape as rules; their later rows were not readable).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
