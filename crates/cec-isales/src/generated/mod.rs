@@ -4007,9 +4007,15 @@ pub struct BlocklistModifyTypeBody {
     /// type name (max 64) Required.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
     pub name: Option<String>,
-    /// description
+    /// description (max 255)
     #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
+    /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
+    #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
+    pub action_type: Option<String>,
+    /// action Required.
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
 }
 impl BlocklistModifyTypeBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4019,6 +4025,11 @@ impl BlocklistModifyTypeBody {
         if let Some(v) = &self.name {
             cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
         }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        }
+        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
         Ok(())
     }
 }
@@ -10910,7 +10921,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Remaining body fields not captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// Blocklist type must exist. Body table read from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; the actionType option list is blank in that copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistModifyTypeBuilder<'a> {
@@ -10944,9 +10955,19 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
-    /// description
+    /// description (max 255)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
+    pub fn action_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.action_type = Some(v.into());
+        self
+    }
+    /// action Required.
+    pub fn action(mut self, v: impl Into<String>) -> Self {
+        self.body_.action = Some(v.into());
         self
     }
     /// Replaces the whole request body.
