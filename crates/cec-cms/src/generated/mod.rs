@@ -6923,8 +6923,25 @@ impl UsergroupDeleteBody {
     }
 }
 
-/// Response of `usergroup.delete` (not documented field by field: raw JSON).
-pub type UsergroupDeleteResponse = serde_json::Value;
+/// Object response of `usergroup.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupDeleteResponse {
+    /// execution result ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `usergroup.update`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9373,7 +9390,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsBuilder<'a> {
@@ -9461,7 +9478,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsV2Builder<'a> {
@@ -11786,7 +11803,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
 ///
-/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Also deletes the group's members and configured QA relations. Response read from the en copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2605.html (resultCode, resultDesc; sample answer {resultCode 0100000, resultDesc}).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupDeleteBuilder<'a> {
@@ -12066,7 +12083,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationDeleteBuilder<'a> {
@@ -12695,7 +12712,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
-/// ccId optional. Remaining body fields and response not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// ccId optional. Remaining body fields and response not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillformonthBuilder<'a> {

@@ -10751,7 +10751,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Remaining body fields (e.g. action) not captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// Remaining body fields (e.g. action) not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddTypeBuilder<'a> {
@@ -11544,7 +11544,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportFileFromServerBuilder<'a> {
@@ -13574,7 +13574,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultCreateBuilder<'a> {
