@@ -221,37 +221,7 @@ async fn vdn_querycalls_v2() {
 
 #[tokio::test]
 async fn vdn_querycalltracedetail() {
-    check_json(
-        Case {
-            op: "vdn.querycalltracedetail",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail".into(),
-            query: vec![],
-            headers: vec![("content-length", "50".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)),
-            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.vdn_querycalltracedetail()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(
-                        r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "vdn.querycalltracedetail", method: "POST", path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)), success: v(r#"{"resultCode":"0100000","resultDesc":[{"CurrentSkillID":"s-CurrentSkillID","EnterReason":"s-EnterReason","LeaveReason":"s-LeaveReason","ackBegin":7,"callBegin":7,"callEnd":7,"callId":"s-callId","callIdNum":7,"callType":"s-callType","calleeNo":"s-calleeNo","callerNo":"s-callerNo","deviceIn":"s-deviceIn","deviceNo":"s-deviceNo","deviceType":7,"mediaType":7,"releaseCause":"s-releaseCause","subCcNo":7,"subMediaType":"s-subMediaType","waitBegin":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_querycalltracedetail().body(serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(v(r#"{"callId":"s-callId","ccId":1,"logDate":7,"vdn":1}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -946,18 +916,8 @@ async fn usergroup_create() {
 
 #[tokio::test]
 async fn usergroup_join() {
-    check_json(Case { op: "usergroup.join", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"result":{"groupId":"s-groupId","groupName":"s-groupName"},"resultCode":"0100000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.usergroup_join()
-                .body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"ccId":0}"#)).unwrap())
-                .send()
-                .await
-        },
-        "ccId",
-    )
-    .await;
+    check_json(Case { op: "usergroup.join", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#)), success: v(r#"{"message":"success","result":{"groupId":"s-groupId","groupName":"s-groupName"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"300-010"}"#), code: "300-010", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"agentId":0,"ccId":1,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.usergroup_join().body(serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(v(r#"{"agentId":0,"ccId":0,"groupId":"s-groupId","groupName":"s-groupName","groupType":2,"vdnId":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -1034,42 +994,16 @@ async fn usergroup_update() {
 
 #[tokio::test]
 async fn usergroup_querymembers() {
-    check_json(
-        Case {
-            op: "usergroup.querymembers",
-            method: "POST",
-            path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition".into(),
-            query: vec![],
-            headers: vec![("content-length", "10".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"ccId":1}"#)),
-            success: v(r#"{"resultCode":"0100000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.usergroup_querymembers()
-                .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(r#"{"ccId":1}"#))
-                        .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "usergroup.querymembers", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition".into(), query: vec![], headers: vec![("content-length", "72".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#)), success: v(r#"{"description":[{"accountCode":"s-accountCode","accountName":"s-accountName","ccRoleId":7,"groupName":"s-groupName","id":7,"workNo":7}],"resultCode":"0100000","resultDesc":[{"accountCode":"s-accountCode","accountName":"s-accountName","ccRoleId":7,"groupName":"s-groupName","id":7,"workNo":7}],"returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_querymembers().body(serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(r#"{"ccId":1,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.usergroup_querymembers()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(r#"{"ccId":0}"#))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(v(
+                        r#"{"ccId":0,"groupId":"s-groupId","limit":7,"offset":7,"vdn":7,"workNo":0}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await

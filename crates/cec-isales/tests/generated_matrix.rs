@@ -886,59 +886,8 @@ async fn blocklist_query_types() {
 
 #[tokio::test]
 async fn blocklist_modify_type() {
-    check_json(
-        Case {
-            op: "blocklist.modify_type",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/blackType/update".into(),
-            query: vec![],
-            headers: vec![("locale", "s-locale".into()), ("content-length", "59".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"description":"s-description","id":"s-id","name":"s-name"}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.blocklist_modify_type()
-                .vdn_id(1)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(
-                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.blocklist_modify_type()
-                .vdn_id(0)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(
-                        r#"{"description":"s-description","id":"s-id","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "vdnId",
-    )
-    .await;
+    check_json(Case { op: "blocklist.modify_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/update".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_modify_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_modify_type().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","id":"s-id","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]

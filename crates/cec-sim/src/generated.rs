@@ -39,6 +39,8 @@ static CMS_ENVELOPE_NONE: SimEnvelope =
     SimEnvelope { code_field: None, success: "0", message_field: None, invalid: "0100002" };
 static CMS_ENVELOPE_RESULT: SimEnvelope =
     SimEnvelope { code_field: Some("result"), success: "0", message_field: Some("resultDesc"), invalid: "0100002" };
+static CMS_ENVELOPE_RETCODE: SimEnvelope =
+    SimEnvelope { code_field: Some("retcode"), success: "0", message_field: Some("message"), invalid: "0100002" };
 static CMS_ENVELOPE_RETURN_CODE: SimEnvelope = SimEnvelope {
     code_field: Some("returnCode"),
     success: "0",
@@ -1358,7 +1360,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["ccId", "vdn", "callId", "logDate"],
         required_query: &[],
-        success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"CurrentSkillID\":\"s-CurrentSkillID\",\"EnterReason\":\"s-EnterReason\",\"LeaveReason\":\"s-LeaveReason\",\"ackBegin\":7,\"callBegin\":7,\"callEnd\":7,\"callId\":\"s-callId\",\"callIdNum\":7,\"callType\":\"s-callType\",\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"deviceIn\":\"s-deviceIn\",\"deviceNo\":\"s-deviceNo\",\"deviceType\":7,\"mediaType\":7,\"releaseCause\":\"s-releaseCause\",\"subCcNo\":7,\"subMediaType\":\"s-subMediaType\",\"waitBegin\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_querycalltracedetail),
@@ -1785,11 +1787,11 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup",
         auth: "signature",
-        required_body: &[],
+        required_body: &["vdnId", "agentId"],
         required_query: &[],
-        success: "{\"result\":{\"groupId\":\"s-groupId\",\"groupName\":\"s-groupName\"},\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
+        success: "{\"message\":\"success\",\"result\":{\"groupId\":\"s-groupId\",\"groupName\":\"s-groupName\"},\"retcode\":\"0\"}",
         binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
+        envelope: &CMS_ENVELOPE_RETCODE,
         check_body: Some(check_cms_usergroup_join),
     },
     Route {
@@ -1824,9 +1826,9 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition",
         auth: "signature",
-        required_body: &[],
+        required_body: &["vdn", "groupId", "limit", "offset"],
         required_query: &[],
-        success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
+        success: "{\"description\":[{\"accountCode\":\"s-accountCode\",\"accountName\":\"s-accountName\",\"ccRoleId\":7,\"groupName\":\"s-groupName\",\"id\":7,\"workNo\":7}],\"resultCode\":\"0100000\",\"resultDesc\":[{\"accountCode\":\"s-accountCode\",\"accountName\":\"s-accountName\",\"ccRoleId\":7,\"groupName\":\"s-groupName\",\"id\":7,\"workNo\":7}],\"returnCode\":\"s-returnCode\"}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_usergroup_querymembers),
@@ -4383,7 +4385,7 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update",
         auth: "signature",
-        required_body: &["id", "name"],
+        required_body: &["id", "name", "actionType", "action"],
         required_query: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,

@@ -26,6 +26,13 @@ pub static ENVELOPE_RESULT: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RETCODE: Envelope = Envelope {
+    code_fields: &["retcode"],
+    success: &["0"],
+    message_fields: &["message"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_RETURN_CODE: Envelope = Envelope {
     code_fields: &["returnCode"],
     success: &["0"],
@@ -799,7 +806,7 @@ pub static USERGROUP_JOIN: OperationMeta = OperationMeta {
     path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup",
     auth: AuthKind::Signature,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RETCODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html",
 };
@@ -2367,8 +2374,132 @@ impl VdnQuerycalltracedetailBody {
     }
 }
 
-/// Response of `vdn.querycalltracedetail` (not documented field by field: raw JSON).
-pub type VdnQuerycalltracedetailResponse = serde_json::Value;
+/// Object response of `vdn.querycalltracedetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycalltracedetailResponse {
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// call trace (CDR) records
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<VdnQuerycalltracedetailResponseResultDesc>>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycalltracedetailResponseResultDesc {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// media type
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// sub media type (sample only)
+    #[serde(
+        rename = "subMediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sub_media_type: Option<String>,
+    /// CDR sequence number (1 for the first record of the call, -1 for the last)
+    #[serde(rename = "callIdNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_id_num: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// wait start, ms timestamp
+    #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_begin: Option<i64>,
+    /// answer start, ms timestamp
+    #[serde(rename = "ackBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ack_begin: Option<i64>,
+    /// call start, ms timestamp
+    #[serde(rename = "callBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_begin: Option<i64>,
+    /// call end, ms timestamp
+    #[serde(rename = "callEnd", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_end: Option<i64>,
+    /// call center number within the network call center
+    #[serde(rename = "subCcNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub sub_cc_no: Option<i64>,
+    /// type of the device handling the call
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// device handling the call (agent ID for agents; queue or virtual device ID for those; internal ID otherwise)
+    #[serde(
+        rename = "deviceNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub device_no: Option<String>,
+    /// device in (sample only)
+    #[serde(
+        rename = "deviceIn",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub device_in: Option<String>,
+    /// call type (sample only)
+    #[serde(
+        rename = "callType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_type: Option<String>,
+    /// release cause (sample only) (meaningful when callIdNum is -1)
+    #[serde(
+        rename = "releaseCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub release_cause: Option<String>,
+    /// reason for entering the device (sample only)
+    #[serde(
+        rename = "EnterReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub enter_reason: Option<String>,
+    /// reason for leaving the device (sample only)
+    #[serde(
+        rename = "LeaveReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub leave_reason: Option<String>,
+    /// skill queue currently handling the call (sample only)
+    #[serde(
+        rename = "CurrentSkillID",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub current_skill_id: Option<String>,
+}
 
 /// Object request body of `vdn.configures_skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6681,15 +6812,44 @@ pub struct UsergroupCreateResponse {
 /// Object request body of `usergroup.join`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UsergroupJoinBody {
-    /// call center ID (1-65535; defaults to configured call center)
+    /// call center ID (1-65535; defaults to the configured call center)
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
+    /// VDN ID (1-5000) Required.
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", default)]
+    pub vdn_id: Option<i64>,
+    /// agent ID to add (0-999999) Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<i64>,
+    /// user group ID (when present groupName is ignored and the agent joins this group; when absent a group named groupName is created first. Either way the agent leaves any group it was in)
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", default)]
+    pub group_id: Option<String>,
+    /// user group name (no illegal characters; at most 100 characters)
+    #[serde(rename = "groupName", skip_serializing_if = "Option::is_none", default)]
+    pub group_name: Option<String>,
+    /// group type (2 traffic group (default) or 3 QA group)
+    #[serde(rename = "groupType", skip_serializing_if = "Option::is_none", default)]
+    pub group_type: Option<i64>,
 }
 impl UsergroupJoinBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.cc_id {
             cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        }
+        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        if let Some(v) = &self.vdn_id {
+            cec_core::validate::range(op, &format!("{at}vdnId"), *v, 1, 5000)?;
+        }
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        if let Some(v) = &self.agent_id {
+            cec_core::validate::range(op, &format!("{at}agentId"), *v, 0, 999999)?;
+        }
+        if let Some(v) = &self.group_name {
+            cec_core::validate::max_len(op, &format!("{at}groupName"), v, 100)?;
+        }
+        if let Some(v) = &self.group_type {
+            cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
         }
         Ok(())
     }
@@ -6699,14 +6859,21 @@ impl UsergroupJoinBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsergroupJoinResponse {
-    /// result code ("0100000" success)
+    /// description
     #[serde(
-        rename = "resultCode",
+        rename = "message",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
-    pub result_code: Option<String>,
-    /// joined group
+    pub message: Option<String>,
+    /// error code ("0" success, anything else a failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// group joined
     #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
     pub result: Option<UsergroupJoinResponseResult>,
 }
@@ -6715,14 +6882,14 @@ pub struct UsergroupJoinResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsergroupJoinResponseResult {
-    /// group ID
+    /// user group ID
     #[serde(
         rename = "groupId",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub group_id: Option<String>,
-    /// group name
+    /// user group name
     #[serde(
         rename = "groupName",
         skip_serializing_if = "Option::is_none",
@@ -6756,8 +6923,25 @@ impl UsergroupDeleteBody {
     }
 }
 
-/// Response of `usergroup.delete` (not documented field by field: raw JSON).
-pub type UsergroupDeleteResponse = serde_json::Value;
+/// Object response of `usergroup.delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupDeleteResponse {
+    /// execution result ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `usergroup.update`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6828,9 +7012,24 @@ pub struct UsergroupUpdateResponse {
 /// Object request body of `usergroup.querymembers`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UsergroupQuerymembersBody {
-    /// call center ID (1-65535; defaults to configured call center)
+    /// call center ID (1-65535; defaults to the configured call center)
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
+    /// VDN ID Required.
+    #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
+    pub vdn: Option<i64>,
+    /// user group ID Required.
+    #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", default)]
+    pub group_id: Option<String>,
+    /// agent ID to filter on (0-99999)
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", default)]
+    pub work_no: Option<i64>,
+    /// page size (at most 100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<i64>,
+    /// offset Required.
+    #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
+    pub offset: Option<i64>,
 }
 impl UsergroupQuerymembersBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -6838,12 +7037,122 @@ impl UsergroupQuerymembersBody {
         if let Some(v) = &self.cc_id {
             cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
         }
+        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        cec_core::validate::required(op, &format!("{at}groupId"), &self.group_id)?;
+        if let Some(v) = &self.work_no {
+            cec_core::validate::range(op, &format!("{at}workNo"), *v, 0, 99999)?;
+        }
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
         Ok(())
     }
 }
 
-/// Response of `usergroup.querymembers` (not documented field by field: raw JSON).
-pub type UsergroupQuerymembersResponse = serde_json::Value;
+/// Object response of `usergroup.querymembers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupQuerymembersResponse {
+    /// result (kept for 8.13-era clients) ("0" success)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result code ("0100000" success)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// members (kept for 8.13-era clients)
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub description: Option<Vec<UsergroupQuerymembersResponseDescription>>,
+    /// members
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub result_desc: Option<Vec<UsergroupQuerymembersResponseResultDesc>>,
+}
+
+/// Object `description`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupQuerymembersResponseDescription {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// account code
+    #[serde(
+        rename = "accountCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_code: Option<String>,
+    /// group name
+    #[serde(
+        rename = "groupName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_name: Option<String>,
+    /// account name
+    #[serde(
+        rename = "accountName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_name: Option<String>,
+    /// role ID
+    #[serde(rename = "ccRoleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_role_id: Option<i64>,
+    /// primary key
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UsergroupQuerymembersResponseResultDesc {
+    /// agent ID
+    #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub work_no: Option<i64>,
+    /// account code
+    #[serde(
+        rename = "accountCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_code: Option<String>,
+    /// group name
+    #[serde(
+        rename = "groupName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_name: Option<String>,
+    /// account name
+    #[serde(
+        rename = "accountName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_name: Option<String>,
+    /// role ID
+    #[serde(rename = "ccRoleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_role_id: Option<i64>,
+    /// primary key
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+}
 
 /// Object request body of `qcrelation.config`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9081,7 +9390,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsBuilder<'a> {
@@ -9169,7 +9478,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsV2Builder<'a> {
@@ -9262,7 +9571,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
 ///
-/// Response fields not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0608.html): table rows up to deviceNo (2.12); the rest (deviceIn onward) come from the page sample (also at api-ccfs-cec/cec_07_2545), spelled as there (EnterReason, LeaveReason, CurrentSkillID capitalised) and typed string because their table rows were not readable.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycalltracedetailBuilder<'a> {
@@ -11416,7 +11725,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>
 ///
-/// Remaining body fields not captured (response fields seen in a search snippet). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0672.html). The answer uses retcode/message (own envelope), not resultCode. The error table may continue past 300-019 (excerpt ends there). Error codes: 300-010 ccId/vdnId mismatch; 300-016 agent not in the VDN (retry once after about a minute if it does exist); 300-017 QA group name exists; 300-018 QA group name empty; 300-019 group to join does not exist.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupJoinBuilder<'a> {
@@ -11428,9 +11737,34 @@ impl<'a> UsergroupJoinBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         UsergroupJoinBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535; defaults to configured call center)
+    /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID (1-5000) Required.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.body_.vdn_id = Some(v);
+        self
+    }
+    /// agent ID to add (0-999999) Required.
+    pub fn agent_id(mut self, v: i64) -> Self {
+        self.body_.agent_id = Some(v);
+        self
+    }
+    /// user group ID (when present groupName is ignored and the agent joins this group; when absent a group named groupName is created first. Either way the agent leaves any group it was in)
+    pub fn group_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.group_id = Some(v.into());
+        self
+    }
+    /// user group name (no illegal characters; at most 100 characters)
+    pub fn group_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.group_name = Some(v.into());
+        self
+    }
+    /// group type (2 traffic group (default) or 3 QA group)
+    pub fn group_type(mut self, v: i64) -> Self {
+        self.body_.group_type = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11469,7 +11803,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
 ///
-/// Also deletes the group's members and configured QA relations. Response not read on this page (siblings use returnCode/resultCode/description/resultDesc). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Also deletes the group's members and configured QA relations. Response read from the en copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2605.html (resultCode, resultDesc; sample answer {resultCode 0100000, resultDesc}).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupDeleteBuilder<'a> {
@@ -11603,7 +11937,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>
 ///
-/// Filters by vdn, groupId and workNo per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_2600.html, same content as cec_07_0663). The limit cap (100) is kept as prose.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UsergroupQuerymembersBuilder<'a> {
@@ -11615,9 +11949,34 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         UsergroupQuerymembersBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535; defaults to configured call center)
+    /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// VDN ID Required.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.body_.vdn = Some(v);
+        self
+    }
+    /// user group ID Required.
+    pub fn group_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.group_id = Some(v.into());
+        self
+    }
+    /// agent ID to filter on (0-99999)
+    pub fn work_no(mut self, v: i64) -> Self {
+        self.body_.work_no = Some(v);
+        self
+    }
+    /// page size (at most 100) Required.
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// offset Required.
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11724,7 +12083,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationDeleteBuilder<'a> {
@@ -12353,7 +12712,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
-/// ccId optional. Remaining body fields and response not captured. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// ccId optional. Remaining body fields and response not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexSkillformonthBuilder<'a> {

@@ -1756,7 +1756,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryBillData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html>
 ///
-/// msgBody table not reached: the time-range fields are not confirmed (third-party samples send beginTime/endTime 'yyyy-MM-dd HH:mm:ss' and dataType, unverified). Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed; retries every 10 min until success or the retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host's certificate must be trusted by AICC. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// msgBody table not reached: the time-range fields are not confirmed (third-party samples send beginTime/endTime 'yyyy-MM-dd HH:mm:ss' and dataType, unverified). Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed; retries every 10 min until success or the retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host's certificate must be trusted by AICC. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryBillDataBuilder<'a> {
@@ -2600,7 +2600,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
 ///
-/// Used to check server copy against local file. Response fields not read. Response table not readable in the stored copies (the excerpt stops at the response section); the answer passes through as raw JSON. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// Used to check server copy against local file. Response fields not read. Response table not readable in the stored copies (the excerpt stops at the response section); the answer passes through as raw JSON. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrGetFileHashBuilder<'a> {

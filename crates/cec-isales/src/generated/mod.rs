@@ -4101,9 +4101,15 @@ pub struct BlocklistModifyTypeBody {
     /// type name (max 64) Required.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
     pub name: Option<String>,
-    /// description
+    /// description (max 255)
     #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
+    /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
+    #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
+    pub action_type: Option<String>,
+    /// action Required.
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
 }
 impl BlocklistModifyTypeBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4113,6 +4119,11 @@ impl BlocklistModifyTypeBody {
         if let Some(v) = &self.name {
             cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
         }
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        }
+        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
         Ok(())
     }
 }
@@ -10834,7 +10845,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Remaining body fields (e.g. action) not captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// Remaining body fields (e.g. action) not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddTypeBuilder<'a> {
@@ -11004,7 +11015,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Remaining body fields not captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// Blocklist type must exist. Body table read from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; the actionType option list is blank in that copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistModifyTypeBuilder<'a> {
@@ -11038,9 +11049,19 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
-    /// description
+    /// description (max 255)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
+    pub fn action_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.action_type = Some(v.into());
+        self
+    }
+    /// action Required.
+    pub fn action(mut self, v: impl Into<String>) -> Self {
+        self.body_.action = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -11617,7 +11638,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportFileFromServerBuilder<'a> {
@@ -13647,7 +13668,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultCreateBuilder<'a> {
