@@ -51,6 +51,87 @@ fn enums(spec: &Spec) -> String {
     s
 }
 
+/// `AgentEvent`: one variant per documented event type, content typed, with an
+/// `Unknown` arm so a new event type never breaks a stream.
+fn events(spec: &Spec) -> String {
+    if spec.events.is_empty() {
+        return String::new();
+    }
+    let mut s = String::new();
+    let mut types = Vec::new();
+    for e in &spec.events {
+        if e.content == "object" {
+            types.push(struct_def(
+                &format!("{}Content", e.name),
+                &e.fields,
+                Side::Response,
+                &format!("content of `{}`", e.wire),
+            ));
+        }
+    }
+    for t in types {
+        s.push_str(&t);
+        s.push('\n');
+    }
+    s.push_str("/// An agent event, as delivered by polling (`agentevent.poll`) or push.\n///\n/// Variants follow the reference's event types; `event_type()` gives the exact wire\n/// name (documented spellings such as `AgentEvent_Agent_Occupyed` are kept on the wire).\n#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum AgentEvent {\n");
+    for e in &spec.events {
+        let d = if e.desc.is_empty() { e.wire.clone() } else { format!("{}: {}", e.wire, e.desc) };
+        let _ = writeln!(s, "    /// {} (<{}>)", doc(&d), e.doc);
+        match e.content.as_str() {
+            "object" => {
+                let _ = writeln!(s, "    {}({}Content),", e.name, e.name);
+            }
+            "call_id" => {
+                let _ =
+                    writeln!(s, "    {} {{ /// The call id (the event's bare content).\n call_id: String }},", e.name);
+            }
+            _ => {
+                let _ = writeln!(s, "    {},", e.name);
+            }
+        }
+    }
+    s.push_str("    /// An event type this version does not know, or whose content did not match the reference.\n    Unknown {\n        /// `eventType` as received.\n        event_type: String,\n        /// `content` as received.\n        content: serde_json::Value,\n    },\n}\n\n");
+    s.push_str("impl AgentEvent {\n    /// Every documented event type, as on the wire.\n    pub const TYPES: &'static [&'static str] = &[");
+    s.push_str(&spec.events.iter().map(|e| lit(&e.wire)).collect::<Vec<_>>().join(", "));
+    s.push_str("];\n\n    /// Decodes an event from its `eventType` and `content`. Never fails: unknown types and\n    /// contents that do not match the reference become `Unknown`.\n    pub fn from_raw(event_type: &str, content: serde_json::Value) -> Self {\n        let unknown = |content: serde_json::Value| AgentEvent::Unknown { event_type: event_type.to_owned(), content };\n        match event_type {\n");
+    for e in &spec.events {
+        match e.content.as_str() {
+            "object" => {
+                let _ = writeln!(
+                    s,
+                    "            {} => match serde_json::from_value::<{}Content>(if content.is_null() {{ serde_json::json!({{}}) }} else {{ content.clone() }}) {{ Ok(c) => AgentEvent::{}(c), Err(_) => unknown(content) }},",
+                    lit(&e.wire),
+                    e.name,
+                    e.name
+                );
+            }
+            "call_id" => {
+                let _ = writeln!(
+                    s,
+                    "            {} => match &content {{ serde_json::Value::String(id) => AgentEvent::{} {{ call_id: id.clone() }}, serde_json::Value::Number(n) => AgentEvent::{} {{ call_id: n.to_string() }}, _ => unknown(content) }},",
+                    lit(&e.wire),
+                    e.name,
+                    e.name
+                );
+            }
+            _ => {
+                let _ = writeln!(s, "            {} => AgentEvent::{},", lit(&e.wire), e.name);
+            }
+        }
+    }
+    s.push_str("            _ => unknown(content),\n        }\n    }\n\n    /// The `eventType` on the wire.\n    pub fn event_type(&self) -> &str {\n        match self {\n");
+    for e in &spec.events {
+        let pat = match e.content.as_str() {
+            "object" => format!("AgentEvent::{}(_)", e.name),
+            "call_id" => format!("AgentEvent::{} {{ .. }}", e.name),
+            _ => format!("AgentEvent::{}", e.name),
+        };
+        let _ = writeln!(s, "            {pat} => {},", lit(&e.wire));
+    }
+    s.push_str("            AgentEvent::Unknown { event_type, .. } => event_type,\n        }\n    }\n}\n\n");
+    s
+}
+
 /// The body type of a callback: `agentevent.push_callback` → `AgenteventPushCallback`.
 pub fn callback_name(id: &str) -> String {
     let base = pascal(id);
@@ -556,6 +637,7 @@ pub fn ne_module(spec: &Spec) -> String {
         spec.interfaces.iter().map(|i| format!("&{}", upper(&i.id))).collect::<Vec<_>>().join(", ")
     );
     s.push_str(&callbacks(spec));
+    s.push_str(&events(spec));
     let mut types = Vec::new();
     let mut builders = String::new();
     for i in &spec.interfaces {

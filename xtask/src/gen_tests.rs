@@ -243,6 +243,21 @@ pub fn matrix(spec: &Spec) -> String {
         s.push_str(&op_test(spec, i, st.token));
     }
     let krate = snake(&spec.krate);
+    if !spec.events.is_empty() {
+        s.push_str("/// Every documented event type decodes to its own variant and keeps its wire name.\n#[test]\nfn agent_events_decode() {\n    let cases: &[(&str, &str)] = &[\n");
+        for e in &spec.events {
+            let content = match e.content.as_str() {
+                "object" => sample_object(&e.fields),
+                "call_id" => json!("1700000000-1"),
+                _ => Value::Null,
+            };
+            let _ = writeln!(s, "        ({}, {}),", lit(&e.wire), raw(&content));
+        }
+        let _ = writeln!(
+            s,
+            "    ];\n    for (wire, content) in cases {{\n        let ev = {krate}::generated::AgentEvent::from_raw(wire, v(content));\n        assert!(!matches!(ev, {krate}::generated::AgentEvent::Unknown {{ .. }}), \"{{wire}}: {{ev:?}}\");\n        assert_eq!(ev.event_type(), *wire);\n    }}\n    assert_eq!(cases.len(), {krate}::generated::AgentEvent::TYPES.len());\n    let unknown = {krate}::generated::AgentEvent::from_raw(\"AgentEvent_FromTheFuture\", v(r#\"{{\"x\":1}}\"#));\n    assert_eq!(unknown.event_type(), \"AgentEvent_FromTheFuture\");\n    assert!(matches!(unknown, {krate}::generated::AgentEvent::Unknown {{ .. }}));\n}}\n"
+        );
+    }
     for c in &spec.callbacks {
         let item = sample_object(&c.body);
         let sample = if c.body_shape == "array" { Value::Array(vec![item]) } else { item };

@@ -21,6 +21,9 @@ pub struct Spec {
     /// Callbacks the NE delivers to a URL the customer hosts (`spec/callbacks/<file>.json`).
     #[serde(skip)]
     pub callbacks: Vec<Callback>,
+    /// Agent event types (`spec/events/<file>.json`), generated as `AgentEvent`.
+    #[serde(skip)]
+    pub events: Vec<EventSpec>,
     /// Code tables (`spec/enums/<file>.json`), typed as enums with an `Unknown` arm.
     #[serde(skip)]
     pub enums: BTreeMap<String, EnumSpec>,
@@ -63,6 +66,25 @@ pub struct Callback {
     pub ack: serde_json::Value,
     #[serde(default)]
     pub notes: String,
+}
+
+/// One agent event type.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct EventSpec {
+    /// `eventType` exactly as on the wire (documented spellings kept).
+    pub wire: String,
+    /// The Rust variant name.
+    pub name: String,
+    pub category: String,
+    pub doc: String,
+    #[serde(default)]
+    pub desc: String,
+    /// `none` (null content), `call_id` (content is a bare call-id string) or `object`.
+    pub content: String,
+    #[serde(default)]
+    pub fields: Vec<Field>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +235,11 @@ pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
         if callbacks.exists() {
             let text = std::fs::read_to_string(&callbacks).map_err(|e| format!("{}: {e}", callbacks.display()))?;
             spec.callbacks = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", callbacks.display()))?;
+        }
+        let events = dir.join("events").join(format!("{}.json", spec.file));
+        if events.exists() {
+            let text = std::fs::read_to_string(&events).map_err(|e| format!("{}: {e}", events.display()))?;
+            spec.events = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", events.display()))?;
         }
         let enums = dir.join("enums").join(format!("{}.json", spec.file));
         if enums.exists() {

@@ -27,6 +27,18 @@ use cec_core::{Config, Secret};
 #[allow(missing_docs)]
 pub mod generated;
 
+pub use generated::AgentEvent;
+
+impl generated::AgenteventPollResponseEvent {
+    /// The typed event (unknown types and mismatched contents become `AgentEvent::Unknown`).
+    pub fn agent_event(&self) -> AgentEvent {
+        AgentEvent::from_raw(
+            self.event_type.as_deref().unwrap_or_default(),
+            self.content.clone().unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
 cec_core::define_ne_error!(
     /// An error of a CC-Gateway call: the core error with `retcode`, message,
     /// HTTP status and request id.

@@ -3715,6 +3715,128 @@ async fn subscribe_handshake_ex() {
     check_json(Case { op: "subscribe.handshakeEx", method: "POST", path: "/agentgateway/resource/config/subscribe/handshake/s-serviceid".into(), query: vec![], headers: vec![("service_token", "s-service_token".into()), ("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_handshake_ex().serviceid("s-serviceid").service_token("s-service_token").send().await }).await;
 }
 
+/// Every documented event type decodes to its own variant and keeps its wire name.
+#[test]
+fn agent_events_decode() {
+    let cases: &[(&str, &str)] = &[
+        ("AgentState_SetNotReady_Success", r#"{"reason":"s-reason"}"#),
+        ("AgentState_CancelNotReady_Success", r#"null"#),
+        (
+            "QC_AgentState_Notify",
+            r#"{"agentname":"s-agentname","mediaserver":"s-mediaserver","monitoredagent":"s-monitoredagent","subtype":"s-subtype"}"#,
+        ),
+        (
+            "AgentEvent_linkagePhoneCallOut",
+            r#"{"addrCalled":{"k":"v"},"addrCaller":{"k":"v"},"callId":"s-callId","skillId":7}"#,
+        ),
+        ("AgentState_Work", r#"null"#),
+        ("AgentEvent_linkagePhoneHold", r#"{"callId":"s-callId"}"#),
+        (
+            "AgentEvent_Incoming_CallInfo",
+            r#"{"callId":"s-callId","called":"s-called","caller":"s-caller","lastReleaseAgentId":7,"mediaType":7,"releaseAndReQueueCallFlag":7,"releaseAndReQueueCount":7,"skillId":7,"skillName":"s-skillName"}"#,
+        ),
+        ("AgentEvent_linkagePhoneMute", r#"{"callId":"s-callId"}"#),
+        ("AgentState_Busy", r#"null"#),
+        ("AgentState_Ready", r#"null"#),
+        ("AgentState_SetRest_Success", r#"{"reason":"s-reason"}"#),
+        ("AgentState_CancelRest_Success", r#"null"#),
+        ("AgentState_Rest_Timeout", r#"null"#),
+        ("AgentState_SetWork_Success", r#"null"#),
+        ("AgentState_CancelWork_Success", r#"null"#),
+        (
+            "AgentEvent_Talking",
+            r#"{"called":"s-called","caller":"s-caller","callid":"s-callid","feature":"s-feature","mediaAbility":"s-mediaAbility","type":"s-type"}"#,
+        ),
+        (
+            "AgentEvent_Ringing",
+            r#"{"called":"s-called","caller":"s-caller","callid":"s-callid","feature":"s-feature","mediaAbility":"s-mediaAbility","mediaType":"s-mediaType","transfer":"s-transfer","transfrom":"s-transfrom","type":"s-type"}"#,
+        ),
+        (
+            "AgentEvent_Auto_Answer",
+            r#"{"called":"s-called","caller":"s-caller","callid":"s-callid","feature":"s-feature","mediaAbility":"s-mediaAbility","mediaType":7,"transfer":"s-transfer","transfrom":"s-transfrom","type":"s-type"}"#,
+        ),
+        (
+            "AgentEvent_Customer_Alerting",
+            r#"{"callid":"s-callid","otherPhone":"s-otherPhone","otherPhoneWorkno":"s-otherPhoneWorkno","type":"s-type"}"#,
+        ),
+        (
+            "AgentEvent_MessageData",
+            r#"{"called":"s-called","caller":"s-caller","callid":"s-callid","feature":7,"mediaAbility":"s-mediaAbility","message":"s-message","type":"s-type"}"#,
+        ),
+        ("AgentConf_Ringing", r#"{"confId":7}"#),
+        ("AgentEvent_Call_Release", r#""1700000000-1""#),
+        ("AgentEvent_Customer_Release", r#"{"callid":"s-callid","number":"s-number"}"#),
+        ("AgentEvent_Hold", r#""1700000000-1""#),
+        ("AgentEvent_Connect_Fail", r#""1700000000-1""#),
+        ("AgentEvent_Call_Out_Fail", r#""1700000000-1""#),
+        ("AgentEvent_No_Answer", r#""1700000000-1""#),
+        ("AgentEvent_Inside_Call_Fail", r#""1700000000-1""#),
+        ("AgentEvent_Conference", r#"{"callid":"s-callid","partner":"s-partner"}"#),
+        ("AgentEvent_Consult_Fail", r#""1700000000-1""#),
+        ("AgentEvent_linkagePhoneUnHold", r#"{"callId":"s-callId"}"#),
+        ("AgentOther_PhoneAlerting", r#"null"#),
+        ("AgentOther_PhoneOffhook", r#"{"type":"s-type"}"#),
+        ("AgentOther_PhoneRelease", r#"{"phoneState":7}"#),
+        ("AgentEvent_linkagePhoneStatus", r#"{"result":7}"#),
+        ("AgentOther_InService", r#"null"#),
+        ("AgentOther_ShutdownService", r#"{"loginTime":"s-loginTime"}"#),
+        ("AgentEvent_Agent_Occupyed", r#"null"#),
+        ("AgentOther_Note", r#"null"#),
+        ("AgentConf_PresidentChanged", r#"{"confId":7}"#),
+        ("AgentOther_BeQcStart", r#"{"qcAgentId":7,"qcType":7}"#),
+        ("AgentOther_BeQcStop", r#"{"qcAgentId":7,"qcType":7}"#),
+        ("AgentEvent_linkagePhoneUnMute", r#"{"callId":"s-callId"}"#),
+        ("AgentEvent_SuccTransResult", r#"{"callId":"s-callId","result":7}"#),
+        (
+            "AgentMediaEvent_StopRecordDone",
+            r#"{"beginTime":7,"callId":"s-callId","endTime":7,"fileMediaType":"s-fileMediaType","jsonKey":["s-item"],"recordFormat":"s-recordFormat","taskId":7}"#,
+        ),
+        ("AgentMediaEvent_Play", r#"null"#),
+        ("AgentMediaEvent_Play_Succ", r#"null"#),
+        ("AgentMediaEvent_PausePlayDone", r#"null"#),
+        (
+            "AgentMediaEvent_Record",
+            r#"{"callId":"s-callId","called":"s-called","caller":"s-caller","fileMediaType":"s-any","fileName":"s-fileName","locationId":"s-locationId","recordID":"s-recordID","taskId":7}"#,
+        ),
+        ("AgentMediaEvent_StopPlayDone", r#"{"cause":7}"#),
+        ("AgentMediaEvent_ResumePlayDone", r#"null"#),
+        ("AgentConf_RequestSuccess", r#"{"confId":7}"#),
+        ("AgentConf_RequestFailed", r#"{"cause":7}"#),
+        ("AgentConf_SelfJoinResult", r#"{"confId":7}"#),
+        (
+            "AgentConf_ParticipantChanged",
+            r#"{"changeReason":7,"changeType":7,"confId":7,"deviceCallType":7,"deviceType":7,"participant":"s-participant","participantType":7,"result":7}"#,
+        ),
+        ("AgentConf_SelfLeaveResult", r#"{"confId":7}"#),
+        ("AgentConf_Timeout", r#"{"confId":7}"#),
+        ("AgentConf_StopParticipantVoice", r#"{"result":7}"#),
+        ("AgentEvent_Preview", r#"{"controlid":"s-controlid","dialeddigits":"s-dialeddigits"}"#),
+        (
+            "AgentEvent_Preview_CallOut",
+            r#"{"callData":"s-callData","controlid":"s-controlid","dialeddigits":"s-dialeddigits"}"#,
+        ),
+        (
+            "AgentEvent_Preview_CallOut_Ex",
+            r#"{"callData":"s-callData","controlid":"s-controlid","dialeddigits":"s-dialeddigits"}"#,
+        ),
+        ("AgentEvent_linkagePhoneTransferOut_Result", r#"{"callId":"s-callId","result":7}"#),
+        ("AgentEvent_ReturnFromIvr", r#""1700000000-1""#),
+        (
+            "AgentEvent_MediaSwith",
+            r#"{"called":"s-called","caller":"s-caller","callid":"s-callid","mediaType":7,"reason":7}"#,
+        ),
+    ];
+    for (wire, content) in cases {
+        let ev = cec_gateway::generated::AgentEvent::from_raw(wire, v(content));
+        assert!(!matches!(ev, cec_gateway::generated::AgentEvent::Unknown { .. }), "{wire}: {ev:?}");
+        assert_eq!(ev.event_type(), *wire);
+    }
+    assert_eq!(cases.len(), cec_gateway::generated::AgentEvent::TYPES.len());
+    let unknown = cec_gateway::generated::AgentEvent::from_raw("AgentEvent_FromTheFuture", v(r#"{"x":1}"#));
+    assert_eq!(unknown.event_type(), "AgentEvent_FromTheFuture");
+    assert!(matches!(unknown, cec_gateway::generated::AgentEvent::Unknown { .. }));
+}
+
 #[test]
 fn callback_agentevent_push_callback() {
     cec_core::test_util::check_callback(

@@ -1994,6 +1994,1527 @@ impl SubscribeAsrResultNotifyCallbackReceiver {
     }
 }
 
+/// Object content of `AgentState_SetNotReady_Success`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StateSetNotReadySuccessContent {
+    /// busy reason code (0 = none; 1 self busy, 2 long no-answer, 3 forced by inspector, 4 rest, 5 phone unavailable, 7 rejected call, 200-250 custom)
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub reason: Option<String>,
+}
+
+/// Object content of `QC_AgentState_Notify`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QcAgentStateNotifyContent {
+    /// monitored agent state/operation (QC_AgentState_Login | QC_AgentState_Logout)
+    #[serde(
+        rename = "subtype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub subtype: Option<String>,
+    /// monitored agent ID
+    #[serde(
+        rename = "monitoredagent",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub monitoredagent: Option<String>,
+    /// employee ID or user name
+    #[serde(
+        rename = "agentname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agentname: Option<String>,
+    /// media server (e.g. CtiServer)
+    #[serde(
+        rename = "mediaserver",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediaserver: Option<String>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneCallOut`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneCallOutContent {
+    /// called party
+    #[serde(rename = "addrCalled", skip_serializing_if = "Option::is_none")]
+    pub addr_called: Option<serde_json::Value>,
+    /// agent phone
+    #[serde(rename = "addrCaller", skip_serializing_if = "Option::is_none")]
+    pub addr_caller: Option<serde_json::Value>,
+    /// skill ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// call ID (not the ID of the connected call)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneHold`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneHoldContent {
+    /// ID of the held call
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+}
+
+/// Object content of `AgentEvent_Incoming_CallInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IncomingCallInfoContent {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// skill queue name
+    #[serde(
+        rename = "skillName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_name: Option<String>,
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// agent who last released the call (65535 when none (example))
+    #[serde(
+        rename = "lastReleaseAgentId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub last_release_agent_id: Option<i64>,
+    /// media type (1 text chat, 2 click-to-dial, 4 callback request, 5 voice/video, 15 predicted outbound, 16 previewed outbound, 17 message, 19 video, 51 web chat, 53 social chat)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// times released by an agent and re-queued
+    #[serde(
+        rename = "releaseAndReQueueCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub release_and_re_queue_count: Option<i64>,
+    /// re-queued after agent release (0 no, 1 yes)
+    #[serde(
+        rename = "releaseAndReQueueCallFlag",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub release_and_re_queue_call_flag: Option<i64>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneMute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneMuteContent {
+    /// ID of the muted call
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+}
+
+/// Object content of `AgentState_SetRest_Success`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StateSetRestSuccessContent {
+    /// rest reason code (example only) (page says no extra info, but its example carries reason)
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub reason: Option<String>,
+}
+
+/// Object content of `AgentEvent_Talking`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TalkingContent {
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// call role (assistant | main)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// call type (see call type table cec_07_0582 (e.g. 7))
+    #[serde(
+        rename = "feature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub feature: Option<String>,
+    /// media capability (1 voice, 3 audio+video, 5 text, 6 H5 video)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_ability: Option<String>,
+}
+
+/// Object content of `AgentEvent_Ringing`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RingingContent {
+    /// calling number (agent numbers start with a/A)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// call set up by transfer ("yes" | "no")
+    #[serde(
+        rename = "transfer",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfer: Option<String>,
+    /// called number (agent numbers start with a/A)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// transfer source (empty if not transferred; doc text spells transFrom, example transfrom)
+    #[serde(
+        rename = "transfrom",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfrom: Option<String>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// call role (assistant | main)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// call type (0 inbound, 7 outbound, ...)
+    #[serde(
+        rename = "feature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub feature: Option<String>,
+    /// media capability (1 voice, 2 video, 3 audio+video, 5 text, 6 H5 video)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_ability: Option<String>,
+    /// media type (1 text chat, 2 click-to-dial, 4 callback request, 5 voice/video, 15 predicted outbound, 16 previewed outbound, 17 message call, 19 video, 51 web chat, 53 social chat)
+    #[serde(
+        rename = "mediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_type: Option<String>,
+}
+
+/// Object content of `AgentEvent_Auto_Answer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutoAnswerContent {
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// call role (assistant | main)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// call type (0 inbound, 7 outbound, 43 predicted outbound; fixed per callid)
+    #[serde(
+        rename = "feature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub feature: Option<String>,
+    /// media capability (1 voice, 2 video, 3 audio+video, 5 text, 6 H5 video)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_ability: Option<String>,
+    /// set up by transfer ("yes" | "no")
+    #[serde(
+        rename = "transfer",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfer: Option<String>,
+    /// transfer source
+    #[serde(
+        rename = "transfrom",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub transfrom: Option<String>,
+    /// media type (1 text chat, 2 click-to-dial, 4 callback request, 5 voice/video, 15 predicted outbound, 16 previewed outbound, 17 message call, 19 video, 51 web chat, 53 social chat)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+}
+
+/// Object content of `AgentEvent_Customer_Alerting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerAlertingContent {
+    /// other party number (internal call: called agent ID)
+    #[serde(
+        rename = "otherPhone",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub other_phone: Option<String>,
+    /// other party agent ID (in example, empty)
+    #[serde(
+        rename = "otherPhoneWorkno",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub other_phone_workno: Option<String>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// call role (assistant | main)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+}
+
+/// Object content of `AgentEvent_MessageData`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MessageDataContent {
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// call type
+    #[serde(rename = "feature", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub feature: Option<i64>,
+    /// call role (assistant | main)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// message text
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// media capability (1 voice, 2 video, 3 audio+video, 5 text, 6 H5 video)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub media_ability: Option<String>,
+}
+
+/// Object content of `AgentConf_Ringing`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfRingingContent {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+}
+
+/// Object content of `AgentEvent_Customer_Release`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerReleaseContent {
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// customer number
+    #[serde(rename = "number", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub number: Option<String>,
+}
+
+/// Object content of `AgentEvent_Conference`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConferenceContent {
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// other parties' numbers (comma-separated, e.g. "7101,7102")
+    #[serde(
+        rename = "partner",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub partner: Option<String>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneUnHold`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneUnHoldContent {
+    /// ID of the unheld call
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+}
+
+/// Object content of `AgentOther_PhoneOffhook`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhoneOffhookContent {
+    /// call role (unknown | main | assistant)
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+}
+
+/// Object content of `AgentOther_PhoneRelease`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhoneReleaseContent {
+    /// release cause (3 platform hung up, 2 agent hung up)
+    #[serde(
+        rename = "phoneState",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub phone_state: Option<i64>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneStatusContent {
+    /// linked phone state (0 off hook, 1 on hook, 2 talking, 3 online, 4 offline, 5 ringing)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Object content of `AgentOther_ShutdownService`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShutdownServiceContent {
+    /// sign-in time (epoch ms as string)
+    #[serde(
+        rename = "loginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub login_time: Option<String>,
+}
+
+/// Object content of `AgentConf_PresidentChanged`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfPresidentChangedContent {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+}
+
+/// Object content of `AgentOther_BeQcStart`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BeQcStartContent {
+    /// inspector agent ID (en-us text says inspected agent)
+    #[serde(rename = "qcAgentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub qc_agent_id: Option<i64>,
+    /// inspection operation (8 listen, 9 insert (barge-in), 20172/20173 whisper)
+    #[serde(rename = "qcType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub qc_type: Option<i64>,
+}
+
+/// Object content of `AgentOther_BeQcStop`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BeQcStopContent {
+    /// inspector agent ID
+    #[serde(rename = "qcAgentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub qc_agent_id: Option<i64>,
+    /// inspection operation (8 listen, 9 insert (barge-in), 20172/20173 whisper)
+    #[serde(rename = "qcType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub qc_type: Option<i64>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneUnMute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneUnMuteContent {
+    /// ID of the unmuted call
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+}
+
+/// Object content of `AgentEvent_SuccTransResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SuccTransResultContent {
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// success-transfer result (0 success, other failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Object content of `AgentMediaEvent_StopRecordDone`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediaStopRecordDoneContent {
+    /// recording start (epoch ms)
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// recording end (epoch ms)
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub end_time: Option<i64>,
+    /// platform recording task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub task_id: Option<i64>,
+    /// media type ("1" audio, "2" video)
+    #[serde(
+        rename = "fileMediaType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_media_type: Option<String>,
+    /// recording format (0 UAP default, 1 24K VOX, 2 32K VOX, 3 A-law)
+    #[serde(
+        rename = "recordFormat",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_format: Option<String>,
+    /// call ID (newest zh-cn copy only)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// list of content keys (appears in the example)
+    #[serde(rename = "jsonKey", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub json_key: Option<Vec<String>>,
+}
+
+/// Object content of `AgentMediaEvent_Record`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediaRecordContent {
+    /// platform recording task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub task_id: Option<i64>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// central node ID of the recording
+    #[serde(
+        rename = "locationId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub location_id: Option<String>,
+    /// recording serial number
+    #[serde(
+        rename = "recordID",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub record_id: Option<String>,
+    /// recording file location (file path, or conference/record IDs for RSE video)
+    #[serde(
+        rename = "fileName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// media type (1 audio, 2 video (string in audio example, number in video examples))
+    #[serde(rename = "fileMediaType", skip_serializing_if = "Option::is_none")]
+    pub file_media_type: Option<serde_json::Value>,
+}
+
+/// Object content of `AgentMediaEvent_StopPlayDone`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediaStopPlayDoneContent {
+    /// stop reason (0 finished, 1 stopped by agent, 2 playback failed)
+    #[serde(rename = "cause", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cause: Option<i64>,
+}
+
+/// Object content of `AgentConf_RequestSuccess`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfRequestSuccessContent {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+}
+
+/// Object content of `AgentConf_RequestFailed`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfRequestFailedContent {
+    /// failure cause code
+    #[serde(rename = "cause", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cause: Option<i64>,
+}
+
+/// Object content of `AgentConf_SelfJoinResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfSelfJoinResultContent {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+}
+
+/// Object content of `AgentConf_ParticipantChanged`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfParticipantChangedContent {
+    /// change result (0 success, other failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+    /// change type (0 join, 1 leave, 2 chair change, 3 muted, 4 unmuted, 5 hold, 6 unhold)
+    #[serde(
+        rename = "changeType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub change_type: Option<i64>,
+    /// change reason (only for changeType 1: 0 left, 1 removed by chair, 2 hung up, 3 conference ended, 4 agent signed out, 6 other forced)
+    #[serde(
+        rename = "changeReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub change_reason: Option<i64>,
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+    /// member identifier
+    #[serde(
+        rename = "participant",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub participant: Option<String>,
+    /// member type (6 phone number, 9 agent ID)
+    #[serde(
+        rename = "participantType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub participant_type: Option<i64>,
+    /// custom device call type
+    #[serde(
+        rename = "deviceCallType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_call_type: Option<i64>,
+    /// custom device type
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+}
+
+/// Object content of `AgentConf_SelfLeaveResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfSelfLeaveResultContent {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+}
+
+/// Object content of `AgentConf_Timeout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfTimeoutContent {
+    /// conference ID
+    #[serde(rename = "confId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub conf_id: Option<i64>,
+}
+
+/// Object content of `AgentConf_StopParticipantVoice`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfStopParticipantVoiceContent {
+    /// result of stopping conference-channel playback (0 success, 1 failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+}
+
+/// Object content of `AgentEvent_Preview`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PreviewContent {
+    /// preview call control block ID
+    #[serde(
+        rename = "controlid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub controlid: Option<String>,
+    /// preview called number(s)
+    #[serde(
+        rename = "dialeddigits",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub dialeddigits: Option<String>,
+}
+
+/// Object content of `AgentEvent_Preview_CallOut`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PreviewCallOutContent {
+    /// preview call control block ID
+    #[serde(
+        rename = "controlid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub controlid: Option<String>,
+    /// called number (number up to 24 digits)
+    #[serde(
+        rename = "dialeddigits",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub dialeddigits: Option<String>,
+    /// call-associated data (max 16k)
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+}
+
+/// Object content of `AgentEvent_Preview_CallOut_Ex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PreviewCallOutExContent {
+    /// preview call control block ID
+    #[serde(
+        rename = "controlid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub controlid: Option<String>,
+    /// called numbers (up to 120 chars, comma-separated numbers)
+    #[serde(
+        rename = "dialeddigits",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub dialeddigits: Option<String>,
+    /// call-associated data (max 16k)
+    #[serde(
+        rename = "callData",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_data: Option<String>,
+}
+
+/// Object content of `AgentEvent_linkagePhoneTransferOut_Result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkagePhoneTransferOutResultContent {
+    /// transfer-out result (0 success, other failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub result: Option<i64>,
+    /// transferred call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+}
+
+/// Object content of `AgentEvent_MediaSwith`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediaSwitchContent {
+    /// call ID (doc text says callId; example key is callid)
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// switch result (0 success, other failure)
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub reason: Option<i64>,
+    /// calling number
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub caller: Option<String>,
+    /// called number
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub called: Option<String>,
+    /// media type after switch
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+}
+
+/// An agent event, as delivered by polling (`agentevent.poll`) or push.
+///
+/// Variants follow the reference's event types; `event_type()` gives the exact wire
+/// name (documented spellings such as `AgentEvent_Agent_Occupyed` are kept on the wire).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AgentEvent {
+    /// AgentState_SetNotReady_Success (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1346.html>)
+    StateSetNotReadySuccess(StateSetNotReadySuccessContent),
+    /// AgentState_CancelNotReady_Success (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1347.html>)
+    StateCancelNotReadySuccess,
+    /// QC_AgentState_Notify (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0541.html>)
+    QcAgentStateNotify(QcAgentStateNotifyContent),
+    /// AgentEvent_linkagePhoneCallOut: agent making an outbound call from a linked phone (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0579.html>)
+    LinkagePhoneCallOut(LinkagePhoneCallOutContent),
+    /// AgentState_Work: agent entered wrap-up; content null. en-us title 'Turning to the Working State' (cec_07_1351) (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1344.html>)
+    StateWork,
+    /// AgentEvent_linkagePhoneHold: call held from a linked phone (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0577.html>)
+    LinkagePhoneHold(LinkagePhoneHoldContent),
+    /// AgentEvent_Incoming_CallInfo: inbound call notification; older copy cec_07_1373 (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0520.html>)
+    IncomingCallInfo(IncomingCallInfoContent),
+    /// AgentEvent_linkagePhoneMute: call muted from a linked phone (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0573.html>)
+    LinkagePhoneMute(LinkagePhoneMuteContent),
+    /// AgentState_Busy: agent is handling a call; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1343.html>)
+    StateBusy,
+    /// AgentState_Ready: agent entered idle; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0492.html>)
+    StateReady,
+    /// AgentState_SetRest_Success: rest request succeeded; en-us title 'Requesting Rest Successfully' (cec_07_1348) (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1348.html>)
+    StateSetRestSuccess(StateSetRestSuccessContent),
+    /// AgentState_CancelRest_Success: rest cancelled; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1349.html>)
+    StateCancelRestSuccess,
+    /// AgentState_Rest_Timeout: reminder that the rest period has expired (agent stays resting); content null (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1350.html>)
+    StateRestTimeout,
+    /// AgentState_SetWork_Success: entered work state; content not read (<https://support.huaweicloud.com/devg-agentlite-cec/cec_05_1317.html>)
+    StateSetWorkSuccess,
+    /// AgentState_CancelWork_Success: left work state; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1352.html>)
+    StateCancelWorkSuccess,
+    /// AgentEvent_Talking: agent entered talking state (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1355.html>)
+    Talking(TalkingContent),
+    /// AgentEvent_Ringing: incoming call, manual answer needed. en-us older copy cec_07_1366 (newer en-us id presumably cec_07_0513) (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0513.html>)
+    Ringing(RingingContent),
+    /// AgentEvent_Auto_Answer: call answered automatically (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0512.html>)
+    AutoAnswer(AutoAnswerContent),
+    /// AgentEvent_Customer_Alerting: other party is ringing; older copy cec_07_1356 (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0503.html>)
+    CustomerAlerting(CustomerAlertingContent),
+    /// AgentEvent_MessageData: uplink message of a multimedia session (zh-cn 2024 copy) (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1405.html>)
+    MessageData(MessageDataContent),
+    /// AgentConf_Ringing: invited agent receives this (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1413.html>)
+    ConfRinging(ConfRingingContent),
+    /// AgentEvent_Call_Release: agent left the call with this call ID; en-us cec_07_1363 (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1363.html>)
+    CallRelease {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_Customer_Release: customer left the call (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1364.html>)
+    CustomerRelease(CustomerReleaseContent),
+    /// AgentEvent_Hold: agent is now holding the call (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1357.html>)
+    Hold {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_Connect_Fail: agent connection failed; older zh copy intl/zh-cn cec_07_1367 (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0514.html>)
+    ConnectFail {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_Call_Out_Fail: agent outbound call failed (e.g. wrong number) (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1359.html>)
+    CallOutFail {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_No_Answer: manual-answer call not answered for long and hung up; older copy cec_07_1362 (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0509.html>)
+    NoAnswer {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_Inside_Call_Fail: internal call failed (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0508.html>)
+    InsideCallFail {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_Conference: agent entered a three-party call; en-us older copy cec_07_1358 (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0505.html>)
+    Conference(ConferenceContent),
+    /// AgentEvent_Consult_Fail: internal help/consult failed (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1368.html>)
+    ConsultFail {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_linkagePhoneUnHold: call unheld from a linked phone (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0578.html>)
+    LinkagePhoneUnHold(LinkagePhoneUnHoldContent),
+    /// AgentOther_PhoneAlerting: agent's physical phone ringing; content null (zh-cn copy api-ccfs-cec cec_07_1398) (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1398.html>)
+    PhoneAlerting,
+    /// AgentOther_PhoneOffhook: agent's phone off hook (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0547.html>)
+    PhoneOffhook(PhoneOffhookContent),
+    /// AgentOther_PhoneRelease: agent's phone on hook (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0546.html>)
+    PhoneRelease(PhoneReleaseContent),
+    /// AgentEvent_linkagePhoneStatus: linked phone status (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0572.html>)
+    LinkagePhoneStatus(LinkagePhoneStatusContent),
+    /// AgentOther_InService: agent started signing in; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0551.html>)
+    InService,
+    /// AgentOther_ShutdownService: agent signed out successfully (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0552.html>)
+    ShutdownService(ShutdownServiceContent),
+    /// AgentEvent_Agent_Occupyed: agent has been pre-occupied (reserved); content null; spelling as documented (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1376.html>)
+    AgentOccupied,
+    /// AgentOther_Note: agent received a note; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1353.html>)
+    Note,
+    /// AgentConf_PresidentChanged: agent became conference chair (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0566.html>)
+    ConfPresidentChanged(ConfPresidentChangedContent),
+    /// AgentOther_BeQcStart: received by the inspected agent when monitoring starts (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0542.html>)
+    BeQcStart(BeQcStartContent),
+    /// AgentOther_BeQcStop: received by the inspected agent when monitoring ends (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0543.html>)
+    BeQcStop(BeQcStopContent),
+    /// AgentEvent_linkagePhoneUnMute: call unmuted from a linked phone (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0574.html>)
+    LinkagePhoneUnMute(LinkagePhoneUnMuteContent),
+    /// AgentEvent_SuccTransResult: result of a 'success' (monitored) transfer for voice/video/text; older zh copy cec_07_1369 (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0516.html>)
+    SuccTransResult(SuccTransResultContent),
+    /// AgentMediaEvent_StopRecordDone: recording stopped; older copy cec_07_1383; example is a bare event object with its own jsonKey list (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0531.html>)
+    MediaStopRecordDone(MediaStopRecordDoneContent),
+    /// AgentMediaEvent_Play: recording playback started; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0533.html>)
+    MediaPlay,
+    /// AgentMediaEvent_Play_Succ: recording playback succeeded; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_1386.html>)
+    MediaPlaySucc,
+    /// AgentMediaEvent_PausePlayDone: playback paused; content null (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1389.html>)
+    MediaPausePlayDone,
+    /// AgentMediaEvent_Record: agent recording started; examples for audio, RSE video and third-party video recording (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1381.html>)
+    MediaRecord(MediaRecordContent),
+    /// AgentMediaEvent_StopPlayDone: recording playback stopped (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0536.html>)
+    MediaStopPlayDone(MediaStopPlayDoneContent),
+    /// AgentMediaEvent_ResumePlayDone: playback resumed; content null (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0538.html>)
+    MediaResumePlayDone,
+    /// AgentConf_RequestSuccess: conference created; chair joined (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0559.html>)
+    ConfRequestSuccess(ConfRequestSuccessContent),
+    /// AgentConf_RequestFailed: conference request failed; en-us title 'Failed Conference Application' (cec_07_0560) (<https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1410.html>)
+    ConfRequestFailed(ConfRequestFailedContent),
+    /// AgentConf_SelfJoinResult: this agent joined the conference (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0561.html>)
+    ConfSelfJoinResult(ConfSelfJoinResultContent),
+    /// AgentConf_ParticipantChanged: participant state changed (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0564.html>)
+    ConfParticipantChanged(ConfParticipantChangedContent),
+    /// AgentConf_SelfLeaveResult: this agent left the conference (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0565.html>)
+    ConfSelfLeaveResult(ConfSelfLeaveResultContent),
+    /// AgentConf_Timeout: conference nearing its end time (extend or it is released); read from a zh-cn digest page (<https://huaweicloud.com/guide/category-8789f2302d124d5c2fe2b65cc0e988f0b0f5d9522e279529f7632799e0e3958d>)
+    ConfTimeout(ConfTimeoutContent),
+    /// AgentConf_StopParticipantVoice: conference channel playback ended; digest truncated, other fields not read (<https://huaweicloud.com/guide/category-8789f2302d124d5c2fe2b65cc0e988f0b0f5d9522e279529f7632799e0e3958d>)
+    ConfStopParticipantVoice(ConfStopParticipantVoiceContent),
+    /// AgentEvent_Preview: preview initiated (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0525.html>)
+    Preview(PreviewContent),
+    /// AgentEvent_Preview_CallOut: previewed outbound call offered to the agent (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0526.html>)
+    PreviewCallOut(PreviewCallOutContent),
+    /// AgentEvent_Preview_CallOut_Ex: new-style previewed outbound call (longer number list) (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0527.html>)
+    PreviewCallOutEx(PreviewCallOutExContent),
+    /// AgentEvent_linkagePhoneTransferOut_Result: phone-linkage transfer-out result; older en-us copy cec_07_1426 (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0576.html>)
+    LinkagePhoneTransferOutResult(LinkagePhoneTransferOutResultContent),
+    /// AgentEvent_ReturnFromIvr: call came back from IVR after a suspend (hang-up) transfer to IVR (<https://support.huaweicloud.com/api-ccfs-cec/cec_07_0517.html>)
+    ReturnFromIvr {
+        /// The call id (the event's bare content).
+        call_id: String,
+    },
+    /// AgentEvent_MediaSwith: audio/video switch result (identifier spelled MediaSwith as documented) (<https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0518.html>)
+    MediaSwitch(MediaSwitchContent),
+    /// An event type this version does not know, or whose content did not match the reference.
+    Unknown {
+        /// `eventType` as received.
+        event_type: String,
+        /// `content` as received.
+        content: serde_json::Value,
+    },
+}
+
+impl AgentEvent {
+    /// Every documented event type, as on the wire.
+    pub const TYPES: &'static [&'static str] = &[
+        "AgentState_SetNotReady_Success",
+        "AgentState_CancelNotReady_Success",
+        "QC_AgentState_Notify",
+        "AgentEvent_linkagePhoneCallOut",
+        "AgentState_Work",
+        "AgentEvent_linkagePhoneHold",
+        "AgentEvent_Incoming_CallInfo",
+        "AgentEvent_linkagePhoneMute",
+        "AgentState_Busy",
+        "AgentState_Ready",
+        "AgentState_SetRest_Success",
+        "AgentState_CancelRest_Success",
+        "AgentState_Rest_Timeout",
+        "AgentState_SetWork_Success",
+        "AgentState_CancelWork_Success",
+        "AgentEvent_Talking",
+        "AgentEvent_Ringing",
+        "AgentEvent_Auto_Answer",
+        "AgentEvent_Customer_Alerting",
+        "AgentEvent_MessageData",
+        "AgentConf_Ringing",
+        "AgentEvent_Call_Release",
+        "AgentEvent_Customer_Release",
+        "AgentEvent_Hold",
+        "AgentEvent_Connect_Fail",
+        "AgentEvent_Call_Out_Fail",
+        "AgentEvent_No_Answer",
+        "AgentEvent_Inside_Call_Fail",
+        "AgentEvent_Conference",
+        "AgentEvent_Consult_Fail",
+        "AgentEvent_linkagePhoneUnHold",
+        "AgentOther_PhoneAlerting",
+        "AgentOther_PhoneOffhook",
+        "AgentOther_PhoneRelease",
+        "AgentEvent_linkagePhoneStatus",
+        "AgentOther_InService",
+        "AgentOther_ShutdownService",
+        "AgentEvent_Agent_Occupyed",
+        "AgentOther_Note",
+        "AgentConf_PresidentChanged",
+        "AgentOther_BeQcStart",
+        "AgentOther_BeQcStop",
+        "AgentEvent_linkagePhoneUnMute",
+        "AgentEvent_SuccTransResult",
+        "AgentMediaEvent_StopRecordDone",
+        "AgentMediaEvent_Play",
+        "AgentMediaEvent_Play_Succ",
+        "AgentMediaEvent_PausePlayDone",
+        "AgentMediaEvent_Record",
+        "AgentMediaEvent_StopPlayDone",
+        "AgentMediaEvent_ResumePlayDone",
+        "AgentConf_RequestSuccess",
+        "AgentConf_RequestFailed",
+        "AgentConf_SelfJoinResult",
+        "AgentConf_ParticipantChanged",
+        "AgentConf_SelfLeaveResult",
+        "AgentConf_Timeout",
+        "AgentConf_StopParticipantVoice",
+        "AgentEvent_Preview",
+        "AgentEvent_Preview_CallOut",
+        "AgentEvent_Preview_CallOut_Ex",
+        "AgentEvent_linkagePhoneTransferOut_Result",
+        "AgentEvent_ReturnFromIvr",
+        "AgentEvent_MediaSwith",
+    ];
+
+    /// Decodes an event from its `eventType` and `content`. Never fails: unknown types and
+    /// contents that do not match the reference become `Unknown`.
+    pub fn from_raw(event_type: &str, content: serde_json::Value) -> Self {
+        let unknown = |content: serde_json::Value| AgentEvent::Unknown { event_type: event_type.to_owned(), content };
+        match event_type {
+            "AgentState_SetNotReady_Success" => {
+                match serde_json::from_value::<StateSetNotReadySuccessContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::StateSetNotReadySuccess(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentState_CancelNotReady_Success" => AgentEvent::StateCancelNotReadySuccess,
+            "QC_AgentState_Notify" => match serde_json::from_value::<QcAgentStateNotifyContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::QcAgentStateNotify(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_linkagePhoneCallOut" => {
+                match serde_json::from_value::<LinkagePhoneCallOutContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneCallOut(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentState_Work" => AgentEvent::StateWork,
+            "AgentEvent_linkagePhoneHold" => {
+                match serde_json::from_value::<LinkagePhoneHoldContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneHold(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_Incoming_CallInfo" => {
+                match serde_json::from_value::<IncomingCallInfoContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::IncomingCallInfo(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_linkagePhoneMute" => {
+                match serde_json::from_value::<LinkagePhoneMuteContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneMute(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentState_Busy" => AgentEvent::StateBusy,
+            "AgentState_Ready" => AgentEvent::StateReady,
+            "AgentState_SetRest_Success" => {
+                match serde_json::from_value::<StateSetRestSuccessContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::StateSetRestSuccess(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentState_CancelRest_Success" => AgentEvent::StateCancelRestSuccess,
+            "AgentState_Rest_Timeout" => AgentEvent::StateRestTimeout,
+            "AgentState_SetWork_Success" => AgentEvent::StateSetWorkSuccess,
+            "AgentState_CancelWork_Success" => AgentEvent::StateCancelWorkSuccess,
+            "AgentEvent_Talking" => match serde_json::from_value::<TalkingContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::Talking(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_Ringing" => match serde_json::from_value::<RingingContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::Ringing(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_Auto_Answer" => match serde_json::from_value::<AutoAnswerContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::AutoAnswer(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_Customer_Alerting" => {
+                match serde_json::from_value::<CustomerAlertingContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::CustomerAlerting(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_MessageData" => match serde_json::from_value::<MessageDataContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::MessageData(c),
+                Err(_) => unknown(content),
+            },
+            "AgentConf_Ringing" => match serde_json::from_value::<ConfRingingContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::ConfRinging(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_Call_Release" => match &content {
+                serde_json::Value::String(id) => AgentEvent::CallRelease { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::CallRelease { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_Customer_Release" => {
+                match serde_json::from_value::<CustomerReleaseContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::CustomerRelease(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_Hold" => match &content {
+                serde_json::Value::String(id) => AgentEvent::Hold { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::Hold { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_Connect_Fail" => match &content {
+                serde_json::Value::String(id) => AgentEvent::ConnectFail { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::ConnectFail { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_Call_Out_Fail" => match &content {
+                serde_json::Value::String(id) => AgentEvent::CallOutFail { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::CallOutFail { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_No_Answer" => match &content {
+                serde_json::Value::String(id) => AgentEvent::NoAnswer { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::NoAnswer { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_Inside_Call_Fail" => match &content {
+                serde_json::Value::String(id) => AgentEvent::InsideCallFail { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::InsideCallFail { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_Conference" => match serde_json::from_value::<ConferenceContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::Conference(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_Consult_Fail" => match &content {
+                serde_json::Value::String(id) => AgentEvent::ConsultFail { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::ConsultFail { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_linkagePhoneUnHold" => {
+                match serde_json::from_value::<LinkagePhoneUnHoldContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneUnHold(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentOther_PhoneAlerting" => AgentEvent::PhoneAlerting,
+            "AgentOther_PhoneOffhook" => match serde_json::from_value::<PhoneOffhookContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::PhoneOffhook(c),
+                Err(_) => unknown(content),
+            },
+            "AgentOther_PhoneRelease" => match serde_json::from_value::<PhoneReleaseContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::PhoneRelease(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_linkagePhoneStatus" => {
+                match serde_json::from_value::<LinkagePhoneStatusContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneStatus(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentOther_InService" => AgentEvent::InService,
+            "AgentOther_ShutdownService" => {
+                match serde_json::from_value::<ShutdownServiceContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ShutdownService(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_Agent_Occupyed" => AgentEvent::AgentOccupied,
+            "AgentOther_Note" => AgentEvent::Note,
+            "AgentConf_PresidentChanged" => {
+                match serde_json::from_value::<ConfPresidentChangedContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfPresidentChanged(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentOther_BeQcStart" => match serde_json::from_value::<BeQcStartContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::BeQcStart(c),
+                Err(_) => unknown(content),
+            },
+            "AgentOther_BeQcStop" => match serde_json::from_value::<BeQcStopContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::BeQcStop(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_linkagePhoneUnMute" => {
+                match serde_json::from_value::<LinkagePhoneUnMuteContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneUnMute(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_SuccTransResult" => {
+                match serde_json::from_value::<SuccTransResultContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::SuccTransResult(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentMediaEvent_StopRecordDone" => {
+                match serde_json::from_value::<MediaStopRecordDoneContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::MediaStopRecordDone(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentMediaEvent_Play" => AgentEvent::MediaPlay,
+            "AgentMediaEvent_Play_Succ" => AgentEvent::MediaPlaySucc,
+            "AgentMediaEvent_PausePlayDone" => AgentEvent::MediaPausePlayDone,
+            "AgentMediaEvent_Record" => match serde_json::from_value::<MediaRecordContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::MediaRecord(c),
+                Err(_) => unknown(content),
+            },
+            "AgentMediaEvent_StopPlayDone" => {
+                match serde_json::from_value::<MediaStopPlayDoneContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::MediaStopPlayDone(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentMediaEvent_ResumePlayDone" => AgentEvent::MediaResumePlayDone,
+            "AgentConf_RequestSuccess" => {
+                match serde_json::from_value::<ConfRequestSuccessContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfRequestSuccess(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentConf_RequestFailed" => {
+                match serde_json::from_value::<ConfRequestFailedContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfRequestFailed(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentConf_SelfJoinResult" => {
+                match serde_json::from_value::<ConfSelfJoinResultContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfSelfJoinResult(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentConf_ParticipantChanged" => {
+                match serde_json::from_value::<ConfParticipantChangedContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfParticipantChanged(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentConf_SelfLeaveResult" => {
+                match serde_json::from_value::<ConfSelfLeaveResultContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfSelfLeaveResult(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentConf_Timeout" => match serde_json::from_value::<ConfTimeoutContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::ConfTimeout(c),
+                Err(_) => unknown(content),
+            },
+            "AgentConf_StopParticipantVoice" => {
+                match serde_json::from_value::<ConfStopParticipantVoiceContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::ConfStopParticipantVoice(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_Preview" => match serde_json::from_value::<PreviewContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::Preview(c),
+                Err(_) => unknown(content),
+            },
+            "AgentEvent_Preview_CallOut" => {
+                match serde_json::from_value::<PreviewCallOutContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::PreviewCallOut(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_Preview_CallOut_Ex" => {
+                match serde_json::from_value::<PreviewCallOutExContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::PreviewCallOutEx(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_linkagePhoneTransferOut_Result" => {
+                match serde_json::from_value::<LinkagePhoneTransferOutResultContent>(if content.is_null() {
+                    serde_json::json!({})
+                } else {
+                    content.clone()
+                }) {
+                    Ok(c) => AgentEvent::LinkagePhoneTransferOutResult(c),
+                    Err(_) => unknown(content),
+                }
+            }
+            "AgentEvent_ReturnFromIvr" => match &content {
+                serde_json::Value::String(id) => AgentEvent::ReturnFromIvr { call_id: id.clone() },
+                serde_json::Value::Number(n) => AgentEvent::ReturnFromIvr { call_id: n.to_string() },
+                _ => unknown(content),
+            },
+            "AgentEvent_MediaSwith" => match serde_json::from_value::<MediaSwitchContent>(if content.is_null() {
+                serde_json::json!({})
+            } else {
+                content.clone()
+            }) {
+                Ok(c) => AgentEvent::MediaSwitch(c),
+                Err(_) => unknown(content),
+            },
+            _ => unknown(content),
+        }
+    }
+
+    /// The `eventType` on the wire.
+    pub fn event_type(&self) -> &str {
+        match self {
+            AgentEvent::StateSetNotReadySuccess(_) => "AgentState_SetNotReady_Success",
+            AgentEvent::StateCancelNotReadySuccess => "AgentState_CancelNotReady_Success",
+            AgentEvent::QcAgentStateNotify(_) => "QC_AgentState_Notify",
+            AgentEvent::LinkagePhoneCallOut(_) => "AgentEvent_linkagePhoneCallOut",
+            AgentEvent::StateWork => "AgentState_Work",
+            AgentEvent::LinkagePhoneHold(_) => "AgentEvent_linkagePhoneHold",
+            AgentEvent::IncomingCallInfo(_) => "AgentEvent_Incoming_CallInfo",
+            AgentEvent::LinkagePhoneMute(_) => "AgentEvent_linkagePhoneMute",
+            AgentEvent::StateBusy => "AgentState_Busy",
+            AgentEvent::StateReady => "AgentState_Ready",
+            AgentEvent::StateSetRestSuccess(_) => "AgentState_SetRest_Success",
+            AgentEvent::StateCancelRestSuccess => "AgentState_CancelRest_Success",
+            AgentEvent::StateRestTimeout => "AgentState_Rest_Timeout",
+            AgentEvent::StateSetWorkSuccess => "AgentState_SetWork_Success",
+            AgentEvent::StateCancelWorkSuccess => "AgentState_CancelWork_Success",
+            AgentEvent::Talking(_) => "AgentEvent_Talking",
+            AgentEvent::Ringing(_) => "AgentEvent_Ringing",
+            AgentEvent::AutoAnswer(_) => "AgentEvent_Auto_Answer",
+            AgentEvent::CustomerAlerting(_) => "AgentEvent_Customer_Alerting",
+            AgentEvent::MessageData(_) => "AgentEvent_MessageData",
+            AgentEvent::ConfRinging(_) => "AgentConf_Ringing",
+            AgentEvent::CallRelease { .. } => "AgentEvent_Call_Release",
+            AgentEvent::CustomerRelease(_) => "AgentEvent_Customer_Release",
+            AgentEvent::Hold { .. } => "AgentEvent_Hold",
+            AgentEvent::ConnectFail { .. } => "AgentEvent_Connect_Fail",
+            AgentEvent::CallOutFail { .. } => "AgentEvent_Call_Out_Fail",
+            AgentEvent::NoAnswer { .. } => "AgentEvent_No_Answer",
+            AgentEvent::InsideCallFail { .. } => "AgentEvent_Inside_Call_Fail",
+            AgentEvent::Conference(_) => "AgentEvent_Conference",
+            AgentEvent::ConsultFail { .. } => "AgentEvent_Consult_Fail",
+            AgentEvent::LinkagePhoneUnHold(_) => "AgentEvent_linkagePhoneUnHold",
+            AgentEvent::PhoneAlerting => "AgentOther_PhoneAlerting",
+            AgentEvent::PhoneOffhook(_) => "AgentOther_PhoneOffhook",
+            AgentEvent::PhoneRelease(_) => "AgentOther_PhoneRelease",
+            AgentEvent::LinkagePhoneStatus(_) => "AgentEvent_linkagePhoneStatus",
+            AgentEvent::InService => "AgentOther_InService",
+            AgentEvent::ShutdownService(_) => "AgentOther_ShutdownService",
+            AgentEvent::AgentOccupied => "AgentEvent_Agent_Occupyed",
+            AgentEvent::Note => "AgentOther_Note",
+            AgentEvent::ConfPresidentChanged(_) => "AgentConf_PresidentChanged",
+            AgentEvent::BeQcStart(_) => "AgentOther_BeQcStart",
+            AgentEvent::BeQcStop(_) => "AgentOther_BeQcStop",
+            AgentEvent::LinkagePhoneUnMute(_) => "AgentEvent_linkagePhoneUnMute",
+            AgentEvent::SuccTransResult(_) => "AgentEvent_SuccTransResult",
+            AgentEvent::MediaStopRecordDone(_) => "AgentMediaEvent_StopRecordDone",
+            AgentEvent::MediaPlay => "AgentMediaEvent_Play",
+            AgentEvent::MediaPlaySucc => "AgentMediaEvent_Play_Succ",
+            AgentEvent::MediaPausePlayDone => "AgentMediaEvent_PausePlayDone",
+            AgentEvent::MediaRecord(_) => "AgentMediaEvent_Record",
+            AgentEvent::MediaStopPlayDone(_) => "AgentMediaEvent_StopPlayDone",
+            AgentEvent::MediaResumePlayDone => "AgentMediaEvent_ResumePlayDone",
+            AgentEvent::ConfRequestSuccess(_) => "AgentConf_RequestSuccess",
+            AgentEvent::ConfRequestFailed(_) => "AgentConf_RequestFailed",
+            AgentEvent::ConfSelfJoinResult(_) => "AgentConf_SelfJoinResult",
+            AgentEvent::ConfParticipantChanged(_) => "AgentConf_ParticipantChanged",
+            AgentEvent::ConfSelfLeaveResult(_) => "AgentConf_SelfLeaveResult",
+            AgentEvent::ConfTimeout(_) => "AgentConf_Timeout",
+            AgentEvent::ConfStopParticipantVoice(_) => "AgentConf_StopParticipantVoice",
+            AgentEvent::Preview(_) => "AgentEvent_Preview",
+            AgentEvent::PreviewCallOut(_) => "AgentEvent_Preview_CallOut",
+            AgentEvent::PreviewCallOutEx(_) => "AgentEvent_Preview_CallOut_Ex",
+            AgentEvent::LinkagePhoneTransferOutResult(_) => "AgentEvent_linkagePhoneTransferOut_Result",
+            AgentEvent::ReturnFromIvr { .. } => "AgentEvent_ReturnFromIvr",
+            AgentEvent::MediaSwitch(_) => "AgentEvent_MediaSwith",
+            AgentEvent::Unknown { event_type, .. } => event_type,
+        }
+    }
+}
+
 /// Object request body of `onlineagent.login`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnlineagentLoginBody {
