@@ -183,6 +183,16 @@ fn ci(root: &Path) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// The README's Rust quickstart is `crates/cec-cli/examples/quickstart.rs`, which CI compiles.
+    #[test]
+    fn readme_quickstart_compiles_as_an_example() {
+        let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+        let example = std::fs::read_to_string(root().join("crates/cec-cli/examples/quickstart.rs")).unwrap();
+        let start = readme.find("```rust\n").expect("a rust block in README") + "```rust\n".len();
+        let end = start + readme[start..].find("```").expect("closed block");
+        assert!(example.ends_with(&readme[start..end]), "README quickstart and examples/quickstart.rs differ");
+    }
+
     /// The same check as `cargo xtask codegen --check`: generated files match spec/.
     #[test]
     fn generated_code_is_fresh() {

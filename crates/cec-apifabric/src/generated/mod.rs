@@ -2203,6 +2203,9 @@ impl AgentAccountCleancustpersonaldataBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}customNos"), &self.custom_nos)?;
+        if let Some(v) = &self.custom_nos {
+            cec_core::validate::max_items(op, &format!("{at}customNos"), v, 1000)?;
+        }
         Ok(())
     }
 }
