@@ -27,7 +27,10 @@ use cec_core::{Config, Secret};
 #[allow(missing_docs)]
 pub mod generated;
 
+mod session;
+
 pub use generated::AgentEvent;
+pub use session::{AgentSession, AgentState, AgentView, CallState, CallView, EventItem, SignIn, Skills};
 
 impl generated::AgenteventPollResponseEvent {
     /// The typed event (unknown types and mismatched contents become `AgentEvent::Unknown`).
