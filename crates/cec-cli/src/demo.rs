@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
 use cec_core::Config;
+use cec_gateway::{AgentEvent, AgentSession, SignIn};
 use futures_util::StreamExt;
-use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use serde_json::json;
 
 struct Story {
     start: Instant,
@@ -20,19 +20,38 @@ impl Story {
     }
 }
 
-/// Waits for an event of `kind` from the poller, showing the others.
-async fn wait_for(rx: &mut mpsc::Receiver<(String, Value)>, story: &Story, kind: &str) -> anyhow::Result<Value> {
+/// A short line for an event.
+fn describe(ev: &AgentEvent) -> String {
+    match ev {
+        AgentEvent::Ringing(c) => format!(
+            "{} call {} from {}",
+            ev.event_type(),
+            c.callid.as_deref().unwrap_or("?"),
+            c.caller.as_deref().unwrap_or("?")
+        ),
+        AgentEvent::Talking(c) => format!("{} call {}", ev.event_type(), c.callid.as_deref().unwrap_or("?")),
+        AgentEvent::CallRelease { call_id } => format!("{} call {call_id}", ev.event_type()),
+        other => other.event_type().to_owned(),
+    }
+}
+
+/// Waits for an event of `kind` on the session's stream, showing the others.
+async fn wait_for<S>(events: &mut S, story: &Story, kind: &str) -> anyhow::Result<AgentEvent>
+where
+    S: futures_util::Stream<Item = cec_gateway::EventItem> + Unpin,
+{
     let deadline = tokio::time::sleep(Duration::from_secs(15));
     tokio::pin!(deadline);
     loop {
         tokio::select! {
-            ev = rx.recv() => match ev {
-                Some((t, content)) => {
-                    story.say("event", format!("{t} {}", if content.is_null() { String::new() } else { content.to_string() }));
-                    if t == kind {
-                        return Ok(content);
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    story.say("event", describe(&ev));
+                    if ev.event_type() == kind {
+                        return Ok(ev);
                     }
                 }
+                Some(Err(e)) => bail!("the agent session ended: {e}"),
                 None => bail!("event stream ended while waiting for {kind}"),
             },
             _ = &mut deadline => bail!("no {kind} within 15 s"),
@@ -61,59 +80,28 @@ pub async fn run() -> anyhow::Result<()> {
     // CC-Gateway: an agent signs in (C4; the GUID rotates every second in this demo).
     let agent = &sc.agents[0];
     let gw = cec_gateway::Client::new(config()?)?;
-    let login = gw
-        .onlineagent_login()
-        .agentid(agent.id.as_str())
-        .password(agent.password.as_str())
-        .phonenum(agent.phone.as_str())
-        .send()
-        .await?;
-    let server = login.result.as_ref().and_then(|r| r.server_name.clone()).unwrap_or_default();
+    // AgentSession: sign-in, skill queues, and the event poll loop (also the heartbeat).
+    let session =
+        AgentSession::sign_in(gw, SignIn::new(agent.id.as_str(), agent.password.as_str(), agent.phone.as_str()))
+            .await?;
     story.say(
         "gateway",
         format!(
-            "agent {} signed in on {server} with phone {} (GUID received, kept by the client)",
-            agent.id, agent.phone
+            "agent {} signed in with phone {} and joined skill queues {:?} (the session keeps and rotates the GUID)",
+            agent.id, agent.phone, agent.skills
         ),
     );
-    gw.onlineagent_resetskill().agentid(agent.id.as_str()).autoflag(true).send().await?;
-    story.say("gateway", format!("agent {} signed in to skill queues {:?}", agent.id, agent.skills));
-
-    // The event poll loop: the poll is also the heartbeat.
-    let (tx, mut rx) = mpsc::channel::<(String, Value)>(64);
-    let poller = {
-        let gw = gw.clone();
-        let id = agent.id.clone();
-        tokio::spawn(async move {
-            loop {
-                match gw.agentevent_poll().agentid(id.as_str()).send().await {
-                    Ok(r) => {
-                        if let Some(ev) = r.event {
-                            let t = ev.event_type.unwrap_or_default();
-                            if tx.send((t, ev.content.unwrap_or(Value::Null))).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "poll failed");
-                        tokio::time::sleep(Duration::from_millis(300)).await;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
-    };
-    wait_for(&mut rx, &story, "AgentState_Ready").await?;
+    let mut events = Box::pin(session.events().context("event stream")?);
+    wait_for(&mut events, &story, "AgentState_Ready").await?;
 
     // A customer calls.
     let caller = "13800000001";
     let call_id = sim.inject_call(&agent.id, caller).map_err(anyhow::Error::msg)?;
     story.say("customer", format!("{caller} dials the hotline"));
-    wait_for(&mut rx, &story, "AgentEvent_Ringing").await?;
-    gw.voicecall_answer().agentid(agent.id.as_str()).send().await?;
+    wait_for(&mut events, &story, "AgentEvent_Ringing").await?;
+    session.answer().await?;
     story.say("gateway", format!("agent {} answers call {call_id}", agent.id));
-    wait_for(&mut rx, &story, "AgentEvent_Talking").await?;
+    wait_for(&mut events, &story, "AgentEvent_Talking").await?;
 
     // A supervisor looks at CC-CMS (C2 signature).
     let c2 = || -> anyhow::Result<C2Auth> { Ok(C2Auth::Signature(AkSkSigner::new(sc.ak.as_str(), sc.sk.as_str())?)) };
@@ -127,10 +115,10 @@ pub async fn run() -> anyhow::Result<()> {
     story.say("cms", format!("supervisor sees agent {}: {}", agent.id, show_state(states.result_desc)));
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    gw.voicecall_release().agentid(agent.id.as_str()).send().await?;
+    session.release().await?;
     story.say("gateway", format!("agent {} hangs up after a short talk", agent.id));
-    wait_for(&mut rx, &story, "AgentEvent_Call_Release").await?;
-    wait_for(&mut rx, &story, "AgentState_Ready").await?;
+    wait_for(&mut events, &story, "AgentEvent_Call_Release").await?;
+    wait_for(&mut events, &story, "AgentState_Ready").await?;
     let states =
         cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![agent_no]).send().await?;
     story.say("cms", format!("supervisor sees agent {}: {}", agent.id, show_state(states.result_desc)));
@@ -207,9 +195,8 @@ pub async fn run() -> anyhow::Result<()> {
     }
 
     // Sign out.
-    poller.abort();
-    gw.onlineagent_logout().agentid(agent.id.as_str()).send().await?;
-    let rotations = gw.guid_auth().rotations().saturating_sub(1);
+    let rotations = session.client().guid_auth().rotations().saturating_sub(1);
+    session.sign_out().await?;
     story.say("gateway", format!("agent {} signed out ({rotations} GUID rotations followed on the way)", agent.id));
     sim.shutdown().await;
     story.say("demo", "done");
