@@ -6,6 +6,7 @@
 //! [`crate::generated::AgenteventPushCallbackReceiver`]; the public reference
 //! documents no agent WebSocket protocol (see `docs/ARCHITECTURE.md`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -159,6 +160,10 @@ pub struct SignIn {
     pub skills: Skills,
     /// Pause between two polls (the reference asks for 200–500 ms).
     pub poll_pause: Duration,
+    /// When the platform reports the session gone (`100-006`, `000-003`), sign in
+    /// again (with `forcelogin`) and go on polling, up to 3 times in a row, instead
+    /// of ending the stream with that error.
+    pub resign_in: bool,
 }
 
 impl SignIn {
@@ -171,6 +176,7 @@ impl SignIn {
             force: false,
             skills: Skills::All,
             poll_pause: Duration::from_millis(300),
+            resign_in: false,
         }
     }
 }
@@ -187,6 +193,8 @@ pub struct AgentSession {
     view: Arc<Mutex<AgentView>>,
     events: Mutex<Option<mpsc::UnboundedReceiver<EventItem>>>,
     poller: tokio::task::JoinHandle<()>,
+    /// Set while signing out, so the poll loop does not take the sign-out for a lost session.
+    stopping: Arc<AtomicBool>,
 }
 
 impl AgentSession {
@@ -194,46 +202,13 @@ impl AgentSession {
     /// queues, and starts polling. The poll is the heartbeat: it runs until
     /// sign-out or drop.
     pub async fn sign_in(client: Client, opts: SignIn) -> Result<AgentSession, Error> {
-        let login = client
-            .onlineagent_login()
-            .agentid(opts.agent_id.as_str())
-            .password(opts.password.clone())
-            .phonenum(opts.phone.as_str())
-            .send()
-            .await;
-        match login {
-            Ok(_) => {}
-            Err(e) if opts.force && e.code() == Some("100-002") => {
-                client
-                    .onlineagent_forcelogin()
-                    .agentid(opts.agent_id.as_str())
-                    .password(opts.password.clone())
-                    .phonenum(opts.phone.as_str())
-                    .send()
-                    .await?;
-            }
-            Err(e) => return Err(e),
-        }
-        match &opts.skills {
-            Skills::All => {
-                client.onlineagent_resetskill().agentid(opts.agent_id.as_str()).autoflag(true).send().await?;
-            }
-            Skills::Only(ids) => {
-                let list = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(";");
-                client
-                    .onlineagent_resetskill()
-                    .agentid(opts.agent_id.as_str())
-                    .autoflag(false)
-                    .skillid(list)
-                    .send()
-                    .await?;
-            }
-            Skills::Skip => {}
-        }
+        establish(&client, &opts, opts.force).await?;
         let view = Arc::new(Mutex::new(AgentView { state: AgentState::SignedIn, ..AgentView::default() }));
         let (tx, rx) = mpsc::unbounded_channel();
-        let poller = tokio::spawn(poll_loop(client.clone(), opts.agent_id.clone(), opts.poll_pause, view.clone(), tx));
-        Ok(AgentSession { client, agent_id: opts.agent_id, view, events: Mutex::new(Some(rx)), poller })
+        let agent_id = opts.agent_id.clone();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let poller = tokio::spawn(poll_loop(client.clone(), opts, view.clone(), tx, stopping.clone()));
+        Ok(AgentSession { client, agent_id, view, events: Mutex::new(Some(rx)), poller, stopping })
     }
 
     /// The agent id.
@@ -276,13 +251,20 @@ impl AgentSession {
         self.client.voicecall_release().agentid(self.agent_id.as_str()).send().await.map(|_| ())
     }
 
-    /// Stops polling and signs out.
-    pub async fn sign_out(self) -> Result<(), Error> {
-        self.poller.abort();
+    /// Signs out and stops polling. When the platform refuses (e.g. `100-007`
+    /// during a call), the session goes on as before.
+    pub async fn sign_out(&self) -> Result<(), Error> {
+        self.stopping.store(true, Ordering::SeqCst);
         let r = self.client.onlineagent_logout().agentid(self.agent_id.as_str()).send().await.map(|_| ());
-        if let Ok(mut v) = self.view.lock() {
-            v.state = AgentState::SignedOut;
-            v.calls.clear();
+        match &r {
+            Ok(()) => {
+                self.poller.abort();
+                if let Ok(mut v) = self.view.lock() {
+                    v.state = AgentState::SignedOut;
+                    v.calls.clear();
+                }
+            }
+            Err(_) => self.stopping.store(false, Ordering::SeqCst),
         }
         r
     }
@@ -294,18 +276,63 @@ impl Drop for AgentSession {
     }
 }
 
+/// Sign-in (then `forcelogin` when `force` and the agent is signed in elsewhere) and skills.
+async fn establish(client: &Client, opts: &SignIn, force: bool) -> Result<(), Error> {
+    let login = client
+        .onlineagent_login()
+        .agentid(opts.agent_id.as_str())
+        .password(opts.password.clone())
+        .phonenum(opts.phone.as_str())
+        .send()
+        .await;
+    match login {
+        Ok(_) => {}
+        Err(e) if force && e.code() == Some("100-002") => {
+            client
+                .onlineagent_forcelogin()
+                .agentid(opts.agent_id.as_str())
+                .password(opts.password.clone())
+                .phonenum(opts.phone.as_str())
+                .send()
+                .await?;
+        }
+        Err(e) => return Err(e),
+    }
+    match &opts.skills {
+        Skills::All => {
+            client.onlineagent_resetskill().agentid(opts.agent_id.as_str()).autoflag(true).send().await?;
+        }
+        Skills::Only(ids) => {
+            let list = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(";");
+            client
+                .onlineagent_resetskill()
+                .agentid(opts.agent_id.as_str())
+                .autoflag(false)
+                .skillid(list)
+                .send()
+                .await?;
+        }
+        Skills::Skip => {}
+    }
+    Ok(())
+}
+
 async fn poll_loop(
     client: Client,
-    agent: String,
-    pause: Duration,
+    opts: SignIn,
     view: Arc<Mutex<AgentView>>,
     tx: mpsc::UnboundedSender<EventItem>,
+    stopping: Arc<AtomicBool>,
 ) {
+    let agent = opts.agent_id.clone();
+    let pause = opts.poll_pause;
     let mut failures = 0u32;
+    let mut resigned = 0u32;
     loop {
         match client.agentevent_poll().agentid(agent.as_str()).send().await {
             Ok(resp) => {
                 failures = 0;
+                resigned = 0;
                 if let Some(ev) = resp.event {
                     let event = ev.agent_event();
                     if let Ok(mut v) = view.lock() {
@@ -317,8 +344,28 @@ async fn poll_loop(
                 }
                 tokio::time::sleep(pause).await;
             }
+            Err(_) if stopping.load(Ordering::SeqCst) => {
+                // Signing out: the platform has forgotten the agent on purpose.
+                tokio::time::sleep(pause).await;
+            }
+            Err(e) if e.is_auth() && opts.resign_in && resigned < 3 => {
+                resigned += 1;
+                tracing::info!(agent = %agent, code = e.code().unwrap_or(""), "session gone; signing in again");
+                match establish(&client, &opts, true).await {
+                    Ok(()) => {
+                        if let Ok(mut v) = view.lock() {
+                            v.state = AgentState::SignedIn;
+                            v.calls.clear();
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(agent = %agent, error = %e, "re-sign-in failed");
+                        tokio::time::sleep(pause).await;
+                    }
+                }
+            }
             Err(e) if e.is_auth() || e.is_validation() => {
-                // The session is gone (100-006 / 000-003): a terminal error.
+                // The session is gone (100-006 / 000-003) and cannot be recovered: a terminal error.
                 if let Ok(mut v) = view.lock() {
                     v.state = AgentState::SignedOut;
                     v.calls.clear();

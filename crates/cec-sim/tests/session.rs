@@ -149,3 +149,52 @@ async fn no_event_lost_or_repeated_across_guid_rotations() {
     assert_eq!(sim.agent("1001").unwrap().queued_events, 0);
     s.sign_out().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_sign_in_recovers_a_session_taken_over() {
+    let sim = common::start(common::fast()).await;
+    let mut o = opts(&sim);
+    o.resign_in = true;
+    let s = AgentSession::sign_in(cec_gateway::Client::new(common::config(&sim)).unwrap(), o).await.unwrap();
+    let mut events = Box::pin(s.events().unwrap());
+    next_of(&mut events, "AgentState_Ready").await;
+    let before = s.client().guid().unwrap().expose_str().to_owned();
+    // Someone else forces a sign-in: the session's GUID is refused (100-006) ...
+    let other = cec_gateway::Client::new(common::config(&sim)).unwrap();
+    let a = &sim.scenario().agents[0];
+    other
+        .onlineagent_forcelogin()
+        .agentid(a.id.as_str())
+        .password(a.password.as_str())
+        .phonenum(a.phone.as_str())
+        .send()
+        .await
+        .unwrap();
+    // ... and the session signs in again by itself, with a new GUID, and keeps delivering events.
+    for _ in 0..250 {
+        if s.client().guid().map(|g| g.expose_str() != before).unwrap_or(false)
+            && other.guid_auth().guid().is_some()
+            && sim.agent("1001").unwrap().signed_in
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_ne!(s.client().guid().unwrap().expose_str(), before, "a new GUID after re-sign-in");
+    next_of(&mut events, "AgentState_Ready").await;
+    let call = sim.inject_call("1001", "13800000009").unwrap();
+    match next_of(&mut events, "AgentEvent_Ringing").await {
+        AgentEvent::Ringing(c) => assert_eq!(c.callid.as_deref(), Some(call.as_str())),
+        other => panic!("{other:?}"),
+    }
+    // Signing out with a call offered is refused (100-007 here); the session goes on.
+    assert_eq!(s.sign_out().await.unwrap_err().code(), Some("100-007"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(sim.agent("1001").unwrap().signed_in);
+    s.answer().await.unwrap();
+    next_of(&mut events, "AgentEvent_Talking").await;
+    s.release().await.unwrap();
+    next_of(&mut events, "AgentState_Ready").await;
+    s.sign_out().await.unwrap();
+    assert!(!sim.agent("1001").unwrap().signed_in);
+}
