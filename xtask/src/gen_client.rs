@@ -99,18 +99,16 @@ fn events(spec: &Spec) -> String {
             "object" => {
                 let _ = writeln!(
                     s,
-                    "            {} => match serde_json::from_value::<{}Content>(if content.is_null() {{ serde_json::json!({{}}) }} else {{ content.clone() }}) {{ Ok(c) => AgentEvent::{}(c), Err(_) => unknown(content) }},",
+                    "            {} => match event_content(&content) {{ Some(c) => AgentEvent::{}(c), None => unknown(content) }},",
                     lit(&e.wire),
-                    e.name,
                     e.name
                 );
             }
             "call_id" => {
                 let _ = writeln!(
                     s,
-                    "            {} => match &content {{ serde_json::Value::String(id) => AgentEvent::{} {{ call_id: id.clone() }}, serde_json::Value::Number(n) => AgentEvent::{} {{ call_id: n.to_string() }}, _ => unknown(content) }},",
+                    "            {} => match bare_call_id(&content) {{ Some(call_id) => AgentEvent::{} {{ call_id }}, None => unknown(content) }},",
                     lit(&e.wire),
-                    e.name,
                     e.name
                 );
             }
@@ -129,6 +127,7 @@ fn events(spec: &Spec) -> String {
         let _ = writeln!(s, "            {pat} => {},", lit(&e.wire));
     }
     s.push_str("            AgentEvent::Unknown { event_type, .. } => event_type,\n        }\n    }\n}\n\n");
+    s.push_str("/// A typed event content, read in place (no copy); null reads as an empty object.\nfn event_content<T: serde::de::DeserializeOwned>(content: &serde_json::Value) -> Option<T> {\n    if content.is_null() {\n        T::deserialize(&serde_json::Value::Object(Default::default())).ok()\n    } else {\n        T::deserialize(content).ok()\n    }\n}\n\n/// The call id of an event whose content is a bare call-id string (or number).\nfn bare_call_id(content: &serde_json::Value) -> Option<String> {\n    match content {\n        serde_json::Value::String(id) => Some(id.clone()),\n        serde_json::Value::Number(n) => Some(n.to_string()),\n        _ => None,\n    }\n}\n\n");
     s
 }
 

@@ -68,16 +68,16 @@ pub struct Clients {
     fs: OnceLock<cec_fs::Client>,
 }
 
+fn missing(ne: &str, key: &str) -> anyhow::Error {
+    anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
+}
+
 fn need<'a>(ne: &str, v: &'a Option<String>, key: &str) -> anyhow::Result<&'a str> {
-    v.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
-        anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
-    })
+    v.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| missing(ne, key))
 }
 
 fn need_secret<'a>(ne: &str, v: &'a Option<cec_core::Secret<String>>, key: &str) -> anyhow::Result<&'a str> {
-    v.as_ref().map(|s| s.expose_str()).filter(|s| !s.is_empty()).ok_or_else(|| {
-        anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
-    })
+    v.as_ref().map(|s| s.expose_str()).filter(|s| !s.is_empty()).ok_or_else(|| missing(ne, key))
 }
 
 fn get_or_try<T: Clone>(cell: &OnceLock<T>, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {

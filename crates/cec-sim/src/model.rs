@@ -74,6 +74,18 @@ struct AgentRt {
     auto_idle: bool,
 }
 
+impl AgentRt {
+    /// Forgets the session: GUIDs, queued events; wakes a waiting poll.
+    fn sign_out(&mut self) {
+        self.signed_in = false;
+        self.guid = None;
+        self.prev_guid = None;
+        self.state = cti::SIGNED_OUT;
+        self.events.clear();
+        self.notify.notify_waiters();
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct CallRt {
     id: String,
@@ -324,12 +336,7 @@ impl Shared {
             tracing::info!(agent = %id, "no poll or heartbeat: signing the agent out");
             self.end_call(&mut m, &id);
             if let Some(a) = m.agents.get_mut(&id) {
-                a.signed_in = false;
-                a.guid = None;
-                a.prev_guid = None;
-                a.state = cti::SIGNED_OUT;
-                a.events.clear();
-                a.notify.notify_waiters();
+                a.sign_out();
             }
         }
     }
@@ -421,12 +428,7 @@ impl Shared {
         if a.call.is_some() {
             return failure(route, "100-007", "agent is in a call");
         }
-        a.signed_in = false;
-        a.guid = None;
-        a.prev_guid = None;
-        a.state = cti::SIGNED_OUT;
-        a.events.clear();
-        a.notify.notify_waiters();
+        a.sign_out();
         Reply::ok(gw_ok(Value::Null))
     }
 

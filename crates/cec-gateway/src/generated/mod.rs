@@ -3013,431 +3013,213 @@ impl AgentEvent {
     pub fn from_raw(event_type: &str, content: serde_json::Value) -> Self {
         let unknown = |content: serde_json::Value| AgentEvent::Unknown { event_type: event_type.to_owned(), content };
         match event_type {
-            "AgentState_SetNotReady_Success" => {
-                match serde_json::from_value::<StateSetNotReadySuccessContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::StateSetNotReadySuccess(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentState_CancelNotReady_Success" => AgentEvent::StateCancelNotReadySuccess,
-            "QC_AgentState_Notify" => match serde_json::from_value::<QcAgentStateNotifyContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::QcAgentStateNotify(c),
-                Err(_) => unknown(content),
+            "AgentState_SetNotReady_Success" => match event_content(&content) {
+                Some(c) => AgentEvent::StateSetNotReadySuccess(c),
+                None => unknown(content),
             },
-            "AgentEvent_linkagePhoneCallOut" => {
-                match serde_json::from_value::<LinkagePhoneCallOutContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneCallOut(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentState_CancelNotReady_Success" => AgentEvent::StateCancelNotReadySuccess,
+            "QC_AgentState_Notify" => match event_content(&content) {
+                Some(c) => AgentEvent::QcAgentStateNotify(c),
+                None => unknown(content),
+            },
+            "AgentEvent_linkagePhoneCallOut" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneCallOut(c),
+                None => unknown(content),
+            },
             "AgentState_Work" => AgentEvent::StateWork,
-            "AgentEvent_linkagePhoneHold" => {
-                match serde_json::from_value::<LinkagePhoneHoldContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneHold(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_Incoming_CallInfo" => {
-                match serde_json::from_value::<IncomingCallInfoContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::IncomingCallInfo(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_linkagePhoneMute" => {
-                match serde_json::from_value::<LinkagePhoneMuteContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneMute(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentEvent_linkagePhoneHold" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneHold(c),
+                None => unknown(content),
+            },
+            "AgentEvent_Incoming_CallInfo" => match event_content(&content) {
+                Some(c) => AgentEvent::IncomingCallInfo(c),
+                None => unknown(content),
+            },
+            "AgentEvent_linkagePhoneMute" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneMute(c),
+                None => unknown(content),
+            },
             "AgentState_Busy" => AgentEvent::StateBusy,
             "AgentState_Ready" => AgentEvent::StateReady,
-            "AgentState_SetRest_Success" => {
-                match serde_json::from_value::<StateSetRestSuccessContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::StateSetRestSuccess(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentState_SetRest_Success" => match event_content(&content) {
+                Some(c) => AgentEvent::StateSetRestSuccess(c),
+                None => unknown(content),
+            },
             "AgentState_CancelRest_Success" => AgentEvent::StateCancelRestSuccess,
             "AgentState_Rest_Timeout" => AgentEvent::StateRestTimeout,
             "AgentState_SetWork_Success" => AgentEvent::StateSetWorkSuccess,
             "AgentState_CancelWork_Success" => AgentEvent::StateCancelWorkSuccess,
-            "AgentEvent_Talking" => match serde_json::from_value::<TalkingContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::Talking(c),
-                Err(_) => unknown(content),
+            "AgentEvent_Talking" => match event_content(&content) {
+                Some(c) => AgentEvent::Talking(c),
+                None => unknown(content),
             },
-            "AgentEvent_Ringing" => match serde_json::from_value::<RingingContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::Ringing(c),
-                Err(_) => unknown(content),
+            "AgentEvent_Ringing" => match event_content(&content) {
+                Some(c) => AgentEvent::Ringing(c),
+                None => unknown(content),
             },
-            "AgentEvent_Auto_Answer" => match serde_json::from_value::<AutoAnswerContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::AutoAnswer(c),
-                Err(_) => unknown(content),
+            "AgentEvent_Auto_Answer" => match event_content(&content) {
+                Some(c) => AgentEvent::AutoAnswer(c),
+                None => unknown(content),
             },
-            "AgentEvent_Customer_Alerting" => {
-                match serde_json::from_value::<CustomerAlertingContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::CustomerAlerting(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_MessageData" => match serde_json::from_value::<MessageDataContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::MessageData(c),
-                Err(_) => unknown(content),
+            "AgentEvent_Customer_Alerting" => match event_content(&content) {
+                Some(c) => AgentEvent::CustomerAlerting(c),
+                None => unknown(content),
             },
-            "AgentConf_Ringing" => match serde_json::from_value::<ConfRingingContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::ConfRinging(c),
-                Err(_) => unknown(content),
+            "AgentEvent_MessageData" => match event_content(&content) {
+                Some(c) => AgentEvent::MessageData(c),
+                None => unknown(content),
             },
-            "AgentEvent_Call_Release" => match &content {
-                serde_json::Value::String(id) => AgentEvent::CallRelease { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::CallRelease { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentConf_Ringing" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfRinging(c),
+                None => unknown(content),
             },
-            "AgentEvent_Customer_Release" => {
-                match serde_json::from_value::<CustomerReleaseContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::CustomerRelease(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_Hold" => match &content {
-                serde_json::Value::String(id) => AgentEvent::Hold { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::Hold { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentEvent_Call_Release" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::CallRelease { call_id },
+                None => unknown(content),
             },
-            "AgentEvent_Connect_Fail" => match &content {
-                serde_json::Value::String(id) => AgentEvent::ConnectFail { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::ConnectFail { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentEvent_Customer_Release" => match event_content(&content) {
+                Some(c) => AgentEvent::CustomerRelease(c),
+                None => unknown(content),
             },
-            "AgentEvent_Call_Out_Fail" => match &content {
-                serde_json::Value::String(id) => AgentEvent::CallOutFail { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::CallOutFail { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentEvent_Hold" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::Hold { call_id },
+                None => unknown(content),
             },
-            "AgentEvent_No_Answer" => match &content {
-                serde_json::Value::String(id) => AgentEvent::NoAnswer { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::NoAnswer { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentEvent_Connect_Fail" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::ConnectFail { call_id },
+                None => unknown(content),
             },
-            "AgentEvent_Inside_Call_Fail" => match &content {
-                serde_json::Value::String(id) => AgentEvent::InsideCallFail { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::InsideCallFail { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentEvent_Call_Out_Fail" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::CallOutFail { call_id },
+                None => unknown(content),
             },
-            "AgentEvent_Conference" => match serde_json::from_value::<ConferenceContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::Conference(c),
-                Err(_) => unknown(content),
+            "AgentEvent_No_Answer" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::NoAnswer { call_id },
+                None => unknown(content),
             },
-            "AgentEvent_Consult_Fail" => match &content {
-                serde_json::Value::String(id) => AgentEvent::ConsultFail { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::ConsultFail { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentEvent_Inside_Call_Fail" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::InsideCallFail { call_id },
+                None => unknown(content),
             },
-            "AgentEvent_linkagePhoneUnHold" => {
-                match serde_json::from_value::<LinkagePhoneUnHoldContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneUnHold(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentEvent_Conference" => match event_content(&content) {
+                Some(c) => AgentEvent::Conference(c),
+                None => unknown(content),
+            },
+            "AgentEvent_Consult_Fail" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::ConsultFail { call_id },
+                None => unknown(content),
+            },
+            "AgentEvent_linkagePhoneUnHold" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneUnHold(c),
+                None => unknown(content),
+            },
             "AgentOther_PhoneAlerting" => AgentEvent::PhoneAlerting,
-            "AgentOther_PhoneOffhook" => match serde_json::from_value::<PhoneOffhookContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::PhoneOffhook(c),
-                Err(_) => unknown(content),
+            "AgentOther_PhoneOffhook" => match event_content(&content) {
+                Some(c) => AgentEvent::PhoneOffhook(c),
+                None => unknown(content),
             },
-            "AgentOther_PhoneRelease" => match serde_json::from_value::<PhoneReleaseContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::PhoneRelease(c),
-                Err(_) => unknown(content),
+            "AgentOther_PhoneRelease" => match event_content(&content) {
+                Some(c) => AgentEvent::PhoneRelease(c),
+                None => unknown(content),
             },
-            "AgentEvent_linkagePhoneStatus" => {
-                match serde_json::from_value::<LinkagePhoneStatusContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneStatus(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentEvent_linkagePhoneStatus" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneStatus(c),
+                None => unknown(content),
+            },
             "AgentOther_InService" => AgentEvent::InService,
-            "AgentOther_ShutdownService" => {
-                match serde_json::from_value::<ShutdownServiceContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ShutdownService(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentOther_ShutdownService" => match event_content(&content) {
+                Some(c) => AgentEvent::ShutdownService(c),
+                None => unknown(content),
+            },
             "AgentEvent_Agent_Occupyed" => AgentEvent::AgentOccupied,
             "AgentOther_Note" => AgentEvent::Note,
-            "AgentConf_PresidentChanged" => {
-                match serde_json::from_value::<ConfPresidentChangedContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfPresidentChanged(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentOther_BeQcStart" => match serde_json::from_value::<BeQcStartContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::BeQcStart(c),
-                Err(_) => unknown(content),
+            "AgentConf_PresidentChanged" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfPresidentChanged(c),
+                None => unknown(content),
             },
-            "AgentOther_BeQcStop" => match serde_json::from_value::<BeQcStopContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::BeQcStop(c),
-                Err(_) => unknown(content),
+            "AgentOther_BeQcStart" => match event_content(&content) {
+                Some(c) => AgentEvent::BeQcStart(c),
+                None => unknown(content),
             },
-            "AgentEvent_linkagePhoneUnMute" => {
-                match serde_json::from_value::<LinkagePhoneUnMuteContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneUnMute(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_SuccTransResult" => {
-                match serde_json::from_value::<SuccTransResultContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::SuccTransResult(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentMediaEvent_StopRecordDone" => {
-                match serde_json::from_value::<MediaStopRecordDoneContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::MediaStopRecordDone(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentOther_BeQcStop" => match event_content(&content) {
+                Some(c) => AgentEvent::BeQcStop(c),
+                None => unknown(content),
+            },
+            "AgentEvent_linkagePhoneUnMute" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneUnMute(c),
+                None => unknown(content),
+            },
+            "AgentEvent_SuccTransResult" => match event_content(&content) {
+                Some(c) => AgentEvent::SuccTransResult(c),
+                None => unknown(content),
+            },
+            "AgentMediaEvent_StopRecordDone" => match event_content(&content) {
+                Some(c) => AgentEvent::MediaStopRecordDone(c),
+                None => unknown(content),
+            },
             "AgentMediaEvent_Play" => AgentEvent::MediaPlay,
             "AgentMediaEvent_Play_Succ" => AgentEvent::MediaPlaySucc,
             "AgentMediaEvent_PausePlayDone" => AgentEvent::MediaPausePlayDone,
-            "AgentMediaEvent_Record" => match serde_json::from_value::<MediaRecordContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::MediaRecord(c),
-                Err(_) => unknown(content),
+            "AgentMediaEvent_Record" => match event_content(&content) {
+                Some(c) => AgentEvent::MediaRecord(c),
+                None => unknown(content),
             },
-            "AgentMediaEvent_StopPlayDone" => {
-                match serde_json::from_value::<MediaStopPlayDoneContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::MediaStopPlayDone(c),
-                    Err(_) => unknown(content),
-                }
-            }
+            "AgentMediaEvent_StopPlayDone" => match event_content(&content) {
+                Some(c) => AgentEvent::MediaStopPlayDone(c),
+                None => unknown(content),
+            },
             "AgentMediaEvent_ResumePlayDone" => AgentEvent::MediaResumePlayDone,
-            "AgentConf_RequestSuccess" => {
-                match serde_json::from_value::<ConfRequestSuccessContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfRequestSuccess(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentConf_RequestFailed" => {
-                match serde_json::from_value::<ConfRequestFailedContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfRequestFailed(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentConf_SelfJoinResult" => {
-                match serde_json::from_value::<ConfSelfJoinResultContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfSelfJoinResult(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentConf_ParticipantChanged" => {
-                match serde_json::from_value::<ConfParticipantChangedContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfParticipantChanged(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentConf_SelfLeaveResult" => {
-                match serde_json::from_value::<ConfSelfLeaveResultContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfSelfLeaveResult(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentConf_Timeout" => match serde_json::from_value::<ConfTimeoutContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::ConfTimeout(c),
-                Err(_) => unknown(content),
+            "AgentConf_RequestSuccess" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfRequestSuccess(c),
+                None => unknown(content),
             },
-            "AgentConf_StopParticipantVoice" => {
-                match serde_json::from_value::<ConfStopParticipantVoiceContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::ConfStopParticipantVoice(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_Preview" => match serde_json::from_value::<PreviewContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::Preview(c),
-                Err(_) => unknown(content),
+            "AgentConf_RequestFailed" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfRequestFailed(c),
+                None => unknown(content),
             },
-            "AgentEvent_Preview_CallOut" => {
-                match serde_json::from_value::<PreviewCallOutContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::PreviewCallOut(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_Preview_CallOut_Ex" => {
-                match serde_json::from_value::<PreviewCallOutExContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::PreviewCallOutEx(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_linkagePhoneTransferOut_Result" => {
-                match serde_json::from_value::<LinkagePhoneTransferOutResultContent>(if content.is_null() {
-                    serde_json::json!({})
-                } else {
-                    content.clone()
-                }) {
-                    Ok(c) => AgentEvent::LinkagePhoneTransferOutResult(c),
-                    Err(_) => unknown(content),
-                }
-            }
-            "AgentEvent_ReturnFromIvr" => match &content {
-                serde_json::Value::String(id) => AgentEvent::ReturnFromIvr { call_id: id.clone() },
-                serde_json::Value::Number(n) => AgentEvent::ReturnFromIvr { call_id: n.to_string() },
-                _ => unknown(content),
+            "AgentConf_SelfJoinResult" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfSelfJoinResult(c),
+                None => unknown(content),
             },
-            "AgentEvent_MediaSwith" => match serde_json::from_value::<MediaSwitchContent>(if content.is_null() {
-                serde_json::json!({})
-            } else {
-                content.clone()
-            }) {
-                Ok(c) => AgentEvent::MediaSwitch(c),
-                Err(_) => unknown(content),
+            "AgentConf_ParticipantChanged" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfParticipantChanged(c),
+                None => unknown(content),
+            },
+            "AgentConf_SelfLeaveResult" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfSelfLeaveResult(c),
+                None => unknown(content),
+            },
+            "AgentConf_Timeout" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfTimeout(c),
+                None => unknown(content),
+            },
+            "AgentConf_StopParticipantVoice" => match event_content(&content) {
+                Some(c) => AgentEvent::ConfStopParticipantVoice(c),
+                None => unknown(content),
+            },
+            "AgentEvent_Preview" => match event_content(&content) {
+                Some(c) => AgentEvent::Preview(c),
+                None => unknown(content),
+            },
+            "AgentEvent_Preview_CallOut" => match event_content(&content) {
+                Some(c) => AgentEvent::PreviewCallOut(c),
+                None => unknown(content),
+            },
+            "AgentEvent_Preview_CallOut_Ex" => match event_content(&content) {
+                Some(c) => AgentEvent::PreviewCallOutEx(c),
+                None => unknown(content),
+            },
+            "AgentEvent_linkagePhoneTransferOut_Result" => match event_content(&content) {
+                Some(c) => AgentEvent::LinkagePhoneTransferOutResult(c),
+                None => unknown(content),
+            },
+            "AgentEvent_ReturnFromIvr" => match bare_call_id(&content) {
+                Some(call_id) => AgentEvent::ReturnFromIvr { call_id },
+                None => unknown(content),
+            },
+            "AgentEvent_MediaSwith" => match event_content(&content) {
+                Some(c) => AgentEvent::MediaSwitch(c),
+                None => unknown(content),
             },
             _ => unknown(content),
         }
@@ -3512,6 +3294,24 @@ impl AgentEvent {
             AgentEvent::MediaSwitch(_) => "AgentEvent_MediaSwith",
             AgentEvent::Unknown { event_type, .. } => event_type,
         }
+    }
+}
+
+/// A typed event content, read in place (no copy); null reads as an empty object.
+fn event_content<T: serde::de::DeserializeOwned>(content: &serde_json::Value) -> Option<T> {
+    if content.is_null() {
+        T::deserialize(&serde_json::Value::Object(Default::default())).ok()
+    } else {
+        T::deserialize(content).ok()
+    }
+}
+
+/// The call id of an event whose content is a bare call-id string (or number).
+fn bare_call_id(content: &serde_json::Value) -> Option<String> {
+    match content {
+        serde_json::Value::String(id) => Some(id.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
