@@ -36,6 +36,8 @@ pub fn parse_set_guid(value: &str) -> Option<&str> {
 #[derive(Debug, Default)]
 pub struct GuidAuth {
     guid: RwLock<Option<Secret<String>>>,
+    /// The GUID replaced by the last rotation (CEC accepts it for a while).
+    previous: RwLock<Option<Secret<String>>>,
     rotations: AtomicU64,
     mode: GuidMode,
 }
@@ -43,7 +45,7 @@ pub struct GuidAuth {
 impl GuidAuth {
     /// An empty store (sign in to fill it).
     pub fn new(mode: GuidMode) -> Self {
-        GuidAuth { guid: RwLock::new(None), rotations: AtomicU64::new(0), mode }
+        GuidAuth { guid: RwLock::new(None), previous: RwLock::new(None), rotations: AtomicU64::new(0), mode }
     }
 
     /// The server's auth mode as configured.
@@ -61,9 +63,12 @@ impl GuidAuth {
         let guid = guid.into();
         if let Ok(mut g) = self.guid.write() {
             let changed = g.as_ref().map(|old| old.expose_str() != guid.expose_str()).unwrap_or(true);
-            *g = Some(guid);
+            let old = g.replace(guid);
             if changed {
                 self.rotations.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut p) = self.previous.write() {
+                    *p = old;
+                }
             }
         }
     }
@@ -73,6 +78,21 @@ impl GuidAuth {
         if let Ok(mut g) = self.guid.write() {
             *g = None;
         }
+        if let Ok(mut p) = self.previous.write() {
+            *p = None;
+        }
+    }
+
+    /// Whether `guid` is the current GUID or the one the last rotation
+    /// replaced (compared in constant time): how a receiver of pushed events
+    /// checks the `Guid` header, which may predate a rotation it crossed.
+    pub fn matches(&self, guid: &str) -> bool {
+        let eq = |s: &Option<Secret<String>>| {
+            s.as_ref().is_some_and(|s| cec_core::sign::constant_time_eq(s.expose_str().as_bytes(), guid.as_bytes()))
+        };
+        let cur = self.guid.read().map(|g| eq(&g)).unwrap_or(false);
+        let prev = self.previous.read().map(|g| eq(&g)).unwrap_or(false);
+        !guid.is_empty() && (cur | prev)
     }
 
     /// How many times a new GUID has been taken (sign-in counts as one).
@@ -105,7 +125,7 @@ impl Authorizer for GuidAuth {
             }
         }
         match (op.id, body) {
-            ("config.login" | "onlineagent.updateGuid", Some(b)) => {
+            ("config.login" | "onlineagent.updateguid", Some(b)) => {
                 if let Some(g) = b.pointer("/result/guid").and_then(Value::as_str)
                     && !g.is_empty()
                 {
@@ -145,5 +165,10 @@ mod tests {
         a.set_guid("g2");
         assert_eq!(a.rotations(), 2);
         assert!(!format!("{a:?}").contains("g2"));
+        assert!(a.matches("g2") && a.matches("g1") && !a.matches("g0") && !a.matches(""));
+        a.set_guid("g3");
+        assert!(!a.matches("g1"), "only the last replaced GUID is accepted");
+        a.clear();
+        assert!(!a.matches("g3") && !a.matches("g2"));
     }
 }

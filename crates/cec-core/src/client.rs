@@ -136,6 +136,15 @@ impl Client {
         Ok(Client { inner: Arc::new(Inner { config, transport, auth, budget }) })
     }
 
+    /// Another client on the same configuration and transport (connection
+    /// pool), with its own authorizer and retry budget: e.g. one CC-Gateway
+    /// client per agent, all sharing one pool.
+    pub fn with_authorizer(&self, auth: Arc<dyn Authorizer>) -> Self {
+        let config = self.inner.config.clone();
+        let budget = RetryBudget::new(config.retry.budget);
+        Client { inner: Arc::new(Inner { config, transport: self.inner.transport.clone(), auth, budget }) }
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config

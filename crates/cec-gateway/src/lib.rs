@@ -19,7 +19,7 @@
 
 #![warn(missing_docs)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use cec_auth::{GuidAuth, GuidMode};
 use cec_core::{Config, Secret};
@@ -27,10 +27,16 @@ use cec_core::{Config, Secret};
 #[allow(missing_docs)]
 pub mod generated;
 
+pub mod push;
 mod session;
+mod view;
 
 pub use generated::AgentEvent;
-pub use session::{AgentSession, AgentState, AgentView, CallState, CallView, EventItem, SignIn, Skills};
+pub use push::PushInbox;
+#[cfg(feature = "push")]
+pub use push::PushReceiver;
+pub use session::{AgentSession, EventItem, EventMode, SignIn, Skills, TransferMode, TransferTarget};
+pub use view::{AgentState, AgentView, CallState, CallView};
 
 impl generated::AgenteventPollResponseEvent {
     /// The typed event (unknown types and mismatched contents become `AgentEvent::Unknown`).
@@ -55,6 +61,8 @@ cec_core::define_ne_error!(
 pub struct Client {
     core: cec_core::Client,
     auth: Arc<GuidAuth>,
+    /// The agent whose session this client (and its clones) carries, if any.
+    slot: Arc<Mutex<Option<String>>>,
 }
 
 impl Client {
@@ -67,7 +75,35 @@ impl Client {
     pub fn with_mode(config: Config, mode: GuidMode) -> Result<Self, Error> {
         let auth = Arc::new(GuidAuth::new(mode));
         let core = cec_core::Client::new(config, auth.clone())?;
-        Ok(Client { core, auth })
+        Ok(Client { core, auth, slot: Arc::default() })
+    }
+
+    /// A client for another agent on the same endpoint and connection pool
+    /// (own GUID): how one process runs many agent sessions cheaply.
+    pub fn for_agent(&self) -> Client {
+        let auth = Arc::new(GuidAuth::new(self.auth.mode()));
+        Client { core: self.core.with_authorizer(auth.clone()), auth, slot: Arc::default() }
+    }
+
+    /// Reserves this client for one agent's session (one GUID per client).
+    pub(crate) fn claim_slot(&self, agent: &str) -> Result<(), Error> {
+        let mut slot = self.slot.lock().map_err(|_| Error::from(cec_core::Error::usage("client slot poisoned")))?;
+        if let Some(other) = slot.as_deref() {
+            let why = if other == agent {
+                format!("agent {agent} already has a session (or a sign-in in progress) on this client")
+            } else {
+                format!("this client carries agent {other}'s session; use Client::for_agent for another agent")
+            };
+            return Err(cec_core::Error::usage(why).with_operation("onlineagent.login").into());
+        }
+        *slot = Some(agent.to_owned());
+        Ok(())
+    }
+
+    pub(crate) fn release_slot(&self) {
+        if let Ok(mut s) = self.slot.lock() {
+            *s = None;
+        }
     }
 
     /// The core client (for generated code and raw calls).

@@ -65,6 +65,12 @@ pub struct SimConfig {
     pub heartbeat_timeout: Duration,
     /// Upper bound of C1/C3 token lifetimes (tests shorten it to see expiry).
     pub max_token_lifetime: Duration,
+    /// How long the customer of an outbound call (`voicecall.callout`) takes to pick up.
+    pub customer_answer_delay: Duration,
+    /// Push mode: pause before delivering again after a failed push (CEC `EVENT_PUSH_FAIL_INTERVALTIME`, 10 s).
+    pub push_retry: Duration,
+    /// Push mode: an agent whose pushes fail for this long is signed out (`EVENT_PUSH_FAIL_TOTALTIME`, 120 s).
+    pub push_fail_total: Duration,
 }
 
 impl Default for SimConfig {
@@ -79,6 +85,9 @@ impl Default for SimConfig {
             guid_timeout: Duration::from_secs(120),
             heartbeat_timeout: Duration::from_secs(120),
             max_token_lifetime: Duration::from_secs(3600),
+            customer_answer_delay: Duration::from_millis(500),
+            push_retry: Duration::from_secs(10),
+            push_fail_total: Duration::from_secs(120),
         }
     }
 }
@@ -107,8 +116,10 @@ impl Simulator {
         let app = routes::router(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
+        let pusher = shared.clone();
         let task = tokio::spawn(async move {
             let reaper_task = tokio::spawn(model::reap_loop(reaper));
+            let push_task = tokio::spawn(model::push_loop(pusher));
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = rx.await;
             });
@@ -116,6 +127,7 @@ impl Simulator {
                 tracing::error!(error = %e, "simulator stopped");
             }
             reaper_task.abort();
+            push_task.abort();
         });
         tracing::info!(%addr, "cec-sim listening");
         Ok(Simulator { addr, shared, shutdown: Some(tx), task })
@@ -140,6 +152,12 @@ impl Simulator {
     /// The agent gets `AgentEvent_Ringing` (and must be signed in and idle).
     pub fn inject_call(&self, agent: &str, caller: &str) -> Result<String, String> {
         self.shared.inject_call(agent, caller)
+    }
+
+    /// The customer of a call hangs up: every agent on it gets
+    /// `AgentEvent_Customer_Release` and `AgentEvent_Call_Release`.
+    pub fn hang_up(&self, call_id: &str) -> Result<(), String> {
+        self.shared.customer_hangup(call_id)
     }
 
     /// The simulator's view of an agent.

@@ -13,6 +13,11 @@ use crate::routes::{Reply, Req, Route, failure};
 use crate::scenario::Scenario;
 use crate::wav;
 
+mod agentctl;
+mod push;
+
+pub(crate) use push::push_loop;
+
 /// CTI agent state codes (CMS `cti_agent_state` table).
 pub mod cti {
     /// Not signed in.
@@ -25,6 +30,8 @@ pub mod cti {
     pub const TALKING: i64 = 5;
     /// Busy.
     pub const BUSY: i64 = 7;
+    /// Resting.
+    pub const REST: i64 = 8;
     /// After-call work.
     pub const WORK: i64 = 10;
 }
@@ -55,6 +62,12 @@ pub struct AgentSnapshot {
     pub guid_rotations: u64,
     /// The call the agent holds.
     pub call: Option<String>,
+    /// Calls the agent has put on hold.
+    pub held: Vec<String>,
+    /// Microphone muted.
+    pub muted: bool,
+    /// Events are pushed to a callback URL (push mode) instead of polled.
+    pub push_mode: bool,
 }
 
 #[derive(Debug)]
@@ -72,6 +85,22 @@ struct AgentRt {
     call: Option<String>,
     skills: Vec<u32>,
     auto_idle: bool,
+    /// Calls on hold (oldest first).
+    held: Vec<String>,
+    muted: bool,
+    /// The state to enter when the current call ends (busy or rest asked for during a call).
+    after_call: Option<AfterCall>,
+    /// Push mode: where events go.
+    push: Option<push::PushTarget>,
+    /// Marks the current rest period (its expiry timer checks it).
+    rest_since: Option<u64>,
+}
+
+/// A state asked for during a call, entered when the call ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterCall {
+    Busy { reason: i64 },
+    Rest { seconds: u64 },
 }
 
 impl AgentRt {
@@ -82,6 +111,10 @@ impl AgentRt {
         self.prev_guid = None;
         self.state = cti::SIGNED_OUT;
         self.events.clear();
+        self.held.clear();
+        self.muted = false;
+        self.after_call = None;
+        self.push = None;
         self.notify.notify_waiters();
     }
 }
@@ -96,6 +129,12 @@ struct CallRt {
     #[serde(skip)]
     answered: Option<Instant>,
     duration_ms: u64,
+    /// Other agents on the call (internal call, consultation, conference, transfer target).
+    peers: Vec<String>,
+    /// `main` (customer), `inner` (agent to agent), `consult`, `callout`.
+    kind: &'static str,
+    /// The agent of a monitored transfer waiting for the target to answer.
+    transfer_from: Option<String>,
 }
 
 #[derive(Debug)]
@@ -107,6 +146,8 @@ struct Model {
     recordings: BTreeMap<String, Vec<u8>>,
     tokens: BTreeMap<(TokenKind, String), Instant>,
     campaigns: BTreeMap<i64, crate::Campaign>,
+    /// Things due later (rest expiry, a customer answering an outbound call), by due time.
+    timers: BTreeMap<(Instant, u64), agentctl::Timer>,
 }
 
 /// The state behind every route.
@@ -114,6 +155,8 @@ struct Model {
 pub struct Shared {
     config: SimConfig,
     model: Mutex<Model>,
+    /// Wakes the push deliverer.
+    push_wake: Arc<Notify>,
 }
 
 fn now_ms() -> u128 {
@@ -160,6 +203,11 @@ impl Shared {
                         call: None,
                         skills: Vec::new(),
                         auto_idle: true,
+                        held: Vec::new(),
+                        muted: false,
+                        after_call: None,
+                        push: None,
+                        rest_since: None,
                     },
                 )
             })
@@ -174,8 +222,10 @@ impl Shared {
                 recordings: BTreeMap::new(),
                 tokens: BTreeMap::new(),
                 campaigns,
+                timers: BTreeMap::new(),
             }),
             config,
+            push_wake: Arc::new(Notify::new()),
         }
     }
 
@@ -247,7 +297,10 @@ impl Shared {
 
     fn push_event(a: &mut AgentRt, e: Value) {
         a.events.push_back(e);
-        a.notify.notify_one();
+        match &a.push {
+            Some(p) => p.wake.notify_one(),
+            None => a.notify.notify_one(),
+        }
     }
 
     pub(crate) fn inject_call(&self, agent: &str, caller: &str) -> Result<String, String> {
@@ -258,7 +311,7 @@ impl Shared {
         if !a.signed_in {
             return Err(format!("agent {agent} is not signed in"));
         }
-        if a.call.is_some() || a.state != cti::IDLE {
+        if a.call.is_some() || !a.held.is_empty() || a.state != cti::IDLE {
             return Err(format!("agent {agent} is not idle"));
         }
         let id = format!("{}-{}", 1_700_000_000 + (seq % 100_000_000), counter);
@@ -280,6 +333,9 @@ impl Shared {
                 state: "ringing",
                 answered: None,
                 duration_ms: 0,
+                peers: Vec::new(),
+                kind: "main",
+                transfer_from: None,
             },
         );
         Ok(id)
@@ -294,6 +350,9 @@ impl Shared {
             queued_events: a.events.len(),
             guid_rotations: a.rotations,
             call: a.call.clone(),
+            held: a.held.clone(),
+            muted: a.muted,
+            push_mode: a.push.is_some(),
         })
     }
 
@@ -302,22 +361,35 @@ impl Shared {
         let agents: Vec<Value> = m
             .agents
             .iter()
-            .map(|(id, a)| json!({"id": id, "signedIn": a.signed_in, "state": a.state, "queuedEvents": a.events.len(), "call": a.call}))
+            .map(|(id, a)| json!({"id": id, "signedIn": a.signed_in, "state": a.state, "queuedEvents": a.events.len(), "call": a.call, "held": a.held, "muted": a.muted}))
             .collect();
         json!({ "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(), "recordings": m.recordings.keys().collect::<Vec<_>>() })
     }
 
-    /// Ends the call an agent holds, if any (released; a recording if it was answered).
+    /// Ends every call an agent holds (active and held): released, a recording
+    /// for answered ones; other agents on those calls get their release events.
     fn end_call(&self, m: &mut Model, agent: &str) {
-        let Some(call_id) = m.agents.get_mut(agent).and_then(|a| a.call.take()) else { return };
+        let Some(a) = m.agents.get_mut(agent) else { return };
+        let mut ids: Vec<String> = a.call.take().into_iter().collect();
+        ids.append(&mut a.held);
+        for id in ids {
+            self.drop_party(m, &id, agent);
+        }
+    }
+
+    /// Marks a call released and keeps its recording (answered calls only).
+    fn finish_call(&self, m: &mut Model, call_id: &str) {
         let seed = self.config.seed;
-        if let Some(call) = m.calls.get_mut(&call_id) {
+        if let Some(call) = m.calls.get_mut(call_id) {
+            if call.state == "released" {
+                return;
+            }
             let talked = call.answered.map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
             call.state = "released";
             call.duration_ms = talked;
             if talked > 0 {
                 let wav = wav::tone(talked.max(500), seed ^ talked);
-                m.recordings.insert(call_id, wav);
+                m.recordings.insert(call_id.to_owned(), wav);
             }
         }
     }
@@ -349,7 +421,28 @@ impl Shared {
             "onlineagent.resetskill" => self.resetskill(route, req),
             "agentevent.poll" => self.poll(route, req).await,
             "voicecall.answer" => self.answer(route, req),
-            "voicecall.release" => self.release(route, req),
+            "voicecall.release" | "voicecall.release_legacy" => self.release(route, req),
+            "onlineagent.saybusy"
+            | "onlineagent.cancelbusy"
+            | "onlineagent.sayfree"
+            | "onlineagent.rest"
+            | "onlineagent.cancelrest"
+            | "onlineagent.work"
+            | "onlineagent.cancelwork" => self.set_state(route, req),
+            "onlineagent.handshake" => self.handshake(route, req),
+            "onlineagent.updateguid" => self.update_guid(route, req),
+            "onlineagent.agentstatus" => self.agent_status(route, req),
+            "voicecall.hold" => self.hold(route, req),
+            "voicecall.gethold" => self.unhold(route, req),
+            "voicecall.beginmute" | "voicecall.endmute" => self.mute(route, req, route.id == "voicecall.beginmute"),
+            "voicecall.seconddialex" => self.second_dial(route, req),
+            "voicecall.callout" => self.call_out(route, req),
+            "voicecall.callinner" => self.call_inner(route, req),
+            "voicecall.innerhelp" => self.inner_help(route, req),
+            "voicecall.transfer" => self.transfer(route, req),
+            "voicecall.canceltransfer" => self.cancel_transfer(route, req),
+            "voicecall.confjoin" => self.conf_join(route, req),
+            "voicecall.connecthold" => self.connect_hold(route, req),
             "config.login" => self.config_login(route, req),
             "auth.tokenByAkSk" => self.token_by_ak_sk(route, req),
             "agentInfo.queryAgentInfo" => self.query_agent_info(),
@@ -384,6 +477,13 @@ impl Shared {
         }
         let status = req.body.get("status").and_then(Value::as_i64).unwrap_or(4);
         let auto_idle = req.body.get("autoenteridle").and_then(Value::as_bool).unwrap_or(true);
+        let push_target = match (
+            req.body.get("callBackUri").and_then(Value::as_str).filter(|s| !s.is_empty()),
+            req.body.get("serviceToken").and_then(Value::as_str).filter(|s| !s.is_empty()),
+        ) {
+            (Some(url), Some(token)) => Some(push::PushTarget::new(url, token, self.push_wake.clone())),
+            _ => None,
+        };
         let mut m = self.lock();
         let guid = self.new_guid(&mut m);
         let vdn = self.config.scenario.vdn;
@@ -402,6 +502,11 @@ impl Shared {
         a.login_time_ms = now_ms();
         a.events.clear();
         a.auto_idle = auto_idle;
+        a.after_call = None;
+        a.muted = false;
+        a.rest_since = None;
+        // Push mode when both the callback URL and the service token are given.
+        a.push = push_target;
         a.state = match status {
             3 => cti::BUSY,
             5 => cti::WORK,
@@ -425,7 +530,7 @@ impl Shared {
         let id = req.param("agentid");
         let mut m = self.lock();
         let Some(a) = m.agents.get_mut(id) else { return failure(route, "100-006", "agent not signed in") };
-        if a.call.is_some() {
+        if a.call.is_some() || !a.held.is_empty() {
             return failure(route, "100-007", "agent is in a call");
         }
         a.sign_out();
@@ -451,26 +556,10 @@ impl Shared {
         loop {
             let notify = {
                 let mut m = self.lock();
-                let rotation = self.config.guid_rotation;
-                let dynamic = self.config.dynamic_guid;
-                let new_guid = {
-                    let Some(a) = m.agents.get(&id) else { return failure(route, "100-006", "agent not signed in") };
-                    if !a.signed_in {
-                        return failure(route, "100-006", "agent not signed in");
-                    }
-                    (dynamic && a.guid_issued.elapsed() >= rotation).then_some(())
-                }
-                .map(|_| self.new_guid(&mut m));
+                let Some(headers) = self.heartbeat(&mut m, &id) else {
+                    return failure(route, "100-006", "agent not signed in");
+                };
                 let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-006", "agent not signed in") };
-                a.last_heartbeat = Instant::now();
-                let mut headers = Vec::new();
-                if let Some(g) = new_guid {
-                    a.prev_guid = a.guid.take().map(|old| (old, Instant::now()));
-                    a.guid = Some(g.clone());
-                    a.guid_issued = Instant::now();
-                    a.rotations += 1;
-                    headers.push(("set-guid", format!("JSESSIONID={g}")));
-                }
                 if let Some(e) = a.events.pop_front() {
                     return Reply::Json(json!({ "message": "", "retcode": "0", "event": e }), headers);
                 }
@@ -484,26 +573,6 @@ impl Shared {
         }
     }
 
-    fn answer(&self, route: &Route, req: &Req) -> Reply {
-        let id = req.param("agentid").to_owned();
-        let mut m = self.lock();
-        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
-            return failure(route, "200-002", "no call to answer");
-        };
-        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-002", "no call to answer") };
-        if call.state != "ringing" {
-            return failure(route, "200-002", "the call is not ringing");
-        }
-        call.state = "talking";
-        call.answered = Some(Instant::now());
-        let content = json!({ "caller": call.caller, "called": call.called, "callid": call.id, "type": "main", "feature": "0", "mediaAbility": "1" });
-        if let Some(a) = m.agents.get_mut(&id) {
-            a.state = cti::TALKING;
-            Self::push_event(a, event("AgentEvent_Talking", &id, content));
-        }
-        Reply::ok(gw_ok(Value::Null))
-    }
-
     fn release(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
@@ -513,17 +582,11 @@ impl Shared {
         if !m.calls.contains_key(&call_id) {
             return failure(route, "200-017", "no call to release");
         }
-        self.end_call(&mut m, &id);
         if let Some(a) = m.agents.get_mut(&id) {
-            Self::push_event(a, event("AgentEvent_Call_Release", &id, json!(call_id)));
-            if a.auto_idle {
-                a.state = cti::IDLE;
-                Self::push_event(a, event("AgentState_Ready", &id, Value::Null));
-            } else {
-                a.state = cti::WORK;
-                Self::push_event(a, event("AgentState_Work", &id, Value::Null));
-            }
+            a.call = None;
+            a.muted = false;
         }
+        self.drop_party(&mut m, &call_id, &id);
         Reply::ok(gw_ok(Value::Null))
     }
 
@@ -696,11 +759,17 @@ impl Shared {
     }
 }
 
-/// Signs out agents that stopped polling (runs for the simulator's lifetime).
+/// Signs out agents that stopped polling, and runs timers (for the simulator's lifetime).
 pub(crate) async fn reap_loop(shared: Arc<Shared>) {
-    let every = (shared.config.heartbeat_timeout / 4).max(Duration::from_millis(50));
+    let reap_every = (shared.config.heartbeat_timeout / 4).max(Duration::from_millis(50));
+    let tick = Duration::from_millis(20);
+    let mut last_reap = Instant::now();
     loop {
-        tokio::time::sleep(every).await;
-        shared.reap();
+        tokio::time::sleep(tick).await;
+        shared.run_timers();
+        if last_reap.elapsed() >= reap_every {
+            last_reap = Instant::now();
+            shared.reap();
+        }
     }
 }

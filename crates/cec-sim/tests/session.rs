@@ -8,41 +8,10 @@ mod common;
 
 use std::time::Duration;
 
-use cec_gateway::{AgentEvent, AgentSession, AgentState, CallState, SignIn};
+use cec_gateway::{AgentEvent, AgentSession, AgentState, CallState};
 use futures_util::StreamExt;
 
-fn opts(sim: &cec_sim::Simulator) -> SignIn {
-    let a = &sim.scenario().agents[0];
-    let mut o = SignIn::new(a.id.as_str(), a.password.as_str(), a.phone.as_str());
-    o.poll_pause = Duration::from_millis(20);
-    o
-}
-
-async fn next_of(
-    events: &mut (impl futures_util::Stream<Item = cec_gateway::EventItem> + Unpin),
-    wire: &str,
-) -> AgentEvent {
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(5), events.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {wire} within 5 s"))
-            .expect("stream open")
-            .expect("no error");
-        if ev.event_type() == wire {
-            return ev;
-        }
-    }
-}
-
-async fn wait_for_state(s: &AgentSession, f: impl Fn(&cec_gateway::AgentView) -> bool) {
-    for _ in 0..250 {
-        if f(&s.view()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("state not reached: {:?}", s.view());
-}
+use common::{next_of, opts, wait_for_state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_through_the_session() {

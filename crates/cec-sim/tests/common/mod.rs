@@ -110,3 +110,45 @@ pub async fn wait_event(gw: &cec_gateway::Client, agent: &str, kind: &str, withi
     }
     panic!("no {kind} within {within:?}; saw {seen:?}");
 }
+
+/// Sign-in options for the scenario's first agent, polling every 20 ms.
+pub fn opts(sim: &Simulator) -> cec_gateway::SignIn {
+    agent_opts(sim, 0)
+}
+
+/// Sign-in options for the scenario's agent number `n`, polling every 20 ms.
+pub fn agent_opts(sim: &Simulator, n: usize) -> cec_gateway::SignIn {
+    let a = &sim.scenario().agents[n];
+    let mut o = cec_gateway::SignIn::new(a.id.as_str(), a.password.as_str(), a.phone.as_str());
+    o.poll_pause = Duration::from_millis(20);
+    o
+}
+
+/// The next event of type `wire` (others are skipped); panics after 5 s.
+pub async fn next_of(
+    events: &mut (impl futures_util::Stream<Item = cec_gateway::EventItem> + Unpin),
+    wire: &str,
+) -> cec_gateway::AgentEvent {
+    use futures_util::StreamExt;
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {wire} within 5 s"))
+            .expect("stream open")
+            .expect("no error");
+        if ev.event_type() == wire {
+            return ev;
+        }
+    }
+}
+
+/// Waits (up to 5 s) until the session's view satisfies `f`.
+pub async fn wait_for_state(s: &cec_gateway::AgentSession, f: impl Fn(&cec_gateway::AgentView) -> bool) {
+    for _ in 0..250 {
+        if f(&s.view()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("state not reached: {:?}", s.view());
+}

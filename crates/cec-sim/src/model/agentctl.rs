@@ -1,0 +1,772 @@
+//! CC-Gateway agent states and call control: busy, rest, work, hold, consult,
+//! transfer, conference, mute, outbound and internal calls. Every action moves
+//! the one model and emits the events the reference lists for it.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::{AfterCall, AgentRt, CallRt, Model, Shared, cti, event, gw_ok};
+use crate::routes::{Reply, Req, Route, failure};
+
+/// Something due later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// The rest period the agent asked for is over (`AgentState_Rest_Timeout`).
+    RestOver { agent: String, since: u64 },
+    /// The customer of an outbound call picks up.
+    CustomerAnswers { call_id: String },
+}
+
+/// Numbers that the simulated network never connects (outbound calls to them fail).
+const UNREACHABLE_PREFIX: &str = "999";
+
+fn emit(m: &mut Model, agent: &str, kind: &str, content: Value) {
+    if let Some(a) = m.agents.get_mut(agent) {
+        Shared::push_event(a, event(kind, agent, content));
+    }
+}
+
+fn call_content(c: &CallRt) -> Value {
+    json!({
+        "caller": c.caller, "called": c.called, "callid": c.id, "type": c.kind,
+        "feature": "0", "mediaAbility": "1", "mediaType": "5"
+    })
+}
+
+/// The agents on a call: the handling agent first, then the others.
+fn agents_on(c: &CallRt) -> Vec<String> {
+    let mut v = vec![c.agent.clone()];
+    v.extend(c.peers.iter().filter(|p| **p != c.agent).cloned());
+    v
+}
+
+fn is_customer_call(c: &CallRt) -> bool {
+    c.kind == "main" || c.kind == "callout"
+}
+
+impl Shared {
+    fn signed_in<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
+        match m.agents.get_mut(id) {
+            Some(a) if a.signed_in => Ok(a),
+            _ => Err(failure(route, "100-006", "agent not signed in")),
+        }
+    }
+
+    fn new_call(&self, m: &mut Model, kind: &'static str, caller: &str, called: &str, agent: &str) -> String {
+        let seq = self.next_id(m);
+        let id = format!("{}-{}", 1_700_000_000 + (seq % 100_000_000), m.counter);
+        m.calls.insert(
+            id.clone(),
+            CallRt {
+                id: id.clone(),
+                caller: caller.to_owned(),
+                called: called.to_owned(),
+                agent: agent.to_owned(),
+                state: "ringing",
+                answered: None,
+                duration_ms: 0,
+                peers: Vec::new(),
+                kind,
+                transfer_from: None,
+            },
+        );
+        id
+    }
+
+    /// Offers a call to an idle agent: it rings there.
+    fn ring(&self, m: &mut Model, agent: &str, call_id: &str, transfer_from: Option<&str>) -> bool {
+        let Some(content) = m.calls.get(call_id).map(call_content) else { return false };
+        let Some(a) = m.agents.get_mut(agent) else { return false };
+        if !a.signed_in || a.call.is_some() || !a.held.is_empty() || a.state != cti::IDLE {
+            return false;
+        }
+        a.call = Some(call_id.to_owned());
+        a.state = cti::OCCUPIED;
+        let mut content = content;
+        if let (Some(from), Some(o)) = (transfer_from, content.as_object_mut()) {
+            o.insert("transfer".into(), json!("yes"));
+            o.insert("transfrom".into(), json!(from));
+        }
+        Shared::push_event(a, event("AgentEvent_Ringing", agent, content));
+        true
+    }
+
+    /// The state an agent enters when it holds no call any more.
+    pub(super) fn after_call(&self, m: &mut Model, agent: &str) {
+        let now = Instant::now();
+        let seq = self.next_id(m);
+        let Some(a) = m.agents.get_mut(agent) else { return };
+        if !a.signed_in || a.call.is_some() || !a.held.is_empty() {
+            return;
+        }
+        a.muted = false;
+        match a.after_call.take() {
+            Some(AfterCall::Busy { reason }) => {
+                a.state = cti::BUSY;
+                Shared::push_event(
+                    a,
+                    event("AgentState_SetNotReady_Success", agent, json!({ "reason": reason.to_string() })),
+                );
+            }
+            Some(AfterCall::Rest { seconds }) => {
+                a.state = cti::REST;
+                Shared::push_event(a, event("AgentState_SetRest_Success", agent, json!({ "reason": "0" })));
+                let at = now + std::time::Duration::from_secs(seconds);
+                m.timers.insert((at, seq), Timer::RestOver { agent: agent.to_owned(), since: seq });
+                if let Some(a) = m.agents.get_mut(agent) {
+                    a.rest_since = Some(seq);
+                }
+            }
+            None if a.auto_idle => {
+                a.state = cti::IDLE;
+                Shared::push_event(a, event("AgentState_Ready", agent, Value::Null));
+            }
+            None => {
+                a.state = cti::WORK;
+                Shared::push_event(a, event("AgentState_Work", agent, Value::Null));
+            }
+        }
+    }
+
+    /// An agent leaves a call: it gets `AgentEvent_Call_Release`; a customer
+    /// call goes on with the agents left, an agent-to-agent call ends for all.
+    pub(super) fn drop_party(&self, m: &mut Model, call_id: &str, agent: &str) {
+        if let Some(a) = m.agents.get_mut(agent) {
+            if a.call.as_deref() == Some(call_id) {
+                a.call = None;
+            }
+            a.held.retain(|h| h != call_id);
+            Shared::push_event(a, event("AgentEvent_Call_Release", agent, json!(call_id)));
+        }
+        let remaining = match m.calls.get_mut(call_id) {
+            Some(c) if c.state != "released" => {
+                c.peers.retain(|p| p != agent);
+                if c.transfer_from.as_deref() == Some(agent) {
+                    c.transfer_from = None;
+                }
+                if c.agent == agent {
+                    match c.peers.first().cloned() {
+                        Some(next) => {
+                            c.agent = next;
+                            c.peers.remove(0);
+                        }
+                        None => c.agent.clear(),
+                    }
+                }
+                let left = if c.agent.is_empty() { Vec::new() } else { agents_on(c) };
+                if is_customer_call(c) && c.state == "conference" && left.len() == 1 {
+                    c.state = "talking";
+                }
+                Some((left, is_customer_call(c)))
+            }
+            _ => None,
+        };
+        match remaining {
+            Some((left, true)) if !left.is_empty() => {}
+            Some((left, _)) => {
+                // Nobody left for the customer, or an agent-to-agent call lost a side: it ends.
+                self.finish_call(m, call_id);
+                for other in left {
+                    self.drop_party(m, call_id, &other);
+                }
+            }
+            None => {}
+        }
+        self.after_call(m, agent);
+    }
+
+    /// The customer hangs up: every agent on the call is released.
+    pub(crate) fn customer_hangup(&self, call_id: &str) -> Result<(), String> {
+        let mut m = self.lock();
+        let (agents, content) = match m.calls.get(call_id) {
+            Some(c) if c.state != "released" && is_customer_call(c) => {
+                (agents_on(c), json!({ "callid": c.id, "number": c.caller }))
+            }
+            _ => return Err(format!("no customer call {call_id}")),
+        };
+        self.finish_call(&mut m, call_id);
+        for a in agents {
+            emit(&mut m, &a, "AgentEvent_Customer_Release", content.clone());
+            self.drop_party(&mut m, call_id, &a);
+        }
+        Ok(())
+    }
+
+    pub(super) fn answer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
+            return failure(route, "200-002", "no call to answer");
+        };
+        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-002", "no call to answer") };
+        if call.state != "ringing" || (call.agent != id && !call.peers.contains(&id)) {
+            return failure(route, "200-002", "the call is not ringing");
+        }
+        if call.agent == id || call.answered.is_none() {
+            call.answered.get_or_insert_with(Instant::now);
+        }
+        call.state = "talking";
+        let transferred_from = call.transfer_from.take();
+        if transferred_from.is_some() {
+            // A monitored ("success") transfer completes when the target answers.
+            call.peers.retain(|p| p != &id);
+            call.agent = id.clone();
+        }
+        let content = call_content(call);
+        let parties = agents_on(call);
+        for p in &parties {
+            if let Some(a) = m.agents.get_mut(p) {
+                a.state = cti::TALKING;
+                Shared::push_event(a, event("AgentEvent_Talking", p, content.clone()));
+            }
+        }
+        if let Some(from) = transferred_from {
+            emit(&mut m, &from, "AgentEvent_SuccTransResult", json!({ "callId": call_id, "result": 0 }));
+            self.drop_party(&mut m, &call_id, &from);
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// saybusy, cancelbusy, sayfree, rest, cancelrest, work, cancelwork.
+    pub(super) fn set_state(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let seq = self.next_id(&mut m);
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let in_call = a.call.is_some() || !a.held.is_empty();
+        let refuse = |why: &str| failure(route, "100-009", why);
+        let (state, kind, content) = match route.id {
+            "onlineagent.saybusy" => {
+                let reason = req.query("reason").unwrap_or("0").to_owned();
+                if in_call {
+                    a.after_call = Some(AfterCall::Busy { reason: reason.parse().unwrap_or(0) });
+                    Shared::push_event(a, event("AgentState_SetNotReady_Success", &id, json!({ "reason": reason })));
+                    return Reply::ok(gw_ok(Value::Null));
+                }
+                (cti::BUSY, "AgentState_SetNotReady_Success", json!({ "reason": reason }))
+            }
+            "onlineagent.cancelbusy" => {
+                if matches!(a.after_call, Some(AfterCall::Busy { .. })) {
+                    a.after_call = None;
+                    Shared::push_event(a, event("AgentState_CancelNotReady_Success", &id, Value::Null));
+                    return Reply::ok(gw_ok(Value::Null));
+                }
+                if a.state != cti::BUSY {
+                    return refuse("the agent is not busy");
+                }
+                (cti::IDLE, "AgentState_CancelNotReady_Success", Value::Null)
+            }
+            "onlineagent.sayfree" => {
+                if in_call {
+                    return refuse("the agent is in a call");
+                }
+                match a.state {
+                    cti::BUSY => (cti::IDLE, "AgentState_CancelNotReady_Success", Value::Null),
+                    cti::WORK => (cti::IDLE, "AgentState_CancelWork_Success", Value::Null),
+                    cti::REST => (cti::IDLE, "AgentState_CancelRest_Success", Value::Null),
+                    cti::IDLE => return Reply::ok(gw_ok(Value::Null)),
+                    _ => return refuse("the agent cannot go idle now"),
+                }
+            }
+            "onlineagent.rest" => {
+                let Ok(seconds) = req.param("time").parse::<u64>() else {
+                    return failure(route, "000-002", "rest time must be a number of seconds");
+                };
+                if seconds == 0 || seconds > 86_400 {
+                    return failure(route, "000-002", "rest time out of range");
+                }
+                let cause = req.param("restcause").to_owned();
+                if in_call {
+                    a.after_call = Some(AfterCall::Rest { seconds });
+                    return Reply::ok(gw_ok(Value::Null));
+                }
+                if a.state == cti::REST {
+                    return refuse("the agent is already resting");
+                }
+                a.rest_since = Some(seq);
+                let at = Instant::now() + std::time::Duration::from_secs(seconds);
+                m.timers.insert((at, seq), Timer::RestOver { agent: id.clone(), since: seq });
+                let Some(a) = m.agents.get_mut(&id) else { return refuse("agent vanished") };
+                a.state = cti::REST;
+                Shared::push_event(a, event("AgentState_SetRest_Success", &id, json!({ "reason": cause })));
+                return Reply::ok(gw_ok(Value::Null));
+            }
+            "onlineagent.cancelrest" => {
+                if a.state != cti::REST {
+                    return refuse("the agent is not resting");
+                }
+                a.rest_since = None;
+                (cti::IDLE, "AgentState_CancelRest_Success", Value::Null)
+            }
+            "onlineagent.work" => {
+                if in_call {
+                    return refuse("the agent is in a call");
+                }
+                (cti::WORK, "AgentState_Work", Value::Null)
+            }
+            _ => {
+                if a.state != cti::WORK {
+                    return refuse("the agent is not in after-call work");
+                }
+                (cti::IDLE, "AgentState_CancelWork_Success", Value::Null)
+            }
+        };
+        a.state = state;
+        Shared::push_event(a, event(kind, &id, content));
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// The push-mode heartbeat: keeps the session and rotates the GUID when due.
+    pub(super) fn handshake(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        match self.heartbeat(&mut m, &id) {
+            Some(headers) => Reply::Json(gw_ok(Value::Null), headers),
+            None => failure(route, "100-006", "agent not signed in"),
+        }
+    }
+
+    /// Marks a poll or handshake; returns the `Set-GUID` header when the GUID rotated.
+    pub(super) fn heartbeat(&self, m: &mut Model, id: &str) -> Option<Vec<(&'static str, String)>> {
+        let due = {
+            let a = m.agents.get(id).filter(|a| a.signed_in)?;
+            self.config.dynamic_guid && a.guid_issued.elapsed() >= self.config.guid_rotation
+        };
+        let new_guid = due.then(|| self.new_guid(m));
+        let a = m.agents.get_mut(id)?;
+        a.last_heartbeat = Instant::now();
+        let mut headers = Vec::new();
+        if let Some(g) = new_guid {
+            a.prev_guid = a.guid.take().map(|old| (old, Instant::now()));
+            a.guid = Some(g.clone());
+            a.guid_issued = Instant::now();
+            a.rotations += 1;
+            headers.push(("set-guid", format!("JSESSIONID={g}")));
+        }
+        Some(headers)
+    }
+
+    /// `updateGuid`: a new GUID for a signed-in agent (the old one keeps its grace period).
+    pub(super) fn update_guid(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        if !m.agents.get(&id).is_some_and(|a| a.signed_in) {
+            return failure(route, "100-006", "agent not signed in");
+        }
+        let g = self.new_guid(&mut m);
+        let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-006", "agent not signed in") };
+        a.prev_guid = a.guid.take().map(|old| (old, Instant::now()));
+        a.guid = Some(g.clone());
+        a.guid_issued = Instant::now();
+        a.rotations += 1;
+        a.last_heartbeat = Instant::now();
+        Reply::Json(gw_ok(json!({ "guid": g })), vec![("set-guid", format!("JSESSIONID={g}"))])
+    }
+
+    pub(super) fn agent_status(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        match self.signed_in(&mut m, route, &id) {
+            Ok(a) => Reply::ok(gw_ok(json!({ "agentState": a.state, "isWorking": a.call.is_some() }))),
+            Err(r) => r,
+        }
+    }
+
+    fn talking_call(&self, m: &mut Model, route: &Route, id: &str, none: &str) -> Result<String, Reply> {
+        let a = self.signed_in(m, route, id)?;
+        let call = a.call.clone().ok_or_else(|| failure(route, none, "the agent has no call"))?;
+        match m.calls.get(&call).map(|c| c.state) {
+            Some("talking" | "conference") => Ok(call),
+            _ => Err(failure(route, "200-014", "the call is not connected")),
+        }
+    }
+
+    pub(super) fn hold(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let call = match self.talking_call(&mut m, route, &id, "200-013") {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        if let Some(c) = m.calls.get_mut(&call) {
+            c.state = "held";
+        }
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = None;
+            a.held.push(call.clone());
+            a.muted = false;
+            Shared::push_event(a, event("AgentEvent_Hold", &id, json!(call)));
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// `gethold`: takes a held call back (the one named, else the last held).
+    pub(super) fn unhold(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let wanted = req.query("callid").filter(|c| !c.is_empty()).map(str::to_owned);
+        let Some(call) = wanted.or_else(|| a.held.last().cloned()).filter(|c| a.held.contains(c)) else {
+            return failure(route, "200-015", "no held call");
+        };
+        if a.call.is_some() {
+            return failure(route, "200-002", "release or hold the current call first");
+        }
+        a.held.retain(|h| h != &call);
+        a.call = Some(call.clone());
+        a.state = cti::TALKING;
+        let Some(c) = m.calls.get_mut(&call) else { return failure(route, "200-015", "no held call") };
+        c.state = "talking";
+        let content = call_content(c);
+        emit(&mut m, &id, "AgentEvent_Talking", content);
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    pub(super) fn mute(&self, route: &Route, req: &Req, on: bool) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        if let Err(r) = self.talking_call(&mut m, route, &id, "200-002") {
+            return r;
+        }
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.muted = on;
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    pub(super) fn second_dial(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let digits = req.query("number").unwrap_or("");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#') {
+            return failure(route, "000-002", "number must be digits, * or #");
+        }
+        let mut m = self.lock();
+        match self.talking_call(&mut m, route, &id, "200-002") {
+            Ok(_) => Reply::ok(gw_ok(Value::Null)),
+            Err(r) => r,
+        }
+    }
+
+    fn idle_for_new_call<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
+        let a = self.signed_in(m, route, id)?;
+        if a.call.is_some() {
+            return Err(failure(route, "200-002", "the agent already has a call"));
+        }
+        Ok(a)
+    }
+
+    pub(super) fn call_out(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let called = req.body.get("called").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut m = self.lock();
+        let phone = match self.idle_for_new_call(&mut m, route, &id) {
+            Ok(_) => self.config.scenario.agents.iter().find(|x| x.id == id).map(|x| x.phone.clone()),
+            Err(r) => return r,
+        };
+        let caller = req
+            .body
+            .get("caller")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .or(phone)
+            .unwrap_or_default();
+        let call = self.new_call(&mut m, "callout", &caller, &called, &id);
+        if let Some(c) = m.calls.get_mut(&call) {
+            c.state = "alerting";
+        }
+        let seq = self.next_id(&mut m);
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = Some(call.clone());
+            a.state = cti::OCCUPIED;
+            Shared::push_event(a, event("AgentState_Busy", &id, Value::Null));
+        }
+        if called.starts_with(UNREACHABLE_PREFIX) {
+            emit(&mut m, &id, "AgentEvent_Call_Out_Fail", json!(call));
+            self.finish_call(&mut m, &call);
+            if let Some(a) = m.agents.get_mut(&id) {
+                a.call = None;
+            }
+            self.after_call(&mut m, &id);
+        } else {
+            let content = json!({ "otherPhone": called, "otherPhoneWorkno": "", "callid": call, "type": "callout" });
+            emit(&mut m, &id, "AgentEvent_Customer_Alerting", content);
+            let at = Instant::now() + self.config.customer_answer_delay;
+            m.timers.insert((at, seq), Timer::CustomerAnswers { call_id: call.clone() });
+        }
+        Reply::ok(gw_ok(json!(call)))
+    }
+
+    /// Calls another agent (internal call, or a consultation with a held customer).
+    fn call_agent(&self, m: &mut Model, route: &Route, id: &str, target: &str, kind: &'static str) -> Reply {
+        if target == id {
+            return failure(route, "000-002", "an agent cannot call itself");
+        }
+        let call = self.new_call(m, kind, id, target, id);
+        if let Some(c) = m.calls.get_mut(&call) {
+            c.peers.push(target.to_owned());
+        }
+        if !self.ring(m, target, &call, None) {
+            self.finish_call(m, &call);
+            emit(
+                m,
+                id,
+                if kind == "consult" { "AgentEvent_Consult_Fail" } else { "AgentEvent_Inside_Call_Fail" },
+                json!(call),
+            );
+            return failure(route, "200-002", "the called agent is not signed in and idle");
+        }
+        if let Some(a) = m.agents.get_mut(id) {
+            a.call = Some(call.clone());
+            a.state = cti::OCCUPIED;
+        }
+        let content = json!({ "otherPhone": target, "otherPhoneWorkno": target, "callid": call, "type": kind });
+        emit(m, id, "AgentEvent_Customer_Alerting", content);
+        Reply::ok(gw_ok(json!(call)))
+    }
+
+    pub(super) fn call_inner(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let target = req.body.get("called").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut m = self.lock();
+        if let Err(r) = self.idle_for_new_call(&mut m, route, &id) {
+            return r;
+        }
+        self.call_agent(&mut m, route, &id, &target, "inner")
+    }
+
+    /// Consultation: holds the customer and calls another agent.
+    pub(super) fn inner_help(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let target = req.body.get("dstaddress").and_then(Value::as_str).unwrap_or("").to_owned();
+        if req.body.get("devicetype").and_then(Value::as_i64).unwrap_or(2) != 2 {
+            return failure(route, "000-002", "the simulator consults agents only (devicetype 2)");
+        }
+        let mut m = self.lock();
+        let call = match self.talking_call(&mut m, route, &id, "200-002") {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        if !m.agents.get(&target).is_some_and(|t| t.signed_in && t.call.is_none() && t.state == cti::IDLE) {
+            emit(&mut m, &id, "AgentEvent_Consult_Fail", json!(call));
+            return failure(route, "200-002", "the consulted agent is not signed in and idle");
+        }
+        if let Some(c) = m.calls.get_mut(&call) {
+            c.state = "held";
+        }
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = None;
+            a.held.push(call.clone());
+            Shared::push_event(a, event("AgentEvent_Hold", &id, json!(call)));
+        }
+        self.call_agent(&mut m, route, &id, &target, "consult")
+    }
+
+    pub(super) fn transfer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let device = req.body.get("devicetype").and_then(Value::as_i64).unwrap_or(0);
+        let address = req.body.get("address").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mode = req.body.get("mode").and_then(Value::as_i64).unwrap_or(0);
+        let mut m = self.lock();
+        let call = match self.talking_call(&mut m, route, &id, "200-012") {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let target = match device {
+            2 => Some(address.clone()),
+            1 => {
+                let skill: u32 = address.parse().unwrap_or(0);
+                m.agents
+                    .iter()
+                    .find(|(aid, a)| {
+                        **aid != id
+                            && a.signed_in
+                            && a.state == cti::IDLE
+                            && a.call.is_none()
+                            && a.skills.contains(&skill)
+                    })
+                    .map(|(aid, _)| aid.clone())
+                    .or(Some(String::new()))
+            }
+            _ => None,
+        };
+        match target {
+            // IVR, access code or external number: the call leaves the agent.
+            None => {
+                self.drop_party(&mut m, &call, &id);
+                Reply::ok(gw_ok(Value::Null))
+            }
+            Some(t) if t.is_empty() || t == id => {
+                emit(&mut m, &id, "AgentEvent_Connect_Fail", json!(call));
+                failure(route, "200-012", "no idle agent to transfer to")
+            }
+            Some(t) => {
+                if let Some(c) = m.calls.get_mut(&call) {
+                    c.peers.push(t.clone());
+                    if mode == 2 {
+                        c.transfer_from = Some(id.clone());
+                    }
+                }
+                if !self.ring(&mut m, &t, &call, Some(&id)) {
+                    if let Some(c) = m.calls.get_mut(&call) {
+                        c.peers.retain(|p| p != &t);
+                        c.transfer_from = None;
+                    }
+                    emit(&mut m, &id, "AgentEvent_Connect_Fail", json!(call));
+                    return failure(route, "200-012", "the target agent is not signed in and idle");
+                }
+                if let Some(c) = m.calls.get_mut(&call) {
+                    c.state = "ringing";
+                }
+                if mode != 2 {
+                    // Release transfer: the agent is out at once; the call rings at the target.
+                    self.drop_party(&mut m, &call, &id);
+                }
+                Reply::ok(gw_ok(Value::Null))
+            }
+        }
+    }
+
+    /// Withdraws a monitored transfer that has not been answered yet.
+    pub(super) fn cancel_transfer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let mut m = self.lock();
+        let call = m.agents.get(&id).and_then(|a| a.call.clone());
+        let pending = call.as_ref().and_then(|c| m.calls.get(c)).filter(|c| c.transfer_from.as_deref() == Some(&id));
+        let Some((call, targets)) = pending.map(|c| (c.id.clone(), c.peers.clone())) else {
+            return failure(route, "200-012", "no transfer to cancel");
+        };
+        if let Some(c) = m.calls.get_mut(&call) {
+            c.transfer_from = None;
+            c.peers.clear();
+            c.state = "talking";
+        }
+        for t in targets {
+            if let Some(a) = m.agents.get_mut(&t) {
+                a.call = None;
+                Shared::push_event(a, event("AgentEvent_Call_Release", &t, json!(call)));
+            }
+            self.after_call(&mut m, &t);
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// Three-party call: the held customer joins the consultation.
+    pub(super) fn conf_join(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let held = req.body.get("callid").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut m = self.lock();
+        let consult = match self.talking_call(&mut m, route, &id, "200-010") {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        if !m.agents.get(&id).is_some_and(|a| a.held.contains(&held)) {
+            return failure(route, "200-011", "no held call to join");
+        }
+        let others: Vec<String> = m.calls.get(&consult).map(agents_on).unwrap_or_default();
+        self.finish_call(&mut m, &consult);
+        for o in &others {
+            if let Some(a) = m.agents.get_mut(o) {
+                a.call = None;
+                Shared::push_event(a, event("AgentEvent_Call_Release", o, json!(consult)));
+            }
+        }
+        let Some(c) = m.calls.get_mut(&held) else { return failure(route, "200-011", "no held call to join") };
+        c.state = "conference";
+        for o in &others {
+            if o != &c.agent && !c.peers.contains(o) {
+                c.peers.push(o.clone());
+            }
+        }
+        let parties = agents_on(c);
+        for p in &parties {
+            if let Some(a) = m.agents.get_mut(p) {
+                a.held.retain(|h| h != &held);
+                a.call = Some(held.clone());
+                a.state = cti::TALKING;
+                let partner = parties.iter().find(|x| *x != p).cloned().unwrap_or_default();
+                Shared::push_event(a, event("AgentEvent_Conference", p, json!({ "callid": held, "partner": partner })));
+            }
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// Connects the held customer with the consulted agent and leaves (consult transfer).
+    pub(super) fn connect_hold(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let held = req.param("callid").to_owned();
+        let mut m = self.lock();
+        let consult = match self.talking_call(&mut m, route, &id, "200-013") {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        if !m.agents.get(&id).is_some_and(|a| a.held.contains(&held)) {
+            return failure(route, "200-015", "no such held call");
+        }
+        let others: Vec<String> =
+            m.calls.get(&consult).map(|c| agents_on(c).into_iter().filter(|x| x != &id).collect()).unwrap_or_default();
+        self.finish_call(&mut m, &consult);
+        for o in &others {
+            if let Some(a) = m.agents.get_mut(o) {
+                a.call = Some(held.clone());
+                Shared::push_event(a, event("AgentEvent_Call_Release", o, json!(consult)));
+            }
+        }
+        if let Some(c) = m.calls.get_mut(&held) {
+            c.state = "talking";
+            c.peers.extend(others.iter().cloned());
+        }
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = None;
+            Shared::push_event(a, event("AgentEvent_Call_Release", &id, json!(consult)));
+        }
+        self.drop_party(&mut m, &held, &id);
+        if let Some(content) = m.calls.get(&held).map(call_content) {
+            for o in &others {
+                emit(&mut m, o, "AgentEvent_Talking", content.clone());
+            }
+        }
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// Runs what is due: rest expiries and customers answering outbound calls.
+    pub(crate) fn run_timers(&self) {
+        let mut m = self.lock();
+        let now = Instant::now();
+        while let Some(entry) = m.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            match entry.remove() {
+                Timer::RestOver { agent, since } => {
+                    if let Some(a) = m.agents.get_mut(&agent)
+                        && a.signed_in
+                        && a.state == cti::REST
+                        && a.rest_since == Some(since)
+                    {
+                        // The reminder; the agent stays resting until it cancels.
+                        Shared::push_event(a, event("AgentState_Rest_Timeout", &agent, Value::Null));
+                    }
+                }
+                Timer::CustomerAnswers { call_id } => {
+                    let Some(c) = m.calls.get_mut(&call_id).filter(|c| c.state == "alerting") else { continue };
+                    c.state = "talking";
+                    c.answered = Some(now);
+                    let agent = c.agent.clone();
+                    let content = call_content(c);
+                    if let Some(a) = m.agents.get_mut(&agent) {
+                        a.state = cti::TALKING;
+                        Shared::push_event(a, event("AgentEvent_Talking", &agent, content));
+                    }
+                }
+            }
+        }
+    }
+}
