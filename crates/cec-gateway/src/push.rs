@@ -30,6 +30,9 @@ struct Entry {
     /// Digest of the last delivery applied: a byte-identical re-delivery (the
     /// platform retries when it missed our answer) is acknowledged, not applied twice.
     last_batch: Option<u64>,
+    /// Deliveries that arrived before the sign-in answer brought the GUID to
+    /// check them against (the first events race the answer); checked then.
+    early: Vec<(String, Vec<AgentEvent>)>,
 }
 
 /// Routes pushed deliveries to the sessions signed in with push mode. Cheap
@@ -83,8 +86,23 @@ impl PushInbox {
                 .with_operation("onlineagent.login")
                 .into());
         }
-        e.insert(agent.to_owned(), Entry { token, client, session, last_batch: None });
+        e.insert(agent.to_owned(), Entry { token, client, session, last_batch: None, early: Vec::new() });
         Ok(())
+    }
+
+    /// Sign-in has answered: deliveries that came before it are checked
+    /// against the GUID now known, and applied (or dropped) in arrival order.
+    pub(crate) fn settle(&self, agent: &str) {
+        let Ok(mut entries) = self.entries.lock() else { return };
+        let Some(entry) = entries.get_mut(agent) else { return };
+        let Some(session) = entry.session.upgrade() else { return };
+        for (guid, events) in std::mem::take(&mut entry.early) {
+            if entry.client.guid_auth().matches(&guid) {
+                events.into_iter().for_each(|e| session.deliver(e));
+            } else {
+                tracing::warn!(agent = %agent, "early pushed events with a foreign Guid dropped");
+            }
+        }
     }
 
     pub(crate) fn unregister(&self, agent: &str) {
@@ -117,7 +135,8 @@ impl PushInbox {
             return PushAnswer::refused(401, "100-001", "service_token does not match");
         }
         let guid = headers.get("guid").and_then(|v| v.to_str().ok()).unwrap_or("");
-        if !entry.client.guid_auth().matches(guid) {
+        let pending = entry.client.guid().is_none();
+        if !pending && !entry.client.guid_auth().matches(guid) {
             tracing::warn!(agent = %agent, "pushed events with a stale or foreign Guid");
             return PushAnswer::refused(401, "000-003", "Guid does not match the session");
         }
@@ -135,11 +154,14 @@ impl PushInbox {
             return PushAnswer { status: 200, body: AgenteventPushCallbackReceiver::ack() };
         }
         entry.last_batch = Some(digest);
-        // Delivering under the inbox lock keeps two deliveries for one agent in order.
-        for ev in parsed.event_list.unwrap_or_default() {
-            let event =
-                AgentEvent::from_raw(ev.event_type.as_deref().unwrap_or_default(), ev.content.unwrap_or(Value::Null));
-            session.deliver(event);
+        let events = parsed.event_list.unwrap_or_default().into_iter().map(|ev| {
+            AgentEvent::from_raw(ev.event_type.as_deref().unwrap_or_default(), ev.content.unwrap_or(Value::Null))
+        });
+        if pending {
+            entry.early.push((guid.to_owned(), events.collect()));
+        } else {
+            // Delivering under the inbox lock keeps two deliveries for one agent in order.
+            events.for_each(|e| session.deliver(e));
         }
         PushAnswer { status: 200, body: AgenteventPushCallbackReceiver::ack() }
     }

@@ -236,6 +236,9 @@ impl AgentSession {
             }
             return Err(e);
         }
+        if let Some(i) = &inbox {
+            i.settle(&opts.agent_id);
+        }
         core.update(|v| {
             if v.state == AgentState::SignedOut {
                 v.state = AgentState::SignedIn;
