@@ -126,7 +126,18 @@ fn events(spec: &Spec) -> String {
         };
         let _ = writeln!(s, "            {pat} => {},", lit(&e.wire));
     }
-    s.push_str("            AgentEvent::Unknown { event_type, .. } => event_type,\n        }\n    }\n}\n\n");
+    s.push_str("            AgentEvent::Unknown { event_type, .. } => event_type,\n        }\n    }\n\n    /// The event's content as JSON (as on the wire, with documented fields only for typed events).\n    pub fn content(&self) -> serde_json::Value {\n        match self {\n");
+    for e in &spec.events {
+        let arm = match e.content.as_str() {
+            "object" => {
+                format!("AgentEvent::{}(c) => serde_json::to_value(c).unwrap_or(serde_json::Value::Null),", e.name)
+            }
+            "call_id" => format!("AgentEvent::{} {{ call_id }} => serde_json::Value::String(call_id.clone()),", e.name),
+            _ => format!("AgentEvent::{} => serde_json::Value::Null,", e.name),
+        };
+        let _ = writeln!(s, "            {arm}");
+    }
+    s.push_str("            AgentEvent::Unknown { content, .. } => content.clone(),\n        }\n    }\n}\n\n");
     s.push_str("/// A typed event content, read in place (no copy); null reads as an empty object.\nfn event_content<T: serde::de::DeserializeOwned>(content: &serde_json::Value) -> Option<T> {\n    if content.is_null() {\n        T::deserialize(&serde_json::Value::Object(Default::default())).ok()\n    } else {\n        T::deserialize(content).ok()\n    }\n}\n\n/// The call id of an event whose content is a bare call-id string (or number).\nfn bare_call_id(content: &serde_json::Value) -> Option<String> {\n    match content {\n        serde_json::Value::String(id) => Some(id.clone()),\n        serde_json::Value::Number(n) => Some(n.to_string()),\n        _ => None,\n    }\n}\n\n");
     s
 }

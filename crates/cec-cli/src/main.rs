@@ -3,11 +3,14 @@
 //! ```text
 //! cec demo                               a scripted story against an embedded simulator
 //! cec sim [--listen 127.0.0.1:8043]      serve the simulator
+//! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
+//! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec ops [NE]                           list the interfaces the CLI can call
 //! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod agent;
 mod demo;
 mod generated;
 mod ops;
@@ -82,6 +85,9 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Agent sessions: watch events, or an interactive connection bar (CC-Gateway endpoint from the profile).
+    #[command(subcommand)]
+    Agent(agent::AgentCmd),
     /// List the operations the CLI can call.
     Ops {
         /// Only this NE.
@@ -142,6 +148,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{:<10} {:<36} {:<6} {}  — {}{file}", op.ne, op.id, op.method, op.path, op.title);
             }
             Ok(())
+        }
+        Command::Agent(cmd) => {
+            let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
+            agent::run(cmd, ops::Clients::new(profile).gateway()?).await
         }
         Command::Gateway(a) => call("gateway", a, cli.config, cli.profile, &env).await,
         Command::Apifabric(a) => call("apifabric", a, cli.config, cli.profile, &env).await,

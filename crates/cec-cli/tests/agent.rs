@@ -1,0 +1,186 @@
+//! `cec agent watch` and `cec agent bar` against an in-process simulator; the
+//! bar is driven through a pseudo-terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cec_sim::{SimConfig, Simulator};
+
+async fn sim() -> Simulator {
+    Simulator::start(SimConfig { poll_wait: Duration::from_millis(100), ..Default::default() }).await.unwrap()
+}
+
+fn config_file() -> String {
+    let p = std::env::temp_dir().join(format!("cec-cli-agent-{}.toml", std::process::id()));
+    std::fs::write(&p, "").unwrap();
+    p.display().to_string()
+}
+
+fn env(sim: &Simulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("CEC_GATEWAY_ENDPOINT", sim.endpoint()),
+        ("CEC_AGENT_PASSWORD", sim.scenario().agents[0].password.clone()),
+        ("CEC_CONFIG", config_file()),
+    ]
+}
+
+async fn until(what: &str, f: impl Fn() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < Duration::from_secs(15), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_one_json_event_per_line_and_signs_out() {
+    let sim = sim().await;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cec"));
+    cmd.args(["agent", "watch", "--agent", "1001", "--phone", "70001", "--max-events", "6"]);
+    cmd.envs(env(&sim)).env_remove("CEC_PROFILE").stdout(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    until("sign-in", || sim.agent("1001").is_some_and(|a| a.signed_in && a.state == 1)).await;
+    let call = sim.inject_call("1001", "13800000001").unwrap();
+    until("ringing delivered", || sim.agent("1001").is_some_and(|a| a.queued_events == 0)).await;
+    sim.hang_up(&call).unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["eventType"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "AgentOther_InService",
+            "AgentState_Ready",
+            "AgentEvent_Ringing",
+            "AgentEvent_Customer_Release",
+            "AgentEvent_Call_Release",
+            "AgentState_Ready"
+        ]
+    );
+    assert_eq!(lines[2]["content"]["callid"], call.as_str());
+    assert_eq!(lines[2]["content"]["caller"], "13800000001");
+    assert_eq!(lines[2]["state"], "Idle");
+    assert_eq!(lines[2]["calls"], 1);
+    assert_eq!(lines[4]["content"], call.as_str(), "bare call-id content");
+    assert!(lines.iter().all(|l| l["agent"] == "1001"));
+    assert!(!sim.agent("1001").unwrap().signed_in, "signed out when done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_table_for_a_duration() {
+    let sim = sim().await;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cec"));
+    cmd.args(["agent", "watch", "--agent", "1001", "--duration", "1.5", "--output", "table"]);
+    cmd.envs(env(&sim)).env_remove("CEC_PROFILE").stdout(std::process::Stdio::piped());
+    let out = tokio::time::timeout(Duration::from_secs(20), cmd.output()).await.unwrap().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("time") && header.contains("event") && header.contains("state"), "{header}");
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().any(|r| r.contains("AgentState_Ready") && r.contains("Idle")), "{text}");
+    assert!(!sim.agent("1001").unwrap().signed_in);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reports_a_wrong_password() {
+    let sim = sim().await;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cec"));
+    cmd.args(["agent", "watch", "--agent", "1001", "--max-events", "1"]);
+    cmd.envs(env(&sim)).env("CEC_AGENT_PASSWORD", "wrong").env_remove("CEC_PROFILE");
+    let out = tokio::time::timeout(Duration::from_secs(20), cmd.output()).await.unwrap().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("100-004"), "{err}");
+    assert!(!err.contains("wrong\""), "the password is not echoed: {err}");
+}
+
+/// The bar's screen output, collected from the pseudo-terminal.
+struct Screen {
+    text: Arc<Mutex<String>>,
+    seen: usize,
+}
+
+impl Screen {
+    /// Waits until `needle` appears after what was matched before.
+    async fn expect(&mut self, needle: &str) {
+        let t = Instant::now();
+        loop {
+            {
+                let text = self.text.lock().unwrap();
+                if let Some(i) = text[self.seen..].find(needle) {
+                    self.seen += i + needle.len();
+                    return;
+                }
+                assert!(t.elapsed() < Duration::from_secs(15), "no {needle:?} on screen:\n{}", &text[self.seen..]);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bar_in_a_pseudo_terminal() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let sim = sim().await;
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 30, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
+    cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
+    for (k, v) in env(&sim) {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("CEC_PROFILE");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut keys = pair.master.take_writer().unwrap();
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut screen = Screen { text, seen: 0 };
+    let mut press = |k: &str| {
+        keys.write_all(k.as_bytes()).unwrap();
+        keys.flush().unwrap();
+    };
+
+    screen.expect("state: Idle").await;
+    let call = sim.inject_call("1001", "13800000001").unwrap();
+    screen.expect("Ringing").await;
+    screen.expect("13800000001").await;
+    press("a");
+    screen.expect("Talking").await;
+    press("m");
+    screen.expect("[muted]").await;
+    press("h");
+    screen.expect("Held").await;
+    assert_eq!(sim.agent("1001").unwrap().held, vec![call.clone()]);
+    press("q");
+    screen.expect("cannot sign out").await;
+    press("h");
+    screen.expect("Talking").await;
+    press("r");
+    screen.expect("(none)").await;
+    press("b");
+    screen.expect("state: Busy").await;
+    press("i");
+    screen.expect("state: Idle").await;
+    press("q");
+    screen.expect("signed out").await;
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    assert!(!sim.agent("1001").unwrap().signed_in);
+}
