@@ -314,13 +314,51 @@ async fn agent_info_query_agent_info() {
 #[tokio::test]
 async fn agent_info_query_agent_login_params() {
     check_json(Case { op: "agentInfo.queryAgentLoginParams", method: "POST", path: "/apiaccess/CC-Management/v1/queryAgentLoginParams".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"account":"s-account","password":"s-password"}"#)), success: v(r#"{"description":"success","message":"s-message","results":{"password":"s-password","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","sipServerInfo":[{"node":"s-node","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort","type":"s-type"}],"workNo":"s-wor"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"s-password"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "password").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_info_query_agent_login_params()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"account":"s-account","password":""}"#),
+                            &["password"],
+                            json!("x".repeat(101)),
+                        ),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "password",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn agent_info_query_agent_info_by_account() {
     check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","password":"s-password"}"#)).unwrap()).send().await }, "accountCode").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_info_query_agent_info_by_account()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"accountCode":"","password":"s-password"}"#),
+                            &["accountCode"],
+                            json!("x".repeat(65)),
+                        ),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "accountCode",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -393,7 +431,7 @@ async fn skill_modify_skill() {
 #[tokio::test]
 async fn skill_query_skills() {
     check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }, "name").await;
+    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]
@@ -405,7 +443,22 @@ async fn called_route_create_called_route() {
 #[tokio::test]
 async fn called_route_delete_called_route() {
     check_json(Case { op: "calledRoute.deleteCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"dnids":"s-dnids"}"#)), success: v(r#"{"data":{"content":"s-content","id":"s-id","name":"s-name"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"s-dnids"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "dnids").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.called_route_delete_called_route()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(
+                        cec_core::test_util::set_at(v(r#"{"dnids":""}"#), &["dnids"], json!("x".repeat(1001))),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "dnids",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -887,7 +940,26 @@ async fn ccmessaging_get_satisfaction_survey_mode() {
 #[tokio::test]
 async fn ccmessaging_feedbacksatisfaction() {
     check_json(Case { op: "ccmessaging.feedbacksatisfaction", method: "POST", path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30000000008","resultDesc":"simulated failure"}"#), code: "30000000008", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }, "feedbackContent").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_feedbacksatisfaction()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"feedback":7,"feedbackContent":"","from":"s-from","interIdx":"s-interIdx"}"#),
+                            &["feedbackContent"],
+                            json!("x".repeat(65)),
+                        ),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "feedbackContent",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1167,7 +1239,7 @@ async fn ccmessaging_chat_drop_mail() {
 #[tokio::test]
 async fn ccmessaging_send_whatsapp_message() {
     check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)), success: v(r#"{"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }, "whatsApp.imageUrl").await;
+    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(cec_core::test_util::set_at(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#), &["whatsApp", "imageUrl"], json!("x".repeat(2049)))).unwrap()).send().await }, "whatsApp.imageUrl").await;
 }
 
 #[tokio::test]
@@ -1441,7 +1513,7 @@ async fn voice_notification_query_voice_notification_recording() {
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v1() {
     check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "reqBody.voiceContent").await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(cec_core::test_util::set_at(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":""}}"#), &["reqBody", "voiceContent"], json!("x".repeat(1001)))).unwrap()).send().await }, "reqBody.voiceContent").await;
 }
 
 #[tokio::test]
@@ -1617,13 +1689,13 @@ async fn federation_user_mgmt_create_task() {
 #[tokio::test]
 async fn case_create_case() {
     check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}}"#)).unwrap()).send().await }, "caseInfo.title").await;
+    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
 }
 
 #[tokio::test]
 async fn case_query_case_list() {
     check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}"#)).unwrap()).send().await }, "title").await;
+    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(cec_core::test_util::set_at(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"","type":"s-type"}"#), &["title"], json!("x".repeat(129)))).unwrap()).send().await }, "title").await;
 }
 
 #[tokio::test]
@@ -1771,41 +1843,7 @@ async fn quality_inspection_apply_appraise_score() {
 
 #[tokio::test]
 async fn quality_inspection_query_call_credit() {
-    check_json(
-        Case {
-            op: "qualityInspection.queryCallCredit",
-            method: "POST",
-            path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_call_credit()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
-                        r#"{"call_uuid":"s-call_uuid"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.queryCallCredit", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"[{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"score":7,"setting":{"description":"s-any","group_id":"s-any","group_name":"s-any","ignore_sensitive":"s-any"},"silence_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}]}]},{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"score":7,"setting":{"description":"s-any","group_id":"s-any","group_name":"s-any","ignore_sensitive":"s-any"},"silence_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}]}]}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_call_credit().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -8075,8 +8075,276 @@ impl QualityInspectionQueryCallCreditBody {
     }
 }
 
-/// Response of `qualityInspection.queryCallCredit` (not documented field by field: raw JSON).
-pub type QualityInspectionQueryCallCreditResponse = serde_json::Value;
+/// Response of `qualityInspection.queryCallCredit`: a bare JSON array of [`QualityInspectionQueryCallCreditResponseItem`].
+pub type QualityInspectionQueryCallCreditResponse = Vec<QualityInspectionQueryCallCreditResponseItem>;
+
+/// Object item of the response of `qualityInspection.queryCallCredit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItem {
+    /// creation time
+    #[serde(
+        rename = "create_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub create_time: Option<serde_json::Number>,
+    /// results per business scenario
+    #[serde(rename = "credit", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub credit: Option<Vec<QualityInspectionQueryCallCreditResponseItemCredit>>,
+}
+
+/// Object `credit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCredit {
+    /// inspection score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// dialogue rule results
+    #[serde(rename = "rules", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub rules: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditRules>>,
+    /// business scenario
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSetting>,
+    /// silence rule results (same shape as rules)
+    #[serde(
+        rename = "silence_rule",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub silence_rule: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSilenceRule>>,
+    /// speech-rate rule results (same shape as rules)
+    #[serde(
+        rename = "speed_rule",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub speed_rule: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSpeedRule>>,
+}
+
+/// Object `rules`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditRules {
+    /// true valid, false invalid
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub valid: Option<bool>,
+    /// rule score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// violating segments
+    #[serde(
+        rename = "invalid_segment",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment>>,
+    /// revision ID (type not shown)
+    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
+    pub revise_id: Option<serde_json::Value>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
+    pub revise: Option<serde_json::Value>,
+    /// dialogue rule setting
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditRulesSetting>,
+}
+
+/// Object `invalid_segment`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment {
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end (type not shown; taken as start_time)
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// call the segment belongs to (type not shown)
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<serde_json::Value>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesSetting {
+    /// rule ID (type not shown)
+    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<serde_json::Value>,
+    /// rule name (type not shown)
+    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<serde_json::Value>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSetting {
+    /// scenario ID (type not shown)
+    #[serde(rename = "group_id", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<serde_json::Value>,
+    /// scenario name (type not shown)
+    #[serde(rename = "group_name", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<serde_json::Value>,
+    /// 0/1: ignore sensitive words (type not shown)
+    #[serde(rename = "ignore_sensitive", skip_serializing_if = "Option::is_none")]
+    pub ignore_sensitive: Option<serde_json::Value>,
+    /// scenario description (type not shown)
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<serde_json::Value>,
+}
+
+/// Object `silence_rule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
+    /// true valid, false invalid
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub valid: Option<bool>,
+    /// rule score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// violating segments
+    #[serde(
+        rename = "invalid_segment",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment>>,
+    /// revision ID (type not shown)
+    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
+    pub revise_id: Option<serde_json::Value>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
+    pub revise: Option<serde_json::Value>,
+    /// silence rule setting
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting>,
+}
+
+/// Object `invalid_segment`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment {
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end (type not shown; taken as start_time)
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// call the segment belongs to (type not shown)
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<serde_json::Value>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting {
+    /// rule ID (type not shown)
+    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<serde_json::Value>,
+    /// rule name (type not shown)
+    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<serde_json::Value>,
+}
+
+/// Object `speed_rule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRule {
+    /// true valid, false invalid
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub valid: Option<bool>,
+    /// rule score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// violating segments
+    #[serde(
+        rename = "invalid_segment",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment>>,
+    /// revision ID (type not shown)
+    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
+    pub revise_id: Option<serde_json::Value>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
+    pub revise: Option<serde_json::Value>,
+    /// speech-rate rule setting
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting>,
+}
+
+/// Object `invalid_segment`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment {
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end (type not shown; taken as start_time)
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// call the segment belongs to (type not shown)
+    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<serde_json::Value>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting {
+    /// rule ID (type not shown)
+    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<serde_json::Value>,
+    /// rule name (type not shown)
+    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<serde_json::Value>,
+}
 
 /// Fluent builder of `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK.
 ///
@@ -14098,7 +14366,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a top-level JSON array (official example), which the field model cannot express, so it passes through raw. Per the zh page (2024-09 cec_07_2759): each element has create_time (number) and credit (array, one per business scenario) with score, rules (dialogue-rule results: valid, score, invalid_segment\[start_time,end_time,call_id\], revise_id, revise -1 uncorrected/0 corrected to violation/1 corrected to compliant, setting{rule_id,rule_name}), setting (scenario: group_id, group_name, ignore_sensitive 0/1, description), silence_rule and speed_rule (same shape as rules; their later rows were not readable).
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
