@@ -114,6 +114,10 @@ pub struct Omitted {
     #[serde(default)]
     pub doc: String,
     pub reason: String,
+    /// For a catalog entry that is a group (a table-of-contents page): the spec
+    /// interfaces its individual pages became. Non-empty means "expanded", not left out.
+    #[serde(default)]
+    pub expanded_into: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,6 +304,16 @@ fn check(spec: &Spec) -> Result<(), String> {
         for p in &i.path_params {
             if !i.path.contains(&format!("{{{}}}", p.name)) {
                 return Err(format!("{at}: path parameter {} not in path", p.name));
+            }
+        }
+    }
+    for o in &spec.not_in_spec {
+        for id in &o.expanded_into {
+            if !ids.contains(id) {
+                return Err(format!(
+                    "spec/{}.json {}: expanded_into names {id}, which is not an interface",
+                    spec.file, o.id
+                ));
             }
         }
     }
