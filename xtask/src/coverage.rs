@@ -26,13 +26,14 @@ fn catalog_ids(root: &Path, spec: &Spec) -> Option<Vec<String>> {
 pub fn run(root: &Path) -> Result<(), String> {
     let specs = crate::spec::load_all(root)?;
     println!(
-        "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>8}",
-        "NE", "catalog", "in spec", "generated", "matrix", "callbacks", "partial", "left out"
+        "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}",
+        "NE", "catalog", "in spec", "generated", "matrix", "callbacks", "partial", "expanded", "left out"
     );
     let mut problems = Vec::new();
     let mut left_out = Vec::new();
     let mut partial = Vec::new();
-    let mut totals = [0usize; 7];
+    let mut totals = [0usize; 8];
+    let mut expanded = Vec::new();
     for spec in &specs {
         let dir = root.join("crates").join(&spec.krate);
         let module = std::fs::read_to_string(dir.join("src/generated/mod.rs")).unwrap_or_default();
@@ -80,26 +81,52 @@ pub fn run(root: &Path) -> Result<(), String> {
             problems.push(format!("{}: a callback has no matrix test", spec.ne));
         }
         let n_partial = spec.interfaces.iter().filter(|i| i.detail == "outline" || i.response_raw).count();
+        let mut n_expanded = 0;
         for o in &spec.not_in_spec {
-            left_out.push(format!("{:<12} {:<45} {}", spec.ne, o.id, o.reason));
+            if o.expanded_into.is_empty() {
+                left_out.push(format!("{:<12} {:<45} {}", spec.ne, o.id, o.reason));
+            } else {
+                n_expanded += 1;
+                expanded.push(format!(
+                    "{:<12} {:<45} {} interfaces; {}",
+                    spec.ne,
+                    o.id,
+                    o.expanded_into.len(),
+                    o.reason
+                ));
+            }
         }
-        let row =
-            [catalog_count, in_spec.len(), generated, tested, spec.callbacks.len(), n_partial, spec.not_in_spec.len()];
+        let row = [
+            catalog_count,
+            in_spec.len(),
+            generated,
+            tested,
+            spec.callbacks.len(),
+            n_partial,
+            n_expanded,
+            spec.not_in_spec.len() - n_expanded,
+        ];
         for (t, r) in totals.iter_mut().zip(row) {
             *t += r;
         }
         println!(
-            "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>8}",
-            spec.ne, row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+            "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}",
+            spec.ne, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
         );
     }
     println!(
-        "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>8}",
-        "total", totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6]
+        "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}",
+        "total", totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6], totals[7]
     );
     println!(
-        "\n(catalog counts entries of the shared catalog files, duplicates included; callbacks are\n customer-hosted: generated as body types with receive/ack, tested in the matrix)"
+        "\n(catalog counts entries of the shared catalog files, duplicates included; callbacks are\n customer-hosted: generated as body types with receive/ack, tested in the matrix;\n expanded counts catalog group entries whose individual pages are spec interfaces)"
     );
+    if !expanded.is_empty() {
+        println!("\nCatalog groups (table-of-contents pages) expanded into their individual interfaces:");
+        for e in &expanded {
+            println!("  {e}");
+        }
+    }
     if !left_out.is_empty() {
         println!("\nLeft out of the spec, with the reason:");
         for l in &left_out {

@@ -496,6 +496,13 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
                 "/// Response of `{}` (not documented field by field: raw JSON).\npub type {resp_name} = serde_json::Value;\n",
                 i.id
             ));
+        } else if i.response_shape == "array" {
+            let item = format!("{resp_name}Item");
+            types.push(format!(
+                "/// Response of `{}`: a bare JSON array of [`{item}`].\npub type {resp_name} = Vec<{item}>;\n",
+                i.id
+            ));
+            types.push(struct_def(&item, &i.response, Side::Response, &format!("item of the response of `{}`", i.id)));
         } else {
             types.push(struct_def(&resp_name, &i.response, Side::Response, &format!("response of `{}`", i.id)));
         }

@@ -67,6 +67,11 @@ pub fn sample_object(fields: &[Field]) -> Value {
 /// A documented success body: every response field, the envelope's success code.
 pub fn success_body(spec: &Spec, i: &Interface) -> Value {
     let env = &spec.envelopes[&i.envelope];
+    if i.response_shape == "array" {
+        // A bare array carries no envelope: two documented items.
+        let item = sample_object(&i.response);
+        return Value::Array(vec![item.clone(), item]);
+    }
     let mut v = sample_object(&i.response);
     if let Value::Object(m) = &mut v {
         let ok = env.success.first().cloned().unwrap_or_else(|| "0".into());
@@ -171,6 +176,9 @@ fn bad_scalar(f: &Field) -> Option<Value> {
 
 /// A Rust expression passing `v` to a builder setter of type `ty`.
 fn rust_value(ty: &str, v: &Value) -> String {
+    if let Some(n) = long_x(v) {
+        return format!("\"x\".repeat({n})");
+    }
     match (ty, v) {
         ("String", Value::Number(n)) => lit(&n.to_string()),
         ("String", Value::Bool(b)) => lit(&b.to_string()),
@@ -284,9 +292,50 @@ fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Op
         }
     }
     if let Some(b) = body {
-        let _ = write!(c, ".body(serde_json::from_value::<{krate}::generated::{body_name}>(v({})).unwrap())", raw(b));
+        let _ =
+            write!(c, ".body(serde_json::from_value::<{krate}::generated::{body_name}>({}).unwrap())", body_expr(b));
     }
     c
+}
+
+/// Strings longer than this in a constraint-breaking sample are built at run time
+/// (`"x".repeat(n)`) instead of written out (`max_len: 65535` would be a 64 KB literal).
+const LONG: usize = 64;
+
+/// The length of a long `xxx…` sample string, when `v` is one.
+fn long_x(v: &Value) -> Option<usize> {
+    match v {
+        Value::String(s) if s.len() > LONG && s.bytes().all(|b| b == b'x') => Some(s.len()),
+        _ => None,
+    }
+}
+
+/// A Rust expression for a JSON body: the literal, with any long `xxx…` string
+/// (at the top level or one object down) set at run time.
+fn body_expr(b: &Value) -> String {
+    let mut base = b.clone();
+    let mut sets = Vec::new();
+    if let Some(o) = base.as_object_mut() {
+        for (k, val) in o.iter_mut() {
+            if let Some(n) = long_x(val) {
+                sets.push((vec![k.clone()], n));
+                *val = json!("");
+            } else if let Some(inner) = val.as_object_mut() {
+                for (k2, val2) in inner.iter_mut() {
+                    if let Some(n) = long_x(val2) {
+                        sets.push((vec![k.clone(), k2.clone()], n));
+                        *val2 = json!("");
+                    }
+                }
+            }
+        }
+    }
+    let mut e = format!("v({})", raw(&base));
+    for (path, n) in sets {
+        let keys: Vec<String> = path.iter().map(|k| lit(k)).collect();
+        e = format!("cec_core::test_util::set_at({e}, &[{}], json!(\"x\".repeat({n})))", keys.join(", "));
+    }
+    e
 }
 
 fn op_test(spec: &Spec, i: &Interface, token: &str) -> String {

@@ -114,6 +114,10 @@ pub struct Omitted {
     #[serde(default)]
     pub doc: String,
     pub reason: String,
+    /// For a catalog entry that is a group (a table-of-contents page): the spec
+    /// interfaces its individual pages became. Non-empty means "expanded", not left out.
+    #[serde(default)]
+    pub expanded_into: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +158,10 @@ pub struct Interface {
     /// The response is passed through as raw JSON (fields not readable in the reference).
     #[serde(default)]
     pub response_raw: bool,
+    /// `object` (default): `response` lists the fields of the answer object; `array`: the
+    /// answer is a bare JSON array and `response` lists the fields of each item.
+    #[serde(default = "default_shape")]
+    pub response_shape: String,
     #[serde(default)]
     pub path_params: Vec<Field>,
     #[serde(default)]
@@ -181,6 +189,9 @@ fn default_envelope() -> String {
 }
 fn default_kind() -> String {
     "json".into()
+}
+fn default_shape() -> String {
+    "object".into()
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -274,12 +285,35 @@ fn check(spec: &Spec) -> Result<(), String> {
         if !matches!(i.response_kind.as_str(), "json" | "binary") {
             return Err(format!("{at}: response_kind must be json or binary"));
         }
+        if !matches!(i.response_shape.as_str(), "object" | "array") {
+            return Err(format!("{at}: response_shape must be object or array"));
+        }
+        if i.response_shape == "array" {
+            if i.response_kind != "json" || i.response_raw || i.response.is_empty() {
+                return Err(format!("{at}: an array response needs response_kind json and the item fields"));
+            }
+            if spec.envelopes[&i.envelope].code_required {
+                return Err(format!(
+                    "{at}: an array response carries no result code; its envelope must not require one"
+                ));
+            }
+        }
         if !matches!(i.method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
             return Err(format!("{at}: method {}", i.method));
         }
         for p in &i.path_params {
             if !i.path.contains(&format!("{{{}}}", p.name)) {
                 return Err(format!("{at}: path parameter {} not in path", p.name));
+            }
+        }
+    }
+    for o in &spec.not_in_spec {
+        for id in &o.expanded_into {
+            if !ids.contains(id) {
+                return Err(format!(
+                    "spec/{}.json {}: expanded_into names {id}, which is not an interface",
+                    spec.file, o.id
+                ));
             }
         }
     }

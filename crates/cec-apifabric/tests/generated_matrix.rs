@@ -314,13 +314,51 @@ async fn agent_info_query_agent_info() {
 #[tokio::test]
 async fn agent_info_query_agent_login_params() {
     check_json(Case { op: "agentInfo.queryAgentLoginParams", method: "POST", path: "/apiaccess/CC-Management/v1/queryAgentLoginParams".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"account":"s-account","password":"s-password"}"#)), success: v(r#"{"description":"success","message":"s-message","results":{"password":"s-password","sipAccount":"s-sipAccount","sipPwd":"s-sipPwd","sipServerInfo":[{"node":"s-node","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort","type":"s-type"}],"workNo":"s-wor"},"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"s-password"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_info_query_agent_login_params().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(v(r#"{"account":"s-account","password":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "password").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_info_query_agent_login_params()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"account":"s-account","password":""}"#),
+                            &["password"],
+                            json!("x".repeat(101)),
+                        ),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "password",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn agent_info_query_agent_info_by_account() {
     check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","password":"s-password"}"#)).unwrap()).send().await }, "accountCode").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.agent_info_query_agent_info_by_account()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"accountCode":"","password":"s-password"}"#),
+                            &["accountCode"],
+                            json!("x".repeat(65)),
+                        ),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "accountCode",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -393,7 +431,7 @@ async fn skill_modify_skill() {
 #[tokio::test]
 async fn skill_query_skills() {
     check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }, "name").await;
+    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]
@@ -405,7 +443,22 @@ async fn called_route_create_called_route() {
 #[tokio::test]
 async fn called_route_delete_called_route() {
     check_json(Case { op: "calledRoute.deleteCalledRoute", method: "POST", path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"dnids":"s-dnids"}"#)), success: v(r#"{"data":{"content":"s-content","id":"s-id","name":"s-name"},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"s-dnids"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.called_route_delete_called_route().body(serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{"dnids":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "dnids").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.called_route_delete_called_route()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(
+                        cec_core::test_util::set_at(v(r#"{"dnids":""}"#), &["dnids"], json!("x".repeat(1001))),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "dnids",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -887,7 +940,26 @@ async fn ccmessaging_get_satisfaction_survey_mode() {
 #[tokio::test]
 async fn ccmessaging_feedbacksatisfaction() {
     check_json(Case { op: "ccmessaging.feedbacksatisfaction", method: "POST", path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"30000000008","resultDesc":"simulated failure"}"#), code: "30000000008", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"s-feedbackContent","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_feedbacksatisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(v(r#"{"feedback":7,"feedbackContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","from":"s-from","interIdx":"s-interIdx"}"#)).unwrap()).send().await }, "feedbackContent").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_feedbacksatisfaction()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"feedback":7,"feedbackContent":"","from":"s-from","interIdx":"s-interIdx"}"#),
+                            &["feedbackContent"],
+                            json!("x".repeat(65)),
+                        ),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "feedbackContent",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1167,7 +1239,7 @@ async fn ccmessaging_chat_drop_mail() {
 #[tokio::test]
 async fn ccmessaging_send_whatsapp_message() {
     check_json(Case { op: "ccmessaging.sendWhatsappMessage", method: "POST", path: "/apiaccess/rest/ccmessaging/omni/1/advanced".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)), success: v(r#"{"bulkId":"s-bulkId","description":"success","messages":[{"messageId":"s-messageId","status":{"action":"s-action","description":"s-description","groupId":7,"groupName":"s-groupName","id":7,"name":"s-name"},"to":{"phoneNumber":"s-phoneNumber"}}],"returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"s-imageUrl","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#)).unwrap()).send().await }, "whatsApp.imageUrl").await;
+    check_refused(client, |c| async move { c.ccmessaging_send_whatsapp_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(cec_core::test_util::set_at(v(r#"{"bulkId":"s-bulkId","destinations":[{"messageId":"s-messageId","to":{"phoneNumber":"s-phoneNumber"}}],"scenarioKey":"s-scenarioKey","sendAt":"s-sendAt","whatsApp":{"address":"s-address","audioUrl":"s-audioUrl","imageUrl":"","latitude":7,"locationName":"s-locationName","longitude":7,"templateData":["s-item"],"templateName":"s-templateName","text":"s-text","videoUrl":"s-videoUrl"}}"#), &["whatsApp", "imageUrl"], json!("x".repeat(2049)))).unwrap()).send().await }, "whatsApp.imageUrl").await;
 }
 
 #[tokio::test]
@@ -1441,7 +1513,7 @@ async fn voice_notification_query_voice_notification_recording() {
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v1() {
     check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "reqBody.voiceContent").await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(cec_core::test_util::set_at(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":""}}"#), &["reqBody", "voiceContent"], json!("x".repeat(1001)))).unwrap()).send().await }, "reqBody.voiceContent").await;
 }
 
 #[tokio::test]
@@ -1617,13 +1689,13 @@ async fn federation_user_mgmt_create_task() {
 #[tokio::test]
 async fn case_create_case() {
     check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}}"#)).unwrap()).send().await }, "caseInfo.title").await;
+    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
 }
 
 #[tokio::test]
 async fn case_query_case_list() {
     check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","type":"s-type"}"#)).unwrap()).send().await }, "title").await;
+    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(cec_core::test_util::set_at(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"","type":"s-type"}"#), &["title"], json!("x".repeat(129)))).unwrap()).send().await }, "title").await;
 }
 
 #[tokio::test]
@@ -1771,18 +1843,43 @@ async fn quality_inspection_apply_appraise_score() {
 
 #[tokio::test]
 async fn quality_inspection_query_call_credit() {
+    check_json(Case { op: "qualityInspection.queryCallCredit", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"[{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"score":7,"setting":{"description":"s-any","group_id":"s-any","group_name":"s-any","ignore_sensitive":"s-any"},"silence_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}]}]},{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"score":7,"setting":{"description":"s-any","group_id":"s-any","group_name":"s-any","ignore_sensitive":"s-any"},"silence_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}]}]}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_call_credit().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_call_credit()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "call_uuid",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_appraise_score() {
     check_json(
         Case {
-            op: "qualityInspection.queryCallCredit",
+            op: "qualityInspection.createAppraiseScore",
             method: "POST",
-            path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(),
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore".into(),
             query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
             present: vec![],
-            body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
+            body: Some(v(r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#)),
+            success: v(r#"{"id":7,"resultCode":"0412000","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
                 kind: ErrorKind::Service,
             }),
@@ -1794,10 +1891,11 @@ async fn quality_inspection_query_call_credit() {
         },
         client,
         |c| async move {
-            c.quality_inspection_query_call_credit()
+            c.quality_inspection_create_appraise_score()
+                .x_user_id("s-x-UserId")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
-                        r#"{"call_uuid":"s-call_uuid"}"#,
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(v(
+                        r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#,
                     ))
                     .unwrap(),
                 )
@@ -1809,11 +1907,2001 @@ async fn quality_inspection_query_call_credit() {
     check_refused(
         client,
         |c| async move {
-            c.quality_inspection_query_call_credit()
+            c.quality_inspection_create_appraise_score()
+                .x_user_id("s-x-UserId")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(v(
+                        r#"{"base":7,"lower_bound":7,"upper_bound":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_remove_appraise_score() {
+    check_json(
+        Case {
+            op: "qualityInspection.removeAppraiseScore",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"id":"s-id"}"#)),
+            success: v(r#"{"resultCode":"0412000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_remove_appraise_score()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(v(
+                        r#"{"id":"s-id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_remove_appraise_score()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(v(
                         r#"{}"#,
                     ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_modify_appraise_score() {
+    check_json(
+        Case {
+            op: "qualityInspection.modifyAppraiseScore",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"base":7,"id":"s-id","lower_bound":7,"name":"s-name","upper_bound":7}"#)),
+            success: v(r#"{"resultCode":"0412000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_modify_appraise_score()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(v(
+                        r#"{"base":7,"id":"s-id","lower_bound":7,"name":"s-name","upper_bound":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_modify_appraise_score()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(v(
+                        r#"{"base":7,"lower_bound":7,"name":"s-name","upper_bound":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_sentence_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.createSentenceCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"name":"s-name"}"#)),
+            success: v(
+                r#"{"category_id":"s-category_id","resultCode":"0403000","resultDesc":"success","statusCode":7}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_create_sentence_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(v(
+                        r#"{"name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_create_sentence_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_move_sentence_to_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.moveSentenceToCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id","sentenceIds":"s-sentenceIds"}"#)),
+            success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_move_sentence_to_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(v(
+                        r#"{"category_id":"s-category_id","sentenceIds":"s-sentenceIds"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_move_sentence_to_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(v(
+                        r#"{"category_id":"s-category_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sentenceIds",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_sentence() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSentence",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"sentence_id":"s-sentence_id"}"#)),
+            success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sentence()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(v(
+                        r#"{"sentence_id":"s-sentence_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sentence()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(v(r#"{}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sentence_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sentence() {
+    check_json(Case { op: "qualityInspection.querySentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)), success: v(r#"{"category_id":"s-category_id","data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tags":[{"tag_id":"s-tag_id","tag_name":"s-tag_name","tag_type":"s-tag_type"}]}],"paging":{"current":7,"limit":7,"total":7},"resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }, "page").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sentence_by_category_id() {
+    check_json(
+        Case {
+            op: "qualityInspection.querySentenceByCategoryId",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)),
+            success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_query_sentence_by_category_id()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
+                        v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_sentence_by_category_id()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
+                        v(r#"{"limit":7,"page":7}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "category_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_sentence() {
+    check_json(Case { op: "qualityInspection.updateSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(v(r#"{"sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }, "category_id").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_sentence_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.updateSentenceCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id","name":"s-name"}"#)),
+            success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","statusCode":7}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_update_sentence_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(v(
+                        r#"{"category_id":"s-category_id","name":"s-name"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_update_sentence_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(v(
+                        r#"{"category_id":"s-category_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_sentence_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSentenceCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id"}"#)),
+            success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sentence_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(v(
+                        r#"{"category_id":"s-category_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sentence_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "category_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sentence_category() {
+    check_json(Case { op: "qualityInspection.querySentenceCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"data":[{"category_id":"s-category_id","name":"s-name"}],"resultCode":"0403000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence_category().x_user_id("s-x-UserId").send().await }).await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_sentence() {
+    check_json(Case { op: "qualityInspection.createSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }, "category_id").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_sensitive_word() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSensitiveWord",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"sw_id":"s-sw_id"}"#)),
+            success: v(r#"{"result":"s-result","resultCode":"s-resultCode","resultDesc":"success"}"#),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sensitive_word()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(v(
+                        r#"{"sw_id":"s-sw_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sensitive_word()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sw_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_sensitive_word() {
+    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap()).send().await }, "sw_name").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sensitive_category_list() {
+    check_json(
+        Case {
+            op: "qualityInspection.querySensitiveCategoryList",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: None,
+            success: v(
+                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"s-resultCode","resultDesc":"success"}"#,
+            ),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move { c.quality_inspection_query_sensitive_category_list().x_user_id("s-x-UserId").send().await },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sensitive_words_by_category_id() {
+    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_sensitive_words_by_category_id()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody,
+                    >(v(r#"{"limit":7,"page":7}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "category_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_sensitive_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.createSensitiveCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"name":"s-name"}"#)),
+            success: v(
+                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"s-resultCode","resultDesc":"success"}"#,
+            ),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_create_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
+                        v(r#"{"name":"s-name"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_create_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
+                        v(r#"{}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_move_sensitive_word_to_category() {
+    check_json(Case { op: "qualityInspection.moveSensitiveWordToCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }, "category_id").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_sensitive_word() {
+    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7}"#)).unwrap()).send().await }, "sw_name").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_sensitive_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSensitiveCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id"}"#)),
+            success: v(r#"{}"#),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
+                        v(r#"{"category_id":"s-category_id"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
+                        v(r#"{}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "category_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_sentence_group() {
+    check_json(Case { op: "qualityInspection.updateSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"role":"s-role","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"role":"s-role","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_get_sentence_group() {
+    check_json(Case { op: "qualityInspection.getSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sg_id":{"k":"v"}}"#)), success: v(r#"{"dialogueFlowId":"s-dialogueFlowId","role":"s-role","sentences":[{"category_id":"s-category_id","sentence_id":"s-sentence_id"}],"sg_id":"s-sg_id"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(r#"{"sg_id":{"k":"v"}}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_get_sentence_group()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sg_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_sentence_group() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSentenceGroup",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"sg_id":"s-sg_id"}"#)),
+            success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sentence_group()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(v(
+                        r#"{"sg_id":"s-sg_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_sentence_group()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sg_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_conversation_flow() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteConversationFlow",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"flow_id":"s-flow_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_conversation_flow()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(v(
+                        r#"{"flow_id":"s-flow_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_conversation_flow()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "flow_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_add_sentence_group() {
+    check_json(Case { op: "qualityInspection.addSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","role":"s-role","sentences":["s-item"],"sg_name":"s-sg_name"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","role":"s-role","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_add_conversation_flow() {
+    check_json(
+        Case {
+            op: "qualityInspection.addConversationFlow",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"expression":"s-expression","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id"}"#)),
+            success: v(r#"{"flow_id":"s-flow_id","resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_add_conversation_flow()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(v(
+                        r#"{"expression":"s-expression","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_add_conversation_flow()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(v(
+                        r#"{"expression":"s-expression","min":7,"rule_id":"s-rule_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "flow_name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_conversation_flow() {
+    check_json(Case { op: "qualityInspection.updateConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(v(r#"{"flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap()).send().await }, "expression").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_get_conversation_flow() {
+    check_json(Case { op: "qualityInspection.getConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"flow_id":"s-flow_id"}"#)), success: v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":"s-min","resultCode":"0405000","resultDesc":"success","sentence_groups":[{"sg_id":"s-sg_id"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(v(r#"{"flow_id":"s-flow_id"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_get_conversation_flow()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "flow_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_add_rule() {
+    check_json(Case { op: "qualityInspection.addRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"s-score_type","severity":"s-severity"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"s-score_type","severity":"s-severity"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"score":7,"score_type":"s-score_type","severity":"s-severity"}"#)).unwrap()).send().await }, "rule_name").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_rule() {
+    check_json(Case { op: "qualityInspection.updateRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"severity":"s-severity"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"severity":"s-severity"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7}"#)).unwrap()).send().await }, "severity").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_rule() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteRule",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"rule_id":"s-rule_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(v(
+                        r#"{"rule_id":"s-rule_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(v(r#"{}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "rule_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_get_one_rule() {
+    check_json(Case { op: "qualityInspection.getOneRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"rule_id":"s-rule_id"}"#)), success: v(r#"{"completeness":{"hasConversationFlow":true},"description":"s-description","flows":[{"flow_id":"s-flow_id","flow_name":"s-flow_name"}],"method":"s-method","min":"s-min","other":{"call_end":7,"call_from":7},"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score","severity":"s-severity"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_one_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(r#"{"rule_id":"s-rule_id"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_get_one_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(r#"{}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "rule_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_rules() {
+    check_json(Case { op: "qualityInspection.queryRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"completeness":{"hasConversationFlow":true,"hasDescription":true,"ruleComplete":true,"sentenceComplete":true},"description":"s-description","flows":[{"dialogRuleId":"s-dialogRuleId","expression":"s-expression","id":"s-id","min":7,"name":"s-name","tenantId":"s-tenantId"}],"rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_rules().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(v(r#"{"incompleteOnly":true,"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_rules()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(v(
+                        r#"{"incompleteOnly":true,"keyword":"s-keyword","page":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "limit",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_get_interposal_rule_by_id() {
+    check_json(
+        Case {
+            op: "qualityInspection.getInterposalRuleById",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"interposal_id":"s-interposal_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success","setting":"s-any"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_get_interposal_rule_by_id()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(v(
+                        r#"{"interposal_id":"s-interposal_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_get_interposal_rule_by_id()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "interposal_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_interposal_rules() {
+    check_json(
+        Case {
+            op: "qualityInspection.queryInterposalRules",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
+            success: v(r#"{"data":[{"k":"v"}],"paging":{"k":"v"},"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_query_interposal_rules()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(v(
+                        r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_interposal_rules()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(v(
+                        r#"{"keyword":"s-keyword","page":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "limit",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_interposal_rule() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteInterposalRule",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"interposal_id":"s-interposal_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_interposal_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(v(
+                        r#"{"interposal_id":"s-interposal_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_interposal_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "interposal_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_add_interposal_rule() {
+    check_json(
+        Case {
+            op: "qualityInspection.addInterposalRule",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_add_interposal_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(v(
+                        r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_add_interposal_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(v(
+                        r#"{"other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_interposal_rule() {
+    check_json(Case { op: "qualityInspection.updateInterposalRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_interposal_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(v(r#"{"interposal_id":"s-interposal_id","name":"s-name","other":{"call_end":7,"call_from":7},"seconds":7,"times":7}"#)).unwrap()).send().await }, "score").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_silence_rule() {
+    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"k":"v"},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"k":"v"},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).send().await }).await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_silence_rule() {
+    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).send().await }).await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_silence_rule() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSilenceRule",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"silence_id":"s-silence_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_silence_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(v(
+                        r#"{"silence_id":"s-silence_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_silence_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "silence_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_silence_rule() {
+    check_json(
+        Case {
+            op: "qualityInspection.querySilenceRule",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"silence_id":"s-silence_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_query_silence_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(
+                        r#"{"silence_id":"s-silence_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_silence_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "silence_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_add_speed_rule() {
+    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"k":"v"},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"k":"v"},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_add_speed_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(
+                        r#"{"exception":{"k":"v"}}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "setting",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_speed_rule() {
+    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_update_speed_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "setting",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_speed_rule() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteSpeedRule",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"speed_id":"s-speed_id"}"#)),
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_speed_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(v(
+                        r#"{"speed_id":"s-speed_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_speed_rule()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "speed_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_speed_rule_by_id() {
+    check_json(Case { op: "qualityInspection.querySpeedRuleById", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"speed_id":"s-speed_id"}"#)), success: v(r#"{"exception":{"over":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"under":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rule_by_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(v(r#"{"speed_id":"s-speed_id"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_speed_rule_by_id()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "speed_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_speed_rules() {
+    check_json(
+        Case {
+            op: "qualityInspection.querySpeedRules",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
+            success: v(r#"{"data":[{"k":"v"}],"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_query_speed_rules()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(
+                        r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_speed_rules()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(
+                        r#"{"keyword":"s-keyword","page":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "limit",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_delete_scenario() {
+    check_json(
+        Case {
+            op: "qualityInspection.deleteScenario",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"group_id":"s-group_id"}"#)),
+            success: v(r#"{"resultCode":"0406000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_delete_scenario()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(v(
+                        r#"{"group_id":"s-group_id"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_delete_scenario()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(v(r#"{}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "group_id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_create_scenario() {
+    check_json(Case { op: "qualityInspection.createScenario", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)), success: v(r#"{"resultCode":"0406000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(v(r#"{"description":"s-description","group_name":"s-group_name","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_create_scenario()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(v(
+                        r#"{"description":"s-description","ignore_sensitive":7,"other":{"call_end":7,"call_from":7}}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "group_name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_all_scenario() {
+    check_json(Case { op: "qualityInspection.queryAllScenario", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)), success: v(r#"{"data":[{"create_time":7,"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7,"interaction_type":7,"is_enable":7,"other":{"call_end":7,"call_from":7},"rule_count":7}],"resultCode":"0406000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(v(r#"{"endTime":"s-endTime","limit":7,"page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_query_all_scenario().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(v(r#"{"endTime":"s-endTime","page":7,"scenarioName":"s-scenarioName","scenarioStatus":"s-scenarioStatus","startTime":"s-startTime"}"#)).unwrap()).send().await }, "limit").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_appoint_quality_task() {
+    check_json(Case { op: "qualityInspection.appointQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appoint_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(v(r#"{"isTakeEffect":7,"qualityTaskId":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_appoint_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(v(
+                        r#"{"isTakeEffect":7,"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "qualityTaskId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_take_effect_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.takeEffectQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime","type":"s-type"}"#)),
+            success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_take_effect_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(v(
+                        r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime","type":"s-type"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_take_effect_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(v(
+                        r#"{"qualityTaskId":7,"reserveTime":"s-reserveTime"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_quality_task() {
+    check_json(Case { op: "qualityInspection.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)), success: v(r#"{"data":[{"creatOperator":"s-creatOperator","createTime":7,"id":7,"planCode":"s-planCode","planCodeStr":"s-planCodeStr","planName":"s-planName"}],"resultCode":"0409000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }, "currentRole").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_update_quality_task() {
+    check_json(Case { op: "qualityInspection.updateQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(v(r#"{"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"durationEnd":7,"durationStart":7,"interactionType":7,"maxNum":7,"qualityCondition":7,"qualityNum":7,"qualityType":7,"scoreEnd":7,"scoreStart":7,"staffIds":["s-item"]},"qualityTask":{"id":7,"planName":"s-planName"},"startTimeMillis":7}"#)).unwrap()).send().await }, "currentRole").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_reassgin_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.reassginQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#)),
+            success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_reassgin_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(
+                        r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_appeal_item() {
+    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }).await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_quality_history() {
+    check_json(Case { op: "qualityInspection.queryQualityHistory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)), success: v(r#"{"canHandle":true,"resultCode":"0410000","resultDesc":"success","showAssgin":true,"showReassgin":true,"workflowNodeList":[{"assignHistoryList":[{"assignTime":"s-assignTime","assignee":"s-assignee","newHandler":"s-newHandler","originalHandler":"s-originalHandler"}],"conclusion":"s-conclusion","createTime":"s-createTime","handler":"s-handler","nodeId":"s-nodeId","nodeName":"s-nodeName","remark":"s-remark"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_history().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_quality_history()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "qualityTaskInfoId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_appraise_call_detail() {
+    check_json(
+        Case {
+            op: "qualityInspection.queryAppraiseCallDetail",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)),
+            success: v(r#"{}"#),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_query_appraise_call_detail()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
+                        v(r#"{"call_uuid":"s-call_uuid"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_appraise_call_detail()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
+                        v(r#"{}"#),
+                    )
                     .unwrap(),
                 )
                 .send()

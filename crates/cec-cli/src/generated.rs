@@ -1481,6 +1481,1236 @@ async fn run_apifabric_quality_inspection_query_call_credit(
     ))
 }
 
+async fn run_apifabric_quality_inspection_create_appraise_score(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_appraise_score();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_APPRAISE_SCORE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_remove_appraise_score(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_remove_appraise_score();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_modify_appraise_score(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_modify_appraise_score();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_create_sentence_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_sentence_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_move_sentence_to_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_move_sentence_to_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_sentence(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_sentence();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_query_sentence(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sentence();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_query_sentence_by_category_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sentence_by_category_id();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_sentence(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_sentence();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_update_sentence_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_sentence_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_sentence_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_sentence_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_sentence_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sentence_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_create_sentence(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_sentence();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_delete_sensitive_word(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_sensitive_word();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENSITIVE_WORD, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_sensitive_word(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_sensitive_word();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_sensitive_category_list(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sensitive_category_list();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_sensitive_words_by_category_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sensitive_words_by_category_id();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_create_sensitive_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_sensitive_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_move_sensitive_word_to_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_move_sensitive_word_to_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_create_sensitive_word(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_sensitive_word();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_WORD, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_sensitive_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_sensitive_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_sentence_group(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_sentence_group();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_get_sentence_group(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_get_sentence_group();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_SENTENCE_GROUP, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_sentence_group(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_sentence_group();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE_GROUP, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_conversation_flow(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_conversation_flow();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_add_sentence_group(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_add_sentence_group();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SENTENCE_GROUP, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_add_conversation_flow(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_add_conversation_flow();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_CONVERSATION_FLOW, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_conversation_flow(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_conversation_flow();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_get_conversation_flow(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_get_conversation_flow();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_CONVERSATION_FLOW, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_add_rule(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_add_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_update_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_delete_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_RULE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_get_one_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_get_one_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_ONE_RULE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_query_rules(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_rules();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_RULES, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_get_interposal_rule_by_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_get_interposal_rule_by_id();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_interposal_rules(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_interposal_rules();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_interposal_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_interposal_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_add_interposal_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_add_interposal_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_INTERPOSAL_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_interposal_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_interposal_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_create_silence_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_silence_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SILENCE_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_silence_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_silence_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SILENCE_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_silence_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_silence_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SILENCE_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_silence_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_silence_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SILENCE_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_add_speed_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_add_speed_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SPEED_RULE, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_update_speed_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_speed_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SPEED_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_speed_rule(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_speed_rule();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SPEED_RULE, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_speed_rule_by_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_speed_rule_by_id();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_speed_rules(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_speed_rules();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SPEED_RULES, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_delete_scenario(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_delete_scenario();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SCENARIO, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_create_scenario(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_create_scenario();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_query_all_scenario(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_all_scenario();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_ALL_SCENARIO, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_appoint_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_appoint_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPOINT_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_take_effect_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_take_effect_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_reassgin_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_reassgin_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REASSGIN_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_appeal_item(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_appeal_item();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_query_quality_history(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_history();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_HISTORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_appraise_call_detail(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_appraise_call_detail();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL, call).await?,
+    ))
+}
+
 async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.cms()?;
     let mut b = c.vdn_queryagentreststate();
@@ -7278,6 +8508,596 @@ pub static OPS: &[CliOp] = &[
         binary: false,
     },
     CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore",
+        title: "Create inspection scoring profile",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.removeAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore",
+        title: "Delete inspection scoring profile",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.modifyAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore",
+        title: "Modify inspection scoring profile",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createSentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory",
+        title: "Create sentence category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.moveSentenceToCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory",
+        title: "Move sentences to a category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence",
+        title: "Delete sentence",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence",
+        title: "Query sentences",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySentenceByCategoryId",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId",
+        title: "List the sentences of a category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence",
+        title: "Update sentence",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory",
+        title: "Rename sentence category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory",
+        title: "Delete sentence category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory",
+        title: "Query all sentence categories",
+        params: &[("header", "x-UserId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createSentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence",
+        title: "Create sentence",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSensitiveWord",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord",
+        title: "Delete sensitive word",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSensitiveWord",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
+        title: "Update sensitive word",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveCategoryList",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList",
+        title: "List sensitive word categories",
+        params: &[("header", "x-UserId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordsByCategoryId",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId",
+        title: "List the sensitive words of a category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
+        title: "Create sensitive word category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.moveSensitiveWordToCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory",
+        title: "Move sensitive words to a category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createSensitiveWord",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord",
+        title: "Create sensitive word",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory",
+        title: "Delete sensitive word category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup",
+        title: "Update script",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.getSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup",
+        title: "Query script details by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup",
+        title: "Delete script by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow",
+        title: "Delete dialogue logic",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.addSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup",
+        title: "Create script",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.addConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow",
+        title: "Create dialogue logic",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow",
+        title: "Update dialogue logic",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.getConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow",
+        title: "Query dialogue logic by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.addRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule",
+        title: "Create dialogue rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
+        title: "Update dialogue rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule",
+        title: "Delete dialogue rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.getOneRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule",
+        title: "Query dialogue rule by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryRules",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules",
+        title: "Query dialogue rules (paged)",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.getInterposalRuleById",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById",
+        title: "Query interruption rule by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryInterposalRules",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules",
+        title: "Query interruption rules (paged)",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteInterposalRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule",
+        title: "Delete interruption rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.addInterposalRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule",
+        title: "Create interruption rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateInterposalRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule",
+        title: "Update interruption rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createSilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule",
+        title: "Create silence rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule",
+        title: "Modify silence rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule",
+        title: "Delete silence rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule",
+        title: "Query silence rule by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.addSpeedRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule",
+        title: "Create speech-rate rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSpeedRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule",
+        title: "Modify speech-rate rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSpeedRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule",
+        title: "Delete speech-rate rule",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySpeedRuleById",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById",
+        title: "Query speech-rate rule by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.querySpeedRules",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules",
+        title: "Query speech-rate rules (paged)",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.deleteScenario",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario",
+        title: "Delete business scenario",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.createScenario",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario",
+        title: "Create business scenario",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryAllScenario",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario",
+        title: "Query all business scenarios",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.appointQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask",
+        title: "Assign manual review task",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.takeEffectQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask",
+        title: "Activate manual review task",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask",
+        title: "Query manual review tasks",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask",
+        title: "Update manual review task",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.reassginQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask",
+        title: "Reassign appeal item",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.appealItem",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem",
+        title: "Review appeal item",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityHistory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
+        title: "Query appeal handling history",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryAppraiseCallDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail",
+        title: "Inspection result of a call",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
         ne: "cms",
         id: "vdn.queryagentreststate",
         method: "POST",
@@ -10812,6 +12632,181 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "qualityInspection.queryCallCredit") => {
             run_apifabric_quality_inspection_query_call_credit(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createAppraiseScore") => {
+            run_apifabric_quality_inspection_create_appraise_score(clients, input).await
+        }
+        ("apifabric", "qualityInspection.removeAppraiseScore") => {
+            run_apifabric_quality_inspection_remove_appraise_score(clients, input).await
+        }
+        ("apifabric", "qualityInspection.modifyAppraiseScore") => {
+            run_apifabric_quality_inspection_modify_appraise_score(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createSentenceCategory") => {
+            run_apifabric_quality_inspection_create_sentence_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.moveSentenceToCategory") => {
+            run_apifabric_quality_inspection_move_sentence_to_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSentence") => {
+            run_apifabric_quality_inspection_delete_sentence(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySentence") => {
+            run_apifabric_quality_inspection_query_sentence(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySentenceByCategoryId") => {
+            run_apifabric_quality_inspection_query_sentence_by_category_id(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSentence") => {
+            run_apifabric_quality_inspection_update_sentence(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSentenceCategory") => {
+            run_apifabric_quality_inspection_update_sentence_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSentenceCategory") => {
+            run_apifabric_quality_inspection_delete_sentence_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySentenceCategory") => {
+            run_apifabric_quality_inspection_query_sentence_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createSentence") => {
+            run_apifabric_quality_inspection_create_sentence(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSensitiveWord") => {
+            run_apifabric_quality_inspection_delete_sensitive_word(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSensitiveWord") => {
+            run_apifabric_quality_inspection_update_sensitive_word(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySensitiveCategoryList") => {
+            run_apifabric_quality_inspection_query_sensitive_category_list(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySensitiveWordsByCategoryId") => {
+            run_apifabric_quality_inspection_query_sensitive_words_by_category_id(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createSensitiveCategory") => {
+            run_apifabric_quality_inspection_create_sensitive_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.moveSensitiveWordToCategory") => {
+            run_apifabric_quality_inspection_move_sensitive_word_to_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createSensitiveWord") => {
+            run_apifabric_quality_inspection_create_sensitive_word(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSensitiveCategory") => {
+            run_apifabric_quality_inspection_delete_sensitive_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSentenceGroup") => {
+            run_apifabric_quality_inspection_update_sentence_group(clients, input).await
+        }
+        ("apifabric", "qualityInspection.getSentenceGroup") => {
+            run_apifabric_quality_inspection_get_sentence_group(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSentenceGroup") => {
+            run_apifabric_quality_inspection_delete_sentence_group(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteConversationFlow") => {
+            run_apifabric_quality_inspection_delete_conversation_flow(clients, input).await
+        }
+        ("apifabric", "qualityInspection.addSentenceGroup") => {
+            run_apifabric_quality_inspection_add_sentence_group(clients, input).await
+        }
+        ("apifabric", "qualityInspection.addConversationFlow") => {
+            run_apifabric_quality_inspection_add_conversation_flow(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateConversationFlow") => {
+            run_apifabric_quality_inspection_update_conversation_flow(clients, input).await
+        }
+        ("apifabric", "qualityInspection.getConversationFlow") => {
+            run_apifabric_quality_inspection_get_conversation_flow(clients, input).await
+        }
+        ("apifabric", "qualityInspection.addRule") => run_apifabric_quality_inspection_add_rule(clients, input).await,
+        ("apifabric", "qualityInspection.updateRule") => {
+            run_apifabric_quality_inspection_update_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteRule") => {
+            run_apifabric_quality_inspection_delete_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.getOneRule") => {
+            run_apifabric_quality_inspection_get_one_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryRules") => {
+            run_apifabric_quality_inspection_query_rules(clients, input).await
+        }
+        ("apifabric", "qualityInspection.getInterposalRuleById") => {
+            run_apifabric_quality_inspection_get_interposal_rule_by_id(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryInterposalRules") => {
+            run_apifabric_quality_inspection_query_interposal_rules(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteInterposalRule") => {
+            run_apifabric_quality_inspection_delete_interposal_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.addInterposalRule") => {
+            run_apifabric_quality_inspection_add_interposal_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateInterposalRule") => {
+            run_apifabric_quality_inspection_update_interposal_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createSilenceRule") => {
+            run_apifabric_quality_inspection_create_silence_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSilenceRule") => {
+            run_apifabric_quality_inspection_update_silence_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSilenceRule") => {
+            run_apifabric_quality_inspection_delete_silence_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySilenceRule") => {
+            run_apifabric_quality_inspection_query_silence_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.addSpeedRule") => {
+            run_apifabric_quality_inspection_add_speed_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSpeedRule") => {
+            run_apifabric_quality_inspection_update_speed_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteSpeedRule") => {
+            run_apifabric_quality_inspection_delete_speed_rule(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySpeedRuleById") => {
+            run_apifabric_quality_inspection_query_speed_rule_by_id(clients, input).await
+        }
+        ("apifabric", "qualityInspection.querySpeedRules") => {
+            run_apifabric_quality_inspection_query_speed_rules(clients, input).await
+        }
+        ("apifabric", "qualityInspection.deleteScenario") => {
+            run_apifabric_quality_inspection_delete_scenario(clients, input).await
+        }
+        ("apifabric", "qualityInspection.createScenario") => {
+            run_apifabric_quality_inspection_create_scenario(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryAllScenario") => {
+            run_apifabric_quality_inspection_query_all_scenario(clients, input).await
+        }
+        ("apifabric", "qualityInspection.appointQualityTask") => {
+            run_apifabric_quality_inspection_appoint_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.takeEffectQualityTask") => {
+            run_apifabric_quality_inspection_take_effect_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryQualityTask") => {
+            run_apifabric_quality_inspection_query_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateQualityTask") => {
+            run_apifabric_quality_inspection_update_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.reassginQualityTask") => {
+            run_apifabric_quality_inspection_reassgin_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.appealItem") => {
+            run_apifabric_quality_inspection_appeal_item(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryQualityHistory") => {
+            run_apifabric_quality_inspection_query_quality_history(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryAppraiseCallDetail") => {
+            run_apifabric_quality_inspection_query_appraise_call_detail(clients, input).await
         }
         ("cms", "vdn.queryagentreststate") => run_cms_vdn_queryagentreststate(clients, input).await,
         ("cms", "vdn.totalagentabstractex3") => run_cms_vdn_totalagentabstractex3(clients, input).await,

@@ -116,18 +116,37 @@ fn err_of<E: Into<Error>>(r: Result<impl Sized, E>, what: &str) -> Error {
     }
 }
 
-/// Every field of `expected` that the typed output kept must be equal.
+/// Every field of `expected` that the typed output kept must be equal; a bare
+/// array answer is compared item by item.
 fn assert_subset(op: &str, expected: &Value, got: &Value) {
-    if let (Some(exp), Some(obj)) = (expected.as_object(), got.as_object()) {
-        assert!(!obj.is_empty() || exp.is_empty(), "{op}: the typed response lost every field: {got}");
-        for (k, v) in exp {
-            if let Some(g) = obj.get(k) {
-                assert_eq!(g, v, "{op}: field {k}");
+    match (expected, got) {
+        (Value::Object(exp), Value::Object(obj)) => {
+            assert!(!obj.is_empty() || exp.is_empty(), "{op}: the typed response lost every field: {got}");
+            for (k, v) in exp {
+                if let Some(g) = obj.get(k) {
+                    assert_eq!(g, v, "{op}: field {k}");
+                }
             }
         }
-    } else {
-        assert_eq!(expected, got, "{op}");
+        (Value::Array(exp), Value::Array(items)) => {
+            assert_eq!(exp.len(), items.len(), "{op}: array items");
+            for (x, y) in exp.iter().zip(items) {
+                assert_subset(op, x, y);
+            }
+        }
+        _ => assert_eq!(expected, got, "{op}"),
     }
+}
+
+/// `value` with the member at `path` (object keys) set to `new`; generated tests
+/// use it to build long constraint-breaking strings at run time.
+pub fn set_at(mut value: Value, path: &[&str], new: Value) -> Value {
+    let mut cur = &mut value;
+    for k in path {
+        cur = &mut cur[*k];
+    }
+    *cur = new;
+    value
 }
 
 async fn error_cases<C, T, E, F, Fut>(case: &Case, client: &impl Fn(&MockServer) -> C, call: &F)

@@ -3630,13 +3630,31 @@ async fn config_login() {
 #[tokio::test]
 async fn subscribe_register() {
     check_json(Case { op: "subscribe.register", method: "POST", path: "/agentgateway/resource/config/subscribe/register".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"s-serviceToken","subscribeType":"s-subscribeType"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","subscribeType":"s-subscribeType"}"#)).unwrap()).send().await }, "serviceToken").await;
+    check_refused(client, |c| async move { c.subscribe_register().body(serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(cec_core::test_util::set_at(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri","serviceToken":"","subscribeType":"s-subscribeType"}"#), &["serviceToken"], json!("x".repeat(257)))).unwrap()).send().await }, "serviceToken").await;
 }
 
 #[tokio::test]
 async fn subscribe_modify() {
     check_json(Case { op: "subscribe.modify", method: "POST", path: "/agentgateway/resource/config/subscribe/modify".into(), query: vec![("serverId", "s-serverId".into())], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)), success: v(r#"{"message":"success","result":{"serverId":"s-serverId"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"s-serviceCallBackUri"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.subscribe_modify().server_id("s-serverId").body(serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "serviceCallBackUri").await;
+    check_refused(
+        client,
+        |c| async move {
+            c.subscribe_modify()
+                .server_id("s-serverId")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(cec_core::test_util::set_at(
+                        v(r#"{"flowAccessCode":"s-flowAccessCode","nlpFlag":true,"serviceCallBackUri":""}"#),
+                        &["serviceCallBackUri"],
+                        json!("x".repeat(201)),
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "serviceCallBackUri",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -11,6 +11,38 @@ static APIFABRIC_ENVELOPE_CCSQM: SimEnvelope = SimEnvelope {
     message_field: Some("resultDesc"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_CCSQM_UNCHECKED: SimEnvelope =
+    SimEnvelope { code_field: None, success: "0", message_field: Some("resultDesc"), invalid: "HTTP 400" };
+static APIFABRIC_ENVELOPE_CCSQM0403000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0403000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_CCSQM0405000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0405000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_CCSQM0406000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0406000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_CCSQM0409000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0409000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_CCSQM0410000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0410000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CODE: SimEnvelope =
     SimEnvelope { code_field: Some("code"), success: "0", message_field: Some("message"), invalid: "HTTP 400" };
 static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
@@ -1204,10 +1236,777 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]}]",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_quality_inspection_query_call_credit),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore",
+        auth: "bearer",
+        required_body: &["name", "lower_bound", "upper_bound", "base"],
+        required_query: &[],
+        success: "{\"id\":7,\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
+        check_body: Some(check_apifabric_quality_inspection_create_appraise_score),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.removeAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore",
+        auth: "bearer",
+        required_body: &["id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
+        check_body: Some(check_apifabric_quality_inspection_remove_appraise_score),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.modifyAppraiseScore",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore",
+        auth: "bearer",
+        required_body: &["id", "name", "lower_bound", "upper_bound", "base"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM,
+        check_body: Some(check_apifabric_quality_inspection_modify_appraise_score),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createSentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory",
+        auth: "bearer",
+        required_body: &["name"],
+        required_query: &[],
+        success: "{\"category_id\":\"s-category_id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"statusCode\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_create_sentence_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.moveSentenceToCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory",
+        auth: "bearer",
+        required_body: &["sentenceIds", "category_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_move_sentence_to_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence",
+        auth: "bearer",
+        required_body: &["sentence_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_delete_sentence),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence",
+        auth: "bearer",
+        required_body: &["page", "limit"],
+        required_query: &[],
+        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_query_sentence),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySentenceByCategoryId",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId",
+        auth: "bearer",
+        required_body: &["category_id", "page", "limit"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_query_sentence_by_category_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence",
+        auth: "bearer",
+        required_body: &["category_id", "sentence_name", "sentence_id", "tagDataList"],
+        required_query: &[],
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"statusCode\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_update_sentence),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory",
+        auth: "bearer",
+        required_body: &["name", "category_id"],
+        required_query: &[],
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"statusCode\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_update_sentence_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory",
+        auth: "bearer",
+        required_body: &["category_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_delete_sentence_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySentenceCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"name\":\"s-name\"}],\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: None,
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createSentence",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence",
+        auth: "bearer",
+        required_body: &["category_id", "sentence_name", "tagDataList"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        check_body: Some(check_apifabric_quality_inspection_create_sentence),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSensitiveWord",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord",
+        auth: "bearer",
+        required_body: &["sw_id"],
+        required_query: &[],
+        success: "{\"result\":\"s-result\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_delete_sensitive_word),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSensitiveWord",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
+        auth: "bearer",
+        required_body: &["sw_name", "sw_id", "category_id"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_update_sensitive_word),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveCategoryList",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: None,
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordsByCategoryId",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId",
+        auth: "bearer",
+        required_body: &["category_id", "page", "limit"],
+        required_query: &[],
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_words_by_category_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
+        auth: "bearer",
+        required_body: &["name"],
+        required_query: &[],
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_create_sensitive_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.moveSensitiveWordToCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory",
+        auth: "bearer",
+        required_body: &["category_id", "sensitiveWordIds"],
+        required_query: &[],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_move_sensitive_word_to_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createSensitiveWord",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord",
+        auth: "bearer",
+        required_body: &["sw_name", "category_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_create_sensitive_word),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory",
+        auth: "bearer",
+        required_body: &["category_id"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_delete_sensitive_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup",
+        auth: "bearer",
+        required_body: &["role", "position", "SGType", "sg_id", "dialogue_flow_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_update_sentence_group),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.getSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup",
+        auth: "bearer",
+        required_body: &["sg_id"],
+        required_query: &[],
+        success: "{\"dialogueFlowId\":\"s-dialogueFlowId\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\"}],\"sg_id\":\"s-sg_id\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_get_sentence_group),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup",
+        auth: "bearer",
+        required_body: &["sg_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_delete_sentence_group),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow",
+        auth: "bearer",
+        required_body: &["flow_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_delete_conversation_flow),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.addSentenceGroup",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup",
+        auth: "bearer",
+        required_body: &["role", "position", "SGType"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_add_sentence_group),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.addConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow",
+        auth: "bearer",
+        required_body: &["flow_name", "min", "expression", "rule_id"],
+        required_query: &[],
+        success: "{\"flow_id\":\"s-flow_id\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_add_conversation_flow),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow",
+        auth: "bearer",
+        required_body: &["expression", "min", "flow_id", "flow_name", "rule_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_update_conversation_flow),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.getConversationFlow",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow",
+        auth: "bearer",
+        required_body: &["flow_id"],
+        required_query: &[],
+        success: "{\"expression\":\"s-expression\",\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\",\"min\":\"s-min\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"sentence_groups\":[{\"sg_id\":\"s-sg_id\"}]}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_get_conversation_flow),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.addRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule",
+        auth: "bearer",
+        required_body: &["rule_name", "severity", "score_type", "score", "method", "min", "other"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_add_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
+        auth: "bearer",
+        required_body: &["severity", "rule_id", "score", "other", "min", "method"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_update_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule",
+        auth: "bearer",
+        required_body: &["rule_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_delete_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.getOneRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule",
+        auth: "bearer",
+        required_body: &["rule_id"],
+        required_query: &[],
+        success: "{\"completeness\":{\"hasConversationFlow\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_get_one_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryRules",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules",
+        auth: "bearer",
+        required_body: &["limit"],
+        required_query: &[],
+        success: "{\"data\":[{\"completeness\":{\"hasConversationFlow\":true,\"hasDescription\":true,\"ruleComplete\":true,\"sentenceComplete\":true},\"description\":\"s-description\",\"flows\":[{\"dialogRuleId\":\"s-dialogRuleId\",\"expression\":\"s-expression\",\"id\":\"s-id\",\"min\":7,\"name\":\"s-name\",\"tenantId\":\"s-tenantId\"}],\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\"}],\"paging\":{\"total\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_query_rules),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.getInterposalRuleById",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById",
+        auth: "bearer",
+        required_body: &["interposal_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":\"s-any\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_get_interposal_rule_by_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryInterposalRules",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules",
+        auth: "bearer",
+        required_body: &["limit"],
+        required_query: &[],
+        success: "{\"data\":[{\"k\":\"v\"}],\"paging\":{\"k\":\"v\"},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_query_interposal_rules),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteInterposalRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule",
+        auth: "bearer",
+        required_body: &["interposal_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_delete_interposal_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.addInterposalRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule",
+        auth: "bearer",
+        required_body: &["name", "score", "seconds", "times", "other"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_add_interposal_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateInterposalRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule",
+        auth: "bearer",
+        required_body: &["score", "seconds", "times", "other", "interposal_id", "name"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_update_interposal_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createSilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_create_silence_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_update_silence_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule",
+        auth: "bearer",
+        required_body: &["silence_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_delete_silence_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySilenceRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule",
+        auth: "bearer",
+        required_body: &["silence_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_query_silence_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.addSpeedRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule",
+        auth: "bearer",
+        required_body: &["setting"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_add_speed_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSpeedRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule",
+        auth: "bearer",
+        required_body: &["setting"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_update_speed_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteSpeedRule",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule",
+        auth: "bearer",
+        required_body: &["speed_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_delete_speed_rule),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySpeedRuleById",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById",
+        auth: "bearer",
+        required_body: &["speed_id"],
+        required_query: &[],
+        success: "{\"exception\":{\"over\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"under\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]}},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":{\"max\":7,\"min\":7,\"name\":\"s-name\",\"other\":{\"call_end\":7,\"call_from\":7},\"score\":7,\"speed_id\":\"s-speed_id\"}}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_query_speed_rule_by_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySpeedRules",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules",
+        auth: "bearer",
+        required_body: &["limit"],
+        required_query: &[],
+        success: "{\"data\":[{\"k\":\"v\"}],\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        check_body: Some(check_apifabric_quality_inspection_query_speed_rules),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.deleteScenario",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario",
+        auth: "bearer",
+        required_body: &["group_id"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0406000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0406000,
+        check_body: Some(check_apifabric_quality_inspection_delete_scenario),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.createScenario",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario",
+        auth: "bearer",
+        required_body: &["group_name", "other"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0406000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0406000,
+        check_body: Some(check_apifabric_quality_inspection_create_scenario),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryAllScenario",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario",
+        auth: "bearer",
+        required_body: &["limit", "page"],
+        required_query: &[],
+        success: "{\"data\":[{\"create_time\":7,\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7,\"interaction_type\":7,\"is_enable\":7,\"other\":{\"call_end\":7,\"call_from\":7},\"rule_count\":7}],\"resultCode\":\"0406000\",\"resultDesc\":\"success\",\"total\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0406000,
+        check_body: Some(check_apifabric_quality_inspection_query_all_scenario),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.appointQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask",
+        auth: "bearer",
+        required_body: &["qualityTaskId", "setCountsType", "isTakeEffect", "setCounts"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        check_body: Some(check_apifabric_quality_inspection_appoint_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.takeEffectQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask",
+        auth: "bearer",
+        required_body: &["type", "qualityTaskId"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        check_body: Some(check_apifabric_quality_inspection_take_effect_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask",
+        auth: "bearer",
+        required_body: &["currentRole", "startTimeMillis", "endTimeMillis", "page", "rows"],
+        required_query: &[],
+        success: "{\"data\":[{\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"id\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\"}],\"resultCode\":\"0409000\",\"resultDesc\":\"success\",\"total\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask",
+        auth: "bearer",
+        required_body: &["currentRole"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        check_body: Some(check_apifabric_quality_inspection_update_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.reassginQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"resultCode\":\"0410000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_reassgin_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.appealItem",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"resultCode\":\"0410000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_appeal_item),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityHistory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
+        auth: "bearer",
+        required_body: &["qualityTaskInfoId"],
+        required_query: &[],
+        success: "{\"canHandle\":true,\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"showAssgin\":true,\"showReassgin\":true,\"workflowNodeList\":[{\"assignHistoryList\":[{\"assignTime\":\"s-assignTime\",\"assignee\":\"s-assignee\",\"newHandler\":\"s-newHandler\",\"originalHandler\":\"s-originalHandler\"}],\"conclusion\":\"s-conclusion\",\"createTime\":\"s-createTime\",\"handler\":\"s-handler\",\"nodeId\":\"s-nodeId\",\"nodeName\":\"s-nodeName\",\"remark\":\"s-remark\"}]}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_history),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryAppraiseCallDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail",
+        auth: "bearer",
+        required_body: &["call_uuid"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_query_appraise_call_detail),
     },
     Route {
         ne: "cms",
@@ -5293,7 +6092,7 @@ pub static ROUTES: &[Route] = &[
         auth: "oiap-token",
         required_body: &["type", "tenantId", "accessCode", "timestamp", "authToken"],
         required_query: &[],
-        success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
+        success: "[{\"accessCode\":\"s-accessCode\",\"callCount\":7,\"callStaffNoConsultCount\":7,\"exitNoConsultCount\":7,\"recordTime\":7,\"tenantId\":\"s-tenantId\"},{\"accessCode\":\"s-accessCode\",\"callCount\":7,\"callStaffNoConsultCount\":7,\"exitNoConsultCount\":7,\"recordTime\":7,\"tenantId\":\"s-tenantId\"}]",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_report_query_call_statistics_report),
@@ -5306,7 +6105,7 @@ pub static ROUTES: &[Route] = &[
         auth: "oiap-token",
         required_body: &["type", "tenantId", "accessCode", "timestamp", "authToken"],
         required_query: &[],
-        success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
+        success: "[{\"accessCode\":\"s-accessCode\",\"consultCount\":7,\"feedbackCount\":7,\"positiveFeedbackCount\":7,\"positiveFeedbackRate\":\"s-positiveFeedbackRate\",\"recordTime\":7,\"responseRate\":\"s-responseRate\",\"responseSuccessCount\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\",\"unknowCount\":7},{\"accessCode\":\"s-accessCode\",\"consultCount\":7,\"feedbackCount\":7,\"positiveFeedbackCount\":7,\"positiveFeedbackRate\":\"s-positiveFeedbackRate\",\"recordTime\":7,\"responseRate\":\"s-responseRate\",\"responseSuccessCount\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\",\"unknowCount\":7}]",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_report_query_chatbot_report),
@@ -5909,6 +6708,350 @@ fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -
     let body: cec_apifabric::generated::QualityInspectionQueryCallCreditBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.queryCallCredit", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_appraise_score(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createAppraiseScore", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_remove_appraise_score(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.removeAppraiseScore", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_modify_appraise_score(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.modifyAppraiseScore", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_sentence_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createSentenceCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_move_sentence_to_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.moveSentenceToCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_sentence(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSentence", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_sentence(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySentenceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySentence", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_sentence_by_category_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySentenceByCategoryId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_sentence(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSentence", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_sentence_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSentenceCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_sentence_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSentenceCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_sentence(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateSentenceBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createSentence", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSensitiveWord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSensitiveWord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySensitiveWordsByCategoryId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createSensitiveCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.moveSensitiveWordToCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createSensitiveWord", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSensitiveCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_sentence_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSentenceGroup", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_get_sentence_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionGetSentenceGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.getSentenceGroup", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_sentence_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSentenceGroup", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteConversationFlow", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_add_sentence_group(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAddSentenceGroupBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.addSentenceGroup", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_add_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAddConversationFlowBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.addConversationFlow", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateConversationFlow", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_get_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionGetConversationFlowBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.getConversationFlow", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_add_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAddRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.addRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_get_one_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionGetOneRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.getOneRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_rules(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryRulesBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryRules", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_get_interposal_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.getInterposalRuleById", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_interposal_rules(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryInterposalRules", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteInterposalRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_add_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAddInterposalRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.addInterposalRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateInterposalRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_silence_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createSilenceRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_silence_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSilenceRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_silence_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSilenceRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_silence_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySilenceRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_add_speed_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAddSpeedRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.addSpeedRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_speed_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSpeedRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_speed_rule(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteSpeedRule", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_speed_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySpeedRuleById", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_speed_rules(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySpeedRules", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_delete_scenario(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionDeleteScenarioBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.deleteScenario", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_create_scenario(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCreateScenarioBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.createScenario", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_all_scenario(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryAllScenarioBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryAllScenario", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_appoint_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAppointQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.appointQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_take_effect_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.takeEffectQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_reassgin_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionReassginQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.reassginQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAppealItemBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.appealItem", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityHistory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryAppraiseCallDetail", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {

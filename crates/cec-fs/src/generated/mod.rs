@@ -2600,7 +2600,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/getFileHash` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0828.html>
 ///
-/// Used to check server copy against local file. Response fields not read. Response table not readable in the stored copies (the excerpt stops at the response section); the answer passes through as raw JSON. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Used to check server copy against local file. Response fields not read. Response table not readable in the stored copies (the excerpt stops at the response section); the answer passes through as raw JSON. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\] \[2026-11 issue-3 pass: the zh guide section copy of the response part (huaweicloud.com/guide, from api-ccfs-cec cec_07_4234) says a success answers code 0 with 'operate success' and that failures carry resultData (reserved, empty string); the response table it points to (table 4) is still not readable, so the answer stays raw.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrGetFileHashBuilder<'a> {

@@ -5351,8 +5351,52 @@ impl ReportQueryCallStatisticsReportBody {
     }
 }
 
-/// Response of `report.queryCallStatisticsReport` (not documented field by field: raw JSON).
-pub type ReportQueryCallStatisticsReportResponse = serde_json::Value;
+/// Response of `report.queryCallStatisticsReport`: a bare JSON array of [`ReportQueryCallStatisticsReportResponseItem`].
+pub type ReportQueryCallStatisticsReportResponse = Vec<ReportQueryCallStatisticsReportResponseItem>;
+
+/// Object item of the response of `report.queryCallStatisticsReport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportQueryCallStatisticsReportResponseItem {
+    /// record date, epoch ms Required.
+    #[serde(
+        rename = "recordTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub record_time: Option<i64>,
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// chatbot access code Required.
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// connected calls Required.
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_count: Option<i64>,
+    /// calls ended after a single IVR interaction Required.
+    #[serde(
+        rename = "exitNoConsultCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub exit_no_consult_count: Option<i64>,
+    /// calls handled only by agents (row partly readable) Required.
+    #[serde(
+        rename = "callStaffNoConsultCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_staff_no_consult_count: Option<i64>,
+}
 
 /// Object request body of `report.queryChatbotReport`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5385,8 +5429,87 @@ impl ReportQueryChatbotReportBody {
     }
 }
 
-/// Response of `report.queryChatbotReport` (not documented field by field: raw JSON).
-pub type ReportQueryChatbotReportResponse = serde_json::Value;
+/// Response of `report.queryChatbotReport`: a bare JSON array of [`ReportQueryChatbotReportResponseItem`].
+pub type ReportQueryChatbotReportResponse = Vec<ReportQueryChatbotReportResponseItem>;
+
+/// Object item of the response of `report.queryChatbotReport`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportQueryChatbotReportResponseItem {
+    /// record date, epoch ms Required.
+    #[serde(
+        rename = "recordTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub record_time: Option<i64>,
+    /// tenant ID Required.
+    #[serde(
+        rename = "tenantId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tenant_id: Option<String>,
+    /// chatbot access code Required.
+    #[serde(
+        rename = "accessCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub access_code: Option<String>,
+    /// granularity (hour | day) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// total chatbot replies Required.
+    #[serde(
+        rename = "consultCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub consult_count: Option<i64>,
+    /// successful replies Required.
+    #[serde(
+        rename = "responseSuccessCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub response_success_count: Option<i64>,
+    /// unknown-intent replies Required.
+    #[serde(
+        rename = "unknowCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub unknow_count: Option<i64>,
+    /// success reply rate Required.
+    #[serde(
+        rename = "responseRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub response_rate: Option<String>,
+    /// satisfaction evaluations received Required.
+    #[serde(
+        rename = "feedbackCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub feedback_count: Option<i64>,
+    /// satisfied evaluations Required.
+    #[serde(
+        rename = "positiveFeedbackCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub positive_feedback_count: Option<i64>,
+    /// satisfied rate (-1.0000 when feedbackCount = 0; else 0-1.0000) Required.
+    #[serde(
+        rename = "positiveFeedbackRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub positive_feedback_rate: Option<String>,
+}
 
 /// Object request body of `report.queryKnowledgeReport`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6539,6 +6662,9 @@ impl GtsRpaCreateRpaQueueDataBody {
         }
         if let Some(v) = &self.priority {
             cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        }
+        if let Some(v) = &self.input_json_data {
+            cec_core::validate::max_len(op, &format!("{at}inputJsonData"), v, 65535)?;
         }
         if let Some(v) = &self.description {
             cec_core::validate::max_len(op, &format!("{at}description"), v, 100)?;
@@ -8917,7 +9043,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryCallStatisticsReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The body is a bare JSON array. Rows after callStaffNoConsultCount not captured.
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Rows after callStaffNoConsultCount not captured.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ReportQueryCallStatisticsReportBuilder<'a> {
@@ -8990,7 +9116,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryChatbotReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0892.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The body is a bare JSON array. Fields read from zh copy (api-ccfs-cec cec_07_2045 / 0892).
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Fields read from zh copy (api-ccfs-cec cec_07_2045 / 0892).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ReportQueryChatbotReportBuilder<'a> {
