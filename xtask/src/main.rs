@@ -6,6 +6,8 @@
 //! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs
 //! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE
 //! cargo xtask bench               criterion benchmarks (C2 signer vs baselines)
+//! cargo xtask bench sessions [--sessions N] [--rate R] [--seconds S] [--pause-ms MS]
+//!                                  agent sessions at scale against a simulator in a child process
 //! ```
 // xtask is a developer tool: it prints, and a spec it cannot turn into code stops it loudly.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::panic, clippy::expect_used)]
@@ -34,10 +36,15 @@ fn main() {
         "codegen" => codegen(&root(), rest.iter().any(|a| a == "--check")).map(|_| ()),
         "test" => test(&root()),
         "ci" => ci(&root()),
+        "bench" if rest.first().map(String::as_str) == Some("sessions") => {
+            let mut args = vec!["run", "--release", "-p", "cec-bench", "--bin", "sessions", "--"];
+            args.extend(rest[1..].iter().map(String::as_str));
+            run(&root(), "cargo", &args)
+        }
         "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
         "coverage" => coverage::run(&root()),
         _ => {
-            println!("usage: cargo xtask <codegen [--check] | test | ci | coverage | bench>");
+            println!("usage: cargo xtask <codegen [--check] | test | ci | coverage | bench [sessions ...]>");
             Ok(())
         }
     };

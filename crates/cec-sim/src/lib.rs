@@ -160,6 +160,12 @@ impl Simulator {
         self.shared.customer_hangup(call_id)
     }
 
+    /// Queues an event of any type for a signed-in agent, delivered like the
+    /// model's own (poll or push): for unknown-event tests and benchmarks.
+    pub fn emit_event(&self, agent: &str, event_type: &str, content: serde_json::Value) -> Result<(), String> {
+        self.shared.emit_raw(agent, event_type, content)
+    }
+
     /// The simulator's view of an agent.
     pub fn agent(&self, id: &str) -> Option<AgentSnapshot> {
         self.shared.agent(id)

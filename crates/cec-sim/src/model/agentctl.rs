@@ -176,6 +176,19 @@ impl Shared {
         self.after_call(m, agent);
     }
 
+    /// Queues an arbitrary event for a signed-in agent (tests, benchmarks,
+    /// event types the model does not produce).
+    pub(crate) fn emit_raw(&self, agent: &str, kind: &str, content: Value) -> Result<(), String> {
+        let mut m = self.lock();
+        match m.agents.get_mut(agent) {
+            Some(a) if a.signed_in => {
+                Shared::push_event(a, event(kind, agent, content));
+                Ok(())
+            }
+            _ => Err(format!("agent {agent} is not signed in")),
+        }
+    }
+
     /// The customer hangs up: every agent on the call is released.
     pub(crate) fn customer_hangup(&self, call_id: &str) -> Result<(), String> {
         let mut m = self.lock();
