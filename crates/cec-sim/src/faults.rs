@@ -5,8 +5,9 @@
 //! A [`Fault`] targets an interface (spec id such as `ccfs.downloadRecord`),
 //! an NE (`gateway`, `apifabric`, `oiap`, `isales`, `cms`, `fs`) or every
 //! interface, for the next `count` matching requests (or for good). Faults are
-//! checked in the order they were added; the first one that matches a request
-//! and is not used up applies (one fault per request). Nothing here is random.
+//! checked in the order they were added: every live `latency` fault that
+//! matches adds its delay, and the first other live match applies (at most one
+//! such fault per request). Nothing here is random.
 //!
 //! Faults come from the scenario file (`[[faults]]`), the admin endpoints
 //! (`POST`/`GET`/`DELETE /__sim/faults`) and [`crate::Simulator::add_fault`].
@@ -374,27 +375,54 @@ impl FaultSet {
         self.lock().faults.clone()
     }
 
-    /// The fault that applies to this request, if any (its use is counted).
-    pub(crate) fn take(&self, route: &Route) -> Option<Fault> {
+    /// What applies to this request (each use is counted): every live `latency`
+    /// fault that matches adds its delay; the first other live match is the fault.
+    pub(crate) fn take(&self, route: &Route) -> Applied {
         let mut l = self.lock();
-        let f = l.faults.iter_mut().find(|f| f.remaining != Some(0) && f.fault.matches(route))?;
-        if let Some(n) = &mut f.remaining {
-            *n -= 1;
+        let mut applied = Applied::default();
+        for f in l.faults.iter_mut() {
+            if f.remaining == Some(0) || !f.fault.matches(route) {
+                continue;
+            }
+            let latency_only = f.fault.kind == FaultKind::Latency;
+            if !latency_only && applied.fault.is_some() {
+                continue;
+            }
+            if let Some(n) = &mut f.remaining {
+                *n -= 1;
+            }
+            f.hits += 1;
+            applied.delay += f.fault.delay;
+            tracing::debug!(op = route.id, fault = f.fault.kind.name(), id = f.id, "injecting a fault");
+            if !latency_only {
+                applied.fault = Some(f.fault.kind.clone());
+            }
         }
-        f.hits += 1;
-        tracing::debug!(op = route.id, fault = f.fault.kind.name(), id = f.id, "injecting a fault");
-        Some(f.fault.clone())
+        applied
+    }
+}
+
+/// The faults that apply to one request.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    delay: Duration,
+    fault: Option<FaultKind>,
+}
+
+impl Applied {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.delay.is_zero() && self.fault.is_none()
     }
 }
 
 /// Before the NE's processing: the delay, then an answer that replaces it, if the fault is one.
-pub(crate) async fn before(fault: &Fault, route: &Route) -> Option<Response> {
-    if !fault.delay.is_zero() {
-        tokio::time::sleep(fault.delay).await;
+pub(crate) async fn before(applied: &Applied, route: &Route) -> Option<Response> {
+    if !applied.delay.is_zero() {
+        tokio::time::sleep(applied.delay).await;
     }
-    match fault.kind {
+    match applied.fault.as_ref()? {
         FaultKind::HttpError { status } => {
-            let s = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let reason = s.canonical_reason().unwrap_or("error");
             Some((s, axum::Json(json!({ "error": reason, "message": "injected by cec-sim" }))).into_response())
         }
@@ -404,7 +432,7 @@ pub(crate) async fn before(fault: &Fault, route: &Route) -> Option<Response> {
                 axum::Json(json!({ "error": "Too Many Requests", "message": "injected by cec-sim" })),
             )
                 .into_response();
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             Some(r)
         }
         FaultKind::ExpiredCredential => Some(to_response(match route.auth {
@@ -420,18 +448,20 @@ pub(crate) async fn before(fault: &Fault, route: &Route) -> Option<Response> {
 }
 
 /// After the NE's processing: the answer changed as the fault says.
-pub(crate) async fn after(fault: &Fault, resp: Response) -> Response {
-    match fault.kind {
-        FaultKind::Reset { .. }
-        | FaultKind::Truncate { .. }
-        | FaultKind::SlowBody { .. }
-        | FaultKind::MalformedJson => {}
+pub(crate) async fn after(applied: &Applied, resp: Response) -> Response {
+    let kind = match &applied.fault {
+        Some(
+            k @ (FaultKind::Reset { .. }
+            | FaultKind::Truncate { .. }
+            | FaultKind::SlowBody { .. }
+            | FaultKind::MalformedJson),
+        ) => k.clone(),
         _ => return resp,
-    }
+    };
     let (mut parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let len = bytes.len() as u64;
-    match fault.kind {
+    match kind {
         FaultKind::Reset { after_bytes } => {
             let keep = bytes.slice(..after_bytes.min(len) as usize);
             parts.headers.remove(header::CONTENT_LENGTH);

@@ -146,17 +146,15 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
                             headers: HeaderMap,
                             body: Bytes| async move {
             let route = &ROUTES[n];
-            let fault = faults.take(route);
-            if let Some(f) = &fault
-                && let Some(answer) = faults::before(f, route).await
-            {
+            let applied = faults.take(route);
+            if applied.is_empty() {
+                return handle(n, state, params, method, uri, headers, body).await;
+            }
+            if let Some(answer) = faults::before(&applied, route).await {
                 return answer;
             }
             let resp = handle(n, state, params, method, uri, headers, body).await;
-            match &fault {
-                Some(f) => faults::after(f, resp).await,
-                None => resp,
-            }
+            faults::after(&applied, resp).await
         };
         let entry = by_path.remove(route.path).unwrap_or_default();
         by_path.insert(route.path, entry.on(filter, handler));

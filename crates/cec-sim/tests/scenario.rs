@@ -187,7 +187,7 @@ async fn faults_are_added_listed_and_cleared_over_http() {
     assert_eq!(ping.header("retry-after"), Some("2"));
     let faults = send(http().get(&url)).await.json;
     let hits: Vec<u64> = faults["faults"].as_array().unwrap().iter().map(|f| f["hits"].as_u64().unwrap()).collect();
-    assert_eq!(hits, [0, 1, 0], "the first matching fault applies, once");
+    assert_eq!(hits, [0, 1, 1], "the throttle applies, and the latency adds to it");
 
     // Invalid faults are refused with the reason, and nothing is added.
     let r = send(http().post(&url).body(json!([{"kind": "latency", "latency_ms": 1}, {"kind": "boom"}]).to_string()))
