@@ -258,9 +258,9 @@ impl TryFrom<FaultSpec> for Fault {
             "throttle" => FaultKind::Throttle { retry_after_secs: s.retry_after.unwrap_or(1) },
             "reset" => FaultKind::Reset { after_bytes: s.after_bytes.unwrap_or(0) },
             "truncate" => FaultKind::Truncate { after_bytes: s.after_bytes.unwrap_or(0) },
-            "slow_body" => FaultKind::SlowBody {
-                bytes_per_sec: s.bytes_per_sec.ok_or("kind `slow_body` needs bytes_per_sec")?,
-            },
+            "slow_body" => {
+                FaultKind::SlowBody { bytes_per_sec: s.bytes_per_sec.ok_or("kind `slow_body` needs bytes_per_sec")? }
+            }
             "malformed_json" => FaultKind::MalformedJson,
             "expired_credential" => FaultKind::ExpiredCredential,
             other => {

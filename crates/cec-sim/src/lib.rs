@@ -47,8 +47,8 @@ mod scenario;
 mod verify;
 pub mod wav;
 
-pub use model::AgentSnapshot;
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
+pub use model::AgentSnapshot;
 pub use scenario::{Agent, Campaign, Scenario, ScenarioError};
 
 /// How the simulator behaves. Durations are configurable so tests run fast.
@@ -110,7 +110,8 @@ impl Simulator {
                 "the simulator listens on loopback (127.0.0.1) only",
             ));
         }
-        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid scenario: {e}"));
+        let invalid =
+            |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid scenario: {e}"));
         config.scenario.check().map_err(invalid)?;
         let faults = Arc::new(faults::FaultSet::default());
         for f in &config.scenario.faults {

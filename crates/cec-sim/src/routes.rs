@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::{Extension, Router};
 use axum::extract::{RawPathParams, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, post};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use crate::faults::{self, Fault, FaultSet};

@@ -66,7 +66,13 @@ async fn story(seed: u64) -> Record {
     let mut events = Vec::new();
 
     let gw = cec_gateway::Client::new(config(&sim)).unwrap();
-    gw.onlineagent_login().agentid(AGENT).password(a.password.as_str()).phonenum(a.phone.as_str()).send().await.unwrap();
+    gw.onlineagent_login()
+        .agentid(AGENT)
+        .password(a.password.as_str())
+        .phonenum(a.phone.as_str())
+        .send()
+        .await
+        .unwrap();
     let guid = gw.guid().unwrap().expose_str().to_owned();
     until(&gw, "AgentState_Ready", &mut events).await;
 

@@ -38,7 +38,8 @@ fn cms(sim: &Simulator, config: Config) -> cec_cms::Client {
 
 async fn cms_states(cms: &cec_cms::Client, sim: &Simulator) -> Result<usize, cec_cms::Error> {
     let sc = sim.scenario();
-    let r = cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![1001, 1002]).send().await?;
+    let r =
+        cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![1001, 1002]).send().await?;
     Ok(r.result_desc.unwrap_or_default().len())
 }
 
@@ -212,6 +213,7 @@ async fn downloads_reset_after_n_bytes_fail_mid_stream_twice_then_succeed() {
         let e = err.expect("the stream fails");
         assert_eq!(declared, None, "chunked: no length announced");
         assert_eq!(e.kind(), ErrorKind::Transport, "{e:?}");
+        assert_eq!(e.operation(), Some("ccfs.downloadRecord"), "a body error names the interface");
         assert!(e.may_have_been_sent());
         assert!(got.len() <= 4096, "{} bytes before the reset", got.len());
         assert_eq!(got[..], whole[..got.len()], "what arrived is the start of the file");

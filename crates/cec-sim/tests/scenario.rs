@@ -132,8 +132,8 @@ async fn a_scenario_file_sets_credentials_agents_and_faults() {
     let sim = start(SimConfig { scenario: sc, ..fast() }).await;
     let r = send(http().get(format!("{}/__sim/state", sim.endpoint()))).await;
     assert_eq!(r.json["agents"][0]["id"], "3001");
-    let cms = cec_cms::Client::new(config(&sim), C2Auth::Signature(AkSkSigner::new("file-ak", "file-sk").unwrap()))
-        .unwrap();
+    let cms =
+        cec_cms::Client::new(config(&sim), C2Auth::Signature(AkSkSigner::new("file-ak", "file-sk").unwrap())).unwrap();
     let ping = || cms.health_ping().body(Default::default()).send();
     let e = ping().await.unwrap_err();
     assert_eq!(e.status(), Some(502), "the file's fault applies first: {e}");
@@ -163,11 +163,9 @@ async fn faults_are_added_listed_and_cleared_over_http() {
     .await;
     assert_eq!(r.status, 201, "{:?}", r.json);
     assert_eq!(r.json["ids"], json!([1]));
-    let r = send(
-        http()
-            .post(&url)
-            .body(json!([{"ne": "cms", "kind": "throttle", "retry_after": 2}, {"kind": "latency", "latency_ms": 5}]).to_string()),
-    )
+    let r = send(http().post(&url).body(
+        json!([{"ne": "cms", "kind": "throttle", "retry_after": 2}, {"kind": "latency", "latency_ms": 5}]).to_string(),
+    ))
     .await;
     assert_eq!(r.json["ids"], json!([2, 3]));
 
@@ -190,8 +188,8 @@ async fn faults_are_added_listed_and_cleared_over_http() {
     assert_eq!(hits, [0, 1, 1], "the throttle applies, and the latency adds to it");
 
     // Invalid faults are refused with the reason, and nothing is added.
-    let r = send(http().post(&url).body(json!([{"kind": "latency", "latency_ms": 1}, {"kind": "boom"}]).to_string()))
-        .await;
+    let r =
+        send(http().post(&url).body(json!([{"kind": "latency", "latency_ms": 1}, {"kind": "boom"}]).to_string())).await;
     assert_eq!(r.status, 400);
     assert!(r.json["error"].as_str().unwrap().contains("boom"), "{:?}", r.json);
     let r = send(http().post(&url).body(json!({"kind": "reset", "colour": "red"}).to_string())).await;
