@@ -294,7 +294,7 @@ impl From<Fault> for FaultSpec {
             interface,
             ne,
             count: f.count,
-            latency_ms: (!f.delay.is_zero()).then(|| f.delay.as_millis() as u64),
+            latency_ms: (!f.delay.is_zero()).then_some(f.delay.as_millis() as u64),
             status: None,
             retry_after: None,
             after_bytes: None,

@@ -18,17 +18,19 @@ fn the_shipped_default_toml_is_the_default_scenario() {
 
 #[test]
 fn a_scenario_round_trips_through_toml() {
-    let mut sc = Scenario::default();
-    sc.faults = vec![
-        Fault::reset(1 << 20).on("ccfs.downloadRecord").times(2),
-        Fault::http_error(502).on_ne("cms"),
-        Fault::latency(std::time::Duration::from_millis(250)),
-        Fault::throttle(3).on("agentevent.poll").times(1),
-        Fault::slow_body(4096).on("ccfs.downloadRecord"),
-        Fault::malformed_json().on_ne("isales"),
-        Fault::expired_credential().on_ne("oiap").times(1),
-        Fault::truncate(100).with_delay(std::time::Duration::from_millis(5)),
-    ];
+    let sc = Scenario {
+        faults: vec![
+            Fault::reset(1 << 20).on("ccfs.downloadRecord").times(2),
+            Fault::http_error(502).on_ne("cms"),
+            Fault::latency(std::time::Duration::from_millis(250)),
+            Fault::throttle(3).on("agentevent.poll").times(1),
+            Fault::slow_body(4096).on("ccfs.downloadRecord"),
+            Fault::malformed_json().on_ne("isales"),
+            Fault::expired_credential().on_ne("oiap").times(1),
+            Fault::truncate(100).with_delay(std::time::Duration::from_millis(5)),
+        ],
+        ..Default::default()
+    };
     let text = sc.to_toml().unwrap();
     assert_eq!(Scenario::from_toml(&text).unwrap(), sc, "{text}");
 }
