@@ -59,9 +59,10 @@ where
     }
 }
 
-pub async fn run() -> anyhow::Result<()> {
+pub async fn run(seed: u64) -> anyhow::Result<()> {
     let story = Story { start: Instant::now() };
     let sim_config = cec_sim::SimConfig {
+        seed,
         poll_wait: Duration::from_millis(500),
         guid_rotation: Duration::from_secs(1),
         ..Default::default()

@@ -1,8 +1,8 @@
 //! `cec`: the cec-rs command line.
 //!
 //! ```text
-//! cec demo                               a scripted story against an embedded simulator
-//! cec sim [--listen 127.0.0.1:8043]      serve the simulator
+//! cec demo [--seed N]                    a scripted story against an embedded simulator
+//! cec sim [--scenario FILE] [--listen 127.0.0.1:8043] [--seed N] [--output json]   serve the simulator
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec ops [NE]                           list the interfaces the CLI can call
@@ -75,15 +75,25 @@ struct OpArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scripted story through the SDK against an embedded simulator.
-    Demo,
+    Demo {
+        /// Seed of the simulator's generated ids (GUIDs, tokens, call ids).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Serve the simulator on loopback until Ctrl-C.
     Sim {
+        /// Scenario file (TOML: tenant, credentials, agents, campaigns, faults); default: the built-in scenario.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
         /// Address to listen on (loopback only).
         #[arg(long, default_value = "127.0.0.1:8043")]
         listen: std::net::SocketAddr,
-        /// Seed of generated ids.
+        /// Seed of generated ids (GUIDs, tokens, call ids): the same seed tells the same story.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Print the endpoint and credentials as JSON (default: human-readable lines).
+        #[arg(long, value_enum)]
+        output: Option<OutputFormat>,
     },
     /// Agent sessions: watch events, or an interactive connection bar (CC-Gateway endpoint from the profile).
     #[command(subcommand)]
@@ -125,23 +135,8 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     match cli.command {
-        Command::Demo => demo::run().await,
-        Command::Sim { listen, seed } => {
-            let config = cec_sim::SimConfig { listen, seed, ..Default::default() };
-            let sim = cec_sim::Simulator::start(config).await?;
-            let sc = sim.scenario();
-            println!("cec-sim serving every NE at {}", sim.endpoint());
-            println!("  C2 (cms, isales, fs): ak={} sk={}", sc.ak, sc.sk);
-            println!("  C1 (apifabric): app_key={} app_secret={}", sc.app_key, sc.app_secret);
-            println!("  C3 (oiap): app_key={} app_secret={}", sc.oiap_app_key, sc.oiap_app_secret);
-            for a in &sc.agents {
-                println!("  agent {} password={} phone={}", a.id, a.password, a.phone);
-            }
-            println!("Ctrl-C to stop.");
-            tokio::signal::ctrl_c().await?;
-            sim.shutdown().await;
-            Ok(())
-        }
+        Command::Demo { seed } => demo::run(seed).await,
+        Command::Sim { scenario, listen, seed, output } => sim(scenario, listen, seed, output).await,
         Command::Ops { ne } => {
             for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
                 let file = if op.binary { " (answers with a file: use --out)" } else { "" };
@@ -160,6 +155,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
         Command::Fs(a) => call("fs", a, cli.config, cli.profile, &env).await,
     }
+}
+
+async fn sim(
+    scenario: Option<PathBuf>,
+    listen: std::net::SocketAddr,
+    seed: u64,
+    output: Option<OutputFormat>,
+) -> anyhow::Result<()> {
+    if !listen.ip().is_loopback() {
+        anyhow::bail!("refusing to listen on {listen}: the simulator serves loopback (127.0.0.1) only");
+    }
+    let scenario = match &scenario {
+        Some(path) => cec_sim::Scenario::load(path)?,
+        None => cec_sim::Scenario::default(),
+    };
+    let config = cec_sim::SimConfig { scenario, listen, seed, ..Default::default() };
+    let sim = cec_sim::Simulator::start(config).await?;
+    let sc = sim.scenario();
+    match output {
+        Some(format) => {
+            let v = serde_json::json!({ "endpoint": sim.endpoint(), "seed": seed, "scenario": sc });
+            println!("{}", output::render(&v, format));
+        }
+        None => {
+            println!("cec-sim serving every NE at {} (seed {seed})", sim.endpoint());
+            println!("  tenant: cc_id={} vdn={}", sc.cc_id, sc.vdn);
+            println!("  C2 (cms, isales, fs): ak={} sk={}", sc.ak, sc.sk);
+            println!("  C1 (apifabric): app_key={} app_secret={}", sc.app_key, sc.app_secret);
+            println!("  C3 (oiap): app_key={} app_secret={}", sc.oiap_app_key, sc.oiap_app_secret);
+            for a in &sc.agents {
+                println!("  agent {} password={} phone={} skills={:?}", a.id, a.password, a.phone, a.skills);
+            }
+            if !sc.faults.is_empty() {
+                println!("  {} fault(s) active (GET {}/__sim/faults)", sc.faults.len(), sim.endpoint());
+            }
+            println!("Ctrl-C to stop.");
+        }
+    }
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(())
 }
 
 async fn call(

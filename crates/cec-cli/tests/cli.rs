@@ -1,5 +1,5 @@
 //! End to end: the `cec` binary against the simulator.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Output};
 
@@ -133,4 +133,56 @@ async fn generic_operations_against_the_simulator() {
     let out = run(s(&["ops", "fs"]), vec![]).await.unwrap();
     assert!(text(&out.stdout).contains("ccfs.downloadRecord"));
     sim.shutdown().await;
+}
+
+#[test]
+fn sim_refuses_a_non_loopback_address() {
+    let out = cec(&["sim", "--listen", "0.0.0.0:0"], &[]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("loopback"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn sim_names_the_unknown_key_of_a_scenario_file() {
+    let p = std::env::temp_dir().join(format!("cec-cli-bad-scenario-{}.toml", std::process::id()));
+    std::fs::write(&p, "ak = \"x\"\nsk_typo = \"y\"\n").unwrap();
+    let out = cec(&["sim", "--listen", "127.0.0.1:0", "--scenario", p.to_str().unwrap()], &[]);
+    let _ = std::fs::remove_file(&p);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("sk_typo") && err.contains("cec-cli-bad-scenario"), "{err}");
+}
+
+#[test]
+fn sim_prints_its_endpoint_and_credentials_as_json() {
+    use std::io::BufRead;
+    let p = std::env::temp_dir().join(format!("cec-cli-scenario-{}.toml", std::process::id()));
+    std::fs::write(&p, "ak = \"file-ak\"\n[[faults]]\nne = \"cms\"\nkind = \"http_error\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cec"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--seed", "7", "--output", "json", "--scenario"])
+        .arg(&p)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run cec sim");
+    // The JSON document is pretty-printed: read up to its closing brace.
+    let mut doc = String::new();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let end = line == "}";
+        doc.push_str(&line);
+        doc.push('\n');
+        if end {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&p);
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+    assert!(v["endpoint"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{v}");
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["scenario"]["ak"], "file-ak");
+    assert_eq!(v["scenario"]["agents"][0]["password"], "sim-pass-1001");
+    assert_eq!(v["scenario"]["faults"][0]["kind"], "http_error");
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -325,7 +326,9 @@ impl Client {
         self.inner.auth.observe(op, &resp.headers, None);
         let status = resp.status;
         if op.response == ResponseKind::Binary && status.is_success() && !is_json(&resp.headers) {
-            return Ok(Outcome::Binary(BinaryResponse { status, headers: resp.headers, body: resp.body }));
+            // Errors while the file streams name the interface too.
+            let body = resp.body.map(move |chunk| chunk.map_err(|e| e.with_operation(op.id)));
+            return Ok(Outcome::Binary(BinaryResponse { status, headers: resp.headers, body: Box::pin(body) }));
         }
         let headers = resp.headers.clone();
         let bytes = resp.bytes(MAX_JSON_BODY).await.map_err(|e| e.with_operation(op.id))?;

@@ -25,7 +25,12 @@
 //!
 //! Admin endpoints (for `curl` and tests): `POST /__sim/calls`
 //! `{"agent":"1001","caller":"13800000001"}` offers a call to an agent;
-//! `GET /__sim/state` shows the model.
+//! `GET /__sim/state` shows the model; `POST`/`GET`/`DELETE /__sim/faults`
+//! add, list and clear injected faults ([`Fault`]).
+//!
+//! A scenario (tenant, credentials, agents, campaigns, faults) is loaded from a
+//! TOML file with [`Scenario::load`]; `scenarios/default.toml` in the repository
+//! is [`Scenario::default`].
 
 #![warn(missing_docs)]
 
@@ -33,6 +38,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod faults;
 #[allow(missing_docs)]
 pub mod generated;
 mod model;
@@ -41,8 +47,9 @@ mod scenario;
 mod verify;
 pub mod wav;
 
+pub use faults::{Fault, FaultKind, FaultStatus, Target};
 pub use model::AgentSnapshot;
-pub use scenario::{Agent, Campaign, Scenario};
+pub use scenario::{Agent, Campaign, Scenario, ScenarioError};
 
 /// How the simulator behaves. Durations are configurable so tests run fast.
 #[derive(Debug, Clone)]
@@ -97,12 +104,14 @@ impl Default for SimConfig {
 pub struct Simulator {
     addr: SocketAddr,
     shared: Arc<model::Shared>,
+    faults: Arc<faults::FaultSet>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Simulator {
-    /// Starts serving on `config.listen` (refuses anything but loopback).
+    /// Starts serving on `config.listen` (refuses anything but loopback, and a
+    /// scenario whose agents or faults are invalid).
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
         if !config.listen.ip().is_loopback() {
             return Err(std::io::Error::new(
@@ -110,10 +119,17 @@ impl Simulator {
                 "the simulator listens on loopback (127.0.0.1) only",
             ));
         }
+        let invalid =
+            |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid scenario: {e}"));
+        config.scenario.check().map_err(invalid)?;
+        let faults = Arc::new(faults::FaultSet::default());
+        for f in &config.scenario.faults {
+            faults.add(f.clone()).map_err(invalid)?;
+        }
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(model::Shared::new(config));
-        let app = routes::router(shared.clone());
+        let app = routes::router(shared.clone(), faults.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
         let pusher = shared.clone();
@@ -130,7 +146,7 @@ impl Simulator {
             push_task.abort();
         });
         tracing::info!(%addr, "cec-sim listening");
-        Ok(Simulator { addr, shared, shutdown: Some(tx), task })
+        Ok(Simulator { addr, shared, faults, shutdown: Some(tx), task })
     }
 
     /// The socket address.
@@ -169,6 +185,21 @@ impl Simulator {
     /// The simulator's view of an agent.
     pub fn agent(&self, id: &str) -> Option<AgentSnapshot> {
         self.shared.agent(id)
+    }
+
+    /// Adds a fault; returns its id. Faults apply in the order they were added.
+    pub fn add_fault(&self, fault: Fault) -> Result<u64, String> {
+        self.faults.add(fault)
+    }
+
+    /// Removes every fault (those of the scenario too); returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        self.faults.clear()
+    }
+
+    /// The faults with their remaining counts and hits.
+    pub fn faults(&self) -> Vec<FaultStatus> {
+        self.faults.list()
     }
 
     /// Stops serving and waits for the server task.

@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawPathParams, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, post};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
+use crate::faults::{self, Fault, FaultSet};
 use crate::generated::ROUTES;
 use crate::model::{Shared, TokenKind};
 use crate::verify::verify_c2;
@@ -122,12 +123,12 @@ pub fn failure(route: &Route, code: &str, message: &str) -> Reply {
     Reply::ok(Value::Object(m))
 }
 
-fn unauthorized(msg: &str) -> Reply {
+pub(crate) fn unauthorized(msg: &str) -> Reply {
     Reply::Status(StatusCode::UNAUTHORIZED, json!({ "error": "unauthorized", "message": msg }))
 }
 
 /// Builds the router: every generated route plus the admin endpoints.
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<Shared>>> = BTreeMap::new();
     for (n, route) in ROUTES.iter().enumerate() {
         let filter = match route.method {
@@ -137,13 +138,24 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "DELETE" => MethodFilter::DELETE,
             _ => MethodFilter::PATCH,
         };
-        let handler =
-            move |state: State<Arc<Shared>>,
-                  params: RawPathParams,
-                  method: Method,
-                  uri: Uri,
-                  headers: HeaderMap,
-                  body: Bytes| async move { handle(n, state, params, method, uri, headers, body).await };
+        let handler = move |state: State<Arc<Shared>>,
+                            Extension(faults): Extension<Arc<FaultSet>>,
+                            params: RawPathParams,
+                            method: Method,
+                            uri: Uri,
+                            headers: HeaderMap,
+                            body: Bytes| async move {
+            let route = &ROUTES[n];
+            let applied = faults.take(route);
+            if applied.is_empty() {
+                return handle(n, state, params, method, uri, headers, body).await;
+            }
+            if let Some(answer) = faults::before(&applied, route).await {
+                return answer;
+            }
+            let resp = handle(n, state, params, method, uri, headers, body).await;
+            faults::after(&applied, resp).await
+        };
         let entry = by_path.remove(route.path).unwrap_or_default();
         by_path.insert(route.path, entry.on(filter, handler));
     }
@@ -153,8 +165,45 @@ pub fn router(shared: Arc<Shared>) -> Router {
     }
     app.route("/__sim/calls", post(admin_call))
         .route("/__sim/state", get(admin_state))
+        .route("/__sim/faults", get(admin_faults).post(admin_add_fault).delete(admin_clear_faults))
         .fallback(|| async { (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such interface"}))) })
+        .layer(Extension(faults))
         .with_state(shared)
+}
+
+async fn admin_faults(Extension(faults): Extension<Arc<FaultSet>>) -> Response {
+    let list: Vec<Value> = faults.list().iter().map(|f| f.to_json()).collect();
+    axum::Json(json!({ "faults": list })).into_response()
+}
+
+/// Adds one fault (a JSON object) or several (an array); all or none.
+async fn admin_add_fault(Extension(faults): Extension<Arc<FaultSet>>, body: Bytes) -> Response {
+    let bad = |e: String| (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": e }))).into_response();
+    let parsed: Result<Vec<Fault>, String> = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(n, v)| serde_json::from_value(v).map_err(|e| format!("fault [{n}]: {e}")))
+            .collect(),
+        Ok(v) => serde_json::from_value(v).map(|f| vec![f]).map_err(|e| format!("fault: {e}")),
+        Err(e) => Err(format!("body is not JSON: {e}")),
+    };
+    let list = match parsed {
+        Ok(l) => l,
+        Err(e) => return bad(e),
+    };
+    let mut ids = Vec::new();
+    for f in list {
+        match faults.add(f) {
+            Ok(id) => ids.push(id),
+            Err(e) => return bad(e),
+        }
+    }
+    (StatusCode::CREATED, axum::Json(json!({ "ids": ids }))).into_response()
+}
+
+async fn admin_clear_faults(Extension(faults): Extension<Arc<FaultSet>>) -> Response {
+    axum::Json(json!({ "cleared": faults.clear() })).into_response()
 }
 
 async fn admin_call(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -273,7 +322,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
     }
 }
 
-fn to_response(reply: Reply) -> Response {
+pub(crate) fn to_response(reply: Reply) -> Response {
     match reply {
         Reply::Json(v, headers) => {
             let mut r = axum::Json(v).into_response();

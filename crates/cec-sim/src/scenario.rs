@@ -1,9 +1,15 @@
-//! The simulated tenant: credentials, agents, campaigns.
+//! The simulated tenant: credentials, agents, campaigns, faults; loadable
+//! from a TOML scenario file (see `scenarios/default.toml` and docs/simulator.md).
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::faults::Fault;
+
 /// An agent of the simulated tenant.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Agent {
     /// Agent (work) id, 101–999999.
     pub id: String,
@@ -11,12 +17,14 @@ pub struct Agent {
     pub password: String,
     /// Softphone number.
     pub phone: String,
-    /// Skill queue ids the agent is configured for.
+    /// Skill queue ids the agent is configured for (none when left out).
+    #[serde(default)]
     pub skills: Vec<u32>,
 }
 
 /// An outbound campaign (CC-iSales).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Campaign {
     /// Campaign id.
     pub id: i64,
@@ -29,7 +37,12 @@ pub struct Campaign {
 }
 
 /// The tenant the simulator serves. [`Scenario::default`] is what `cec demo` uses.
+///
+/// Loaded from TOML with [`Scenario::from_toml`] / [`Scenario::load`]: every
+/// field is optional (a missing one keeps its value from [`Scenario::default`];
+/// a list that is given replaces the default list), an unknown key is an error.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct Scenario {
     /// Call center id.
     pub cc_id: i64,
@@ -57,6 +70,9 @@ pub struct Scenario {
     pub agents: Vec<Agent>,
     /// Campaigns.
     pub campaigns: Vec<Campaign>,
+    /// Faults active from the start (`[[faults]]`); more can be added at run time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
 }
 
 impl Default for Scenario {
@@ -86,6 +102,70 @@ impl Default for Scenario {
                 Campaign { id: 501, name: "spring sale".into(), status: 2, device_type: 2 },
                 Campaign { id: 502, name: "renewals".into(), status: 3, device_type: 1 },
             ],
+            faults: Vec::new(),
         }
+    }
+}
+
+/// A scenario file that could not be read or does not describe a scenario.
+#[derive(Debug)]
+pub struct ScenarioError {
+    message: String,
+}
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Parses a scenario from TOML text. Unknown keys, wrong types and invalid
+    /// faults are errors that name the key and the line.
+    pub fn from_toml(text: &str) -> Result<Scenario, ScenarioError> {
+        let sc: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError { message: format!("invalid scenario: {e}") })?;
+        sc.check().map_err(|m| ScenarioError { message: format!("invalid scenario: {m}") })?;
+        Ok(sc)
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError { message: format!("cannot read scenario file {}: {e}", path.display()) })?;
+        Scenario::from_toml(&text)
+            .map_err(|e| ScenarioError { message: format!("scenario file {}: {}", path.display(), e.message) })
+    }
+
+    /// The scenario as TOML (the format [`Scenario::from_toml`] reads).
+    pub fn to_toml(&self) -> Result<String, ScenarioError> {
+        toml::to_string(self).map_err(|e| ScenarioError { message: format!("cannot write the scenario: {e}") })
+    }
+
+    /// Rules a deserialized scenario must also follow.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let mut ids = std::collections::BTreeSet::new();
+        for a in &self.agents {
+            if !ids.insert(a.id.as_str()) {
+                return Err(format!("agent {} is listed twice", a.id));
+            }
+            match a.id.parse::<u32>() {
+                Ok(n) if (101..=999_999).contains(&n) => {}
+                _ => return Err(format!("agent id `{}` is not a number in 101..=999999", a.id)),
+            }
+        }
+        let mut campaigns = std::collections::BTreeSet::new();
+        for c in &self.campaigns {
+            if !campaigns.insert(c.id) {
+                return Err(format!("campaign {} is listed twice", c.id));
+            }
+        }
+        for (n, f) in self.faults.iter().enumerate() {
+            f.check().map_err(|e| format!("faults[{n}]: {e}"))?;
+        }
+        Ok(())
     }
 }
