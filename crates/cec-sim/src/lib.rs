@@ -25,7 +25,9 @@
 //!
 //! Admin endpoints (for `curl` and tests): `POST /__sim/calls`
 //! `{"agent":"1001","caller":"13800000001"}` offers a call to an agent;
-//! `GET /__sim/state` shows the model.
+//! `POST /__sim/queue-calls` `{"queue":1,"caller":"13800000001"}` puts a call
+//! into a skill queue; `POST /__sim/dial-step` dials one number of every running
+//! campaign; `GET /__sim/state` shows the model.
 
 #![warn(missing_docs)]
 
@@ -42,7 +44,10 @@ mod verify;
 pub mod wav;
 
 pub use model::AgentSnapshot;
-pub use scenario::{Agent, Campaign, Scenario};
+pub use model::queues::CallRecord;
+pub use scenario::{
+    AccessCode, Agent, Campaign, CampaignData, Dialer, Intent, Scenario, SkillQueue, Traffic, TrafficFlow,
+};
 
 /// How the simulator behaves. Durations are configurable so tests run fast.
 #[derive(Debug, Clone)]
@@ -108,6 +113,7 @@ impl Simulator {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
         let task = tokio::spawn(async move {
+            let ticker = tokio::spawn(model::queues::tick_loop(reaper.clone()));
             let reaper_task = tokio::spawn(model::reap_loop(reaper));
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = rx.await;
@@ -116,6 +122,7 @@ impl Simulator {
                 tracing::error!(error = %e, "simulator stopped");
             }
             reaper_task.abort();
+            ticker.abort();
         });
         tracing::info!(%addr, "cec-sim listening");
         Ok(Simulator { addr, shared, shutdown: Some(tx), task })
@@ -140,6 +147,24 @@ impl Simulator {
     /// The agent gets `AgentEvent_Ringing` (and must be signed in and idle).
     pub fn inject_call(&self, agent: &str, caller: &str) -> Result<String, String> {
         self.shared.inject_call(agent, caller)
+    }
+
+    /// Puts an inbound call from `caller` into skill queue `queue`; returns the call id.
+    /// The call waits until a signed-in idle agent with the skill is free (the one idle
+    /// longest gets `AgentEvent_Ringing`).
+    pub fn inject_queue_call(&self, queue: u32, caller: &str) -> Result<String, String> {
+        self.shared.inject_queue_call(queue, caller)
+    }
+
+    /// Dials the next number of every running campaign (CC-iSales); returns how many were
+    /// dialed. Tests set `scenario.dialer.interval_ms = 0` and step with this.
+    pub fn dial_step(&self) -> usize {
+        self.shared.dial_step()
+    }
+
+    /// Every call the simulator has seen, oldest first: timestamps, skill, agent, direction.
+    pub fn call_records(&self) -> Vec<CallRecord> {
+        self.shared.call_records()
     }
 
     /// The simulator's view of an agent.
