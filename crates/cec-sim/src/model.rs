@@ -385,8 +385,11 @@ impl Shared {
             "dialog.process" => self.dialog(route, req),
             "ccmessaging.poll" => self.messaging_poll(route, req),
             "mediacall.sendMessage" => self.chat_send_message(route, req),
-            id if id.starts_with("campaign.") || id.starts_with("blocklist.") || id.starts_with("calldata.add")
-                || id == "calldata.statistics" || id == "callresult.query" =>
+            id if id.starts_with("campaign.")
+                || id.starts_with("blocklist.")
+                || id.starts_with("calldata.add")
+                || id == "calldata.statistics"
+                || id == "callresult.query" =>
             {
                 match self.isales(route, req) {
                     Some(r) => r,

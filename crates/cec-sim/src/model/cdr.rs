@@ -63,9 +63,7 @@ fn opt_dt(ms: Option<u64>) -> String {
 fn csv_line(cols: &[String]) -> String {
     let cells: Vec<String> = cols
         .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() }
-        })
+        .map(|c| if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() })
         .collect();
     cells.join(",") + "\r\n"
 }
@@ -234,8 +232,7 @@ fn bill_notice(response_id: &str, file: &str, account: Option<&str>) -> Value {
 
 fn zip_files(files: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, text) in files {
         w.start_file(name.as_str(), options)?;
         w.write_all(text.as_bytes())?;

@@ -198,7 +198,8 @@ impl Shared {
         let Some(user) = m.chats.by_call.get(call).cloned() else {
             return failure(route, "200-002", "no chat with this call id");
         };
-        let ok = m.chats.sessions.get(&user).is_some_and(|s| s.phase == Phase::Agent && s.agent.as_deref() == Some(agent));
+        let ok =
+            m.chats.sessions.get(&user).is_some_and(|s| s.phase == Phase::Agent && s.agent.as_deref() == Some(agent));
         if !ok {
             return failure(route, "200-002", "the agent is not in this chat");
         }

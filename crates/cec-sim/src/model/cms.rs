@@ -107,7 +107,11 @@ impl Shared {
             "agent.queryagentcalls" | "calldata.isprocesscall" => {
                 let id = b.get("agentId").and_then(Value::as_i64).unwrap_or(0).to_string();
                 let calls: Vec<String> = m.agents.get(&id).and_then(|a| a.call.clone()).into_iter().collect();
-                if _route.id == "calldata.isprocesscall" { cms_ok(json!(!calls.is_empty())) } else { cms_ok(json!(calls)) }
+                if _route.id == "calldata.isprocesscall" {
+                    cms_ok(json!(!calls.is_empty()))
+                } else {
+                    cms_ok(json!(calls))
+                }
             }
             "vdn.configures_skills" => {
                 let rows: Vec<Value> = self
@@ -194,12 +198,10 @@ impl Shared {
         let now = now_ms() as u64;
         match id {
             "IDX_COUNT_REAL_SKILL_QUEUE" => m.queues.waiting.get(&q).map(|w| w.len() as u64).unwrap_or(0),
-            "IDX_COUNT_REAL_SKILL_HANDLE" => m
-                .queues
-                .records
-                .values()
-                .filter(|r| r.skill == Some(q) && r.agent.is_some() && !r.finished())
-                .count() as u64,
+            "IDX_COUNT_REAL_SKILL_HANDLE" => {
+                m.queues.records.values().filter(|r| r.skill == Some(q) && r.agent.is_some() && !r.finished()).count()
+                    as u64
+            }
             "IDX_DURATION_SKILL_MAX_QUEUE_ACK" => m
                 .queues
                 .waiting

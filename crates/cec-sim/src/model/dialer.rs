@@ -15,7 +15,6 @@ use crate::scenario::Scenario;
 /// One number of a campaign.
 #[derive(Debug, Clone)]
 pub(super) struct DataRec {
-    data_id: String,
     called: String,
     session_id: String,
     custom_field: String,
@@ -81,7 +80,6 @@ impl DialerState {
         let run = self.runs.entry(campaign).or_default();
         run.pending.push_back(run.data.len());
         run.data.push(DataRec {
-            data_id: data_id.clone(),
             called: called.into(),
             session_id: session.into(),
             custom_field: custom.into(),
@@ -98,7 +96,8 @@ impl DialerState {
 }
 
 fn ok_body(extra: Value) -> Reply {
-    let mut v = json!({ "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success" });
+    let mut v =
+        json!({ "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success" });
     if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
         o.extend(e);
     }
@@ -183,7 +182,7 @@ impl Shared {
         let (status, fail_code) = match outcome {
             0 => {
                 run.answered += 1;
-                (6, "0".to_string())
+                (6, "00000".to_string())
             }
             1 if !dialer.fail_codes.is_empty() => {
                 run.failed += 1;
@@ -357,7 +356,9 @@ impl Shared {
                     .and_then(Value::as_array)
                     .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
                     .unwrap_or_default();
-                run.policy = Some(json!({ "policyType": b.get("policyType").cloned().unwrap_or(json!(0)), "policyJson": policy }));
+                run.policy = Some(
+                    json!({ "policyType": b.get("policyType").cloned().unwrap_or(json!(0)), "policyJson": policy }),
+                );
                 ok_body(json!({}))
             }
             "campaign.query_retry_policy" => {
@@ -384,7 +385,8 @@ impl Shared {
                     .collect();
                 let size = b.get("pageSize").and_then(Value::as_u64).unwrap_or(2000).clamp(1, 2000) as usize;
                 let page = b.get("pageNum").and_then(Value::as_u64).unwrap_or(1).max(1) as usize;
-                let data: Vec<Value> = all.iter().skip((page - 1) * size).take(size).map(|r| result_json(r, vdn)).collect();
+                let data: Vec<Value> =
+                    all.iter().skip((page - 1) * size).take(size).map(|r| result_json(r, vdn)).collect();
                 ok_body(json!({ "totalCount": all.len(), "data": data }))
             }
             "calldata.statistics" => {

@@ -26,9 +26,7 @@ impl Shared {
         let text = req.body.pointer("/inparams/input").and_then(Value::as_str).unwrap_or("");
         let turn = req.body.pointer("/inparams/inter_idx").and_then(Value::as_str).unwrap_or("0");
         let next_idx = (turn.parse::<u64>().unwrap_or(0) + 1).to_string();
-        let prompt = |t: &str| {
-            json!({ "call_id": userid, "prompt_type": "2", "prompt_text": t, "language": "1", "inter_idx": next_idx })
-        };
+        let prompt = |t: &str| json!({ "call_id": userid, "prompt_type": "2", "prompt_text": t, "language": "1", "inter_idx": next_idx });
         let (outaction, outparams) = if inaction == 8 {
             (9, prompt(GREETING))
         } else if text.eq_ignore_ascii_case("hangup") {
