@@ -136,16 +136,16 @@ impl Shared {
             (Phase::Queued, Some(call), _) => {
                 Self::abandon_waiting(m, &call);
             }
-            (Phase::Agent, Some(call), Some(agent)) => {
-                if m.agents.get(&agent).and_then(|a| a.call.as_deref()) == Some(call.as_str()) {
-                    self.end_call(m, &agent);
-                    if let Some(a) = m.agents.get_mut(&agent) {
-                        Self::push_event(a, event("AgentEvent_Call_Release", &agent, json!(call)));
-                        let (state, ev) =
-                            if a.auto_idle { (cti::IDLE, "AgentState_Ready") } else { (cti::WORK, "AgentState_Work") };
-                        a.state = state;
-                        Self::push_event(a, event(ev, &agent, Value::Null));
-                    }
+            (Phase::Agent, Some(call), Some(agent))
+                if m.agents.get(&agent).and_then(|a| a.call.as_deref()) == Some(call.as_str()) =>
+            {
+                self.end_call(m, &agent);
+                if let Some(a) = m.agents.get_mut(&agent) {
+                    Self::push_event(a, event("AgentEvent_Call_Release", &agent, json!(call)));
+                    let (state, ev) =
+                        if a.auto_idle { (cti::IDLE, "AgentState_Ready") } else { (cti::WORK, "AgentState_Work") };
+                    a.state = state;
+                    Self::push_event(a, event(ev, &agent, Value::Null));
                 }
             }
             _ => {}

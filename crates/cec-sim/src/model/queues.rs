@@ -252,8 +252,7 @@ impl Shared {
         // Offer waiting calls to the longest-idle agent with the skill.
         let queues: Vec<u32> = m.queues.waiting.keys().copied().collect();
         for q in queues {
-            loop {
-                let Some(call_id) = m.queues.waiting.get(&q).and_then(|w| w.front().cloned()) else { break };
+            while let Some(call_id) = m.queues.waiting.get(&q).and_then(|w| w.front().cloned()) {
                 let agent = m
                     .agents
                     .iter()
