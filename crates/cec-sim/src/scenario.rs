@@ -128,6 +128,7 @@ pub struct AccessCode {
 /// An inbound traffic script: calls per minute per queue. Seeded: the same seed
 /// picks the same callers in the same order.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Traffic {
     /// Off by default so tests stay deterministic.
     #[serde(default)]
@@ -151,6 +152,7 @@ pub struct TrafficFlow {
 
 /// How campaigns dial.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Dialer {
     /// Milliseconds between two dials of one running campaign; 0 = only when stepped
     /// (`Simulator::dial_step`).

@@ -321,6 +321,8 @@ async fn a_campaign_dials_its_numbers_with_the_configured_split_pause_and_blockl
     scenario.dialer.interval_ms = 0; // stepped
     scenario.dialer.answer_percent = 70;
     scenario.dialer.fail_percent = 20;
+    let (url, mut results) = receiver().await;
+    scenario.dialer.result_callback_url = Some(url);
     let numbers: Vec<String> = (0..10).map(|i| format!("1390000{i:04}")).collect();
     scenario.campaign_data = vec![CampaignData { campaign: 501, numbers: numbers.clone() }];
     let sim = start(SimConfig { scenario, ..fast() }).await;
@@ -369,6 +371,15 @@ async fn a_campaign_dials_its_numbers_with_the_configured_split_pause_and_blockl
     assert_eq!(ok, 7, "70 % answered");
     assert_eq!(codes.iter().filter(|c| fail_codes.contains(c)).count(), 2, "20 % failed: {codes:?}");
     assert_eq!(codes.iter().filter(|c| *c == "00147").count(), 1, "the rest rang out");
+
+    // Each dial's result was pushed to the campaign's result callback (an array per push).
+    let mut pushed = Vec::new();
+    while pushed.len() < 10 {
+        let (body, _) = tokio::time::timeout(WITHIN, results.recv()).await.unwrap().unwrap();
+        pushed.extend(body.as_array().unwrap().iter().map(|r| r["called"].as_str().unwrap().to_owned()));
+    }
+    pushed.sort();
+    assert_eq!(pushed, numbers);
 
     let stats = isales.calldata_statistics().vdn_id(1).campaign_id("501").send().await.unwrap();
     let row = &stats.count_detail.unwrap()[0];
@@ -478,6 +489,28 @@ async fn web_chat_goes_from_the_chatbot_to_an_agent_and_back() {
     let rec = sim.call_records().into_iter().find(|r| r.id == call).unwrap();
     assert_eq!((rec.media_type, rec.skill), (1, Some(sc.chat_queue)));
     assert!(rec.answered_ms.is_some() && rec.released_ms.is_some());
+}
+
+#[tokio::test]
+async fn admin_endpoints_queue_calls_and_step_the_dialer() {
+    let mut scenario = Scenario::default();
+    scenario.dialer.interval_ms = 0;
+    scenario.campaign_data = vec![CampaignData { campaign: 501, numbers: vec!["13900000001".into()] }];
+    let sim = start(SimConfig { scenario, ..fast() }).await;
+    let gw = ready(&sim, 0).await;
+    let r = common::send(
+        common::http().post(format!("{}/__sim/queue-calls", sim.endpoint())).body(r#"{"queue":1,"caller":"1380"}"#),
+    )
+    .await;
+    let ringing = wait_event(&gw, "1001", "AgentEvent_Ringing", WITHIN).await;
+    assert_eq!(ringing["callid"], r.json["callid"]);
+    let r =
+        common::send(common::http().post(format!("{}/__sim/queue-calls", sim.endpoint())).body(r#"{"queue":9}"#)).await;
+    assert_eq!(r.status, 404);
+    let r = common::send(common::http().post(format!("{}/__sim/dial-step", sim.endpoint()))).await;
+    assert_eq!(r.json["dialed"], json!(1));
+    let state = common::send(common::http().get(format!("{}/__sim/state", sim.endpoint()))).await;
+    assert_eq!(state.json["records"][0]["skill"], json!(1));
 }
 
 #[tokio::test]
