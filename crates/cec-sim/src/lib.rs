@@ -31,6 +31,9 @@
 //! A scenario (tenant, credentials, agents, campaigns, faults) is loaded from a
 //! TOML file with [`Scenario::load`]; `scenarios/default.toml` in the repository
 //! is [`Scenario::default`].
+//! `POST /__sim/queue-calls` `{"queue":1,"caller":"13800000001"}` puts a call
+//! into a skill queue; `POST /__sim/dial-step` dials one number of every running
+//! campaign; `GET /__sim/state` shows the model.
 
 #![warn(missing_docs)]
 
@@ -49,7 +52,11 @@ pub mod wav;
 
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
 pub use model::AgentSnapshot;
-pub use scenario::{Agent, Campaign, Scenario, ScenarioError};
+pub use model::queues::CallRecord;
+pub use scenario::{
+    AccessCode, Agent, Campaign, CampaignData, Dialer, Intent, Scenario, ScenarioError, SkillQueue, Traffic,
+    TrafficFlow,
+};
 
 /// How the simulator behaves. Durations are configurable so tests run fast.
 #[derive(Debug, Clone)]
@@ -134,6 +141,7 @@ impl Simulator {
         let reaper = shared.clone();
         let pusher = shared.clone();
         let task = tokio::spawn(async move {
+            let ticker = tokio::spawn(model::queues::tick_loop(reaper.clone()));
             let reaper_task = tokio::spawn(model::reap_loop(reaper));
             let push_task = tokio::spawn(model::push_loop(pusher));
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -144,6 +152,7 @@ impl Simulator {
             }
             reaper_task.abort();
             push_task.abort();
+            ticker.abort();
         });
         tracing::info!(%addr, "cec-sim listening");
         Ok(Simulator { addr, shared, faults, shutdown: Some(tx), task })
@@ -180,6 +189,24 @@ impl Simulator {
     /// model's own (poll or push): for unknown-event tests and benchmarks.
     pub fn emit_event(&self, agent: &str, event_type: &str, content: serde_json::Value) -> Result<(), String> {
         self.shared.emit_raw(agent, event_type, content)
+    }
+
+    /// Puts an inbound call from `caller` into skill queue `queue`; returns the call id.
+    /// The call waits until a signed-in idle agent with the skill is free (the one idle
+    /// longest gets `AgentEvent_Ringing`).
+    pub fn inject_queue_call(&self, queue: u32, caller: &str) -> Result<String, String> {
+        self.shared.inject_queue_call(queue, caller)
+    }
+
+    /// Dials the next number of every running campaign (CC-iSales); returns how many were
+    /// dialed. Tests set `scenario.dialer.interval_ms = 0` and step with this.
+    pub fn dial_step(&self) -> usize {
+        self.shared.dial_step()
+    }
+
+    /// Every call the simulator has seen, oldest first: timestamps, skill, agent, direction.
+    pub fn call_records(&self) -> Vec<CallRecord> {
+        self.shared.call_records()
     }
 
     /// The simulator's view of an agent.

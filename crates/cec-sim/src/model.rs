@@ -17,6 +17,13 @@ mod agentctl;
 mod push;
 
 pub(crate) use push::push_loop;
+// NE behaviours on the one model (queues, CMS, CDRs, dialer, web chat, intents).
+mod cdr;
+mod chat;
+mod cms;
+mod dialer;
+mod intents;
+pub(crate) mod queues;
 
 /// CTI agent state codes (CMS `cti_agent_state` table).
 pub mod cti {
@@ -148,6 +155,11 @@ struct Model {
     campaigns: BTreeMap<i64, crate::Campaign>,
     /// Things due later (rest expiry, a customer answering an outbound call), by due time.
     timers: BTreeMap<(Instant, u64), agentctl::Timer>,
+    // NE behaviours (see the child modules).
+    queues: queues::Queues,
+    cdrs: cdr::Cdrs,
+    dialer: dialer::DialerState,
+    chats: chat::Chats,
 }
 
 /// The state behind every route.
@@ -223,6 +235,10 @@ impl Shared {
                 tokens: BTreeMap::new(),
                 campaigns,
                 timers: BTreeMap::new(),
+                queues: queues::Queues::default(),
+                cdrs: cdr::Cdrs::default(),
+                dialer: dialer::DialerState::new(&config.scenario),
+                chats: chat::Chats::default(),
             }),
             config,
             push_wake: Arc::new(Notify::new()),
@@ -363,7 +379,12 @@ impl Shared {
             .iter()
             .map(|(id, a)| json!({"id": id, "signedIn": a.signed_in, "state": a.state, "queuedEvents": a.events.len(), "call": a.call, "held": a.held, "muted": a.muted}))
             .collect();
-        json!({ "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(), "recordings": m.recordings.keys().collect::<Vec<_>>() })
+        json!({
+            "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(),
+            "recordings": m.recordings.keys().collect::<Vec<_>>(),
+            "waiting": Self::waiting_dump(&m),
+            "records": m.queues.order.iter().filter_map(|id| m.queues.records.get(id)).collect::<Vec<_>>()
+        })
     }
 
     /// Ends every call an agent holds (active and held): released, a recording
@@ -451,16 +472,28 @@ impl Shared {
             "ccmessaging.applyToken" => self.apply_token(route, req),
             "ccmessaging.send" => self.messaging_send(route, req),
             "auth.gettoken" | "auth.getAppCubeToken" => self.oiap_token(route, req),
-            "dialog.process" => self.dialog(route, req),
             "campaign.query_all" => self.campaigns(route, req),
-            "campaign.pause" => self.pause_campaign(route, req),
             "health.ping" => Reply::ok(json!({ "request": req.body, "status": "UP" })),
-            "agent.agentstatusinfobyagentids" => self.agent_states(route, req),
             "ccfs.downloadRecord" => self.download_record(route, req),
-            _ => match serde_json::from_str(route.success) {
-                Ok(v) => Reply::ok(v),
-                Err(_) => failure(route, "000-000", "no sample response"),
-            },
+            // NE behaviours (child modules).
+            "dialog.process" => self.dialog(route, req),
+            "ccmessaging.poll" => self.messaging_poll(route, req),
+            "mediacall.sendMessage" => self.chat_send_message(route, req),
+            id if id.starts_with("campaign.")
+                || id.starts_with("blocklist.")
+                || id.starts_with("calldata.add")
+                || id == "calldata.statistics"
+                || id == "callresult.query" =>
+            {
+                match self.isales(route, req) {
+                    Some(r) => r,
+                    None => sample(route),
+                }
+            }
+            _ if route.ne == "cms" => self.cms(route, req).unwrap_or_else(|| sample(route)),
+            "ccfs.queryBillData" => self.query_bill_data(route, req),
+            "ccfs.downloadBillFile" => self.download_bill_file(route, req),
+            _ => sample(route),
         }
     }
 
@@ -650,18 +683,6 @@ impl Shared {
         Reply::ok(json!({ "resultCode": "0", "token": token }))
     }
 
-    fn messaging_send(&self, route: &Route, req: &Req) -> Reply {
-        let desc = match req.body.get("controlType").and_then(Value::as_str).unwrap_or("") {
-            "CONNECT" => "connect to robot success.",
-            "CHAT" => "message accepted.",
-            "DISCONNECT" => "disconnected.",
-            "TRANS2AGENT" => "transferring to an agent.",
-            "INPUT" | "READ" => "ok.",
-            _ => return failure(route, "1", "unknown controlType"),
-        };
-        Reply::ok(json!({ "resultCode": "0", "resultDesc": desc }))
-    }
-
     fn oiap_token(&self, route: &Route, req: &Req) -> Reply {
         let sc = &self.config.scenario;
         let key = req.body.get("appKey").and_then(Value::as_str).unwrap_or("");
@@ -673,25 +694,6 @@ impl Shared {
         let lifetime = Duration::from_secs(3600).min(self.config.max_token_lifetime);
         let token = self.new_token(&mut m, TokenKind::Oiap, lifetime);
         Reply::ok(json!({ "errorCode": 0, "errorMsg": "", "authToken": token, "expireTime": lifetime.as_secs() }))
-    }
-
-    fn dialog(&self, _route: &Route, req: &Req) -> Reply {
-        let userid = req.body.get("userid").and_then(Value::as_str).unwrap_or("");
-        let inaction = req.body.get("inaction").and_then(Value::as_i64).unwrap_or(8);
-        let text = req.body.pointer("/inparams/input").and_then(Value::as_str).unwrap_or("");
-        let (outaction, reply) = if inaction == 8 {
-            (9, "Hello, this is the virtual assistant. How can I help?".to_string())
-        } else if text.to_ascii_lowercase().contains("agent") {
-            (11, "Transferring you to an agent.".to_string())
-        } else {
-            (9, format!("You said: {text}"))
-        };
-        let mut outparams =
-            json!({ "call_id": userid, "prompt_type": "2", "prompt_text": reply, "language": "1", "inter_idx": "1" });
-        if outaction == 11 {
-            outparams = json!({ "call_id": userid, "call_sor_id": userid, "trans_type": "8", "route_value": "1" });
-        }
-        Reply::ok(json!({ "ret": 0, "userid": userid, "outaction": outaction, "outparams": outparams }))
     }
 
     fn campaigns(&self, route: &Route, req: &Req) -> Reply {
@@ -720,35 +722,6 @@ impl Shared {
         }))
     }
 
-    fn pause_campaign(&self, route: &Route, req: &Req) -> Reply {
-        let id: i64 = req.param("campaignId").parse().unwrap_or(-1);
-        let mut m = self.lock();
-        let Some(c) = m.campaigns.get_mut(&id) else { return failure(route, "0200014", "campaign not found") };
-        if c.status != 2 {
-            return failure(route, "0200015", "campaign is not running");
-        }
-        c.status = 3;
-        Reply::ok(
-            json!({ "resultCode": "0200000", "resultDesc": "success", "returnCode": "0200000", "returnDesc": "success" }),
-        )
-    }
-
-    fn agent_states(&self, _route: &Route, req: &Req) -> Reply {
-        let ids: Vec<i64> = req
-            .body
-            .get("agentIds")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default();
-        let m = self.lock();
-        let rows: Vec<Value> = ids
-            .iter()
-            .filter_map(|id| m.agents.get(&id.to_string()).map(|a| (id, a)))
-            .map(|(id, a)| json!({ "agentId": id, "locationId": 0, "currentState": a.state, "currentStateReason": 0, "prevState": 0, "prevStateTime": 0 }))
-            .collect();
-        Reply::ok(json!({ "result": "0", "resultCode": "0100000", "resultDatas": rows, "resultDesc": rows }))
-    }
-
     fn download_record(&self, route: &Route, req: &Req) -> Reply {
         let call_id = req.body.pointer("/msgBody/callId").and_then(Value::as_str);
         let file = req.body.pointer("/msgBody/fileName").and_then(Value::as_str);
@@ -758,6 +731,14 @@ impl Shared {
             Some(w) => Reply::File(w.clone(), "application/octet-stream;charset=UTF-8"),
             None => failure(route, "0200003", "recording not found"),
         }
+    }
+}
+
+/// The spec's sample answer of an interface.
+fn sample(route: &Route) -> Reply {
+    match serde_json::from_str(route.success) {
+        Ok(v) => Reply::ok(v),
+        Err(_) => failure(route, "000-000", "no sample response"),
     }
 }
 

@@ -164,6 +164,8 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
         app = app.route(path, mr);
     }
     app.route("/__sim/calls", post(admin_call))
+        .route("/__sim/queue-calls", post(admin_queue_call))
+        .route("/__sim/dial-step", post(admin_dial_step))
         .route("/__sim/state", get(admin_state))
         .route("/__sim/faults", get(admin_faults).post(admin_add_fault).delete(admin_clear_faults))
         .fallback(|| async { (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such interface"}))) })
@@ -210,10 +212,26 @@ async fn admin_call(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let agent = v.get("agent").and_then(Value::as_str).unwrap_or("");
     let caller = v.get("caller").and_then(Value::as_str).unwrap_or("13800000000");
-    match shared.inject_call(agent, caller) {
+    let result = shared.inject_call(agent, caller);
+    shared.settle();
+    match result {
         Ok(id) => axum::Json(json!({ "callid": id })).into_response(),
         Err(e) => (StatusCode::CONFLICT, axum::Json(json!({ "error": e }))).into_response(),
     }
+}
+
+async fn admin_queue_call(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let queue = v.get("queue").and_then(Value::as_u64).and_then(|q| u32::try_from(q).ok()).unwrap_or(0);
+    let caller = v.get("caller").and_then(Value::as_str).unwrap_or("13800000000");
+    match shared.inject_queue_call(queue, caller) {
+        Ok(id) => axum::Json(json!({ "callid": id })).into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, axum::Json(json!({ "error": e }))).into_response(),
+    }
+}
+
+async fn admin_dial_step(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(json!({ "dialed": shared.dial_step() })).into_response()
 }
 
 async fn admin_state(State(shared): State<Arc<Shared>>) -> Response {
@@ -267,6 +285,8 @@ async fn handle(
         return to_response(failure(route, route.envelope.invalid, &e));
     }
     let reply = shared.handle(route, &req).await;
+    // Queues, records, CDRs and chats follow what the request changed.
+    shared.settle();
     to_response(reply)
 }
 

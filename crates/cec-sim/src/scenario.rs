@@ -73,6 +73,144 @@ pub struct Scenario {
     /// Faults active from the start (`[[faults]]`); more can be added at run time.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
+
+    // ---- NE behaviours: skill queues, traffic, CDRs, dialer, chat, intents ----
+    /// Skill queues calls wait in.
+    pub queues: Vec<SkillQueue>,
+    /// Access codes (called numbers) and the queue or IVR flow each leads to.
+    pub access_codes: Vec<AccessCode>,
+    /// Inbound traffic script (off by default).
+    pub traffic: Traffic,
+    /// Where CC-FS posts the CDR-ready notice after each released call (plain `http://` only), if set.
+    pub cdr_callback_url: Option<String>,
+    /// How the CC-iSales dialer dials campaign call data.
+    pub dialer: Dialer,
+    /// Call data (numbers) of campaigns, dialed while the campaign runs.
+    pub campaign_data: Vec<CampaignData>,
+    /// The skill queue web chats transferred to an agent wait in.
+    pub chat_queue: u32,
+    /// The chatbot's intents (OIAP `dialog.process`, web-chat robot).
+    pub intents: Vec<Intent>,
+    /// The chatbot's answer when no intent matches.
+    pub fallback_answer: String,
+}
+
+fn default_chat_queue() -> u32 {
+    2
+}
+
+fn default_fallback() -> String {
+    "Sorry, I did not understand. Type 'agent' to talk to a person.".into()
+}
+
+/// A skill queue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkillQueue {
+    /// Skill queue id.
+    pub id: u32,
+    /// Name.
+    pub name: String,
+    /// Media type code (5 voice, 1 text chat).
+    #[serde(default = "default_media")]
+    pub media_type: i64,
+}
+
+fn default_media() -> i64 {
+    5
+}
+
+/// An access code: a called number that leads to a skill queue or an IVR flow.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccessCode {
+    /// The access code (called number).
+    pub code: String,
+    /// The skill queue calls to it wait in.
+    #[serde(default)]
+    pub queue: Option<u32>,
+    /// Or the IVR flow id that answers it.
+    #[serde(default)]
+    pub ivr: Option<String>,
+}
+
+/// An inbound traffic script: calls per minute per queue. Seeded: the same seed
+/// picks the same callers in the same order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Traffic {
+    /// Off by default so tests stay deterministic.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The flows.
+    #[serde(default)]
+    pub flows: Vec<TrafficFlow>,
+}
+
+/// Inbound calls into one queue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TrafficFlow {
+    /// Skill queue id.
+    pub queue: u32,
+    /// Calls per minute.
+    pub calls_per_minute: f64,
+    /// Caller numbers to pick from (empty: generated numbers).
+    #[serde(default)]
+    pub callers: Vec<String>,
+}
+
+/// How campaigns dial.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Dialer {
+    /// Milliseconds between two dials of one running campaign; 0 = only when stepped
+    /// (`Simulator::dial_step`).
+    pub interval_ms: u64,
+    /// Percent of attempts the customer answers.
+    pub answer_percent: u32,
+    /// Percent of attempts that fail with one of `fail_codes` (the rest ring out: `00147`).
+    pub fail_percent: u32,
+    /// Fail codes (CC-iSales `FailCode` values) failed attempts get, picked by the seed.
+    pub fail_codes: Vec<String>,
+    /// Attempts per number when no retry policy is set.
+    pub max_attempts: u32,
+    /// Where CC-iSales posts each call result (plain `http://` only), if set.
+    #[serde(default)]
+    pub result_callback_url: Option<String>,
+}
+
+impl Default for Dialer {
+    fn default() -> Self {
+        Dialer {
+            interval_ms: 1000,
+            answer_percent: 70,
+            fail_percent: 20,
+            fail_codes: vec!["00145".into(), "00129".into(), "00155".into()],
+            max_attempts: 1,
+            result_callback_url: None,
+        }
+    }
+}
+
+/// Numbers a campaign dials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CampaignData {
+    /// Campaign id.
+    pub campaign: i64,
+    /// Called numbers.
+    pub numbers: Vec<String>,
+}
+
+/// A chatbot intent: any keyword in the input selects it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Intent {
+    /// Intent name.
+    pub name: String,
+    /// Keywords (matched case-insensitively as substrings).
+    pub keywords: Vec<String>,
+    /// The answer text.
+    pub answer: String,
+    /// `true`: the dialog transfers to an agent (OIAP outaction 11).
+    #[serde(default)]
+    pub transfer: bool,
 }
 
 impl Default for Scenario {
@@ -103,6 +241,34 @@ impl Default for Scenario {
                 Campaign { id: 502, name: "renewals".into(), status: 3, device_type: 1 },
             ],
             faults: Vec::new(),
+            queues: vec![
+                SkillQueue { id: 1, name: "General".into(), media_type: 5 },
+                SkillQueue { id: 2, name: "Web chat".into(), media_type: 1 },
+            ],
+            access_codes: vec![
+                AccessCode { code: "10086".into(), queue: Some(1), ivr: None },
+                AccessCode { code: "10087".into(), queue: None, ivr: Some("1001".into()) },
+            ],
+            traffic: Traffic::default(),
+            cdr_callback_url: None,
+            dialer: Dialer::default(),
+            campaign_data: Vec::new(),
+            chat_queue: default_chat_queue(),
+            intents: vec![
+                Intent {
+                    name: "human".into(),
+                    keywords: vec!["agent".into(), "human".into(), "person".into()],
+                    answer: "Transferring you to an agent.".into(),
+                    transfer: true,
+                },
+                Intent {
+                    name: "hours".into(),
+                    keywords: vec!["hours".into(), "open".into()],
+                    answer: "We are open from 9:00 to 18:00, Monday to Friday.".into(),
+                    transfer: false,
+                },
+            ],
+            fallback_answer: default_fallback(),
         }
     }
 }

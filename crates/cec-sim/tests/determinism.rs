@@ -132,6 +132,10 @@ async fn story(seed: u64) -> Record {
         c.as_object_mut().unwrap().remove("duration_ms");
         c.as_object_mut().unwrap().remove("durationMs");
     }
+    // Call records carry wall-clock timestamps (`queuedMs`, `answeredMs`…).
+    for r in state["records"].as_array_mut().into_iter().flatten() {
+        r.as_object_mut().unwrap().retain(|k, _| !k.ends_with("Ms"));
+    }
     sim.shutdown().await;
     Record { guid, c1_token, oiap_token, call_ids, events, recordings, state }
 }

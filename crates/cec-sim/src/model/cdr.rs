@@ -1,0 +1,294 @@
+//! CC-FS call detail records: a CDR for every released call, bill zips holding
+//! `*_call_*.csv` (the documented 21 columns) and `*_record_*.csv` (the
+//! recording index), `queryBillData` / `downloadBillFile`, and the CDR-ready
+//! notice POSTed to the caller's `callBackURL` (and to the scenario's
+//! `cdr_callback_url` after each released call).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::queues::{CallRecord, Effect};
+use super::{Model, Shared, now_ms};
+use crate::routes::{Reply, Req, Route, failure};
+
+/// The CDR of one call: its `call.csv` rows and its recording-index row.
+#[derive(Debug, Clone)]
+pub(super) struct CdrCall {
+    pub(super) call_id: String,
+    pub(super) agent: String,
+    pub(super) rows: Vec<Vec<String>>,
+    pub(super) record_row: Option<Vec<String>>,
+}
+
+/// CDRs and generated bill files.
+#[derive(Debug, Default)]
+pub(crate) struct Cdrs {
+    pub(super) calls: Vec<CdrCall>,
+    /// Bill zips by file name (`yyyyMMdd_{responseId}.zip`).
+    pub(super) bills: BTreeMap<String, Vec<u8>>,
+}
+
+/// `(year, month, day, hour, minute, second, millisecond)` of epoch milliseconds (UTC).
+pub(super) fn civil(ms: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
+    let secs = (ms / 1000) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32, (ms % 1000) as u32)
+}
+
+/// `YYYY-MM-DD hh:mm:ss` (UTC), the CDR date format.
+pub(super) fn datetime(ms: u64) -> String {
+    let (y, mo, d, h, mi, s, _) = civil(ms);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+fn opt_dt(ms: Option<u64>) -> String {
+    ms.map(datetime).unwrap_or_default()
+}
+
+fn csv_line(cols: &[String]) -> String {
+    let cells: Vec<String> = cols
+        .iter()
+        .map(|c| if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() })
+        .collect();
+    cells.join(",") + "\r\n"
+}
+
+impl Shared {
+    /// A call was released: its CDR (and the CDR-ready notice if the scenario wants one).
+    pub(super) fn call_released(&self, m: &mut Model, call_id: &str) -> Vec<Effect> {
+        self.chat_released(m, call_id);
+        let Some(rec) = m.queues.records.get(call_id).cloned() else { return Vec::new() };
+        let cdr = self.cdr_of(m, &rec);
+        m.cdrs.calls.push(cdr.clone());
+        let mut effects = Vec::new();
+        if let Some(url) = self.config.scenario.cdr_callback_url.clone() {
+            let (name, response_id) = self.store_bill(m, &[cdr]);
+            effects.push(Effect::Post { url, body: bill_notice(&response_id, &name, None), signed: true });
+        }
+        effects
+    }
+
+    fn cdr_of(&self, m: &Model, rec: &CallRecord) -> CdrCall {
+        let sc = &self.config.scenario;
+        let agent = rec.agent.clone().unwrap_or_default();
+        let released = rec.released_ms;
+        let base = |agent_id: &str| -> Vec<String> {
+            vec![
+                sc.app_key.clone(),
+                sc.oiap_app_key.clone(),
+                sc.cc_id.to_string(),
+                agent_id.to_owned(),
+                rec.id.clone(),
+                rec.caller.clone(),
+                rec.called.clone(),
+            ]
+        };
+        let call_type = if rec.direction == "in" { "0" } else { "40" };
+        let mut rows = Vec::new();
+        // A call that waited in a queue has a queue row (1) then an agent row (-1).
+        if let Some(q) = rec.skill {
+            let mut row = base("");
+            let left_queue = rec.offered_ms.or(released);
+            row.extend([
+                opt_dt(rec.queued_ms),
+                opt_dt(left_queue),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "1".into(),
+                q.to_string(),
+                call_type.into(),
+                String::new(),
+                if rec.agent.is_some() { "1".into() } else { "-1".into() },
+                sc.vdn.to_string(),
+                String::new(),
+                String::new(),
+            ]);
+            rows.push(row);
+        }
+        if rec.agent.is_some() {
+            let mut row = base(&agent);
+            row.extend([
+                opt_dt(rec.offered_ms),
+                opt_dt(rec.offered_ms),
+                opt_dt(rec.offered_ms),
+                opt_dt(rec.answered_ms.or(released)),
+                opt_dt(rec.answered_ms),
+                opt_dt(rec.answered_ms.and(released)),
+                "2".into(),
+                agent.clone(),
+                call_type.into(),
+                "0".into(),
+                "-1".into(),
+                sc.vdn.to_string(),
+                rec.skill.map(|_| "1".to_string()).unwrap_or_default(),
+                rec.skill.map(|q| q.to_string()).unwrap_or_default(),
+            ]);
+            rows.push(row);
+        }
+        let record_row = m.recordings.contains_key(&rec.id).then(|| {
+            let mut row = base(&agent);
+            let file = format!("/{}/{}/record/{}/{}.wav", sc.cc_id, sc.vdn, agent, rec.id);
+            row.extend([
+                opt_dt(rec.answered_ms),
+                opt_dt(released),
+                file,
+                "0".into(),
+                String::new(),
+                format!("X:\\{}\\{}\\{}.V3", sc.cc_id, sc.vdn, rec.id),
+                sc.vdn.to_string(),
+                if rec.direction == "in" { "0".into() } else { "1".into() },
+                rec.media_type.to_string(),
+                rec.skill.map(|q| q.to_string()).unwrap_or_default(),
+                rec.skill.map(|q| q.to_string()).unwrap_or_default(),
+            ]);
+            row
+        });
+        CdrCall { call_id: rec.id.clone(), agent, rows, record_row }
+    }
+
+    /// Zips CDRs into a bill file; returns `(file name, responseId)`.
+    fn store_bill(&self, m: &mut Model, cdrs: &[CdrCall]) -> (String, String) {
+        let a = self.next_id(m);
+        let b = self.next_id(m);
+        let response_id = format!("{a:016x}{b:016x}");
+        let now = now_ms() as u64;
+        let (y, mo, d, h, mi, s, ms) = civil(now);
+        let stamp = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}{ms:03}{:03}", a % 1000);
+        let name = format!("{y:04}{mo:02}{d:02}_{response_id}.zip");
+        let call_csv: String = cdrs.iter().flat_map(|c| c.rows.iter()).map(|r| csv_line(r)).collect();
+        let record_csv: String = cdrs.iter().filter_map(|c| c.record_row.as_ref()).map(|r| csv_line(r)).collect();
+        match zip_files(&[(format!("{stamp}_call_1.csv"), call_csv), (format!("{stamp}_record_1.csv"), record_csv)]) {
+            Ok(bytes) => {
+                m.cdrs.bills.insert(name.clone(), bytes);
+            }
+            Err(e) => tracing::warn!(error = %e, "bill zip not written"),
+        }
+        (name, response_id)
+    }
+
+    pub(super) fn query_bill_data(&self, route: &Route, req: &Req) -> Reply {
+        if req.body.pointer("/request/version").and_then(Value::as_str) != Some("2.0") {
+            return failure(route, "0300006", "wrong version; current version 2.0");
+        }
+        let body = req.body.get("msgBody").cloned().unwrap_or(Value::Null);
+        let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let Some(url) = text("callBackURL") else { return failure(route, "0300001", "callBackURL is null") };
+        let (agent, call, account) = (text("agentId"), text("callId"), text("accountId"));
+        let (name, response_id) = {
+            let mut m = self.lock();
+            let cdrs: Vec<CdrCall> = m
+                .cdrs
+                .calls
+                .iter()
+                .filter(|c| agent.as_ref().is_none_or(|a| &c.agent == a))
+                .filter(|c| call.as_ref().is_none_or(|id| &c.call_id == id))
+                .cloned()
+                .collect();
+            self.store_bill(&mut m, &cdrs)
+        };
+        let notice = bill_notice(&response_id, &name, account.as_deref());
+        super::queues::run_effects(self, vec![Effect::Post { url, body: notice, signed: true }]);
+        Reply::ok(json!({
+            "resultCode": "0", "resultDesc": "success", "resultData": { "responseId": response_id },
+            "response": { "version": "2.0", "resultCode": "0", "resultMsg": "success" }
+        }))
+    }
+
+    pub(super) fn download_bill_file(&self, route: &Route, req: &Req) -> Reply {
+        let name = req.body.pointer("/msgBody/billFileName").and_then(Value::as_str).unwrap_or("");
+        let m = self.lock();
+        match m.cdrs.bills.get(name) {
+            Some(z) => Reply::File(z.clone(), "application/octet-stream;charset=UTF-8"),
+            None => failure(route, "0300004", "no such bill file"),
+        }
+    }
+}
+
+/// The CDR-ready notice CC-FS posts to `callBackURL`.
+fn bill_notice(response_id: &str, file: &str, account: Option<&str>) -> Value {
+    let mut body = json!({ "responseId": response_id, "billFileName": file });
+    if let (Some(a), Some(o)) = (account, body.as_object_mut()) {
+        o.insert("accountId".into(), json!(a));
+    }
+    json!({ "request": { "version": "2.0" }, "msgBody": body })
+}
+
+fn zip_files(files: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in files {
+        w.start_file(name.as_str(), options)?;
+        w.write_all(text.as_bytes())?;
+    }
+    Ok(w.finish()?.into_inner())
+}
+
+/// POSTs `body` as JSON to a plain `http://` URL (C2-signed when `creds` is set); logs failures.
+pub(super) async fn post_json(url: String, body: Value, creds: Option<(String, String)>) {
+    match post_inner(&url, &body, creds).await {
+        Ok(status) => tracing::debug!(%url, status, "callback sent"),
+        Err(e) => tracing::warn!(%url, error = %e, "callback failed"),
+    }
+}
+
+async fn post_inner(url: &str, body: &Value, creds: Option<(String, String)>) -> Result<u16, String> {
+    let u = url::Url::parse(url).map_err(|e| e.to_string())?;
+    if u.scheme() != "http" {
+        return Err("the simulator sends callbacks to plain http:// URLs only".into());
+    }
+    let host = u.host_str().ok_or("no host")?.to_owned();
+    let port = u.port_or_known_default().unwrap_or(80);
+    let host_header = u.port().map(|p| format!("{host}:{p}")).unwrap_or_else(|| host.clone());
+    let path = match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_owned(),
+    };
+    let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+    let ctype = "application/json;charset=UTF-8";
+    let len = bytes.len().to_string();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host_header}\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nConnection: close\r\n"
+    );
+    if let Some((ak, sk)) = creds {
+        let headers = [("content-length", len.as_str()), ("content-type", ctype), ("host", host_header.as_str())];
+        let query: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let req = cec_core::sign::SignableRequest {
+            method: "POST",
+            path: u.path(),
+            query: &query,
+            headers: &headers,
+            body: &bytes,
+        };
+        let ts = cec_core::time::format_utc_millis(SystemTime::now());
+        head.push_str(&format!("Authorization: {}\r\n", cec_core::sign::authorization(&ak, sk.as_bytes(), &ts, &req)));
+    }
+    head.push_str("\r\n");
+    let limit = Duration::from_secs(5);
+    let mut stream = tokio::time::timeout(limit, tokio::net::TcpStream::connect((host.as_str(), port)))
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    stream.write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
+    stream.write_all(&bytes).await.map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer);
+    text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| "no HTTP status".to_string())
+}
