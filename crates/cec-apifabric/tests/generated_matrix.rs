@@ -1755,7 +1755,7 @@ async fn quality_inspection_query_quality_item_result() {
 
 #[tokio::test]
 async fn quality_inspection_modify_quality_item_result() {
-    check_json(Case { op: "qualityInspection.modifyQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.modifyQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(v(r#"{"isGroup":true,"qualityItemId":"s-qualityItemId","qualityItemType":7,"ruleInfo":{"description":"s-description","revise":7,"reviseId":"s-reviseId"},"ruleType":7,"uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -3910,6 +3910,364 @@ async fn quality_inspection_query_appraise_call_detail() {
         "call_uuid",
     )
     .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_training() {
+    check_json(
+        Case {
+            op: "qualityInspection.queryTraining",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: None,
+            success: v(r#"{"out_of_date":true,"resultCode":"0404000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move { c.quality_inspection_query_training().x_user_id("s-x-UserId").send().await },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_train_tags() {
+    check_json(
+        Case {
+            op: "qualityInspection.trainTags",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: None,
+            success: v(r#"{"resultCode":"0404000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move { c.quality_inspection_train_tags().x_user_id("s-x-UserId").send().await },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_regularqualitytask_add_quality_task() {
+    check_json(Case { op: "qualityInspection.regularqualitytask.addQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)), success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_regularqualitytask_add_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(v(r#"{"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":7},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }, "appointQuality").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_regularqualitytask_begin_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.regularqualitytask.beginQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"regularQualityTaskId":7}"#)),
+            success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_begin_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+                    >(v(r#"{"regularQualityTaskId":7}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_begin_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+                    >(v(r#"{}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "regularQualityTaskId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_regularqualitytask_update_quality_task() {
+    check_json(Case { op: "qualityInspection.regularqualitytask.updateQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)), success: v(r#"{"objId":"s-objId","resultCode":"0408000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody>(v(r#"{"appointQuality":{"setCounts":[{"count":7,"personID":"s-personID"}],"setCountsType":7},"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_regularqualitytask_update_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody>(v(r#"{"cronStructure":{"qiqtCycleType":"s-qiqtCycleType","qiqtEndTime":7,"qiqtEndType":"s-qiqtEndType","qiqtStartTime":7,"qiqtTotalTimes":"s-qiqtTotalTimes"},"currentRole":"s-currentRole","extractionRange":{"currentRole":"s-currentRole","fixedColumns":"s-any"}}"#)).unwrap()).send().await }, "appointQuality").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_regularqualitytask_delete_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.regularqualitytask.deleteQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"regularQualityTaskId":7}"#)),
+            success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_delete_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+                    >(v(r#"{"regularQualityTaskId":7}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_delete_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+                    >(v(r#"{}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "regularQualityTaskId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_regularqualitytask_query_quality_task() {
+    check_json(Case { op: "qualityInspection.regularqualitytask.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"page":7,"rows":7}"#)), success: v(r#"{"list":[{"interactionType":"s-interactionType","nextExecutionTimeStr":7,"qiqtCreateTimeStr":7,"qiqtCreater":"s-qiqtCreater","qiqtCycleType":"s-qiqtCycleType","qiqtEndTimeStr":"s-qiqtEndTimeStr","qiqtEndType":"s-qiqtEndType","qiqtEndTypeStr":"s-qiqtEndTypeStr","qiqtExecutionTimes":7,"qiqtId":"s-qiqtId","qiqtName":"s-qiqtName","qiqtStartTimeStr":7,"qiqtStatus":"s-qiqtStatus","qiqtTotalTimes":7}],"resultCode":"0408000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_regularqualitytask_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody>(v(r#"{"page":7,"rows":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_query_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+                    >(v(r#"{"rows":7}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "page",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_modify_result_quality_task() {
+    check_json(Case { op: "qualityInspection.modifyResultQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }, "isGroup").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_complete_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.completeQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"callGroupId":7,"callId":7,"isGroup":true,"qualityTaskCallId":7}"#)),
+            success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_complete_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(v(
+                        r#"{"callGroupId":7,"callId":7,"isGroup":true,"qualityTaskCallId":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_complete_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(v(
+                        r#"{"callGroupId":7,"callId":7,"qualityTaskCallId":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "isGroup",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_calls_quality_task() {
+    check_json(Case { op: "qualityInspection.callsQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"not-a-documented-value","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }, "currentRole").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_get_text_by_task_id() {
+    check_json(
+        Case {
+            op: "qualityInspection.getTextByTaskId",
+            method: "POST",
+            path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId".into(),
+            query: vec![],
+            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            present: vec![],
+            body: Some(v(r#"{"language":"zh_CN","taskId":"s-taskId"}"#)),
+            success: v(r#"{"bytesZip":"s-bytesZip","resultCode":"s-resultCode","resultDesc":"success"}"#),
+            failure: None,
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_get_text_by_task_id()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(v(
+                        r#"{"language":"zh_CN","taskId":"s-taskId"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_get_text_by_task_id()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(v(
+                        r#"{"language":"not-a-documented-value","taskId":"s-taskId"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "language",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quality_inspection_voice2_text() {
+    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"not-a-documented-value","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }, "language").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_asrtrans_appraisecall_detail() {
+    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{}"#)).unwrap()).send().await }, "call_uuid").await;
 }
 
 #[test]

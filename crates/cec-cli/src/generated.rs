@@ -2711,6 +2711,277 @@ async fn run_apifabric_quality_inspection_query_appraise_call_detail(
     ))
 }
 
+async fn run_apifabric_quality_inspection_query_training(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_training();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_TRAINING, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_train_tags(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_train_tags();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_TRAIN_TAGS, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_regularqualitytask_add_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_add_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_begin_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b =
+            b.body(
+                serde_json::from_value::<
+                    cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+                >(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+            );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_regularqualitytask_update_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_update_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b =
+            b.body(
+                serde_json::from_value::<
+                    cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
+                >(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+            );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_regularqualitytask_delete_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_delete_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b =
+            b.body(
+                serde_json::from_value::<
+                    cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+                >(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+            );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_regularqualitytask_query_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_query_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b =
+            b.body(
+                serde_json::from_value::<
+                    cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+                >(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+            );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_modify_result_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_modify_result_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_complete_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_complete_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_COMPLETE_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_calls_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_calls_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CALLS_QUALITY_TASK, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_get_text_by_task_id(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_get_text_by_task_id();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_voice2_text(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_voice2_text();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_VOICE2_TEXT, call).await?))
+}
+
+async fn run_apifabric_quality_inspection_asrtrans_appraisecall_detail(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_asrtrans_appraisecall_detail();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL, call).await?,
+    ))
+}
+
 async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.cms()?;
     let mut b = c.vdn_queryagentreststate();
@@ -9098,6 +9369,136 @@ pub static OPS: &[CliOp] = &[
         binary: false,
     },
     CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryTraining",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining",
+        title: "Get the module being trained",
+        params: &[("header", "x-UserId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.trainTags",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags",
+        title: "Train a module",
+        params: &[("header", "x-UserId")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.addQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask",
+        title: "Create a scheduled sampling plan",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.beginQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask",
+        title: "Start a scheduled sampling plan",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.updateQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask",
+        title: "Update a scheduled sampling plan",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.deleteQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask",
+        title: "Delete a scheduled sampling plan",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.queryQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask",
+        title: "List scheduled sampling plans",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.modifyResultQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
+        title: "Modify a sampled inspection result",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.completeQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask",
+        title: "Complete a sample inspection task",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.callsQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask",
+        title: "Sample inspection task details",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.getTextByTaskId",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId",
+        title: "Get the text of a transcribed recording",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.voice2Text",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text",
+        title: "Transcribe a recording file",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.asrtrans.appraisecallDetail",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail",
+        title: "Inspection result of a call (CCISQM copy)",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
         ne: "cms",
         id: "vdn.queryagentreststate",
         method: "POST",
@@ -12807,6 +13208,45 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "qualityInspection.queryAppraiseCallDetail") => {
             run_apifabric_quality_inspection_query_appraise_call_detail(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryTraining") => {
+            run_apifabric_quality_inspection_query_training(clients, input).await
+        }
+        ("apifabric", "qualityInspection.trainTags") => {
+            run_apifabric_quality_inspection_train_tags(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.addQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_add_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.beginQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_begin_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.updateQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_update_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.deleteQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_delete_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.queryQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_query_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.modifyResultQualityTask") => {
+            run_apifabric_quality_inspection_modify_result_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.completeQualityTask") => {
+            run_apifabric_quality_inspection_complete_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.callsQualityTask") => {
+            run_apifabric_quality_inspection_calls_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.getTextByTaskId") => {
+            run_apifabric_quality_inspection_get_text_by_task_id(clients, input).await
+        }
+        ("apifabric", "qualityInspection.voice2Text") => {
+            run_apifabric_quality_inspection_voice2_text(clients, input).await
+        }
+        ("apifabric", "qualityInspection.asrtrans.appraisecallDetail") => {
+            run_apifabric_quality_inspection_asrtrans_appraisecall_detail(clients, input).await
         }
         ("cms", "vdn.queryagentreststate") => run_cms_vdn_queryagentreststate(clients, input).await,
         ("cms", "vdn.totalagentabstractex3") => run_cms_vdn_totalagentabstractex3(clients, input).await,

@@ -6,7 +6,7 @@
 //! `service_token` and `Guid` headers against the signed-in session, parses
 //! the body, and feeds each event to that session's stream, in order. Any web
 //! server can call [`PushInbox::handle`]; with the `push` feature,
-//! [`PushReceiver`] is a ready axum server for it.
+//! `PushReceiver` is a ready axum server for it.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

@@ -19,6 +19,12 @@ static APIFABRIC_ENVELOPE_CCSQM0403000: SimEnvelope = SimEnvelope {
     message_field: Some("resultDesc"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_CCSQM0404000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0404000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CCSQM0405000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0405000",
@@ -28,6 +34,12 @@ static APIFABRIC_ENVELOPE_CCSQM0405000: SimEnvelope = SimEnvelope {
 static APIFABRIC_ENVELOPE_CCSQM0406000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0406000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_CCSQM0408000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0408000",
     message_field: Some("resultDesc"),
     invalid: "HTTP 400",
 };
@@ -1197,9 +1209,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &[],
         required_query: &[],
-        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0410000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
         check_body: Some(check_apifabric_quality_inspection_modify_quality_item_result),
     },
     Route {
@@ -2007,6 +2019,175 @@ pub static ROUTES: &[Route] = &[
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_query_appraise_call_detail),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryTraining",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"out_of_date\":true,\"resultCode\":\"0404000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0404000,
+        check_body: None,
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.trainTags",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"resultCode\":\"0404000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0404000,
+        check_body: None,
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.addQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask",
+        auth: "bearer",
+        required_body: &["appointQuality", "cronStructure", "extractionRange"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_add_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.beginQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask",
+        auth: "bearer",
+        required_body: &["regularQualityTaskId"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_begin_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.updateQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask",
+        auth: "bearer",
+        required_body: &["appointQuality", "cronStructure", "extractionRange"],
+        required_query: &[],
+        success: "{\"objId\":\"s-objId\",\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_update_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.deleteQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask",
+        auth: "bearer",
+        required_body: &["regularQualityTaskId"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_delete_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.queryQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask",
+        auth: "bearer",
+        required_body: &["page", "rows"],
+        required_query: &[],
+        success: "{\"list\":[{\"interactionType\":\"s-interactionType\",\"nextExecutionTimeStr\":7,\"qiqtCreateTimeStr\":7,\"qiqtCreater\":\"s-qiqtCreater\",\"qiqtCycleType\":\"s-qiqtCycleType\",\"qiqtEndTimeStr\":\"s-qiqtEndTimeStr\",\"qiqtEndType\":\"s-qiqtEndType\",\"qiqtEndTypeStr\":\"s-qiqtEndTypeStr\",\"qiqtExecutionTimes\":7,\"qiqtId\":\"s-qiqtId\",\"qiqtName\":\"s-qiqtName\",\"qiqtStartTimeStr\":7,\"qiqtStatus\":\"s-qiqtStatus\",\"qiqtTotalTimes\":7}],\"resultCode\":\"0408000\",\"resultDesc\":\"success\",\"total\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_query_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.modifyResultQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
+        auth: "bearer",
+        required_body: &["isGroup", "ruleType", "taskId", "uuid", "ruleInfo"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        check_body: Some(check_apifabric_quality_inspection_modify_result_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.completeQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask",
+        auth: "bearer",
+        required_body: &["isGroup", "callId", "callGroupId", "qualityTaskCallId"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        check_body: Some(check_apifabric_quality_inspection_complete_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.callsQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask",
+        auth: "bearer",
+        required_body: &["currentRole", "page", "rows", "fixedColumns"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_calls_quality_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.getTextByTaskId",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId",
+        auth: "bearer",
+        required_body: &["taskId", "language"],
+        required_query: &[],
+        success: "{\"bytesZip\":\"s-bytesZip\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_get_text_by_task_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.voice2Text",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text",
+        auth: "bearer",
+        required_body: &["language", "voiceFilePath", "agentId", "beginTime", "endTime"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_voice2_text),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.asrtrans.appraisecallDetail",
+        method: "POST",
+        path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail",
+        auth: "bearer",
+        required_body: &["call_uuid"],
+        required_query: &[],
+        success: "{}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        check_body: Some(check_apifabric_quality_inspection_asrtrans_appraisecall_detail),
     },
     Route {
         ne: "cms",
@@ -7052,6 +7233,80 @@ fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json:
     let body: cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.queryAppraiseCallDetail", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_add_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.addQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.beginQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_update_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.updateQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_delete_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.queryQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.modifyResultQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_complete_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.completeQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_calls_quality_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionCallsQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.callsQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_get_text_by_task_id(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.getTextByTaskId", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_voice2_text(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionVoice2TextBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.voice2Text", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_asrtrans_appraisecall_detail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.asrtrans.appraisecallDetail", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {

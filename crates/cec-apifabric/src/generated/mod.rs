@@ -26,6 +26,13 @@ pub static ENVELOPE_CCSQM0403000: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_CCSQM0404000: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0404000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CCSQM0405000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0405000"],
@@ -36,6 +43,13 @@ pub static ENVELOPE_CCSQM0405000: Envelope = Envelope {
 pub static ENVELOPE_CCSQM0406000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0406000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
+pub static ENVELOPE_CCSQM0408000: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0408000"],
     message_fields: &["resultDesc"],
     auth_codes: &[],
     code_required: false,
@@ -1129,7 +1143,7 @@ pub static QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT: OperationMeta = Operat
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_RESULT_CODE,
+    envelope: &ENVELOPE_CCSQM0410000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html",
 };
@@ -1877,6 +1891,162 @@ pub static QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL: OperationMeta = Operat
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html",
 };
+/// `qualityInspection.queryTraining` — Get the module being trained (POST `/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining`).
+pub static QUALITY_INSPECTION_QUERY_TRAINING: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryTraining",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0404000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html",
+};
+/// `qualityInspection.trainTags` — Train a module (POST `/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags`).
+pub static QUALITY_INSPECTION_TRAIN_TAGS: OperationMeta = OperationMeta {
+    id: "qualityInspection.trainTags",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0404000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html",
+};
+/// `qualityInspection.regularqualitytask.addQualityTask` — Create a scheduled sampling plan (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.addQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html",
+};
+/// `qualityInspection.regularqualitytask.beginQualityTask` — Start a scheduled sampling plan (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.beginQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html",
+};
+/// `qualityInspection.regularqualitytask.updateQualityTask` — Update a scheduled sampling plan (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.updateQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html",
+};
+/// `qualityInspection.regularqualitytask.deleteQualityTask` — Delete a scheduled sampling plan (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.deleteQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html",
+};
+/// `qualityInspection.regularqualitytask.queryQualityTask` — List scheduled sampling plans (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.queryQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html",
+};
+/// `qualityInspection.modifyResultQualityTask` — Modify a sampled inspection result (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask`).
+pub static QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.modifyResultQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0409000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html",
+};
+/// `qualityInspection.completeQualityTask` — Complete a sample inspection task (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask`).
+pub static QUALITY_INSPECTION_COMPLETE_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.completeQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0409000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html",
+};
+/// `qualityInspection.callsQualityTask` — Sample inspection task details (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask`).
+pub static QUALITY_INSPECTION_CALLS_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.callsQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html",
+};
+/// `qualityInspection.getTextByTaskId` — Get the text of a transcribed recording (POST `/apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId`).
+pub static QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID: OperationMeta = OperationMeta {
+    id: "qualityInspection.getTextByTaskId",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html",
+};
+/// `qualityInspection.voice2Text` — Transcribe a recording file (POST `/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text`).
+pub static QUALITY_INSPECTION_VOICE2_TEXT: OperationMeta = OperationMeta {
+    id: "qualityInspection.voice2Text",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html",
+};
+/// `qualityInspection.asrtrans.appraisecallDetail` — Inspection result of a call (CCISQM copy) (POST `/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail`).
+pub static QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL: OperationMeta = OperationMeta {
+    id: "qualityInspection.asrtrans.appraisecallDetail",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html",
+};
 
 /// Every interface of this crate.
 pub static ALL: &[&OperationMeta] = &[
@@ -2028,6 +2198,19 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_APPEAL_ITEM,
     &QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
     &QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL,
+    &QUALITY_INSPECTION_QUERY_TRAINING,
+    &QUALITY_INSPECTION_TRAIN_TAGS,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK,
+    &QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK,
+    &QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
+    &QUALITY_INSPECTION_CALLS_QUALITY_TASK,
+    &QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID,
+    &QUALITY_INSPECTION_VOICE2_TEXT,
+    &QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL,
 ];
 
 /// Object callback `mobileAgent.callback.callStatusEvent` body.
@@ -8735,7 +8918,7 @@ impl QualityInspectionModifyQualityItemResultBodyRuleInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionModifyQualityItemResultResponse {
-    /// return code
+    /// return code (0410000 success)
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -12759,6 +12942,868 @@ impl QualityInspectionQueryAppraiseCallDetailBody {
 
 /// Response of `qualityInspection.queryAppraiseCallDetail` (not documented field by field: raw JSON).
 pub type QualityInspectionQueryAppraiseCallDetailResponse = serde_json::Value;
+
+/// Object response of `qualityInspection.queryTraining`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryTrainingResponse {
+    /// whether a module is currently being trained Required.
+    #[serde(
+        rename = "out_of_date",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub out_of_date: Option<bool>,
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object response of `qualityInspection.trainTags`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionTrainTagsResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.regularqualitytask.addQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBody {
+    /// inspectors to assign Required.
+    #[serde(rename = "appointQuality", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_quality: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality>,
+    /// repeat period Required.
+    #[serde(rename = "cronStructure", skip_serializing_if = "Option::is_none", default)]
+    pub cron_structure: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure>,
+    /// user role
+    #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
+    pub current_role: Option<String>,
+    /// sampling range Required.
+    #[serde(rename = "extractionRange", skip_serializing_if = "Option::is_none", default)]
+    pub extraction_range: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange>,
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}appointQuality"), &self.appoint_quality)?;
+        if let Some(v) = &self.appoint_quality {
+            v.validate(op, &format!("{at}appointQuality."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}cronStructure"), &self.cron_structure)?;
+        if let Some(v) = &self.cron_structure {
+            v.validate(op, &format!("{at}cronStructure."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}extractionRange"), &self.extraction_range)?;
+        if let Some(v) = &self.extraction_range {
+            v.validate(op, &format!("{at}extractionRange."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `appointQuality`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
+    /// inspectors Required.
+    #[serde(rename = "setCounts", skip_serializing_if = "Option::is_none", default)]
+    pub set_counts: Option<Vec<QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts>>,
+    /// 0 share evenly, 2 by percentage Required.
+    #[serde(rename = "setCountsType", skip_serializing_if = "Option::is_none", default)]
+    pub set_counts_type: Option<i64>,
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
+        if let Some(v) = &self.set_counts {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}setCounts[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        Ok(())
+    }
+}
+
+/// Object `setCounts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts {
+    /// quantity; needed unless setCountsType is 2, then all counts sum to 100 (at most 8 digits)
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", default)]
+    pub count: Option<serde_json::Number>,
+    /// inspector ID (max 64 chars) Required.
+    #[serde(rename = "personID", skip_serializing_if = "Option::is_none", default)]
+    pub person_id: Option<String>,
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+        Ok(())
+    }
+}
+
+/// Object `cronStructure`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure {
+    /// 1 daily, 2 weekly, 3 monthly Required.
+    #[serde(rename = "qiqtCycleType", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_cycle_type: Option<String>,
+    /// end time in seconds, used when qiqtEndType is 2 (at most 10 digits)
+    #[serde(rename = "qiqtEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_end_time: Option<i64>,
+    /// end condition: 1 by count, 2 by time Required.
+    #[serde(rename = "qiqtEndType", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_end_type: Option<String>,
+    /// start time in seconds (at most 10 digits) Required.
+    #[serde(rename = "qiqtStartTime", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_start_time: Option<i64>,
+    /// number of runs; needed when qiqtEndType is 1 (at most 8 digits)
+    #[serde(rename = "qiqtTotalTimes", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_total_times: Option<i64>,
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}qiqtCycleType"), &self.qiqt_cycle_type)?;
+        cec_core::validate::required(op, &format!("{at}qiqtEndType"), &self.qiqt_end_type)?;
+        cec_core::validate::required(op, &format!("{at}qiqtStartTime"), &self.qiqt_start_time)?;
+        Ok(())
+    }
+}
+
+/// Object `extractionRange`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange {
+    /// user role
+    #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
+    pub current_role: Option<String>,
+    /// range conditions (qualityType 1 call range / 2 per-agent count / 3 per-agent percentage, qualityNum, durationStart in ms, qualityCondition, ...); full member list not readable, passed as JSON Required.
+    #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
+    pub fixed_columns: Option<serde_json::Value>,
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+        Ok(())
+    }
+}
+
+/// Response of `qualityInspection.regularqualitytask.addQualityTask` (not documented field by field: raw JSON).
+pub type QualityInspectionRegularqualitytaskAddQualityTaskResponse = serde_json::Value;
+
+/// Object request body of `qualityInspection.regularqualitytask.beginQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBody {
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    #[serde(rename = "regularQualityTaskId", skip_serializing_if = "Option::is_none", default)]
+    pub regular_quality_task_id: Option<serde_json::Number>,
+}
+impl QualityInspectionRegularqualitytaskBeginQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.regularqualitytask.beginQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskBeginQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.regularqualitytask.updateQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
+    /// inspectors to assign Required.
+    #[serde(rename = "appointQuality", skip_serializing_if = "Option::is_none", default)]
+    pub appoint_quality: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality>,
+    /// repeat period Required.
+    #[serde(rename = "cronStructure", skip_serializing_if = "Option::is_none", default)]
+    pub cron_structure: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure>,
+    /// user role
+    #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
+    pub current_role: Option<String>,
+    /// sampling range Required.
+    #[serde(rename = "extractionRange", skip_serializing_if = "Option::is_none", default)]
+    pub extraction_range: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange>,
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}appointQuality"), &self.appoint_quality)?;
+        if let Some(v) = &self.appoint_quality {
+            v.validate(op, &format!("{at}appointQuality."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}cronStructure"), &self.cron_structure)?;
+        if let Some(v) = &self.cron_structure {
+            v.validate(op, &format!("{at}cronStructure."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}extractionRange"), &self.extraction_range)?;
+        if let Some(v) = &self.extraction_range {
+            v.validate(op, &format!("{at}extractionRange."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `appointQuality`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
+    /// inspectors Required.
+    #[serde(rename = "setCounts", skip_serializing_if = "Option::is_none", default)]
+    pub set_counts: Option<Vec<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts>>,
+    /// 0 share evenly, 2 by percentage Required.
+    #[serde(rename = "setCountsType", skip_serializing_if = "Option::is_none", default)]
+    pub set_counts_type: Option<i64>,
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
+        if let Some(v) = &self.set_counts {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}setCounts[{i}]."))?;
+            }
+        }
+        cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        Ok(())
+    }
+}
+
+/// Object `setCounts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
+    /// quantity; needed unless setCountsType is 2, then all counts sum to 100 (at most 8 digits)
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", default)]
+    pub count: Option<serde_json::Number>,
+    /// inspector ID (max 64 chars) Required.
+    #[serde(rename = "personID", skip_serializing_if = "Option::is_none", default)]
+    pub person_id: Option<String>,
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+        Ok(())
+    }
+}
+
+/// Object `cronStructure`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure {
+    /// 1 daily, 2 weekly, 3 monthly Required.
+    #[serde(rename = "qiqtCycleType", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_cycle_type: Option<String>,
+    /// end time in seconds, used when qiqtEndType is 2 (at most 10 digits)
+    #[serde(rename = "qiqtEndTime", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_end_time: Option<i64>,
+    /// end condition: 1 by count, 2 by time Required.
+    #[serde(rename = "qiqtEndType", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_end_type: Option<String>,
+    /// start time in seconds (at most 10 digits) Required.
+    #[serde(rename = "qiqtStartTime", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_start_time: Option<i64>,
+    /// number of runs; needed when qiqtEndType is 1 (at most 8 digits)
+    #[serde(rename = "qiqtTotalTimes", skip_serializing_if = "Option::is_none", default)]
+    pub qiqt_total_times: Option<String>,
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}qiqtCycleType"), &self.qiqt_cycle_type)?;
+        cec_core::validate::required(op, &format!("{at}qiqtEndType"), &self.qiqt_end_type)?;
+        cec_core::validate::required(op, &format!("{at}qiqtStartTime"), &self.qiqt_start_time)?;
+        Ok(())
+    }
+}
+
+/// Object `extractionRange`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange {
+    /// user role
+    #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
+    pub current_role: Option<String>,
+    /// range conditions (qualityType 1 call range / 2 per-agent count / 3 per-agent percentage, qualityNum, durationStart in ms, qualityCondition, ...); full member list not readable, passed as JSON Required.
+    #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
+    pub fixed_columns: Option<serde_json::Value>,
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.regularqualitytask.updateQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// scheduled plan ID (same as regularQualityTaskId / qiqtId) (at most 20 digits)
+    #[serde(rename = "objId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub obj_id: Option<String>,
+}
+
+/// Object request body of `qualityInspection.regularqualitytask.deleteQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    #[serde(rename = "regularQualityTaskId", skip_serializing_if = "Option::is_none", default)]
+    pub regular_quality_task_id: Option<serde_json::Number>,
+}
+impl QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.regularqualitytask.deleteQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.regularqualitytask.queryQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBody {
+    /// page number Required.
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<i64>,
+    /// records per page Required.
+    #[serde(rename = "rows", skip_serializing_if = "Option::is_none", default)]
+    pub rows: Option<i64>,
+}
+impl QualityInspectionRegularqualitytaskQueryQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.regularqualitytask.queryQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskQueryQualityTaskResponse {
+    /// total records
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub total: Option<i64>,
+    /// scheduled plans Required.
+    #[serde(rename = "list", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub list: Option<Vec<QualityInspectionRegularqualitytaskQueryQualityTaskResponseList>>,
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `list`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskQueryQualityTaskResponseList {
+    /// next run time
+    #[serde(
+        rename = "nextExecutionTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub next_execution_time_str: Option<serde_json::Number>,
+    /// creation time
+    #[serde(
+        rename = "qiqtCreateTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub qiqt_create_time_str: Option<serde_json::Number>,
+    /// creator
+    #[serde(
+        rename = "qiqtCreater",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_creater: Option<String>,
+    /// repeat: daily, weekly, monthly
+    #[serde(
+        rename = "qiqtCycleType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_cycle_type: Option<String>,
+    /// end time (end type 2)
+    #[serde(
+        rename = "qiqtEndTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_end_time_str: Option<String>,
+    /// 1 by count, 2 by time
+    #[serde(
+        rename = "qiqtEndType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_end_type: Option<String>,
+    /// end condition text
+    #[serde(
+        rename = "qiqtEndTypeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_end_type_str: Option<String>,
+    /// runs so far
+    #[serde(
+        rename = "qiqtExecutionTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub qiqt_execution_times: Option<serde_json::Number>,
+    /// plan ID
+    #[serde(rename = "qiqtId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub qiqt_id: Option<String>,
+    /// plan name
+    #[serde(
+        rename = "qiqtName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_name: Option<String>,
+    /// start time
+    #[serde(
+        rename = "qiqtStartTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub qiqt_start_time_str: Option<serde_json::Number>,
+    /// 1 stopped, 2 running
+    #[serde(
+        rename = "qiqtStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub qiqt_status: Option<String>,
+    /// number of runs
+    #[serde(
+        rename = "qiqtTotalTimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub qiqt_total_times: Option<serde_json::Number>,
+    /// 0 voice, 2 text
+    #[serde(
+        rename = "interactionType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interaction_type: Option<String>,
+}
+
+/// Object request body of `qualityInspection.modifyResultQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionModifyResultQualityTaskBody {
+    /// whether the call is in a call group Required.
+    #[serde(rename = "isGroup", skip_serializing_if = "Option::is_none", default)]
+    pub is_group: Option<bool>,
+    /// rule type Required.
+    #[serde(rename = "ruleType", skip_serializing_if = "Option::is_none", default)]
+    pub rule_type: Option<serde_json::Number>,
+    /// task ID Required.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+    /// call UUID Required.
+    #[serde(rename = "uuid", skip_serializing_if = "Option::is_none", default)]
+    pub uuid: Option<String>,
+    /// rule information Required.
+    #[serde(rename = "ruleInfo", skip_serializing_if = "Option::is_none", default)]
+    pub rule_info: Option<QualityInspectionModifyResultQualityTaskBodyRuleInfo>,
+}
+impl QualityInspectionModifyResultQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}isGroup"), &self.is_group)?;
+        cec_core::validate::required(op, &format!("{at}ruleType"), &self.rule_type)?;
+        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        cec_core::validate::required(op, &format!("{at}uuid"), &self.uuid)?;
+        cec_core::validate::required(op, &format!("{at}ruleInfo"), &self.rule_info)?;
+        if let Some(v) = &self.rule_info {
+            v.validate(op, &format!("{at}ruleInfo."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `ruleInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionModifyResultQualityTaskBodyRuleInfo {
+    /// sampling remark Required.
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// 1 compliant, 0 violation Required.
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", default)]
+    pub revise: Option<serde_json::Number>,
+    /// rule ID Required.
+    #[serde(rename = "reviseId", skip_serializing_if = "Option::is_none", default)]
+    pub revise_id: Option<serde_json::Number>,
+}
+impl QualityInspectionModifyResultQualityTaskBodyRuleInfo {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        cec_core::validate::required(op, &format!("{at}revise"), &self.revise)?;
+        cec_core::validate::required(op, &format!("{at}reviseId"), &self.revise_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.modifyResultQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionModifyResultQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.completeQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCompleteQualityTaskBody {
+    /// whether the call is in a call group Required.
+    #[serde(rename = "isGroup", skip_serializing_if = "Option::is_none", default)]
+    pub is_group: Option<bool>,
+    /// call ID Required.
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<serde_json::Number>,
+    /// call group ID Required.
+    #[serde(rename = "callGroupId", skip_serializing_if = "Option::is_none", default)]
+    pub call_group_id: Option<serde_json::Number>,
+    /// task ID Required.
+    #[serde(rename = "qualityTaskCallId", skip_serializing_if = "Option::is_none", default)]
+    pub quality_task_call_id: Option<serde_json::Number>,
+}
+impl QualityInspectionCompleteQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}isGroup"), &self.is_group)?;
+        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        cec_core::validate::required(op, &format!("{at}callGroupId"), &self.call_group_id)?;
+        cec_core::validate::required(op, &format!("{at}qualityTaskCallId"), &self.quality_task_call_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.completeQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCompleteQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.callsQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCallsQualityTaskBody {
+    /// user role Required.
+    #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
+    pub current_role: Option<String>,
+    /// page number Required.
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<serde_json::Number>,
+    /// records per page Required.
+    #[serde(rename = "rows", skip_serializing_if = "Option::is_none", default)]
+    pub rows: Option<serde_json::Number>,
+    /// filter Required.
+    #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
+    pub fixed_columns: Option<QualityInspectionCallsQualityTaskBodyFixedColumns>,
+}
+impl QualityInspectionCallsQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
+        if let Some(v) = &self.current_role {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}currentRole"),
+                v,
+                &["qualityDirector", "qualityInspector", "tableStaff", "tableDirector"],
+            )?;
+        }
+        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+        cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+        if let Some(v) = &self.fixed_columns {
+            v.validate(op, &format!("{at}fixedColumns."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `fixedColumns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCallsQualityTaskBodyFixedColumns {
+    /// sampling task code (max 128 chars) Required.
+    #[serde(rename = "planCode", skip_serializing_if = "Option::is_none", default)]
+    pub plan_code: Option<String>,
+    /// only tasks that have a reviewer assigned
+    #[serde(rename = "showReviewingOfficer", skip_serializing_if = "Option::is_none", default)]
+    pub show_reviewing_officer: Option<bool>,
+    /// -1 not sampled, 0 sampling, 1 sampled
+    #[serde(rename = "inspectStatus", skip_serializing_if = "Option::is_none", default)]
+    pub inspect_status: Option<String>,
+    /// inspector (max 256 chars)
+    #[serde(rename = "inspector", skip_serializing_if = "Option::is_none", default)]
+    pub inspector: Option<String>,
+    /// file name (max 256 chars)
+    #[serde(rename = "fileName", skip_serializing_if = "Option::is_none", default)]
+    pub file_name: Option<String>,
+    /// reviewer (max 256 chars)
+    #[serde(rename = "reviewingOfficer", skip_serializing_if = "Option::is_none", default)]
+    pub reviewing_officer: Option<String>,
+    /// -1 not reviewed, 2 reviewing, 3 reviewed
+    #[serde(rename = "reviewingStates", skip_serializing_if = "Option::is_none", default)]
+    pub reviewing_states: Option<String>,
+    /// agent (max 256 chars)
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<String>,
+    /// call duration lower bound
+    #[serde(rename = "durationFrom", skip_serializing_if = "Option::is_none", default)]
+    pub duration_from: Option<serde_json::Number>,
+    /// call duration upper bound
+    #[serde(rename = "durationTo", skip_serializing_if = "Option::is_none", default)]
+    pub duration_to: Option<serde_json::Number>,
+}
+impl QualityInspectionCallsQualityTaskBodyFixedColumns {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}planCode"), &self.plan_code)?;
+        if let Some(v) = &self.plan_code {
+            cec_core::validate::max_len(op, &format!("{at}planCode"), v, 128)?;
+        }
+        if let Some(v) = &self.inspector {
+            cec_core::validate::max_len(op, &format!("{at}inspector"), v, 256)?;
+        }
+        if let Some(v) = &self.file_name {
+            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 256)?;
+        }
+        if let Some(v) = &self.reviewing_officer {
+            cec_core::validate::max_len(op, &format!("{at}reviewingOfficer"), v, 256)?;
+        }
+        if let Some(v) = &self.staff {
+            cec_core::validate::max_len(op, &format!("{at}staff"), v, 256)?;
+        }
+        Ok(())
+    }
+}
+
+/// Response of `qualityInspection.callsQualityTask` (not documented field by field: raw JSON).
+pub type QualityInspectionCallsQualityTaskResponse = serde_json::Value;
+
+/// Object request body of `qualityInspection.getTextByTaskId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionGetTextByTaskIdBody {
+    /// task ID returned by voice2Text; only tasks created in the last three days Required.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+    /// recording language: zh_CN or en_US Required.
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+}
+impl QualityInspectionGetTextByTaskIdBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        if let Some(v) = &self.language {
+            cec_core::validate::one_of(op, &format!("{at}language"), v, &["zh_CN", "en_US"])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.getTextByTaskId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionGetTextByTaskIdResponse {
+    /// status code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// ZIP package with the text
+    #[serde(
+        rename = "bytesZip",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub bytes_zip: Option<String>,
+    /// status message
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.voice2Text`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionVoice2TextBody {
+    /// recording language: zh_CN or en_US Required.
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+    /// recording file path Required.
+    #[serde(rename = "voiceFilePath", skip_serializing_if = "Option::is_none", default)]
+    pub voice_file_path: Option<String>,
+    /// agent ID Required.
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<serde_json::Number>,
+    /// call start, yyyy-MM-dd HH:mm:ss Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// call end, yyyy-MM-dd HH:mm:ss Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+}
+impl QualityInspectionVoice2TextBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        if let Some(v) = &self.language {
+            cec_core::validate::one_of(op, &format!("{at}language"), v, &["zh_CN", "en_US"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}voiceFilePath"), &self.voice_file_path)?;
+        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        Ok(())
+    }
+}
+
+/// Response of `qualityInspection.voice2Text` (not documented field by field: raw JSON).
+pub type QualityInspectionVoice2TextResponse = serde_json::Value;
+
+/// Object request body of `qualityInspection.asrtrans.appraisecallDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAsrtransAppraisecallDetailBody {
+    /// call ID from appraisecall/details Required.
+    #[serde(rename = "call_uuid", skip_serializing_if = "Option::is_none", default)]
+    pub call_uuid: Option<String>,
+}
+impl QualityInspectionAsrtransAppraisecallDetailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+        Ok(())
+    }
+}
+
+/// Response of `qualityInspection.asrtrans.appraisecallDetail` (not documented field by field: raw JSON).
+pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value;
 
 /// Fluent builder of `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK.
 ///
@@ -18501,7 +19546,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
 ///
-/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header.
+/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
@@ -18563,7 +19608,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
 ///
-/// 2024-09 zh page (older numbering).
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
@@ -23037,5 +24082,902 @@ impl crate::Client {
     /// `qualityInspection.queryAppraiseCallDetail`: Inspection result of a call (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail`).
     pub fn quality_inspection_query_appraise_call_detail(&self) -> QualityInspectionQueryAppraiseCallDetailBuilder<'_> {
         QualityInspectionQueryAppraiseCallDetailBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryTraining`: Get the module being trained.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>
+///
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryTrainingBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+}
+
+impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryTrainingBuilder { client_: client, x_user_id: None }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryTraining";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryTrainingResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_TRAINING, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryTraining`: Get the module being trained (`POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining`).
+    pub fn quality_inspection_query_training(&self) -> QualityInspectionQueryTrainingBuilder<'_> {
+        QualityInspectionQueryTrainingBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.trainTags`: Train a module.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>
+///
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionTrainTagsBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+}
+
+impl<'a> QualityInspectionTrainTagsBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionTrainTagsBuilder { client_: client, x_user_id: None }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.trainTags";
+        let _ = op;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionTrainTagsResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_TRAIN_TAGS, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.trainTags`: Train a module (`POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags`).
+    pub fn quality_inspection_train_tags(&self) -> QualityInspectionTrainTagsBuilder<'_> {
+        QualityInspectionTrainTagsBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.regularqualitytask.addQualityTask`: Create a scheduled sampling plan.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskAddQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskAddQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page) Required.
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// inspectors to assign Required.
+    pub fn appoint_quality(mut self, v: QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality) -> Self {
+        self.body_.appoint_quality = Some(v);
+        self
+    }
+    /// repeat period Required.
+    pub fn cron_structure(mut self, v: QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure) -> Self {
+        self.body_.cron_structure = Some(v);
+        self
+    }
+    /// user role
+    pub fn current_role(mut self, v: impl Into<String>) -> Self {
+        self.body_.current_role = Some(v.into());
+        self
+    }
+    /// sampling range Required.
+    pub fn extraction_range(mut self, v: QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange) -> Self {
+        self.body_.extraction_range = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskAddQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.addQualityTask";
+        let _ = op;
+        cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskAddQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.addQualityTask`: Create a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask`).
+    pub fn quality_inspection_regularqualitytask_add_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskAddQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.regularqualitytask.beginQualityTask`: Start a scheduled sampling plan.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskBeginQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    pub fn regular_quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.regular_quality_task_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskBeginQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.beginQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskBeginQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.beginQualityTask`: Start a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask`).
+    pub fn quality_inspection_regularqualitytask_begin_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskBeginQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.regularqualitytask.updateQualityTask`: Update a scheduled sampling plan.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page) Required.
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// inspectors to assign Required.
+    pub fn appoint_quality(
+        mut self,
+        v: QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality,
+    ) -> Self {
+        self.body_.appoint_quality = Some(v);
+        self
+    }
+    /// repeat period Required.
+    pub fn cron_structure(mut self, v: QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure) -> Self {
+        self.body_.cron_structure = Some(v);
+        self
+    }
+    /// user role
+    pub fn current_role(mut self, v: impl Into<String>) -> Self {
+        self.body_.current_role = Some(v.into());
+        self
+    }
+    /// sampling range Required.
+    pub fn extraction_range(
+        mut self,
+        v: QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange,
+    ) -> Self {
+        self.body_.extraction_range = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskUpdateQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.updateQualityTask";
+        let _ = op;
+        cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskUpdateQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.updateQualityTask`: Update a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask`).
+    pub fn quality_inspection_regularqualitytask_update_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.regularqualitytask.deleteQualityTask`: Delete a scheduled sampling plan.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    pub fn regular_quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.regular_quality_task_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskDeleteQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.deleteQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskDeleteQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.deleteQualityTask`: Delete a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask`).
+    pub fn quality_inspection_regularqualitytask_delete_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.regularqualitytask.queryQualityTask`: List scheduled sampling plans.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// page number Required.
+    pub fn page(mut self, v: i64) -> Self {
+        self.body_.page = Some(v);
+        self
+    }
+    /// records per page Required.
+    pub fn rows(mut self, v: i64) -> Self {
+        self.body_.rows = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskQueryQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.queryQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskQueryQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.queryQualityTask`: List scheduled sampling plans (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask`).
+    pub fn quality_inspection_regularqualitytask_query_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskQueryQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.modifyResultQualityTask`: Modify a sampled inspection result.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>
+///
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionModifyResultQualityTaskBody,
+}
+
+impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionModifyResultQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// whether the call is in a call group Required.
+    pub fn is_group(mut self, v: bool) -> Self {
+        self.body_.is_group = Some(v);
+        self
+    }
+    /// rule type Required.
+    pub fn rule_type(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.rule_type = Some(v.into());
+        self
+    }
+    /// task ID Required.
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// call UUID Required.
+    pub fn uuid(mut self, v: impl Into<String>) -> Self {
+        self.body_.uuid = Some(v.into());
+        self
+    }
+    /// rule information Required.
+    pub fn rule_info(mut self, v: QualityInspectionModifyResultQualityTaskBodyRuleInfo) -> Self {
+        self.body_.rule_info = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionModifyResultQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.modifyResultQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionModifyResultQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.modifyResultQualityTask`: Modify a sampled inspection result (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask`).
+    pub fn quality_inspection_modify_result_quality_task(&self) -> QualityInspectionModifyResultQualityTaskBuilder<'_> {
+        QualityInspectionModifyResultQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.completeQualityTask`: Complete a sample inspection task.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>
+///
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionCompleteQualityTaskBody,
+}
+
+impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionCompleteQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// whether the call is in a call group Required.
+    pub fn is_group(mut self, v: bool) -> Self {
+        self.body_.is_group = Some(v);
+        self
+    }
+    /// call ID Required.
+    pub fn call_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.call_id = Some(v.into());
+        self
+    }
+    /// call group ID Required.
+    pub fn call_group_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.call_group_id = Some(v.into());
+        self
+    }
+    /// task ID Required.
+    pub fn quality_task_call_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.quality_task_call_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionCompleteQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.completeQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionCompleteQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_COMPLETE_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.completeQualityTask`: Complete a sample inspection task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask`).
+    pub fn quality_inspection_complete_quality_task(&self) -> QualityInspectionCompleteQualityTaskBuilder<'_> {
+        QualityInspectionCompleteQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.callsQualityTask`: Sample inspection task details.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>
+///
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionCallsQualityTaskBody,
+}
+
+impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionCallsQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// user role Required.
+    pub fn current_role(mut self, v: impl Into<String>) -> Self {
+        self.body_.current_role = Some(v.into());
+        self
+    }
+    /// page number Required.
+    pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.page = Some(v.into());
+        self
+    }
+    /// records per page Required.
+    pub fn rows(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.rows = Some(v.into());
+        self
+    }
+    /// filter Required.
+    pub fn fixed_columns(mut self, v: QualityInspectionCallsQualityTaskBodyFixedColumns) -> Self {
+        self.body_.fixed_columns = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionCallsQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.callsQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionCallsQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_CALLS_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.callsQualityTask`: Sample inspection task details (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask`).
+    pub fn quality_inspection_calls_quality_task(&self) -> QualityInspectionCallsQualityTaskBuilder<'_> {
+        QualityInspectionCallsQualityTaskBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.getTextByTaskId`: Get the text of a transcribed recording.
+///
+/// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>
+///
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: QualityInspectionGetTextByTaskIdBody,
+}
+
+impl<'a> QualityInspectionGetTextByTaskIdBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionGetTextByTaskIdBuilder { client_: client, body_: Default::default() }
+    }
+    /// task ID returned by voice2Text; only tasks created in the last three days Required.
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// recording language: zh_CN or en_US Required.
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionGetTextByTaskIdBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.getTextByTaskId";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionGetTextByTaskIdResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.getTextByTaskId`: Get the text of a transcribed recording (`POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId`).
+    pub fn quality_inspection_get_text_by_task_id(&self) -> QualityInspectionGetTextByTaskIdBuilder<'_> {
+        QualityInspectionGetTextByTaskIdBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.voice2Text`: Transcribe a recording file.
+///
+/// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>
+///
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionVoice2TextBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: QualityInspectionVoice2TextBody,
+}
+
+impl<'a> QualityInspectionVoice2TextBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionVoice2TextBuilder { client_: client, body_: Default::default() }
+    }
+    /// recording language: zh_CN or en_US Required.
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// recording file path Required.
+    pub fn voice_file_path(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_file_path = Some(v.into());
+        self
+    }
+    /// agent ID Required.
+    pub fn agent_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// call start, yyyy-MM-dd HH:mm:ss Required.
+    pub fn begin_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// call end, yyyy-MM-dd HH:mm:ss Required.
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionVoice2TextBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.voice2Text";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionVoice2TextResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_VOICE2_TEXT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.voice2Text`: Transcribe a recording file (`POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text`).
+    pub fn quality_inspection_voice2_text(&self) -> QualityInspectionVoice2TextBuilder<'_> {
+        QualityInspectionVoice2TextBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.asrtrans.appraisecallDetail`: Inspection result of a call (CCISQM copy).
+///
+/// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
+///
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: QualityInspectionAsrtransAppraisecallDetailBody,
+}
+
+impl<'a> QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionAsrtransAppraisecallDetailBuilder { client_: client, body_: Default::default() }
+    }
+    /// call ID from appraisecall/details Required.
+    pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_uuid = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionAsrtransAppraisecallDetailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.asrtrans.appraisecallDetail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionAsrtransAppraisecallDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.asrtrans.appraisecallDetail`: Inspection result of a call (CCISQM copy) (`POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail`).
+    pub fn quality_inspection_asrtrans_appraisecall_detail(
+        &self,
+    ) -> QualityInspectionAsrtransAppraisecallDetailBuilder<'_> {
+        QualityInspectionAsrtransAppraisecallDetailBuilder::new(self)
     }
 }
