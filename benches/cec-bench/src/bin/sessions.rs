@@ -69,7 +69,7 @@ fn agent_id(i: usize) -> String {
     (100_000 + i).to_string()
 }
 
-/// The simulator side: N agents; on "GO <rate> <seconds>" from stdin, emits
+/// The simulator side: N agents; on `GO <rate> <seconds>` from stdin, emits
 /// events carrying their queueing time to random signed-in agents.
 async fn run_sim(o: Opts) {
     let agents = (0..o.sessions)
