@@ -146,7 +146,9 @@ pub enum TransferMode {
 pub(crate) struct SessionCore {
     pub(crate) agent_id: String,
     pub(crate) view: Mutex<AgentView>,
-    pub(crate) tx: mpsc::UnboundedSender<EventItem>,
+    /// Items are boxed: the channel allocates its slots in blocks of 32, and
+    /// an unboxed event is hundreds of bytes (kilobytes per idle session).
+    pub(crate) tx: mpsc::UnboundedSender<Box<EventItem>>,
     /// Set while signing out, so the keeper does not take the sign-out for a lost session.
     stopping: AtomicBool,
     /// Sign-in, re-sign-in and sign-out never overlap (the reference forbids it).
@@ -160,7 +162,7 @@ impl SessionCore {
             v.apply(&event);
         }
         // Nobody listening is fine: the view still follows.
-        let _ = self.tx.send(Ok(event));
+        let _ = self.tx.send(Box::new(Ok(event)));
     }
 
     fn update(&self, f: impl FnOnce(&mut AgentView)) {
@@ -180,7 +182,7 @@ impl SessionCore {
 pub struct AgentSession {
     client: Client,
     core: Arc<SessionCore>,
-    events: Mutex<Option<mpsc::UnboundedReceiver<EventItem>>>,
+    events: Mutex<Option<mpsc::UnboundedReceiver<Box<EventItem>>>>,
     keeper: tokio::task::JoinHandle<()>,
     inbox: Option<PushInbox>,
 }
@@ -269,7 +271,7 @@ impl AgentSession {
     /// session is gone (e.g. `100-006`: signed out by the platform).
     pub fn events(&self) -> Option<impl Stream<Item = EventItem> + Send + 'static> {
         let rx = self.events.lock().ok()?.take()?;
-        Some(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
+        Some(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (*item, rx)) }))
     }
 
     fn live(&self, op: &'static str) -> Result<AgentView, Error> {
@@ -707,7 +709,7 @@ async fn keep_alive(client: Client, opts: SignIn, core: Arc<SessionCore>) {
                 if core.stopping.load(Ordering::SeqCst) {
                     continue;
                 }
-                let r = establish(&client, &opts, true).await;
+                let r = Box::pin(establish(&client, &opts, true)).await;
                 drop(control);
                 match r {
                     Ok(()) => core.update(|v| {
@@ -726,14 +728,14 @@ async fn keep_alive(client: Client, opts: SignIn, core: Arc<SessionCore>) {
                     v.state = AgentState::SignedOut;
                     v.calls.clear();
                 });
-                let _ = core.tx.send(Err(e));
+                let _ = core.tx.send(Box::new(Err(e)));
                 return;
             }
             Err(e) => {
                 failures += 1;
                 tracing::warn!(agent = %agent, error = %e, failures, "keeping the session failed; retrying");
                 if failures >= 10 {
-                    let _ = core.tx.send(Err(e));
+                    let _ = core.tx.send(Box::new(Err(e)));
                     return;
                 }
                 tokio::time::sleep(pause * failures.min(5)).await;

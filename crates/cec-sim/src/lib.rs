@@ -144,12 +144,7 @@ impl Simulator {
             let ticker = tokio::spawn(model::queues::tick_loop(reaper.clone()));
             let reaper_task = tokio::spawn(model::reap_loop(reaper));
             let push_task = tokio::spawn(model::push_loop(pusher));
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "simulator stopped");
-            }
+            serve(listener, app, rx).await;
             reaper_task.abort();
             push_task.abort();
             ticker.abort();
@@ -244,4 +239,42 @@ impl Drop for Simulator {
             let _ = tx.send(());
         }
     }
+}
+
+/// Serves HTTP/1.1 and HTTP/2 (prior knowledge, `h2c`) on the listener until
+/// `stop` fires, then drops every connection (long polls included) at once.
+/// HTTP/2 allows many concurrent streams per connection, so one client
+/// connection can carry thousands of agents' long polls.
+async fn serve(listener: tokio::net::TcpListener, app: axum::Router, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http2().max_concurrent_streams(1 << 20);
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let svc = TowerToHyperService::new(app.clone());
+                let builder = builder.clone();
+                conns.spawn(async move {
+                    if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).await {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            _ = &mut stop => break,
+        }
+    }
+    conns.abort_all();
 }

@@ -22,10 +22,11 @@ struct Opts {
     seconds: u64,
     pause_ms: u64,
     sim: bool,
+    http2: bool,
 }
 
 fn opts() -> Opts {
-    let mut o = Opts { sessions: 10_000, rate: 1_000, seconds: 10, pause_ms: 200, sim: false };
+    let mut o = Opts { sessions: 10_000, rate: 1_000, seconds: 10, pause_ms: 200, sim: false, http2: false };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
@@ -40,9 +41,14 @@ fn opts() -> Opts {
                 i += 1;
                 continue;
             }
+            ("--http2", _) => {
+                o.http2 = true;
+                i += 1;
+                continue;
+            }
             (other, _) => {
                 eprintln!(
-                    "usage: sessions [--sessions N] [--rate EVENTS_PER_S] [--seconds S] [--pause-ms MS]   (got {other})"
+                    "usage: sessions [--sessions N] [--rate EVENTS_PER_S] [--seconds S] [--pause-ms MS] [--http2]   (got {other})"
                 );
                 std::process::exit(2);
             }
@@ -132,7 +138,14 @@ async fn run_client(o: Opts) {
     let port: u16 = ready.trim_start_matches("READY ").parse().unwrap();
     let endpoint = format!("http://127.0.0.1:{port}");
 
-    let config = cec_core::Config::builder(&endpoint).build().unwrap();
+    let mut config = cec_core::Config::builder(&endpoint);
+    if o.http2 {
+        // One connection, every long poll a stream of it (h2c, prior knowledge).
+        let tls = cec_core::transport::rustls_config(&Default::default(), false).unwrap();
+        let http = reqwest::Client::builder().tls_backend_preconfigured(tls).http2_prior_knowledge().build().unwrap();
+        config = config.http_client(http);
+    }
+    let config = config.build().unwrap();
     let base = cec_gateway::Client::new(config).unwrap();
     // Warm the runtime, the pool and the allocator with one session before measuring.
     let warm = sign_in(&base.for_agent(), 0, o.pause_ms).await;
@@ -190,7 +203,12 @@ async fn run_client(o: Opts) {
     let pct = |p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0);
     let still = sessions.iter().filter(|s| s.view().signed_in()).count();
 
-    println!("sessions bench ({} cores, poll pause {} ms, simulator in a child process)", num_cpus(), o.pause_ms);
+    let proto = if o.http2 { "HTTP/2 (h2c), one connection" } else { "HTTP/1.1, a connection per long poll" };
+    println!(
+        "sessions bench ({} cores, {proto}, poll pause {} ms, simulator in a child process)",
+        num_cpus(),
+        o.pause_ms
+    );
     println!("  sessions signed in        {} of {} in {signin_s:.1} s", sessions.len(), o.sessions);
     println!("  sessions held at the end  {still}");
     println!(
