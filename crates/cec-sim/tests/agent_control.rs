@@ -344,3 +344,26 @@ async fn one_session_per_client_and_update_guid() {
     let s = AgentSession::sign_in(gw, opts(&sim)).await.unwrap();
     s.sign_out().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_event_type_reaches_the_stream_intact() {
+    let sim = common::start(common::fast()).await;
+    let (s, mut ev) = signed_in(&sim, 0).await;
+    let content = serde_json::json!({ "novel": [1, 2], "callid": "x" });
+    sim.emit_event("1001", "AgentEvent_FromTheFuture", content.clone()).unwrap();
+    match next_of(&mut ev, "AgentEvent_FromTheFuture").await {
+        AgentEvent::Unknown { event_type, content: got } => {
+            assert_eq!(event_type, "AgentEvent_FromTheFuture");
+            assert_eq!(got, content);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A known type whose content does not match its documented shape is kept, not dropped.
+    sim.emit_event("1001", "AgentEvent_Hold", serde_json::json!({ "unexpected": true })).unwrap();
+    match next_of(&mut ev, "AgentEvent_Hold").await {
+        AgentEvent::Unknown { content, .. } => assert_eq!(content["unexpected"], true),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.view().state, AgentState::Idle, "unknown events leave the view alone");
+    s.sign_out().await.unwrap();
+}
