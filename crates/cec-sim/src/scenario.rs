@@ -105,6 +105,7 @@ fn default_fallback() -> String {
 
 /// A skill queue.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct SkillQueue {
     /// Skill queue id.
     pub id: u32,
@@ -121,6 +122,7 @@ fn default_media() -> i64 {
 
 /// An access code: a called number that leads to a skill queue or an IVR flow.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct AccessCode {
     /// The access code (called number).
     pub code: String,
@@ -135,7 +137,7 @@ pub struct AccessCode {
 /// An inbound traffic script: calls per minute per queue. Seeded: the same seed
 /// picks the same callers in the same order.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Traffic {
     /// Off by default so tests stay deterministic.
     #[serde(default)]
@@ -147,6 +149,7 @@ pub struct Traffic {
 
 /// Inbound calls into one queue.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct TrafficFlow {
     /// Skill queue id.
     pub queue: u32,
@@ -159,7 +162,7 @@ pub struct TrafficFlow {
 
 /// How campaigns dial.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Dialer {
     /// Milliseconds between two dials of one running campaign; 0 = only when stepped
     /// (`Simulator::dial_step`).
@@ -192,6 +195,7 @@ impl Default for Dialer {
 
 /// Numbers a campaign dials.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct CampaignData {
     /// Campaign id.
     pub campaign: i64,
@@ -201,6 +205,7 @@ pub struct CampaignData {
 
 /// A chatbot intent: any keyword in the input selects it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Intent {
     /// Intent name.
     pub name: String,
