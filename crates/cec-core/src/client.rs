@@ -328,7 +328,8 @@ impl Client {
         if op.response == ResponseKind::Binary && status.is_success() && !is_json(&resp.headers) {
             // Errors while the file streams name the interface too.
             let body = resp.body.map(move |chunk| chunk.map_err(|e| e.with_operation(op.id)));
-            return Ok(Outcome::Binary(BinaryResponse { status, headers: resp.headers, body: Box::pin(body) }));
+            let body = guard_download(Box::pin(body), op.id, &self.inner.config.timeouts);
+            return Ok(Outcome::Binary(BinaryResponse { status, headers: resp.headers, body }));
         }
         let headers = resp.headers.clone();
         let bytes = resp.bytes(MAX_JSON_BODY).await.map_err(|e| e.with_operation(op.id))?;
@@ -336,6 +337,63 @@ impl Client {
         self.inner.auth.observe(op, &headers, Some(&value));
         Ok(Outcome::Json(status, value))
     }
+}
+
+/// After the first 10 s of a download, the average rate is held to the floor.
+const RATE_GRACE: Duration = Duration::from_secs(10);
+
+/// Bounds a streamed download: each chunk must come within `read_idle`, and
+/// (when set) the average rate must stay above `min_download_rate` once the
+/// grace period is over. Either failure ends the stream with a timeout error.
+fn guard_download(body: BodyStream, op: &'static str, t: &crate::config::Timeouts) -> BodyStream {
+    struct State {
+        body: BodyStream,
+        idle: Duration,
+        floor: Option<u64>,
+        started: tokio::time::Instant,
+        bytes: u64,
+        done: bool,
+    }
+    let st = State {
+        body,
+        idle: t.read_idle,
+        floor: t.min_download_rate,
+        started: tokio::time::Instant::now(),
+        bytes: 0,
+        done: false,
+    };
+    Box::pin(futures_util::stream::unfold(st, move |mut st| async move {
+        if st.done {
+            return None;
+        }
+        let fail = |st: &mut State, msg: String| {
+            st.done = true;
+            Some(Err(Error::new(ErrorKind::Timeout, msg).with_operation(op).with_sent(Sent::Yes)))
+        };
+        let item = match tokio::time::timeout(st.idle, st.body.next()).await {
+            Err(_) => {
+                let msg = format!("download stalled: no data for {:?} after {} bytes", st.idle, st.bytes);
+                fail(&mut st, msg)
+            }
+            Ok(None) => None,
+            Ok(Some(Ok(chunk))) => {
+                st.bytes += chunk.len() as u64;
+                let elapsed = st.started.elapsed();
+                match st.floor {
+                    Some(floor) if elapsed > RATE_GRACE && (st.bytes as f64 / elapsed.as_secs_f64()) < floor as f64 => {
+                        let rate = st.bytes as f64 / elapsed.as_secs_f64();
+                        fail(&mut st, format!("download too slow: {rate:.0} B/s, below the floor of {floor} B/s"))
+                    }
+                    _ => Some(Ok(chunk)),
+                }
+            }
+            Ok(Some(Err(e))) => {
+                st.done = true;
+                Some(Err(e))
+            }
+        };
+        item.map(|i| (i, st))
+    }))
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -349,4 +407,62 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// Sleeps; exposed for hand-written layers that poll (agent events).
 pub async fn sleep(d: Duration) {
     tokio::time::sleep(d).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Defaults, Timeouts};
+
+    /// A body that yields `n` chunks of `size` bytes, one every `every`.
+    fn paced(n: usize, size: usize, every: Duration) -> BodyStream {
+        Box::pin(futures_util::stream::unfold(0usize, move |i| async move {
+            if i == n {
+                return None;
+            }
+            tokio::time::sleep(every).await;
+            Some((Ok(Bytes::from(vec![0u8; size])), i + 1))
+        }))
+    }
+
+    async fn drain(mut s: BodyStream) -> (usize, Option<Error>) {
+        let mut got = 0;
+        while let Some(item) = s.next().await {
+            match item {
+                Ok(b) => got += b.len(),
+                Err(e) => return (got, Some(e)),
+            }
+        }
+        (got, None)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_download_passes_the_guard() {
+        let t = Timeouts::defaults(Defaults::V1);
+        let (got, err) = drain(guard_download(paced(40, 1000, Duration::from_secs(1)), "op", &t)).await;
+        assert_eq!((got, err.is_none()), (40_000, true));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stall_longer_than_read_idle_fails() {
+        let t = Timeouts { read_idle: Duration::from_secs(5), ..Timeouts::defaults(Defaults::V1) };
+        let (got, err) = drain(guard_download(paced(3, 10, Duration::from_secs(6)), "op", &t)).await;
+        let e = err.expect("stalled");
+        assert_eq!(got, 0);
+        assert!(e.is_timeout() && e.message().contains("stalled"), "{e}");
+        assert_eq!(e.sent(), Sent::Yes);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_download_below_the_rate_floor_fails_after_the_grace_period() {
+        let t = Timeouts { min_download_rate: Some(500), ..Timeouts::defaults(Defaults::V1) };
+        // 100 B/s: fine during the first 10 s, then below the floor.
+        let (got, err) = drain(guard_download(paced(60, 100, Duration::from_secs(1)), "op", &t)).await;
+        let e = err.expect("too slow");
+        assert!(e.message().contains("too slow"), "{e}");
+        assert!((1000..=1200).contains(&got), "stopped right after the grace period: {got}");
+        // 1000 B/s clears the floor.
+        let (got, err) = drain(guard_download(paced(20, 1000, Duration::from_secs(1)), "op", &t)).await;
+        assert_eq!((got, err.is_none()), (20_000, true));
+    }
 }

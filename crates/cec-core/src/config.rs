@@ -32,6 +32,13 @@ pub struct Timeouts {
     pub attempt: Duration,
     /// The whole operation including retries and backoff.
     pub operation: Duration,
+    /// Streamed downloads: the longest wait for the next chunk of the file
+    /// (the attempt timeout stops at the headers, so a stalled download would
+    /// otherwise wait forever).
+    pub read_idle: Duration,
+    /// Streamed downloads: the lowest average rate accepted, in bytes per
+    /// second, checked once the download has run for 10 s. `None`: no floor.
+    pub min_download_rate: Option<u64>,
 }
 
 impl Timeouts {
@@ -42,6 +49,8 @@ impl Timeouts {
                 connect: Duration::from_millis(3100),
                 attempt: Duration::from_secs(30),
                 operation: Duration::from_secs(120),
+                read_idle: Duration::from_secs(30),
+                min_download_rate: None,
             },
         }
     }
@@ -196,6 +205,17 @@ impl ConfigBuilder {
         self.timeouts.operation = d;
         self
     }
+    /// Streamed downloads: the longest wait for the next chunk.
+    pub fn read_idle_timeout(mut self, d: Duration) -> Self {
+        self.timeouts.read_idle = d;
+        self
+    }
+    /// Streamed downloads: fail when the average rate stays below `bytes_per_sec`
+    /// (checked after the first 10 s of the download).
+    pub fn min_download_rate(mut self, bytes_per_sec: u64) -> Self {
+        self.timeouts.min_download_rate = Some(bytes_per_sec);
+        self
+    }
     /// Retry policy.
     pub fn retry(mut self, r: RetryPolicy) -> Self {
         self.retry = r;
@@ -257,7 +277,7 @@ impl ConfigBuilder {
         if self.retry.max_attempts == 0 {
             return Err(Error::config("retry.max_attempts must be at least 1"));
         }
-        if self.timeouts.attempt.is_zero() || self.timeouts.operation.is_zero() {
+        if self.timeouts.attempt.is_zero() || self.timeouts.operation.is_zero() || self.timeouts.read_idle.is_zero() {
             return Err(Error::config("timeouts must be non-zero"));
         }
         Ok(Config {

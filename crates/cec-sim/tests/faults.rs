@@ -252,9 +252,29 @@ async fn a_truncated_json_answer_is_a_transport_error() {
 // ---- slow body ------------------------------------------------------------------
 
 #[tokio::test]
+async fn a_stalled_download_ends_with_a_timeout() {
+    // The attempt timeout covers a file answer's headers only; the idle timeout
+    // bounds each wait for the next chunk of the body.
+    let sim = start(fast()).await;
+    let call_id = recorded_call(&sim).await;
+    let fs = cec_fs::Client::new(
+        Config::builder(&sim.endpoint()).read_idle_timeout(Duration::from_millis(250)).build().unwrap(),
+        c2(&sim),
+    )
+    .unwrap();
+    sim.add_fault(Fault::slow_body(1).on("ccfs.downloadRecord").times(1)).unwrap();
+    let (_, got, err) = download(&fs, &call_id).await;
+    let e = err.expect("the stalled download fails");
+    assert!(e.is_timeout(), "{e:?}");
+    assert_eq!(e.operation(), Some("ccfs.downloadRecord"));
+    assert!(e.message().contains("stalled"), "{e}");
+    assert!(got.len() < 16, "only what came before the stall: {} bytes", got.len());
+}
+
+#[tokio::test]
 async fn a_slow_download_still_arrives_intact() {
-    // cec-core has no throughput floor: a slow body is read to the end
-    // (the attempt timeout covers the headers of a file answer only).
+    // Slow but steady: every chunk comes within the idle timeout, and no rate
+    // floor is set, so the body is read to the end.
     let sim = start(fast()).await;
     let call_id = recorded_call(&sim).await;
     let fs = cec_fs::Client::new(
