@@ -1,207 +1,100 @@
-//! `cec demo`: a short contact-center story told through the SDK against an
-//! embedded simulator. Every step is an ordinary cec-rs call.
+//! `cec demo`: a contact-center story told through the SDK against an
+//! embedded simulator. Every step is an ordinary cec-rs call:
+//!
+//! 1. a customer calls the hotline; agent 1001 signs in, answers, holds, takes
+//!    the call back and transfers it to agent 1002, who answers and hangs up;
+//! 2. a supervisor watches CC-CMS (agent states, queue indicators) meanwhile;
+//! 3. a campaign dials 20 numbers (CC-iSales) and the results are counted;
+//! 4. a web-chat customer talks to the chatbot and is handed to agent 1001;
+//! 5. the CDRs (CC-FS bill zip) and the call's recording are downloaded.
+//!
+//! `--output json` prints one JSON object per step instead of a line of text.
 
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
 use cec_core::Config;
-use cec_gateway::{AgentEvent, AgentSession, SignIn};
+use cec_gateway::{AgentEvent, AgentSession, SignIn, TransferMode, TransferTarget};
 use futures_util::StreamExt;
-use serde_json::json;
+use serde_json::{Value, json};
 
+/// Prints the story: one function, text or JSON lines.
 struct Story {
     start: Instant,
+    json: bool,
 }
 
 impl Story {
-    fn say(&self, who: &str, what: impl AsRef<str>) {
-        println!("[{:>5.2}s] {who:<10} {}", self.start.elapsed().as_secs_f64(), what.as_ref());
+    /// One step: `actor` did `step`; `text` for people, `data` for programs.
+    fn say(&self, actor: &str, step: &str, text: impl AsRef<str>, data: Value) {
+        let t = self.start.elapsed().as_secs_f64();
+        if self.json {
+            let t = (t * 1000.0).round() / 1000.0;
+            // Written by hand to keep the documented key order: t, actor, step, data.
+            println!("{{\"t\":{},\"actor\":{},\"step\":{},\"data\":{}}}", json!(t), json!(actor), json!(step), data);
+        } else {
+            println!("[{t:>5.2}s] {actor:<10} {}", text.as_ref());
+        }
     }
 }
 
-/// A short line for an event.
-fn describe(ev: &AgentEvent) -> String {
+type Events = std::pin::Pin<Box<dyn futures_util::Stream<Item = cec_gateway::EventItem> + Send>>;
+
+/// A short line and the data of an event.
+fn describe(ev: &AgentEvent) -> (String, Value) {
+    let kind = ev.event_type();
     match ev {
-        AgentEvent::Ringing(c) => format!(
-            "{} call {} from {}",
-            ev.event_type(),
-            c.callid.as_deref().unwrap_or("?"),
-            c.caller.as_deref().unwrap_or("?")
-        ),
-        AgentEvent::Talking(c) => format!("{} call {}", ev.event_type(), c.callid.as_deref().unwrap_or("?")),
-        AgentEvent::CallRelease { call_id } => format!("{} call {call_id}", ev.event_type()),
-        other => other.event_type().to_owned(),
+        AgentEvent::Ringing(c) => {
+            let call = c.callid.as_deref().unwrap_or("?");
+            let from = c.caller.as_deref().unwrap_or("?");
+            let via = c
+                .transfrom
+                .as_deref()
+                .filter(|a| !a.is_empty())
+                .map(|a| format!(" (transferred by {a})"))
+                .unwrap_or_default();
+            (
+                format!("{kind} call {call} from {from}{via}"),
+                json!({ "event": kind, "call": call, "caller": from, "transferredBy": c.transfrom }),
+            )
+        }
+        AgentEvent::Talking(c) => {
+            let call = c.callid.as_deref().unwrap_or("?");
+            (format!("{kind} call {call}"), json!({ "event": kind, "call": call }))
+        }
+        AgentEvent::Hold { call_id } | AgentEvent::CallRelease { call_id } => {
+            (format!("{kind} call {call_id}"), json!({ "event": kind, "call": call_id }))
+        }
+        AgentEvent::MessageData(m) => {
+            let text = m.message.as_deref().unwrap_or("");
+            (format!("{kind} {text:?}"), json!({ "event": kind, "call": m.callid, "message": text }))
+        }
+        other => (other.event_type().to_owned(), json!({ "event": other.event_type() })),
     }
 }
 
-/// Waits for an event of `kind` on the session's stream, showing the others.
-async fn wait_for<S>(events: &mut S, story: &Story, kind: &str) -> anyhow::Result<AgentEvent>
-where
-    S: futures_util::Stream<Item = cec_gateway::EventItem> + Unpin,
-{
-    let deadline = tokio::time::sleep(Duration::from_secs(15));
+/// Waits for an event of `kind` on an agent's stream, showing the others.
+async fn wait_for(events: &mut Events, story: &Story, agent: &str, kind: &str) -> anyhow::Result<AgentEvent> {
+    let deadline = tokio::time::sleep(Duration::from_secs(10));
     tokio::pin!(deadline);
     loop {
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
-                    story.say("event", describe(&ev));
+                    let (text, data) = describe(&ev);
+                    story.say(&format!("event {agent}"), "event", text, data);
                     if ev.event_type() == kind {
                         return Ok(ev);
                     }
                 }
-                Some(Err(e)) => bail!("the agent session ended: {e}"),
-                None => bail!("event stream ended while waiting for {kind}"),
+                Some(Err(e)) => bail!("the session of agent {agent} ended: {e}"),
+                None => bail!("event stream of agent {agent} ended while waiting for {kind}"),
             },
-            _ = &mut deadline => bail!("no {kind} within 15 s"),
+            _ = &mut deadline => bail!("agent {agent}: no {kind} within 10 s"),
         }
     }
-}
-
-pub async fn run(seed: u64) -> anyhow::Result<()> {
-    let story = Story { start: Instant::now() };
-    let sim_config = cec_sim::SimConfig {
-        seed,
-        poll_wait: Duration::from_millis(500),
-        guid_rotation: Duration::from_secs(1),
-        ..Default::default()
-    };
-    let sim = cec_sim::Simulator::start(sim_config).await.context("starting the simulator")?;
-    let sc = sim.scenario();
-    let endpoint = sim.endpoint();
-    story.say(
-        "sim",
-        format!(
-            "contact center simulator serving CC-Gateway, API Fabric, OIAP, CC-iSales, CC-CMS and CC-FS at {endpoint}"
-        ),
-    );
-    let config = || Config::builder(&endpoint).build();
-
-    // CC-Gateway: an agent signs in (C4; the GUID rotates every second in this demo).
-    let agent = &sc.agents[0];
-    let gw = cec_gateway::Client::new(config()?)?;
-    // AgentSession: sign-in, skill queues, and the event poll loop (also the heartbeat).
-    let session =
-        AgentSession::sign_in(gw, SignIn::new(agent.id.as_str(), agent.password.as_str(), agent.phone.as_str()))
-            .await?;
-    story.say(
-        "gateway",
-        format!(
-            "agent {} signed in with phone {} and joined skill queues {:?} (the session keeps and rotates the GUID)",
-            agent.id, agent.phone, agent.skills
-        ),
-    );
-    let mut events = Box::pin(session.events().context("event stream")?);
-    wait_for(&mut events, &story, "AgentState_Ready").await?;
-
-    // A customer calls.
-    let caller = "13800000001";
-    let call_id = sim.inject_call(&agent.id, caller).map_err(anyhow::Error::msg)?;
-    story.say("customer", format!("{caller} dials the hotline"));
-    wait_for(&mut events, &story, "AgentEvent_Ringing").await?;
-    session.answer().await?;
-    story.say("gateway", format!("agent {} answers call {call_id}", agent.id));
-    wait_for(&mut events, &story, "AgentEvent_Talking").await?;
-
-    // A supervisor looks at CC-CMS (C2 signature).
-    let c2 = || -> anyhow::Result<C2Auth> { Ok(C2Auth::Signature(AkSkSigner::new(sc.ak.as_str(), sc.sk.as_str())?)) };
-    let cms = cec_cms::Client::new(config()?, c2()?)?;
-    let agent_no: i64 = agent.id.parse().unwrap_or(0);
-    let show_state = |rows: Option<Vec<cec_cms::generated::AgentAgentstatusinfobyagentidsResponseResultDesc>>| {
-        rows.unwrap_or_default().first().and_then(|r| r.current_state).map(state_name).unwrap_or("unknown state")
-    };
-    let states =
-        cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![agent_no]).send().await?;
-    story.say("cms", format!("supervisor sees agent {}: {}", agent.id, show_state(states.result_desc)));
-
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    session.release().await?;
-    story.say("gateway", format!("agent {} hangs up after a short talk", agent.id));
-    wait_for(&mut events, &story, "AgentEvent_Call_Release").await?;
-    wait_for(&mut events, &story, "AgentState_Ready").await?;
-    let states =
-        cms.agent_agentstatusinfobyagentids().cc_id(sc.cc_id).vdn(sc.vdn).agent_ids(vec![agent_no]).send().await?;
-    story.say("cms", format!("supervisor sees agent {}: {}", agent.id, show_state(states.result_desc)));
-
-    // CC-FS: the recording of the call (streamed).
-    let fs = cec_fs::Client::new(config()?, c2()?)?;
-    let file = fs
-        .ccfs_download_record()
-        .request(cec_fs::generated::CcfsDownloadRecordBodyRequest { version: Some("2.0".into()) })
-        .msg_body(cec_fs::generated::CcfsDownloadRecordBodyMsgBody {
-            call_id: Some(call_id.clone()),
-            ..Default::default()
-        })
-        .send()
-        .await?;
-    let mut body = file.body;
-    let mut wav = Vec::new();
-    while let Some(chunk) = body.next().await {
-        wav.extend_from_slice(&chunk?);
-    }
-    let secs = cec_sim::wav::duration_ms(&wav).map(|ms| ms as f64 / 1000.0).unwrap_or(0.0);
-    story.say("fs", format!("recording of call {call_id} downloaded: {} bytes, WAV, {secs:.1} s", wav.len()));
-
-    // The other NEs, briefly.
-    let af_creds = ApiFabricCredentials::new(sc.app_key.as_str(), sc.app_secret.as_str());
-    let af = cec_apifabric::Client::new(config()?, config()?, af_creds)?;
-    let info = af.agent_info_query_agent_info().send().await?;
-    story.say(
-        "apifabric",
-        format!("API Fabric (C1 token) lists {} agents with softphones", info.agents.map(|a| a.len()).unwrap_or(0)),
-    );
-    af.ccmessaging_apply_token()
-        .user_id("web-user-1")
-        .user_name("Web visitor")
-        .channel_id(sc.channel_id.as_str())
-        .locale("en_US")
-        .send()
-        .await?;
-    let sent = af
-        .ccmessaging_send()
-        .channel("WEB")
-        .control_type("CONNECT")
-        .from("web-user-1")
-        .to(sc.channel_id.as_str())
-        .media_type("TEXT")
-        .source_type("CUSTOMER")
-        .timestamp("1768465800000")
-        .send()
-        .await?;
-    story.say("apifabric", format!("web chat connects: {}", sent.result_desc.unwrap_or_default()));
-
-    let oiap = cec_oiap::Client::new(
-        config()?,
-        OiapCredentials::tenant(sc.oiap_app_key.as_str(), sc.oiap_app_secret.as_str()),
-    )?;
-    let answer = oiap.dialog_process().userid("chat-1").inaction(8).inparams(json!({})).send().await?;
-    let prompt = answer.outparams.and_then(|o| o.prompt_text).unwrap_or_default();
-    story.say("oiap", format!("chatbot (C3 token) greets: {prompt:?}"));
-
-    let isales = cec_isales::Client::new(config()?, c2()?)?;
-    let campaigns = isales
-        .campaign_query_all()
-        .vdn_id(sc.vdn)
-        .status(0)
-        .device_type(0)
-        .cur_page(1)
-        .rows_per_page(10)
-        .send()
-        .await?;
-    story.say("isales", format!("{} outbound campaigns", campaigns.total_size.unwrap_or(0)));
-    if let Some(running) = sc.campaigns.iter().find(|c| c.status == 2) {
-        isales.campaign_pause().vdn_id(sc.vdn).campaign_id(running.id).send().await?;
-        story.say("isales", format!("campaign {:?} paused", running.name));
-    }
-
-    // Sign out.
-    let rotations = session.client().guid_auth().rotations().saturating_sub(1);
-    session.sign_out().await?;
-    story.say("gateway", format!("agent {} signed out ({rotations} GUID rotations followed on the way)", agent.id));
-    sim.shutdown().await;
-    story.say("demo", "done");
-    Ok(())
 }
 
 fn state_name(state: cec_cms::generated::CtiAgentState) -> &'static str {
@@ -211,4 +104,432 @@ fn state_name(state: cec_cms::generated::CtiAgentState) -> &'static str {
         S::Adjusting => "after-call work",
         other => other.description().unwrap_or("unknown state"),
     }
+}
+
+/// The supervisor's CC-CMS view: each agent's state, the team counts and queue 1's indicators.
+struct Supervisor<'a> {
+    cms: cec_cms::Client,
+    sc: &'a cec_sim::Scenario,
+}
+
+impl Supervisor<'_> {
+    async fn look(&self, story: &Story, moment: &str) -> anyhow::Result<()> {
+        let (cc, vdn) = (self.sc.cc_id, self.sc.vdn);
+        let ids: Vec<i64> = self.sc.agents.iter().filter_map(|a| a.id.parse().ok()).collect();
+        let states =
+            self.cms.agent_agentstatusinfobyagentids().cc_id(cc).vdn(vdn).agent_ids(ids.clone()).send().await?;
+        let mut agents = serde_json::Map::new();
+        for row in states.result_desc.unwrap_or_default() {
+            let state = row.current_state.map(state_name).unwrap_or("unknown state");
+            agents.insert(row.agent_id.unwrap_or(0).to_string(), json!(state));
+        }
+        let team = self.cms.agentgroup_teamagentstatusinfo().cc_id(cc).vdn(vdn).agent_ids(ids).send().await?;
+        let team = team.result_desc.unwrap_or_default();
+        let (signed_in, idle, talking) =
+            (team.login_ed.unwrap_or(0), team.idle.unwrap_or(0), team.talking.unwrap_or(0));
+        let queue = self.sc.queues.first().map(|q| (q.id, q.name.clone())).unwrap_or((1, "?".into()));
+        let idx_ids = ["IDX_COUNT_REAL_SKILL_QUEUE", "IDX_COUNT_REAL_AGENT_CONNECT"];
+        let r = self
+            .cms
+            .skill_rindex()
+            .cc_id(cc)
+            .vdn(vdn)
+            .skill_ids(vec![i64::from(queue.0)])
+            .index_ids(idx_ids.iter().map(|s| (*s).to_owned()).collect())
+            .send()
+            .await?;
+        let mut vals = [0u64; 2];
+        for idx in r.result_desc.unwrap_or_default().into_iter().flat_map(|row| row.idxs.unwrap_or_default()) {
+            let n = match &idx.val {
+                Some(Value::String(s)) => s.parse().unwrap_or(0),
+                Some(v) => v.as_u64().unwrap_or(0),
+                None => 0,
+            };
+            if let Some(i) = idx_ids.iter().position(|id| idx.id.as_deref() == Some(*id)) {
+                vals[i] = n;
+            }
+        }
+        let listed: Vec<String> = agents.iter().map(|(a, s)| format!("{a} {}", s.as_str().unwrap_or("?"))).collect();
+        let listed = if listed.is_empty() { "no agent signed in".to_owned() } else { listed.join(", ") };
+        story.say(
+            "supervisor",
+            "cms",
+            format!(
+                "{moment}: agents {listed}; team {signed_in} signed in, {idle} idle, {talking} talking; \
+                 queue {:?}: {} waiting, {} agent(s) connected",
+                queue.1, vals[0], vals[1]
+            ),
+            json!({
+                "moment": moment, "agents": agents,
+                "team": { "signedIn": signed_in, "idle": idle, "talking": talking },
+                "queue": { "id": queue.0, "name": queue.1, "waiting": vals[0], "connected": vals[1] },
+            }),
+        );
+        Ok(())
+    }
+}
+
+/// A local HTTP receiver for CC-FS's CDR-ready notices (what a customer's server would be).
+async fn notice_receiver() -> anyhow::Result<(String, tokio::sync::mpsc::UnboundedReceiver<Value>)> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/cdr-ready",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(serde_json::from_slice(&body).unwrap_or(Value::Null));
+                axum::Json(json!({ "resultCode": "0" }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/cdr-ready", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((url, rx))
+}
+
+async fn collect(mut body: cec_core::transport::BodyStream) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        out.extend_from_slice(&chunk?);
+    }
+    Ok(out)
+}
+
+/// The data rows of the bill zip's `*_call_*.csv` member.
+fn call_rows(zip_bytes: &[u8]) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))?;
+    for i in 0..z.len() {
+        let mut f = z.by_index(i)?;
+        if f.name()?.contains("_call_") {
+            let mut text = String::new();
+            f.read_to_string(&mut text)?;
+            return Ok(text
+                .lines()
+                .map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
+                .filter(|r| r.len() > 1)
+                .collect());
+        }
+    }
+    bail!("the bill zip has no call.csv")
+}
+
+pub async fn run(seed: u64, json_output: bool) -> anyhow::Result<()> {
+    let story = Story { start: Instant::now(), json: json_output };
+    let mut scenario = cec_sim::Scenario::default();
+    scenario.dialer.interval_ms = 0; // the demo steps the dialer
+    let sim_config = cec_sim::SimConfig {
+        scenario,
+        seed,
+        poll_wait: Duration::from_millis(200),
+        guid_rotation: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let sim = cec_sim::Simulator::start(sim_config).await.context("starting the simulator")?;
+    let sc = sim.scenario();
+    let endpoint = sim.endpoint();
+    story.say(
+        "sim",
+        "start",
+        format!("contact center simulator (seed {seed}) serving every NE at {endpoint}"),
+        json!({ "endpoint": endpoint, "seed": seed }),
+    );
+    let config = || Config::builder(&endpoint).build();
+    let c2 = || -> anyhow::Result<C2Auth> { Ok(C2Auth::Signature(AkSkSigner::new(sc.ak.as_str(), sc.sk.as_str())?)) };
+    let supervisor = Supervisor { cms: cec_cms::Client::new(config()?, c2()?)?, sc: &sc };
+
+    // ---- 1. A customer calls the hotline; nobody is signed in yet. ----
+    let hotline = sc.access_codes.iter().find(|a| a.queue.is_some());
+    let (queue, number) = hotline.map(|a| (a.queue.unwrap_or(1), a.code.clone())).unwrap_or((1, "?".into()));
+    let caller = "13800000001";
+    let call_id = sim.inject_queue_call(queue, caller).map_err(anyhow::Error::msg)?;
+    story.say(
+        "customer",
+        "call",
+        format!("{caller} dials the hotline {number}: call {call_id} waits in skill queue {queue}"),
+        json!({ "caller": caller, "called": number, "queue": queue, "call": call_id }),
+    );
+    supervisor.look(&story, "before sign-in").await?;
+
+    // Agent 1001 signs in (C4; the GUID rotates every second in this demo) and gets the call.
+    let (a1, a2) = (&sc.agents[0], &sc.agents[1]);
+    let gw = cec_gateway::Client::new(config()?)?;
+    let s1 =
+        AgentSession::sign_in(gw.clone(), SignIn::new(a1.id.as_str(), a1.password.as_str(), a1.phone.as_str())).await?;
+    story.say(
+        "agent 1001",
+        "sign-in",
+        format!("agent {} signed in with phone {} into skill queues {:?}", a1.id, a1.phone, a1.skills),
+        json!({ "agent": a1.id, "phone": a1.phone, "skills": a1.skills }),
+    );
+    let mut ev1: Events = Box::pin(s1.events().context("event stream")?);
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Ringing").await?;
+    s1.answer().await?;
+    story.say("agent 1001", "answer", format!("agent {} answers call {call_id}", a1.id), json!({ "call": call_id }));
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Talking").await?;
+    supervisor.look(&story, "1001 talking").await?;
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    s1.hold().await?;
+    story.say("agent 1001", "hold", format!("agent {} puts the customer on hold", a1.id), json!({ "call": call_id }));
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Hold").await?;
+    supervisor.look(&story, "customer on hold").await?;
+    s1.unhold(None).await?;
+    story.say("agent 1001", "unhold", format!("agent {} takes the call back", a1.id), json!({ "call": call_id }));
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Talking").await?;
+
+    // Agent 1002 signs in on its own connection (same pool) and takes the call.
+    let s2 =
+        AgentSession::sign_in(gw.for_agent(), SignIn::new(a2.id.as_str(), a2.password.as_str(), a2.phone.as_str()))
+            .await?;
+    story.say(
+        "agent 1002",
+        "sign-in",
+        format!("agent {} signed in with phone {} into skill queues {:?}", a2.id, a2.phone, a2.skills),
+        json!({ "agent": a2.id, "phone": a2.phone, "skills": a2.skills }),
+    );
+    let mut ev2: Events = Box::pin(s2.events().context("event stream")?);
+    wait_for(&mut ev2, &story, &a2.id, "AgentState_Ready").await?;
+    s1.transfer(TransferTarget::Agent(a2.id.clone()), TransferMode::Release).await?;
+    story.say(
+        "agent 1001",
+        "transfer",
+        format!("agent {} transfers call {call_id} to agent {} (release transfer)", a1.id, a2.id),
+        json!({ "call": call_id, "to": a2.id, "mode": "release" }),
+    );
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Call_Release").await?;
+    wait_for(&mut ev2, &story, &a2.id, "AgentEvent_Ringing").await?;
+    s2.answer().await?;
+    story.say("agent 1002", "answer", format!("agent {} answers call {call_id}", a2.id), json!({ "call": call_id }));
+    wait_for(&mut ev2, &story, &a2.id, "AgentEvent_Talking").await?;
+    supervisor.look(&story, "after the transfer").await?;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    s2.release().await?;
+    story.say("agent 1002", "release", format!("agent {} hangs up", a2.id), json!({ "call": call_id }));
+    wait_for(&mut ev2, &story, &a2.id, "AgentEvent_Call_Release").await?;
+    supervisor.look(&story, "call over").await?;
+
+    // ---- 3. A campaign dials 20 numbers. ----
+    let isales = cec_isales::Client::new(config()?, c2()?)?;
+    let campaign = sc.campaigns.iter().find(|c| c.status == 2).context("the scenario has no running campaign")?;
+    let numbers: Vec<String> = (0..20).map(|i| format!("1390000{i:04}")).collect();
+    let list = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| cec_isales::generated::CalldataAddV1BodyCallDataList {
+            called: Some(n.clone()),
+            session_id: Some(format!("cust-{i:02}")),
+            ..Default::default()
+        })
+        .collect();
+    isales.calldata_add_v1().vdn_id(sc.vdn).campaign_id(campaign.id).call_data_list(list).send().await?;
+    story.say(
+        "isales",
+        "call-data",
+        format!("{} numbers added to the running campaign {:?} ({})", numbers.len(), campaign.name, campaign.id),
+        json!({ "campaign": campaign.id, "name": campaign.name, "numbers": numbers.len() }),
+    );
+    let mut dials = 0;
+    while sim.dial_step() > 0 && dials < 200 {
+        dials += 1;
+    }
+    let r = isales.callresult_query().vdn_id(sc.vdn).campaign_id(campaign.id).send().await?;
+    let data = r.data.unwrap_or_default();
+    let answered = data.iter().filter(|d| d.call_status == Some(6)).count();
+    let mut failed = std::collections::BTreeMap::<String, usize>::new();
+    for d in data.iter().filter(|d| d.call_status != Some(6)) {
+        let code = d.fail_code.as_ref().and_then(|c| serde_json::to_value(c).ok());
+        *failed.entry(code.and_then(|c| c.as_str().map(str::to_owned)).unwrap_or_else(|| "?".into())).or_default() += 1;
+    }
+    let n_failed: usize = failed.values().sum();
+    story.say(
+        "isales",
+        "results",
+        format!(
+            "campaign {:?} dialed {} numbers: {answered} answered, {n_failed} failed (fail codes {failed:?})",
+            campaign.name,
+            data.len()
+        ),
+        json!({ "campaign": campaign.id, "dialed": data.len(), "answered": answered, "failed": n_failed, "failCodes": failed }),
+    );
+
+    // ---- 4. Web chat: the chatbot, then an agent. ----
+    let af_creds = ApiFabricCredentials::new(sc.app_key.as_str(), sc.app_secret.as_str());
+    let af = cec_apifabric::Client::new(config()?, config()?, af_creds)?;
+    let user = "web-user-1";
+    af.ccmessaging_apply_token()
+        .user_id(user)
+        .user_name("Web visitor")
+        .channel_id(sc.channel_id.as_str())
+        .locale("en_US")
+        .send()
+        .await?;
+    let send = |control: &'static str, content: &'static str| {
+        af.ccmessaging_send()
+            .channel("WEB")
+            .control_type(control)
+            .content(content)
+            .from(user)
+            .to(sc.channel_id.as_str())
+            .media_type("TEXT")
+            .source_type("CUSTOMER")
+            .timestamp("1768465800000")
+            .send()
+    };
+    let poll = || async {
+        let r = af.ccmessaging_poll().receiver_id(user).channel("WEB").send().await?;
+        let msgs: Vec<(String, String)> = r
+            .downlink_messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.source_type.unwrap_or_default(), m.content.unwrap_or_default()))
+            .collect();
+        anyhow::Ok(msgs)
+    };
+    let show = |msgs: Vec<(String, String)>| {
+        for (from, text) in msgs {
+            story.say(
+                "web chat",
+                "message",
+                format!("{} says {text:?}", from.to_lowercase()),
+                json!({ "from": from, "text": text }),
+            );
+        }
+    };
+    send("CONNECT", "").await?;
+    story.say("customer", "chat-connect", format!("{user} opens the web chat"), json!({ "user": user }));
+    show(poll().await?);
+    let question = "what are your opening hours?";
+    send("CHAT", question).await?;
+    story.say("customer", "chat", format!("{user} asks {question:?}"), json!({ "user": user, "text": question }));
+    show(poll().await?);
+    send("TRANS2AGENT", "").await?;
+    story.say("customer", "trans2agent", format!("{user} asks for an agent"), json!({ "user": user }));
+    let chat_call = match wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Ringing").await? {
+        AgentEvent::Ringing(c) => c.callid.unwrap_or_default(),
+        _ => String::new(),
+    };
+    s1.answer().await?;
+    story.say(
+        "agent 1001",
+        "answer",
+        format!("agent {} answers chat {chat_call}", a1.id),
+        json!({ "call": chat_call }),
+    );
+    let hello = format!("Hi, this is agent {}. How can I help?", a1.id);
+    s1.client()
+        .mediacall_send_message()
+        .agentid(a1.id.as_str())
+        .callid(chat_call.as_str())
+        .data(json!(hello))
+        .send()
+        .await?;
+    story.say(
+        "agent 1001",
+        "chat",
+        format!("agent {} writes {hello:?}", a1.id),
+        json!({ "call": chat_call, "text": hello }),
+    );
+    show(poll().await?);
+    send("CHAT", "thanks, that is all").await?;
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_MessageData").await?;
+    s1.release().await?;
+    story.say("agent 1001", "release", format!("agent {} closes the chat", a1.id), json!({ "call": chat_call }));
+    wait_for(&mut ev1, &story, &a1.id, "AgentEvent_Call_Release").await?;
+    show(poll().await?);
+
+    // The chatbot on its own (OIAP, C3 token).
+    let oiap = cec_oiap::Client::new(
+        config()?,
+        OiapCredentials::tenant(sc.oiap_app_key.as_str(), sc.oiap_app_secret.as_str()),
+    )?;
+    let answer = oiap.dialog_process().userid("chat-1").inaction(9).inparams(json!({ "input": "when are you open?" }));
+    let answer = answer.send().await?;
+    let prompt = answer.outparams.and_then(|o| o.prompt_text).unwrap_or_default();
+    story.say("oiap", "dialog", format!("chatbot (C3 token) answers: {prompt:?}"), json!({ "prompt": prompt }));
+
+    // ---- 5. CDRs and the recording (CC-FS). ----
+    let fs = cec_fs::Client::new(config()?, c2()?)?;
+    let (url, mut notices) = notice_receiver().await?;
+    let q = fs
+        .ccfs_query_bill_data()
+        .request(cec_fs::generated::CcfsQueryBillDataBodyRequest { version: Some("2.0".into()) })
+        .msg_body(cec_fs::generated::CcfsQueryBillDataBodyMsgBody { call_back_url: Some(url), ..Default::default() })
+        .send()
+        .await?;
+    let response_id = q.result_data.and_then(|d| d.response_id).unwrap_or_default();
+    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv())
+        .await
+        .context("no CDR-ready notice within 10 s")?
+        .context("the notice receiver stopped")?;
+    let bill = notice.pointer("/msgBody/billFileName").and_then(Value::as_str).unwrap_or_default().to_owned();
+    story.say(
+        "fs",
+        "bill-ready",
+        format!("queryBillData {response_id}: CDR-ready notice names {bill}"),
+        json!({ "responseId": response_id, "billFileName": bill }),
+    );
+    let file = fs
+        .ccfs_download_bill_file()
+        .request(cec_fs::generated::CcfsDownloadBillFileBodyRequest { version: Some("2.0".into()) })
+        .msg_body(cec_fs::generated::CcfsDownloadBillFileBodyMsgBody { bill_file_name: Some(bill.clone()) })
+        .send()
+        .await?;
+    let zip_bytes = collect(file.body).await?;
+    let rows = call_rows(&zip_bytes)?;
+    let calls: std::collections::BTreeSet<&str> = rows.iter().filter_map(|r| r.get(4)).map(String::as_str).collect();
+    let of_call = rows.iter().filter(|r| r.get(4) == Some(&call_id)).count();
+    // Column 3 is agent_id: which agents the voice call's rows name.
+    let mut agents_of_call: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.get(4) == Some(&call_id))
+        .filter_map(|r| r.get(3).map(String::as_str))
+        .filter(|a| !a.is_empty() && *a != "-1")
+        .collect();
+    agents_of_call.dedup();
+    story.say(
+        "fs",
+        "cdrs",
+        format!(
+            "bill zip {} bytes: call.csv has {} rows for {} calls ({of_call} rows for call {call_id}, agents {agents_of_call:?})",
+            zip_bytes.len(),
+            rows.len(),
+            calls.len()
+        ),
+        json!({ "zipBytes": zip_bytes.len(), "rows": rows.len(), "calls": calls.len(), "rowsOfVoiceCall": of_call, "agentsOfVoiceCall": agents_of_call }),
+    );
+    let file = fs
+        .ccfs_download_record()
+        .request(cec_fs::generated::CcfsDownloadRecordBodyRequest { version: Some("2.0".into()) })
+        .msg_body(cec_fs::generated::CcfsDownloadRecordBodyMsgBody {
+            call_id: Some(call_id.clone()),
+            ..Default::default()
+        })
+        .send()
+        .await?;
+    let wav = collect(file.body).await?;
+    let ms = cec_sim::wav::duration_ms(&wav).unwrap_or(0);
+    story.say(
+        "fs",
+        "recording",
+        format!("recording of call {call_id} downloaded: {} bytes, WAV, {:.1} s", wav.len(), ms as f64 / 1000.0),
+        json!({ "call": call_id, "bytes": wav.len(), "durationMs": ms }),
+    );
+
+    // Sign out.
+    let rotations = s1.client().guid_auth().rotations().saturating_sub(1);
+    s1.sign_out().await?;
+    s2.sign_out().await?;
+    story.say(
+        "gateway",
+        "sign-out",
+        format!("agents {} and {} signed out ({rotations} GUID rotations followed on the way)", a1.id, a2.id),
+        json!({ "agents": [a1.id, a2.id], "guidRotations": rotations }),
+    );
+    sim.shutdown().await;
+    let total = story.start.elapsed().as_secs_f64();
+    story.say("demo", "done", format!("done in {total:.1} s"), json!({ "seconds": (total * 10.0).round() / 10.0 }));
+    Ok(())
 }

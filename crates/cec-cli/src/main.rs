@@ -1,7 +1,7 @@
 //! `cec`: the cec-rs command line.
 //!
 //! ```text
-//! cec demo [--seed N]                    a scripted story against an embedded simulator
+//! cec demo [--seed N] [--output json]    a scripted story against an embedded simulator
 //! cec sim [--scenario FILE] [--listen 127.0.0.1:8043] [--seed N] [--output json]   serve the simulator
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
@@ -79,6 +79,9 @@ enum Command {
         /// Seed of the simulator's generated ids (GUIDs, tokens, call ids).
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// `json`: one JSON object per step (`{"t","actor","step","data"}`); default: lines of text.
+        #[arg(long, value_enum)]
+        output: Option<OutputFormat>,
     },
     /// Serve the simulator on loopback until Ctrl-C.
     Sim {
@@ -135,7 +138,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     match cli.command {
-        Command::Demo { seed } => demo::run(seed).await,
+        Command::Demo { seed, output } => demo::run(seed, output == Some(OutputFormat::Json)).await,
         Command::Sim { scenario, listen, seed, output } => sim(scenario, listen, seed, output).await,
         Command::Ops { ne } => {
             for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {

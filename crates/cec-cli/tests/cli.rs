@@ -22,22 +22,74 @@ fn demo_tells_the_whole_story() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "demo failed:\n{stdout}\n{}", text(&out.stderr));
     for expected in [
+        "dials the hotline 10086",
+        "before sign-in: agents 1001 not signed in, 1002 not signed in; team 0 signed in",
+        "queue \"General\": 1 waiting",
         "agent 1001 signed in",
         "AgentEvent_Ringing",
-        "answers call",
-        "supervisor sees agent 1001: talking",
-        "AgentEvent_Call_Release",
-        "supervisor sees agent 1001: idle",
+        "agent 1001 answers call",
+        "1001 talking: agents 1001 talking",
+        "puts the customer on hold",
+        "AgentEvent_Hold",
+        "takes the call back",
+        "agent 1002 signed in",
+        "transfers call",
+        "(transferred by 1001)",
+        "agent 1002 answers call",
+        "after the transfer: agents 1001 idle, 1002 talking",
+        "agent 1002 hangs up",
+        "call over: agents 1001 idle, 1002 idle",
+        "20 numbers added to the running campaign \"spring sale\"",
+        "dialed 20 numbers: 14 answered, 6 failed",
+        "robot says \"We are open",
+        "asks for an agent",
+        "answers chat",
+        "agent says \"Hi, this is agent 1001",
+        "AgentEvent_MessageData \"thanks, that is all\"",
+        "closes the chat",
+        "The agent has left the chat",
+        "chatbot (C3 token) answers",
+        "CDR-ready notice names",
+        "call.csv has 4 rows for 2 calls",
         "recording of call",
-        "WAV",
-        "lists 2 agents",
-        "chatbot (C3 token) greets",
-        "campaign \"spring sale\" paused",
-        "agent 1001 signed out",
-        "done",
+        "bytes, WAV,",
+        "agents 1001 and 1002 signed out",
+        "done in",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
+}
+
+#[test]
+fn demo_prints_one_json_object_per_step() {
+    let out = cec(&["demo", "--output", "json", "--seed", "42"], &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{}", text(&out.stderr));
+    let steps: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    for s in &steps {
+        assert!(s["t"].is_number() && s["actor"].is_string() && s["step"].is_string() && s["data"].is_object(), "{s}");
+    }
+    let find = |actor: &str, step: &str| {
+        steps
+            .iter()
+            .find(|s| s["actor"] == actor && s["step"] == step)
+            .unwrap_or_else(|| panic!("no {actor}/{step} in:\n{stdout}"))
+    };
+    let call = find("customer", "call")["data"]["call"].clone();
+    assert_eq!(find("agent 1001", "transfer")["data"]["to"], "1002");
+    assert_eq!(find("agent 1002", "answer")["data"]["call"], call);
+    let results = &find("isales", "results")["data"];
+    assert_eq!(
+        (results["dialed"].as_u64(), results["answered"].as_u64(), results["failed"].as_u64()),
+        (Some(20), Some(14), Some(6))
+    );
+    assert!(steps.iter().any(|s| s["actor"] == "supervisor" && s["data"]["agents"]["1002"] == "talking"));
+    assert_eq!(find("fs", "cdrs")["data"]["rows"], 4);
+    assert_eq!(find("fs", "recording")["data"]["call"], call);
+    assert!(find("fs", "recording")["data"]["durationMs"].as_u64() > Some(0));
+    assert!(find("demo", "done")["data"]["seconds"].is_number());
+    assert_eq!(steps.last().map(|s| s["step"].clone()), Some("done".into()));
 }
 
 fn empty_config() -> String {

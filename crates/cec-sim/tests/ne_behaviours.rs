@@ -483,6 +483,7 @@ async fn web_chat_goes_from_the_chatbot_to_an_agent_and_back() {
     send("CHAT", "thanks").await.unwrap();
     let data = wait_event(&gw, "1001", "AgentEvent_MessageData", WITHIN).await;
     assert_eq!((data["callid"].as_str(), data["content"].as_str()), (Some(call.as_str()), Some("thanks")));
+    assert_eq!(data["message"].as_str(), Some("thanks"), "the documented field of AgentEvent_MessageData");
     send("DISCONNECT", "").await.unwrap();
     let released = wait_event(&gw, "1001", "AgentEvent_Call_Release", WITHIN).await;
     assert_eq!(released, json!(call));

@@ -92,7 +92,8 @@ impl Shared {
                         .map(|s| (s.call.clone().unwrap_or_default(), s.agent.clone().unwrap_or_default()))
                         .unwrap_or_default();
                     if let Some(a) = m.agents.get_mut(&agent) {
-                        let data = json!({ "callid": call, "content": content, "userid": user, "mediaType": "TEXT" });
+                        // `message` is the documented field; `content` is kept for older readers.
+                        let data = json!({ "callid": call, "caller": user, "message": content, "content": content, "userid": user, "mediaType": "TEXT" });
                         Self::push_event(a, event("AgentEvent_MessageData", &agent, data));
                     }
                     sent("message accepted.")
