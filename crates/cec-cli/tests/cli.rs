@@ -50,7 +50,9 @@ fn demo_tells_the_whole_story() {
         "The agent has left the chat",
         "chatbot (C3 token) answers",
         "CDR-ready notice names",
-        "call.csv has 4 rows for 2 calls",
+        "call.csv has 5 rows for 2 calls",
+        "3 rows for call",
+        "agents [\"1001\", \"1002\"]",
         "recording of call",
         "bytes, WAV,",
         "agents 1001 and 1002 signed out",
@@ -85,7 +87,7 @@ fn demo_prints_one_json_object_per_step() {
         (Some(20), Some(14), Some(6))
     );
     assert!(steps.iter().any(|s| s["actor"] == "supervisor" && s["data"]["agents"]["1002"] == "talking"));
-    assert_eq!(find("fs", "cdrs")["data"]["rows"], 4);
+    assert_eq!(find("fs", "cdrs")["data"]["rows"], 5);
     assert_eq!(find("fs", "recording")["data"]["call"], call);
     assert!(find("fs", "recording")["data"]["durationMs"].as_u64() > Some(0));
     assert!(find("demo", "done")["data"]["seconds"].is_number());

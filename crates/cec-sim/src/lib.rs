@@ -52,7 +52,7 @@ pub mod wav;
 
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
 pub use model::AgentSnapshot;
-pub use model::queues::CallRecord;
+pub use model::queues::{AgentLeg, CallRecord};
 pub use scenario::{
     AccessCode, Agent, Campaign, CampaignData, Dialer, Intent, Scenario, ScenarioError, SkillQueue, Traffic,
     TrafficFlow,

@@ -367,3 +367,26 @@ async fn an_unknown_event_type_reaches_the_stream_intact() {
     assert_eq!(s.view().state, AgentState::Idle, "unknown events leave the view alone");
     s.sign_out().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transferred_call_is_recorded_as_two_agent_legs() {
+    let sim = common::start(common::fast()).await;
+    let (a, mut ev_a) = signed_in(&sim, 0).await;
+    let (b, mut ev_b) = signed_in(&sim, 1).await;
+    let call = talking_call(&sim, &a, &mut ev_a).await;
+    a.transfer(TransferTarget::Agent("1002".into()), TransferMode::Release).await.unwrap();
+    next_of(&mut ev_b, "AgentEvent_Ringing").await;
+    wait_for_state(&b, |v| v.ringing().is_some()).await;
+    b.answer().await.unwrap();
+    next_of(&mut ev_b, "AgentEvent_Talking").await;
+    b.release().await.unwrap();
+    wait_for_state(&b, |v| v.calls.is_empty()).await;
+    let rec = sim.call_records().into_iter().find(|r| r.id == call).expect("a record of the call");
+    let agents: Vec<&str> = rec.legs.iter().map(|l| l.agent.as_str()).collect();
+    assert_eq!(agents, ["1001", "1002"]);
+    assert!(rec.legs.iter().all(|l| l.answered_ms.is_some() && l.ended_ms.is_some()), "{rec:?}");
+    assert!(rec.legs[0].ended_ms <= Some(rec.legs[1].offered_ms));
+    assert!(rec.released_ms.is_some());
+    a.sign_out().await.unwrap();
+    b.sign_out().await.unwrap();
+}

@@ -122,17 +122,21 @@ impl Shared {
             ]);
             rows.push(row);
         }
-        if rec.agent.is_some() {
-            let mut row = base(&agent);
+        // One agent row per agent leg (a transfer adds a leg); the first leg's
+        // offer time is the call's own.
+        for (n, leg) in rec.legs.iter().enumerate() {
+            let offered = if n == 0 { rec.offered_ms.or(Some(leg.offered_ms)) } else { Some(leg.offered_ms) };
+            let ended = leg.ended_ms.or(released);
+            let mut row = base(&leg.agent);
             row.extend([
-                opt_dt(rec.offered_ms),
-                opt_dt(rec.offered_ms),
-                opt_dt(rec.offered_ms),
-                opt_dt(rec.answered_ms.or(released)),
-                opt_dt(rec.answered_ms),
-                opt_dt(rec.answered_ms.and(released)),
+                opt_dt(offered),
+                opt_dt(offered),
+                opt_dt(offered),
+                opt_dt(leg.answered_ms.or(ended)),
+                opt_dt(leg.answered_ms),
+                opt_dt(leg.answered_ms.and(ended)),
                 "2".into(),
-                agent.clone(),
+                leg.agent.clone(),
                 call_type.into(),
                 "0".into(),
                 "-1".into(),

@@ -41,6 +41,22 @@ pub struct CallRecord {
     pub answered_ms: Option<u64>,
     /// Released (also set when the caller gave up while queuing).
     pub released_ms: Option<u64>,
+    /// Each agent's part of the call, in order (a transfer starts a new leg).
+    pub legs: Vec<AgentLeg>,
+}
+
+/// One agent's part of a call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentLeg {
+    /// The agent.
+    pub agent: String,
+    /// Offered to the agent.
+    pub offered_ms: u64,
+    /// Answered by the agent.
+    pub answered_ms: Option<u64>,
+    /// The agent left the call.
+    pub ended_ms: Option<u64>,
 }
 
 impl CallRecord {
@@ -153,6 +169,7 @@ impl Shared {
             offered_ms: None,
             answered_ms: None,
             released_ms: None,
+            legs: Vec::new(),
         };
         m.queues.order.push(id.clone());
         m.queues.records.insert(id.clone(), rec);
@@ -242,10 +259,12 @@ impl Shared {
                 offered_ms: Some(now),
                 answered_ms: None,
                 released_ms: None,
+                legs: Vec::new(),
             });
             if rec.offered_ms.is_none() {
                 rec.offered_ms = Some(now);
             }
+            track_leg(rec, call, now);
             if call.answered.is_some() && rec.answered_ms.is_none() {
                 rec.answered_ms = Some(now);
                 self.chat_answered(&mut m.chats, id, &call.agent);
@@ -379,5 +398,34 @@ pub(crate) async fn tick_loop(shared: Arc<Shared>) {
         shared.traffic_tick();
         shared.dialer_tick();
         shared.settle();
+    }
+}
+
+/// Follows which agent handles a call: a new handling agent (transfer)
+/// closes the previous leg and opens one; answer and release stamp the leg.
+fn track_leg(rec: &mut CallRecord, call: &super::CallRt, now: u64) {
+    let connected = matches!(call.state, "talking" | "held" | "conference");
+    let current = (!call.agent.is_empty() && call.state != "released").then_some(call.agent.as_str());
+    match (rec.legs.last_mut(), current) {
+        (Some(leg), Some(agent)) if leg.agent == agent && leg.ended_ms.is_none() => {
+            if connected && leg.answered_ms.is_none() {
+                leg.answered_ms = Some(now);
+            }
+        }
+        (last, Some(agent)) => {
+            if let Some(leg) = last {
+                leg.ended_ms.get_or_insert(now);
+            }
+            rec.legs.push(AgentLeg {
+                agent: agent.to_owned(),
+                offered_ms: now,
+                answered_ms: connected.then_some(now),
+                ended_ms: None,
+            });
+        }
+        (Some(leg), None) => {
+            leg.ended_ms.get_or_insert(now);
+        }
+        (None, None) => {}
     }
 }
