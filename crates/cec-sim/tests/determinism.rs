@@ -135,6 +135,9 @@ async fn story(seed: u64) -> Record {
     // Call records carry wall-clock timestamps (`queuedMs`, `answeredMs`…).
     for r in state["records"].as_array_mut().into_iter().flatten() {
         r.as_object_mut().unwrap().retain(|k, _| !k.ends_with("Ms"));
+        for leg in r["legs"].as_array_mut().into_iter().flatten() {
+            leg.as_object_mut().unwrap().retain(|k, _| !k.ends_with("Ms"));
+        }
     }
     sim.shutdown().await;
     Record { guid, c1_token, oiap_token, call_ids, events, recordings, state }
