@@ -342,8 +342,10 @@ macro_rules! define_ne_error {
         }
 
         impl ::std::error::Error for $name {
+            // Display already shows the core error; its own source comes next in the chain
+            // (so `{:#}` and error reporters do not print the same text twice).
             fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
-                Some(&self.0)
+                ::std::error::Error::source(&self.0)
             }
         }
 
@@ -363,6 +365,23 @@ macro_rules! define_ne_error {
 
 #[cfg(test)]
 mod tests {
+    crate::define_ne_error!(
+        /// An NE error for the tests.
+        TestNeError,
+        "Test NE"
+    );
+
+    #[test]
+    fn ne_error_chain_does_not_repeat_its_text() {
+        let e = TestNeError::from(Error::service("100-007", "agent is in a call"));
+        assert_eq!(e.to_string().matches("agent is in a call").count(), 1, "{e}");
+        assert!(std::error::Error::source(&e).is_none(), "the core error is shown, not chained again");
+        let io = std::io::Error::other("socket closed");
+        let e = TestNeError::from(Error::new(ErrorKind::Transport, "send failed").with_source(io));
+        let chained = std::error::Error::source(&e).map(|s| s.to_string());
+        assert_eq!(chained.as_deref(), Some("socket closed"));
+    }
+
     use super::*;
 
     #[test]
