@@ -111,6 +111,14 @@ enum AfterCall {
 }
 
 impl AgentRt {
+    /// Replaces the GUID; the old one stays valid for the grace period.
+    fn rotate_guid(&mut self, guid: String) {
+        self.prev_guid = self.guid.take().map(|old| (old, Instant::now()));
+        self.guid = Some(guid);
+        self.guid_issued = Instant::now();
+        self.rotations += 1;
+    }
+
     /// Forgets the session: GUIDs, queued events; wakes a waiting poll.
     fn sign_out(&mut self) {
         self.signed_in = false;
@@ -169,6 +177,8 @@ pub struct Shared {
     model: Mutex<Model>,
     /// Wakes the push deliverer.
     push_wake: Arc<Notify>,
+    /// Sends pushed events and callbacks (`None` if it could not be built).
+    http: Option<reqwest::Client>,
 }
 
 fn now_ms() -> u128 {
@@ -242,6 +252,7 @@ impl Shared {
             }),
             config,
             push_wake: Arc::new(Notify::new()),
+            http: push::http_client(),
         }
     }
 

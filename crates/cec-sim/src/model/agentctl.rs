@@ -354,10 +354,7 @@ impl Shared {
         a.last_heartbeat = Instant::now();
         let mut headers = Vec::new();
         if let Some(g) = new_guid {
-            a.prev_guid = a.guid.take().map(|old| (old, Instant::now()));
-            a.guid = Some(g.clone());
-            a.guid_issued = Instant::now();
-            a.rotations += 1;
+            a.rotate_guid(g.clone());
             headers.push(("set-guid", format!("JSESSIONID={g}")));
         }
         Some(headers)
@@ -372,10 +369,7 @@ impl Shared {
         }
         let g = self.new_guid(&mut m);
         let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-006", "agent not signed in") };
-        a.prev_guid = a.guid.take().map(|old| (old, Instant::now()));
-        a.guid = Some(g.clone());
-        a.guid_issued = Instant::now();
-        a.rotations += 1;
+        a.rotate_guid(g.clone());
         a.last_heartbeat = Instant::now();
         Reply::Json(gw_ok(json!({ "guid": g })), vec![("set-guid", format!("JSESSIONID={g}"))])
     }

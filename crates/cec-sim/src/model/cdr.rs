@@ -6,10 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::queues::{CallRecord, Effect};
 use super::{Model, Shared, now_ms};
@@ -245,35 +244,34 @@ fn zip_files(files: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
 }
 
 /// POSTs `body` as JSON to a plain `http://` URL (C2-signed when `creds` is set); logs failures.
-pub(super) async fn post_json(url: String, body: Value, creds: Option<(String, String)>) {
-    match post_inner(&url, &body, creds).await {
+pub(super) async fn post_json(client: reqwest::Client, url: String, body: Value, creds: Option<(String, String)>) {
+    match post_inner(&client, &url, &body, creds).await {
         Ok(status) => tracing::debug!(%url, status, "callback sent"),
         Err(e) => tracing::warn!(%url, error = %e, "callback failed"),
     }
 }
 
-async fn post_inner(url: &str, body: &Value, creds: Option<(String, String)>) -> Result<u16, String> {
+async fn post_inner(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Value,
+    creds: Option<(String, String)>,
+) -> Result<u16, String> {
     let u = url::Url::parse(url).map_err(|e| e.to_string())?;
     if u.scheme() != "http" {
         return Err("the simulator sends callbacks to plain http:// URLs only".into());
     }
     let host = u.host_str().ok_or("no host")?.to_owned();
-    let port = u.port_or_known_default().unwrap_or(80);
-    let host_header = u.port().map(|p| format!("{host}:{p}")).unwrap_or_else(|| host.clone());
-    let path = match u.query() {
-        Some(q) => format!("{}?{q}", u.path()),
-        None => u.path().to_owned(),
-    };
+    let host_header = u.port().map(|p| format!("{host}:{p}")).unwrap_or(host);
     let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
     let ctype = "application/json;charset=UTF-8";
     let len = bytes.len().to_string();
-    let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host_header}\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nConnection: close\r\n"
-    );
+    let mut req = client.post(u.as_str()).header("content-type", ctype);
     if let Some((ak, sk)) = creds {
+        // Signed over the headers the request carries (reqwest sets the same Host and Content-Length).
         let headers = [("content-length", len.as_str()), ("content-type", ctype), ("host", host_header.as_str())];
         let query: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let req = cec_core::sign::SignableRequest {
+        let signable = cec_core::sign::SignableRequest {
             method: "POST",
             path: u.path(),
             query: &query,
@@ -281,18 +279,8 @@ async fn post_inner(url: &str, body: &Value, creds: Option<(String, String)>) ->
             body: &bytes,
         };
         let ts = cec_core::time::format_utc_millis(SystemTime::now());
-        head.push_str(&format!("Authorization: {}\r\n", cec_core::sign::authorization(&ak, sk.as_bytes(), &ts, &req)));
+        req = req.header("authorization", cec_core::sign::authorization(&ak, sk.as_bytes(), &ts, &signable));
     }
-    head.push_str("\r\n");
-    let limit = Duration::from_secs(5);
-    let mut stream = tokio::time::timeout(limit, tokio::net::TcpStream::connect((host.as_str(), port)))
-        .await
-        .map_err(|_| "connect timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-    stream.write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
-    stream.write_all(&bytes).await.map_err(|e| e.to_string())?;
-    let mut answer = Vec::new();
-    let _ = tokio::time::timeout(limit, stream.read_to_end(&mut answer)).await;
-    let text = String::from_utf8_lossy(&answer);
-    text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| "no HTTP status".to_string())
+    let resp = req.body(bytes).send().await.map_err(|e| e.to_string())?;
+    Ok(resp.status().as_u16())
 }

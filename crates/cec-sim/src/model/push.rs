@@ -58,12 +58,12 @@ impl Shared {
         let now = Instant::now();
         let mut out = Vec::new();
         for (id, a) in m.agents.iter_mut() {
-            let guid = a.guid.clone().unwrap_or_default();
             let Some(p) = a.push.as_mut() else { continue };
             if p.in_flight || a.events.is_empty() || p.next_try > now {
                 continue;
             }
             p.in_flight = true;
+            let guid = a.guid.clone().unwrap_or_default();
             out.push(Batch {
                 agent: id.clone(),
                 target: p.id,
@@ -132,14 +132,16 @@ async fn deliver(client: reqwest::Client, batch: &Batch) -> bool {
     }
 }
 
-fn http_client() -> Option<reqwest::Client> {
+/// The simulator's HTTP client for everything it sends out (pushed events,
+/// CDR-ready and dialer callbacks).
+pub(crate) fn http_client() -> Option<reqwest::Client> {
     let tls = cec_core::transport::rustls_config(&Default::default(), false).ok()?;
     reqwest::Client::builder().tls_backend_preconfigured(tls).timeout(Duration::from_secs(5)).build().ok()
 }
 
 /// Delivers pushed events (runs for the simulator's lifetime).
 pub(crate) async fn push_loop(shared: Arc<Shared>) {
-    let Some(client) = http_client() else {
+    let Some(client) = shared.http.clone() else {
         tracing::error!("no HTTP client for event push");
         return;
     };

@@ -307,7 +307,11 @@ impl Shared {
 
     fn track_agents(&self, m: &mut Model, now: u64) {
         for (id, a) in &m.agents {
-            let t = m.queues.agents.entry(id.clone()).or_default();
+            // Settles run after most requests: allocate a key only for an agent seen the first time.
+            if !m.queues.agents.contains_key(id) {
+                m.queues.agents.insert(id.clone(), Default::default());
+            }
+            let Some(t) = m.queues.agents.get_mut(id) else { continue };
             if a.signed_in && !t.signed_in {
                 t.sign_ins += 1;
                 t.logon_ms = now;
@@ -384,10 +388,14 @@ pub(super) fn run_effects(shared: &Shared, effects: Vec<Effect>) {
         tracing::warn!("no runtime: callbacks not sent");
         return;
     };
-    let sc = shared.config.scenario.clone();
+    let Some(client) = shared.http.clone() else {
+        tracing::warn!("no HTTP client: callbacks not sent");
+        return;
+    };
+    let sc = &shared.config.scenario;
     for Effect::Post { url, body, signed } in effects {
         let creds = signed.then(|| (sc.ak.clone(), sc.sk.clone()));
-        rt.spawn(super::cdr::post_json(url, body, creds));
+        rt.spawn(super::cdr::post_json(client.clone(), url, body, creds));
     }
 }
 
