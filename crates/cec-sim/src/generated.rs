@@ -5094,7 +5094,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &[],
         required_query: &[],
-        success: "{\"data\":{\"busiPolicy\":\"s-busiPolicy\",\"noRetryPolicy\":\"s-noRetryPolicy\",\"policyJson\":{\"dataType\":\"s-dataType\",\"policy\":\"s-policy\",\"retryDay\":7,\"retryTimes\":7,\"type\":7},\"policyType\":7,\"retryPolicyId\":\"s-retryPolicyId\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
+        success: "{\"data\":{\"busiPolicy\":\"s-busiPolicy\",\"noRetryPolicy\":\"s-noRetryPolicy\",\"policyJson\":\"s-policyJson\",\"policyType\":7,\"retryPolicyId\":\"s-retryPolicyId\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,

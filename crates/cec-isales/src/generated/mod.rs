@@ -1300,9 +1300,9 @@ pub struct CampaignAddV1Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignAddV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignAddV1BodySkillParam>,
@@ -1334,6 +1334,9 @@ impl CampaignAddV1Body {
         cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
         }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
@@ -1383,6 +1386,26 @@ pub struct CampaignAddV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV1BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignAddV1BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -1555,15 +1578,24 @@ pub struct CampaignAddV2Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignAddV2BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignAddV2BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignAddV2BodySkillParam>,
-    /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
+    /// retry policy carried inline (replaces the separate retry-policy call) (same content as the set-retry-policy call)
     #[serde(rename = "retryPolicy", skip_serializing_if = "Option::is_none", default)]
-    pub retry_policy: Option<serde_json::Value>,
+    pub retry_policy: Option<CampaignAddV2BodyRetryPolicy>,
+    /// calling order policy (keys from the published sample)
+    #[serde(rename = "callPolicy", skip_serializing_if = "Option::is_none", default)]
+    pub call_policy: Option<CampaignAddV2BodyCallPolicy>,
+    /// initial status after creation (sample value 0)
+    #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
+    pub init_status: Option<i64>,
+    /// result callback address (HTTPS URL)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
     /// calling order (type not captured) (added in AICC 25.100.0)
     #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
     pub call_order: Option<serde_json::Value>,
@@ -1598,8 +1630,17 @@ impl CampaignAddV2Body {
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
         }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
+        }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
+        }
+        if let Some(v) = &self.retry_policy {
+            v.validate(op, &format!("{at}retryPolicy."))?;
+        }
+        if let Some(v) = &self.call_policy {
+            v.validate(op, &format!("{at}callPolicy."))?;
         }
         Ok(())
     }
@@ -1671,6 +1712,26 @@ pub struct CampaignAddV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV2BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignAddV2BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -1763,6 +1824,62 @@ impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
     }
 }
 
+/// Object `retryPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyRetryPolicy {
+    /// 0 global, 1 number-type matching
+    #[serde(rename = "policyType", skip_serializing_if = "Option::is_none", default)]
+    pub policy_type: Option<i64>,
+    /// serialized policy list, layout as in the set-retry-policy call (JSON text such as \[{dataType,type,policy:\[{result,retryNumber,callInterval}\]}\])
+    #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
+    pub policy_json: Option<String>,
+}
+impl CampaignAddV2BodyRetryPolicy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `callPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyCallPolicy {
+    /// sample 1
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
+    pub call_type: Option<i64>,
+    /// sample 0
+    #[serde(rename = "chooseType", skip_serializing_if = "Option::is_none", default)]
+    pub choose_type: Option<i64>,
+    /// calling turns
+    #[serde(rename = "turns", skip_serializing_if = "Option::is_none", default)]
+    pub turns: Option<Vec<CampaignAddV2BodyCallPolicyTurns>>,
+}
+impl CampaignAddV2BodyCallPolicy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.turns {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}turns[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `turns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyCallPolicyTurns {
+    /// number type of the turn, e.g. SI
+    #[serde(rename = "turnType", skip_serializing_if = "Option::is_none", default)]
+    pub turn_type: Option<String>,
+}
+impl CampaignAddV2BodyCallPolicyTurns {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
 /// Object response of `campaign.add_v2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -1840,9 +1957,9 @@ pub struct CampaignModifyV1Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignModifyV1BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignModifyV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignModifyV1BodySkillParam>,
@@ -1866,6 +1983,9 @@ impl CampaignModifyV1Body {
         cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
         }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
@@ -1915,6 +2035,26 @@ pub struct CampaignModifyV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV1BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignModifyV1BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2071,9 +2211,9 @@ pub struct CampaignModifyV2Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignModifyV2BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignModifyV2BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignModifyV2BodySkillParam>,
@@ -2110,6 +2250,9 @@ impl CampaignModifyV2Body {
         cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
         }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
@@ -2184,6 +2327,26 @@ pub struct CampaignModifyV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV2BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignModifyV2BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2594,69 +2757,14 @@ pub struct CampaignResumeResponse {
 /// Object request body of `campaign.set_retry_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSetRetryPolicyBody {
-    /// policy definition (JSON string)
+    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
     #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
-    pub policy_json: Option<CampaignSetRetryPolicyBodyPolicyJson>,
+    pub policy_json: Option<String>,
     /// retry policy type (0 global, 1 number-type matching)
     #[serde(rename = "policyType", skip_serializing_if = "Option::is_none", default)]
     pub policy_type: Option<i64>,
 }
 impl CampaignSetRetryPolicyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.policy_json {
-            v.validate(op, &format!("{at}policyJson."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `policyJson`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignSetRetryPolicyBodyPolicyJson {
-    /// number type the policy applies to
-    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none", default)]
-    pub data_type: Option<String>,
-    /// result-matching policy; see fields (JSON string)
-    #[serde(rename = "policy", skip_serializing_if = "Option::is_none", default)]
-    pub policy: Option<CampaignSetRetryPolicyBodyPolicyJsonPolicy>,
-    /// retry logic type (0 normal policy, 1 result policy)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
-    pub type_: Option<i64>,
-    /// result codes never retried (codes from the external-result list, data.resultCode) (not allowed when policyType=1)
-    #[serde(rename = "noRetryPolicy", skip_serializing_if = "Option::is_none", default)]
-    pub no_retry_policy: Option<Vec<String>>,
-}
-impl CampaignSetRetryPolicyBodyPolicyJson {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.policy {
-            v.validate(op, &format!("{at}policy."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `policy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignSetRetryPolicyBodyPolicyJsonPolicy {
-    /// normal policy: days of attempts (as printed) (when type=0)
-    #[serde(rename = "retryTime", skip_serializing_if = "Option::is_none", default)]
-    pub retry_time: Option<i64>,
-    /// normal policy: attempts per day (as printed) (when type=0)
-    #[serde(rename = "retryDay", skip_serializing_if = "Option::is_none", default)]
-    pub retry_day: Option<i64>,
-    /// result policy: delay before retry (when type=1)
-    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
-    pub call_interval: Option<i64>,
-    /// result policy: result type (when type=1)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", default)]
-    pub result: Option<i64>,
-    /// result policy: retry count (when type=1)
-    #[serde(rename = "retryNumber", skip_serializing_if = "Option::is_none", default)]
-    pub retry_number: Option<i64>,
-}
-impl CampaignSetRetryPolicyBodyPolicyJsonPolicy {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2752,13 +2860,13 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub policy_type: Option<i64>,
-    /// policy parameters (JSON string)
+    /// retry policy as a JSON string (serialized JSON, layout as in the set call)
     #[serde(
         rename = "policyJson",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
+        deserialize_with = "cec_core::de::opt_string"
     )]
-    pub policy_json: Option<CampaignQueryRetryPolicyResponseDataPolicyJson>,
+    pub policy_json: Option<String>,
     /// result codes not retried
     #[serde(
         rename = "noRetryPolicy",
@@ -2773,35 +2881,6 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub busi_policy: Option<String>,
-}
-
-/// Object `policyJson`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignQueryRetryPolicyResponseDataPolicyJson {
-    /// number type
-    #[serde(
-        rename = "dataType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub data_type: Option<String>,
-    /// result-matching policy (JSON string)
-    #[serde(rename = "policy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub policy: Option<String>,
-    /// normal policy: days of attempts
-    #[serde(rename = "retryDay", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub retry_day: Option<i64>,
-    /// normal policy: attempts per day
-    #[serde(
-        rename = "retryTimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub retry_times: Option<i64>,
-    /// retry logic type (0 normal, 1 result)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub type_: Option<i64>,
 }
 
 /// Object request body of `campaign.add_business_result`.
@@ -8153,7 +8232,7 @@ pub struct CalllogsQueryResponseResult {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
 ///
-/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Rows after ivrParam (skillParam, initStatus, callBackUrl, ...) and the sub-tables were not reachable: their keys come from the published sample. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4001.html).
+/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Every stored copy ends before the body rows after ivrParam; skillParam/initStatus/callBackUrl keys come from the published sample, ivrParam keys (deviceSign, callCount, callInterval) from Huawei's HPS demo client (CloudIPCC_huaweicloud_hpsdemo IvrParam bean; older HPS generation, path /HPS/resource/paas/campaigns/{vdnId}).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignAddV1Builder<'a> {
@@ -8217,8 +8296,8 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8283,7 +8362,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html>
 ///
-/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Body table not reachable for V2 add; fields taken from the V2 modify table (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html) and the published V2 add sample (callerNo list, priority, scheduleParam, skillParam, retryPolicy).
+/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Every stored copy of the V2 add page ends at the request-header table; fields come from the V2 modify table (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_4004.html) and the request sample on the guide fragment (https://huaweicloud.com/guide/productsdesc-bms_236be1f79cca763d9d1755652a104567support2), which adds callPolicy, initStatus and callBackUrl and shows retryPolicy.policyJson as a JSON string.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignAddV2Builder<'a> {
@@ -8352,8 +8431,8 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignAddV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8362,9 +8441,24 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
-    /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
-    pub fn retry_policy(mut self, v: serde_json::Value) -> Self {
+    /// retry policy carried inline (replaces the separate retry-policy call) (same content as the set-retry-policy call)
+    pub fn retry_policy(mut self, v: CampaignAddV2BodyRetryPolicy) -> Self {
         self.body_.retry_policy = Some(v);
+        self
+    }
+    /// calling order policy (keys from the published sample)
+    pub fn call_policy(mut self, v: CampaignAddV2BodyCallPolicy) -> Self {
+        self.body_.call_policy = Some(v);
+        self
+    }
+    /// initial status after creation (sample value 0)
+    pub fn init_status(mut self, v: i64) -> Self {
+        self.body_.init_status = Some(v);
+        self
+    }
+    /// result callback address (HTTPS URL)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
         self
     }
     /// calling order (type not captured) (added in AICC 25.100.0)
@@ -8418,7 +8512,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. Sub-tables not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4003.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Campaign must exist and not be complete; device type cannot change. The stored copy ends before the scheduleParam/ivrParam/skillParam sub-tables and the error table; sub-table keys as for campaign.add_v1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV1Builder<'a> {
@@ -8494,8 +8588,8 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignModifyV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8554,7 +8648,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
 ///
-/// Campaign must exist and not be complete. Table rows after ivrParam not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Campaign must exist and not be complete; device type cannot change. Every stored copy ends in the body table (the 2023 zh-cn copy at callerNo; it limits name to 32 characters where the newer pages say 100). Rows after ivrParam and the sub-tables are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV2Builder<'a> {
@@ -8635,8 +8729,8 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignModifyV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8700,7 +8794,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0725.html>
 ///
-/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html).
+/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html); its error list was not recorded.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignDeleteBuilder<'a> {
@@ -8776,7 +8870,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
 ///
-/// No request body. callOrder added to the output in AICC 25.100.0. Error table is Table 21 on the page (not captured). Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0726.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// No request body. callOrder added to the output in AICC 25.100.0. The returnObject table and its sub-tables (Tables 4-20) and the error table (Table 21) are past the end of the stored copy; returnObject keys listed are those read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryDetailBuilder<'a> {
@@ -8845,7 +8939,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0727.html>
 ///
-/// No request body. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0727.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4007.html).
+/// No request body. The query table was read whole (0727 compact zh copy: 9 rows; statusV2 appears only in the 2025-12 zh-cn URL and is not in that table). Both copies end at the third response row, so the campaign item table (data) is missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryAllBuilder<'a> {
@@ -8920,7 +9014,7 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.rows_per_page = Some(v);
         self
     }
-    /// query parameter: call center ID filter (on-premises standalone only; effective when multicc.solution=2)
+    /// query parameter: call center ID filter (filters by call center when given (zh-cn 4007); on-premises standalone only; effective when multicc.solution=2)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.cc_id = Some(v);
         self
@@ -9014,7 +9108,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0728.html>
 ///
-/// Campaign must be running. No request body. Read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4008.html).
+/// Campaign must be running (0200011 otherwise). No request body. Read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4008.html), which ends inside the error table after 0200011.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignPauseBuilder<'a> {
@@ -9134,7 +9228,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
 ///
-/// policyJson is a serialized JSON string, not a nested object. Mandatory flags for body fields not given. Fields read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0730.html).
+/// policyJson is typed String on every copy (zh-cn/en/ja 4010, th-th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. Mandatory flags for the two body fields are not given on the page. The copies end in the policyJson table (Table 4); the policy table (Table 5), error table and samples are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignSetRetryPolicyBuilder<'a> {
@@ -9170,9 +9264,9 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// policy definition (JSON string)
-    pub fn policy_json(mut self, v: CampaignSetRetryPolicyBodyPolicyJson) -> Self {
-        self.body_.policy_json = Some(v);
+    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
+    pub fn policy_json(mut self, v: impl Into<String>) -> Self {
+        self.body_.policy_json = Some(v.into());
         self
     }
     /// retry policy type (0 global, 1 number-type matching)
@@ -9230,7 +9324,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
 ///
-/// No request body. Field names differ from the set call (retryDay/retryTimes here vs retryTime/retryDay there) as printed. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4011.html).
+/// No request body. data.policyJson is typed String (en-us and ar-mena 4011), so it is kept as text; its layout is that of the set call. The copies end after the data table row noRetryPolicy; busiPolicy comes from the earlier zh-cn read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryRetryPolicyBuilder<'a> {
@@ -9534,9 +9628,6 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        if let Some(v) = &self.end_date {
-            cec_core::validate::max_len(op, "endDate", v, 30)?;
-        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
