@@ -659,59 +659,8 @@ async fn blocklist_delete_all() {
 
 #[tokio::test]
 async fn blocklist_query() {
-    check_json(
-        Case {
-            op: "blocklist.query",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(),
-            query: vec![],
-            headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.blocklist_query()
-                .vdn_id(1)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(
-                        r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.blocklist_query()
-                .vdn_id(0)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(
-                        r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "vdnId",
-    )
-    .await;
+    check_json(Case { op: "blocklist.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_query().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -859,59 +808,8 @@ async fn blocklist_delete_group() {
 
 #[tokio::test]
 async fn blocklist_add_type() {
-    check_json(
-        Case {
-            op: "blocklist.add_type",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(),
-            query: vec![],
-            headers: vec![("locale", "s-locale".into()), ("content-length", "75".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.blocklist_add_type()
-                .vdn_id(1)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(
-                        r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.blocklist_add_type()
-                .vdn_id(0)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(
-                        r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "vdnId",
-    )
-    .await;
+    check_json(Case { op: "blocklist.add_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_add_type().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -1086,41 +984,7 @@ async fn calldata_import_to_task_group() {
 
 #[tokio::test]
 async fn callbatch_create() {
-    check_json(
-        Case {
-            op: "callbatch.create",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(),
-            query: vec![],
-            headers: vec![("content-length", "28".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"name":"s-name","status":7}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.callbatch_create()
-                .vdn_id(1)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(
-                        r#"{"name":"s-name","status":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "callbatch.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(), query: vec![], headers: vec![("content-length", "28".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"name":"s-name","status":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_create().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(r#"{"name":"s-name","status":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1213,8 +1077,8 @@ async fn callbatch_delete() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1266,8 +1130,8 @@ async fn callbatch_pause() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1922,7 +1786,7 @@ async fn obs_get_call_data() {
 
 #[tokio::test]
 async fn calllogs_query() {
-    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "82".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "84".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1931,7 +1795,7 @@ async fn calllogs_query() {
                 .locale("s-locale")
                 .body(
                     serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(
-                        r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#,
+                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#,
                     ))
                     .unwrap(),
                 )

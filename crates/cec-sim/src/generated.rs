@@ -5497,7 +5497,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["name"],
         required_query: &[],
-        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
+        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":\"s-id\"}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_create),

@@ -3718,6 +3718,12 @@ pub struct BlocklistQueryBody {
     /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
     #[serde(rename = "blocklist", skip_serializing_if = "Option::is_none", default)]
     pub blocklist: Option<Vec<String>>,
+    /// blocklist group to filter by
+    #[serde(rename = "relCategoryId", skip_serializing_if = "Option::is_none", default)]
+    pub rel_category_id: Option<String>,
+    /// blocklist type to filter by
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none", default)]
+    pub type_id: Option<String>,
     /// start offset (offset = limit * (page - 1))
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
@@ -4016,6 +4022,9 @@ pub struct BlocklistAddTypeBody {
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
     pub action_type: Option<String>,
+    /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
 }
 impl BlocklistAddTypeBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4402,7 +4411,7 @@ pub struct CalldataAddV1ResponseReturnObjectDataIdList {
 /// Object request body of `calldata.add_v2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataAddV2Body {
-    /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
+    /// records to add (default max 20 per call (tenant parameter isales.api.calldata.max; &lt;= 2000 advised)) Required.
     #[serde(rename = "callDataList", skip_serializing_if = "Option::is_none", default)]
     pub call_data_list: Option<Vec<CalldataAddV2BodyCallDataList>>,
     /// batch ID from callbatch.create
@@ -5164,6 +5173,22 @@ pub struct CallbatchCreateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
+    /// created batch (from the page sample (response table empty on the page))
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CallbatchCreateResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchCreateResponseReturnObject {
+    /// batch ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
 }
 
 /// Object request body of `callbatch.update`.
@@ -5917,9 +5942,6 @@ impl CallresultQueryBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.session_id {
             cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
-        }
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 30)?;
         }
         Ok(())
     }
@@ -8135,9 +8157,6 @@ impl CalllogsQueryBody {
         }
         cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
-        }
         Ok(())
     }
 }
@@ -10399,6 +10418,8 @@ impl crate::Client {
 /// Fluent builder of `blocklist.delete`: Delete a number from the blocklist.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0745.html>
+///
+/// Deletes one blocklisted number of the VDN. Read from the compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0745.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteBuilder<'a> {
@@ -10473,7 +10494,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html>
 ///
-/// Clears the blocklist of the VDN. No request body.
+/// Clears the blocklist of the VDN. No request body. Response and error table (0200001, 0200006, 02000001-02000011) confirmed on the zh-cn copy (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_4026.html), which ends at the sample heading.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteAllBuilder<'a> {
@@ -10532,7 +10553,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
 ///
-/// Send either blocklist or offset+limit, not both. Response data table not captured. Body read from zh-cn older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4027.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Send either blocklist (only those numbers are returned, with their validity data) or offset+limit. The newest en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html) adds relCategoryId and typeId filters and marks offset optional; it ends inside the body table. The response item table is missing from every copy tried, so the answer carries only the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistQueryBuilder<'a> {
@@ -10559,6 +10580,16 @@ impl<'a> BlocklistQueryBuilder<'a> {
     /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
     pub fn blocklist(mut self, v: Vec<String>) -> Self {
         self.body_.blocklist = Some(v);
+        self
+    }
+    /// blocklist group to filter by
+    pub fn rel_category_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.rel_category_id = Some(v.into());
+        self
+    }
+    /// blocklist type to filter by
+    pub fn type_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_id = Some(v.into());
         self
     }
     /// start offset (offset = limit * (page - 1))
@@ -10617,7 +10648,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html>
 ///
-/// New in AICC 24.400.0.
+/// New in AICC 24.400.0. The en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html) ends at the response heading; response fields are the common result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddGroupBuilder<'a> {
@@ -10867,7 +10898,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
 ///
-/// No request body. Error table continues past 02000014 (not captured). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0753.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// No request body. The compact zh copy ends inside the error table after 02000014; later rows and the samples are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteGroupBuilder<'a> {
@@ -10936,7 +10967,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Remaining body fields (e.g. action) not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Every copy tried ends inside the body table at the actionType option list (en-us 0754 reaches that row; zh .md ends at the table header). action is added because the modify page (tr-tr 0756) and the query answer (0755) carry it next to actionType. Blocklist types are new in AICC 24.400, so no guide fragments exist.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddTypeBuilder<'a> {
@@ -10973,6 +11004,11 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
+        self
+    }
+    /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
+    pub fn action(mut self, v: impl Into<String>) -> Self {
+        self.body_.action = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -11106,7 +11142,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Blocklist type must exist. Body table read from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; the actionType option list is blank in that copy.
+/// Blocklist type must exist. Body table read whole from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; its actionType option list is blank and it ends in the response table after returnCode.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistModifyTypeBuilder<'a> {
@@ -11201,7 +11237,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
 ///
-/// No request body. Response table partly captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// No request body. Every copy tried ends at the response table heading (zh .md) or inside it; fields listed are the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteTypeBuilder<'a> {
@@ -11270,7 +11306,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
-/// &lt;= 200,000 incomplete records per campaign; 20 per call; &gt;= 1 s between calls; no duplicate or blocklisted called numbers. Sample response resultDesc: 'create data succeeded'. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
+/// At most 200,000 incomplete records per campaign; 20 records per call; at least 1 s between calls; no duplicate or blocklisted called numbers. Response fields from the page sample (resultDesc "create data succeeded"). Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV1Builder<'a> {
@@ -11361,7 +11397,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
 ///
-/// Called numbers under one sessionId must be unique and not blocklisted; &gt;= 1 s between calls; raising isales.api.calldata.max above 2000 is discouraged. Response assumed as V1. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0760.html).
+/// Limits (zh 4032, 2024-09): at most 200,000 incomplete records per campaign; default 20 records per call, tenant parameter isales.api.calldata.max raises it (values above 2000 discouraged, and isales.api.uncomplate.count should then be false or a call may take over 1 s); at least 1 s between calls; no duplicate called numbers under one sessionId; no blocklisted numbers (unless within the blocklist restriction period/count); no numbers can be added to a completed task, nor to a task that is executing. The stored copies end at Table 4 (callDataList); row layout from the import-file template; response assumed as V1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV2Builder<'a> {
@@ -11397,7 +11433,7 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
+    /// records to add (default max 20 per call (tenant parameter isales.api.calldata.max; &lt;= 2000 advised)) Required.
     pub fn call_data_list(mut self, v: Vec<CalldataAddV2BodyCallDataList>) -> Self {
         self.body_.call_data_list = Some(v);
         self
@@ -11652,7 +11688,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html>
 ///
-/// Response table lists only countDetail (no resultCode shown). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0765.html).
+/// The response table lists only countDetail (no resultCode shown). The batchDetail item table is past the end of the copy read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsBuilder<'a> {
@@ -11729,7 +11765,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Every copy tried (en, zh-cn, other locales, guide fragments) ends before the request body table, so which file on which server is named is unknown; the answer carries only the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportFileFromServerBuilder<'a> {
@@ -11798,7 +11834,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
 ///
-/// Covers both local-file and file-server imports. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0767.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4039.html).
+/// Covers both local-file and file-server imports. The DataImportTask table ends after blackNum in the copies read; errMsg and importTaskIds come from the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQueryImportResultBuilder<'a> {
@@ -11980,7 +12016,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0770.html>
 ///
-/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100).
+/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100). The compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0770.html) was read whole: its response and error sections are empty headings; the response sample carries returnObject.id (string).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallbatchCreateBuilder<'a> {
@@ -12813,7 +12849,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html).
+/// Body and response tables read from the compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html): beginTime/endTime and appointTime are typed TimeStamp (epoch milliseconds, kept as long). Today's stored excerpt ends in the data table at taskId; the rows after it were read in the earlier pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointListBuilder<'a> {
@@ -13030,7 +13066,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html>
 ///
-/// No request body.
+/// No request body. Response and data tables read on the guide fragment (https://huaweicloud.com/guide/productsdesc-bms_b98b47bf09e92df18042d4ed3bf17b44support0), whose sample sends callStatus as the string "6" although the table types it int; the field is kept int as tabled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultDetailBuilder<'a> {
@@ -13090,7 +13126,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response fields taken from the published sample.
+/// Only calls made on AICC 22.100.0 or later. The response table is past the end of the copy read; response fields come from the page sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV1Builder<'a> {
@@ -13156,7 +13192,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response table cut off after recordList entries. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Only calls made on AICC 22.100.0 or later. The copy read ends in the response table after the recordList entries; the other response rows and the error table are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV2Builder<'a> {
@@ -13759,7 +13795,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Display results feed the retry policy's no-retry list. The mandatory flags for displayResult and obsCodes are past the end of every copy tried; the sample body is {resultCode, displayResult, obsCodes}. Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultCreateBuilder<'a> {
@@ -14338,7 +14374,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31). Sub-table layouts assumed equal to campaign add.
+/// Only in the zh-cn reference (updated 2026-07-31). The sub-tables (scheduleParam/ivrParam/skillParam) are past the end of the copy read; their keys follow campaign add.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateAddBuilder<'a> {
@@ -14548,7 +14584,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
 ///
-/// Template must exist; device type cannot change. Body table not captured (presumably as template.add). Only in the zh-cn reference (updated 2026-07-31). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Template must exist; device type cannot change. PUT .../template/{campaignTemplateId}/update with campaignTemplateId int. Every copy tried (zh .md 1132; the page exists only in the zh-cn reference, updated 2026-07-31) ends at the body table header, so the body is unknown (presumably as template.add).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateUpdateBuilder<'a> {
@@ -14806,7 +14842,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/interface` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0316.html>
 ///
-/// The getHoliDay and pushTaskStatus calls it names have their own pages in this chapter, not reached. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The getHoliDay and pushTaskStatus calls it names are documented on their own pages of this chapter, outside this spec. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsInterfaceInfoBuilder<'a> {
@@ -14869,7 +14905,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/push/midresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0318.html>
 ///
-/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). The Authentication header carries the refreshToken value returned by the sign-in call (zh-cn 0318). Failures are HTTP 400/401/403/404/500.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsPushMidResultBuilder<'a> {
