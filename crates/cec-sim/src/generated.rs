@@ -6147,7 +6147,7 @@ pub static ROUTES: &[Route] = &[
         auth: "oiap-token",
         required_body: &["tenantId", "params", "authToken"],
         required_query: &[],
-        success: "{\"beans\":{\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\"},\"rtnCode\":0,\"rtnMsg\":\"success\"}",
+        success: "{\"bean\":\"s-any\",\"beans\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"timestamp\":\"s-timestamp\",\"type\":\"s-type\",\"userSaying\":\"s-userSaying\"}],\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"object\":\"s-any\",\"rtnCode\":0,\"rtnMsg\":\"success\"}",
         binary: false,
         envelope: &OIAP_ENVELOPE_RTN_CODE,
         check_body: Some(check_oiap_record_query_history),

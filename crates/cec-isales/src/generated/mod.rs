@@ -7947,7 +7947,7 @@ pub struct ObsPushMidResultBody {
     /// call end
     #[serde(rename = "endCallTime", skip_serializing_if = "Option::is_none", default)]
     pub end_call_time: Option<String>,
-    /// call ID (rest of table not captured)
+    /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
 }
@@ -8123,7 +8123,7 @@ pub struct ObsGetCallDataResponseResultData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub caller_number: Option<String>,
-    /// IE/SIP data carried on the call (rest of table not captured) (IE part 'IEName:k=v,...;' and/or SIP part 'sipdatahead:...' with #%#% separators and #$#$ end mark)
+    /// IE/SIP data carried on the call (IE part 'IEName:k=v,...;' and/or SIP part 'sipdatahead:...' with #%#% separators and #$#$ end mark)
     #[serde(rename = "ieData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ie_data: Option<String>,
 }
@@ -14983,7 +14983,7 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.end_call_time = Some(v.into());
         self
     }
-    /// call ID (rest of table not captured)
+    /// call ID
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self
@@ -15151,7 +15151,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/callnos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500. The zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0320.html) re-read 2026-12-01 ends in the resultData table at ieData.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsGetCallDataBuilder<'a> {
