@@ -5575,7 +5575,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["callType", "calledNo", "taskId", "appointTime"],
         required_query: &[],
-        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"appointId\":\"s-appointId\"}}",
+        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"appointId\":\"s-appointId\",\"id\":\"s-id\"}}",
         binary: false,
         envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_appoint_create),

@@ -5481,7 +5481,7 @@ pub struct CallbatchListResponseData {
 /// Object request body of `appoint.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppointCreateBody {
-    /// reservation type (1 manual, 2 automatic) Required.
+    /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
     pub call_type: Option<i64>,
     /// number to call Required.
@@ -5552,7 +5552,7 @@ pub struct AppointCreateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
-    /// created reservation
+    /// created reservation (the page response table is empty; the sample answers returnObject.id)
     #[serde(
         rename = "returnObject",
         skip_serializing_if = "Option::is_none",
@@ -5565,7 +5565,10 @@ pub struct AppointCreateResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppointCreateResponseReturnObject {
-    /// reservation ID (rest of table not captured)
+    /// created reservation ID (key shown in the page sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// reservation ID (kept from the earlier entry; the page has no response table)
     #[serde(
         rename = "appointId",
         skip_serializing_if = "Option::is_none",
@@ -11493,7 +11496,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html>
 ///
-/// Numbers being called or already completed, and numbers of a running task, cannot be deleted; wait for one call to finish before the next. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4033.html).
+/// Numbers being called, numbers whose calls are complete, and any number of an executing task cannot be deleted (zh 4033, 2024-09); wait for one call to finish before the next. The copies read end inside the body table (recycleType values).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataDeleteBuilder<'a> {
@@ -12489,7 +12492,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0777.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html).
+/// The compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html) was read whole: body table of 8 rows, empty response and error sections, and samples. The request sample sends callType as the string "1" although the table types it int; the response sample carries returnObject.id and is identical to the callbatch.create sample (same id), so it may have been copied between the pages.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointCreateBuilder<'a> {
@@ -12507,7 +12510,7 @@ impl<'a> AppointCreateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
-    /// reservation type (1 manual, 2 automatic) Required.
+    /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
     pub fn call_type(mut self, v: i64) -> Self {
         self.body_.call_type = Some(v);
         self
@@ -12784,6 +12787,8 @@ impl crate::Client {
 /// Fluent builder of `appoint.delete`: Delete a reserved outbound call.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0780.html>
+///
+/// The zh-cn copy (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0780.html) was read whole: body appointId, empty response and error sections, request and response samples.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointDeleteBuilder<'a> {
