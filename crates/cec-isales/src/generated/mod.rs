@@ -11309,7 +11309,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
-/// At most 200,000 incomplete records per campaign; 20 records per call; at least 1 s between calls; no duplicate or blocklisted called numbers. Response fields from the page sample (resultDesc "create data succeeded"). Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
+/// At most 200,000 records not yet completed per campaign; 20 records per call; at least 1 s between calls; no duplicate or blocklisted called numbers. Response fields from the page sample (resultDesc "create data succeeded"). Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV1Builder<'a> {
@@ -11400,7 +11400,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
 ///
-/// Limits (zh 4032, 2024-09): at most 200,000 incomplete records per campaign; default 20 records per call, tenant parameter isales.api.calldata.max raises it (values above 2000 discouraged, and isales.api.uncomplate.count should then be false or a call may take over 1 s); at least 1 s between calls; no duplicate called numbers under one sessionId; no blocklisted numbers (unless within the blocklist restriction period/count); no numbers can be added to a completed task, nor to a task that is executing. The stored copies end at Table 4 (callDataList); row layout from the import-file template; response assumed as V1.
+/// Limits (zh 4032, 2024-09): at most 200,000 records not yet completed per campaign; default 20 records per call, tenant parameter isales.api.calldata.max raises it (values above 2000 discouraged, and isales.api.uncomplate.count should then be false or a call may take over 1 s); at least 1 s between calls; no duplicate called numbers under one sessionId; no blocklisted numbers (unless within the blocklist restriction period/count); no numbers can be added to a completed task, nor to a task that is executing. The stored copies end at Table 4 (callDataList); row layout from the import-file template; response assumed as V1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV2Builder<'a> {
