@@ -43,8 +43,8 @@ async fn auth_token_by_ak_sk() {
 
 #[tokio::test]
 async fn agent_account_create() {
-    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}}"#)).unwrap()).send().await }, "requestParam.userAccount").await;
+    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap()).send().await }, "userAccount").await;
 }
 
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn agent_account_delete() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(v(r#"{"requestParams":{"userAccount":"s-userAccount"}}"#)),
+            body: Some(v(r#"{"userAccount":"s-userAccount"}"#)),
             success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
@@ -75,7 +75,7 @@ async fn agent_account_delete() {
             c.agent_account_delete()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                        r#"{"requestParams":{"userAccount":"s-userAccount"}}"#,
+                        r#"{"userAccount":"s-userAccount"}"#,
                     ))
                     .unwrap(),
                 )
@@ -90,38 +90,27 @@ async fn agent_account_delete() {
             c.agent_account_delete()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                        r#"{"requestParams":{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
+                        r#"{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "requestParams.userAccount",
+        "userAccount",
     )
     .await;
 }
 
 #[tokio::test]
 async fn agent_account_update() {
-    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "requestParam.userName").await;
+    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userName").await;
 }
 
 #[tokio::test]
 async fn agent_account_query() {
-    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.agent_account_query()
-                .body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
-        },
-        "requestParams",
-    )
-    .await;
+    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -236,29 +225,65 @@ async fn agent_account_release_agent_by_skill_id() {
 
 #[tokio::test]
 async fn agent_account_query_agent_info_by_skill_id() {
-    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}}"#)), success: v(r#"{"count":7,"data":[{"accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(r#"{"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)), success: v(r#"{"count":7,"data":[{"accountCode":"s-accountCode","accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_account_query_agent_info_by_skill_id()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(
-                        r#"{}"#,
+                        r#"{"pageNum":7,"pageSize":7}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "requestParam",
+        "skillId",
     )
     .await;
 }
 
 #[tokio::test]
 async fn agent_account_update_sip_phone_password() {
-    check_json(Case { op: "agentAccount.updateSipPhonePassword", method: "POST", path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}}"#)).unwrap()).send().await }, "requestParam.newPhonePwd").await;
+    check_json(
+        Case {
+            op: "agentAccount.updateSipPhonePassword",
+            method: "POST",
+            path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword".into(),
+            query: vec![],
+            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            present: vec![],
+            body: Some(v(
+                r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
+            )),
+            success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.agent_account_update_sip_phone_password()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(
+                        r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}"#)).unwrap()).send().await }, "newPhonePwd").await;
 }
 
 #[tokio::test]
@@ -338,7 +363,7 @@ async fn agent_info_query_agent_login_params() {
 
 #[tokio::test]
 async fn agent_info_query_agent_info_by_account() {
-    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -346,7 +371,7 @@ async fn agent_info_query_agent_info_by_account() {
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(
                         cec_core::test_util::set_at(
-                            v(r#"{"accountCode":"","password":"s-password"}"#),
+                            v(r#"{"accountCode":"","password":"s-password","username":"s-username"}"#),
                             &["accountCode"],
                             json!("x".repeat(65)),
                         ),
@@ -408,12 +433,7 @@ async fn skill_delete_skill() {
         client,
         |c| async move {
             c.skill_delete_skill()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(
-                        r#"{"skillIds":"xxxxxxxxxxx"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body(serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -430,8 +450,8 @@ async fn skill_modify_skill() {
 
 #[tokio::test]
 async fn skill_query_skills() {
-    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
+    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]

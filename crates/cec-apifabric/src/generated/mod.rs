@@ -2486,24 +2486,6 @@ pub struct AuthTokenByAkSkResponse {
 /// Object request body of `agentAccount.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountCreateBody {
-    /// request object Required.
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountCreateBodyRequestParam>,
-}
-impl AgentAccountCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountCreateBodyRequestParam {
     /// agent account (6-50 chars; letters, digits and @.-_ only) Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
@@ -2524,12 +2506,12 @@ pub struct AgentAccountCreateBodyRequestParam {
     pub cc_role_id: Option<i64>,
     /// skill bindings; queue type must match agentType
     #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
-    pub skills: Option<Vec<AgentAccountCreateBodyRequestParamSkills>>,
+    pub skills: Option<Vec<AgentAccountCreateBodySkills>>,
     /// phone number (max 25 chars)
     #[serde(rename = "phone", skip_serializing_if = "Option::is_none", default)]
     pub phone: Option<String>,
 }
-impl AgentAccountCreateBodyRequestParam {
+impl AgentAccountCreateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
@@ -2562,7 +2544,7 @@ impl AgentAccountCreateBodyRequestParam {
 
 /// Object `skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountCreateBodyRequestParamSkills {
+pub struct AgentAccountCreateBodySkills {
     /// skill queue ID (from querySkills)
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<i64>,
@@ -2573,7 +2555,7 @@ pub struct AgentAccountCreateBodyRequestParamSkills {
     #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
     pub skill_weight: Option<i64>,
 }
-impl AgentAccountCreateBodyRequestParamSkills {
+impl AgentAccountCreateBodySkills {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2584,7 +2566,7 @@ impl AgentAccountCreateBodyRequestParamSkills {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAccountCreateResponse {
-    /// 0 success, 1 failure (table cut; by analogy with delete)
+    /// 0 success, 1 failure Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -2606,29 +2588,11 @@ pub struct AgentAccountCreateResponse {
 /// Object request body of `agentAccount.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountDeleteBody {
-    /// request object Required.
-    #[serde(rename = "requestParams", skip_serializing_if = "Option::is_none", default)]
-    pub request_params: Option<AgentAccountDeleteBodyRequestParams>,
-}
-impl AgentAccountDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
-        if let Some(v) = &self.request_params {
-            v.validate(op, &format!("{at}requestParams."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountDeleteBodyRequestParams {
     /// agent account to delete (6-50 chars; special characters and whitespace not allowed) Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
 }
-impl AgentAccountDeleteBodyRequestParams {
+impl AgentAccountDeleteBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
@@ -2663,23 +2627,6 @@ pub struct AgentAccountDeleteResponse {
 /// Object request body of `agentAccount.update`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountUpdateBody {
-    /// request object
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountUpdateBodyRequestParam>,
-}
-impl AgentAccountUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateBodyRequestParam {
     /// agent account used as key; not modifiable Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
@@ -2700,7 +2647,7 @@ pub struct AgentAccountUpdateBodyRequestParam {
     pub cc_role_id: Option<i64>,
     /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
     #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
-    pub skills: Option<Vec<AgentAccountUpdateBodyRequestParamSkills>>,
+    pub skills: Option<Vec<AgentAccountUpdateBodySkills>>,
     /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
     #[serde(rename = "oldPassWord", skip_serializing_if = "Option::is_none", default)]
     pub old_pass_word: Option<cec_core::Secret<String>>,
@@ -2708,7 +2655,7 @@ pub struct AgentAccountUpdateBodyRequestParam {
     #[serde(rename = "newPassWord", skip_serializing_if = "Option::is_none", default)]
     pub new_pass_word: Option<cec_core::Secret<String>>,
 }
-impl AgentAccountUpdateBodyRequestParam {
+impl AgentAccountUpdateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
@@ -2732,7 +2679,7 @@ impl AgentAccountUpdateBodyRequestParam {
 
 /// Object `skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateBodyRequestParamSkills {
+pub struct AgentAccountUpdateBodySkills {
     /// skill queue ID (from querySkills)
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<i64>,
@@ -2743,7 +2690,7 @@ pub struct AgentAccountUpdateBodyRequestParamSkills {
     #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
     pub skill_weight: Option<i64>,
 }
-impl AgentAccountUpdateBodyRequestParamSkills {
+impl AgentAccountUpdateBodySkills {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2773,31 +2720,13 @@ pub struct AgentAccountUpdateResponse {
 /// Object request body of `agentAccount.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountQueryBody {
-    /// request object Required.
-    #[serde(rename = "requestParams", skip_serializing_if = "Option::is_none", default)]
-    pub request_params: Option<AgentAccountQueryBodyRequestParams>,
-}
-impl AgentAccountQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
-        if let Some(v) = &self.request_params {
-            v.validate(op, &format!("{at}requestParams."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountQueryBodyRequestParams {
     /// agent account; required when no paging params; other params ignored when given
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
-    /// page number from 0; used when userAccount absent Required.
+    /// page number from 0; used when userAccount absent
     #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
     pub page_num: Option<i64>,
-    /// page size; used when userAccount absent Required.
+    /// page size; used when userAccount absent
     #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
     pub page_size: Option<i64>,
     /// filter: 4 audio, 11 video, 5 multimedia, 99 versatile
@@ -2807,11 +2736,9 @@ pub struct AgentAccountQueryBodyRequestParams {
     #[serde(rename = "transparentDisplayFlag", skip_serializing_if = "Option::is_none", default)]
     pub transparent_display_flag: Option<bool>,
 }
-impl AgentAccountQueryBodyRequestParams {
+impl AgentAccountQueryBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
     }
 }
@@ -3006,24 +2933,6 @@ pub struct AgentAccountReleaseAgentBySkillIdResponse {
 /// Object request body of `agentAccount.queryAgentInfoBySkillId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountQueryAgentInfoBySkillIdBody {
-    /// request object Required.
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountQueryAgentInfoBySkillIdBodyRequestParam>,
-}
-impl AgentAccountQueryAgentInfoBySkillIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
     /// skill queue ID Required.
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<i64>,
@@ -3034,7 +2943,7 @@ pub struct AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
     #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
     pub page_num: Option<i64>,
 }
-impl AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
+impl AgentAccountQueryAgentInfoBySkillIdBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
@@ -3070,6 +2979,13 @@ pub struct AgentAccountQueryAgentInfoBySkillIdResponseData {
     /// agent work number
     #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
     pub work_no: Option<serde_json::Number>,
+    /// linked business account code (shown in the page's sample, not in its table)
+    #[serde(
+        rename = "accountCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_code: Option<String>,
     /// 4 audio, 11 video, 5 multimedia, 99 versatile
     #[serde(
         rename = "agentType",
@@ -3117,24 +3033,6 @@ pub struct AgentAccountQueryAgentInfoBySkillIdResponseData {
 /// Object request body of `agentAccount.updateSipPhonePassword`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountUpdateSipPhonePasswordBody {
-    /// request Required.
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountUpdateSipPhonePasswordBodyRequestParam>,
-}
-impl AgentAccountUpdateSipPhonePasswordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     /// agent's current password for verification (3 failures lock account 30 min) Required.
     #[serde(rename = "accountPwd", skip_serializing_if = "Option::is_none", default)]
     pub account_pwd: Option<cec_core::Secret<String>>,
@@ -3145,7 +3043,7 @@ pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
 }
-impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
+impl AgentAccountUpdateSipPhonePasswordBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
@@ -3538,6 +3436,9 @@ pub struct AgentInfoQueryAgentInfoByAccountBody {
     /// password of authenticating user (max 64)
     #[serde(rename = "password", skip_serializing_if = "Option::is_none", default)]
     pub password: Option<cec_core::Secret<String>>,
+    /// user name of the authenticating user (max 64)
+    #[serde(rename = "username", skip_serializing_if = "Option::is_none", default)]
+    pub username: Option<String>,
 }
 impl AgentInfoQueryAgentInfoByAccountBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -3548,6 +3449,9 @@ impl AgentInfoQueryAgentInfoByAccountBody {
         }
         if let Some(v) = &self.password {
             cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 64)?;
+        }
+        if let Some(v) = &self.username {
+            cec_core::validate::max_len(op, &format!("{at}username"), v, 64)?;
         }
         Ok(())
     }
@@ -3764,7 +3668,7 @@ pub type SkillCreateSkillResponse = serde_json::Value;
 /// Object request body of `skill.deleteSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillDeleteSkillBody {
-    /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
+    /// skill queue IDs separated by comma, semicolon or hyphen (at most 10 IDs, separated by comma, semicolon or hyphen) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<String>,
 }
@@ -3772,9 +3676,6 @@ impl SkillDeleteSkillBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_len(op, &format!("{at}skillIds"), v, 10)?;
-        }
         Ok(())
     }
 }
@@ -3996,7 +3897,7 @@ impl SkillQuerySkillsBody {
             cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
         }
         if let Some(v) = &self.limit {
-            cec_core::validate::max_len(op, &format!("{at}limit"), v, 100)?;
+            cec_core::validate::numeric_range(op, &format!("{at}limit"), v, 1, 100)?;
         }
         Ok(())
     }
@@ -13876,7 +13777,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/create` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0020.html>
 ///
-/// en-us page cec_07_0020. Response (resultCode 0/1, resultMessage, workNo) from the zh response section (2024 guide copy).
+/// The table lists the body as one object row 'requestParam' holding the fields and the answer as a 'schema' row; the sibling pages' samples (delete, update, query) send and receive those fields at the top level, so the body is flat here too (this page's own sample was not reached). Response table (resultCode 0/1, resultMessage, workNo) read from the zh guide copy of the response section.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountCreateBuilder<'a> {
@@ -13888,9 +13789,44 @@ impl<'a> AgentAccountCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountCreateBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_param(mut self, v: AgentAccountCreateBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// agent account (6-50 chars; letters, digits and @.-_ only) Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent name (max 20 chars; no "\[\]'&()=;&lt;&gt;, characters) Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
+        self
+    }
+    /// initial password (8 chars under default rule group; upper, lower, digit and special; expires after 90 days) Required.
+    pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.password = Some(v.into());
+        self
+    }
+    /// email address (RFC style; local part &lt;=64, domain &lt;=255) Required.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.body_.email = Some(v.into());
+        self
+    }
+    /// 4 audio, 11 video, 5 multimedia, 99 versatile Required.
+    pub fn agent_type(mut self, v: i64) -> Self {
+        self.body_.agent_type = Some(v);
+        self
+    }
+    /// 2 operator, 3 inspector, 4 outbound agent Required.
+    pub fn cc_role_id(mut self, v: i64) -> Self {
+        self.body_.cc_role_id = Some(v);
+        self
+    }
+    /// skill bindings; queue type must match agentType
+    pub fn skills(mut self, v: Vec<AgentAccountCreateBodySkills>) -> Self {
+        self.body_.skills = Some(v);
+        self
+    }
+    /// phone number (max 25 chars)
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -13929,7 +13865,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0021.html>
 ///
-/// Agents in any state can be deleted. Response documented as schema object wrapping resultCode/resultMessage; example shows them at top level.
+/// Agents in any state can be deleted. The tables list the request body and the answer as one object row each ('requestParams', 'schema') holding the fields; the page's samples send and receive those fields at the top level, so the body is flat here (the wrapper object is the body itself).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountDeleteBuilder<'a> {
@@ -13941,9 +13877,9 @@ impl<'a> AgentAccountDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountDeleteBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_params(mut self, v: AgentAccountDeleteBodyRequestParams) -> Self {
-        self.body_.request_params = Some(v);
+    /// agent account to delete (6-50 chars; special characters and whitespace not allowed) Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -13982,7 +13918,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html>
 ///
-/// Doc read is the zh-cn page of the same 2025 release. Response fields taken from the page's response example (resultCode/resultMessage, like the sibling agentAccount interfaces).
+/// The table lists the body as one object row 'requestParam' holding the fields; the page's sample sends them at the top level, so the body is flat (the wrapper row is the body itself). Response fields from the same sample (resultCode/resultMessage, like the sibling agentAccount interfaces).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountUpdateBuilder<'a> {
@@ -13994,9 +13930,49 @@ impl<'a> AgentAccountUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountUpdateBuilder { client_: client, body_: Default::default() }
     }
-    /// request object
-    pub fn request_param(mut self, v: AgentAccountUpdateBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// agent account used as key; not modifiable Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent display name (max 20 bytes; no "\[\]=;&lt;&gt; characters)
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
+        self
+    }
+    /// email address (RFC style; local part &lt;=64, domain &lt;=255)
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.body_.email = Some(v.into());
+        self
+    }
+    /// phone number (max 25 chars)
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone = Some(v.into());
+        self
+    }
+    /// agent type (4 audio, 11 video, 5 multimedia, 99 versatile)
+    pub fn agent_type(mut self, v: i64) -> Self {
+        self.body_.agent_type = Some(v);
+        self
+    }
+    /// agent role (2 operator, 3 inspector, 4 outbound agent)
+    pub fn cc_role_id(mut self, v: i64) -> Self {
+        self.body_.cc_role_id = Some(v);
+        self
+    }
+    /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
+    pub fn skills(mut self, v: Vec<AgentAccountUpdateBodySkills>) -> Self {
+        self.body_.skills = Some(v);
+        self
+    }
+    /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
+    pub fn old_pass_word(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.old_pass_word = Some(v.into());
+        self
+    }
+    /// new password (8 chars under default rule group; 4 character classes)
+    pub fn new_pass_word(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.new_pass_word = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -14035,7 +14011,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0023.html>
 ///
-/// Single lookup by userAccount or paged batch query (pageNum/pageSize; guide page marks them optional).
+/// Single lookup by userAccount or paged batch query (pageNum/pageSize). The table lists the body as one object row 'requestParams' holding the fields and the answer as a 'schema' row; both samples send and receive the fields at the top level, so the body is flat. The 2025 html marks pageNum/pageSize mandatory, the 2024 guide copy optional; the by-account sample sends only userAccount, so they are optional here (needed only for the paged form).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountQueryBuilder<'a> {
@@ -14047,9 +14023,29 @@ impl<'a> AgentAccountQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountQueryBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_params(mut self, v: AgentAccountQueryBodyRequestParams) -> Self {
-        self.body_.request_params = Some(v);
+    /// agent account; required when no paging params; other params ignored when given
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// page number from 0; used when userAccount absent
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
+        self
+    }
+    /// page size; used when userAccount absent
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// filter: 4 audio, 11 video, 5 multimedia, 99 versatile
+    pub fn agent_type(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_type = Some(v);
+        self
+    }
+    /// caller-ID pass-through flag filter
+    pub fn transparent_display_flag(mut self, v: bool) -> Self {
+        self.body_.transparent_display_flag = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -14212,7 +14208,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0026.html>
 ///
-/// Agents without a business account are not returned. Response table ends with resultCode (no message field); the example also shows accountCode in data rows (not in the table).
+/// Agents without a business account are not returned. The table lists the body as one object row 'requestParam' and the answer as a 'schema' row; the page's sample sends skillId/pageSize/pageNum at the top level and answers data/count/resultCode at the top level, so the body is flat. The answer table ends with resultCode (no message field); the sample also shows accountCode in data rows (kept as an optional field).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
@@ -14224,9 +14220,19 @@ impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountQueryAgentInfoBySkillIdBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_param(mut self, v: AgentAccountQueryAgentInfoBySkillIdBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// skill queue ID Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// page size (max 100) Required.
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// page number (starts at 0) Required.
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -14265,7 +14271,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0027.html>
 ///
-/// SIP numbers are OpenEye or WebRTC registered numbers. Path segment is sipPhone (not agentAccount).
+/// SIP numbers are OpenEye or WebRTC registered numbers. Path segment is sipPhone (not agentAccount). The table lists the body as one object row 'requestParam' holding the fields; the page's sample sends userAccount/accountPwd/newPhonePwd at the top level, so the body is flat.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountUpdateSipPhonePasswordBuilder<'a> {
@@ -14277,9 +14283,19 @@ impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountUpdateSipPhonePasswordBuilder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn request_param(mut self, v: AgentAccountUpdateSipPhonePasswordBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// agent's current password for verification (3 failures lock account 30 min) Required.
+    pub fn account_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.account_pwd = Some(v.into());
+        self
+    }
+    /// new softphone password (8-16 chars; 3 of upper/lower/digit/special (~@^*_+.?)) Required.
+    pub fn new_phone_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.new_phone_pwd = Some(v.into());
+        self
+    }
+    /// agent account Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -14371,7 +14387,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Management/v1/querySysInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html>
 ///
-/// No request body. zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); en-us page spells CC-Management. Agent table continues past timeRemaining (a row beginning 'omsAgentTy...' and possibly more); every copy (en/zh page, zh section copy) is cut there, so those rows are not modelled; the 2023 page (cec_07_1009) lists only workNo/sipAccount/sipPwd/password. Response is not wrapped in a returnCode envelope.
+/// No request body. The zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); the en-us page spells CC-Management. The agents item table goes on past timeRemaining (row 1.5.21 'omsAgentTy...' and maybe more) but every copy tried (zh html and md cec_07_0028, the zh guide fragment of its response section, en cec_07_0028) is cut at that row and no sample body is stored, so those rows are not modelled; the 2023 en page cec_07_1009 lists only workNo/sipAccount/sipPwd/password. Response is not wrapped in a returnCode envelope.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentInfoQuerySysInfoBuilder<'a> {
@@ -14408,7 +14424,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Mangemant/v1/queryAgentInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0029.html>
 ///
-/// Path segment is spelled 'CC-Mangemant' on the zh-cn reference and the en-us lightweight developer guide (devg-lightweight-cec/cec_05_1308); en-us reference may spell CC-Management as for querySysInfo - try both. Used to sync agent/softphone data into third-party clients. No request body; flat response.
+/// Path segment is spelled 'CC-Mangemant' on the zh-cn reference and the en-us lightweight developer guide (devg-lightweight-cec/cec_05_1308); en-us reference may spell CC-Management as for querySysInfo - try both. Used to sync agent/softphone data into third-party clients. No request body; flat response. The page's sample sends sipServicePort as a JSON number (5060) though the table types it string; the answer decoder accepts both.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentInfoQueryAgentInfoBuilder<'a> {
@@ -14525,6 +14541,11 @@ impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// user name of the authenticating user (max 64)
+    pub fn username(mut self, v: impl Into<String>) -> Self {
+        self.body_.username = Some(v.into());
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentInfoQueryAgentInfoByAccountBody) -> Self {
         self.body_ = body;
@@ -14561,7 +14582,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/createSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html>
 ///
-/// timeOut carries deviceType/transferType like noAgents/busy (read via the zh section copy of modifySkill); the waitVoice sub-table and the response table lie beyond every copy that could be read (response presumably returnCode/description like the sibling skill interfaces, not verified, so it passes through raw).
+/// timeOut carries deviceType/transferType like noAgents/busy (read via the zh section copy of modifySkill). Every copy read (zh html/md cec_07_0034, en cec_07_0034, pt-br cec_07_1015) is cut inside skillParam (after busy/answerFunction), so the waitVoice sub-table and the response table are unread; the response is presumably returnCode/description like the sibling skill pages, so it is passed through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillCreateSkillBuilder<'a> {
@@ -14656,7 +14677,7 @@ impl<'a> SkillDeleteSkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         SkillDeleteSkillBuilder { client_: client, body_: Default::default() }
     }
-    /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
+    /// skill queue IDs separated by comma, semicolon or hyphen (at most 10 IDs, separated by comma, semicolon or hyphen) Required.
     pub fn skill_ids(mut self, v: impl Into<String>) -> Self {
         self.body_.skill_ids = Some(v.into());
         self
@@ -14697,7 +14718,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/modifySkill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html>
 ///
-/// All fields except the queue key skillId optional. skillId and the response (returnCode/description) are taken from the official request/response example (huaweicloud.com/guide section copy of cec_07_0036/1017); waitVoice sub-fields beyond parameterType were not readable.
+/// All fields except the queue key skillId optional. Every copy read today (zh html/md cec_07_0036, zh cec_07_1017, en cec_07_0036/cec_07_1017) is cut inside skillParam (at timeOut), so the waitVoice sub-fields beyond parameterType and the response table are unread. skillId (absent from the body table) and the response fields returnCode/description come from the official request/response example noted in the earlier pass (huaweicloud.com guide section copy of cec_07_0036/1017), not re-found today.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillModifySkillBuilder<'a> {
@@ -14775,7 +14796,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
 ///
-/// Fields from the en-us 2023 page cec_07_1018 and the zh-cn 2025 page cec_07_0037; data rows: table read up to mediaTypeId, remaining row fields (wait/wrap-up limits, skillParam) taken from the response example (cec_07_1018 guide copy).
+/// Fields from the zh-cn 2025 page cec_07_0037 and the en-us pages cec_07_0037/cec_07_1018. The data item table is cut after mediaTypeId in every copy read; the remaining item fields (wait/wrap-up limits, skillParam) come from the response sample of the zh guide copy of the samples section. limit is a string holding a number (the sample sends "10"), so its 1-100 bound is a numeric range, not a length.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillQuerySkillsBuilder<'a> {
