@@ -800,28 +800,13 @@ async fn ccmessaging_send_async() {
 
 #[tokio::test]
 async fn ccmessaging_do_leave_message() {
-    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.ccmessaging_do_leave_message()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(
-                        r#"{"caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "callId",
-    )
-    .await;
+    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 parameter empty","resultDesc":"simulated failure"}"#), code: "2 parameter empty", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"xxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }, "callId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_poll() {
-    check_json(Case { op: "ccmessaging.poll", method: "GET", path: "/apiaccess/ccmessaging/poll".into(), query: vec![("receiverId", "s-receiverId".into()), ("channel", "s-channel".into()), ("isNeedRead", "s-isNeedRead".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_poll().receiver_id("s-receiverId").channel("s-channel").is_need_read("s-isNeedRead").send().await }).await;
+    check_json(Case { op: "ccmessaging.poll", method: "GET", path: "/apiaccess/ccmessaging/poll".into(), query: vec![("receiverId", "s-receiverId".into()), ("channel", "s-channel".into()), ("isNeedRead", "s-isNeedRead".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","interIdx":"s-interIdx","mediaType":"s-mediaType","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_poll().receiver_id("s-receiverId").channel("s-channel").is_need_read("s-isNeedRead").send().await }).await;
 }
 
 #[tokio::test]
@@ -847,7 +832,8 @@ async fn ccmessaging_download_file_stream() {
 
 #[tokio::test]
 async fn ccmessaging_query_queue_info() {
-    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"1 parameter error","resultDesc":"simulated failure"}"#), code: "1 parameter error", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
 }
 
 #[tokio::test]
@@ -867,8 +853,8 @@ async fn ccmessaging_upload_file_stream() {
             body: Some(v(r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#)),
             success: v(r#"{"description":"success","objectKey":"s-objectKey","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"description":"simulated failure","returnCode":"13 upload failed"}"#),
+                code: "13 upload failed",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
@@ -924,7 +910,7 @@ async fn ccmessaging_query_phrase_by_keyword() {
             ],
             present: vec![],
             body: Some(v(r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#)),
-            success: v(r#"{"question":["s-item"],"resultCode":"0","resultDesc":"success"}"#),
+            success: v(r#"{"phrases":["s-item"],"question":["s-item"],"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
@@ -948,6 +934,22 @@ async fn ccmessaging_query_phrase_by_keyword() {
                 .send()
                 .await
         },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_query_phrase_by_keyword()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(v(
+                        r#"{"channel":"s-channel","locale":"s-locale"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "strContent",
     )
     .await;
 }
@@ -1152,41 +1154,7 @@ async fn ccmessaging_createcall() {
 
 #[tokio::test]
 async fn ccmessaging_push_msg() {
-    check_json(
-        Case {
-            op: "ccmessaging.pushMsg",
-            method: "POST",
-            path: "/apiaccess/ccmessaging/pushMsg".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(v(r#"{"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.ccmessaging_push_msg()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(
-                        r#"{"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "ccmessaging.pushMsg", method: "POST", path: "/apiaccess/ccmessaging/pushMsg".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_push_msg().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -665,7 +665,7 @@ pub static CCMESSAGING_DO_LEAVE_MESSAGE: OperationMeta = OperationMeta {
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html",
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0107.html",
 };
 /// `ccmessaging.poll` — Poll messages sent by agent side (GET `/apiaccess/ccmessaging/poll`).
 pub static CCMESSAGING_POLL: OperationMeta = OperationMeta {
@@ -6024,10 +6024,10 @@ impl CcmessagingApplyTokenBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingApplyTokenResponse {
-    /// ccmessaging-token for later calls
+    /// ccmessaging-token for later calls Required.
     #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub token: Option<String>,
-    /// 0 success, 1 failure
+    /// 0 success, 1 failure Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6088,7 +6088,7 @@ impl CcmessagingQueryHistoryChatMessageBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingQueryHistoryChatMessageResponse {
-    /// history messages (item schema not read)
+    /// history messages; the page declares no item table, so items stay raw JSON
     #[serde(
         rename = "messageList",
         skip_serializing_if = "Option::is_none",
@@ -6135,7 +6135,7 @@ pub struct CcmessagingSendBody {
     /// sender type, e.g. CUSTOMER Required.
     #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none", default)]
     pub source_type: Option<String>,
-    /// send time, epoch ms Required.
+    /// send time, epoch ms
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
     pub timestamp: Option<String>,
     /// channel configuration ID Required.
@@ -6168,7 +6168,6 @@ impl CcmessagingSendBody {
         }
         cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
         cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
         cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
         Ok(())
     }
@@ -6272,7 +6271,7 @@ pub struct CcmessagingSendAsyncResponse {
 /// Object request body of `ccmessaging.doLeaveMessage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingDoLeaveMessageBody {
-    /// user ID Required.
+    /// user ID (1-24 chars) Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
     /// number of the user leaving a message Required.
@@ -6289,6 +6288,10 @@ impl CcmessagingDoLeaveMessageBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}callId"), v, 24)?;
+        }
         cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
         cec_core::validate::required(op, &format!("{at}leaveMessage"), &self.leave_message)?;
         cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
@@ -6371,33 +6374,47 @@ pub struct CcmessagingPollResponseDownlinkMessages {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub media_type: Option<String>,
-    /// CHAT etc. (from example)
+    /// CHAT etc.
     #[serde(
         rename = "controlType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub control_type: Option<String>,
-    /// recipient (from example)
+    /// recipient
     #[serde(rename = "to", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub to: Option<String>,
-    /// (from example)
+    /// from the example
     #[serde(
         rename = "senderNickname",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub sender_nickname: Option<String>,
-    /// (from example)
+    /// from the example
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub timestamp: Option<i64>,
-    /// ROBOT, AGENT, SYSTEM ... (from example)
+    /// ROBOT, AGENT, SYSTEM ...
     #[serde(
         rename = "sourceType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub source_type: Option<String>,
+    /// similar-question content
+    #[serde(
+        rename = "simQuestions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sim_questions: Option<String>,
+    /// interaction count (interidx from the last ODFS answer)
+    #[serde(
+        rename = "interIdx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
 }
 
 /// Object request body of `ccmessaging.downloadFileStream`.
@@ -6449,19 +6466,26 @@ pub struct CcmessagingDownloadFileStreamResponse {
 /// Object request body of `ccmessaging.queryQueueInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingQueryQueueInfoBody {
-    /// user ID (as in applyToken)
+    /// user ID (as in applyToken) (1-32 chars) Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
-    /// web channel configuration ID
+    /// web channel configuration ID Required.
     #[serde(rename = "channelConfigId", skip_serializing_if = "Option::is_none", default)]
     pub channel_config_id: Option<String>,
-    /// WEB
+    /// WEB Required.
     #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
     pub channel: Option<String>,
 }
 impl CcmessagingQueryQueueInfoBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.user_id {
+            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}userId"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}channelConfigId"), &self.channel_config_id)?;
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
         Ok(())
     }
 }
@@ -6470,7 +6494,7 @@ impl CcmessagingQueryQueueInfoBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingQueryQueueInfoResponse {
-    /// 0 success
+    /// 0 success Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6563,10 +6587,10 @@ pub struct CcmessagingUploadFileStreamResponse {
 /// Object request body of `ccmessaging.queryPhraseByKeyword`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingQueryPhraseByKeywordBody {
-    /// keyword typed by customer
+    /// keyword typed by customer Required.
     #[serde(rename = "strContent", skip_serializing_if = "Option::is_none", default)]
     pub str_content: Option<String>,
-    /// language: zh, en, th, pt
+    /// language: zh, en, th, pt Required.
     #[serde(rename = "locale", skip_serializing_if = "Option::is_none", default)]
     pub locale: Option<String>,
     /// WEB
@@ -6575,7 +6599,9 @@ pub struct CcmessagingQueryPhraseByKeywordBody {
 }
 impl CcmessagingQueryPhraseByKeywordBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}strContent"), &self.str_content)?;
+        cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
         Ok(())
     }
 }
@@ -6584,16 +6610,26 @@ impl CcmessagingQueryPhraseByKeywordBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingQueryPhraseByKeywordResponse {
-    /// suggested common phrases
+    /// similar questions (name used by the web client developer guide's RspBody table)
+    #[serde(rename = "phrases", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub phrases: Option<Vec<String>>,
+    /// suggested common phrases (name used by the adapter twin page cec_07_0960 and the earlier-read example)
     #[serde(rename = "question", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub question: Option<Vec<String>>,
-    /// 0 success
+    /// 0 success Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object response of `ccmessaging.getSatisfactionSurveyMode`.
@@ -7086,11 +7122,52 @@ pub struct CcmessagingPushMsgBodyMessages {
     /// tells client whether it may send next; true on wait timeout when async switch on
     #[serde(rename = "isOfflineStatus", skip_serializing_if = "Option::is_none", default)]
     pub is_offline_status: Option<bool>,
+    /// sender ID Required.
+    #[serde(rename = "from", skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    /// recipient ID Required.
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", default)]
+    pub to: Option<String>,
+    /// CHAT, DISCONNECT ... Required.
+    #[serde(rename = "controlType", skip_serializing_if = "Option::is_none", default)]
+    pub control_type: Option<String>,
+    /// TEXT ... (null on DISCONNECT); the table marks it mandatory but the sample sends null on DISCONNECT, so it is optional here
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// message content; the table marks it mandatory but the sample sends null on DISCONNECT, so it is optional here
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<String>,
+    /// similar questions (null in the samples)
+    #[serde(rename = "simQuestions", skip_serializing_if = "Option::is_none", default)]
+    pub sim_questions: Option<String>,
+    /// sender nickname, e.g. SYSTEM
+    #[serde(rename = "senderNickname", skip_serializing_if = "Option::is_none", default)]
+    pub sender_nickname: Option<String>,
+    /// send time, epoch ms Required.
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<i64>,
+    /// SYSTEM, AGENT ... Required.
+    #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none", default)]
+    pub source_type: Option<String>,
+    /// call ID (in the page sample only, not in the table)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// message code (max 64)
+    #[serde(rename = "messageCode", skip_serializing_if = "Option::is_none", default)]
+    pub message_code: Option<String>,
 }
 impl CcmessagingPushMsgBodyMessages {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
+        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
+        if let Some(v) = &self.message_code {
+            cec_core::validate::max_len(op, &format!("{at}messageCode"), v, 64)?;
+        }
         Ok(())
     }
 }
@@ -16438,7 +16515,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryHistoryChatMessage` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0104.html>
 ///
-/// Query by count or by time window. 2025 en page by TOC order cec_07_0104; en 2025-03 page cec_07_2215.
+/// Query by count or by time window. The answer table declares messageList as a bare array with no item table (the sample, which would show the items, is cut in every copy read), so items are passed through as JSON values. 2025 en page by TOC order cec_07_0104; en 2025-03 page cec_07_2215.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingQueryHistoryChatMessageBuilder<'a> {
@@ -16521,7 +16598,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/send` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0105.html>
 ///
-/// Body is sendMsgReq. Send controlType CONNECT first to reach an agent or robot; then CHAT; DISCONNECT ends the session. Body fields beyond 'content' partly taken from the official request example (from/to/sourceType/timestamp/senderNickname/userAgent/senderAvatar) - exact required flags for those not read.
+/// Body is sendMsgReq (the table's reqBody row is the body itself; samples are flat). Send controlType CONNECT first to reach an agent or robot; then CHAT; DISCONNECT ends the session. sendMsgReq rows 1.1-1.3 read from the zh guide copy of this page's request section, rows 1.4-1.11 (from, mediaType, senderNickname, sourceType, timestamp, to, userAgent, senderAvatar) from the sendMsgReq structure page of the web client developer guide; timestamp is optional there.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendBuilder<'a> {
@@ -16568,7 +16645,7 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.source_type = Some(v.into());
         self
     }
-    /// send time, epoch ms Required.
+    /// send time, epoch ms
     pub fn timestamp(mut self, v: impl Into<String>) -> Self {
         self.body_.timestamp = Some(v.into());
         self
@@ -16624,7 +16701,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/sendAsync` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0106.html>
 ///
-/// Asynchronous twin of send (same sendMsgReq body); shorter request time. Fields beyond mediaType and the response table not read - response assumed like send (not verified).
+/// Asynchronous twin of send (same sendMsgReq body); shorter request time. The body table beyond mediaType and the response table were not reached in any copy; the zh guide copy of the samples section shows the same body as send and a resultCode/resultDesc answer, which is what is modelled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendAsyncBuilder<'a> {
@@ -16725,9 +16802,9 @@ impl crate::Client {
 
 /// Fluent builder of `ccmessaging.doLeaveMessage`: Customer leaves a message.
 ///
-/// `POST /apiaccess/ccmessaging/doLeaveMessage` — reference: <https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html>
+/// `POST /apiaccess/ccmessaging/doLeaveMessage` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0107.html>
 ///
-/// Used when connecting to an agent fails; session ends afterwards. Fields read from the web client developer guide (2024); reference page (2025 en cec_07_0107 by TOC order) not read.
+/// Used when connecting to an agent fails; session ends afterwards. Read from the 2025 zh reference page cec_07_0107 (callId 1-24 chars; resultDesc texts per result code 0/3/13) and the web client developer guide page cec_05_2057 (result codes 0, 2, 3, 13; sample).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingDoLeaveMessageBuilder<'a> {
@@ -16739,7 +16816,7 @@ impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingDoLeaveMessageBuilder { client_: client, body_: Default::default() }
     }
-    /// user ID Required.
+    /// user ID (1-24 chars) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self
@@ -16795,7 +16872,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/ccmessaging/poll` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_05_7038.html>
 ///
-/// Returns system, agent and robot messages. If nothing returned, check that send(CONNECT) was done. Session is released after the CCUCS idle timeout if poll is not called. 2025 en page by TOC order: cec_07_0108. downlink fields after mediaType partly from the official example.
+/// Returns system, agent and robot messages. If nothing returned, check that send(CONNECT) was done. Session is released after the CCUCS idle timeout if poll is not called. 2025 en page by TOC order: cec_07_0108. The downlink item table (downLIinkMsgArr) read in full from the web client developer guide structure page: channel, content, from, mediaType, senderNickname, sourceType, timestamp (a string there), to, simQuestions, interIdx; controlType is not in that table but appears in the official example, so it is kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingPollBuilder<'a> {
@@ -16929,7 +17006,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryQueueInfo` — reference: <https://support.huaweicloud.com/intl/zh-cn/devg-webclient-cec/cec_05_2017.html>
 ///
-/// Only valid after send(CONNECT) succeeded. Body/response field names taken from the official request/response example (schema tables show only a reqBody placeholder); required flags and exact types not documented - types inferred from example values. Headers marked optional on this page.
+/// Only valid after send(CONNECT) succeeded. The table's reqBody row is the body itself. Body (ReqBody: userId 1-32 chars, channelConfigId, channel, all mandatory), the RspMsg200 answer and its result-code list were read from the zh 2025-04 page cec_07_2221 (the list may go on past 160022; the excerpt ends there) and the web client developer guide structure pages. Headers marked optional on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingQueryQueueInfoBuilder<'a> {
@@ -16941,17 +17018,17 @@ impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingQueryQueueInfoBuilder { client_: client, body_: Default::default() }
     }
-    /// user ID (as in applyToken)
+    /// user ID (as in applyToken) (1-32 chars) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
         self
     }
-    /// web channel configuration ID
+    /// web channel configuration ID Required.
     pub fn channel_config_id(mut self, v: impl Into<String>) -> Self {
         self.body_.channel_config_id = Some(v.into());
         self
     }
-    /// WEB
+    /// WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
         self
@@ -17055,7 +17132,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryPhraseByKeyword` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0112.html>
 ///
-/// Requires chatbot enabled in the channel config; empty result if no active FAQ group. Body/response fields from the official example and the adapter twin page (cec_07_0960); table itself not read.
+/// Requires chatbot enabled in the channel config; empty result if no active FAQ group. The reqBody row is the body itself. ReqBody rows strContent and locale (both mandatory) read from en cec_07_0112/cec_07_2223; every reference copy is cut before the answer table. The answer names disagree between sources: the adapter twin page (cec_07_0960) answers 'question', the web client developer guide's RspBody table (cec_05_2046) answers 'phrases' with resultCode/resultDesc; both are kept as optional fields until a full copy decides.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingQueryPhraseByKeywordBuilder<'a> {
@@ -17067,12 +17144,12 @@ impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingQueryPhraseByKeywordBuilder { client_: client, body_: Default::default() }
     }
-    /// keyword typed by customer
+    /// keyword typed by customer Required.
     pub fn str_content(mut self, v: impl Into<String>) -> Self {
         self.body_.str_content = Some(v.into());
         self
     }
-    /// language: zh, en, th, pt
+    /// language: zh, en, th, pt Required.
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.body_.locale = Some(v.into());
         self
@@ -17544,7 +17621,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/pushMsg` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html>
 ///
-/// Only usable when message push is enabled on the web channel with Verification Method oAuth; TLS 1.2+. Body carries DownLinkMsg items (same structure AICC uses in its webhook push, usermanual-cec/cec_04_0092); direction/purpose beyond the excerpt not confirmed. DownLinkMsg table continues (content, controlType, mediaType ...) beyond the excerpt read.
+/// Only usable when message push is enabled on the web channel with Verification Method oAuth; TLS 1.2+. Body carries DownLinkMsg items. This page's own DownLinkMsg table is cut after isOfflineStatus in every copy read (en cec_07_0135, en/pt-br cec_07_2246); the full DownLinkMsg table (same structure, same first rows) was read from the zh guide copy of the message-push interface spec (request section), which gives the remaining rows and their required flags; callId appears only in the sample. The response table was not reached; the answer is passed through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingPushMsgBuilder<'a> {
