@@ -956,7 +956,23 @@ async fn ccmessaging_query_phrase_by_keyword() {
 
 #[tokio::test]
 async fn ccmessaging_get_satisfaction_survey_mode() {
-    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().send().await }).await;
+    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"language":"zh_CN"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(r#"{"language":"zh_CN"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_get_satisfaction_survey_mode()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(
+                        r#"{"language":"not-a-documented-value"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "language",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -986,8 +1002,8 @@ async fn ccmessaging_feedbacksatisfaction() {
 
 #[tokio::test]
 async fn ccmessaging_save_satisfaction() {
-    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "satisfication.userId").await;
+    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
 }
 
 #[tokio::test]
@@ -1040,10 +1056,12 @@ async fn ccmessaging_create_click_to_call() {
             ],
             present: vec![],
             body: Some(v(r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
+                body: v(
+                    r#"{"resultCode":"7 channel does not support click-to-dial","resultDesc":"simulated failure"}"#,
+                ),
+                code: "7 channel does not support click-to-dial",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {

@@ -796,7 +796,7 @@ pub static ROUTES: &[Route] = &[
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"satisfactionSurvey\":{\"satisfactionLevel\":[{\"satisfactionLevelDesc\":\"s-satisfactionLevelDesc\",\"satisfactionLevelKey\":\"s-satisfactionLevelKey\"}],\"satisfactionQuestion\":[\"s-item\"],\"surveyType\":\"s-surveyType\"}}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
-        check_body: None,
+        check_body: Some(check_apifabric_ccmessaging_get_satisfaction_survey_mode),
     },
     Route {
         ne: "apifabric",
@@ -817,9 +817,9 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/ccmessaging/saveSatisfaction",
         auth: "bearer-messaging",
-        required_body: &["satisfication"],
+        required_body: &["channel", "userId", "evaluation", "comment", "channelConfigId"],
         required_query: &[],
-        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_save_satisfaction),
@@ -845,9 +845,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer-messaging",
         required_body: &["channel", "mediaAbility"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_create_click_to_call),
     },
     Route {
@@ -6697,6 +6697,12 @@ fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) ->
     let body: cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("ccmessaging.queryPhraseByKeyword", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_ccmessaging_get_satisfaction_survey_mode(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("ccmessaging.getSatisfactionSurveyMode", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Result<(), String> {

@@ -773,7 +773,7 @@ pub static CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT: OperationMeta = OperationMet
     retry: RetryClass::Safe,
     envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html",
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2228.html",
 };
 /// `ccmessaging.createClickToCall` — Create a click-to-dial call (POST `/apiaccess/ccmessaging/v1/createClickToCall`).
 pub static CCMESSAGING_CREATE_CLICK_TO_CALL: OperationMeta = OperationMeta {
@@ -783,7 +783,7 @@ pub static CCMESSAGING_CREATE_CLICK_TO_CALL: OperationMeta = OperationMeta {
     path: "/apiaccess/ccmessaging/v1/createClickToCall",
     auth: AuthKind::BearerMessaging,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html",
 };
@@ -6632,6 +6632,28 @@ pub struct CcmessagingQueryPhraseByKeywordResponse {
     pub result_desc: Option<String>,
 }
 
+/// Object request body of `ccmessaging.getSatisfactionSurveyMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingGetSatisfactionSurveyModeBody {
+    /// language of the survey (zh_CN, en_US, pt_BR, ar_SA, fr_FR, es_ES or empty; honoured only when within the tenant's supported survey languages, else the tenant's language)
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+}
+impl CcmessagingGetSatisfactionSurveyModeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.language {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}language"),
+                v,
+                &["zh_CN", "en_US", "pt_BR", "ar_SA", "fr_FR", "es_ES", ""],
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Object response of `ccmessaging.getSatisfactionSurveyMode`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -6740,7 +6762,7 @@ impl CcmessagingFeedbacksatisfactionBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingFeedbacksatisfactionResponse {
-    /// 0 success; 30000000008 content missing for dissatisfied; 10010000002 flow control; 30010009999 chat module error; 30000000019 not a chatbot session; 10010000001 auth failed
+    /// 0 success; 30000000008 content missing for dissatisfied; 10010000002 flow control; 30010009999 chat module error; 30000000019 not a chatbot session; 10010000001 auth failed Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6759,24 +6781,6 @@ pub struct CcmessagingFeedbacksatisfactionResponse {
 /// Object request body of `ccmessaging.saveSatisfaction`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingSaveSatisfactionBody {
-    /// evaluation info (field name spelled 'satisfication') Required.
-    #[serde(rename = "satisfication", skip_serializing_if = "Option::is_none", default)]
-    pub satisfication: Option<CcmessagingSaveSatisfactionBodySatisfication>,
-}
-impl CcmessagingSaveSatisfactionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}satisfication"), &self.satisfication)?;
-        if let Some(v) = &self.satisfication {
-            v.validate(op, &format!("{at}satisfication."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `satisfication`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcmessagingSaveSatisfactionBodySatisfication {
     /// fixed WEB Required.
     #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
     pub channel: Option<String>,
@@ -6799,7 +6803,7 @@ pub struct CcmessagingSaveSatisfactionBodySatisfication {
     #[serde(rename = "fcrValue", skip_serializing_if = "Option::is_none", default)]
     pub fcr_value: Option<String>,
 }
-impl CcmessagingSaveSatisfactionBodySatisfication {
+impl CcmessagingSaveSatisfactionBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
@@ -6833,6 +6837,13 @@ pub struct CcmessagingSaveSatisfactionResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+    /// result code as the developer guide's sample answers it (the table says resultCode)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
 }
 
 /// Object response of `ccmessaging.checkClickToCallSupport`.
@@ -6888,8 +6899,25 @@ impl CcmessagingCreateClickToCallBody {
     }
 }
 
-/// Response of `ccmessaging.createClickToCall` (not documented field by field: raw JSON).
-pub type CcmessagingCreateClickToCallResponse = serde_json::Value;
+/// Object response of `ccmessaging.createClickToCall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingCreateClickToCallResponse {
+    /// result code: 0 success, 13 connect failed or no agent available (developer guide: 7 channel does not support click-to-dial, 12 outside agent working hours, 13 request error)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object response of `ccmessaging.getClickToCallEvents`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -17195,22 +17223,38 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/getsatisfactionsurveymode` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0113.html>
 ///
-/// Path is all lower-case 'getsatisfactionsurveymode'. Called after the chat ends to see whether a survey is enabled. A request body table exists on the 2025 page but was not read (2023/2025-03 pages show none).
+/// Path is all lower-case 'getsatisfactionsurveymode'. Called after the chat ends to see whether a survey is enabled. The 2025-11 pages add an optional request body field 'language' (the 2023 and 2025-04 pages have no body); a public client collection also sends it. Answer table (resultCode 0/13, resultDesc, satisfactionSurvey) read in full from the zh html.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     client_: &'a crate::Client,
+    body_: CcmessagingGetSatisfactionSurveyModeBody,
 }
 
 impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client }
+        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client, body_: Default::default() }
+    }
+    /// language of the survey (zh_CN, en_US, pt_BR, ar_SA, fr_FR, es_ES or empty; honoured only when within the tenant's supported survey languages, else the tenant's language)
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingGetSatisfactionSurveyModeBody) -> Self {
+        self.body_ = body;
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getSatisfactionSurveyMode";
         let _ = op;
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17300,7 +17344,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/saveSatisfaction` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2226.html>
 ///
-/// Called after chat ends when the channel has satisfaction evaluation enabled. 2025-11 en page by TOC order: cec_07_0115.
+/// Called after chat ends when the channel has satisfaction evaluation enabled. The request table lists one row 'satisfication' of type satisficationInfo holding the fields; the developer guide's sample sends those fields at the top level, so - like the reqBody rows of the sibling web chat pages - the row is the body itself and the body is flat. That sample answers {"returnCode":"0"} while the answer table (RspMsg) names resultCode/resultDesc; both are accepted. userId is 1-24 chars on the 2025 pages (1-32 on the 2023 en page). 2025-11 en page by TOC order: cec_07_0115.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSaveSatisfactionBuilder<'a> {
@@ -17312,9 +17356,39 @@ impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingSaveSatisfactionBuilder { client_: client, body_: Default::default() }
     }
-    /// evaluation info (field name spelled 'satisfication') Required.
-    pub fn satisfication(mut self, v: CcmessagingSaveSatisfactionBodySatisfication) -> Self {
-        self.body_.satisfication = Some(v);
+    /// fixed WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// user ID (1-24 chars (2023 en page: 1-32)) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// satisfaction level 1-5, matches key digit Required.
+    pub fn evaluation(mut self, v: impl Into<String>) -> Self {
+        self.body_.evaluation = Some(v.into());
+        self
+    }
+    /// evaluation comment (&lt;512 chars) Required.
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.body_.comment = Some(v.into());
+        self
+    }
+    /// Configuration ID of the WEB channel Required.
+    pub fn channel_config_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel_config_id = Some(v.into());
+        self
+    }
+    /// NPS score 0-9
+    pub fn nps_score(mut self, v: impl Into<String>) -> Self {
+        self.body_.nps_score = Some(v.into());
+        self
+    }
+    /// issue resolved: 1 yes, 2 no
+    pub fn fcr_value(mut self, v: impl Into<String>) -> Self {
+        self.body_.fcr_value = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -17351,9 +17425,9 @@ impl crate::Client {
 
 /// Fluent builder of `ccmessaging.checkClickToCallSupport`: Check whether tenant space supports click-to-dial.
 ///
-/// `GET /apiaccess/ccmessaging/v1/checkClickToCallSupport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html>
+/// `GET /apiaccess/ccmessaging/v1/checkClickToCallSupport` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2228.html>
 ///
-/// Call after the customer is connected to a multimedia agent. Response fields from the devg page cec_05_2053 (same API).
+/// Call after the customer is connected to a multimedia agent. Query parameter channel and the answer table (webRTCSupported, clickToCallSupported, resultCode, resultDesc) read from the zh 2025-04 page cec_07_2228; the developer guide page cec_05_2053 agrees. The page's sample shows the query parameter as a JSON object; it is sent as ?channel=WEB.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingCheckClickToCallSupportBuilder<'a> {
@@ -17400,7 +17474,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/createClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html>
 ///
-/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Response table not read (adapter variant returns resultCode/resultDesc).
+/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Answer table (resultCode/resultDesc) read from the zh 2025-04 page cec_07_2229; the developer guide page adds codes 7 and 12. The sample answer spells its key 'resultDesc:' (with a colon) - a page typo, not modelled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingCreateClickToCallBuilder<'a> {
