@@ -7479,14 +7479,14 @@ impl CcmessagingGetUserInfoBycallIdBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingGetUserInfoBycallIdResponse {
-    /// name
+    /// name Required.
     #[serde(
         rename = "userNickname",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub user_nickname: Option<String>,
-    /// user ID
+    /// user ID Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub user_id: Option<String>,
     /// avatar
@@ -7496,21 +7496,21 @@ pub struct CcmessagingGetUserInfoBycallIdResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub user_avatar: Option<String>,
-    /// channel, e.g. WEB, WECHAT, FACEBOOK
+    /// channel, e.g. WEB, WECHAT, FACEBOOK Required.
     #[serde(
         rename = "channel",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub channel: Option<String>,
-    /// creation time
+    /// creation time Required.
     #[serde(
         rename = "createTime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub create_time: Option<String>,
-    /// channel configuration ID
+    /// channel configuration ID Required.
     #[serde(
         rename = "channelConfigId",
         skip_serializing_if = "Option::is_none",
@@ -7989,24 +7989,6 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo {
 /// Object request body of `voiceNotification.createVoiceNotificationV1`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationCreateVoiceNotificationV1Body {
-    /// request Required.
-    #[serde(rename = "reqBody", skip_serializing_if = "Option::is_none", default)]
-    pub req_body: Option<VoiceNotificationCreateVoiceNotificationV1BodyReqBody>,
-}
-impl VoiceNotificationCreateVoiceNotificationV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
-        if let Some(v) = &self.req_body {
-            v.validate(op, &format!("{at}reqBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `reqBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
     /// recording IDs and/or $text$ segments joined by '~' (max 1000 chars) Required.
     #[serde(rename = "voiceContent", skip_serializing_if = "Option::is_none", default)]
     pub voice_content: Option<String>,
@@ -8023,7 +8005,7 @@ pub struct VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
     #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
     pub priority: Option<String>,
 }
-impl VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
+impl VoiceNotificationCreateVoiceNotificationV1Body {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
@@ -8074,24 +8056,6 @@ pub struct VoiceNotificationCreateVoiceNotificationV1ResponseResult {
 /// Object request body of `voiceNotification.createVoiceNotificationV2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationCreateVoiceNotificationV2Body {
-    /// request Required.
-    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
-    pub request_body: Option<VoiceNotificationCreateVoiceNotificationV2BodyRequestBody>,
-}
-impl VoiceNotificationCreateVoiceNotificationV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
     /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<String>,
@@ -8103,9 +8067,15 @@ pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
     pub call_back_url: Option<String>,
     /// what to play (at most 5 entries) Required.
     #[serde(rename = "playList", skip_serializing_if = "Option::is_none", default)]
-    pub play_list: Option<Vec<VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList>>,
+    pub play_list: Option<Vec<VoiceNotificationCreateVoiceNotificationV2BodyPlayList>>,
+    /// number of plays (1-5)
+    #[serde(rename = "playTimes", skip_serializing_if = "Option::is_none", default)]
+    pub play_times: Option<serde_json::Number>,
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
 }
-impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
+impl VoiceNotificationCreateVoiceNotificationV2Body {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
@@ -8121,17 +8091,26 @@ impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
 
 /// Object `playList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
+pub struct VoiceNotificationCreateVoiceNotificationV2BodyPlayList {
     /// recording ID (from queryVoiceNotificationRecording, audio type)
     #[serde(rename = "voiceId", skip_serializing_if = "Option::is_none", default)]
     pub voice_id: Option<String>,
     /// IVR voice name
     #[serde(rename = "voiceFileName", skip_serializing_if = "Option::is_none", default)]
     pub voice_file_name: Option<String>,
+    /// TTS template ID (one of voiceId, voiceFileName, templateId required)
+    #[serde(rename = "templateId", skip_serializing_if = "Option::is_none", default)]
+    pub template_id: Option<String>,
+    /// template variable values (1-10 entries, each max 32)
+    #[serde(rename = "templateParams", skip_serializing_if = "Option::is_none", default)]
+    pub template_params: Option<Vec<String>>,
 }
-impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
+impl VoiceNotificationCreateVoiceNotificationV2BodyPlayList {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.template_params {
+            cec_core::validate::max_items(op, &format!("{at}templateParams"), v, 10)?;
+        }
         Ok(())
     }
 }
@@ -18921,7 +18900,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html>
 ///
-/// Asks the voice platform to call and play a notification. Body read up to priority; the 2025 page adds text-playback settings after priority that could not be read (the 2024 copy ends at priority). Response (retCode codes, retMsg, result.callSerialNo) from the zh response section (2024 guide copy).
+/// Asks the voice platform to call and play a notification. The table lists the body as one object row 'reqBody' holding the fields; like the V2 page's sample and the flat twin page (mobileAgent.createVoiceOutboundV1, same path), the row is the body itself, so the body is flat. Body read up to priority; the 2025 page adds text-playback settings after priority that no copy read reaches (the 2024 copy ends at priority). Response (retCode codes, retMsg, result.callSerialNo) read from the zh guide copy of the response section.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
@@ -18933,9 +18912,29 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VoiceNotificationCreateVoiceNotificationV1Builder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn req_body(mut self, v: VoiceNotificationCreateVoiceNotificationV1BodyReqBody) -> Self {
-        self.body_.req_body = Some(v);
+    /// recording IDs and/or $text$ segments joined by '~' (max 1000 chars) Required.
+    pub fn voice_content(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_content = Some(v.into());
+        self
+    }
+    /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// called number Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// Base64 (UTF-8) encoded status callback URL (whitelisted; chars a-zA-Z0-9-:./_#?&)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// playback priority 1-9, lower is higher (default 9)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -18976,7 +18975,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html>
 ///
-/// Adds TTS template + template variables and voice timbre/speed/volume. Body read up to playList.voiceFileName (zh 2025-04 copy cec_07_2802); later playList fields (template, variables, timbre/speed/volume) and further top-level fields could not be read - see mobileAgent.createVoiceOutboundV2 for the older flat form. Response and code table from the zh response section (2024 guide copy). The 5-entry playList limit is prose only (the generated refusal test cannot build array&lt;object&gt; overflows).
+/// Adds TTS template + template variables and voice timbre/speed/volume. The 'requestBody' table row is the body itself: the page's sample (zh guide copy of the samples section) sends callerPresent/called/playList at the top level, so the body is flat. Body read up to playList.voiceFileName on this page (zh 2025-04 copy cec_07_2802); templateId/templateParams (in the sample) and playTimes/priority are taken from the twin page of the same path (mobileAgent.createVoiceOutboundV2, cec_07_0061); the timbre/speed/volume rows are still unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
@@ -18988,9 +18987,34 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VoiceNotificationCreateVoiceNotificationV2Builder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn request_body(mut self, v: VoiceNotificationCreateVoiceNotificationV2BodyRequestBody) -> Self {
-        self.body_.request_body = Some(v);
+    /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// called number Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// Base64 (UTF-8) status callback URL; host must be on the mobile-agent callback trustlist (chars a-zA-Z0-9-:./_#?&)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// what to play (at most 5 entries) Required.
+    pub fn play_list(mut self, v: Vec<VoiceNotificationCreateVoiceNotificationV2BodyPlayList>) -> Self {
+        self.body_.play_list = Some(v);
+        self
+    }
+    /// number of plays (1-5)
+    pub fn play_times(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.play_times = Some(v.into());
+        self
+    }
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
         self
     }
     /// Replaces the whole request body.
