@@ -4732,23 +4732,6 @@ pub struct IvrFlowSatisfactionQueryResponseSatisfactionEvaluations {
 /// Object request body of `ivrFlow.importVoiceFileUpload`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IvrFlowImportVoiceFileUploadBody {
-    /// wrapper
-    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
-    pub body: Option<IvrFlowImportVoiceFileUploadBodyBody>,
-}
-impl IvrFlowImportVoiceFileUploadBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `body`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowImportVoiceFileUploadBodyBody {
     /// Base64 of the recording file (max 8 MB) Required.
     #[serde(rename = "fileInfo", skip_serializing_if = "Option::is_none", default)]
     pub file_info: Option<String>,
@@ -4762,13 +4745,10 @@ pub struct IvrFlowImportVoiceFileUploadBodyBody {
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
     pub file_type: Option<String>,
 }
-impl IvrFlowImportVoiceFileUploadBodyBody {
+impl IvrFlowImportVoiceFileUploadBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}fileInfo"), &self.file_info)?;
-        if let Some(v) = &self.file_info {
-            cec_core::validate::max_len(op, &format!("{at}fileInfo"), v, 8)?;
-        }
         cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
         cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
         cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
@@ -4782,23 +4762,6 @@ pub type IvrFlowImportVoiceFileUploadResponse = serde_json::Value;
 /// Object request body of `ivrFlow.createVoiceTemplate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IvrFlowCreateVoiceTemplateBody {
-    /// wrapper
-    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
-    pub request_body: Option<IvrFlowCreateVoiceTemplateBodyRequestBody>,
-}
-impl IvrFlowCreateVoiceTemplateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowCreateVoiceTemplateBodyRequestBody {
     /// TTS template file name (max 50 chars; CJK, digits, letters) Required.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
     pub name: Option<String>,
@@ -4816,9 +4779,9 @@ pub struct IvrFlowCreateVoiceTemplateBodyRequestBody {
     pub voicename: Option<String>,
     /// text to convert Required.
     #[serde(rename = "voicecontent", skip_serializing_if = "Option::is_none", default)]
-    pub voicecontent: Option<IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent>,
+    pub voicecontent: Option<IvrFlowCreateVoiceTemplateBodyVoicecontent>,
 }
-impl IvrFlowCreateVoiceTemplateBodyRequestBody {
+impl IvrFlowCreateVoiceTemplateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
@@ -4835,12 +4798,12 @@ impl IvrFlowCreateVoiceTemplateBodyRequestBody {
 
 /// Object `voicecontent`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+pub struct IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// template text with variables ${TXT_n}, ${NUM_n}, ${DATE} ... (max 500 bytes UTF-8; cannot start with a variable; each variable &lt;=32 bytes) Required.
     #[serde(rename = "textcontent", skip_serializing_if = "Option::is_none", default)]
     pub textcontent: Option<String>,
 }
-impl IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+impl IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}textcontent"), &self.textcontent)?;
@@ -4892,10 +4855,6 @@ impl MobileAgentCreateCallV1Body {
         }
         if let Some(v) = &self.call_data {
             cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
-        }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
         }
         Ok(())
     }
@@ -4969,10 +4928,6 @@ impl MobileAgentCreateCallV3Body {
         if let Some(v) = &self.call_data {
             cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
-        }
         Ok(())
     }
 }
@@ -5012,23 +4967,6 @@ pub struct MobileAgentCreateCallV3ResponseResult {
 /// Object request body of `mobileAgent.queryCallDetailRecord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MobileAgentQueryCallDetailRecordBody {
-    /// request body
-    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
-    pub body: Option<MobileAgentQueryCallDetailRecordBodyBody>,
-}
-impl MobileAgentQueryCallDetailRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `body`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MobileAgentQueryCallDetailRecordBodyBody {
     /// end time, epoch ms (start-end span max 7 days) Required.
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
     pub end_time: Option<String>,
@@ -5048,13 +4986,10 @@ pub struct MobileAgentQueryCallDetailRecordBodyBody {
     #[serde(rename = "taskType", skip_serializing_if = "Option::is_none", default)]
     pub task_type: Option<String>,
 }
-impl MobileAgentQueryCallDetailRecordBodyBody {
+impl MobileAgentQueryCallDetailRecordBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
-        }
         cec_core::validate::required(op, &format!("{at}startTime"), &self.start_time)?;
         if let Some(v) = &self.caller {
             cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
@@ -7822,24 +7757,6 @@ pub struct CcmessagingChatItauAtendentesResponseData {
 /// Object request body of `voiceNotification.queryVoiceNotificationRecording`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationQueryVoiceNotificationRecordingBody {
-    /// request Required.
-    #[serde(rename = "reqBody", skip_serializing_if = "Option::is_none", default)]
-    pub req_body: Option<VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody>,
-}
-impl VoiceNotificationQueryVoiceNotificationRecordingBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
-        if let Some(v) = &self.req_body {
-            v.validate(op, &format!("{at}reqBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `reqBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
     /// start row (0 first page; e.g. 50 for page 2 at 50/page) (default 0)
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
@@ -7850,7 +7767,7 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
     pub type_: Option<i64>,
 }
-impl VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
+impl VoiceNotificationQueryVoiceNotificationRecordingBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -7875,13 +7792,9 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub description: Option<String>,
-    /// recording info
-    #[serde(
-        rename = "voiceInfo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub voice_info: Option<VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo>,
+    /// recordings (the table declares an object; the sample returns a list of them)
+    #[serde(rename = "voiceInfo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub voice_info: Option<Vec<VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo>>,
 }
 
 /// Object `voiceInfo`.
@@ -8011,10 +7924,6 @@ impl VoiceNotificationCreateVoiceNotificationV1Body {
         cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
         if let Some(v) = &self.voice_content {
             cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1000)?;
-        }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
         }
         cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
         Ok(())
@@ -8405,9 +8314,6 @@ impl CaseCreateCaseBodyCaseInfo {
         if let Some(v) = &self.contact_id {
             cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
         }
-        if let Some(v) = &self.attachment {
-            cec_core::validate::max_len(op, &format!("{at}attachment"), v, 5)?;
-        }
         Ok(())
     }
 }
@@ -8481,9 +8387,6 @@ impl CaseQueryCaseListBody {
         }
         if let Some(v) = &self.creator_id {
             cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
-        }
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 31)?;
         }
         cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
         cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
@@ -15429,7 +15332,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
 ///
-/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read.
+/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read. The table lists the body as one object row 'body'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
@@ -15441,9 +15344,24 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         IvrFlowImportVoiceFileUploadBuilder { client_: client, body_: Default::default() }
     }
-    /// wrapper
-    pub fn body_body(mut self, v: IvrFlowImportVoiceFileUploadBodyBody) -> Self {
-        self.body_.body = Some(v);
+    /// Base64 of the recording file (max 8 MB) Required.
+    pub fn file_info(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_info = Some(v.into());
+        self
+    }
+    /// file language: zh_CN, en_US, pt_BR, th_TH Required.
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.body_.locale = Some(v.into());
+        self
+    }
+    /// 0 IVR, 1 prompt tone, 2 fault tone, 3 voice notification Required.
+    pub fn voice_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_type = Some(v.into());
+        self
+    }
+    /// WAV or MP3 Required.
+    pub fn file_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_type = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -15482,7 +15400,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
 ///
-/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read.
+/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read. The table lists the body as one object row 'requestBody'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
@@ -15494,9 +15412,34 @@ impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         IvrFlowCreateVoiceTemplateBuilder { client_: client, body_: Default::default() }
     }
-    /// wrapper
-    pub fn request_body(mut self, v: IvrFlowCreateVoiceTemplateBodyRequestBody) -> Self {
-        self.body_.request_body = Some(v);
+    /// TTS template file name (max 50 chars; CJK, digits, letters) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// usage scene; 3 = voice notification
+    pub fn scene(mut self, v: impl Into<String>) -> Self {
+        self.body_.scene = Some(v.into());
+        self
+    }
+    /// speech rate (-200..500, default 0)
+    pub fn speed(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.speed = Some(v.into());
+        self
+    }
+    /// volume (0..100, default 50)
+    pub fn volume(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.volume = Some(v.into());
+        self
+    }
+    /// timbre: cn_kefuman_common (default), cn_chengshuxing_common, cn_roumeiqian_common, cn_ziranzhen_common, cn_tianmeiru_common
+    pub fn voicename(mut self, v: impl Into<String>) -> Self {
+        self.body_.voicename = Some(v.into());
+        self
+    }
+    /// text to convert Required.
+    pub fn voicecontent(mut self, v: IvrFlowCreateVoiceTemplateBodyVoicecontent) -> Self {
+        self.body_.voicecontent = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -15691,7 +15634,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0054.html>
 ///
-/// callInfo table continues beyond agentTalkingTime (not read).
+/// The callInfo item table goes on past agentTalkingTime; every copy read (zh html cec_07_0054, zh cec_07_1305, the zh guide copy of the request section) is cut there. The request table lists one row 'body' (the request body) expanded in a second table; as on the sibling pages that row is the body itself, so the fields are sent at the top level (a public client collection also lists startTime/endTime/taskType/offset/limit as plain body fields).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryCallDetailRecordBuilder<'a> {
@@ -15703,9 +15646,34 @@ impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         MobileAgentQueryCallDetailRecordBuilder { client_: client, body_: Default::default() }
     }
-    /// request body
-    pub fn body_body(mut self, v: MobileAgentQueryCallDetailRecordBodyBody) -> Self {
-        self.body_.body = Some(v);
+    /// end time, epoch ms (start-end span max 7 days) Required.
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// page offset (default 0)
+    pub fn offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.offset = Some(v.into());
+        self
+    }
+    /// page size (default 100)
+    pub fn limit(mut self, v: impl Into<String>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// start time, epoch ms Required.
+    pub fn start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.start_time = Some(v.into());
+        self
+    }
+    /// calling number filter (max 32)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// 0 all except ITA, 1 AICC two-way, 2 anonymous outbound, 3 voice notification, 4 ITA two-way
+    pub fn task_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_type = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -18845,7 +18813,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0075.html>
 ///
-/// Only approved recordings returned. Recordings are configured in Configuration Center &gt; Resource Management, or via importVoiceFile/upload. 403 = authentication failed. voiceInfo declared object though the API returns a list per example (not verified).
+/// Only approved recordings returned. Recordings are configured in Configuration Center &gt; Resource Management, or via importVoiceFile/upload. 403 = authentication failed. The 'reqBody' table row is the body itself (the sample sends offset/limit/type at the top level). voiceInfo is declared as an object in the table but the page's sample returns an array of recording objects; it is typed as a list so the answer decodes. The page's answer sample masks uploaddate as 163*****4000, which is not valid JSON, so that sample is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
@@ -18857,9 +18825,19 @@ impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VoiceNotificationQueryVoiceNotificationRecordingBuilder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn req_body(mut self, v: VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody) -> Self {
-        self.body_.req_body = Some(v);
+    /// start row (0 first page; e.g. 50 for page 2 at 50/page) (default 0)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (default 100, max 100 (larger coerced))
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// 0 audio, 2 text
+    pub fn type_(mut self, v: i64) -> Self {
+        self.body_.type_ = Some(v);
         self
     }
     /// Replaces the whole request body.
