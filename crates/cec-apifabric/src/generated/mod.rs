@@ -14783,7 +14783,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
 ///
-/// Fields from the zh-cn 2025 page cec_07_0037 and the en-us pages cec_07_0037/cec_07_1018. The data item table is cut after mediaTypeId in every copy read; the remaining item fields (wait/wrap-up limits, skillParam) come from the response sample of the zh guide copy of the samples section. limit is a string holding a number (the sample sends "10"), so its 1-100 bound is a numeric range, not a length.
+/// Fields from the zh-cn 2025 page cec_07_0037 and the en-us pages cec_07_0037/cec_07_1018. The data item table is cut after mediaTypeId in every copy read; the remaining item fields (wait/wrap-up limits, skillParam) come from the response sample of the zh guide copy of the samples section. limit is a string holding a number (the sample sends "10"), so its 1-100 bound is a numeric range, not a length. The request sample sends offset as the number 0 while the table types it string; the table type is kept (the page calls it a string like limit) and the server is documented to take the string form.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillQuerySkillsBuilder<'a> {
@@ -17421,7 +17421,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/createClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html>
 ///
-/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Answer table (resultCode/resultDesc) read from the zh 2025-04 page cec_07_2229; the developer guide page adds codes 7 and 12. The sample answer spells its key 'resultDesc:' (with a colon) - a page typo, not modelled.
+/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Answer table (resultCode/resultDesc) read from the zh 2025-04 page cec_07_2229; the developer guide page adds codes 7 and 12. The page's answer sample spells its key 'resultDesc:' (with a colon), a typo, so that sample is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingCreateClickToCallBuilder<'a> {
