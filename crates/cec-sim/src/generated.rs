@@ -572,7 +572,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &[],
         required_query: &[],
-        success: "{\"result\":{\"poolRegServ\":{\"k\":\"v\"},\"singleRegServ\":[{\"regIPAddress\":\"s-regIPAddress\",\"regPort\":\"s-regPort\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
+        success: "{\"result\":{\"poolRegServ\":{\"node1\":[{\"regIPAddress\":\"s-regIPAddress\",\"regPort\":\"s-regPort\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}]},\"singleRegServ\":[{\"regIPAddress\":\"s-regIPAddress\",\"regPort\":\"s-regPort\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_query_phone_v2),

@@ -5423,15 +5423,62 @@ pub struct MobileAgentQueryPhoneV2ResponseResult {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub single_reg_serv: Option<Vec<MobileAgentQueryPhoneV2ResponseResultSingleRegServ>>,
-    /// pool mode: node1, node2 ... arrays of the same server objects
-    #[serde(rename = "poolRegServ", skip_serializing_if = "Option::is_none")]
-    pub pool_reg_serv: Option<serde_json::Value>,
+    /// pool mode: node1 (and, per the page, further nodes of the same shape) - only node1 is read
+    #[serde(
+        rename = "poolRegServ",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub pool_reg_serv: Option<MobileAgentQueryPhoneV2ResponseResultPoolRegServ>,
 }
 
 /// Object `singleRegServ`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentQueryPhoneV2ResponseResultSingleRegServ {
+    /// registration address
+    #[serde(
+        rename = "regIPAddress",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_ip_address: Option<String>,
+    /// registration port
+    #[serde(
+        rename = "regPort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_port: Option<String>,
+    /// softphone registration port
+    #[serde(
+        rename = "sipServicePort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_port: Option<String>,
+    /// softphone registration address
+    #[serde(
+        rename = "sipServiceIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_ip: Option<String>,
+}
+
+/// Object `poolRegServ`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2ResponseResultPoolRegServ {
+    /// registration servers of pool node 1
+    #[serde(rename = "node1", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub node1: Option<Vec<MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1>>,
+}
+
+/// Object `node1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1 {
     /// registration address
     #[serde(
         rename = "regIPAddress",
@@ -13697,7 +13744,7 @@ pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value
 ///
 /// `POST /apigovernance/api/oauth/tokenByAkSk` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0005.html>
 ///
-/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope).
+/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AuthTokenByAkSkBuilder<'a> {
@@ -14928,6 +14975,8 @@ impl crate::Client {
 /// Fluent builder of `calledRoute.deleteCalledRoute`: Delete access code bindings.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html>
+///
+///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
@@ -15195,7 +15244,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html>
 ///
-/// No request body documented. Note retCode/message naming (differs from returnCode/description).
+/// No request body documented. Note retCode/message naming (differs from returnCode/description). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
@@ -15232,7 +15281,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html>
 ///
-/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read.
+/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
@@ -15269,7 +15318,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
 ///
-/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038).
+/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowSatisfactionQueryBuilder<'a> {
@@ -15712,7 +15761,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html>
 ///
-/// 2025 zh-cn numbering cec_07_0055.
+/// 2025 zh-cn numbering cec_07_0055. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryCallStateBuilder<'a> {
@@ -15765,7 +15814,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html>
 ///
-/// retCode is a number here (string elsewhere).
+/// retCode is a number here (string elsewhere). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetRecordingAddressBuilder<'a> {
@@ -15876,7 +15925,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0058.html>
 ///
-/// Response continues after pool nodes (softphone list, not read).
+/// The zh 2024 page cec_07_1309 shows poolRegServ as an object whose node1 is a list of the same server objects as singleRegServ; every copy read is cut inside node1 (after sipServicePort), so further nodes and any softphone list after them are not modelled (extra members are ignored).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryPhoneV2Builder<'a> {
@@ -15934,7 +15983,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html>
 ///
-/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide.
+/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetCalledInfoBuilder<'a> {
@@ -15992,7 +16041,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/workbench/v1/queryUserContactLimit` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0062.html>
 ///
-/// Up to 4 latest contact records for the number in an ongoing session; empty list if the call is not in progress. Response documented as flat record fields (list semantics implied).
+/// Up to 4 latest contact records for the number in an ongoing session; empty list if the call is not in progress. The answer table lists flat record fields, and the page's answer sample (cut in the copy read) starts as a single object, so the answer is modelled as one flat object.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryUserContactLimitBuilder<'a> {
@@ -16123,7 +16172,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html>
 ///
-/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+.
+/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentStatusnotifyBuilder<'a> {
@@ -16913,7 +16962,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/downloadFileStream` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html>
 ///
-/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read.
+/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingDownloadFileStreamBuilder<'a> {
@@ -17700,7 +17749,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html>
 ///
-/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235.
+/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatDropMailBuilder<'a> {
@@ -17753,7 +17802,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
 ///
-/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array.
+/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
@@ -18140,7 +18189,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
 ///
-/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240.
+/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
@@ -18253,7 +18302,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html>
 ///
-/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241.
+/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauContextosBuilder<'a> {
@@ -18597,7 +18646,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
 ///
-/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244.
+/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauClienteBuilder<'a> {
@@ -18705,7 +18754,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html>
 ///
-/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245.
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauAtendentesBuilder<'a> {
@@ -19033,7 +19082,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html>
 ///
-/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error.
+/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLoginBuilder<'a> {
@@ -19091,7 +19140,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/logout` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html>
 ///
-/// Signs out the offline agent.
+/// Signs out the offline agent. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLogoutBuilder<'a> {
@@ -19143,6 +19192,8 @@ impl crate::Client {
 /// Fluent builder of `offlineAgent.isOfflineAgent`: Check whether an agent is in mobile answering state.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html>
+///
+///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
@@ -19195,7 +19246,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
 ///
-/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found.
+/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FederationUserMgmtCreateTaskBuilder<'a> {
@@ -19232,7 +19283,7 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
 ///
-/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt.
+/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseCreateCaseBuilder<'a> {
@@ -19295,7 +19346,7 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
 ///
-/// Template extension fields may also be used as filters. Response not read.
+/// Template extension fields may also be used as filters. Response not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseQueryCaseListBuilder<'a> {
@@ -19423,7 +19474,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
-/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here.
+/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsCreateBuilder<'a> {
@@ -19501,7 +19552,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html>
 ///
-/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh).
+/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsUpdateBuilder<'a> {
@@ -19584,7 +19635,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
 ///
-/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072.
+/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsQueryBuilder<'a> {
@@ -19637,7 +19688,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret.
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CobrowseGetConnectionInfoV1Builder<'a> {
@@ -19720,7 +19771,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
 ///
-/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays.
+/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
@@ -19782,7 +19833,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240.
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
@@ -19869,7 +19920,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure.
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
@@ -19937,7 +19988,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope.
+/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -19999,7 +20050,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states.
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
@@ -20052,7 +20103,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0140.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateAppraiseScoreBuilder<'a> {
@@ -20129,7 +20180,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0142.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRemoveAppraiseScoreBuilder<'a> {
@@ -20191,7 +20242,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0144.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyAppraiseScoreBuilder<'a> {
@@ -20273,7 +20324,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0146.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceCategoryBuilder<'a> {
@@ -20335,7 +20386,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0147.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSentenceToCategoryBuilder<'a> {
@@ -20402,7 +20453,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0148.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceBuilder<'a> {
@@ -20464,7 +20515,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0149.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceBuilder<'a> {
@@ -20546,7 +20597,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId` — reference: <https://www.huaweicloud.com/guide/productsdesc-bms_4af05e50248546fe616a7274e798d3dcsupport0>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
@@ -20624,7 +20675,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0151.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceBuilder<'a> {
@@ -20701,7 +20752,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2429.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceCategoryBuilder<'a> {
@@ -20768,7 +20819,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0153.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceCategoryBuilder<'a> {
@@ -20830,7 +20881,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2431.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceCategoryBuilder<'a> {
@@ -20876,7 +20927,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0155.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceBuilder<'a> {
@@ -20948,7 +20999,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
@@ -21010,7 +21061,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSensitiveWordBuilder<'a> {
@@ -21092,7 +21143,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
@@ -21140,7 +21191,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
@@ -21218,7 +21269,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveCategoryBuilder<'a> {
@@ -21280,7 +21331,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering).
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
@@ -21353,7 +21404,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed).
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveWordBuilder<'a> {
@@ -21430,7 +21481,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory` — reference: <https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
@@ -21492,7 +21543,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering).
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceGroupBuilder<'a> {
@@ -21589,7 +21640,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetSentenceGroupBuilder<'a> {
@@ -21651,7 +21702,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
@@ -21713,7 +21764,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0178.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178.
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteConversationFlowBuilder<'a> {
@@ -21775,7 +21826,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSentenceGroupBuilder<'a> {
@@ -21862,7 +21913,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2457.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages).
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddConversationFlowBuilder<'a> {
@@ -21939,7 +21990,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0179.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw.
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateConversationFlowBuilder<'a> {
@@ -22026,7 +22077,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0177.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here.
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetConversationFlowBuilder<'a> {
@@ -22088,7 +22139,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2461.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddRuleBuilder<'a> {
@@ -22185,7 +22236,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateRuleBuilder<'a> {
@@ -22277,7 +22328,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering).
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteRuleBuilder<'a> {
@@ -22339,7 +22390,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0182.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags).
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetOneRuleBuilder<'a> {
@@ -22401,7 +22452,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0183.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryRulesBuilder<'a> {
@@ -22478,7 +22529,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2465.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering).
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetInterposalRuleByIdBuilder<'a> {
@@ -22540,7 +22591,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0189.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read.
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryInterposalRulesBuilder<'a> {
@@ -22612,7 +22663,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0190.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example).
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteInterposalRuleBuilder<'a> {
@@ -22674,7 +22725,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2468.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering); the response table is cut at its first row, so the answer passes through raw.
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering); the response table is cut at its first row, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddInterposalRuleBuilder<'a> {
@@ -22756,7 +22807,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2469.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy; the response table was not read, so the answer passes through raw.
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy; the response table was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateInterposalRuleBuilder<'a> {
@@ -22843,7 +22894,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0197.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory here. Body read from en-us cec_07_0197 up to exception (its members cut); the response was not read, so the answer passes through raw.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory here. Body read from en-us cec_07_0197 up to exception (its members cut); the response was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSilenceRuleBuilder<'a> {
@@ -22910,7 +22961,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0199.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Body read from en-us cec_07_0199 up to setting.silence_id (later rows, e.g. exception, cut); the response was not read, so the answer passes through raw.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Body read from en-us cec_07_0199 up to setting.silence_id (later rows, e.g. exception, cut); the response was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSilenceRuleBuilder<'a> {
@@ -22972,7 +23023,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0200.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSilenceRuleBuilder<'a> {
@@ -23034,7 +23085,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0196.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0196 / cec_07_2473 (tr-tr): the response starts with exception.before.staff\[\] (category_id, sentence_id, ...) and is cut there, so it passes through raw.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0196 / cec_07_2473 (tr-tr): the response starts with exception.before.staff\[\] (category_id, sentence_id, ...) and is cut there, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySilenceRuleBuilder<'a> {
@@ -23096,7 +23147,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0202.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0202 / cec_07_2479 up to exception (its members cut); the response was not read, so the answer passes through raw. The zh page gives call times in ms, the en page in s.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0202 / cec_07_2479 up to exception (its members cut); the response was not read, so the answer passes through raw. The zh page gives call times in ms, the en page in s. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSpeedRuleBuilder<'a> {
@@ -23163,7 +23214,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0206.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0206 / cec_07_2483 up to setting.other (the rule ID row and later rows cut); the response was not read, so the answer passes through raw.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0206 / cec_07_2483 up to setting.other (the rule ID row and later rows cut); the response was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSpeedRuleBuilder<'a> {
@@ -23225,7 +23276,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0204.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSpeedRuleBuilder<'a> {
@@ -23287,7 +23338,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0203.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
@@ -23349,7 +23400,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0205.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0205; the response table is cut after data, whose members were not read.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0205; the response table is cut after data, whose members were not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRulesBuilder<'a> {
@@ -23421,7 +23472,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example).
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteScenarioBuilder<'a> {
@@ -23483,7 +23534,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw.
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateScenarioBuilder<'a> {
@@ -23560,7 +23611,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code.
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
@@ -23647,7 +23698,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0232.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09).
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppointQualityTaskBuilder<'a> {
@@ -23724,7 +23775,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw.
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTakeEffectQualityTaskBuilder<'a> {
@@ -23796,7 +23847,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire.
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityTaskBuilder<'a> {
@@ -23898,7 +23949,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2737.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228.
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateQualityTaskBuilder<'a> {
@@ -23980,7 +24031,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0239.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example).
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionReassginQualityTaskBuilder<'a> {
@@ -24052,7 +24103,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy.
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppealItemBuilder<'a> {
@@ -24139,7 +24190,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0245.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code.
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityHistoryBuilder<'a> {
@@ -24201,7 +24252,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>
 ///
-/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw.
+/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
@@ -24263,7 +24314,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683.
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryTrainingBuilder<'a> {
@@ -24309,7 +24360,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452.
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTrainTagsBuilder<'a> {
@@ -24355,7 +24406,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
@@ -24439,7 +24490,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
@@ -24507,7 +24558,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
@@ -24597,7 +24648,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
@@ -24665,7 +24716,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000).
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
@@ -24738,7 +24789,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744.
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
@@ -24820,7 +24871,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md.
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
@@ -24897,7 +24948,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy.
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
@@ -24974,7 +25025,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md.
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
@@ -25032,7 +25083,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given.
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionVoice2TextBuilder<'a> {
@@ -25105,7 +25156,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw.
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
