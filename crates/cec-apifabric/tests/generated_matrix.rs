@@ -3274,12 +3274,12 @@ async fn quality_inspection_update_interposal_rule() {
 
 #[tokio::test]
 async fn quality_inspection_create_silence_rule() {
-    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"k":"v"},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"k":"v"},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","silence_id":"s-silence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"HTTP 409 rule name already exists","resultDesc":"simulated failure"}"#), code: "HTTP 409 rule name already exists", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_update_silence_rule() {
-    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -3345,46 +3345,7 @@ async fn quality_inspection_delete_silence_rule() {
 
 #[tokio::test]
 async fn quality_inspection_query_silence_rule() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySilenceRule",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"silence_id":"s-silence_id"}"#)),
-            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_silence_rule()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(
-                        r#"{"silence_id":"s-silence_id"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.querySilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"silence_id":"s-silence_id"}"#)), success: v(r#"{"exception":{"after":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"before":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":"s-score","seconds":"s-seconds","silence_id":"s-silence_id","times":"s-times"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(r#"{"silence_id":"s-silence_id"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -11491,15 +11491,18 @@ pub struct QualityInspectionCreateSilenceRuleBody {
     /// basic rule data
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionCreateSilenceRuleBodySetting>,
-    /// exceptions (sub-fields not read; see querySilenceRule)
+    /// exception settings
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<serde_json::Value>,
+    pub exception: Option<QualityInspectionCreateSilenceRuleBodyException>,
 }
 impl QualityInspectionCreateSilenceRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -11555,8 +11558,89 @@ impl QualityInspectionCreateSilenceRuleBodySettingOther {
     }
 }
 
-/// Response of `qualityInspection.createSilenceRule` (not documented field by field: raw JSON).
-pub type QualityInspectionCreateSilenceRuleResponse = serde_json::Value;
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCreateSilenceRuleBodyException {
+    /// exceptions before the silence
+    #[serde(rename = "before", skip_serializing_if = "Option::is_none", default)]
+    pub before: Option<QualityInspectionCreateSilenceRuleBodyExceptionBefore>,
+    /// exceptions after the silence
+    #[serde(rename = "after", skip_serializing_if = "Option::is_none", default)]
+    pub after: Option<QualityInspectionCreateSilenceRuleBodyExceptionAfter>,
+}
+impl QualityInspectionCreateSilenceRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.before {
+            v.validate(op, &format!("{at}before."))?;
+        }
+        if let Some(v) = &self.after {
+            v.validate(op, &format!("{at}after."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `before`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCreateSilenceRuleBodyExceptionBefore {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionCreateSilenceRuleBodyExceptionBefore {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCreateSilenceRuleBodyExceptionAfter {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionCreateSilenceRuleBodyExceptionAfter {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.createSilenceRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCreateSilenceRuleResponse {
+    /// ID of the created rule
+    #[serde(
+        rename = "silence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub silence_id: Option<String>,
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSilenceRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11564,12 +11648,18 @@ pub struct QualityInspectionUpdateSilenceRuleBody {
     /// basic rule data
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionUpdateSilenceRuleBodySetting>,
+    /// exception settings
+    #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<QualityInspectionUpdateSilenceRuleBodyException>,
 }
 impl QualityInspectionUpdateSilenceRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -11629,6 +11719,63 @@ impl QualityInspectionUpdateSilenceRuleBodySettingOther {
     }
 }
 
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSilenceRuleBodyException {
+    /// exceptions before the silence
+    #[serde(rename = "before", skip_serializing_if = "Option::is_none", default)]
+    pub before: Option<QualityInspectionUpdateSilenceRuleBodyExceptionBefore>,
+    /// exceptions after the silence
+    #[serde(rename = "after", skip_serializing_if = "Option::is_none", default)]
+    pub after: Option<QualityInspectionUpdateSilenceRuleBodyExceptionAfter>,
+}
+impl QualityInspectionUpdateSilenceRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.before {
+            v.validate(op, &format!("{at}before."))?;
+        }
+        if let Some(v) = &self.after {
+            v.validate(op, &format!("{at}after."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `before`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
 /// Response of `qualityInspection.updateSilenceRule` (not documented field by field: raw JSON).
 pub type QualityInspectionUpdateSilenceRuleResponse = serde_json::Value;
 
@@ -11682,8 +11829,235 @@ impl QualityInspectionQuerySilenceRuleBody {
     }
 }
 
-/// Response of `qualityInspection.querySilenceRule` (not documented field by field: raw JSON).
-pub type QualityInspectionQuerySilenceRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.querySilenceRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponse {
+    /// exception settings
+    #[serde(
+        rename = "exception",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub exception: Option<QualityInspectionQuerySilenceRuleResponseException>,
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// rule settings
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQuerySilenceRuleResponseSetting>,
+}
+
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseException {
+    /// exceptions before the silence
+    #[serde(rename = "before", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub before: Option<QualityInspectionQuerySilenceRuleResponseExceptionBefore>,
+    /// exceptions after the silence
+    #[serde(rename = "after", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub after: Option<QualityInspectionQuerySilenceRuleResponseExceptionAfter>,
+}
+
+/// Object `before`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionBefore {
+    /// sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub staff: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff>>,
+    /// sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub customer: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer>>,
+}
+
+/// Object `staff`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfter {
+    /// sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub staff: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff>>,
+    /// sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub customer: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer>>,
+}
+
+/// Object `staff`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseSetting {
+    /// rule score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub score: Option<String>,
+    /// continuous silence seconds
+    #[serde(
+        rename = "seconds",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub seconds: Option<String>,
+    /// silence count
+    #[serde(rename = "times", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub times: Option<String>,
+    /// rule ID
+    #[serde(
+        rename = "silence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub silence_id: Option<String>,
+    /// trigger conditions
+    #[serde(rename = "other", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub other: Option<QualityInspectionQuerySilenceRuleResponseSettingOther>,
+    /// rule name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object `other`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseSettingOther {
+    /// call end, epoch s
+    #[serde(
+        rename = "call_end",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_end: Option<serde_json::Number>,
+    /// call start, epoch s
+    #[serde(
+        rename = "call_from",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_from: Option<serde_json::Number>,
+}
 
 /// Object request body of `qualityInspection.addSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -22894,7 +23268,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0197.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory here. Body read from en-us cec_07_0197 up to exception (its members cut); the response was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000. x-UserId is mandatory here. Body (setting, exception.before/after staff/customer sentence-ID lists) and the answer table (silence_id, resultCode, resultDesc; HTTP 409 on a duplicate rule name) read from the zh guide copies of the request, response and samples sections.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSilenceRuleBuilder<'a> {
@@ -22917,8 +23291,8 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
         self.body_.setting = Some(v);
         self
     }
-    /// exceptions (sub-fields not read; see querySilenceRule)
-    pub fn exception(mut self, v: serde_json::Value) -> Self {
+    /// exception settings
+    pub fn exception(mut self, v: QualityInspectionCreateSilenceRuleBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
@@ -22961,7 +23335,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0199.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Body read from en-us cec_07_0199 up to setting.silence_id (later rows, e.g. exception, cut); the response was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Body read in full from the zh guide copies of the request section (setting with silence_id, and exception before/after staff/customer sentence-ID lists); the answer table was not reached, so the answer passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSilenceRuleBuilder<'a> {
@@ -22982,6 +23356,11 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
     /// basic rule data
     pub fn setting(mut self, v: QualityInspectionUpdateSilenceRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
+        self
+    }
+    /// exception settings
+    pub fn exception(mut self, v: QualityInspectionUpdateSilenceRuleBodyException) -> Self {
+        self.body_.exception = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -23085,7 +23464,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0196.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0196 / cec_07_2473 (tr-tr): the response starts with exception.before.staff\[\] (category_id, sentence_id, ...) and is cut there, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Answer table read in full from the zh guide copy of the response section: exception (before/after staff/customer lists of {category_id, sentence_id, sentence_name}), resultCode, resultDesc, setting (score/seconds/times as strings, silence_id, other.call_end/call_from, name).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySilenceRuleBuilder<'a> {
