@@ -3367,7 +3367,7 @@ async fn quality_inspection_query_silence_rule() {
 
 #[tokio::test]
 async fn quality_inspection_add_speed_rule() {
-    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"k":"v"},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"k":"v"},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","speed_id":"s-speed_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -3375,7 +3375,7 @@ async fn quality_inspection_add_speed_rule() {
                 .x_user_id("s-x-UserId")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(
-                        r#"{"exception":{"k":"v"}}"#,
+                        r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#,
                     ))
                     .unwrap(),
                 )
@@ -3389,7 +3389,7 @@ async fn quality_inspection_add_speed_rule() {
 
 #[tokio::test]
 async fn quality_inspection_update_speed_rule() {
-    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -3397,7 +3397,7 @@ async fn quality_inspection_update_speed_rule() {
                 .x_user_id("s-x-UserId")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(
-                        r#"{}"#,
+                        r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#,
                     ))
                     .unwrap(),
                 )
@@ -3494,46 +3494,7 @@ async fn quality_inspection_query_speed_rule_by_id() {
 
 #[tokio::test]
 async fn quality_inspection_query_speed_rules() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySpeedRules",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
-            success: v(r#"{"data":[{"k":"v"}],"resultCode":"0405000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_speed_rules()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(
-                        r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.querySpeedRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"max":7,"min":7,"name":"s-name","score":7,"speed_id":"s-speed_id"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rules().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

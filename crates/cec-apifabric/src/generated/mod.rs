@@ -12065,9 +12065,9 @@ pub struct QualityInspectionAddSpeedRuleBody {
     /// basic data Required.
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionAddSpeedRuleBodySetting>,
-    /// exceptions (members not read; see querySpeedRuleById)
+    /// exception settings Required.
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<serde_json::Value>,
+    pub exception: Option<QualityInspectionAddSpeedRuleBodyException>,
 }
 impl QualityInspectionAddSpeedRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -12075,6 +12075,10 @@ impl QualityInspectionAddSpeedRuleBody {
         cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}exception"), &self.exception)?;
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -12130,8 +12134,85 @@ impl QualityInspectionAddSpeedRuleBodySettingOther {
     }
 }
 
-/// Response of `qualityInspection.addSpeedRule` (not documented field by field: raw JSON).
-pub type QualityInspectionAddSpeedRuleResponse = serde_json::Value;
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAddSpeedRuleBodyException {
+    /// when the rate is below min and the customer said one of these sentences Required.
+    #[serde(rename = "under", skip_serializing_if = "Option::is_none", default)]
+    pub under: Option<QualityInspectionAddSpeedRuleBodyExceptionUnder>,
+    /// when the rate is above max and the customer said one of these sentences Required.
+    #[serde(rename = "over", skip_serializing_if = "Option::is_none", default)]
+    pub over: Option<QualityInspectionAddSpeedRuleBodyExceptionOver>,
+}
+impl QualityInspectionAddSpeedRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}under"), &self.under)?;
+        if let Some(v) = &self.under {
+            v.validate(op, &format!("{at}under."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}over"), &self.over)?;
+        if let Some(v) = &self.over {
+            v.validate(op, &format!("{at}over."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `under`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAddSpeedRuleBodyExceptionUnder {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionAddSpeedRuleBodyExceptionUnder {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `over`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAddSpeedRuleBodyExceptionOver {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionAddSpeedRuleBodyExceptionOver {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.addSpeedRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAddSpeedRuleResponse {
+    /// ID of the created rule
+    #[serde(
+        rename = "speed_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speed_id: Option<String>,
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12139,6 +12220,9 @@ pub struct QualityInspectionUpdateSpeedRuleBody {
     /// basic data Required.
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionUpdateSpeedRuleBodySetting>,
+    /// exception settings Required.
+    #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<QualityInspectionUpdateSpeedRuleBodyException>,
 }
 impl QualityInspectionUpdateSpeedRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -12146,6 +12230,10 @@ impl QualityInspectionUpdateSpeedRuleBody {
         cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}exception"), &self.exception)?;
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -12169,6 +12257,9 @@ pub struct QualityInspectionUpdateSpeedRuleBodySetting {
     /// trigger conditions (call time window)
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
     pub other: Option<QualityInspectionUpdateSpeedRuleBodySettingOther>,
+    /// ID of the rule to update Required.
+    #[serde(rename = "speed_id", skip_serializing_if = "Option::is_none", default)]
+    pub speed_id: Option<String>,
 }
 impl QualityInspectionUpdateSpeedRuleBodySetting {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -12180,6 +12271,7 @@ impl QualityInspectionUpdateSpeedRuleBodySetting {
         if let Some(v) = &self.other {
             v.validate(op, &format!("{at}other."))?;
         }
+        cec_core::validate::required(op, &format!("{at}speed_id"), &self.speed_id)?;
         Ok(())
     }
 }
@@ -12201,8 +12293,78 @@ impl QualityInspectionUpdateSpeedRuleBodySettingOther {
     }
 }
 
-/// Response of `qualityInspection.updateSpeedRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateSpeedRuleResponse = serde_json::Value;
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSpeedRuleBodyException {
+    /// when the rate is below min and the customer said one of these sentences Required.
+    #[serde(rename = "under", skip_serializing_if = "Option::is_none", default)]
+    pub under: Option<QualityInspectionUpdateSpeedRuleBodyExceptionUnder>,
+    /// when the rate is above max and the customer said one of these sentences Required.
+    #[serde(rename = "over", skip_serializing_if = "Option::is_none", default)]
+    pub over: Option<QualityInspectionUpdateSpeedRuleBodyExceptionOver>,
+}
+impl QualityInspectionUpdateSpeedRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}under"), &self.under)?;
+        if let Some(v) = &self.under {
+            v.validate(op, &format!("{at}under."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}over"), &self.over)?;
+        if let Some(v) = &self.over {
+            v.validate(op, &format!("{at}over."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `under`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `over`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSpeedRuleBodyExceptionOver {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSpeedRuleBodyExceptionOver {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.updateSpeedRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSpeedRuleResponse {
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12445,9 +12607,12 @@ impl QualityInspectionQuerySpeedRulesBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySpeedRulesResponse {
-    /// rules (members not read)
+    /// rules
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<serde_json::Value>>,
+    pub data: Option<Vec<QualityInspectionQuerySpeedRulesResponseData>>,
+    /// paging Required.
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQuerySpeedRulesResponsePaging>,
     /// return code (0405000 success)
     #[serde(
         rename = "resultCode",
@@ -12462,6 +12627,40 @@ pub struct QualityInspectionQuerySpeedRulesResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySpeedRulesResponseData {
+    /// rule name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// points deducted 0-100
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// minimum words per minute
+    #[serde(rename = "min", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub min: Option<serde_json::Number>,
+    /// maximum words per minute
+    #[serde(rename = "max", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub max: Option<serde_json::Number>,
+    /// rule ID
+    #[serde(
+        rename = "speed_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speed_id: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySpeedRulesResponsePaging {
+    /// total records Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.deleteScenario`.
@@ -23526,7 +23725,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0202.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0202 / cec_07_2479 up to exception (its members cut); the response was not read, so the answer passes through raw. The zh page gives call times in ms, the en page in s. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Body (setting; exception.under/over.customer sentence-ID lists, both mandatory) and the answer (speed_id, resultCode, resultDesc) read in full from the zh 2024-09 page cec_07_2711 and the zh guide copies of its request/response sections.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSpeedRuleBuilder<'a> {
@@ -23549,8 +23748,8 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
         self.body_.setting = Some(v);
         self
     }
-    /// exceptions (members not read; see querySpeedRuleById)
-    pub fn exception(mut self, v: serde_json::Value) -> Self {
+    /// exception settings Required.
+    pub fn exception(mut self, v: QualityInspectionAddSpeedRuleBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
@@ -23593,7 +23792,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0206.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0206 / cec_07_2483 up to setting.other (the rule ID row and later rows cut); the response was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Body (setting with speed_id; exception.under/over.customer) and answer (resultCode, resultDesc) read from the zh 2024-09 page cec_07_2715 and the zh guide copy of its sections, which also shows the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSpeedRuleBuilder<'a> {
@@ -23614,6 +23813,11 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
     /// basic data Required.
     pub fn setting(mut self, v: QualityInspectionUpdateSpeedRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
+        self
+    }
+    /// exception settings Required.
+    pub fn exception(mut self, v: QualityInspectionUpdateSpeedRuleBodyException) -> Self {
+        self.body_.exception = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -23779,7 +23983,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0205.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0205; the response table is cut after data, whose members were not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Answer table read in full from the zh guide copy of the response section (data\[\] name/score/min/max/speed_id, paging.total, resultCode, resultDesc). The page's sample returns max as the string "150" although the table types it number; the number type is kept and the decoder accepts either form.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRulesBuilder<'a> {
