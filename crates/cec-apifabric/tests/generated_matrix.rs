@@ -3098,7 +3098,7 @@ async fn quality_inspection_query_interposal_rules() {
             ],
             present: vec![],
             body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
-            success: v(r#"{"data":[{"k":"v"}],"paging":{"k":"v"},"resultCode":"0405000","resultDesc":"success"}"#),
+            success: v(r#"{"data":[{"k":"v"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
@@ -3220,7 +3220,7 @@ async fn quality_inspection_add_interposal_rule() {
             ],
             present: vec![],
             body: Some(v(r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)),
-            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            success: v(r#"{"interposal_id":"s-interposal_id","resultCode":"0405000","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",

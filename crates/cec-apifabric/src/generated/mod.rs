@@ -11320,8 +11320,8 @@ pub struct QualityInspectionQueryInterposalRulesResponse {
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub data: Option<Vec<serde_json::Value>>,
     /// paging Required.
-    #[serde(rename = "paging", skip_serializing_if = "Option::is_none")]
-    pub paging: Option<serde_json::Value>,
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQueryInterposalRulesResponsePaging>,
     /// return code (0405000 success)
     #[serde(
         rename = "resultCode",
@@ -11336,6 +11336,15 @@ pub struct QualityInspectionQueryInterposalRulesResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryInterposalRulesResponsePaging {
+    /// total records Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.deleteInterposalRule`.
@@ -11424,8 +11433,32 @@ impl QualityInspectionAddInterposalRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.addInterposalRule` (not documented field by field: raw JSON).
-pub type QualityInspectionAddInterposalRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.addInterposalRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAddInterposalRuleResponse {
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// ID of the created rule
+    #[serde(
+        rename = "interposal_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interposal_id: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateInterposalRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11482,8 +11515,25 @@ impl QualityInspectionUpdateInterposalRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.updateInterposalRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateInterposalRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateInterposalRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateInterposalRuleResponse {
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.createSilenceRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23164,7 +23214,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0189.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read. The zh guide copy of the response section gives data (array of InterposalRule), paging.total, resultCode and resultDesc (typed number there, a page slip; kept string); the InterposalRule common-parameter table itself was not found in any copy, so data items stay untyped.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryInterposalRulesBuilder<'a> {
@@ -23298,7 +23348,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2468.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering); the response table is cut at its first row, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering) (whose answer table stops after its first row). Answer table (resultCode, resultDesc, interposal_id) read from the zh page cec_07_0191 and the zh guide copy of its response section.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddInterposalRuleBuilder<'a> {
@@ -23380,7 +23430,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2469.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy; the response table was not read, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy (which do not reach the answer table). Answer table (resultDesc, resultCode) read from the zh page cec_07_0192.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateInterposalRuleBuilder<'a> {
