@@ -267,7 +267,7 @@ async fn onlineagent_autoenteridle() {
         Case {
             op: "onlineagent.autoenteridle",
             method: "POST",
-            path: "/agentgateway/resource/onlineagent/101/autoenteridle/s-flag".into(),
+            path: "/agentgateway/resource/onlineagent/101/autoenteridle/s-fla".into(),
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
@@ -281,12 +281,12 @@ async fn onlineagent_autoenteridle() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.onlineagent_autoenteridle().agentid("101").flag("s-flag").send().await },
+        |c| async move { c.onlineagent_autoenteridle().agentid("101").flag("s-fla").send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move { c.onlineagent_autoenteridle().agentid("100").flag("s-flag").send().await },
+        |c| async move { c.onlineagent_autoenteridle().agentid("100").flag("s-fla").send().await },
         "agentid",
     )
     .await;

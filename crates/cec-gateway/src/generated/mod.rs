@@ -7060,7 +7060,10 @@ pub struct QualitycontrolAdjustSkillBody {
 }
 impl QualitycontrolAdjustSkillBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.skills {
+            cec_core::validate::max_items(op, &format!("{at}skills"), v, 1000)?;
+        }
         Ok(())
     }
 }
@@ -8595,7 +8598,7 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body/response from zh-cn fragments of api-ccfs-cec/cec_07_1202 (huaweicloud.com/guide productsdesc-bms_21cc2e892e5db686c15a9fe6908c0612 support0/support1/support3_y); the response-header table also lists Content-Type and Guid. 100-002 handling per devg cec_05_4023/cec_05_4015. Triggered events and the page's own error list not read. Password-encryption note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1202.html (2025-11-13).
+/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. The page's sample sends status/agenttype as strings and releasephone as a string although the table types them int/boolean. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginBuilder<'a> {
@@ -8736,7 +8739,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; the zh md copy api-ccfs-cec/cec_07_1203.md and guide fragment stop before the response tables. Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns the Set-GUID header, but the body table itself was not read, so still outline.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). Project assumption: response and Set-GUID as login; dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns Set-GUID.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -8877,7 +8880,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken) from zh-cn fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 (2023); response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025). Events/errors not read.
+/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginexBuilder<'a> {
@@ -9008,7 +9011,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
 ///
-/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html.
+/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogoutBuilder<'a> {
@@ -9108,7 +9111,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
 ///
-/// No body. Older copy cec_07_1221. Response/events/errors from the 2024 zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html.
+/// No body. Older copy cec_07_1221. Response, events and errors read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0354.html (2025-11-13) and cec_07_1221.html (2024-09-24); the newest copy says an agent's own sign-out need not raise AgentOther_ShutdownService.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
@@ -9171,7 +9174,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
 ///
-/// No body. Older copy cec_07_1211. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13461.html.
+/// No body. Older copy cec_07_1211. Query, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); the newest zh copy cec_07_13461.html (2025-11-13) agrees up to its sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSaybusyBuilder<'a> {
@@ -9242,7 +9245,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
 ///
-/// Agent must be busy. No body. Older copy cec_07_1212. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024).
+/// Agent must be busy. No body. Older copy cec_07_1212. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelbusyBuilder<'a> {
@@ -9292,7 +9295,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
 ///
-/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Events/errors read from the zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
+/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSayfreeBuilder<'a> {
@@ -9342,7 +9345,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
 ///
-/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success. Older copy cec_07_1213. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13482.html.
+/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success (newest md copy cec_07_13482). Older copy cec_07_1213. Path, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentRestBuilder<'a> {
@@ -9427,7 +9430,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) seen in the th-th copy cec_07_1214 and the zh copy api-ccfs-cec/cec_07_13492; the page's event/error lists were past the readable part (the matching event AgentState_CancelRest_Success is described on event page cec_07_1349).
+/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492; the event and error lists were past the readable part of every stored copy (zh md, th-th, en-us; no zh html or guide fragment of this page is stored). The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelrestBuilder<'a> {
@@ -9477,7 +9480,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
 ///
-/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). No body; no events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351.
+/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351 agrees on the URI table. flag length 1-5 now machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAutoenteridleBuilder<'a> {
@@ -9509,6 +9512,10 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "flag", &self.flag)?;
+        if let Some(v) = &self.flag {
+            cec_core::validate::min_len(op, "flag", v, 1)?;
+            cec_core::validate::max_len(op, "flag", v, 5)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -9537,7 +9544,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) seen in older en-us copy cec_07_1230 (2023-09-27); events/errors past the readable part, not read.
+/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1230/0363, id-id 1230, zh md cec_07_0363.md; no zh html or guide fragment stored).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
@@ -9587,7 +9594,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
 ///
-/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0359.html and fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1.
+/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSyncagentinfoBuilder<'a> {
@@ -9637,7 +9644,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from en-us copy cec_07_1215 (2023-09-27) and the 2025 cec_07_13512 opening; the page's event/error lists were past the readable part. Event name AgentState_Work from event page cec_07_1344, not from this page.
+/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1215/13512; no zh html, zh md or guide fragment of this page is stored). Event name AgentState_Work from event page cec_07_1344, not from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentWorkBuilder<'a> {
@@ -9687,7 +9694,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelwork` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13522.html>
 ///
-/// Agent must be in work state. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
+/// Agent must be in work state. No body. Log name cancelWork. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelworkBuilder<'a> {
@@ -9737,7 +9744,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. No body; no events listed. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html.
+/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), which ends at the sample's message header (sample body not reached).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentResetskillBuilder<'a> {
@@ -9827,7 +9834,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us 2023-09-27 copy of cec_07_1206; the copy was cut inside the mediatype list, and events/errors were not read.
+/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (2023-09-27), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). The event and error lists were past the readable part of every stored copy (en-us 1206, zh md cec_07_1206.md; no zh html or guide fragment of this page found).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsBuilder<'a> {
@@ -9877,7 +9884,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
 ///
-/// Agent must be signed in; workno must be in the same VDN as agentid. No body. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13).
+/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
@@ -9937,7 +9944,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
 ///
-/// No body; no events. Response/errors read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html.
+/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response, errors and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentUpdateguidBuilder<'a> {
@@ -9987,7 +9994,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
 ///
-/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. No body. Headers/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html.
+/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentHandshakeBuilder<'a> {
@@ -10049,7 +10056,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
 ///
-/// Temporary token used as the softphone registration password in multi-account unified authentication. No body; no events/errors listed. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html.
+/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogininfoBuilder<'a> {
@@ -10099,7 +10106,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
 ///
-/// No body; no events. Older copy cec_07_1222. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html.
+/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1222.html (2024-09-24). Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentstatusBuilder<'a> {
@@ -10149,7 +10156,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
 ///
-/// No body. result.agentcustomstate appears only in the sample response, not in the table. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0362.html (2025-11-13) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24).
+/// No body; no events. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); the newest zh copy cec_07_0362.html (2025-11-13) agrees as far as it was read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentQuerycustomstateBuilder<'a> {
@@ -10199,7 +10206,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us 2023-09-27 copy of cec_07_1228.
+/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us copy cec_07_1228 (2023-09-27), read in an earlier pass; a zh copy was searched for again in this pass (title and log-name query) and not found, and the sample was not reached.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -10325,7 +10332,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
 ///
-/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*). Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri+serviceToken. Event object fields from examples (devg cec_05_4019) and zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1274.html (table 3 not fully read). Polling also acts as the heartbeat.
+/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri nor serviceToken. Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2. eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgenteventPollBuilder<'a> {
@@ -11089,7 +11096,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
 ///
-/// Joins the ongoing and the held call (agent drops out). No body. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024); newest zh copy is cec_07_0375.
+/// Joins the ongoing and the held call (agent drops out). No body. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallConnectholdBuilder<'a> {
@@ -14422,7 +14429,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
 ///
-/// Inspector and inspected agent signed in. No events. Fields from Chinese page cec_07_2409.
+/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and samples read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) now machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAdjustSkillBuilder<'a> {
@@ -16842,7 +16849,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
 ///
-/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Chinese page cec_07_1112; English issue may list only the extended variant.
+/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeBuilder<'a> {
@@ -16889,7 +16896,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
 ///
-/// Same as handshake but POST and carries service_token. Heartbeat at least every 5 minutes (2 recommended). Response assumed same as handshake.
+/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (2025-12-01); en-us copies are cec_07_1112 (2025-12-04) and the older cec_07_1325.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeExBuilder<'a> {
