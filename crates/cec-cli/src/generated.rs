@@ -4455,6 +4455,22 @@ async fn run_gateway_voicecall_answer(clients: &Clients, input: &CliInput) -> an
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ANSWER, call).await?))
 }
 
+async fn run_gateway_voicecall_reject(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_reject();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_REJECT, call).await?))
+}
+
 async fn run_gateway_voicecall_release(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.voicecall_release();
@@ -10620,6 +10636,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "voicecall.reject",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/reject",
+        title: "Rejecting an incoming call",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "voicecall.release",
         method: "DELETE",
         path: "/agentgateway/resource/voicecall/{agentid}/release",
@@ -13368,6 +13394,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "voicecall.callout") => run_gateway_voicecall_callout(clients, input).await,
         ("gateway", "voicecall.previewcallout") => run_gateway_voicecall_previewcallout(clients, input).await,
         ("gateway", "voicecall.answer") => run_gateway_voicecall_answer(clients, input).await,
+        ("gateway", "voicecall.reject") => run_gateway_voicecall_reject(clients, input).await,
         ("gateway", "voicecall.release") => run_gateway_voicecall_release(clients, input).await,
         ("gateway", "voicecall.release_legacy") => run_gateway_voicecall_release_legacy(clients, input).await,
         ("gateway", "voicecall.dropcall") => run_gateway_voicecall_dropcall(clients, input).await,

@@ -3647,6 +3647,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "voicecall.reject",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/reject",
+        auth: "guid",
+        required_body: &["mode"],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_reject),
+    },
+    Route {
+        ne: "gateway",
         id: "voicecall.release",
         method: "DELETE",
         path: "/agentgateway/resource/voicecall/{agentid}/release",
@@ -7811,6 +7824,12 @@ fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), S
     let body: cec_gateway::generated::VoicecallPreviewcalloutBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("voicecall.previewcallout", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_reject(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallRejectBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.reject", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {

@@ -497,6 +497,18 @@ pub static VOICECALL_ANSWER: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html",
 };
+/// `voicecall.reject` — Rejecting an incoming call (POST `/agentgateway/resource/voicecall/{agentid}/reject`).
+pub static VOICECALL_REJECT: OperationMeta = OperationMeta {
+    id: "voicecall.reject",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/reject",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html",
+};
 /// `voicecall.release` — Dropping (hanging up) the current call (DELETE `/agentgateway/resource/voicecall/{agentid}/release`).
 pub static VOICECALL_RELEASE: OperationMeta = OperationMeta {
     id: "voicecall.release",
@@ -1707,6 +1719,7 @@ pub static ALL: &[&OperationMeta] = &[
     &VOICECALL_CALLOUT,
     &VOICECALL_PREVIEWCALLOUT,
     &VOICECALL_ANSWER,
+    &VOICECALL_REJECT,
     &VOICECALL_RELEASE,
     &VOICECALL_RELEASE_LEGACY,
     &VOICECALL_DROPCALL,
@@ -4676,7 +4689,7 @@ pub struct VoicecallCalloutBody {
     /// skill ID (empty = platform default skill)
     #[serde(rename = "skillid", skip_serializing_if = "Option::is_none", default)]
     pub skillid: Option<i64>,
-    /// call-associated data (may be empty; max 16k)
+    /// call-associated data (may be empty; max 16k (16384))
     #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
     pub callappdata: Option<String>,
     /// media capability (default 0; 0 audio, 1 video, 2 negotiate max (recommended for video))
@@ -4698,7 +4711,13 @@ impl VoicecallCalloutBody {
             cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
         }
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+        }
+        if let Some(v) = &self.mediaability {
+            cec_core::validate::one_of_int(op, &format!("{at}mediaability"), *v, &[0, 1, 2])?;
+        }
+        if let Some(v) = &self.user_video_direction {
+            cec_core::validate::one_of_int(op, &format!("{at}userVideoDirection"), *v, &[1, 2, 3, 4])?;
         }
         Ok(())
     }
@@ -4768,6 +4787,50 @@ pub struct VoicecallAnswerResponse {
     )]
     pub retcode: Option<String>,
     /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `voicecall.reject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallRejectBody {
+    /// call to reject
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// reject mode (1 = call goes back to its queue and the agent turns busy; 2 = call released and the agent idle (effect in help/transfer scenarios depends on the case)) Required.
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<i64>,
+}
+impl VoicecallRejectBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        if let Some(v) = &self.mode {
+            cec_core::validate::one_of_int(op, &format!("{at}mode"), *v, &[1, 2])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.reject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallRejectResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -4902,7 +4965,7 @@ impl VoicecallTransferBody {
         }
         cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         if let Some(v) = &self.caller {
             cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
@@ -5057,7 +5120,7 @@ impl VoicecallCallinnerBody {
             cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
         }
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         Ok(())
     }
@@ -5148,7 +5211,7 @@ impl VoicecallInnerhelpBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         Ok(())
     }
@@ -5238,7 +5301,7 @@ impl VoicecallConfjoinBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         Ok(())
     }
@@ -5413,6 +5476,12 @@ impl RecordplayPlayBody {
         cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
         if let Some(v) = &self.voicepath {
             cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+        }
+        if let Some(v) = &self.volumechange {
+            cec_core::validate::max_len(op, &format!("{at}volumechange"), v, 5)?;
+        }
+        if let Some(v) = &self.speedchange {
+            cec_core::validate::max_len(op, &format!("{at}speedchange"), v, 5)?;
         }
         Ok(())
     }
@@ -5791,6 +5860,9 @@ impl QueuedeviceQueryAcdStatBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
+        if let Some(v) = &self.skills {
+            cec_core::validate::max_items(op, &format!("{at}skills"), v, 100)?;
+        }
         Ok(())
     }
 }
@@ -6312,7 +6384,7 @@ impl CalldataSetCallDataExBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16384)?;
         }
         Ok(())
     }
@@ -7203,6 +7275,9 @@ impl MediacallSetCallNumsBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
         cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
+        if let Some(v) = &self.callnums {
+            cec_core::validate::numeric_range(op, &format!("{at}callnums"), v, 1, 60)?;
+        }
         Ok(())
     }
 }
@@ -10391,7 +10466,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Body from zh-cn fragment huaweicloud.com/guide/productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (mirrors api-ccfs-cec/cec_07_1232). Events per devg-ccgw-cec cec_05_4029. Response not read. Caller-permission note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13), whose excerpt ended at body field 5. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Body from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13, read to body field 4) and zh-cn guide fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (fields 5-6). Events per devg-ccgw-cec cec_05_4029/cec_05_1423. The response table, errors and samples were not reached in any stored copy (zh html/md, pt-br, en-us, th-th, ja-jp; guide-fragment queries for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed: callappdata limit is 16k characters (was checked as 16).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCalloutBuilder<'a> {
@@ -10424,7 +10499,7 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.skillid = Some(v);
         self
     }
-    /// call-associated data (may be empty; max 16k)
+    /// call-associated data (may be empty; max 16k (16384))
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
         self
@@ -10553,7 +10628,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/answer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html>
 ///
-/// After AgentEvent_Ringing. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
+/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallAnswerBuilder<'a> {
@@ -10608,11 +10683,82 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `voicecall.reject`: Rejecting an incoming call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/reject` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html>
+///
+/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html (2024-09-24), read to the sample request (cut). Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are not in the spec's CC-Gateway result-code table.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallRejectBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallRejectBody,
+}
+
+impl<'a> VoicecallRejectBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallRejectBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// call to reject
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// reject mode (1 = call goes back to its queue and the agent turns busy; 2 = call released and the agent idle (effect in help/transfer scenarios depends on the case)) Required.
+    pub fn mode(mut self, v: i64) -> Self {
+        self.body_.mode = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallRejectBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.reject";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallRejectResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_REJECT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.reject`: Rejecting an incoming call (`POST /agentgateway/resource/voicecall/{agentid}/reject`).
+    pub fn voicecall_reject(&self) -> VoicecallRejectBuilder<'_> {
+        VoicecallRejectBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `voicecall.release`: Dropping (hanging up) the current call.
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}/release` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// No body. Hangs up the current call only; for a given call ID use dropcall. Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html.
+/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13), which ends at the sample's message header. Huawei's QuickAgent C# demo treats 200-017 from release as success.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseBuilder<'a> {
@@ -10662,7 +10808,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// Legacy URI kept for compatibility; not recommended. Same page as voicecall.release.
+/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseLegacyBuilder<'a> {
@@ -12070,6 +12216,9 @@ impl<'a> RecordplayForeFastBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "time", &self.time)?;
+        if let Some(v) = &self.time {
+            cec_core::validate::numeric_range(op, "time", v, 0, 2147483647)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -12130,6 +12279,9 @@ impl<'a> RecordplayBackFastBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "time", &self.time)?;
+        if let Some(v) = &self.time {
+            cec_core::validate::numeric_range(op, "time", v, 0, 2147483647)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -13022,7 +13174,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType (further fields not captured). Fields from Chinese page cec_07_1261.
+/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBuilder<'a> {
@@ -13325,7 +13477,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1266.
+/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoByCallIdBuilder<'a> {
@@ -13598,7 +13750,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1271.
+/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there) and cec_07_0429.html (2025-11-13, to row 3.9). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataWaitCallInfoBuilder<'a> {
