@@ -4351,6 +4351,22 @@ async fn run_gateway_onlineagent_logininfo(clients: &Clients, input: &CliInput) 
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGININFO, call).await?))
 }
 
+async fn run_gateway_onlineagent_sendnoteletex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_sendnoteletex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX, call).await?))
+}
+
 async fn run_gateway_onlineagent_agentstatus(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.onlineagent_agentstatus();
@@ -10556,6 +10572,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "onlineagent.sendnoteletex",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
+        title: "Sending a note to other agents",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "onlineagent.agentstatus",
         method: "GET",
         path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
@@ -13386,6 +13412,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "onlineagent.updateguid") => run_gateway_onlineagent_updateguid(clients, input).await,
         ("gateway", "onlineagent.handshake") => run_gateway_onlineagent_handshake(clients, input).await,
         ("gateway", "onlineagent.logininfo") => run_gateway_onlineagent_logininfo(clients, input).await,
+        ("gateway", "onlineagent.sendnoteletex") => run_gateway_onlineagent_sendnoteletex(clients, input).await,
         ("gateway", "onlineagent.agentstatus") => run_gateway_onlineagent_agentstatus(clients, input).await,
         ("gateway", "onlineagent.querycustomstate") => run_gateway_onlineagent_querycustomstate(clients, input).await,
         ("gateway", "onlineagent.setcustomstate") => run_gateway_onlineagent_setcustomstate(clients, input).await,

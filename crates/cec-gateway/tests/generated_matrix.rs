@@ -560,6 +560,59 @@ async fn onlineagent_logininfo() {
 }
 
 #[tokio::test]
+async fn onlineagent_sendnoteletex() {
+    check_json(
+        Case {
+            op: "onlineagent.sendnoteletex",
+            method: "POST",
+            path: "/agentgateway/resource/onlineagent/101/sendnoteletex".into(),
+            query: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: Some(v(r#"{"agentIds":[101],"content":"s-content"}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"100-001"}"#),
+                code: "100-001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.onlineagent_sendnoteletex()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
+                        r#"{"agentIds":[101],"content":"s-content"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.onlineagent_sendnoteletex()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
+                        r#"{"agentIds":[101],"content":"s-content"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn onlineagent_agentstatus() {
     check_json(
         Case {

@@ -3543,6 +3543,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "onlineagent.sendnoteletex",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
+        auth: "guid",
+        required_body: &["agentIds", "content"],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_onlineagent_sendnoteletex),
+    },
+    Route {
+        ne: "gateway",
         id: "onlineagent.agentstatus",
         method: "GET",
         path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
@@ -7812,6 +7825,12 @@ fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String
     let body: cec_gateway::generated::OnlineagentLoginexBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("onlineagent.loginex", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_onlineagent_sendnoteletex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::OnlineagentSendnoteletexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("onlineagent.sendnoteletex", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {

@@ -401,6 +401,18 @@ pub static ONLINEAGENT_LOGININFO: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html",
 };
+/// `onlineagent.sendnoteletex` — Sending a note to other agents (POST `/agentgateway/resource/onlineagent/{agentid}/sendnoteletex`).
+pub static ONLINEAGENT_SENDNOTELETEX: OperationMeta = OperationMeta {
+    id: "onlineagent.sendnoteletex",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html",
+};
 /// `onlineagent.agentstatus` — Getting the agent's status (GET `/agentgateway/resource/onlineagent/{agentid}/agentstatus`).
 pub static ONLINEAGENT_AGENTSTATUS: OperationMeta = OperationMeta {
     id: "onlineagent.agentstatus",
@@ -1711,6 +1723,7 @@ pub static ALL: &[&OperationMeta] = &[
     &ONLINEAGENT_UPDATEGUID,
     &ONLINEAGENT_HANDSHAKE,
     &ONLINEAGENT_LOGININFO,
+    &ONLINEAGENT_SENDNOTELETEX,
     &ONLINEAGENT_AGENTSTATUS,
     &ONLINEAGENT_QUERYCUSTOMSTATE,
     &ONLINEAGENT_SETCUSTOMSTATE,
@@ -4501,6 +4514,51 @@ pub struct OnlineagentLogininfoResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub phonenum: Option<String>,
+}
+
+/// Object request body of `onlineagent.sendnoteletex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnlineagentSendnoteletexBody {
+    /// agents who receive the note (at most 100 agent IDs (the table types it int; the sample sends an array)) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+    /// note text (0-1023 bytes; may be empty; Chinese allowed) Required.
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<String>,
+}
+impl OnlineagentSendnoteletexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}content"), &self.content)?;
+        Ok(())
+    }
+}
+
+/// Object response of `onlineagent.sendnoteletex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSendnoteletexResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved (null on success, {} on failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
 }
 
 /// Object response of `onlineagent.agentstatus`.
@@ -9819,7 +9877,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), which ends at the sample's message header (sample body not reached).
+/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read, the sample bodies are past the end of the stored copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentResetskillBuilder<'a> {
@@ -10177,6 +10235,77 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `onlineagent.sendnoteletex`: Sending a note to other agents.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html>
+///
+/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table; its stored text ends inside the sample request (after "agentIds": \[); also seen in en-us, id-id and ar-mena copies of cec_07_1205. The 1023 limit is in bytes, so it is not checked as a character count.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentSendnoteletexBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: OnlineagentSendnoteletexBody,
+}
+
+impl<'a> OnlineagentSendnoteletexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentSendnoteletexBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// agents who receive the note (at most 100 agent IDs (the table types it int; the sample sends an array)) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// note text (0-1023 bytes; may be empty; Chinese allowed) Required.
+    pub fn content(mut self, v: impl Into<String>) -> Self {
+        self.body_.content = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OnlineagentSendnoteletexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.sendnoteletex";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentSendnoteletexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_SENDNOTELETEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.sendnoteletex`: Sending a note to other agents (`POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex`).
+    pub fn onlineagent_sendnoteletex(&self) -> OnlineagentSendnoteletexBuilder<'_> {
+        OnlineagentSendnoteletexBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `onlineagent.agentstatus`: Getting the agent's status.
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
@@ -10281,7 +10410,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us copy cec_07_1228 (2023-09-27), read in an earlier pass; a zh copy was searched for again in this pass (title and log-name query) and not found, and the sample was not reached.
+/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us copy cec_07_1228 (2023-09-27), read in an earlier pass; a zh copy was searched for again in this pass (title and log-name query) and not found, and no sample body was found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -10687,7 +10816,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/reject` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html>
 ///
-/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html (2024-09-24), read to the sample request (cut). Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are not in the spec's CC-Gateway result-code table.
+/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html (2024-09-24), through every table; its stored text ends inside the sample request. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are not in the spec's CC-Gateway result-code table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallRejectBuilder<'a> {
@@ -11083,7 +11212,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name cancelTransfer (ja-jp/tr-tr copies); no zh copy is stored and every stored copy ends at the response table, so still outline.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -11133,7 +11262,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name hold (th-th copy); no zh copy is stored; still outline.
+/// No body. Log name hold. Copies tried in this pass (zh page-opening query and zh title query): th-th cec_07_1239 (reaches the first response row), en-us cec_07_1239 (2025-11-13, to the header table); no zh html, zh md or guide fragment of this page is stored (earlier passes also tried ja-jp). Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -11183,7 +11312,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
+/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from the th-th copy cec_07_1241, which ends at the response table header; no zh copy or guide fragment is stored (searched again in this pass). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -11540,7 +11669,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name beginMute (ja-jp copy); no zh copy is stored; still outline.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -11590,7 +11719,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
+/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -11825,7 +11954,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
 ///
-/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
+/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); the newest en-us copy cec_07_0387 was read only to its opening; the tables come from the 2024 zh copy. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallSnatchpickupBuilder<'a> {
@@ -12582,7 +12711,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
@@ -12934,7 +13063,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
+/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -12984,7 +13113,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryAgentInfoBySkillId; zh copy api-ccfs-cec/cec_07_0414 (2025-11-13) was cut at the first result field (workno, string); still outline.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0414.html (2025-11-13) and intl/zh-cn cec_07_1025; both are cut at the first result field (workno, string). Other copies tried: en-us 0414/1025, ja-jp 1025; the similarly named CC-CMS page (skill/agentbyconfigedskill) is a different interface. agentLimit range now machine-checked. Response kept as message/retcode/result.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -15951,7 +16080,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
+/// Audio-only agent conferences. Removes chair and all participants. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfReleaseBuilder<'a> {
@@ -16877,7 +17006,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/modify` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1322.html>
 ///
-/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); English newest issue likely cec_07_1109 (not seen).
+/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); an English copy of the newest issue (likely cec_07_1109) was not found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeModifyBuilder<'a> {
