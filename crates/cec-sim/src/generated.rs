@@ -3276,7 +3276,7 @@ pub static ROUTES: &[Route] = &[
         auth: "none",
         required_body: &["password", "phonenum"],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_onlineagent_forcelogin),

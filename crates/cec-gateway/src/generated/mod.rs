@@ -3642,75 +3642,8 @@ impl OnlineagentForceloginBody {
     }
 }
 
-/// Object response of `onlineagent.forcelogin`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentForceloginResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// sign-in result (documented as Map)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<OnlineagentForceloginResponseResult>,
-}
-
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentForceloginResponseResult {
-    /// VDN (VCC) ID (sample shows a number)
-    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vdnid: Option<String>,
-    /// agent ID
-    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub workno: Option<String>,
-    /// per-media-server sign-in success; voice needs CTI server, text chat needs WebM (3 chars T/F for CTI server, WebM, MailM (e.g. TTF))
-    #[serde(
-        rename = "mediatype",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub mediatype: Option<String>,
-    /// sign-in time (timestamp (ms) as string)
-    #[serde(
-        rename = "loginTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub login_time: Option<String>,
-    /// password must be changed; while true the agent cannot take calls ("true"/"false")
-    #[serde(
-        rename = "isForceChange",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub is_force_change: Option<String>,
-    /// CC-Gateway cluster name (e.g. AgentGateway)
-    #[serde(
-        rename = "serverName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub server_name: Option<String>,
-    /// days until the password expires (0-180 days; empty = never expires)
-    #[serde(
-        rename = "timeRemaining",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub time_remaining: Option<String>,
-}
+/// Response of `onlineagent.forcelogin` (not documented field by field: raw JSON).
+pub type OnlineagentForceloginResponse = serde_json::Value;
 
 /// Object request body of `onlineagent.loginex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8731,7 +8664,7 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. The page's sample sends status/agenttype as strings and releasephone as a string although the table types them int/boolean. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html.
+/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginBuilder<'a> {
@@ -8872,7 +8805,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). Project assumption: response and Set-GUID as login; dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns Set-GUID.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -9013,7 +8946,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy.
+/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginexBuilder<'a> {
