@@ -2197,7 +2197,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["ccId", "vdn", "limit", "offset"],
         required_query: &[],
-        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"allowRestAgentNum\":7,\"details\":[{\"k\":\"v\"}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7},\"resultDesc\":{\"allowRestAgentNum\":7,\"details\":[{\"k\":\"v\"}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7}}",
+        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"allowRestAgentNum\":7,\"details\":[{\"agentId\":7,\"applyRestLength\":7,\"beginTime\":7,\"cantRestCause\":7,\"ccId\":7,\"name\":\"s-name\",\"reqRestDura\":7,\"vdnId\":7}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7},\"resultDesc\":{\"allowRestAgentNum\":7,\"details\":[{\"agentId\":7,\"applyRestLength\":7,\"beginTime\":7,\"cantRestCause\":7,\"ccId\":7,\"name\":\"s-name\",\"reqRestDura\":7,\"vdnId\":7}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryagentreststate),
@@ -2327,7 +2327,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["ccId", "vdn", "beginDate", "endDate", "isCallIn"],
         required_query: &[],
-        success: "{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}],\"resultCode\":\"0100000\",\"resultDesc\":{\"k\":\"v\"}}",
+        success: "{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}],\"resultCode\":\"0100000\",\"resultDesc\":{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}]}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_querycalls_v2),
@@ -2379,7 +2379,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["ccId", "vdn"],
         required_query: &[],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}],\"resultDesc\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}]}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"acId\":7,\"accessCode\":\"s-accessCode\",\"codeDescription\":\"s-codeDescription\",\"mediatypeId\":7}],\"resultDesc\":[{\"acId\":7,\"accessCode\":\"s-accessCode\",\"codeDescription\":\"s-codeDescription\",\"mediatypeId\":7}]}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryaccesscodeinfo),
@@ -2637,7 +2637,7 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos",
         auth: "signature",
-        required_body: &["ccId", "vdn"],
+        required_body: &["queryParam"],
         required_query: &[],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7},\"resultDesc\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7}}",
         binary: false,
@@ -2678,7 +2678,7 @@ pub static ROUTES: &[Route] = &[
         auth: "signature",
         required_body: &["ccId", "vdn", "callId"],
         required_query: &[],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":7,\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":7,\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":\"s-mediaBillType\",\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":\"s-mediaBillType\",\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
         binary: false,
         envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_calldata_querybasiccallinfo),
@@ -3276,7 +3276,7 @@ pub static ROUTES: &[Route] = &[
         auth: "none",
         required_body: &["password", "phonenum"],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_onlineagent_forcelogin),
@@ -3543,6 +3543,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "onlineagent.sendnoteletex",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
+        auth: "guid",
+        required_body: &["agentIds", "content"],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_onlineagent_sendnoteletex),
+    },
+    Route {
+        ne: "gateway",
         id: "onlineagent.agentstatus",
         method: "GET",
         path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
@@ -3644,6 +3657,19 @@ pub static ROUTES: &[Route] = &[
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
+    },
+    Route {
+        ne: "gateway",
+        id: "voicecall.reject",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/reject",
+        auth: "guid",
+        required_body: &["mode"],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: Some(check_gateway_voicecall_reject),
     },
     Route {
         ne: "gateway",
@@ -7807,6 +7833,12 @@ fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String
     body.validate("onlineagent.loginex", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_gateway_onlineagent_sendnoteletex(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::OnlineagentSendnoteletexBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("onlineagent.sendnoteletex", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_gateway::generated::VoicecallCalloutBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
@@ -7817,6 +7849,12 @@ fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), S
     let body: cec_gateway::generated::VoicecallPreviewcalloutBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("voicecall.previewcallout", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_voicecall_reject(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::VoicecallRejectBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("voicecall.reject", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {
