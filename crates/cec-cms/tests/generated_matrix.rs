@@ -242,26 +242,28 @@ async fn vdn_querycalltracedetail() {
 
 #[tokio::test]
 async fn vdn_configures_skills() {
-    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_configures_skills()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":0,"vdn":1}"#))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(
+                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
 
 #[tokio::test]
 async fn vdn_rindex() {
-    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -309,21 +311,21 @@ async fn vdn_restreasons() {
 
 #[tokio::test]
 async fn skill_agentsinskill() {
-    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_agentsinskill()
                 .body(
                     serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(
-                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                        r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
@@ -899,7 +901,7 @@ async fn configures_vdns() {
 
 #[tokio::test]
 async fn configures_agents() {
-    check_json(Case { op: "configures.agents", method: "GET", path: "/rest/cmsapp/v1/openapi/configures/agents/1/1/7/7".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_agents().cc_id(1).vdn(1).offset(7).limit(7).send().await }).await;
+    check_json(Case { op: "configures.agents", method: "GET", path: "/rest/cmsapp/v1/openapi/configures/agents/1/1/7/7".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}],"resultDesc":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_agents().cc_id(1).vdn(1).offset(7).limit(7).send().await }).await;
     check_refused(
         client,
         |c| async move { c.configures_agents().cc_id(0).vdn(1).offset(7).limit(7).send().await },
@@ -1117,8 +1119,8 @@ async fn hisindex_agent() {
 
 #[tokio::test]
 async fn hisindex_vdn() {
-    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "174".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "155".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]

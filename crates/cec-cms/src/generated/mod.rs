@@ -2639,6 +2639,24 @@ pub struct VdnQuerycalltracedetailResponseResultDesc {
 /// Object request body of `vdn.configures_skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VdnConfiguresSkillsBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
+}
+impl VdnConfiguresSkillsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnConfiguresSkillsBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -2646,7 +2664,7 @@ pub struct VdnConfiguresSkillsBody {
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
 }
-impl VdnConfiguresSkillsBody {
+impl VdnConfiguresSkillsBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -2698,7 +2716,7 @@ pub struct VdnConfiguresSkillsResponseResultDatas {
     /// skill queue ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub id: Option<i64>,
-    /// media type code
+    /// media type (page table 1)
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
     /// skill queue description
@@ -2713,7 +2731,7 @@ pub struct VdnConfiguresSkillsResponseResultDesc {
     /// skill queue ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub id: Option<i64>,
-    /// media type code
+    /// media type (page table 1)
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
     /// skill queue description
@@ -2798,7 +2816,7 @@ pub struct VdnRindexResponseResultDatasIdxs {
     /// indicator ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
-    /// indicator value (number in sample)
+    /// indicator value (a number for counters; its JSON type depends on the indicator)
     #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
     pub val: Option<serde_json::Value>,
 }
@@ -2822,7 +2840,7 @@ pub struct VdnRindexResponseResultDescIdxs {
     /// indicator ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
-    /// indicator value (number in sample)
+    /// indicator value (a number for counters; its JSON type depends on the indicator)
     #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
     pub val: Option<serde_json::Value>,
 }
@@ -3015,17 +3033,35 @@ pub struct VdnRestreasonsResponseResultDesc {
 /// Object request body of `skill.agentsinskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillAgentsinskillBody {
+    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<SkillAgentsinskillBodyQueryParam>,
+}
+impl SkillAgentsinskillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillAgentsinskillBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-5000 (this copy; the .md copy says 1-10000, the older cec_07_2550 1-2000)) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
 }
-impl SkillAgentsinskillBody {
+impl SkillAgentsinskillBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -3107,7 +3143,7 @@ pub struct SkillTotalskillstatusex3Body {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; each 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-2000) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
 }
@@ -3321,7 +3357,7 @@ pub struct SkillQueuedevicestatusResponseResultDatas {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// customer level (1-254; higher = more important)
+    /// customer level (1-254; higher is more important)
     #[serde(
         rename = "customerLevel",
         skip_serializing_if = "Option::is_none",
@@ -3344,7 +3380,7 @@ pub struct SkillQueuedevicestatusResponseResultDesc {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// customer level (1-254; higher = more important)
+    /// customer level (1-254; higher is more important)
     #[serde(
         rename = "customerLevel",
         skip_serializing_if = "Option::is_none",
@@ -4345,7 +4381,7 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills {
     /// skill queue ID
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub skill_id: Option<i64>,
-    /// signed-in flag (1 signed in, 0 not)
+    /// signed-in flag (1 signed in, 0 not signed in)
     #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub is_login: Option<i64>,
 }
@@ -4369,7 +4405,7 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills {
     /// skill queue ID
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub skill_id: Option<i64>,
-    /// signed-in flag (1 signed in, 0 not)
+    /// signed-in flag (1 signed in, 0 not signed in)
     #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub is_login: Option<i64>,
 }
@@ -6855,7 +6891,7 @@ pub struct ConfiguresAgentsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_datas: Option<Vec<serde_json::Value>>,
+    pub result_datas: Option<Vec<ConfiguresAgentsResponseResultDatas>>,
     /// agents
     #[serde(
         rename = "resultDesc",
@@ -6863,6 +6899,36 @@ pub struct ConfiguresAgentsResponse {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_desc: Option<Vec<ConfiguresAgentsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresAgentsResponseResultDatas {
+    /// agent ID
+    #[serde(
+        rename = "agentNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_no: Option<String>,
+    /// agent name
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// agent role
+    #[serde(rename = "roleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub role_id: Option<String>,
+    /// configured skills (';'-separated skill IDs)
+    #[serde(
+        rename = "skillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
 }
 
 /// Object `resultDesc`.
@@ -7825,6 +7891,15 @@ impl HisindexVdnBody {
             cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
         }
         cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.time_grain {
+            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        }
+        if let Some(v) = &self.anony_call {
+            cec_core::validate::one_of_int(op, &format!("{at}anonyCall"), *v, &[0, 1])?;
+        }
+        if let Some(v) = &self.enable_offset {
+            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        }
         Ok(())
     }
 }
@@ -9179,7 +9254,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html>
 ///
-/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6.
+/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6. All tables read in the zh copy (cec_07_0610.html), which ends inside the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnTotalagentstateBuilder<'a> {
@@ -9484,7 +9559,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html>
 ///
-/// BMS: querycallstatbyinno. Fields from the 2024-09 edition (cec_07_2542).
+/// BMS: querycallstatbyinno. Not on CTI 3.6. All tables read in the zh copy cec_07_2542 (the older number of this page) and its guide fragments; the stored copy ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryaccesscodecallinfoBuilder<'a> {
@@ -9796,7 +9871,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/skills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html>
 ///
-/// Sample wraps body in {"queryParam":{...}}.
+/// All tables read in the zh copy cec_05_5021 (an older number of this page). The field table lists ccId and vdn; the page sample sends them inside {"queryParam": {...}}, which is followed (as for the other CMS pages whose samples wrap the body). The stored copy ends inside the response sample, which is therefore not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnConfiguresSkillsBuilder<'a> {
@@ -9808,14 +9883,9 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VdnConfiguresSkillsBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -9854,7 +9924,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/rindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>
 ///
-/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. ccId optional, defaults to configured call center. Response item shape taken from the page sample.
+/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. Not on CTI 3.6. ccId optional (defaults to the configured call center). The request table was read (zh cec_07_2548); the item table is cut, so the item members come from the page sample (guide 样例报文 fragment), kept up to resultDatas (the excerpt ends inside resultDesc). idxs\[\].val is typed any: the sample gives a number, the field was typed object.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnRindexBuilder<'a> {
@@ -9975,7 +10045,7 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html>
 ///
-/// BMS: restreason. No request body.
+/// BMS: restreason. No request body. All tables read in the zh copy cec_07_2541 (the older number of this page), which ends inside the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnRestreasonsBuilder<'a> {
@@ -10038,7 +10108,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html>
 ///
-/// BMS: agentskillstatusinfo. Sample wraps the body in {"queryParam":{...}}. Performance degrades above 10000 agents.
+/// BMS: agentskillstatusinfo. Performance degrades above 10000 agents. All tables read in the zh copy (cec_07_0613.html). The field table lists ccId, vdn, skillIds; the page sample sends them inside {"queryParam": {...}}, and an integrator document listing its tenant's Postman collection (code search id 55605205058) gives the key parameters of agentsinskill as queryParam, vdn, ccId, skillIds: the wrapper is followed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillAgentsinskillBuilder<'a> {
@@ -10050,19 +10120,9 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         SkillAgentsinskillBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
-        self
-    }
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
-    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
-        self.body_.skill_ids = Some(v);
+    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    pub fn query_param(mut self, v: SkillAgentsinskillBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -10101,7 +10161,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>
 ///
-/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6.
+/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6. Request table read (intl zh-cn cec_07_2551, the older number); the item table is cut there, but the guide 样例报文 fragment gives a complete sample whose members match the item fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillTotalskillstatusex3Builder<'a> {
@@ -10123,7 +10183,7 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
-    /// skill queue IDs (max 1000 items; each 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-2000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
         self
@@ -10164,7 +10224,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html>
 ///
-/// BMS: querybatchmultiskillqueue.
+/// BMS: querybatchmultiskillqueue. Response tables read in the guide 响应消息 fragment: the item table (callId, customerLevel, requestType) is the same as on the IVR status page (vdn.queryivrstatusinfo, read in zh cec_07_2538): acknowledged with same_table_as.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillQueuedevicestatusBuilder<'a> {
@@ -10290,7 +10350,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/servicequality` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html>
 ///
-/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. Response list may continue (other thresholds) beyond fields captured.
+/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. The response table (skillId .. wait20sLostNum) was read whole in the guide 响应消息 fragment, matching the fields here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillServicequalityBuilder<'a> {
@@ -10547,7 +10607,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html>
 ///
-/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills.
+/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills. All tables read in the zh copy (cec_07_0626.html), which ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
@@ -11706,7 +11766,7 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html>
 ///
-/// BMS: siteagentcallandskillinfobyagentids. No request body.
+/// BMS: siteagentcallandskillinfobyagentids. No request body; offset and limit are path segments the page calls optional but only effective together (the SDK requires them, as the path has them). All tables read in the zh copy (cec_07_0657.html), which ends inside the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ConfiguresAgentsBuilder<'a> {
