@@ -5236,7 +5236,7 @@ pub struct AgentAgentbyworknoResponseResultDatas {
     /// agent media type
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// agent status (CMS code) (0 unknown (CTI 9), 1 signed-in (unused), 2 signed-out (CTI 0), 3 busy, ...)
+    /// agent status (CMS code) (page table 5: 0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
 }
@@ -5277,7 +5277,7 @@ pub struct AgentAgentbyworknoResponseResultDesc {
     /// agent media type
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// agent status (CMS code) (0 unknown (CTI 9), 1 signed-in (unused), 2 signed-out (CTI 0), 3 busy, ...)
+    /// agent status (CMS code) (page table 5: 0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
 }
@@ -8301,7 +8301,7 @@ pub struct CompatAgentbyworknoResponseResultDatas {
     /// agent media type
     #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub mediatype: Option<i64>,
-    /// agent status (0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 rest (CTI 8))
+    /// agent status (0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
 }
@@ -10670,7 +10670,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>
 ///
-/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message.
+/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message. Request table read (zh .md: agentIds at most 6000, 101-59999 and 70000-999999). The sample (guide 样例报文 fragment) has exactly the item fields listed here; it is kept up to resultDatas (the excerpt ends inside resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
@@ -11053,7 +11053,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html>
 ///
-/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+/// BMS: siteagentinfobyagentids. All tables read in the zh copy cec_07_2569 (the older number of this page) and the guide 响应消息 fragment. agentId: 101-59999 (the .md copy adds 70000-999999). The first pass noted a sample wrapping the body in queryParam; no stored copy of this page shows one (the legacy agentgroup/agentbyworkno page does), so the flat table is followed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentbyworknoBuilder<'a> {
@@ -11305,7 +11305,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>
 ///
-/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents).
+/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents). All tables read in the zh copy cec_07_2572 (the older number of this page), which ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentSystemstateBuilder<'a> {
@@ -13053,7 +13053,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>
 ///
-/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names (the non-compat agent.agentbyworkno uses camelCase).
+/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names. All tables read (zh cec_07_0708.html and the guide fragments); request wrapped in queryParam as the page shows.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatAgentbyworknoBuilder<'a> {
@@ -13106,7 +13106,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/querymonitor/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>
 ///
-/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page.
+/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page. Whole page read in the zh copy cec_07_2644 (the older number of this page).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatQuerymonitorSystemstateBuilder<'a> {
