@@ -717,9 +717,9 @@ async fn calldata_isprocesscall() {
             method: "POST",
             path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall".into(),
             query: vec![],
-            headers: vec![("content-length", "32".into())],
+            headers: vec![("content-length", "47".into())],
             present: vec!["authorization", "host"],
-            body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)),
+            body: Some(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)),
             success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":true,"resultDesc":true}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
@@ -733,7 +733,7 @@ async fn calldata_isprocesscall() {
             c.calldata_isprocesscall()
                 .body(
                     serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
+                        r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#,
                     ))
                     .unwrap(),
                 )
@@ -748,14 +748,14 @@ async fn calldata_isprocesscall() {
             c.calldata_isprocesscall()
                 .body(
                     serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
+                        r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }

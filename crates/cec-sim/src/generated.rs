@@ -2611,7 +2611,7 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall",
         auth: "signature",
-        required_body: &["ccId", "vdn", "agentId"],
+        required_body: &["queryParam"],
         required_query: &[],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":true,\"resultDesc\":true}",
         binary: false,

@@ -4751,7 +4751,7 @@ pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// call status (see call status table (0 = IDLE ...))
+    /// call status (page table 6: 0 IDLE ...) (see call status table (0 = IDLE ...))
     #[serde(
         rename = "callStatus",
         skip_serializing_if = "Option::is_none",
@@ -4792,7 +4792,7 @@ pub struct AgentgroupQueryagentcallsResponseResultDescCallList {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// call status (see call status table (0 = IDLE ...))
+    /// call status (page table 6: 0 IDLE ...) (see call status table (0 = IDLE ...))
     #[serde(
         rename = "callStatus",
         skip_serializing_if = "Option::is_none",
@@ -5285,6 +5285,24 @@ pub struct AgentAgentbyworknoResponseResultDesc {
 /// Object request body of `calldata.isprocesscall`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataIsprocesscallBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CalldataIsprocesscallBodyQueryParam>,
+}
+impl CalldataIsprocesscallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataIsprocesscallBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -5295,7 +5313,7 @@ pub struct CalldataIsprocesscallBody {
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
     pub agent_id: Option<i64>,
 }
-impl CalldataIsprocesscallBody {
+impl CalldataIsprocesscallBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -10670,7 +10688,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>
 ///
-/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message. Request table read (zh .md: agentIds at most 6000, 101-59999 and 70000-999999). The sample (guide 样例报文 fragment) has exactly the item fields listed here; it is kept up to resultDatas (the excerpt ends inside resultDesc).
+/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message. Request table read in the zh .md copy (agentIds at most 6000, 101-59999 and 70000-999999); the item table read in the guide 响应消息 fragment (agentId .. currentPrivateCallNum, as here). The sample (guide 样例报文 fragment) is kept up to resultDatas (the excerpt ends inside resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
@@ -10733,7 +10751,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>
 ///
-/// BMS: queryagentCalls.
+/// BMS: queryagentCalls. Whole page read in the zh copy cec_07_2565 (the older number of this page): resultDesc/resultDatas are lists of the call IDs the agent is handling.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentQueryagentcallsBuilder<'a> {
@@ -10796,7 +10814,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>
 ///
-/// BMS: queryagentCalls.
+/// BMS: queryagentCalls. agentIds at most 3000 (101-59999 and 70000-999999). Response and callList fields read in the zh copy; the value lists of submediaType and callStatus are cut.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupQueryagentcallsBuilder<'a> {
@@ -10859,7 +10877,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentprivatecall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>
 ///
-/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable.
+/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable. All tables read in the zh copy (cec_07_0630.html), which ends inside the response sample: resultDesc/resultDatas are lists of private call IDs.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentprivatecallBuilder<'a> {
@@ -10922,7 +10940,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
 ///
-/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields. Counters read up to answering (2.11); the table has at least one further row (2.12, name cut off in every stored copy), which is therefore not modelled.
+/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counters read up to answering (2.11); the table has at least one further row (2.12) that no stored copy shows, so it is not modelled. agentIds: at most 6000 (the older cec_07_2568 copy says 101-59999).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
@@ -11116,7 +11134,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/isprocesscall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html>
 ///
-/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+/// BMS: siteagentinfobyagentids. Whole page read in the zh copy cec_07_2571 (the older number of this page): resultDesc/resultDatas are true (a call in progress) or false. The field table lists ccId, vdn, agentId; the page sample sends them inside {"queryParam": {...}}, which is followed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataIsprocesscallBuilder<'a> {
@@ -11128,19 +11146,9 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CalldataIsprocesscallBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
-        self
-    }
-    /// agent ID (101-59999 and 70000-999999) Required.
-    pub fn agent_id(mut self, v: i64) -> Self {
-        self.body_.agent_id = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: CalldataIsprocesscallBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
