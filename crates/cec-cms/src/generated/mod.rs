@@ -5782,7 +5782,7 @@ pub struct AgentSystemstateResponseResultDesc {
 /// Object request body of `agent.agentoprinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAgentoprinfoBody {
-    /// agent ID (0-999999) Required.
+    /// agent ID (0-99999) Required.
     #[serde(rename = "currentAgentId", skip_serializing_if = "Option::is_none", default)]
     pub current_agent_id: Option<i64>,
     /// operation type filter (see indicator_tables.agent_operation_type)
@@ -5803,7 +5803,7 @@ impl AgentAgentoprinfoBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
         if let Some(v) = &self.current_agent_id {
-            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 999999)?;
+            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 99999)?;
         }
         cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         if let Some(v) = &self.begin_time {
@@ -11187,7 +11187,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>
 ///
-/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned.
+/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned. All tables read in the zh copies of cec_07_2575 (the older number of this page); the stored copies end inside the response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryAgentByStatusBuilder<'a> {
@@ -11381,7 +11381,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentoprinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>
 ///
-/// Data retained one day. ccId optional, defaults to configured call center. Operation types marked '-' in the table produce no records. Item fields beyond id not reached.
+/// Data retained one day. ccId optional, defaults to the configured call center. beginTime/endTime: "yyyy-MM-dd HH:mm:ss" in UTC, on 15-minute boundaries, at most 24 hours apart. Operation types marked '-' in the table produce no records. The item table is cut after id in every copy; an integrator client (code search id 55710352181) uses this interface to list one agent's calls.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentoprinfoBuilder<'a> {
@@ -11393,7 +11393,7 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAgentoprinfoBuilder { client_: client, body_: Default::default() }
     }
-    /// agent ID (0-999999) Required.
+    /// agent ID (0-99999) Required.
     pub fn current_agent_id(mut self, v: i64) -> Self {
         self.body_.current_agent_id = Some(v);
         self
