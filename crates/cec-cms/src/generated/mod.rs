@@ -3668,10 +3668,10 @@ pub struct SkillRindexBody {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-5000) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
-    /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
+    /// indicator IDs, see indicator table skill_realtime (at most 12 items (the number of skill real-time indicators)) Required.
     #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
     pub index_ids: Option<Vec<String>>,
 }
@@ -7756,6 +7756,12 @@ impl HisindexSkillBody {
             cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
         }
         cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.time_grain {
+            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        }
+        if let Some(v) = &self.enable_offset {
+            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        }
         Ok(())
     }
 }
@@ -7833,6 +7839,12 @@ impl HisindexAgentBody {
             cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
         }
         cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.time_grain {
+            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        }
+        if let Some(v) = &self.enable_offset {
+            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        }
         Ok(())
     }
 }
@@ -8208,7 +8220,7 @@ pub struct HisindexAgentfordayResponse {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_datas: Option<Vec<serde_json::Value>>,
-    /// result list (item fields not captured)
+    /// result list (items not typed: their table is not in the stored copies)
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -10431,7 +10443,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html>
 ///
-/// BMS: rindexSkill.
+/// BMS: rindexSkill. All tables read in the zh copy (cec_07_0624.html), which ends inside the request sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillRindexBuilder<'a> {
@@ -10453,12 +10465,12 @@ impl<'a> SkillRindexBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
-    /// skill queue IDs (max 1000 items; 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-5000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
         self
     }
-    /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
+    /// indicator IDs, see indicator table skill_realtime (at most 12 items (the number of skill real-time indicators)) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
         self
@@ -12974,6 +12986,8 @@ impl crate::Client {
 /// Fluent builder of `hisindex.agentforday`: Get historical indicators by agent in a date range.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agentforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>
+///
+/// Request table read in the zh copy (agentIds at most 1000, 0-999999; beginDayTime/endDayTime in the VDN time zone). The result items are passed through untyped.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexAgentfordayBuilder<'a> {
