@@ -912,8 +912,8 @@ async fn configures_agents() {
 
 #[tokio::test]
 async fn usergroup_create() {
-    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":0,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":0,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -1017,14 +1017,14 @@ async fn usergroup_querymembers() {
 
 #[tokio::test]
 async fn qcrelation_config() {
-    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "64".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "75".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.qcrelation_config()
                 .body(
                     serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(
-                        r#"{"ccId":0,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#,
+                        r#"{"ccId":0,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#,
                     ))
                     .unwrap(),
                 )

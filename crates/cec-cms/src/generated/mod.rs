@@ -7010,6 +7010,9 @@ impl UsergroupCreateBody {
         cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
         cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
+        if let Some(v) = &self.group_type {
+            cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+        }
         Ok(())
     }
 }
@@ -7399,12 +7402,12 @@ pub struct QcrelationConfigBody {
     /// call center ID (1-65535; defaults to configured call center)
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
-    /// QA group ID (sample sends a long numeric string) Required.
+    /// QA group ID (a long numeric ID (the table types it int; the sample sends a 30-digit string, beyond any integer type)) Required.
     #[serde(rename = "qcGroupId", skip_serializing_if = "Option::is_none", default)]
-    pub qc_group_id: Option<i64>,
-    /// traffic group IDs to inspect (sample sends strings) Required.
+    pub qc_group_id: Option<String>,
+    /// traffic group IDs to inspect (traffic group IDs, long numeric strings as in the sample (the table types the list array)) Required.
     #[serde(rename = "inspectedGroupIds", skip_serializing_if = "Option::is_none", default)]
-    pub inspected_group_ids: Option<Vec<serde_json::Value>>,
+    pub inspected_group_ids: Option<Vec<String>>,
     /// VDN ID Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
@@ -12237,7 +12240,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html>
 ///
-/// Doc types qcGroupId as int while the sample sends a 30-digit string; treat as string-compatible.
+/// All tables and the sample read in the intl zh-cn copy (cec_07_0670). Group IDs are 30-digit numbers the sample sends as strings; an int type cannot carry them, so qcGroupId is a string and inspectedGroupIds a list of strings (they were int and a list of objects).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationConfigBuilder<'a> {
@@ -12254,13 +12257,13 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.body_.cc_id = Some(v);
         self
     }
-    /// QA group ID (sample sends a long numeric string) Required.
-    pub fn qc_group_id(mut self, v: i64) -> Self {
-        self.body_.qc_group_id = Some(v);
+    /// QA group ID (a long numeric ID (the table types it int; the sample sends a 30-digit string, beyond any integer type)) Required.
+    pub fn qc_group_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.qc_group_id = Some(v.into());
         self
     }
-    /// traffic group IDs to inspect (sample sends strings) Required.
-    pub fn inspected_group_ids(mut self, v: Vec<serde_json::Value>) -> Self {
+    /// traffic group IDs to inspect (traffic group IDs, long numeric strings as in the sample (the table types the list array)) Required.
+    pub fn inspected_group_ids(mut self, v: Vec<String>) -> Self {
         self.body_.inspected_group_ids = Some(v);
         self
     }
@@ -12305,7 +12308,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Deletes the QA relations of a QA group and inspected groups (page summary). Only ccId is readable in the stored copies; the answer is passed through as raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationDeleteBuilder<'a> {
