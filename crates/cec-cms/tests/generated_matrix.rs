@@ -858,21 +858,21 @@ async fn calldata_querydetailcallinfo() {
 
 #[tokio::test]
 async fn calldata_querycalldetailbyid() {
-    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "54".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querycalldetailbyid()
                 .body(
                     serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(
-                        r#"{"callId":"s-callId","ccId":0,"isCallin":"s-isCallin"}"#,
+                        r#"{"queryParam":{"callId":"s-callId","ccId":0,"isCallin":"true"}}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
@@ -885,16 +885,19 @@ async fn cti_sysindex() {
 
 #[tokio::test]
 async fn configures_vdns() {
-    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "25".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.configures_vdns()
-                .body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":0}"#)).unwrap())
+                .body(
+                    serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":0}}"#))
+                        .unwrap(),
+                )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }

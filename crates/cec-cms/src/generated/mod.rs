@@ -6497,6 +6497,24 @@ pub struct CalldataQuerydetailcallinfoResponseResultDesc {
 /// Object request body of `calldata.querycalldetailbyid`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataQuerycalldetailbyidBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CalldataQuerycalldetailbyidBodyQueryParam>,
+}
+impl CalldataQuerycalldetailbyidBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataQuerycalldetailbyidBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -6507,7 +6525,7 @@ pub struct CalldataQuerycalldetailbyidBody {
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
 }
-impl CalldataQuerycalldetailbyidBody {
+impl CalldataQuerycalldetailbyidBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -6515,6 +6533,9 @@ impl CalldataQuerycalldetailbyidBody {
             cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
         }
         cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
+        if let Some(v) = &self.is_callin {
+            cec_core::validate::one_of(op, &format!("{at}isCallin"), v, &["true", "false"])?;
+        }
         cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         Ok(())
     }
@@ -6809,11 +6830,29 @@ pub struct CtiSysindexResponseResultDesc {
 /// Object request body of `configures.vdns`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfiguresVdnsBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<ConfiguresVdnsBodyQueryParam>,
+}
+impl ConfiguresVdnsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfiguresVdnsBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
 }
-impl ConfiguresVdnsBody {
+impl ConfiguresVdnsBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -11595,7 +11634,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html>
 ///
-/// Data retained one day, tenant time zone. Sample wraps body in {"queryParam":{...}}; the sample's agentId key has a trailing space.
+/// Data retained one day, tenant time zone. Request table (ccId, isCallin "true"/"false", callId) read in the zh copy cec_05_5052 (an older number of this page); the page sample sends the fields inside {"queryParam": {...}}, which is followed. The sample prints the key "agentId " with a trailing space; it is kept as agentId (the table's name).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQuerycalldetailbyidBuilder<'a> {
@@ -11607,19 +11646,9 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// direction ("true" inbound | "false" outbound) Required.
-    pub fn is_callin(mut self, v: impl Into<String>) -> Self {
-        self.body_.is_callin = Some(v.into());
-        self
-    }
-    /// call ID Required.
-    pub fn call_id(mut self, v: impl Into<String>) -> Self {
-        self.body_.call_id = Some(v.into());
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: CalldataQuerycalldetailbyidBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11736,7 +11765,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/vdns` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html>
 ///
-/// Independent deployment only; callable only with the global AK/SK. Sample wraps body in {"queryParam":{...}}.
+/// Independent deployment only; callable only with the global AK/SK. All tables read in the zh copy cec_07_2593 (the older number of this page); the field table lists ccId while the page sample sends it inside {"queryParam": {...}}, which is followed. The stored copy ends inside the response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ConfiguresVdnsBuilder<'a> {
@@ -11748,9 +11777,9 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         ConfiguresVdnsBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: ConfiguresVdnsBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
