@@ -12390,7 +12390,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
 ///
-/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Independent deployment only; global AK/SK only. Body rows after ccId are not in the copies the first pass read (the sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). Not re-read in the second pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UapPerfindexBuilder<'a> {
@@ -12521,7 +12521,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
-/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator is true. ccId defaults to the configured call center. The envelope was read; the item fields are not on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becoming a time-segment map when timeGrain is set). Not re-read in the second pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexIvrBuilder<'a> {
