@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::generated::APIFABRIC_AUTH_TOKEN_BY_AK_SK;
-use crate::token::{CachedToken, TokenCache, lifetime};
+use crate::token::{CachedToken, TokenCache, credential_error, lifetime};
 
 /// The API Fabric application credentials issued by CEC operations.
 #[derive(Debug, Clone)]
@@ -89,7 +89,9 @@ impl ApiFabricAuth {
             .header("X-Token-Expire", self.creds.token_lifetime.as_secs().to_string())
             .body(json!({ "app_key": self.creds.app_key, "app_secret": self.creds.app_secret.expose_str() }));
         let started = Instant::now();
-        let v = self.token_client.call_value(op, call).await?;
+        let v = self.token_client.call_value(op, call).await.map_err(|e| {
+            credential_error(e, &format!("API Fabric refused the app_key `{}` and its app_secret", self.creds.app_key))
+        })?;
         let token =
             v.get("AccessToken").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
                 Error::new(ErrorKind::Auth, "tokenByAkSk returned no AccessToken").with_operation(op.id)

@@ -12,7 +12,7 @@ use http::HeaderValue;
 use serde_json::{Map, Value, json};
 
 use crate::generated::{OIAP_AUTH_GET_APP_CUBE_TOKEN, OIAP_AUTH_GETTOKEN};
-use crate::token::{CachedToken, TokenCache, lifetime};
+use crate::token::{CachedToken, TokenCache, credential_error, lifetime};
 
 /// Which token interface to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,7 +93,9 @@ impl OiapAuth {
         };
         let started = Instant::now();
         let body = json!({ "appKey": self.creds.app_key, "appSecret": self.creds.app_secret.expose_str() });
-        let v = self.token_client.call_value(op, Call::new().body(body)).await?;
+        let v = self.token_client.call_value(op, Call::new().body(body)).await.map_err(|e| {
+            credential_error(e, &format!("OIAP refused the appKey `{}` and its appSecret", self.creds.app_key))
+        })?;
         let token = v
             .get("authToken")
             .and_then(Value::as_str)
