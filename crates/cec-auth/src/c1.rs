@@ -56,7 +56,13 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 impl ApiFabricAuth {
     /// `token_config` points at the host serving `/apigovernance/api/oauth/tokenByAkSk`
-    /// (often the API Fabric host itself; some sites use port 28070).
+    /// (often the API Fabric host itself; some sites use port 28070). The token
+    /// client sends through `token_config`'s transport: give it the NE client's
+    /// (`token_config.sharing_transport_of(&ne_config.pooled()?)`, as
+    /// `cec_apifabric::Client::new` does) to use one connection pool for both.
+    ///
+    /// A token endpoint that refuses the app key and secret fails the call at
+    /// once with an [`ErrorKind::Auth`] error saying so; it is not asked again.
     pub fn new(token_config: Config, creds: ApiFabricCredentials) -> Result<Self> {
         if creds.app_key.is_empty() || creds.app_secret.is_empty() {
             return Err(Error::config("API Fabric app_key and app_secret must not be empty"));

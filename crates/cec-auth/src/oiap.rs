@@ -69,7 +69,13 @@ pub struct OiapAuth {
 }
 
 impl OiapAuth {
-    /// `token_config` points at the OIAP host (usually the same as the business calls).
+    /// `token_config` points at the OIAP host (usually the same as the business
+    /// calls); the token client sends through its transport, so a pooled
+    /// configuration shared with the NE client (`Config::pooled`, as
+    /// `cec_oiap::Client::new` does) gives one connection pool for both.
+    ///
+    /// A token endpoint that refuses the appKey and appSecret fails the call at
+    /// once with an [`ErrorKind::Auth`] error saying so; it is not asked again.
     pub fn new(token_config: Config, creds: OiapCredentials) -> Result<Self> {
         if creds.app_key.is_empty() || creds.app_secret.is_empty() {
             return Err(Error::config("OIAP appKey and appSecret must not be empty"));
