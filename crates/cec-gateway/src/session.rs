@@ -812,22 +812,30 @@ impl AgentSession {
     pub async fn shutdown(&self, deadline: impl Into<tokio::time::Instant>) -> Result<(), Error> {
         let deadline = deadline.into();
         let mut pause = Duration::from_millis(100);
+        let mut last: Option<Error> = None;
         loop {
             match tokio::time::timeout_at(deadline, self.sign_out()).await {
                 Ok(Ok(())) => return Ok(()),
-                Ok(Err(e)) if e.is_retryable() && tokio::time::Instant::now() + pause < deadline => {
+                Ok(Err(e)) if e.is_retryable() => {
+                    if tokio::time::Instant::now() + pause >= deadline {
+                        last = Some(e);
+                        break;
+                    }
                     tracing::debug!(agent = %self.id(), error = %e, "sign-out failed; trying again");
+                    last = Some(e);
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(2));
                 }
                 Ok(Err(e)) => return Err(e),
-                Err(_) => {
-                    let why = "sign-out did not complete before the deadline: the agent may still be signed in \
-                               (the platform signs it out about 2 minutes after its last poll or heartbeat)";
-                    return Err(CoreError::new(ErrorKind::Timeout, why).with_operation("onlineagent.logout").into());
-                }
+                Err(_) => break,
             }
         }
+        let last = last.map(|e| format!(" (last attempt: {e})")).unwrap_or_default();
+        let why = format!(
+            "sign-out did not succeed before the deadline{last}: the agent may still be signed in \
+             (the platform signs it out about 2 minutes after its last poll or heartbeat)"
+        );
+        Err(CoreError::new(ErrorKind::Timeout, why).with_operation("onlineagent.logout").into())
     }
 
     /// After a sign-out: the keeper stops, the stream ends, the slot is free.
