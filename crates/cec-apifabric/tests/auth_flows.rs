@@ -151,7 +151,8 @@ async fn the_token_call_uses_the_business_client_pool() {
         })
         .await;
     let pool = cec_core::test_util::RecordingTransport::new();
-    let ne = Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).transport(pool.clone()).build().unwrap();
+    let ne =
+        Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).transport(pool.clone()).build().unwrap();
     // The token endpoint's configuration brings no transport of its own: it shares the NE's.
     let c = cec_apifabric::Client::new(ne, config(&server), creds()).unwrap();
     c.agent_info_query_agent_info().send().await.unwrap();

@@ -38,7 +38,8 @@ fn parse_set_cookie(value: &str) -> Option<(&str, &str, bool)> {
     let mut parts = value.split(';');
     let (name, v) = parts.next()?.split_once('=')?;
     let (name, v) = (name.trim(), v.trim());
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    let token =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
     if !token(name) || !v.bytes().all(|b| b.is_ascii_graphic() && b != b',' && b != b'\\') {
         return None;
     }
@@ -155,7 +156,8 @@ impl GuidAuth {
             return Ok(None);
         }
         let line = jar.iter().map(|(n, v)| format!("{n}={}", v.expose_str())).collect::<Vec<_>>().join("; ");
-        let mut v = HeaderValue::from_str(&line).map_err(|_| Error::config("a session cookie is not a valid header value"))?;
+        let mut v =
+            HeaderValue::from_str(&line).map_err(|_| Error::config("a session cookie is not a valid header value"))?;
         v.set_sensitive(true);
         Ok(Some(v))
     }

@@ -134,7 +134,10 @@ mod tests {
             .with_request_id(Some("r-1".into()));
         let e = credential_error(e, "API Fabric refused the app_key `k` and its app_secret");
         assert!(e.is_auth());
-        assert_eq!((e.status(), e.code(), e.request_id(), e.operation()), (Some(401), Some("1"), Some("r-1"), Some("auth.tokenByAkSk")));
+        assert_eq!(
+            (e.status(), e.code(), e.request_id(), e.operation()),
+            (Some(401), Some("1"), Some("r-1"), Some("auth.tokenByAkSk"))
+        );
         assert!(e.message().contains("refused the app_key `k`") && e.message().contains("invalid app_key"), "{e}");
         let net = Error::new(ErrorKind::Connect, "could not connect");
         assert_eq!(credential_error(net, "x").message(), "could not connect");

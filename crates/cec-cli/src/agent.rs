@@ -172,8 +172,11 @@ impl Stopper {
         {
             use tokio::signal::unix::{SignalKind, signal};
             let s = |k: SignalKind| signal(k).context("installing a signal handler");
-            let signals =
-                [(s(SignalKind::interrupt())?, "SIGINT"), (s(SignalKind::terminate())?, "SIGTERM"), (s(SignalKind::hangup())?, "SIGHUP")];
+            let signals = [
+                (s(SignalKind::interrupt())?, "SIGINT"),
+                (s(SignalKind::terminate())?, "SIGTERM"),
+                (s(SignalKind::hangup())?, "SIGHUP"),
+            ];
             let stdout = if watch_stdout { watch_output() } else { None };
             Ok(Stopper { signals, _pipe: s(SignalKind::pipe())?, stdout })
         }
@@ -292,8 +295,15 @@ async fn watch(a: WatchArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
     let session = AgentSession::sign_in(gateway, a.session.sign_in()).await.context("sign-in")?;
     // From here on every way out goes through `wind_down`, which signs out.
     let Some(events) = session.events() else {
-        return wind_down::<futures_util::stream::Empty<_>>(&session, None, &mut stop, &a.session, &mut NoScreen, Stop::Done)
-            .await;
+        return wind_down::<futures_util::stream::Empty<_>>(
+            &session,
+            None,
+            &mut stop,
+            &a.session,
+            &mut NoScreen,
+            Stop::Done,
+        )
+        .await;
     };
     let mut events = Box::pin(events);
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.clamp(0.0, 1e9)));

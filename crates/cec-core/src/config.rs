@@ -343,8 +343,7 @@ mod tests {
         assert!(token.shares_transport_with(&ne), "same TLS settings: one pool");
         assert!(ne.clone().pooled().unwrap().shares_transport_with(&ne), "pooling twice keeps the pool");
         // A token endpoint with other TLS settings keeps its own transport.
-        let other =
-            Config::builder("https://token.example.com").danger_accept_invalid_certs(true).build().unwrap();
+        let other = Config::builder("https://token.example.com").danger_accept_invalid_certs(true).build().unwrap();
         assert!(!other.sharing_transport_of(&ne).shares_transport_with(&ne));
         let ua = Config::builder("https://token.example.com").user_agent("x").build().unwrap();
         assert!(!ua.sharing_transport_of(&ne).shares_transport_with(&ne));

@@ -36,7 +36,8 @@ pub use push::PushInbox;
 #[cfg(feature = "push")]
 pub use push::PushReceiver;
 pub use session::{
-    AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode, TransferTarget,
+    AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode,
+    TransferTarget,
 };
 pub use view::{AgentState, AgentView, CallState, CallView};
 

@@ -71,11 +71,11 @@ async fn each_agent_sends_back_its_own_cookies() {
     b.onlineagent_resetskill().agentid("1002").autoflag(true).send().await.unwrap();
     a.onlineagent_sayfree().agentid("1001").send().await.unwrap();
     b.onlineagent_sayfree().agentid("1002").send().await.unwrap();
-    assert_eq!((ready_a.hits_async().await, ready_b.hits_async().await, skills_b.hits_async().await), (1, 1, 1));
+    assert_eq!((ready_a.calls_async().await, ready_b.calls_async().await, skills_b.calls_async().await), (1, 1, 1));
     assert_eq!(a.guid_auth().cookie_names(), ["SERVERID"], "agent A never saw B's cookie");
     assert_eq!(b.guid_auth().cookie_names(), ["SERVERID", "lb"]);
     b.onlineagent_logout().agentid("1002").send().await.unwrap();
-    assert_eq!(logout_b.hits_async().await, 1, "the sign-out carries the session's cookies");
+    assert_eq!(logout_b.calls_async().await, 1, "the sign-out carries the session's cookies");
     assert!(b.guid_auth().cookie_names().is_empty(), "signed out: the jar is empty");
 }
 

@@ -30,11 +30,8 @@ async fn next(events: &mut (impl futures_util::Stream<Item = cec_gateway::EventI
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_that_never_reads_gets_lagged_then_the_newest_events() {
     // An agent that stops polling for 600 ms is signed out: the heartbeat must go on.
-    let sim = common::start(cec_sim::SimConfig {
-        heartbeat_timeout: Duration::from_millis(600),
-        ..common::fast()
-    })
-    .await;
+    let sim =
+        common::start(cec_sim::SimConfig { heartbeat_timeout: Duration::from_millis(600), ..common::fast() }).await;
     let gw = cec_gateway::Client::new(common::config(&sim)).unwrap();
     let mut o = opts(&sim);
     o.event_buffer = 4;
