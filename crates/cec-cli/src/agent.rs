@@ -240,11 +240,7 @@ struct WatchOut {
 
 impl WatchOut {
     fn write(&mut self, line: std::fmt::Arguments<'_>) {
-        if self.closed {
-            return;
-        }
-        let mut out = std::io::stdout().lock();
-        if out.write_fmt(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()).is_err() {
+        if !self.closed && crate::out::write_line(line).is_err() {
             self.closed = true;
         }
     }

@@ -100,6 +100,13 @@ pub struct TlsConfig {
     pub(crate) insecure: bool,
 }
 
+impl TlsConfig {
+    /// True when certificate verification is switched off.
+    pub fn is_insecure(&self) -> bool {
+        self.insecure
+    }
+}
+
 impl std::fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsConfig")
@@ -194,6 +201,11 @@ impl Config {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
+    }
+
+    /// The TLS settings (for [`crate::transport::rustls_config`]).
+    pub fn tls(&self) -> &TlsConfig {
+        &self.tls
     }
 }
 
