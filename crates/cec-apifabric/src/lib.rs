@@ -44,8 +44,13 @@ pub struct Client {
 impl Client {
     /// `config` points at the API Fabric host; `token_config` at the host serving
     /// `/apigovernance/api/oauth/tokenByAkSk` (often the same; some sites use port 28070).
+    ///
+    /// Token calls go through the same connection pool as business calls
+    /// (unless `token_config` asks for other TLS settings, or brings its own
+    /// transport or HTTP client: see [`Config::sharing_transport_of`]).
     pub fn new(config: Config, token_config: Config, creds: ApiFabricCredentials) -> Result<Self, Error> {
-        let auth = Arc::new(ApiFabricAuth::new(token_config, creds)?);
+        let config = config.pooled()?;
+        let auth = Arc::new(ApiFabricAuth::new(token_config.sharing_transport_of(&config), creds)?);
         Self::with_auth(config, auth)
     }
 

@@ -139,3 +139,55 @@ async fn a_c2_ne_can_use_the_c1_token_with_a_tenant_space() {
     assert_eq!(r.status.as_deref(), Some("UP"));
     ping.assert_async().await;
 }
+
+#[tokio::test]
+async fn the_token_call_uses_the_business_client_pool() {
+    let server = MockServer::start_async().await;
+    token_mock(&server, "600").await;
+    server
+        .mock_async(|when, then| {
+            when.path("/apiaccess/CC-Mangemant/v1/queryAgentInfo");
+            then.status(200).json_body(json!({"agents": []}));
+        })
+        .await;
+    let pool = cec_core::test_util::RecordingTransport::new();
+    let ne =
+        Config::builder(&server.base_url()).retry(RetryPolicy::disabled()).transport(pool.clone()).build().unwrap();
+    // The token endpoint's configuration brings no transport of its own: it shares the NE's.
+    let c = cec_apifabric::Client::new(ne, config(&server), creds()).unwrap();
+    c.agent_info_query_agent_info().send().await.unwrap();
+    assert_eq!(
+        pool.paths(),
+        ["/apigovernance/api/oauth/tokenByAkSk", "/apiaccess/CC-Mangemant/v1/queryAgentInfo"],
+        "one pool for the token and the business call"
+    );
+    // Without a custom transport the two configurations end up on one pool too.
+    let ne = config(&server).pooled().unwrap();
+    assert!(config(&server).sharing_transport_of(&ne).shares_transport_with(&ne));
+}
+
+#[tokio::test]
+async fn a_refused_app_key_fails_at_once_and_says_so() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/apigovernance/api/oauth/tokenByAkSk");
+            then.status(401).json_body(json!({"returnCode": "1", "description": "invalid app_key or app_secret"}));
+        })
+        .await;
+    let info = server
+        .mock_async(|when, then| {
+            when.path("/apiaccess/CC-Mangemant/v1/queryAgentInfo");
+            then.status(200).json_body(json!({"agents": []}));
+        })
+        .await;
+    let retrying = Config::builder(&server.base_url()).build().unwrap();
+    let c = cec_apifabric::Client::new(retrying.clone(), retrying, creds()).unwrap();
+    let e = c.agent_info_query_agent_info().send().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+    assert_eq!(e.status(), Some(401));
+    assert!(e.to_string().contains("refused the app_key `app`"), "{e}");
+    assert!(!e.to_string().contains("secret\""), "no secret in the error: {e}");
+    assert_eq!(token.calls_async().await, 1, "the refused token call is not repeated");
+    assert_eq!(info.calls_async().await, 0, "nothing was sent with no token");
+}

@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::generated::APIFABRIC_AUTH_TOKEN_BY_AK_SK;
-use crate::token::{CachedToken, TokenCache, lifetime};
+use crate::token::{CachedToken, TokenCache, credential_error, lifetime};
 
 /// The API Fabric application credentials issued by CEC operations.
 #[derive(Debug, Clone)]
@@ -56,7 +56,13 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 impl ApiFabricAuth {
     /// `token_config` points at the host serving `/apigovernance/api/oauth/tokenByAkSk`
-    /// (often the API Fabric host itself; some sites use port 28070).
+    /// (often the API Fabric host itself; some sites use port 28070). The token
+    /// client sends through `token_config`'s transport: give it the NE client's
+    /// (`token_config.sharing_transport_of(&ne_config.pooled()?)`, as
+    /// `cec_apifabric::Client::new` does) to use one connection pool for both.
+    ///
+    /// A token endpoint that refuses the app key and secret fails the call at
+    /// once with an [`ErrorKind::Auth`] error saying so; it is not asked again.
     pub fn new(token_config: Config, creds: ApiFabricCredentials) -> Result<Self> {
         if creds.app_key.is_empty() || creds.app_secret.is_empty() {
             return Err(Error::config("API Fabric app_key and app_secret must not be empty"));
@@ -89,7 +95,9 @@ impl ApiFabricAuth {
             .header("X-Token-Expire", self.creds.token_lifetime.as_secs().to_string())
             .body(json!({ "app_key": self.creds.app_key, "app_secret": self.creds.app_secret.expose_str() }));
         let started = Instant::now();
-        let v = self.token_client.call_value(op, call).await?;
+        let v = self.token_client.call_value(op, call).await.map_err(|e| {
+            credential_error(e, &format!("API Fabric refused the app_key `{}` and its app_secret", self.creds.app_key))
+        })?;
         let token =
             v.get("AccessToken").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
                 Error::new(ErrorKind::Auth, "tokenByAkSk returned no AccessToken").with_operation(op.id)

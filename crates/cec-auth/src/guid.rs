@@ -18,24 +18,56 @@ pub enum GuidMode {
     Dynamic,
 }
 
-/// Extracts the GUID from a `Set-GUID` value (`JSESSIONID=<guid>`, possibly
-/// followed by cookie attributes). `None` when it holds no GUID.
+/// Extracts the GUID from a `Set-GUID` value: the value of its first
+/// `NAME=value` pair (`JSESSIONID=<guid>` on CEC; any name is accepted, as
+/// Huawei's own agent demos do), or the bare value when it has no `=`, with
+/// cookie attributes after `;` ignored. `None` when it holds no GUID.
 pub fn parse_set_guid(value: &str) -> Option<&str> {
     let first = value.split(';').next()?.trim();
     let guid = match first.split_once('=') {
-        Some((name, v)) if name.trim().eq_ignore_ascii_case("JSESSIONID") => v.trim(),
-        Some(_) => return None,
+        Some((_name, v)) => v.trim(),
         None => first,
     };
     (!guid.is_empty() && guid.bytes().all(|b| b.is_ascii_graphic())).then_some(guid)
 }
 
+/// One cookie of a `Set-Cookie` value: its name and value, and whether the
+/// server asks to delete it (`Max-Age` zero or negative). `None` when the value
+/// holds no usable cookie.
+fn parse_set_cookie(value: &str) -> Option<(&str, &str, bool)> {
+    let mut parts = value.split(';');
+    let (name, v) = parts.next()?.split_once('=')?;
+    let (name, v) = (name.trim(), v.trim());
+    let token =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    if !token(name) || !v.bytes().all(|b| b.is_ascii_graphic() && b != b',' && b != b'\\') {
+        return None;
+    }
+    let delete = parts.any(|attr| {
+        attr.split_once('=').is_some_and(|(k, n)| {
+            k.trim().eq_ignore_ascii_case("max-age") && n.trim().parse::<i64>().is_ok_and(|n| n <= 0)
+        })
+    });
+    Some((name, v, delete))
+}
+
 /// Holds the GUID of one agent (C4) or one configuration administrator (C5),
 /// sends it as `Guid` on every interface that needs it, and replaces it
 /// whenever a response carries a new one.
+///
+/// It also keeps the session's cookies: the `Set-Cookie` values of the sign-in
+/// answer and of every later answer, sent back as `Cookie` on every call of
+/// that session (what Huawei's own agent clients do; a gateway cluster behind a
+/// load balancer that routes by cookie needs it). The jar belongs to this
+/// store, so agents sharing a connection pool (`Client::for_agent`) never see
+/// each other's cookies. It is emptied when a sign-in starts and after
+/// sign-out; cookie attributes (`Path`, `Domain`, `Expires`) are not
+/// interpreted, except `Max-Age=0`, which deletes the cookie.
 #[derive(Debug, Default)]
 pub struct GuidAuth {
     guid: RwLock<Option<Secret<String>>>,
+    /// Cookies by name, in the order first set.
+    cookies: RwLock<Vec<(String, Secret<String>)>>,
     /// The GUID replaced by the last rotation (CEC accepts it for a while).
     previous: RwLock<Option<Secret<String>>>,
     rotations: AtomicU64,
@@ -45,7 +77,13 @@ pub struct GuidAuth {
 impl GuidAuth {
     /// An empty store (sign in to fill it).
     pub fn new(mode: GuidMode) -> Self {
-        GuidAuth { guid: RwLock::new(None), previous: RwLock::new(None), rotations: AtomicU64::new(0), mode }
+        GuidAuth {
+            guid: RwLock::new(None),
+            cookies: RwLock::new(Vec::new()),
+            previous: RwLock::new(None),
+            rotations: AtomicU64::new(0),
+            mode,
+        }
     }
 
     /// The server's auth mode as configured.
@@ -73,7 +111,7 @@ impl GuidAuth {
         }
     }
 
-    /// Forgets the GUID (after sign-out).
+    /// Forgets the GUID and the session's cookies (after sign-out).
     pub fn clear(&self) {
         if let Ok(mut g) = self.guid.write() {
             *g = None;
@@ -81,6 +119,47 @@ impl GuidAuth {
         if let Ok(mut p) = self.previous.write() {
             *p = None;
         }
+        self.clear_cookies();
+    }
+
+    /// The names of the cookies kept for this session (values are secret).
+    pub fn cookie_names(&self) -> Vec<String> {
+        self.cookies.read().map(|c| c.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default()
+    }
+
+    /// Takes the cookies of one `Set-Cookie` value.
+    pub fn store_cookie(&self, set_cookie: &str) {
+        let Some((name, value, delete)) = parse_set_cookie(set_cookie) else { return };
+        if let Ok(mut jar) = self.cookies.write() {
+            let at = jar.iter().position(|(n, _)| n == name);
+            match (at, delete) {
+                (Some(i), true) => {
+                    jar.remove(i);
+                }
+                (Some(i), false) => jar[i].1 = Secret::from(value),
+                (None, false) => jar.push((name.to_owned(), Secret::from(value))),
+                (None, true) => {}
+            }
+        }
+    }
+
+    fn clear_cookies(&self) {
+        if let Ok(mut jar) = self.cookies.write() {
+            jar.clear();
+        }
+    }
+
+    /// The `Cookie` header for this session's next call, if it has cookies.
+    fn cookie_header(&self) -> Result<Option<HeaderValue>> {
+        let jar = self.cookies.read().map_err(|_| Error::usage("cookie jar poisoned"))?;
+        if jar.is_empty() {
+            return Ok(None);
+        }
+        let line = jar.iter().map(|(n, v)| format!("{n}={}", v.expose_str())).collect::<Vec<_>>().join("; ");
+        let mut v =
+            HeaderValue::from_str(&line).map_err(|_| Error::config("a session cookie is not a valid header value"))?;
+        v.set_sensitive(true);
+        Ok(Some(v))
     }
 
     /// Whether `guid` is the current GUID or the one the last rotation
@@ -104,6 +183,12 @@ impl GuidAuth {
 #[async_trait::async_trait]
 impl Authorizer for GuidAuth {
     async fn prepare(&self, op: &'static OperationMeta, req: &mut PreparedRequest) -> Result<()> {
+        if matches!(op.id, "onlineagent.login" | "onlineagent.forcelogin" | "onlineagent.loginex") {
+            // A new session: its cookies come with the sign-in answer.
+            self.clear_cookies();
+        } else if let Some(cookie) = self.cookie_header()? {
+            req.headers.insert(http::header::COOKIE, cookie);
+        }
         if op.auth != AuthKind::Guid {
             return Ok(());
         }
@@ -118,6 +203,14 @@ impl Authorizer for GuidAuth {
     }
 
     fn observe(&self, op: &'static OperationMeta, headers: &HeaderMap, body: Option<&Value>) {
+        // Headers are seen once without the body; the body pass only reads the body.
+        if body.is_none() {
+            for v in headers.get_all(http::header::SET_COOKIE) {
+                if let Ok(v) = v.to_str() {
+                    self.store_cookie(v);
+                }
+            }
+        }
         for v in headers.get_all("set-guid") {
             if let Some(g) = v.to_str().ok().and_then(parse_set_guid) {
                 tracing::debug!(operation = op.id, "GUID replaced from Set-GUID");
@@ -152,8 +245,33 @@ mod tests {
         assert_eq!(parse_set_guid("jsessionid = abc"), Some("abc"));
         assert_eq!(parse_set_guid("plain-guid"), Some("plain-guid"));
         assert_eq!(parse_set_guid("JSESSIONID="), None);
-        assert_eq!(parse_set_guid("OTHER=x"), None);
         assert_eq!(parse_set_guid(""), None);
+        // Any NAME=value form: the GUID is what follows the first `=`.
+        assert_eq!(parse_set_guid("OTHER=x"), Some("x"));
+        assert_eq!(parse_set_guid("AGWSESSION=9f1c.AgentGateway1; Path=/"), Some("9f1c.AgentGateway1"));
+        assert_eq!(parse_set_guid("GUID=abc=="), Some("abc=="));
+        assert_eq!(parse_set_guid("=bare"), Some("bare"));
+    }
+
+    #[test]
+    fn keeps_session_cookies() {
+        let a = GuidAuth::new(GuidMode::Dynamic);
+        assert!(a.cookie_header().unwrap().is_none());
+        a.store_cookie("SERVERID=node-2; Path=/; HttpOnly");
+        a.store_cookie("lb=abc");
+        a.store_cookie("SERVERID=node-3");
+        let h = a.cookie_header().unwrap().unwrap();
+        assert_eq!(h.to_str().unwrap(), "SERVERID=node-3; lb=abc");
+        assert!(h.is_sensitive());
+        assert!(!format!("{a:?}").contains("node-3"), "cookie values are secret");
+        a.store_cookie("lb=; Max-Age=0");
+        assert_eq!(a.cookie_names(), ["SERVERID"]);
+        for junk in ["", "novalue", "bad name=x", "x=a b", "=v"] {
+            a.store_cookie(junk);
+        }
+        assert_eq!(a.cookie_names(), ["SERVERID"]);
+        a.clear();
+        assert!(a.cookie_header().unwrap().is_none());
     }
 
     #[test]

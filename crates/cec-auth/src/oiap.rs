@@ -12,7 +12,7 @@ use http::HeaderValue;
 use serde_json::{Map, Value, json};
 
 use crate::generated::{OIAP_AUTH_GET_APP_CUBE_TOKEN, OIAP_AUTH_GETTOKEN};
-use crate::token::{CachedToken, TokenCache, lifetime};
+use crate::token::{CachedToken, TokenCache, credential_error, lifetime};
 
 /// Which token interface to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,7 +69,13 @@ pub struct OiapAuth {
 }
 
 impl OiapAuth {
-    /// `token_config` points at the OIAP host (usually the same as the business calls).
+    /// `token_config` points at the OIAP host (usually the same as the business
+    /// calls); the token client sends through its transport, so a pooled
+    /// configuration shared with the NE client (`Config::pooled`, as
+    /// `cec_oiap::Client::new` does) gives one connection pool for both.
+    ///
+    /// A token endpoint that refuses the appKey and appSecret fails the call at
+    /// once with an [`ErrorKind::Auth`] error saying so; it is not asked again.
     pub fn new(token_config: Config, creds: OiapCredentials) -> Result<Self> {
         if creds.app_key.is_empty() || creds.app_secret.is_empty() {
             return Err(Error::config("OIAP appKey and appSecret must not be empty"));
@@ -93,7 +99,9 @@ impl OiapAuth {
         };
         let started = Instant::now();
         let body = json!({ "appKey": self.creds.app_key, "appSecret": self.creds.app_secret.expose_str() });
-        let v = self.token_client.call_value(op, Call::new().body(body)).await?;
+        let v = self.token_client.call_value(op, Call::new().body(body)).await.map_err(|e| {
+            credential_error(e, &format!("OIAP refused the appKey `{}` and its appSecret", self.creds.app_key))
+        })?;
         let token = v
             .get("authToken")
             .and_then(Value::as_str)

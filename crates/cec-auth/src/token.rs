@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use cec_core::{Result, Secret};
+use cec_core::{Error, ErrorKind, Result, Secret};
 use tokio::sync::Mutex;
 
 /// A token and when it stops being usable.
@@ -62,6 +62,30 @@ impl TokenCache {
     }
 }
 
+/// The error of a token call. When the token endpoint refused the credentials
+/// (HTTP 401/403 or an auth result code) it says so plainly — `refused` names
+/// them — keeping the status, code and request id; the pipeline then fails the
+/// business call at once instead of asking for a token again. Other failures
+/// (network, 5xx) pass unchanged.
+pub(crate) fn credential_error(e: Error, refused: &str) -> Error {
+    if !e.is_auth() {
+        return e;
+    }
+    let said = if e.message().is_empty() { String::new() } else { format!(" (the endpoint said: {})", e.message()) };
+    let mut out = Error::new(ErrorKind::Auth, format!("{refused}{said}: check them in the configuration"))
+        .with_request_id(e.request_id().map(str::to_owned));
+    if let Some(op) = e.operation() {
+        out = out.with_operation(op);
+    }
+    if let Some(s) = e.status() {
+        out = out.with_status(s);
+    }
+    if let Some(c) = e.code() {
+        out = out.with_code(c);
+    }
+    out
+}
+
 /// Lifetime used when the NE does not state one, and the refresh margin.
 pub(crate) fn lifetime(secs: Option<u64>, default: u64) -> Duration {
     Duration::from_secs(secs.filter(|s| *s > 0).unwrap_or(default))
@@ -99,6 +123,24 @@ mod tests {
             assert_eq!(t.await.unwrap().expose_str(), "tok");
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn refused_credentials_are_named() {
+        let e = Error::new(ErrorKind::Auth, "invalid app_key or app_secret")
+            .with_operation("auth.tokenByAkSk")
+            .with_status(401)
+            .with_code("1")
+            .with_request_id(Some("r-1".into()));
+        let e = credential_error(e, "API Fabric refused the app_key `k` and its app_secret");
+        assert!(e.is_auth());
+        assert_eq!(
+            (e.status(), e.code(), e.request_id(), e.operation()),
+            (Some(401), Some("1"), Some("r-1"), Some("auth.tokenByAkSk"))
+        );
+        assert!(e.message().contains("refused the app_key `k`") && e.message().contains("invalid app_key"), "{e}");
+        let net = Error::new(ErrorKind::Connect, "could not connect");
+        assert_eq!(credential_error(net, "x").message(), "could not connect");
     }
 
     #[tokio::test]

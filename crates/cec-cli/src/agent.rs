@@ -1,13 +1,22 @@
 //! `cec agent watch` (events as JSON lines or a table) and `cec agent bar` (an
 //! interactive connection bar), both on `cec_gateway::AgentSession`.
+//!
+//! Both sign the agent out however they end: when done (`--max-events`,
+//! `--duration`, `q` in the bar), on SIGINT, SIGTERM or SIGHUP, and when their
+//! output closes (`cec agent watch | head`). A call that is still ringing,
+//! connected or held at that moment is waited for, up to `--call-wait`
+//! seconds (a second signal cuts the wait short), or released first with
+//! `--release-calls`. If the agent cannot be signed out the command says so on
+//! stderr and exits with status 1.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use cec_gateway::{AgentEvent, AgentSession, AgentView, SignIn, Skills};
+use anyhow::{Context, anyhow, bail};
+use cec_gateway::{AgentEvent, AgentSession, AgentView, SessionEvent, SignIn, Skills};
 use clap::{Args, Subcommand};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, Stream, StreamExt};
 use serde_json::json;
 
 use crate::OutputFormat;
@@ -15,7 +24,8 @@ use crate::OutputFormat;
 /// Agent commands.
 #[derive(Debug, Subcommand)]
 pub enum AgentCmd {
-    /// Sign in, print every event (one JSON object per line, or a table), sign out on Ctrl-C or when done.
+    /// Sign in, print every event (one JSON object per line, or a table), sign out when done,
+    /// on Ctrl-C, SIGTERM or SIGHUP, or when the output closes.
     Watch(WatchArgs),
     /// An interactive connection bar: state, calls, keys for answer, hold, release, ready, busy, rest, sign out.
     Bar(SessionArgs),
@@ -42,6 +52,14 @@ pub struct SessionArgs {
     /// Sign in again by itself when the platform drops the session.
     #[arg(long)]
     resign_in: bool,
+    /// When the command ends with a call ringing, connected or held: wait this many seconds
+    /// for the call to end before signing out (the platform refuses to sign out an agent on a call).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    call_wait: f64,
+    /// When the command ends with calls: release them (ringing, connected, then held ones) instead
+    /// of waiting for them to end.
+    #[arg(long)]
+    release_calls: bool,
 }
 
 /// `cec agent watch`.
@@ -71,6 +89,10 @@ impl SessionArgs {
         }
         o
     }
+
+    fn call_wait(&self) -> Duration {
+        Duration::from_secs_f64(if self.call_wait.is_finite() { self.call_wait.clamp(0.0, 86_400.0) } else { 0.0 })
+    }
 }
 
 pub async fn run(cmd: AgentCmd, gateway: cec_gateway::Client) -> anyhow::Result<()> {
@@ -84,56 +106,363 @@ fn state_name(v: &AgentView) -> String {
     format!("{:?}", v.state)
 }
 
-async fn watch(a: WatchArgs, gateway: cec_gateway::Client) -> anyhow::Result<()> {
-    let session = AgentSession::sign_in(gateway, a.session.sign_in()).await.context("sign-in")?;
-    let mut events = Box::pin(session.events().context("event stream")?);
-    let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
-    let mut seen = 0u64;
-    let mut out = std::io::stdout().lock();
-    if a.output == OutputFormat::Table {
-        writeln!(out, "{:<13} {:<40} {:<24} {:<10}", "time", "event", "call", "state")?;
+/// Why a command stops.
+#[derive(Debug)]
+enum Stop {
+    /// `--max-events`, `--duration`, or `q`.
+    Done,
+    /// A signal (its name).
+    Signal(&'static str),
+    /// Standard output was closed by its reader (`| head`), or the terminal is gone.
+    OutputClosed,
+    /// The event stream ended with this error.
+    Ended(cec_gateway::Error),
+}
+
+/// The ways a process is asked to stop: SIGINT, SIGTERM, SIGHUP, and (for
+/// `watch`) the reader of standard output going away. Installed before
+/// sign-in, so a signal during sign-in is not lost and does not kill the
+/// process before the agent is signed out.
+struct Stopper {
+    #[cfg(unix)]
+    signals: [(tokio::signal::unix::Signal, &'static str); 3],
+    /// SIGPIPE is caught, so a write to a closed pipe fails instead of killing the process.
+    #[cfg(unix)]
+    _pipe: tokio::signal::unix::Signal,
+    /// Fires when standard output reports an error or hang-up (a pipe whose reader closed).
+    #[cfg(unix)]
+    stdout: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+/// Watches standard output from a thread of its own: `poll` with no events
+/// asked for returns only on an error or a hang-up, which is what a pipe
+/// whose reader has gone reports. Outputs that cannot report it (a regular
+/// file, `/dev/null`) never fire: they never close under us. The thread ends
+/// with the process.
+#[cfg(unix)]
+fn watch_output() -> Option<tokio::sync::oneshot::Receiver<()>> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("stdout-watch".into()).spawn(move || {
+        let out = std::io::stdout();
+        loop {
+            let mut fds = [PollFd::new(&out, PollFlags::empty())];
+            match poll(&mut fds, None) {
+                Ok(_) => {
+                    let r = fds[0].revents();
+                    if r.intersects(PollFlags::ERR | PollFlags::HUP) {
+                        let _ = tx.send(());
+                        return;
+                    }
+                    if r.contains(PollFlags::NVAL) {
+                        return;
+                    }
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    spawned.ok().map(|_| rx)
+}
+
+impl Stopper {
+    fn install(watch_stdout: bool) -> anyhow::Result<Stopper> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let s = |k: SignalKind| signal(k).context("installing a signal handler");
+            let signals = [
+                (s(SignalKind::interrupt())?, "SIGINT"),
+                (s(SignalKind::terminate())?, "SIGTERM"),
+                (s(SignalKind::hangup())?, "SIGHUP"),
+            ];
+            let stdout = if watch_stdout { watch_output() } else { None };
+            Ok(Stopper { signals, _pipe: s(SignalKind::pipe())?, stdout })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = watch_stdout;
+            Ok(Stopper {})
+        }
     }
-    let started = Instant::now();
-    let outcome: anyhow::Result<()> = loop {
+
+    /// Waits for the next request to stop.
+    async fn next(&mut self) -> Stop {
+        #[cfg(unix)]
+        {
+            let [(a, an), (b, bn), (c, cn)] = &mut self.signals;
+            let closed = async {
+                match self.stdout.as_mut() {
+                    Some(rx) => match rx.await {
+                        Ok(()) => {}
+                        Err(_) => std::future::pending().await,
+                    },
+                    None => std::future::pending().await,
+                }
+            };
+            let stop = tokio::select! {
+                _ = a.recv() => Stop::Signal(an),
+                _ = b.recv() => Stop::Signal(bn),
+                _ = c.recv() => Stop::Signal(cn),
+                () = closed => Stop::OutputClosed,
+            };
+            if matches!(stop, Stop::OutputClosed) {
+                // Reported once.
+                self.stdout = None;
+            }
+            stop
+        }
+        #[cfg(not(unix))]
+        {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => Stop::Signal("Ctrl-C"),
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+}
+
+/// Where a command shows events and notes while it winds down.
+trait Screen {
+    fn event(&mut self, s: &AgentSession, ev: &SessionEvent);
+    fn note(&mut self, s: &AgentSession, msg: &str);
+}
+
+/// `watch` output: JSON lines or a table on stdout, notes on stderr. A write
+/// that fails (the reader went away) marks the output closed; nothing is
+/// written after that.
+struct WatchOut {
+    format: OutputFormat,
+    started: Instant,
+    closed: bool,
+}
+
+impl WatchOut {
+    fn write(&mut self, line: std::fmt::Arguments<'_>) {
+        if !self.closed && crate::out::write_line(line).is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn header(&mut self) {
+        if self.format == OutputFormat::Table {
+            self.write(format_args!("{:<13} {:<40} {:<24} {:<10}", "time", "event", "call", "state"));
+        }
+    }
+}
+
+impl Screen for WatchOut {
+    fn event(&mut self, s: &AgentSession, ev: &SessionEvent) {
+        let view = s.view();
+        let t = format!("{:.3}", self.started.elapsed().as_secs_f64());
+        match (self.format, ev) {
+            (OutputFormat::Json, SessionEvent::Event(ev)) => {
+                let line = json!({
+                    "agent": s.agent_id(), "eventType": ev.event_type(), "content": ev.content(),
+                    "state": state_name(&view), "calls": view.calls.len(),
+                });
+                self.write(format_args!("{line}"));
+            }
+            (OutputFormat::Json, SessionEvent::Lagged(n)) => {
+                let line = json!({ "agent": s.agent_id(), "lagged": n, "state": state_name(&view) });
+                self.write(format_args!("{line}"));
+            }
+            (OutputFormat::Table, SessionEvent::Event(ev)) => {
+                let call = call_of(ev).unwrap_or_default();
+                self.write(format_args!("{t:<13} {:<40} {call:<24} {:<10}", ev.event_type(), state_name(&view)));
+            }
+            (OutputFormat::Table, SessionEvent::Lagged(n)) => {
+                let what = format!("({n} events dropped: output too slow)");
+                self.write(format_args!("{t:<13} {what:<40} {:<24} {:<10}", "", state_name(&view)));
+            }
+            _ => {}
+        }
+    }
+
+    fn note(&mut self, s: &AgentSession, msg: &str) {
+        // Not `eprintln!`: it panics when stderr is a closed pipe too.
+        let _ = writeln!(std::io::stderr(), "cec agent watch: agent {}: {msg}", s.agent_id());
+    }
+}
+
+async fn watch(a: WatchArgs, gateway: cec_gateway::Client) -> anyhow::Result<()> {
+    let mut stop = Stopper::install(true)?;
+    let session = AgentSession::sign_in(gateway, a.session.sign_in()).await.context("sign-in")?;
+    // From here on every way out goes through `wind_down`, which signs out.
+    let Some(events) = session.events() else {
+        return wind_down::<futures_util::stream::Empty<_>>(
+            &session,
+            None,
+            &mut stop,
+            &a.session,
+            &mut NoScreen,
+            Stop::Done,
+        )
+        .await;
+    };
+    let mut events = Box::pin(events);
+    let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.clamp(0.0, 1e9)));
+    let mut out = WatchOut { format: a.output, started: Instant::now(), closed: false };
+    out.header();
+    let mut seen = 0u64;
+    let reason = loop {
+        if out.closed {
+            break Stop::OutputClosed;
+        }
         if a.max_events.is_some_and(|m| seen >= m) {
-            break Ok(());
+            break Stop::Done;
         }
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let sleep = tokio::time::sleep(left.unwrap_or(Duration::from_secs(86_400)));
-        let item = tokio::select! {
-            item = events.next() => item,
-            _ = tokio::signal::ctrl_c() => break Ok(()),
-            _ = sleep => break Ok(()),
-        };
-        match item {
-            Some(Ok(ev)) => {
-                seen += 1;
-                let view = session.view();
-                match a.output {
-                    OutputFormat::Json => {
-                        let line = json!({
-                            "agent": session.agent_id(), "eventType": ev.event_type(), "content": ev.content(),
-                            "state": state_name(&view), "calls": view.calls.len(),
-                        });
-                        writeln!(out, "{line}")?;
+        tokio::select! {
+            item = events.next() => match item {
+                Some(Ok(ev)) => {
+                    if matches!(ev, SessionEvent::Event(_)) {
+                        seen += 1;
                     }
-                    OutputFormat::Table => {
-                        let call = call_of(&ev).unwrap_or_default();
-                        let t = format!("{:.3}", started.elapsed().as_secs_f64());
-                        writeln!(out, "{t:<13} {:<40} {call:<24} {:<10}", ev.event_type(), state_name(&view))?;
-                    }
+                    out.event(&session, &ev);
                 }
-                out.flush()?;
-            }
-            Some(Err(e)) => break Err(anyhow::Error::new(e).context("the session ended")),
-            None => break Ok(()),
+                Some(Err(e)) => break Stop::Ended(e),
+                None => break Stop::Done,
+            },
+            why = stop.next() => break why,
+            _ = sleep => break Stop::Done,
         }
     };
-    drop(out);
-    if outcome.is_ok() {
-        session.sign_out().await.context("sign-out")?;
+    wind_down(&session, Some(&mut events), &mut stop, &a.session, &mut out, reason).await
+}
+
+struct NoScreen;
+
+impl Screen for NoScreen {
+    fn event(&mut self, _: &AgentSession, _: &SessionEvent) {}
+    fn note(&mut self, _: &AgentSession, _: &str) {}
+}
+
+/// Calls that keep the platform from signing the agent out.
+fn on_call(v: &AgentView) -> bool {
+    !v.calls.is_empty()
+}
+
+/// One step of `--release-calls`: release the current call (ringing or
+/// connected), else take back a held one so that it can be released next.
+async fn release_step(s: &AgentSession, asked: &mut HashSet<String>) -> Result<Option<String>, cec_gateway::Error> {
+    let v = s.view();
+    if let Some(c) = v.active() {
+        if asked.insert(format!("release {}", c.call_id)) {
+            s.release().await?;
+            return Ok(Some(format!("released call {}", c.call_id)));
+        }
+        return Ok(None);
     }
-    outcome
+    if let Some(c) = v.held().last()
+        && asked.insert(format!("unhold {}", c.call_id))
+    {
+        s.unhold(Some(&c.call_id)).await?;
+        return Ok(Some(format!("took held call {} back to release it", c.call_id)));
+    }
+    Ok(None)
+}
+
+/// Ends a command: deals with calls still on (waits for them up to
+/// `--call-wait`, or releases them with `--release-calls`), then signs out.
+/// Fails, saying so, when the agent stays signed in.
+async fn wind_down<S: Stream<Item = cec_gateway::EventItem> + Send>(
+    s: &AgentSession,
+    mut events: Option<&mut std::pin::Pin<Box<S>>>,
+    stop: &mut Stopper,
+    opts: &SessionArgs,
+    screen: &mut dyn Screen,
+    reason: Stop,
+) -> anyhow::Result<()> {
+    let ended = match reason {
+        Stop::Ended(e) => Some(e),
+        Stop::Signal(name) => {
+            screen.note(s, &format!("{name} received: signing out"));
+            None
+        }
+        Stop::OutputClosed => {
+            tracing::debug!("output closed: signing out");
+            None
+        }
+        Stop::Done => None,
+    };
+    if s.is_signed_out() {
+        // The platform ended the session (or it was signed out already).
+        return match ended {
+            Some(e) => Err(anyhow::Error::new(e).context("the session ended")),
+            None => Ok(()),
+        };
+    }
+    if ended.is_none() && on_call(&s.view()) {
+        let wait = opts.call_wait();
+        let until = tokio::time::Instant::now() + wait;
+        if opts.release_calls {
+            screen.note(s, "on a call: releasing it before signing out");
+        } else {
+            screen.note(
+                s,
+                &format!("on a call: waiting up to {:.0} s for it to end before signing out", wait.as_secs_f64()),
+            );
+        }
+        let mut asked = HashSet::new();
+        while on_call(&s.view()) && tokio::time::Instant::now() < until {
+            if opts.release_calls {
+                match release_step(s, &mut asked).await {
+                    Ok(Some(done)) => screen.note(s, &done),
+                    Ok(None) => {}
+                    Err(e) => screen.note(s, &format!("cannot release: {e}")),
+                }
+            }
+            // Wake at least every 200 ms: the view follows events whether or not they are read.
+            let tick = tokio::time::sleep_until(until.min(tokio::time::Instant::now() + Duration::from_millis(200)));
+            let next = async {
+                match events.as_mut() {
+                    Some(ev) => ev.next().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                item = next => match item {
+                    Some(Ok(ev)) => screen.event(s, &ev),
+                    Some(Err(_)) | None => events = None,
+                },
+                why = stop.next() => {
+                    if let Stop::Signal(name) = why {
+                        screen.note(s, &format!("{name} received again: not waiting any longer"));
+                        break;
+                    }
+                }
+                _ = tick => {}
+            }
+        }
+    }
+    if s.is_signed_out() {
+        return match ended {
+            Some(e) => Err(anyhow::Error::new(e).context("the session ended")),
+            None => Ok(()),
+        };
+    }
+    let shut = s.shutdown(tokio::time::Instant::now() + Duration::from_secs(10)).await;
+    // Show what came until the sign-out (the stream ends with it).
+    if let Some(ev) = events.as_mut() {
+        while let Some(Some(Ok(item))) = ev.next().now_or_never() {
+            screen.event(s, &item);
+        }
+    }
+    match (shut, ended) {
+        (Ok(()), None) => Ok(()),
+        (Ok(()), Some(e)) => Err(anyhow::Error::new(e).context("the session ended (the agent is signed out)")),
+        (Err(e), _) => {
+            let calls = s.view().calls.len();
+            let why = if calls > 0 { format!(" ({calls} call(s) still on)") } else { String::new() };
+            Err(anyhow!(
+                "agent {} is still signed in{why}: {e}; the platform signs it out about 2 minutes after its last poll",
+                s.agent_id()
+            ))
+        }
+    }
 }
 
 fn call_of(ev: &AgentEvent) -> Option<String> {
@@ -151,7 +480,7 @@ impl Drop for RawMode {
     }
 }
 
-fn render(agent: &str, v: &AgentView, last: &str) -> anyhow::Result<()> {
+fn render(agent: &str, v: &AgentView, last: &str) -> std::io::Result<()> {
     use crossterm::{cursor, terminal};
     let mut out = std::io::stdout().lock();
     crossterm::queue!(out, terminal::Clear(terminal::ClearType::All), cursor::MoveTo(0, 0), cursor::Hide)?;
@@ -169,6 +498,37 @@ fn render(agent: &str, v: &AgentView, last: &str) -> anyhow::Result<()> {
     write!(out, "last: {last}\r\n")?;
     out.flush()?;
     Ok(())
+}
+
+/// The bar's screen: the last event or note, redrawn; a terminal that cannot
+/// be drawn on any more is noted (the bar then winds down).
+struct BarScreen {
+    last: String,
+    gone: bool,
+}
+
+impl BarScreen {
+    fn draw(&mut self, s: &AgentSession) {
+        if !self.gone && render(s.agent_id(), &s.view(), &self.last).is_err() {
+            self.gone = true;
+        }
+    }
+}
+
+impl Screen for BarScreen {
+    fn event(&mut self, s: &AgentSession, ev: &SessionEvent) {
+        self.last = match ev {
+            SessionEvent::Event(ev) => ev.event_type().to_owned(),
+            SessionEvent::Lagged(n) => format!("{n} events dropped"),
+            _ => return,
+        };
+        self.draw(s);
+    }
+
+    fn note(&mut self, s: &AgentSession, msg: &str) {
+        self.last = msg.to_owned();
+        self.draw(s);
+    }
 }
 
 async fn key_action(s: &AgentSession, key: char) -> Result<&'static str, cec_gateway::Error> {
@@ -192,22 +552,39 @@ async fn bar(a: SessionArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
     if !crossterm::tty::IsTty::is_tty(&std::io::stdin()) {
         bail!("`cec agent bar` needs a terminal (use `cec agent watch` in scripts)");
     }
+    let mut stop = Stopper::install(false)?;
     let session = AgentSession::sign_in(gateway, a.sign_in()).await.context("sign-in")?;
-    let mut events = Box::pin(session.events().context("event stream")?);
-    crossterm::terminal::enable_raw_mode()?;
-    let _raw = RawMode;
+    // From here on every way out goes through `wind_down`, which signs out.
+    let mut screen = BarScreen { last: String::from("signed in"), gone: false };
+    let Some(events) = session.events() else {
+        return wind_down::<futures_util::stream::Empty<_>>(&session, None, &mut stop, &a, &mut NoScreen, Stop::Done)
+            .await;
+    };
+    let mut events = Box::pin(events);
+    let raw = crossterm::terminal::enable_raw_mode().map(|()| RawMode);
     let mut keys = EventStream::new();
-    let mut last = String::from("signed in");
-    loop {
-        render(session.agent_id(), &session.view(), &last)?;
+    let reason = loop {
+        screen.draw(&session);
+        if screen.gone || raw.is_err() {
+            break Stop::OutputClosed;
+        }
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => last = ev.event_type().to_owned(),
-                Some(Err(e)) => { last = format!("session ended: {e}"); render(session.agent_id(), &session.view(), &last)?; bail!("{last}"); }
-                None => bail!("the event stream ended"),
+                Some(Ok(ev)) => screen.event(&session, &ev),
+                Some(Err(e)) => {
+                    screen.note(&session, &format!("session ended: {e}"));
+                    break Stop::Ended(e);
+                }
+                None => break Stop::Done,
             },
+            why = stop.next() => break why,
             key = keys.next() => {
-                let Some(Ok(Event::Key(k))) = key else { continue };
+                let k = match key {
+                    Some(Ok(Event::Key(k))) => k,
+                    Some(Ok(_)) => continue,
+                    // The terminal is gone.
+                    Some(Err(_)) | None => break Stop::OutputClosed,
+                };
                 if k.kind != KeyEventKind::Press {
                     continue;
                 }
@@ -216,21 +593,26 @@ async fn bar(a: SessionArgs, gateway: cec_gateway::Client) -> anyhow::Result<()>
                 if quit {
                     match session.sign_out().await {
                         Ok(()) => {
-                            last = "signed out".into();
-                            render(session.agent_id(), &session.view(), &last)?;
+                            screen.note(&session, "signed out");
                             return Ok(());
                         }
-                        Err(e) => last = format!("cannot sign out: {e}"),
+                        Err(e) => screen.last = format!("cannot sign out: {e}"),
                     }
                     continue;
                 }
                 if let KeyCode::Char(c) = k.code {
-                    last = match key_action(&session, c).await {
+                    screen.last = match key_action(&session, c).await {
                         Ok(done) => done.to_owned(),
                         Err(e) => format!("refused: {e}"),
                     };
                 }
             }
         }
+    };
+    let r = wind_down(&session, Some(&mut events), &mut stop, &a, &mut screen, reason).await;
+    if r.is_ok() {
+        screen.note(&session, "signed out");
     }
+    drop(raw);
+    r
 }

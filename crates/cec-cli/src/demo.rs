@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
 use cec_core::Config;
-use cec_gateway::{AgentEvent, AgentSession, SignIn, TransferMode, TransferTarget};
+use cec_gateway::{AgentEvent, AgentSession, SessionEvent, SignIn, TransferMode, TransferTarget};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -85,13 +85,17 @@ async fn wait_for(events: &mut Events, story: &Story, agent: &str, kind: &str) -
     loop {
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => {
+                Some(Ok(SessionEvent::Lagged(n))) => {
+                    story.say(&format!("event {agent}"), "lagged", format!("{n} events dropped"), json!({ "dropped": n }));
+                }
+                Some(Ok(SessionEvent::Event(ev))) => {
                     let (text, data) = describe(&ev);
                     story.say(&format!("event {agent}"), "event", text, data);
                     if ev.event_type() == kind {
                         return Ok(ev);
                     }
                 }
+                Some(Ok(_)) => {}
                 Some(Err(e)) => bail!("the session of agent {agent} ended: {e}"),
                 None => bail!("event stream of agent {agent} ended while waiting for {kind}"),
             },

@@ -100,6 +100,102 @@ async fn watch_reports_a_wrong_password() {
     assert!(!err.contains("wrong\""), "the password is not echoed: {err}");
 }
 
+/// Sends `signal` (`TERM`, `HUP`, `INT`) to a process.
+fn kill(pid: u32, signal: &str) {
+    let ok = std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    assert!(ok.success(), "kill -{signal} {pid}");
+}
+
+fn watch_cmd(sim: &Simulator, extra: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cec"));
+    cmd.args(["agent", "watch", "--agent", "1001", "--phone", "70001"]).args(extra);
+    cmd.envs(env(sim)).env_remove("CEC_PROFILE").kill_on_drop(true);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd
+}
+
+async fn signed_in(sim: &Simulator) {
+    until("sign-in", || sim.agent("1001").is_some_and(|a| a.signed_in && a.state == 1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_signs_out_on_sigterm_sighup_and_sigint() {
+    let sim = sim().await;
+    for signal in ["TERM", "HUP", "INT"] {
+        let child = watch_cmd(&sim, &[]).spawn().unwrap();
+        signed_in(&sim).await;
+        kill(child.id().unwrap(), signal);
+        let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "SIG{signal}: {:?} {err}", out.status);
+        assert!(err.contains(&format!("SIG{signal} received: signing out")), "SIG{signal}: {err}");
+        assert!(!sim.agent("1001").unwrap().signed_in, "SIG{signal}: the agent is signed out");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_signs_out_when_its_reader_goes_away() {
+    use tokio::io::AsyncBufReadExt;
+    let sim = sim().await;
+    let mut child = watch_cmd(&sim, &[]).spawn().unwrap();
+    // A reader that takes one line and goes away (what `| head -1` does).
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+    assert!(first.contains("AgentOther_InService"), "{first}");
+    signed_in(&sim).await;
+    drop(lines);
+    // No event comes after that: the command notices the closed pipe by itself.
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.expect("the command ends").unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!sim.agent("1001").unwrap().signed_in, "signed out when the reader went away");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_waits_for_a_call_at_the_end_of_its_duration() {
+    let sim = sim().await;
+    let child = watch_cmd(&sim, &["--duration", "1", "--call-wait", "60"]).spawn().unwrap();
+    signed_in(&sim).await;
+    let call = sim.inject_call("1001", "13800000001").unwrap();
+    // Well past the duration the agent is still signed in, waiting for its call.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(sim.agent("1001").unwrap().signed_in, "not signed out during a call");
+    sim.hang_up(&call).unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("on a call: waiting up to 60 s"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("AgentEvent_Customer_Release"), "events go on while it waits: {text} {err}");
+    assert!(!sim.agent("1001").unwrap().signed_in);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_releases_the_call_when_asked() {
+    let sim = sim().await;
+    let child = watch_cmd(&sim, &["--duration", "1", "--release-calls"]).spawn().unwrap();
+    signed_in(&sim).await;
+    sim.inject_call("1001", "13800000001").unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("released call"), "{err}");
+    let a = sim.agent("1001").unwrap();
+    assert!(!a.signed_in && a.call.is_none(), "{a:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_says_so_and_fails_when_the_agent_stays_signed_in() {
+    let sim = sim().await;
+    let child = watch_cmd(&sim, &["--duration", "1", "--call-wait", "0.5"]).spawn().unwrap();
+    signed_in(&sim).await;
+    sim.inject_call("1001", "13800000001").unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "exits non-zero: {err}");
+    assert!(err.contains("agent 1001 is still signed in") && err.contains("100-007"), "{err}");
+    assert!(sim.agent("1001").unwrap().signed_in, "and that is true");
+}
+
 /// The bar's screen output, collected from the pseudo-terminal.
 struct Screen {
     text: Arc<Mutex<String>>,
@@ -183,4 +279,37 @@ async fn bar_in_a_pseudo_terminal() {
     let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success());
     assert!(!sim.agent("1001").unwrap().signed_in);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bar_signs_out_on_sigterm_and_sighup() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let sim = sim().await;
+    for signal in ["TERM", "HUP"] {
+        let pty = native_pty_system();
+        let pair = pty.openpty(PtySize { rows: 30, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cec"));
+        cmd.args(["agent", "bar", "--agent", "1001", "--phone", "70001"]);
+        for (k, v) in env(&sim) {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("CEC_PROFILE");
+        let mut child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        signed_in(&sim).await;
+        kill(child.process_id().unwrap(), signal);
+        let status = tokio::time::timeout(Duration::from_secs(20), tokio::task::spawn_blocking(move || child.wait()))
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(status.success(), "SIG{signal}: {status:?}");
+        assert!(!sim.agent("1001").unwrap().signed_in, "SIG{signal}: signed out");
+        drop(pair.master);
+    }
 }

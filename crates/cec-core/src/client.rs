@@ -279,7 +279,8 @@ impl Client {
             let res = match tokio::time::timeout(attempt_timeout, self.attempt(op, call)).await {
                 Ok(r) => r,
                 Err(_) => Err(Error::new(ErrorKind::Timeout, format!("attempt timed out after {attempt_timeout:?}"))
-                    .with_operation(op.id)),
+                    .with_operation(op.id)
+                    .into()),
             };
             let err = match res {
                 Ok(out) => {
@@ -288,7 +289,11 @@ impl Client {
                     tracing::Span::current().record("status", s.as_u16());
                     return Ok(out);
                 }
-                Err(e) => e,
+                // The authorizer could not get credentials (a token endpoint refused the
+                // app key, or is down): its own client has retried what was worth it, and
+                // refreshing would only ask the token endpoint the same question again.
+                Err(Failed { error, credentials: true }) => return Err(error),
+                Err(Failed { error, credentials: false }) => error,
             };
             // Credentials rejected before any processing: refresh once and repeat.
             if err.is_auth() && !reauthed && self.inner.auth.invalidate(op) {
@@ -347,7 +352,7 @@ impl Client {
         Ok(url)
     }
 
-    async fn attempt(&self, op: &'static OperationMeta, call: &Call) -> Result<Outcome> {
+    async fn attempt(&self, op: &'static OperationMeta, call: &Call) -> std::result::Result<Outcome, Failed> {
         let mut prepared = PreparedRequest { headers: HeaderMap::new(), body: call.body.clone() };
         for (k, v) in &call.headers {
             let name = HeaderName::from_bytes(k.as_bytes())
@@ -356,7 +361,7 @@ impl Client {
                 HeaderValue::from_str(v).map_err(|_| Error::validation(op.id, k, "is not a valid header value"))?;
             prepared.headers.insert(name, value);
         }
-        self.inner.auth.prepare(op, &mut prepared).await?;
+        self.inner.auth.prepare(op, &mut prepared).await.map_err(|error| Failed { error, credentials: true })?;
         let body = match &prepared.body {
             Some(v) => {
                 Bytes::from(serde_json::to_vec(v).map_err(|e| Error::config("cannot serialize body").with_source(e))?)
@@ -385,6 +390,19 @@ impl Client {
         let value = envelope::decode(op, status, &headers, &bytes)?;
         self.inner.auth.observe(op, &headers, Some(&value));
         Ok(Outcome::Json(status, value))
+    }
+}
+
+/// Why one attempt failed: the authorizer could not provide credentials
+/// (`credentials`), or the exchange with the NE failed.
+struct Failed {
+    error: Error,
+    credentials: bool,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Failed { error, credentials: false }
     }
 }
 

@@ -93,7 +93,7 @@ impl RetryPolicy {
 
 /// TLS settings. rustls with the ring provider; verification always on unless
 /// [`ConfigBuilder::danger_accept_invalid_certs`] is used.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TlsConfig {
     pub(crate) extra_roots_pem: Vec<Vec<u8>>,
     pub(crate) no_system_roots: bool,
@@ -164,6 +164,45 @@ impl Config {
     pub fn user_agent(&self) -> &str {
         &self.user_agent
     }
+
+    /// Builds the transport (connection pool) now, unless the configuration
+    /// already has one: every client made from the result, or from a clone of
+    /// it, then sends through that one pool.
+    pub fn pooled(mut self) -> Result<Config> {
+        if self.transport.is_none() {
+            let t: Arc<dyn Transport> = Arc::new(crate::transport::ReqwestTransport::from_config(&self)?);
+            self.transport = Some(t);
+            self.http_client = None;
+        }
+        Ok(self)
+    }
+
+    /// This configuration sending through `other`'s transport, when `other`
+    /// has one (see [`Config::pooled`]) and this one would only build an
+    /// equivalent transport: no transport or `reqwest::Client` of its own, and
+    /// the same TLS settings, connect timeout and user agent. Otherwise this
+    /// configuration unchanged (it builds its own, as asked). How a token
+    /// client shares the connection pool of the NE client it serves.
+    pub fn sharing_transport_of(mut self, other: &Config) -> Config {
+        let same = self.transport.is_none()
+            && self.http_client.is_none()
+            && self.tls == other.tls
+            && self.timeouts.connect == other.timeouts.connect
+            && self.user_agent == other.user_agent;
+        if same && let Some(t) = &other.transport {
+            self.transport = Some(t.clone());
+        }
+        self
+    }
+
+    /// Whether both configurations send through the same transport object.
+    pub fn shares_transport_with(&self, other: &Config) -> bool {
+        match (&self.transport, &other.transport) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// The TLS settings (for [`crate::transport::rustls_config`]).
     pub fn tls(&self) -> &TlsConfig {
         &self.tls
@@ -306,6 +345,21 @@ impl ConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_configurations_share_one_transport() {
+        let ne = Config::builder("https://ne.example.com").build().unwrap().pooled().unwrap();
+        let token = Config::builder("https://token.example.com:28070").build().unwrap();
+        assert!(!token.shares_transport_with(&ne));
+        let token = token.sharing_transport_of(&ne);
+        assert!(token.shares_transport_with(&ne), "same TLS settings: one pool");
+        assert!(ne.clone().pooled().unwrap().shares_transport_with(&ne), "pooling twice keeps the pool");
+        // A token endpoint with other TLS settings keeps its own transport.
+        let other = Config::builder("https://token.example.com").danger_accept_invalid_certs(true).build().unwrap();
+        assert!(!other.sharing_transport_of(&ne).shares_transport_with(&ne));
+        let ua = Config::builder("https://token.example.com").user_agent("x").build().unwrap();
+        assert!(!ua.sharing_transport_of(&ne).shares_transport_with(&ne));
+    }
 
     #[test]
     fn rejects_bad_endpoints() {

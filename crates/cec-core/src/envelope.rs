@@ -55,10 +55,19 @@ pub fn code_and_message(env: &Envelope, body: &Value) -> (Option<String>, Option
     (code, message)
 }
 
+/// What an HTTP 418 answer means: Huawei Cloud's SaaS firewall answers 418 to
+/// a request whose TLS handshake named no server (no SNI), which is what
+/// happens when the endpoint URL holds an IP address instead of a host name.
+pub const SNI_REFUSED: &str = "HTTP 418 from the SaaS firewall in front of the NE: it answers 418 when the TLS \
+     handshake carries no server name (SNI), as when the endpoint URL is an IP address; use the tenant's host name \
+     in the endpoint (the certificate must also match that name; see docs/tls.md)";
+
 /// Decodes a complete response into the JSON value of a success, or the error
 /// it carries: HTTP 401/403 and auth codes → [`ErrorKind::Auth`]; a failure code
-/// → [`ErrorKind::Service`]; non-JSON → [`ErrorKind::Decode`] (2xx) or
-/// [`ErrorKind::Http`] (other statuses), with a bounded body excerpt.
+/// → [`ErrorKind::Service`]; HTTP 418 → [`ErrorKind::Http`] explaining the SaaS
+/// firewall's answer to a handshake without SNI ([`SNI_REFUSED`]); non-JSON →
+/// [`ErrorKind::Decode`] (2xx) or [`ErrorKind::Http`] (other statuses), with a
+/// bounded body excerpt.
 pub fn decode(op: &'static OperationMeta, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Value> {
     let env = op.envelope;
     let rid = request_id(headers);
@@ -74,6 +83,15 @@ pub fn decode(op: &'static OperationMeta, status: StatusCode, headers: &HeaderMa
             e = e.with_code(c);
         }
         return Err(e.with_body_excerpt(body));
+    }
+    if status == StatusCode::IM_A_TEAPOT {
+        // Not an answer of the NE: the SaaS firewall in front of it.
+        let e = Error::new(ErrorKind::Http, SNI_REFUSED);
+        let e = match failed_code {
+            Some(c) => e.with_code(c.clone()),
+            None => e,
+        };
+        return Err(base(e).with_body_excerpt(body));
     }
     if let Some(c) = failed_code {
         let kind = if env.auth_codes.iter().any(|a| a == c) { ErrorKind::Auth } else { ErrorKind::Service };
@@ -159,6 +177,19 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Decode);
         let e = run(200, r#"{"message":"no code"}"#).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn http_418_explains_the_missing_server_name() {
+        for body in ["", "<html><body>418 I'm a teapot</body></html>", r#"{"retcode":"0","message":"ok"}"#] {
+            let e = run(418, body).unwrap_err();
+            assert_eq!((e.kind(), e.status()), (ErrorKind::Http, Some(418)), "{body}");
+            assert!(e.message().contains("SNI") && e.message().contains("host name"), "{e}");
+            assert!(e.to_string().contains("IP address"), "{e}");
+            assert!(!e.is_retryable(), "a firewall refusal is not repeated");
+        }
+        // Other 4xx keep the plain status text.
+        assert!(!run(404, "").unwrap_err().message().contains("SNI"));
     }
 
     #[test]

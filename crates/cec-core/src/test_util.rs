@@ -281,6 +281,38 @@ where
     assert_eq!(any.calls_async().await, 0, "nothing was sent");
 }
 
+/// A transport that records the path of every request it sends, then sends it
+/// with the default reqwest transport: proves which requests share a pool.
+#[derive(Debug)]
+pub struct RecordingTransport {
+    inner: crate::transport::ReqwestTransport,
+    paths: std::sync::Mutex<Vec<String>>,
+}
+
+impl RecordingTransport {
+    /// A recording transport over a fresh reqwest client.
+    pub fn new() -> std::sync::Arc<Self> {
+        let plain = crate::Config::builder("http://127.0.0.1").build().unwrap();
+        std::sync::Arc::new(RecordingTransport {
+            inner: crate::transport::ReqwestTransport::from_config(&plain).unwrap(),
+            paths: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The paths sent so far, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.paths.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::transport::Transport for RecordingTransport {
+    async fn send(&self, request: crate::transport::HttpRequest) -> crate::Result<crate::transport::HttpResponse> {
+        self.paths.lock().unwrap().push(request.url.path().to_owned());
+        self.inner.send(request).await
+    }
+}
+
 /// Checks a documented sample response (as printed on a reference page) against the
 /// generated response type `T`, through the client's own decoding path: the envelope
 /// ([`crate::envelope::decode`], HTTP 200) and then [`crate::envelope::into_typed`].

@@ -189,6 +189,35 @@ async fn rejected_credentials_are_refreshed_once() {
     assert_eq!(t.requests(), 2);
 }
 
+/// An authorizer whose credential source refuses (a token endpoint answering 401).
+#[derive(Debug, Default)]
+struct RefusedCredentials {
+    prepares: Mutex<u32>,
+}
+
+#[async_trait::async_trait]
+impl Authorizer for RefusedCredentials {
+    async fn prepare(&self, _op: &'static OperationMeta, _req: &mut PreparedRequest) -> Result<()> {
+        *self.prepares.lock().unwrap() += 1;
+        Err(Error::new(ErrorKind::Auth, "the token endpoint refused the app key").with_status(401))
+    }
+    fn invalidate(&self, _op: &'static OperationMeta) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn refused_credentials_fail_at_once_without_a_refresh() {
+    let t = Scripted::new(vec![Ok((200, vec![], OK))]);
+    let auth = Arc::new(RefusedCredentials::default());
+    let cfg = Config::builder("https://ne.example.com").retry(policy(3, 500)).transport(t.clone()).build().unwrap();
+    let c = Client::new(cfg, auth.clone()).unwrap();
+    let e = c.call_value(&SAFE, call()).await.unwrap_err();
+    assert!(e.is_auth() && e.message().contains("refused the app key"), "{e}");
+    assert_eq!(*auth.prepares.lock().unwrap(), 1, "the credential source is asked once");
+    assert_eq!(t.requests(), 0, "nothing reached the NE");
+}
+
 #[tokio::test]
 async fn url_path_parameters_are_encoded_and_headers_set() {
     let t = Scripted::new(vec![Ok((200, vec![], OK))]);

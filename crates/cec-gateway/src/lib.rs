@@ -35,7 +35,10 @@ pub use generated::AgentEvent;
 pub use push::PushInbox;
 #[cfg(feature = "push")]
 pub use push::PushReceiver;
-pub use session::{AgentSession, EventItem, EventMode, SignIn, Skills, TransferMode, TransferTarget};
+pub use session::{
+    AgentSession, DEFAULT_EVENT_BUFFER, EventItem, EventMode, SessionEvent, SignIn, Skills, TransferMode,
+    TransferTarget,
+};
 pub use view::{AgentState, AgentView, CallState, CallView};
 
 impl generated::AgenteventPollResponseEvent {

@@ -7,6 +7,23 @@
 //! the body, and feeds each event to that session's stream, in order. Any web
 //! server can call [`PushInbox::handle`]; with the `push` feature,
 //! `PushReceiver` is a ready axum server for it.
+//!
+//! ## CEC's push mode only
+//!
+//! This is the push mode of CEC's CC-Gateway: sign-in carries `callBackUri`
+//! and `serviceToken`, the session sends `POST onlineagent/{agentid}/handshake`
+//! as its heartbeat (every 30 s by default), and each delivery is
+//! `{"workNo", "eventList": [...]}` with `service_token` and `Guid` headers.
+//! The older CloudIPCC agent gateway (the one Huawei's
+//! `CloudIPCC_AgentServerDemo_Java` talks to) does it differently: a push
+//! address configured as `pushUrl`, a `PUT onlineagent/{agentid}/heartbeat`
+//! every 60 s, and one `{"retcode", "event": {...}}` per push (with its token
+//! in the query string, as reported). That form is not supported: against
+//! such a gateway the `handshake` heartbeat is not the one it expects, so it
+//! signs the agent out after 2 minutes, and `PushInbox` refuses its deliveries
+//! (no `workNo`/`eventList`). Use polling there (the default
+//! [`crate::EventMode::Poll`]): `GET agentevent/{agentid}` is what that demo
+//! polls too. See `docs/agent-sessions.md`.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

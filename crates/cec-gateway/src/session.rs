@@ -8,14 +8,26 @@
 //! heartbeat) and push (events POSTed by CC-Gateway to a receiver, see
 //! [`crate::push`]). The public reference documents no agent WebSocket
 //! protocol, so there is no WebSocket transport (see `docs/ARCHITECTURE.md`).
+//!
+//! The event stream is bounded ([`SignIn::event_buffer`]): a consumer that
+//! falls behind gets [`SessionEvent::Lagged`] with the number of events it
+//! missed, then the newest ones, while the session keeps its heartbeat and its
+//! view of the agent (which sees every event) up to date.
+//!
+//! Ending a session: [`AgentSession::shutdown`] signs out, retrying until a
+//! deadline; [`AgentSession::sign_out`] tries once. Dropping a session that is
+//! still signed in stops its keeper and, inside a Tokio runtime, sends one
+//! best-effort sign-out from a spawned task (a runtime that is shutting down
+//! may cancel it); outside a runtime nothing is sent and the platform signs
+//! the agent out about two minutes after the last poll or heartbeat.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cec_core::{Error as CoreError, Secret};
+use cec_core::{Error as CoreError, ErrorKind, Secret};
 use futures_util::Stream;
-use tokio::sync::mpsc;
 
 use crate::generated::AgentEvent;
 use crate::push::PushInbox;
@@ -76,7 +88,15 @@ pub struct SignIn {
     pub resign_in: bool,
     /// Polling or push.
     pub events: EventMode,
+    /// Events kept for a consumer that has not read them yet (at least 1;
+    /// default 256). When it is full the oldest is dropped and the stream
+    /// reports [`SessionEvent::Lagged`]; memory stays bounded whatever the
+    /// consumer does.
+    pub event_buffer: usize,
 }
+
+/// Default of [`SignIn::event_buffer`].
+pub const DEFAULT_EVENT_BUFFER: usize = 256;
 
 impl SignIn {
     /// Sign-in options with defaults: polling, no forced sign-in, all skills, 300 ms pause.
@@ -91,6 +111,7 @@ impl SignIn {
             heartbeat_every: Duration::from_secs(30),
             resign_in: false,
             events: EventMode::Poll,
+            event_buffer: DEFAULT_EVENT_BUFFER,
         }
     }
 
@@ -110,8 +131,138 @@ impl SignIn {
     }
 }
 
-/// An item of the event stream.
-pub type EventItem = Result<AgentEvent, Error>;
+/// What the event stream carries.
+// Items pass through the stream one at a time (the queue keeps events boxed),
+// so the size of the event variant costs nothing worth a box in every match.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// An event of the agent, in the order the platform delivered it.
+    Event(AgentEvent),
+    /// The consumer fell behind: this many events (the oldest unread ones)
+    /// were dropped from the queue. The session's view saw them all; the
+    /// events that follow are the newest.
+    Lagged(u64),
+}
+
+impl SessionEvent {
+    /// The agent event, unless this is [`SessionEvent::Lagged`].
+    pub fn event(&self) -> Option<&AgentEvent> {
+        match self {
+            SessionEvent::Event(e) => Some(e),
+            SessionEvent::Lagged(_) => None,
+        }
+    }
+
+    /// The agent event, unless this is [`SessionEvent::Lagged`].
+    pub fn into_event(self) -> Option<AgentEvent> {
+        match self {
+            SessionEvent::Event(e) => Some(e),
+            SessionEvent::Lagged(_) => None,
+        }
+    }
+}
+
+/// An item of the event stream: an event, a lag report, or the error that
+/// ends the stream (the session is gone).
+pub type EventItem = Result<SessionEvent, Error>;
+
+/// The bounded queue between the session's keeper (and push receiver) and the
+/// consumer of the event stream. Pushing never waits.
+#[derive(Debug)]
+pub(crate) struct EventQueue {
+    inner: Mutex<QueueInner>,
+    ready: tokio::sync::Notify,
+    capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct QueueInner {
+    /// Boxed: an event is hundreds of bytes, a slot of an idle queue 8.
+    events: VecDeque<Box<AgentEvent>>,
+    /// Events dropped since the consumer was last told.
+    lagged: u64,
+    /// The error that ends the stream, after the queued events.
+    end: Option<Error>,
+    /// Nothing more comes: the stream ends once drained.
+    closed: bool,
+    /// The consumer dropped its stream: nothing is kept any more.
+    abandoned: bool,
+}
+
+impl EventQueue {
+    pub(crate) fn new(capacity: usize) -> Self {
+        EventQueue { inner: Mutex::default(), ready: tokio::sync::Notify::new(), capacity: capacity.max(1) }
+    }
+
+    fn push(&self, event: AgentEvent) {
+        let Ok(mut q) = self.inner.lock() else { return };
+        if q.closed || q.abandoned {
+            return;
+        }
+        if q.events.len() >= self.capacity {
+            q.events.pop_front();
+            q.lagged += 1;
+        }
+        q.events.push_back(Box::new(event));
+        drop(q);
+        self.ready.notify_one();
+    }
+
+    /// Ends the stream, with `end` as its last item when given (the first end wins).
+    fn finish(&self, end: Option<Error>) {
+        if let Ok(mut q) = self.inner.lock()
+            && !q.closed
+        {
+            q.closed = true;
+            q.end = end;
+        }
+        self.ready.notify_one();
+    }
+
+    fn abandon(&self) {
+        if let Ok(mut q) = self.inner.lock() {
+            q.abandoned = true;
+            q.events = VecDeque::new();
+            q.lagged = 0;
+        }
+    }
+
+    /// The next item if one is ready: `Some(None)` when the stream has ended.
+    fn try_next(&self) -> Option<Option<EventItem>> {
+        let Ok(mut q) = self.inner.lock() else { return Some(None) };
+        if q.lagged > 0 {
+            return Some(Some(Ok(SessionEvent::Lagged(std::mem::take(&mut q.lagged)))));
+        }
+        if let Some(e) = q.events.pop_front() {
+            return Some(Some(Ok(SessionEvent::Event(*e))));
+        }
+        if let Some(e) = q.end.take() {
+            return Some(Some(Err(e)));
+        }
+        q.closed.then_some(None)
+    }
+
+    async fn next(&self) -> Option<EventItem> {
+        loop {
+            if let Some(item) = self.try_next() {
+                return item;
+            }
+            // `notify_one` keeps a permit when nobody waits: no wake-up is lost.
+            self.ready.notified().await;
+        }
+    }
+}
+
+/// The consumer's end of the queue; dropping it stops the queueing.
+struct Consumer(Arc<EventQueue>);
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        self.0.abandon();
+    }
+}
 
 /// Where a transfer goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,11 +297,11 @@ pub enum TransferMode {
 pub(crate) struct SessionCore {
     pub(crate) agent_id: String,
     pub(crate) view: Mutex<AgentView>,
-    /// Items are boxed: the channel allocates its slots in blocks of 32, and
-    /// an unboxed event is hundreds of bytes (kilobytes per idle session).
-    pub(crate) tx: mpsc::UnboundedSender<Box<EventItem>>,
+    pub(crate) queue: Arc<EventQueue>,
     /// Set while signing out, so the keeper does not take the sign-out for a lost session.
     stopping: AtomicBool,
+    /// The agent is signed out: by us, or the platform said the session is gone.
+    gone: AtomicBool,
     /// Sign-in, re-sign-in and sign-out never overlap (the reference forbids it).
     control: tokio::sync::Mutex<()>,
 }
@@ -162,7 +313,7 @@ impl SessionCore {
             v.apply(&event);
         }
         // Nobody listening is fine: the view still follows.
-        let _ = self.tx.send(Box::new(Ok(event)));
+        self.queue.push(event);
     }
 
     fn update(&self, f: impl FnOnce(&mut AgentView)) {
@@ -176,15 +327,45 @@ impl SessionCore {
     }
 }
 
-/// A signed-in agent. Dropping it stops the keeper task (the platform signs
-/// the agent out two minutes later); call [`AgentSession::sign_out`] to sign out now.
+/// A signed-in agent.
+///
+/// End it with [`AgentSession::shutdown`] (signs out, retrying until a
+/// deadline) or [`AgentSession::sign_out`]. Dropping a session that is still
+/// signed in stops its keeper task and, when a Tokio runtime is running,
+/// spawns one best-effort sign-out (bounded to 10 s; a runtime that is shutting
+/// down may cancel it, so call `shutdown` before a process exits). Outside a
+/// runtime nothing is sent: the platform signs the agent out about two minutes
+/// after its last poll or heartbeat. The client's agent slot is free again
+/// once that sign-out has finished.
 #[derive(Debug)]
 pub struct AgentSession {
     client: Client,
     core: Arc<SessionCore>,
-    events: Mutex<Option<mpsc::UnboundedReceiver<Box<EventItem>>>>,
+    events_taken: AtomicBool,
     keeper: tokio::task::JoinHandle<()>,
     inbox: Option<PushInbox>,
+}
+
+/// The longest a sign-out sent from `Drop` may take.
+const DROP_SIGN_OUT: Duration = Duration::from_secs(10);
+
+/// Clears the `stopping` mark unless the sign-out completed (cancel safety).
+struct Stopping<'a> {
+    flag: &'a AtomicBool,
+    done: bool,
+}
+
+impl Drop for Stopping<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.flag.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The platform no longer knows the agent (`100-006`): it is signed out.
+fn not_signed_in(e: &Error) -> bool {
+    e.code() == Some("100-006")
 }
 
 fn refuse(op: &'static str, why: &str) -> Error {
@@ -216,12 +397,12 @@ impl AgentSession {
         cec_core::validate::numeric_range("onlineagent.login", "agentid", &opts.agent_id, 101, 999_999)?;
         client.claim_slot(&opts.agent_id)?;
         let mut guard = SlotGuard { client: client.clone(), done: false };
-        let (tx, rx) = mpsc::unbounded_channel();
         let core = Arc::new(SessionCore {
             agent_id: opts.agent_id.clone(),
             view: Mutex::new(AgentView::default()),
-            tx,
+            queue: Arc::new(EventQueue::new(opts.event_buffer)),
             stopping: AtomicBool::new(false),
+            gone: AtomicBool::new(false),
             control: tokio::sync::Mutex::new(()),
         });
         let inbox = match &opts.events {
@@ -248,7 +429,7 @@ impl AgentSession {
         });
         guard.done = true;
         let keeper = tokio::spawn(keep_alive(client.clone(), opts, core.clone()));
-        Ok(AgentSession { client, core, events: Mutex::new(Some(rx)), keeper, inbox })
+        Ok(AgentSession { client, core, events_taken: AtomicBool::new(false), keeper, inbox })
     }
 
     /// The agent id.
@@ -267,11 +448,21 @@ impl AgentSession {
     }
 
     /// The typed event stream, in the order the platform delivered the events.
-    /// Available once; `None` afterwards. It ends with an error when the
-    /// session is gone (e.g. `100-006`: signed out by the platform).
+    /// Available once; `None` afterwards. Events that came before it was taken
+    /// are in it (up to [`SignIn::event_buffer`]). A consumer that falls behind
+    /// gets [`SessionEvent::Lagged`]`(n)`, then the newest events. It ends with
+    /// an error when the session is gone (e.g. `100-006`: signed out by the
+    /// platform), and ends without one after sign-out or when the session is
+    /// dropped. Dropping the stream stops the queueing (the view still follows).
     pub fn events(&self) -> Option<impl Stream<Item = EventItem> + Send + 'static> {
-        let rx = self.events.lock().ok()?.take()?;
-        Some(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (*item, rx)) }))
+        if self.events_taken.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        let consumer = Consumer(self.core.queue.clone());
+        Some(futures_util::stream::unfold(consumer, |c| async move {
+            let item = c.0.next().await?;
+            Some((item, c))
+        }))
     }
 
     fn live(&self, op: &'static str) -> Result<AgentView, Error> {
@@ -592,28 +783,83 @@ impl AgentSession {
         Ok(())
     }
 
-    /// Signs out and stops the keeper. Waits for a re-sign-in in progress (the
-    /// two must not overlap). When the platform refuses (e.g. `100-007` during
-    /// a call), the session goes on as before.
+    /// Signs out (one attempt) and stops the keeper; the event stream ends.
+    /// Waits for a re-sign-in in progress (the two must not overlap). An
+    /// agent the platform reports as not signed in (`100-006`) counts as
+    /// signed out. When the platform refuses (e.g. `100-007` during a call),
+    /// the session goes on as before. Cancelling it (e.g. with a timeout)
+    /// leaves the session as it was.
     pub async fn sign_out(&self) -> Result<(), Error> {
         let _control = self.core.control.lock().await;
         self.core.stopping.store(true, Ordering::SeqCst);
-        let r = self.client.onlineagent_logout().agentid(self.id()).send().await.map(|_| ());
-        match &r {
-            Ok(()) => {
-                self.keeper.abort();
-                if let Some(i) = &self.inbox {
-                    i.unregister(self.id());
-                }
-                self.client.release_slot();
-                self.core.update(|v| {
-                    v.state = AgentState::SignedOut;
-                    v.calls.clear();
-                });
-            }
-            Err(_) => self.core.stopping.store(false, Ordering::SeqCst),
+        let mut stopping = Stopping { flag: &self.core.stopping, done: false };
+        let r = match self.client.onlineagent_logout().agentid(self.id()).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if not_signed_in(&e) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if r.is_ok() {
+            stopping.done = true;
+            self.end_session();
         }
         r
+    }
+
+    /// Signs out before `deadline`: a sign-out that fails on the way (network,
+    /// timeout, HTTP 5xx) is sent again, with a growing pause, until it succeeds
+    /// or the deadline passes. A refusal of the platform (e.g. `100-007`: the
+    /// agent is in a call — release or wait for it first) is returned at once,
+    /// and the session goes on. The error after the deadline is a timeout that
+    /// says so; the agent may then still be signed in (the platform signs it
+    /// out about two minutes after its last poll or heartbeat).
+    pub async fn shutdown(&self, deadline: impl Into<tokio::time::Instant>) -> Result<(), Error> {
+        let deadline = deadline.into();
+        let mut pause = Duration::from_millis(100);
+        let mut last: Option<Error> = None;
+        loop {
+            match tokio::time::timeout_at(deadline, self.sign_out()).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(e)) if e.is_retryable() => {
+                    if tokio::time::Instant::now() + pause >= deadline {
+                        last = Some(e);
+                        break;
+                    }
+                    tracing::debug!(agent = %self.id(), error = %e, "sign-out failed; trying again");
+                    last = Some(e);
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => break,
+            }
+        }
+        let last = last.map(|e| format!(" (last attempt: {e})")).unwrap_or_default();
+        let why = format!(
+            "sign-out did not succeed before the deadline{last}: the agent may still be signed in \
+             (the platform signs it out about 2 minutes after its last poll or heartbeat)"
+        );
+        Err(CoreError::new(ErrorKind::Timeout, why).with_operation("onlineagent.logout").into())
+    }
+
+    /// After a sign-out: the keeper stops, the stream ends, the slot is free.
+    fn end_session(&self) {
+        self.core.gone.store(true, Ordering::SeqCst);
+        self.keeper.abort();
+        if let Some(i) = &self.inbox {
+            i.unregister(self.id());
+        }
+        self.core.update(|v| {
+            v.state = AgentState::SignedOut;
+            v.calls.clear();
+        });
+        self.core.queue.finish(None);
+        self.client.release_slot();
+    }
+
+    /// Whether the agent is known to be signed out (by this session, or the
+    /// platform reported the session gone).
+    pub fn is_signed_out(&self) -> bool {
+        self.core.gone.load(Ordering::SeqCst)
     }
 }
 
@@ -623,7 +869,33 @@ impl Drop for AgentSession {
         if let Some(i) = &self.inbox {
             i.unregister(&self.core.agent_id);
         }
-        self.client.release_slot();
+        self.core.queue.finish(None);
+        if self.core.gone.load(Ordering::SeqCst) {
+            self.client.release_slot();
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(
+                agent = %self.core.agent_id,
+                "agent session dropped outside a Tokio runtime: not signed out (the platform signs the agent out \
+                 about 2 minutes after its last poll or heartbeat)"
+            );
+            self.client.release_slot();
+            return;
+        };
+        let client = self.client.clone();
+        let agent = self.core.agent_id.clone();
+        tracing::debug!(agent = %agent, "agent session dropped while signed in: signing out");
+        rt.spawn(async move {
+            let logout = client.onlineagent_logout().agentid(agent.as_str()).send();
+            match tokio::time::timeout(DROP_SIGN_OUT, logout).await {
+                Ok(Ok(_)) => tracing::debug!(agent = %agent, "dropped session signed out"),
+                Ok(Err(e)) if not_signed_in(&e) => {}
+                Ok(Err(e)) => tracing::warn!(agent = %agent, error = %e, "dropped session: sign-out failed"),
+                Err(_) => tracing::warn!(agent = %agent, "dropped session: sign-out timed out"),
+            }
+            client.release_slot();
+        });
     }
 }
 
@@ -724,22 +996,101 @@ async fn keep_alive(client: Client, opts: SignIn, core: Arc<SessionCore>) {
             }
             Err(e) if e.is_auth() || e.is_validation() => {
                 // The session is gone (100-006 / 000-003) and cannot be recovered: a terminal error.
+                core.gone.store(true, Ordering::SeqCst);
                 core.update(|v| {
                     v.state = AgentState::SignedOut;
                     v.calls.clear();
                 });
-                let _ = core.tx.send(Box::new(Err(e)));
+                core.queue.finish(Some(e));
                 return;
             }
             Err(e) => {
                 failures += 1;
                 tracing::warn!(agent = %agent, error = %e, failures, "keeping the session failed; retrying");
                 if failures >= 10 {
-                    let _ = core.tx.send(Box::new(Err(e)));
+                    core.queue.finish(Some(e));
                     return;
                 }
                 tokio::time::sleep(pause * failures.min(5)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ev(n: u64) -> AgentEvent {
+        AgentEvent::from_raw("AgentEvent_Test", serde_json::json!({ "n": n }))
+    }
+
+    fn n_of(item: Option<Option<EventItem>>) -> SessionEvent {
+        item.unwrap().unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_oldest_and_reports_the_lag() {
+        let q = EventQueue::new(3);
+        assert!(q.try_next().is_none(), "empty and open: wait");
+        for n in 0..10 {
+            q.push(ev(n));
+        }
+        assert_eq!(q.inner.lock().unwrap().events.len(), 3, "bounded");
+        assert_eq!(n_of(q.try_next()), SessionEvent::Lagged(7));
+        for n in 7..10 {
+            assert_eq!(n_of(q.try_next()), SessionEvent::Event(ev(n)));
+        }
+        // A second lag is reported on its own, before the events that follow it.
+        q.push(ev(10));
+        q.push(ev(11));
+        assert_eq!(n_of(q.try_next()), SessionEvent::Event(ev(10)));
+        for n in 12..16 {
+            q.push(ev(n));
+        }
+        assert_eq!(n_of(q.try_next()), SessionEvent::Lagged(2));
+        assert_eq!(n_of(q.try_next()), SessionEvent::Event(ev(13)));
+        // The terminal error is never dropped and comes last.
+        q.finish(Some(Error::from(CoreError::service("100-006", "gone"))));
+        q.push(ev(99));
+        assert_eq!(n_of(q.try_next()), SessionEvent::Event(ev(14)));
+        assert_eq!(n_of(q.try_next()), SessionEvent::Event(ev(15)));
+        let end = q.try_next().unwrap().unwrap().unwrap_err();
+        assert_eq!(end.code(), Some("100-006"));
+        assert!(matches!(q.try_next(), Some(None)), "then the stream ends");
+    }
+
+    #[test]
+    fn an_abandoned_queue_keeps_nothing() {
+        let q = EventQueue::new(8);
+        q.push(ev(1));
+        q.abandon();
+        for n in 0..100 {
+            q.push(ev(n));
+        }
+        assert!(q.inner.lock().unwrap().events.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_consumer_wakes_for_each_push() {
+        let q = Arc::new(EventQueue::new(4));
+        let reader = {
+            let q = q.clone();
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                while let Some(item) = q.next().await {
+                    got.push(item.unwrap());
+                }
+                got
+            })
+        };
+        for n in 0..3 {
+            tokio::task::yield_now().await;
+            q.push(ev(n));
+        }
+        q.finish(None);
+        let got = reader.await.unwrap();
+        assert_eq!(got.last(), Some(&SessionEvent::Event(ev(2))));
     }
 }

@@ -47,8 +47,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client whose token comes from the same host.
+    /// A client whose token comes from the same host, through the same
+    /// connection pool as the business calls.
     pub fn new(config: Config, creds: OiapCredentials) -> Result<Self, Error> {
+        let config = config.pooled()?;
         let auth = Arc::new(OiapAuth::new(config.clone(), creds)?);
         let core = cec_core::Client::new(config, auth.clone())?;
         Ok(Client { core, auth })

@@ -69,3 +69,23 @@ async fn an_expired_token_is_refreshed_once() {
     assert_eq!(token.calls_async().await, 2, "the token was fetched again after 900001");
     assert_eq!(expired.calls_async().await, 2, "and the call repeated once");
 }
+
+#[tokio::test]
+async fn a_refused_app_key_fails_at_once_on_the_shared_pool() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oifde/rest/api/gettoken");
+            then.status(200).json_body(json!({"errorCode": 900002, "errorMsg": "appKey or appSecret incorrect"}));
+        })
+        .await;
+    let pool = cec_core::test_util::RecordingTransport::new();
+    let config = Config::builder(&server.base_url()).transport(pool.clone()).build().unwrap();
+    let c = cec_oiap::Client::new(config, OiapCredentials::tenant("t1", "pw")).unwrap();
+    let e = c.dialog_process().userid("c1").inaction(8).inparams(json!({})).send().await.unwrap_err();
+    assert!(e.is_auth(), "{e}");
+    assert_eq!(e.code(), Some("900002"));
+    assert!(e.to_string().contains("refused the appKey `t1`"), "{e}");
+    assert_eq!(token.calls_async().await, 1, "the refused token call is not repeated");
+    assert_eq!(pool.paths(), ["/oifde/rest/api/gettoken"], "the token call went through the client's pool");
+}

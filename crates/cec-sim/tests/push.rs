@@ -50,7 +50,7 @@ async fn pushed_events_across_guid_rotations_none_lost_or_repeated() {
     // Exactly Ringing, Talking, Call_Release, Ready per call, in order.
     let mut got = Vec::new();
     while let Ok(Some(item)) = tokio::time::timeout(Duration::from_millis(300), ev.next()).await {
-        got.push(item.unwrap().event_type().to_owned());
+        got.push(item.unwrap().into_event().unwrap().event_type().to_owned());
     }
     let want: Vec<&str> = calls
         .iter()
@@ -98,6 +98,7 @@ async fn the_receiver_checks_token_and_guid_and_ignores_redelivery() {
     next_of(&mut ev, "AgentState_SetNotReady_Success").await;
     sim.inject_call("1001", "13800000009").unwrap();
     let next = tokio::time::timeout(Duration::from_secs(5), ev.next()).await.unwrap().unwrap().unwrap();
+    let next = next.into_event().unwrap();
     assert_eq!(next.event_type(), "AgentEvent_Ringing", "the re-delivered batch was not applied again");
     s.release().await.map(|_| ()).unwrap_or(());
     drop(s);

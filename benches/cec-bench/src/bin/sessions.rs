@@ -176,7 +176,8 @@ async fn run_client(o: Opts) {
         let delivered = delivered.clone();
         let latencies = latencies.clone();
         tokio::spawn(async move {
-            while let Some(Ok(e)) = ev.next().await {
+            while let Some(Ok(item)) = ev.next().await {
+                let Some(e) = item.event() else { continue };
                 if e.event_type() == "Bench_Tick"
                     && let Some(sent) = e.content().get("sentUs").and_then(|v| v.as_u64())
                 {

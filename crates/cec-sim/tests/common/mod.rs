@@ -136,6 +136,7 @@ pub async fn next_of(
             .unwrap_or_else(|_| panic!("no {wire} within 5 s"))
             .expect("stream open")
             .expect("no error");
+        let cec_gateway::SessionEvent::Event(ev) = ev else { panic!("waiting for {wire}: {ev:?}") };
         if ev.event_type() == wire {
             return ev;
         }
