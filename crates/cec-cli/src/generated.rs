@@ -1283,12 +1283,34 @@ async fn run_apifabric_offline_agent_is_offline_agent(
 
 async fn run_apifabric_federation_user_mgmt_create_task(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.federation_user_mgmt_create_task();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, call).await?))
+}
+
+async fn run_apifabric_federation_user_mgmt_query_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.federation_user_mgmt_query_task();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_QUERY_TASK, call).await?))
 }
 
 async fn run_apifabric_case_create_case(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -8671,7 +8693,17 @@ pub static OPS: &[CliOp] = &[
         path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
         title: "Create a federated-user management task",
         params: &[],
-        body: false,
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "federationUserMgmt.queryTask",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
+        title: "Query the result of a federated-user management task",
+        params: &[],
+        body: true,
         binary: false,
     },
     CliOp {
@@ -13016,6 +13048,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "federationUserMgmt.createTask") => {
             run_apifabric_federation_user_mgmt_create_task(clients, input).await
+        }
+        ("apifabric", "federationUserMgmt.queryTask") => {
+            run_apifabric_federation_user_mgmt_query_task(clients, input).await
         }
         ("apifabric", "case.createCase") => run_apifabric_case_create_case(clients, input).await,
         ("apifabric", "case.queryCaseList") => run_apifabric_case_query_case_list(clients, input).await,

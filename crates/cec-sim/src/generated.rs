@@ -63,6 +63,8 @@ static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
     message_field: Some("description"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_RES_CODE: SimEnvelope =
+    SimEnvelope { code_field: Some("resCode"), success: "0", message_field: Some("resMsg"), invalid: "HTTP 400" };
 static APIFABRIC_ENVELOPE_RESULT_CODE: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0",
@@ -468,7 +470,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["fileInfo", "locale", "voiceType", "fileType"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"description\":\"success\",\"fileId\":\"s-fileId\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ivr_flow_import_voice_file_upload),
@@ -1103,12 +1105,25 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
         auth: "bearer",
-        required_body: &[],
+        required_body: &["federationUserList"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskId\":\"s-taskId\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
-        check_body: None,
+        check_body: Some(check_apifabric_federation_user_mgmt_create_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "federationUserMgmt.queryTask",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
+        auth: "bearer",
+        required_body: &["taskId"],
+        required_query: &[],
+        success: "{\"description\":\"success\",\"failDataList\":[{\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_federation_user_mgmt_query_task),
     },
     Route {
         ne: "apifabric",
@@ -1118,9 +1133,9 @@ pub static ROUTES: &[Route] = &[
         auth: "none",
         required_body: &["caseInfo"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":\"s-any\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_RES_CODE,
         check_body: Some(check_apifabric_case_create_case),
     },
     Route {
@@ -1131,9 +1146,9 @@ pub static ROUTES: &[Route] = &[
         auth: "none",
         required_body: &["start", "limit"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":[{\"caseList\":[{\"caseNo\":\"s-caseNo\",\"closedDate\":\"s-closedDate\",\"contactId\":\"s-contactId\",\"contactPhone\":\"s-contactPhone\",\"createdDate\":\"s-createdDate\",\"creatorId\":\"s-creatorId\",\"dueDate\":\"s-dueDate\",\"extternalNo\":\"s-extternalNo\",\"id\":\"s-id\",\"isCanced\":true,\"isSuspend\":true,\"isUpgraded\":true,\"origin\":\"s-origin\",\"ownerId\":\"s-ownerId\",\"ownerType\":\"s-ownerType\",\"parentId\":\"s-parentId\",\"priority\":\"s-priority\",\"reason\":\"s-reason\",\"state\":\"s-state\",\"status\":\"s-status\",\"stayDate\":\"s-stayDate\",\"suspendAccumulatedTime\":7,\"suspendDate\":\"s-suspendDate\",\"title\":\"s-title\",\"type\":\"s-type\",\"typeName\":\"s-typeName\"}],\"count\":7}]}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_RES_CODE,
         check_body: Some(check_apifabric_case_query_case_list),
     },
     Route {
@@ -6829,6 +6844,18 @@ fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Resu
     let body: cec_apifabric::generated::OfflineAgentIsOfflineAgentBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("offlineAgent.isOfflineAgent", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_federation_user_mgmt_create_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::FederationUserMgmtCreateTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("federationUserMgmt.createTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_federation_user_mgmt_query_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::FederationUserMgmtQueryTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("federationUserMgmt.queryTask", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {

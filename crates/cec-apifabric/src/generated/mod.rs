@@ -82,6 +82,13 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_RES_CODE: Envelope = Envelope {
+    code_fields: &["resCode"],
+    success: &["0"],
+    message_fields: &["resMsg"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_RESULT_CODE: Envelope = Envelope {
     code_fields: &["resultCode", "returnCode", "retCode", "success"],
     success: &["0"],
@@ -1051,6 +1058,18 @@ pub static FEDERATION_USER_MGMT_CREATE_TASK: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html",
 };
+/// `federationUserMgmt.queryTask` — Query the result of a federated-user management task (POST `/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask`).
+pub static FEDERATION_USER_MGMT_QUERY_TASK: OperationMeta = OperationMeta {
+    id: "federationUserMgmt.queryTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0087.html",
+};
 /// `case.createCase` — Create a case (Case 2.0) (POST `/service/AICC__Case/1.0.0/openapi/case`).
 pub static CASE_CREATE_CASE: OperationMeta = OperationMeta {
     id: "case.createCase",
@@ -1059,7 +1078,7 @@ pub static CASE_CREATE_CASE: OperationMeta = OperationMeta {
     path: "/service/AICC__Case/1.0.0/openapi/case",
     auth: AuthKind::None,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RES_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html",
 };
@@ -1071,7 +1090,7 @@ pub static CASE_QUERY_CASE_LIST: OperationMeta = OperationMeta {
     path: "/service/AICC__Case/1.0.0/openapi/case/list",
     auth: AuthKind::None,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RES_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html",
 };
@@ -2128,6 +2147,7 @@ pub static ALL: &[&OperationMeta] = &[
     &OFFLINE_AGENT_LOGOUT,
     &OFFLINE_AGENT_IS_OFFLINE_AGENT,
     &FEDERATION_USER_MGMT_CREATE_TASK,
+    &FEDERATION_USER_MGMT_QUERY_TASK,
     &CASE_CREATE_CASE,
     &CASE_QUERY_CASE_LIST,
     &APP_SETTINGS_CREATE,
@@ -2418,6 +2438,59 @@ impl MobileAgentCallbackReleaseEventCallbackReceiver {
     /// The answer the NE expects from the receiver.
     pub fn ack() -> serde_json::Value {
         serde_json::json!({"retCode":"0","retMsg":"success"})
+    }
+}
+
+/// Object callback `ivrFlow.callback.voiceFileReview` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowCallbackVoiceFileReviewCallback {
+    /// full path of the reviewed file, suffix included Required.
+    #[serde(
+        rename = "fileUrl",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_url: Option<String>,
+    /// ID of the reviewed file (fileId of the upload answer) Required.
+    #[serde(rename = "fileId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub file_id: Option<String>,
+    /// review result: 2 approved, 3 rejected Required.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// review remark
+    #[serde(
+        rename = "comment",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub comment: Option<String>,
+}
+
+/// `ivrFlow.callback.voiceFileReview` — IVR voice file review result (pushed by AICC to the callBackUrl given at upload): the NE calls `POST (the callBackUrl passed to importVoiceFile/upload)` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0049.html>
+///
+/// Table 3 of the upload page (zh cec_07_0049, 2025-11) and its callback sample. The customer answers returnCode 0 when it took the result; on any other answer AICC calls again, at most 6 times per file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IvrFlowCallbackVoiceFileReviewCallbackReceiver;
+
+impl IvrFlowCallbackVoiceFileReviewCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "ivrFlow.callback.voiceFileReview";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = None;
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<IvrFlowCallbackVoiceFileReviewCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"returnCode":"0"})
     }
 }
 
@@ -4164,7 +4237,7 @@ pub struct CalledRouteCreateCalledRouteResponse {
 /// Object request body of `calledRoute.deleteCalledRoute`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalledRouteDeleteCalledRouteBody {
-    /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
+    /// config numbers (dnid from queryCalledRoute), comma separated (at most 1000 IDs per call (a count, not a length)) Required.
     #[serde(rename = "dnids", skip_serializing_if = "Option::is_none", default)]
     pub dnids: Option<String>,
 }
@@ -4172,9 +4245,6 @@ impl CalledRouteDeleteCalledRouteBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}dnids"), &self.dnids)?;
-        if let Some(v) = &self.dnids {
-            cec_core::validate::max_len(op, &format!("{at}dnids"), v, 1000)?;
-        }
         Ok(())
     }
 }
@@ -4744,6 +4814,12 @@ pub struct IvrFlowImportVoiceFileUploadBody {
     /// WAV or MP3 Required.
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
     pub file_type: Option<String>,
+    /// customer URL that receives the review result (must be on the IVR-voice callback allow-list); see callback ivrFlow.callback.voiceFileReview
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+    /// IVR voice name; Chinese characters, letters and digits only (max 50 characters)
+    #[serde(rename = "voiceFileName", skip_serializing_if = "Option::is_none", default)]
+    pub voice_file_name: Option<String>,
 }
 impl IvrFlowImportVoiceFileUploadBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4752,12 +4828,35 @@ impl IvrFlowImportVoiceFileUploadBody {
         cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
         cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
         cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        if let Some(v) = &self.voice_file_name {
+            cec_core::validate::max_len(op, &format!("{at}voiceFileName"), v, 50)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `ivrFlow.importVoiceFileUpload` (not documented field by field: raw JSON).
-pub type IvrFlowImportVoiceFileUploadResponse = serde_json::Value;
+/// Object response of `ivrFlow.importVoiceFileUpload`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowImportVoiceFileUploadResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// ID of the uploaded file (the callback reports its review under this ID)
+    #[serde(rename = "fileId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub file_id: Option<String>,
+}
 
 /// Object request body of `ivrFlow.createVoiceTemplate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4802,6 +4901,9 @@ pub struct IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// template text with variables ${TXT_n}, ${NUM_n}, ${DATE} ... (max 500 bytes UTF-8; cannot start with a variable; each variable &lt;=32 bytes) Required.
     #[serde(rename = "textcontent", skip_serializing_if = "Option::is_none", default)]
     pub textcontent: Option<String>,
+    /// language of the text (row 1.6.2; its description and mandatory flag are cut in every copy)
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
 }
 impl IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -5150,14 +5252,14 @@ impl MobileAgentQueryCallStateBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentQueryCallStateResponse {
-    /// 0 success; 1 query failed, 3 bad call SN format
+    /// 0 success; 1 query failed, 3 bad call SN format Required.
     #[serde(
         rename = "retCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub ret_code: Option<String>,
-    /// failure description
+    /// failure description Required.
     #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ret_msg: Option<String>,
     /// result
@@ -5186,10 +5288,10 @@ pub struct MobileAgentQueryCallStateResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_data: Option<String>,
-    /// calling number
+    /// calling number (max 32)
     #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub caller: Option<String>,
-    /// called number
+    /// called number (max 32)
     #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub called: Option<String>,
     /// outbound start, epoch ms
@@ -5206,7 +5308,7 @@ pub struct MobileAgentQueryCallStateResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub end_time: Option<String>,
-    /// number shown to user
+    /// number shown to user (max 32)
     #[serde(
         rename = "callerPresent",
         skip_serializing_if = "Option::is_none",
@@ -5244,14 +5346,14 @@ impl MobileAgentGetRecordingAddressBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentGetRecordingAddressResponse {
-    /// 0 success; 1 OBS upload failed, 3 VCC unavailable, 5 no history record, 6 VCC missing, 7-9 SFTP problems, 10 temp path failed, 11 UAP download failed, 12 SN too long, 13 file too large
+    /// 0 success; 1 OBS upload failed, 3 VCC unavailable, 5 no history record, 6 VCC missing, 7-9 SFTP problems, 10 temp path failed, 11 UAP download failed, 12 SN too long, 13 file too large Required.
     #[serde(
         rename = "retCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub ret_code: Option<serde_json::Number>,
-    /// failure description
+    /// failure description Required.
     #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ret_msg: Option<String>,
     /// result
@@ -5538,14 +5640,14 @@ impl MobileAgentGetCalledInfoBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentGetCalledInfoResponse {
-    /// 0 success; 4 called identifier not obtainable, 5 called identifier not configured
+    /// 0 success; 4 called identifier not obtainable, 5 called identifier not configured Required.
     #[serde(
         rename = "retCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub ret_code: Option<String>,
-    /// failure description
+    /// failure description Required.
     #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ret_msg: Option<String>,
     /// result
@@ -5574,7 +5676,7 @@ pub struct MobileAgentGetCalledInfoResponseResult {
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub skill_id: Option<serde_json::Number>,
-    /// skill queue name (max 64)
+    /// skill queue name (max 100 (2025 page; older copies say 64))
     #[serde(
         rename = "skillName",
         skip_serializing_if = "Option::is_none",
@@ -6436,13 +6538,20 @@ pub struct CcmessagingDownloadFileStreamResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub file_stream: Option<String>,
-    /// 0 success; 401 objectKey null; 13 bad file type/empty/download failure; 2 bad channelId or user ...
+    /// 0 success; 401 objectKey null; 13 file type out of range, empty file or download failure; 2 channelId, userId or tenantId missing Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object request body of `ccmessaging.queryQueueInfo`.
@@ -8283,8 +8392,183 @@ pub struct OfflineAgentIsOfflineAgentResponse {
     pub data: Option<bool>,
 }
 
-/// Response of `federationUserMgmt.createTask` (not documented field by field: raw JSON).
-pub type FederationUserMgmtCreateTaskResponse = serde_json::Value;
+/// Object request body of `federationUserMgmt.createTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FederationUserMgmtCreateTaskBody {
+    /// federated users to manage (at most 100 users) Required.
+    #[serde(rename = "federationUserList", skip_serializing_if = "Option::is_none", default)]
+    pub federation_user_list: Option<Vec<FederationUserMgmtCreateTaskBodyFederationUserList>>,
+}
+impl FederationUserMgmtCreateTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}federationUserList"), &self.federation_user_list)?;
+        if let Some(v) = &self.federation_user_list {
+            cec_core::validate::max_items(op, &format!("{at}federationUserList"), v, 100)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}federationUserList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `federationUserList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FederationUserMgmtCreateTaskBodyFederationUserList {
+    /// operation: CREATE, MODIFY or DISABLE Required.
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
+    /// federated user name; mandatory for CREATE, unused for DISABLE
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
+    /// federated user account Required.
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// federated user email; mandatory for CREATE, unused for DISABLE
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// role IDs to assign (several allowed); optional for CREATE/MODIFY, unused for DISABLE
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none", default)]
+    pub role_ids: Option<Vec<String>>,
+}
+impl FederationUserMgmtCreateTaskBodyFederationUserList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
+        if let Some(v) = &self.action {
+            cec_core::validate::one_of(op, &format!("{at}action"), v, &["CREATE", "MODIFY", "DISABLE"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        Ok(())
+    }
+}
+
+/// Object response of `federationUserMgmt.createTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtCreateTaskResponse {
+    /// 0 success, other values failure (table 4)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+    /// ID of the created task (query it with federationUserMgmt.queryTask)
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+}
+
+/// Object request body of `federationUserMgmt.queryTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FederationUserMgmtQueryTaskBody {
+    /// task ID returned by createTask Required.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+}
+impl FederationUserMgmtQueryTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `federationUserMgmt.queryTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponse {
+    /// 0 success, other values failure (table 5) Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+    /// task information
+    #[serde(
+        rename = "taskInfo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub task_info: Option<FederationUserMgmtQueryTaskResponseTaskInfo>,
+    /// entries that failed
+    #[serde(
+        rename = "failDataList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub fail_data_list: Option<Vec<FederationUserMgmtQueryTaskResponseFailDataList>>,
+}
+
+/// Object `taskInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponseTaskInfo {
+    /// TODO, DOING or DONE
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// task remark
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub remark: Option<String>,
+}
+
+/// Object `failDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponseFailDataList {
+    /// the federated user entry that failed
+    #[serde(
+        rename = "federationUser",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub federation_user: Option<FederationUserMgmtQueryTaskResponseFailDataListFederationUser>,
+}
+
+/// Object `federationUser`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponseFailDataListFederationUser {
+    /// CREATE, MODIFY or DISABLE
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub action: Option<String>,
+    /// federated user name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// federated user account
+    #[serde(
+        rename = "userAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_account: Option<String>,
+    /// federated user email
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub email: Option<String>,
+    /// role IDs
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub role_ids: Option<Vec<String>>,
+}
 
 /// Object request body of `case.createCase`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8337,6 +8621,15 @@ pub struct CaseCreateCaseBodyCaseInfo {
     /// attachments (total &lt;=5 MB, &lt;=5 files; jpg png pdf jpeg gif doc docx)
     #[serde(rename = "attachment", skip_serializing_if = "Option::is_none", default)]
     pub attachment: Option<String>,
+    /// creator ID (max 20 bytes)
+    #[serde(rename = "creatorId", skip_serializing_if = "Option::is_none", default)]
+    pub creator_id: Option<String>,
+    /// contact phone number (max 20 bytes)
+    #[serde(rename = "contactPhone", skip_serializing_if = "Option::is_none", default)]
+    pub contact_phone: Option<String>,
+    /// customer region ID, for CRM tenants with many customers (max 20 bytes)
+    #[serde(rename = "beId", skip_serializing_if = "Option::is_none", default)]
+    pub be_id: Option<String>,
 }
 impl CaseCreateCaseBodyCaseInfo {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -8361,12 +8654,37 @@ impl CaseCreateCaseBodyCaseInfo {
         if let Some(v) = &self.contact_id {
             cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
         }
+        if let Some(v) = &self.creator_id {
+            cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
+        }
+        if let Some(v) = &self.contact_phone {
+            cec_core::validate::max_len(op, &format!("{at}contactPhone"), v, 20)?;
+        }
+        if let Some(v) = &self.be_id {
+            cec_core::validate::max_len(op, &format!("{at}beId"), v, 20)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `case.createCase` (not documented field by field: raw JSON).
-pub type CaseCreateCaseResponse = serde_json::Value;
+/// Object response of `case.createCase`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseCreateCaseResponse {
+    /// 0 success (case-family envelope, as the sibling pages answer)
+    #[serde(
+        rename = "resCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub res_code: Option<String>,
+    /// result message
+    #[serde(rename = "resMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub res_msg: Option<String>,
+    /// result object (this page's response table not reached)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object request body of `case.queryCaseList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8406,13 +8724,31 @@ pub struct CaseQueryCaseListBody {
     pub end_time: Option<String>,
     /// start row (min 0) Required.
     #[serde(rename = "start", skip_serializing_if = "Option::is_none", default)]
-    pub start: Option<serde_json::Number>,
+    pub start: Option<i64>,
     /// rows (1-100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<serde_json::Number>,
+    pub limit: Option<i64>,
     /// Todo, Follow, Created, Processed
     #[serde(rename = "classification", skip_serializing_if = "Option::is_none", default)]
     pub classification: Option<String>,
+    /// queue ID
+    #[serde(rename = "queueId", skip_serializing_if = "Option::is_none", default)]
+    pub queue_id: Option<String>,
+    /// case number
+    #[serde(rename = "caseNo", skip_serializing_if = "Option::is_none", default)]
+    pub case_no: Option<String>,
+    /// reopened cases only
+    #[serde(rename = "isReopen", skip_serializing_if = "Option::is_none", default)]
+    pub is_reopen: Option<bool>,
+    /// directly answered cases only
+    #[serde(rename = "isDirectResponse", skip_serializing_if = "Option::is_none", default)]
+    pub is_direct_response: Option<bool>,
+    /// summary class: newCases, finishedCases, unfinishedCases, overCases
+    #[serde(rename = "resumenType", skip_serializing_if = "Option::is_none", default)]
+    pub resumen_type: Option<String>,
+    /// query made for a data export
+    #[serde(rename = "isExport", skip_serializing_if = "Option::is_none", default)]
+    pub is_export: Option<bool>,
 }
 impl CaseQueryCaseListBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -8437,12 +8773,203 @@ impl CaseQueryCaseListBody {
         }
         cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
         cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        if let Some(v) = &self.resumen_type {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}resumenType"),
+                v,
+                &["newCases", "finishedCases", "unfinishedCases", "overCases"],
+            )?;
+        }
         Ok(())
     }
 }
 
-/// Response of `case.queryCaseList` (not documented field by field: raw JSON).
-pub type CaseQueryCaseListResponse = serde_json::Value;
+/// Object response of `case.queryCaseList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseQueryCaseListResponse {
+    /// 0 success
+    #[serde(
+        rename = "resCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub res_code: Option<String>,
+    /// result message
+    #[serde(rename = "resMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub res_msg: Option<String>,
+    /// result (the sample answers a one-item list)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CaseQueryCaseListResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseQueryCaseListResponseResult {
+    /// cases; template extension fields may follow Required.
+    #[serde(rename = "caseList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub case_list: Option<Vec<CaseQueryCaseListResponseResultCaseList>>,
+    /// total matching Required.
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub count: Option<serde_json::Number>,
+}
+
+/// Object `caseList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseQueryCaseListResponseResultCaseList {
+    /// case ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// case number Required.
+    #[serde(rename = "caseNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub case_no: Option<String>,
+    /// case title Required.
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub title: Option<String>,
+    /// case type ID Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// case type name
+    #[serde(
+        rename = "typeName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub type_name: Option<String>,
+    /// external case number (spelled 'extternalNo')
+    #[serde(
+        rename = "extternalNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub extternal_no: Option<String>,
+    /// case flow Required.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// case state Required.
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub state: Option<String>,
+    /// escalated
+    #[serde(
+        rename = "isUpgraded",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_upgraded: Option<bool>,
+    /// priority
+    #[serde(
+        rename = "priority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub priority: Option<String>,
+    /// source Required.
+    #[serde(rename = "origin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub origin: Option<String>,
+    /// reason category
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub reason: Option<String>,
+    /// time in the current state
+    #[serde(
+        rename = "stayDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub stay_date: Option<String>,
+    /// suspension time
+    #[serde(
+        rename = "suspendDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suspend_date: Option<String>,
+    /// accumulated suspension
+    #[serde(
+        rename = "suspendAccumulatedTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub suspend_accumulated_time: Option<serde_json::Number>,
+    /// contact Required.
+    #[serde(
+        rename = "contactId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub contact_id: Option<String>,
+    /// owner type (mandatory in the table, absent from the sample)
+    #[serde(
+        rename = "ownerType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub owner_type: Option<String>,
+    /// current owner or group Required.
+    #[serde(
+        rename = "ownerId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub owner_id: Option<String>,
+    /// parent case
+    #[serde(
+        rename = "parentId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub parent_id: Option<String>,
+    /// contact phone
+    #[serde(
+        rename = "contactPhone",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub contact_phone: Option<String>,
+    /// expected completion time
+    #[serde(
+        rename = "dueDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub due_date: Option<String>,
+    /// closing time
+    #[serde(
+        rename = "closedDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub closed_date: Option<String>,
+    /// creator Required.
+    #[serde(
+        rename = "creatorId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub creator_id: Option<String>,
+    /// creation time Required.
+    #[serde(
+        rename = "createdDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub created_date: Option<String>,
+    /// cancelled (in the sample, not in the table rows read)
+    #[serde(rename = "isCanced", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub is_canced: Option<bool>,
+    /// suspended (in the sample, not in the table rows read)
+    #[serde(
+        rename = "isSuspend",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_suspend: Option<bool>,
+}
 
 /// Object request body of `appSettings.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14367,7 +14894,7 @@ pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value
 ///
 /// `POST /apigovernance/api/oauth/tokenByAkSk` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0005.html>
 ///
-/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope). Re-read 2026-12-02 from the zh C1 authentication page (cec_07_0002, 2025-11) and its en copy: the page gives the header, body and answer only as samples (no tables); X-Token-Expire defaults to 600 s in the example and may be at most 3600 s; the older zh .md copy adds port 28070 to the host, the 2025 pages do not. Fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AuthTokenByAkSkBuilder<'a> {
@@ -15599,7 +16126,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html>
 ///
-///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Re-read 2026-12-02 (zh cec_07_0041, 2025-11, to its error list: none; the zh guide copy of the response section). The dnids limit of 1000 is the number of IDs one call may delete, so the max_len 1000 rule (a length) was removed; the limit is kept as text.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
@@ -15611,7 +16138,7 @@ impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CalledRouteDeleteCalledRouteBuilder { client_: client, body_: Default::default() }
     }
-    /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
+    /// config numbers (dnid from queryCalledRoute), comma separated (at most 1000 IDs per call (a count, not a length)) Required.
     pub fn dnids(mut self, v: impl Into<String>) -> Self {
         self.body_.dnids = Some(v.into());
         self
@@ -15867,7 +16394,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html>
 ///
-/// No request body documented. Note retCode/message naming (differs from returnCode/description). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// No request body documented. Note retCode/message naming (differs from returnCode/description). Re-read 2026-12-02 from the zh page cec_07_0046 (2025-11) and the zh guide copy of its response section: response table (schema row = the answer itself; result items isLoad..flowType, retCode, message) matches; fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
@@ -15904,7 +16431,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html>
 ///
-/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// No request body. Queries the IVR flow used for satisfaction surveys. Re-read 2026-12-02 from the zh page cec_07_0047 (2025-11) to its error list (none) and the zh guide copy of the response section: the response table (schema row = the answer itself) matches. The response sample of every copy stops inside its first data item, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
@@ -15941,7 +16468,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
 ///
-/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request sample (zh guide copy of the sample section of cec_07_1038) sends callId/beginTime/endTime at the top level, so the body is flat here. Re-read 2026-12-02: zh page cec_07_0048 (2025-11) and the zh guide copies of its response and sample sections; tables match, samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowSatisfactionQueryBuilder<'a> {
@@ -16004,7 +16531,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
 ///
-/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read. The table lists the body as one object row 'body'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
+/// Flow-controlled above 10 requests/s. Re-read 2026-12-02 from the zh page cec_07_0049 (2025-11) and the zh guide copies of its request and sample sections: the body table has six rows (fileInfo, locale, voiceType, fileType, callBackUrl, voiceFileName; the last two were missing) plus a table of the review-result callback (modelled in spec/callbacks as ivrFlow.callback.voiceFileReview). fileInfo's 8 MB is a file size, so no length rule. The table lists the body as one object row 'body'; the page's sample sends the fields at the top level, so the body is flat. The response table (table 4) is cut in every copy; the answer fields returnCode/description/fileId come from the page's response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
@@ -16034,6 +16561,16 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
     /// WAV or MP3 Required.
     pub fn file_type(mut self, v: impl Into<String>) -> Self {
         self.body_.file_type = Some(v.into());
+        self
+    }
+    /// customer URL that receives the review result (must be on the IVR-voice callback allow-list); see callback ivrFlow.callback.voiceFileReview
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// IVR voice name; Chinese characters, letters and digits only (max 50 characters)
+    pub fn voice_file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_file_name = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -16072,7 +16609,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
 ///
-/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read. The table lists the body as one object row 'requestBody'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
+/// Template is used by createVoiceNotification V2. Re-read 2026-12-02: zh cec_07_0050 (2025-11) reaches textcontent's variable formats (${TXT_n}, ${NUM_n}, ${DATE}...) and stops; the tr-tr copy of cec_07_1040 goes one row further, to voicecontent.language (row 1.6.2, added here as optional, its description cut); no copy reaches the response table, no guide fragment of this page was found. textcontent's limit is 500 bytes of UTF-8 (a CJK character counts 3), kept as a max_len 500 character rule, which never rejects a valid text. The table lists the body as one object row 'requestBody'; on every page of this NE whose sample was read such a row is the body itself, so the fields are sent at the top level (this page's own sample was not reached).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
@@ -16384,7 +16921,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html>
 ///
-/// 2025 zh-cn numbering cec_07_0055. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// 2025 zh-cn numbering cec_07_0055. Re-read 2026-12-02 from the zh page cec_07_1306 (whole response table and the start of the ITA reasonCode table): retCode and retMsg are mandatory in the answer table (were optional); result members and their limits match.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryCallStateBuilder<'a> {
@@ -16437,7 +16974,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html>
 ///
-/// retCode is a number here (string elsewhere). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// retCode is a number here (string elsewhere). Re-read 2026-12-02 from the zh page cec_07_1307 (2024-09) to its samples and the zh guide copy of the response section: retCode and retMsg are mandatory (were optional); the URL is valid 5 minutes. The request sample is kept; the response sample stops inside the URL in every copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetRecordingAddressBuilder<'a> {
@@ -16606,7 +17143,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html>
 ///
-/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Returns the destination device (queue or number) for a caller/called pair. Re-read 2026-12-02 from the zh page cec_07_0059 (2025-11) whole: retCode/retMsg mandatory (were optional); result.skillName limit is 100 on this page (64 in the older guide copy of cec_07_1310), so the rule is max_len 100. Samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetCalledInfoBuilder<'a> {
@@ -16795,7 +17332,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html>
 ///
-/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+. Re-read 2026-12-02 from the zh pages cec_07_1315 (2025-04) and cec_07_0064 and the zh guide copy of the request section: header and body tables (13 body rows) match; the 200 answer has no body table (only the Content-Type requirement).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentStatusnotifyBuilder<'a> {
@@ -17585,7 +18122,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/downloadFileStream` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html>
 ///
-/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Default download limit 2 MB (adjustable by Huawei O&M). Re-read 2026-12-02: request from the zh page cec_07_2220 (2025-04) and the zh guide copy; the reference page's RspBody table stops inside the code list, so the answer is from the web-client developer guide's RspBody structure page (cec_05_2041, whole): fileStream, resultCode (mandatory; codes 0, 401, 13, 2), resultDesc (was missing). The table's 'reqBody' row is the body itself: the developer-guide sample (cec_05_2042) sends fileType/channel/fileId at the top level.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingDownloadFileStreamBuilder<'a> {
@@ -18372,7 +18909,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html>
 ///
-/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Page marks Authorization optional. Re-read 2026-12-02 from the zh page cec_07_0124 (2025-11) whole and its 2025-03 copy cec_07_2235: tables match; result code 3 listed; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatDropMailBuilder<'a> {
@@ -18425,7 +18962,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
 ///
-/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Page requires x-app-key and Content-Type too. No result code: success is HTTP 200 with the messages array (response read in the 2026-11-24 pass). Re-read 2026-12-02: the zh page cec_07_2236 (2025-04) and both zh guide copies of its request section reach the whatsApp structure table up to templateData (row 1.10) and then show row 1.11 with its name cut; the en copies stop earlier. The body fields up to templateData match the spec.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
@@ -18812,7 +19349,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
 ///
-/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02: both en copies (cec_07_0129 2025-11, cec_07_2240 2025-03) stop inside the tipo_estrutura row; no zh copy of this page (zh cec_07_0129 / cec_07_2244) or guide fragment was found, unlike the sibling pages (contas, codigo), so the response passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
@@ -18925,7 +19462,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html>
 ///
-/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02: body and response tables from the zh page cec_07_0130 (2025-11; payload rows u_cpf..u_dseg); the en copies (cec_07_0130, older cec_07_2241) stop before the response. Fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauContextosBuilder<'a> {
@@ -19269,7 +19806,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
 ///
-/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02: both en copies (cec_07_0133 2025-11, cec_07_2244 2025-03) stop inside data.emails.principal; no zh copy or guide fragment of this page was found (the zh sibling codigo, cec_07_2243, shows a similar data structure, not assumed here), so the answer passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauClienteBuilder<'a> {
@@ -19377,7 +19914,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html>
 ///
-/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02 from the zh page cec_07_2245 (2025-04) whole (no samples on the page): tables match, fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauAtendentesBuilder<'a> {
@@ -19705,7 +20242,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html>
 ///
-/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error. Re-read 2026-12-02 from the zh page cec_07_0082 (2025-11) and its 2025-03 copy cec_07_1257 to the samples: tables match; the request sample is kept (the response sample is cut in every copy).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLoginBuilder<'a> {
@@ -19763,7 +20300,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/logout` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html>
 ///
-/// Signs out the offline agent. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Signs out the offline agent. Re-read 2026-12-02 from the zh page cec_07_0083 (2025-11) whole: tables match; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLogoutBuilder<'a> {
@@ -19816,7 +20353,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html>
 ///
-///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Re-read 2026-12-02 from the zh page cec_07_0084 (2025-11) whole: tables match; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
@@ -19869,22 +20406,38 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
 ///
-/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Section 'Federated User Management' (with queryTask, cec_07_0087). Re-read 2026-12-02 from the zh page cec_07_0086 (2025-11): body table (federationUserList of at most 100 users: action, userName, userAccount, email, roleIds) and response table (resultCode, resultMessage, taskId) read whole; the error-code table (table 4) is cut after its first row (100-102, user management) in every copy. The table lists the body as one object row 'requestBody'; no sample of this page was reached, so the body is flat by the pattern of this NE (every page whose sample was read sends such a row's fields at the top level).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FederationUserMgmtCreateTaskBuilder<'a> {
     client_: &'a crate::Client,
+    body_: FederationUserMgmtCreateTaskBody,
 }
 
 impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FederationUserMgmtCreateTaskBuilder { client_: client }
+        FederationUserMgmtCreateTaskBuilder { client_: client, body_: Default::default() }
+    }
+    /// federated users to manage (at most 100 users) Required.
+    pub fn federation_user_list(mut self, v: Vec<FederationUserMgmtCreateTaskBodyFederationUserList>) -> Self {
+        self.body_.federation_user_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FederationUserMgmtCreateTaskBody) -> Self {
+        self.body_ = body;
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "federationUserMgmt.createTask";
         let _ = op;
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19902,11 +20455,64 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `federationUserMgmt.queryTask`: Query the result of a federated-user management task.
+///
+/// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0087.html>
+///
+/// Section 'Federated User Management'; not in the catalog, added 2026-12-02 from the zh page cec_07_0087 (2025-11). Body: taskId (the table lists it under one object row 'requestBody', flat here by this NE's pattern). Response read to failDataList.federationUser.roleIds; the following rows (from 1.4.2, presumably the failure reason) and the error-code table (table 5) are cut in every copy (zh html, zh md, en).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FederationUserMgmtQueryTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: FederationUserMgmtQueryTaskBody,
+}
+
+impl<'a> FederationUserMgmtQueryTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FederationUserMgmtQueryTaskBuilder { client_: client, body_: Default::default() }
+    }
+    /// task ID returned by createTask Required.
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FederationUserMgmtQueryTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "federationUserMgmt.queryTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FederationUserMgmtQueryTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FEDERATION_USER_MGMT_QUERY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `federationUserMgmt.queryTask`: Query the result of a federated-user management task (`POST /apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask`).
+    pub fn federation_user_mgmt_query_task(&self) -> FederationUserMgmtQueryTaskBuilder<'_> {
+        FederationUserMgmtQueryTaskBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `case.createCase`: Create a case (Case 2.0).
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
 ///
-/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Machine-machine interface ('create work order' in the zh copy). Host example service.besclouds.com but the path is under /service/AICC__Case (AppCube-style) and auth uses an access-token header - this group does NOT use the C1 Bearer token. Re-read 2026-12-02: the zh page cec_07_3406 has 13 caseInfo rows (creatorId, contactPhone and beId were missing); template extension fields may be added. Lengths are in bytes (kept as character rules, which never reject a valid value). The response table of this page is not reached in any copy; every sibling case page whose sample was read (case list cec_07_3407, create task cec_07_3416, task detail) answers {resCode, resMsg, result}, so the answer uses that envelope (success resCode 0) - before, a failure resCode passed as success.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseCreateCaseBuilder<'a> {
@@ -19969,7 +20575,7 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
 ///
-/// Template extension fields may also be used as filters. Response not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Machine-machine interface ('query work order list'); access-token header, not C1. Template extension fields may also be used as filters. Re-read 2026-12-02: body from the 2025-11 zh page cec_07_0267 (rows 15-20 queueId, caseNo, isReopen, isDirectResponse, resumenType, isExport added; row 21 and later cut); response from the 2024-09 zh page cec_07_3407 and its guide copies: table 3 (caseList, count) and table 4 (caseList members, read to createdDate). The sample wraps them as {resCode, resMsg, result:\[{caseList, count}\]}: the envelope is resCode/resMsg (success 0; before, no code field matched, so a failure passed as success) and the typed answer follows the sample. The request sample is kept; the response sample is not kept because its members 'type.__objectType' and 'type.name' collide with typeName once turned into Rust names. start/limit are typed int (the table says number; they are row counts and the sample sends integers) so that limit's 1-100 range can be checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseQueryCaseListBuilder<'a> {
@@ -20043,18 +20649,48 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self
     }
     /// start row (min 0) Required.
-    pub fn start(mut self, v: impl Into<serde_json::Number>) -> Self {
-        self.body_.start = Some(v.into());
+    pub fn start(mut self, v: i64) -> Self {
+        self.body_.start = Some(v);
         self
     }
     /// rows (1-100) Required.
-    pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
-        self.body_.limit = Some(v.into());
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
         self
     }
     /// Todo, Follow, Created, Processed
     pub fn classification(mut self, v: impl Into<String>) -> Self {
         self.body_.classification = Some(v.into());
+        self
+    }
+    /// queue ID
+    pub fn queue_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.queue_id = Some(v.into());
+        self
+    }
+    /// case number
+    pub fn case_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.case_no = Some(v.into());
+        self
+    }
+    /// reopened cases only
+    pub fn is_reopen(mut self, v: bool) -> Self {
+        self.body_.is_reopen = Some(v);
+        self
+    }
+    /// directly answered cases only
+    pub fn is_direct_response(mut self, v: bool) -> Self {
+        self.body_.is_direct_response = Some(v);
+        self
+    }
+    /// summary class: newCases, finishedCases, unfinishedCases, overCases
+    pub fn resumen_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.resumen_type = Some(v.into());
+        self
+    }
+    /// query made for a data export
+    pub fn is_export(mut self, v: bool) -> Self {
+        self.body_.is_export = Some(v);
         self
     }
     /// Replaces the whole request body.
