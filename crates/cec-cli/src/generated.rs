@@ -1403,6 +1403,19 @@ async fn run_apifabric_cobrowse_get_connection_info_v1(
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, call).await?))
 }
 
+async fn run_apifabric_sysparam_query_sysparam(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.sysparam_query_sysparam();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SYSPARAM_QUERY_SYSPARAM, call).await?))
+}
+
 async fn run_apifabric_quality_inspection_query_quality_item_result(
     clients: &Clients,
     input: &CliInput,
@@ -8768,6 +8781,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "sysparam.querySysparam",
+        method: "POST",
+        path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
+        title: "Query AICC system-level parameters",
+        params: &[],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityItemResult",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult",
@@ -13060,6 +13083,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "cobrowse.getConnectionInfoV1") => {
             run_apifabric_cobrowse_get_connection_info_v1(clients, input).await
         }
+        ("apifabric", "sysparam.querySysparam") => run_apifabric_sysparam_query_sysparam(clients, input).await,
         ("apifabric", "qualityInspection.queryQualityItemResult") => {
             run_apifabric_quality_inspection_query_quality_item_result(clients, input).await
         }

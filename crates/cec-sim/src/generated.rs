@@ -31,6 +31,12 @@ static APIFABRIC_ENVELOPE_CCSQM0405000: SimEnvelope = SimEnvelope {
     message_field: Some("resultDesc"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_CCSQM0405000OR0: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0405000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CCSQM0406000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0406000",
@@ -1205,13 +1211,26 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        id: "sysparam.querySysparam",
+        method: "POST",
+        path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
+        auth: "bearer",
+        required_body: &["sysparamItemIds"],
+        required_query: &[],
+        success: "{\"description\":\"success\",\"result\":\"s-any\",\"returnCode\":\"0\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_sysparam_query_sysparam),
+    },
+    Route {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityItemResult",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult",
         auth: "bearer",
         required_body: &[],
         required_query: &[],
-        success: "{\"automaticScore\":7,\"description\":\"success\",\"manuallyScore\":7,\"returnCode\":\"0\",\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}",
+        success: "[{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"},{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}]",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_quality_inspection_query_quality_item_result),
@@ -1263,7 +1282,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]}]",
+        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]}]",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_quality_inspection_query_call_credit),
@@ -1354,7 +1373,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["page", "limit"],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
+        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tagDataList\":[{\"neg_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"pos_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"tag_type\":\"s-tag_type\"}]}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_query_sentence),
@@ -1367,7 +1386,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
-        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"paging\":{\"total\":\"s-total\"},\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_query_sentence_by_category_id),
@@ -1432,7 +1451,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "sentence_name", "tagDataList"],
         required_query: &[],
-        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_create_sentence),
@@ -1549,9 +1568,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["role", "position", "SGType", "sg_id", "dialogue_flow_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_update_sentence_group),
     },
     Route {
@@ -1562,9 +1581,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sg_id"],
         required_query: &[],
-        success: "{\"dialogueFlowId\":\"s-dialogueFlowId\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\"}],\"sg_id\":\"s-sg_id\"}",
+        success: "{\"SGType\":\"s-SGType\",\"dialogueFlowId\":\"s-dialogueFlowId\",\"position\":\"s-position\",\"position_distance\":\"s-position_distance\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"sg_id\":\"s-sg_id\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_get_sentence_group),
     },
     Route {
@@ -1575,9 +1594,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sg_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_sentence_group),
     },
     Route {
@@ -1601,9 +1620,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["role", "position", "SGType"],
         required_query: &[],
-        success: "{}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_sentence_group),
     },
     Route {
@@ -1653,7 +1672,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["rule_name", "severity", "score_type", "score", "method", "min", "other"],
         required_query: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_rule),
@@ -1664,11 +1683,11 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
         auth: "bearer",
-        required_body: &["severity", "rule_id", "score", "other", "min", "method"],
+        required_body: &["severity", "rule_id", "score", "other", "min", "method", "score_type"],
         required_query: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000OR0,
         check_body: Some(check_apifabric_quality_inspection_update_rule),
     },
     Route {
@@ -1692,7 +1711,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["rule_id"],
         required_query: &[],
-        success: "{\"completeness\":{\"hasConversationFlow\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
+        success: "{\"completeness\":{\"hasConversationFlow\":true,\"hasDescription\":true,\"ruleComplete\":true,\"sentenceComplete\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_get_one_rule),
@@ -6892,6 +6911,12 @@ fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Res
     let body: cec_apifabric::generated::CobrowseGetConnectionInfoV1Body =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("cobrowse.getConnectionInfoV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_sysparam_query_sysparam(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::SysparamQuerySysparamBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("sysparam.querySysparam", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {

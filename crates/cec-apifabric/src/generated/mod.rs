@@ -40,6 +40,13 @@ pub static ENVELOPE_CCSQM0405000: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_CCSQM0405000OR0: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0405000", "0"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CCSQM0406000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0406000"],
@@ -1142,6 +1149,18 @@ pub static COBROWSE_GET_CONNECTION_INFO_V1: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html",
 };
+/// `sysparam.querySysparam` — Query AICC system-level parameters (POST `/apiaccess/ipccprovision/v1/sysparam/querySysparam`).
+pub static SYSPARAM_QUERY_SYSPARAM: OperationMeta = OperationMeta {
+    id: "sysparam.querySysparam",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0302.html",
+};
 /// `qualityInspection.queryQualityItemResult` — Get inspection item score (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult`).
 pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT: OperationMeta = OperationMeta {
     id: "qualityInspection.queryQualityItemResult",
@@ -1462,7 +1481,7 @@ pub static QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html",
 };
@@ -1474,7 +1493,7 @@ pub static QUALITY_INSPECTION_GET_SENTENCE_GROUP: OperationMeta = OperationMeta 
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html",
 };
@@ -1486,7 +1505,7 @@ pub static QUALITY_INSPECTION_DELETE_SENTENCE_GROUP: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html",
 };
@@ -1510,7 +1529,7 @@ pub static QUALITY_INSPECTION_ADD_SENTENCE_GROUP: OperationMeta = OperationMeta 
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html",
 };
@@ -1570,7 +1589,7 @@ pub static QUALITY_INSPECTION_UPDATE_RULE: OperationMeta = OperationMeta {
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM0405000,
+    envelope: &ENVELOPE_CCSQM0405000OR0,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html",
 };
@@ -2154,6 +2173,7 @@ pub static ALL: &[&OperationMeta] = &[
     &APP_SETTINGS_UPDATE,
     &APP_SETTINGS_QUERY,
     &COBROWSE_GET_CONNECTION_INFO_V1,
+    &SYSPARAM_QUERY_SYSPARAM,
     &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
     &QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT,
     &QUALITY_INSPECTION_QUERY_APPRAISE_SCORE,
@@ -8980,10 +9000,10 @@ pub struct AppSettingsCreateBody {
     /// user ID (USER_ID of the AppCube user table) Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<Vec<String>>,
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     #[serde(rename = "callNumber", skip_serializing_if = "Option::is_none", default)]
     pub call_number: Option<Vec<String>>,
     /// default bound softphone number (max 15)
@@ -8997,6 +9017,12 @@ impl AppSettingsCreateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_items(op, &format!("{at}callerPresent"), v, 5)?;
+        }
+        if let Some(v) = &self.call_number {
+            cec_core::validate::max_items(op, &format!("{at}callNumber"), v, 5)?;
+        }
         if let Some(v) = &self.call_number_default {
             cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
         }
@@ -9042,10 +9068,10 @@ pub struct AppSettingsUpdateBody {
     /// user ID (USER_ID of the AppCube user table) Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<Vec<String>>,
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     #[serde(rename = "callNumber", skip_serializing_if = "Option::is_none", default)]
     pub call_number: Option<Vec<String>>,
     /// default bound softphone number (max 15)
@@ -9060,6 +9086,12 @@ impl AppSettingsUpdateBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_items(op, &format!("{at}callerPresent"), v, 5)?;
+        }
+        if let Some(v) = &self.call_number {
+            cec_core::validate::max_items(op, &format!("{at}callNumber"), v, 5)?;
+        }
         if let Some(v) = &self.call_number_default {
             cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
         }
@@ -9220,6 +9252,9 @@ impl CobrowseGetConnectionInfoV1Body {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(op, &format!("{at}role"), v, &["replayer", "recorder"])?;
+        }
         Ok(())
     }
 }
@@ -9276,6 +9311,47 @@ pub struct CobrowseGetConnectionInfoV1ResponseData {
     pub connect_param: Option<cec_core::Secret<String>>,
 }
 
+/// Object request body of `sysparam.querySysparam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysparamQuerySysparamBody {
+    /// IDs of the system-level parameters to read (at most 20 IDs) Required.
+    #[serde(rename = "sysparamItemIds", skip_serializing_if = "Option::is_none", default)]
+    pub sysparam_item_ids: Option<Vec<String>>,
+}
+impl SysparamQuerySysparamBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}sysparamItemIds"), &self.sysparam_item_ids)?;
+        if let Some(v) = &self.sysparam_item_ids {
+            cec_core::validate::max_items(op, &format!("{at}sysparamItemIds"), v, 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `sysparam.querySysparam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SysparamQuerySysparamResponse {
+    /// 0 success, other values failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description Required.
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// map from each requested sysparamItemId to its value (values are strings in the sample) Required.
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
 /// Object request body of `qualityInspection.queryQualityItemResult`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionQueryQualityItemResultBody {
@@ -9290,10 +9366,13 @@ impl QualityInspectionQueryQualityItemResultBody {
     }
 }
 
-/// Object response of `qualityInspection.queryQualityItemResult`.
+/// Response of `qualityInspection.queryQualityItemResult`: a bare JSON array of [`QualityInspectionQueryQualityItemResultResponseItem`].
+pub type QualityInspectionQueryQualityItemResultResponse = Vec<QualityInspectionQueryQualityItemResultResponseItem>;
+
+/// Object item of the response of `qualityInspection.queryQualityItemResult`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct QualityInspectionQueryQualityItemResultResponse {
+pub struct QualityInspectionQueryQualityItemResultResponseItem {
     /// manual inspection score
     #[serde(
         rename = "manuallyScore",
@@ -9322,6 +9401,16 @@ pub struct QualityInspectionQueryQualityItemResultResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub rule_group_name: Option<String>,
+    /// creation time, epoch seconds (in the page sample, not in the table)
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub create_time: Option<serde_json::Number>,
+    /// per-rule results (silence_rule ...; in the page sample, not in the table; kept as untyped JSON)
+    #[serde(rename = "credit", skip_serializing_if = "Option::is_none")]
+    pub credit: Option<serde_json::Value>,
 }
 
 /// Object request body of `qualityInspection.modifyQualityItemResult`.
@@ -9593,12 +9682,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditRules {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment>>,
-    /// revision ID (type not shown)
-    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
-    pub revise_id: Option<serde_json::Value>,
-    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
-    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
-    pub revise: Option<serde_json::Value>,
+    /// rule instance ID
+    #[serde(
+        rename = "revise_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
     /// dialogue rule setting
     #[serde(
         rename = "setting",
@@ -9619,46 +9712,74 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub start_time: Option<serde_json::Number>,
-    /// segment end (type not shown; taken as start_time)
+    /// segment end
     #[serde(
         rename = "end_time",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub end_time: Option<serde_json::Number>,
-    /// call the segment belongs to (type not shown)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<serde_json::Value>,
+    /// ID of the transcribed segment
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesSetting {
-    /// rule ID (type not shown)
-    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<serde_json::Value>,
-    /// rule name (type not shown)
-    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<serde_json::Value>,
+    /// rule ID
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// rule name
+    #[serde(
+        rename = "rule_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditSetting {
-    /// scenario ID (type not shown)
-    #[serde(rename = "group_id", skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<serde_json::Value>,
-    /// scenario name (type not shown)
-    #[serde(rename = "group_name", skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<serde_json::Value>,
-    /// 0/1: ignore sensitive words (type not shown)
-    #[serde(rename = "ignore_sensitive", skip_serializing_if = "Option::is_none")]
-    pub ignore_sensitive: Option<serde_json::Value>,
-    /// scenario description (type not shown)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<serde_json::Value>,
+    /// scenario instance ID
+    #[serde(
+        rename = "group_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_id: Option<String>,
+    /// scenario name
+    #[serde(
+        rename = "group_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_name: Option<String>,
+    /// ignore sensitive words: 0 no, 1 yes
+    #[serde(
+        rename = "ignore_sensitive",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub ignore_sensitive: Option<serde_json::Number>,
+    /// scenario description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
 }
 
 /// Object `silence_rule`.
@@ -9678,12 +9799,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment>>,
-    /// revision ID (type not shown)
-    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
-    pub revise_id: Option<serde_json::Value>,
-    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
-    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
-    pub revise: Option<serde_json::Value>,
+    /// rule instance ID
+    #[serde(
+        rename = "revise_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
     /// silence rule setting
     #[serde(
         rename = "setting",
@@ -9691,6 +9816,9 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting>,
+    /// silence rule name (in the page sample)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
 }
 
 /// Object `invalid_segment`.
@@ -9704,28 +9832,50 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidS
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub start_time: Option<serde_json::Number>,
-    /// segment end (type not shown; taken as start_time)
+    /// segment end
     #[serde(
         rename = "end_time",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub end_time: Option<serde_json::Number>,
-    /// call the segment belongs to (type not shown)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<serde_json::Value>,
+    /// ID of the transcribed segment
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting {
-    /// rule ID (type not shown)
-    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<serde_json::Value>,
-    /// rule name (type not shown)
-    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<serde_json::Value>,
+    /// rule ID
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// rule name
+    #[serde(
+        rename = "rule_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
+    /// silence rule ID (in the page sample)
+    #[serde(
+        rename = "silence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub silence_id: Option<String>,
+    /// silence rule name (in the page sample)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
 }
 
 /// Object `speed_rule`.
@@ -9745,12 +9895,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRule {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment>>,
-    /// revision ID (type not shown)
-    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
-    pub revise_id: Option<serde_json::Value>,
-    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
-    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
-    pub revise: Option<serde_json::Value>,
+    /// rule instance ID
+    #[serde(
+        rename = "revise_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
     /// speech-rate rule setting
     #[serde(
         rename = "setting",
@@ -9771,28 +9925,40 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSeg
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub start_time: Option<serde_json::Number>,
-    /// segment end (type not shown; taken as start_time)
+    /// segment end
     #[serde(
         rename = "end_time",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub end_time: Option<serde_json::Number>,
-    /// call the segment belongs to (type not shown)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<serde_json::Value>,
+    /// ID of the transcribed segment
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting {
-    /// rule ID (type not shown)
-    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<serde_json::Value>,
-    /// rule name (type not shown)
-    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<serde_json::Value>,
+    /// rule ID
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// rule name
+    #[serde(
+        rename = "rule_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
 }
 
 /// Object request body of `qualityInspection.createAppraiseScore`.
@@ -10106,6 +10272,20 @@ pub struct QualityInspectionQuerySentenceResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub sentence_id: Option<String>,
+    /// sentence name (detail query)
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+    /// semantics and keywords (detail query)
+    #[serde(
+        rename = "tagDataList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub tag_data_list: Option<Vec<QualityInspectionQuerySentenceResponseTagDataList>>,
     /// return code (0403000 success)
     #[serde(
         rename = "resultCode",
@@ -10194,6 +10374,57 @@ pub struct QualityInspectionQuerySentenceResponsePaging {
     pub total: Option<serde_json::Number>,
 }
 
+/// Object `tagDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceResponseTagDataList {
+    /// tag type
+    #[serde(
+        rename = "tag_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tag_type: Option<String>,
+    /// positive corpora, keywords and regular expressions
+    #[serde(
+        rename = "pos_sentences",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub pos_sentences: Option<Vec<QualityInspectionQuerySentenceResponseTagDataListPosSentences>>,
+    /// antonym corpora (not together with pos_sentences in one tag)
+    #[serde(
+        rename = "neg_sentences",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub neg_sentences: Option<Vec<QualityInspectionQuerySentenceResponseTagDataListNegSentences>>,
+}
+
+/// Object `pos_sentences`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceResponseTagDataListPosSentences {
+    /// corpus ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// corpus text
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object `neg_sentences`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceResponseTagDataListNegSentences {
+    /// corpus ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// corpus text
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
 /// Object request body of `qualityInspection.querySentenceByCategoryId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionQuerySentenceByCategoryIdBody {
@@ -10203,7 +10434,7 @@ pub struct QualityInspectionQuerySentenceByCategoryIdBody {
     /// page number Required.
     #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
     pub page: Option<serde_json::Number>,
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
     pub limit: Option<serde_json::Number>,
 }
@@ -10217,8 +10448,67 @@ impl QualityInspectionQuerySentenceByCategoryIdBody {
     }
 }
 
-/// Response of `qualityInspection.querySentenceByCategoryId` (not documented field by field: raw JSON).
-pub type QualityInspectionQuerySentenceByCategoryIdResponse = serde_json::Value;
+/// Object response of `qualityInspection.querySentenceByCategoryId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceByCategoryIdResponse {
+    /// sentences
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQuerySentenceByCategoryIdResponseData>>,
+    /// paging
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQuerySentenceByCategoryIdResponsePaging>,
+    /// 0403000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceByCategoryIdResponseData {
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+    /// category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceByCategoryIdResponsePaging {
+    /// total results (a string in the table)
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub total: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSentence`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10557,8 +10847,35 @@ impl QualityInspectionCreateSentenceBodyTagDataListNegSentences {
     }
 }
 
-/// Response of `qualityInspection.createSentence` (not documented field by field: raw JSON).
-pub type QualityInspectionCreateSentenceResponse = serde_json::Value;
+/// Object response of `qualityInspection.createSentence`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCreateSentenceResponse {
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0403000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteSensitiveWord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10952,7 +11269,7 @@ pub struct QualityInspectionUpdateSentenceGroupBody {
     /// script ID Required.
     #[serde(rename = "sg_id", skip_serializing_if = "Option::is_none", default)]
     pub sg_id: Option<String>,
-    /// script name, max 128
+    /// script name, max 128 (max 128)
     #[serde(rename = "sg_name", skip_serializing_if = "Option::is_none", default)]
     pub sg_name: Option<String>,
     /// dialogue logic ID Required.
@@ -10963,9 +11280,26 @@ impl QualityInspectionUpdateSentenceGroupBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(op, &format!("{at}role"), v, &["any", "staff", "customer"])?;
+        }
         cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
+        if let Some(v) = &self.position {
+            cec_core::validate::one_of(op, &format!("{at}position"), v, &["any", "top", "bottom", "set"])?;
+        }
         cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+        if let Some(v) = &self.sg_type {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}SGType"),
+                v,
+                &["must", "if", "must_say", "must_not_say", "then", "and"],
+            )?;
+        }
         cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+        if let Some(v) = &self.sg_name {
+            cec_core::validate::max_len(op, &format!("{at}sg_name"), v, 128)?;
+        }
         cec_core::validate::required(op, &format!("{at}dialogue_flow_id"), &self.dialogue_flow_id)?;
         Ok(())
     }
@@ -10994,7 +11328,7 @@ pub struct QualityInspectionUpdateSentenceGroupResponse {
 /// Object request body of `qualityInspection.getSentenceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionGetSentenceGroupBody {
-    /// script ID (the table types it Object) Required.
+    /// script ID; the table types it object, but the ID is a string everywhere else (answer, update/delete pages), so it is untyped JSON here and a string can be sent Required.
     #[serde(rename = "sg_id", skip_serializing_if = "Option::is_none", default)]
     pub sg_id: Option<serde_json::Value>,
 }
@@ -11026,6 +11360,37 @@ pub struct QualityInspectionGetSentenceGroupResponse {
     /// sentences
     #[serde(rename = "sentences", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub sentences: Option<Vec<QualityInspectionGetSentenceGroupResponseSentences>>,
+    /// script position distance
+    #[serde(
+        rename = "position_distance",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub position_distance: Option<String>,
+    /// script position
+    #[serde(
+        rename = "position",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub position: Option<String>,
+    /// expression type
+    #[serde(rename = "SGType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub sg_type: Option<String>,
+    /// return code (its values are not listed in the table)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object `sentences`.
@@ -11046,6 +11411,13 @@ pub struct QualityInspectionGetSentenceGroupResponseSentences {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
 }
 
 /// Object request body of `qualityInspection.deleteSentenceGroup`.
@@ -11133,7 +11505,7 @@ pub struct QualityInspectionAddSentenceGroupBody {
     /// must | if | must_say | must_not_say | then | and Required.
     #[serde(rename = "SGType", skip_serializing_if = "Option::is_none", default)]
     pub sg_type: Option<String>,
-    /// script name
+    /// script name (max 128)
     #[serde(rename = "sg_name", skip_serializing_if = "Option::is_none", default)]
     pub sg_name: Option<String>,
     /// dialogue logic ID (row cut; required flag not read)
@@ -11144,8 +11516,25 @@ impl QualityInspectionAddSentenceGroupBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(op, &format!("{at}role"), v, &["any", "staff", "customer"])?;
+        }
         cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
+        if let Some(v) = &self.position {
+            cec_core::validate::one_of(op, &format!("{at}position"), v, &["any", "top", "bottom", "set"])?;
+        }
         cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+        if let Some(v) = &self.sg_type {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}SGType"),
+                v,
+                &["must", "if", "must_say", "must_not_say", "then", "and"],
+            )?;
+        }
+        if let Some(v) = &self.sg_name {
+            cec_core::validate::max_len(op, &format!("{at}sg_name"), v, 128)?;
+        }
         Ok(())
     }
 }
@@ -11325,13 +11714,13 @@ pub struct QualityInspectionAddRuleBody {
     /// rule name Required.
     #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none", default)]
     pub rule_name: Option<String>,
-    /// rule description, max 1024
+    /// rule description, max 1024 (max 1024)
     #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
     /// normal | critical Required.
     #[serde(rename = "severity", skip_serializing_if = "Option::is_none", default)]
     pub severity: Option<String>,
-    /// score type Required.
+    /// score type: valid or invalid Required.
     #[serde(rename = "score_type", skip_serializing_if = "Option::is_none", default)]
     pub score_type: Option<String>,
     /// rule score Required.
@@ -11351,10 +11740,22 @@ impl QualityInspectionAddRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}rule_name"), &self.rule_name)?;
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 1024)?;
+        }
         cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
+        if let Some(v) = &self.severity {
+            cec_core::validate::one_of(op, &format!("{at}severity"), v, &["normal", "critical"])?;
+        }
         cec_core::validate::required(op, &format!("{at}score_type"), &self.score_type)?;
+        if let Some(v) = &self.score_type {
+            cec_core::validate::one_of(op, &format!("{at}score_type"), v, &["valid", "invalid"])?;
+        }
         cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
         cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        if let Some(v) = &self.method {
+            cec_core::validate::one_of(op, &format!("{at}method"), v, &["positive", "negative"])?;
+        }
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
         if let Some(v) = &self.other {
@@ -11381,8 +11782,32 @@ impl QualityInspectionAddRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.addRule` (not documented field by field: raw JSON).
-pub type QualityInspectionAddRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.addRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAddRuleResponse {
+    /// ID of the created rule
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// 0405000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11408,11 +11833,20 @@ pub struct QualityInspectionUpdateRuleBody {
     /// rule name
     #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none", default)]
     pub rule_name: Option<String>,
+    /// rule description
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// rule score type: valid or invalid Required.
+    #[serde(rename = "score_type", skip_serializing_if = "Option::is_none", default)]
+    pub score_type: Option<String>,
 }
 impl QualityInspectionUpdateRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
+        if let Some(v) = &self.severity {
+            cec_core::validate::one_of(op, &format!("{at}severity"), v, &["normal", "critical"])?;
+        }
         cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
         cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
         cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
@@ -11421,6 +11855,13 @@ impl QualityInspectionUpdateRuleBody {
         }
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        if let Some(v) = &self.method {
+            cec_core::validate::one_of(op, &format!("{at}method"), v, &["positive", "negative"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}score_type"), &self.score_type)?;
+        if let Some(v) = &self.score_type {
+            cec_core::validate::one_of(op, &format!("{at}score_type"), v, &["valid", "invalid"])?;
+        }
         Ok(())
     }
 }
@@ -11442,8 +11883,25 @@ impl QualityInspectionUpdateRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.updateRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateRuleResponse {
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// 0 success per this page (0405000 per the group), other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11556,6 +12014,13 @@ pub struct QualityInspectionGetOneRuleResponse {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub completeness: Option<QualityInspectionGetOneRuleResponseCompleteness>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object `other`.
@@ -11609,6 +12074,27 @@ pub struct QualityInspectionGetOneRuleResponseCompleteness {
         deserialize_with = "cec_core::de::opt_bool"
     )]
     pub has_conversation_flow: Option<bool>,
+    /// sentences of the rule complete
+    #[serde(
+        rename = "sentenceComplete",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub sentence_complete: Option<bool>,
+    /// rule complete (true when the other three flags are true)
+    #[serde(
+        rename = "ruleComplete",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub rule_complete: Option<bool>,
+    /// rule has a description
+    #[serde(
+        rename = "hasDescription",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub has_description: Option<bool>,
 }
 
 /// Object request body of `qualityInspection.queryRules`.
@@ -20733,7 +21219,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
-/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Provided for AppCube (mobile app). Re-read 2026-12-02 (zh md cec_07_0070, zh 2025-03 copy cec_07_1336, en cec_07_0070): body table matches (callerPresent/callNumber now checked for at most 5 numbers); the create page's own response table is not reached in any copy and no guide fragment of it was found; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsCreateBuilder<'a> {
@@ -20755,12 +21241,12 @@ impl<'a> AppSettingsCreateBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     pub fn caller_present(mut self, v: Vec<String>) -> Self {
         self.body_.caller_present = Some(v);
         self
     }
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     pub fn call_number(mut self, v: Vec<String>) -> Self {
         self.body_.call_number = Some(v);
         self
@@ -20811,7 +21297,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html>
 ///
-/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh). Re-read 2026-12-02 from the zh page cec_07_1337 (2024-09): body and response tables match; callerPresent/callNumber now checked for at most 5 numbers (a count: max_items).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsUpdateBuilder<'a> {
@@ -20838,12 +21324,12 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     pub fn caller_present(mut self, v: Vec<String>) -> Self {
         self.body_.caller_present = Some(v);
         self
     }
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     pub fn call_number(mut self, v: Vec<String>) -> Self {
         self.body_.call_number = Some(v);
         self
@@ -20894,7 +21380,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
 ///
-/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// 2025 zh numbering cec_07_0072. Re-read 2026-12-02: response table read to its end (13 rows) in the zh page cec_07_1338 and its guide copy; samples kept from the guide digest of the same page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsQueryBuilder<'a> {
@@ -20947,7 +21433,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Re-read 2026-12-02 from the zh page cec_07_0286 (2025-11) to its error list (none) and the zh guide copy of its response section: body and response tables match (userName was missing from the catalog); role is now checked against its two values. connectParam (a signature) is kept secret. Not to be confused with the web-client page cec_07_0974 (service-cloud path, retCode envelope, 'signature').
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CobrowseGetConnectionInfoV1Builder<'a> {
@@ -21026,11 +21512,64 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `sysparam.querySysparam`: Query AICC system-level parameters.
+///
+/// `POST /apiaccess/ipccprovision/v1/sysparam/querySysparam` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0302.html>
+///
+/// Not in the catalog; added 2026-12-02 from the zh page cec_07_0302 (2025-11, API Fabric section), read whole: X-APP-Key and Authorization (C1 Bearer) headers, one body row, three answer rows (result is a map keyed by parameter ID, kept as untyped JSON), no error list; samples kept.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SysparamQuerySysparamBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SysparamQuerySysparamBody,
+}
+
+impl<'a> SysparamQuerySysparamBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SysparamQuerySysparamBuilder { client_: client, body_: Default::default() }
+    }
+    /// IDs of the system-level parameters to read (at most 20 IDs) Required.
+    pub fn sysparam_item_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.sysparam_item_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SysparamQuerySysparamBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "sysparam.querySysparam";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SysparamQuerySysparamResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SYSPARAM_QUERY_SYSPARAM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `sysparam.querySysparam`: Query AICC system-level parameters (`POST /apiaccess/ipccprovision/v1/sysparam/querySysparam`).
+    pub fn sysparam_query_sysparam(&self) -> SysparamQuerySysparamBuilder<'_> {
+        SysparamQuerySysparamBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.queryQualityItemResult`: Get inspection item score.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
 ///
-/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Part of qualityitem (appeals) group. Extra x-UserId header. Re-read 2026-12-02 from the zh page cec_07_0244 (2025-11) to its samples: the response table has only the four score fields and no result code, and the page's response sample is a bare JSON array of such objects (with createTime and a credit object besides), so the answer is now an array (response_shape array; the object typing could not decode a real answer) and createTime/credit are kept as optional members. The default envelope (code not required) stays. The response sample stops inside credit in every copy, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
@@ -21092,7 +21631,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240. Re-read 2026-12-02 from the zh page cec_07_2749: body (isGroup, qualityItemId, qualityItemType, ruleInfo{reviseId, revise, description}, ruleType, uuid) and response tables match.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
@@ -21179,7 +21718,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure. Re-read 2026-12-02 from the zh guide copies of the request and response sections: tables match (using, fundamental_score\[id, lower_bound, upper_bound, base, name\], resultCode, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
@@ -21247,7 +21786,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope. Not found again in the 2026-12-02 search of the scoresetting pages (the zh guide copies found were those of query and modify); kept as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -21309,7 +21848,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Re-read 2026-12-02 from the zh page cec_07_2759 (2024-09) to credit.silence_rule (row 1.2.4): the types of the segment/revise/setting members are now read (end_time number; call_id, revise_id, rule_id, rule_name, group_id, group_name, description strings; revise, ignore_sensitive numbers; they were untyped 'any'); the silence_rule/speed_rule sub-rows are cut in every copy, and the zh guide sample shows silence_rule items with a name and a setting of {silence_id, name} (added, optional). The response sample is cut inside speed_rule, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
@@ -21362,7 +21901,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0140.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417. Re-read 2026-12-02 from the tr-tr copy of cec_07_0140 and en cec_07_2417: body (name, lower_bound, upper_bound, base) and response (id, resultCode, resultDesc) tables match; no zh copy of this page found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateAppraiseScoreBuilder<'a> {
@@ -21501,7 +22040,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0144.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421. Re-read 2026-12-02: the zh guide copy of the request section matches the body (id, name, lower_bound, upper_bound, base; it marks all headers mandatory); response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyAppraiseScoreBuilder<'a> {
@@ -21774,7 +22313,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0149.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Re-read 2026-12-02: the zh guide copy of the response section of 'query sentences' gives the whole table, the detail rows after sentence_id included (sentence_name, tagDataList\[tag_type, pos_sentences\[id, name\], neg_sentences\[id, name\]\]; added). That table lists no resultCode/resultDesc; they stay optional (other pages of the group answer them).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceBuilder<'a> {
@@ -21856,7 +22395,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId` — reference: <https://www.huaweicloud.com/guide/productsdesc-bms_4af05e50248546fe616a7274e798d3dcsupport0>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement of Intelligent Inspection Integration (cec_07_0138); success code 0403000 as the response table says. Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read whole on the zh page cec_07_2659 (2024-09) and the zh guide copy of its response section: data\[sentence_id, sentence_name, category_id\], paging.total (a string), resultCode, resultDesc. Its data items (sentence_id, sentence_name, category_id) are the system-wide sentence reference, read on this page's own copies; querySpeedRuleById's exception sentences have the same members (acknowledged with same_table_as).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
@@ -21888,7 +22427,7 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
         self
@@ -21934,7 +22473,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0151.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09). Re-read 2026-12-02: the zh guide copy of the request section matches the body (category_id, sentence_name, sentence_id, tagDataList\[tag_type, pos_sentences\[id, name\], neg_sentences\[id, name\]\]); response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceBuilder<'a> {
@@ -22186,7 +22725,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0155.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement of Intelligent Inspection Integration (cec_07_0138); success code 0403000 as the response table says. Re-read 2026-12-02: body from the zh guide copy of the request section (matches); the response table, unread before (the answer passed through raw), is read from the zh guide copy of the response section (cec_05_7312 mirror): sentence_id, id, resultCode, resultDesc.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceBuilder<'a> {
@@ -22802,7 +23341,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering). Re-read 2026-12-02 from the zh page cec_07_2446 and the zh guide copy of its request section: body (8 rows) and response (resultCode, resultDesc; values not listed) match; the request sample is cut after role, so it is not kept. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceGroupBuilder<'a> {
@@ -22850,7 +23389,7 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.body_.sg_id = Some(v.into());
         self
     }
-    /// script name, max 128
+    /// script name, max 128 (max 128)
     pub fn sg_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_name = Some(v.into());
         self
@@ -22899,7 +23438,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: the response table is read whole from the zh guide copy of its response section (sg_id, role, dialogueFlowId, sentences\[category_id, sentence_id, sentence_name\], position_distance, position, SGType, resultCode, resultDesc; the last six rows were missing); . Body sg_id: see its description. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success). The sentences item table (category_id, sentence_id, sentence_name) is the system-wide sentence reference, read on this page's own zh guide copy; querySilenceRule's exception sentences have the same three members on its page (acknowledged with same_table_as).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetSentenceGroupBuilder<'a> {
@@ -22917,7 +23456,7 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
-    /// script ID (the table types it Object) Required.
+    /// script ID; the table types it object, but the ID is a string everywhere else (answer, update/delete pages), so it is untyped JSON here and a string can be sent Required.
     pub fn sg_id(mut self, v: serde_json::Value) -> Self {
         self.body_.sg_id = Some(v);
         self
@@ -22961,7 +23500,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_0172 / cec_07_2449. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success). Not found again in the 2026-12-02 searches; its tables are as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
@@ -23085,7 +23624,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138).  Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success). Re-read 2026-12-02 (en cec_07_0171, cec_07_2448; searches for the zh page and its guide fragments found only the update/get siblings): the body stops inside dialogue_flow_id and no copy reaches the response table, so the answer passes through raw; role/position/SGType values are now checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSentenceGroupBuilder<'a> {
@@ -23123,7 +23662,7 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.body_.sg_type = Some(v.into());
         self
     }
-    /// script name
+    /// script name (max 128)
     pub fn sg_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_name = Some(v.into());
         self
@@ -23336,7 +23875,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0177.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here. Re-read 2026-12-02 from the zh page cec_07_0177: body and response tables (sentence_groups\[sg_id\], min, expression, flow_id, resultCode 0405000, flow_name, resultDesc) match; its error answers are documented as plain strings (schema string) for 400/401/404.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetConversationFlowBuilder<'a> {
@@ -23398,7 +23937,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2461.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read 2026-12-02 from the zh page cec_07_2693 (2024-09): body (score_type is valid or invalid, method positive or negative, severity normal or critical: now checked; description at most 1024) and the response table, unread before (the answer passed through raw): rule_id, resultCode, resultDesc. The request sample is cut after its headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddRuleBuilder<'a> {
@@ -23421,7 +23960,7 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.rule_name = Some(v.into());
         self
     }
-    /// rule description, max 1024
+    /// rule description, max 1024 (max 1024)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
         self
@@ -23431,7 +23970,7 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.severity = Some(v.into());
         self
     }
-    /// score type Required.
+    /// score type: valid or invalid Required.
     pub fn score_type(mut self, v: impl Into<String>) -> Self {
         self.body_.score_type = Some(v.into());
         self
@@ -23495,7 +24034,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02 from the zh page cec_07_0186 (2025-11): the body table goes on after rule_name with resultCode and resultDesc (answer rows printed in the request table, not sent), description and the mandatory score_type (valid or invalid; both were missing, so every update lacked a mandatory member); the response table (resultDesc, resultCode, unread before: the answer passed through raw) says 0 is success while the group's pages say 0405000, so both are accepted (envelope ccsqm0405000or0). The request sample is cut after its headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateRuleBuilder<'a> {
@@ -23546,6 +24085,16 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
     /// rule name
     pub fn rule_name(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_name = Some(v.into());
+        self
+    }
+    /// rule description
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// rule score type: valid or invalid Required.
+    pub fn score_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.score_type = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -23649,7 +24198,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0182.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read 2026-12-02: the response table is read whole from both zh guide copies of its response section (cec_07_2691 / conversation-rules mirror): completeness gains sentenceComplete, ruleComplete, hasDescription and the answer resultDesc (the 2026-11-24 copies stopped inside completeness). The completeness object has the same four flags on both dialogue-rule pages, each read on its own zh guide copy (acknowledged with same_table_as).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetOneRuleBuilder<'a> {
@@ -23711,7 +24260,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0183.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy. Re-read 2026-12-02 from the zh guide copy of the response section: the table (data\[rule_id, score, rule_name, flows\[...\], description, completeness{4 flags}\], resultCode 0405000, paging.total, resultDesc) matches.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryRulesBuilder<'a> {
