@@ -2403,8 +2403,12 @@ async fn quality_inspection_delete_sensitive_word() {
             ],
             present: vec![],
             body: Some(v(r#"{"sw_id":"s-sw_id"}"#)),
-            success: v(r#"{"result":"s-result","resultCode":"s-resultCode","resultDesc":"success"}"#),
-            failure: None,
+            success: v(r#"{"result":"s-result","resultCode":"0401000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
@@ -2446,45 +2450,41 @@ async fn quality_inspection_delete_sensitive_word() {
 }
 
 #[tokio::test]
-async fn quality_inspection_update_sensitive_word() {
-    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap()).send().await }, "sw_name").await;
-}
-
-#[tokio::test]
-async fn quality_inspection_query_sensitive_category_list() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySensitiveCategoryList",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: None,
-            success: v(
-                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"s-resultCode","resultDesc":"success"}"#,
-            ),
-            failure: None,
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
+async fn quality_inspection_query_sensitive_word_detail() {
+    check_json(Case { op: "qualityInspection.querySensitiveWordDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sw_id":"s-sw_id"}"#)), success: v(r#"{"category_id":"s-category_id","exception":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"resultCode":"0401000","resultDesc":"success","score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(v(r#"{"sw_id":"s-sw_id"}"#)).unwrap()).send().await }).await;
+    check_refused(
         client,
-        |c| async move { c.quality_inspection_query_sensitive_category_list().x_user_id("s-x-UserId").send().await },
+        |c| async move {
+            c.quality_inspection_query_sensitive_word_detail()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
+                        v(r#"{}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sw_id",
     )
     .await;
 }
 
 #[tokio::test]
+async fn quality_inspection_update_sensitive_word() {
+    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{"id":"s-id","resultCode":"0401000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap()).send().await }, "sw_name").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sensitive_category_list() {
+    check_json(Case { op: "qualityInspection.querySensitiveCategoryList", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"data":[{"category_id":"s-category_id","name":"s-name"}],"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_category_list().x_user_id("s-x-UserId").send().await }).await;
+}
+
+#[tokio::test]
 async fn quality_inspection_query_sensitive_words_by_category_id() {
-    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -2505,6 +2505,28 @@ async fn quality_inspection_query_sensitive_words_by_category_id() {
 }
 
 #[tokio::test]
+async fn quality_inspection_query_sensitive_word_list() {
+    check_json(Case { op: "qualityInspection.querySensitiveWordList", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_list().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_sensitive_word_list()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(
+                        r#"{"keyword":"s-keyword","limit":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "page",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_create_sensitive_category() {
     check_json(
         Case {
@@ -2520,9 +2542,13 @@ async fn quality_inspection_create_sensitive_category() {
             present: vec![],
             body: Some(v(r#"{"name":"s-name"}"#)),
             success: v(
-                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"s-resultCode","resultDesc":"success"}"#,
+                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"0401000","resultDesc":"success"}"#,
             ),
-            failure: None,
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
@@ -2564,14 +2590,75 @@ async fn quality_inspection_create_sensitive_category() {
 }
 
 #[tokio::test]
+async fn quality_inspection_update_sensitive_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.updateSensitiveCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id","name":"s-name"}"#)),
+            success: v(r#"{"id":"s-id","resultCode":"0401000","resultDesc":"success","statusCode":7}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_update_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+                        v(r#"{"category_id":"s-category_id","name":"s-name"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_update_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+                        v(r#"{"category_id":"s-category_id"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_move_sensitive_word_to_category() {
-    check_json(Case { op: "qualityInspection.moveSensitiveWordToCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.moveSensitiveWordToCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }, "category_id").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_create_sensitive_word() {
-    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7}"#)).unwrap()).send().await }, "sw_name").await;
 }
 
@@ -2590,8 +2677,12 @@ async fn quality_inspection_delete_sensitive_category() {
             ],
             present: vec![],
             body: Some(v(r#"{"category_id":"s-category_id"}"#)),
-            success: v(r#"{}"#),
-            failure: None,
+            success: v(r#"{"resultCode":"0401000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",

@@ -1812,6 +1812,29 @@ async fn run_apifabric_quality_inspection_delete_sensitive_word(
     ))
 }
 
+async fn run_apifabric_quality_inspection_query_sensitive_word_detail(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sensitive_word_detail();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL, call).await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_update_sensitive_word(
     clients: &Clients,
     input: &CliInput,
@@ -1873,6 +1896,29 @@ async fn run_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     ))
 }
 
+async fn run_apifabric_quality_inspection_query_sensitive_word_list(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sensitive_word_list();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST, call).await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_create_sensitive_category(
     clients: &Clients,
     input: &CliInput,
@@ -1893,6 +1939,29 @@ async fn run_apifabric_quality_inspection_create_sensitive_category(
     let call = b.into_call()?;
     Ok(CliOutput::Json(
         c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_sensitive_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_sensitive_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY, call).await?,
     ))
 }
 
@@ -8981,6 +9050,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
+        title: "Query a sensitive word's details by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.updateSensitiveWord",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
@@ -9011,10 +9090,30 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordList",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
+        title: "Query the sensitive-word list",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.createSensitiveCategory",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
         title: "Create sensitive word category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
+        title: "Update a sensitive-word category",
         params: &[("header", "x-UserId")],
         body: true,
         binary: false,
@@ -13141,6 +13240,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "qualityInspection.deleteSensitiveWord") => {
             run_apifabric_quality_inspection_delete_sensitive_word(clients, input).await
         }
+        ("apifabric", "qualityInspection.querySensitiveWordDetail") => {
+            run_apifabric_quality_inspection_query_sensitive_word_detail(clients, input).await
+        }
         ("apifabric", "qualityInspection.updateSensitiveWord") => {
             run_apifabric_quality_inspection_update_sensitive_word(clients, input).await
         }
@@ -13150,8 +13252,14 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "qualityInspection.querySensitiveWordsByCategoryId") => {
             run_apifabric_quality_inspection_query_sensitive_words_by_category_id(clients, input).await
         }
+        ("apifabric", "qualityInspection.querySensitiveWordList") => {
+            run_apifabric_quality_inspection_query_sensitive_word_list(clients, input).await
+        }
         ("apifabric", "qualityInspection.createSensitiveCategory") => {
             run_apifabric_quality_inspection_create_sensitive_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSensitiveCategory") => {
+            run_apifabric_quality_inspection_update_sensitive_category(clients, input).await
         }
         ("apifabric", "qualityInspection.moveSensitiveWordToCategory") => {
             run_apifabric_quality_inspection_move_sensitive_word_to_category(clients, input).await

@@ -13,6 +13,12 @@ static APIFABRIC_ENVELOPE_CCSQM: SimEnvelope = SimEnvelope {
 };
 static APIFABRIC_ENVELOPE_CCSQM_UNCHECKED: SimEnvelope =
     SimEnvelope { code_field: None, success: "0", message_field: Some("resultDesc"), invalid: "HTTP 400" };
+static APIFABRIC_ENVELOPE_CCSQM0401000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0401000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CCSQM0403000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0403000",
@@ -1464,10 +1470,23 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sw_id"],
         required_query: &[],
-        success: "{\"result\":\"s-result\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"result\":\"s-result\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_word),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
+        auth: "bearer",
+        required_body: &["sw_id"],
+        required_query: &[],
+        success: "{\"category_id\":\"s-category_id\",\"exception\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"staff\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"score\":7,\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_detail),
     },
     Route {
         ne: "apifabric",
@@ -1477,9 +1496,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sw_name", "sw_id", "category_id"],
         required_query: &[],
-        success: "{}",
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_update_sensitive_word),
     },
     Route {
@@ -1490,9 +1509,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &[],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"name\":\"s-name\"}],\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: None,
     },
     Route {
@@ -1503,10 +1522,23 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_query_sensitive_words_by_category_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordList",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
+        auth: "bearer",
+        required_body: &["page", "limit"],
+        required_query: &[],
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_list),
     },
     Route {
         ne: "apifabric",
@@ -1516,10 +1548,23 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["name"],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
+        auth: "bearer",
+        required_body: &["name", "category_id"],
+        required_query: &[],
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        check_body: Some(check_apifabric_quality_inspection_update_sensitive_category),
     },
     Route {
         ne: "apifabric",
@@ -1529,9 +1574,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "sensitiveWordIds"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_move_sensitive_word_to_category),
     },
     Route {
@@ -1542,9 +1587,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sw_name", "category_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_word),
     },
     Route {
@@ -1555,9 +1600,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id"],
         required_query: &[],
-        success: "{}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_category),
     },
     Route {
@@ -7027,6 +7072,12 @@ fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Valu
     body.validate("qualityInspection.deleteSensitiveWord", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_apifabric_quality_inspection_query_sensitive_word_detail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySensitiveWordDetail", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
@@ -7041,10 +7092,22 @@ fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     body.validate("qualityInspection.querySensitiveWordsByCategoryId", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_apifabric_quality_inspection_query_sensitive_word_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySensitiveWordList", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.createSensitiveCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSensitiveCategory", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {

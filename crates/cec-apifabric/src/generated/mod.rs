@@ -19,6 +19,13 @@ pub static ENVELOPE_CCSQM: Envelope = Envelope {
 };
 pub static ENVELOPE_CCSQM_UNCHECKED: Envelope =
     Envelope { code_fields: &[], success: &[], message_fields: &["resultDesc"], auth_codes: &[], code_required: false };
+pub static ENVELOPE_CCSQM0401000: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0401000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CCSQM0403000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0403000"],
@@ -1385,9 +1392,21 @@ pub static QUALITY_INSPECTION_DELETE_SENSITIVE_WORD: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html",
+};
+/// `qualityInspection.querySensitiveWordDetail` — Query a sensitive word's details by ID (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail`).
+pub static QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL: OperationMeta = OperationMeta {
+    id: "qualityInspection.querySensitiveWordDetail",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0401000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2676.html",
 };
 /// `qualityInspection.updateSensitiveWord` — Update sensitive word (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord`).
 pub static QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD: OperationMeta = OperationMeta {
@@ -1397,7 +1416,7 @@ pub static QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html",
 };
@@ -1409,7 +1428,7 @@ pub static QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST: OperationMeta = Ope
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html",
 };
@@ -1421,9 +1440,21 @@ pub static QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID: OperationMet
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html",
+};
+/// `qualityInspection.querySensitiveWordList` — Query the sensitive-word list (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList`).
+pub static QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST: OperationMeta = OperationMeta {
+    id: "qualityInspection.querySensitiveWordList",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0401000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0158.html",
 };
 /// `qualityInspection.createSensitiveCategory` — Create sensitive word category (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory`).
 pub static QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY: OperationMeta = OperationMeta {
@@ -1433,9 +1464,21 @@ pub static QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY: OperationMeta = Operati
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html",
+};
+/// `qualityInspection.updateSensitiveCategory` — Update a sensitive-word category (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory`).
+pub static QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY: OperationMeta = OperationMeta {
+    id: "qualityInspection.updateSensitiveCategory",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0401000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2443.html",
 };
 /// `qualityInspection.moveSensitiveWordToCategory` — Move sensitive words to a category (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory`).
 pub static QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY: OperationMeta = OperationMeta {
@@ -1445,7 +1488,7 @@ pub static QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY: OperationMeta = O
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html",
 };
@@ -1457,7 +1500,7 @@ pub static QUALITY_INSPECTION_CREATE_SENSITIVE_WORD: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html",
 };
@@ -1469,7 +1512,7 @@ pub static QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY: OperationMeta = Operati
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0",
 };
@@ -2193,10 +2236,13 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY,
     &QUALITY_INSPECTION_CREATE_SENTENCE,
     &QUALITY_INSPECTION_DELETE_SENSITIVE_WORD,
+    &QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL,
     &QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD,
     &QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST,
     &QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID,
+    &QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST,
     &QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY,
+    &QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY,
     &QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY,
     &QUALITY_INSPECTION_CREATE_SENSITIVE_WORD,
     &QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY,
@@ -10915,6 +10961,134 @@ pub struct QualityInspectionDeleteSensitiveWordResponse {
     pub result_desc: Option<String>,
 }
 
+/// Object request body of `qualityInspection.querySensitiveWordDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQuerySensitiveWordDetailBody {
+    /// sensitive word ID Required.
+    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", default)]
+    pub sw_id: Option<String>,
+}
+impl QualityInspectionQuerySensitiveWordDetailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}sw_id"), &self.sw_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.querySensitiveWordDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponse {
+    /// sensitive word ID
+    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub sw_id: Option<String>,
+    /// sensitive word
+    #[serde(
+        rename = "sw_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sw_name: Option<String>,
+    /// score (the sample sends it as a string)
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// exceptions
+    #[serde(
+        rename = "exception",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub exception: Option<QualityInspectionQuerySensitiveWordDetailResponseException>,
+    /// category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponseException {
+    /// sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub customer: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
+    /// sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub staff: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff>>,
+}
+
+/// Object `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `staff`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
 /// Object request body of `qualityInspection.updateSensitiveWord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionUpdateSensitiveWordBody {
@@ -10964,13 +11138,63 @@ impl QualityInspectionUpdateSensitiveWordBodyException {
     }
 }
 
-/// Response of `qualityInspection.updateSensitiveWord` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateSensitiveWordResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateSensitiveWord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSensitiveWordResponse {
+    /// sensitive word ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// status code
+    #[serde(
+        rename = "statusCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub status_code: Option<serde_json::Number>,
+}
 
 /// Object response of `qualityInspection.querySensitiveCategoryList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySensitiveCategoryListResponse {
+    /// sensitive-word categories (the table prints category_id/name without this wrapper; the sample shows them inside data)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQuerySensitiveCategoryListResponseData>>,
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveCategoryListResponseData {
     /// category ID
     #[serde(
         rename = "category_id",
@@ -10981,20 +11205,6 @@ pub struct QualityInspectionQuerySensitiveCategoryListResponse {
     /// category name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
 }
 
 /// Object request body of `qualityInspection.querySensitiveWordsByCategoryId`.
@@ -11006,7 +11216,7 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBody {
     /// page number Required.
     #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
     pub page: Option<serde_json::Number>,
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
     pub limit: Option<serde_json::Number>,
 }
@@ -11078,6 +11288,86 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponseData {
     pub category_id: Option<String>,
 }
 
+/// Object request body of `qualityInspection.querySensitiveWordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQuerySensitiveWordListBody {
+    /// page number Required.
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<serde_json::Number>,
+    /// page size (5, 10, 20, 50 or 100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<serde_json::Number>,
+    /// keyword of the sensitive-word name
+    #[serde(rename = "keyword", skip_serializing_if = "Option::is_none", default)]
+    pub keyword: Option<String>,
+}
+impl QualityInspectionQuerySensitiveWordListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.querySensitiveWordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordListResponse {
+    /// paging
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQuerySensitiveWordListResponsePaging>,
+    /// sensitive words
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQuerySensitiveWordListResponseData>>,
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordListResponsePaging {
+    /// total results
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordListResponseData {
+    /// sensitive word ID
+    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub sw_id: Option<String>,
+    /// sensitive word
+    #[serde(
+        rename = "sw_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sw_name: Option<String>,
+    /// category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+}
+
 /// Object request body of `qualityInspection.createSensitiveCategory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateSensitiveCategoryBody {
@@ -11121,6 +11411,55 @@ pub struct QualityInspectionCreateSensitiveCategoryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.updateSensitiveCategory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSensitiveCategoryBody {
+    /// new category name Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// ID of the category to change Required.
+    #[serde(rename = "category_id", skip_serializing_if = "Option::is_none", default)]
+    pub category_id: Option<String>,
+}
+impl QualityInspectionUpdateSensitiveCategoryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.updateSensitiveCategory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSensitiveCategoryResponse {
+    /// category ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// return code (0401000 success in this group)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// status code
+    #[serde(
+        rename = "statusCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub status_code: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.moveSensitiveWordToCategory`.
@@ -11245,8 +11584,25 @@ impl QualityInspectionDeleteSensitiveCategoryBody {
     }
 }
 
-/// Response of `qualityInspection.deleteSensitiveCategory` (not documented field by field: raw JSON).
-pub type QualityInspectionDeleteSensitiveCategoryResponse = serde_json::Value;
+/// Object response of `qualityInspection.deleteSensitiveCategory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionDeleteSensitiveCategoryResponse {
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSentenceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -22122,7 +22478,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0146.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423.  Re-read 2026-12-02: tables match (en cec_07_0146 and cec_07_2423; no zh copy of this page surfaced).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceCategoryBuilder<'a> {
@@ -22184,7 +22540,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0147.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example).  Re-read 2026-12-02: tables match (zh md cec_07_0147 to its request table, en cec_07_2424 to the response).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSentenceToCategoryBuilder<'a> {
@@ -22550,7 +22906,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2429.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering).  Re-read 2026-12-02: tables match (zh guide copy of the request section, en cec_07_2429 to the response (id, resultCode, resultDesc, statusCode)).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceCategoryBuilder<'a> {
@@ -22617,7 +22973,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0153.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153.  Re-read 2026-12-02: tables match (en cec_07_0153).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceCategoryBuilder<'a> {
@@ -22679,7 +23035,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2431.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering).  Re-read 2026-12-02: tables match (zh page cec_07_0154 (2025-11) whole: data\[category_id, name\], resultCode 0403000, resultDesc; response sample kept).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceCategoryBuilder<'a> {
@@ -22797,7 +23153,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Read from en copies cec_07_0157 (pt-br) and cec_07_2434. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Not surfaced again by the 2026-12-02 searches of this group (the group TOC cec_07_0156 was); its tables are as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
@@ -22855,11 +23211,75 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.querySensitiveWordDetail`: Query a sensitive word's details by ID.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2676.html>
+///
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as its response table says. Not in the catalog (listed as the 'sensitive-word detail page, path not found'); added 2026-12-02: the zh guide copy of the response section names the path, and the zh guide copies (2024-09, cec_07_2676) give the request (sw_id) and the whole response table. The page's response sample sends score as a string ('-10') while the table says number; typed number as the table says, and the sample (cut after category_id) is not kept; the request sample is kept. Its exception sentence items are the system-wide sentence reference (category_id, sentence_id, sentence_name), as on getSentenceGroup (acknowledged with same_table_as).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQuerySensitiveWordDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQuerySensitiveWordDetailBody,
+}
+
+impl<'a> QualityInspectionQuerySensitiveWordDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQuerySensitiveWordDetailBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// sensitive word ID Required.
+    pub fn sw_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.sw_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQuerySensitiveWordDetailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.querySensitiveWordDetail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQuerySensitiveWordDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.querySensitiveWordDetail`: Query a sensitive word's details by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail`).
+    pub fn quality_inspection_query_sensitive_word_detail(
+        &self,
+    ) -> QualityInspectionQuerySensitiveWordDetailBuilder<'_> {
+        QualityInspectionQuerySensitiveWordDetailBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.updateSensitiveWord`: Update sensitive word.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). x-UserId is mandatory here. Success code 0401000 (zh pages of the group). Re-read 2026-12-02: body matches (zh-cn cec_07_2669, en cec_07_0160/cec_07_2437); the response table is read whole on the zh page cec_07_2669 (2024-09): id, resultCode (0401000), resultDesc, statusCode; the answer was raw before. The request sample is cut inside sw_name, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSensitiveWordBuilder<'a> {
@@ -22941,7 +23361,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02 from the zh page cec_07_0161 (2025-11) whole. Its response table, like the 2024-09 zh copy cec_07_2670 and en cec_07_2438, prints category_id, name, resultCode, resultDesc at the top level, i.e. the same rows as createSensitiveCategory's answer: the identical tables were not copied by an earlier pass, the pages print them so. But the page's own response sample returns the categories as a list under 'data' ({data:\[{category_id, name}\], resultCode, resultDesc}), so the table omits that wrapper; the answer now follows the sample (typed as the table, every category was lost). Sample kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
@@ -22989,7 +23409,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02 from the zh page cec_07_2671 (2024-09) and the zh guide copy of its response: tables match (paging.total, data\[sw_id, sw_name, category_id\], resultCode 0401000, resultDesc); limit takes 5, 10, 20, 50 or 100.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
@@ -23021,7 +23441,7 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
         self
@@ -23063,11 +23483,83 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.querySensitiveWordList`: Query the sensitive-word list.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0158.html>
+///
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as its response table says. Not in the catalog; added 2026-12-02 from the zh page cec_07_0158 (2025-11): body (page, limit, keyword) and response (paging.total, data\[sw_id, sw_name, category_id\], resultCode, resultDesc) read whole; the request sample is cut after limit, so it is not kept.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQuerySensitiveWordListBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQuerySensitiveWordListBody,
+}
+
+impl<'a> QualityInspectionQuerySensitiveWordListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQuerySensitiveWordListBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// page number Required.
+    pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.page = Some(v.into());
+        self
+    }
+    /// page size (5, 10, 20, 50 or 100) Required.
+    pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// keyword of the sensitive-word name
+    pub fn keyword(mut self, v: impl Into<String>) -> Self {
+        self.body_.keyword = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQuerySensitiveWordListBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.querySensitiveWordList";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQuerySensitiveWordListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.querySensitiveWordList`: Query the sensitive-word list (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList`).
+    pub fn quality_inspection_query_sensitive_word_list(&self) -> QualityInspectionQuerySensitiveWordListBuilder<'_> {
+        QualityInspectionQuerySensitiveWordListBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.createSensitiveCategory`: Create sensitive word category.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_0163 / cec_07_2440. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02: the zh md copy of cec_07_0163 matches the body (name); the response (category_id, name, resultCode, resultDesc) as read on 2026-11-24. Its answer rows are the same as those the list page prints (see querySensitiveCategoryList): for a create that answers the one created category they are plausible, and they are kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveCategoryBuilder<'a> {
@@ -23125,11 +23617,78 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.updateSensitiveCategory`: Update a sensitive-word category.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2443.html>
+///
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as the group's zh pages state. Not in the catalog; added 2026-12-02: the path was not found in the first passes. Body and response tables read from the en text of cec_07_2443 (zh-cn locale, 2025-03) and the zh guide copy of its response section (id, resultCode, resultDesc; statusCode only in the en copy). x-UserId is mandatory on this page.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionUpdateSensitiveCategoryBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionUpdateSensitiveCategoryBody,
+}
+
+impl<'a> QualityInspectionUpdateSensitiveCategoryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionUpdateSensitiveCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// new category name Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// ID of the category to change Required.
+    pub fn category_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionUpdateSensitiveCategoryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.updateSensitiveCategory";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionUpdateSensitiveCategoryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.updateSensitiveCategory`: Update a sensitive-word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory`).
+    pub fn quality_inspection_update_sensitive_category(&self) -> QualityInspectionUpdateSensitiveCategoryBuilder<'_> {
+        QualityInspectionUpdateSensitiveCategoryBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.moveSensitiveWordToCategory`: Move sensitive words to a category.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_2441 (older numbering). Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02 from the zh page cec_07_0164 (2025-11) whole: tables match; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
@@ -23202,7 +23761,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as the group's zh pages state. Re-read 2026-12-02: body matches (zh guide copy of the request section, en cec_07_0165); the response table of en cec_07_0165 is cut after sw_id (row 1.2 on), and no zh copy of the response section was found, so resultCode/resultDesc are modelled on the group's other answers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveWordBuilder<'a> {
@@ -23279,7 +23838,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory` — reference: <https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). Success code 0401000 (zh pages cec_07_0161/cec_07_2671 and this page's guide digest). Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read from the zh guide digest of this page and en cec_07_0159: resultCode (0401000 success), resultDesc; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
