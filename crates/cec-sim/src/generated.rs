@@ -61,6 +61,12 @@ static APIFABRIC_ENVELOPE_CCSQM0409000: SimEnvelope = SimEnvelope {
     message_field: Some("resultDesc"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_CCSQM0409000_RETURN_CODE: SimEnvelope = SimEnvelope {
+    code_field: Some("returnCode"),
+    success: "0409000",
+    message_field: Some("returnDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CCSQM0410000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0410000",
@@ -2029,9 +2035,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["currentRole", "startTimeMillis", "endTimeMillis", "page", "rows"],
         required_query: &[],
-        success: "{\"data\":[{\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"id\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\"}],\"resultCode\":\"0409000\",\"resultDesc\":\"success\",\"total\":7}",
+        success: "{\"data\":[{\"callEnd\":7,\"callStart\":7,\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"effectiveDate\":7,\"id\":7,\"inspectFinishedCount\":7,\"inspectTotalCount\":7,\"interactionType\":\"s-interactionType\",\"isManipulate\":7,\"personType\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\",\"reviewFinishedCount\":7,\"reviewTotalCount\":7,\"reviewingOfficer\":\"s-reviewingOfficer\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"status\":\"s-status\"}],\"resultCode\":7,\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0409000\",\"returnDesc\":\"success\",\"total\":7}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000_RETURN_CODE,
         check_body: Some(check_apifabric_quality_inspection_query_quality_task),
     },
     Route {
@@ -2224,7 +2230,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["currentRole", "page", "rows", "fixedColumns"],
         required_query: &[],
-        success: "{}",
+        success: "{\"data\":[{\"calls\":[{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"inspectStatus\":7,\"leftChannel\":\"s-leftChannel\",\"leftSpeechRatio\":7,\"rightSpeechRatio\":7,\"taskId\":7,\"upload_time\":7}],\"id\":7,\"inspectStatus\":7,\"inspector\":\"s-inspector\",\"inspectorName\":\"s-inspectorName\",\"is_group\":true,\"setting\":{\"call_id\":\"s-call_id\",\"staffId\":\"s-staffId\",\"staff_name\":\"s-staff_name\",\"taskId\":7}}],\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"total\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_calls_quality_task),

@@ -75,6 +75,13 @@ pub static ENVELOPE_CCSQM0409000: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_CCSQM0409000_RETURN_CODE: Envelope = Envelope {
+    code_fields: &["returnCode"],
+    success: &["0409000"],
+    message_fields: &["returnDesc", "resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CCSQM0410000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0410000"],
@@ -1908,7 +1915,7 @@ pub static QUALITY_INSPECTION_QUERY_QUALITY_TASK: OperationMeta = OperationMeta 
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM0409000,
+    envelope: &ENVELOPE_CCSQM0409000_RETURN_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html",
 };
@@ -11918,6 +11925,9 @@ impl QualityInspectionAddConversationFlowBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
+        if let Some(v) = &self.flow_name {
+            cec_core::validate::max_len(op, &format!("{at}flow_name"), v, 128)?;
+        }
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}expression"), &self.expression)?;
         cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
@@ -11981,13 +11991,33 @@ impl QualityInspectionUpdateConversationFlowBody {
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
         cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
+        if let Some(v) = &self.flow_name {
+            cec_core::validate::max_len(op, &format!("{at}flow_name"), v, 128)?;
+        }
         cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
         Ok(())
     }
 }
 
-/// Response of `qualityInspection.updateConversationFlow` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateConversationFlowResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateConversationFlow`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateConversationFlowResponse {
+    /// 0405000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.getConversationFlow`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14385,8 +14415,25 @@ impl QualityInspectionTakeEffectQualityTaskBody {
     }
 }
 
-/// Response of `qualityInspection.takeEffectQualityTask` (not documented field by field: raw JSON).
-pub type QualityInspectionTakeEffectQualityTaskResponse = serde_json::Value;
+/// Object response of `qualityInspection.takeEffectQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionTakeEffectQualityTaskResponse {
+    /// return code (0409000 success in this group)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.queryQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14470,6 +14517,34 @@ pub struct QualityInspectionQueryQualityTaskResponse {
     /// tasks Required.
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub data: Option<Vec<QualityInspectionQueryQualityTaskResponseData>>,
+    /// interface success flag (a number; the 0409000 code is in returnCode) Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub result_code: Option<serde_json::Number>,
+    /// success or failure message
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// 0409000 success, other values failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
 }
 
 /// Object `data`.
@@ -14514,6 +14589,93 @@ pub struct QualityInspectionQueryQualityTaskResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub creat_operator: Option<String>,
+    /// call start
+    #[serde(
+        rename = "callStart",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_start: Option<serde_json::Number>,
+    /// call end
+    #[serde(
+        rename = "callEnd",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_end: Option<serde_json::Number>,
+    /// calls to inspect Required.
+    #[serde(
+        rename = "inspectTotalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_total_count: Option<serde_json::Number>,
+    /// calls inspected Required.
+    #[serde(
+        rename = "inspectFinishedCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_finished_count: Option<serde_json::Number>,
+    /// calls to review Required.
+    #[serde(
+        rename = "reviewTotalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub review_total_count: Option<serde_json::Number>,
+    /// calls reviewed Required.
+    #[serde(
+        rename = "reviewFinishedCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub review_finished_count: Option<serde_json::Number>,
+    /// activation status Required.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// activation time
+    #[serde(
+        rename = "effectiveDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub effective_date: Option<serde_json::Number>,
+    /// created by the current operator Required.
+    #[serde(
+        rename = "personType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub person_type: Option<serde_json::Number>,
+    /// reviewer user ID
+    #[serde(
+        rename = "reviewingOfficer",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reviewing_officer: Option<String>,
+    /// reviewer name
+    #[serde(
+        rename = "reviewingOfficerName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reviewing_officer_name: Option<String>,
+    /// the current task can be operated Required.
+    #[serde(
+        rename = "isManipulate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub is_manipulate: Option<serde_json::Number>,
+    /// 0 audio, 2 text
+    #[serde(
+        rename = "interactionType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interaction_type: Option<String>,
 }
 
 /// Object request body of `qualityInspection.updateQualityTask`.
@@ -15625,8 +15787,190 @@ impl QualityInspectionCallsQualityTaskBodyFixedColumns {
     }
 }
 
-/// Response of `qualityInspection.callsQualityTask` (not documented field by field: raw JSON).
-pub type QualityInspectionCallsQualityTaskResponse = serde_json::Value;
+/// Object response of `qualityInspection.callsQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponse {
+    /// total Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// results Required.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionCallsQualityTaskResponseData>>,
+    /// return code (values not listed)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponseData {
+    /// task ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// inspector
+    #[serde(
+        rename = "inspector",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inspector: Option<String>,
+    /// inspection status
+    #[serde(
+        rename = "inspectStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_status: Option<serde_json::Number>,
+    /// calls
+    #[serde(rename = "calls", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub calls: Option<Vec<QualityInspectionCallsQualityTaskResponseDataCalls>>,
+    /// extension
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionCallsQualityTaskResponseDataSetting>,
+    /// inspector name
+    #[serde(
+        rename = "inspectorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inspector_name: Option<String>,
+    /// associated call
+    #[serde(rename = "is_group", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub is_group: Option<bool>,
+}
+
+/// Object `calls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponseDataCalls {
+    /// call business ID
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// call duration
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub duration: Option<serde_json::Number>,
+    /// upload time
+    #[serde(
+        rename = "upload_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upload_time: Option<serde_json::Number>,
+    /// call start
+    #[serde(
+        rename = "call_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_time: Option<serde_json::Number>,
+    /// call business ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+    /// task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub task_id: Option<serde_json::Number>,
+    /// call type
+    #[serde(
+        rename = "call_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+    /// inspection status
+    #[serde(
+        rename = "inspectStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_status: Option<serde_json::Number>,
+    /// left channel
+    #[serde(
+        rename = "leftChannel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub left_channel: Option<String>,
+    /// left-channel speech ratio
+    #[serde(
+        rename = "leftSpeechRatio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speech_ratio: Option<serde_json::Number>,
+    /// right-channel speech ratio
+    #[serde(
+        rename = "rightSpeechRatio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speech_ratio: Option<serde_json::Number>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponseDataSetting {
+    /// call detail ID
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub task_id: Option<serde_json::Number>,
+    /// agent ID
+    #[serde(
+        rename = "staffId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_id: Option<String>,
+    /// agent name
+    #[serde(
+        rename = "staff_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_name: Option<String>,
+}
 
 /// Object request body of `qualityInspection.getTextByTaskId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -24270,7 +24614,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2457.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: body (flow_name at most 128, min, expression, rule_id) matches the zh guide copy and zh-cn cec_07_2689; the en response table (cec_07_2457) gives flow_id and a resultCode whose success value is 0405000, as the group's other pages say, and resultDesc. The success code was the only gap noted, and it is read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddConversationFlowBuilder<'a> {
@@ -24347,7 +24691,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0179.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read on the zh page cec_07_2688 (2024-09): resultCode (0405000), resultDesc; the body matches (flow_name at most 128, now checked). The request sample is cut after expression, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateConversationFlowBuilder<'a> {
@@ -24695,7 +25039,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering). Not surfaced again by the 2026-12-02 searches of the dialogue-rule pages (add/update/get/query were); tables as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteRuleBuilder<'a> {
@@ -25030,7 +25374,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0190.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example).  Re-read 2026-12-02: tables match (en cec_07_0190 and cec_07_2467: interposal_id; resultCode 0405000, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteInterposalRuleBuilder<'a> {
@@ -25395,7 +25739,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0200.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477.  Re-read 2026-12-02: tables match (en cec_07_0200 and cec_07_2477: silence_id; resultCode 0405000, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSilenceRuleBuilder<'a> {
@@ -25653,7 +25997,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0204.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204.  Re-read 2026-12-02: tables match (zh md cec_07_0204, en cec_07_2481: speed_id; resultCode 0405000, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSpeedRuleBuilder<'a> {
@@ -25715,7 +26059,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0203.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page. Re-read 2026-12-02 from the zh page cec_07_0203 (2025-11) and the zh guide copy of its response section (read whole): tables match (exception.under/over.customer\[sentence refs\], setting{name, score, min, max, speed_id, other{call_end, call_from}}, resultCode and resultDesc mandatory).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
@@ -25849,7 +26193,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example). Not surfaced again by the 2026-12-02 search of the scenario pages; tables as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteScenarioBuilder<'a> {
@@ -25911,7 +26255,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw. Re-read 2026-12-02 (en cec_07_2487; the search for the zh page and its guide fragments found only the update-scenario sibling cec_07_0212/cec_07_2489): the body matches and stops inside other; no copy reaches the response table, so the answer still passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateScenarioBuilder<'a> {
@@ -25988,7 +26332,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code. Not surfaced again by the 2026-12-02 search of the scenario pages; tables as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
@@ -26075,7 +26419,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0232.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09). Re-read 2026-12-02: the zh guide copy of the request section matches the body; response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppointQualityTaskBuilder<'a> {
@@ -26152,7 +26496,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the group's zh pages. x-UserId is mandatory here. Re-read 2026-12-02: the en copy cec_07_2507 reaches the response table (resultCode, resultDesc; the answer was raw before); the value list of type is an empty bullet list in both the zh-cn and en copies.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTakeEffectQualityTaskBuilder<'a> {
@@ -26224,7 +26568,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: the response table is read whole in the zh guide copy of its response section (2023-11): data items gain callStart..interactionType (13 rows after creatOperator), and the answer ends with resultCode (a number: a success flag), resultDesc, returnCode (0409000 success) and returnDesc. The 0409000 code is in returnCode here, not resultCode, so this interface uses the ccsqm0409000-returnCode envelope (with the group's resultCode envelope a numeric success flag would have been read as a failure code, and returnCode was ignored).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityTaskBuilder<'a> {
@@ -26326,7 +26670,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2737.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228. Re-read 2026-12-02: the zh guide copy of the request section matches the body (currentRole, times, fixedColumns with 10 members, qualityTask{planName, id}); response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateQualityTaskBuilder<'a> {
@@ -27248,7 +27592,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md. Re-read 2026-12-02: the zh md copy of cec_07_0236 matches the body and stops at the head of the response table; the code list stays cut in every copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
@@ -27325,7 +27669,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order. Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read whole from the zh guide copy of its response section: total, data\[id, inspector, inspectStatus, calls\[12 members\], setting{call_id, taskId, staffId, staff_name}, inspectorName, is_group\], resultCode, resultDesc. The table lists no value for resultCode, and the sibling queryQualityTask carries 0409000 in returnCode rather than resultCode, so resultCode stays unchecked here (envelope ccsqm-unchecked).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
