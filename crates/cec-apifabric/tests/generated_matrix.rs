@@ -3773,7 +3773,9 @@ async fn quality_inspection_reassgin_quality_task() {
                 ("x-app-key", "test-app".into()),
             ],
             present: vec![],
-            body: Some(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#)),
+            body: Some(v(
+                r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
+            )),
             success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
@@ -3792,7 +3794,7 @@ async fn quality_inspection_reassgin_quality_task() {
                 .x_user_id("s-x-UserId")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(
-                        r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#,
+                        r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
                     ))
                     .unwrap(),
                 )
@@ -3801,11 +3803,13 @@ async fn quality_inspection_reassgin_quality_task() {
         },
     )
     .await;
+    check_refused(client, |c| async move { c.quality_inspection_reassgin_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"not-a-documented-value"}"#)).unwrap()).send().await }, "role").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_appeal_item() {
-    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"not-a-documented-value","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }, "auditOperation").await;
 }
 
 #[tokio::test]
@@ -3832,42 +3836,7 @@ async fn quality_inspection_query_quality_history() {
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_call_detail() {
-    check_json(
-        Case {
-            op: "qualityInspection.queryAppraiseCallDetail",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)),
-            success: v(r#"{}"#),
-            failure: None,
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_appraise_call_detail()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
-                        v(r#"{"call_uuid":"s-call_uuid"}"#),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.queryAppraiseCallDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","deal":7,"duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"rule_severity_violation_count":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7,"status":7}],"staff_id":"s-staff_id","status":7,"upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_call_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -4110,6 +4079,67 @@ async fn quality_inspection_regularqualitytask_query_quality_task() {
 }
 
 #[tokio::test]
+async fn quality_inspection_regularqualitytask_stop_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.regularqualitytask.stopQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"regularQualityTaskId":7}"#)),
+            success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_stop_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+                    >(v(r#"{"regularQualityTaskId":7}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_stop_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+                    >(v(r#"{}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "regularQualityTaskId",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_modify_result_quality_task() {
     check_json(Case { op: "qualityInspection.modifyResultQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }, "isGroup").await;
@@ -4235,13 +4265,13 @@ async fn quality_inspection_get_text_by_task_id() {
 
 #[tokio::test]
 async fn quality_inspection_voice2_text() {
-    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{"duration":"s-duration","resultCode":"s-resultCode","resultDesc":"success","taskId":"s-taskId"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"not-a-documented-value","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }, "language").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_asrtrans_appraisecall_detail() {
-    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7}],"staff_id":"s-staff_id","status":"s-status","upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{}"#)).unwrap()).send().await }, "call_uuid").await;
 }
 

@@ -2973,6 +2973,31 @@ async fn run_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     ))
 }
 
+async fn run_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_stop_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_modify_result_quality_task(
     clients: &Clients,
     input: &CliInput,
@@ -9600,6 +9625,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.stopQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
+        title: "Pause a scheduled sampling plan",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.modifyResultQualityTask",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
@@ -13402,6 +13437,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "qualityInspection.regularqualitytask.queryQualityTask") => {
             run_apifabric_quality_inspection_regularqualitytask_query_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.stopQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_stop_quality_task(clients, input).await
         }
         ("apifabric", "qualityInspection.modifyResultQualityTask") => {
             run_apifabric_quality_inspection_modify_result_quality_task(clients, input).await

@@ -2100,7 +2100,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{}",
+        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"deal\":7,\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"rule_severity_violation_count\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7,\"status\":7}],\"staff_id\":\"s-staff_id\",\"status\":7,\"upload_time\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_query_appraise_call_detail),
@@ -2198,6 +2198,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.stopQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
+        auth: "bearer",
+        required_body: &["regularQualityTaskId"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_stop_quality_task),
+    },
+    Route {
+        ne: "apifabric",
         id: "qualityInspection.modifyResultQualityTask",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
@@ -2256,7 +2269,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["language", "voiceFilePath", "agentId", "beginTime", "endTime"],
         required_query: &[],
-        success: "{}",
+        success: "{\"duration\":\"s-duration\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"taskId\":\"s-taskId\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_voice2_text),
@@ -2269,7 +2282,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{}",
+        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7}],\"staff_id\":\"s-staff_id\",\"status\":\"s-status\",\"upload_time\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_asrtrans_appraisecall_detail),
@@ -7398,6 +7411,14 @@ fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.regularqualitytask.queryQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.stopQualityTask", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {

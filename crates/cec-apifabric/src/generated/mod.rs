@@ -2063,6 +2063,18 @@ pub static QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK: OperationMe
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html",
 };
+/// `qualityInspection.regularqualitytask.stopQualityTask` — Pause a scheduled sampling plan (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.stopQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2734.html",
+};
 /// `qualityInspection.modifyResultQualityTask` — Modify a sampled inspection result (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask`).
 pub static QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK: OperationMeta = OperationMeta {
     id: "qualityInspection.modifyResultQualityTask",
@@ -2298,6 +2310,7 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK,
     &QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK,
     &QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK,
     &QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK,
     &QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
     &QUALITY_INSPECTION_CALLS_QUALITY_TASK,
@@ -14810,7 +14823,22 @@ pub struct QualityInspectionReassginQualityTaskBody {
 }
 impl QualityInspectionReassginQualityTaskBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}role"),
+                v,
+                &[
+                    "qualityDirector",
+                    "qualityGroupLeader",
+                    "qualityInspector",
+                    "tableDirector",
+                    "tableGroupLeader",
+                    "tableStaff",
+                ],
+            )?;
+        }
         Ok(())
     }
 }
@@ -14859,7 +14887,10 @@ pub struct QualityInspectionAppealItemBody {
 }
 impl QualityInspectionAppealItemBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.audit_operation {
+            cec_core::validate::one_of(op, &format!("{at}auditOperation"), v, &["back", "pass", "assign"])?;
+        }
         Ok(())
     }
 }
@@ -15005,7 +15036,7 @@ pub struct QualityInspectionQueryQualityHistoryResponseWorkflowNodeListAssignHis
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub original_handler: Option<String>,
-    /// reassignment time
+    /// reassignment time (epoch ms in 2025-11; yyyy-MM-dd in 2024-09)
     #[serde(
         rename = "assignTime",
         skip_serializing_if = "Option::is_none",
@@ -15029,8 +15060,202 @@ impl QualityInspectionQueryAppraiseCallDetailBody {
     }
 }
 
-/// Response of `qualityInspection.queryAppraiseCallDetail` (not documented field by field: raw JSON).
-pub type QualityInspectionQueryAppraiseCallDetailResponse = serde_json::Value;
+/// Object response of `qualityInspection.queryAppraiseCallDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseCallDetailResponse {
+    /// whether a deal was reached
+    #[serde(rename = "deal", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub deal: Option<serde_json::Number>,
+    /// left-channel speaking speed (speaker per left_channel)
+    #[serde(
+        rename = "left_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speed: Option<serde_json::Number>,
+    /// left-channel share of talk time
+    #[serde(
+        rename = "left_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speech_ratio: Option<serde_json::Number>,
+    /// inspected file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// left-channel speaker: customer or agent
+    #[serde(
+        rename = "left_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub left_channel: Option<String>,
+    /// right-channel share of talk time
+    #[serde(
+        rename = "right_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speech_ratio: Option<serde_json::Number>,
+    /// call start time
+    #[serde(
+        rename = "call_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_time: Option<serde_json::Number>,
+    /// right-channel speaker: customer or agent
+    #[serde(
+        rename = "right_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub right_channel: Option<String>,
+    /// call ID (the table says number; the page sample sends a UUID string, so kept as text)
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// left-channel silence time
+    #[serde(
+        rename = "left_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_silence_time: Option<serde_json::Number>,
+    /// ASR segments
+    #[serde(rename = "segments", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub segments: Option<Vec<QualityInspectionQueryAppraiseCallDetailResponseSegments>>,
+    /// call duration
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub duration: Option<serde_json::Number>,
+    /// right-channel silence time
+    #[serde(
+        rename = "right_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_silence_time: Option<serde_json::Number>,
+    /// upload time
+    #[serde(
+        rename = "upload_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upload_time: Option<serde_json::Number>,
+    /// number of rule violations
+    #[serde(
+        rename = "rule_severity_violation_count",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub rule_severity_violation_count: Option<serde_json::Number>,
+    /// tone of the agent (when left_channel is the agent)
+    #[serde(
+        rename = "left_emotions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub left_emotions: Option<Vec<QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions>>,
+    /// right-channel speaking speed
+    #[serde(
+        rename = "right_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speed: Option<serde_json::Number>,
+    /// agent user ID
+    #[serde(
+        rename = "staff_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_id: Option<String>,
+    /// call ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+    /// inspected call type: text or audio
+    #[serde(
+        rename = "call_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+    /// inspection status (description cut)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub status: Option<serde_json::Number>,
+}
+
+/// Object `segments`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseCallDetailResponseSegments {
+    /// ASR text
+    #[serde(
+        rename = "asr_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub asr_text: Option<String>,
+    /// speaker
+    #[serde(
+        rename = "speaker",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speaker: Option<String>,
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// segment ID
+    #[serde(
+        rename = "segment_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub segment_id: Option<serde_json::Number>,
+    /// call status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub status: Option<serde_json::Number>,
+}
+
+/// Object `left_emotions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions {
+    /// tone: positive or negative
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// tone score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+}
 
 /// Object response of `qualityInspection.queryTraining`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -15191,7 +15416,7 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange 
     /// user role
     #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
     pub current_role: Option<String>,
-    /// range conditions (qualityType 1 call range / 2 per-agent count / 3 per-agent percentage, qualityNum, durationStart in ms, qualityCondition, ...); full member list not readable, passed as JSON Required.
+    /// range conditions; rows read: qualityType (int, required: 1 call range, 2 per-agent count, 3 per-agent percentage), durationStart (int, shortest call in ms); later rows cut off, passed as JSON Required.
     #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
     pub fixed_columns: Option<serde_json::Value>,
 }
@@ -15353,7 +15578,7 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRan
     /// user role
     #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
     pub current_role: Option<String>,
-    /// range conditions (qualityType 1 call range / 2 per-agent count / 3 per-agent percentage, qualityNum, durationStart in ms, qualityCondition, ...); full member list not readable, passed as JSON Required.
+    /// range conditions; rows read: qualityNum (string, required, at most 10000), qualityType (int, required: 1 call range, 2 per-agent count, 3 per-agent percentage), durationStart (int, shortest call in ms, up to 11 digits), qualityCondition (int, required, sampling state); later rows cut off, passed as JSON Required.
     #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
     pub fixed_columns: Option<serde_json::Value>,
 }
@@ -15566,6 +15791,41 @@ pub struct QualityInspectionRegularqualitytaskQueryQualityTaskResponseList {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub interaction_type: Option<String>,
+}
+
+/// Object request body of `qualityInspection.regularqualitytask.stopQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskStopQualityTaskBody {
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    #[serde(rename = "regularQualityTaskId", skip_serializing_if = "Option::is_none", default)]
+    pub regular_quality_task_id: Option<serde_json::Number>,
+}
+impl QualityInspectionRegularqualitytaskStopQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.regularqualitytask.stopQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskStopQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object request body of `qualityInspection.modifyResultQualityTask`.
@@ -16027,7 +16287,7 @@ pub struct QualityInspectionVoice2TextBody {
     /// recording language: zh_CN or en_US Required.
     #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
     pub language: Option<String>,
-    /// recording file path Required.
+    /// recording file path (e.g. a drive-letter path to a .V3 file) Required.
     #[serde(rename = "voiceFilePath", skip_serializing_if = "Option::is_none", default)]
     pub voice_file_path: Option<String>,
     /// agent ID Required.
@@ -16055,8 +16315,35 @@ impl QualityInspectionVoice2TextBody {
     }
 }
 
-/// Response of `qualityInspection.voice2Text` (not documented field by field: raw JSON).
-pub type QualityInspectionVoice2TextResponse = serde_json::Value;
+/// Object response of `qualityInspection.voice2Text`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionVoice2TextResponse {
+    /// status code Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// status message Required.
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// ID of the created task (pass to getTextByTaskId)
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+    /// audio length in seconds
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub duration: Option<String>,
+}
 
 /// Object request body of `qualityInspection.asrtrans.appraisecallDetail`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -16073,8 +16360,189 @@ impl QualityInspectionAsrtransAppraisecallDetailBody {
     }
 }
 
-/// Response of `qualityInspection.asrtrans.appraisecallDetail` (not documented field by field: raw JSON).
-pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value;
+/// Object response of `qualityInspection.asrtrans.appraisecallDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAsrtransAppraisecallDetailResponse {
+    /// left-channel speaking speed (speaker per left_channel)
+    #[serde(
+        rename = "left_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speed: Option<serde_json::Number>,
+    /// left-channel share of talk time
+    #[serde(
+        rename = "left_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speech_ratio: Option<serde_json::Number>,
+    /// inspected file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// left-channel speaker: customer or agent
+    #[serde(
+        rename = "left_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub left_channel: Option<String>,
+    /// right-channel share of talk time
+    #[serde(
+        rename = "right_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speech_ratio: Option<serde_json::Number>,
+    /// call start time
+    #[serde(
+        rename = "call_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_time: Option<serde_json::Number>,
+    /// right-channel speaker: customer or agent
+    #[serde(
+        rename = "right_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub right_channel: Option<String>,
+    /// call ID (the table says number; the page sample sends a UUID string, so kept as text)
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// left-channel silence time
+    #[serde(
+        rename = "left_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_silence_time: Option<serde_json::Number>,
+    /// ASR segments
+    #[serde(rename = "segments", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub segments: Option<Vec<QualityInspectionAsrtransAppraisecallDetailResponseSegments>>,
+    /// call duration
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub duration: Option<serde_json::Number>,
+    /// right-channel silence time
+    #[serde(
+        rename = "right_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_silence_time: Option<serde_json::Number>,
+    /// upload time
+    #[serde(
+        rename = "upload_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upload_time: Option<serde_json::Number>,
+    /// tone of the agent (when left_channel is the agent)
+    #[serde(
+        rename = "left_emotions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub left_emotions: Option<Vec<QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions>>,
+    /// right-channel speaking speed
+    #[serde(
+        rename = "right_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speed: Option<serde_json::Number>,
+    /// agent user ID
+    #[serde(
+        rename = "staff_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_id: Option<String>,
+    /// call ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+    /// inspected call type: 0 audio, 2 text
+    #[serde(
+        rename = "call_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+    /// inspection status: 0 waiting, 1 processing, 2 done, 3 ASR in progress, 9 failed (rest of the description cut)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+}
+
+/// Object `segments`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAsrtransAppraisecallDetailResponseSegments {
+    /// ASR text
+    #[serde(
+        rename = "asr_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub asr_text: Option<String>,
+    /// speaker (the table says number; the page sample sends customer/staff, so kept as text)
+    #[serde(
+        rename = "speaker",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speaker: Option<String>,
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// segment ID
+    #[serde(
+        rename = "segment_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub segment_id: Option<serde_json::Number>,
+}
+
+/// Object `left_emotions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions {
+    /// tone: positive or negative
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// tone score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+}
 
 /// Fluent builder of `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK.
 ///
@@ -26752,7 +27220,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0239.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Re-read 2026-12-02: zh cec_07_2748 (2024-09) gives both tables, code 0410000, no error codes, and the request sample (its response sample is cut after resultCode, so not kept); en-us cec_07_0239 and the zh md copy agree. role takes one of the six role names the table lists.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionReassginQualityTaskBuilder<'a> {
@@ -26824,7 +27292,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Re-read 2026-12-02: zh cec_07_0241 (2025-11-13) gives both tables, code 0410000 and no error codes; its request sample is cut inside taskInfoId, so no sample is kept; the guide request copy, en-us cec_07_0241/cec_07_2518 and the zh md copy agree. auditOperation takes back, pass or assign as the table lists.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppealItemBuilder<'a> {
@@ -26911,7 +27379,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0245.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Re-read 2026-12-02: zh cec_07_0245 (2025-11-13) and zh cec_07_2754 (2024-09) give the whole response table (showAssgin, workflowNodeList with its assignHistoryList, canHandle, showReassgin); the 2025 page gives createTime and assignTime as epoch milliseconds, the 2024 page as yyyy-MM-dd (both typed string). The answer has no result code row (the envelope does not require one).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityHistoryBuilder<'a> {
@@ -26973,7 +27441,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>
 ///
-/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown and the answer has no result-code row, so nothing is checked. A CCISQM-prefixed copy of the same interface is qualityInspection.asrtrans.appraisecallDetail (cec_07_0249). Re-read 2026-12-02: the fullest copy is the zh guide copy of the response section (2024-09), which reaches row 1.21 (status) and is cut inside its description; zh cec_07_0216 (2025-11-13) agrees up to right_silence_time and is cut there; en-us cec_07_0216 and the zh md copy stop earlier. The answer is typed with the rows read (was raw). call_id is typed string although the table says number, because the twin page sample sends a UUID (text accepts numbers too).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
@@ -27035,7 +27503,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Re-read 2026-12-02: zh cec_07_0174 (2025-11-13) gives the response table, success code 0404000, no error codes and the response sample (kept); the guide copy, intl zh-cn cec_07_2683 and en-us cec_07_0174/cec_07_2451 agree.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryTrainingBuilder<'a> {
@@ -27081,7 +27549,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Re-read 2026-12-02: en-us cec_07_0175 (2025-11-13) and cec_07_2452 (2025-03-31) give the headers and the response table with success code 0404000.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTrainTagsBuilder<'a> {
@@ -27127,7 +27595,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as on the query, update and stop pages of the group (zh cec_07_2733, guide copy of cec_07_2731, cec_07_2734). Re-read 2026-12-02: every copy (zh cec_07_2729 2024-09, intl zh cec_07_2497, zh md cec_07_0220) stops inside extractionRange.fixedColumns after its first two rows (qualityType, durationStart); the rest of fixedColumns, any later top-level rows and the whole response table were not reached, and no guide section copy of this page or its samples surfaced, so fixedColumns stays untyped JSON and the answer passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
@@ -27211,7 +27679,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as on the query, update and stop pages of the group. On 2026-12-02 only the zh md copy (cec_07_0221) surfaced and it stops at the response heading; the two response rows (resultCode, resultDesc) are from the 2026-11-24 read of en-us cec_07_0221 and match the twin stop page (zh cec_07_2734, read whole on 2026-12-02).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
@@ -27279,7 +27747,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as this page's response table says (guide copy of zh cec_07_2731, 2024-09). qiqtTotalTimes is a string here (int on the create page), as documented. Re-read 2026-12-02: the fullest request copy (guide section copy of the request, 2023-11) reaches the fourth row of extractionRange.fixedColumns (qualityNum, qualityType, durationStart, qualityCondition) and stops; zh cec_07_2731 and intl zh cec_07_2499 stop earlier; so fixedColumns stays untyped JSON. The response table (resultCode, resultDesc, objId) was read whole from both guide response copies.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
@@ -27369,7 +27837,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as on the query, update and stop pages of the group (this page's code list is cut). Re-read 2026-12-02 from en-us cec_07_0223 (request and response tables; x-UserId optional).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
@@ -27437,7 +27905,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as this page says. Re-read 2026-12-02: the guide section copy of zh cec_07_2733 (2024-09) gives the whole response table (total, list with 14 members, resultCode, resultDesc); zh cec_07_2733, intl zh cec_07_2501 and zh md cec_07_0224 agree on the rows they reach.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
@@ -27506,11 +27974,79 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.regularqualitytask.stopQualityTask`: Pause a scheduled sampling plan.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2734.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Not in the catalog (the en-us TOC cec_07_0219 lists five pages); the zh page cec_07_2734 (2024-09) documents it and was read whole on 2026-12-02: body regularQualityTaskId, answer resultCode/resultDesc with 0408000 for success, no error codes, request and response samples.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskStopQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskStopQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskStopQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskStopQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    pub fn regular_quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.regular_quality_task_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskStopQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.stopQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskStopQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.stopQualityTask`: Pause a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask`).
+    pub fn quality_inspection_regularqualitytask_stop_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskStopQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskStopQualityTaskBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.modifyResultQualityTask`: Modify a sampled inspection result.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Re-read 2026-12-02: zh cec_07_2744 (2024-09) gives both tables, success code 0409000 and no error codes; its request sample is cut inside the body, so no sample is kept; the guide request copy and en-us cec_07_0235/cec_07_2512 agree.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
@@ -27746,7 +28282,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Re-read 2026-12-02: en-us cec_07_0247 and cec_07_2524 give both tables; the zh md copy agrees on the request (taskId only for tasks created in the last three days).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
@@ -27804,7 +28340,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Re-read 2026-12-02: zh cec_07_2757 (2024-09) and the zh md copy of cec_07_0248 give the whole response table (resultCode, resultDesc, taskId, duration as a string of seconds) and no error codes; the 2025 md copy adds a performance note (8 MB files at 20 TPS answer within 5 s). The success value of resultCode is not given, so it is not checked. The request sample is cut inside endTime, so no sample is kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionVoice2TextBuilder<'a> {
@@ -27821,7 +28357,7 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
-    /// recording file path Required.
+    /// recording file path (e.g. a drive-letter path to a .V3 file) Required.
     pub fn voice_file_path(mut self, v: impl Into<String>) -> Self {
         self.body_.voice_file_path = Some(v.into());
         self
@@ -27877,7 +28413,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix (no deal, segment status or violation-count rows). Re-read 2026-12-02: the fullest copy is the zh guide copy of the response section (2025-02), which reaches row 1.19 (status) and is cut inside its value list; intl zh-cn cec_07_0249 (2025-11-13) and zh cec_07_2758 (2024-09) agree up to left_emotions; en-us cec_07_2526 stops earlier. The answer is typed with the rows read (was raw). The page's response sample (guide copies, 2023-11 and 2024-09) is cut inside segments and carries members the table does not list (staff_name, create_time), so it is not kept; it sends call_id as a UUID and speaker as customer/staff, so both are typed string (the table says number; text accepts numbers too).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
