@@ -3813,6 +3813,33 @@ async fn quality_inspection_appeal_item() {
 }
 
 #[tokio::test]
+async fn quality_inspection_query_quality_item() {
+    check_json(Case { op: "qualityInspection.queryQualityItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)), success: v(r#"{"data":[{"agentName":"s-agentName","calls":[{"call_uuid":"s-call_uuid"}],"createTimeStr":"s-createTimeStr","id":7,"initiatorName":"s-initiatorName","inspectorName":"s-inspectorName","reviewingOfficerName":"s-reviewingOfficerName","setting":{"file_name":"s-file_name"},"taskOperatorName":"s-taskOperatorName","taskStatusName":"s-taskStatusName","taskTypeName":"s-taskTypeName","updateTimeStr":"s-updateTimeStr"}],"pageNum":7,"pageSize":7,"pages":7,"resultCode":"0410000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap()).send().await }).await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_quality_item_detail() {
+    check_json(Case { op: "qualityInspection.queryQualityItemDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityItemId":7}"#)), success: v(r#"{"agentIsNull":true,"qualityItem":{"callId":7,"taskType":7},"qualityItemRuleHit":[{"appealId":7,"callId":7,"createTime":7,"description":"s-description","id":7,"revise":7,"reviseId":"s-reviseId","ruleDescribe":"s-ruleDescribe","ruleGroupId":7,"ruleId":7,"ruleName":"s-ruleName","type":7,"updateTime":7,"valid":7}],"resultCode":"0410000","resultDesc":"success","title":"s-title"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(r#"{"qualityItemId":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_quality_item_detail()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "qualityItemId",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_query_quality_history() {
     check_json(Case { op: "qualityInspection.queryQualityHistory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)), success: v(r#"{"canHandle":true,"resultCode":"0410000","resultDesc":"success","showAssgin":true,"showReassgin":true,"workflowNodeList":[{"assignHistoryList":[{"assignTime":"s-assignTime","assignee":"s-assignee","newHandler":"s-newHandler","originalHandler":"s-originalHandler"}],"conclusion":"s-conclusion","createTime":"s-createTime","handler":"s-handler","nodeId":"s-nodeId","nodeName":"s-nodeName","remark":"s-remark"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_history().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(v(r#"{"qualityTaskInfoId":"s-qualityTaskInfoId"}"#)).unwrap()).send().await }).await;
     check_refused(

@@ -2777,6 +2777,50 @@ async fn run_apifabric_quality_inspection_appeal_item(
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, call).await?))
 }
 
+async fn run_apifabric_quality_inspection_query_quality_item(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_item();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_quality_item_detail(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_item_detail();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL, call).await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_query_quality_history(
     clients: &Clients,
     input: &CliInput,
@@ -9535,6 +9579,26 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.queryQualityItem",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
+        title: "Query inspection items (problems and appeals)",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityItemDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
+        title: "Query an inspection item's details",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityHistory",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
@@ -13410,6 +13474,12 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "qualityInspection.appealItem") => {
             run_apifabric_quality_inspection_appeal_item(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryQualityItem") => {
+            run_apifabric_quality_inspection_query_quality_item(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryQualityItemDetail") => {
+            run_apifabric_quality_inspection_query_quality_item_detail(clients, input).await
         }
         ("apifabric", "qualityInspection.queryQualityHistory") => {
             run_apifabric_quality_inspection_query_quality_history(clients, input).await

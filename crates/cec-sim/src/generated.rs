@@ -2081,6 +2081,32 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        id: "qualityInspection.queryQualityItem",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"data\":[{\"agentName\":\"s-agentName\",\"calls\":[{\"call_uuid\":\"s-call_uuid\"}],\"createTimeStr\":\"s-createTimeStr\",\"id\":7,\"initiatorName\":\"s-initiatorName\",\"inspectorName\":\"s-inspectorName\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"setting\":{\"file_name\":\"s-file_name\"},\"taskOperatorName\":\"s-taskOperatorName\",\"taskStatusName\":\"s-taskStatusName\",\"taskTypeName\":\"s-taskTypeName\",\"updateTimeStr\":\"s-updateTimeStr\"}],\"pageNum\":7,\"pageSize\":7,\"pages\":7,\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"total\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityItemDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
+        auth: "bearer",
+        required_body: &["qualityItemId"],
+        required_query: &[],
+        success: "{\"agentIsNull\":true,\"qualityItem\":{\"callId\":7,\"taskType\":7},\"qualityItemRuleHit\":[{\"appealId\":7,\"callId\":7,\"createTime\":7,\"description\":\"s-description\",\"id\":7,\"revise\":7,\"reviseId\":\"s-reviseId\",\"ruleDescribe\":\"s-ruleDescribe\",\"ruleGroupId\":7,\"ruleId\":7,\"ruleName\":\"s-ruleName\",\"type\":7,\"updateTime\":7,\"valid\":7}],\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"title\":\"s-title\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item_detail),
+    },
+    Route {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityHistory",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
@@ -7361,6 +7387,18 @@ fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Resu
     let body: cec_apifabric::generated::QualityInspectionAppealItemBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.appealItem", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_quality_item(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityItem", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_quality_item_detail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityItemDetail", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {

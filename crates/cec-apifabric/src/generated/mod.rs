@@ -1955,6 +1955,30 @@ pub static QUALITY_INSPECTION_APPEAL_ITEM: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html",
 };
+/// `qualityInspection.queryQualityItem` — Query inspection items (problems and appeals) (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem`).
+pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryQualityItem",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0410000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2751.html",
+};
+/// `qualityInspection.queryQualityItemDetail` — Query an inspection item's details (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail`).
+pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryQualityItemDetail",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0410000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2752.html",
+};
 /// `qualityInspection.queryQualityHistory` — Query appeal handling history (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory`).
 pub static QUALITY_INSPECTION_QUERY_QUALITY_HISTORY: OperationMeta = OperationMeta {
     id: "qualityInspection.queryQualityHistory",
@@ -2301,6 +2325,8 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_UPDATE_QUALITY_TASK,
     &QUALITY_INSPECTION_REASSGIN_QUALITY_TASK,
     &QUALITY_INSPECTION_APPEAL_ITEM,
+    &QUALITY_INSPECTION_QUERY_QUALITY_ITEM,
+    &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL,
     &QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
     &QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL,
     &QUALITY_INSPECTION_QUERY_TRAINING,
@@ -14915,6 +14941,336 @@ pub struct QualityInspectionAppealItemResponse {
     pub result_desc: Option<String>,
 }
 
+/// Object request body of `qualityInspection.queryQualityItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemBody {
+    /// advanced query conditions
+    #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
+    pub fixed_columns: Option<QualityInspectionQueryQualityItemBodyFixedColumns>,
+    /// item start time, timestamp (the en copy says seconds)
+    #[serde(rename = "startTimeMillis", skip_serializing_if = "Option::is_none", default)]
+    pub start_time_millis: Option<serde_json::Number>,
+    /// item end time, timestamp
+    #[serde(rename = "endTimeMillis", skip_serializing_if = "Option::is_none", default)]
+    pub end_time_millis: Option<serde_json::Number>,
+    /// records per page (at most 1000000)
+    #[serde(rename = "rows", skip_serializing_if = "Option::is_none", default)]
+    pub rows: Option<serde_json::Number>,
+    /// page number, from 1; page size set by rows
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.fixed_columns {
+            v.validate(op, &format!("{at}fixedColumns."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `fixedColumns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemBodyFixedColumns {
+    /// user IDs of the agents in an agent group (element type not stated)
+    #[serde(rename = "agentUserIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_user_ids: Option<Vec<String>>,
+    /// user IDs of the inspectors in an inspection group (element type not stated)
+    #[serde(rename = "qualityUserIds", skip_serializing_if = "Option::is_none", default)]
+    pub quality_user_ids: Option<Vec<String>>,
+    /// item type: 1 problem, 2 appeal
+    #[serde(rename = "taskType", skip_serializing_if = "Option::is_none", default)]
+    pub task_type: Option<String>,
+    /// item status: 21 reviewing, 22 completed, 24 handling, 27 verifying
+    #[serde(rename = "taskStatus", skip_serializing_if = "Option::is_none", default)]
+    pub task_status: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemBodyFixedColumns {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.queryQualityItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponse {
+    /// total records
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// total pages
+    #[serde(rename = "pages", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub pages: Option<serde_json::Number>,
+    /// inspection items
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQueryQualityItemResponseData>>,
+    /// records per page
+    #[serde(
+        rename = "pageSize",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub page_size: Option<serde_json::Number>,
+    /// page number
+    #[serde(
+        rename = "pageNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub page_num: Option<serde_json::Number>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponseData {
+    /// item ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// item type name
+    #[serde(
+        rename = "taskTypeName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_type_name: Option<String>,
+    /// inspector name
+    #[serde(
+        rename = "inspectorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inspector_name: Option<String>,
+    /// reviewer name
+    #[serde(
+        rename = "reviewingOfficerName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reviewing_officer_name: Option<String>,
+    /// initiator name
+    #[serde(
+        rename = "initiatorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub initiator_name: Option<String>,
+    /// handler name
+    #[serde(
+        rename = "taskOperatorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_operator_name: Option<String>,
+    /// agent in charge
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// item status name
+    #[serde(
+        rename = "taskStatusName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_status_name: Option<String>,
+    /// calls of the item
+    #[serde(rename = "calls", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub calls: Option<Vec<QualityInspectionQueryQualityItemResponseDataCalls>>,
+    /// creation time, yyyy-MM-dd
+    #[serde(
+        rename = "createTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time_str: Option<String>,
+    /// update time, yyyy-MM-dd
+    #[serde(
+        rename = "updateTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub update_time_str: Option<String>,
+    /// call details
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQueryQualityItemResponseDataSetting>,
+}
+
+/// Object `calls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponseDataCalls {
+    /// call inspection ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponseDataSetting {
+    /// file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+}
+
+/// Object request body of `qualityInspection.queryQualityItemDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemDetailBody {
+    /// inspection item ID Required.
+    #[serde(rename = "qualityItemId", skip_serializing_if = "Option::is_none", default)]
+    pub quality_item_id: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemDetailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}qualityItemId"), &self.quality_item_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.queryQualityItemDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemDetailResponse {
+    /// whether the agent in charge is empty
+    #[serde(
+        rename = "agentIsNull",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub agent_is_null: Option<bool>,
+    /// rule results of the item
+    #[serde(
+        rename = "qualityItemRuleHit",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub quality_item_rule_hit: Option<Vec<QualityInspectionQueryQualityItemDetailResponseQualityItemRuleHit>>,
+    /// item title
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub title: Option<String>,
+    /// item details
+    #[serde(
+        rename = "qualityItem",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub quality_item: Option<QualityInspectionQueryQualityItemDetailResponseQualityItem>,
+}
+
+/// Object `qualityItemRuleHit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemDetailResponseQualityItemRuleHit {
+    /// record ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// call inspection ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub call_id: Option<serde_json::Number>,
+    /// rule ID
+    #[serde(rename = "ruleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub rule_id: Option<serde_json::Number>,
+    /// rule name
+    #[serde(
+        rename = "ruleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
+    /// rule description
+    #[serde(
+        rename = "ruleDescribe",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_describe: Option<String>,
+    /// result: 1 compliant, 0 violation, -1 not rated
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub valid: Option<serde_json::Number>,
+    /// rule type: 10 dialogue, 11 silence, 12 speed, 13 interruption, 60 sensitive word, 70 manual
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub type_: Option<serde_json::Number>,
+    /// start time, epoch s
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub create_time: Option<serde_json::Number>,
+    /// update time, epoch s
+    #[serde(
+        rename = "updateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub update_time: Option<serde_json::Number>,
+    /// handling description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// handling ID
+    #[serde(
+        rename = "appealId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub appeal_id: Option<serde_json::Number>,
+    /// correction ID
+    #[serde(
+        rename = "reviseId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// rule group ID
+    #[serde(
+        rename = "ruleGroupId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub rule_group_id: Option<serde_json::Number>,
+    /// corrected result: 1 compliant, 0 violation, -1 not corrected
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
+}
+
+/// Object `qualityItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemDetailResponseQualityItem {
+    /// call inspection ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub call_id: Option<serde_json::Number>,
+    /// 1 problem, 2 appeal
+    #[serde(
+        rename = "taskType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub task_type: Option<serde_json::Number>,
+}
+
 /// Object request body of `qualityInspection.queryQualityHistory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionQueryQualityHistoryBody {
@@ -22954,7 +23310,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope. Not found again in the 2026-12-02 search of the scoresetting pages (the zh guide copies found were those of query and modify); kept as read on 2026-11-24.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138); success code 0412000 as the create and query pages of the group state, hence the ccsqm envelope. Re-read 2026-12-02 from en-us cec_07_0141 and cec_07_2418 (body id, answer resultCode/resultDesc; this page names no code value).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -23146,7 +23502,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0142.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138); success code 0412000 as the create and query pages of the group state, hence the ccsqm envelope. The path says remove (the TOC says delete). Re-read 2026-12-02 from en-us cec_07_0142 and cec_07_2419 (body id, answer resultCode/resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRemoveAppraiseScoreBuilder<'a> {
@@ -23419,7 +23775,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0148.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: zh cec_07_2657 (2024-09) gives both tables, success code 0403000, no error codes and both samples (kept); en-us cec_07_0148 and cec_07_2425 agree.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceBuilder<'a> {
@@ -23965,7 +24321,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Read from en copies cec_07_0157 (pt-br) and cec_07_2434. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Not surfaced again by the 2026-12-02 searches of this group (the group TOC cec_07_0156 was); its tables are as read on 2026-11-24.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: the zh guide copy of the response section (2025-02, of cec_07_2666) gives result, resultCode with 0401000 for success, and resultDesc, confirming this page's own success code (the group envelope ccsqm0401000); en-us cec_07_2434 and the pt-br copy of cec_07_0157 give the request (sw_id) and the same response rows.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
@@ -24871,7 +25227,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_0172 / cec_07_2449. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success). Not found again in the 2026-12-02 searches; its tables are as read on 2026-11-24.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02 from the ar-mena copy of en cec_07_2449 (whole page: body sg_id, answer resultCode/resultDesc, no error codes, samples with code 0405000, kept); success code 0405000 as every conversation-rules page gives.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
@@ -24933,7 +25289,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0178.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the page states. Re-read 2026-12-02 from zh cec_07_2455 (2023 numbering; tables and an empty error list) and en-us cec_07_0178. x-UserId is mandatory in zh cec_07_2455 and optional in en-us cec_07_0178; kept optional.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteConversationFlowBuilder<'a> {
@@ -25507,7 +25863,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering). Not surfaced again by the 2026-12-02 searches of the dialogue-rule pages (add/update/get/query were); tables as read on 2026-11-24.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its response table states. Re-read 2026-12-02 from en-us cec_07_2462 (older numbering; body rule_id, answer resultCode/resultDesc). Two crawls of that copy disagree on whether x-UserId is mandatory; kept optional.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteRuleBuilder<'a> {
@@ -25708,7 +26064,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2465.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read in the 2026-12-01 pass from zh cec_07_2465, zh cec_07_0188 and the zh guide sample copy (see read_from); first read on 2026-11-24 from en-us cec_07_2465 (older numbering).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetInterposalRuleByIdBuilder<'a> {
@@ -26661,7 +27017,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example). Not surfaced again by the 2026-12-02 search of the scenario pages; tables as read on 2026-11-24.
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page (zh cec_07_0208, read on 2026-11-24). Re-read 2026-12-02 from en-us cec_07_0208 (body group_id, answer resultCode/resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteScenarioBuilder<'a> {
@@ -26800,7 +27156,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code. Not surfaced again by the 2026-12-02 search of the scenario pages; tables as read on 2026-11-24.
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page; this answer has no result-code row. Re-read 2026-12-02: zh cec_07_2722 (2024-09) gives both tables whole (total, data with its nine item rows and the other call filter); the guide request copy, en-us cec_07_2490, the ja-jp copy of cec_07_0213 and the zh md copy agree on the rows they reach.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
@@ -27372,6 +27728,151 @@ impl crate::Client {
     /// `qualityInspection.appealItem`: Review appeal item (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem`).
     pub fn quality_inspection_appeal_item(&self) -> QualityInspectionAppealItemBuilder<'_> {
         QualityInspectionAppealItemBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryQualityItem`: Query inspection items (problems and appeals).
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2751.html>
+///
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); the group's success code 0410000 (this answer has no result-code row, and the envelope does not require one). Not in the spec before 2026-12-02 (the catalog's group entry listed it as known from the en TOC with its tables unread); added from the en copies of cec_07_2519 (ja-jp and pt-br, 2023-09; whole request table: fixedColumns with four conditions, startTimeMillis, endTimeMillis, rows, page) and the zh guide copy of the response section of cec_07_2751 (2024-09; whole response table). fixedColumns is a real nested condition object here. The element type of agentUserIds/qualityUserIds is not stated (typed as strings, as user IDs are elsewhere). rows' 1000000 is a value limit, kept as prose.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryQualityItemBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQueryQualityItemBody,
+}
+
+impl<'a> QualityInspectionQueryQualityItemBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryQualityItemBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page) Required.
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// advanced query conditions
+    pub fn fixed_columns(mut self, v: QualityInspectionQueryQualityItemBodyFixedColumns) -> Self {
+        self.body_.fixed_columns = Some(v);
+        self
+    }
+    /// item start time, timestamp (the en copy says seconds)
+    pub fn start_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.start_time_millis = Some(v.into());
+        self
+    }
+    /// item end time, timestamp
+    pub fn end_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.end_time_millis = Some(v.into());
+        self
+    }
+    /// records per page (at most 1000000)
+    pub fn rows(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.rows = Some(v.into());
+        self
+    }
+    /// page number, from 1; page size set by rows
+    pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.page = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryQualityItemBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryQualityItem";
+        let _ = op;
+        cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryQualityItemResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryQualityItem`: Query inspection items (problems and appeals) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem`).
+    pub fn quality_inspection_query_quality_item(&self) -> QualityInspectionQueryQualityItemBuilder<'_> {
+        QualityInspectionQueryQualityItemBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryQualityItemDetail`: Query an inspection item's details.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2752.html>
+///
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); the group's success code 0410000 (this answer has no result-code row, and the envelope does not require one). Not in the spec before 2026-12-02 (listed in the catalog's group entry with its tables unread); added from zh cec_07_2752 (request: qualityItemId; response rows to qualityItemRuleHit.revise), the zh md copy of cec_07_0243 (2025) and the zh guide copy of the response section, which gives the whole response table (agentIsNull, qualityItemRuleHit with 14 members, title, qualityItem with callId and taskType).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryQualityItemDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQueryQualityItemDetailBody,
+}
+
+impl<'a> QualityInspectionQueryQualityItemDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryQualityItemDetailBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// inspection item ID Required.
+    pub fn quality_item_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.quality_item_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryQualityItemDetailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryQualityItemDetail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryQualityItemDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryQualityItemDetail`: Query an inspection item's details (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail`).
+    pub fn quality_inspection_query_quality_item_detail(&self) -> QualityInspectionQueryQualityItemDetailBuilder<'_> {
+        QualityInspectionQueryQualityItemDetailBuilder::new(self)
     }
 }
 
