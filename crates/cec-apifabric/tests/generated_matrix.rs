@@ -468,10 +468,8 @@ async fn called_route_delete_called_route() {
         |c| async move {
             c.called_route_delete_called_route()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(
-                        cec_core::test_util::set_at(v(r#"{"dnids":""}"#), &["dnids"], json!("x".repeat(1001))),
-                    )
-                    .unwrap(),
+                    serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(v(r#"{}"#))
+                        .unwrap(),
                 )
                 .send()
                 .await
@@ -579,29 +577,14 @@ async fn ivr_flow_satisfaction_query() {
 
 #[tokio::test]
 async fn ivr_flow_import_voice_file_upload() {
-    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.ivr_flow_import_voice_file_upload()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(
-                        r#"{"fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "fileInfo",
-    )
-    .await;
+    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)), success: v(r#"{"description":"success","fileId":"s-fileId","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","voiceType":"s-voiceType"}"#)).unwrap()).send().await }, "voiceFileName").await;
 }
 
 #[tokio::test]
 async fn ivr_flow_create_voice_template() {
-    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }, "name").await;
+    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]
@@ -826,7 +809,7 @@ async fn ccmessaging_poll() {
 
 #[tokio::test]
 async fn ccmessaging_download_file_stream() {
-    check_json(Case { op: "ccmessaging.downloadFileStream", method: "POST", path: "/apiaccess/ccmessaging/downloadFileStream".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)), success: v(r#"{"fileStream":"s-fileStream","resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_download_file_stream().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.downloadFileStream", method: "POST", path: "/apiaccess/ccmessaging/downloadFileStream".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)), success: v(r#"{"fileStream":"s-fileStream","resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 channelId, userId or tenantId missing","resultDesc":"simulated failure"}"#), code: "2 channelId, userId or tenantId missing", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_download_file_stream().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(v(r#"{"channel":"s-channel","fileId":"s-fileId","fileType":"s-fileType","multiMedia":"s-multiMedia"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1217,8 +1200,8 @@ async fn ccmessaging_chat_drop_mail() {
             body: Some(v(r#"{"emailId":"s-emailId"}"#)),
             success: v(r#"{"description":"success","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"description":"simulated failure","returnCode":"3 email ID not found"}"#),
+                code: "3 email ID not found",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
@@ -1649,55 +1632,51 @@ async fn offline_agent_is_offline_agent() {
 
 #[tokio::test]
 async fn federation_user_mgmt_create_task() {
-    check_json(
-        Case {
-            op: "federationUserMgmt.createTask",
-            method: "POST",
-            path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: None,
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
+    check_json(Case { op: "federationUserMgmt.createTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)), success: v(r#"{"description":"success","resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskId":"s-taskId"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_create_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.federation_user_mgmt_create_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"},{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap()).send().await }, "federationUserList").await;
+}
+
+#[tokio::test]
+async fn federation_user_mgmt_query_task() {
+    check_json(Case { op: "federationUserMgmt.queryTask", method: "POST", path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"taskId":"s-taskId"}"#)), success: v(r#"{"description":"success","failDataList":[{"federationUser":{"action":"s-action","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}}],"resultCode":"0","resultMessage":"s-resultMessage","returnCode":"0","taskInfo":{"remark":"s-remark","status":"s-status"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.federation_user_mgmt_query_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(v(r#"{"taskId":"s-taskId"}"#)).unwrap()).send().await }).await;
+    check_refused(
         client,
-        |c| async move { c.federation_user_mgmt_create_task().send().await },
+        |c| async move {
+            c.federation_user_mgmt_query_task()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(v(r#"{}"#))
+                        .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "taskId",
     )
     .await;
 }
 
 #[tokio::test]
 async fn case_create_case() {
-    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
+    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"resCode":"0","resMsg":"success","result":"s-any"}"#), failure: Some(Failure { body: v(r#"{"resCode":"999-999","resMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
 }
 
 #[tokio::test]
 async fn case_query_case_list() {
-    check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(cec_core::test_util::set_at(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"","type":"s-type"}"#), &["title"], json!("x".repeat(129)))).unwrap()).send().await }, "title").await;
+    check_json(Case { op: "case.queryCaseList", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case/list".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)), success: v(r#"{"resCode":"0","resMsg":"success","result":[{"caseList":[{"caseNo":"s-caseNo","closedDate":"s-closedDate","contactId":"s-contactId","contactPhone":"s-contactPhone","createdDate":"s-createdDate","creatorId":"s-creatorId","dueDate":"s-dueDate","extternalNo":"s-extternalNo","id":"s-id","isCanced":true,"isSuspend":true,"isUpgraded":true,"origin":"s-origin","ownerId":"s-ownerId","ownerType":"s-ownerType","parentId":"s-parentId","priority":"s-priority","reason":"s-reason","state":"s-state","status":"s-status","stayDate":"s-stayDate","suspendAccumulatedTime":7,"suspendDate":"s-suspendDate","title":"s-title","type":"s-type","typeName":"s-typeName"}],"count":7}]}"#), failure: Some(Failure { body: v(r#"{"resCode":"999-999","resMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(cec_core::test_util::set_at(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"","type":"s-type"}"#), &["title"], json!("x".repeat(129)))).unwrap()).send().await }, "title").await;
 }
 
 #[tokio::test]
 async fn app_settings_create() {
     check_json(Case { op: "appSettings.create", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }, "callNumberDefault").await;
+    check_refused(client, |c| async move { c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item","s-item","s-item","s-item","s-item","s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).send().await }, "callerPresent").await;
 }
 
 #[tokio::test]
 async fn app_settings_update() {
     check_json(Case { op: "appSettings.update", method: "POST", path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)), success: v(r#"{"description":"success","id":"s-id","returnCode":"0","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"xxxxxxxxxxxxxxxx","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }, "callNumberDefault").await;
+    check_refused(client, |c| async move { c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item","s-item","s-item","s-item","s-item","s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).send().await }, "callerPresent").await;
 }
 
 #[tokio::test]
@@ -1718,29 +1697,53 @@ async fn app_settings_query() {
 
 #[tokio::test]
 async fn cobrowse_get_connection_info_v1() {
-    check_json(Case { op: "cobrowse.getConnectionInfoV1", method: "POST", path: "/apiaccess/api/cobrowse/getConnectionInfo".into(), query: vec![], headers: vec![("x-tenantspaceid", "s-X-TenantSpaceID".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)), success: v(r#"{"data":{"connectParam":"s-connectParam","roomId":"s-roomId","wssUrl":"s-wssUrl","wssUrlOut":"s-wssUrlOut"},"errorCode":7,"errorReason":"s-errorReason","message":"success","success":true}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","success":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
-    check_refused(
+    check_json(Case { op: "cobrowse.getConnectionInfoV1", method: "POST", path: "/apiaccess/api/cobrowse/getConnectionInfo".into(), query: vec![], headers: vec![("x-tenantspaceid", "s-X-TenantSpaceID".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)), success: v(r#"{"data":{"connectParam":"s-connectParam","roomId":"s-roomId","wssUrl":"s-wssUrl","wssUrlOut":"s-wssUrlOut"},"errorCode":7,"errorReason":"s-errorReason","message":"success","success":true}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","success":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"not-a-documented-value","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).send().await }, "role").await;
+}
+
+#[tokio::test]
+async fn sysparam_query_sysparam() {
+    check_json(
+        Case {
+            op: "sysparam.querySysparam",
+            method: "POST",
+            path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam".into(),
+            query: vec![],
+            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            present: vec![],
+            body: Some(v(r#"{"sysparamItemIds":["s-item"]}"#)),
+            success: v(r#"{"description":"success","result":"s-any","returnCode":"0"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
         client,
         |c| async move {
-            c.cobrowse_get_connection_info_v1()
-                .x_tenant_space_id("s-X-TenantSpaceID")
+            c.sysparam_query_sysparam()
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(
-                        r#"{"roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#,
+                    serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(v(
+                        r#"{"sysparamItemIds":["s-item"]}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "role",
     )
     .await;
+    check_refused(client, |c| async move { c.sysparam_query_sysparam().body(serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(v(r#"{"sysparamItemIds":["s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item","s-item"]}"#)).unwrap()).send().await }, "sysparamItemIds").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_quality_item_result() {
-    check_json(Case { op: "qualityInspection.queryQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityId":7}"#)), success: v(r#"{"automaticScore":7,"description":"success","manuallyScore":7,"returnCode":"0","ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(v(r#"{"qualityId":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityItemResult", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityId":7}"#)), success: v(r#"[{"automaticScore":7,"createTime":7,"credit":"s-any","manuallyScore":7,"ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"},{"automaticScore":7,"createTime":7,"credit":"s-any","manuallyScore":7,"ruleGroupId":7,"ruleGroupName":"s-ruleGroupName"}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_result().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(v(r#"{"qualityId":7}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -1833,7 +1836,7 @@ async fn quality_inspection_apply_appraise_score() {
 
 #[tokio::test]
 async fn quality_inspection_query_call_credit() {
-    check_json(Case { op: "qualityInspection.queryCallCredit", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"[{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"score":7,"setting":{"description":"s-any","group_id":"s-any","group_name":"s-any","ignore_sensitive":"s-any"},"silence_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}]}]},{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"score":7,"setting":{"description":"s-any","group_id":"s-any","group_name":"s-any","ignore_sensitive":"s-any"},"silence_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-any","end_time":7,"start_time":7}],"revise":"s-any","revise_id":"s-any","score":7,"setting":{"rule_id":"s-any","rule_name":"s-any"},"valid":true}]}]}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_call_credit().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryCallCredit", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"[{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}],"score":7,"setting":{"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7},"silence_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"name":"s-name","revise":7,"revise_id":"s-revise_id","score":7,"setting":{"name":"s-name","rule_id":"s-rule_id","rule_name":"s-rule_name","silence_id":"s-silence_id"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}]}]},{"create_time":7,"credit":[{"rules":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}],"score":7,"setting":{"description":"s-description","group_id":"s-group_id","group_name":"s-group_name","ignore_sensitive":7},"silence_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"name":"s-name","revise":7,"revise_id":"s-revise_id","score":7,"setting":{"name":"s-name","rule_id":"s-rule_id","rule_name":"s-rule_name","silence_id":"s-silence_id"},"valid":true}],"speed_rule":[{"invalid_segment":[{"call_id":"s-call_id","end_time":7,"start_time":7}],"revise":7,"revise_id":"s-revise_id","score":7,"setting":{"rule_id":"s-rule_id","rule_name":"s-rule_name"},"valid":true}]}]}]"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_call_credit().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -2220,52 +2223,13 @@ async fn quality_inspection_delete_sentence() {
 
 #[tokio::test]
 async fn quality_inspection_query_sentence() {
-    check_json(Case { op: "qualityInspection.querySentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)), success: v(r#"{"category_id":"s-category_id","data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tags":[{"tag_id":"s-tag_id","tag_name":"s-tag_name","tag_type":"s-tag_type"}]}],"paging":{"current":7,"limit":7,"total":7},"resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)), success: v(r#"{"category_id":"s-category_id","data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tags":[{"tag_id":"s-tag_id","tag_name":"s-tag_name","tag_type":"s-tag_type"}]}],"paging":{"current":7,"limit":7,"total":7},"resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"id":"s-id","name":"s-name"}],"pos_sentences":[{"id":"s-id","name":"s-name"}],"tag_type":"s-tag_type"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"page":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_query_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(v(r#"{"category_id":"s-category_id","keyword":"s-keyword","limit":7,"sentence_id":"s-sentence_id"}"#)).unwrap()).send().await }, "page").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_query_sentence_by_category_id() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySentenceByCategoryId",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)),
-            success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_sentence_by_category_id()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
-                        v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.querySentenceByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"paging":{"total":"s-total"},"resultCode":"0403000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sentence_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -2420,7 +2384,7 @@ async fn quality_inspection_query_sentence_category() {
 
 #[tokio::test]
 async fn quality_inspection_create_sentence() {
-    check_json(Case { op: "qualityInspection.createSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"resultCode":"0403000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createSentence", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)), success: v(r#"{"id":"s-id","resultCode":"0403000","resultDesc":"success","sentence_id":"s-sentence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"category_id":"s-category_id","sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_create_sentence().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(v(r#"{"sentence_name":"s-sentence_name","tagDataList":[{"neg_sentences":[{"name":"s-name"}],"pos_sentences":[{"name":"s-name"}],"tag_type":"s-tag_type"}]}"#)).unwrap()).send().await }, "category_id").await;
 }
 
@@ -2439,8 +2403,12 @@ async fn quality_inspection_delete_sensitive_word() {
             ],
             present: vec![],
             body: Some(v(r#"{"sw_id":"s-sw_id"}"#)),
-            success: v(r#"{"result":"s-result","resultCode":"s-resultCode","resultDesc":"success"}"#),
-            failure: None,
+            success: v(r#"{"result":"s-result","resultCode":"0401000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
@@ -2482,45 +2450,41 @@ async fn quality_inspection_delete_sensitive_word() {
 }
 
 #[tokio::test]
-async fn quality_inspection_update_sensitive_word() {
-    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap()).send().await }, "sw_name").await;
-}
-
-#[tokio::test]
-async fn quality_inspection_query_sensitive_category_list() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySensitiveCategoryList",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: None,
-            success: v(
-                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"s-resultCode","resultDesc":"success"}"#,
-            ),
-            failure: None,
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
+async fn quality_inspection_query_sensitive_word_detail() {
+    check_json(Case { op: "qualityInspection.querySensitiveWordDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sw_id":"s-sw_id"}"#)), success: v(r#"{"category_id":"s-category_id","exception":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"resultCode":"0401000","resultDesc":"success","score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(v(r#"{"sw_id":"s-sw_id"}"#)).unwrap()).send().await }).await;
+    check_refused(
         client,
-        |c| async move { c.quality_inspection_query_sensitive_category_list().x_user_id("s-x-UserId").send().await },
+        |c| async move {
+            c.quality_inspection_query_sensitive_word_detail()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
+                        v(r#"{}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "sw_id",
     )
     .await;
 }
 
 #[tokio::test]
+async fn quality_inspection_update_sensitive_word() {
+    check_json(Case { op: "qualityInspection.updateSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)), success: v(r#"{"id":"s-id","resultCode":"0401000","resultDesc":"success","statusCode":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id"}"#)).unwrap()).send().await }, "sw_name").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_sensitive_category_list() {
+    check_json(Case { op: "qualityInspection.querySensitiveCategoryList", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: None, success: v(r#"{"data":[{"category_id":"s-category_id","name":"s-name"}],"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_category_list().x_user_id("s-x-UserId").send().await }).await;
+}
+
+#[tokio::test]
 async fn quality_inspection_query_sensitive_words_by_category_id() {
-    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.querySensitiveWordsByCategoryId", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -2541,6 +2505,28 @@ async fn quality_inspection_query_sensitive_words_by_category_id() {
 }
 
 #[tokio::test]
+async fn quality_inspection_query_sensitive_word_list() {
+    check_json(Case { op: "qualityInspection.querySensitiveWordList", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"category_id":"s-category_id","sw_id":"s-sw_id","sw_name":"s-sw_name"}],"paging":{"total":7},"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_sensitive_word_list().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_sensitive_word_list()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(
+                        r#"{"keyword":"s-keyword","limit":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "page",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_create_sensitive_category() {
     check_json(
         Case {
@@ -2556,9 +2542,13 @@ async fn quality_inspection_create_sensitive_category() {
             present: vec![],
             body: Some(v(r#"{"name":"s-name"}"#)),
             success: v(
-                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"s-resultCode","resultDesc":"success"}"#,
+                r#"{"category_id":"s-category_id","name":"s-name","resultCode":"0401000","resultDesc":"success"}"#,
             ),
-            failure: None,
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
@@ -2600,14 +2590,75 @@ async fn quality_inspection_create_sensitive_category() {
 }
 
 #[tokio::test]
+async fn quality_inspection_update_sensitive_category() {
+    check_json(
+        Case {
+            op: "qualityInspection.updateSensitiveCategory",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"category_id":"s-category_id","name":"s-name"}"#)),
+            success: v(r#"{"id":"s-id","resultCode":"0401000","resultDesc":"success","statusCode":7}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_update_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+                        v(r#"{"category_id":"s-category_id","name":"s-name"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_update_sensitive_category()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+                        v(r#"{"category_id":"s-category_id"}"#),
+                    )
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "name",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_move_sensitive_word_to_category() {
-    check_json(Case { op: "qualityInspection.moveSensitiveWordToCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.moveSensitiveWordToCategory", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"category_id":"s-category_id","sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_move_sensitive_word_to_category().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(v(r#"{"sensitiveWordIds":"s-sensitiveWordIds"}"#)).unwrap()).send().await }, "category_id").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_create_sensitive_word() {
-    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createSensitiveWord", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)), success: v(r#"{"resultCode":"0401000","resultDesc":"success","sw_id":"s-sw_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_name":"s-sw_name"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_create_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7}"#)).unwrap()).send().await }, "sw_name").await;
 }
 
@@ -2626,8 +2677,12 @@ async fn quality_inspection_delete_sensitive_category() {
             ],
             present: vec![],
             body: Some(v(r#"{"category_id":"s-category_id"}"#)),
-            success: v(r#"{}"#),
-            failure: None,
+            success: v(r#"{"resultCode":"0401000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
@@ -2670,13 +2725,13 @@ async fn quality_inspection_delete_sensitive_category() {
 
 #[tokio::test]
 async fn quality_inspection_update_sentence_group() {
-    check_json(Case { op: "qualityInspection.updateSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"role":"s-role","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"role":"s-role","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
+    check_json(Case { op: "qualityInspection.updateSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"not-a-documented-value","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_get_sentence_group() {
-    check_json(Case { op: "qualityInspection.getSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sg_id":{"k":"v"}}"#)), success: v(r#"{"dialogueFlowId":"s-dialogueFlowId","role":"s-role","sentences":[{"category_id":"s-category_id","sentence_id":"s-sentence_id"}],"sg_id":"s-sg_id"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(r#"{"sg_id":{"k":"v"}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.getSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"sg_id":"s-any"}"#)), success: v(r#"{"SGType":"s-SGType","dialogueFlowId":"s-dialogueFlowId","position":"s-position","position_distance":"s-position_distance","resultCode":"0405000","resultDesc":"success","role":"s-role","sentences":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"sg_id":"s-sg_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(r#"{"sg_id":"s-any"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -2711,8 +2766,12 @@ async fn quality_inspection_delete_sentence_group() {
             ],
             present: vec![],
             body: Some(v(r#"{"sg_id":"s-sg_id"}"#)),
-            success: v(r#"{"resultCode":"s-resultCode","resultDesc":"success"}"#),
-            failure: None,
+            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
             prelude: vec![Prelude {
                 method: "POST",
                 path: "/apigovernance/api/oauth/tokenByAkSk",
@@ -2816,8 +2875,8 @@ async fn quality_inspection_delete_conversation_flow() {
 
 #[tokio::test]
 async fn quality_inspection_add_sentence_group() {
-    check_json(Case { op: "qualityInspection.addSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","role":"s-role","sentences":["s-item"],"sg_name":"s-sg_name"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","role":"s-role","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
+    check_json(Case { op: "qualityInspection.addSentenceGroup", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"not-a-documented-value","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).send().await }, "role").await;
 }
 
 #[tokio::test]
@@ -2868,9 +2927,13 @@ async fn quality_inspection_add_conversation_flow() {
             c.quality_inspection_add_conversation_flow()
                 .x_user_id("s-x-UserId")
                 .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(v(
-                        r#"{"expression":"s-expression","min":7,"rule_id":"s-rule_id"}"#,
-                    ))
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(
+                        cec_core::test_util::set_at(
+                            v(r#"{"expression":"s-expression","flow_name":"","min":7,"rule_id":"s-rule_id"}"#),
+                            &["flow_name"],
+                            json!("x".repeat(129)),
+                        ),
+                    )
                     .unwrap(),
                 )
                 .send()
@@ -2884,7 +2947,7 @@ async fn quality_inspection_add_conversation_flow() {
 #[tokio::test]
 async fn quality_inspection_update_conversation_flow() {
     check_json(Case { op: "qualityInspection.updateConversationFlow", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(v(r#"{"flow_id":"s-flow_id","flow_name":"s-flow_name","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#)).unwrap()).send().await }, "expression").await;
+    check_refused(client, |c| async move { c.quality_inspection_update_conversation_flow().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(cec_core::test_util::set_at(v(r#"{"expression":"s-expression","flow_id":"s-flow_id","flow_name":"","min":7,"rule_id":"s-rule_id","sentence_groups":["s-item"]}"#), &["flow_name"], json!("x".repeat(129)))).unwrap()).send().await }, "flow_name").await;
 }
 
 #[tokio::test]
@@ -2911,14 +2974,14 @@ async fn quality_inspection_get_conversation_flow() {
 
 #[tokio::test]
 async fn quality_inspection_add_rule() {
-    check_json(Case { op: "qualityInspection.addRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"s-score_type","severity":"s-severity"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"s-score_type","severity":"s-severity"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"score":7,"score_type":"s-score_type","severity":"s-severity"}"#)).unwrap()).send().await }, "rule_name").await;
+    check_json(Case { op: "qualityInspection.addRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(cec_core::test_util::set_at(v(r#"{"description":"","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#), &["description"], json!("x".repeat(1025)))).unwrap()).send().await }, "description").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_update_rule() {
-    check_json(Case { op: "qualityInspection.updateRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"severity":"s-severity"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"severity":"s-severity"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7}"#)).unwrap()).send().await }, "severity").await;
+    check_json(Case { op: "qualityInspection.updateRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"not-a-documented-value"}"#)).unwrap()).send().await }, "severity").await;
 }
 
 #[tokio::test]
@@ -2982,7 +3045,7 @@ async fn quality_inspection_delete_rule() {
 
 #[tokio::test]
 async fn quality_inspection_get_one_rule() {
-    check_json(Case { op: "qualityInspection.getOneRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"rule_id":"s-rule_id"}"#)), success: v(r#"{"completeness":{"hasConversationFlow":true},"description":"s-description","flows":[{"flow_id":"s-flow_id","flow_name":"s-flow_name"}],"method":"s-method","min":"s-min","other":{"call_end":7,"call_from":7},"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score","severity":"s-severity"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_one_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(r#"{"rule_id":"s-rule_id"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.getOneRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"rule_id":"s-rule_id"}"#)), success: v(r#"{"completeness":{"hasConversationFlow":true,"hasDescription":true,"ruleComplete":true,"sentenceComplete":true},"description":"s-description","flows":[{"flow_id":"s-flow_id","flow_name":"s-flow_name"}],"method":"s-method","min":"s-min","other":{"call_end":7,"call_from":7},"resultCode":"0405000","resultDesc":"success","rule_id":"s-rule_id","rule_name":"s-rule_name","score":"s-score","severity":"s-severity"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_get_one_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(v(r#"{"rule_id":"s-rule_id"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -3686,7 +3749,7 @@ async fn quality_inspection_take_effect_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_query_quality_task() {
-    check_json(Case { op: "qualityInspection.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)), success: v(r#"{"data":[{"creatOperator":"s-creatOperator","createTime":7,"id":7,"planCode":"s-planCode","planCodeStr":"s-planCodeStr","planName":"s-planName"}],"resultCode":"0409000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.queryQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)), success: v(r#"{"data":[{"callEnd":7,"callStart":7,"creatOperator":"s-creatOperator","createTime":7,"effectiveDate":7,"id":7,"inspectFinishedCount":7,"inspectTotalCount":7,"interactionType":"s-interactionType","isManipulate":7,"personType":7,"planCode":"s-planCode","planCodeStr":"s-planCodeStr","planName":"s-planName","reviewFinishedCount":7,"reviewTotalCount":7,"reviewingOfficer":"s-reviewingOfficer","reviewingOfficerName":"s-reviewingOfficerName","status":"s-status"}],"resultCode":7,"resultDesc":"s-resultDesc","returnCode":"0409000","returnDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"returnCode":"999-999","returnDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"currentRole":"s-currentRole","endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_query_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(v(r#"{"callEndTimeMillis":7,"callStartTimeMillis":7,"endTimeMillis":7,"fixedColumns":{"creatOperator":"s-creatOperator","fileName":"s-fileName","planName":"s-planName","reviewingOfficer":"s-reviewingOfficer","status":7},"page":7,"rows":7,"startTimeMillis":7,"userId":"s-userId"}"#)).unwrap()).send().await }, "currentRole").await;
 }
 
@@ -3710,7 +3773,9 @@ async fn quality_inspection_reassgin_quality_task() {
                 ("x-app-key", "test-app".into()),
             ],
             present: vec![],
-            body: Some(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#)),
+            body: Some(v(
+                r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
+            )),
             success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
@@ -3729,7 +3794,7 @@ async fn quality_inspection_reassgin_quality_task() {
                 .x_user_id("s-x-UserId")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(
-                        r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#,
+                        r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
                     ))
                     .unwrap(),
                 )
@@ -3738,11 +3803,40 @@ async fn quality_inspection_reassgin_quality_task() {
         },
     )
     .await;
+    check_refused(client, |c| async move { c.quality_inspection_reassgin_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"not-a-documented-value"}"#)).unwrap()).send().await }, "role").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_appeal_item() {
-    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.appealItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)), success: v(r#"{"resultCode":"0410000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"not-a-documented-value","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).send().await }, "auditOperation").await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_quality_item() {
+    check_json(Case { op: "qualityInspection.queryQualityItem", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)), success: v(r#"{"data":[{"agentName":"s-agentName","calls":[{"call_uuid":"s-call_uuid"}],"createTimeStr":"s-createTimeStr","id":7,"initiatorName":"s-initiatorName","inspectorName":"s-inspectorName","reviewingOfficerName":"s-reviewingOfficerName","setting":{"file_name":"s-file_name"},"taskOperatorName":"s-taskOperatorName","taskStatusName":"s-taskStatusName","taskTypeName":"s-taskTypeName","updateTimeStr":"s-updateTimeStr"}],"pageNum":7,"pageSize":7,"pages":7,"resultCode":"0410000","resultDesc":"success","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap()).send().await }).await;
+}
+
+#[tokio::test]
+async fn quality_inspection_query_quality_item_detail() {
+    check_json(Case { op: "qualityInspection.queryQualityItemDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"qualityItemId":7}"#)), success: v(r#"{"agentIsNull":true,"qualityItem":{"callId":7,"taskType":7},"qualityItemRuleHit":[{"appealId":7,"callId":7,"createTime":7,"description":"s-description","id":7,"revise":7,"reviseId":"s-reviseId","ruleDescribe":"s-ruleDescribe","ruleGroupId":7,"ruleId":7,"ruleName":"s-ruleName","type":7,"updateTime":7,"valid":7}],"resultCode":"0410000","resultDesc":"success","title":"s-title"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_quality_item_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(r#"{"qualityItemId":7}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_query_quality_item_detail()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(
+                        r#"{}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "qualityItemId",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -3769,42 +3863,7 @@ async fn quality_inspection_query_quality_history() {
 
 #[tokio::test]
 async fn quality_inspection_query_appraise_call_detail() {
-    check_json(
-        Case {
-            op: "qualityInspection.queryAppraiseCallDetail",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)),
-            success: v(r#"{}"#),
-            failure: None,
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_appraise_call_detail()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
-                        v(r#"{"call_uuid":"s-call_uuid"}"#),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.queryAppraiseCallDetail", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","deal":7,"duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"rule_severity_violation_count":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7,"status":7}],"staff_id":"s-staff_id","status":7,"upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_appraise_call_detail().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -4047,6 +4106,67 @@ async fn quality_inspection_regularqualitytask_query_quality_task() {
 }
 
 #[tokio::test]
+async fn quality_inspection_regularqualitytask_stop_quality_task() {
+    check_json(
+        Case {
+            op: "qualityInspection.regularqualitytask.stopQualityTask",
+            method: "POST",
+            path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask".into(),
+            query: vec![],
+            headers: vec![
+                ("x-userid", "s-x-UserId".into()),
+                ("authorization", "Bearer test-token".into()),
+                ("x-app-key", "test-app".into()),
+            ],
+            present: vec![],
+            body: Some(v(r#"{"regularQualityTaskId":7}"#)),
+            success: v(r#"{"resultCode":"0408000","resultDesc":"success"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_stop_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+                    >(v(r#"{"regularQualityTaskId":7}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.quality_inspection_regularqualitytask_stop_quality_task()
+                .x_user_id("s-x-UserId")
+                .body(
+                    serde_json::from_value::<
+                        cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+                    >(v(r#"{}"#))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "regularQualityTaskId",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn quality_inspection_modify_result_quality_task() {
     check_json(Case { op: "qualityInspection.modifyResultQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)), success: v(r#"{"resultCode":"0409000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).send().await }, "isGroup").await;
@@ -4115,7 +4235,7 @@ async fn quality_inspection_complete_quality_task() {
 
 #[tokio::test]
 async fn quality_inspection_calls_quality_task() {
-    check_json(Case { op: "qualityInspection.callsQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.callsQualityTask", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)), success: v(r#"{"data":[{"calls":[{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","inspectStatus":7,"leftChannel":"s-leftChannel","leftSpeechRatio":7,"rightSpeechRatio":7,"taskId":7,"upload_time":7}],"id":7,"inspectStatus":7,"inspector":"s-inspector","inspectorName":"s-inspectorName","is_group":true,"setting":{"call_id":"s-call_id","staffId":"s-staffId","staff_name":"s-staff_name","taskId":7}}],"resultCode":"s-resultCode","resultDesc":"success","total":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"qualityDirector","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_calls_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(v(r#"{"currentRole":"not-a-documented-value","fixedColumns":{"durationFrom":7,"durationTo":7,"fileName":"s-fileName","inspectStatus":"s-inspectStatus","inspector":"s-inspector","planCode":"s-planCode","reviewingOfficer":"s-reviewingOfficer","reviewingStates":"s-reviewingStates","showReviewingOfficer":true,"staff":"s-staff"},"page":7,"rows":7}"#)).unwrap()).send().await }, "currentRole").await;
 }
 
@@ -4172,13 +4292,13 @@ async fn quality_inspection_get_text_by_task_id() {
 
 #[tokio::test]
 async fn quality_inspection_voice2_text() {
-    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.voice2Text", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)), success: v(r#"{"duration":"s-duration","resultCode":"s-resultCode","resultDesc":"success","taskId":"s-taskId"}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"zh_CN","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_voice2_text().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(v(r#"{"agentId":7,"beginTime":"s-beginTime","endTime":"s-endTime","language":"not-a-documented-value","voiceFilePath":"s-voiceFilePath"}"#)).unwrap()).send().await }, "language").await;
 }
 
 #[tokio::test]
 async fn quality_inspection_asrtrans_appraisecall_detail() {
-    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.asrtrans.appraisecallDetail", method: "POST", path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"call_uuid":"s-call_uuid"}"#)), success: v(r#"{"call_id":"s-call_id","call_time":7,"call_type":7,"call_uuid":"s-call_uuid","duration":7,"file_name":"s-file_name","left_channel":"s-left_channel","left_emotions":[{"score":7,"type":"s-type"}],"left_silence_time":7,"left_speech_ratio":7,"left_speed":7,"right_channel":"s-right_channel","right_silence_time":7,"right_speech_ratio":7,"right_speed":7,"segments":[{"asr_text":"s-asr_text","end_time":7,"segment_id":7,"speaker":"s-speaker","start_time":7}],"staff_id":"s-staff_id","status":"s-status","upload_time":7}"#), failure: None, prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{"call_uuid":"s-call_uuid"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.quality_inspection_asrtrans_appraisecall_detail().body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(v(r#"{}"#)).unwrap()).send().await }, "call_uuid").await;
 }
 
@@ -4203,5 +4323,16 @@ fn callback_mobile_agent_callback_release_event() {
         cec_apifabric::generated::MobileAgentCallbackReleaseEventCallbackReceiver::receive,
         None,
         cec_apifabric::generated::MobileAgentCallbackReleaseEventCallbackReceiver::ack(),
+    );
+}
+
+#[test]
+fn callback_ivr_flow_callback_voice_file_review() {
+    cec_core::test_util::check_callback(
+        "ivrFlow.callback.voiceFileReview",
+        v(r#"{"comment":"s-comment","fileId":"s-fileId","fileUrl":"s-fileUrl","status":"s-status"}"#),
+        cec_apifabric::generated::IvrFlowCallbackVoiceFileReviewCallbackReceiver::receive,
+        None,
+        cec_apifabric::generated::IvrFlowCallbackVoiceFileReviewCallbackReceiver::ack(),
     );
 }

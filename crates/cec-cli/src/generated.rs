@@ -1283,12 +1283,34 @@ async fn run_apifabric_offline_agent_is_offline_agent(
 
 async fn run_apifabric_federation_user_mgmt_create_task(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.federation_user_mgmt_create_task();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, call).await?))
+}
+
+async fn run_apifabric_federation_user_mgmt_query_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.federation_user_mgmt_query_task();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_QUERY_TASK, call).await?))
 }
 
 async fn run_apifabric_case_create_case(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -1379,6 +1401,19 @@ async fn run_apifabric_cobrowse_get_connection_info_v1(
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, call).await?))
+}
+
+async fn run_apifabric_sysparam_query_sysparam(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.sysparam_query_sysparam();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SYSPARAM_QUERY_SYSPARAM, call).await?))
 }
 
 async fn run_apifabric_quality_inspection_query_quality_item_result(
@@ -1777,6 +1812,29 @@ async fn run_apifabric_quality_inspection_delete_sensitive_word(
     ))
 }
 
+async fn run_apifabric_quality_inspection_query_sensitive_word_detail(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sensitive_word_detail();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL, call).await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_update_sensitive_word(
     clients: &Clients,
     input: &CliInput,
@@ -1838,6 +1896,29 @@ async fn run_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     ))
 }
 
+async fn run_apifabric_quality_inspection_query_sensitive_word_list(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_sensitive_word_list();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST, call).await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_create_sensitive_category(
     clients: &Clients,
     input: &CliInput,
@@ -1858,6 +1939,29 @@ async fn run_apifabric_quality_inspection_create_sensitive_category(
     let call = b.into_call()?;
     Ok(CliOutput::Json(
         c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_update_sensitive_category(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_update_sensitive_category();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY, call).await?,
     ))
 }
 
@@ -2673,6 +2777,50 @@ async fn run_apifabric_quality_inspection_appeal_item(
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, call).await?))
 }
 
+async fn run_apifabric_quality_inspection_query_quality_item(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_item();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM, call).await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_query_quality_item_detail(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_query_quality_item_detail();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL, call).await?,
+    ))
+}
+
 async fn run_apifabric_quality_inspection_query_quality_history(
     clients: &Clients,
     input: &CliInput,
@@ -2865,6 +3013,31 @@ async fn run_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     Ok(CliOutput::Json(
         c.core()
             .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK, call)
+            .await?,
+    ))
+}
+
+async fn run_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
+    clients: &Clients,
+    input: &CliInput,
+) -> anyhow::Result<CliOutput> {
+    let c = clients.apifabric()?;
+    let mut b = c.quality_inspection_regularqualitytask_stop_quality_task();
+    if let Some(v) = input.get("header", "x-UserId") {
+        b = b.x_user_id(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody>(
+                body.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(
+        c.core()
+            .call_value(&cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK, call)
             .await?,
     ))
 }
@@ -8703,7 +8876,17 @@ pub static OPS: &[CliOp] = &[
         path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
         title: "Create a federated-user management task",
         params: &[],
-        body: false,
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "federationUserMgmt.queryTask",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
+        title: "Query the result of a federated-user management task",
+        params: &[],
+        body: true,
         binary: false,
     },
     CliOp {
@@ -8763,6 +8946,16 @@ pub static OPS: &[CliOp] = &[
         path: "/apiaccess/api/cobrowse/getConnectionInfo",
         title: "Get co-browsing connection info, V1",
         params: &[("header", "X-TenantSpaceID")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "sysparam.querySysparam",
+        method: "POST",
+        path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
+        title: "Query AICC system-level parameters",
+        params: &[],
         body: true,
         binary: false,
     },
@@ -8958,6 +9151,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
+        title: "Query a sensitive word's details by ID",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.updateSensitiveWord",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
@@ -8988,10 +9191,30 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordList",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
+        title: "Query the sensitive-word list",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.createSensitiveCategory",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
         title: "Create sensitive word category",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.updateSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
+        title: "Update a sensitive-word category",
         params: &[("header", "x-UserId")],
         body: true,
         binary: false,
@@ -9388,6 +9611,26 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "apifabric",
+        id: "qualityInspection.queryQualityItem",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
+        title: "Query inspection items (problems and appeals)",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityItemDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
+        title: "Query an inspection item's details",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityHistory",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
@@ -9472,6 +9715,16 @@ pub static OPS: &[CliOp] = &[
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask",
         title: "List scheduled sampling plans",
+        params: &[("header", "x-UserId")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.stopQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
+        title: "Pause a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
         binary: false,
@@ -13069,6 +13322,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "federationUserMgmt.createTask") => {
             run_apifabric_federation_user_mgmt_create_task(clients, input).await
         }
+        ("apifabric", "federationUserMgmt.queryTask") => {
+            run_apifabric_federation_user_mgmt_query_task(clients, input).await
+        }
         ("apifabric", "case.createCase") => run_apifabric_case_create_case(clients, input).await,
         ("apifabric", "case.queryCaseList") => run_apifabric_case_query_case_list(clients, input).await,
         ("apifabric", "appSettings.create") => run_apifabric_app_settings_create(clients, input).await,
@@ -13077,6 +13333,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "cobrowse.getConnectionInfoV1") => {
             run_apifabric_cobrowse_get_connection_info_v1(clients, input).await
         }
+        ("apifabric", "sysparam.querySysparam") => run_apifabric_sysparam_query_sysparam(clients, input).await,
         ("apifabric", "qualityInspection.queryQualityItemResult") => {
             run_apifabric_quality_inspection_query_quality_item_result(clients, input).await
         }
@@ -13134,6 +13391,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "qualityInspection.deleteSensitiveWord") => {
             run_apifabric_quality_inspection_delete_sensitive_word(clients, input).await
         }
+        ("apifabric", "qualityInspection.querySensitiveWordDetail") => {
+            run_apifabric_quality_inspection_query_sensitive_word_detail(clients, input).await
+        }
         ("apifabric", "qualityInspection.updateSensitiveWord") => {
             run_apifabric_quality_inspection_update_sensitive_word(clients, input).await
         }
@@ -13143,8 +13403,14 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "qualityInspection.querySensitiveWordsByCategoryId") => {
             run_apifabric_quality_inspection_query_sensitive_words_by_category_id(clients, input).await
         }
+        ("apifabric", "qualityInspection.querySensitiveWordList") => {
+            run_apifabric_quality_inspection_query_sensitive_word_list(clients, input).await
+        }
         ("apifabric", "qualityInspection.createSensitiveCategory") => {
             run_apifabric_quality_inspection_create_sensitive_category(clients, input).await
+        }
+        ("apifabric", "qualityInspection.updateSensitiveCategory") => {
+            run_apifabric_quality_inspection_update_sensitive_category(clients, input).await
         }
         ("apifabric", "qualityInspection.moveSensitiveWordToCategory") => {
             run_apifabric_quality_inspection_move_sensitive_word_to_category(clients, input).await
@@ -13261,6 +13527,12 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("apifabric", "qualityInspection.appealItem") => {
             run_apifabric_quality_inspection_appeal_item(clients, input).await
         }
+        ("apifabric", "qualityInspection.queryQualityItem") => {
+            run_apifabric_quality_inspection_query_quality_item(clients, input).await
+        }
+        ("apifabric", "qualityInspection.queryQualityItemDetail") => {
+            run_apifabric_quality_inspection_query_quality_item_detail(clients, input).await
+        }
         ("apifabric", "qualityInspection.queryQualityHistory") => {
             run_apifabric_quality_inspection_query_quality_history(clients, input).await
         }
@@ -13287,6 +13559,9 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         }
         ("apifabric", "qualityInspection.regularqualitytask.queryQualityTask") => {
             run_apifabric_quality_inspection_regularqualitytask_query_quality_task(clients, input).await
+        }
+        ("apifabric", "qualityInspection.regularqualitytask.stopQualityTask") => {
+            run_apifabric_quality_inspection_regularqualitytask_stop_quality_task(clients, input).await
         }
         ("apifabric", "qualityInspection.modifyResultQualityTask") => {
             run_apifabric_quality_inspection_modify_result_quality_task(clients, input).await

@@ -13,6 +13,12 @@ static APIFABRIC_ENVELOPE_CCSQM: SimEnvelope = SimEnvelope {
 };
 static APIFABRIC_ENVELOPE_CCSQM_UNCHECKED: SimEnvelope =
     SimEnvelope { code_field: None, success: "0", message_field: Some("resultDesc"), invalid: "HTTP 400" };
+static APIFABRIC_ENVELOPE_CCSQM0401000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0401000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CCSQM0403000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0403000",
@@ -26,6 +32,12 @@ static APIFABRIC_ENVELOPE_CCSQM0404000: SimEnvelope = SimEnvelope {
     invalid: "HTTP 400",
 };
 static APIFABRIC_ENVELOPE_CCSQM0405000: SimEnvelope = SimEnvelope {
+    code_field: Some("resultCode"),
+    success: "0405000",
+    message_field: Some("resultDesc"),
+    invalid: "HTTP 400",
+};
+static APIFABRIC_ENVELOPE_CCSQM0405000OR0: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0405000",
     message_field: Some("resultDesc"),
@@ -49,6 +61,12 @@ static APIFABRIC_ENVELOPE_CCSQM0409000: SimEnvelope = SimEnvelope {
     message_field: Some("resultDesc"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_CCSQM0409000_RETURN_CODE: SimEnvelope = SimEnvelope {
+    code_field: Some("returnCode"),
+    success: "0409000",
+    message_field: Some("returnDesc"),
+    invalid: "HTTP 400",
+};
 static APIFABRIC_ENVELOPE_CCSQM0410000: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0410000",
@@ -63,6 +81,8 @@ static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
     message_field: Some("description"),
     invalid: "HTTP 400",
 };
+static APIFABRIC_ENVELOPE_RES_CODE: SimEnvelope =
+    SimEnvelope { code_field: Some("resCode"), success: "0", message_field: Some("resMsg"), invalid: "HTTP 400" };
 static APIFABRIC_ENVELOPE_RESULT_CODE: SimEnvelope = SimEnvelope {
     code_field: Some("resultCode"),
     success: "0",
@@ -468,7 +488,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["fileInfo", "locale", "voiceType", "fileType"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"description\":\"success\",\"fileId\":\"s-fileId\",\"returnCode\":\"0\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ivr_flow_import_voice_file_upload),
@@ -1103,12 +1123,25 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
         auth: "bearer",
-        required_body: &[],
+        required_body: &["federationUserList"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskId\":\"s-taskId\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
-        check_body: None,
+        check_body: Some(check_apifabric_federation_user_mgmt_create_task),
+    },
+    Route {
+        ne: "apifabric",
+        id: "federationUserMgmt.queryTask",
+        method: "POST",
+        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
+        auth: "bearer",
+        required_body: &["taskId"],
+        required_query: &[],
+        success: "{\"description\":\"success\",\"failDataList\":[{\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_federation_user_mgmt_query_task),
     },
     Route {
         ne: "apifabric",
@@ -1118,9 +1151,9 @@ pub static ROUTES: &[Route] = &[
         auth: "none",
         required_body: &["caseInfo"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":\"s-any\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_RES_CODE,
         check_body: Some(check_apifabric_case_create_case),
     },
     Route {
@@ -1131,9 +1164,9 @@ pub static ROUTES: &[Route] = &[
         auth: "none",
         required_body: &["start", "limit"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":[{\"caseList\":[{\"caseNo\":\"s-caseNo\",\"closedDate\":\"s-closedDate\",\"contactId\":\"s-contactId\",\"contactPhone\":\"s-contactPhone\",\"createdDate\":\"s-createdDate\",\"creatorId\":\"s-creatorId\",\"dueDate\":\"s-dueDate\",\"extternalNo\":\"s-extternalNo\",\"id\":\"s-id\",\"isCanced\":true,\"isSuspend\":true,\"isUpgraded\":true,\"origin\":\"s-origin\",\"ownerId\":\"s-ownerId\",\"ownerType\":\"s-ownerType\",\"parentId\":\"s-parentId\",\"priority\":\"s-priority\",\"reason\":\"s-reason\",\"state\":\"s-state\",\"status\":\"s-status\",\"stayDate\":\"s-stayDate\",\"suspendAccumulatedTime\":7,\"suspendDate\":\"s-suspendDate\",\"title\":\"s-title\",\"type\":\"s-type\",\"typeName\":\"s-typeName\"}],\"count\":7}]}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        envelope: &APIFABRIC_ENVELOPE_RES_CODE,
         check_body: Some(check_apifabric_case_query_case_list),
     },
     Route {
@@ -1190,13 +1223,26 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        id: "sysparam.querySysparam",
+        method: "POST",
+        path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
+        auth: "bearer",
+        required_body: &["sysparamItemIds"],
+        required_query: &[],
+        success: "{\"description\":\"success\",\"result\":\"s-any\",\"returnCode\":\"0\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        check_body: Some(check_apifabric_sysparam_query_sysparam),
+    },
+    Route {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityItemResult",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult",
         auth: "bearer",
         required_body: &[],
         required_query: &[],
-        success: "{\"automaticScore\":7,\"description\":\"success\",\"manuallyScore\":7,\"returnCode\":\"0\",\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}",
+        success: "[{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"},{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}]",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_quality_inspection_query_quality_item_result),
@@ -1248,7 +1294,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]}]",
+        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]}]",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_quality_inspection_query_call_credit),
@@ -1339,7 +1385,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["page", "limit"],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
+        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tagDataList\":[{\"neg_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"pos_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"tag_type\":\"s-tag_type\"}]}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_query_sentence),
@@ -1352,7 +1398,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
-        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"paging\":{\"total\":\"s-total\"},\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_query_sentence_by_category_id),
@@ -1417,7 +1463,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "sentence_name", "tagDataList"],
         required_query: &[],
-        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_create_sentence),
@@ -1430,10 +1476,23 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sw_id"],
         required_query: &[],
-        success: "{\"result\":\"s-result\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"result\":\"s-result\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_word),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
+        auth: "bearer",
+        required_body: &["sw_id"],
+        required_query: &[],
+        success: "{\"category_id\":\"s-category_id\",\"exception\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"staff\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"score\":7,\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_detail),
     },
     Route {
         ne: "apifabric",
@@ -1443,9 +1502,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sw_name", "sw_id", "category_id"],
         required_query: &[],
-        success: "{}",
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_update_sensitive_word),
     },
     Route {
@@ -1456,9 +1515,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &[],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"name\":\"s-name\"}],\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: None,
     },
     Route {
@@ -1469,10 +1528,23 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_query_sensitive_words_by_category_id),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.querySensitiveWordList",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
+        auth: "bearer",
+        required_body: &["page", "limit"],
+        required_query: &[],
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_list),
     },
     Route {
         ne: "apifabric",
@@ -1482,10 +1554,23 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["name"],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_category),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.updateSensitiveCategory",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
+        auth: "bearer",
+        required_body: &["name", "category_id"],
+        required_query: &[],
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        check_body: Some(check_apifabric_quality_inspection_update_sensitive_category),
     },
     Route {
         ne: "apifabric",
@@ -1495,9 +1580,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id", "sensitiveWordIds"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_move_sensitive_word_to_category),
     },
     Route {
@@ -1508,9 +1593,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sw_name", "category_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_word),
     },
     Route {
@@ -1521,9 +1606,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["category_id"],
         required_query: &[],
-        success: "{}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_category),
     },
     Route {
@@ -1534,9 +1619,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["role", "position", "SGType", "sg_id", "dialogue_flow_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_update_sentence_group),
     },
     Route {
@@ -1547,9 +1632,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sg_id"],
         required_query: &[],
-        success: "{\"dialogueFlowId\":\"s-dialogueFlowId\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\"}],\"sg_id\":\"s-sg_id\"}",
+        success: "{\"SGType\":\"s-SGType\",\"dialogueFlowId\":\"s-dialogueFlowId\",\"position\":\"s-position\",\"position_distance\":\"s-position_distance\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"sg_id\":\"s-sg_id\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_get_sentence_group),
     },
     Route {
@@ -1560,9 +1645,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["sg_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_sentence_group),
     },
     Route {
@@ -1586,9 +1671,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["role", "position", "SGType"],
         required_query: &[],
-        success: "{}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_sentence_group),
     },
     Route {
@@ -1638,7 +1723,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["rule_name", "severity", "score_type", "score", "method", "min", "other"],
         required_query: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_rule),
@@ -1649,11 +1734,11 @@ pub static ROUTES: &[Route] = &[
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
         auth: "bearer",
-        required_body: &["severity", "rule_id", "score", "other", "min", "method"],
+        required_body: &["severity", "rule_id", "score", "other", "min", "method", "score_type"],
         required_query: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000OR0,
         check_body: Some(check_apifabric_quality_inspection_update_rule),
     },
     Route {
@@ -1677,7 +1762,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["rule_id"],
         required_query: &[],
-        success: "{\"completeness\":{\"hasConversationFlow\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
+        success: "{\"completeness\":{\"hasConversationFlow\":true,\"hasDescription\":true,\"ruleComplete\":true,\"sentenceComplete\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_get_one_rule),
@@ -1950,9 +2035,9 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["currentRole", "startTimeMillis", "endTimeMillis", "page", "rows"],
         required_query: &[],
-        success: "{\"data\":[{\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"id\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\"}],\"resultCode\":\"0409000\",\"resultDesc\":\"success\",\"total\":7}",
+        success: "{\"data\":[{\"callEnd\":7,\"callStart\":7,\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"effectiveDate\":7,\"id\":7,\"inspectFinishedCount\":7,\"inspectTotalCount\":7,\"interactionType\":\"s-interactionType\",\"isManipulate\":7,\"personType\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\",\"reviewFinishedCount\":7,\"reviewTotalCount\":7,\"reviewingOfficer\":\"s-reviewingOfficer\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"status\":\"s-status\"}],\"resultCode\":7,\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0409000\",\"returnDesc\":\"success\",\"total\":7}",
         binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000_RETURN_CODE,
         check_body: Some(check_apifabric_quality_inspection_query_quality_task),
     },
     Route {
@@ -1996,6 +2081,32 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        id: "qualityInspection.queryQualityItem",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
+        auth: "bearer",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"data\":[{\"agentName\":\"s-agentName\",\"calls\":[{\"call_uuid\":\"s-call_uuid\"}],\"createTimeStr\":\"s-createTimeStr\",\"id\":7,\"initiatorName\":\"s-initiatorName\",\"inspectorName\":\"s-inspectorName\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"setting\":{\"file_name\":\"s-file_name\"},\"taskOperatorName\":\"s-taskOperatorName\",\"taskStatusName\":\"s-taskStatusName\",\"taskTypeName\":\"s-taskTypeName\",\"updateTimeStr\":\"s-updateTimeStr\"}],\"pageNum\":7,\"pageSize\":7,\"pages\":7,\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"total\":7}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item),
+    },
+    Route {
+        ne: "apifabric",
+        id: "qualityInspection.queryQualityItemDetail",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
+        auth: "bearer",
+        required_body: &["qualityItemId"],
+        required_query: &[],
+        success: "{\"agentIsNull\":true,\"qualityItem\":{\"callId\":7,\"taskType\":7},\"qualityItemRuleHit\":[{\"appealId\":7,\"callId\":7,\"createTime\":7,\"description\":\"s-description\",\"id\":7,\"revise\":7,\"reviseId\":\"s-reviseId\",\"ruleDescribe\":\"s-ruleDescribe\",\"ruleGroupId\":7,\"ruleId\":7,\"ruleName\":\"s-ruleName\",\"type\":7,\"updateTime\":7,\"valid\":7}],\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"title\":\"s-title\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item_detail),
+    },
+    Route {
+        ne: "apifabric",
         id: "qualityInspection.queryQualityHistory",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
@@ -2015,7 +2126,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{}",
+        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"deal\":7,\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"rule_severity_violation_count\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7,\"status\":7}],\"staff_id\":\"s-staff_id\",\"status\":7,\"upload_time\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_query_appraise_call_detail),
@@ -2113,6 +2224,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        id: "qualityInspection.regularqualitytask.stopQualityTask",
+        method: "POST",
+        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
+        auth: "bearer",
+        required_body: &["regularQualityTaskId"],
+        required_query: &[],
+        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        binary: false,
+        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_stop_quality_task),
+    },
+    Route {
+        ne: "apifabric",
         id: "qualityInspection.modifyResultQualityTask",
         method: "POST",
         path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
@@ -2145,7 +2269,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["currentRole", "page", "rows", "fixedColumns"],
         required_query: &[],
-        success: "{}",
+        success: "{\"data\":[{\"calls\":[{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"inspectStatus\":7,\"leftChannel\":\"s-leftChannel\",\"leftSpeechRatio\":7,\"rightSpeechRatio\":7,\"taskId\":7,\"upload_time\":7}],\"id\":7,\"inspectStatus\":7,\"inspector\":\"s-inspector\",\"inspectorName\":\"s-inspectorName\",\"is_group\":true,\"setting\":{\"call_id\":\"s-call_id\",\"staffId\":\"s-staffId\",\"staff_name\":\"s-staff_name\",\"taskId\":7}}],\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"total\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_calls_quality_task),
@@ -2171,7 +2295,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["language", "voiceFilePath", "agentId", "beginTime", "endTime"],
         required_query: &[],
-        success: "{}",
+        success: "{\"duration\":\"s-duration\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"taskId\":\"s-taskId\"}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_voice2_text),
@@ -2184,7 +2308,7 @@ pub static ROUTES: &[Route] = &[
         auth: "bearer",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{}",
+        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7}],\"staff_id\":\"s-staff_id\",\"status\":\"s-status\",\"upload_time\":7}",
         binary: false,
         envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_asrtrans_appraisecall_detail),
@@ -6857,6 +6981,18 @@ fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Resu
     body.validate("offlineAgent.isOfflineAgent", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_apifabric_federation_user_mgmt_create_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::FederationUserMgmtCreateTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("federationUserMgmt.createTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_federation_user_mgmt_query_task(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::FederationUserMgmtQueryTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("federationUserMgmt.queryTask", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_apifabric::generated::CaseCreateCaseBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
@@ -6891,6 +7027,12 @@ fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Res
     let body: cec_apifabric::generated::CobrowseGetConnectionInfoV1Body =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("cobrowse.getConnectionInfoV1", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_sysparam_query_sysparam(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::SysparamQuerySysparamBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("sysparam.querySysparam", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
@@ -7001,6 +7143,12 @@ fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Valu
     body.validate("qualityInspection.deleteSensitiveWord", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_apifabric_quality_inspection_query_sensitive_word_detail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySensitiveWordDetail", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
@@ -7015,10 +7163,22 @@ fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     body.validate("qualityInspection.querySensitiveWordsByCategoryId", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_apifabric_quality_inspection_query_sensitive_word_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.querySensitiveWordList", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.createSensitiveCategory", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_update_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.updateSensitiveCategory", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {
@@ -7255,6 +7415,18 @@ fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Resu
     body.validate("qualityInspection.appealItem", "").map_err(|e| e.message().to_owned())
 }
 
+fn check_apifabric_quality_inspection_query_quality_item(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityItem", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_query_quality_item_detail(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.queryQualityItemDetail", "").map_err(|e| e.message().to_owned())
+}
+
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
     let body: cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
@@ -7303,6 +7475,14 @@ fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("qualityInspection.regularqualitytask.queryQualityTask", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("qualityInspection.regularqualitytask.stopQualityTask", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {

@@ -19,6 +19,13 @@ pub static ENVELOPE_CCSQM: Envelope = Envelope {
 };
 pub static ENVELOPE_CCSQM_UNCHECKED: Envelope =
     Envelope { code_fields: &[], success: &[], message_fields: &["resultDesc"], auth_codes: &[], code_required: false };
+pub static ENVELOPE_CCSQM0401000: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0401000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CCSQM0403000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0403000"],
@@ -36,6 +43,13 @@ pub static ENVELOPE_CCSQM0404000: Envelope = Envelope {
 pub static ENVELOPE_CCSQM0405000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0405000"],
+    message_fields: &["resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
+pub static ENVELOPE_CCSQM0405000OR0: Envelope = Envelope {
+    code_fields: &["resultCode"],
+    success: &["0405000", "0"],
     message_fields: &["resultDesc"],
     auth_codes: &[],
     code_required: false,
@@ -61,6 +75,13 @@ pub static ENVELOPE_CCSQM0409000: Envelope = Envelope {
     auth_codes: &[],
     code_required: false,
 };
+pub static ENVELOPE_CCSQM0409000_RETURN_CODE: Envelope = Envelope {
+    code_fields: &["returnCode"],
+    success: &["0409000"],
+    message_fields: &["returnDesc", "resultDesc"],
+    auth_codes: &[],
+    code_required: false,
+};
 pub static ENVELOPE_CCSQM0410000: Envelope = Envelope {
     code_fields: &["resultCode"],
     success: &["0410000"],
@@ -79,6 +100,13 @@ pub static ENVELOPE_DEFAULT: Envelope = Envelope {
     code_fields: &["returnCode", "resultCode", "retCode"],
     success: &["0"],
     message_fields: &["description", "resultDesc", "resultMessage", "retMsg", "message"],
+    auth_codes: &[],
+    code_required: false,
+};
+pub static ENVELOPE_RES_CODE: Envelope = Envelope {
+    code_fields: &["resCode"],
+    success: &["0"],
+    message_fields: &["resMsg"],
     auth_codes: &[],
     code_required: false,
 };
@@ -1051,6 +1079,18 @@ pub static FEDERATION_USER_MGMT_CREATE_TASK: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html",
 };
+/// `federationUserMgmt.queryTask` — Query the result of a federated-user management task (POST `/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask`).
+pub static FEDERATION_USER_MGMT_QUERY_TASK: OperationMeta = OperationMeta {
+    id: "federationUserMgmt.queryTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0087.html",
+};
 /// `case.createCase` — Create a case (Case 2.0) (POST `/service/AICC__Case/1.0.0/openapi/case`).
 pub static CASE_CREATE_CASE: OperationMeta = OperationMeta {
     id: "case.createCase",
@@ -1059,7 +1099,7 @@ pub static CASE_CREATE_CASE: OperationMeta = OperationMeta {
     path: "/service/AICC__Case/1.0.0/openapi/case",
     auth: AuthKind::None,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RES_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html",
 };
@@ -1071,7 +1111,7 @@ pub static CASE_QUERY_CASE_LIST: OperationMeta = OperationMeta {
     path: "/service/AICC__Case/1.0.0/openapi/case/list",
     auth: AuthKind::None,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RES_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html",
 };
@@ -1122,6 +1162,18 @@ pub static COBROWSE_GET_CONNECTION_INFO_V1: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_SUCCESS,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html",
+};
+/// `sysparam.querySysparam` — Query AICC system-level parameters (POST `/apiaccess/ipccprovision/v1/sysparam/querySysparam`).
+pub static SYSPARAM_QUERY_SYSPARAM: OperationMeta = OperationMeta {
+    id: "sysparam.querySysparam",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0302.html",
 };
 /// `qualityInspection.queryQualityItemResult` — Get inspection item score (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult`).
 pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT: OperationMeta = OperationMeta {
@@ -1347,9 +1399,21 @@ pub static QUALITY_INSPECTION_DELETE_SENSITIVE_WORD: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html",
+};
+/// `qualityInspection.querySensitiveWordDetail` — Query a sensitive word's details by ID (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail`).
+pub static QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL: OperationMeta = OperationMeta {
+    id: "qualityInspection.querySensitiveWordDetail",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0401000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2676.html",
 };
 /// `qualityInspection.updateSensitiveWord` — Update sensitive word (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord`).
 pub static QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD: OperationMeta = OperationMeta {
@@ -1359,7 +1423,7 @@ pub static QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html",
 };
@@ -1371,7 +1435,7 @@ pub static QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST: OperationMeta = Ope
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html",
 };
@@ -1383,9 +1447,21 @@ pub static QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID: OperationMet
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html",
+};
+/// `qualityInspection.querySensitiveWordList` — Query the sensitive-word list (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList`).
+pub static QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST: OperationMeta = OperationMeta {
+    id: "qualityInspection.querySensitiveWordList",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0401000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0158.html",
 };
 /// `qualityInspection.createSensitiveCategory` — Create sensitive word category (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory`).
 pub static QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY: OperationMeta = OperationMeta {
@@ -1395,9 +1471,21 @@ pub static QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY: OperationMeta = Operati
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html",
+};
+/// `qualityInspection.updateSensitiveCategory` — Update a sensitive-word category (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory`).
+pub static QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY: OperationMeta = OperationMeta {
+    id: "qualityInspection.updateSensitiveCategory",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0401000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2443.html",
 };
 /// `qualityInspection.moveSensitiveWordToCategory` — Move sensitive words to a category (POST `/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory`).
 pub static QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY: OperationMeta = OperationMeta {
@@ -1407,7 +1495,7 @@ pub static QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY: OperationMeta = O
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html",
 };
@@ -1419,7 +1507,7 @@ pub static QUALITY_INSPECTION_CREATE_SENSITIVE_WORD: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html",
 };
@@ -1431,7 +1519,7 @@ pub static QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY: OperationMeta = Operati
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0401000,
     response: ResponseKind::Json,
     doc: "https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0",
 };
@@ -1443,7 +1531,7 @@ pub static QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html",
 };
@@ -1455,7 +1543,7 @@ pub static QUALITY_INSPECTION_GET_SENTENCE_GROUP: OperationMeta = OperationMeta 
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html",
 };
@@ -1467,7 +1555,7 @@ pub static QUALITY_INSPECTION_DELETE_SENTENCE_GROUP: OperationMeta = OperationMe
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html",
 };
@@ -1491,7 +1579,7 @@ pub static QUALITY_INSPECTION_ADD_SENTENCE_GROUP: OperationMeta = OperationMeta 
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM_UNCHECKED,
+    envelope: &ENVELOPE_CCSQM0405000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html",
 };
@@ -1551,7 +1639,7 @@ pub static QUALITY_INSPECTION_UPDATE_RULE: OperationMeta = OperationMeta {
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
     auth: AuthKind::Bearer,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_CCSQM0405000,
+    envelope: &ENVELOPE_CCSQM0405000OR0,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html",
 };
@@ -1827,7 +1915,7 @@ pub static QUALITY_INSPECTION_QUERY_QUALITY_TASK: OperationMeta = OperationMeta 
     path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask",
     auth: AuthKind::Bearer,
     retry: RetryClass::Safe,
-    envelope: &ENVELOPE_CCSQM0409000,
+    envelope: &ENVELOPE_CCSQM0409000_RETURN_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html",
 };
@@ -1866,6 +1954,30 @@ pub static QUALITY_INSPECTION_APPEAL_ITEM: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_CCSQM0410000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html",
+};
+/// `qualityInspection.queryQualityItem` — Query inspection items (problems and appeals) (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem`).
+pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryQualityItem",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0410000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2751.html",
+};
+/// `qualityInspection.queryQualityItemDetail` — Query an inspection item's details (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail`).
+pub static QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL: OperationMeta = OperationMeta {
+    id: "qualityInspection.queryQualityItemDetail",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_CCSQM0410000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2752.html",
 };
 /// `qualityInspection.queryQualityHistory` — Query appeal handling history (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory`).
 pub static QUALITY_INSPECTION_QUERY_QUALITY_HISTORY: OperationMeta = OperationMeta {
@@ -1974,6 +2086,18 @@ pub static QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK: OperationMe
     envelope: &ENVELOPE_CCSQM0408000,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html",
+};
+/// `qualityInspection.regularqualitytask.stopQualityTask` — Pause a scheduled sampling plan (POST `/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask`).
+pub static QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK: OperationMeta = OperationMeta {
+    id: "qualityInspection.regularqualitytask.stopQualityTask",
+    ne: "API Fabric",
+    method: "POST",
+    path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
+    auth: AuthKind::Bearer,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_CCSQM0408000,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2734.html",
 };
 /// `qualityInspection.modifyResultQualityTask` — Modify a sampled inspection result (POST `/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask`).
 pub static QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK: OperationMeta = OperationMeta {
@@ -2128,12 +2252,14 @@ pub static ALL: &[&OperationMeta] = &[
     &OFFLINE_AGENT_LOGOUT,
     &OFFLINE_AGENT_IS_OFFLINE_AGENT,
     &FEDERATION_USER_MGMT_CREATE_TASK,
+    &FEDERATION_USER_MGMT_QUERY_TASK,
     &CASE_CREATE_CASE,
     &CASE_QUERY_CASE_LIST,
     &APP_SETTINGS_CREATE,
     &APP_SETTINGS_UPDATE,
     &APP_SETTINGS_QUERY,
     &COBROWSE_GET_CONNECTION_INFO_V1,
+    &SYSPARAM_QUERY_SYSPARAM,
     &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
     &QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT,
     &QUALITY_INSPECTION_QUERY_APPRAISE_SCORE,
@@ -2153,10 +2279,13 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY,
     &QUALITY_INSPECTION_CREATE_SENTENCE,
     &QUALITY_INSPECTION_DELETE_SENSITIVE_WORD,
+    &QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL,
     &QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD,
     &QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST,
     &QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID,
+    &QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST,
     &QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY,
+    &QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY,
     &QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY,
     &QUALITY_INSPECTION_CREATE_SENSITIVE_WORD,
     &QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY,
@@ -2196,6 +2325,8 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_UPDATE_QUALITY_TASK,
     &QUALITY_INSPECTION_REASSGIN_QUALITY_TASK,
     &QUALITY_INSPECTION_APPEAL_ITEM,
+    &QUALITY_INSPECTION_QUERY_QUALITY_ITEM,
+    &QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL,
     &QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
     &QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL,
     &QUALITY_INSPECTION_QUERY_TRAINING,
@@ -2205,6 +2336,7 @@ pub static ALL: &[&OperationMeta] = &[
     &QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK,
     &QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK,
     &QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK,
+    &QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK,
     &QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK,
     &QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
     &QUALITY_INSPECTION_CALLS_QUALITY_TASK,
@@ -2418,6 +2550,59 @@ impl MobileAgentCallbackReleaseEventCallbackReceiver {
     /// The answer the NE expects from the receiver.
     pub fn ack() -> serde_json::Value {
         serde_json::json!({"retCode":"0","retMsg":"success"})
+    }
+}
+
+/// Object callback `ivrFlow.callback.voiceFileReview` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowCallbackVoiceFileReviewCallback {
+    /// full path of the reviewed file, suffix included Required.
+    #[serde(
+        rename = "fileUrl",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_url: Option<String>,
+    /// ID of the reviewed file (fileId of the upload answer) Required.
+    #[serde(rename = "fileId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub file_id: Option<String>,
+    /// review result: 2 approved, 3 rejected Required.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// review remark
+    #[serde(
+        rename = "comment",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub comment: Option<String>,
+}
+
+/// `ivrFlow.callback.voiceFileReview` — IVR voice file review result (pushed by AICC to the callBackUrl given at upload): the NE calls `POST (the callBackUrl passed to importVoiceFile/upload)` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0049.html>
+///
+/// Table 3 of the upload page (zh cec_07_0049, 2025-11) and its callback sample. The customer answers returnCode 0 when it took the result; on any other answer AICC calls again, at most 6 times per file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IvrFlowCallbackVoiceFileReviewCallbackReceiver;
+
+impl IvrFlowCallbackVoiceFileReviewCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "ivrFlow.callback.voiceFileReview";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = None;
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<IvrFlowCallbackVoiceFileReviewCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"returnCode":"0"})
     }
 }
 
@@ -4164,7 +4349,7 @@ pub struct CalledRouteCreateCalledRouteResponse {
 /// Object request body of `calledRoute.deleteCalledRoute`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalledRouteDeleteCalledRouteBody {
-    /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
+    /// config numbers (dnid from queryCalledRoute), comma separated (at most 1000 IDs per call (a count, not a length)) Required.
     #[serde(rename = "dnids", skip_serializing_if = "Option::is_none", default)]
     pub dnids: Option<String>,
 }
@@ -4172,9 +4357,6 @@ impl CalledRouteDeleteCalledRouteBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}dnids"), &self.dnids)?;
-        if let Some(v) = &self.dnids {
-            cec_core::validate::max_len(op, &format!("{at}dnids"), v, 1000)?;
-        }
         Ok(())
     }
 }
@@ -4744,6 +4926,12 @@ pub struct IvrFlowImportVoiceFileUploadBody {
     /// WAV or MP3 Required.
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
     pub file_type: Option<String>,
+    /// customer URL that receives the review result (must be on the IVR-voice callback allow-list); see callback ivrFlow.callback.voiceFileReview
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
+    /// IVR voice name; Chinese characters, letters and digits only (max 50 characters)
+    #[serde(rename = "voiceFileName", skip_serializing_if = "Option::is_none", default)]
+    pub voice_file_name: Option<String>,
 }
 impl IvrFlowImportVoiceFileUploadBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4752,12 +4940,35 @@ impl IvrFlowImportVoiceFileUploadBody {
         cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
         cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
         cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        if let Some(v) = &self.voice_file_name {
+            cec_core::validate::max_len(op, &format!("{at}voiceFileName"), v, 50)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `ivrFlow.importVoiceFileUpload` (not documented field by field: raw JSON).
-pub type IvrFlowImportVoiceFileUploadResponse = serde_json::Value;
+/// Object response of `ivrFlow.importVoiceFileUpload`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IvrFlowImportVoiceFileUploadResponse {
+    /// 0 success, other failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// ID of the uploaded file (the callback reports its review under this ID)
+    #[serde(rename = "fileId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub file_id: Option<String>,
+}
 
 /// Object request body of `ivrFlow.createVoiceTemplate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4802,6 +5013,9 @@ pub struct IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// template text with variables ${TXT_n}, ${NUM_n}, ${DATE} ... (max 500 bytes UTF-8; cannot start with a variable; each variable &lt;=32 bytes) Required.
     #[serde(rename = "textcontent", skip_serializing_if = "Option::is_none", default)]
     pub textcontent: Option<String>,
+    /// language of the text (row 1.6.2; its description and mandatory flag are cut in every copy)
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
 }
 impl IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -5150,14 +5364,14 @@ impl MobileAgentQueryCallStateBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentQueryCallStateResponse {
-    /// 0 success; 1 query failed, 3 bad call SN format
+    /// 0 success; 1 query failed, 3 bad call SN format Required.
     #[serde(
         rename = "retCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub ret_code: Option<String>,
-    /// failure description
+    /// failure description Required.
     #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ret_msg: Option<String>,
     /// result
@@ -5186,10 +5400,10 @@ pub struct MobileAgentQueryCallStateResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_data: Option<String>,
-    /// calling number
+    /// calling number (max 32)
     #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub caller: Option<String>,
-    /// called number
+    /// called number (max 32)
     #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub called: Option<String>,
     /// outbound start, epoch ms
@@ -5206,7 +5420,7 @@ pub struct MobileAgentQueryCallStateResponseResult {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub end_time: Option<String>,
-    /// number shown to user
+    /// number shown to user (max 32)
     #[serde(
         rename = "callerPresent",
         skip_serializing_if = "Option::is_none",
@@ -5244,14 +5458,14 @@ impl MobileAgentGetRecordingAddressBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentGetRecordingAddressResponse {
-    /// 0 success; 1 OBS upload failed, 3 VCC unavailable, 5 no history record, 6 VCC missing, 7-9 SFTP problems, 10 temp path failed, 11 UAP download failed, 12 SN too long, 13 file too large
+    /// 0 success; 1 OBS upload failed, 3 VCC unavailable, 5 no history record, 6 VCC missing, 7-9 SFTP problems, 10 temp path failed, 11 UAP download failed, 12 SN too long, 13 file too large Required.
     #[serde(
         rename = "retCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub ret_code: Option<serde_json::Number>,
-    /// failure description
+    /// failure description Required.
     #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ret_msg: Option<String>,
     /// result
@@ -5538,14 +5752,14 @@ impl MobileAgentGetCalledInfoBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentGetCalledInfoResponse {
-    /// 0 success; 4 called identifier not obtainable, 5 called identifier not configured
+    /// 0 success; 4 called identifier not obtainable, 5 called identifier not configured Required.
     #[serde(
         rename = "retCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub ret_code: Option<String>,
-    /// failure description
+    /// failure description Required.
     #[serde(rename = "retMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ret_msg: Option<String>,
     /// result
@@ -5574,7 +5788,7 @@ pub struct MobileAgentGetCalledInfoResponseResult {
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub skill_id: Option<serde_json::Number>,
-    /// skill queue name (max 64)
+    /// skill queue name (max 100 (2025 page; older copies say 64))
     #[serde(
         rename = "skillName",
         skip_serializing_if = "Option::is_none",
@@ -6436,13 +6650,20 @@ pub struct CcmessagingDownloadFileStreamResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub file_stream: Option<String>,
-    /// 0 success; 401 objectKey null; 13 bad file type/empty/download failure; 2 bad channelId or user ...
+    /// 0 success; 401 objectKey null; 13 file type out of range, empty file or download failure; 2 channelId, userId or tenantId missing Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object request body of `ccmessaging.queryQueueInfo`.
@@ -8283,8 +8504,183 @@ pub struct OfflineAgentIsOfflineAgentResponse {
     pub data: Option<bool>,
 }
 
-/// Response of `federationUserMgmt.createTask` (not documented field by field: raw JSON).
-pub type FederationUserMgmtCreateTaskResponse = serde_json::Value;
+/// Object request body of `federationUserMgmt.createTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FederationUserMgmtCreateTaskBody {
+    /// federated users to manage (at most 100 users) Required.
+    #[serde(rename = "federationUserList", skip_serializing_if = "Option::is_none", default)]
+    pub federation_user_list: Option<Vec<FederationUserMgmtCreateTaskBodyFederationUserList>>,
+}
+impl FederationUserMgmtCreateTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}federationUserList"), &self.federation_user_list)?;
+        if let Some(v) = &self.federation_user_list {
+            cec_core::validate::max_items(op, &format!("{at}federationUserList"), v, 100)?;
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}federationUserList[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `federationUserList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FederationUserMgmtCreateTaskBodyFederationUserList {
+    /// operation: CREATE, MODIFY or DISABLE Required.
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
+    /// federated user name; mandatory for CREATE, unused for DISABLE
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
+    /// federated user account Required.
+    #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
+    pub user_account: Option<String>,
+    /// federated user email; mandatory for CREATE, unused for DISABLE
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// role IDs to assign (several allowed); optional for CREATE/MODIFY, unused for DISABLE
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none", default)]
+    pub role_ids: Option<Vec<String>>,
+}
+impl FederationUserMgmtCreateTaskBodyFederationUserList {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
+        if let Some(v) = &self.action {
+            cec_core::validate::one_of(op, &format!("{at}action"), v, &["CREATE", "MODIFY", "DISABLE"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        Ok(())
+    }
+}
+
+/// Object response of `federationUserMgmt.createTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtCreateTaskResponse {
+    /// 0 success, other values failure (table 4)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+    /// ID of the created task (query it with federationUserMgmt.queryTask)
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+}
+
+/// Object request body of `federationUserMgmt.queryTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FederationUserMgmtQueryTaskBody {
+    /// task ID returned by createTask Required.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", default)]
+    pub task_id: Option<String>,
+}
+impl FederationUserMgmtQueryTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `federationUserMgmt.queryTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponse {
+    /// 0 success, other values failure (table 5) Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultMessage",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_message: Option<String>,
+    /// task information
+    #[serde(
+        rename = "taskInfo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub task_info: Option<FederationUserMgmtQueryTaskResponseTaskInfo>,
+    /// entries that failed
+    #[serde(
+        rename = "failDataList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub fail_data_list: Option<Vec<FederationUserMgmtQueryTaskResponseFailDataList>>,
+}
+
+/// Object `taskInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponseTaskInfo {
+    /// TODO, DOING or DONE
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// task remark
+    #[serde(rename = "remark", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub remark: Option<String>,
+}
+
+/// Object `failDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponseFailDataList {
+    /// the federated user entry that failed
+    #[serde(
+        rename = "federationUser",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub federation_user: Option<FederationUserMgmtQueryTaskResponseFailDataListFederationUser>,
+}
+
+/// Object `federationUser`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationUserMgmtQueryTaskResponseFailDataListFederationUser {
+    /// CREATE, MODIFY or DISABLE
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub action: Option<String>,
+    /// federated user name
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_name: Option<String>,
+    /// federated user account
+    #[serde(
+        rename = "userAccount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_account: Option<String>,
+    /// federated user email
+    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub email: Option<String>,
+    /// role IDs
+    #[serde(rename = "roleIds", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub role_ids: Option<Vec<String>>,
+}
 
 /// Object request body of `case.createCase`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8337,6 +8733,15 @@ pub struct CaseCreateCaseBodyCaseInfo {
     /// attachments (total &lt;=5 MB, &lt;=5 files; jpg png pdf jpeg gif doc docx)
     #[serde(rename = "attachment", skip_serializing_if = "Option::is_none", default)]
     pub attachment: Option<String>,
+    /// creator ID (max 20 bytes)
+    #[serde(rename = "creatorId", skip_serializing_if = "Option::is_none", default)]
+    pub creator_id: Option<String>,
+    /// contact phone number (max 20 bytes)
+    #[serde(rename = "contactPhone", skip_serializing_if = "Option::is_none", default)]
+    pub contact_phone: Option<String>,
+    /// customer region ID, for CRM tenants with many customers (max 20 bytes)
+    #[serde(rename = "beId", skip_serializing_if = "Option::is_none", default)]
+    pub be_id: Option<String>,
 }
 impl CaseCreateCaseBodyCaseInfo {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -8361,12 +8766,37 @@ impl CaseCreateCaseBodyCaseInfo {
         if let Some(v) = &self.contact_id {
             cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
         }
+        if let Some(v) = &self.creator_id {
+            cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
+        }
+        if let Some(v) = &self.contact_phone {
+            cec_core::validate::max_len(op, &format!("{at}contactPhone"), v, 20)?;
+        }
+        if let Some(v) = &self.be_id {
+            cec_core::validate::max_len(op, &format!("{at}beId"), v, 20)?;
+        }
         Ok(())
     }
 }
 
-/// Response of `case.createCase` (not documented field by field: raw JSON).
-pub type CaseCreateCaseResponse = serde_json::Value;
+/// Object response of `case.createCase`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseCreateCaseResponse {
+    /// 0 success (case-family envelope, as the sibling pages answer)
+    #[serde(
+        rename = "resCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub res_code: Option<String>,
+    /// result message
+    #[serde(rename = "resMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub res_msg: Option<String>,
+    /// result object (this page's response table not reached)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
 
 /// Object request body of `case.queryCaseList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8406,13 +8836,31 @@ pub struct CaseQueryCaseListBody {
     pub end_time: Option<String>,
     /// start row (min 0) Required.
     #[serde(rename = "start", skip_serializing_if = "Option::is_none", default)]
-    pub start: Option<serde_json::Number>,
+    pub start: Option<i64>,
     /// rows (1-100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<serde_json::Number>,
+    pub limit: Option<i64>,
     /// Todo, Follow, Created, Processed
     #[serde(rename = "classification", skip_serializing_if = "Option::is_none", default)]
     pub classification: Option<String>,
+    /// queue ID
+    #[serde(rename = "queueId", skip_serializing_if = "Option::is_none", default)]
+    pub queue_id: Option<String>,
+    /// case number
+    #[serde(rename = "caseNo", skip_serializing_if = "Option::is_none", default)]
+    pub case_no: Option<String>,
+    /// reopened cases only
+    #[serde(rename = "isReopen", skip_serializing_if = "Option::is_none", default)]
+    pub is_reopen: Option<bool>,
+    /// directly answered cases only
+    #[serde(rename = "isDirectResponse", skip_serializing_if = "Option::is_none", default)]
+    pub is_direct_response: Option<bool>,
+    /// summary class: newCases, finishedCases, unfinishedCases, overCases
+    #[serde(rename = "resumenType", skip_serializing_if = "Option::is_none", default)]
+    pub resumen_type: Option<String>,
+    /// query made for a data export
+    #[serde(rename = "isExport", skip_serializing_if = "Option::is_none", default)]
+    pub is_export: Option<bool>,
 }
 impl CaseQueryCaseListBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -8437,12 +8885,203 @@ impl CaseQueryCaseListBody {
         }
         cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
         cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if let Some(v) = &self.limit {
+            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        }
+        if let Some(v) = &self.resumen_type {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}resumenType"),
+                v,
+                &["newCases", "finishedCases", "unfinishedCases", "overCases"],
+            )?;
+        }
         Ok(())
     }
 }
 
-/// Response of `case.queryCaseList` (not documented field by field: raw JSON).
-pub type CaseQueryCaseListResponse = serde_json::Value;
+/// Object response of `case.queryCaseList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseQueryCaseListResponse {
+    /// 0 success
+    #[serde(
+        rename = "resCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub res_code: Option<String>,
+    /// result message
+    #[serde(rename = "resMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub res_msg: Option<String>,
+    /// result (the sample answers a one-item list)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CaseQueryCaseListResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseQueryCaseListResponseResult {
+    /// cases; template extension fields may follow Required.
+    #[serde(rename = "caseList", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub case_list: Option<Vec<CaseQueryCaseListResponseResultCaseList>>,
+    /// total matching Required.
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub count: Option<serde_json::Number>,
+}
+
+/// Object `caseList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaseQueryCaseListResponseResultCaseList {
+    /// case ID Required.
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// case number Required.
+    #[serde(rename = "caseNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub case_no: Option<String>,
+    /// case title Required.
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub title: Option<String>,
+    /// case type ID Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// case type name
+    #[serde(
+        rename = "typeName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub type_name: Option<String>,
+    /// external case number (spelled 'extternalNo')
+    #[serde(
+        rename = "extternalNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub extternal_no: Option<String>,
+    /// case flow Required.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// case state Required.
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub state: Option<String>,
+    /// escalated
+    #[serde(
+        rename = "isUpgraded",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_upgraded: Option<bool>,
+    /// priority
+    #[serde(
+        rename = "priority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub priority: Option<String>,
+    /// source Required.
+    #[serde(rename = "origin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub origin: Option<String>,
+    /// reason category
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub reason: Option<String>,
+    /// time in the current state
+    #[serde(
+        rename = "stayDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub stay_date: Option<String>,
+    /// suspension time
+    #[serde(
+        rename = "suspendDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub suspend_date: Option<String>,
+    /// accumulated suspension
+    #[serde(
+        rename = "suspendAccumulatedTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub suspend_accumulated_time: Option<serde_json::Number>,
+    /// contact Required.
+    #[serde(
+        rename = "contactId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub contact_id: Option<String>,
+    /// owner type (mandatory in the table, absent from the sample)
+    #[serde(
+        rename = "ownerType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub owner_type: Option<String>,
+    /// current owner or group Required.
+    #[serde(
+        rename = "ownerId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub owner_id: Option<String>,
+    /// parent case
+    #[serde(
+        rename = "parentId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub parent_id: Option<String>,
+    /// contact phone
+    #[serde(
+        rename = "contactPhone",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub contact_phone: Option<String>,
+    /// expected completion time
+    #[serde(
+        rename = "dueDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub due_date: Option<String>,
+    /// closing time
+    #[serde(
+        rename = "closedDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub closed_date: Option<String>,
+    /// creator Required.
+    #[serde(
+        rename = "creatorId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub creator_id: Option<String>,
+    /// creation time Required.
+    #[serde(
+        rename = "createdDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub created_date: Option<String>,
+    /// cancelled (in the sample, not in the table rows read)
+    #[serde(rename = "isCanced", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub is_canced: Option<bool>,
+    /// suspended (in the sample, not in the table rows read)
+    #[serde(
+        rename = "isSuspend",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub is_suspend: Option<bool>,
+}
 
 /// Object request body of `appSettings.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8453,10 +9092,10 @@ pub struct AppSettingsCreateBody {
     /// user ID (USER_ID of the AppCube user table) Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<Vec<String>>,
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     #[serde(rename = "callNumber", skip_serializing_if = "Option::is_none", default)]
     pub call_number: Option<Vec<String>>,
     /// default bound softphone number (max 15)
@@ -8470,6 +9109,12 @@ impl AppSettingsCreateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_items(op, &format!("{at}callerPresent"), v, 5)?;
+        }
+        if let Some(v) = &self.call_number {
+            cec_core::validate::max_items(op, &format!("{at}callNumber"), v, 5)?;
+        }
         if let Some(v) = &self.call_number_default {
             cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
         }
@@ -8515,10 +9160,10 @@ pub struct AppSettingsUpdateBody {
     /// user ID (USER_ID of the AppCube user table) Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<Vec<String>>,
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     #[serde(rename = "callNumber", skip_serializing_if = "Option::is_none", default)]
     pub call_number: Option<Vec<String>>,
     /// default bound softphone number (max 15)
@@ -8533,6 +9178,12 @@ impl AppSettingsUpdateBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.caller_present {
+            cec_core::validate::max_items(op, &format!("{at}callerPresent"), v, 5)?;
+        }
+        if let Some(v) = &self.call_number {
+            cec_core::validate::max_items(op, &format!("{at}callNumber"), v, 5)?;
+        }
         if let Some(v) = &self.call_number_default {
             cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
         }
@@ -8693,6 +9344,9 @@ impl CobrowseGetConnectionInfoV1Body {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(op, &format!("{at}role"), v, &["replayer", "recorder"])?;
+        }
         Ok(())
     }
 }
@@ -8749,6 +9403,47 @@ pub struct CobrowseGetConnectionInfoV1ResponseData {
     pub connect_param: Option<cec_core::Secret<String>>,
 }
 
+/// Object request body of `sysparam.querySysparam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SysparamQuerySysparamBody {
+    /// IDs of the system-level parameters to read (at most 20 IDs) Required.
+    #[serde(rename = "sysparamItemIds", skip_serializing_if = "Option::is_none", default)]
+    pub sysparam_item_ids: Option<Vec<String>>,
+}
+impl SysparamQuerySysparamBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}sysparamItemIds"), &self.sysparam_item_ids)?;
+        if let Some(v) = &self.sysparam_item_ids {
+            cec_core::validate::max_items(op, &format!("{at}sysparamItemIds"), v, 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `sysparam.querySysparam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SysparamQuerySysparamResponse {
+    /// 0 success, other values failure Required.
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// result description Required.
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// map from each requested sysparamItemId to its value (values are strings in the sample) Required.
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
 /// Object request body of `qualityInspection.queryQualityItemResult`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionQueryQualityItemResultBody {
@@ -8763,10 +9458,13 @@ impl QualityInspectionQueryQualityItemResultBody {
     }
 }
 
-/// Object response of `qualityInspection.queryQualityItemResult`.
+/// Response of `qualityInspection.queryQualityItemResult`: a bare JSON array of [`QualityInspectionQueryQualityItemResultResponseItem`].
+pub type QualityInspectionQueryQualityItemResultResponse = Vec<QualityInspectionQueryQualityItemResultResponseItem>;
+
+/// Object item of the response of `qualityInspection.queryQualityItemResult`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct QualityInspectionQueryQualityItemResultResponse {
+pub struct QualityInspectionQueryQualityItemResultResponseItem {
     /// manual inspection score
     #[serde(
         rename = "manuallyScore",
@@ -8795,6 +9493,16 @@ pub struct QualityInspectionQueryQualityItemResultResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub rule_group_name: Option<String>,
+    /// creation time, epoch seconds (in the page sample, not in the table)
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub create_time: Option<serde_json::Number>,
+    /// per-rule results (silence_rule ...; in the page sample, not in the table; kept as untyped JSON)
+    #[serde(rename = "credit", skip_serializing_if = "Option::is_none")]
+    pub credit: Option<serde_json::Value>,
 }
 
 /// Object request body of `qualityInspection.modifyQualityItemResult`.
@@ -9066,12 +9774,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditRules {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment>>,
-    /// revision ID (type not shown)
-    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
-    pub revise_id: Option<serde_json::Value>,
-    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
-    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
-    pub revise: Option<serde_json::Value>,
+    /// rule instance ID
+    #[serde(
+        rename = "revise_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
     /// dialogue rule setting
     #[serde(
         rename = "setting",
@@ -9092,46 +9804,74 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesInvalidSegment
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub start_time: Option<serde_json::Number>,
-    /// segment end (type not shown; taken as start_time)
+    /// segment end
     #[serde(
         rename = "end_time",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub end_time: Option<serde_json::Number>,
-    /// call the segment belongs to (type not shown)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<serde_json::Value>,
+    /// ID of the transcribed segment
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditRulesSetting {
-    /// rule ID (type not shown)
-    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<serde_json::Value>,
-    /// rule name (type not shown)
-    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<serde_json::Value>,
+    /// rule ID
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// rule name
+    #[serde(
+        rename = "rule_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditSetting {
-    /// scenario ID (type not shown)
-    #[serde(rename = "group_id", skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<serde_json::Value>,
-    /// scenario name (type not shown)
-    #[serde(rename = "group_name", skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<serde_json::Value>,
-    /// 0/1: ignore sensitive words (type not shown)
-    #[serde(rename = "ignore_sensitive", skip_serializing_if = "Option::is_none")]
-    pub ignore_sensitive: Option<serde_json::Value>,
-    /// scenario description (type not shown)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none")]
-    pub description: Option<serde_json::Value>,
+    /// scenario instance ID
+    #[serde(
+        rename = "group_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_id: Option<String>,
+    /// scenario name
+    #[serde(
+        rename = "group_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub group_name: Option<String>,
+    /// ignore sensitive words: 0 no, 1 yes
+    #[serde(
+        rename = "ignore_sensitive",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub ignore_sensitive: Option<serde_json::Number>,
+    /// scenario description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
 }
 
 /// Object `silence_rule`.
@@ -9151,12 +9891,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidSegment>>,
-    /// revision ID (type not shown)
-    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
-    pub revise_id: Option<serde_json::Value>,
-    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
-    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
-    pub revise: Option<serde_json::Value>,
+    /// rule instance ID
+    #[serde(
+        rename = "revise_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
     /// silence rule setting
     #[serde(
         rename = "setting",
@@ -9164,6 +9908,9 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRule {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub setting: Option<QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting>,
+    /// silence rule name (in the page sample)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
 }
 
 /// Object `invalid_segment`.
@@ -9177,28 +9924,50 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleInvalidS
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub start_time: Option<serde_json::Number>,
-    /// segment end (type not shown; taken as start_time)
+    /// segment end
     #[serde(
         rename = "end_time",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub end_time: Option<serde_json::Number>,
-    /// call the segment belongs to (type not shown)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<serde_json::Value>,
+    /// ID of the transcribed segment
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditSilenceRuleSetting {
-    /// rule ID (type not shown)
-    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<serde_json::Value>,
-    /// rule name (type not shown)
-    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<serde_json::Value>,
+    /// rule ID
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// rule name
+    #[serde(
+        rename = "rule_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
+    /// silence rule ID (in the page sample)
+    #[serde(
+        rename = "silence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub silence_id: Option<String>,
+    /// silence rule name (in the page sample)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
 }
 
 /// Object `speed_rule`.
@@ -9218,12 +9987,16 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRule {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub invalid_segment: Option<Vec<QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSegment>>,
-    /// revision ID (type not shown)
-    #[serde(rename = "revise_id", skip_serializing_if = "Option::is_none")]
-    pub revise_id: Option<serde_json::Value>,
-    /// -1 not revised, 0 revised to violation, 1 revised to compliant (type not shown)
-    #[serde(rename = "revise", skip_serializing_if = "Option::is_none")]
-    pub revise: Option<serde_json::Value>,
+    /// rule instance ID
+    #[serde(
+        rename = "revise_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// -1 not revised, 0 revised to violation, 1 revised to compliant
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
     /// speech-rate rule setting
     #[serde(
         rename = "setting",
@@ -9244,28 +10017,40 @@ pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleInvalidSeg
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub start_time: Option<serde_json::Number>,
-    /// segment end (type not shown; taken as start_time)
+    /// segment end
     #[serde(
         rename = "end_time",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_number"
     )]
     pub end_time: Option<serde_json::Number>,
-    /// call the segment belongs to (type not shown)
-    #[serde(rename = "call_id", skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<serde_json::Value>,
+    /// ID of the transcribed segment
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
 }
 
 /// Object `setting`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQueryCallCreditResponseItemCreditSpeedRuleSetting {
-    /// rule ID (type not shown)
-    #[serde(rename = "rule_id", skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<serde_json::Value>,
-    /// rule name (type not shown)
-    #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<serde_json::Value>,
+    /// rule ID
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// rule name
+    #[serde(
+        rename = "rule_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
 }
 
 /// Object request body of `qualityInspection.createAppraiseScore`.
@@ -9579,6 +10364,20 @@ pub struct QualityInspectionQuerySentenceResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub sentence_id: Option<String>,
+    /// sentence name (detail query)
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+    /// semantics and keywords (detail query)
+    #[serde(
+        rename = "tagDataList",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub tag_data_list: Option<Vec<QualityInspectionQuerySentenceResponseTagDataList>>,
     /// return code (0403000 success)
     #[serde(
         rename = "resultCode",
@@ -9667,6 +10466,57 @@ pub struct QualityInspectionQuerySentenceResponsePaging {
     pub total: Option<serde_json::Number>,
 }
 
+/// Object `tagDataList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceResponseTagDataList {
+    /// tag type
+    #[serde(
+        rename = "tag_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub tag_type: Option<String>,
+    /// positive corpora, keywords and regular expressions
+    #[serde(
+        rename = "pos_sentences",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub pos_sentences: Option<Vec<QualityInspectionQuerySentenceResponseTagDataListPosSentences>>,
+    /// antonym corpora (not together with pos_sentences in one tag)
+    #[serde(
+        rename = "neg_sentences",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub neg_sentences: Option<Vec<QualityInspectionQuerySentenceResponseTagDataListNegSentences>>,
+}
+
+/// Object `pos_sentences`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceResponseTagDataListPosSentences {
+    /// corpus ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// corpus text
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object `neg_sentences`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceResponseTagDataListNegSentences {
+    /// corpus ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// corpus text
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
 /// Object request body of `qualityInspection.querySentenceByCategoryId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionQuerySentenceByCategoryIdBody {
@@ -9676,7 +10526,7 @@ pub struct QualityInspectionQuerySentenceByCategoryIdBody {
     /// page number Required.
     #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
     pub page: Option<serde_json::Number>,
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
     pub limit: Option<serde_json::Number>,
 }
@@ -9690,8 +10540,67 @@ impl QualityInspectionQuerySentenceByCategoryIdBody {
     }
 }
 
-/// Response of `qualityInspection.querySentenceByCategoryId` (not documented field by field: raw JSON).
-pub type QualityInspectionQuerySentenceByCategoryIdResponse = serde_json::Value;
+/// Object response of `qualityInspection.querySentenceByCategoryId`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceByCategoryIdResponse {
+    /// sentences
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQuerySentenceByCategoryIdResponseData>>,
+    /// paging
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQuerySentenceByCategoryIdResponsePaging>,
+    /// 0403000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceByCategoryIdResponseData {
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+    /// category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySentenceByCategoryIdResponsePaging {
+    /// total results (a string in the table)
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub total: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSentence`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10030,8 +10939,35 @@ impl QualityInspectionCreateSentenceBodyTagDataListNegSentences {
     }
 }
 
-/// Response of `qualityInspection.createSentence` (not documented field by field: raw JSON).
-pub type QualityInspectionCreateSentenceResponse = serde_json::Value;
+/// Object response of `qualityInspection.createSentence`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCreateSentenceResponse {
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0403000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteSensitiveWord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10069,6 +11005,134 @@ pub struct QualityInspectionDeleteSensitiveWordResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.querySensitiveWordDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQuerySensitiveWordDetailBody {
+    /// sensitive word ID Required.
+    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", default)]
+    pub sw_id: Option<String>,
+}
+impl QualityInspectionQuerySensitiveWordDetailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}sw_id"), &self.sw_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.querySensitiveWordDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponse {
+    /// sensitive word ID
+    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub sw_id: Option<String>,
+    /// sensitive word
+    #[serde(
+        rename = "sw_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sw_name: Option<String>,
+    /// score (the sample sends it as a string)
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// exceptions
+    #[serde(
+        rename = "exception",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub exception: Option<QualityInspectionQuerySensitiveWordDetailResponseException>,
+    /// category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponseException {
+    /// sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub customer: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer>>,
+    /// sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub staff: Option<Vec<QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff>>,
+}
+
+/// Object `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionCustomer {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `staff`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordDetailResponseExceptionStaff {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
 }
 
 /// Object request body of `qualityInspection.updateSensitiveWord`.
@@ -10120,13 +11184,63 @@ impl QualityInspectionUpdateSensitiveWordBodyException {
     }
 }
 
-/// Response of `qualityInspection.updateSensitiveWord` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateSensitiveWordResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateSensitiveWord`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSensitiveWordResponse {
+    /// sensitive word ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// status code
+    #[serde(
+        rename = "statusCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub status_code: Option<serde_json::Number>,
+}
 
 /// Object response of `qualityInspection.querySensitiveCategoryList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySensitiveCategoryListResponse {
+    /// sensitive-word categories (the table prints category_id/name without this wrapper; the sample shows them inside data)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQuerySensitiveCategoryListResponseData>>,
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveCategoryListResponseData {
     /// category ID
     #[serde(
         rename = "category_id",
@@ -10137,20 +11251,6 @@ pub struct QualityInspectionQuerySensitiveCategoryListResponse {
     /// category name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// return code
-    #[serde(
-        rename = "resultCode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_code: Option<String>,
-    /// return description
-    #[serde(
-        rename = "resultDesc",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub result_desc: Option<String>,
 }
 
 /// Object request body of `qualityInspection.querySensitiveWordsByCategoryId`.
@@ -10162,7 +11262,7 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBody {
     /// page number Required.
     #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
     pub page: Option<serde_json::Number>,
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
     pub limit: Option<serde_json::Number>,
 }
@@ -10234,6 +11334,86 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdResponseData {
     pub category_id: Option<String>,
 }
 
+/// Object request body of `qualityInspection.querySensitiveWordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQuerySensitiveWordListBody {
+    /// page number Required.
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<serde_json::Number>,
+    /// page size (5, 10, 20, 50 or 100) Required.
+    #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<serde_json::Number>,
+    /// keyword of the sensitive-word name
+    #[serde(rename = "keyword", skip_serializing_if = "Option::is_none", default)]
+    pub keyword: Option<String>,
+}
+impl QualityInspectionQuerySensitiveWordListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.querySensitiveWordList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordListResponse {
+    /// paging
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQuerySensitiveWordListResponsePaging>,
+    /// sensitive words
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQuerySensitiveWordListResponseData>>,
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordListResponsePaging {
+    /// total results
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySensitiveWordListResponseData {
+    /// sensitive word ID
+    #[serde(rename = "sw_id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub sw_id: Option<String>,
+    /// sensitive word
+    #[serde(
+        rename = "sw_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sw_name: Option<String>,
+    /// category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+}
+
 /// Object request body of `qualityInspection.createSensitiveCategory`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionCreateSensitiveCategoryBody {
@@ -10277,6 +11457,55 @@ pub struct QualityInspectionCreateSensitiveCategoryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.updateSensitiveCategory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSensitiveCategoryBody {
+    /// new category name Required.
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// ID of the category to change Required.
+    #[serde(rename = "category_id", skip_serializing_if = "Option::is_none", default)]
+    pub category_id: Option<String>,
+}
+impl QualityInspectionUpdateSensitiveCategoryBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.updateSensitiveCategory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSensitiveCategoryResponse {
+    /// category ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// return code (0401000 success in this group)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// status code
+    #[serde(
+        rename = "statusCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub status_code: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.moveSensitiveWordToCategory`.
@@ -10401,8 +11630,25 @@ impl QualityInspectionDeleteSensitiveCategoryBody {
     }
 }
 
-/// Response of `qualityInspection.deleteSensitiveCategory` (not documented field by field: raw JSON).
-pub type QualityInspectionDeleteSensitiveCategoryResponse = serde_json::Value;
+/// Object response of `qualityInspection.deleteSensitiveCategory`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionDeleteSensitiveCategoryResponse {
+    /// 0401000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSentenceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10425,7 +11671,7 @@ pub struct QualityInspectionUpdateSentenceGroupBody {
     /// script ID Required.
     #[serde(rename = "sg_id", skip_serializing_if = "Option::is_none", default)]
     pub sg_id: Option<String>,
-    /// script name, max 128
+    /// script name, max 128 (max 128)
     #[serde(rename = "sg_name", skip_serializing_if = "Option::is_none", default)]
     pub sg_name: Option<String>,
     /// dialogue logic ID Required.
@@ -10436,9 +11682,26 @@ impl QualityInspectionUpdateSentenceGroupBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(op, &format!("{at}role"), v, &["any", "staff", "customer"])?;
+        }
         cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
+        if let Some(v) = &self.position {
+            cec_core::validate::one_of(op, &format!("{at}position"), v, &["any", "top", "bottom", "set"])?;
+        }
         cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+        if let Some(v) = &self.sg_type {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}SGType"),
+                v,
+                &["must", "if", "must_say", "must_not_say", "then", "and"],
+            )?;
+        }
         cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+        if let Some(v) = &self.sg_name {
+            cec_core::validate::max_len(op, &format!("{at}sg_name"), v, 128)?;
+        }
         cec_core::validate::required(op, &format!("{at}dialogue_flow_id"), &self.dialogue_flow_id)?;
         Ok(())
     }
@@ -10467,7 +11730,7 @@ pub struct QualityInspectionUpdateSentenceGroupResponse {
 /// Object request body of `qualityInspection.getSentenceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QualityInspectionGetSentenceGroupBody {
-    /// script ID (the table types it Object) Required.
+    /// script ID; the table types it object, but the ID is a string everywhere else (answer, update/delete pages), so it is untyped JSON here and a string can be sent Required.
     #[serde(rename = "sg_id", skip_serializing_if = "Option::is_none", default)]
     pub sg_id: Option<serde_json::Value>,
 }
@@ -10499,6 +11762,37 @@ pub struct QualityInspectionGetSentenceGroupResponse {
     /// sentences
     #[serde(rename = "sentences", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub sentences: Option<Vec<QualityInspectionGetSentenceGroupResponseSentences>>,
+    /// script position distance
+    #[serde(
+        rename = "position_distance",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub position_distance: Option<String>,
+    /// script position
+    #[serde(
+        rename = "position",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub position: Option<String>,
+    /// expression type
+    #[serde(rename = "SGType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub sg_type: Option<String>,
+    /// return code (its values are not listed in the table)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object `sentences`.
@@ -10519,6 +11813,13 @@ pub struct QualityInspectionGetSentenceGroupResponseSentences {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
 }
 
 /// Object request body of `qualityInspection.deleteSentenceGroup`.
@@ -10606,7 +11907,7 @@ pub struct QualityInspectionAddSentenceGroupBody {
     /// must | if | must_say | must_not_say | then | and Required.
     #[serde(rename = "SGType", skip_serializing_if = "Option::is_none", default)]
     pub sg_type: Option<String>,
-    /// script name
+    /// script name (max 128)
     #[serde(rename = "sg_name", skip_serializing_if = "Option::is_none", default)]
     pub sg_name: Option<String>,
     /// dialogue logic ID (row cut; required flag not read)
@@ -10617,8 +11918,25 @@ impl QualityInspectionAddSentenceGroupBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(op, &format!("{at}role"), v, &["any", "staff", "customer"])?;
+        }
         cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
+        if let Some(v) = &self.position {
+            cec_core::validate::one_of(op, &format!("{at}position"), v, &["any", "top", "bottom", "set"])?;
+        }
         cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+        if let Some(v) = &self.sg_type {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}SGType"),
+                v,
+                &["must", "if", "must_say", "must_not_say", "then", "and"],
+            )?;
+        }
+        if let Some(v) = &self.sg_name {
+            cec_core::validate::max_len(op, &format!("{at}sg_name"), v, 128)?;
+        }
         Ok(())
     }
 }
@@ -10646,6 +11964,9 @@ impl QualityInspectionAddConversationFlowBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
+        if let Some(v) = &self.flow_name {
+            cec_core::validate::max_len(op, &format!("{at}flow_name"), v, 128)?;
+        }
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}expression"), &self.expression)?;
         cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
@@ -10709,13 +12030,33 @@ impl QualityInspectionUpdateConversationFlowBody {
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
         cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
+        if let Some(v) = &self.flow_name {
+            cec_core::validate::max_len(op, &format!("{at}flow_name"), v, 128)?;
+        }
         cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
         Ok(())
     }
 }
 
-/// Response of `qualityInspection.updateConversationFlow` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateConversationFlowResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateConversationFlow`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateConversationFlowResponse {
+    /// 0405000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.getConversationFlow`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10798,13 +12139,13 @@ pub struct QualityInspectionAddRuleBody {
     /// rule name Required.
     #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none", default)]
     pub rule_name: Option<String>,
-    /// rule description, max 1024
+    /// rule description, max 1024 (max 1024)
     #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
     pub description: Option<String>,
     /// normal | critical Required.
     #[serde(rename = "severity", skip_serializing_if = "Option::is_none", default)]
     pub severity: Option<String>,
-    /// score type Required.
+    /// score type: valid or invalid Required.
     #[serde(rename = "score_type", skip_serializing_if = "Option::is_none", default)]
     pub score_type: Option<String>,
     /// rule score Required.
@@ -10824,10 +12165,22 @@ impl QualityInspectionAddRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}rule_name"), &self.rule_name)?;
+        if let Some(v) = &self.description {
+            cec_core::validate::max_len(op, &format!("{at}description"), v, 1024)?;
+        }
         cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
+        if let Some(v) = &self.severity {
+            cec_core::validate::one_of(op, &format!("{at}severity"), v, &["normal", "critical"])?;
+        }
         cec_core::validate::required(op, &format!("{at}score_type"), &self.score_type)?;
+        if let Some(v) = &self.score_type {
+            cec_core::validate::one_of(op, &format!("{at}score_type"), v, &["valid", "invalid"])?;
+        }
         cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
         cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        if let Some(v) = &self.method {
+            cec_core::validate::one_of(op, &format!("{at}method"), v, &["positive", "negative"])?;
+        }
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
         if let Some(v) = &self.other {
@@ -10854,8 +12207,32 @@ impl QualityInspectionAddRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.addRule` (not documented field by field: raw JSON).
-pub type QualityInspectionAddRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.addRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAddRuleResponse {
+    /// ID of the created rule
+    #[serde(
+        rename = "rule_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_id: Option<String>,
+    /// 0405000 success, other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10881,11 +12258,20 @@ pub struct QualityInspectionUpdateRuleBody {
     /// rule name
     #[serde(rename = "rule_name", skip_serializing_if = "Option::is_none", default)]
     pub rule_name: Option<String>,
+    /// rule description
+    #[serde(rename = "description", skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// rule score type: valid or invalid Required.
+    #[serde(rename = "score_type", skip_serializing_if = "Option::is_none", default)]
+    pub score_type: Option<String>,
 }
 impl QualityInspectionUpdateRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
+        if let Some(v) = &self.severity {
+            cec_core::validate::one_of(op, &format!("{at}severity"), v, &["normal", "critical"])?;
+        }
         cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
         cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
         cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
@@ -10894,6 +12280,13 @@ impl QualityInspectionUpdateRuleBody {
         }
         cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
         cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        if let Some(v) = &self.method {
+            cec_core::validate::one_of(op, &format!("{at}method"), v, &["positive", "negative"])?;
+        }
+        cec_core::validate::required(op, &format!("{at}score_type"), &self.score_type)?;
+        if let Some(v) = &self.score_type {
+            cec_core::validate::one_of(op, &format!("{at}score_type"), v, &["valid", "invalid"])?;
+        }
         Ok(())
     }
 }
@@ -10915,8 +12308,25 @@ impl QualityInspectionUpdateRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.updateRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateRuleResponse {
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// 0 success per this page (0405000 per the group), other values failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11029,6 +12439,13 @@ pub struct QualityInspectionGetOneRuleResponse {
         deserialize_with = "cec_core::de::opt_object"
     )]
     pub completeness: Option<QualityInspectionGetOneRuleResponseCompleteness>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object `other`.
@@ -11082,6 +12499,27 @@ pub struct QualityInspectionGetOneRuleResponseCompleteness {
         deserialize_with = "cec_core::de::opt_bool"
     )]
     pub has_conversation_flow: Option<bool>,
+    /// sentences of the rule complete
+    #[serde(
+        rename = "sentenceComplete",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub sentence_complete: Option<bool>,
+    /// rule complete (true when the other three flags are true)
+    #[serde(
+        rename = "ruleComplete",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub rule_complete: Option<bool>,
+    /// rule has a description
+    #[serde(
+        rename = "hasDescription",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub has_description: Option<bool>,
 }
 
 /// Object request body of `qualityInspection.queryRules`.
@@ -13016,8 +14454,25 @@ impl QualityInspectionTakeEffectQualityTaskBody {
     }
 }
 
-/// Response of `qualityInspection.takeEffectQualityTask` (not documented field by field: raw JSON).
-pub type QualityInspectionTakeEffectQualityTaskResponse = serde_json::Value;
+/// Object response of `qualityInspection.takeEffectQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionTakeEffectQualityTaskResponse {
+    /// return code (0409000 success in this group)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.queryQualityTask`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13101,6 +14556,34 @@ pub struct QualityInspectionQueryQualityTaskResponse {
     /// tasks Required.
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub data: Option<Vec<QualityInspectionQueryQualityTaskResponseData>>,
+    /// interface success flag (a number; the 0409000 code is in returnCode) Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub result_code: Option<serde_json::Number>,
+    /// success or failure message
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// 0409000 success, other values failure
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "returnDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_desc: Option<String>,
 }
 
 /// Object `data`.
@@ -13145,6 +14628,93 @@ pub struct QualityInspectionQueryQualityTaskResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub creat_operator: Option<String>,
+    /// call start
+    #[serde(
+        rename = "callStart",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_start: Option<serde_json::Number>,
+    /// call end
+    #[serde(
+        rename = "callEnd",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_end: Option<serde_json::Number>,
+    /// calls to inspect Required.
+    #[serde(
+        rename = "inspectTotalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_total_count: Option<serde_json::Number>,
+    /// calls inspected Required.
+    #[serde(
+        rename = "inspectFinishedCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_finished_count: Option<serde_json::Number>,
+    /// calls to review Required.
+    #[serde(
+        rename = "reviewTotalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub review_total_count: Option<serde_json::Number>,
+    /// calls reviewed Required.
+    #[serde(
+        rename = "reviewFinishedCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub review_finished_count: Option<serde_json::Number>,
+    /// activation status Required.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// activation time
+    #[serde(
+        rename = "effectiveDate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub effective_date: Option<serde_json::Number>,
+    /// created by the current operator Required.
+    #[serde(
+        rename = "personType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub person_type: Option<serde_json::Number>,
+    /// reviewer user ID
+    #[serde(
+        rename = "reviewingOfficer",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reviewing_officer: Option<String>,
+    /// reviewer name
+    #[serde(
+        rename = "reviewingOfficerName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reviewing_officer_name: Option<String>,
+    /// the current task can be operated Required.
+    #[serde(
+        rename = "isManipulate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub is_manipulate: Option<serde_json::Number>,
+    /// 0 audio, 2 text
+    #[serde(
+        rename = "interactionType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interaction_type: Option<String>,
 }
 
 /// Object request body of `qualityInspection.updateQualityTask`.
@@ -13279,7 +14849,22 @@ pub struct QualityInspectionReassginQualityTaskBody {
 }
 impl QualityInspectionReassginQualityTaskBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.role {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}role"),
+                v,
+                &[
+                    "qualityDirector",
+                    "qualityGroupLeader",
+                    "qualityInspector",
+                    "tableDirector",
+                    "tableGroupLeader",
+                    "tableStaff",
+                ],
+            )?;
+        }
         Ok(())
     }
 }
@@ -13328,7 +14913,10 @@ pub struct QualityInspectionAppealItemBody {
 }
 impl QualityInspectionAppealItemBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.audit_operation {
+            cec_core::validate::one_of(op, &format!("{at}auditOperation"), v, &["back", "pass", "assign"])?;
+        }
         Ok(())
     }
 }
@@ -13351,6 +14939,336 @@ pub struct QualityInspectionAppealItemResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object request body of `qualityInspection.queryQualityItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemBody {
+    /// advanced query conditions
+    #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
+    pub fixed_columns: Option<QualityInspectionQueryQualityItemBodyFixedColumns>,
+    /// item start time, timestamp (the en copy says seconds)
+    #[serde(rename = "startTimeMillis", skip_serializing_if = "Option::is_none", default)]
+    pub start_time_millis: Option<serde_json::Number>,
+    /// item end time, timestamp
+    #[serde(rename = "endTimeMillis", skip_serializing_if = "Option::is_none", default)]
+    pub end_time_millis: Option<serde_json::Number>,
+    /// records per page (at most 1000000)
+    #[serde(rename = "rows", skip_serializing_if = "Option::is_none", default)]
+    pub rows: Option<serde_json::Number>,
+    /// page number, from 1; page size set by rows
+    #[serde(rename = "page", skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.fixed_columns {
+            v.validate(op, &format!("{at}fixedColumns."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `fixedColumns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemBodyFixedColumns {
+    /// user IDs of the agents in an agent group (element type not stated)
+    #[serde(rename = "agentUserIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_user_ids: Option<Vec<String>>,
+    /// user IDs of the inspectors in an inspection group (element type not stated)
+    #[serde(rename = "qualityUserIds", skip_serializing_if = "Option::is_none", default)]
+    pub quality_user_ids: Option<Vec<String>>,
+    /// item type: 1 problem, 2 appeal
+    #[serde(rename = "taskType", skip_serializing_if = "Option::is_none", default)]
+    pub task_type: Option<String>,
+    /// item status: 21 reviewing, 22 completed, 24 handling, 27 verifying
+    #[serde(rename = "taskStatus", skip_serializing_if = "Option::is_none", default)]
+    pub task_status: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemBodyFixedColumns {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.queryQualityItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponse {
+    /// total records
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// total pages
+    #[serde(rename = "pages", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub pages: Option<serde_json::Number>,
+    /// inspection items
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionQueryQualityItemResponseData>>,
+    /// records per page
+    #[serde(
+        rename = "pageSize",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub page_size: Option<serde_json::Number>,
+    /// page number
+    #[serde(
+        rename = "pageNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub page_num: Option<serde_json::Number>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponseData {
+    /// item ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// item type name
+    #[serde(
+        rename = "taskTypeName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_type_name: Option<String>,
+    /// inspector name
+    #[serde(
+        rename = "inspectorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inspector_name: Option<String>,
+    /// reviewer name
+    #[serde(
+        rename = "reviewingOfficerName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reviewing_officer_name: Option<String>,
+    /// initiator name
+    #[serde(
+        rename = "initiatorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub initiator_name: Option<String>,
+    /// handler name
+    #[serde(
+        rename = "taskOperatorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_operator_name: Option<String>,
+    /// agent in charge
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// item status name
+    #[serde(
+        rename = "taskStatusName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub task_status_name: Option<String>,
+    /// calls of the item
+    #[serde(rename = "calls", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub calls: Option<Vec<QualityInspectionQueryQualityItemResponseDataCalls>>,
+    /// creation time, yyyy-MM-dd
+    #[serde(
+        rename = "createTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time_str: Option<String>,
+    /// update time, yyyy-MM-dd
+    #[serde(
+        rename = "updateTimeStr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub update_time_str: Option<String>,
+    /// call details
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQueryQualityItemResponseDataSetting>,
+}
+
+/// Object `calls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponseDataCalls {
+    /// call inspection ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemResponseDataSetting {
+    /// file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+}
+
+/// Object request body of `qualityInspection.queryQualityItemDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionQueryQualityItemDetailBody {
+    /// inspection item ID Required.
+    #[serde(rename = "qualityItemId", skip_serializing_if = "Option::is_none", default)]
+    pub quality_item_id: Option<serde_json::Number>,
+}
+impl QualityInspectionQueryQualityItemDetailBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}qualityItemId"), &self.quality_item_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.queryQualityItemDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemDetailResponse {
+    /// whether the agent in charge is empty
+    #[serde(
+        rename = "agentIsNull",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_bool"
+    )]
+    pub agent_is_null: Option<bool>,
+    /// rule results of the item
+    #[serde(
+        rename = "qualityItemRuleHit",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub quality_item_rule_hit: Option<Vec<QualityInspectionQueryQualityItemDetailResponseQualityItemRuleHit>>,
+    /// item title
+    #[serde(rename = "title", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub title: Option<String>,
+    /// item details
+    #[serde(
+        rename = "qualityItem",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub quality_item: Option<QualityInspectionQueryQualityItemDetailResponseQualityItem>,
+}
+
+/// Object `qualityItemRuleHit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemDetailResponseQualityItemRuleHit {
+    /// record ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// call inspection ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub call_id: Option<serde_json::Number>,
+    /// rule ID
+    #[serde(rename = "ruleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub rule_id: Option<serde_json::Number>,
+    /// rule name
+    #[serde(
+        rename = "ruleName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_name: Option<String>,
+    /// rule description
+    #[serde(
+        rename = "ruleDescribe",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub rule_describe: Option<String>,
+    /// result: 1 compliant, 0 violation, -1 not rated
+    #[serde(rename = "valid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub valid: Option<serde_json::Number>,
+    /// rule type: 10 dialogue, 11 silence, 12 speed, 13 interruption, 60 sensitive word, 70 manual
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub type_: Option<serde_json::Number>,
+    /// start time, epoch s
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub create_time: Option<serde_json::Number>,
+    /// update time, epoch s
+    #[serde(
+        rename = "updateTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub update_time: Option<serde_json::Number>,
+    /// handling description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// handling ID
+    #[serde(
+        rename = "appealId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub appeal_id: Option<serde_json::Number>,
+    /// correction ID
+    #[serde(
+        rename = "reviseId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub revise_id: Option<String>,
+    /// rule group ID
+    #[serde(
+        rename = "ruleGroupId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub rule_group_id: Option<serde_json::Number>,
+    /// corrected result: 1 compliant, 0 violation, -1 not corrected
+    #[serde(rename = "revise", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub revise: Option<serde_json::Number>,
+}
+
+/// Object `qualityItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryQualityItemDetailResponseQualityItem {
+    /// call inspection ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub call_id: Option<serde_json::Number>,
+    /// 1 problem, 2 appeal
+    #[serde(
+        rename = "taskType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub task_type: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.queryQualityHistory`.
@@ -13474,7 +15392,7 @@ pub struct QualityInspectionQueryQualityHistoryResponseWorkflowNodeListAssignHis
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub original_handler: Option<String>,
-    /// reassignment time
+    /// reassignment time (epoch ms in 2025-11; yyyy-MM-dd in 2024-09)
     #[serde(
         rename = "assignTime",
         skip_serializing_if = "Option::is_none",
@@ -13498,8 +15416,202 @@ impl QualityInspectionQueryAppraiseCallDetailBody {
     }
 }
 
-/// Response of `qualityInspection.queryAppraiseCallDetail` (not documented field by field: raw JSON).
-pub type QualityInspectionQueryAppraiseCallDetailResponse = serde_json::Value;
+/// Object response of `qualityInspection.queryAppraiseCallDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseCallDetailResponse {
+    /// whether a deal was reached
+    #[serde(rename = "deal", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub deal: Option<serde_json::Number>,
+    /// left-channel speaking speed (speaker per left_channel)
+    #[serde(
+        rename = "left_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speed: Option<serde_json::Number>,
+    /// left-channel share of talk time
+    #[serde(
+        rename = "left_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speech_ratio: Option<serde_json::Number>,
+    /// inspected file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// left-channel speaker: customer or agent
+    #[serde(
+        rename = "left_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub left_channel: Option<String>,
+    /// right-channel share of talk time
+    #[serde(
+        rename = "right_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speech_ratio: Option<serde_json::Number>,
+    /// call start time
+    #[serde(
+        rename = "call_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_time: Option<serde_json::Number>,
+    /// right-channel speaker: customer or agent
+    #[serde(
+        rename = "right_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub right_channel: Option<String>,
+    /// call ID (the table says number; the page sample sends a UUID string, so kept as text)
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// left-channel silence time
+    #[serde(
+        rename = "left_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_silence_time: Option<serde_json::Number>,
+    /// ASR segments
+    #[serde(rename = "segments", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub segments: Option<Vec<QualityInspectionQueryAppraiseCallDetailResponseSegments>>,
+    /// call duration
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub duration: Option<serde_json::Number>,
+    /// right-channel silence time
+    #[serde(
+        rename = "right_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_silence_time: Option<serde_json::Number>,
+    /// upload time
+    #[serde(
+        rename = "upload_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upload_time: Option<serde_json::Number>,
+    /// number of rule violations
+    #[serde(
+        rename = "rule_severity_violation_count",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub rule_severity_violation_count: Option<serde_json::Number>,
+    /// tone of the agent (when left_channel is the agent)
+    #[serde(
+        rename = "left_emotions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub left_emotions: Option<Vec<QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions>>,
+    /// right-channel speaking speed
+    #[serde(
+        rename = "right_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speed: Option<serde_json::Number>,
+    /// agent user ID
+    #[serde(
+        rename = "staff_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_id: Option<String>,
+    /// call ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+    /// inspected call type: text or audio
+    #[serde(
+        rename = "call_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+    /// inspection status (description cut)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub status: Option<serde_json::Number>,
+}
+
+/// Object `segments`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseCallDetailResponseSegments {
+    /// ASR text
+    #[serde(
+        rename = "asr_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub asr_text: Option<String>,
+    /// speaker
+    #[serde(
+        rename = "speaker",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speaker: Option<String>,
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// segment ID
+    #[serde(
+        rename = "segment_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub segment_id: Option<serde_json::Number>,
+    /// call status
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub status: Option<serde_json::Number>,
+}
+
+/// Object `left_emotions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryAppraiseCallDetailResponseLeftEmotions {
+    /// tone: positive or negative
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// tone score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+}
 
 /// Object response of `qualityInspection.queryTraining`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13660,7 +15772,7 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange 
     /// user role
     #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
     pub current_role: Option<String>,
-    /// range conditions (qualityType 1 call range / 2 per-agent count / 3 per-agent percentage, qualityNum, durationStart in ms, qualityCondition, ...); full member list not readable, passed as JSON Required.
+    /// range conditions; rows read: qualityType (int, required: 1 call range, 2 per-agent count, 3 per-agent percentage), durationStart (int, shortest call in ms); later rows cut off, passed as JSON Required.
     #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
     pub fixed_columns: Option<serde_json::Value>,
 }
@@ -13822,7 +15934,7 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRan
     /// user role
     #[serde(rename = "currentRole", skip_serializing_if = "Option::is_none", default)]
     pub current_role: Option<String>,
-    /// range conditions (qualityType 1 call range / 2 per-agent count / 3 per-agent percentage, qualityNum, durationStart in ms, qualityCondition, ...); full member list not readable, passed as JSON Required.
+    /// range conditions; rows read: qualityNum (string, required, at most 10000), qualityType (int, required: 1 call range, 2 per-agent count, 3 per-agent percentage), durationStart (int, shortest call in ms, up to 11 digits), qualityCondition (int, required, sampling state); later rows cut off, passed as JSON Required.
     #[serde(rename = "fixedColumns", skip_serializing_if = "Option::is_none", default)]
     pub fixed_columns: Option<serde_json::Value>,
 }
@@ -14035,6 +16147,41 @@ pub struct QualityInspectionRegularqualitytaskQueryQualityTaskResponseList {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub interaction_type: Option<String>,
+}
+
+/// Object request body of `qualityInspection.regularqualitytask.stopQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionRegularqualitytaskStopQualityTaskBody {
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    #[serde(rename = "regularQualityTaskId", skip_serializing_if = "Option::is_none", default)]
+    pub regular_quality_task_id: Option<serde_json::Number>,
+}
+impl QualityInspectionRegularqualitytaskStopQualityTaskBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.regularqualitytask.stopQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionRegularqualitytaskStopQualityTaskResponse {
+    /// return code
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// return description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
 }
 
 /// Object request body of `qualityInspection.modifyResultQualityTask`.
@@ -14256,8 +16403,190 @@ impl QualityInspectionCallsQualityTaskBodyFixedColumns {
     }
 }
 
-/// Response of `qualityInspection.callsQualityTask` (not documented field by field: raw JSON).
-pub type QualityInspectionCallsQualityTaskResponse = serde_json::Value;
+/// Object response of `qualityInspection.callsQualityTask`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponse {
+    /// total Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
+    /// results Required.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<QualityInspectionCallsQualityTaskResponseData>>,
+    /// return code (values not listed)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponseData {
+    /// task ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub id: Option<serde_json::Number>,
+    /// inspector
+    #[serde(
+        rename = "inspector",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inspector: Option<String>,
+    /// inspection status
+    #[serde(
+        rename = "inspectStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_status: Option<serde_json::Number>,
+    /// calls
+    #[serde(rename = "calls", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub calls: Option<Vec<QualityInspectionCallsQualityTaskResponseDataCalls>>,
+    /// extension
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionCallsQualityTaskResponseDataSetting>,
+    /// inspector name
+    #[serde(
+        rename = "inspectorName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inspector_name: Option<String>,
+    /// associated call
+    #[serde(rename = "is_group", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub is_group: Option<bool>,
+}
+
+/// Object `calls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponseDataCalls {
+    /// call business ID
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// call duration
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub duration: Option<serde_json::Number>,
+    /// upload time
+    #[serde(
+        rename = "upload_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upload_time: Option<serde_json::Number>,
+    /// call start
+    #[serde(
+        rename = "call_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_time: Option<serde_json::Number>,
+    /// call business ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+    /// task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub task_id: Option<serde_json::Number>,
+    /// call type
+    #[serde(
+        rename = "call_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+    /// inspection status
+    #[serde(
+        rename = "inspectStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub inspect_status: Option<serde_json::Number>,
+    /// left channel
+    #[serde(
+        rename = "leftChannel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub left_channel: Option<String>,
+    /// left-channel speech ratio
+    #[serde(
+        rename = "leftSpeechRatio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speech_ratio: Option<serde_json::Number>,
+    /// right-channel speech ratio
+    #[serde(
+        rename = "rightSpeechRatio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speech_ratio: Option<serde_json::Number>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCallsQualityTaskResponseDataSetting {
+    /// call detail ID
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// task ID
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub task_id: Option<serde_json::Number>,
+    /// agent ID
+    #[serde(
+        rename = "staffId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_id: Option<String>,
+    /// agent name
+    #[serde(
+        rename = "staff_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_name: Option<String>,
+}
 
 /// Object request body of `qualityInspection.getTextByTaskId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14314,7 +16643,7 @@ pub struct QualityInspectionVoice2TextBody {
     /// recording language: zh_CN or en_US Required.
     #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
     pub language: Option<String>,
-    /// recording file path Required.
+    /// recording file path (e.g. a drive-letter path to a .V3 file) Required.
     #[serde(rename = "voiceFilePath", skip_serializing_if = "Option::is_none", default)]
     pub voice_file_path: Option<String>,
     /// agent ID Required.
@@ -14342,8 +16671,35 @@ impl QualityInspectionVoice2TextBody {
     }
 }
 
-/// Response of `qualityInspection.voice2Text` (not documented field by field: raw JSON).
-pub type QualityInspectionVoice2TextResponse = serde_json::Value;
+/// Object response of `qualityInspection.voice2Text`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionVoice2TextResponse {
+    /// status code Required.
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// status message Required.
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// ID of the created task (pass to getTextByTaskId)
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub task_id: Option<String>,
+    /// audio length in seconds
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub duration: Option<String>,
+}
 
 /// Object request body of `qualityInspection.asrtrans.appraisecallDetail`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14360,14 +16716,195 @@ impl QualityInspectionAsrtransAppraisecallDetailBody {
     }
 }
 
-/// Response of `qualityInspection.asrtrans.appraisecallDetail` (not documented field by field: raw JSON).
-pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value;
+/// Object response of `qualityInspection.asrtrans.appraisecallDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAsrtransAppraisecallDetailResponse {
+    /// left-channel speaking speed (speaker per left_channel)
+    #[serde(
+        rename = "left_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speed: Option<serde_json::Number>,
+    /// left-channel share of talk time
+    #[serde(
+        rename = "left_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_speech_ratio: Option<serde_json::Number>,
+    /// inspected file name
+    #[serde(
+        rename = "file_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub file_name: Option<String>,
+    /// left-channel speaker: customer or agent
+    #[serde(
+        rename = "left_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub left_channel: Option<String>,
+    /// right-channel share of talk time
+    #[serde(
+        rename = "right_speech_ratio",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speech_ratio: Option<serde_json::Number>,
+    /// call start time
+    #[serde(
+        rename = "call_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_time: Option<serde_json::Number>,
+    /// right-channel speaker: customer or agent
+    #[serde(
+        rename = "right_channel",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub right_channel: Option<String>,
+    /// call ID (the table says number; the page sample sends a UUID string, so kept as text)
+    #[serde(
+        rename = "call_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_id: Option<String>,
+    /// left-channel silence time
+    #[serde(
+        rename = "left_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub left_silence_time: Option<serde_json::Number>,
+    /// ASR segments
+    #[serde(rename = "segments", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub segments: Option<Vec<QualityInspectionAsrtransAppraisecallDetailResponseSegments>>,
+    /// call duration
+    #[serde(
+        rename = "duration",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub duration: Option<serde_json::Number>,
+    /// right-channel silence time
+    #[serde(
+        rename = "right_silence_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_silence_time: Option<serde_json::Number>,
+    /// upload time
+    #[serde(
+        rename = "upload_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub upload_time: Option<serde_json::Number>,
+    /// tone of the agent (when left_channel is the agent)
+    #[serde(
+        rename = "left_emotions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_vec"
+    )]
+    pub left_emotions: Option<Vec<QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions>>,
+    /// right-channel speaking speed
+    #[serde(
+        rename = "right_speed",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub right_speed: Option<serde_json::Number>,
+    /// agent user ID
+    #[serde(
+        rename = "staff_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub staff_id: Option<String>,
+    /// call ID
+    #[serde(
+        rename = "call_uuid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_uuid: Option<String>,
+    /// inspected call type: 0 audio, 2 text
+    #[serde(
+        rename = "call_type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_type: Option<serde_json::Number>,
+    /// inspection status: 0 waiting, 1 processing, 2 done, 3 ASR in progress, 9 failed (rest of the description cut)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+}
+
+/// Object `segments`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAsrtransAppraisecallDetailResponseSegments {
+    /// ASR text
+    #[serde(
+        rename = "asr_text",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub asr_text: Option<String>,
+    /// speaker (the table says number; the page sample sends customer/staff, so kept as text)
+    #[serde(
+        rename = "speaker",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speaker: Option<String>,
+    /// segment start
+    #[serde(
+        rename = "start_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub start_time: Option<serde_json::Number>,
+    /// segment end
+    #[serde(
+        rename = "end_time",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub end_time: Option<serde_json::Number>,
+    /// segment ID
+    #[serde(
+        rename = "segment_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub segment_id: Option<serde_json::Number>,
+}
+
+/// Object `left_emotions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAsrtransAppraisecallDetailResponseLeftEmotions {
+    /// tone: positive or negative
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// tone score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+}
 
 /// Fluent builder of `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK.
 ///
 /// `POST /apigovernance/api/oauth/tokenByAkSk` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0005.html>
 ///
-/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope). Re-read 2026-12-02 from the zh C1 authentication page (cec_07_0002, 2025-11) and its en copy: the page gives the header, body and answer only as samples (no tables); X-Token-Expire defaults to 600 s in the example and may be at most 3600 s; the older zh .md copy adds port 28070 to the host, the 2025 pages do not. Fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AuthTokenByAkSkBuilder<'a> {
@@ -15599,7 +18136,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html>
 ///
-///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Re-read 2026-12-02 (zh cec_07_0041, 2025-11, to its error list: none; the zh guide copy of the response section). The dnids limit of 1000 is the number of IDs one call may delete, so the max_len 1000 rule (a length) was removed; the limit is kept as text.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
@@ -15611,7 +18148,7 @@ impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CalledRouteDeleteCalledRouteBuilder { client_: client, body_: Default::default() }
     }
-    /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
+    /// config numbers (dnid from queryCalledRoute), comma separated (at most 1000 IDs per call (a count, not a length)) Required.
     pub fn dnids(mut self, v: impl Into<String>) -> Self {
         self.body_.dnids = Some(v.into());
         self
@@ -15867,7 +18404,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html>
 ///
-/// No request body documented. Note retCode/message naming (differs from returnCode/description). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// No request body documented. Note retCode/message naming (differs from returnCode/description). Re-read 2026-12-02 from the zh page cec_07_0046 (2025-11) and the zh guide copy of its response section: response table (schema row = the answer itself; result items isLoad..flowType, retCode, message) matches; fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
@@ -15904,7 +18441,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html>
 ///
-/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// No request body. Queries the IVR flow used for satisfaction surveys. Re-read 2026-12-02 from the zh page cec_07_0047 (2025-11) to its error list (none) and the zh guide copy of the response section: the response table (schema row = the answer itself) matches. The response sample of every copy stops inside its first data item, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
@@ -15941,7 +18478,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
 ///
-/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request sample (zh guide copy of the sample section of cec_07_1038) sends callId/beginTime/endTime at the top level, so the body is flat here. Re-read 2026-12-02: zh page cec_07_0048 (2025-11) and the zh guide copies of its response and sample sections; tables match, samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowSatisfactionQueryBuilder<'a> {
@@ -16004,7 +18541,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
 ///
-/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read. The table lists the body as one object row 'body'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
+/// Flow-controlled above 10 requests/s. Re-read 2026-12-02 from the zh page cec_07_0049 (2025-11) and the zh guide copies of its request and sample sections: the body table has six rows (fileInfo, locale, voiceType, fileType, callBackUrl, voiceFileName; the last two were missing) plus a table of the review-result callback (modelled in spec/callbacks as ivrFlow.callback.voiceFileReview). fileInfo's 8 MB is a file size, so no length rule. The table lists the body as one object row 'body'; the page's sample sends the fields at the top level, so the body is flat. The response table (table 4) is cut in every copy; the answer fields returnCode/description/fileId come from the page's response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
@@ -16034,6 +18571,16 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
     /// WAV or MP3 Required.
     pub fn file_type(mut self, v: impl Into<String>) -> Self {
         self.body_.file_type = Some(v.into());
+        self
+    }
+    /// customer URL that receives the review result (must be on the IVR-voice callback allow-list); see callback ivrFlow.callback.voiceFileReview
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// IVR voice name; Chinese characters, letters and digits only (max 50 characters)
+    pub fn voice_file_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_file_name = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -16072,7 +18619,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
 ///
-/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read. The table lists the body as one object row 'requestBody'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
+/// Template is used by createVoiceNotification V2. Re-read 2026-12-02: zh cec_07_0050 (2025-11) reaches textcontent's variable formats (${TXT_n}, ${NUM_n}, ${DATE}...) and stops; the tr-tr copy of cec_07_1040 goes one row further, to voicecontent.language (row 1.6.2, added here as optional, its description cut); no copy reaches the response table, no guide fragment of this page was found. textcontent's limit is 500 bytes of UTF-8 (a CJK character counts 3), kept as a max_len 500 character rule, which never rejects a valid text. The table lists the body as one object row 'requestBody'; on every page of this NE whose sample was read such a row is the body itself, so the fields are sent at the top level (this page's own sample was not reached).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
@@ -16384,7 +18931,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html>
 ///
-/// 2025 zh-cn numbering cec_07_0055. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// 2025 zh-cn numbering cec_07_0055. Re-read 2026-12-02 from the zh page cec_07_1306 (whole response table and the start of the ITA reasonCode table): retCode and retMsg are mandatory in the answer table (were optional); result members and their limits match.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryCallStateBuilder<'a> {
@@ -16437,7 +18984,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html>
 ///
-/// retCode is a number here (string elsewhere). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// retCode is a number here (string elsewhere). Re-read 2026-12-02 from the zh page cec_07_1307 (2024-09) to its samples and the zh guide copy of the response section: retCode and retMsg are mandatory (were optional); the URL is valid 5 minutes. The request sample is kept; the response sample stops inside the URL in every copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetRecordingAddressBuilder<'a> {
@@ -16606,7 +19153,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html>
 ///
-/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Returns the destination device (queue or number) for a caller/called pair. Re-read 2026-12-02 from the zh page cec_07_0059 (2025-11) whole: retCode/retMsg mandatory (were optional); result.skillName limit is 100 on this page (64 in the older guide copy of cec_07_1310), so the rule is max_len 100. Samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetCalledInfoBuilder<'a> {
@@ -16795,7 +19342,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html>
 ///
-/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+. Re-read 2026-12-02 from the zh pages cec_07_1315 (2025-04) and cec_07_0064 and the zh guide copy of the request section: header and body tables (13 body rows) match; the 200 answer has no body table (only the Content-Type requirement).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentStatusnotifyBuilder<'a> {
@@ -17585,7 +20132,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/downloadFileStream` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html>
 ///
-/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Default download limit 2 MB (adjustable by Huawei O&M). Re-read 2026-12-02: request from the zh page cec_07_2220 (2025-04) and the zh guide copy; the reference page's RspBody table stops inside the code list, so the answer is from the web-client developer guide's RspBody structure page (cec_05_2041, whole): fileStream, resultCode (mandatory; codes 0, 401, 13, 2), resultDesc (was missing). The table's 'reqBody' row is the body itself: the developer-guide sample (cec_05_2042) sends fileType/channel/fileId at the top level.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingDownloadFileStreamBuilder<'a> {
@@ -18372,7 +20919,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html>
 ///
-/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Page marks Authorization optional. Re-read 2026-12-02 from the zh page cec_07_0124 (2025-11) whole and its 2025-03 copy cec_07_2235: tables match; result code 3 listed; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatDropMailBuilder<'a> {
@@ -18425,7 +20972,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
 ///
-/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Page requires x-app-key and Content-Type too. No result code: success is HTTP 200 with the messages array (response read in the 2026-11-24 pass). Re-read 2026-12-02: the zh page cec_07_2236 (2025-04) and both zh guide copies of its request section reach the whatsApp structure table up to templateData (row 1.10) and then show row 1.11 with its name cut; the en copies stop earlier. The body fields up to templateData match the spec.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
@@ -18812,7 +21359,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
 ///
-/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02: both en copies (cec_07_0129 2025-11, cec_07_2240 2025-03) stop inside the tipo_estrutura row; no zh copy of this page (zh cec_07_0129 / cec_07_2244) or guide fragment was found, unlike the sibling pages (contas, codigo), so the response passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
@@ -18925,7 +21472,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html>
 ///
-/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02: body and response tables from the zh page cec_07_0130 (2025-11; payload rows u_cpf..u_dseg); the en copies (cec_07_0130, older cec_07_2241) stop before the response. Fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauContextosBuilder<'a> {
@@ -19269,7 +21816,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
 ///
-/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02: both en copies (cec_07_0133 2025-11, cec_07_2244 2025-03) stop inside data.emails.principal; no zh copy or guide fragment of this page was found (the zh sibling codigo, cec_07_2243, shows a similar data structure, not assumed here), so the answer passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauClienteBuilder<'a> {
@@ -19377,7 +21924,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html>
 ///
-/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Re-read 2026-12-02 from the zh page cec_07_2245 (2025-04) whole (no samples on the page): tables match, fields unchanged.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauAtendentesBuilder<'a> {
@@ -19705,7 +22252,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html>
 ///
-/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error. Re-read 2026-12-02 from the zh page cec_07_0082 (2025-11) and its 2025-03 copy cec_07_1257 to the samples: tables match; the request sample is kept (the response sample is cut in every copy).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLoginBuilder<'a> {
@@ -19763,7 +22310,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/logout` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html>
 ///
-/// Signs out the offline agent. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Signs out the offline agent. Re-read 2026-12-02 from the zh page cec_07_0083 (2025-11) whole: tables match; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLogoutBuilder<'a> {
@@ -19816,7 +22363,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html>
 ///
-///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Re-read 2026-12-02 from the zh page cec_07_0084 (2025-11) whole: tables match; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
@@ -19869,22 +22416,38 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
 ///
-/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Section 'Federated User Management' (with queryTask, cec_07_0087). Re-read 2026-12-02 from the zh page cec_07_0086 (2025-11): body table (federationUserList of at most 100 users: action, userName, userAccount, email, roleIds) and response table (resultCode, resultMessage, taskId) read whole; the error-code table (table 4) is cut after its first row (100-102, user management) in every copy. The table lists the body as one object row 'requestBody'; no sample of this page was reached, so the body is flat by the pattern of this NE (every page whose sample was read sends such a row's fields at the top level).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FederationUserMgmtCreateTaskBuilder<'a> {
     client_: &'a crate::Client,
+    body_: FederationUserMgmtCreateTaskBody,
 }
 
 impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FederationUserMgmtCreateTaskBuilder { client_: client }
+        FederationUserMgmtCreateTaskBuilder { client_: client, body_: Default::default() }
+    }
+    /// federated users to manage (at most 100 users) Required.
+    pub fn federation_user_list(mut self, v: Vec<FederationUserMgmtCreateTaskBodyFederationUserList>) -> Self {
+        self.body_.federation_user_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FederationUserMgmtCreateTaskBody) -> Self {
+        self.body_ = body;
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "federationUserMgmt.createTask";
         let _ = op;
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19902,11 +22465,64 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `federationUserMgmt.queryTask`: Query the result of a federated-user management task.
+///
+/// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0087.html>
+///
+/// Section 'Federated User Management'; not in the catalog, added 2026-12-02 from the zh page cec_07_0087 (2025-11). Body: taskId (the table lists it under one object row 'requestBody', flat here by this NE's pattern). Response read to failDataList.federationUser.roleIds; the following rows (from 1.4.2, presumably the failure reason) and the error-code table (table 5) are cut in every copy (zh html, zh md, en).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct FederationUserMgmtQueryTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: FederationUserMgmtQueryTaskBody,
+}
+
+impl<'a> FederationUserMgmtQueryTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        FederationUserMgmtQueryTaskBuilder { client_: client, body_: Default::default() }
+    }
+    /// task ID returned by createTask Required.
+    pub fn task_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: FederationUserMgmtQueryTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "federationUserMgmt.queryTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<FederationUserMgmtQueryTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&FEDERATION_USER_MGMT_QUERY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `federationUserMgmt.queryTask`: Query the result of a federated-user management task (`POST /apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask`).
+    pub fn federation_user_mgmt_query_task(&self) -> FederationUserMgmtQueryTaskBuilder<'_> {
+        FederationUserMgmtQueryTaskBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `case.createCase`: Create a case (Case 2.0).
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
 ///
-/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Machine-machine interface ('create work order' in the zh copy). Host example service.besclouds.com but the path is under /service/AICC__Case (AppCube-style) and auth uses an access-token header - this group does NOT use the C1 Bearer token. Re-read 2026-12-02: the zh page cec_07_3406 has 13 caseInfo rows (creatorId, contactPhone and beId were missing); template extension fields may be added. Lengths are in bytes (kept as character rules, which never reject a valid value). The response table of this page is not reached in any copy; every sibling case page whose sample was read (case list cec_07_3407, create task cec_07_3416, task detail) answers {resCode, resMsg, result}, so the answer uses that envelope (success resCode 0) - before, a failure resCode passed as success.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseCreateCaseBuilder<'a> {
@@ -19969,7 +22585,7 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
 ///
-/// Template extension fields may also be used as filters. Response not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Machine-machine interface ('query work order list'); access-token header, not C1. Template extension fields may also be used as filters. Re-read 2026-12-02: body from the 2025-11 zh page cec_07_0267 (rows 15-20 queueId, caseNo, isReopen, isDirectResponse, resumenType, isExport added; row 21 and later cut); response from the 2024-09 zh page cec_07_3407 and its guide copies: table 3 (caseList, count) and table 4 (caseList members, read to createdDate). The sample wraps them as {resCode, resMsg, result:\[{caseList, count}\]}: the envelope is resCode/resMsg (success 0; before, no code field matched, so a failure passed as success) and the typed answer follows the sample. The request sample is kept; the response sample is not kept because its members 'type.__objectType' and 'type.name' collide with typeName once turned into Rust names. start/limit are typed int (the table says number; they are row counts and the sample sends integers) so that limit's 1-100 range can be checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseQueryCaseListBuilder<'a> {
@@ -20043,18 +22659,48 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self
     }
     /// start row (min 0) Required.
-    pub fn start(mut self, v: impl Into<serde_json::Number>) -> Self {
-        self.body_.start = Some(v.into());
+    pub fn start(mut self, v: i64) -> Self {
+        self.body_.start = Some(v);
         self
     }
     /// rows (1-100) Required.
-    pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
-        self.body_.limit = Some(v.into());
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
         self
     }
     /// Todo, Follow, Created, Processed
     pub fn classification(mut self, v: impl Into<String>) -> Self {
         self.body_.classification = Some(v.into());
+        self
+    }
+    /// queue ID
+    pub fn queue_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.queue_id = Some(v.into());
+        self
+    }
+    /// case number
+    pub fn case_no(mut self, v: impl Into<String>) -> Self {
+        self.body_.case_no = Some(v.into());
+        self
+    }
+    /// reopened cases only
+    pub fn is_reopen(mut self, v: bool) -> Self {
+        self.body_.is_reopen = Some(v);
+        self
+    }
+    /// directly answered cases only
+    pub fn is_direct_response(mut self, v: bool) -> Self {
+        self.body_.is_direct_response = Some(v);
+        self
+    }
+    /// summary class: newCases, finishedCases, unfinishedCases, overCases
+    pub fn resumen_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.resumen_type = Some(v.into());
+        self
+    }
+    /// query made for a data export
+    pub fn is_export(mut self, v: bool) -> Self {
+        self.body_.is_export = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -20097,7 +22743,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
-/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Provided for AppCube (mobile app). Re-read 2026-12-02 (zh md cec_07_0070, zh 2025-03 copy cec_07_1336, en cec_07_0070): body table matches (callerPresent/callNumber now checked for at most 5 numbers); the create page's own response table is not reached in any copy and no guide fragment of it was found; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsCreateBuilder<'a> {
@@ -20119,12 +22765,12 @@ impl<'a> AppSettingsCreateBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     pub fn caller_present(mut self, v: Vec<String>) -> Self {
         self.body_.caller_present = Some(v);
         self
     }
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     pub fn call_number(mut self, v: Vec<String>) -> Self {
         self.body_.call_number = Some(v);
         self
@@ -20175,7 +22821,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html>
 ///
-/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh). Re-read 2026-12-02 from the zh page cec_07_1337 (2024-09): body and response tables match; callerPresent/callNumber now checked for at most 5 numbers (a count: max_items).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsUpdateBuilder<'a> {
@@ -20202,12 +22848,12 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
-    /// display numbers for the called party (max 5, each max 15)
+    /// display numbers for the called party (at most 5 numbers, each max 15)
     pub fn caller_present(mut self, v: Vec<String>) -> Self {
         self.body_.caller_present = Some(v);
         self
     }
-    /// agent softphone numbers (max 5, each max 15)
+    /// agent softphone numbers (at most 5 numbers, each max 15)
     pub fn call_number(mut self, v: Vec<String>) -> Self {
         self.body_.call_number = Some(v);
         self
@@ -20258,7 +22904,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
 ///
-/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// 2025 zh numbering cec_07_0072. Re-read 2026-12-02: response table read to its end (13 rows) in the zh page cec_07_1338 and its guide copy; samples kept from the guide digest of the same page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsQueryBuilder<'a> {
@@ -20311,7 +22957,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Re-read 2026-12-02 from the zh page cec_07_0286 (2025-11) to its error list (none) and the zh guide copy of its response section: body and response tables match (userName was missing from the catalog); role is now checked against its two values. connectParam (a signature) is kept secret. Not to be confused with the web-client page cec_07_0974 (service-cloud path, retCode envelope, 'signature').
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CobrowseGetConnectionInfoV1Builder<'a> {
@@ -20390,11 +23036,64 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `sysparam.querySysparam`: Query AICC system-level parameters.
+///
+/// `POST /apiaccess/ipccprovision/v1/sysparam/querySysparam` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0302.html>
+///
+/// Not in the catalog; added 2026-12-02 from the zh page cec_07_0302 (2025-11, API Fabric section), read whole: X-APP-Key and Authorization (C1 Bearer) headers, one body row, three answer rows (result is a map keyed by parameter ID, kept as untyped JSON), no error list; samples kept.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct SysparamQuerySysparamBuilder<'a> {
+    client_: &'a crate::Client,
+    body_: SysparamQuerySysparamBody,
+}
+
+impl<'a> SysparamQuerySysparamBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        SysparamQuerySysparamBuilder { client_: client, body_: Default::default() }
+    }
+    /// IDs of the system-level parameters to read (at most 20 IDs) Required.
+    pub fn sysparam_item_ids(mut self, v: Vec<String>) -> Self {
+        self.body_.sysparam_item_ids = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: SysparamQuerySysparamBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "sysparam.querySysparam";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<SysparamQuerySysparamResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&SYSPARAM_QUERY_SYSPARAM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `sysparam.querySysparam`: Query AICC system-level parameters (`POST /apiaccess/ipccprovision/v1/sysparam/querySysparam`).
+    pub fn sysparam_query_sysparam(&self) -> SysparamQuerySysparamBuilder<'_> {
+        SysparamQuerySysparamBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.queryQualityItemResult`: Get inspection item score.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
 ///
-/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Part of qualityitem (appeals) group. Extra x-UserId header. Re-read 2026-12-02 from the zh page cec_07_0244 (2025-11) to its samples: the response table has only the four score fields and no result code, and the page's response sample is a bare JSON array of such objects (with createTime and a credit object besides), so the answer is now an array (response_shape array; the object typing could not decode a real answer) and createTime/credit are kept as optional members. The default envelope (code not required) stays. The response sample stops inside credit in every copy, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
@@ -20456,7 +23155,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240. Re-read 2026-12-02 from the zh page cec_07_2749: body (isGroup, qualityItemId, qualityItemType, ruleInfo{reviseId, revise, description}, ruleType, uuid) and response tables match.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
@@ -20543,7 +23242,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure. Re-read 2026-12-02 from the zh guide copies of the request and response sections: tables match (using, fundamental_score\[id, lower_bound, upper_bound, base, name\], resultCode, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
@@ -20611,7 +23310,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138); success code 0412000 as the create and query pages of the group state, hence the ccsqm envelope. Re-read 2026-12-02 from en-us cec_07_0141 and cec_07_2418 (body id, answer resultCode/resultDesc; this page names no code value).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -20673,7 +23372,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Re-read 2026-12-02 from the zh page cec_07_2759 (2024-09) to credit.silence_rule (row 1.2.4): the types of the segment/revise/setting members are now read (end_time number; call_id, revise_id, rule_id, rule_name, group_id, group_name, description strings; revise, ignore_sensitive numbers; they were untyped 'any'); the silence_rule/speed_rule sub-rows are cut in every copy, and the zh guide sample shows silence_rule items with a name and a setting of {silence_id, name} (added, optional). The response sample is cut inside speed_rule, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
@@ -20726,7 +23425,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0140.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417. Re-read 2026-12-02 from the tr-tr copy of cec_07_0140 and en cec_07_2417: body (name, lower_bound, upper_bound, base) and response (id, resultCode, resultDesc) tables match; no zh copy of this page found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateAppraiseScoreBuilder<'a> {
@@ -20803,7 +23502,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0142.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138); success code 0412000 as the create and query pages of the group state, hence the ccsqm envelope. The path says remove (the TOC says delete). Re-read 2026-12-02 from en-us cec_07_0142 and cec_07_2419 (body id, answer resultCode/resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRemoveAppraiseScoreBuilder<'a> {
@@ -20865,7 +23564,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0144.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421. Re-read 2026-12-02: the zh guide copy of the request section matches the body (id, name, lower_bound, upper_bound, base; it marks all headers mandatory); response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyAppraiseScoreBuilder<'a> {
@@ -20947,7 +23646,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0146.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423.  Re-read 2026-12-02: tables match (en cec_07_0146 and cec_07_2423; no zh copy of this page surfaced).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceCategoryBuilder<'a> {
@@ -21009,7 +23708,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0147.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example).  Re-read 2026-12-02: tables match (zh md cec_07_0147 to its request table, en cec_07_2424 to the response).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSentenceToCategoryBuilder<'a> {
@@ -21076,7 +23775,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0148.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: zh cec_07_2657 (2024-09) gives both tables, success code 0403000, no error codes and both samples (kept); en-us cec_07_0148 and cec_07_2425 agree.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceBuilder<'a> {
@@ -21138,7 +23837,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0149.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Re-read 2026-12-02: the zh guide copy of the response section of 'query sentences' gives the whole table, the detail rows after sentence_id included (sentence_name, tagDataList\[tag_type, pos_sentences\[id, name\], neg_sentences\[id, name\]\]; added). That table lists no resultCode/resultDesc; they stay optional (other pages of the group answer them).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceBuilder<'a> {
@@ -21220,7 +23919,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId` — reference: <https://www.huaweicloud.com/guide/productsdesc-bms_4af05e50248546fe616a7274e798d3dcsupport0>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement of Intelligent Inspection Integration (cec_07_0138); success code 0403000 as the response table says. Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read whole on the zh page cec_07_2659 (2024-09) and the zh guide copy of its response section: data\[sentence_id, sentence_name, category_id\], paging.total (a string), resultCode, resultDesc. Its data items (sentence_id, sentence_name, category_id) are the system-wide sentence reference, read on this page's own copies; querySpeedRuleById's exception sentences have the same members (acknowledged with same_table_as).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
@@ -21252,7 +23951,7 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
         self
@@ -21298,7 +23997,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0151.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09). Re-read 2026-12-02: the zh guide copy of the request section matches the body (category_id, sentence_name, sentence_id, tagDataList\[tag_type, pos_sentences\[id, name\], neg_sentences\[id, name\]\]); response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceBuilder<'a> {
@@ -21375,7 +24074,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2429.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering).  Re-read 2026-12-02: tables match (zh guide copy of the request section, en cec_07_2429 to the response (id, resultCode, resultDesc, statusCode)).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceCategoryBuilder<'a> {
@@ -21442,7 +24141,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0153.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153.  Re-read 2026-12-02: tables match (en cec_07_0153).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceCategoryBuilder<'a> {
@@ -21504,7 +24203,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2431.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering).  Re-read 2026-12-02: tables match (zh page cec_07_0154 (2025-11) whole: data\[category_id, name\], resultCode 0403000, resultDesc; response sample kept).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceCategoryBuilder<'a> {
@@ -21550,7 +24249,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0155.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sentencemanagement of Intelligent Inspection Integration (cec_07_0138); success code 0403000 as the response table says. Re-read 2026-12-02: body from the zh guide copy of the request section (matches); the response table, unread before (the answer passed through raw), is read from the zh guide copy of the response section (cec_05_7312 mirror): sentence_id, id, resultCode, resultDesc.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceBuilder<'a> {
@@ -21622,7 +24321,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: the zh guide copy of the response section (2025-02, of cec_07_2666) gives result, resultCode with 0401000 for success, and resultDesc, confirming this page's own success code (the group envelope ccsqm0401000); en-us cec_07_2434 and the pt-br copy of cec_07_0157 give the request (sw_id) and the same response rows.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
@@ -21680,11 +24379,75 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.querySensitiveWordDetail`: Query a sensitive word's details by ID.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2676.html>
+///
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as its response table says. Not in the catalog (listed as the 'sensitive-word detail page, path not found'); added 2026-12-02: the zh guide copy of the response section names the path, and the zh guide copies (2024-09, cec_07_2676) give the request (sw_id) and the whole response table. The page's response sample sends score as a string ('-10') while the table says number; typed number as the table says, and the sample (cut after category_id) is not kept; the request sample is kept. Its exception sentence items are the system-wide sentence reference (category_id, sentence_id, sentence_name), as on getSentenceGroup (acknowledged with same_table_as).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQuerySensitiveWordDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQuerySensitiveWordDetailBody,
+}
+
+impl<'a> QualityInspectionQuerySensitiveWordDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQuerySensitiveWordDetailBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// sensitive word ID Required.
+    pub fn sw_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.sw_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQuerySensitiveWordDetailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.querySensitiveWordDetail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQuerySensitiveWordDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.querySensitiveWordDetail`: Query a sensitive word's details by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail`).
+    pub fn quality_inspection_query_sensitive_word_detail(
+        &self,
+    ) -> QualityInspectionQuerySensitiveWordDetailBuilder<'_> {
+        QualityInspectionQuerySensitiveWordDetailBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.updateSensitiveWord`: Update sensitive word.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). x-UserId is mandatory here. Success code 0401000 (zh pages of the group). Re-read 2026-12-02: body matches (zh-cn cec_07_2669, en cec_07_0160/cec_07_2437); the response table is read whole on the zh page cec_07_2669 (2024-09): id, resultCode (0401000), resultDesc, statusCode; the answer was raw before. The request sample is cut inside sw_name, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSensitiveWordBuilder<'a> {
@@ -21766,7 +24529,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02 from the zh page cec_07_0161 (2025-11) whole. Its response table, like the 2024-09 zh copy cec_07_2670 and en cec_07_2438, prints category_id, name, resultCode, resultDesc at the top level, i.e. the same rows as createSensitiveCategory's answer: the identical tables were not copied by an earlier pass, the pages print them so. But the page's own response sample returns the categories as a list under 'data' ({data:\[{category_id, name}\], resultCode, resultDesc}), so the table omits that wrapper; the answer now follows the sample (typed as the table, every category was lost). Sample kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
@@ -21814,7 +24577,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02 from the zh page cec_07_2671 (2024-09) and the zh guide copy of its response: tables match (paging.total, data\[sw_id, sw_name, category_id\], resultCode 0401000, resultDesc); limit takes 5, 10, 20, 50 or 100.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
@@ -21846,7 +24609,7 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
-    /// page size Required.
+    /// page size (5, 10, 20, 50 or 100) Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
         self
@@ -21888,11 +24651,83 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.querySensitiveWordList`: Query the sensitive-word list.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0158.html>
+///
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as its response table says. Not in the catalog; added 2026-12-02 from the zh page cec_07_0158 (2025-11): body (page, limit, keyword) and response (paging.total, data\[sw_id, sw_name, category_id\], resultCode, resultDesc) read whole; the request sample is cut after limit, so it is not kept.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQuerySensitiveWordListBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQuerySensitiveWordListBody,
+}
+
+impl<'a> QualityInspectionQuerySensitiveWordListBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQuerySensitiveWordListBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// page number Required.
+    pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.page = Some(v.into());
+        self
+    }
+    /// page size (5, 10, 20, 50 or 100) Required.
+    pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// keyword of the sensitive-word name
+    pub fn keyword(mut self, v: impl Into<String>) -> Self {
+        self.body_.keyword = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQuerySensitiveWordListBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.querySensitiveWordList";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQuerySensitiveWordListResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.querySensitiveWordList`: Query the sensitive-word list (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList`).
+    pub fn quality_inspection_query_sensitive_word_list(&self) -> QualityInspectionQuerySensitiveWordListBuilder<'_> {
+        QualityInspectionQuerySensitiveWordListBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.createSensitiveCategory`: Create sensitive word category.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_0163 / cec_07_2440. Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02: the zh md copy of cec_07_0163 matches the body (name); the response (category_id, name, resultCode, resultDesc) as read on 2026-11-24. Its answer rows are the same as those the list page prints (see querySensitiveCategoryList): for a create that answers the one created category they are plausible, and they are kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveCategoryBuilder<'a> {
@@ -21950,11 +24785,78 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.updateSensitiveCategory`: Update a sensitive-word category.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2443.html>
+///
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as the group's zh pages state. Not in the catalog; added 2026-12-02: the path was not found in the first passes. Body and response tables read from the en text of cec_07_2443 (zh-cn locale, 2025-03) and the zh guide copy of its response section (id, resultCode, resultDesc; statusCode only in the en copy). x-UserId is mandatory on this page.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionUpdateSensitiveCategoryBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionUpdateSensitiveCategoryBody,
+}
+
+impl<'a> QualityInspectionUpdateSensitiveCategoryBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionUpdateSensitiveCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// new category name Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// ID of the category to change Required.
+    pub fn category_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionUpdateSensitiveCategoryBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.updateSensitiveCategory";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionUpdateSensitiveCategoryResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.updateSensitiveCategory`: Update a sensitive-word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory`).
+    pub fn quality_inspection_update_sensitive_category(&self) -> QualityInspectionUpdateSensitiveCategoryBuilder<'_> {
+        QualityInspectionUpdateSensitiveCategoryBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.moveSensitiveWordToCategory`: Move sensitive words to a category.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_2441 (older numbering). Success code 0401000: the zh pages cec_07_0161 (2025-11) and cec_07_2671 (2024-09) of this group give it in their response tables and samples, so the group uses the ccsqm0401000 envelope (it was unchecked: a failure resultCode passed as success). Re-read 2026-12-02 from the zh page cec_07_0164 (2025-11) whole: tables match; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
@@ -22027,7 +24929,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138); success code 0401000 as the group's zh pages state. Re-read 2026-12-02: body matches (zh guide copy of the request section, en cec_07_0165); the response table of en cec_07_0165 is cut after sw_id (row 1.2 on), and no zh copy of the response section was found, so resultCode/resultDesc are modelled on the group's other answers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveWordBuilder<'a> {
@@ -22104,7 +25006,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory` — reference: <https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). Success code 0401000 (zh pages cec_07_0161/cec_07_2671 and this page's guide digest). Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read from the zh guide digest of this page and en cec_07_0159: resultCode (0401000 success), resultDesc; samples kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
@@ -22166,7 +25068,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138).  Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering). Re-read 2026-12-02 from the zh page cec_07_2446 and the zh guide copy of its request section: body (8 rows) and response (resultCode, resultDesc; values not listed) match; the request sample is cut after role, so it is not kept. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceGroupBuilder<'a> {
@@ -22214,7 +25116,7 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.body_.sg_id = Some(v.into());
         self
     }
-    /// script name, max 128
+    /// script name, max 128 (max 128)
     pub fn sg_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_name = Some(v.into());
         self
@@ -22263,7 +25165,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: the response table is read whole from the zh guide copy of its response section (sg_id, role, dialogueFlowId, sentences\[category_id, sentence_id, sentence_name\], position_distance, position, SGType, resultCode, resultDesc; the last six rows were missing); . Body sg_id: see its description. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success). The sentences item table (category_id, sentence_id, sentence_name) is the system-wide sentence reference, read on this page's own zh guide copy; querySilenceRule's exception sentences have the same three members on its page (acknowledged with same_table_as).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetSentenceGroupBuilder<'a> {
@@ -22281,7 +25183,7 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
-    /// script ID (the table types it Object) Required.
+    /// script ID; the table types it object, but the ID is a string everywhere else (answer, update/delete pages), so it is untyped JSON here and a string can be sent Required.
     pub fn sg_id(mut self, v: serde_json::Value) -> Self {
         self.body_.sg_id = Some(v);
         self
@@ -22325,7 +25227,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02 from the ar-mena copy of en cec_07_2449 (whole page: body sg_id, answer resultCode/resultDesc, no error codes, samples with code 0405000, kept); success code 0405000 as every conversation-rules page gives.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
@@ -22387,7 +25289,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0178.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the page states. Re-read 2026-12-02 from zh cec_07_2455 (2023 numbering; tables and an empty error list) and en-us cec_07_0178. x-UserId is mandatory in zh cec_07_2455 and optional in en-us cec_07_0178; kept optional.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteConversationFlowBuilder<'a> {
@@ -22449,7 +25351,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138).  Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw. Success code 0405000: the 2025-11 zh page of updateSentenceGroup (cec_07_0169) gives it in its response table, as every other conversation-rules page does, so the group now uses the ccsqm0405000 envelope (it was unchecked: a failure passed as success). Re-read 2026-12-02 (en cec_07_0171, cec_07_2448; searches for the zh page and its guide fragments found only the update/get siblings): the body stops inside dialogue_flow_id and no copy reaches the response table, so the answer passes through raw; role/position/SGType values are now checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSentenceGroupBuilder<'a> {
@@ -22487,7 +25389,7 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.body_.sg_type = Some(v.into());
         self
     }
-    /// script name
+    /// script name (max 128)
     pub fn sg_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_name = Some(v.into());
         self
@@ -22536,7 +25438,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2457.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: body (flow_name at most 128, min, expression, rule_id) matches the zh guide copy and zh-cn cec_07_2689; the en response table (cec_07_2457) gives flow_id and a resultCode whose success value is 0405000, as the group's other pages say, and resultDesc. The success code was the only gap noted, and it is read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddConversationFlowBuilder<'a> {
@@ -22613,7 +25515,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0179.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read on the zh page cec_07_2688 (2024-09): resultCode (0405000), resultDesc; the body matches (flow_name at most 128, now checked). The request sample is cut after expression, so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateConversationFlowBuilder<'a> {
@@ -22700,7 +25602,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0177.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here. Re-read 2026-12-02 from the zh page cec_07_0177: body and response tables (sentence_groups\[sg_id\], min, expression, flow_id, resultCode 0405000, flow_name, resultDesc) match; its error answers are documented as plain strings (schema string) for 400/401/404.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetConversationFlowBuilder<'a> {
@@ -22762,7 +25664,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2461.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read 2026-12-02 from the zh page cec_07_2693 (2024-09): body (score_type is valid or invalid, method positive or negative, severity normal or critical: now checked; description at most 1024) and the response table, unread before (the answer passed through raw): rule_id, resultCode, resultDesc. The request sample is cut after its headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddRuleBuilder<'a> {
@@ -22785,7 +25687,7 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.rule_name = Some(v.into());
         self
     }
-    /// rule description, max 1024
+    /// rule description, max 1024 (max 1024)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
         self
@@ -22795,7 +25697,7 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.severity = Some(v.into());
         self
     }
-    /// score type Required.
+    /// score type: valid or invalid Required.
     pub fn score_type(mut self, v: impl Into<String>) -> Self {
         self.body_.score_type = Some(v.into());
         self
@@ -22859,7 +25761,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02 from the zh page cec_07_0186 (2025-11): the body table goes on after rule_name with resultCode and resultDesc (answer rows printed in the request table, not sent), description and the mandatory score_type (valid or invalid; both were missing, so every update lacked a mandatory member); the response table (resultDesc, resultCode, unread before: the answer passed through raw) says 0 is success while the group's pages say 0405000, so both are accepted (envelope ccsqm0405000or0). The request sample is cut after its headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateRuleBuilder<'a> {
@@ -22912,6 +25814,16 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.body_.rule_name = Some(v.into());
         self
     }
+    /// rule description
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.body_.description = Some(v.into());
+        self
+    }
+    /// rule score type: valid or invalid Required.
+    pub fn score_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.score_type = Some(v.into());
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: QualityInspectionUpdateRuleBody) -> Self {
         self.body_ = body;
@@ -22951,7 +25863,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its response table states. Re-read 2026-12-02 from en-us cec_07_2462 (older numbering; body rule_id, answer resultCode/resultDesc). Two crawls of that copy disagree on whether x-UserId is mandatory; kept optional.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteRuleBuilder<'a> {
@@ -23013,7 +25925,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0182.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read 2026-12-02: the response table is read whole from both zh guide copies of its response section (cec_07_2691 / conversation-rules mirror): completeness gains sentenceComplete, ruleComplete, hasDescription and the answer resultDesc (the 2026-11-24 copies stopped inside completeness). The completeness object has the same four flags on both dialogue-rule pages, each read on its own zh guide copy (acknowledged with same_table_as).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetOneRuleBuilder<'a> {
@@ -23075,7 +25987,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0183.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy. Re-read 2026-12-02 from the zh guide copy of the response section: the table (data\[rule_id, score, rule_name, flows\[...\], description, completeness{4 flags}\], resultCode 0405000, paging.total, resultDesc) matches.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryRulesBuilder<'a> {
@@ -23152,7 +26064,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2465.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Re-read in the 2026-12-01 pass from zh cec_07_2465, zh cec_07_0188 and the zh guide sample copy (see read_from); first read on 2026-11-24 from en-us cec_07_2465 (older numbering).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetInterposalRuleByIdBuilder<'a> {
@@ -23286,7 +26198,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0190.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example).  Re-read 2026-12-02: tables match (en cec_07_0190 and cec_07_2467: interposal_id; resultCode 0405000, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteInterposalRuleBuilder<'a> {
@@ -23651,7 +26563,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0200.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477.  Re-read 2026-12-02: tables match (en cec_07_0200 and cec_07_2477: silence_id; resultCode 0405000, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSilenceRuleBuilder<'a> {
@@ -23909,7 +26821,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0204.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204.  Re-read 2026-12-02: tables match (zh md cec_07_0204, en cec_07_2481: speed_id; resultCode 0405000, resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSpeedRuleBuilder<'a> {
@@ -23971,7 +26883,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0203.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page. Re-read 2026-12-02 from the zh page cec_07_0203 (2025-11) and the zh guide copy of its response section (read whole): tables match (exception.under/over.customer\[sentence refs\], setting{name, score, min, max, speed_id, other{call_end, call_from}}, resultCode and resultDesc mandatory).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
@@ -24105,7 +27017,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page (zh cec_07_0208, read on 2026-11-24). Re-read 2026-12-02 from en-us cec_07_0208 (body group_id, answer resultCode/resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteScenarioBuilder<'a> {
@@ -24167,7 +27079,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw. Re-read 2026-12-02 (en cec_07_2487; the search for the zh page and its guide fragments found only the update-scenario sibling cec_07_0212/cec_07_2489): the body matches and stops inside other; no copy reaches the response table, so the answer still passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateScenarioBuilder<'a> {
@@ -24244,7 +27156,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page; this answer has no result-code row. Re-read 2026-12-02: zh cec_07_2722 (2024-09) gives both tables whole (total, data with its nine item rows and the other call filter); the guide request copy, en-us cec_07_2490, the ja-jp copy of cec_07_0213 and the zh md copy agree on the rows they reach.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
@@ -24331,7 +27243,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0232.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09). Re-read 2026-12-02: the zh guide copy of the request section matches the body; response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppointQualityTaskBuilder<'a> {
@@ -24408,7 +27320,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the group's zh pages. x-UserId is mandatory here. Re-read 2026-12-02: the en copy cec_07_2507 reaches the response table (resultCode, resultDesc; the answer was raw before); the value list of type is an empty bullet list in both the zh-cn and en copies.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTakeEffectQualityTaskBuilder<'a> {
@@ -24480,7 +27392,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138). Re-read 2026-12-02: the response table is read whole in the zh guide copy of its response section (2023-11): data items gain callStart..interactionType (13 rows after creatOperator), and the answer ends with resultCode (a number: a success flag), resultDesc, returnCode (0409000 success) and returnDesc. The 0409000 code is in returnCode here, not resultCode, so this interface uses the ccsqm0409000-returnCode envelope (with the group's resultCode envelope a numeric success flag would have been read as a failure code, and returnCode was ignored).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityTaskBuilder<'a> {
@@ -24582,7 +27494,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2737.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228. Re-read 2026-12-02: the zh guide copy of the request section matches the body (currentRole, times, fixedColumns with 10 members, qualityTask{planName, id}); response as read on 2026-11-24.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateQualityTaskBuilder<'a> {
@@ -24664,7 +27576,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0239.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Re-read 2026-12-02: zh cec_07_2748 (2024-09) gives both tables, code 0410000, no error codes, and the request sample (its response sample is cut after resultCode, so not kept); en-us cec_07_0239 and the zh md copy agree. role takes one of the six role names the table lists.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionReassginQualityTaskBuilder<'a> {
@@ -24736,7 +27648,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Re-read 2026-12-02: zh cec_07_0241 (2025-11-13) gives both tables, code 0410000 and no error codes; its request sample is cut inside taskInfoId, so no sample is kept; the guide request copy, en-us cec_07_0241/cec_07_2518 and the zh md copy agree. auditOperation takes back, pass or assign as the table lists.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppealItemBuilder<'a> {
@@ -24819,11 +27731,156 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.queryQualityItem`: Query inspection items (problems and appeals).
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2751.html>
+///
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); the group's success code 0410000 (this answer has no result-code row, and the envelope does not require one). Not in the spec before 2026-12-02 (the catalog's group entry listed it as known from the en TOC with its tables unread); added from the en copies of cec_07_2519 (ja-jp and pt-br, 2023-09; whole request table: fixedColumns with four conditions, startTimeMillis, endTimeMillis, rows, page) and the zh guide copy of the response section of cec_07_2751 (2024-09; whole response table). fixedColumns is a real nested condition object here. The element type of agentUserIds/qualityUserIds is not stated (typed as strings, as user IDs are elsewhere). rows' 1000000 is a value limit, kept as prose.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryQualityItemBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQueryQualityItemBody,
+}
+
+impl<'a> QualityInspectionQueryQualityItemBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryQualityItemBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page) Required.
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// advanced query conditions
+    pub fn fixed_columns(mut self, v: QualityInspectionQueryQualityItemBodyFixedColumns) -> Self {
+        self.body_.fixed_columns = Some(v);
+        self
+    }
+    /// item start time, timestamp (the en copy says seconds)
+    pub fn start_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.start_time_millis = Some(v.into());
+        self
+    }
+    /// item end time, timestamp
+    pub fn end_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.end_time_millis = Some(v.into());
+        self
+    }
+    /// records per page (at most 1000000)
+    pub fn rows(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.rows = Some(v.into());
+        self
+    }
+    /// page number, from 1; page size set by rows
+    pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.page = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryQualityItemBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryQualityItem";
+        let _ = op;
+        cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryQualityItemResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryQualityItem`: Query inspection items (problems and appeals) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem`).
+    pub fn quality_inspection_query_quality_item(&self) -> QualityInspectionQueryQualityItemBuilder<'_> {
+        QualityInspectionQueryQualityItemBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `qualityInspection.queryQualityItemDetail`: Query an inspection item's details.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2752.html>
+///
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); the group's success code 0410000 (this answer has no result-code row, and the envelope does not require one). Not in the spec before 2026-12-02 (listed in the catalog's group entry with its tables unread); added from zh cec_07_2752 (request: qualityItemId; response rows to qualityItemRuleHit.revise), the zh md copy of cec_07_0243 (2025) and the zh guide copy of the response section, which gives the whole response table (agentIsNull, qualityItemRuleHit with 14 members, title, qualityItem with callId and taskType).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionQueryQualityItemDetailBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionQueryQualityItemDetailBody,
+}
+
+impl<'a> QualityInspectionQueryQualityItemDetailBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionQueryQualityItemDetailBuilder { client_: client, x_user_id: None, body_: Default::default() }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// inspection item ID Required.
+    pub fn quality_item_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.quality_item_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionQueryQualityItemDetailBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.queryQualityItemDetail";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionQueryQualityItemDetailResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.queryQualityItemDetail`: Query an inspection item's details (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail`).
+    pub fn quality_inspection_query_quality_item_detail(&self) -> QualityInspectionQueryQualityItemDetailBuilder<'_> {
+        QualityInspectionQueryQualityItemDetailBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.queryQualityHistory`: Query appeal handling history.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0245.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Re-read 2026-12-02: zh cec_07_0245 (2025-11-13) and zh cec_07_2754 (2024-09) give the whole response table (showAssgin, workflowNodeList with its assignHistoryList, canHandle, showReassgin); the 2025 page gives createTime and assignTime as epoch milliseconds, the 2024 page as yyyy-MM-dd (both typed string). The answer has no result code row (the envelope does not require one).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityHistoryBuilder<'a> {
@@ -24885,7 +27942,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>
 ///
-/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown and the answer has no result-code row, so nothing is checked. A CCISQM-prefixed copy of the same interface is qualityInspection.asrtrans.appraisecallDetail (cec_07_0249). Re-read 2026-12-02: the fullest copy is the zh guide copy of the response section (2024-09), which reaches row 1.21 (status) and is cut inside its description; zh cec_07_0216 (2025-11-13) agrees up to right_silence_time and is cut there; en-us cec_07_0216 and the zh md copy stop earlier. The answer is typed with the rows read (was raw). call_id is typed string although the table says number, because the twin page sample sends a UUID (text accepts numbers too).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
@@ -24947,7 +28004,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Re-read 2026-12-02: zh cec_07_0174 (2025-11-13) gives the response table, success code 0404000, no error codes and the response sample (kept); the guide copy, intl zh-cn cec_07_2683 and en-us cec_07_0174/cec_07_2451 agree.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryTrainingBuilder<'a> {
@@ -24993,7 +28050,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Re-read 2026-12-02: en-us cec_07_0175 (2025-11-13) and cec_07_2452 (2025-03-31) give the headers and the response table with success code 0404000.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTrainTagsBuilder<'a> {
@@ -25039,7 +28096,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as on the query, update and stop pages of the group (zh cec_07_2733, guide copy of cec_07_2731, cec_07_2734). Re-read 2026-12-02: every copy (zh cec_07_2729 2024-09, intl zh cec_07_2497, zh md cec_07_0220) stops inside extractionRange.fixedColumns after its first two rows (qualityType, durationStart); the rest of fixedColumns, any later top-level rows and the whole response table were not reached, and no guide section copy of this page or its samples surfaced, so fixedColumns stays untyped JSON and the answer passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
@@ -25123,7 +28180,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as on the query, update and stop pages of the group. On 2026-12-02 only the zh md copy (cec_07_0221) surfaced and it stops at the response heading; the two response rows (resultCode, resultDesc) are from the 2026-11-24 read of en-us cec_07_0221 and match the twin stop page (zh cec_07_2734, read whole on 2026-12-02).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
@@ -25191,7 +28248,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as this page's response table says (guide copy of zh cec_07_2731, 2024-09). qiqtTotalTimes is a string here (int on the create page), as documented. Re-read 2026-12-02: the fullest request copy (guide section copy of the request, 2023-11) reaches the fourth row of extractionRange.fixedColumns (qualityNum, qualityType, durationStart, qualityCondition) and stops; zh cec_07_2731 and intl zh cec_07_2499 stop earlier; so fixedColumns stays untyped JSON. The response table (resultCode, resultDesc, objId) was read whole from both guide response copies.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
@@ -25281,7 +28338,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as on the query, update and stop pages of the group (this page's code list is cut). Re-read 2026-12-02 from en-us cec_07_0223 (request and response tables; x-UserId optional).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
@@ -25349,7 +28406,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as this page says. Re-read 2026-12-02: the guide section copy of zh cec_07_2733 (2024-09) gives the whole response table (total, list with 14 members, resultCode, resultDesc); zh cec_07_2733, intl zh cec_07_2501 and zh md cec_07_0224 agree on the rows they reach.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
@@ -25418,11 +28475,79 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `qualityInspection.regularqualitytask.stopQualityTask`: Pause a scheduled sampling plan.
+///
+/// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2734.html>
+///
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Not in the catalog (the en-us TOC cec_07_0219 lists five pages); the zh page cec_07_2734 (2024-09) documents it and was read whole on 2026-12-02: body regularQualityTaskId, answer resultCode/resultDesc with 0408000 for success, no error codes, request and response samples.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct QualityInspectionRegularqualitytaskStopQualityTaskBuilder<'a> {
+    client_: &'a crate::Client,
+    x_user_id: Option<String>,
+    body_: QualityInspectionRegularqualitytaskStopQualityTaskBody,
+}
+
+impl<'a> QualityInspectionRegularqualitytaskStopQualityTaskBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        QualityInspectionRegularqualitytaskStopQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+        }
+    }
+    /// header parameter: operator user ID (see employee management page)
+    pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
+        self.x_user_id = Some(v.into());
+        self
+    }
+    /// scheduled sampling plan ID (at most 20 digits) Required.
+    pub fn regular_quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.regular_quality_task_id = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: QualityInspectionRegularqualitytaskStopQualityTaskBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "qualityInspection.regularqualitytask.stopQualityTask";
+        let _ = op;
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.x_user_id {
+            call = call.header("x-UserId", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskStopQualityTaskResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `qualityInspection.regularqualitytask.stopQualityTask`: Pause a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask`).
+    pub fn quality_inspection_regularqualitytask_stop_quality_task(
+        &self,
+    ) -> QualityInspectionRegularqualitytaskStopQualityTaskBuilder<'_> {
+        QualityInspectionRegularqualitytaskStopQualityTaskBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `qualityInspection.modifyResultQualityTask`: Modify a sampled inspection result.
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Re-read 2026-12-02: zh cec_07_2744 (2024-09) gives both tables, success code 0409000 and no error codes; its request sample is cut inside the body, so no sample is kept; the guide request copy and en-us cec_07_0235/cec_07_2512 agree.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
@@ -25504,7 +28629,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md. Re-read 2026-12-02: the zh md copy of cec_07_0236 matches the body and stops at the head of the response table; the code list stays cut in every copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
@@ -25581,7 +28706,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order. Re-read 2026-12-02: the response table, unread before (the answer passed through raw), is read whole from the zh guide copy of its response section: total, data\[id, inspector, inspectStatus, calls\[12 members\], setting{call_id, taskId, staffId, staff_name}, inspectorName, is_group\], resultCode, resultDesc. The table lists no value for resultCode, and the sibling queryQualityTask carries 0409000 in returnCode rather than resultCode, so resultCode stays unchecked here (envelope ccsqm-unchecked).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
@@ -25658,7 +28783,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Re-read 2026-12-02: en-us cec_07_0247 and cec_07_2524 give both tables; the zh md copy agrees on the request (taskId only for tasks created in the last three days).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
@@ -25716,7 +28841,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Re-read 2026-12-02: zh cec_07_2757 (2024-09) and the zh md copy of cec_07_0248 give the whole response table (resultCode, resultDesc, taskId, duration as a string of seconds) and no error codes; the 2025 md copy adds a performance note (8 MB files at 20 TPS answer within 5 s). The success value of resultCode is not given, so it is not checked. The request sample is cut inside endTime, so no sample is kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionVoice2TextBuilder<'a> {
@@ -25733,7 +28858,7 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
-    /// recording file path Required.
+    /// recording file path (e.g. a drive-letter path to a .V3 file) Required.
     pub fn voice_file_path(mut self, v: impl Into<String>) -> Self {
         self.body_.voice_file_path = Some(v.into());
         self
@@ -25789,7 +28914,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix (no deal, segment status or violation-count rows). Re-read 2026-12-02: the fullest copy is the zh guide copy of the response section (2025-02), which reaches row 1.19 (status) and is cut inside its value list; intl zh-cn cec_07_0249 (2025-11-13) and zh cec_07_2758 (2024-09) agree up to left_emotions; en-us cec_07_2526 stops earlier. The answer is typed with the rows read (was raw). The page's response sample (guide copies, 2023-11 and 2024-09) is cut inside segments and carries members the table does not list (staff_name, create_time), so it is not kept; it sends call_id as a UUID and speaker as customer/staff, so both are typed string (the table says number; text accepts numbers too).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
