@@ -93,6 +93,12 @@ pub struct Scenario {
     pub intents: Vec<Intent>,
     /// The chatbot's answer when no intent matches.
     pub fallback_answer: String,
+    /// The C2 dialects the simulated CMS, FS and iSales accept, each
+    /// `"<millis|seconds>/<signed headers>"` (e.g. `"seconds/host"`); empty: every
+    /// dialect. Lets `cec doctor` and clients be tested against an NE that expects
+    /// one C2 form.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub c2_accept: Vec<String>,
 }
 
 fn default_chat_queue() -> u32 {
@@ -274,6 +280,7 @@ impl Default for Scenario {
                 },
             ],
             fallback_answer: default_fallback(),
+            c2_accept: Vec::new(),
         }
     }
 }
@@ -337,6 +344,19 @@ impl Scenario {
         for (n, f) in self.faults.iter().enumerate() {
             f.check().map_err(|e| format!("faults[{n}]: {e}"))?;
         }
+        self.c2_dialects()?;
         Ok(())
+    }
+
+    /// The parsed `c2_accept` list (`None`: every dialect).
+    pub fn c2_dialects(&self) -> Result<Option<Vec<cec_core::sign::C2Dialect>>, String> {
+        if self.c2_accept.is_empty() {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for (n, d) in self.c2_accept.iter().enumerate() {
+            out.push(d.parse().map_err(|e| format!("c2_accept[{n}]: {e}"))?);
+        }
+        Ok(Some(out))
     }
 }
