@@ -4063,6 +4063,32 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "recordplay.startRecordScreen",
+        method: "PUT",
+        path: "/agentgateway/resource/recordplay/{agentid}/startrecordscreen",
+        auth: "guid",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
+        id: "recordplay.stopRecordScreen",
+        method: "DELETE",
+        path: "/agentgateway/resource/recordplay/{agentid}/stoprecordscreen",
+        auth: "guid",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
         id: "queuedevice.agentVdnSkill",
         method: "GET",
         path: "/agentgateway/resource/queuedevice/{agentid}/agentvdnskill",
@@ -4154,6 +4180,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "agentgroup.agentByWorkNo",
+        method: "GET",
+        path: "/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}",
+        auth: "guid",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
         id: "agentgroup.allOnlineAgents",
         method: "GET",
         path: "/agentgateway/resource/agentgroup/{agentid}/allonlineagents",
@@ -4171,12 +4210,12 @@ pub static ROUTES: &[Route] = &[
         method: "GET",
         path: "/agentgateway/resource/agentgroup/{agentid}/agentbylist",
         auth: "guid",
-        required_body: &[],
+        required_body: &["agentList"],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
+        check_body: Some(check_gateway_agentgroup_agent_by_list),
     },
     Route {
         ne: "gateway",
@@ -7921,6 +7960,12 @@ fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), 
     let body: cec_gateway::generated::AgentgroupAgentBySkillBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("agentgroup.agentBySkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentgroup_agent_by_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentgroupAgentByListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentgroup.agentByList", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {

@@ -881,6 +881,30 @@ pub static RECORDPLAY_PLAY_RELOCATION: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html",
 };
+/// `recordplay.startRecordScreen` — Start screen recording (PUT `/agentgateway/resource/recordplay/{agentid}/startrecordscreen`).
+pub static RECORDPLAY_START_RECORD_SCREEN: OperationMeta = OperationMeta {
+    id: "recordplay.startRecordScreen",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/recordplay/{agentid}/startrecordscreen",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0400.html",
+};
+/// `recordplay.stopRecordScreen` — Stop screen recording (DELETE `/agentgateway/resource/recordplay/{agentid}/stoprecordscreen`).
+pub static RECORDPLAY_STOP_RECORD_SCREEN: OperationMeta = OperationMeta {
+    id: "recordplay.stopRecordScreen",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/recordplay/{agentid}/stoprecordscreen",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_4209.html",
+};
 /// `queuedevice.agentVdnSkill` — Skill queue info of the agent's home VDN/VCC (GET `/agentgateway/resource/queuedevice/{agentid}/agentvdnskill`).
 pub static QUEUEDEVICE_AGENT_VDN_SKILL: OperationMeta = OperationMeta {
     id: "queuedevice.agentVdnSkill",
@@ -964,6 +988,18 @@ pub static AGENTGROUP_AGENT_BY_SKILL: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html",
+};
+/// `agentgroup.agentByWorkNo` — Details of one agent by agent ID (GET `/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}`).
+pub static AGENTGROUP_AGENT_BY_WORK_NO: OperationMeta = OperationMeta {
+    id: "agentgroup.agentByWorkNo",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0415.html",
 };
 /// `agentgroup.allOnlineAgents` — (Not recommended) all online agents signed in to skill queues (GET `/agentgateway/resource/agentgroup/{agentid}/allonlineagents`).
 pub static AGENTGROUP_ALL_ONLINE_AGENTS: OperationMeta = OperationMeta {
@@ -1763,6 +1799,8 @@ pub static ALL: &[&OperationMeta] = &[
     &RECORDPLAY_STOP_RECORD,
     &RECORDPLAY_NET_PLAY,
     &RECORDPLAY_PLAY_RELOCATION,
+    &RECORDPLAY_START_RECORD_SCREEN,
+    &RECORDPLAY_STOP_RECORD_SCREEN,
     &QUEUEDEVICE_AGENT_VDN_SKILL,
     &QUEUEDEVICE_QUERY_ACD_STAT,
     &QUEUEDEVICE_WAIT_NUM,
@@ -1770,6 +1808,7 @@ pub static ALL: &[&OperationMeta] = &[
     &QUEUEDEVICE_SKILL_WAIT_NUM,
     &QUEUEDEVICE_IVR_INFO,
     &AGENTGROUP_AGENT_BY_SKILL,
+    &AGENTGROUP_AGENT_BY_WORK_NO,
     &AGENTGROUP_ALL_ONLINE_AGENTS,
     &AGENTGROUP_AGENT_BY_LIST,
     &CALLDATA_CALL_INFO,
@@ -5445,10 +5484,10 @@ pub struct RecordplayPlayBody {
     /// start offset in seconds (field name spelled this way in docs)
     #[serde(rename = "startpostion", skip_serializing_if = "Option::is_none", default)]
     pub startpostion: Option<i64>,
-    /// volume (default "50"; up to 5 digits)
+    /// volume (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     #[serde(rename = "volumechange", skip_serializing_if = "Option::is_none", default)]
     pub volumechange: Option<String>,
-    /// speed (default "50"; up to 5 digits)
+    /// speed (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     #[serde(rename = "speedchange", skip_serializing_if = "Option::is_none", default)]
     pub speedchange: Option<String>,
     /// play count (default 1; other values treated as 1)
@@ -5792,6 +5831,52 @@ pub struct RecordplayPlayRelocationResponse {
     pub result: Option<serde_json::Value>,
 }
 
+/// Object response of `recordplay.startRecordScreen`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayStartRecordScreenResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// not in the page's response table (two rows); present, empty, in its sample answer
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.stopRecordScreen`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayStopRecordScreenResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// not in the page's response table (two rows); present, empty, in its sample answer
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
 /// Object response of `queuedevice.agentVdnSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -6116,6 +6201,119 @@ pub struct AgentgroupAgentBySkillResponse {
     pub result: Option<Vec<serde_json::Value>>,
 }
 
+/// Object response of `agentgroup.agentByWorkNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByWorkNoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// details of the agent (table 4)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentgroupAgentByWorkNoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByWorkNoResponseResult {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub workno: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent state (agent state table 1)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state (table 2)
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent group ID
+    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub groupid: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "groupname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub groupname: Option<String>,
+    /// skills of the agent (item table 5 not read; members from the page sample)
+    #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub skilllist: Option<Vec<AgentgroupAgentByWorkNoResponseResultSkilllist>>,
+    /// unused (documented as list)
+    #[serde(rename = "callids", skip_serializing_if = "Option::is_none")]
+    pub callids: Option<serde_json::Value>,
+    /// per-media-server sign-in success (3 chars T/F for CTI server, WebM, MailM; only MailM sign-in is unsupported)
+    #[serde(
+        rename = "mediatype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediatype: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// time in the current state (row 3.12; its text is cut, name and value from the sample)
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// sign-in time, ms timestamp (from the sample; table row not read)
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+    /// from the sample; table row not read
+    #[serde(
+        rename = "inMultimediaConf",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in_multimedia_conf: Option<i64>,
+    /// reason code of the current state (from the sample; table row not read)
+    #[serde(
+        rename = "currentStateReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_reason: Option<i64>,
+}
+
+/// Object `skilllist`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByWorkNoResponseResultSkilllist {
+    /// skill name (from the sample)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// skill ID (from the sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type (from the sample)
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+}
+
 /// Object response of `agentgroup.allOnlineAgents`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -6233,8 +6431,46 @@ pub struct AgentgroupAllOnlineAgentsResponseResultAgent {
     pub current_state_reason: Option<i64>,
 }
 
-/// Response of `agentgroup.agentByList` (not documented field by field: raw JSON).
-pub type AgentgroupAgentByListResponse = serde_json::Value;
+/// Object request body of `agentgroup.agentByList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentgroupAgentByListBody {
+    /// agent IDs to query (typed List on the page; element type not stated) (at most 100 agent IDs; the page adds: configure the values directly, not the parameter name, several values separated by commas) Required.
+    #[serde(rename = "agentList", skip_serializing_if = "Option::is_none", default)]
+    pub agent_list: Option<Vec<String>>,
+}
+impl AgentgroupAgentByListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}agentList"), &self.agent_list)?;
+        if let Some(v) = &self.agent_list {
+            cec_core::validate::max_items(op, &format!("{at}agentList"), v, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentgroup.agentByList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByListResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// agent objects (item table 5: workno string, name string, status int, ctiStatus int, groupid int, groupname string, then cut); items kept as raw JSON values
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<serde_json::Value>>,
+}
 
 /// Object response of `calldata.callInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12050,7 +12286,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/play` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html>
 ///
-/// Agent signed in and not in a call; the sign-in phone is called and the file plays after answer. Any recording file can be played. Play/Play_Succ listed on the page; state events per dev guide. Body from Chinese page cec_07_4202.
+/// Agent signed in and not in a call (newer md copy: not already playing); the sign-in phone is called and the file plays after answer. Any recording file can be played, so use with care. Log name beginPlay. Body, response and events (AgentMediaEvent_Play, AgentMediaEvent_Play_Succ) from the zh copy cec_07_4202.html (2024-09-24) and its zh-intl twin; state events per dev guide. The newer zh copy cec_07_0394.html (2025-11-13) lists only voicepath, startpostion, times, codeformat and locationId: volumechange/speedchange are absent there (version difference; kept optional, send them only to platforms of the older issue). Error list not reached in any copy (zh html x3, guide fragment support0 = request only, en-us x2; two searches for later fragments found none).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayBuilder<'a> {
@@ -12078,12 +12314,12 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.startpostion = Some(v);
         self
     }
-    /// volume (default "50"; up to 5 digits)
+    /// volume (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     pub fn volumechange(mut self, v: impl Into<String>) -> Self {
         self.body_.volumechange = Some(v.into());
         self
     }
-    /// speed (default "50"; up to 5 digits)
+    /// speed (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     pub fn speedchange(mut self, v: impl Into<String>) -> Self {
         self.body_.speedchange = Some(v.into());
         self
@@ -12146,7 +12382,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/pauseplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html>
 ///
-/// Agent signed in, not in a call, playing an announcement. No body.
+/// Agent signed in, not in a call, playing an announcement. No body. Log name pausePlay. Response, event (AgentMediaEvent_PausePlayDone), errors and sample from the zh copy cec_07_4203.html (page of 2024-09-24, read whole on 2026-12-01); the en-us cec_07_0395 copy (2025-11-13) stops at the request headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPausePlayBuilder<'a> {
@@ -12196,7 +12432,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no stored copy reached the error list; still outline.
+/// Agent signed in, not in a call, announcement paused. No body. Log name resumePlay. Copies tried on 2026-12-01: en-us cec_07_4204 (2025-03-31) reaches the response table (message, then retcode cut), ja-jp cec_07_4204 stops at the response header, en-us cec_07_0396 (2025-11-13) at the request headers; no zh html, zh md or guide fragment of this page is stored (three zh searches: title and path, event and error words, pages corpus). Event AgentMediaEvent_ResumePlayDone from the event page zh-intl cec_07_1390 and the dev guide (cec_05_4050), not from this page; errors unknown.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayResumePlayBuilder<'a> {
@@ -12246,7 +12482,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html>
 ///
-/// Agent signed in and playing. No body. Error codes not captured.
+/// Agent signed in and playing. No body. Log name foreFastPlay. Copies tried on 2026-12-01: en-us cec_07_4205 (2025-03-31) reaches the response-table header, en-us cec_07_0397 (2025-11-13) the request headers; the zh copy cec_07_4205 is not stored (two zh searches). Its twin backFast (zh cec_07_4206) lists JumpPlayDone and 100-006/100-007/500-001; not copied here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayForeFastBuilder<'a> {
@@ -12309,7 +12545,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0398.html>
 ///
-/// Agent signed in and playing. No body. Docs label time as fast-forward duration. Error codes not captured.
+/// Agent signed in and playing. No body. Log name backFastPlay. The page labels time as the fast-forward duration (seconds, 0-2147483647). Response, event AgentMediaEvent_JumpPlayDone, errors 100-006/100-007/500-001 and sample from the zh copy cec_07_4206.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayBackFastBuilder<'a> {
@@ -12372,7 +12608,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stopplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0399.html>
 ///
-/// Agent signed in and playing. No body.
+/// Agent signed in and playing. No body. Log name stopPlay. Response, event AgentMediaEvent_StopPlayDone and errors 100-006/100-007/500-009 from the zh-intl copy cec_07_4207.html (2025-03-07; its text ends inside the sample headers); zh md cec_07_0399 (newer issue) to the response table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayStopPlayBuilder<'a> {
@@ -12422,7 +12658,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
 ///
-/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from zh copy api-ccfs-cec/cec_07_4210 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_c072973538416812483a638be088bcabsupport1; response fields from the sample in guide digest category-c072973538416812483a638be088bcab... (result.taskId); the response table, events and errors were not read.
+/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from the zh copy cec_07_4210.html (2025-11-13; re-read 2026-12-01, its text ends in the recordFormat row) and the guide fragment productsdesc-bms_c072973538416812483a638be088bcabsupport1; result.taskId from the sample in guide digest category-c072973538416812483a638be088bcab... (earlier pass). Response table, events and errors not reached in any copy (zh html, zh md, en-us cec_07_4210 to the headers; a guide-fragment search found only the event pages AgentMediaEvent_Record/_Record_Fail, cec_07_1381/1382).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayRecordBuilder<'a> {
@@ -12503,7 +12739,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
 ///
-/// Agent signed in and recording. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent signed in and recording. No body. Log name stopRecord. en-us cec_07_4211 (2025-03-31) reaches the response table rows message (string) and retcode (string, its value list cut); ja-jp cec_07_4211 stops at the response header, en-us cec_07_0403 (2025-11-13) at the request headers; no zh copy of this page is stored (searched 2026-12-01). The answer stays raw JSON because the rest of its table was not read. Event AgentMediaEvent_StopRecordDone exists (event page cec_07_1383) but is not listed from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayStopRecordBuilder<'a> {
@@ -12553,7 +12789,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_4212.html (2024-09-24); the excerpt ended at the response field result (its type, the events and the errors were not read), so still outline.
+/// Network call center enabled; agent signed in and not in a three-party call. Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from the zh copy cec_07_4212.html (2024-09-24, re-read 2026-12-01): its text ends at the response row result (type, events and errors not read). id-id and en-us copies of cec_07_4212 stop at the request headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayNetPlayBuilder<'a> {
@@ -12644,7 +12880,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body (types Integer on the page), response, events (section empty) and errors from the zh copy cec_07_0405.html (2025-11-13, re-read 2026-12-01; its text ends at the sample heading).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
@@ -12716,11 +12952,111 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `recordplay.startRecordScreen`: Start screen recording.
+///
+/// `PUT /agentgateway/resource/recordplay/{agentid}/startrecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0400.html>
+///
+/// Private deployment only. Agent signed in and the VRC component initialised on the agent side. No body. Log name startRecordScreen. Not in the shared catalog; added from the zh copies cec_07_0400.html (2025-11-13) and cec_07_4208.html (2024-09-24), both read whole on 2026-12-01 (zh-intl cec_07_4208 too). The response table has message and retcode only; the sample answer also carries an empty result.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayStartRecordScreenBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayStartRecordScreenBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayStartRecordScreenBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.startRecordScreen";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayStartRecordScreenResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_START_RECORD_SCREEN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.startRecordScreen`: Start screen recording (`PUT /agentgateway/resource/recordplay/{agentid}/startrecordscreen`).
+    pub fn recordplay_start_record_screen(&self) -> RecordplayStartRecordScreenBuilder<'_> {
+        RecordplayStartRecordScreenBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.stopRecordScreen`: Stop screen recording.
+///
+/// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_4209.html>
+///
+/// Agent signed in, VRC component initialised, screen being recorded. No body. Log name stopRecordScreen. Not in the shared catalog; added from the zh copy cec_07_4209.html (2024-09-24, read whole on 2026-12-01); en-us cec_07_4209 (2025-03-31) and cec_07_0401 (2025-11-13, the newer page id) stop at the response table. The response table has message and retcode only; the sample answer also carries an empty result.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayStopRecordScreenBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayStopRecordScreenBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayStopRecordScreenBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.stopRecordScreen";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayStopRecordScreenResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_STOP_RECORD_SCREEN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.stopRecordScreen`: Stop screen recording (`DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen`).
+    pub fn recordplay_stop_record_screen(&self) -> RecordplayStopRecordScreenBuilder<'_> {
+        RecordplayStopRecordScreenBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `queuedevice.agentVdnSkill`: Skill queue info of the agent's home VDN/VCC.
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0409.html>
 ///
-/// Agent signed in. Fields from Chinese page cec_07_0409 (newest).
+/// Agent signed in. No body. Log name querySkillQueueOnAgentVDN. Response (result array, item table 4 with five rows), events (section empty) and errors from the zh copy cec_07_0409.html (2025-11-13) and the zh-intl copy cec_07_1021.html (2025-03-07), both read on 2026-12-01 to the start of the sample answer (its items were cut).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceAgentVdnSkillBuilder<'a> {
@@ -12770,7 +13106,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
 ///
-/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023). Retry class set to safe: a statistics query with no side effect, although sent as POST.
+/// Agent signed in. Log name queryStatInfoOfAcd. Body skills typed List on the page (at most 100 IDs). Retry class set to safe: a statistics query with no side effect, although sent as POST. Result item rows 4.1-4.12 from the zh-intl copy cec_07_1023.html (2025-03-07, read 2026-12-01), whose text stops at the start of row 4.13 (name begins with "res"); the zh copy cec_07_0411.html (2025-11-13) stops at row 4.9; zh md 0411, es-us/en-us 1023 and en-us 0411 stop earlier. A guide-fragment search and a code search for skillDescrip found nothing further.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceQueryAcdStatBuilder<'a> {
@@ -12836,7 +13172,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0407.html>
 ///
-/// Agent signed in. Query interfaces are flow-controlled (default 5 requests per 2 s per agent). Fields from Chinese page cec_07_0407.
+/// Agent signed in. No body. Log name queryQueueLengthOnAgent. Response, events (section empty), error 100-006 and sample from the zh copy cec_07_0407.html (2025-11-13, read whole on 2026-12-01). The flow-control remark (5 requests per 2 s per agent) comes from an earlier pass and is not on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceWaitNumBuilder<'a> {
@@ -12886,7 +13222,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0408.html>
 ///
-/// Agent signed in. No events. Fields from Chinese page intl/zh-cn cec_07_1020.
+/// Agent signed in. No body. Log name queryQueueLengthOnAgentSkills. Response, events (none) and errors 100-006/100-007 from the zh-intl copy cec_07_1020.html (2025-03-07, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceWaitNumByAgentBuilder<'a> {
@@ -12936,7 +13272,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0410.html>
 ///
-/// Agent signed in. Fields from Chinese page intl/zh-cn cec_07_1022 (its example shows result as {}).
+/// Agent signed in. No body. Log name queryQueueLengthBySkillId. Response, events (section empty) and error 100-006 from the zh-intl copy cec_07_1022.html (2025-03-07, read whole on 2026-12-01). Page inconsistency: the table types result as int (queue length), but the page's sample answer shows result as an empty object ({"result":{},"message":"success","retcode":"0"}, the template the reserved-result pages use). The table's int is kept (the sibling waitNum page cec_07_0407 shows a number there); the sample is not kept in samples because the typed answer cannot read it: an answer with an object there is reported as a shape error, not dropped.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceSkillWaitNumBuilder<'a> {
@@ -12996,7 +13332,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
+/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none), errors and sample from the zh copy cec_07_1024.html (2024-09-24, read whole on 2026-12-01); the newer zh copy cec_07_0412.html (2025-11-13) agrees up to its sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -13046,7 +13382,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0414.html (2025-11-13) and intl/zh-cn cec_07_1025; both are cut at the first result field (workno, string). Other copies tried: en-us 0414/1025, ja-jp 1025; the similarly named CC-CMS page (skill/agentbyconfigedskill) is a different interface. agentLimit range now machine-checked. Response kept as message/retcode/result.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies cec_07_0414.html (2025-11-13) and zh-intl cec_07_1025 (2025-03-07), re-read 2026-12-01: 0414 stops at the first result row (workno, string), 1025 at the result row itself. Other copies tried: en-us 0414 (headers), ja-jp 1025 (request), a field-name search; the similarly named CC-CMS pages (agentbyconfigedskill) are different interfaces. The result items are kept as raw JSON values (no item field is dropped). agentLimit range machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -13123,11 +13459,74 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `agentgroup.agentByWorkNo`: Details of one agent by agent ID.
+///
+/// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0415.html>
+///
+/// Agent signed in. No body. Log name queryAgentInfoByWorkNo. Not in the shared catalog; added from the zh copies cec_07_0415.html (2025-11-13) and zh-intl cec_07_1026.html (2025-03-07), read 2026-12-01: both stop in result row 3.12 (currentstatetime); the guide fragments productsdesc-bms_16e88459d8160c9d33e426adb906761fsupport0 (URI table, 2023-11-01, old page cec_05_4124) and support2 (sample answer) of the same page; en-us 1026/0415 stop at the headers. Members after row 3.12 and the skilllist item members are taken from the page sample. The sample sends status and ctiStatus as strings; reviewed: the table's int is kept and the answer is parsed leniently. Events and errors not reached. The skilllist members (name, id, mediatype) are the skill object of the agentskills pages (same_table_as).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupAgentByWorkNoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    workno: Option<String>,
+}
+
+impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupAgentByWorkNoBuilder { client_: client, agentid: None, workno: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: agent ID to query (101-999999 (older copies: 101-59999); an agent of the same VDN as agentid) Required.
+    pub fn workno(mut self, v: impl Into<String>) -> Self {
+        self.workno = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.agentByWorkNo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workno", &self.workno)?;
+        if let Some(v) = &self.workno {
+            cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.workno {
+            call = call.path("workno", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupAgentByWorkNoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_AGENT_BY_WORK_NO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.agentByWorkNo`: Details of one agent by agent ID (`GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}`).
+    pub fn agentgroup_agent_by_work_no(&self) -> AgentgroupAgentByWorkNoBuilder<'_> {
+        AgentgroupAgentByWorkNoBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues.
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Docs advise agentbyskill instead. Log name queryAllOnlineAgents. Response fields from zh copy intl/zh-cn cec_07_1027 and guide fragment https://huaweicloud.com/guide/productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027); events/error codes of this page were not read.
+/// Not recommended by the page (use agentbyskill for a single agent). Agent signed in. No body. Log name queryAllOnlineAgents. Response fields from the zh-intl copy cec_07_1027 and the guide fragment productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027; earlier pass); re-read 2026-12-01: zh cec_07_0416.html (2025-11-13) stops at agent row 3.3.1 workno, zh-intl 1027 at row 3.2, th-th 1027 and en-us 0416 earlier. Events and errors not reached in any copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
@@ -13177,18 +13576,19 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; en-us cec_07_0417 (2025-12-04): agent signed in with permission to answer inbound calls; returns details of agents signed in to skill queues given by skill queue IDs (agents allowed to reject inbound calls are left out). Body/response not reached; still outline.
+/// Agent signed in with permission to answer inbound calls; returns details of the listed agents (agents allowed to reject inbound calls are left out). GET with a message body, as agentbyskill. Log name queryAgentInfoBySkillId (as printed; same as agentbyskill). The URI table lists agentid and mediaTypes (string, optional, 'media type string'); mediaTypes is not in the path template, so it is sent as a query parameter. Body and response from the zh copy cec_07_0417.html (2025-11-13, read 2026-12-01; body table 3: agentList, List, mandatory, at most 100; response table 4 and item rows 3.1-3.6, then cut). The page remarks that the values are configured directly without the parameter name, comma separated; whether the wire body is a bare list is not shown (no sample reached), so the body is sent as {agentList:\[...\]} per table 3. en-us cec_07_0417 (2025-12-04) stops at the URI table, zh md 0417 at the body header. No public client code calls it (code search agentbylist).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentByListBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     media_types: Option<String>,
+    body_: AgentgroupAgentByListBody,
 }
 
 impl<'a> AgentgroupAgentByListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None }
+        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13200,6 +13600,16 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         self.media_types = Some(v.into());
         self
     }
+    /// agent IDs to query (typed List on the page; element type not stated) (at most 100 agent IDs; the page adds: configure the values directly, not the parameter name, several values separated by commas) Required.
+    pub fn agent_list(mut self, v: Vec<String>) -> Self {
+        self.body_.agent_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentgroupAgentByListBody) -> Self {
+        self.body_ = body;
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentByList";
@@ -13208,6 +13618,7 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -13215,6 +13626,10 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         if let Some(v) = self.media_types {
             call = call.query("mediaTypes", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
