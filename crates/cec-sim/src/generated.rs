@@ -4316,7 +4316,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,

@@ -6600,9 +6600,9 @@ pub struct CalldataSetCallDataExBody {
     /// call ID
     #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
     pub callid: Option<String>,
-    /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
+    /// associated data; the page marks it sensitive: stored AES128-CBC encrypted, sent over TLS 1.2, logged only as its length (kept out of Debug output here) (raw content at most 16K bytes (checked here as at most 16384 characters, a necessary bound))
     #[serde(rename = "calldata", skip_serializing_if = "Option::is_none", default)]
-    pub calldata: Option<String>,
+    pub calldata: Option<cec_core::Secret<String>>,
     /// true if calldata is Base64-encoded (default false)
     #[serde(rename = "isDataEncoded", skip_serializing_if = "Option::is_none", default)]
     pub is_data_encoded: Option<bool>,
@@ -6611,7 +6611,7 @@ impl CalldataSetCallDataExBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16384)?;
+            cec_core::validate::max_len(op, &format!("{at}calldata"), v.expose_str(), 16384)?;
         }
         Ok(())
     }
@@ -6844,8 +6844,28 @@ pub struct CalldataAllCallInfoExResponse {
     pub result: Option<Vec<String>>,
 }
 
-/// Response of `calldata.callNums` (not documented field by field: raw JSON).
-pub type CalldataCallNumsResponse = serde_json::Value;
+/// Object response of `calldata.callNums`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallNumsResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// current number of calls of the agent; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
 
 /// Object response of `calldata.statistics`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12382,7 +12402,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/pauseplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html>
 ///
-/// Agent signed in, not in a call, playing an announcement. No body. Log name pausePlay. Response, event (AgentMediaEvent_PausePlayDone), errors and sample from the zh copy cec_07_4203.html (page of 2024-09-24, read whole on 2026-12-01); the en-us cec_07_0395 copy (2025-11-13) stops at the request headers.
+/// Agent signed in, not in a call, playing an announcement. No body. Log name pausePlay. Response, event (AgentMediaEvent_PausePlayDone), errors and sample from the zh copy cec_07_4203.html (page of 2024-09-24, read whole on 2026-12-01); the en-us cec_07_0395 copy (2025-11-13) reaches only the request headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPausePlayBuilder<'a> {
@@ -13006,7 +13026,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_4209.html>
 ///
-/// Agent signed in, VRC component initialised, screen being recorded. No body. Log name stopRecordScreen. Not in the shared catalog; added from the zh copy cec_07_4209.html (2024-09-24, read whole on 2026-12-01); en-us cec_07_4209 (2025-03-31) and cec_07_0401 (2025-11-13, the newer page id) stop at the response table. The response table has message and retcode only; the sample answer also carries an empty result.
+/// Agent signed in, VRC component initialised, screen being recorded. No body. Log name stopRecordScreen. Not in the shared catalog; added from the zh copy cec_07_4209.html (2024-09-24, read whole on 2026-12-01); en-us cec_07_4209 (2025-03-31) and cec_07_0401 (2025-11-13, the newer page id) reach only the response table. The response table has message and retcode only; the sample answer also carries an empty result.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayStopRecordScreenBuilder<'a> {
@@ -13651,7 +13671,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes.
+/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBuilder<'a> {
@@ -13710,7 +13730,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/appdata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0420.html>
 ///
-/// Agent signed in and in a call. Base64 is encoding, not encryption.
+/// Agent signed in and in a call. No body. Log name queryCallAppData. Base64 is encoding, not encryption. The URI template spells the query parameter callId, its table row callid; the template's spelling is sent. Response, events (none), errors and sample from the zh copy cec_07_1262.html (2024-09-24, read whole on 2026-12-01); the newer zh copy cec_07_0420.html (2025-11-13) agrees up to its sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAppDataBuilder<'a> {
@@ -13778,7 +13798,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/setcalldataex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0421.html>
 ///
-/// Agent signed in and in a conversation. Fields read from the Chinese pages (cec_07_0421 / cec_07_1263).
+/// Agent signed in and in a conversation. Log name setCallAppDataEx. Body, response, events (none) and errors from the zh copy cec_07_1263.html (2024-09-24, read 2026-12-01 to the start of the sample request) and cec_07_0421.html (2025-11-13, to the response table) and guide fragment productsdesc-bms_79167f1fc9d3a84346d1ac0e8571626bsupport1 (request). The page limits calldata to 16K bytes of raw content and calls it sensitive; calldata is therefore a secret here (redacted in Debug).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataSetCallDataExBuilder<'a> {
@@ -13801,8 +13821,8 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
-    /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
-    pub fn calldata(mut self, v: impl Into<String>) -> Self {
+    /// associated data; the page marks it sensitive: stored AES128-CBC encrypted, sent over TLS 1.2, logged only as its length (kept out of Debug output here) (raw content at most 16K bytes (checked here as at most 16384 characters, a necessary bound))
+    pub fn calldata(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.calldata = Some(v.into());
         self
     }
@@ -13854,7 +13874,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0422.html>
 ///
-/// Agent signed in with non-automatic answering, in a call with a held call. Fields from Chinese pages cec_07_0422 / cec_07_1264.
+/// Agent signed in with non-automatic answering, in a call with a held call. No body. Log name queryHoldListInfo. Response (table 4: ten rows, callskillid..endtime unused), events (none) and errors from the zh copies cec_07_1264.html (2024-09-24, read 2026-12-01 to the start of the sample, whose result is an array although table 3 types it object) and cec_07_0422.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataHoldListBuilder<'a> {
@@ -13904,7 +13924,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in and in a call (ringing). Response fields not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryCallInfoBeforeAnswer (en-us cec_07_1265, 2025-11-13, same path); the response table was not reached in any stored copy; still outline.
+/// Agent signed in, a call offered (ringing) and not yet answered (non-automatic answering). No body. Log name queryCallInfoBeforeAnswer. The dev guide (zh md cec_05_1427) says it tells the agent which skill queue the call comes from and the caller's number before answering. Copies tried on 2026-12-01: en-us cec_07_1265 (2025-11-13) stops at the request headers; no zh html/md of cec_07_1265 or of the newer id cec_07_0423 is stored (zh title, log name and path searches); Huawei's Java demo calls it without showing the answer. The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
@@ -13954,7 +13974,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut).
+/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoByCallIdBuilder<'a> {
@@ -14014,7 +14034,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0425.html>
 ///
-/// Agent signed in and in a call. Facts read from cec_07_1267 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Agent signed in and in a call. No body. Log name queryAllCallInfoByAgentWorkNoEx. Response (result: list of call IDs, absent on failure), events (none), errors and sample from the zh copy cec_07_1267.html (2024-09-24, read whole on 2026-12-01) and cec_07_0425.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAllCallInfoExBuilder<'a> {
@@ -14077,7 +14097,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html>
 ///
-/// Agent signed in. No body. Response fields not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent signed in. No body. Log name queryCallNumsOnAgent. Response, events (none), error 100-006 and sample from the zh copy cec_07_1268.html (2024-09-24, read whole on 2026-12-01). The table types result as string, the sample shows the number 1; reviewed: the table's string is kept and the answer is parsed leniently (a number is accepted).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallNumsBuilder<'a> {
@@ -14127,7 +14147,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html>
 ///
-/// Agent signed in and in a call. Queries a large table; frequent calls hurt performance, docs recommend statisticsEx. Result table may continue past busytime. Fields from Chinese pages cec_07_0427 / cec_07_1269.
+/// Not recommended by the page: it queries a large table, frequent calls hurt performance; use statisticsEx. Agent signed in and in a call. No body. Log name queryCallStatisticsInfo. Result table 4 read whole (rows 3.1-3.18, ending at busytime, then the events section, empty) from the zh copy cec_07_1269.html (2024-09-24, read 2026-12-01); its error list is cut after its first code prefix "100-". The newer zh copy cec_07_0427.html (2025-11-13) stops at row 3.12.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsBuilder<'a> {
@@ -14177,7 +14197,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statisticsEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0428.html>
 ///
-/// Agent signed in and in a call. Faster than statistics.
+/// Agent signed in and in a call. No body. Log name queryCallStatisticsInfoEx; faster than statistics. Response, events (none), errors and sample from the zh copy cec_07_1270.html (2024-09-24, read whole on 2026-12-01) and cec_07_0428.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsExBuilder<'a> {
@@ -14227,7 +14247,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there) and cec_07_0429.html (2025-11-13, to row 3.9). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId.
+/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there) and cec_07_0429.html (2025-11-13, to row 3.9). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataWaitCallInfoBuilder<'a> {
@@ -14287,7 +14307,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0430.html>
 ///
-/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode. Fields from Chinese pages cec_07_0430 / cec_07_1272.
+/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode (en-us 0430). Log name queryHoldListInfoEx. Result list with five item rows, events (none) and errors from the zh copy cec_07_1272.html (2024-09-24, read 2026-12-01 to the start of the sample); zh cec_07_0430 (2025-11-13) from an earlier pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataHoldListExBuilder<'a> {
@@ -14350,7 +14370,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0432.html>
 ///
-/// Agent signed in; calls queuing in a skill queue the agent signed in to. New in the newest issue.
+/// Agent signed in; calls queuing in a skill queue the agent signed in to; moves one to another skill queue. Log name assignUserInQueue. Body, response (result typed Map, reserved), events (none), error 100-007 and the request sample from the zh copy cec_07_0432.html (2025-11-13, read 2026-12-01; its text ends in the response sample). The printed request sample has a trailing comma (not valid JSON; kept without it) and sends skillid as the string "1"; reviewed: the table's int is sent.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAssignUserInQueueBuilder<'a> {
