@@ -14441,7 +14441,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
-/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. en-us cec_07_2401 carries the 2025-11-13 text (newest TOC item 1, likely also cec_07_0434). Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. Log name addInsert. Copies tried on 2026-12-01: en-us cec_07_2401 (2025-11-13 text, the newest TOC item 1) reaches the URI table, th-th cec_07_2401 (2024-08-02) the log name; no zh html or md of 2401 (or of a newer id) is stored (zh title/path search). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddInsertBuilder<'a> {
@@ -14504,7 +14504,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
 ///
-/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from zh copy api-ccfs-cec/cec_07_2402 (2025-11-13).
+/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from the zh copy cec_07_2402.html (2025-11-13, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddSuperviseBuilder<'a> {
@@ -14567,7 +14567,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html>
 ///
-/// Inspector signed in and already listening or inserting. No events. Facts from cec_07_2410 (older issue).
+/// Inspector signed in and already listening or inserting. No body. Log name switchSuperviseOrInsert. Copies read on 2026-12-01: zh-intl cec_07_2410 (2025-03-07) reaches response row 3 (result), en-us cec_07_2410 (2024-08-02) the request headers, en-us cec_07_0444 (2025-11-13) the URI table; no copy reaches the events or errors today. The error codes listed (100-006, 900-001..003) and 'no events' come from an earlier pass whose copy is not identified.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolSwitchBuilder<'a> {
@@ -14630,7 +14630,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Log name intercept. No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2403.html (2025-11-13); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Log name intercept. No body. Response, events and errors from the zh copy cec_07_2403.html (2025-11-13, re-read 2026-12-01 to the sample); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptBuilder<'a> {
@@ -14693,7 +14693,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name intercept (zh md copy api-ccfs-cec/cec_07_0437.md); inspector must already be inserting/listening/whispering. Pass 3: response/events/errors still past the readable part of every stored copy; presumably as qualitycontrol.intercept but not confirmed, so still outline.
+/// Inspector signed in and already inserting/listening/whispering; target in the same VCC; interrupts the agent's talk with the customer of the given call and takes it over. Added in the newest issue; log name intercept; callId (string, mandatory) is the call to intercept (zh md cec_07_0437, 2026-12-01). No stored copy reaches the response, events or errors (zh md 0437 to the log name, en-us 0437 (2025-11-13) to the URI; no zh html). Presumably as qualitycontrol.intercept, not confirmed: the answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptCallBuilder<'a> {
@@ -14766,7 +14766,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
 ///
-/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events and errors from zh copy api-ccfs-cec/cec_07_2404 (2024-09-24).
+/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events, errors and sample from the zh copy cec_07_2404.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolCancelBuilder<'a> {
@@ -14829,7 +14829,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
 ///
-/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none listed) and errors from zh copies api-ccfs-cec/cec_07_2405 (2024-09-24) and cec_07_0439 (2025-11-13).
+/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none), errors and sample from the zh copies cec_07_2405.html (2024-09-24) and zh-intl cec_07_0439.html (2025-11-13), both read whole on 2026-12-01.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceBusyBuilder<'a> {
@@ -14892,7 +14892,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceIdle. Copies tried on 2026-12-01: en-us cec_07_2406 (2023-09-27) reaches the message-body heading, en-us cec_07_0440 (2025-11-13) the log name; no zh copy of 2406 or 0440 is stored (two zh searches, title and page wording). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceIdleBuilder<'a> {
@@ -14955,7 +14955,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceLogOutAgent (th-th cec_07_2407). Copies tried on 2026-12-01: th-th 2407 reaches the request headers, en-us 0441 the headers; no zh copy is stored (zh title/wording search). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceLogoutBuilder<'a> {
@@ -15018,7 +15018,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body. Log name forceDropCall (en-us cec_07_2408 / cec_07_0442). Pass 3: response table cut after message; events/errors not read, still outline.
+/// Inspector signed in. No body. Log name forceDropCall. en-us cec_07_2408 (2023-09-27) reaches the first response row (message, string); en-us cec_07_0442 (2025-11-13) the request headers; no zh copy is stored (zh title/path search 2026-12-01). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceDropCallBuilder<'a> {
@@ -15149,7 +15149,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceRest. Path rules (time 1-86399 s, reason 1-255) from en-us cec_07_2411 (2023-09-27) and id-id cec_07_2411, re-read 2026-12-01; both stop at the request headers, en-us 0445 earlier; no zh copy found. The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceRestBuilder<'a> {
@@ -15238,7 +15238,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
 ///
-/// Inspector signed in and idle; the inspector can hear agent and customer and coach the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events and errors from zh copies api-ccfs-cec/cec_07_2412 (2024-09-24) and cec_07_0446 (2025-11-13).
+/// Inspector signed in and idle; the inspector hears agent and customer and coaches the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events, errors and sample from the zh copy cec_07_2412.html (2024-09-24, read whole on 2026-12-01); cec_07_0446.html (2025-11-13) agrees up to the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolWhisperBuilder<'a> {
@@ -15300,7 +15300,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
 ///
-/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response and event from zh copy intl/zh-cn cec_07_2413; its error list was cut after 900-002 (further codes may exist).
+/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response, event AgentOther_BeQcStop and errors 100-006/900-001/900-002 from the zh-intl copy cec_07_2413.html (read 2026-12-01): its stored text ends right after 900-002, so whether the list goes on is unknown. Guide fragment productsdesc-bms_fd58a8f2ac2f8ae50791df4ad1970268support0 (URI table only), en-us 2413/0447 to the headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolStopWhisperBuilder<'a> {
@@ -15362,7 +15362,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
 ///
-/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event and errors from zh copy api-ccfs-cec/cec_07_2414 (2024-09-24).
+/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event, errors and sample from the zh copy cec_07_2414.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
