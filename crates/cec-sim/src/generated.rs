@@ -4602,7 +4602,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &["callId"],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: true,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,

@@ -13974,7 +13974,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row.
+/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. Row 3.15 exists: its name begins with "med" (cut).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoByCallIdBuilder<'a> {
@@ -15442,7 +15442,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html>
 ///
-/// Success returns the file as a binary stream; failure returns JSON. File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING. Issue 24 (AICC 25.200) added an optional recordFormat field (not captured).
+/// Success returns the file as a binary stream (application/octet-stream); failure returns the JSON table (message, retcode, result). File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING (switching formats breaks historical downloads). Log name downloadRecordFile. URI table (agentid, recordId, filetype, locationId) from the zh copies cec_07_4214.html (2024-09-24, to the response section) and cec_07_0455.html (2025-11-13, cut in row 4) and guide fragments; the failure sample (retcode 000-003, result an empty string although the table types it object; reviewed: parsed leniently) from guide digest category-55c31a5d... Issue 24 (AICC 25.200) added an optional recordFormat field, absent from every copy read on 2026-12-01. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordDownloadBuilder<'a> {
@@ -15520,7 +15520,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0456.html>
 ///
-/// Only with VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream.
+/// Only with the VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream; failure is the JSON table message/retcode/result (added here from guide digest category-55c31a5d..., which prints the URI table of recordfiledownloadEx with that response table and the failure sample; result is an empty string there although typed object; reviewed). Read 2026-12-01: en-us cec_07_4215 (2025-03-31), es-us 4215 and en-us 0456 (2025-11-13) to the URI; no zh html of 4215/0456 was returned. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordDownloadExBuilder<'a> {
@@ -15598,7 +15598,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html>
 ///
-/// Discarded: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream.
+/// Discarded by the page: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream. Read 2026-12-01: en-us cec_07_4217 (2025-03-31) to the fileType row, tr-tr 4217 and en-us 0465 (2025-11-13) to the URI table; no zh copy returned. The failure table is kept as message/retcode/result like its siblings.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VideoDownloadBuilder<'a> {
@@ -15677,7 +15677,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0466.html>
 ///
-/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream.
+/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream (application/octet-stream); failure is the JSON table message/retcode/result. Log name downloadVideoFileEx. URI table and response from the zh copy cec_07_0466.html (2025-11-13, read 2026-12-01 into the response table) and guide digest category-14f18a44... (response table, failure sample retcode 000-003 with result an empty string; reviewed: parsed leniently); the copies show no event or error section. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VideoDownloadExBuilder<'a> {
@@ -15746,7 +15746,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name sendMessage (zh copy api-ccfs-cec/cec_07_1277, 2025-11-13); that copy was cut at Table 3 (data JSON layout); response/errors not read; still outline.
+/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Log name sendMessage. Body from the zh copy cec_07_1277.html (2025-11-13, read 2026-12-01): it ends at the heading of table 3 (the public-cloud JSON layout of data); es-us/en-us 1277 and zh md 1277 stop earlier. Response, events and errors not reached; the answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSendMessageBuilder<'a> {
@@ -15822,7 +15822,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0459.html>
 ///
-/// Agent signed in.
+/// Agent signed in; the media type must match a signed-in skill queue type. Log name setCallNums. Body, response (retcode, message), events (none), errors and samples from the zh copy cec_07_1278.html (2024-09-24, read whole on 2026-12-01) and cec_07_0459.html (2025-11-13, to the sample headers). The guide fragment productsdesc-bms_f83fea8ce556535e71f500be9b8330bcsupport1 also lists media type 19 (ordinary video call), which the two page copies do not.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSetCallNumsBuilder<'a> {
@@ -15893,7 +15893,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html>
 ///
-/// Moves the session with the given callid to another agent/queue/access code. Fields from Chinese pages cec_07_0460 / cec_07_1279 (response table only partly read).
+/// Moves the session with the given callid to another agent, queue or access code. Log name transfer. Body from the zh copies cec_07_1279.html (2024-09-24) and cec_07_0460.html (2025-11-13); re-read 2026-12-01: 1279 ends in response row 1 (retcode), 0460 in body row 6; es-us/en-us 1279 and en-us 0460 earlier. Response rows after retcode, events and errors not reached.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallTransferBuilder<'a> {
@@ -15989,7 +15989,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
 ///
-/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Per-channel count field and response not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Log name setCallNumsByMediaType. Body from the zh copy cec_07_0463.html (2025-11-13, read 2026-12-01): table 3 (totalCallNum number 1-60, agentMediaCallNums array) and table 4 up to the mediaType value list (50, 51, 52, 53, 56, then cut); the per-channel count row, the response, events and errors are past the end of every copy (zh html, zh md, en-us 0463). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
@@ -16060,7 +16060,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1280.html>
 ///
-/// H5 video call; agent dropped unexpectedly and rejoins. The same fields arrive in the AgentEvent_RequestConnect event. Fields from Chinese page cec_07_1280.
+/// H5 video call; agent dropped unexpectedly and rejoins. Log name getConnectInfo. The same fields arrive in the AgentEvent_RequestConnect event. Body, response (result table 5, eleven rows), events (none) and errors from the zh copy cec_07_1280.html (2024-09-24, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallGetConnectInfoBuilder<'a> {
@@ -16131,7 +16131,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/imagecapture` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1281.html>
 ///
-/// H5 video call scenario.
+/// H5 video call scenario: the agent captures an image of the user. Log name imageCapture. Body, response, event AgentEvent_ImageCapture (its content: callid, filename, locationId, result 0/1/2 per event page cec_07_1407), errors and samples from the zh copy cec_07_1281.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallImageCaptureBuilder<'a> {
