@@ -3376,8 +3376,8 @@ async fn agentconf_hold_participant() {
             body: Some(v(r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#)),
             success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],

@@ -11005,7 +11005,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/reject` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html>
 ///
-/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html (2024-09-24), through every table; its stored text ends inside the sample request. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are not in the spec's CC-Gateway result-code table.
+/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy cec_07_1253.html (2024-09-24, earlier pass, through every table) and confirmed on 2026-12-01 on the newer zh copy cec_07_0388.html (2025-11-13), whose text ends inside the error list after 200-037. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are now in the result-code table, without meaning: no stored copy of the CC-Gateway error-code page (zh cec_07_0580 html/md, zh-intl cec_07_1430, guide fragment 7de42ae0...support0) reaches the 200-xxx range.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallRejectBuilder<'a> {
@@ -11176,7 +11176,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1246.html (2025-11-13); log name dropCall.
+/// Agent signed in and in a call; drops the call with the given callid. No body. Log name dropCall. Response, events, errors and sample from the zh copy cec_07_1246.html (2025-11-13, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDropcallBuilder<'a> {
@@ -11236,7 +11236,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1248.html>
 ///
-/// No body. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). The helped agent may only drop itself. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1248.html.
+/// No body. Log name disconnect. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). In internal help the requesting agent releases the helper by its agent ID and itself by its softphone number; the helper may only drop itself. Response, events and errors from the zh copy cec_07_1248.html (2025-11-13, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDisconnectBuilder<'a> {
@@ -11401,7 +11401,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer. Re-read 2026-12-01: tr-tr cec_07_1243 (2023-09-27) and ja-jp 1243 reach the response table header: prerequisite a transferred call (three-party transfer or talk forwarding to an external number); log name cancelTransfer; no zh copy returned (zh path/log-name search). Dev guide cec_05_1433: cancelling takes the customer back and hangs up the third party.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -11451,7 +11451,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Log name hold. Copies tried in this pass (zh page-opening query and zh title query): th-th cec_07_1239 (reaches the first response row), en-us cec_07_1239 (2025-11-13, to the header table); no zh html, zh md or guide fragment of this page is stored (earlier passes also tried ja-jp). Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
+/// No body. Log name hold. Copies tried on 2026-12-01 (three zh searches: page wording, path and log name, a guessed newer id): th-th cec_07_1239 reaches the response header and first row, en-us cec_07_1239 (2025-11-13) the request headers; no zh html, zh md or guide fragment of this page is stored. Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -11501,7 +11501,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from the th-th copy cec_07_1241, which ends at the response table header; no zh copy or guide fragment is stored (searched again in this pass). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
+/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from th-th cec_07_1241 and en-us cec_07_1241 (2025-11-13), re-read 2026-12-01: both end at the response table header; no zh copy or guide fragment is stored (zh path/log-name search). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -11858,7 +11858,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored. Re-read 2026-12-01: es-us cec_07_1237 (2024-08-02) reaches the retcode row (and says UAP P2P video calls cannot be muted), ja-jp 1237 the response header; no zh copy returned (zh wording/path search).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -11908,7 +11908,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass).
+/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass). Re-read 2026-12-01: id-id cec_07_1238 (2023-09-27) reaches the retcode row; dev guide cec_05_4044 (es-us/en-us) lists no event; no zh copy returned.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -11958,7 +11958,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/confjoin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1245.html>
 ///
-/// Joins the ongoing call and a held call into a three-party call. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1245.html.
+/// Joins the ongoing call and a held call into a three-party call. Log name confJoin. Body, response, events and errors from the zh copy cec_07_1245.html (2025-11-13, read 2026-12-01 to the start of the sample request). The zh md copy warns that part of the recording is lost when agent 2 joined through an internal call or the centre's own access code and agent 1 hangs up; it advises internal help (innerhelp) before the three-party call instead.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallConfjoinBuilder<'a> {
@@ -12029,7 +12029,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Log name thirdPartyConfTransmitNum. No body. Response, events (none) and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1256.html (2024-09-24) and cec_07_0391 (2025-11-13); the newer copy says only the customer dials (older: agent and customer). The only listed error is 10001 (not in the CC-Gateway error table).
+/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side (the 2024 issue lets the agent dial too; the 2025-11-13 issue cec_07_0391 mentions only the customer). Log name thirdPartyConfTransmitNum. No body. Response, events (none), error 10001 and sample from the zh copies cec_07_1256.html (2024-09-24) and cec_07_0391.html (2025-11-13), both read whole on 2026-12-01.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
@@ -12079,7 +12079,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/seconddialex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1244.html>
 ///
-/// On an established call (DTMF collection); '#' allowed; video calls not supported. No body, no events. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1244.html.
+/// On an established call (digit collection on the agent's dial pad); '#' allowed; video calls not supported. No body, no events. Log name secondDialEx. Response, errors and sample from the zh copy cec_07_1244.html (2025-11-13, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallSeconddialexBuilder<'a> {
@@ -16498,7 +16498,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body from older copies cec_07_1288 (en-us 2023-09-27, th-th); their response table (message/retcode/result, result reserved) was cut before events/errors, which were not read.
+/// Audio-only agent conferences; chairperson only. Log name holdParticipant. Body, response (message may carry 'Unknown ERROR._&lt;CTI code&gt;' on CTI errors), event AgentConf_ParticipantChanged and errors 000-002/100-006/100-007/101-001/101-002 from the zh copy cec_07_1288.html (2024-09-24, read 2026-12-01 to the sample headers); en-us 1288 to the response table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfHoldParticipantBuilder<'a> {
