@@ -2159,27 +2159,7 @@ async fn calldata_hold_list() {
 
 #[tokio::test]
 async fn calldata_call_info_before_answer() {
-    check_json(
-        Case {
-            op: "calldata.callInfoBeforeAnswer",
-            method: "GET",
-            path: "/agentgateway/resource/calldata/101/callinfobeforeanswer".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.calldata_call_info_before_answer().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "calldata.callInfoBeforeAnswer", method: "GET", path: "/agentgateway/resource/calldata/101/callinfobeforeanswer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaAbility":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trace":{"k":"v"},"trunkNo":7,"userPriority":7,"waitTime":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_call_info_before_answer().agentid("101").send().await }).await;
     check_refused(
         client,
         |c| async move { c.calldata_call_info_before_answer().agentid("100").send().await },

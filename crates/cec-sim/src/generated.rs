@@ -4277,7 +4277,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaAbility\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trace\":{\"k\":\"v\"},\"trunkNo\":7,\"userPriority\":7,\"waitTime\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,

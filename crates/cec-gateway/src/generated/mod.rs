@@ -6719,8 +6719,117 @@ pub struct CalldataHoldListResponseResult {
     pub endtime: Option<i64>,
 }
 
-/// Response of `calldata.callInfoBeforeAnswer` (not documented field by field: raw JSON).
-pub type CalldataCallInfoBeforeAnswerResponse = serde_json::Value;
+/// Object response of `calldata.callInfoBeforeAnswer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoBeforeAnswerResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call information objects (list); orgicallednum and endtime unused here (present on success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalldataCallInfoBeforeAnswerResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoBeforeAnswerResponseResult {
+    /// call type (see call type table)
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number (typed int in docs)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number (typed int in docs)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// call skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// not used (documented as unused)
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// answer time, ms timestamp
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// not used (documented as unused)
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+    /// customer level
+    #[serde(
+        rename = "userPriority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub user_priority: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// total time since entry (s)
+    #[serde(
+        rename = "logontimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logontimes: Option<i64>,
+    /// media type (value list not shown in the fragment read)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// media ability (value list not shown in the fragment read)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub media_ability: Option<i64>,
+    /// time waited before answer (the page says timestamp, seconds)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// call trace extension (HWCallDeviceTraceEx); reserved (reserved; empty by default)
+    #[serde(rename = "trace", skip_serializing_if = "Option::is_none")]
+    pub trace: Option<serde_json::Value>,
+}
 
 /// Object response of `calldata.callInfoByCallId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10784,7 +10893,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Body from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13, read to body field 4) and zh-cn guide fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (fields 5-6). Events per devg-ccgw-cec cec_05_4029/cec_05_1423. The response table, errors and samples were not reached in any stored copy (zh html/md, pt-br, en-us, th-th, ja-jp; guide-fragment queries for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed: callappdata limit is 16k characters (was checked as 16).
+/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Re-read 2026-12-01: the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13) to body field 4 (caller ignored when the agent may not set the calling number); the guide fragment productsdesc-bms_d2cbee98f0f8fad27b6444804a60ffb0support1 (request section of an older issue, fields 1-5, without the caller remark; advises mediaability 2 for video because a video-to-audio call is dropped on media negotiation); field 6 userVideoDirection rests on the previous helper's reading of fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2. Events from the dev-guide page devg-ccgw-cec cec_05_1423.md (read whole): phone alerting (non-permanent-connection agents), then on off-hook PhoneOffhook, AgentState_Busy and Customer_Alerting; Talking when the callee answers; Call_Out_Fail, Connect_Fail and PhoneRelease when the agent or callee does not pick up, and AgentState_Ready in the callee case. The response table, errors and samples were not reached in any copy tried (zh html/md, pt-br and en-us to the request headers; two fragment searches for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed earlier: callappdata limit is 16k characters (was checked as 16).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCalloutBuilder<'a> {
@@ -10875,7 +10984,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/previewCallout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html>
 ///
-/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Older copy cec_07_1233. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (error list may continue past 000-002).
+/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Log name previewCallout. Older copy cec_07_1233. Body, response, events and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (2025-11-13): the stored text ends right after the first error code 000-002, so the list may go on. Also tried: zh md 0367 (to the body table), en-us and ja-jp 1233 (to the body table header), id-id 0367 (headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallPreviewcalloutBuilder<'a> {
@@ -10946,7 +11055,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/answer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html>
 ///
-/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
+/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events, errors and the response sample read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (dated 2023-10-19); same page ID in en-us.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallAnswerBuilder<'a> {
@@ -11076,7 +11185,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}/release` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13), which ends at the sample's message header. Huawei's QuickAgent C# demo treats 200-017 from release as success.
+/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (dated 2023-10-19), which ends at the sample's message header; the ar-mena copy (English) reaches the error list too, zh-intl the response table, and the guide fragment productsdesc-bms_816ed7f2... gives the two URIs. Huawei's QuickAgent C# demo treats 200-017 from release as success.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseBuilder<'a> {
@@ -11126,7 +11235,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13).
+/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (dated 2023-10-19) to the sample's message header.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseLegacyBuilder<'a> {
@@ -11300,7 +11409,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html>
 ///
-/// Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Body from zh-cn fragments of api-ccfs-cec/cec_07_1242 (huaweicloud.com/guide productsdesc-bms_210dcdd1...support1/support3 and category page). Mode meanings: cec_07_0583. Error list not read.
+/// Log name transfer. Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per the earlier pass's reading of fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Re-read 2026-12-01: the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1242.html (2025-11-13) to body row 3 (mode), where it allows A-E, a-e, * and # in address for devicetype 5; the guide fragment productsdesc-bms_210dcdd1994b540c42640c3b00e669e9support1 (2024-09-24) to body row 8, where address is digits only for every devicetype (older wording); zh md 1242, ar-mena 1242 (2025-03-31) and en-us 1242 (2025-11-13) to the request headers; a search for a fragment with the error list found none. The devg page cec_05_1433 also names Customer_Alerting, Call_Release, Customer_Release, PhoneRelease, Ready, SuccTransResult and Conference. Mode meanings: cec_07_0583.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallTransferBuilder<'a> {
@@ -11560,7 +11669,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
 ///
-/// Joins the ongoing and the held call (agent drops out). No body. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
+/// Joins the ongoing and the held call (agent drops out). No body. Response, events, errors and sample read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallConnectholdBuilder<'a> {
@@ -11620,7 +11729,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinner` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html>
 ///
-/// Agent not in a call (held allowed). Body/response from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24), https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13) and https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1235.html. Event list was cut off after the fourth entry (failure event presumably AgentEvent_Inside_Call_Fail, not read here); error list not read.
+/// Agent not in a call (held allowed). Log name callInner. Body and response re-read on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24; the event list is cut after its fourth entry, AgentEvent_C...) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13; cut at the start of the event list). The two copies differ on mediaability: the 2024 copy says the call media is the intersection of the agent's sign-in media and the VDN default skill queue's; the 2025 copy says the field has no effect and the call goes to the agent's default skill queue. Other copies tried: zh md 0369 (to the body table), th-th and en-us 1235 (English, to the body table), en-us 0369 (headers). The failure event is presumably AgentEvent_Inside_Call_Fail as for callinnerskill, not confirmed by this page; error list unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCallinnerBuilder<'a> {
@@ -11706,7 +11815,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0370.html>
 ///
-/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13); en-us es-us/pt-br copies show the same opening.
+/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). Log name callInnerSkill. On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Body, response, events and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13, to the sample's message header); the zh md copy, pt-br and es-us copies (English) give the same opening.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCallinnerskillBuilder<'a> {
@@ -11772,7 +11881,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/innerhelp` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html>
 ///
-/// Two-party help holds the customer (AgentEvent_Hold, then ringing events; rest of event list not read). Body/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html.
+/// Log name innerHelp. Two-party help holds the customer (AgentEvent_Hold, then ringing events; the rest of the event list is unread). Body and response re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html (2025-11-13), which is cut inside the two-party event list; also tried: zh md 1236 (to the body table), ja-jp 1236 (English, to the body table), en-us 1236 (2025-11-13, headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallInnerhelpBuilder<'a> {
@@ -12206,7 +12315,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/phonepickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html>
 ///
-/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0389.html (2025-11-13) and .../intl/zh-cn/api-cec/cec_07_1254.html.
+/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Log name phonepickup. Response, events (AgentOther_PhoneOffhook, AgentEvent_Talking) and errors re-read on 2026-12-01 from the en-us copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html (2023-09-27, to the sample's message header); they agree with the zh copies cec_07_0389/cec_07_1254 of the earlier pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallPhonepickupBuilder<'a> {
@@ -13671,7 +13780,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row.
+/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBuilder<'a> {
@@ -13924,7 +14033,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in, a call offered (ringing) and not yet answered (non-automatic answering). No body. Log name queryCallInfoBeforeAnswer. The dev guide (zh md cec_05_1427) says it tells the agent which skill queue the call comes from and the caller's number before answering. Copies tried on 2026-12-01: en-us cec_07_1265 (2025-11-13) stops at the request headers; no zh html/md of cec_07_1265 or of the newer id cec_07_0423 is stored (zh title, log name and path searches); Huawei's Java demo calls it without showing the answer. The answer stays raw JSON.
+/// Agent signed in, a call offered (ringing) and not yet answered (non-automatic answering). No body. Log name queryCallInfoBeforeAnswer. The dev guide (zh md cec_05_1427) says it tells the agent which skill queue the call comes from and the caller's number before answering. Response table from the huaweicloud.com guide fragment https://huaweicloud.com/guide/productsdesc-bms_15166c02d4a7f2daa4ce5e74769c4ae0support1 (its response section, read whole on 2026-12-01): message, retcode and result, a list of call objects with rows 3.1-3.17 (callfeature .. logontimes as in the other call-info pages, then mediaType, mediaAbility, waitTime, trace); caller/called are typed int there. trace (HWCallDeviceTraceEx) is reserved and empty by default, kept as an untyped object. Other copies tried 2026-12-01: en-us cec_07_1265 (2025-11-13, to the request headers); no zh copy of cec_07_1265 or of the newer id cec_07_0423, and no other fragment of the guide page, turned up (four searches).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
@@ -13974,7 +14083,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. Row 3.15 exists: its name begins with "med" (cut).
+/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried 2026-12-01: zh html 1266 (to row 3.14 and the first letters of 3.15), pt-br 1266 (English, to row 3.7); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. Row 3.15 exists: its name begins with "med" (cut). The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoByCallIdBuilder<'a> {
@@ -14247,7 +14356,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there) and cec_07_0429.html (2025-11-13, to row 3.9). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row.
+/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there; read in an earlier pass) and, on 2026-12-01, the zh-intl copy cec_07_1271 (to row 3.11 userPriority, cut), tr-tr 1271 (English, to row 3.2), en-us 1271 (to the response header) and tr-tr 0429 (2025-11-13, to the request header). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataWaitCallInfoBuilder<'a> {
