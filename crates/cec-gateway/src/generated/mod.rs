@@ -9029,7 +9029,7 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently.
+/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Re-read 2026-12-01: zh cec_07_1202.html (2025-11-13) to body field 7 with the LOGIN_PWD_DECRYPT_ENABLE remark, th-th 1202 (2025-03-31, English) and en-us 1202 (2025-11-13) to the request tables/URI, dev-guide pages cec_05_1417 (zh), cec_05_4023 (en) and cec_05_1409 (zh; Set-GUID header, 100-002 then forceLogin) read whole; the response-header and result tables and the samples rest on the earlier pass's reading of guide fragments productsdesc-bms_21cc2e89...support1/support3_y (a search for them today found none). Event list and error list still unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginBuilder<'a> {
@@ -9170,7 +9170,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login. Re-read 2026-12-01: en-us cec_07_1203 (2025-11-13) to the URI table (log name forceLogin); dev guide cec_05_1409 (zh) and cec_05_4015 (en) read whole (Set-GUID after a successful forceLogin). The body rests on the previous helper's reading of fragment productsdesc-bms_d21fed9e...support1; no response or sample fragment turned up in two searches.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -9311,7 +9311,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read).
+/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read). Re-read 2026-12-01: guide digests category-4ae04e73... (response table 3.1-3.7, samples, request table) and category-a2fc213d...-1 (events by status, samples, body fields 1-12), en-us cec_07_1224 (2023-09-27, to body field 1); the error list is in none of them.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginexBuilder<'a> {
@@ -9442,7 +9442,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
 ///
-/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13).
+/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. Log name logout. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13); zh md 1219 and ja-jp 1219 give the same opening. The dev guide cec_05_4027 (en) shows an older success answer with result null.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogoutBuilder<'a> {
@@ -9492,7 +9492,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0353.html>
 ///
-/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0353.md (newest).
+/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. Log name forceLogout. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24); the newest zh md copy cec_07_0353 and en-us 0353/1220 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForcelogoutBuilder<'a> {
@@ -9542,7 +9542,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
 ///
-/// No body. Older copy cec_07_1221. Response, events and errors read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0354.html (2025-11-13) and cec_07_1221.html (2024-09-24); the newest copy says an agent's own sign-out need not raise AgentOther_ShutdownService.
+/// No body. Log name forceLogoutWithReason. Older copy cec_07_1221. Response (message/retcode only), events, the error 100-005 and the sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html (2024-09-24); the newest zh md copy cec_07_0354, the guide fragment productsdesc-bms_1330113b...support0 (URI) and en-us 0354/1221, pt-br 1221 agree as far as they go. An agent's own sign-out need not raise AgentOther_ShutdownService.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
@@ -9605,7 +9605,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
 ///
-/// No body. Older copy cec_07_1211. Query, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); the newest zh copy cec_07_13461.html (2025-11-13) agrees up to its sample.
+/// No body. Log name sayBusy. Older copy cec_07_1211. Query, response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); zh-intl 1211, en-us 13461 (2025-11-13), en-us and th-th 1211 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSaybusyBuilder<'a> {
@@ -9676,7 +9676,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
 ///
-/// Agent must be busy. No body. Older copy cec_07_1212. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24).
+/// Agent must be busy. No body. Log name cancelBusy. Older copy cec_07_1212. Response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24); en-us and ja-jp 1212 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelbusyBuilder<'a> {
@@ -9726,7 +9726,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
 ///
-/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
+/// No body. Log name sayFree. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors rest on the earlier pass's reading of the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13); on 2026-12-01 two searches brought back only the zh md copy cec_07_1345.md, to the head of its response table, which agrees so far.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSayfreeBuilder<'a> {
@@ -9776,7 +9776,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
 ///
-/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success (newest md copy cec_07_13482). Older copy cec_07_1213. Path, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24).
+/// No body. Log name rest. Asynchronous: success is signalled by AgentState_SetRest_Success (newest copy cec_07_13482, en-us dated 2025-12-12). Older copy cec_07_1213. Path, query, response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24); en-us 13482 and 1213 agree on the URI table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentRestBuilder<'a> {
@@ -9861,7 +9861,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492; the event and error lists were past the readable part of every stored copy (zh md, th-th, en-us; no zh html or guide fragment of this page is stored). The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
+/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492. Tried again 2026-12-01: zh md 13492 (to the head of the response table), th-th 1214 (English, to the response table), en-us 13492 (2025-11-13, request headers); no zh html of 1214/13492 and no guide fragment came back (two searches). The event and error lists stay unread. The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelrestBuilder<'a> {
@@ -9911,7 +9911,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
 ///
-/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351 agrees on the URI table. flag length 1-5 now machine-checked.
+/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24, with the response sample); newest en-us id cec_07_0351 (2025-11-13), en-us and pt-br 1218 agree on the URI table. flag length 1-5 machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAutoenteridleBuilder<'a> {
@@ -9975,7 +9975,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1230/0363, id-id 1230, zh md cec_07_0363.md; no zh html or guide fragment stored).
+/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27). Tried again 2026-12-01: zh md 0363 (to the head of the response table), en-us 1230 and id-id 1230 (to the response table), en-us 0363 (2025-11-13, request headers); no zh html and no guide fragment came back. The event and error lists stay unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
@@ -10025,7 +10025,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
 ///
-/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments).
+/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments). Re-read 2026-12-01: guide fragment productsdesc-bms_5fe5a208...support1 (response section: result, agentStateInfo rows 3.2.1-3.2.25, matching the spec), zh html 0359 (2025-11-13, to row 3.2.5) and 1226 (to row 3.1), zh md 0359, th-th/es-us/en-us copies (headers). Tables 6-7 and the sample rest on the earlier pass's reading of fragments 76eab192...support1/support2. Events and errors still unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSyncagentinfoBuilder<'a> {
@@ -10075,7 +10075,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1215/13512; no zh html, zh md or guide fragment of this page is stored). Event name AgentState_Work from event page cec_07_1344, not from this page.
+/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27, re-read 2026-12-01 to the response table). Two further searches (zh title, log name, event name) brought back no zh html, zh md or guide fragment of this page, only the event pages. The event and error lists stay unread. Event name AgentState_Work from event page cec_07_1344 (zh md/zh-intl read today), not from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentWorkBuilder<'a> {
@@ -10175,7 +10175,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read, the sample bodies are past the end of the stored copy.
+/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read; the sample bodies lie past the end of the stored copy. zh md 1209, the guide fragment productsdesc-bms_f46f1a84...support0 (URI), th-th and en-us 1209 agree on the URI table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentResetskillBuilder<'a> {
@@ -10265,7 +10265,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (2023-09-27), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). The event and error lists were past the readable part of every stored copy (en-us 1206, zh md cec_07_1206.md; no zh html or guide fragment of this page found).
+/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (earlier pass, 2023-09-27 issue), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). Tried again 2026-12-01: zh md 1206 (to the head of the response table) and en-us 1206 (now dated 2025-11-13, to the request headers); no zh html or guide fragment of this page came back. Events, errors and sample stay unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsBuilder<'a> {
@@ -10315,7 +10315,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
 ///
-/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
+/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header; guide fragments productsdesc-bms_8882093c...support0 and b45782c7...support0 (URI) and ja-jp/pt-br 1207 agree. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
@@ -10375,7 +10375,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
 ///
-/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response, errors and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24).
+/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response (result.guid), the error 100-006 and the sample re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24), which agree; zh md 0358 and th-th 1225 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentUpdateguidBuilder<'a> {
@@ -10425,7 +10425,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
 ///
-/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13).
+/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out (dev guide cec_05_1406: EVENT_PUSH_HANDSHAKE_MAXTIME, 120000 ms by default). Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13); zh md 1204, ja-jp and en-us 1204 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentHandshakeBuilder<'a> {
@@ -10487,7 +10487,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
 ///
-/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24).
+/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response (result.phonetoken, result.phonenum) and sample re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24), which agree; zh md 0360 and en-us 1227/0360 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogininfoBuilder<'a> {
@@ -10537,7 +10537,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html>
 ///
-/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table; its stored text ends inside the sample request (after "agentIds": \[); also seen in en-us, id-id and ar-mena copies of cec_07_1205. The 1023 limit is in bytes, so it is not checked as a character count.
+/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table (result: null on success, {} on failure); its stored text ends inside the sample request (after "agentIds": \[); the zh md copy, the guide fragment productsdesc-bms_668d9d27...support1 (request section, 2024-09-24), id-id, ar-mena and en-us copies agree as far as they go. The 1023 limit is in bytes, so it is not checked as a character count.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSendnoteletexBuilder<'a> {
@@ -10608,7 +10608,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
 ///
-/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1222.html (2024-09-24). Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
+/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html (2025-11-13) and cec_07_1222.html (2024-09-24), which agree; zh md 0355, en-us and th-th 1222 agree as far as they go. Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentstatusBuilder<'a> {
@@ -10658,7 +10658,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
 ///
-/// No body; no events. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); the newest zh copy cec_07_0362.html (2025-11-13) agrees as far as it was read.
+/// No body; no events. Log name queryCustomState. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); zh-intl 1229 (2025-03-07, to the sample header), en-us and th-th 1229 agree as far as they go. The newest zh id cec_07_0362 did not come back today.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentQuerycustomstateBuilder<'a> {
@@ -10708,7 +10708,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us copy cec_07_1228 (2023-09-27), read in an earlier pass; a zh copy was searched for again in this pass (title and log-name query) and not found, and no sample body was found.
+/// Agent signed in. No body. Log name setCustomState. customstate 0-65534, meaning defined by the business side (URI table confirmed on 2026-12-01 by the en-us copy cec_07_1228 and the zh guide fragment productsdesc-bms_5838eeda...support0, old page cec_07_1228, 2024-09-24). Response, events (none) and errors rest on the earlier pass's reading of the en-us copy cec_07_1228 (2023-09-27) to its error list; today's copies end at the request tables, no zh html turned up in two searches, and no sample body was found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -10771,7 +10771,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1208.html>
 ///
-/// No body. Success example: result {} with message "success". No events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13).
+/// No body. Log name setAgentAutoAnswer. isautoanswer: true = automatic, any other value (at most 5 characters) = manual answer. No events listed. Response, errors and the response sample (result {}, message "success") re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13); zh md 1208, th-th and id-id 1208 agree on the URI table; the dev guide cec_05_1426 (manual answering) points to this interface.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAutoanswerBuilder<'a> {
@@ -10834,7 +10834,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
 ///
-/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri nor serviceToken. Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2. eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
+/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Polling mode applies unless sign-in carried both callBackUri and serviceToken (only both together select push mode, dev guide cec_05_1404; the page's own prerequisite reads as 'without serviceToken or callBackUri'). Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample re-read on 2026-12-01 from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2; zh md 1274, tr-tr/ja-jp/pt-br 1274 agree on the opening; dev guide cec_05_1404 (polling vs push is chosen by sending both callBackUri and serviceToken at sign-in). eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgenteventPollBuilder<'a> {
@@ -15187,7 +15187,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
 ///
-/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and samples read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) now machine-checked.
+/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and both samples re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAdjustSkillBuilder<'a> {
@@ -17607,7 +17607,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
 ///
-/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
+/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (dated 2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04, read to the request headers), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeBuilder<'a> {
@@ -17654,7 +17654,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
 ///
-/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (2025-12-01); en-us copies are cec_07_1112 (2025-12-04) and the older cec_07_1325.
+/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (dated 2025-12-01); en-us copies cec_07_1112 (2025-12-04) and the older cec_07_1325 (2025-03-31) and the guide fragment productsdesc-bms_fd48defa...support1 (old page cec_05_4353, request headers) agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeExBuilder<'a> {
