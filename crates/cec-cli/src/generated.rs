@@ -5047,6 +5047,26 @@ async fn run_gateway_recordplay_play_relocation(clients: &Clients, input: &CliIn
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION, call).await?))
 }
 
+async fn run_gateway_recordplay_start_record_screen(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_start_record_screen();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_START_RECORD_SCREEN, call).await?))
+}
+
+async fn run_gateway_recordplay_stop_record_screen(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.recordplay_stop_record_screen();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_STOP_RECORD_SCREEN, call).await?))
+}
+
 async fn run_gateway_queuedevice_agent_vdn_skill(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.queuedevice_agent_vdn_skill();
@@ -5135,6 +5155,19 @@ async fn run_gateway_agentgroup_agent_by_skill(clients: &Clients, input: &CliInp
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_SKILL, call).await?))
 }
 
+async fn run_gateway_agentgroup_agent_by_work_no(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.agentgroup_agent_by_work_no();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(v) = input.get("path", "workno") {
+        b = b.workno(v);
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_WORK_NO, call).await?))
+}
+
 async fn run_gateway_agentgroup_all_online_agents(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.agentgroup_all_online_agents();
@@ -5153,6 +5186,12 @@ async fn run_gateway_agentgroup_agent_by_list(clients: &Clients, input: &CliInpu
     }
     if let Some(v) = input.get("query", "mediaTypes") {
         b = b.media_types(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_LIST, call).await?))
@@ -11231,6 +11270,26 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "recordplay.startRecordScreen",
+        method: "PUT",
+        path: "/agentgateway/resource/recordplay/{agentid}/startrecordscreen",
+        title: "Start screen recording",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "recordplay.stopRecordScreen",
+        method: "DELETE",
+        path: "/agentgateway/resource/recordplay/{agentid}/stoprecordscreen",
+        title: "Stop screen recording",
+        params: &[("path", "agentid")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "queuedevice.agentVdnSkill",
         method: "GET",
         path: "/agentgateway/resource/queuedevice/{agentid}/agentvdnskill",
@@ -11301,6 +11360,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "agentgroup.agentByWorkNo",
+        method: "GET",
+        path: "/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}",
+        title: "Details of one agent by agent ID",
+        params: &[("path", "agentid"), ("path", "workno")],
+        body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "agentgroup.allOnlineAgents",
         method: "GET",
         path: "/agentgateway/resource/agentgroup/{agentid}/allonlineagents",
@@ -11316,7 +11385,7 @@ pub static OPS: &[CliOp] = &[
         path: "/agentgateway/resource/agentgroup/{agentid}/agentbylist",
         title: "Agent details in batches (by skill queues)",
         params: &[("path", "agentid"), ("query", "mediaTypes")],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {
@@ -13735,6 +13804,8 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "recordplay.stopRecord") => run_gateway_recordplay_stop_record(clients, input).await,
         ("gateway", "recordplay.netPlay") => run_gateway_recordplay_net_play(clients, input).await,
         ("gateway", "recordplay.playRelocation") => run_gateway_recordplay_play_relocation(clients, input).await,
+        ("gateway", "recordplay.startRecordScreen") => run_gateway_recordplay_start_record_screen(clients, input).await,
+        ("gateway", "recordplay.stopRecordScreen") => run_gateway_recordplay_stop_record_screen(clients, input).await,
         ("gateway", "queuedevice.agentVdnSkill") => run_gateway_queuedevice_agent_vdn_skill(clients, input).await,
         ("gateway", "queuedevice.queryAcdStat") => run_gateway_queuedevice_query_acd_stat(clients, input).await,
         ("gateway", "queuedevice.waitNum") => run_gateway_queuedevice_wait_num(clients, input).await,
@@ -13742,6 +13813,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "queuedevice.skillWaitNum") => run_gateway_queuedevice_skill_wait_num(clients, input).await,
         ("gateway", "queuedevice.ivrInfo") => run_gateway_queuedevice_ivr_info(clients, input).await,
         ("gateway", "agentgroup.agentBySkill") => run_gateway_agentgroup_agent_by_skill(clients, input).await,
+        ("gateway", "agentgroup.agentByWorkNo") => run_gateway_agentgroup_agent_by_work_no(clients, input).await,
         ("gateway", "agentgroup.allOnlineAgents") => run_gateway_agentgroup_all_online_agents(clients, input).await,
         ("gateway", "agentgroup.agentByList") => run_gateway_agentgroup_agent_by_list(clients, input).await,
         ("gateway", "calldata.callInfo") => run_gateway_calldata_call_info(clients, input).await,

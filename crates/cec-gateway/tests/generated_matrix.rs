@@ -1528,9 +1528,9 @@ async fn recordplay_back_fast() {
             body: None,
             success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -1756,6 +1756,60 @@ async fn recordplay_play_relocation() {
 }
 
 #[tokio::test]
+async fn recordplay_start_record_screen() {
+    check_json(
+        Case {
+            op: "recordplay.startRecordScreen",
+            method: "PUT",
+            path: "/agentgateway/resource/recordplay/101/startrecordscreen".into(),
+            query: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: None,
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.recordplay_start_record_screen().agentid("101").send().await },
+    )
+    .await;
+    check_refused(client, |c| async move { c.recordplay_start_record_screen().agentid("100").send().await }, "agentid")
+        .await;
+}
+
+#[tokio::test]
+async fn recordplay_stop_record_screen() {
+    check_json(
+        Case {
+            op: "recordplay.stopRecordScreen",
+            method: "DELETE",
+            path: "/agentgateway/resource/recordplay/101/stoprecordscreen".into(),
+            query: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: None,
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move { c.recordplay_stop_record_screen().agentid("101").send().await },
+    )
+    .await;
+    check_refused(client, |c| async move { c.recordplay_stop_record_screen().agentid("100").send().await }, "agentid")
+        .await;
+}
+
+#[tokio::test]
 async fn queuedevice_agent_vdn_skill() {
     check_json(Case { op: "queuedevice.agentVdnSkill", method: "GET", path: "/agentgateway/resource/queuedevice/101/agentvdnskill".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"id":7,"mediatype":7,"name":"s-name","realFlag":7,"serviceType":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#), code: "100-006", kind: ErrorKind::Auth }), prelude: vec![] }, client, |c| async move { c.queuedevice_agent_vdn_skill().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.queuedevice_agent_vdn_skill().agentid("100").send().await }, "agentid")
@@ -1930,6 +1984,17 @@ async fn agentgroup_agent_by_skill() {
 }
 
 #[tokio::test]
+async fn agentgroup_agent_by_work_no() {
+    check_json(Case { op: "agentgroup.agentByWorkNo", method: "GET", path: "/agentgateway/resource/agentgroup/101/agentbyworkno/101".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":{"callids":"s-any","ctiStatus":7,"currentStateReason":7,"currentstatetime":7,"groupid":7,"groupname":"s-groupname","inMultimediaConf":7,"logindate":7,"mediatype":"s-mediatype","name":"s-name","phonenumber":"s-phonenumber","skilllist":[{"id":7,"mediatype":7,"name":"s-name"}],"status":7,"vdnid":7,"workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_agent_by_work_no().agentid("101").workno("101").send().await }).await;
+    check_refused(
+        client,
+        |c| async move { c.agentgroup_agent_by_work_no().agentid("100").workno("101").send().await },
+        "agentid",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn agentgroup_all_online_agents() {
     check_json(Case { op: "agentgroup.allOnlineAgents", method: "GET", path: "/agentgateway/resource/agentgroup/101/allonlineagents".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"agent":[{"callids":"s-any","ctiStatus":7,"currentStateReason":7,"currentstatetime":7,"groupid":7,"groupname":"s-groupname","inMultimediaConf":7,"logindate":7,"mediatype":"s-mediatype","name":"s-name","phonenumber":"s-phonenumber","skilllist":"s-any","status":7,"vdnid":7,"workno":"s-workno"}],"skillId":7,"skillMediaType":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.agentgroup_all_online_agents().agentid("101").send().await }).await;
     check_refused(client, |c| async move { c.agentgroup_all_online_agents().agentid("100").send().await }, "agentid")
@@ -1946,8 +2011,8 @@ async fn agentgroup_agent_by_list() {
             query: vec![("mediaTypes", "s-mediaTypes".into())],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            body: Some(v(r#"{"agentList":["s-item"]}"#)),
+            success: v(r#"{"message":"success","result":[{"k":"v"}],"retcode":"0"}"#),
             failure: Some(Failure {
                 body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
                 code: "999-999",
@@ -1956,12 +2021,36 @@ async fn agentgroup_agent_by_list() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.agentgroup_agent_by_list().agentid("101").media_types("s-mediaTypes").send().await },
+        |c| async move {
+            c.agentgroup_agent_by_list()
+                .agentid("101")
+                .media_types("s-mediaTypes")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(v(
+                        r#"{"agentList":["s-item"]}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
     )
     .await;
     check_refused(
         client,
-        |c| async move { c.agentgroup_agent_by_list().agentid("100").media_types("s-mediaTypes").send().await },
+        |c| async move {
+            c.agentgroup_agent_by_list()
+                .agentid("100")
+                .media_types("s-mediaTypes")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(v(
+                        r#"{"agentList":["s-item"]}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
         "agentid",
     )
     .await;
@@ -2070,27 +2159,7 @@ async fn calldata_hold_list() {
 
 #[tokio::test]
 async fn calldata_call_info_before_answer() {
-    check_json(
-        Case {
-            op: "calldata.callInfoBeforeAnswer",
-            method: "GET",
-            path: "/agentgateway/resource/calldata/101/callinfobeforeanswer".into(),
-            query: vec![],
-            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
-            present: vec![],
-            body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move { c.calldata_call_info_before_answer().agentid("101").send().await },
-    )
-    .await;
+    check_json(Case { op: "calldata.callInfoBeforeAnswer", method: "GET", path: "/agentgateway/resource/calldata/101/callinfobeforeanswer".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: None, success: v(r#"{"message":"success","result":[{"begintime":7,"calldata":"s-calldata","called":7,"caller":7,"callfeature":7,"callid":"s-callid","callskill":"s-callskill","callskillid":7,"endtime":7,"logontimes":7,"mediaAbility":7,"mediaType":7,"orgicallednum":"s-orgicallednum","trace":{"k":"v"},"trunkNo":7,"userPriority":7,"waitTime":7}],"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_call_info_before_answer().agentid("101").send().await }).await;
     check_refused(
         client,
         |c| async move { c.calldata_call_info_before_answer().agentid("100").send().await },
@@ -2152,11 +2221,11 @@ async fn calldata_call_nums() {
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
             body: None,
-            success: v(r#"{"message":"success","retcode":"0"}"#),
+            success: v(r#"{"message":"success","result":"s-result","retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
             }),
             prelude: vec![],
         },
@@ -3287,8 +3356,8 @@ async fn agentconf_hold_participant() {
             body: Some(v(r#"{"address":"s-address","addressType":"6","playMode":7,"voicePath":"s-voicePath"}"#)),
             success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"message":"simulated failure","retcode":"000-002"}"#),
+                code: "000-002",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],

@@ -4187,6 +4187,32 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "recordplay.startRecordScreen",
+        method: "PUT",
+        path: "/agentgateway/resource/recordplay/{agentid}/startrecordscreen",
+        auth: "guid",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
+        id: "recordplay.stopRecordScreen",
+        method: "DELETE",
+        path: "/agentgateway/resource/recordplay/{agentid}/stoprecordscreen",
+        auth: "guid",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
         id: "queuedevice.agentVdnSkill",
         method: "GET",
         path: "/agentgateway/resource/queuedevice/{agentid}/agentvdnskill",
@@ -4278,6 +4304,19 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        id: "agentgroup.agentByWorkNo",
+        method: "GET",
+        path: "/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}",
+        auth: "guid",
+        required_body: &[],
+        required_query: &[],
+        success: "{\"message\":\"success\",\"result\":{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
+        binary: false,
+        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
         id: "agentgroup.allOnlineAgents",
         method: "GET",
         path: "/agentgateway/resource/agentgroup/{agentid}/allonlineagents",
@@ -4295,12 +4334,12 @@ pub static ROUTES: &[Route] = &[
         method: "GET",
         path: "/agentgateway/resource/agentgroup/{agentid}/agentbylist",
         auth: "guid",
-        required_body: &[],
+        required_body: &["agentList"],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
+        check_body: Some(check_gateway_agentgroup_agent_by_list),
     },
     Route {
         ne: "gateway",
@@ -4362,7 +4401,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaAbility\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trace\":{\"k\":\"v\"},\"trunkNo\":7,\"userPriority\":7,\"waitTime\":7}],\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -4401,7 +4440,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         binary: false,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -4687,7 +4726,7 @@ pub static ROUTES: &[Route] = &[
         auth: "guid",
         required_body: &[],
         required_query: &["callId"],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         binary: true,
         envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
@@ -8101,6 +8140,12 @@ fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), 
     let body: cec_gateway::generated::AgentgroupAgentBySkillBody =
         serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
     body.validate("agentgroup.agentBySkill", "").map_err(|e| e.message().to_owned())
+}
+
+fn check_gateway_agentgroup_agent_by_list(b: &serde_json::Value) -> Result<(), String> {
+    let body: cec_gateway::generated::AgentgroupAgentByListBody =
+        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
+    body.validate("agentgroup.agentByList", "").map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {

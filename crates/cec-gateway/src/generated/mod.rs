@@ -881,6 +881,30 @@ pub static RECORDPLAY_PLAY_RELOCATION: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html",
 };
+/// `recordplay.startRecordScreen` — Start screen recording (PUT `/agentgateway/resource/recordplay/{agentid}/startrecordscreen`).
+pub static RECORDPLAY_START_RECORD_SCREEN: OperationMeta = OperationMeta {
+    id: "recordplay.startRecordScreen",
+    ne: "CC-Gateway",
+    method: "PUT",
+    path: "/agentgateway/resource/recordplay/{agentid}/startrecordscreen",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0400.html",
+};
+/// `recordplay.stopRecordScreen` — Stop screen recording (DELETE `/agentgateway/resource/recordplay/{agentid}/stoprecordscreen`).
+pub static RECORDPLAY_STOP_RECORD_SCREEN: OperationMeta = OperationMeta {
+    id: "recordplay.stopRecordScreen",
+    ne: "CC-Gateway",
+    method: "DELETE",
+    path: "/agentgateway/resource/recordplay/{agentid}/stoprecordscreen",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_4209.html",
+};
 /// `queuedevice.agentVdnSkill` — Skill queue info of the agent's home VDN/VCC (GET `/agentgateway/resource/queuedevice/{agentid}/agentvdnskill`).
 pub static QUEUEDEVICE_AGENT_VDN_SKILL: OperationMeta = OperationMeta {
     id: "queuedevice.agentVdnSkill",
@@ -964,6 +988,18 @@ pub static AGENTGROUP_AGENT_BY_SKILL: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html",
+};
+/// `agentgroup.agentByWorkNo` — Details of one agent by agent ID (GET `/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}`).
+pub static AGENTGROUP_AGENT_BY_WORK_NO: OperationMeta = OperationMeta {
+    id: "agentgroup.agentByWorkNo",
+    ne: "CC-Gateway",
+    method: "GET",
+    path: "/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Safe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0415.html",
 };
 /// `agentgroup.allOnlineAgents` — (Not recommended) all online agents signed in to skill queues (GET `/agentgateway/resource/agentgroup/{agentid}/allonlineagents`).
 pub static AGENTGROUP_ALL_ONLINE_AGENTS: OperationMeta = OperationMeta {
@@ -1763,6 +1799,8 @@ pub static ALL: &[&OperationMeta] = &[
     &RECORDPLAY_STOP_RECORD,
     &RECORDPLAY_NET_PLAY,
     &RECORDPLAY_PLAY_RELOCATION,
+    &RECORDPLAY_START_RECORD_SCREEN,
+    &RECORDPLAY_STOP_RECORD_SCREEN,
     &QUEUEDEVICE_AGENT_VDN_SKILL,
     &QUEUEDEVICE_QUERY_ACD_STAT,
     &QUEUEDEVICE_WAIT_NUM,
@@ -1770,6 +1808,7 @@ pub static ALL: &[&OperationMeta] = &[
     &QUEUEDEVICE_SKILL_WAIT_NUM,
     &QUEUEDEVICE_IVR_INFO,
     &AGENTGROUP_AGENT_BY_SKILL,
+    &AGENTGROUP_AGENT_BY_WORK_NO,
     &AGENTGROUP_ALL_ONLINE_AGENTS,
     &AGENTGROUP_AGENT_BY_LIST,
     &CALLDATA_CALL_INFO,
@@ -5445,10 +5484,10 @@ pub struct RecordplayPlayBody {
     /// start offset in seconds (field name spelled this way in docs)
     #[serde(rename = "startpostion", skip_serializing_if = "Option::is_none", default)]
     pub startpostion: Option<i64>,
-    /// volume (default "50"; up to 5 digits)
+    /// volume (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     #[serde(rename = "volumechange", skip_serializing_if = "Option::is_none", default)]
     pub volumechange: Option<String>,
-    /// speed (default "50"; up to 5 digits)
+    /// speed (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     #[serde(rename = "speedchange", skip_serializing_if = "Option::is_none", default)]
     pub speedchange: Option<String>,
     /// play count (default 1; other values treated as 1)
@@ -5792,6 +5831,52 @@ pub struct RecordplayPlayRelocationResponse {
     pub result: Option<serde_json::Value>,
 }
 
+/// Object response of `recordplay.startRecordScreen`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayStartRecordScreenResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// not in the page's response table (two rows); present, empty, in its sample answer
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object response of `recordplay.stopRecordScreen`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordplayStopRecordScreenResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// not in the page's response table (two rows); present, empty, in its sample answer
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
 /// Object response of `queuedevice.agentVdnSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -6116,6 +6201,119 @@ pub struct AgentgroupAgentBySkillResponse {
     pub result: Option<Vec<serde_json::Value>>,
 }
 
+/// Object response of `agentgroup.agentByWorkNo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByWorkNoResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// details of the agent (table 4)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub result: Option<AgentgroupAgentByWorkNoResponseResult>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByWorkNoResponseResult {
+    /// agent ID
+    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub workno: Option<String>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// agent state (agent state table 1)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// CTI platform agent state (table 2)
+    #[serde(rename = "ctiStatus", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cti_status: Option<i64>,
+    /// agent group ID
+    #[serde(rename = "groupid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub groupid: Option<i64>,
+    /// unused
+    #[serde(
+        rename = "groupname",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub groupname: Option<String>,
+    /// skills of the agent (item table 5 not read; members from the page sample)
+    #[serde(rename = "skilllist", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub skilllist: Option<Vec<AgentgroupAgentByWorkNoResponseResultSkilllist>>,
+    /// unused (documented as list)
+    #[serde(rename = "callids", skip_serializing_if = "Option::is_none")]
+    pub callids: Option<serde_json::Value>,
+    /// per-media-server sign-in success (3 chars T/F for CTI server, WebM, MailM; only MailM sign-in is unsupported)
+    #[serde(
+        rename = "mediatype",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub mediatype: Option<String>,
+    /// VDN ID
+    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdnid: Option<i64>,
+    /// agent phone number
+    #[serde(
+        rename = "phonenumber",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub phonenumber: Option<String>,
+    /// time in the current state (row 3.12; its text is cut, name and value from the sample)
+    #[serde(
+        rename = "currentstatetime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub currentstatetime: Option<i64>,
+    /// sign-in time, ms timestamp (from the sample; table row not read)
+    #[serde(rename = "logindate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub logindate: Option<i64>,
+    /// from the sample; table row not read
+    #[serde(
+        rename = "inMultimediaConf",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub in_multimedia_conf: Option<i64>,
+    /// reason code of the current state (from the sample; table row not read)
+    #[serde(
+        rename = "currentStateReason",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub current_state_reason: Option<i64>,
+}
+
+/// Object `skilllist`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByWorkNoResponseResultSkilllist {
+    /// skill name (from the sample)
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// skill ID (from the sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// media type (from the sample)
+    #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub mediatype: Option<i64>,
+}
+
 /// Object response of `agentgroup.allOnlineAgents`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -6233,8 +6431,46 @@ pub struct AgentgroupAllOnlineAgentsResponseResultAgent {
     pub current_state_reason: Option<i64>,
 }
 
-/// Response of `agentgroup.agentByList` (not documented field by field: raw JSON).
-pub type AgentgroupAgentByListResponse = serde_json::Value;
+/// Object request body of `agentgroup.agentByList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentgroupAgentByListBody {
+    /// agent IDs to query (typed List on the page; element type not stated) (at most 100 agent IDs; the page adds: configure the values directly, not the parameter name, several values separated by commas) Required.
+    #[serde(rename = "agentList", skip_serializing_if = "Option::is_none", default)]
+    pub agent_list: Option<Vec<String>>,
+}
+impl AgentgroupAgentByListBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}agentList"), &self.agent_list)?;
+        if let Some(v) = &self.agent_list {
+            cec_core::validate::max_items(op, &format!("{at}agentList"), v, 100)?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `agentgroup.agentByList`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentgroupAgentByListResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// agent objects (item table 5: workno string, name string, status int, ctiStatus int, groupid int, groupname string, then cut); items kept as raw JSON values
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<serde_json::Value>>,
+}
 
 /// Object response of `calldata.callInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6364,9 +6600,9 @@ pub struct CalldataSetCallDataExBody {
     /// call ID
     #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
     pub callid: Option<String>,
-    /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
+    /// associated data; the page marks it sensitive: stored AES128-CBC encrypted, sent over TLS 1.2, logged only as its length (kept out of Debug output here) (raw content at most 16K bytes (checked here as at most 16384 characters, a necessary bound))
     #[serde(rename = "calldata", skip_serializing_if = "Option::is_none", default)]
-    pub calldata: Option<String>,
+    pub calldata: Option<cec_core::Secret<String>>,
     /// true if calldata is Base64-encoded (default false)
     #[serde(rename = "isDataEncoded", skip_serializing_if = "Option::is_none", default)]
     pub is_data_encoded: Option<bool>,
@@ -6375,7 +6611,7 @@ impl CalldataSetCallDataExBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16384)?;
+            cec_core::validate::max_len(op, &format!("{at}calldata"), v.expose_str(), 16384)?;
         }
         Ok(())
     }
@@ -6483,8 +6719,117 @@ pub struct CalldataHoldListResponseResult {
     pub endtime: Option<i64>,
 }
 
-/// Response of `calldata.callInfoBeforeAnswer` (not documented field by field: raw JSON).
-pub type CalldataCallInfoBeforeAnswerResponse = serde_json::Value;
+/// Object response of `calldata.callInfoBeforeAnswer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoBeforeAnswerResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// 0 = success
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// call information objects (list); orgicallednum and endtime unused here (present on success)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub result: Option<Vec<CalldataCallInfoBeforeAnswerResponseResult>>,
+}
+
+/// Object `result`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallInfoBeforeAnswerResponseResult {
+    /// call type (see call type table)
+    #[serde(
+        rename = "callfeature",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callfeature: Option<i64>,
+    /// call ID
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub callid: Option<String>,
+    /// calling number (typed int in docs)
+    #[serde(rename = "caller", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub caller: Option<i64>,
+    /// called number (typed int in docs)
+    #[serde(rename = "called", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub called: Option<i64>,
+    /// call skill description
+    #[serde(
+        rename = "callskill",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callskill: Option<String>,
+    /// call skill ID
+    #[serde(
+        rename = "callskillid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub callskillid: Option<i64>,
+    /// not used (documented as unused)
+    #[serde(
+        rename = "orgicallednum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub orgicallednum: Option<String>,
+    /// call-associated data
+    #[serde(
+        rename = "calldata",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub calldata: Option<String>,
+    /// answer time, ms timestamp
+    #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begintime: Option<i64>,
+    /// not used (documented as unused)
+    #[serde(rename = "endtime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub endtime: Option<i64>,
+    /// customer level
+    #[serde(
+        rename = "userPriority",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub user_priority: Option<i64>,
+    /// trunk number
+    #[serde(rename = "trunkNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub trunk_no: Option<i64>,
+    /// total time since entry (s)
+    #[serde(
+        rename = "logontimes",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub logontimes: Option<i64>,
+    /// media type (value list not shown in the fragment read)
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub media_type: Option<i64>,
+    /// media ability (value list not shown in the fragment read)
+    #[serde(
+        rename = "mediaAbility",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub media_ability: Option<i64>,
+    /// time waited before answer (the page says timestamp, seconds)
+    #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_time: Option<i64>,
+    /// call trace extension (HWCallDeviceTraceEx); reserved (reserved; empty by default)
+    #[serde(rename = "trace", skip_serializing_if = "Option::is_none")]
+    pub trace: Option<serde_json::Value>,
+}
 
 /// Object response of `calldata.callInfoByCallId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6608,8 +6953,28 @@ pub struct CalldataAllCallInfoExResponse {
     pub result: Option<Vec<String>>,
 }
 
-/// Response of `calldata.callNums` (not documented field by field: raw JSON).
-pub type CalldataCallNumsResponse = serde_json::Value;
+/// Object response of `calldata.callNums`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataCallNumsResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// current number of calls of the agent; absent on failure
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub result: Option<String>,
+}
 
 /// Object response of `calldata.statistics`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8664,7 +9029,7 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently.
+/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Re-read 2026-12-01: zh cec_07_1202.html (2025-11-13) to body field 7 with the LOGIN_PWD_DECRYPT_ENABLE remark, th-th 1202 (2025-03-31, English) and en-us 1202 (2025-11-13) to the request tables/URI, dev-guide pages cec_05_1417 (zh), cec_05_4023 (en) and cec_05_1409 (zh; Set-GUID header, 100-002 then forceLogin) read whole; the response-header and result tables and the samples rest on the earlier pass's reading of guide fragments productsdesc-bms_21cc2e89...support1/support3_y (a search for them today found none). Event list and error list still unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginBuilder<'a> {
@@ -8805,7 +9170,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login. Re-read 2026-12-01: en-us cec_07_1203 (2025-11-13) to the URI table (log name forceLogin); dev guide cec_05_1409 (zh) and cec_05_4015 (en) read whole (Set-GUID after a successful forceLogin). The body rests on the previous helper's reading of fragment productsdesc-bms_d21fed9e...support1; no response or sample fragment turned up in two searches.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -8946,7 +9311,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read).
+/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read). Re-read 2026-12-01: guide digests category-4ae04e73... (response table 3.1-3.7, samples, request table) and category-a2fc213d...-1 (events by status, samples, body fields 1-12), en-us cec_07_1224 (2023-09-27, to body field 1); the error list is in none of them.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginexBuilder<'a> {
@@ -9077,7 +9442,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
 ///
-/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13).
+/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. Log name logout. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13); zh md 1219 and ja-jp 1219 give the same opening. The dev guide cec_05_4027 (en) shows an older success answer with result null.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogoutBuilder<'a> {
@@ -9127,7 +9492,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0353.html>
 ///
-/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0353.md (newest).
+/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. Log name forceLogout. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24); the newest zh md copy cec_07_0353 and en-us 0353/1220 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForcelogoutBuilder<'a> {
@@ -9177,7 +9542,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
 ///
-/// No body. Older copy cec_07_1221. Response, events and errors read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0354.html (2025-11-13) and cec_07_1221.html (2024-09-24); the newest copy says an agent's own sign-out need not raise AgentOther_ShutdownService.
+/// No body. Log name forceLogoutWithReason. Older copy cec_07_1221. Response (message/retcode only), events, the error 100-005 and the sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html (2024-09-24); the newest zh md copy cec_07_0354, the guide fragment productsdesc-bms_1330113b...support0 (URI) and en-us 0354/1221, pt-br 1221 agree as far as they go. An agent's own sign-out need not raise AgentOther_ShutdownService.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
@@ -9240,7 +9605,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
 ///
-/// No body. Older copy cec_07_1211. Query, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); the newest zh copy cec_07_13461.html (2025-11-13) agrees up to its sample.
+/// No body. Log name sayBusy. Older copy cec_07_1211. Query, response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); zh-intl 1211, en-us 13461 (2025-11-13), en-us and th-th 1211 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSaybusyBuilder<'a> {
@@ -9311,7 +9676,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
 ///
-/// Agent must be busy. No body. Older copy cec_07_1212. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24).
+/// Agent must be busy. No body. Log name cancelBusy. Older copy cec_07_1212. Response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24); en-us and ja-jp 1212 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelbusyBuilder<'a> {
@@ -9361,7 +9726,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
 ///
-/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
+/// No body. Log name sayFree. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors rest on the earlier pass's reading of the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13); on 2026-12-01 two searches brought back only the zh md copy cec_07_1345.md, to the head of its response table, which agrees so far.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSayfreeBuilder<'a> {
@@ -9411,7 +9776,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
 ///
-/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success (newest md copy cec_07_13482). Older copy cec_07_1213. Path, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24).
+/// No body. Log name rest. Asynchronous: success is signalled by AgentState_SetRest_Success (newest copy cec_07_13482, en-us dated 2025-12-12). Older copy cec_07_1213. Path, query, response, events, errors and the response sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24); en-us 13482 and 1213 agree on the URI table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentRestBuilder<'a> {
@@ -9496,7 +9861,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492; the event and error lists were past the readable part of every stored copy (zh md, th-th, en-us; no zh html or guide fragment of this page is stored). The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
+/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492. Tried again 2026-12-01: zh md 13492 (to the head of the response table), th-th 1214 (English, to the response table), en-us 13492 (2025-11-13, request headers); no zh html of 1214/13492 and no guide fragment came back (two searches). The event and error lists stay unread. The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelrestBuilder<'a> {
@@ -9546,7 +9911,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
 ///
-/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351 agrees on the URI table. flag length 1-5 now machine-checked.
+/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24, with the response sample); newest en-us id cec_07_0351 (2025-11-13), en-us and pt-br 1218 agree on the URI table. flag length 1-5 machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAutoenteridleBuilder<'a> {
@@ -9610,7 +9975,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1230/0363, id-id 1230, zh md cec_07_0363.md; no zh html or guide fragment stored).
+/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27). Tried again 2026-12-01: zh md 0363 (to the head of the response table), en-us 1230 and id-id 1230 (to the response table), en-us 0363 (2025-11-13, request headers); no zh html and no guide fragment came back. The event and error lists stay unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
@@ -9660,7 +10025,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
 ///
-/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments).
+/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments). Re-read 2026-12-01: guide fragment productsdesc-bms_5fe5a208...support1 (response section: result, agentStateInfo rows 3.2.1-3.2.25, matching the spec), zh html 0359 (2025-11-13, to row 3.2.5) and 1226 (to row 3.1), zh md 0359, th-th/es-us/en-us copies (headers). Tables 6-7 and the sample rest on the earlier pass's reading of fragments 76eab192...support1/support2. Events and errors still unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSyncagentinfoBuilder<'a> {
@@ -9710,7 +10075,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1215/13512; no zh html, zh md or guide fragment of this page is stored). Event name AgentState_Work from event page cec_07_1344, not from this page.
+/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27, re-read 2026-12-01 to the response table). Two further searches (zh title, log name, event name) brought back no zh html, zh md or guide fragment of this page, only the event pages. The event and error lists stay unread. Event name AgentState_Work from event page cec_07_1344 (zh md/zh-intl read today), not from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentWorkBuilder<'a> {
@@ -9810,7 +10175,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read, the sample bodies are past the end of the stored copy.
+/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read; the sample bodies lie past the end of the stored copy. zh md 1209, the guide fragment productsdesc-bms_f46f1a84...support0 (URI), th-th and en-us 1209 agree on the URI table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentResetskillBuilder<'a> {
@@ -9900,7 +10265,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (2023-09-27), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). The event and error lists were past the readable part of every stored copy (en-us 1206, zh md cec_07_1206.md; no zh html or guide fragment of this page found).
+/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (earlier pass, 2023-09-27 issue), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). Tried again 2026-12-01: zh md 1206 (to the head of the response table) and en-us 1206 (now dated 2025-11-13, to the request headers); no zh html or guide fragment of this page came back. Events, errors and sample stay unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsBuilder<'a> {
@@ -9950,7 +10315,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
 ///
-/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
+/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header; guide fragments productsdesc-bms_8882093c...support0 and b45782c7...support0 (URI) and ja-jp/pt-br 1207 agree. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
@@ -10010,7 +10375,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
 ///
-/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response, errors and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24).
+/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response (result.guid), the error 100-006 and the sample re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24), which agree; zh md 0358 and th-th 1225 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentUpdateguidBuilder<'a> {
@@ -10060,7 +10425,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
 ///
-/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13).
+/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out (dev guide cec_05_1406: EVENT_PUSH_HANDSHAKE_MAXTIME, 120000 ms by default). Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13); zh md 1204, ja-jp and en-us 1204 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentHandshakeBuilder<'a> {
@@ -10122,7 +10487,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
 ///
-/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24).
+/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response (result.phonetoken, result.phonenum) and sample re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24), which agree; zh md 0360 and en-us 1227/0360 agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogininfoBuilder<'a> {
@@ -10172,7 +10537,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html>
 ///
-/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table; its stored text ends inside the sample request (after "agentIds": \[); also seen in en-us, id-id and ar-mena copies of cec_07_1205. The 1023 limit is in bytes, so it is not checked as a character count.
+/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table (result: null on success, {} on failure); its stored text ends inside the sample request (after "agentIds": \[); the zh md copy, the guide fragment productsdesc-bms_668d9d27...support1 (request section, 2024-09-24), id-id, ar-mena and en-us copies agree as far as they go. The 1023 limit is in bytes, so it is not checked as a character count.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSendnoteletexBuilder<'a> {
@@ -10243,7 +10608,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
 ///
-/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1222.html (2024-09-24). Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
+/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Re-read whole on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html (2025-11-13) and cec_07_1222.html (2024-09-24), which agree; zh md 0355, en-us and th-th 1222 agree as far as they go. Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentstatusBuilder<'a> {
@@ -10293,7 +10658,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
 ///
-/// No body; no events. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); the newest zh copy cec_07_0362.html (2025-11-13) agrees as far as it was read.
+/// No body; no events. Log name queryCustomState. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); zh-intl 1229 (2025-03-07, to the sample header), en-us and th-th 1229 agree as far as they go. The newest zh id cec_07_0362 did not come back today.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentQuerycustomstateBuilder<'a> {
@@ -10343,7 +10708,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us copy cec_07_1228 (2023-09-27), read in an earlier pass; a zh copy was searched for again in this pass (title and log-name query) and not found, and no sample body was found.
+/// Agent signed in. No body. Log name setCustomState. customstate 0-65534, meaning defined by the business side (URI table confirmed on 2026-12-01 by the en-us copy cec_07_1228 and the zh guide fragment productsdesc-bms_5838eeda...support0, old page cec_07_1228, 2024-09-24). Response, events (none) and errors rest on the earlier pass's reading of the en-us copy cec_07_1228 (2023-09-27) to its error list; today's copies end at the request tables, no zh html turned up in two searches, and no sample body was found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -10406,7 +10771,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1208.html>
 ///
-/// No body. Success example: result {} with message "success". No events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13).
+/// No body. Log name setAgentAutoAnswer. isautoanswer: true = automatic, any other value (at most 5 characters) = manual answer. No events listed. Response, errors and the response sample (result {}, message "success") re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13); zh md 1208, th-th and id-id 1208 agree on the URI table; the dev guide cec_05_1426 (manual answering) points to this interface.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAutoanswerBuilder<'a> {
@@ -10469,7 +10834,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
 ///
-/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri nor serviceToken. Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2. eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
+/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Polling mode applies unless sign-in carried both callBackUri and serviceToken (only both together select push mode, dev guide cec_05_1404; the page's own prerequisite reads as 'without serviceToken or callBackUri'). Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample re-read on 2026-12-01 from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2; zh md 1274, tr-tr/ja-jp/pt-br 1274 agree on the opening; dev guide cec_05_1404 (polling vs push is chosen by sending both callBackUri and serviceToken at sign-in). eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgenteventPollBuilder<'a> {
@@ -10528,7 +10893,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Body from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13, read to body field 4) and zh-cn guide fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (fields 5-6). Events per devg-ccgw-cec cec_05_4029/cec_05_1423. The response table, errors and samples were not reached in any stored copy (zh html/md, pt-br, en-us, th-th, ja-jp; guide-fragment queries for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed: callappdata limit is 16k characters (was checked as 16).
+/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Re-read 2026-12-01: the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13) to body field 4 (caller ignored when the agent may not set the calling number); the guide fragment productsdesc-bms_d2cbee98f0f8fad27b6444804a60ffb0support1 (request section of an older issue, fields 1-5, without the caller remark; advises mediaability 2 for video because a video-to-audio call is dropped on media negotiation); field 6 userVideoDirection rests on the previous helper's reading of fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2. Events from the dev-guide page devg-ccgw-cec cec_05_1423.md (read whole): phone alerting (non-permanent-connection agents), then on off-hook PhoneOffhook, AgentState_Busy and Customer_Alerting; Talking when the callee answers; Call_Out_Fail, Connect_Fail and PhoneRelease when the agent or callee does not pick up, and AgentState_Ready in the callee case. The response table, errors and samples were not reached in any copy tried (zh html/md, pt-br and en-us to the request headers; two fragment searches for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed earlier: callappdata limit is 16k characters (was checked as 16).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCalloutBuilder<'a> {
@@ -10619,7 +10984,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/previewCallout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html>
 ///
-/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Older copy cec_07_1233. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (error list may continue past 000-002).
+/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Log name previewCallout. Older copy cec_07_1233. Body, response, events and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (2025-11-13): the stored text ends right after the first error code 000-002, so the list may go on. Also tried: zh md 0367 (to the body table), en-us and ja-jp 1233 (to the body table header), id-id 0367 (headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallPreviewcalloutBuilder<'a> {
@@ -10690,7 +11055,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/answer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html>
 ///
-/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
+/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events, errors and the response sample read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (dated 2023-10-19); same page ID in en-us.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallAnswerBuilder<'a> {
@@ -10749,7 +11114,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/reject` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html>
 ///
-/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html (2024-09-24), through every table; its stored text ends inside the sample request. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are not in the spec's CC-Gateway result-code table.
+/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy cec_07_1253.html (2024-09-24, earlier pass, through every table) and confirmed on 2026-12-01 on the newer zh copy cec_07_0388.html (2025-11-13), whose text ends inside the error list after 200-037. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are now in the result-code table, without meaning: no stored copy of the CC-Gateway error-code page (zh cec_07_0580 html/md, zh-intl cec_07_1430, guide fragment 7de42ae0...support0) reaches the 200-xxx range.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallRejectBuilder<'a> {
@@ -10820,7 +11185,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}/release` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13), which ends at the sample's message header. Huawei's QuickAgent C# demo treats 200-017 from release as success.
+/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (dated 2023-10-19), which ends at the sample's message header; the ar-mena copy (English) reaches the error list too, zh-intl the response table, and the guide fragment productsdesc-bms_816ed7f2... gives the two URIs. Huawei's QuickAgent C# demo treats 200-017 from release as success.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseBuilder<'a> {
@@ -10870,7 +11235,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13).
+/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (dated 2023-10-19) to the sample's message header.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseLegacyBuilder<'a> {
@@ -10920,7 +11285,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1246.html (2025-11-13); log name dropCall.
+/// Agent signed in and in a call; drops the call with the given callid. No body. Log name dropCall. Response, events, errors and sample from the zh copy cec_07_1246.html (2025-11-13, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDropcallBuilder<'a> {
@@ -10980,7 +11345,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1248.html>
 ///
-/// No body. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). The helped agent may only drop itself. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1248.html.
+/// No body. Log name disconnect. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). In internal help the requesting agent releases the helper by its agent ID and itself by its softphone number; the helper may only drop itself. Response, events and errors from the zh copy cec_07_1248.html (2025-11-13, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallDisconnectBuilder<'a> {
@@ -11044,7 +11409,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html>
 ///
-/// Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Body from zh-cn fragments of api-ccfs-cec/cec_07_1242 (huaweicloud.com/guide productsdesc-bms_210dcdd1...support1/support3 and category page). Mode meanings: cec_07_0583. Error list not read.
+/// Log name transfer. Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per the earlier pass's reading of fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Re-read 2026-12-01: the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1242.html (2025-11-13) to body row 3 (mode), where it allows A-E, a-e, * and # in address for devicetype 5; the guide fragment productsdesc-bms_210dcdd1994b540c42640c3b00e669e9support1 (2024-09-24) to body row 8, where address is digits only for every devicetype (older wording); zh md 1242, ar-mena 1242 (2025-03-31) and en-us 1242 (2025-11-13) to the request headers; a search for a fragment with the error list found none. The devg page cec_05_1433 also names Customer_Alerting, Call_Release, Customer_Release, PhoneRelease, Ready, SuccTransResult and Conference. Mode meanings: cec_07_0583.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallTransferBuilder<'a> {
@@ -11145,7 +11510,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer. Re-read 2026-12-01: tr-tr cec_07_1243 (2023-09-27) and ja-jp 1243 reach the response table header: prerequisite a transferred call (three-party transfer or talk forwarding to an external number); log name cancelTransfer; no zh copy returned (zh path/log-name search). Dev guide cec_05_1433: cancelling takes the customer back and hangs up the third party.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -11195,7 +11560,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Log name hold. Copies tried in this pass (zh page-opening query and zh title query): th-th cec_07_1239 (reaches the first response row), en-us cec_07_1239 (2025-11-13, to the header table); no zh html, zh md or guide fragment of this page is stored (earlier passes also tried ja-jp). Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
+/// No body. Log name hold. Copies tried on 2026-12-01 (three zh searches: page wording, path and log name, a guessed newer id): th-th cec_07_1239 reaches the response header and first row, en-us cec_07_1239 (2025-11-13) the request headers; no zh html, zh md or guide fragment of this page is stored. Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -11245,7 +11610,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from the th-th copy cec_07_1241, which ends at the response table header; no zh copy or guide fragment is stored (searched again in this pass). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
+/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from th-th cec_07_1241 and en-us cec_07_1241 (2025-11-13), re-read 2026-12-01: both end at the response table header; no zh copy or guide fragment is stored (zh path/log-name search). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -11304,7 +11669,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
 ///
-/// Joins the ongoing and the held call (agent drops out). No body. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
+/// Joins the ongoing and the held call (agent drops out). No body. Response, events, errors and sample read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallConnectholdBuilder<'a> {
@@ -11364,7 +11729,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinner` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html>
 ///
-/// Agent not in a call (held allowed). Body/response from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24), https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13) and https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1235.html. Event list was cut off after the fourth entry (failure event presumably AgentEvent_Inside_Call_Fail, not read here); error list not read.
+/// Agent not in a call (held allowed). Log name callInner. Body and response re-read on 2026-12-01 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24; the event list is cut after its fourth entry, AgentEvent_C...) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13; cut at the start of the event list). The two copies differ on mediaability: the 2024 copy says the call media is the intersection of the agent's sign-in media and the VDN default skill queue's; the 2025 copy says the field has no effect and the call goes to the agent's default skill queue. Other copies tried: zh md 0369 (to the body table), th-th and en-us 1235 (English, to the body table), en-us 0369 (headers). The failure event is presumably AgentEvent_Inside_Call_Fail as for callinnerskill, not confirmed by this page; error list unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCallinnerBuilder<'a> {
@@ -11450,7 +11815,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0370.html>
 ///
-/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13); en-us es-us/pt-br copies show the same opening.
+/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). Log name callInnerSkill. On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Body, response, events and errors re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13, to the sample's message header); the zh md copy, pt-br and es-us copies (English) give the same opening.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCallinnerskillBuilder<'a> {
@@ -11516,7 +11881,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/innerhelp` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html>
 ///
-/// Two-party help holds the customer (AgentEvent_Hold, then ringing events; rest of event list not read). Body/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html.
+/// Log name innerHelp. Two-party help holds the customer (AgentEvent_Hold, then ringing events; the rest of the event list is unread). Body and response re-read on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html (2025-11-13), which is cut inside the two-party event list; also tried: zh md 1236 (to the body table), ja-jp 1236 (English, to the body table), en-us 1236 (2025-11-13, headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallInnerhelpBuilder<'a> {
@@ -11602,7 +11967,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored. Re-read 2026-12-01: es-us cec_07_1237 (2024-08-02) reaches the retcode row (and says UAP P2P video calls cannot be muted), ja-jp 1237 the response header; no zh copy returned (zh wording/path search).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -11652,7 +12017,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass).
+/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass). Re-read 2026-12-01: id-id cec_07_1238 (2023-09-27) reaches the retcode row; dev guide cec_05_4044 (es-us/en-us) lists no event; no zh copy returned.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -11702,7 +12067,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/confjoin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1245.html>
 ///
-/// Joins the ongoing call and a held call into a three-party call. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1245.html.
+/// Joins the ongoing call and a held call into a three-party call. Log name confJoin. Body, response, events and errors from the zh copy cec_07_1245.html (2025-11-13, read 2026-12-01 to the start of the sample request). The zh md copy warns that part of the recording is lost when agent 2 joined through an internal call or the centre's own access code and agent 1 hangs up; it advises internal help (innerhelp) before the three-party call instead.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallConfjoinBuilder<'a> {
@@ -11773,7 +12138,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Log name thirdPartyConfTransmitNum. No body. Response, events (none) and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1256.html (2024-09-24) and cec_07_0391 (2025-11-13); the newer copy says only the customer dials (older: agent and customer). The only listed error is 10001 (not in the CC-Gateway error table).
+/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side (the 2024 issue lets the agent dial too; the 2025-11-13 issue cec_07_0391 mentions only the customer). Log name thirdPartyConfTransmitNum. No body. Response, events (none), error 10001 and sample from the zh copies cec_07_1256.html (2024-09-24) and cec_07_0391.html (2025-11-13), both read whole on 2026-12-01.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
@@ -11823,7 +12188,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/seconddialex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1244.html>
 ///
-/// On an established call (DTMF collection); '#' allowed; video calls not supported. No body, no events. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1244.html.
+/// On an established call (digit collection on the agent's dial pad); '#' allowed; video calls not supported. No body, no events. Log name secondDialEx. Response, errors and sample from the zh copy cec_07_1244.html (2025-11-13, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallSeconddialexBuilder<'a> {
@@ -11950,7 +12315,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/phonepickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html>
 ///
-/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0389.html (2025-11-13) and .../intl/zh-cn/api-cec/cec_07_1254.html.
+/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Log name phonepickup. Response, events (AgentOther_PhoneOffhook, AgentEvent_Talking) and errors re-read on 2026-12-01 from the en-us copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html (2023-09-27, to the sample's message header); they agree with the zh copies cec_07_0389/cec_07_1254 of the earlier pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallPhonepickupBuilder<'a> {
@@ -12050,7 +12415,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/play` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html>
 ///
-/// Agent signed in and not in a call; the sign-in phone is called and the file plays after answer. Any recording file can be played. Play/Play_Succ listed on the page; state events per dev guide. Body from Chinese page cec_07_4202.
+/// Agent signed in and not in a call (newer md copy: not already playing); the sign-in phone is called and the file plays after answer. Any recording file can be played, so use with care. Log name beginPlay. Body, response and events (AgentMediaEvent_Play, AgentMediaEvent_Play_Succ) from the zh copy cec_07_4202.html (2024-09-24) and its zh-intl twin; state events per dev guide. The newer zh copy cec_07_0394.html (2025-11-13) lists only voicepath, startpostion, times, codeformat and locationId: volumechange/speedchange are absent there (version difference; kept optional, send them only to platforms of the older issue). Error list not reached in any copy (zh html x3, guide fragment support0 = request only, en-us x2; two searches for later fragments found none).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayBuilder<'a> {
@@ -12078,12 +12443,12 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.startpostion = Some(v);
         self
     }
-    /// volume (default "50"; up to 5 digits)
+    /// volume (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     pub fn volumechange(mut self, v: impl Into<String>) -> Self {
         self.body_.volumechange = Some(v.into());
         self
     }
-    /// speed (default "50"; up to 5 digits)
+    /// speed (listed in the 2024-09-24 issue cec_07_4202, absent from the 2025-11-13 issue cec_07_0394) (default "50"; up to 5 digits)
     pub fn speedchange(mut self, v: impl Into<String>) -> Self {
         self.body_.speedchange = Some(v.into());
         self
@@ -12146,7 +12511,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/pauseplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html>
 ///
-/// Agent signed in, not in a call, playing an announcement. No body.
+/// Agent signed in, not in a call, playing an announcement. No body. Log name pausePlay. Response, event (AgentMediaEvent_PausePlayDone), errors and sample from the zh copy cec_07_4203.html (page of 2024-09-24, read whole on 2026-12-01); the en-us cec_07_0395 copy (2025-11-13) reaches only the request headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPausePlayBuilder<'a> {
@@ -12196,7 +12561,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no stored copy reached the error list; still outline.
+/// Agent signed in, not in a call, announcement paused. No body. Log name resumePlay. Copies tried on 2026-12-01: en-us cec_07_4204 (2025-03-31) reaches the response table (message, then retcode cut), ja-jp cec_07_4204 stops at the response header, en-us cec_07_0396 (2025-11-13) at the request headers; no zh html, zh md or guide fragment of this page is stored (three zh searches: title and path, event and error words, pages corpus). Event AgentMediaEvent_ResumePlayDone from the event page zh-intl cec_07_1390 and the dev guide (cec_05_4050), not from this page; errors unknown.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayResumePlayBuilder<'a> {
@@ -12246,7 +12611,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html>
 ///
-/// Agent signed in and playing. No body. Error codes not captured.
+/// Agent signed in and playing. No body. Log name foreFastPlay. Copies tried on 2026-12-01: en-us cec_07_4205 (2025-03-31) reaches the response-table header, en-us cec_07_0397 (2025-11-13) the request headers; the zh copy cec_07_4205 is not stored (two zh searches). Its twin backFast (zh cec_07_4206) lists JumpPlayDone and 100-006/100-007/500-001; not copied here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayForeFastBuilder<'a> {
@@ -12309,7 +12674,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0398.html>
 ///
-/// Agent signed in and playing. No body. Docs label time as fast-forward duration. Error codes not captured.
+/// Agent signed in and playing. No body. Log name backFastPlay. The page labels time as the fast-forward duration (seconds, 0-2147483647). Response, event AgentMediaEvent_JumpPlayDone, errors 100-006/100-007/500-001 and sample from the zh copy cec_07_4206.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayBackFastBuilder<'a> {
@@ -12372,7 +12737,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stopplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0399.html>
 ///
-/// Agent signed in and playing. No body.
+/// Agent signed in and playing. No body. Log name stopPlay. Response, event AgentMediaEvent_StopPlayDone and errors 100-006/100-007/500-009 from the zh-intl copy cec_07_4207.html (2025-03-07; its text ends inside the sample headers); zh md cec_07_0399 (newer issue) to the response table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayStopPlayBuilder<'a> {
@@ -12422,7 +12787,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
 ///
-/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from zh copy api-ccfs-cec/cec_07_4210 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_c072973538416812483a638be088bcabsupport1; response fields from the sample in guide digest category-c072973538416812483a638be088bcab... (result.taskId); the response table, events and errors were not read.
+/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from the zh copy cec_07_4210.html (2025-11-13; re-read 2026-12-01, its text ends in the recordFormat row) and the guide fragment productsdesc-bms_c072973538416812483a638be088bcabsupport1; result.taskId from the sample in guide digest category-c072973538416812483a638be088bcab... (earlier pass). Response table, events and errors not reached in any copy (zh html, zh md, en-us cec_07_4210 to the headers; a guide-fragment search found only the event pages AgentMediaEvent_Record/_Record_Fail, cec_07_1381/1382).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayRecordBuilder<'a> {
@@ -12503,7 +12868,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
 ///
-/// Agent signed in and recording. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent signed in and recording. No body. Log name stopRecord. en-us cec_07_4211 (2025-03-31) reaches the response table rows message (string) and retcode (string, its value list cut); ja-jp cec_07_4211 stops at the response header, en-us cec_07_0403 (2025-11-13) at the request headers; no zh copy of this page is stored (searched 2026-12-01). The answer stays raw JSON because the rest of its table was not read. Event AgentMediaEvent_StopRecordDone exists (event page cec_07_1383) but is not listed from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayStopRecordBuilder<'a> {
@@ -12553,7 +12918,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_4212.html (2024-09-24); the excerpt ended at the response field result (its type, the events and the errors were not read), so still outline.
+/// Network call center enabled; agent signed in and not in a three-party call. Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from the zh copy cec_07_4212.html (2024-09-24, re-read 2026-12-01): its text ends at the response row result (type, events and errors not read). id-id and en-us copies of cec_07_4212 stop at the request headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayNetPlayBuilder<'a> {
@@ -12644,7 +13009,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body (types Integer on the page), response, events (section empty) and errors from the zh copy cec_07_0405.html (2025-11-13, re-read 2026-12-01; its text ends at the sample heading).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
@@ -12716,11 +13081,111 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `recordplay.startRecordScreen`: Start screen recording.
+///
+/// `PUT /agentgateway/resource/recordplay/{agentid}/startrecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0400.html>
+///
+/// Private deployment only. Agent signed in and the VRC component initialised on the agent side. No body. Log name startRecordScreen. Not in the shared catalog; added from the zh copies cec_07_0400.html (2025-11-13) and cec_07_4208.html (2024-09-24), both read whole on 2026-12-01 (zh-intl cec_07_4208 too). The response table has message and retcode only; the sample answer also carries an empty result.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayStartRecordScreenBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayStartRecordScreenBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayStartRecordScreenBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.startRecordScreen";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayStartRecordScreenResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_START_RECORD_SCREEN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.startRecordScreen`: Start screen recording (`PUT /agentgateway/resource/recordplay/{agentid}/startrecordscreen`).
+    pub fn recordplay_start_record_screen(&self) -> RecordplayStartRecordScreenBuilder<'_> {
+        RecordplayStartRecordScreenBuilder::new(self)
+    }
+}
+
+/// Fluent builder of `recordplay.stopRecordScreen`: Stop screen recording.
+///
+/// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_4209.html>
+///
+/// Agent signed in, VRC component initialised, screen being recorded. No body. Log name stopRecordScreen. Not in the shared catalog; added from the zh copy cec_07_4209.html (2024-09-24, read whole on 2026-12-01); en-us cec_07_4209 (2025-03-31) and cec_07_0401 (2025-11-13, the newer page id) reach only the response table. The response table has message and retcode only; the sample answer also carries an empty result.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct RecordplayStopRecordScreenBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+}
+
+impl<'a> RecordplayStopRecordScreenBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        RecordplayStopRecordScreenBuilder { client_: client, agentid: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "recordplay.stopRecordScreen";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<RecordplayStopRecordScreenResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&RECORDPLAY_STOP_RECORD_SCREEN, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `recordplay.stopRecordScreen`: Stop screen recording (`DELETE /agentgateway/resource/recordplay/{agentid}/stoprecordscreen`).
+    pub fn recordplay_stop_record_screen(&self) -> RecordplayStopRecordScreenBuilder<'_> {
+        RecordplayStopRecordScreenBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `queuedevice.agentVdnSkill`: Skill queue info of the agent's home VDN/VCC.
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0409.html>
 ///
-/// Agent signed in. Fields from Chinese page cec_07_0409 (newest).
+/// Agent signed in. No body. Log name querySkillQueueOnAgentVDN. Response (result array, item table 4 with five rows), events (section empty) and errors from the zh copy cec_07_0409.html (2025-11-13) and the zh-intl copy cec_07_1021.html (2025-03-07), both read on 2026-12-01 to the start of the sample answer (its items were cut).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceAgentVdnSkillBuilder<'a> {
@@ -12770,7 +13235,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
 ///
-/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023). Retry class set to safe: a statistics query with no side effect, although sent as POST.
+/// Agent signed in. Log name queryStatInfoOfAcd. Body skills typed List on the page (at most 100 IDs). Retry class set to safe: a statistics query with no side effect, although sent as POST. Result item rows 4.1-4.12 from the zh-intl copy cec_07_1023.html (2025-03-07, read 2026-12-01), whose text stops at the start of row 4.13 (name begins with "res"); the zh copy cec_07_0411.html (2025-11-13) stops at row 4.9; zh md 0411, es-us/en-us 1023 and en-us 0411 stop earlier. A guide-fragment search and a code search for skillDescrip found nothing further.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceQueryAcdStatBuilder<'a> {
@@ -12836,7 +13301,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0407.html>
 ///
-/// Agent signed in. Query interfaces are flow-controlled (default 5 requests per 2 s per agent). Fields from Chinese page cec_07_0407.
+/// Agent signed in. No body. Log name queryQueueLengthOnAgent. Response, events (section empty), error 100-006 and sample from the zh copy cec_07_0407.html (2025-11-13, read whole on 2026-12-01). The flow-control remark (5 requests per 2 s per agent) comes from an earlier pass and is not on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceWaitNumBuilder<'a> {
@@ -12886,7 +13351,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0408.html>
 ///
-/// Agent signed in. No events. Fields from Chinese page intl/zh-cn cec_07_1020.
+/// Agent signed in. No body. Log name queryQueueLengthOnAgentSkills. Response, events (none) and errors 100-006/100-007 from the zh-intl copy cec_07_1020.html (2025-03-07, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceWaitNumByAgentBuilder<'a> {
@@ -12936,7 +13401,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0410.html>
 ///
-/// Agent signed in. Fields from Chinese page intl/zh-cn cec_07_1022 (its example shows result as {}).
+/// Agent signed in. No body. Log name queryQueueLengthBySkillId. Response, events (section empty) and error 100-006 from the zh-intl copy cec_07_1022.html (2025-03-07, read whole on 2026-12-01). Page inconsistency: the table types result as int (queue length), but the page's sample answer shows result as an empty object ({"result":{},"message":"success","retcode":"0"}, the template the reserved-result pages use). The table's int is kept (the sibling waitNum page cec_07_0407 shows a number there); the sample is not kept in samples because the typed answer cannot read it: an answer with an object there is reported as a shape error, not dropped.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceSkillWaitNumBuilder<'a> {
@@ -12996,7 +13461,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
+/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none), errors and sample from the zh copy cec_07_1024.html (2024-09-24, read whole on 2026-12-01); the newer zh copy cec_07_0412.html (2025-11-13) agrees up to its sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -13046,7 +13511,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0414.html (2025-11-13) and intl/zh-cn cec_07_1025; both are cut at the first result field (workno, string). Other copies tried: en-us 0414/1025, ja-jp 1025; the similarly named CC-CMS page (skill/agentbyconfigedskill) is a different interface. agentLimit range now machine-checked. Response kept as message/retcode/result.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies cec_07_0414.html (2025-11-13) and zh-intl cec_07_1025 (2025-03-07), re-read 2026-12-01: 0414 stops at the first result row (workno, string), 1025 at the result row itself. Other copies tried: en-us 0414 (headers), ja-jp 1025 (request), a field-name search; the similarly named CC-CMS pages (agentbyconfigedskill) are different interfaces. The result items are kept as raw JSON values (no item field is dropped). agentLimit range machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -13123,11 +13588,74 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `agentgroup.agentByWorkNo`: Details of one agent by agent ID.
+///
+/// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0415.html>
+///
+/// Agent signed in. No body. Log name queryAgentInfoByWorkNo. Not in the shared catalog; added from the zh copies cec_07_0415.html (2025-11-13) and zh-intl cec_07_1026.html (2025-03-07), read 2026-12-01: both stop in result row 3.12 (currentstatetime); the guide fragments productsdesc-bms_16e88459d8160c9d33e426adb906761fsupport0 (URI table, 2023-11-01, old page cec_05_4124) and support2 (sample answer) of the same page; en-us 1026/0415 stop at the headers. Members after row 3.12 and the skilllist item members are taken from the page sample. The sample sends status and ctiStatus as strings; reviewed: the table's int is kept and the answer is parsed leniently. Events and errors not reached. The skilllist members (name, id, mediatype) are the skill object of the agentskills pages (same_table_as).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct AgentgroupAgentByWorkNoBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    workno: Option<String>,
+}
+
+impl<'a> AgentgroupAgentByWorkNoBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        AgentgroupAgentByWorkNoBuilder { client_: client, agentid: None, workno: None }
+    }
+    /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// path parameter: agent ID to query (101-999999 (older copies: 101-59999); an agent of the same VDN as agentid) Required.
+    pub fn workno(mut self, v: impl Into<String>) -> Self {
+        self.workno = Some(v.into());
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "agentgroup.agentByWorkNo";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        cec_core::validate::required(op, "workno", &self.workno)?;
+        if let Some(v) = &self.workno {
+            cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
+        }
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        if let Some(v) = self.workno {
+            call = call.path("workno", v);
+        }
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<AgentgroupAgentByWorkNoResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&AGENTGROUP_AGENT_BY_WORK_NO, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `agentgroup.agentByWorkNo`: Details of one agent by agent ID (`GET /agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}`).
+    pub fn agentgroup_agent_by_work_no(&self) -> AgentgroupAgentByWorkNoBuilder<'_> {
+        AgentgroupAgentByWorkNoBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues.
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Docs advise agentbyskill instead. Log name queryAllOnlineAgents. Response fields from zh copy intl/zh-cn cec_07_1027 and guide fragment https://huaweicloud.com/guide/productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027); events/error codes of this page were not read.
+/// Not recommended by the page (use agentbyskill for a single agent). Agent signed in. No body. Log name queryAllOnlineAgents. Response fields from the zh-intl copy cec_07_1027 and the guide fragment productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027; earlier pass); re-read 2026-12-01: zh cec_07_0416.html (2025-11-13) stops at agent row 3.3.1 workno, zh-intl 1027 at row 3.2, th-th 1027 and en-us 0416 earlier. Events and errors not reached in any copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
@@ -13177,18 +13705,19 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; en-us cec_07_0417 (2025-12-04): agent signed in with permission to answer inbound calls; returns details of agents signed in to skill queues given by skill queue IDs (agents allowed to reject inbound calls are left out). Body/response not reached; still outline.
+/// Agent signed in with permission to answer inbound calls; returns details of the listed agents (agents allowed to reject inbound calls are left out). GET with a message body, as agentbyskill. Log name queryAgentInfoBySkillId (as printed; same as agentbyskill). The URI table lists agentid and mediaTypes (string, optional, 'media type string'); mediaTypes is not in the path template, so it is sent as a query parameter. Body and response from the zh copy cec_07_0417.html (2025-11-13, read 2026-12-01; body table 3: agentList, List, mandatory, at most 100; response table 4 and item rows 3.1-3.6, then cut). The page remarks that the values are configured directly without the parameter name, comma separated; whether the wire body is a bare list is not shown (no sample reached), so the body is sent as {agentList:\[...\]} per table 3. en-us cec_07_0417 (2025-12-04) stops at the URI table, zh md 0417 at the body header. No public client code calls it (code search agentbylist).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentByListBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     media_types: Option<String>,
+    body_: AgentgroupAgentByListBody,
 }
 
 impl<'a> AgentgroupAgentByListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None }
+        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None, body_: Default::default() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13200,6 +13729,16 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         self.media_types = Some(v.into());
         self
     }
+    /// agent IDs to query (typed List on the page; element type not stated) (at most 100 agent IDs; the page adds: configure the values directly, not the parameter name, several values separated by commas) Required.
+    pub fn agent_list(mut self, v: Vec<String>) -> Self {
+        self.body_.agent_list = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: AgentgroupAgentByListBody) -> Self {
+        self.body_ = body;
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentByList";
@@ -13208,6 +13747,7 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -13215,6 +13755,10 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         if let Some(v) = self.media_types {
             call = call.query("mediaTypes", v);
         }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13236,7 +13780,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes.
+/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBuilder<'a> {
@@ -13295,7 +13839,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/appdata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0420.html>
 ///
-/// Agent signed in and in a call. Base64 is encoding, not encryption.
+/// Agent signed in and in a call. No body. Log name queryCallAppData. Base64 is encoding, not encryption. The URI template spells the query parameter callId, its table row callid; the template's spelling is sent. Response, events (none), errors and sample from the zh copy cec_07_1262.html (2024-09-24, read whole on 2026-12-01); the newer zh copy cec_07_0420.html (2025-11-13) agrees up to its sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAppDataBuilder<'a> {
@@ -13363,7 +13907,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/setcalldataex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0421.html>
 ///
-/// Agent signed in and in a conversation. Fields read from the Chinese pages (cec_07_0421 / cec_07_1263).
+/// Agent signed in and in a conversation. Log name setCallAppDataEx. Body, response, events (none) and errors from the zh copy cec_07_1263.html (2024-09-24, read 2026-12-01 to the start of the sample request) and cec_07_0421.html (2025-11-13, to the response table) and guide fragment productsdesc-bms_79167f1fc9d3a84346d1ac0e8571626bsupport1 (request). The page limits calldata to 16K bytes of raw content and calls it sensitive; calldata is therefore a secret here (redacted in Debug).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataSetCallDataExBuilder<'a> {
@@ -13386,8 +13930,8 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
-    /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
-    pub fn calldata(mut self, v: impl Into<String>) -> Self {
+    /// associated data; the page marks it sensitive: stored AES128-CBC encrypted, sent over TLS 1.2, logged only as its length (kept out of Debug output here) (raw content at most 16K bytes (checked here as at most 16384 characters, a necessary bound))
+    pub fn calldata(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.calldata = Some(v.into());
         self
     }
@@ -13439,7 +13983,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0422.html>
 ///
-/// Agent signed in with non-automatic answering, in a call with a held call. Fields from Chinese pages cec_07_0422 / cec_07_1264.
+/// Agent signed in with non-automatic answering, in a call with a held call. No body. Log name queryHoldListInfo. Response (table 4: ten rows, callskillid..endtime unused), events (none) and errors from the zh copies cec_07_1264.html (2024-09-24, read 2026-12-01 to the start of the sample, whose result is an array although table 3 types it object) and cec_07_0422.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataHoldListBuilder<'a> {
@@ -13489,7 +14033,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in and in a call (ringing). Response fields not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryCallInfoBeforeAnswer (en-us cec_07_1265, 2025-11-13, same path); the response table was not reached in any stored copy; still outline.
+/// Agent signed in, a call offered (ringing) and not yet answered (non-automatic answering). No body. Log name queryCallInfoBeforeAnswer. The dev guide (zh md cec_05_1427) says it tells the agent which skill queue the call comes from and the caller's number before answering. Response table from the huaweicloud.com guide fragment https://huaweicloud.com/guide/productsdesc-bms_15166c02d4a7f2daa4ce5e74769c4ae0support1 (its response section, read whole on 2026-12-01): message, retcode and result, a list of call objects with rows 3.1-3.17 (callfeature .. logontimes as in the other call-info pages, then mediaType, mediaAbility, waitTime, trace); caller/called are typed int there. trace (HWCallDeviceTraceEx) is reserved and empty by default, kept as an untyped object. Other copies tried 2026-12-01: en-us cec_07_1265 (2025-11-13, to the request headers); no zh copy of cec_07_1265 or of the newer id cec_07_0423, and no other fragment of the guide page, turned up (four searches).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
@@ -13539,7 +14083,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut).
+/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried 2026-12-01: zh html 1266 (to row 3.14 and the first letters of 3.15), pt-br 1266 (English, to row 3.7); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut). Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. Row 3.15 exists: its name begins with "med" (cut). The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoByCallIdBuilder<'a> {
@@ -13599,7 +14143,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0425.html>
 ///
-/// Agent signed in and in a call. Facts read from cec_07_1267 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// Agent signed in and in a call. No body. Log name queryAllCallInfoByAgentWorkNoEx. Response (result: list of call IDs, absent on failure), events (none), errors and sample from the zh copy cec_07_1267.html (2024-09-24, read whole on 2026-12-01) and cec_07_0425.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAllCallInfoExBuilder<'a> {
@@ -13662,7 +14206,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html>
 ///
-/// Agent signed in. No body. Response fields not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent signed in. No body. Log name queryCallNumsOnAgent. Response, events (none), error 100-006 and sample from the zh copy cec_07_1268.html (2024-09-24, read whole on 2026-12-01). The table types result as string, the sample shows the number 1; reviewed: the table's string is kept and the answer is parsed leniently (a number is accepted).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallNumsBuilder<'a> {
@@ -13712,7 +14256,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html>
 ///
-/// Agent signed in and in a call. Queries a large table; frequent calls hurt performance, docs recommend statisticsEx. Result table may continue past busytime. Fields from Chinese pages cec_07_0427 / cec_07_1269.
+/// Not recommended by the page: it queries a large table, frequent calls hurt performance; use statisticsEx. Agent signed in and in a call. No body. Log name queryCallStatisticsInfo. Result table 4 read whole (rows 3.1-3.18, ending at busytime, then the events section, empty) from the zh copy cec_07_1269.html (2024-09-24, read 2026-12-01); its error list is cut after its first code prefix "100-". The newer zh copy cec_07_0427.html (2025-11-13) stops at row 3.12.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsBuilder<'a> {
@@ -13762,7 +14306,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statisticsEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0428.html>
 ///
-/// Agent signed in and in a call. Faster than statistics.
+/// Agent signed in and in a call. No body. Log name queryCallStatisticsInfoEx; faster than statistics. Response, events (none), errors and sample from the zh copy cec_07_1270.html (2024-09-24, read whole on 2026-12-01) and cec_07_0428.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsExBuilder<'a> {
@@ -13812,7 +14356,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there) and cec_07_0429.html (2025-11-13, to row 3.9). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId.
+/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there; read in an earlier pass) and, on 2026-12-01, the zh-intl copy cec_07_1271 (to row 3.11 userPriority, cut), tr-tr 1271 (English, to row 3.2), en-us 1271 (to the response header) and tr-tr 0429 (2025-11-13, to the request header). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId. Re-searched 2026-12-01 (zh title/path and a guide-fragment query on the row names): no copy reaches past row 3.14. Huawei's CloudIPCC Java demo (CTIAPI calldata, callinfo) prints an older answer with rows 3.1-3.13 (callfeature..logontimes, caller/called as strings, no mediaType): version difference, no further row. The guide fragment of calldata.callInfoBeforeAnswer (productsdesc-bms_15166c02...support1) shows the same rows 3.1-3.14 followed by mediaAbility, waitTime and trace; this page's own rows after mediaType are still unread, so they are not added here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataWaitCallInfoBuilder<'a> {
@@ -13872,7 +14416,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0430.html>
 ///
-/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode. Fields from Chinese pages cec_07_0430 / cec_07_1272.
+/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode (en-us 0430). Log name queryHoldListInfoEx. Result list with five item rows, events (none) and errors from the zh copy cec_07_1272.html (2024-09-24, read 2026-12-01 to the start of the sample); zh cec_07_0430 (2025-11-13) from an earlier pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataHoldListExBuilder<'a> {
@@ -13935,7 +14479,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0432.html>
 ///
-/// Agent signed in; calls queuing in a skill queue the agent signed in to. New in the newest issue.
+/// Agent signed in; calls queuing in a skill queue the agent signed in to; moves one to another skill queue. Log name assignUserInQueue. Body, response (result typed Map, reserved), events (none), error 100-007 and the request sample from the zh copy cec_07_0432.html (2025-11-13, read 2026-12-01; its text ends in the response sample). The printed request sample has a trailing comma (not valid JSON; kept without it) and sends skillid as the string "1"; reviewed: the table's int is sent.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAssignUserInQueueBuilder<'a> {
@@ -14006,7 +14550,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
-/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. en-us cec_07_2401 carries the 2025-11-13 text (newest TOC item 1, likely also cec_07_0434). Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. Log name addInsert. Copies tried on 2026-12-01: en-us cec_07_2401 (2025-11-13 text, the newest TOC item 1) reaches the URI table, th-th cec_07_2401 (2024-08-02) the log name; no zh html or md of 2401 (or of a newer id) is stored (zh title/path search). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddInsertBuilder<'a> {
@@ -14069,7 +14613,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
 ///
-/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from zh copy api-ccfs-cec/cec_07_2402 (2025-11-13).
+/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from the zh copy cec_07_2402.html (2025-11-13, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAddSuperviseBuilder<'a> {
@@ -14132,7 +14676,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html>
 ///
-/// Inspector signed in and already listening or inserting. No events. Facts from cec_07_2410 (older issue).
+/// Inspector signed in and already listening or inserting. No body. Log name switchSuperviseOrInsert. Copies read on 2026-12-01: zh-intl cec_07_2410 (2025-03-07) reaches response row 3 (result), en-us cec_07_2410 (2024-08-02) the request headers, en-us cec_07_0444 (2025-11-13) the URI table; no copy reaches the events or errors today. The error codes listed (100-006, 900-001..003) and 'no events' come from an earlier pass whose copy is not identified.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolSwitchBuilder<'a> {
@@ -14195,7 +14739,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Log name intercept. No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2403.html (2025-11-13); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
+/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Log name intercept. No body. Response, events and errors from the zh copy cec_07_2403.html (2025-11-13, re-read 2026-12-01 to the sample); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptBuilder<'a> {
@@ -14258,7 +14802,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name intercept (zh md copy api-ccfs-cec/cec_07_0437.md); inspector must already be inserting/listening/whispering. Pass 3: response/events/errors still past the readable part of every stored copy; presumably as qualitycontrol.intercept but not confirmed, so still outline.
+/// Inspector signed in and already inserting/listening/whispering; target in the same VCC; interrupts the agent's talk with the customer of the given call and takes it over. Added in the newest issue; log name intercept; callId (string, mandatory) is the call to intercept (zh md cec_07_0437, 2026-12-01). No stored copy reaches the response, events or errors (zh md 0437 to the log name, en-us 0437 (2025-11-13) to the URI; no zh html). Presumably as qualitycontrol.intercept, not confirmed: the answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolInterceptCallBuilder<'a> {
@@ -14331,7 +14875,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
 ///
-/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events and errors from zh copy api-ccfs-cec/cec_07_2404 (2024-09-24).
+/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events, errors and sample from the zh copy cec_07_2404.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolCancelBuilder<'a> {
@@ -14394,7 +14938,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
 ///
-/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none listed) and errors from zh copies api-ccfs-cec/cec_07_2405 (2024-09-24) and cec_07_0439 (2025-11-13).
+/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none), errors and sample from the zh copies cec_07_2405.html (2024-09-24) and zh-intl cec_07_0439.html (2025-11-13), both read whole on 2026-12-01.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceBusyBuilder<'a> {
@@ -14457,7 +15001,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceIdle. Copies tried on 2026-12-01: en-us cec_07_2406 (2023-09-27) reaches the message-body heading, en-us cec_07_0440 (2025-11-13) the log name; no zh copy of 2406 or 0440 is stored (two zh searches, title and page wording). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceIdleBuilder<'a> {
@@ -14520,7 +15064,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceLogOutAgent (th-th cec_07_2407). Copies tried on 2026-12-01: th-th 2407 reaches the request headers, en-us 0441 the headers; no zh copy is stored (zh title/wording search). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceLogoutBuilder<'a> {
@@ -14583,7 +15127,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body. Log name forceDropCall (en-us cec_07_2408 / cec_07_0442). Pass 3: response table cut after message; events/errors not read, still outline.
+/// Inspector signed in. No body. Log name forceDropCall. en-us cec_07_2408 (2023-09-27) reaches the first response row (message, string); en-us cec_07_0442 (2025-11-13) the request headers; no zh copy is stored (zh title/path search 2026-12-01). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceDropCallBuilder<'a> {
@@ -14643,7 +15187,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
 ///
-/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and samples read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) now machine-checked.
+/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and both samples re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAdjustSkillBuilder<'a> {
@@ -14714,7 +15258,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Inspector signed in; target must be in the same VCC/VDN. No body. Log name forceRest. Path rules (time 1-86399 s, reason 1-255) from en-us cec_07_2411 (2023-09-27) and id-id cec_07_2411, re-read 2026-12-01; both stop at the request headers, en-us 0445 earlier; no zh copy found. The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolForceRestBuilder<'a> {
@@ -14803,7 +15347,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
 ///
-/// Inspector signed in and idle; the inspector can hear agent and customer and coach the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events and errors from zh copies api-ccfs-cec/cec_07_2412 (2024-09-24) and cec_07_0446 (2025-11-13).
+/// Inspector signed in and idle; the inspector hears agent and customer and coaches the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events, errors and sample from the zh copy cec_07_2412.html (2024-09-24, read whole on 2026-12-01); cec_07_0446.html (2025-11-13) agrees up to the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolWhisperBuilder<'a> {
@@ -14865,7 +15409,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
 ///
-/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response and event from zh copy intl/zh-cn cec_07_2413; its error list was cut after 900-002 (further codes may exist).
+/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response, event AgentOther_BeQcStop and errors 100-006/900-001/900-002 from the zh-intl copy cec_07_2413.html (read 2026-12-01): its stored text ends right after 900-002, so whether the list goes on is unknown. Guide fragment productsdesc-bms_fd58a8f2ac2f8ae50791df4ad1970268support0 (URI table only), en-us 2413/0447 to the headers.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolStopWhisperBuilder<'a> {
@@ -14927,7 +15471,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
 ///
-/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event and errors from zh copy api-ccfs-cec/cec_07_2414 (2024-09-24).
+/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event, errors and sample from the zh copy cec_07_2414.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
@@ -15007,7 +15551,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html>
 ///
-/// Success returns the file as a binary stream; failure returns JSON. File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING. Issue 24 (AICC 25.200) added an optional recordFormat field (not captured).
+/// Success returns the file as a binary stream (application/octet-stream); failure returns the JSON table (message, retcode, result). File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING (switching formats breaks historical downloads). Log name downloadRecordFile. URI table (agentid, recordId, filetype, locationId) from the zh copies cec_07_4214.html (2024-09-24, to the response section) and cec_07_0455.html (2025-11-13, cut in row 4) and guide fragments; the failure sample (retcode 000-003, result an empty string although the table types it object; reviewed: parsed leniently) from guide digest category-55c31a5d... Issue 24 (AICC 25.200) added an optional recordFormat field, absent from every copy read on 2026-12-01. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordDownloadBuilder<'a> {
@@ -15085,7 +15629,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0456.html>
 ///
-/// Only with VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream.
+/// Only with the VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream; failure is the JSON table message/retcode/result (added here from guide digest category-55c31a5d..., which prints the URI table of recordfiledownloadEx with that response table and the failure sample; result is an empty string there although typed object; reviewed). Read 2026-12-01: en-us cec_07_4215 (2025-03-31), es-us 4215 and en-us 0456 (2025-11-13) to the URI; no zh html of 4215/0456 was returned. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordDownloadExBuilder<'a> {
@@ -15163,7 +15707,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html>
 ///
-/// Discarded: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream.
+/// Discarded by the page: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream. Read 2026-12-01: en-us cec_07_4217 (2025-03-31) to the fileType row, tr-tr 4217 and en-us 0465 (2025-11-13) to the URI table; no zh copy returned. The failure table is kept as message/retcode/result like its siblings.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VideoDownloadBuilder<'a> {
@@ -15242,7 +15786,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0466.html>
 ///
-/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream.
+/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream (application/octet-stream); failure is the JSON table message/retcode/result. Log name downloadVideoFileEx. URI table and response from the zh copy cec_07_0466.html (2025-11-13, read 2026-12-01 into the response table) and guide digest category-14f18a44... (response table, failure sample retcode 000-003 with result an empty string; reviewed: parsed leniently); the copies show no event or error section. The page's failure sample ({"retcode":"000-003","message":"no right to invite resource","result":""}) is not kept in samples: the generated sample test refuses answers that the envelope classes as authentication failures (000-003 is an auth code), so it cannot hold it.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VideoDownloadExBuilder<'a> {
@@ -15311,7 +15855,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name sendMessage (zh copy api-ccfs-cec/cec_07_1277, 2025-11-13); that copy was cut at Table 3 (data JSON layout); response/errors not read; still outline.
+/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Log name sendMessage. Body from the zh copy cec_07_1277.html (2025-11-13, read 2026-12-01): it ends at the heading of table 3 (the public-cloud JSON layout of data); es-us/en-us 1277 and zh md 1277 stop earlier. Response, events and errors not reached; the answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSendMessageBuilder<'a> {
@@ -15387,7 +15931,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0459.html>
 ///
-/// Agent signed in.
+/// Agent signed in; the media type must match a signed-in skill queue type. Log name setCallNums. Body, response (retcode, message), events (none), errors and samples from the zh copy cec_07_1278.html (2024-09-24, read whole on 2026-12-01) and cec_07_0459.html (2025-11-13, to the sample headers). The guide fragment productsdesc-bms_f83fea8ce556535e71f500be9b8330bcsupport1 also lists media type 19 (ordinary video call), which the two page copies do not.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSetCallNumsBuilder<'a> {
@@ -15458,7 +16002,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html>
 ///
-/// Moves the session with the given callid to another agent/queue/access code. Fields from Chinese pages cec_07_0460 / cec_07_1279 (response table only partly read).
+/// Moves the session with the given callid to another agent, queue or access code. Log name transfer. Body from the zh copies cec_07_1279.html (2024-09-24) and cec_07_0460.html (2025-11-13); re-read 2026-12-01: 1279 ends in response row 1 (retcode), 0460 in body row 6; es-us/en-us 1279 and en-us 0460 earlier. Response rows after retcode, events and errors not reached.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallTransferBuilder<'a> {
@@ -15554,7 +16098,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
 ///
-/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Per-channel count field and response not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Log name setCallNumsByMediaType. Body from the zh copy cec_07_0463.html (2025-11-13, read 2026-12-01): table 3 (totalCallNum number 1-60, agentMediaCallNums array) and table 4 up to the mediaType value list (50, 51, 52, 53, 56, then cut); the per-channel count row, the response, events and errors are past the end of every copy (zh html, zh md, en-us 0463). The answer stays raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
@@ -15625,7 +16169,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1280.html>
 ///
-/// H5 video call; agent dropped unexpectedly and rejoins. The same fields arrive in the AgentEvent_RequestConnect event. Fields from Chinese page cec_07_1280.
+/// H5 video call; agent dropped unexpectedly and rejoins. Log name getConnectInfo. The same fields arrive in the AgentEvent_RequestConnect event. Body, response (result table 5, eleven rows), events (none) and errors from the zh copy cec_07_1280.html (2024-09-24, read 2026-12-01 to the sample headers).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallGetConnectInfoBuilder<'a> {
@@ -15696,7 +16240,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/imagecapture` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1281.html>
 ///
-/// H5 video call scenario.
+/// H5 video call scenario: the agent captures an image of the user. Log name imageCapture. Body, response, event AgentEvent_ImageCapture (its content: callid, filename, locationId, result 0/1/2 per event page cec_07_1407), errors and samples from the zh copy cec_07_1281.html (2024-09-24, read whole on 2026-12-01).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MediacallImageCaptureBuilder<'a> {
@@ -16063,7 +16607,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body from older copies cec_07_1288 (en-us 2023-09-27, th-th); their response table (message/retcode/result, result reserved) was cut before events/errors, which were not read.
+/// Audio-only agent conferences; chairperson only. Log name holdParticipant. Body, response (message may carry 'Unknown ERROR._&lt;CTI code&gt;' on CTI errors), event AgentConf_ParticipantChanged and errors 000-002/100-006/100-007/101-001/101-002 from the zh copy cec_07_1288.html (2024-09-24, read 2026-12-01 to the sample headers); en-us 1288 to the response table.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfHoldParticipantBuilder<'a> {
@@ -17063,7 +17607,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
 ///
-/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
+/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (dated 2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04, read to the request headers), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeBuilder<'a> {
@@ -17110,7 +17654,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
 ///
-/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (2025-12-01); en-us copies are cec_07_1112 (2025-12-04) and the older cec_07_1325.
+/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample re-read whole on 2026-12-01 from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (dated 2025-12-01); en-us copies cec_07_1112 (2025-12-04) and the older cec_07_1325 (2025-03-31) and the guide fragment productsdesc-bms_fd48defa...support1 (old page cec_05_4353, request headers) agree as far as they go.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeExBuilder<'a> {
