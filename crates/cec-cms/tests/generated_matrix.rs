@@ -242,26 +242,28 @@ async fn vdn_querycalltracedetail() {
 
 #[tokio::test]
 async fn vdn_configures_skills() {
-    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "18".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":1,"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.configures_skills", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/skills".into(), query: vec![], headers: vec![("content-length", "33".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":7,"mediaType":7,"name":"s-name"}],"resultDesc":[{"id":7,"mediaType":7,"name":"s-name"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_configures_skills().body(serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"queryParam":{"ccId":1,"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.vdn_configures_skills()
                 .body(
-                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":0,"vdn":1}"#))
-                        .unwrap(),
+                    serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(
+                        r#"{"queryParam":{"ccId":0,"vdn":1}}"#,
+                    ))
+                    .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
 
 #[tokio::test]
 async fn vdn_rindex() {
-    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "vdn.rindex", method: "POST", path: "/rest/cmsapp/v1/openapi/rindex/vdn".into(), query: vec![], headers: vec![("content-length", "47".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":"s-any"}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.vdn_rindex().body(serde_json::from_value::<cec_cms::generated::VdnRindexBody>(v(r#"{"ccId":1,"indexIds":["s-item"],"vdnIds":[101]}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -309,21 +311,21 @@ async fn vdn_restreasons() {
 
 #[tokio::test]
 async fn skill_agentsinskill() {
-    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "35".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(r#"{"ccId":1,"skillIds":[101],"vdn":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "skill.agentsinskill", method: "POST", path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill".into(), query: vec![], headers: vec![("content-length", "50".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"agentIds":[101],"skillId":7}],"resultDesc":[{"agentIds":[101],"skillId":7}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.skill_agentsinskill().body(serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.skill_agentsinskill()
                 .body(
                     serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(
-                        r#"{"ccId":0,"skillIds":[101],"vdn":1}"#,
+                        r#"{"queryParam":{"ccId":0,"skillIds":[101],"vdn":1}}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
@@ -715,9 +717,9 @@ async fn calldata_isprocesscall() {
             method: "POST",
             path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall".into(),
             query: vec![],
-            headers: vec![("content-length", "32".into())],
+            headers: vec![("content-length", "47".into())],
             present: vec!["authorization", "host"],
-            body: Some(v(r#"{"agentId":101,"ccId":1,"vdn":1}"#)),
+            body: Some(v(r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#)),
             success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":true,"resultDesc":true}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
@@ -731,7 +733,7 @@ async fn calldata_isprocesscall() {
             c.calldata_isprocesscall()
                 .body(
                     serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                        r#"{"agentId":101,"ccId":1,"vdn":1}"#,
+                        r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#,
                     ))
                     .unwrap(),
                 )
@@ -746,14 +748,14 @@ async fn calldata_isprocesscall() {
             c.calldata_isprocesscall()
                 .body(
                     serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                        r#"{"agentId":101,"ccId":0,"vdn":1}"#,
+                        r#"{"queryParam":{"agentId":101,"ccId":0,"vdn":1}}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
@@ -856,21 +858,21 @@ async fn calldata_querydetailcallinfo() {
 
 #[tokio::test]
 async fn calldata_querycalldetailbyid() {
-    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "54".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calldata.querycalldetailbyid", method: "POST", path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid".into(), query: vec![], headers: vec![("content-length", "63".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7},"resultDesc":{"ackTime":7,"agentId":101,"anonyCall":7,"callId":"s-callId","callTime":7,"callType":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ivrCallTime":7,"queueWaitTime":7,"releaseCause":7,"skillId":7,"vdn":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calldata_querycalldetailbyid().body(serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.calldata_querycalldetailbyid()
                 .body(
                     serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(
-                        r#"{"callId":"s-callId","ccId":0,"isCallin":"s-isCallin"}"#,
+                        r#"{"queryParam":{"callId":"s-callId","ccId":0,"isCallin":"true"}}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
@@ -883,23 +885,26 @@ async fn cti_sysindex() {
 
 #[tokio::test]
 async fn configures_vdns() {
-    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "10".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":1}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "configures.vdns", method: "POST", path: "/rest/cmsapp/v1/openapi/configures/vdns".into(), query: vec![], headers: vec![("content-length", "25".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"queryParam":{"ccId":1}}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"vdn":7,"vdnName":"s-vdnName"}],"resultDesc":[{"vdn":7,"vdnName":"s-vdnName"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_vdns().body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":1}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.configures_vdns()
-                .body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":0}"#)).unwrap())
+                .body(
+                    serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":0}}"#))
+                        .unwrap(),
+                )
                 .send()
                 .await
         },
-        "ccId",
+        "queryParam.ccId",
     )
     .await;
 }
 
 #[tokio::test]
 async fn configures_agents() {
-    check_json(Case { op: "configures.agents", method: "GET", path: "/rest/cmsapp/v1/openapi/configures/agents/1/1/7/7".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_agents().cc_id(1).vdn(1).offset(7).limit(7).send().await }).await;
+    check_json(Case { op: "configures.agents", method: "GET", path: "/rest/cmsapp/v1/openapi/configures/agents/1/1/7/7".into(), query: vec![], headers: vec![("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"count":7,"result":"0100000","resultCode":"0100000","resultDatas":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}],"resultDesc":[{"agentName":"s-agentName","agentNo":"s-agentNo","roleId":"s-roleId","skillId":"s-skillId"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.configures_agents().cc_id(1).vdn(1).offset(7).limit(7).send().await }).await;
     check_refused(
         client,
         |c| async move { c.configures_agents().cc_id(0).vdn(1).offset(7).limit(7).send().await },
@@ -910,8 +915,8 @@ async fn configures_agents() {
 
 #[tokio::test]
 async fn usergroup_create() {
-    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":0,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "usergroup.create", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup".into(), query: vec![], headers: vec![("content-length", "94".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.usergroup_create().body(serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(r#"{"ccId":0,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
@@ -1015,14 +1020,14 @@ async fn usergroup_querymembers() {
 
 #[tokio::test]
 async fn qcrelation_config() {
-    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "64".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qcrelation.config", method: "POST", path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation".into(), query: vec![], headers: vec![("content-length", "75".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)), success: v(r#"{"description":"s-description","resultCode":"0100000","resultDesc":"success","returnCode":"s-returnCode"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.qcrelation_config().body(serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.qcrelation_config()
                 .body(
                     serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(
-                        r#"{"ccId":0,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#,
+                        r#"{"ccId":0,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#,
                     ))
                     .unwrap(),
                 )
@@ -1105,20 +1110,20 @@ async fn hisindex_ivr() {
 
 #[tokio::test]
 async fn hisindex_skill() {
-    check_json(Case { op: "hisindex.skill", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skill".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.skill", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/skill".into(), query: vec![], headers: vec![("content-length", "127".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_agent() {
-    check_json(Case { op: "hisindex.agent", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agent".into(), query: vec![], headers: vec![("content-length", "146".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.agent", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/agent".into(), query: vec![], headers: vec![("content-length", "127".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"k":"v"}],"resultDesc":[{"k":"v"}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]
 async fn hisindex_vdn() {
-    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "174".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).send().await }, "ccId").await;
+    check_json(Case { op: "hisindex.vdn", method: "POST", path: "/rest/cmsapp/v1/openapi/hisindex/vdn".into(), query: vec![], headers: vec![("content-length", "155".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)), success: v(r#"{"result":"0100000","resultCode":"0100000","resultDatas":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}],"resultDesc":[{"id":"s-id","idxs":[{"id":"s-id","val":{"k":"v"}}]}]}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":0,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).send().await }, "ccId").await;
 }
 
 #[tokio::test]

@@ -145,7 +145,13 @@ async fn cms_indicators_follow_sign_in_answer_and_release() {
 
     let call = sim.inject_queue_call(1, "13800000001").unwrap();
     wait_event(&gw, "1001", "AgentEvent_Ringing", WITHIN).await;
-    let busy = cms.calldata_isprocesscall().cc_id(sc.cc_id).vdn(sc.vdn).agent_id(1001).send().await.unwrap();
+    // The reference wraps this body in `queryParam`.
+    let query = cec_cms::generated::CalldataIsprocesscallBodyQueryParam {
+        cc_id: Some(sc.cc_id),
+        vdn: Some(sc.vdn),
+        agent_id: Some(1001),
+    };
+    let busy = cms.calldata_isprocesscall().query_param(query).send().await.unwrap();
     assert_eq!(busy.result_desc, Some(true));
     let calls = cms.agent_queryagentcalls().cc_id(sc.cc_id).vdn(sc.vdn).agent_id(1001).send().await.unwrap();
     assert_eq!(calls.result_desc, Some(vec![call.clone()]));

@@ -2639,6 +2639,24 @@ pub struct VdnQuerycalltracedetailResponseResultDesc {
 /// Object request body of `vdn.configures_skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VdnConfiguresSkillsBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<VdnConfiguresSkillsBodyQueryParam>,
+}
+impl VdnConfiguresSkillsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VdnConfiguresSkillsBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -2646,7 +2664,7 @@ pub struct VdnConfiguresSkillsBody {
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
 }
-impl VdnConfiguresSkillsBody {
+impl VdnConfiguresSkillsBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -2698,7 +2716,7 @@ pub struct VdnConfiguresSkillsResponseResultDatas {
     /// skill queue ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub id: Option<i64>,
-    /// media type code
+    /// media type (page table 1)
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
     /// skill queue description
@@ -2713,7 +2731,7 @@ pub struct VdnConfiguresSkillsResponseResultDesc {
     /// skill queue ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub id: Option<i64>,
-    /// media type code
+    /// media type (page table 1)
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
     /// skill queue description
@@ -2798,7 +2816,7 @@ pub struct VdnRindexResponseResultDatasIdxs {
     /// indicator ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
-    /// indicator value (number in sample)
+    /// indicator value (a number for counters; its JSON type depends on the indicator)
     #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
     pub val: Option<serde_json::Value>,
 }
@@ -2822,7 +2840,7 @@ pub struct VdnRindexResponseResultDescIdxs {
     /// indicator ID
     #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub id: Option<String>,
-    /// indicator value (number in sample)
+    /// indicator value (a number for counters; its JSON type depends on the indicator)
     #[serde(rename = "val", skip_serializing_if = "Option::is_none")]
     pub val: Option<serde_json::Value>,
 }
@@ -3015,17 +3033,35 @@ pub struct VdnRestreasonsResponseResultDesc {
 /// Object request body of `skill.agentsinskill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillAgentsinskillBody {
+    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<SkillAgentsinskillBodyQueryParam>,
+}
+impl SkillAgentsinskillBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillAgentsinskillBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-5000 (this copy; the .md copy says 1-10000, the older cec_07_2550 1-2000)) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
 }
-impl SkillAgentsinskillBody {
+impl SkillAgentsinskillBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -3107,7 +3143,7 @@ pub struct SkillTotalskillstatusex3Body {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; each 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-2000) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
 }
@@ -3321,7 +3357,7 @@ pub struct SkillQueuedevicestatusResponseResultDatas {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// customer level (1-254; higher = more important)
+    /// customer level (1-254; higher is more important)
     #[serde(
         rename = "customerLevel",
         skip_serializing_if = "Option::is_none",
@@ -3344,7 +3380,7 @@ pub struct SkillQueuedevicestatusResponseResultDesc {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// customer level (1-254; higher = more important)
+    /// customer level (1-254; higher is more important)
     #[serde(
         rename = "customerLevel",
         skip_serializing_if = "Option::is_none",
@@ -3632,10 +3668,10 @@ pub struct SkillRindexBody {
     /// virtual call center (VDN) ID (1-5000) Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
-    /// skill queue IDs (max 1000 items; 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-5000) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<Vec<i64>>,
-    /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
+    /// indicator IDs, see indicator table skill_realtime (at most 12 items (the number of skill real-time indicators)) Required.
     #[serde(rename = "indexIds", skip_serializing_if = "Option::is_none", default)]
     pub index_ids: Option<Vec<String>>,
 }
@@ -4345,7 +4381,7 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDatasSkills {
     /// skill queue ID
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub skill_id: Option<i64>,
-    /// signed-in flag (1 signed in, 0 not)
+    /// signed-in flag (1 signed in, 0 not signed in)
     #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub is_login: Option<i64>,
 }
@@ -4369,7 +4405,7 @@ pub struct AgentSiteagentcallandskillinfobyagentidsResponseResultDescSkills {
     /// skill queue ID
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub skill_id: Option<i64>,
-    /// signed-in flag (1 signed in, 0 not)
+    /// signed-in flag (1 signed in, 0 not signed in)
     #[serde(rename = "isLogin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub is_login: Option<i64>,
 }
@@ -4715,7 +4751,7 @@ pub struct AgentgroupQueryagentcallsResponseResultDatasCallList {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// call status (see call status table (0 = IDLE ...))
+    /// call status (page table 6: 0 IDLE ...) (see call status table (0 = IDLE ...))
     #[serde(
         rename = "callStatus",
         skip_serializing_if = "Option::is_none",
@@ -4756,7 +4792,7 @@ pub struct AgentgroupQueryagentcallsResponseResultDescCallList {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// call status (see call status table (0 = IDLE ...))
+    /// call status (page table 6: 0 IDLE ...) (see call status table (0 = IDLE ...))
     #[serde(
         rename = "callStatus",
         skip_serializing_if = "Option::is_none",
@@ -5200,7 +5236,7 @@ pub struct AgentAgentbyworknoResponseResultDatas {
     /// agent media type
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// agent status (CMS code) (0 unknown (CTI 9), 1 signed-in (unused), 2 signed-out (CTI 0), 3 busy, ...)
+    /// agent status (CMS code) (page table 5: 0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
 }
@@ -5241,7 +5277,7 @@ pub struct AgentAgentbyworknoResponseResultDesc {
     /// agent media type
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// agent status (CMS code) (0 unknown (CTI 9), 1 signed-in (unused), 2 signed-out (CTI 0), 3 busy, ...)
+    /// agent status (CMS code) (page table 5: 0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
 }
@@ -5249,6 +5285,24 @@ pub struct AgentAgentbyworknoResponseResultDesc {
 /// Object request body of `calldata.isprocesscall`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataIsprocesscallBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CalldataIsprocesscallBodyQueryParam>,
+}
+impl CalldataIsprocesscallBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataIsprocesscallBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -5259,7 +5313,7 @@ pub struct CalldataIsprocesscallBody {
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
     pub agent_id: Option<i64>,
 }
-impl CalldataIsprocesscallBody {
+impl CalldataIsprocesscallBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -5728,7 +5782,7 @@ pub struct AgentSystemstateResponseResultDesc {
 /// Object request body of `agent.agentoprinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAgentoprinfoBody {
-    /// agent ID (0-999999) Required.
+    /// agent ID (0-99999) Required.
     #[serde(rename = "currentAgentId", skip_serializing_if = "Option::is_none", default)]
     pub current_agent_id: Option<i64>,
     /// operation type filter (see indicator_tables.agent_operation_type)
@@ -5749,7 +5803,7 @@ impl AgentAgentoprinfoBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
         if let Some(v) = &self.current_agent_id {
-            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 999999)?;
+            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 99999)?;
         }
         cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         if let Some(v) = &self.begin_time {
@@ -6443,6 +6497,24 @@ pub struct CalldataQuerydetailcallinfoResponseResultDesc {
 /// Object request body of `calldata.querycalldetailbyid`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataQuerycalldetailbyidBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<CalldataQuerycalldetailbyidBodyQueryParam>,
+}
+impl CalldataQuerycalldetailbyidBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalldataQuerycalldetailbyidBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -6453,7 +6525,7 @@ pub struct CalldataQuerycalldetailbyidBody {
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
 }
-impl CalldataQuerycalldetailbyidBody {
+impl CalldataQuerycalldetailbyidBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -6461,6 +6533,9 @@ impl CalldataQuerycalldetailbyidBody {
             cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
         }
         cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
+        if let Some(v) = &self.is_callin {
+            cec_core::validate::one_of(op, &format!("{at}isCallin"), v, &["true", "false"])?;
+        }
         cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         Ok(())
     }
@@ -6755,11 +6830,29 @@ pub struct CtiSysindexResponseResultDesc {
 /// Object request body of `configures.vdns`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfiguresVdnsBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<ConfiguresVdnsBodyQueryParam>,
+}
+impl ConfiguresVdnsBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfiguresVdnsBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
 }
-impl ConfiguresVdnsBody {
+impl ConfiguresVdnsBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -6855,7 +6948,7 @@ pub struct ConfiguresAgentsResponse {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub result_datas: Option<Vec<serde_json::Value>>,
+    pub result_datas: Option<Vec<ConfiguresAgentsResponseResultDatas>>,
     /// agents
     #[serde(
         rename = "resultDesc",
@@ -6863,6 +6956,36 @@ pub struct ConfiguresAgentsResponse {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_desc: Option<Vec<ConfiguresAgentsResponseResultDesc>>,
+}
+
+/// Object `resultDatas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfiguresAgentsResponseResultDatas {
+    /// agent ID
+    #[serde(
+        rename = "agentNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_no: Option<String>,
+    /// agent name
+    #[serde(
+        rename = "agentName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub agent_name: Option<String>,
+    /// agent role
+    #[serde(rename = "roleId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub role_id: Option<String>,
+    /// configured skills (';'-separated skill IDs)
+    #[serde(
+        rename = "skillId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_id: Option<String>,
 }
 
 /// Object `resultDesc`.
@@ -6926,6 +7049,9 @@ impl UsergroupCreateBody {
         cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
         cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
+        if let Some(v) = &self.group_type {
+            cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+        }
         Ok(())
     }
 }
@@ -7315,12 +7441,12 @@ pub struct QcrelationConfigBody {
     /// call center ID (1-65535; defaults to configured call center)
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
-    /// QA group ID (sample sends a long numeric string) Required.
+    /// QA group ID (a long numeric ID (the table types it int; the sample sends a 30-digit string, beyond any integer type)) Required.
     #[serde(rename = "qcGroupId", skip_serializing_if = "Option::is_none", default)]
-    pub qc_group_id: Option<i64>,
-    /// traffic group IDs to inspect (sample sends strings) Required.
+    pub qc_group_id: Option<String>,
+    /// traffic group IDs to inspect (traffic group IDs, long numeric strings as in the sample (the table types the list array)) Required.
     #[serde(rename = "inspectedGroupIds", skip_serializing_if = "Option::is_none", default)]
-    pub inspected_group_ids: Option<Vec<serde_json::Value>>,
+    pub inspected_group_ids: Option<Vec<String>>,
     /// VDN ID Required.
     #[serde(rename = "vdn", skip_serializing_if = "Option::is_none", default)]
     pub vdn: Option<i64>,
@@ -7672,6 +7798,12 @@ impl HisindexSkillBody {
             cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
         }
         cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.time_grain {
+            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        }
+        if let Some(v) = &self.enable_offset {
+            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        }
         Ok(())
     }
 }
@@ -7749,6 +7881,12 @@ impl HisindexAgentBody {
             cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
         }
         cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.time_grain {
+            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        }
+        if let Some(v) = &self.enable_offset {
+            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        }
         Ok(())
     }
 }
@@ -7825,6 +7963,15 @@ impl HisindexVdnBody {
             cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
         }
         cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if let Some(v) = &self.time_grain {
+            cec_core::validate::one_of(op, &format!("{at}timeGrain"), v, &["15MIN", "30MIN", "60MIN"])?;
+        }
+        if let Some(v) = &self.anony_call {
+            cec_core::validate::one_of_int(op, &format!("{at}anonyCall"), *v, &[0, 1])?;
+        }
+        if let Some(v) = &self.enable_offset {
+            cec_core::validate::one_of(op, &format!("{at}enableOffset"), v, &["Y", "N"])?;
+        }
         Ok(())
     }
 }
@@ -8115,7 +8262,7 @@ pub struct HisindexAgentfordayResponse {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_datas: Option<Vec<serde_json::Value>>,
-    /// result list (item fields not captured)
+    /// result list (items not typed: their table is not in the stored copies)
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -8226,7 +8373,7 @@ pub struct CompatAgentbyworknoResponseResultDatas {
     /// agent media type
     #[serde(rename = "mediatype", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub mediatype: Option<i64>,
-    /// agent status (0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 rest (CTI 8))
+    /// agent status (0 unknown (CTI 9), 2 signed out (CTI 0), 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
 }
@@ -9179,7 +9326,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html>
 ///
-/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6.
+/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6. All tables read in the zh copy (cec_07_0610.html), which ends inside the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnTotalagentstateBuilder<'a> {
@@ -9484,7 +9631,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html>
 ///
-/// BMS: querycallstatbyinno. Fields from the 2024-09 edition (cec_07_2542).
+/// BMS: querycallstatbyinno. Not on CTI 3.6. All tables read in the zh copy cec_07_2542 (the older number of this page) and its guide fragments; the stored copy ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryaccesscodecallinfoBuilder<'a> {
@@ -9796,7 +9943,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/skills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html>
 ///
-/// Sample wraps body in {"queryParam":{...}}.
+/// All tables read in the zh copy cec_05_5021 (an older number of this page). The field table lists ccId and vdn; the page sample sends them inside {"queryParam": {...}}, which is followed (as for the other CMS pages whose samples wrap the body). The stored copy ends inside the response sample, which is therefore not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnConfiguresSkillsBuilder<'a> {
@@ -9808,14 +9955,9 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VdnConfiguresSkillsBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: VdnConfiguresSkillsBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -9854,7 +9996,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/rindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>
 ///
-/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. ccId optional, defaults to configured call center. Response item shape taken from the page sample.
+/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. Not on CTI 3.6. ccId optional (defaults to the configured call center). The request table was read (zh cec_07_2548); the item table is cut, so the item members come from the page sample (guide 样例报文 fragment), kept up to resultDatas (the excerpt ends inside resultDesc). idxs\[\].val is typed any: the sample gives a number, the field was typed object.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnRindexBuilder<'a> {
@@ -9975,7 +10117,7 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html>
 ///
-/// BMS: restreason. No request body.
+/// BMS: restreason. No request body. All tables read in the zh copy cec_07_2541 (the older number of this page), which ends inside the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnRestreasonsBuilder<'a> {
@@ -10038,7 +10180,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html>
 ///
-/// BMS: agentskillstatusinfo. Sample wraps the body in {"queryParam":{...}}. Performance degrades above 10000 agents.
+/// BMS: agentskillstatusinfo. Performance degrades above 10000 agents. All tables read in the zh copy (cec_07_0613.html). The field table lists ccId, vdn, skillIds; the page sample sends them inside {"queryParam": {...}}, and an integrator document listing its tenant's Postman collection (code search id 55605205058) gives the key parameters of agentsinskill as queryParam, vdn, ccId, skillIds: the wrapper is followed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillAgentsinskillBuilder<'a> {
@@ -10050,19 +10192,9 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         SkillAgentsinskillBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
-        self
-    }
-    /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
-    pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
-        self.body_.skill_ids = Some(v);
+    /// query wrapper: the page sample (noted in the first pass) and an integrator's Postman collection for a real tenant both send the fields inside queryParam Required.
+    pub fn query_param(mut self, v: SkillAgentsinskillBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -10101,7 +10233,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>
 ///
-/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6.
+/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6. Request table read (intl zh-cn cec_07_2551, the older number); the item table is cut there, but the guide 样例报文 fragment gives a complete sample whose members match the item fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillTotalskillstatusex3Builder<'a> {
@@ -10123,7 +10255,7 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
-    /// skill queue IDs (max 1000 items; each 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-2000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
         self
@@ -10164,7 +10296,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html>
 ///
-/// BMS: querybatchmultiskillqueue.
+/// BMS: querybatchmultiskillqueue. Response tables read in the guide 响应消息 fragment: the item table (callId, customerLevel, requestType) is the same as on the IVR status page (vdn.queryivrstatusinfo, read in zh cec_07_2538): acknowledged with same_table_as.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillQueuedevicestatusBuilder<'a> {
@@ -10290,7 +10422,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/servicequality` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html>
 ///
-/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. Response list may continue (other thresholds) beyond fields captured.
+/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. The response table (skillId .. wait20sLostNum) was read whole in the guide 响应消息 fragment, matching the fields here.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillServicequalityBuilder<'a> {
@@ -10353,7 +10485,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html>
 ///
-/// BMS: rindexSkill.
+/// BMS: rindexSkill. All tables read in the zh copy (cec_07_0624.html), which ends inside the request sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillRindexBuilder<'a> {
@@ -10375,12 +10507,12 @@ impl<'a> SkillRindexBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
-    /// skill queue IDs (max 1000 items; 1-5000) Required.
+    /// skill queue IDs (at most 1000 items; skill IDs 1-5000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
         self
     }
-    /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
+    /// indicator IDs, see indicator table skill_realtime (at most 12 items (the number of skill real-time indicators)) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
         self
@@ -10547,7 +10679,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html>
 ///
-/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills.
+/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills. All tables read in the zh copy (cec_07_0626.html), which ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
@@ -10610,7 +10742,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>
 ///
-/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message.
+/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message. Request table read in the zh .md copy (agentIds at most 6000, 101-59999 and 70000-999999); the item table read in the guide 响应消息 fragment (agentId .. currentPrivateCallNum, as here). The sample (guide 样例报文 fragment) is kept up to resultDatas (the excerpt ends inside resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
@@ -10673,7 +10805,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>
 ///
-/// BMS: queryagentCalls.
+/// BMS: queryagentCalls. Whole page read in the zh copy cec_07_2565 (the older number of this page): resultDesc/resultDatas are lists of the call IDs the agent is handling.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentQueryagentcallsBuilder<'a> {
@@ -10736,7 +10868,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>
 ///
-/// BMS: queryagentCalls.
+/// BMS: queryagentCalls. agentIds at most 3000 (101-59999 and 70000-999999). Response and callList fields read in the zh copy; the value lists of submediaType and callStatus are cut.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupQueryagentcallsBuilder<'a> {
@@ -10799,7 +10931,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentprivatecall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>
 ///
-/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable.
+/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable. All tables read in the zh copy (cec_07_0630.html), which ends inside the response sample: resultDesc/resultDatas are lists of private call IDs.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentprivatecallBuilder<'a> {
@@ -10862,7 +10994,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
 ///
-/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields. Counters read up to answering (2.11); the table has at least one further row (2.12, name cut off in every stored copy), which is therefore not modelled.
+/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counters read up to answering (2.11); the table has at least one further row (2.12) that no stored copy shows, so it is not modelled. agentIds: at most 6000 (the older cec_07_2568 copy says 101-59999).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
@@ -10993,7 +11125,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html>
 ///
-/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+/// BMS: siteagentinfobyagentids. All tables read in the zh copy cec_07_2569 (the older number of this page) and the guide 响应消息 fragment. agentId: 101-59999 (the .md copy adds 70000-999999). The first pass noted a sample wrapping the body in queryParam; no stored copy of this page shows one (the legacy agentgroup/agentbyworkno page does), so the flat table is followed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentbyworknoBuilder<'a> {
@@ -11056,7 +11188,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/isprocesscall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html>
 ///
-/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+/// BMS: siteagentinfobyagentids. Whole page read in the zh copy cec_07_2571 (the older number of this page): resultDesc/resultDatas are true (a call in progress) or false. The field table lists ccId, vdn, agentId; the page sample sends them inside {"queryParam": {...}}, which is followed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataIsprocesscallBuilder<'a> {
@@ -11068,19 +11200,9 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CalldataIsprocesscallBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
-        self
-    }
-    /// agent ID (101-59999 and 70000-999999) Required.
-    pub fn agent_id(mut self, v: i64) -> Self {
-        self.body_.agent_id = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: CalldataIsprocesscallBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11119,7 +11241,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>
 ///
-/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned.
+/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned. All tables read in the zh copies of cec_07_2575 (the older number of this page); the stored copies end inside the response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryAgentByStatusBuilder<'a> {
@@ -11245,7 +11367,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>
 ///
-/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents).
+/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents). All tables read in the zh copy cec_07_2572 (the older number of this page), which ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentSystemstateBuilder<'a> {
@@ -11313,7 +11435,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentoprinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>
 ///
-/// Data retained one day. ccId optional, defaults to configured call center. Operation types marked '-' in the table produce no records. Item fields beyond id not reached.
+/// Data retained one day. ccId optional, defaults to the configured call center. beginTime/endTime: "yyyy-MM-dd HH:mm:ss" in UTC, on 15-minute boundaries, at most 24 hours apart. Operation types marked '-' in the table produce no records. The item table is cut after id in every copy; an integrator client (code search id 55710352181) uses this interface to list one agent's calls.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentoprinfoBuilder<'a> {
@@ -11325,7 +11447,7 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAgentoprinfoBuilder { client_: client, body_: Default::default() }
     }
-    /// agent ID (0-999999) Required.
+    /// agent ID (0-99999) Required.
     pub fn current_agent_id(mut self, v: i64) -> Self {
         self.body_.current_agent_id = Some(v);
         self
@@ -11512,7 +11634,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html>
 ///
-/// Data retained one day, tenant time zone. Sample wraps body in {"queryParam":{...}}; the sample's agentId key has a trailing space.
+/// Data retained one day, tenant time zone. Request table (ccId, isCallin "true"/"false", callId) read in the zh copy cec_05_5052 (an older number of this page); the page sample sends the fields inside {"queryParam": {...}}, which is followed. The sample prints the key "agentId " with a trailing space; it is kept as agentId (the table's name).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQuerycalldetailbyidBuilder<'a> {
@@ -11524,19 +11646,9 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// direction ("true" inbound | "false" outbound) Required.
-    pub fn is_callin(mut self, v: impl Into<String>) -> Self {
-        self.body_.is_callin = Some(v.into());
-        self
-    }
-    /// call ID Required.
-    pub fn call_id(mut self, v: impl Into<String>) -> Self {
-        self.body_.call_id = Some(v.into());
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: CalldataQuerycalldetailbyidBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11653,7 +11765,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/vdns` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html>
 ///
-/// Independent deployment only; callable only with the global AK/SK. Sample wraps body in {"queryParam":{...}}.
+/// Independent deployment only; callable only with the global AK/SK. All tables read in the zh copy cec_07_2593 (the older number of this page); the field table lists ccId while the page sample sends it inside {"queryParam": {...}}, which is followed. The stored copy ends inside the response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ConfiguresVdnsBuilder<'a> {
@@ -11665,9 +11777,9 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         ConfiguresVdnsBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: ConfiguresVdnsBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11706,7 +11818,7 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html>
 ///
-/// BMS: siteagentcallandskillinfobyagentids. No request body.
+/// BMS: siteagentcallandskillinfobyagentids. No request body; offset and limit are path segments the page calls optional but only effective together (the SDK requires them, as the path has them). All tables read in the zh copy (cec_07_0657.html), which ends inside the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ConfiguresAgentsBuilder<'a> {
@@ -12157,7 +12269,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html>
 ///
-/// Doc types qcGroupId as int while the sample sends a 30-digit string; treat as string-compatible.
+/// All tables and the sample read in the intl zh-cn copy (cec_07_0670). Group IDs are 30-digit numbers the sample sends as strings; an int type cannot carry them, so qcGroupId is a string and inspectedGroupIds a list of strings (they were int and a list of objects).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationConfigBuilder<'a> {
@@ -12174,13 +12286,13 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.body_.cc_id = Some(v);
         self
     }
-    /// QA group ID (sample sends a long numeric string) Required.
-    pub fn qc_group_id(mut self, v: i64) -> Self {
-        self.body_.qc_group_id = Some(v);
+    /// QA group ID (a long numeric ID (the table types it int; the sample sends a 30-digit string, beyond any integer type)) Required.
+    pub fn qc_group_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.qc_group_id = Some(v.into());
         self
     }
-    /// traffic group IDs to inspect (sample sends strings) Required.
-    pub fn inspected_group_ids(mut self, v: Vec<serde_json::Value>) -> Self {
+    /// traffic group IDs to inspect (traffic group IDs, long numeric strings as in the sample (the table types the list array)) Required.
+    pub fn inspected_group_ids(mut self, v: Vec<String>) -> Self {
         self.body_.inspected_group_ids = Some(v);
         self
     }
@@ -12225,7 +12337,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Deletes the QA relations of a QA group and inspected groups (page summary). Only ccId is readable in the stored copies; the answer is passed through as raw JSON.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QcrelationDeleteBuilder<'a> {
@@ -12278,7 +12390,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
 ///
-/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Independent deployment only; global AK/SK only. Body rows after ccId are not in the copies the first pass read (the sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). Not re-read in the second pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct UapPerfindexBuilder<'a> {
@@ -12409,7 +12521,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
-/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator is true. ccId defaults to the configured call center. The envelope was read; the item fields are not on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becoming a time-segment map when timeGrain is set). Not re-read in the second pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexIvrBuilder<'a> {
@@ -12906,6 +13018,8 @@ impl crate::Client {
 /// Fluent builder of `hisindex.agentforday`: Get historical indicators by agent in a date range.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agentforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>
+///
+/// Request table read in the zh copy (agentIds at most 1000, 0-999999; beginDayTime/endDayTime in the VDN time zone). The result items are passed through untyped.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct HisindexAgentfordayBuilder<'a> {
@@ -12993,7 +13107,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>
 ///
-/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names (the non-compat agent.agentbyworkno uses camelCase).
+/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names. All tables read (zh cec_07_0708.html and the guide fragments); request wrapped in queryParam as the page shows.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatAgentbyworknoBuilder<'a> {
@@ -13046,7 +13160,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/querymonitor/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>
 ///
-/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page.
+/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page. Whole page read in the zh copy cec_07_2644 (the older number of this page).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatQuerymonitorSystemstateBuilder<'a> {

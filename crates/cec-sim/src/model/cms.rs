@@ -34,7 +34,8 @@ const NOT_SIGNED_IN: i64 = 4_294_967_295_000;
 impl Shared {
     /// Serves the CMS interfaces that read the model; `None`: the spec's sample.
     pub(super) fn cms(&self, _route: &Route, req: &Req) -> Option<Reply> {
-        let b = &req.body;
+        // Bodies the reference wraps in `queryParam` are read from inside it.
+        let b = req.body.get("queryParam").filter(|q| q.is_object()).unwrap_or(&req.body);
         let m = self.lock();
         let vdn_ok = b.get("vdn").and_then(Value::as_i64).is_none_or(|v| v == self.config.scenario.vdn);
         let reply = match _route.id {
