@@ -3053,7 +3053,7 @@ pub struct CampaignResumeResponse {
 /// Object request body of `campaign.set_retry_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSetRetryPolicyBody {
-    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
+    /// retry policy as a JSON string (JSON text (typed String). Table 4: a list of {dataType (number type), type (0 normal, 1 result-based), policy (JSON text), noRetryPolicy (list of display result codes; not allowed with policyType 1)}; policy for type 0 (Table 5): {retryTime, retryDay} (the page describes retryTime as the number of days and retryDay as calls per day; the query page names them retryDay/retryTimes); policy for type 1 (Table 6): a list of {callInterval (delay), result (result type), retryNumber})
     #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
     pub policy_json: Option<String>,
     /// retry policy type (0 global, 1 number-type matching)
@@ -3156,21 +3156,21 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub policy_type: Option<i64>,
-    /// retry policy as a JSON string (serialized JSON, layout as in the set call)
+    /// retry policy as a JSON string (JSON text; Table 5: {dataType, policy (JSON text: list of {callInterval, result, retryNumber}, Table 7), retryDay (days, normal policy), retryTimes (calls per day, normal policy), type (0 normal, 1 result-based)})
     #[serde(
         rename = "policyJson",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub policy_json: Option<String>,
-    /// result codes not retried
+    /// result codes not retried (display result codes not retried (from the display-result list, data.resultCode))
     #[serde(
         rename = "noRetryPolicy",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub no_retry_policy: Option<String>,
-    /// business-result policy (table not captured) (JSON string)
+    /// business-result policy (table not captured) (JSON text; Table 6: {busiResultCode (required), busiResultSubCode, busiResultPolicy (required: 0 stop calling, 1 call the next number, 2 call the current number), callInterval (1-3600 s; not with policy 0)})
     #[serde(
         rename = "busiPolicy",
         skip_serializing_if = "Option::is_none",
@@ -9692,7 +9692,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
 ///
-/// policyJson is typed String on every copy (zh-cn/en/ja 4010, th-th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. Mandatory flags for the two body fields are not given on the page. The copies end in the policyJson table (Table 4); the policy table (Table 5), error table and samples are missing.
+/// policyJson is typed String on every copy (zh 0730/4010, en/ja 4010, th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. The zh copy cec_07_0730.html (2025-11) reads the body table and the policyJson/policy tables (Tables 3-6) whole and the response table to its first row (the result fields every iSales write lists); the error table is read whole in the guide 错误结果码 fragment (it prints the campaign-not-found code as 0200-01). Mandatory flags for the two body fields are not given on the page. No sample is printed in the copies found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignSetRetryPolicyBuilder<'a> {
@@ -9728,7 +9728,7 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
+    /// retry policy as a JSON string (JSON text (typed String). Table 4: a list of {dataType (number type), type (0 normal, 1 result-based), policy (JSON text), noRetryPolicy (list of display result codes; not allowed with policyType 1)}; policy for type 0 (Table 5): {retryTime, retryDay} (the page describes retryTime as the number of days and retryDay as calls per day; the query page names them retryDay/retryTimes); policy for type 1 (Table 6): a list of {callInterval (delay), result (result type), retryNumber})
     pub fn policy_json(mut self, v: impl Into<String>) -> Self {
         self.body_.policy_json = Some(v.into());
         self
@@ -9788,7 +9788,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
 ///
-/// No request body. data.policyJson is typed String (en-us and ar-mena 4011), so it is kept as text; its layout is that of the set call. The copies end after the data table row noRetryPolicy; busiPolicy comes from the earlier zh-cn read.
+/// No request body. data.policyJson and busiPolicy are typed String (JSON text). Response tables (Tables 3-7) read whole in the guide 响应说明 fragment (2024-09) and the zh copy cec_07_4011.html to Table 6; the 2023 fragment (older page cec_05_2019) has no busiPolicy. The error table (Table 8) and the samples were reached in no copy found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryRetryPolicyBuilder<'a> {
@@ -10749,7 +10749,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0744.html>
 ///
-/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours.
+/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours. Read today: zh cec_07_0744.html (2025-12) and cec_07_4024.html (2025-04) to the first response row (the result fields every iSales write lists), the error table whole in the guide 错误结果码 fragment.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddBuilder<'a> {
@@ -12380,7 +12380,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html>
 ///
-/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0768.html).
+/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId} (taskGroupId from the task group details). The zh copy cec_07_0768.html (2025-11) reads the body table to row 1.7 priority (1-5, default 3); the response and error tables and samples were reached in no copy found today (zh .html/.md, en).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportToTaskGroupBuilder<'a> {
@@ -13732,7 +13732,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0790.html>
 ///
-/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4048.html).
+/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined; the server must answer 200 or the writeback counts as failed. zh cec_07_4048.html read today: body, response and error table to row 5.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct WritebackBusinessResultBuilder<'a> {
@@ -14648,7 +14648,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1128.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31).
+/// Only in the zh-cn reference (updated 2026-07-31). zh cec_07_1128.html read to the sample heading: query, response, data and error tables whole.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateListBuilder<'a> {
@@ -14959,7 +14959,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31).
+/// Only in the zh-cn reference (updated 2026-07-31). zh cec_07_1131.html reads the body, response and returnObject tables whole and the error table to row 7.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateCopyBuilder<'a> {
@@ -15239,7 +15239,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/tasks` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0315.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500. Read whole in zh cec_07_0315.html (2025-11). The table lists serviceId directly under resultData; the sample nests it in a taskData list, which is kept. The printed response sample has a trailing comma inside taskData (kept minimally repaired); it sends result as the number 0 and the request sample sends subCCNo/vdnId as numbers where the tables say String (table types kept: the decoder reads either; sample_types_reviewed).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsGetTasksBuilder<'a> {
