@@ -6416,7 +6416,7 @@ pub static ROUTES: &[Route] = &[
         auth: "oiap-token",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
-        success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
+        success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
         binary: false,
         envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_gts_rpa_query_job_details),

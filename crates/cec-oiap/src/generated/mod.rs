@@ -6735,8 +6735,133 @@ impl GtsRpaQueryJobDetailsBody {
     }
 }
 
-/// Response of `gtsRpa.queryJobDetails` (not documented field by field: raw JSON).
-pub type GtsRpaQueryJobDetailsResponse = serde_json::Value;
+/// Object response of `gtsRpa.queryJobDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryJobDetailsResponse {
+    /// 0 success, other values failure Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error message
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// task details (RpaDetailJobResult)
+    #[serde(rename = "jobDetail", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub job_detail: Option<Vec<GtsRpaQueryJobDetailsResponseJobDetail>>,
+}
+
+/// Object `jobDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryJobDetailsResponseJobDetail {
+    /// task UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uid: Option<String>,
+    /// task name
+    #[serde(
+        rename = "jobName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub job_name: Option<String>,
+    /// start time yyyy-mm-dd HH:mm:ss
+    #[serde(
+        rename = "startTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// creation time yyyy-mm-dd HH:mm:ss
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time: Option<String>,
+    /// executor name
+    #[serde(
+        rename = "workstationName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workstation_name: Option<String>,
+    /// cluster name
+    #[serde(
+        rename = "clusterName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cluster_name: Option<String>,
+    /// online
+    #[serde(
+        rename = "runMode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub run_mode: Option<String>,
+    /// once, repeat or queueTrigger
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub mode: Option<String>,
+    /// always procedure
+    #[serde(
+        rename = "jobType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub job_type: Option<String>,
+    /// init, running, suspend or success
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// script package name
+    #[serde(
+        rename = "procedureName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub procedure_name: Option<String>,
+    /// script package version
+    #[serde(
+        rename = "procedureVersion",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub procedure_version: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// timeout
+    #[serde(rename = "timeout", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub timeout: Option<i64>,
+    /// status of the latest run; absent if never run
+    #[serde(
+        rename = "recentTaskStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub recent_task_status: Option<String>,
+    /// queue UUID
+    #[serde(
+        rename = "queueUid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_uid: Option<String>,
+    /// queue name
+    #[serde(
+        rename = "queueName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_name: Option<String>,
+}
 
 /// Object request body of `gtsRpa.createRpaQueueData`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9901,7 +10026,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJobDetails` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). The RpaDetailJobResult rows after queueUid are past the end of the stored copies: response passed through raw. zh copy cec_07_0910; older cec_07_2056.
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). The RpaDetailJobResult table was read whole in the guide 响应说明 fragment (it ends at queueName, the row after queueUid); the answer is now typed instead of passed through raw. No sample reached.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct GtsRpaQueryJobDetailsBuilder<'a> {
