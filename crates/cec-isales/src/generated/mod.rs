@@ -1427,6 +1427,9 @@ pub struct CampaignAddV1BodySkillParam {
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignAddV1BodySkillParamPredictParam>,
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
+    pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignAddV1BodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1450,6 +1453,12 @@ pub struct CampaignAddV1BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignAddV1BodySkillParamPredictParamOffhookPredictParam>,
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub agent_predict_param: Option<serde_json::Value>,
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignAddV1BodySkillParamPredictParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1753,6 +1762,9 @@ pub struct CampaignAddV2BodySkillParam {
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignAddV2BodySkillParamPredictParam>,
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
+    pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignAddV2BodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -1776,6 +1788,12 @@ pub struct CampaignAddV2BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignAddV2BodySkillParamPredictParamOffhookPredictParam>,
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub agent_predict_param: Option<serde_json::Value>,
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignAddV2BodySkillParamPredictParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2076,6 +2094,9 @@ pub struct CampaignModifyV1BodySkillParam {
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignModifyV1BodySkillParamPredictParam>,
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
+    pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV1BodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2099,6 +2120,12 @@ pub struct CampaignModifyV1BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam>,
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub agent_predict_param: Option<serde_json::Value>,
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV1BodySkillParamPredictParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2368,6 +2395,9 @@ pub struct CampaignModifyV2BodySkillParam {
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<CampaignModifyV2BodySkillParamPredictParam>,
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
+    pub preview_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV2BodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2391,6 +2421,12 @@ pub struct CampaignModifyV2BodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam>,
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub agent_predict_param: Option<serde_json::Value>,
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub connect_predict_param: Option<serde_json::Value>,
 }
 impl CampaignModifyV2BodySkillParamPredictParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -2566,6 +2602,9 @@ pub struct CampaignQueryDetailResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CampaignQueryDetailResponseReturnObject {
+    /// campaign ID (from the page response sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
     /// campaign name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
@@ -2615,11 +2654,225 @@ pub struct CampaignQueryDetailResponseReturnObject {
     )]
     pub max_alerting_time: Option<i64>,
     /// calling windows
-    #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none")]
-    pub schedule_param: Option<serde_json::Value>,
-    /// IVR settings (rest of table not captured)
+    #[serde(
+        rename = "scheduleParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub schedule_param: Option<CampaignQueryDetailResponseReturnObjectScheduleParam>,
+    /// IVR settings (rest of table not captured) (null for skill-queue campaigns (sample); its table (Table 7) not readable)
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none")]
     pub ivr_param: Option<serde_json::Value>,
+    /// skill queue settings (null for IVR campaigns; members from the page response sample)
+    #[serde(
+        rename = "skillParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub skill_param: Option<CampaignQueryDetailResponseReturnObjectSkillParam>,
+    /// where call results are pushed (from the page response sample)
+    #[serde(
+        rename = "callBackUrl",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub call_back_url: Option<String>,
+}
+
+/// Object `scheduleParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponseReturnObjectScheduleParam {
+    /// workday window 1 start (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "workdayBeginTime1",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workday_begin_time1: Option<String>,
+    /// workday window 1 end (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "workdayEndTime1",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workday_end_time1: Option<String>,
+    /// workday window 2 start (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "workdayBeginTime2",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workday_begin_time2: Option<String>,
+    /// workday window 2 end (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "workdayEndTime2",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workday_end_time2: Option<String>,
+    /// workday window 3 start (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "workdayBeginTime3",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workday_begin_time3: Option<String>,
+    /// workday window 3 end (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "workdayEndTime3",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workday_end_time3: Option<String>,
+    /// special-date window 1 start (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "holidayBeginTime1",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub holiday_begin_time1: Option<String>,
+    /// special-date window 1 end (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "holidayEndTime1",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub holiday_end_time1: Option<String>,
+    /// special-date window 2 start (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "holidayBeginTime2",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub holiday_begin_time2: Option<String>,
+    /// special-date window 2 end (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "holidayEndTime2",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub holiday_end_time2: Option<String>,
+    /// special-date window 3 start (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "holidayBeginTime3",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub holiday_begin_time3: Option<String>,
+    /// special-date window 3 end (HH:mm; null when unused (sample))
+    #[serde(
+        rename = "holidayEndTime3",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub holiday_end_time3: Option<String>,
+}
+
+/// Object `skillParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponseReturnObjectSkillParam {
+    /// skill queue ID
+    #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub skill_id: Option<i64>,
+    /// skill queue name
+    #[serde(
+        rename = "skillName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub skill_name: Option<String>,
+    /// outbound mode (values not captured)
+    #[serde(
+        rename = "outBoundType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub out_bound_type: Option<i64>,
+    /// prediction settings
+    #[serde(
+        rename = "predictParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub predict_param: Option<CampaignQueryDetailResponseReturnObjectSkillParamPredictParam>,
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none")]
+    pub preview_param: Option<serde_json::Value>,
+}
+
+/// Object `predictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponseReturnObjectSkillParamPredictParam {
+    /// prediction method (samples use 1 and 5)
+    #[serde(
+        rename = "predictMethod",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub predict_method: Option<i64>,
+    /// expected-value prediction (sample with predictMethod 1)
+    #[serde(
+        rename = "expPredictParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub exp_predict_param: Option<CampaignQueryDetailResponseReturnObjectSkillParamPredictParamExpPredictParam>,
+    /// off-hook-rate prediction (sample with predictMethod 5)
+    #[serde(
+        rename = "offhookPredictParam",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub offhook_predict_param: Option<CampaignQueryDetailResponseReturnObjectSkillParamPredictParamOffhookPredictParam>,
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none")]
+    pub agent_predict_param: Option<serde_json::Value>,
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none")]
+    pub connect_predict_param: Option<serde_json::Value>,
+}
+
+/// Object `expPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponseReturnObjectSkillParamPredictParamExpPredictParam {
+    /// maxAvgCallTime
+    #[serde(
+        rename = "maxAvgCallTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub max_avg_call_time: Option<i64>,
+    /// minAvgCallTime
+    #[serde(
+        rename = "minAvgCallTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub min_avg_call_time: Option<i64>,
+    /// outBoundRate
+    #[serde(
+        rename = "outBoundRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub out_bound_rate: Option<i64>,
+}
+
+/// Object `offhookPredictParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryDetailResponseReturnObjectSkillParamPredictParamOffhookPredictParam {
+    /// offHookRate
+    #[serde(
+        rename = "offHookRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub off_hook_rate: Option<i64>,
 }
 
 /// Object response of `campaign.query_all`.
@@ -2681,9 +2934,52 @@ pub struct CampaignQueryAllResponse {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub cur_ivr_count: Option<i64>,
-    /// campaigns (Campaign objects; table not captured)
+    /// campaigns (Campaign objects; item members from the page response sample (the item table, Table 4, is past the end of every copy))
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<serde_json::Value>>,
+    pub data: Option<Vec<CampaignQueryAllResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CampaignQueryAllResponseData {
+    /// campaign ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub id: Option<i64>,
+    /// campaign name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// campaign status (the sample also shows 1)
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub status: Option<i64>,
+    /// campaign start (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "strBeginTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub str_begin_time: Option<String>,
+    /// campaign end (yyyy-MM-dd HH:mm:ss)
+    #[serde(
+        rename = "strEndTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub str_end_time: Option<String>,
+    /// outbound device type
+    #[serde(
+        rename = "deviceType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub device_type: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
 }
 
 /// Object response of `campaign.pause`.
@@ -2757,7 +3053,7 @@ pub struct CampaignResumeResponse {
 /// Object request body of `campaign.set_retry_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSetRetryPolicyBody {
-    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
+    /// retry policy as a JSON string (JSON text (typed String). Table 4: a list of {dataType (number type), type (0 normal, 1 result-based), policy (JSON text), noRetryPolicy (list of display result codes; not allowed with policyType 1)}; policy for type 0 (Table 5): {retryTime, retryDay} (the page describes retryTime as the number of days and retryDay as calls per day; the query page names them retryDay/retryTimes); policy for type 1 (Table 6): a list of {callInterval (delay), result (result type), retryNumber})
     #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
     pub policy_json: Option<String>,
     /// retry policy type (0 global, 1 number-type matching)
@@ -2860,21 +3156,21 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub policy_type: Option<i64>,
-    /// retry policy as a JSON string (serialized JSON, layout as in the set call)
+    /// retry policy as a JSON string (JSON text; Table 5: {dataType, policy (JSON text: list of {callInterval, result, retryNumber}, Table 7), retryDay (days, normal policy), retryTimes (calls per day, normal policy), type (0 normal, 1 result-based)})
     #[serde(
         rename = "policyJson",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub policy_json: Option<String>,
-    /// result codes not retried
+    /// result codes not retried (display result codes not retried (from the display-result list, data.resultCode))
     #[serde(
         rename = "noRetryPolicy",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub no_retry_policy: Option<String>,
-    /// business-result policy (table not captured) (JSON string)
+    /// business-result policy (table not captured) (JSON text; Table 6: {busiResultCode (required), busiResultSubCode, busiResultPolicy (required: 0 stop calling, 1 call the next number, 2 call the current number), callInterval (1-3600 s; not with policy 0)})
     #[serde(
         rename = "busiPolicy",
         skip_serializing_if = "Option::is_none",
@@ -3118,7 +3414,7 @@ pub struct CampaignFailCategoryStatisticsResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub stat_date: Option<String>,
-    /// failure code -&gt; occurrence count
+    /// failure code -&gt; occurrence count (map of failure code to count (sample))
     #[serde(rename = "failData", skip_serializing_if = "Option::is_none")]
     pub fail_data: Option<serde_json::Value>,
 }
@@ -3715,7 +4011,7 @@ pub struct BlocklistDeleteAllResponse {
 /// Object request body of `blocklist.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BlocklistQueryBody {
-    /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
+    /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#; when given, only these numbers are answered (whether each is listed, with expiry and validity))
     #[serde(rename = "blocklist", skip_serializing_if = "Option::is_none", default)]
     pub blocklist: Option<Vec<String>>,
     /// blocklist group to filter by
@@ -3724,7 +4020,7 @@ pub struct BlocklistQueryBody {
     /// blocklist type to filter by
     #[serde(rename = "typeId", skip_serializing_if = "Option::is_none", default)]
     pub type_id: Option<String>,
-    /// start offset (offset = limit * (page - 1))
+    /// start offset (offset = limit * (page - 1); give either offset+limit or blocklist, not both)
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
     /// page size (1-100)
@@ -3773,6 +4069,39 @@ pub struct BlocklistQueryResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
+    /// number of entries in the returned list
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// blocklist entries (Table 5 types it Object, but totalCount counts a returned list and up to 20 numbers can be queried: typed as a list)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<BlocklistQueryResponseData>>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlocklistQueryResponseData {
+    /// expiry time
+    #[serde(
+        rename = "validityExpirationTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub validity_expiration_time: Option<String>,
+    /// blocklisted number
+    #[serde(
+        rename = "blockNum",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub block_num: Option<String>,
+    /// true while the entry is in force; returned only when the request gave blocklist
+    #[serde(rename = "flag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_bool")]
+    pub flag: Option<bool>,
 }
 
 /// Object request body of `blocklist.add_group`.
@@ -3945,9 +4274,9 @@ pub struct BlocklistQueryGroupsResponse {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_count: Option<i64>,
-    /// groups (doc says Object; likely a list)
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub data: Option<BlocklistQueryGroupsResponseData>,
+    /// groups (Table 5 types it Object; totalCount counts a returned list and the call pages with offset/limit: typed as a list)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<BlocklistQueryGroupsResponseData>>,
     /// result code (duplicate of resultCode) ("0200000" success)
     #[serde(
         rename = "returnCode",
@@ -4125,9 +4454,9 @@ pub struct BlocklistQueryTypesResponse {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_count: Option<i64>,
-    /// types (doc says Object; likely a list)
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub data: Option<BlocklistQueryTypesResponseData>,
+    /// types (Table 5 types it Object; totalCount counts a returned list and the call pages with offset/limit: typed as a list)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<BlocklistQueryTypesResponseData>>,
     /// result code (duplicate of resultCode) ("0200000" success)
     #[serde(
         rename = "returnCode",
@@ -4371,7 +4700,7 @@ pub struct CalldataAddV1Response {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
-    /// created records (from the published V1 sample)
+    /// created records (Table 6 (guide 响应说明 fragment))
     #[serde(
         rename = "returnObject",
         skip_serializing_if = "Option::is_none",
@@ -4384,10 +4713,10 @@ pub struct CalldataAddV1Response {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataAddV1ResponseReturnObject {
-    /// records created
+    /// numbers the system still has to call
     #[serde(rename = "totalSize", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub total_size: Option<i64>,
-    /// created records
+    /// created records (Table 6 names it datalist (Object, Table 7: called, dataId); the page response sample sends dataIdList as a list, which is kept)
     #[serde(
         rename = "dataIdList",
         skip_serializing_if = "Option::is_none",
@@ -4786,13 +5115,13 @@ pub struct CalldataStatisticsResponseCountDetail {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub finish_count: Option<i64>,
-    /// counts per batch (table not captured)
+    /// counts per batch (table not captured) (item members from the page response sample (the item table is past the end of every copy))
     #[serde(
         rename = "batchDetail",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_vec"
     )]
-    pub batch_detail: Option<Vec<serde_json::Value>>,
+    pub batch_detail: Option<Vec<CalldataStatisticsResponseCountDetailBatchDetail>>,
     /// dialled total
     #[serde(
         rename = "totalCalledCount",
@@ -4851,6 +5180,96 @@ pub struct CalldataStatisticsResponseCountDetail {
     pub daily_count: Option<i64>,
 }
 
+/// Object `batchDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalldataStatisticsResponseCountDetailBatchDetail {
+    /// batchId
+    #[serde(
+        rename = "batchId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub batch_id: Option<String>,
+    /// unCallCount
+    #[serde(
+        rename = "unCallCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub un_call_count: Option<i64>,
+    /// calledCount
+    #[serde(
+        rename = "calledCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub called_count: Option<i64>,
+    /// finishCount
+    #[serde(
+        rename = "finishCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub finish_count: Option<i64>,
+    /// totalCalledCount
+    #[serde(
+        rename = "totalCalledCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_called_count: Option<i64>,
+    /// totalCallSucc
+    #[serde(
+        rename = "totalCallSucc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_call_succ: Option<i64>,
+    /// totalFinishCount
+    #[serde(
+        rename = "totalFinishCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_finish_count: Option<i64>,
+    /// totalCount
+    #[serde(
+        rename = "totalCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub total_count: Option<i64>,
+    /// dailyCalledCount
+    #[serde(
+        rename = "dailyCalledCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_called_count: Option<i64>,
+    /// dailyCallSucc
+    #[serde(
+        rename = "dailyCallSucc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_call_succ: Option<i64>,
+    /// dailyFinishCount
+    #[serde(
+        rename = "dailyFinishCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_finish_count: Option<i64>,
+    /// dailyCount
+    #[serde(
+        rename = "dailyCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub daily_count: Option<i64>,
+}
+
 /// Object response of `calldata.import_file_from_server`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -4894,7 +5313,7 @@ pub struct CalldataQueryImportResultBody {
     /// page size (1-100) Required.
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
     pub limit: Option<i64>,
-    /// import task IDs to look up (from the published sample only)
+    /// import task IDs to look up (not in the body table (offset and limit only, guide 请求说明 fragment); sent by the page request sample to select import tasks)
     #[serde(rename = "importTaskIds", skip_serializing_if = "Option::is_none", default)]
     pub import_task_ids: Option<Vec<String>>,
 }
@@ -6430,6 +6849,9 @@ pub struct FileserverAddBody {
     /// server address Required.
     #[serde(rename = "serverInfo", skip_serializing_if = "Option::is_none", default)]
     pub server_info: Option<FileserverAddBodyServerInfo>,
+    /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
     /// login password (8-80 chars; plain text, stored encrypted) Required.
     #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
     pub server_pwd: Option<cec_core::Secret<String>>,
@@ -6440,6 +6862,10 @@ impl FileserverAddBody {
         cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
         if let Some(v) = &self.server_info {
             v.validate(op, &format!("{at}serverInfo."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+        if let Some(v) = &self.user_name {
+            cec_core::validate::max_len(op, &format!("{at}userName"), v, 30)?;
         }
         cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
         if let Some(v) = &self.server_pwd {
@@ -6554,6 +6980,9 @@ pub struct FileserverUpdateBody {
     /// server address Required.
     #[serde(rename = "serverInfo", skip_serializing_if = "Option::is_none", default)]
     pub server_info: Option<FileserverUpdateBodyServerInfo>,
+    /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
+    #[serde(rename = "userName", skip_serializing_if = "Option::is_none", default)]
+    pub user_name: Option<String>,
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
     #[serde(rename = "serverPwd", skip_serializing_if = "Option::is_none", default)]
     pub server_pwd: Option<cec_core::Secret<String>>,
@@ -6564,6 +6993,10 @@ impl FileserverUpdateBody {
         cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
         if let Some(v) = &self.server_info {
             v.validate(op, &format!("{at}serverInfo."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+        if let Some(v) = &self.user_name {
+            cec_core::validate::max_len(op, &format!("{at}userName"), v, 30)?;
         }
         if let Some(v) = &self.server_pwd {
             cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
@@ -7416,6 +7849,9 @@ pub struct TemplateAddBodySkillParam {
     /// prediction settings
     #[serde(rename = "predictParam", skip_serializing_if = "Option::is_none", default)]
     pub predict_param: Option<TemplateAddBodySkillParamPredictParam>,
+    /// preview-outbound settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "previewParam", skip_serializing_if = "Option::is_none", default)]
+    pub preview_param: Option<serde_json::Value>,
 }
 impl TemplateAddBodySkillParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -7439,6 +7875,12 @@ pub struct TemplateAddBodySkillParamPredictParam {
     /// off-hook-rate prediction (sample with predictMethod 5)
     #[serde(rename = "offhookPredictParam", skip_serializing_if = "Option::is_none", default)]
     pub offhook_predict_param: Option<TemplateAddBodySkillParamPredictParamOffhookPredictParam>,
+    /// agent-based prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "agentPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub agent_predict_param: Option<serde_json::Value>,
+    /// connect-rate prediction settings (member named in the campaign-detail response sample (null there); its sub-table is not readable in any copy)
+    #[serde(rename = "connectPredictParam", skip_serializing_if = "Option::is_none", default)]
+    pub connect_predict_param: Option<serde_json::Value>,
 }
 impl TemplateAddBodySkillParamPredictParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -8254,7 +8696,7 @@ pub struct CalllogsQueryResponseResult {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
 ///
-/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Every stored copy ends before the body rows after ivrParam; skillParam/initStatus/callBackUrl keys come from the published sample, ivrParam keys (deviceSign, callCount, callInterval) from Huawei's HPS demo client (CloudIPCC_huaweicloud_hpsdemo IvrParam bean; older HPS generation, path /HPS/resource/paas/campaigns/{vdnId}).
+/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Every stored copy ends before the body rows after ivrParam; skillParam/initStatus/callBackUrl keys come from the published sample, ivrParam keys (deviceSign, callCount, callInterval) from Huawei's HPS demo client (CloudIPCC_huaweicloud_hpsdemo IvrParam bean; older HPS generation, path /HPS/resource/paas/campaigns/{vdnId}). Samples (request and response, whole) from the guide 报文样例 fragment; skillParam.previewParam and predictParam.agentPredictParam/connectPredictParam are named by the campaign-detail response sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignAddV1Builder<'a> {
@@ -8534,7 +8976,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. The stored copy ends before the scheduleParam/ivrParam/skillParam sub-tables and the error table; sub-table keys as for campaign.add_v1.
+/// Campaign must exist and not be complete; device type cannot change; strBeginTime/strEndTime optional here. Every copy read (zh cec_07_4003.html to body row 9 ivrParam, zh-cn 4003 and the zh .md to the header table) ends before the sub-tables and the error table; no 报文样例 guide fragment of this page was found. Sub-table keys as for campaign.add_v1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV1Builder<'a> {
@@ -8670,7 +9112,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. Every stored copy ends in the body table (the 2023 zh-cn copy at callerNo; it limits name to 32 characters where the newer pages say 100). Rows after ivrParam and the sub-tables are missing.
+/// Campaign must exist and not be complete; device type cannot change. Every stored copy ends in the body table (zh cec_07_4004.html at row 10 ivrParam; the 2023 zh-cn copy at callerNo, limiting name to 32 characters where the newer pages say 100; the zh .md at the header table). No 报文样例 guide fragment of this page was found. Rows after ivrParam and the sub-tables are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV2Builder<'a> {
@@ -8892,7 +9334,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
 ///
-/// No request body. callOrder added to the output in AICC 25.100.0. The returnObject table and its sub-tables (Tables 4-20) and the error table (Table 21) are past the end of the stored copy; returnObject keys listed are those read.
+/// No request body. callOrder added to the output in AICC 25.100.0. The zh copy cec_07_0726.html reaches returnObject row 5.10 (ivrParam); id, the scheduleParam/skillParam members and callBackUrl come from the page response sample (guide 报文样例 fragments, 2023 and 2024 copies), which both stop inside callBackUrl, so the sample is not kept. The sub-tables (Tables 5-20) and the error table (Table 21) are past the end of every copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryDetailBuilder<'a> {
@@ -8961,7 +9403,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0727.html>
 ///
-/// No request body. The query table was read whole (0727 compact zh copy: 9 rows; statusV2 appears only in the 2025-12 zh-cn URL and is not in that table). Both copies end at the third response row, so the campaign item table (data) is missing.
+/// No request body. The query table was read whole (guide 接口URI fragment and the 0727 compact zh copy: 9 rows; statusV2 appears only in the 2025-12 zh-cn query string and is not in that table). Every copy of the response section ends after Table 3 (data: List of Campaign, see Table 4); the data item members (id, name, status, strBeginTime, strEndTime, deviceType, callerNo) come from the complete response sample of the guide 报文样例 fragment (2023 copy, which names the older page cec_05_2015).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryAllBuilder<'a> {
@@ -9250,7 +9692,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
 ///
-/// policyJson is typed String on every copy (zh-cn/en/ja 4010, th-th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. Mandatory flags for the two body fields are not given on the page. The copies end in the policyJson table (Table 4); the policy table (Table 5), error table and samples are missing.
+/// policyJson is typed String on every copy (zh 0730/4010, en/ja 4010, th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. The zh copy cec_07_0730.html (2025-11) reads the body table and the policyJson/policy tables (Tables 3-6) whole and the response table to its first row (the result fields every iSales write lists); the error table is read whole in the guide 错误结果码 fragment (it prints the campaign-not-found code as 0200-01). Mandatory flags for the two body fields are not given on the page. No sample is printed in the copies found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignSetRetryPolicyBuilder<'a> {
@@ -9286,7 +9728,7 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
+    /// retry policy as a JSON string (JSON text (typed String). Table 4: a list of {dataType (number type), type (0 normal, 1 result-based), policy (JSON text), noRetryPolicy (list of display result codes; not allowed with policyType 1)}; policy for type 0 (Table 5): {retryTime, retryDay} (the page describes retryTime as the number of days and retryDay as calls per day; the query page names them retryDay/retryTimes); policy for type 1 (Table 6): a list of {callInterval (delay), result (result type), retryNumber})
     pub fn policy_json(mut self, v: impl Into<String>) -> Self {
         self.body_.policy_json = Some(v.into());
         self
@@ -9346,7 +9788,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
 ///
-/// No request body. data.policyJson is typed String (en-us and ar-mena 4011), so it is kept as text; its layout is that of the set call. The copies end after the data table row noRetryPolicy; busiPolicy comes from the earlier zh-cn read.
+/// No request body. data.policyJson and busiPolicy are typed String (JSON text). Response tables (Tables 3-7) read whole in the guide 响应说明 fragment (2024-09) and the zh copy cec_07_4011.html to Table 6; the 2023 fragment (older page cec_05_2019) has no busiPolicy. The error table (Table 8) and the samples were reached in no copy found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryRetryPolicyBuilder<'a> {
@@ -9593,7 +10035,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0734.html>
 ///
-/// Counts failed calls by failure code (today by default). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4014.html).
+/// Counts failed calls by failure code (today by default); startDate/endDate at most 30 days apart. URL table, sample (whole) and error table (whole) read on the guide category page and 错误结果码 fragment of cec_07_4014; the response table itself (data/statDate/failData) was not reached today.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignFailCategoryStatisticsBuilder<'a> {
@@ -10307,7 +10749,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0744.html>
 ///
-/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours.
+/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours. Read today: zh cec_07_0744.html (2025-12) and cec_07_4024.html (2025-04) to the first response row (the result fields every iSales write lists), the error table whole in the guide 错误结果码 fragment.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddBuilder<'a> {
@@ -10556,7 +10998,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
 ///
-/// Send either blocklist (only those numbers are returned, with their validity data) or offset+limit. The newest en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html) adds relCategoryId and typeId filters and marks offset optional; it ends inside the body table. The response item table is missing from every copy tried, so the answer carries only the result fields.
+/// Send either blocklist (only those numbers are returned, with their validity data) or offset+limit. The zh copy cec_07_0747.html (2025-11) reads the body table whole (blocklist, relCategoryId, typeId, offset, limit; limit/offset and blocklist are mutually exclusive), the response table and the data table (Table 5) to row 3 (flag).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistQueryBuilder<'a> {
@@ -10580,7 +11022,7 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
+    /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#; when given, only these numbers are answered (whether each is listed, with expiry and validity))
     pub fn blocklist(mut self, v: Vec<String>) -> Self {
         self.body_.blocklist = Some(v);
         self
@@ -10595,7 +11037,7 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.body_.type_id = Some(v.into());
         self
     }
-    /// start offset (offset = limit * (page - 1))
+    /// start offset (offset = limit * (page - 1); give either offset+limit or blocklist, not both)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
@@ -11309,7 +11751,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
-/// At most 200,000 records not yet completed per campaign; 20 records per call; at least 1 s between calls; no duplicate or blocklisted called numbers. Response fields from the page sample (resultDesc "create data succeeded"). Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
+/// At most 200,000 records not yet completed per campaign; 20 records per call; at least 1 s between calls; no duplicate called numbers; blocklisted numbers are refused (the 2025-03 en copy allows them while their restriction period and call count are not exceeded, and refuses adding to a completed or an executing task). Body table read to row 1.6 callData (guide 请求说明 fragment); priority (AICC 25.100.0, change log cec_07_0715) follows the task-group import table. Response table (Table 5/6/7) and samples (whole) from the guide 响应说明/报文样例 fragments; Table 6 calls the list datalist, the sample dataIdList (kept).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV1Builder<'a> {
@@ -11612,7 +12054,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0764.html>
 ///
-/// No request body. Doc shows the URL without scheme/host. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4036.html).
+/// No request body. Doc shows the URL without scheme/host. Response tables (Tables 3-6) read whole in the guide 响应说明 fragment; response sample whole. The error table (Table 7) was not reached in any copy found today; the codes listed are the first pass's (zh cec_07_4036).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQueryNumberBuilder<'a> {
@@ -11691,7 +12133,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html>
 ///
-/// The response table lists only countDetail (no resultCode shown). The batchDetail item table is past the end of the copy read.
+/// The response table lists only countDetail (no resultCode shown); the sample has none either. Flow-controlled: one call per five minutes; a faster call gets HTTP 429 ("do not operate frequently") (error fragment). batchDetail items are typed from the whole response sample (guide category page of this interface, which also holds the error table); the countDetail table was read to row 1.2 there and in the first pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsBuilder<'a> {
@@ -11768,7 +12210,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Every copy tried (en, zh-cn, other locales, guide fragments) ends before the request body table, so which file on which server is named is unknown; the answer carries only the result fields.
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. The page opens with the Excel template (Tables 1-3: sessionId max 32, called = JSON array of {calledNo max 24 of 0-9*#, delayTime 0-7200 s default 0, type}, caller max 24, callData max 1024 (JSON for intelligent-IVR flows), customField max 200, recycleTime yyyy-mm-dd hh:mm:ss; the 2025-11 copies add a priority column). campaignId is a String in the URL table (Table 4, guide 接口URI fragment). Every copy read today (zh cec_07_4038.html, en cec_07_0766/4038, zh .md, guide 接口URI fragment) ends at or before the URL table; no 请求说明/响应说明/报文样例 fragment of this page is stored, and no public client code calls the path (code search for calldatafile/uploadFileServer: none). Which file on which server the body names is therefore unknown; the answer carries only the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportFileFromServerBuilder<'a> {
@@ -11837,7 +12279,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
 ///
-/// Covers both local-file and file-server imports. The DataImportTask table ends after blackNum in the copies read; errMsg and importTaskIds come from the sample.
+/// Covers both local-file and file-server imports. The body table has offset and limit only; importTaskIds comes from the page request sample. The zh copy cec_07_0767.html reads the response table and the DataImportTask table to row 8 (blackNum: numbers written back automatically as blocklisted); row 9 is cut. errMsg comes from the response sample (guide 报文样例 fragment, whole), which has no count and no blackNum.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQueryImportResultBuilder<'a> {
@@ -11883,7 +12325,7 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
-    /// import task IDs to look up (from the published sample only)
+    /// import task IDs to look up (not in the body table (offset and limit only, guide 请求说明 fragment); sent by the page request sample to select import tasks)
     pub fn import_task_ids(mut self, v: Vec<String>) -> Self {
         self.body_.import_task_ids = Some(v);
         self
@@ -11938,7 +12380,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html>
 ///
-/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0768.html).
+/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId} (taskGroupId from the task group details). The zh copy cec_07_0768.html (2025-11) reads the body table to row 1.7 priority (1-5, default 3); the response and error tables and samples were reached in no copy found today (zh .html/.md, en).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportToTaskGroupBuilder<'a> {
@@ -12099,6 +12541,8 @@ impl crate::Client {
 /// Fluent builder of `callbatch.update`: Modify an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0771.html>
+///
+/// Batch of a campaign in draft, executing, suspended or completed state. The en copy cec_07_0771 reads the body table (name typed Integer there although it is a name of up to 255 characters; kept string) and ends at the response table; the error table and samples were reached in no copy found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallbatchUpdateBuilder<'a> {
@@ -12252,6 +12696,8 @@ impl crate::Client {
 /// Fluent builder of `callbatch.pause`: Suspend an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0773.html>
+///
+/// Batch of a campaign in draft, executing or completed state. Read whole in the zh copy cec_07_0773.html (2025-11): body id, the four result fields, error table (0200001, 0200006, 0200007, 02000001, 03000002 campaign does not allow pausing batches, 03000004 batch ID unknown, 03000006 already paused) and both samples.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallbatchPauseBuilder<'a> {
@@ -12326,6 +12772,8 @@ impl crate::Client {
 /// Fluent builder of `callbatch.resume`: Resume an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0774.html>
+///
+/// Resumes one batch (body id). The zh .md and en copies end at the top of the response table (its rows point to an error table, Table 5, not reached).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallbatchResumeBuilder<'a> {
@@ -12592,6 +13040,8 @@ impl crate::Client {
 /// Fluent builder of `appoint.update`: Modify a reserved outbound call.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0778.html>
+///
+/// Manual reservations only (automatic ones cannot be modified). zh cec_07_0778.html read to the samples: tables whole, request sample whole; the response sample stops after resultDesc ("update success"), so it is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointUpdateBuilder<'a> {
@@ -12677,7 +13127,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0779.html>
 ///
-/// Automatic reservations update their results themselves.
+/// Automatic reservations update their results themselves. zh cec_07_0779.html read to the sample heading (tables and error table whole; the request sample stops after appointId, so no sample is kept).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointUpdateResultBuilder<'a> {
@@ -12950,7 +13400,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0783.html>
 ///
-/// Completed calls only; vdnId must own the campaign. Prefer the result callback; keep concurrency &lt;= 10 with &gt; 1 s between batches. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0783.html).
+/// Completed calls only; vdnId must own the campaign. Prefer the result callback; keep concurrency &lt;= 10 with &gt; 1 s between batches. Body table read whole in the zh copy cec_07_0783.html (2025-11); response and data tables (Tables 4-5, to 6.10 recordPath) whole in the guide 响应说明 fragment and the error table whole in the guide 错误结果码 fragment (both 2023 copies of the older page cec_05_2037). No sample is printed in the copies found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultQueryBuilder<'a> {
@@ -13131,7 +13581,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. The response table is past the end of the copy read; response fields come from the page sample.
+/// Only calls made on AICC 22.100.0 or later. Samples (whole) and the error table (whole) from the guide 报文样例/错误码 fragments of cec_07_4043; the response table itself was reached in no copy found, so the response fields are the sample's (the V2 page lists the same recordList members).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV1Builder<'a> {
@@ -13197,7 +13647,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. The copy read ends in the response table after the recordList entries; the other response rows and the error table are missing.
+/// Only calls made on AICC 22.100.0 or later. V2 adds mandatory page (1-1000) and limit (1-100). The zh copy cec_07_4044.html reads the body table whole and the response table to recordList row 2.5; the other response rows, the error table (Table 5) and the samples were reached in no copy found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV2Builder<'a> {
@@ -13282,7 +13732,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0790.html>
 ///
-/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4048.html).
+/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined; the server must answer 200 or the writeback counts as failed. zh cec_07_4048.html read today: body, response and error table to row 5.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct WritebackBusinessResultBuilder<'a> {
@@ -13388,7 +13838,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0792.html>
 ///
-/// SFTP only; server info must be unique per tenant. The published error sample returns {resultCode, description} (key 'description', not resultDesc) e.g. 02000005 for a bad password length. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4050.html).
+/// SFTP only; server info must be unique per tenant; user name at most 30 characters without special characters; password 8-80 characters. Request, response and error tables, and both samples, read whole on the guide category page of this interface and its 报文样例/错误结果码 fragments. The published sample answer is an error, {resultCode 02000005, description}: the key is description, not resultDesc. The error table lists 02000005 twice (once as "length out of range") and ends at 02000010.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverAddBuilder<'a> {
@@ -13415,6 +13865,11 @@ impl<'a> FileserverAddBuilder<'a> {
     /// server address Required.
     pub fn server_info(mut self, v: FileserverAddBodyServerInfo) -> Self {
         self.body_.server_info = Some(v);
+        self
+    }
+    /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted) Required.
@@ -13537,7 +13992,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0794.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4052.html).
+/// When the IP changes the password must be sent; user name at most 30 characters without special characters; password 8-80. The zh copy cec_07_4052.html reads the body (serverInfo, userName required, serverPwd), serverInfo and response tables whole and ends after the first error row (0200001); no 错误结果码 fragment or sample of this page was found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverUpdateBuilder<'a> {
@@ -13576,6 +14031,11 @@ impl<'a> FileserverUpdateBuilder<'a> {
     /// server address Required.
     pub fn server_info(mut self, v: FileserverUpdateBodyServerInfo) -> Self {
         self.body_.server_info = Some(v);
+        self
+    }
+    /// SFTP user name (max 30 characters; no special characters (`~!@#$%^&*()+=|{}'":;&lt;&gt;/?.\[\] and full-width punctuation)) Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
         self
     }
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
@@ -13633,7 +14093,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
 ///
-/// Prerequisite lookup before importing call data from a file server. Server entries: port, ip, filePath, userName from the table; serverId from the page sample.
+/// Prerequisite lookup before importing call data from a file server. The guide category page of this interface holds its samples (whole) and an error table (Table 6, whole; the same list as the add page). Server entries: port, ip, filePath, userName from the table (first pass); serverId from the sample. The body and response tables were reached today only to the body table start (zh .md, ja/zh-cn 4053).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FileserverQueryBuilder<'a> {
@@ -13800,7 +14260,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. The mandatory flags for displayResult and obsCodes are past the end of every copy tried; the sample body is {resultCode, displayResult, obsCodes}. Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html).
+/// Display results feed the retry policy's no-retry list. Samples (whole), the response table and the error table read on the guide category page of this interface; the body table rows after resultCode (mandatory flags of displayResult/obsCodes) were reached in no copy; the sample body is {resultCode, displayResult, obsCodes}.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultCreateBuilder<'a> {
@@ -14119,7 +14579,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0802.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4060.html).
+/// Response sample (whole) from the guide category page that also holds the create page; it sends resultMapList\[\].vdnId as the string "40" where the table types it int (kept int: the decoder reads either; sample_types_reviewed). The tables were not reached today in a copy of this page itself.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultDetailBuilder<'a> {
@@ -14188,7 +14648,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1128.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31).
+/// Only in the zh-cn reference (updated 2026-07-31). zh cec_07_1128.html read to the sample heading: query, response, data and error tables whole.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateListBuilder<'a> {
@@ -14499,7 +14959,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31).
+/// Only in the zh-cn reference (updated 2026-07-31). zh cec_07_1131.html reads the body, response and returnObject tables whole and the error table to row 7.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateCopyBuilder<'a> {
@@ -14779,7 +15239,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/tasks` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0315.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500. Read whole in zh cec_07_0315.html (2025-11). The table lists serviceId directly under resultData; the sample nests it in a taskData list, which is kept. The printed response sample has a trailing comma inside taskData (kept minimally repaired); it sends result as the number 0 and the request sample sends subCCNo/vdnId as numbers where the tables say String (table types kept: the decoder reads either; sample_types_reviewed).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsGetTasksBuilder<'a> {
@@ -15234,7 +15694,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0803.html>
 ///
-/// Lists calls made by third parties to the iSales open API. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0803.html).
+/// Lists calls made by third parties to the iSales open API. The guide category page of cec_07_0803 holds the samples (whole), the response and OpenapiLog tables (whole) and the error table (whole). request is typed Object in the table but the sample carries it as JSON text; the field is untyped JSON and reads either (listed in sample_types_reviewed). count comes from the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalllogsQueryBuilder<'a> {

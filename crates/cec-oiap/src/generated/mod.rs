@@ -4966,6 +4966,9 @@ pub struct SilentAgentChangeWorkModeBodyCallTransferRequest {
     /// transfer data (row not fully readable)
     #[serde(rename = "callTransferTransData", skip_serializing_if = "Option::is_none", default)]
     pub call_transfer_trans_data: Option<String>,
+    /// transfer number (member of the page request sample; its table row is past the end of every copy)
+    #[serde(rename = "callTransferNumber", skip_serializing_if = "Option::is_none", default)]
+    pub call_transfer_number: Option<String>,
 }
 impl SilentAgentChangeWorkModeBodyCallTransferRequest {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4980,9 +4983,13 @@ impl SilentAgentChangeWorkModeBodyCallTransferRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SilentAgentChangeWorkModeResponse {
-    /// error code; absent on success (see common error codes)
-    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub error_code: Option<i64>,
+    /// error code; absent on success ("0" = success (the page sample sends a string, as the receiveDialogrecord table types it))
+    #[serde(
+        rename = "errorCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_code: Option<String>,
     /// error description
     #[serde(
         rename = "errorMsg",
@@ -5450,6 +5457,68 @@ pub struct ReportQueryCallStatisticsReportResponseItem {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_staff_no_consult_count: Option<i64>,
+    /// calls sent to an agent after more than 3 interactions, not hung up in the IVR Required.
+    #[serde(
+        rename = "callStaffConsultCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub call_staff_consult_count: Option<i64>,
+    /// calls that only consulted the chatbot (more than 1 interaction, hung up in the IVR) Required.
+    #[serde(
+        rename = "exitConsultingCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub exit_consulting_count: Option<i64>,
+    /// total user-IVR interactions (dialog rounds) Required.
+    #[serde(
+        rename = "interactCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub interact_count: Option<i64>,
+    /// net self-service rate (-1.000 when the chatbot was not used; else 0-1.000 (chatbot-only calls / chatbot use)) Required.
+    #[serde(
+        rename = "autonomyRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub autonomy_rate: Option<String>,
+    /// average interactions per call Required.
+    #[serde(
+        rename = "averageInteractPerCall",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub average_interact_per_call: Option<String>,
+    /// database record date (null when not set) (typed Date in the table) Required.
+    #[serde(rename = "dbRecordTime", skip_serializing_if = "Option::is_none")]
+    pub db_record_time: Option<serde_json::Value>,
+    /// query type (hour | day) Required.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// interface calls in total Required.
+    #[serde(
+        rename = "interfaceRequestCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub interface_request_count: Option<i64>,
+    /// successful interface calls Required.
+    #[serde(
+        rename = "interfaceSuccessCount",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub interface_success_count: Option<i64>,
+    /// interface success rate (-1.000 when there were no calls; else 0-1.000) Required.
+    #[serde(
+        rename = "interfaceSuccessRate",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interface_success_rate: Option<String>,
 }
 
 /// Object request body of `report.queryChatbotReport`.
@@ -6666,8 +6735,133 @@ impl GtsRpaQueryJobDetailsBody {
     }
 }
 
-/// Response of `gtsRpa.queryJobDetails` (not documented field by field: raw JSON).
-pub type GtsRpaQueryJobDetailsResponse = serde_json::Value;
+/// Object response of `gtsRpa.queryJobDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryJobDetailsResponse {
+    /// 0 success, other values failure Required.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub error_code: Option<i64>,
+    /// error message
+    #[serde(
+        rename = "errorMsg",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub error_msg: Option<String>,
+    /// task details (RpaDetailJobResult)
+    #[serde(rename = "jobDetail", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub job_detail: Option<Vec<GtsRpaQueryJobDetailsResponseJobDetail>>,
+}
+
+/// Object `jobDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GtsRpaQueryJobDetailsResponseJobDetail {
+    /// task UUID
+    #[serde(rename = "uid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub uid: Option<String>,
+    /// task name
+    #[serde(
+        rename = "jobName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub job_name: Option<String>,
+    /// start time yyyy-mm-dd HH:mm:ss
+    #[serde(
+        rename = "startTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub start_time: Option<String>,
+    /// creation time yyyy-mm-dd HH:mm:ss
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub create_time: Option<String>,
+    /// executor name
+    #[serde(
+        rename = "workstationName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub workstation_name: Option<String>,
+    /// cluster name
+    #[serde(
+        rename = "clusterName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub cluster_name: Option<String>,
+    /// online
+    #[serde(
+        rename = "runMode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub run_mode: Option<String>,
+    /// once, repeat or queueTrigger
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub mode: Option<String>,
+    /// always procedure
+    #[serde(
+        rename = "jobType",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub job_type: Option<String>,
+    /// init, running, suspend or success
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub status: Option<String>,
+    /// script package name
+    #[serde(
+        rename = "procedureName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub procedure_name: Option<String>,
+    /// script package version
+    #[serde(
+        rename = "procedureVersion",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub procedure_version: Option<String>,
+    /// description
+    #[serde(
+        rename = "description",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub description: Option<String>,
+    /// timeout
+    #[serde(rename = "timeout", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub timeout: Option<i64>,
+    /// status of the latest run; absent if never run
+    #[serde(
+        rename = "recentTaskStatus",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub recent_task_status: Option<String>,
+    /// queue UUID
+    #[serde(
+        rename = "queueUid",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_uid: Option<String>,
+    /// queue name
+    #[serde(
+        rename = "queueName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub queue_name: Option<String>,
+}
 
 /// Object request body of `gtsRpa.createRpaQueueData`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7807,7 +8001,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0856.html>
 ///
-/// First request of a dialog; ODFS answers with the next operation in outparams. Per-scenario outparams are merged into the response union (read from zh guide mirrors of cec_07_2015/2016/2017). Fields from zh copy (huaweicloud.com guide mirror of api-ccfs-cec cec_07_2015 / cec_07_0856).
+/// First request of a dialog; ODFS answers with the next operation in outparams. Per-scenario outparams are merged into the response union (read from zh guide mirrors of cec_07_2015/2016/2017). Fields from zh copy (huaweicloud.com guide mirror of api-ccfs-cec cec_07_2015 / cec_07_0856). Response sample 3 of cec_07_2015 (outaction 12) kept with its placeholder extension member "xxx" (and // comment) dropped. The generic 请求说明 fragment says extparams is currently used only by the initialization request.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct DialogInitBuilder<'a> {
@@ -7880,7 +8074,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html>
 ///
-/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. The stored copies end after the feedback row; feedbackContent comes from the IVRREQUEST variable list of the user manual (https://support.huaweicloud.com/intl/zh-cn/usermanual-cec/cec_04_0105.html). Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857.
+/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. The stored copies end after the feedback row; feedbackContent comes from the IVRREQUEST variable list of the user manual (https://support.huaweicloud.com/intl/zh-cn/usermanual-cec/cec_04_0105.html). Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857. Response samples of the cec_07_2010 page (guide 响应消息样例 fragments) kept minimally repaired: sample 1 lacks a comma after model_type; the outaction-12 sample carries a placeholder extension member "xxx" with a // comment, dropped here (outparams may carry such extension members, which the typed answer does not keep). The outparams (outaction 9) fragment confirms the members through flowRecordFlag but prints prompt_type's value list empty and stops in the flowRecordFlag row.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct DialogAfterInteractionBuilder<'a> {
@@ -7953,7 +8147,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0858.html>
 ///
-/// After a successful transfer (trans_result=0) ODFS answers outaction=10; the caller then repeats inaction=11 with input=hangup. Fields from zh copy (cec_07_2017/0864) and en-us 0858.
+/// After a successful transfer (trans_result=0) ODFS answers outaction=10; the caller then repeats inaction=11 with input=hangup. Fields from zh copy (cec_07_2017/0864) and en-us 0858. zh cec_07_2017.html reads the inparams table and the ExtParams table whole (transin_data is its only row).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct DialogAfterTransferBuilder<'a> {
@@ -8582,7 +8776,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/intentions/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0881.html>
 ///
-/// Called by third parties such as the silent agent system. en-us text at cec_07_2034 (older tree); not in the newest en-us TOC, zh copy cec_07_0881 (2025-11-13) read.
+/// Called by third parties such as the silent agent system. en-us text at cec_07_2034 (older tree); not in the newest en-us TOC, zh copy cec_07_0881 (2025-11-13) read. Request table and both samples (whole) read today on the guide category page of this interface; the request sample sends domainInfo.domainId as the string "10149" where the table types it int (int kept, sample_types_reviewed). The response table there starts with a row whose name begins "ret" (cut); the sample answers errorCode/errorMsg/intentions/total, which are kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IntentQueryIntentionsBuilder<'a> {
@@ -8660,7 +8854,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/changeWorkMode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html>
 ///
-/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. Rows after callTransferTransData and the response table are past the end of the stored copy; response assumed to be the errorCode/errorMsg envelope (not confirmed).
+/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. zh cec_07_2036.html reads the body table and the callTransferRequest table to callTransferTransData; callTransferNumber and the answer {errorCode "0", errorMsg} come from the whole samples on the guide category page of the silent-agent pages (errorCode typed string after the sample; was int, unconfirmed).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SilentAgentChangeWorkModeBuilder<'a> {
@@ -8738,7 +8932,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/receiveDialogrecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0884.html>
 ///
-/// Note errorCode is a string here. Fields read from zh copy (api-ccfs-cec cec_07_0884).
+/// Note errorCode is a string here. Body table read whole and both samples (whole) on the guide category page of the silent-agent pages; the request sample omits tenantId although the table marks it mandatory. Response table not reached today (members as the sample).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SilentAgentReceiveDialogrecordBuilder<'a> {
@@ -9097,7 +9291,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryCallStatisticsReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Rows after callStaffNoConsultCount past the end of the stored copy.
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). The row table (QueryCallStatisticsRes, 16 rows) was read whole in the guide 响应说明 fragment of cec_07_2044 (it was cut after callStaffNoConsultCount before); body table whole in zh cec_07_2044.html. No sample reached.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ReportQueryCallStatisticsReportBuilder<'a> {
@@ -9170,7 +9364,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryChatbotReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0892.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Fields read from zh copy (api-ccfs-cec cec_07_2045 / 0892).
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Body and row tables read whole today (zh cec_07_2045.html, guide 响应说明 fragment); the samples there stop inside the first row, so none is kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ReportQueryChatbotReportBuilder<'a> {
@@ -9832,7 +10026,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJobDetails` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). The RpaDetailJobResult rows after queueUid are past the end of the stored copies: response passed through raw. zh copy cec_07_0910; older cec_07_2056.
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). The RpaDetailJobResult table was read whole in the guide 响应说明 fragment (it ends at queueName, the row after queueUid); the answer is now typed instead of passed through raw. No sample reached.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct GtsRpaQueryJobDetailsBuilder<'a> {
