@@ -111,7 +111,10 @@ fn strs(v: &[String]) -> String {
 pub fn sim_routes(specs: &[Spec]) -> String {
     let mut s = String::from(HEADER);
     s.push_str("//! The simulator's route table: one entry per spec interface.\n\n");
-    s.push_str("#![allow(clippy::all)]\n\nuse crate::routes::{Route, SimEnvelope};\n\n");
+    s.push_str("#![allow(clippy::all)]\n\nuse crate::api::Route;\n\n");
+    s.push_str("/// Every interface the simulator serves (the first of several ids sharing a method and path).\npub static ROUTES: &[Route] = &[\n");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut checks = String::new();
     for spec in specs {
         // The NE's "invalid parameter" code, for requests that break the spec.
         let invalid = spec
@@ -120,23 +123,7 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             .find(|c| c.meaning.to_ascii_lowercase().contains("param"))
             .map(|c| c.code.clone())
             .unwrap_or_else(|| "1".into());
-        for (name, e) in &spec.envelopes {
-            let _ = writeln!(
-                s,
-                "static {}_ENVELOPE_{}: SimEnvelope = SimEnvelope {{ code_field: {}, success: {}, message_field: {}, invalid: {} }};",
-                upper(&cli_ne(spec)),
-                upper(name),
-                e.code_fields.first().map(|c| format!("Some({})", lit(c))).unwrap_or_else(|| "None".into()),
-                lit(e.success.first().map(String::as_str).unwrap_or("0")),
-                e.message_fields.first().map(|c| format!("Some({})", lit(c))).unwrap_or_else(|| "None".into()),
-                lit(&invalid),
-            );
-        }
-    }
-    s.push_str("\n/// Every interface the simulator serves (the first of several ids sharing a method and path).\npub static ROUTES: &[Route] = &[\n");
-    let mut seen = std::collections::BTreeSet::new();
-    let mut checks = String::new();
-    for spec in specs {
+        let krate = snake(&spec.krate);
         for i in &spec.interfaces {
             if !seen.insert((i.method.clone(), i.path.clone())) {
                 continue;
@@ -145,10 +132,9 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             if !i.body.is_empty() {
                 let _ = writeln!(
                     checks,
-                    "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    let body: {}::generated::{}Body = serde_json::from_value(b.clone()).map_err(|e| format!(\"body does not match the spec: {{e}}\"))?;\n    body.validate({}, \"\").map_err(|e| e.message().to_owned())\n}}\n",
+                    "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    let body: {krate}::generated::{}Body = serde_json::from_value(b.clone()).map_err(|e| format!(\"body does not match the spec: {{e}}\"))?;\n    body.validate({}, \"\").map_err(|e| e.message().to_owned())\n}}\n",
                     snake(&cli_ne(spec)),
                     snake(&i.id),
-                    snake(&spec.krate),
                     crate::names::pascal(&i.id),
                     lit(&i.id),
                 );
@@ -157,18 +143,13 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             let req_query: Vec<String> = i.query_params.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
             let _ = writeln!(
                 s,
-                "    Route {{ ne: {}, id: {}, method: {}, path: {}, auth: {}, required_body: {}, required_query: {}, success: {}, binary: {}, envelope: &{}_ENVELOPE_{}, check_body: {} }},",
+                "    Route {{ ne: {}, meta: &{krate}::generated::{}, invalid: {}, required_body: {}, required_query: {}, success: {}, check_body: {} }},",
                 lit(&cli_ne(spec)),
-                lit(&i.id),
-                lit(&i.method),
-                lit(&i.path),
-                lit(&i.auth),
+                upper(&i.id),
+                lit(&invalid),
                 strs(&req_body),
                 strs(&req_query),
                 lit(&success_body(spec, i).to_string()),
-                i.response_kind == "binary",
-                upper(&cli_ne(spec)),
-                upper(&i.envelope),
                 if i.body.is_empty() {
                     "None".to_string()
                 } else {

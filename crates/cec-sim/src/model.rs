@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::SimConfig;
-use crate::routes::{Reply, Req, Route, failure};
+use crate::api::{Reply, Req, Route, failure};
+use crate::config::SimConfig;
 use crate::scenario::Scenario;
 use crate::wav;
 
@@ -22,26 +22,12 @@ mod cdr;
 mod chat;
 mod cms;
 mod dialer;
+mod effects;
 mod intents;
 pub(crate) mod queues;
 
-/// CTI agent state codes (CMS `cti_agent_state` table).
-pub mod cti {
-    /// Not signed in.
-    pub const SIGNED_OUT: i64 = 0;
-    /// Idle (ready).
-    pub const IDLE: i64 = 1;
-    /// Occupied (a call is ringing).
-    pub const OCCUPIED: i64 = 3;
-    /// Talking.
-    pub const TALKING: i64 = 5;
-    /// Busy.
-    pub const BUSY: i64 = 7;
-    /// Resting.
-    pub const REST: i64 = 8;
-    /// After-call work.
-    pub const WORK: i64 = 10;
-}
+/// CTI agent states (CMS `cti_agent_state` code table), as the generated client types them.
+pub(crate) use cec_cms::generated::CtiAgentState as Cti;
 
 /// The token families the simulator issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,8 +47,8 @@ pub struct AgentSnapshot {
     pub id: String,
     /// Signed in.
     pub signed_in: bool,
-    /// CTI state code.
-    pub state: i64,
+    /// CTI state.
+    pub state: Cti,
     /// Events waiting to be polled.
     pub queued_events: usize,
     /// GUID rotations since sign-in.
@@ -85,7 +71,7 @@ struct AgentRt {
     guid_issued: Instant,
     rotations: u64,
     last_heartbeat: Instant,
-    state: i64,
+    state: Cti,
     login_time_ms: u128,
     events: VecDeque<Value>,
     notify: Arc<Notify>,
@@ -124,7 +110,7 @@ impl AgentRt {
         self.signed_in = false;
         self.guid = None;
         self.prev_guid = None;
-        self.state = cti::SIGNED_OUT;
+        self.state = Cti::NotSignedIn;
         self.events.clear();
         self.held.clear();
         self.muted = false;
@@ -160,7 +146,7 @@ struct Model {
     calls: BTreeMap<String, CallRt>,
     recordings: BTreeMap<String, Vec<u8>>,
     tokens: BTreeMap<(TokenKind, String), Instant>,
-    campaigns: BTreeMap<i64, crate::Campaign>,
+    campaigns: BTreeMap<i64, crate::scenario::Campaign>,
     /// Things due later (rest expiry, a customer answering an outbound call), by due time.
     timers: BTreeMap<(Instant, u64), agentctl::Timer>,
     // NE behaviours (see the child modules).
@@ -218,7 +204,7 @@ impl Shared {
                         guid_issued: now,
                         rotations: 0,
                         last_heartbeat: now,
-                        state: cti::SIGNED_OUT,
+                        state: Cti::NotSignedIn,
                         login_time_ms: 0,
                         events: VecDeque::new(),
                         notify: Arc::new(Notify::new()),
@@ -338,12 +324,12 @@ impl Shared {
         if !a.signed_in {
             return Err(format!("agent {agent} is not signed in"));
         }
-        if a.call.is_some() || !a.held.is_empty() || a.state != cti::IDLE {
+        if a.call.is_some() || !a.held.is_empty() || a.state != Cti::Idle {
             return Err(format!("agent {agent} is not idle"));
         }
         let id = format!("{}-{}", 1_700_000_000 + (seq % 100_000_000), counter);
         a.call = Some(id.clone());
-        a.state = cti::OCCUPIED;
+        a.state = Cti::Occupied;
         let called = "10086".to_string();
         let content = json!({
             "caller": caller, "called": called, "callid": id, "transfer": "no", "transfrom": "",
@@ -449,8 +435,10 @@ impl Shared {
 
     /// Serves one request that passed authentication.
     pub(crate) async fn handle(&self, route: &Route, req: &Req) -> Reply {
-        match route.id {
-            "onlineagent.login" | "onlineagent.forcelogin" => self.login(route, req, route.id.ends_with("forcelogin")),
+        match route.id() {
+            "onlineagent.login" | "onlineagent.forcelogin" => {
+                self.login(route, req, route.id().ends_with("forcelogin"))
+            }
             "onlineagent.logout" => self.logout(route, req),
             "onlineagent.resetskill" => self.resetskill(route, req),
             "agentevent.poll" => self.poll(route, req).await,
@@ -468,7 +456,7 @@ impl Shared {
             "onlineagent.agentstatus" => self.agent_status(route, req),
             "voicecall.hold" => self.hold(route, req),
             "voicecall.gethold" => self.unhold(route, req),
-            "voicecall.beginmute" | "voicecall.endmute" => self.mute(route, req, route.id == "voicecall.beginmute"),
+            "voicecall.beginmute" | "voicecall.endmute" => self.mute(route, req, route.id() == "voicecall.beginmute"),
             "voicecall.seconddialex" => self.second_dial(route, req),
             "voicecall.callout" => self.call_out(route, req),
             "voicecall.callinner" => self.call_inner(route, req),
@@ -554,14 +542,14 @@ impl Shared {
         // Push mode when both the callback URL and the service token are given.
         a.push = push_target;
         a.state = match status {
-            3 => cti::BUSY,
-            5 => cti::WORK,
-            _ => cti::IDLE,
+            3 => Cti::Busy,
+            5 => Cti::Adjusting,
+            _ => Cti::Idle,
         };
         Self::push_event(a, event("AgentOther_InService", &id, Value::Null));
         let state_event = match a.state {
-            cti::BUSY => "AgentState_SetNotReady_Success",
-            cti::WORK => "AgentState_Work",
+            Cti::Busy => "AgentState_SetNotReady_Success",
+            Cti::Adjusting => "AgentState_Work",
             _ => "AgentState_Ready",
         };
         Self::push_event(a, event(state_event, &id, Value::Null));
@@ -716,7 +704,7 @@ impl Shared {
         let rows: usize = req.query("rowsPerPage").and_then(|s| s.parse().ok()).unwrap_or(10).clamp(1, 100);
         let name = req.query("name").unwrap_or("");
         let m = self.lock();
-        let all: Vec<&crate::Campaign> =
+        let all: Vec<&crate::scenario::Campaign> =
             m.campaigns.values().filter(|c| (status == 0 || c.status == status) && c.name.contains(name)).collect();
         let data: Vec<Value> = all
             .iter()

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::{AfterCall, AgentRt, CallRt, Model, Shared, cti, event, gw_ok};
-use crate::routes::{Reply, Req, Route, failure};
+use super::{AfterCall, AgentRt, CallRt, Cti, Model, Shared, event, gw_ok};
+use crate::api::{Reply, Req, Route, failure};
 
 /// Something due later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,11 +78,11 @@ impl Shared {
     fn ring(&self, m: &mut Model, agent: &str, call_id: &str, transfer_from: Option<&str>) -> bool {
         let Some(content) = m.calls.get(call_id).map(call_content) else { return false };
         let Some(a) = m.agents.get_mut(agent) else { return false };
-        if !a.signed_in || a.call.is_some() || !a.held.is_empty() || a.state != cti::IDLE {
+        if !a.signed_in || a.call.is_some() || !a.held.is_empty() || a.state != Cti::Idle {
             return false;
         }
         a.call = Some(call_id.to_owned());
-        a.state = cti::OCCUPIED;
+        a.state = Cti::Occupied;
         let mut content = content;
         if let (Some(from), Some(o)) = (transfer_from, content.as_object_mut()) {
             o.insert("transfer".into(), json!("yes"));
@@ -103,14 +103,14 @@ impl Shared {
         a.muted = false;
         match a.after_call.take() {
             Some(AfterCall::Busy { reason }) => {
-                a.state = cti::BUSY;
+                a.state = Cti::Busy;
                 Shared::push_event(
                     a,
                     event("AgentState_SetNotReady_Success", agent, json!({ "reason": reason.to_string() })),
                 );
             }
             Some(AfterCall::Rest { seconds }) => {
-                a.state = cti::REST;
+                a.state = Cti::Rest;
                 Shared::push_event(a, event("AgentState_SetRest_Success", agent, json!({ "reason": "0" })));
                 let at = now + std::time::Duration::from_secs(seconds);
                 m.timers.insert((at, seq), Timer::RestOver { agent: agent.to_owned(), since: seq });
@@ -119,11 +119,11 @@ impl Shared {
                 }
             }
             None if a.auto_idle => {
-                a.state = cti::IDLE;
+                a.state = Cti::Idle;
                 Shared::push_event(a, event("AgentState_Ready", agent, Value::Null));
             }
             None => {
-                a.state = cti::WORK;
+                a.state = Cti::Adjusting;
                 Shared::push_event(a, event("AgentState_Work", agent, Value::Null));
             }
         }
@@ -230,7 +230,7 @@ impl Shared {
         let parties = agents_on(call);
         for p in &parties {
             if let Some(a) = m.agents.get_mut(p) {
-                a.state = cti::TALKING;
+                a.state = Cti::Talking;
                 Shared::push_event(a, event("AgentEvent_Talking", p, content.clone()));
             }
         }
@@ -252,7 +252,7 @@ impl Shared {
         };
         let in_call = a.call.is_some() || !a.held.is_empty();
         let refuse = |why: &str| failure(route, "100-009", why);
-        let (state, kind, content) = match route.id {
+        let (state, kind, content) = match route.id() {
             "onlineagent.saybusy" => {
                 let reason = req.query("reason").unwrap_or("0").to_owned();
                 if in_call {
@@ -260,7 +260,7 @@ impl Shared {
                     Shared::push_event(a, event("AgentState_SetNotReady_Success", &id, json!({ "reason": reason })));
                     return Reply::ok(gw_ok(Value::Null));
                 }
-                (cti::BUSY, "AgentState_SetNotReady_Success", json!({ "reason": reason }))
+                (Cti::Busy, "AgentState_SetNotReady_Success", json!({ "reason": reason }))
             }
             "onlineagent.cancelbusy" => {
                 if matches!(a.after_call, Some(AfterCall::Busy { .. })) {
@@ -268,20 +268,20 @@ impl Shared {
                     Shared::push_event(a, event("AgentState_CancelNotReady_Success", &id, Value::Null));
                     return Reply::ok(gw_ok(Value::Null));
                 }
-                if a.state != cti::BUSY {
+                if a.state != Cti::Busy {
                     return refuse("the agent is not busy");
                 }
-                (cti::IDLE, "AgentState_CancelNotReady_Success", Value::Null)
+                (Cti::Idle, "AgentState_CancelNotReady_Success", Value::Null)
             }
             "onlineagent.sayfree" => {
                 if in_call {
                     return refuse("the agent is in a call");
                 }
                 match a.state {
-                    cti::BUSY => (cti::IDLE, "AgentState_CancelNotReady_Success", Value::Null),
-                    cti::WORK => (cti::IDLE, "AgentState_CancelWork_Success", Value::Null),
-                    cti::REST => (cti::IDLE, "AgentState_CancelRest_Success", Value::Null),
-                    cti::IDLE => return Reply::ok(gw_ok(Value::Null)),
+                    Cti::Busy => (Cti::Idle, "AgentState_CancelNotReady_Success", Value::Null),
+                    Cti::Adjusting => (Cti::Idle, "AgentState_CancelWork_Success", Value::Null),
+                    Cti::Rest => (Cti::Idle, "AgentState_CancelRest_Success", Value::Null),
+                    Cti::Idle => return Reply::ok(gw_ok(Value::Null)),
                     _ => return refuse("the agent cannot go idle now"),
                 }
             }
@@ -297,35 +297,35 @@ impl Shared {
                     a.after_call = Some(AfterCall::Rest { seconds });
                     return Reply::ok(gw_ok(Value::Null));
                 }
-                if a.state == cti::REST {
+                if a.state == Cti::Rest {
                     return refuse("the agent is already resting");
                 }
                 a.rest_since = Some(seq);
                 let at = Instant::now() + std::time::Duration::from_secs(seconds);
                 m.timers.insert((at, seq), Timer::RestOver { agent: id.clone(), since: seq });
                 let Some(a) = m.agents.get_mut(&id) else { return refuse("agent vanished") };
-                a.state = cti::REST;
+                a.state = Cti::Rest;
                 Shared::push_event(a, event("AgentState_SetRest_Success", &id, json!({ "reason": cause })));
                 return Reply::ok(gw_ok(Value::Null));
             }
             "onlineagent.cancelrest" => {
-                if a.state != cti::REST {
+                if a.state != Cti::Rest {
                     return refuse("the agent is not resting");
                 }
                 a.rest_since = None;
-                (cti::IDLE, "AgentState_CancelRest_Success", Value::Null)
+                (Cti::Idle, "AgentState_CancelRest_Success", Value::Null)
             }
             "onlineagent.work" => {
                 if in_call {
                     return refuse("the agent is in a call");
                 }
-                (cti::WORK, "AgentState_Work", Value::Null)
+                (Cti::Adjusting, "AgentState_Work", Value::Null)
             }
             _ => {
-                if a.state != cti::WORK {
+                if a.state != Cti::Adjusting {
                     return refuse("the agent is not in after-call work");
                 }
-                (cti::IDLE, "AgentState_CancelWork_Success", Value::Null)
+                (Cti::Idle, "AgentState_CancelWork_Success", Value::Null)
             }
         };
         a.state = state;
@@ -428,7 +428,7 @@ impl Shared {
         }
         a.held.retain(|h| h != &call);
         a.call = Some(call.clone());
-        a.state = cti::TALKING;
+        a.state = Cti::Talking;
         let Some(c) = m.calls.get_mut(&call) else { return failure(route, "200-015", "no held call") };
         c.state = "talking";
         let content = call_content(c);
@@ -492,7 +492,7 @@ impl Shared {
         let seq = self.next_id(&mut m);
         if let Some(a) = m.agents.get_mut(&id) {
             a.call = Some(call.clone());
-            a.state = cti::OCCUPIED;
+            a.state = Cti::Occupied;
             Shared::push_event(a, event("AgentState_Busy", &id, Value::Null));
         }
         if called.starts_with(UNREACHABLE_PREFIX) {
@@ -532,7 +532,7 @@ impl Shared {
         }
         if let Some(a) = m.agents.get_mut(id) {
             a.call = Some(call.clone());
-            a.state = cti::OCCUPIED;
+            a.state = Cti::Occupied;
         }
         let content = json!({ "otherPhone": target, "otherPhoneWorkno": target, "callid": call, "type": kind });
         emit(m, id, "AgentEvent_Customer_Alerting", content);
@@ -561,7 +561,7 @@ impl Shared {
             Ok(c) => c,
             Err(r) => return r,
         };
-        if !m.agents.get(&target).is_some_and(|t| t.signed_in && t.call.is_none() && t.state == cti::IDLE) {
+        if !m.agents.get(&target).is_some_and(|t| t.signed_in && t.call.is_none() && t.state == Cti::Idle) {
             emit(&mut m, &id, "AgentEvent_Consult_Fail", json!(call));
             return failure(route, "200-002", "the consulted agent is not signed in and idle");
         }
@@ -595,7 +595,7 @@ impl Shared {
                     .find(|(aid, a)| {
                         **aid != id
                             && a.signed_in
-                            && a.state == cti::IDLE
+                            && a.state == Cti::Idle
                             && a.call.is_none()
                             && a.skills.contains(&skill)
                     })
@@ -697,7 +697,7 @@ impl Shared {
             if let Some(a) = m.agents.get_mut(p) {
                 a.held.retain(|h| h != &held);
                 a.call = Some(held.clone());
-                a.state = cti::TALKING;
+                a.state = Cti::Talking;
                 let partner = parties.iter().find(|x| *x != p).cloned().unwrap_or_default();
                 Shared::push_event(a, event("AgentEvent_Conference", p, json!({ "callid": held, "partner": partner })));
             }
@@ -755,7 +755,7 @@ impl Shared {
                 Timer::RestOver { agent, since } => {
                     if let Some(a) = m.agents.get_mut(&agent)
                         && a.signed_in
-                        && a.state == cti::REST
+                        && a.state == Cti::Rest
                         && a.rest_since == Some(since)
                     {
                         // The reminder; the agent stays resting until it cancels.
@@ -769,7 +769,7 @@ impl Shared {
                     let agent = c.agent.clone();
                     let content = call_content(c);
                     if let Some(a) = m.agents.get_mut(&agent) {
-                        a.state = cti::TALKING;
+                        a.state = Cti::Talking;
                         Shared::push_event(a, event("AgentEvent_Talking", &agent, content));
                     }
                 }

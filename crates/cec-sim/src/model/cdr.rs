@@ -6,13 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
-use super::queues::{CallRecord, Effect};
+use super::effects::{Effect, run_effects};
+use super::queues::CallRecord;
 use super::{Model, Shared, now_ms};
-use crate::routes::{Reply, Req, Route, failure};
+use crate::api::{Reply, Req, Route, failure};
 
 /// The CDR of one call: its `call.csv` rows and its recording-index row.
 #[derive(Debug, Clone)]
@@ -207,7 +207,7 @@ impl Shared {
             self.store_bill(&mut m, &cdrs)
         };
         let notice = bill_notice(&response_id, &name, account.as_deref());
-        super::queues::run_effects(self, vec![Effect::Post { url, body: notice, signed: true }]);
+        run_effects(self, vec![Effect::Post { url, body: notice, signed: true }]);
         Reply::ok(json!({
             "resultCode": "0", "resultDesc": "success", "resultData": { "responseId": response_id },
             "response": { "version": "2.0", "resultCode": "0", "resultMsg": "success" }
@@ -241,46 +241,4 @@ fn zip_files(files: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
         w.write_all(text.as_bytes())?;
     }
     Ok(w.finish()?.into_inner())
-}
-
-/// POSTs `body` as JSON to a plain `http://` URL (C2-signed when `creds` is set); logs failures.
-pub(super) async fn post_json(client: reqwest::Client, url: String, body: Value, creds: Option<(String, String)>) {
-    match post_inner(&client, &url, &body, creds).await {
-        Ok(status) => tracing::debug!(%url, status, "callback sent"),
-        Err(e) => tracing::warn!(%url, error = %e, "callback failed"),
-    }
-}
-
-async fn post_inner(
-    client: &reqwest::Client,
-    url: &str,
-    body: &Value,
-    creds: Option<(String, String)>,
-) -> Result<u16, String> {
-    let u = url::Url::parse(url).map_err(|e| e.to_string())?;
-    if u.scheme() != "http" {
-        return Err("the simulator sends callbacks to plain http:// URLs only".into());
-    }
-    let host = u.host_str().ok_or("no host")?.to_owned();
-    let host_header = u.port().map(|p| format!("{host}:{p}")).unwrap_or(host);
-    let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-    let ctype = "application/json;charset=UTF-8";
-    let len = bytes.len().to_string();
-    let mut req = client.post(u.as_str()).header("content-type", ctype);
-    if let Some((ak, sk)) = creds {
-        // Signed over the headers the request carries (reqwest sets the same Host and Content-Length).
-        let headers = [("content-length", len.as_str()), ("content-type", ctype), ("host", host_header.as_str())];
-        let query: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let signable = cec_core::sign::SignableRequest {
-            method: "POST",
-            path: u.path(),
-            query: &query,
-            headers: &headers,
-            body: &bytes,
-        };
-        let ts = cec_core::time::format_utc_millis(SystemTime::now());
-        req = req.header("authorization", cec_core::sign::authorization(&ak, sk.as_bytes(), &ts, &signable));
-    }
-    let resp = req.body(bytes).send().await.map_err(|e| e.to_string())?;
-    Ok(resp.status().as_u16())
 }

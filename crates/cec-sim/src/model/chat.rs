@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
-use super::{Model, Shared, cti, event, gw_ok, now_ms};
-use crate::routes::{Reply, Req, Route, failure};
+use super::{Cti, Model, Shared, event, gw_ok, now_ms};
+use crate::api::{Reply, Req, Route, failure};
 
 /// Media type code of text chat.
 const MEDIA_CHAT: i64 = 1;
@@ -144,7 +144,7 @@ impl Shared {
                 if let Some(a) = m.agents.get_mut(&agent) {
                     Self::push_event(a, event("AgentEvent_Call_Release", &agent, json!(call)));
                     let (state, ev) =
-                        if a.auto_idle { (cti::IDLE, "AgentState_Ready") } else { (cti::WORK, "AgentState_Work") };
+                        if a.auto_idle { (Cti::Idle, "AgentState_Ready") } else { (Cti::Adjusting, "AgentState_Work") };
                     a.state = state;
                     Self::push_event(a, event(ev, &agent, Value::Null));
                 }

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::queues::CallRecord;
-use super::{Model, Shared, cti, now_ms};
-use crate::routes::{Reply, Req, Route};
+use super::{Cti, Model, Shared, now_ms};
+use crate::api::{Reply, Req, Route};
 
 /// The CMS success envelope with the legacy copy.
 fn cms_ok(v: Value) -> Reply {
@@ -37,7 +37,7 @@ impl Shared {
         let b = &req.body;
         let m = self.lock();
         let vdn_ok = b.get("vdn").and_then(Value::as_i64).is_none_or(|v| v == self.config.scenario.vdn);
-        let reply = match _route.id {
+        let reply = match _route.id() {
             "agent.agentstatusinfobyagentids" => {
                 let rows: Vec<Value> = if vdn_ok {
                     ints(b, "agentIds").iter().filter_map(|id| self.agent_status_row(&m, *id)).collect()
@@ -48,19 +48,19 @@ impl Shared {
             }
             "agentgroup.teamagentstatusinfo" => {
                 let ids = ints(b, "agentIds");
-                let states: Vec<i64> = ids
+                let states: Vec<Cti> = ids
                     .iter()
                     .filter(|_| vdn_ok)
                     .filter_map(|id| m.agents.get(&id.to_string()))
                     .filter(|a| a.signed_in)
                     .map(|a| a.state)
                     .collect();
-                let n = |s: &[i64]| states.iter().filter(|x| s.contains(x)).count();
+                let n = |s: &[Cti]| states.iter().filter(|x| s.contains(x)).count();
                 cms_ok(json!({
-                    "loginEd": states.len(), "talking": n(&[cti::TALKING]), "idle": n(&[cti::IDLE]),
-                    "usable": n(&[cti::IDLE]), "setBusy": n(&[cti::BUSY]), "workSubstateBegin": n(&[cti::WORK, 6]),
-                    "rest": n(&[8]), "studying": n(&[9]), "occupy": n(&[cti::OCCUPIED]), "preoccupy": n(&[2]),
-                    "answering": n(&[4])
+                    "loginEd": states.len(), "talking": n(&[Cti::Talking]), "idle": n(&[Cti::Idle]),
+                    "usable": n(&[Cti::Idle]), "setBusy": n(&[Cti::Busy]), "workSubstateBegin": n(&[Cti::Adjusting, Cti::Working]),
+                    "rest": n(&[Cti::Rest]), "studying": n(&[Cti::Learning]), "occupy": n(&[Cti::Occupied]), "preoccupy": n(&[Cti::PreOccupied]),
+                    "answering": n(&[Cti::Answering])
                 }))
             }
             "skill.rindex" => {
@@ -107,7 +107,7 @@ impl Shared {
             "agent.queryagentcalls" | "calldata.isprocesscall" => {
                 let id = b.get("agentId").and_then(Value::as_i64).unwrap_or(0).to_string();
                 let calls: Vec<String> = m.agents.get(&id).and_then(|a| a.call.clone()).into_iter().collect();
-                if _route.id == "calldata.isprocesscall" {
+                if _route.id() == "calldata.isprocesscall" {
                     cms_ok(json!(!calls.is_empty()))
                 } else {
                     cms_ok(json!(calls))
@@ -192,7 +192,7 @@ impl Shared {
     }
 
     fn skill_realtime(&self, m: &Model, q: u32, id: &str) -> u64 {
-        let in_skill = |s: &[i64]| {
+        let in_skill = |s: &[Cti]| {
             m.agents.values().filter(|a| a.signed_in && a.skills.contains(&q) && s.contains(&a.state)).count() as u64
         };
         let now = now_ms() as u64;
@@ -219,12 +219,12 @@ impl Shared {
             "IDX_COUNT_REAL_AGENT_SIGN_IN" => {
                 m.agents.values().filter(|a| a.signed_in && a.skills.contains(&q)).count() as u64
             }
-            "IDX_COUNT_REAL_AGENT_CONNECT" => in_skill(&[cti::TALKING]),
-            "IDX_COUNT_REAL_AGENT_SET_IDLE" | "IDX_COUNT_REAL_AGENT_USABLE" => in_skill(&[cti::IDLE]),
-            "IDX_COUNT_REAL_AGENT_SET_BUSY" => in_skill(&[cti::BUSY]),
-            "IDX_COUNT_REAL_AGENT_ACW" => in_skill(&[cti::WORK, 6]),
-            "IDX_COUNT_REAL_AGENT_REST" => in_skill(&[8]),
-            "IDX_COUNT_REAL_AGENT_STUDY" => in_skill(&[9]),
+            "IDX_COUNT_REAL_AGENT_CONNECT" => in_skill(&[Cti::Talking]),
+            "IDX_COUNT_REAL_AGENT_SET_IDLE" | "IDX_COUNT_REAL_AGENT_USABLE" => in_skill(&[Cti::Idle]),
+            "IDX_COUNT_REAL_AGENT_SET_BUSY" => in_skill(&[Cti::Busy]),
+            "IDX_COUNT_REAL_AGENT_ACW" => in_skill(&[Cti::Adjusting, Cti::Working]),
+            "IDX_COUNT_REAL_AGENT_REST" => in_skill(&[Cti::Rest]),
+            "IDX_COUNT_REAL_AGENT_STUDY" => in_skill(&[Cti::Learning]),
             _ => 0,
         }
     }

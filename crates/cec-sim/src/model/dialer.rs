@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::queues::Effect;
+use super::effects::{Effect, run_effects};
 use super::{Model, Shared, mix, now_ms};
-use crate::routes::{Reply, Req, Route, failure};
+use crate::api::{Reply, Req, Route, failure};
 use crate::scenario::Scenario;
 
 /// One number of a campaign.
@@ -119,7 +119,7 @@ impl Shared {
             let mut m = self.lock();
             self.dial_round(&mut m)
         };
-        super::queues::run_effects(self, effects);
+        run_effects(self, effects);
         n
     }
 
@@ -234,7 +234,7 @@ impl Shared {
             }
             effects
         };
-        super::queues::run_effects(self, effects);
+        run_effects(self, effects);
     }
 
     /// CC-iSales interfaces that read the dialer; `None`: the spec's sample.
@@ -248,9 +248,9 @@ impl Shared {
         let now = now_ms() as u64;
         let mut m = self.lock();
         let known = m.campaigns.contains_key(&campaign);
-        let reply = match route.id {
+        let reply = match route.id() {
             "campaign.pause" | "campaign.resume" => {
-                let (from, to) = if route.id == "campaign.pause" { (2, 3) } else { (3, 2) };
+                let (from, to) = if route.id() == "campaign.pause" { (2, 3) } else { (3, 2) };
                 let Some(c) = m.campaigns.get_mut(&campaign) else {
                     return Some(failure(route, "0200014", "campaign not found"));
                 };

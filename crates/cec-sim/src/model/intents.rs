@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{Shared, now_ms};
-use crate::routes::{Reply, Req, Route};
+use crate::api::{Reply, Req, Route};
 use crate::scenario::Intent;
 
 /// The greeting of a new dialog.

@@ -1,137 +1,31 @@
-//! The HTTP surface: one axum route per spec interface (from the generated
-//! table), authentication as each NE checks it, then the model.
+//! The HTTP layer: one axum route per spec interface (from the generated
+//! table), authentication as each NE checks it, then the model; the admin
+//! endpoints; the serve loop. The vocabulary of a request lives in `api`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{RawPathParams, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, post};
 use axum::{Extension, Router};
+use cec_core::{AuthKind, TokenPlacement};
 use serde_json::{Value, json};
 
+use crate::api::{Reply, Req, Route, failure, unauthorized};
 use crate::faults::{self, Fault, FaultSet};
 use crate::generated::ROUTES;
 use crate::model::{Shared, TokenKind};
 use crate::verify::verify_c2;
 
-/// How an NE wraps its answers (for error bodies).
-#[derive(Debug)]
-pub struct SimEnvelope {
-    /// The result-code field.
-    pub code_field: Option<&'static str>,
-    /// The success code.
-    pub success: &'static str,
-    /// The message field.
-    pub message_field: Option<&'static str>,
-    /// The NE's code for a request that breaks the spec.
-    pub invalid: &'static str,
-}
-
-/// Checks a request body against an interface's spec; the error names the field and rule.
-pub type BodyCheck = fn(&Value) -> Result<(), String>;
-
-/// One interface the simulator serves.
-#[derive(Debug)]
-pub struct Route {
-    /// CLI name of the NE (`gateway`, `cms`…).
-    pub ne: &'static str,
-    /// Spec id.
-    pub id: &'static str,
-    /// Method.
-    pub method: &'static str,
-    /// Path template (`{param}` placeholders).
-    pub path: &'static str,
-    /// Auth kind as in the spec.
-    pub auth: &'static str,
-    /// Body fields that must be present.
-    pub required_body: &'static [&'static str],
-    /// Query parameters that must be present.
-    pub required_query: &'static [&'static str],
-    /// A schema-valid success body.
-    pub success: &'static str,
-    /// Success is a file.
-    pub binary: bool,
-    /// Envelope.
-    pub envelope: &'static SimEnvelope,
-    /// Checks the body against the spec's types and constraints.
-    pub check_body: Option<BodyCheck>,
-}
-
-/// What a handler gets.
-#[derive(Debug)]
-pub struct Req {
-    /// Path parameters.
-    pub params: BTreeMap<String, String>,
-    /// Decoded query pairs.
-    pub query: Vec<(String, String)>,
-    /// Headers.
-    pub headers: HeaderMap,
-    /// Parsed JSON body (`Null` when empty).
-    pub body: Value,
-}
-
-impl Req {
-    /// A path parameter.
-    pub fn param(&self, name: &str) -> &str {
-        self.params.get(name).map(String::as_str).unwrap_or("")
-    }
-    /// A query parameter.
-    pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-    /// A header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// A handler's answer.
-#[derive(Debug)]
-pub enum Reply {
-    /// JSON with status 200 and extra headers.
-    Json(Value, Vec<(&'static str, String)>),
-    /// A file.
-    File(Vec<u8>, &'static str),
-    /// A bare status with a JSON body.
-    Status(StatusCode, Value),
-}
-
-impl Reply {
-    /// 200 JSON.
-    pub fn ok(v: Value) -> Reply {
-        Reply::Json(v, Vec::new())
-    }
-}
-
-/// The NE's failure body with `code` and `message`.
-pub fn failure(route: &Route, code: &str, message: &str) -> Reply {
-    let mut m = serde_json::Map::new();
-    if let Some(c) = route.envelope.code_field {
-        // OIAP result codes are numbers on the wire.
-        let v = match (route.ne, code.parse::<i64>()) {
-            ("oiap", Ok(n)) => json!(n),
-            _ => json!(code),
-        };
-        m.insert(c.to_owned(), v);
-    }
-    if let Some(f) = route.envelope.message_field {
-        m.insert(f.to_owned(), json!(message));
-    }
-    Reply::ok(Value::Object(m))
-}
-
-pub(crate) fn unauthorized(msg: &str) -> Reply {
-    Reply::Status(StatusCode::UNAUTHORIZED, json!({ "error": "unauthorized", "message": msg }))
-}
-
 /// Builds the router: every generated route plus the admin endpoints.
 pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<Shared>>> = BTreeMap::new();
     for (n, route) in ROUTES.iter().enumerate() {
-        let filter = match route.method {
+        let filter = match route.method() {
             "GET" => MethodFilter::GET,
             "POST" => MethodFilter::POST,
             "PUT" => MethodFilter::PUT,
@@ -156,8 +50,8 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
             let resp = handle(n, state, params, method, uri, headers, body).await;
             faults::after(&applied, resp).await
         };
-        let entry = by_path.remove(route.path).unwrap_or_default();
-        by_path.insert(route.path, entry.on(filter, handler));
+        let entry = by_path.remove(route.path()).unwrap_or_default();
+        by_path.insert(route.path(), entry.on(filter, handler));
     }
     let mut app = Router::new();
     for (path, mr) in by_path {
@@ -258,44 +152,44 @@ async fn handle(
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(_) => return to_response(failure(route, route.envelope.invalid, "request body is not JSON")),
+            Err(_) => return failure(route, route.invalid, "request body is not JSON").into_response(),
         }
     };
     let req = Req { params, query, headers, body: parsed };
-    tracing::debug!(op = route.id, "sim request");
+    tracing::debug!(op = route.id(), "sim request");
     // Authentication, as the NE checks it.
     if let Some(reply) = check_auth(&shared, route, &method, &uri, &req, &body) {
-        return to_response(reply);
+        return reply.into_response();
     }
     // Documented required fields.
     for q in route.required_query {
         if req.query(q).is_none() {
-            return to_response(failure(route, route.envelope.invalid, &format!("missing query parameter {q}")));
+            return failure(route, route.invalid, &format!("missing query parameter {q}")).into_response();
         }
     }
     for f in route.required_body {
         if req.body.get(f).is_none() {
-            return to_response(failure(route, route.envelope.invalid, &format!("missing body field {f}")));
+            return failure(route, route.invalid, &format!("missing body field {f}")).into_response();
         }
     }
     if let Some(check) = route.check_body
         && !req.body.is_null()
         && let Err(e) = check(&req.body)
     {
-        return to_response(failure(route, route.envelope.invalid, &e));
+        return failure(route, route.invalid, &e).into_response();
     }
     let reply = shared.handle(route, &req).await;
     // Queues, records, CDRs and chats follow what the request changed (polls and
     // heartbeats change none of it; the periodic tick still settles).
-    if !matches!(route.id, "agentevent.poll" | "onlineagent.handshake") {
+    if !matches!(route.id(), "agentevent.poll" | "onlineagent.handshake") {
         shared.settle();
     }
-    to_response(reply)
+    reply.into_response()
 }
 
 fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &Req, raw: &[u8]) -> Option<Reply> {
-    match route.auth {
-        "signature" => {
+    match route.auth() {
+        AuthKind::Signature => {
             // SaaS tenants may use a C1 Bearer token on C2 NEs.
             if let Some(t) = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) {
                 return (!shared.token_valid(TokenKind::ApiFabric, t))
@@ -306,7 +200,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
                 .err()
                 .map(|e| unauthorized(&e))
         }
-        "bearer" | "bearer-messaging" => {
+        kind @ (AuthKind::Bearer | AuthKind::BearerMessaging) => {
             let token = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
             if !shared.token_valid(TokenKind::ApiFabric, token) {
                 return Some(unauthorized("invalid or expired access token"));
@@ -314,7 +208,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             if req.header("x-app-key") != Some(shared.scenario().app_key.as_str()) {
                 return Some(unauthorized("unknown X-APP-Key"));
             }
-            if route.auth == "bearer-messaging" {
+            if kind == AuthKind::BearerMessaging {
                 let m = req.header("ccmessaging-token").unwrap_or("");
                 if !shared.token_valid(TokenKind::Messaging, m) {
                     return Some(unauthorized("invalid or expired ccmessaging-token"));
@@ -322,19 +216,19 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
             }
             None
         }
-        "oiap-token" => {
-            let token = req
-                .body
-                .pointer("/inparams/auth_token")
-                .or_else(|| req.body.get("authToken"))
-                .and_then(Value::as_str)
-                .or_else(|| req.header("token"))
-                .unwrap_or("");
+        AuthKind::OiapToken(placement) => {
+            let token = match placement {
+                TokenPlacement::Body(path) => {
+                    path.split('.').try_fold(&req.body, |v, k| v.get(k)).and_then(Value::as_str)
+                }
+                TokenPlacement::Headers => req.header("token"),
+            }
+            .unwrap_or("");
             (!shared.token_valid(TokenKind::Oiap, token)).then(|| failure(route, "900001", "token missing or expired"))
         }
-        "guid" => {
+        AuthKind::Guid => {
             let guid = req.header("guid").unwrap_or("");
-            if route.path.starts_with("/agentgateway/resource/config/") {
+            if route.is_gateway_config() {
                 return (!shared.config_guid_valid(guid))
                     .then(|| failure(route, "107-000", "configuration login expired"));
             }
@@ -345,24 +239,44 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
     }
 }
 
-pub(crate) fn to_response(reply: Reply) -> Response {
-    match reply {
-        Reply::Json(v, headers) => {
-            let mut r = axum::Json(v).into_response();
-            r.headers_mut()
-                .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=UTF-8"));
-            for (k, v) in headers {
-                if let Ok(v) = HeaderValue::from_str(&v) {
-                    r.headers_mut().append(k, v);
-                }
+/// Serves HTTP/1.1 and HTTP/2 (prior knowledge, `h2c`) on the listener until
+/// `stop` fires, then drops every connection (long polls included) at once.
+/// HTTP/2 allows many concurrent streams per connection, so one client
+/// connection can carry thousands of agents' long polls.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http2().max_concurrent_streams(1 << 20);
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let svc = TowerToHyperService::new(app.clone());
+                let builder = builder.clone();
+                conns.spawn(async move {
+                    if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).await {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                });
             }
-            r
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            _ = &mut stop => break,
         }
-        Reply::File(bytes, ctype) => {
-            let mut r = bytes.into_response();
-            r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-            r
-        }
-        Reply::Status(s, v) => (s, axum::Json(v)).into_response(),
     }
+    conns.abort_all();
 }
