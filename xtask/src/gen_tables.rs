@@ -103,6 +103,46 @@ pub fn cli_table(specs: &[Spec]) -> String {
     s
 }
 
+/// The scalar fields of a body that the NEs' JSON mappers coerce from text
+/// (`"4"` for an integer, `"true"` for a boolean), as `(path, kind)` with `[]`
+/// for the items of an array.
+fn lenient_paths(fields: &[Field], prefix: &[String], out: &mut Vec<(Vec<String>, &'static str)>) {
+    for f in fields {
+        let mut path = prefix.to_vec();
+        path.push(f.name.clone());
+        let kind = match f.ty.as_str() {
+            "int" | "long" | "integer" => Some("Int"),
+            "number" | "float" | "double" => Some("Number"),
+            "boolean" | "bool" => Some("Bool"),
+            _ => None,
+        };
+        if let Some(k) = kind {
+            out.push((path, k));
+            continue;
+        }
+        match f.ty.as_str() {
+            "object" if !f.fields.is_empty() => lenient_paths(&f.fields, &path, out),
+            "array<object>" if !f.fields.is_empty() => {
+                path.push("[]".into());
+                lenient_paths(&f.fields, &path, out);
+            }
+            t if t.starts_with("array<") && matches!(&t[6..t.len() - 1], "int" | "long" | "integer") => {
+                path.push("[]".into());
+                out.push((path, "Int"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn lenient_table(fields: &[Field]) -> String {
+    let mut paths = Vec::new();
+    lenient_paths(fields, &[], &mut paths);
+    let items: Vec<String> =
+        paths.iter().map(|(p, k)| format!("({}, Scalar::{k})", strs(p))).collect();
+    format!("&[{}]", items.join(", "))
+}
+
 fn strs(v: &[String]) -> String {
     format!("&[{}]", v.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", "))
 }
@@ -111,7 +151,7 @@ fn strs(v: &[String]) -> String {
 pub fn sim_routes(specs: &[Spec]) -> String {
     let mut s = String::from(HEADER);
     s.push_str("//! The simulator's route table: one entry per spec interface.\n\n");
-    s.push_str("#![allow(clippy::all)]\n\nuse crate::api::Route;\n\n");
+    s.push_str("#![allow(clippy::all)]\n\nuse crate::api::{Route, Scalar};\n\n");
     s.push_str("/// Every interface the simulator serves (the first of several ids sharing a method and path).\npub static ROUTES: &[Route] = &[\n");
     let mut seen = std::collections::BTreeSet::new();
     let mut checks = String::new();
@@ -143,12 +183,13 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             let req_query: Vec<String> = i.query_params.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();
             let _ = writeln!(
                 s,
-                "    Route {{ ne: {}, meta: &{krate}::generated::{}, invalid: {}, required_body: {}, required_query: {}, success: {}, check_body: {} }},",
+                "    Route {{ ne: {}, meta: &{krate}::generated::{}, invalid: {}, required_body: {}, required_query: {}, lenient: {}, success: {}, check_body: {} }},",
                 lit(&cli_ne(spec)),
                 upper(&i.id),
                 lit(&invalid),
                 strs(&req_body),
                 strs(&req_query),
+                lenient_table(&i.body),
                 lit(&success_body(spec, i).to_string()),
                 if i.body.is_empty() {
                     "None".to_string()

@@ -35,6 +35,23 @@ pub struct SimConfig {
     pub push_fail_total: Duration,
 }
 
+impl SimConfig {
+    /// The config with the scenario's `[gateway]` values applied (they win).
+    pub(crate) fn with_scenario_settings(mut self) -> SimConfig {
+        let g = &self.scenario.gateway;
+        if let Some(mode) = g.guid_mode {
+            self.dynamic_guid = mode == crate::scenario::GuidMode::Dynamic;
+        }
+        if let Some(s) = g.guid_rotation_secs {
+            self.guid_rotation = Duration::from_secs(s);
+        }
+        if let Some(s) = g.guid_timeout_secs {
+            self.guid_timeout = Duration::from_secs(s);
+        }
+        self
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {

@@ -3,7 +3,7 @@
 //! endpoints; the serve loop. The vocabulary of a request lives in `api`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -15,16 +15,19 @@ use axum::{Extension, Router};
 use cec_core::{AuthKind, TokenPlacement};
 use serde_json::{Value, json};
 
-use crate::api::{Reply, Req, Route, failure, unauthorized};
+use crate::api::{Reply, Req, Route, envelope_body, failure, unauthorized};
 use crate::faults::{self, Fault, FaultSet};
 use crate::generated::ROUTES;
+use crate::model::dispatch::{self, Serve};
 use crate::model::{Shared, TokenKind};
 use crate::verify::verify_c2;
 
 /// Builds the router: every generated route plus the admin endpoints.
 pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
     let mut by_path: BTreeMap<&'static str, MethodRouter<Arc<Shared>>> = BTreeMap::new();
+    let unmodelled = shared.scenario().unmodelled_writes;
     for (n, route) in ROUTES.iter().enumerate() {
+        let serve = dispatch::serve_for(route, unmodelled);
         let filter = match route.method() {
             "GET" => MethodFilter::GET,
             "POST" => MethodFilter::POST,
@@ -42,12 +45,12 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
             let route = &ROUTES[n];
             let applied = faults.take(route);
             if applied.is_empty() {
-                return handle(n, state, params, method, uri, headers, body).await;
+                return handle(n, serve, state, params, method, uri, headers, body).await;
             }
             if let Some(answer) = faults::before(&applied, route).await {
                 return answer;
             }
-            let resp = handle(n, state, params, method, uri, headers, body).await;
+            let resp = handle(n, serve, state, params, method, uri, headers, body).await;
             faults::after(&applied, resp).await
         };
         let entry = by_path.remove(route.path()).unwrap_or_default();
@@ -62,7 +65,8 @@ pub(crate) fn router(shared: Arc<Shared>, faults: Arc<FaultSet>) -> Router {
         .route("/__sim/dial-step", post(admin_dial_step))
         .route("/__sim/state", get(admin_state))
         .route("/__sim/faults", get(admin_faults).post(admin_add_fault).delete(admin_clear_faults))
-        .fallback(|| async { (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such interface"}))) })
+        .route("/__sim/coverage", get(admin_coverage))
+        .fallback(no_such_interface)
         .layer(Extension(faults))
         .with_state(shared)
 }
@@ -132,8 +136,71 @@ async fn admin_state(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.dump()).into_response()
 }
 
+/// Every route with what the simulator does with it (modelled, sample,
+/// refused) and the counts per NE.
+async fn admin_coverage(State(shared): State<Arc<Shared>>) -> Response {
+    let unmodelled = shared.scenario().unmodelled_writes;
+    let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    let routes: Vec<Value> = ROUTES
+        .iter()
+        .map(|r| {
+            let b = dispatch::serve_for(r, unmodelled).behaviour();
+            let name = match b {
+                dispatch::Behaviour::Modelled => "modelled",
+                dispatch::Behaviour::Sample => "sample",
+                dispatch::Behaviour::Refused => "refused",
+            };
+            *counts.entry(r.ne).or_default().entry(name).or_default() += 1;
+            json!({
+                "ne": r.ne, "id": r.id(), "method": r.method(), "path": r.path(), "behaviour": b,
+                "changes_state": r.retry() == cec_core::RetryClass::Unsafe
+            })
+        })
+        .collect();
+    axum::Json(json!({ "nes": counts, "routes": routes })).into_response()
+}
+
+/// An unknown path: under an NE's prefix, that NE's envelope (CC-Gateway
+/// `000-002`, "bad URL address"); elsewhere a plain 404.
+async fn no_such_interface(uri: Uri) -> Response {
+    const PREFIXES: [(&str, &str); 7] = [
+        ("/agentgateway/", "gateway"),
+        ("/apigovernance/", "apifabric"),
+        ("/apiaccess/", "apifabric"),
+        ("/oifde/", "oiap"),
+        ("/rest/isales/", "isales"),
+        ("/rest/cmsapp/", "cms"),
+        ("/CCFS/", "fs"),
+    ];
+    let path = uri.path();
+    let ne = PREFIXES.iter().find(|(p, _)| path.starts_with(p)).map(|(_, ne)| *ne);
+    match ne.and_then(|ne| ROUTES.iter().find(|r| r.ne == ne)) {
+        Some(route) => {
+            let message =
+                format!("no such interface: {path} (cec-sim serves the interfaces of the spec; see `cec ops`)");
+            let code = if route.invalid.starts_with("HTTP ") { "404" } else { route.invalid };
+            (StatusCode::NOT_FOUND, axum::Json(envelope_body(route, code, &message))).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such interface"}))).into_response(),
+    }
+}
+
+/// The NE's answer to a request that breaks the spec: its invalid-parameter code
+/// (API Fabric answers HTTP 400).
+fn invalid(route: &Route, message: &str) -> Response {
+    match route.invalid.strip_prefix("HTTP ").and_then(|s| s.parse::<u16>().ok()) {
+        Some(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, axum::Json(envelope_body(route, &status.as_u16().to_string(), message))).into_response()
+        }
+        None => failure(route, route.invalid, message).into_response(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn handle(
     n: usize,
+    serve: Serve,
     State(shared): State<Arc<Shared>>,
     params: RawPathParams,
     method: Method,
@@ -152,39 +219,91 @@ async fn handle(
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(_) => return failure(route, route.invalid, "request body is not JSON").into_response(),
+            Err(_) => return invalid(route, "request body is not JSON"),
         }
     };
-    let req = Req { params, query, headers, body: parsed };
+    let mut req = Req { params, query, headers, body: parsed };
     tracing::debug!(op = route.id(), "sim request");
     // Authentication, as the NE checks it.
     if let Some(reply) = check_auth(&shared, route, &method, &uri, &req, &body) {
         return reply.into_response();
     }
-    // Documented required fields.
+    // Documented required fields, then the body as the generated request type reads it.
     for q in route.required_query {
         if req.query(q).is_none() {
-            return failure(route, route.invalid, &format!("missing query parameter {q}")).into_response();
+            return invalid(route, &format!("missing query parameter {q}"));
         }
     }
-    for f in route.required_body {
-        if req.body.get(f).is_none() {
-            return failure(route, route.invalid, &format!("missing body field {f}")).into_response();
-        }
+    if let Err(e) = route.accept_body(&mut req.body) {
+        return invalid(route, &e);
     }
-    if let Some(check) = route.check_body
-        && !req.body.is_null()
-        && let Err(e) = check(&req.body)
-    {
-        return failure(route, route.invalid, &e).into_response();
-    }
-    let reply = shared.handle(route, &req).await;
+    let reply = shared.handle(route, serve, &req).await;
     // Queues, records, CDRs and chats follow what the request changed (polls and
     // heartbeats change none of it; the periodic tick still settles).
     if !matches!(route.id(), "agentevent.poll" | "onlineagent.handshake") {
         shared.settle();
     }
-    reply.into_response()
+    with_header_case(reply.into_response())
+}
+
+/// The documented spelling of CC-Gateway's GUID header, byte for byte.
+const SET_GUID: &str = "Set-GUID";
+
+/// The header-case map hyper writes HTTP/1.1 answers with (see [`init_header_case`]).
+static HEADER_CASE: OnceLock<Option<http::Extensions>> = OnceLock::new();
+
+/// hyper writes HTTP/1.1 header names in lower case, and Huawei's own clients
+/// match `Set-GUID` case-sensitively. A connection built with
+/// `preserve_header_case` records each request's header spellings in a (private)
+/// extension and, as documented, writes a response's headers with the spellings
+/// of such an extension found on the response. One request head holding
+/// `Set-GUID` is parsed here once, through hyper itself; its extension is copied
+/// onto every answer that carries the header. HTTP/2 has lower-case names by definition.
+pub(crate) async fn init_header_case() {
+    if HEADER_CASE.get().is_some() {
+        return;
+    }
+    let template = header_case_template().await;
+    if template.is_none() {
+        tracing::warn!("could not prepare the Set-GUID spelling: HTTP/1.1 answers send set-guid");
+    }
+    let _ = HEADER_CASE.set(template);
+}
+
+async fn header_case_template() -> Option<http::Extensions> {
+    use hyper_util::rt::TokioIo;
+    use tokio::io::AsyncWriteExt;
+    let (mut client, server) = tokio::io::duplex(4096);
+    let (tx, rx) = tokio::sync::oneshot::channel::<http::Extensions>();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
+            let _ = tx.send(req.extensions().clone());
+        }
+        async { Ok::<_, std::convert::Infallible>(hyper::Response::new(axum::body::Body::empty())) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .preserve_header_case(true)
+        .serve_connection(TokioIo::new(server), svc);
+    let task = tokio::spawn(conn);
+    let head = format!("GET / HTTP/1.1\r\nHost: cec-sim\r\n{SET_GUID}: x\r\nConnection: close\r\n\r\n");
+    let sent = client.write_all(head.as_bytes()).await;
+    let got = match sent {
+        Ok(()) => tokio::time::timeout(Duration::from_secs(5), rx).await.ok().and_then(Result::ok),
+        Err(_) => None,
+    };
+    task.abort();
+    got
+}
+
+/// Adds the header-case map to an answer that carries `Set-GUID`.
+fn with_header_case(mut resp: Response) -> Response {
+    if resp.headers().contains_key(SET_GUID)
+        && let Some(Some(ext)) = HEADER_CASE.get()
+    {
+        resp.extensions_mut().extend(ext.clone());
+    }
+    resp
 }
 
 fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &Req, raw: &[u8]) -> Option<Reply> {
@@ -232,8 +351,7 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
                 return (!shared.config_guid_valid(guid))
                     .then(|| failure(route, "107-000", "configuration login expired"));
             }
-            (!shared.agent_guid_valid(req.param("agentid"), guid))
-                .then(|| failure(route, "100-006", "agent not signed in"))
+            shared.agent_guid_check(req.param("agentid"), guid).err().map(|why| failure(route, "100-006", &why))
         }
         _ => None,
     }
@@ -253,6 +371,8 @@ pub(crate) async fn serve(
     use hyper_util::service::TowerToHyperService;
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http2().max_concurrent_streams(1 << 20);
+    // Answers that carry Set-GUID keep its documented spelling (see `init_header_case`).
+    builder.http1().preserve_header_case(true);
     let mut conns = tokio::task::JoinSet::new();
     loop {
         tokio::select! {

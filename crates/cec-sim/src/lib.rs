@@ -57,8 +57,8 @@ pub use faults::{Fault, FaultKind, FaultStatus, Target};
 pub use model::AgentSnapshot;
 pub use model::queues::{AgentLeg, CallRecord};
 pub use scenario::{
-    AccessCode, Agent, Campaign, CampaignData, Dialer, Intent, Scenario, ScenarioError, SkillQueue, Traffic,
-    TrafficFlow,
+    AccessCode, Agent, Campaign, CampaignData, Dialer, GatewaySettings, GuidMode, Intent, Scenario, ScenarioError,
+    SkillQueue, Traffic, TrafficFlow, Unmodelled,
 };
 
 /// A running simulator.
@@ -84,10 +84,12 @@ impl Simulator {
         let invalid =
             |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid scenario: {e}"));
         config.scenario.check().map_err(invalid)?;
+        let config = config.with_scenario_settings();
         let faults = Arc::new(faults::FaultSet::default());
         for f in &config.scenario.faults {
             faults.add(f.clone()).map_err(invalid)?;
         }
+        http::init_header_case().await;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(model::Shared::new(config));

@@ -46,7 +46,7 @@ fn is_customer_call(c: &CallRt) -> bool {
 }
 
 impl Shared {
-    fn signed_in<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
+    pub(super) fn signed_in<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
         match m.agents.get_mut(id) {
             Some(a) if a.signed_in => Ok(a),
             _ => Err(failure(route, "100-006", "agent not signed in")),
@@ -89,6 +89,7 @@ impl Shared {
             o.insert("transfrom".into(), json!(from));
         }
         Shared::push_event(a, event("AgentEvent_Ringing", agent, content));
+        self.offered(m, agent);
         true
     }
 
@@ -209,12 +210,30 @@ impl Shared {
     pub(super) fn answer(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
-        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
-            return failure(route, "200-002", "no call to answer");
-        };
-        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-002", "no call to answer") };
+        match self.answer_call(&mut m, &id) {
+            Ok(()) => Reply::ok(gw_ok(Value::Null)),
+            Err(why) => failure(route, "200-002", why),
+        }
+    }
+
+    /// A call was just offered to `agent`: an agent with auto-answer answers it at
+    /// once (`AgentEvent_Auto_Answer`, then `AgentEvent_Talking`).
+    pub(super) fn offered(&self, m: &mut Model, agent: &str) {
+        let Some(a) = m.agents.get(agent).filter(|a| a.auto_answer) else { return };
+        let Some(content) = a.call.as_ref().and_then(|c| m.calls.get(c)).map(call_content) else { return };
+        emit(m, agent, "AgentEvent_Auto_Answer", content);
+        if let Err(why) = self.answer_call(m, agent) {
+            tracing::debug!(agent, why, "auto-answer did not connect");
+        }
+    }
+
+    /// The agent answers its ringing call.
+    fn answer_call(&self, m: &mut Model, id: &str) -> Result<(), &'static str> {
+        let id = id.to_owned();
+        let call_id = m.agents.get(&id).and_then(|a| a.call.clone()).ok_or("no call to answer")?;
+        let call = m.calls.get_mut(&call_id).ok_or("no call to answer")?;
         if call.state != "ringing" || (call.agent != id && !call.peers.contains(&id)) {
-            return failure(route, "200-002", "the call is not ringing");
+            return Err("the call is not ringing");
         }
         if call.agent == id || call.answered.is_none() {
             call.answered.get_or_insert_with(Instant::now);
@@ -235,10 +254,10 @@ impl Shared {
             }
         }
         if let Some(from) = transferred_from {
-            emit(&mut m, &from, "AgentEvent_SuccTransResult", json!({ "callId": call_id, "result": 0 }));
-            self.drop_party(&mut m, &call_id, &from);
+            emit(m, &from, "AgentEvent_SuccTransResult", json!({ "callId": call_id, "result": 0 }));
+            self.drop_party(m, &call_id, &from);
         }
-        Reply::ok(gw_ok(Value::Null))
+        Ok(())
     }
 
     /// saybusy, cancelbusy, sayfree, rest, cancelrest, work, cancelwork.
@@ -374,13 +393,69 @@ impl Shared {
         Reply::Json(gw_ok(json!({ "guid": g })), vec![("set-guid", format!("JSESSIONID={g}"))])
     }
 
+    /// `agentstatus`: the CC-Gateway's own state codes (cec_07_0581 table 1; the
+    /// reference's example answers 4 for an idle agent), not the CTI codes CC-CMS uses.
     pub(super) fn agent_status(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
         match self.signed_in(&mut m, route, &id) {
-            Ok(a) => Reply::ok(gw_ok(json!({ "agentState": a.state, "isWorking": a.call.is_some() }))),
+            Ok(a) => {
+                let state = super::gateway_state(a.state);
+                Reply::ok(gw_ok(json!({ "agentState": state, "isWorking": a.call.is_some() })))
+            }
             Err(r) => r,
         }
+    }
+
+    /// `autoenteridle/{flag}`: after a call the agent goes idle (`true`) or into after-call work.
+    pub(super) fn auto_enter_idle(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let on = req.param("flag") == "true";
+        let mut m = self.lock();
+        match self.signed_in(&mut m, route, &id) {
+            Ok(a) => {
+                a.auto_idle = on;
+                Reply::ok(gw_ok(json!({})))
+            }
+            Err(r) => r,
+        }
+    }
+
+    /// `autoanswer/{isautoanswer}`: offered calls are answered at once (`true`) or ring
+    /// until `voicecall.answer` (any other value, at most 5 characters).
+    pub(super) fn auto_answer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let flag = req.param("isautoanswer");
+        if flag.chars().count() > 5 {
+            return failure(route, "000-002", "isautoanswer is at most 5 characters");
+        }
+        let mut m = self.lock();
+        match self.signed_in(&mut m, route, &id) {
+            Ok(a) => {
+                a.auto_answer = flag == "true";
+                Reply::ok(gw_ok(json!({})))
+            }
+            Err(r) => r,
+        }
+    }
+
+    /// `dropcall/{callid}`: releases one of the agent's calls (the active one or a held one).
+    pub(super) fn drop_call(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let call = req.param("callid").to_owned();
+        let mut m = self.lock();
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        if a.call.as_deref() != Some(call.as_str()) && !a.held.contains(&call) {
+            return failure(route, "200-025", "the agent has no call with this call id");
+        }
+        if a.call.as_deref() == Some(call.as_str()) {
+            a.muted = false;
+        }
+        self.drop_party(&mut m, &call, &id);
+        Reply::ok(gw_ok(json!({})))
     }
 
     fn talking_call(&self, m: &mut Model, route: &Route, id: &str, none: &str) -> Result<String, Reply> {
@@ -436,7 +511,9 @@ impl Shared {
         Reply::ok(gw_ok(Value::Null))
     }
 
-    pub(super) fn mute(&self, route: &Route, req: &Req, on: bool) -> Reply {
+    /// `beginmute` / `endmute`.
+    pub(super) fn mute(&self, route: &Route, req: &Req) -> Reply {
+        let on = route.id() == "voicecall.beginmute";
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
         if let Err(r) = self.talking_call(&mut m, route, &id, "200-002") {
@@ -471,20 +548,17 @@ impl Shared {
 
     pub(super) fn call_out(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let called = req.body.get("called").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_gateway::generated::VoicecallCalloutBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let called = b.called.clone().unwrap_or_default();
         let mut m = self.lock();
         let phone = match self.idle_for_new_call(&mut m, route, &id) {
             Ok(_) => self.config.scenario.agents.iter().find(|x| x.id == id).map(|x| x.phone.clone()),
             Err(r) => return r,
         };
-        let caller = req
-            .body
-            .get("caller")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .or(phone)
-            .unwrap_or_default();
+        let caller = b.caller.filter(|c| !c.is_empty()).or(phone).unwrap_or_default();
         let call = self.new_call(&mut m, "callout", &caller, &called, &id);
         if let Some(c) = m.calls.get_mut(&call) {
             c.state = "alerting";
@@ -541,7 +615,11 @@ impl Shared {
 
     pub(super) fn call_inner(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let target = req.body.get("called").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_gateway::generated::VoicecallCallinnerBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let target = b.called.unwrap_or_default();
         let mut m = self.lock();
         if let Err(r) = self.idle_for_new_call(&mut m, route, &id) {
             return r;
@@ -552,8 +630,12 @@ impl Shared {
     /// Consultation: holds the customer and calls another agent.
     pub(super) fn inner_help(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let target = req.body.get("dstaddress").and_then(Value::as_str).unwrap_or("").to_owned();
-        if req.body.get("devicetype").and_then(Value::as_i64).unwrap_or(2) != 2 {
+        let b: cec_gateway::generated::VoicecallInnerhelpBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let target = b.dstaddress.unwrap_or_default();
+        if b.devicetype.unwrap_or(2) != 2 {
             return failure(route, "000-002", "the simulator consults agents only (devicetype 2)");
         }
         let mut m = self.lock();
@@ -578,9 +660,13 @@ impl Shared {
 
     pub(super) fn transfer(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let device = req.body.get("devicetype").and_then(Value::as_i64).unwrap_or(0);
-        let address = req.body.get("address").and_then(Value::as_str).unwrap_or("").to_owned();
-        let mode = req.body.get("mode").and_then(Value::as_i64).unwrap_or(0);
+        let b: cec_gateway::generated::VoicecallTransferBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let device = b.devicetype.unwrap_or(0);
+        let address = b.address.unwrap_or_default();
+        let mode = b.mode.unwrap_or(0);
         let mut m = self.lock();
         let call = match self.talking_call(&mut m, route, &id, "200-012") {
             Ok(c) => c,
@@ -668,7 +754,11 @@ impl Shared {
     /// Three-party call: the held customer joins the consultation.
     pub(super) fn conf_join(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let held = req.body.get("callid").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_gateway::generated::VoicecallConfjoinBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let held = b.callid.unwrap_or_default();
         let mut m = self.lock();
         let consult = match self.talking_call(&mut m, route, &id, "200-010") {
             Ok(c) => c,

@@ -187,13 +187,17 @@ impl Shared {
     }
 
     pub(super) fn query_bill_data(&self, route: &Route, req: &Req) -> Reply {
-        if req.body.pointer("/request/version").and_then(Value::as_str) != Some("2.0") {
+        let b: cec_fs::generated::CcfsQueryBillDataBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if b.request.and_then(|r| r.version).as_deref() != Some("2.0") {
             return failure(route, "0300006", "wrong version; current version 2.0");
         }
-        let body = req.body.get("msgBody").cloned().unwrap_or(Value::Null);
-        let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        let Some(url) = text("callBackURL") else { return failure(route, "0300001", "callBackURL is null") };
-        let (agent, call, account) = (text("agentId"), text("callId"), text("accountId"));
+        let body = b.msg_body.unwrap_or_default();
+        let text = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let Some(url) = text(body.call_back_url) else { return failure(route, "0300001", "callBackURL is null") };
+        let (agent, call, account) = (text(body.agent_id), text(body.call_id), text(body.account_id));
         let (name, response_id) = {
             let mut m = self.lock();
             let cdrs: Vec<CdrCall> = m
@@ -215,9 +219,13 @@ impl Shared {
     }
 
     pub(super) fn download_bill_file(&self, route: &Route, req: &Req) -> Reply {
-        let name = req.body.pointer("/msgBody/billFileName").and_then(Value::as_str).unwrap_or("");
+        let b: cec_fs::generated::CcfsDownloadBillFileBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let name = b.msg_body.and_then(|m| m.bill_file_name).unwrap_or_default();
         let m = self.lock();
-        match m.cdrs.bills.get(name) {
+        match m.cdrs.bills.get(&name) {
             Some(z) => Reply::File(z.clone(), "application/octet-stream;charset=UTF-8"),
             None => failure(route, "0300004", "no such bill file"),
         }

@@ -310,6 +310,7 @@ impl Shared {
                     w.pop_front();
                 }
                 Self::offer(m, &call_id, &agent);
+                self.offered(m, &agent);
             }
         }
         self.track_agents(m, now);
