@@ -23,16 +23,124 @@ fn catalog_ids(root: &Path, spec: &Spec) -> Option<Vec<String>> {
     Some(ids)
 }
 
+/// Phrases that say a table was not (wholly) read. An entry marked `full` whose notes,
+/// `missing` text or field descriptions say one of these is not full.
+pub const NOT_READ_PHRASES: [&str; 16] = [
+    "not captured",
+    "continues",
+    "not re-checked",
+    "not rechecked",
+    "not read",
+    "time budget",
+    "incomplete",
+    "cut off",
+    "cut at",
+    "truncated",
+    "not shown",
+    "not visible",
+    "unreadable",
+    "stops at",
+    "stopped at",
+    "fields unknown",
+];
+
+/// The narrower list checked in field descriptions and constraints, where words such as
+/// "incomplete" or "truncated" can describe the data itself.
+pub const NOT_READ_IN_FIELDS: [&str; 8] = [
+    "not captured",
+    "not re-checked",
+    "not rechecked",
+    "time budget",
+    "unreadable",
+    "fields unknown",
+    "fields not read",
+    "table not read",
+];
+
+/// The first phrase of [`NOT_READ_PHRASES`] found in `text` (case-insensitive, whole words).
+pub fn not_read_phrase(text: &str) -> Option<&'static str> {
+    phrase_in(text, &NOT_READ_PHRASES)
+}
+
+fn phrase_in(text: &str, phrases: &[&'static str]) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    phrases.iter().copied().find(|p| {
+        lower.match_indices(p).any(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + p.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// Every text of an interface that can say it was not wholly read: notes and `missing`
+/// first, then the descriptions and constraints of every field, nested ones included.
+fn review_texts(i: &crate::spec::Interface) -> Vec<(String, String)> {
+    fn walk(at: &str, fields: &[crate::spec::Field], out: &mut Vec<(String, String)>) {
+        for f in fields {
+            let here = format!("{at}.{}", f.name);
+            out.push((here.clone(), f.desc.clone()));
+            if let Some(c) = &f.constraints {
+                out.push((here.clone(), c.clone()));
+            }
+            walk(&here, &f.fields, out);
+        }
+    }
+    let mut out = vec![("notes".to_owned(), i.notes.clone())];
+    if let Some(m) = &i.missing {
+        out.push(("missing".to_owned(), m.clone()));
+    }
+    for (name, list) in [
+        ("path", &i.path_params),
+        ("query", &i.query_params),
+        ("header", &i.headers),
+        ("body", &i.body),
+        ("response", &i.response),
+        ("response_header", &i.response_headers),
+    ] {
+        walk(name, list, &mut out);
+    }
+    out
+}
+
+/// A `full` entry that says it was not wholly read: `(where, phrase)`.
+pub fn dishonest_full(i: &crate::spec::Interface) -> Option<(String, &'static str)> {
+    if i.detail != "full" {
+        return None;
+    }
+    review_texts(i).into_iter().find_map(|(at, text)| {
+        let found = if at == "notes" || at == "missing" {
+            not_read_phrase(&text)
+        } else {
+            phrase_in(&text, &NOT_READ_IN_FIELDS)
+        };
+        found.map(|p| (at, p))
+    })
+}
+
 pub fn run(root: &Path) -> Result<(), String> {
     let specs = crate::spec::load_all(root)?;
     println!(
-        "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}",
-        "NE", "catalog", "in spec", "generated", "matrix", "callbacks", "partial", "expanded", "left out"
+        "{:<12} {:>7} {:>7} {:>9} {:>6} {:>9} {:>5} {:>7} {:>7} {:>4} {:>9} {:>8} {:>8}",
+        "NE",
+        "catalog",
+        "in spec",
+        "generated",
+        "matrix",
+        "callbacks",
+        "full",
+        "partial",
+        "outline",
+        "raw",
+        "read_from",
+        "expanded",
+        "left out"
     );
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     let mut left_out = Vec::new();
     let mut partial = Vec::new();
-    let mut totals = [0usize; 8];
+    let mut totals = [0usize; 12];
     let mut expanded = Vec::new();
     for spec in &specs {
         let dir = root.join("crates").join(&spec.krate);
@@ -68,19 +176,27 @@ pub fn run(root: &Path) -> Result<(), String> {
             if !matrix.contains(&format!("async fn {}()", snake(&i.id))) {
                 problems.push(format!("{}: {} has no matrix test", spec.ne, i.id));
             }
-            if i.detail == "outline" || i.response_raw {
-                partial.push(format!(
-                    "{:<12} {:<45} {}",
-                    spec.ne,
-                    i.id,
-                    if i.response_raw { "answer passed through as raw JSON" } else { "fields incomplete" }
-                ));
+            if let Some((at, phrase)) = dishonest_full(i) {
+                let line = format!(
+                    "{}: {} is marked full but its {at} says {phrase:?} (mark it partial with `missing`, or re-read it)",
+                    spec.ne, i.id
+                );
+                if i.read_from.is_empty() { warnings.push(line) } else { problems.push(line) }
+            }
+            if i.detail != "full" || i.response_raw {
+                let what = match (i.detail.as_str(), i.response_raw) {
+                    (_, true) => "answer passed through as raw JSON".to_owned(),
+                    (d, _) => format!("{d}: {}", i.missing.as_deref().unwrap_or("fields incomplete")),
+                };
+                partial.push(format!("{:<12} {:<45} {what}", spec.ne, i.id));
             }
         }
         if cb_tested != spec.callbacks.len() {
             problems.push(format!("{}: a callback has no matrix test", spec.ne));
         }
-        let n_partial = spec.interfaces.iter().filter(|i| i.detail == "outline" || i.response_raw).count();
+        let count = |d: &str| spec.interfaces.iter().filter(|i| i.detail == d).count();
+        let n_raw = spec.interfaces.iter().filter(|i| i.response_raw).count();
+        let n_read = spec.interfaces.iter().filter(|i| !i.read_from.is_empty()).count();
         let mut n_expanded = 0;
         for o in &spec.not_in_spec {
             if o.expanded_into.is_empty() {
@@ -102,25 +218,25 @@ pub fn run(root: &Path) -> Result<(), String> {
             generated,
             tested,
             spec.callbacks.len(),
-            n_partial,
+            count("full"),
+            count("partial"),
+            count("outline"),
+            n_raw,
+            n_read,
             n_expanded,
             spec.not_in_spec.len() - n_expanded,
         ];
         for (t, r) in totals.iter_mut().zip(row) {
             *t += r;
         }
-        println!(
-            "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}",
-            spec.ne, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
-        );
+        print_row(&spec.ne, &row);
     }
+    print_row("total", &totals);
     println!(
-        "{:<12} {:>8} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}",
-        "total", totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6], totals[7]
+        "\n(catalog counts entries of the shared catalog files, duplicates included; callbacks are\n customer-hosted: generated as body types with receive/ack, tested in the matrix;\n full/partial/outline is each entry's `detail`; raw counts answers passed through as raw JSON;\n read_from counts entries that record the copies of the page they were read from;\n expanded counts catalog group entries whose individual pages are spec interfaces)"
     );
-    println!(
-        "\n(catalog counts entries of the shared catalog files, duplicates included; callbacks are\n customer-hosted: generated as body types with receive/ack, tested in the matrix;\n expanded counts catalog group entries whose individual pages are spec interfaces)"
-    );
+    let not_reread = totals[1] - totals[9];
+    println!("{not_reread} interface(s) record no read_from yet (not re-read in the second pass)");
     if !expanded.is_empty() {
         println!("\nCatalog groups (table-of-contents pages) expanded into their individual interfaces:");
         for e in &expanded {
@@ -139,6 +255,12 @@ pub fn run(root: &Path) -> Result<(), String> {
             println!("  {p}");
         }
     }
+    if !warnings.is_empty() {
+        println!("\n{} warning(s) (entries not re-read yet; they fail once they record read_from):", warnings.len());
+        for w in &warnings {
+            println!("  {w}");
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {
@@ -146,5 +268,27 @@ pub fn run(root: &Path) -> Result<(), String> {
             eprintln!("  {p}");
         }
         Err(format!("{} coverage problem(s)", problems.len()))
+    }
+}
+
+fn print_row(name: &str, r: &[usize; 12]) {
+    println!(
+        "{:<12} {:>7} {:>7} {:>9} {:>6} {:>9} {:>5} {:>7} {:>7} {:>4} {:>9} {:>8} {:>8}",
+        name, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11]
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        assert_eq!(not_read_phrase("Detail item fields not read."), Some("not read"));
+        assert_eq!(not_read_phrase("the table CONTINUES on the next page"), Some("continues"));
+        assert_eq!(not_read_phrase("(fields not captured)"), Some("not captured"));
+        assert_eq!(not_read_phrase("not ready yet"), None);
+        assert_eq!(not_read_phrase("discontinues"), None);
+        assert_eq!(not_read_phrase("every table read"), None);
     }
 }

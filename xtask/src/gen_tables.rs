@@ -138,8 +138,7 @@ fn lenient_paths(fields: &[Field], prefix: &[String], out: &mut Vec<(Vec<String>
 fn lenient_table(fields: &[Field]) -> String {
     let mut paths = Vec::new();
     lenient_paths(fields, &[], &mut paths);
-    let items: Vec<String> =
-        paths.iter().map(|(p, k)| format!("({}, Scalar::{k})", strs(p))).collect();
+    let items: Vec<String> = paths.iter().map(|(p, k)| format!("({}, Scalar::{k})", strs(p))).collect();
     format!("&[{}]", items.join(", "))
 }
 

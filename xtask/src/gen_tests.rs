@@ -479,7 +479,7 @@ fn insert_at(b: &mut Value, dotted: &str, v: Value) {
 }
 
 /// A JSON value as a Rust raw string literal, parsed at run time by `v(..)`.
-fn raw(v: &Value) -> String {
+pub fn raw(v: &Value) -> String {
     let text = v.to_string();
     let mut hashes = String::from("#");
     while text.contains(&format!("\"{hashes}")) {

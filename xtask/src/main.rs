@@ -4,7 +4,10 @@
 //! cargo xtask codegen [--check]   regenerate (or check) every generated file from spec/
 //! cargo xtask test                unit tests, interface matrix, end-to-end demo
 //! cargo xtask ci                  fmt, clippy -D warnings, codegen --check, test, docs
-//! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE
+//! cargo xtask coverage            catalog vs spec vs generated vs matrix-tested, per NE; full,
+//!                                  partial and outline entries (fails on a `full` entry whose
+//!                                  notes say a table was not read, once it records read_from)
+//! cargo xtask lint-spec           copied nested tables, samples against their tables
 //! cargo xtask bench               criterion benchmarks (C2 signer vs baselines)
 //! cargo xtask bench sessions [--sessions N] [--rate R] [--seconds S] [--pause-ms MS]
 //!                                  agent sessions at scale against a simulator in a child process
@@ -14,8 +17,10 @@
 
 mod coverage;
 mod gen_client;
+mod gen_samples;
 mod gen_tables;
 mod gen_tests;
+mod lint;
 mod names;
 mod spec;
 
@@ -43,8 +48,11 @@ fn main() {
         }
         "bench" => run(&root(), "cargo", &["bench", "-p", "cec-bench"]),
         "coverage" => coverage::run(&root()),
+        "lint-spec" => lint::run(&root()),
         _ => {
-            println!("usage: cargo xtask <codegen [--check] | test | ci | coverage | bench [sessions ...]>");
+            println!(
+                "usage: cargo xtask <codegen [--check] | test | ci | coverage | lint-spec | bench [sessions ...]>"
+            );
             Ok(())
         }
     };
@@ -62,6 +70,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
         let dir = root.join("crates").join(&s.krate);
         out.push((dir.join("src/generated/mod.rs"), gen_client::ne_module(s)));
         out.push((dir.join("tests/generated_matrix.rs"), gen_tests::matrix(s)));
+        out.push((dir.join("tests/generated_samples.rs"), gen_samples::samples(s)));
     }
     out.push((root.join("crates/cec-auth/src/generated/mod.rs"), gen_client::auth_module(&specs)));
     out.push((root.join("crates/cec-cli/src/generated.rs"), gen_tables::cli_table(&specs)));
@@ -171,6 +180,7 @@ fn ci(root: &Path) -> Result<(), String> {
     println!("codegen: up to date");
     check_isolation(root)?;
     coverage::run(root)?;
+    lint::run(root)?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     test(root)?;
     let status = Command::new("cargo")

@@ -180,8 +180,49 @@ pub struct Interface {
     pub events: Vec<String>,
     #[serde(default)]
     pub notes: String,
+    /// `full` (every table it declares was read), `partial` (some table cut in every
+    /// copy tried) or `outline` (method and path only).
     #[serde(default)]
     pub detail: String,
+    /// For `partial`/`outline`: which tables are missing.
+    #[serde(default)]
+    pub missing: Option<String>,
+    /// The copies of the reference page read, fullest first.
+    #[serde(default)]
+    pub read_from: Vec<ReadFrom>,
+    /// Every documented sample request/response body the page shows.
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+    /// Interfaces whose response item table is genuinely the same as this one's
+    /// (acknowledged by the copied-table check).
+    #[serde(default)]
+    pub same_table_as: Vec<String>,
+    /// Dotted field paths (`body.beginDate`, `response.resultDesc.agentId`) whose table
+    /// type was kept after review although a sample shows another JSON type.
+    #[serde(default)]
+    pub sample_types_reviewed: Vec<String>,
+}
+
+/// One copy of a reference page that was read.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFrom {
+    pub url: String,
+    pub lang: String,
+    /// How far that copy went: headers | request | response | errors | samples | whole.
+    pub reached: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// A documented sample body, as printed on the page.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// `request` or `response`.
+    pub kind: String,
+    pub from: String,
+    pub body: serde_json::Value,
 }
 
 fn default_envelope() -> String {
@@ -263,6 +304,51 @@ pub fn load_all(root: &Path) -> Result<Vec<Spec>, String> {
     Ok(out)
 }
 
+/// The places a copy of a page can have reached, shortest first.
+pub const REACHED: [&str; 6] = ["headers", "request", "response", "errors", "samples", "whole"];
+
+/// The shape of the review keys (`detail`, `missing`, `read_from`, `samples`).
+fn check_review_keys(spec: &Spec, i: &Interface, at: &str) -> Result<(), String> {
+    if !matches!(i.detail.as_str(), "full" | "partial" | "outline") {
+        return Err(format!("{at}: detail must be full, partial or outline (got {:?})", i.detail));
+    }
+    if i.detail != "full" && !i.read_from.is_empty() && i.missing.as_deref().is_none_or(|m| m.trim().is_empty()) {
+        return Err(format!("{at}: a {} entry says which tables are missing (`missing`)", i.detail));
+    }
+    for r in &i.read_from {
+        if !r.url.starts_with("https://") && !r.url.starts_with("http://") {
+            return Err(format!("{at}: read_from url {:?} is not a page address", r.url));
+        }
+        if r.lang.is_empty() || !r.lang.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+            return Err(format!("{at}: read_from lang {:?} is not a language code", r.lang));
+        }
+        if !REACHED.contains(&r.reached.as_str()) {
+            return Err(format!("{at}: read_from reached {:?} is not one of {REACHED:?}", r.reached));
+        }
+        let d = r.date.as_bytes();
+        let date_ok = d.len() == 10
+            && d.iter().enumerate().all(|(n, b)| if n == 4 || n == 7 { *b == b'-' } else { b.is_ascii_digit() });
+        if !date_ok {
+            return Err(format!("{at}: read_from date {:?} is not YYYY-MM-DD", r.date));
+        }
+    }
+    for s in &i.samples {
+        if !matches!(s.kind.as_str(), "request" | "response") {
+            return Err(format!("{at}: sample kind must be request or response (got {:?})", s.kind));
+        }
+        if !s.from.starts_with("https://") && !s.from.starts_with("http://") {
+            return Err(format!("{at}: sample from {:?} is not a page address", s.from));
+        }
+    }
+    for other in &i.same_table_as {
+        if other == &i.id {
+            return Err(format!("{at}: same_table_as names the interface itself"));
+        }
+    }
+    let _ = spec;
+    Ok(())
+}
+
 fn check(spec: &Spec) -> Result<(), String> {
     let mut ids = std::collections::BTreeSet::new();
     for i in &spec.interfaces {
@@ -301,6 +387,7 @@ fn check(spec: &Spec) -> Result<(), String> {
         if !matches!(i.method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
             return Err(format!("{at}: method {}", i.method));
         }
+        check_review_keys(spec, i, &at)?;
         for p in &i.path_params {
             if !i.path.contains(&format!("{{{}}}", p.name)) {
                 return Err(format!("{at}: path parameter {} not in path", p.name));

@@ -43,8 +43,8 @@ async fn auth_token_by_ak_sk() {
 
 #[tokio::test]
 async fn agent_account_create() {
-    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}}"#)).unwrap()).send().await }, "requestParam.userAccount").await;
+    check_json(Case { op: "agentAccount.create", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/create".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","workNo":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_create().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","password":"s-password","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","userName":"s-userName"}"#)).unwrap()).send().await }, "userAccount").await;
 }
 
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn agent_account_delete() {
             query: vec![],
             headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
             present: vec![],
-            body: Some(v(r#"{"requestParams":{"userAccount":"s-userAccount"}}"#)),
+            body: Some(v(r#"{"userAccount":"s-userAccount"}"#)),
             success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
@@ -75,7 +75,7 @@ async fn agent_account_delete() {
             c.agent_account_delete()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                        r#"{"requestParams":{"userAccount":"s-userAccount"}}"#,
+                        r#"{"userAccount":"s-userAccount"}"#,
                     ))
                     .unwrap(),
                 )
@@ -90,38 +90,27 @@ async fn agent_account_delete() {
             c.agent_account_delete()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(v(
-                        r#"{"requestParams":{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#,
+                        r#"{"userAccount":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "requestParams.userAccount",
+        "userAccount",
     )
     .await;
 }
 
 #[tokio::test]
 async fn agent_account_update() {
-    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"requestParam":{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "requestParam.userName").await;
+    check_json(Case { op: "agentAccount.update", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/update".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"s-userName"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.agent_account_update().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(v(r#"{"agentType":7,"ccRoleId":7,"email":"s-email","newPassWord":"s-newPassWord","oldPassWord":"s-oldPassWord","phone":"s-phone","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"userAccount":"s-userAccount","userName":"xxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userName").await;
 }
 
 #[tokio::test]
 async fn agent_account_query() {
-    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"requestParams":{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.agent_account_query()
-                .body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{}"#)).unwrap())
-                .send()
-                .await
-        },
-        "requestParams",
-    )
-    .await;
+    check_json(Case { op: "agentAccount.query", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/query".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)), success: v(r#"{"data":[{"agentType":7,"ccRoleId":7,"email":"s-email","phone":"s-phone","sipAccount":"s-sipAccount","skills":[{"agentWeight":7,"skillId":7,"skillWeight":7}],"transparentDisplayFlag":true,"userAccount":"s-userAccount","userName":"s-userName","workNo":7}],"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage","total":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(v(r#"{"agentType":[101],"pageNum":7,"pageSize":7,"transparentDisplayFlag":true,"userAccount":"s-userAccount"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -236,29 +225,65 @@ async fn agent_account_release_agent_by_skill_id() {
 
 #[tokio::test]
 async fn agent_account_query_agent_info_by_skill_id() {
-    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}}"#)), success: v(r#"{"count":7,"data":[{"accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(r#"{"requestParam":{"pageNum":7,"pageSize":7,"skillId":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentAccount.queryAgentInfoBySkillId", method: "POST", path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)), success: v(r#"{"count":7,"data":[{"accountCode":"s-accountCode","accountName":"s-accountName","agentType":7,"agentWeight":7,"sipAccount":"s-sipAccount","skillWeight":7,"userAccount":"s-userAccount","workNo":7}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_query_agent_info_by_skill_id().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(r#"{"pageNum":7,"pageSize":7,"skillId":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
             c.agent_account_query_agent_info_by_skill_id()
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(v(
-                        r#"{}"#,
+                        r#"{"pageNum":7,"pageSize":7}"#,
                     ))
                     .unwrap(),
                 )
                 .send()
                 .await
         },
-        "requestParam",
+        "skillId",
     )
     .await;
 }
 
 #[tokio::test]
 async fn agent_account_update_sip_phone_password() {
-    check_json(Case { op: "agentAccount.updateSipPhonePassword", method: "POST", path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"requestParam":{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}}"#)).unwrap()).send().await }, "requestParam.newPhonePwd").await;
+    check_json(
+        Case {
+            op: "agentAccount.updateSipPhonePassword",
+            method: "POST",
+            path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword".into(),
+            query: vec![],
+            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
+            present: vec![],
+            body: Some(v(
+                r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
+            )),
+            success: v(r#"{"resultCode":"0","resultDesc":"success","resultMessage":"s-resultMessage"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
+                code: "999-999",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![Prelude {
+                method: "POST",
+                path: "/apigovernance/api/oauth/tokenByAkSk",
+                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
+            }],
+        },
+        client,
+        |c| async move {
+            c.agent_account_update_sip_phone_password()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(
+                        r#"{"accountPwd":"s-accountPwd","newPhonePwd":"s-newPhonePwd","userAccount":"s-userAccount"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(client, |c| async move { c.agent_account_update_sip_phone_password().body(serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(v(r#"{"accountPwd":"s-accountPwd","newPhonePwd":"xxxxxxxxxxxxxxxxx","userAccount":"s-userAccount"}"#)).unwrap()).send().await }, "newPhonePwd").await;
 }
 
 #[tokio::test]
@@ -338,7 +363,7 @@ async fn agent_info_query_agent_login_params() {
 
 #[tokio::test]
 async fn agent_info_query_agent_info_by_account() {
-    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "agentInfo.queryAgentInfoByAccount", method: "POST", path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)), success: v(r#"{"data":{"agentStatus":"s-agentStatus","agentType":7,"workNo":7},"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.agent_info_query_agent_info_by_account().body(serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(v(r#"{"accountCode":"s-accountCode","password":"s-password","username":"s-username"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -346,7 +371,7 @@ async fn agent_info_query_agent_info_by_account() {
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(
                         cec_core::test_util::set_at(
-                            v(r#"{"accountCode":"","password":"s-password"}"#),
+                            v(r#"{"accountCode":"","password":"s-password","username":"s-username"}"#),
                             &["accountCode"],
                             json!("x".repeat(65)),
                         ),
@@ -408,12 +433,7 @@ async fn skill_delete_skill() {
         client,
         |c| async move {
             c.skill_delete_skill()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(
-                        r#"{"skillIds":"xxxxxxxxxxx"}"#,
-                    ))
-                    .unwrap(),
-                )
+                .body(serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(v(r#"{}"#)).unwrap())
                 .send()
                 .await
         },
@@ -430,8 +450,8 @@ async fn skill_modify_skill() {
 
 #[tokio::test]
 async fn skill_query_skills() {
-    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"s-limit","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
+    check_json(Case { op: "skill.querySkills", method: "POST", path: "/apiaccess/rest/cc-management/v1/skill/querySkills".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)), success: v(r#"{"data":[{"description":"s-description","maxAgentWrapupTime":7,"maxWaitNum":7,"maxWaitTime":7,"mediaTypeId":7,"name":"s-name","skillId":7,"skillParam":{"answerFunction":"s-answerFunction","busy":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"noAgents":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"timeOut":{"deviceType":"s-deviceType","transferType":"s-transferType","value":7},"waitVoice":{"parameterType":"s-parameterType"}}}],"description":"success","returnCode":"0","total":7}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"s-name","offset":"s-offset","skillIds":["s-item"]}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.skill_query_skills().body(serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(cec_core::test_util::set_at(v(r#"{"limit":"1","mediaTypeId":"s-mediaTypeId","name":"","offset":"s-offset","skillIds":["s-item"]}"#), &["name"], json!("x".repeat(101)))).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]
@@ -559,32 +579,47 @@ async fn ivr_flow_satisfaction_query() {
 
 #[tokio::test]
 async fn ivr_flow_import_voice_file_upload() {
-    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"body":{"fileInfo":"s-fileIn","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"body":{"fileInfo":"s-fileIn","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"body":{"fileInfo":"xxxxxxxxx","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}}"#)).unwrap()).send().await }, "body.fileInfo").await;
+    check_json(Case { op: "ivrFlow.importVoiceFileUpload", method: "POST", path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ivr_flow_import_voice_file_upload()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(
+                        r#"{"fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "fileInfo",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn ivr_flow_create_voice_template() {
-    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestBody":{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"requestBody":{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"requestBody":{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}}"#)).unwrap()).send().await }, "requestBody.name").await;
+    check_json(Case { op: "ivrFlow.createVoiceTemplate", method: "POST", path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).send().await }, "name").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_call_v1() {
-    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"}"#)), success: v(r#"{"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen"}"#)).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.createCallV1", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)), success: v(r#"{"result":{"callSerialNo":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent"}"#)).unwrap()).send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_create_call_v3() {
-    check_json(Case { op: "mobileAgent.createCallV3", method: "POST", path: "/apiaccess/CC-Management/v3/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen","softPhone":"s-softPhone"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresen","softPhone":"s-softPhone"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresen","softPhone":"s-softPhone"}"#)).unwrap()).send().await }, "caller").await;
+    check_json(Case { op: "mobileAgent.createCallV3", method: "POST", path: "/apiaccess/CC-Management/v3/mobileAgent/createCall".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"90100100","retMsg":"simulated failure"}"#), code: "90100100", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap()).send().await }, "caller").await;
 }
 
 #[tokio::test]
 async fn mobile_agent_query_call_detail_record() {
-    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"body":{"caller":"s-caller","endTime":"s-endTi","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"body":{"caller":"s-caller","endTime":"s-endTi","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"body":{"caller":"s-caller","endTime":"xxxxxxxx","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}}"#)).unwrap()).send().await }, "body.endTime").await;
+    check_json(Case { op: "mobileAgent.queryCallDetailRecord", method: "POST", path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)), success: v(r#"{"result":{"callInfo":[{"agentAlertingTime":"s-agentAlertingTime","agentTalkingTime":"s-agentTalkingTime","alertingTime":"s-alertingTime","callData":"s-callData","callSerialNo":"s-callSerialNo","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","endTime":"s-endTime","reasonCode":7,"releaseTime":"s-releaseTime","startTime":"s-startTime","state":7,"talkDuration":"s-talkDuration","talkingTime":"s-talkingTime"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"caller":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap()).send().await }, "caller").await;
 }
 
 #[tokio::test]
@@ -670,7 +705,7 @@ async fn mobile_agent_query_phone_v1() {
 
 #[tokio::test]
 async fn mobile_agent_query_phone_v2() {
-    check_json(Case { op: "mobileAgent.queryPhoneV2", method: "POST", path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"poolRegServ":{"k":"v"},"singleRegServ":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "mobileAgent.queryPhoneV2", method: "POST", path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)), success: v(r#"{"result":{"poolRegServ":{"node1":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}]},"singleRegServ":[{"regIPAddress":"s-regIPAddress","regPort":"s-regPort","sipServiceIp":"s-sipServiceIp","sipServicePort":"s-sipServicePort"}],"total":7},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.mobile_agent_query_phone_v2().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(v(r#"{"limit":"s-limit","offset":"s-offset"}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -780,28 +815,13 @@ async fn ccmessaging_send_async() {
 
 #[tokio::test]
 async fn ccmessaging_do_leave_message() {
-    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.ccmessaging_do_leave_message()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(
-                        r#"{"caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "callId",
-    )
-    .await;
+    check_json(Case { op: "ccmessaging.doLeaveMessage", method: "POST", path: "/apiaccess/ccmessaging/doLeaveMessage".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"2 parameter empty","resultDesc":"simulated failure"}"#), code: "2 parameter empty", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"s-callId","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_do_leave_message().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(v(r#"{"callId":"xxxxxxxxxxxxxxxxxxxxxxxxx","caller":"s-caller","channel":"s-channel","leaveMessage":"s-leaveMessage"}"#)).unwrap()).send().await }, "callId").await;
 }
 
 #[tokio::test]
 async fn ccmessaging_poll() {
-    check_json(Case { op: "ccmessaging.poll", method: "GET", path: "/apiaccess/ccmessaging/poll".into(), query: vec![("receiverId", "s-receiverId".into()), ("channel", "s-channel".into()), ("isNeedRead", "s-isNeedRead".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","mediaType":"s-mediaType","senderNickname":"s-senderNickname","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_poll().receiver_id("s-receiverId").channel("s-channel").is_need_read("s-isNeedRead").send().await }).await;
+    check_json(Case { op: "ccmessaging.poll", method: "GET", path: "/apiaccess/ccmessaging/poll".into(), query: vec![("receiverId", "s-receiverId".into()), ("channel", "s-channel".into()), ("isNeedRead", "s-isNeedRead".into())], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"downlinkMessages":[{"channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","interIdx":"s-interIdx","mediaType":"s-mediaType","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_poll().receiver_id("s-receiverId").channel("s-channel").is_need_read("s-isNeedRead").send().await }).await;
 }
 
 #[tokio::test]
@@ -827,7 +847,8 @@ async fn ccmessaging_download_file_stream() {
 
 #[tokio::test]
 async fn ccmessaging_query_queue_info() {
-    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccmessaging.queryQueueInfo", method: "POST", path: "/apiaccess/ccmessaging/queryQueueInfo".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)), success: v(r#"{"configMaxcWaitTime":7,"currentDeviceWaitTime":7,"estimateWaitTime":7,"longestWaitTime":7,"position":7,"resultCode":"0","resultDesc":"success","totalWaitTime":7}"#), failure: Some(Failure { body: v(r#"{"resultCode":"1 parameter error","resultDesc":"simulated failure"}"#), code: "1 parameter error", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_query_queue_info().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","userId":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
 }
 
 #[tokio::test]
@@ -847,8 +868,8 @@ async fn ccmessaging_upload_file_stream() {
             body: Some(v(r#"{"channel":"s-channel","fileStream":"s-fileStream","fileType":"s-fileType"}"#)),
             success: v(r#"{"description":"success","objectKey":"s-objectKey","returnCode":"0"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
+                body: v(r#"{"description":"simulated failure","returnCode":"13 upload failed"}"#),
+                code: "13 upload failed",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
@@ -904,7 +925,7 @@ async fn ccmessaging_query_phrase_by_keyword() {
             ],
             present: vec![],
             body: Some(v(r#"{"channel":"s-channel","locale":"s-locale","strContent":"s-strContent"}"#)),
-            success: v(r#"{"question":["s-item"],"resultCode":"0","resultDesc":"success"}"#),
+            success: v(r#"{"phrases":["s-item"],"question":["s-item"],"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
@@ -930,11 +951,43 @@ async fn ccmessaging_query_phrase_by_keyword() {
         },
     )
     .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_query_phrase_by_keyword()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(v(
+                        r#"{"channel":"s-channel","locale":"s-locale"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "strContent",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn ccmessaging_get_satisfaction_survey_mode() {
-    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: None, success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().send().await }).await;
+    check_json(Case { op: "ccmessaging.getSatisfactionSurveyMode", method: "POST", path: "/apiaccess/ccmessaging/getsatisfactionsurveymode".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"language":"zh_CN"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","satisfactionSurvey":{"satisfactionLevel":[{"satisfactionLevelDesc":"s-satisfactionLevelDesc","satisfactionLevelKey":"s-satisfactionLevelKey"}],"satisfactionQuestion":["s-item"],"surveyType":"s-surveyType"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_get_satisfaction_survey_mode().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(r#"{"language":"zh_CN"}"#)).unwrap()).send().await }).await;
+    check_refused(
+        client,
+        |c| async move {
+            c.ccmessaging_get_satisfaction_survey_mode()
+                .body(
+                    serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(v(
+                        r#"{"language":"not-a-documented-value"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "language",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -964,8 +1017,8 @@ async fn ccmessaging_feedbacksatisfaction() {
 
 #[tokio::test]
 async fn ccmessaging_save_satisfaction() {
-    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"satisfication":{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "satisfication.userId").await;
+    check_json(Case { op: "ccmessaging.saveSatisfaction", method: "POST", path: "/apiaccess/ccmessaging/saveSatisfaction".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into()), ("ccmessaging-token", "test-msg-token".into())], present: vec![], body: Some(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)), success: v(r#"{"resultCode":"0","resultDesc":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"s-userId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccmessaging_save_satisfaction().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(v(r#"{"channel":"s-channel","channelConfigId":"s-channelConfigId","comment":"s-comment","evaluation":"s-evaluation","fcrValue":"s-fcrValue","npsScore":"s-npsScore","userId":"xxxxxxxxxxxxxxxxxxxxxxxxx"}"#)).unwrap()).send().await }, "userId").await;
 }
 
 #[tokio::test]
@@ -1018,10 +1071,12 @@ async fn ccmessaging_create_click_to_call() {
             ],
             present: vec![],
             body: Some(v(r#"{"channel":"s-channel","mediaAbility":"s-mediaAbility"}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
+            success: v(r#"{"resultCode":"0","resultDesc":"success"}"#),
             failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
+                body: v(
+                    r#"{"resultCode":"7 channel does not support click-to-dial","resultDesc":"simulated failure"}"#,
+                ),
+                code: "7 channel does not support click-to-dial",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![Prelude {
@@ -1132,41 +1187,7 @@ async fn ccmessaging_createcall() {
 
 #[tokio::test]
 async fn ccmessaging_push_msg() {
-    check_json(
-        Case {
-            op: "ccmessaging.pushMsg",
-            method: "POST",
-            path: "/apiaccess/ccmessaging/pushMsg".into(),
-            query: vec![],
-            headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())],
-            present: vec![],
-            body: Some(v(r#"{"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}"#)),
-            success: v(r#"{"description":"success","returnCode":"0"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.ccmessaging_push_msg()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(
-                        r#"{"messages":[{"channel":"s-channel","isOfflineStatus":true}],"timestamp":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "ccmessaging.pushMsg", method: "POST", path: "/apiaccess/ccmessaging/pushMsg".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.ccmessaging_push_msg().body(serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(v(r#"{"messages":[{"callId":"s-callId","channel":"s-channel","content":"s-content","controlType":"s-controlType","from":"s-from","isOfflineStatus":true,"mediaType":"s-mediaType","messageCode":"s-messageCode","senderNickname":"s-senderNickname","simQuestions":"s-simQuestions","sourceType":"s-sourceType","timestamp":7,"to":"s-to"}],"timestamp":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1491,50 +1512,19 @@ async fn ccmessaging_chat_itau_atendentes() {
 
 #[tokio::test]
 async fn voice_notification_query_voice_notification_recording() {
-    check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"reqBody":{"limit":7,"offset":7,"type":7}}"#)), success: v(r#"{"description":"success","returnCode":"0","voiceInfo":{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(v(r#"{"reqBody":{"limit":7,"offset":7,"type":7}}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.voice_notification_query_voice_notification_recording()
-                .body(
-                    serde_json::from_value::<
-                        cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody,
-                    >(v(r#"{}"#))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "reqBody",
-    )
-    .await;
+    check_json(Case { op: "voiceNotification.queryVoiceNotificationRecording", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"limit":7,"offset":7,"type":7}"#)), success: v(r#"{"description":"success","returnCode":"0","voiceInfo":[{"auditaccount":"s-auditaccount","auditcomments":"s-auditcomments","auditdate":7,"callbackTimes":7,"isUpdateRec":7,"name":"s-name","noReference":true,"scene":7,"status":7,"tenantSpaceName":"s-tenantSpaceName","tenant_id":"s-tenant_id","type":7,"uploadaccount":"s-uploadaccount","uploaddate":7,"voice_id":"s-voice_id","voicecontent":"s-voicecontent"}]}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_query_voice_notification_recording().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(v(r#"{"limit":7,"offset":7,"type":7}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v1() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":"s-voiceContent"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(cec_core::test_util::set_at(v(r#"{"reqBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresen","priority":"s-priority","voiceContent":""}}"#), &["reqBody", "voiceContent"], json!("x".repeat(1001)))).unwrap()).send().await }, "reqBody.voiceContent").await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV1", method: "POST", path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":"s-voiceContent"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v1().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(cec_core::test_util::set_at(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","priority":"s-priority","voiceContent":""}"#), &["voiceContent"], json!("x".repeat(1001)))).unwrap()).send().await }, "voiceContent").await;
 }
 
 #[tokio::test]
 async fn voice_notification_create_voice_notification_v2() {
-    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"requestBody":{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}]}}"#)).unwrap()).send().await }).await;
-    check_refused(
-        client,
-        |c| async move {
-            c.voice_notification_create_voice_notification_v2()
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
-                        v(r#"{}"#),
-                    )
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "requestBody",
-    )
-    .await;
+    check_json(Case { op: "voiceNotification.createVoiceNotificationV2", method: "POST", path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification".into(), query: vec![], headers: vec![("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)), success: v(r#"{"result":{"callSerialNo":"s-callSerialNo"},"retCode":"0","retMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"retCode":"999-999","retMsg":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","called":"s-called","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voice_notification_create_voice_notification_v2().body(serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerPresent":"s-callerPresent","playList":[{"templateId":"s-templateId","templateParams":["s-item"],"voiceFileName":"s-voiceFileName","voiceId":"s-voiceId"}],"playTimes":7,"priority":"s-priority"}"#)).unwrap()).send().await }, "called").await;
 }
 
 #[tokio::test]
@@ -1688,8 +1678,8 @@ async fn federation_user_mgmt_create_task() {
 
 #[tokio::test]
 async fn case_create_case() {
-    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-att","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
+    check_json(Case { op: "case.createCase", method: "POST", path: "/service/AICC__Case/1.0.0/openapi/case".into(), query: vec![], headers: vec![("access-token", "s-access-token".into())], present: vec![], body: Some(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)), success: v(r#"{"description":"success","returnCode":"0"}"#), failure: Some(Failure { body: v(r#"{"description":"simulated failure","returnCode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(cec_core::test_util::set_at(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"","type":"s-type"}}"#), &["caseInfo", "title"], json!("x".repeat(129)))).unwrap()).send().await }, "caseInfo.title").await;
 }
 
 #[tokio::test]
@@ -3108,7 +3098,7 @@ async fn quality_inspection_query_interposal_rules() {
             ],
             present: vec![],
             body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
-            success: v(r#"{"data":[{"k":"v"}],"paging":{"k":"v"},"resultCode":"0405000","resultDesc":"success"}"#),
+            success: v(r#"{"data":[{"k":"v"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
@@ -3230,7 +3220,7 @@ async fn quality_inspection_add_interposal_rule() {
             ],
             present: vec![],
             body: Some(v(r#"{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}"#)),
-            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
+            success: v(r#"{"interposal_id":"s-interposal_id","resultCode":"0405000","resultDesc":"success"}"#),
             failure: Some(Failure {
                 body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
                 code: "999-999",
@@ -3284,12 +3274,12 @@ async fn quality_inspection_update_interposal_rule() {
 
 #[tokio::test]
 async fn quality_inspection_create_silence_rule() {
-    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"k":"v"},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"k":"v"},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.createSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","silence_id":"s-silence_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"HTTP 409 rule name already exists","resultDesc":"simulated failure"}"#), code: "HTTP 409 rule name already exists", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_create_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"times":7}}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
 async fn quality_inspection_update_silence_rule() {
-    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.updateSilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(v(r#"{"exception":{"after":{"customer":["s-item"],"staff":["s-item"]},"before":{"customer":["s-item"],"staff":["s-item"]}},"setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"seconds":7,"silence_id":"s-silence_id","times":7}}"#)).unwrap()).send().await }).await;
 }
 
 #[tokio::test]
@@ -3355,46 +3345,7 @@ async fn quality_inspection_delete_silence_rule() {
 
 #[tokio::test]
 async fn quality_inspection_query_silence_rule() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySilenceRule",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"silence_id":"s-silence_id"}"#)),
-            success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_silence_rule()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(
-                        r#"{"silence_id":"s-silence_id"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.querySilenceRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"silence_id":"s-silence_id"}"#)), success: v(r#"{"exception":{"after":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]},"before":{"customer":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}],"staff":[{"category_id":"s-category_id","sentence_id":"s-sentence_id","sentence_name":"s-sentence_name"}]}},"resultCode":"0405000","resultDesc":"success","setting":{"name":"s-name","other":{"call_end":7,"call_from":7},"score":"s-score","seconds":"s-seconds","silence_id":"s-silence_id","times":"s-times"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_silence_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(v(r#"{"silence_id":"s-silence_id"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -3416,7 +3367,7 @@ async fn quality_inspection_query_silence_rule() {
 
 #[tokio::test]
 async fn quality_inspection_add_speed_rule() {
-    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"k":"v"},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"k":"v"},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.addSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success","speed_id":"s-speed_id"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_add_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -3424,7 +3375,7 @@ async fn quality_inspection_add_speed_rule() {
                 .x_user_id("s-x-UserId")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(v(
-                        r#"{"exception":{"k":"v"}}"#,
+                        r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#,
                     ))
                     .unwrap(),
                 )
@@ -3438,7 +3389,7 @@ async fn quality_inspection_add_speed_rule() {
 
 #[tokio::test]
 async fn quality_inspection_update_speed_rule() {
-    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "qualityInspection.updateSpeedRule", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)), success: v(r#"{"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_update_speed_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}},"setting":{"max":7,"min":7,"name":"s-name","other":{"call_end":7,"call_from":7},"score":7,"speed_id":"s-speed_id"}}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -3446,7 +3397,7 @@ async fn quality_inspection_update_speed_rule() {
                 .x_user_id("s-x-UserId")
                 .body(
                     serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(v(
-                        r#"{}"#,
+                        r#"{"exception":{"over":{"customer":["s-item"]},"under":{"customer":["s-item"]}}}"#,
                     ))
                     .unwrap(),
                 )
@@ -3543,46 +3494,7 @@ async fn quality_inspection_query_speed_rule_by_id() {
 
 #[tokio::test]
 async fn quality_inspection_query_speed_rules() {
-    check_json(
-        Case {
-            op: "qualityInspection.querySpeedRules",
-            method: "POST",
-            path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(),
-            query: vec![],
-            headers: vec![
-                ("x-userid", "s-x-UserId".into()),
-                ("authorization", "Bearer test-token".into()),
-                ("x-app-key", "test-app".into()),
-            ],
-            present: vec![],
-            body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)),
-            success: v(r#"{"data":[{"k":"v"}],"resultCode":"0405000","resultDesc":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/apigovernance/api/oauth/tokenByAkSk",
-                response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.quality_inspection_query_speed_rules()
-                .x_user_id("s-x-UserId")
-                .body(
-                    serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(
-                        r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "qualityInspection.querySpeedRules", method: "POST", path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules".into(), query: vec![], headers: vec![("x-userid", "s-x-UserId".into()), ("authorization", "Bearer test-token".into()), ("x-app-key", "test-app".into())], present: vec![], body: Some(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)), success: v(r#"{"data":[{"max":7,"min":7,"name":"s-name","score":7,"speed_id":"s-speed_id"}],"paging":{"total":7},"resultCode":"0405000","resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/apigovernance/api/oauth/tokenByAkSk", response: v(r#"{"AccessToken": "test-token", "Expires": "3600", "ApplyType": "Bearer"}"#) }] }, client, |c| async move { c.quality_inspection_query_speed_rules().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(v(r#"{"keyword":"s-keyword","limit":7,"page":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use cec_core::sign::{SignableRequest, authorization};
-use cec_core::time::format_utc_millis;
+use cec_core::sign::{C2Dialect, SignableRequest, SignedHeaderSet, authorization};
 use cec_core::{AuthKind, Authorizer, Error, HttpRequest, OperationMeta, PreparedRequest, Result, Secret};
 use http::{HeaderMap, HeaderValue};
 use serde_json::Value;
@@ -19,11 +18,16 @@ pub struct AkSkSigner {
     ak: String,
     sk: Secret<String>,
     clock: fn() -> SystemTime,
+    dialect: C2Dialect,
 }
 
 impl std::fmt::Debug for AkSkSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AkSkSigner").field("ak", &self.ak).field("sk", &self.sk).finish()
+        f.debug_struct("AkSkSigner")
+            .field("ak", &self.ak)
+            .field("sk", &self.sk)
+            .field("dialect", &self.dialect)
+            .finish()
     }
 }
 
@@ -35,7 +39,20 @@ impl AkSkSigner {
         if ak.is_empty() || ak.contains('/') || sk.is_empty() {
             return Err(Error::config("AK must be non-empty without '/', and SK non-empty"));
         }
-        Ok(AkSkSigner { ak, sk, clock: SystemTime::now })
+        Ok(AkSkSigner { ak, sk, clock: SystemTime::now, dialect: C2Dialect::default() })
+    }
+
+    /// Uses another C2 dialect: the timestamp form and the signed-header set
+    /// (default: milliseconds and `content-length;content-type;host`, the
+    /// reference's printed form). `cec doctor` finds the one a live NE accepts.
+    pub fn with_dialect(mut self, dialect: C2Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The dialect in use.
+    pub fn dialect(&self) -> C2Dialect {
+        self.dialect
     }
 
     /// Uses another clock (tests, replay).
@@ -49,8 +66,11 @@ impl AkSkSigner {
         &self.ak
     }
 
-    /// Signs `req` in place: sets `Host`, `Content-Length`, `Content-Type`
-    /// (when missing) and `Authorization` over exactly those values.
+    /// Signs `req` in place. `Host`, `Content-Type` (when missing) and
+    /// `Content-Length` are set to exactly the values signed, whatever the
+    /// dialect, so what is signed is what goes out; `Content-Length` is removed
+    /// from a bodiless request when the dialect does not sign it (so a GET
+    /// carries no `Content-Length: 0` that nothing vouches for).
     pub fn sign_request(&self, req: &mut HttpRequest) -> Result<()> {
         let host = match (req.url.host_str(), req.url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -66,7 +86,9 @@ impl AkSkSigner {
             .to_owned();
         let query: Vec<(String, String)> =
             req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let headers = [("content-length", length.as_str()), ("content-type", ctype.as_str()), ("host", host.as_str())];
+        let all = [("content-length", length.as_str()), ("content-type", ctype.as_str()), ("host", host.as_str())];
+        let names = self.dialect.headers.names();
+        let headers: Vec<(&str, &str)> = all.iter().copied().filter(|(n, _)| names.contains(n)).collect();
         let signable = SignableRequest {
             method: req.method.as_str(),
             path: req.url.path(),
@@ -74,12 +96,16 @@ impl AkSkSigner {
             headers: &headers,
             body: &req.body,
         };
-        let ts = format_utc_millis((self.clock)());
+        let ts = self.dialect.timestamp.format((self.clock)());
         let value = authorization(&self.ak, self.sk.expose_str().as_bytes(), &ts, &signable);
         let mut auth = header_value("Authorization", &value)?;
         auth.set_sensitive(true);
         req.headers.insert(http::header::HOST, header_value("Host", &host)?);
-        req.headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(req.body.len()));
+        if req.body.is_empty() && self.dialect.headers != SignedHeaderSet::ContentLengthContentTypeHost {
+            req.headers.remove(http::header::CONTENT_LENGTH);
+        } else {
+            req.headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(req.body.len()));
+        }
         req.headers.insert(http::header::CONTENT_TYPE, header_value("Content-Type", &ctype)?);
         req.headers.insert(http::header::AUTHORIZATION, auth);
         Ok(())
@@ -148,7 +174,7 @@ mod tests {
         s.sign_request(&mut req).unwrap();
         assert_eq!(
             req.headers["authorization"],
-            "auth-v2/exampleak/2026-01-15T08:30:00.123Z/content-length;content-type;host/a6c66bc8d02ca9e80b70c360258c12575e62bfbc65c138406dcbd85594cb8e4a"
+            "auth-v2/exampleak/2026-01-15T08:30:00.123Z/content-length;content-type;host/7873de9b4ed3cd4cbff840c7a4c21ae6548644eda6b2cec5dc6849163e83b63e"
         );
         assert_eq!(req.headers["host"], "cms.example.com:28443");
         assert_eq!(req.headers["content-length"], "23");

@@ -25,6 +25,7 @@ pub mod generated;
 
 pub use c1::{ApiFabricAuth, ApiFabricCredentials};
 pub use c2::{AkSkSigner, C2Auth};
+pub use cec_core::sign::{C2Dialect, SignedHeaderSet, TimestampForm};
 pub use guid::{GuidAuth, GuidMode, parse_set_guid};
 pub use oiap::{OiapAuth, OiapCredentials, OiapFlavor, OiapIntegration};
 pub use token::CachedToken;

@@ -33,9 +33,12 @@ impl Story {
         if self.json {
             let t = (t * 1000.0).round() / 1000.0;
             // Written by hand to keep the documented key order: t, actor, step, data.
-            println!("{{\"t\":{},\"actor\":{},\"step\":{},\"data\":{}}}", json!(t), json!(actor), json!(step), data);
+            // A closed stdout (`| head`) ends the output, not the story: the
+            // demo still signs its agents out.
+            let _ =
+                outln!("{{\"t\":{},\"actor\":{},\"step\":{},\"data\":{}}}", json!(t), json!(actor), json!(step), data);
         } else {
-            println!("[{t:>5.2}s] {actor:<10} {}", text.as_ref());
+            let _ = outln!("[{t:>5.2}s] {actor:<10} {}", text.as_ref());
         }
     }
 }

@@ -764,10 +764,16 @@ async fn run_apifabric_ccmessaging_query_phrase_by_keyword(
 
 async fn run_apifabric_ccmessaging_get_satisfaction_survey_mode(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_get_satisfaction_survey_mode();
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
         c.core().call_value(&cec_apifabric::generated::CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?,
@@ -8357,7 +8363,7 @@ pub static OPS: &[CliOp] = &[
         path: "/apiaccess/ccmessaging/getsatisfactionsurveymode",
         title: "Query satisfaction survey configuration",
         params: &[],
-        body: false,
+        body: true,
         binary: false,
     },
     CliOp {

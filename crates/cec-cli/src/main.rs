@@ -5,13 +5,17 @@
 //! cec sim [--scenario FILE] [--listen 127.0.0.1:8043] [--seed N] [--output json]   serve the simulator
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
+//! cec doctor [--output json]             check every NE of the profile (TLS, C2 dialect, clock) — run it first
 //! cec ops [NE]                           list the interfaces the CLI can call
 //! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[macro_use]
+mod out;
 mod agent;
 mod demo;
+mod doctor;
 mod generated;
 mod ops;
 mod output;
@@ -101,6 +105,13 @@ enum Command {
     /// Agent sessions: watch events, or an interactive connection bar (CC-Gateway endpoint from the profile).
     #[command(subcommand)]
     Agent(agent::AgentCmd),
+    /// Check every NE of the profile: reachability, TLS, the C2 dialect the NE
+    /// accepts, credentials, clock offset — then what to set. Never signs an agent in.
+    Doctor {
+        /// `json`: the reports as one JSON array; default: a table and advice.
+        #[arg(long, value_enum)]
+        output: Option<OutputFormat>,
+    },
     /// List the operations the CLI can call.
     Ops {
         /// Only this NE.
@@ -128,6 +139,8 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`cec ops | head -1`): nothing more to say.
+        Err(e) if out::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -143,9 +156,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ops { ne } => {
             for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
                 let file = if op.binary { " (answers with a file: use --out)" } else { "" };
-                println!("{:<10} {:<36} {:<6} {}  — {}{file}", op.ne, op.id, op.method, op.path, op.title);
+                outln!("{:<10} {:<36} {:<6} {}  — {}{file}", op.ne, op.id, op.method, op.path, op.title)?;
             }
             Ok(())
+        }
+        Command::Doctor { output } => {
+            let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
+            let clients = ops::Clients::new(profile);
+            let reports = doctor::run(&clients).await?;
+            if output == Some(OutputFormat::Json) {
+                outln!("{}", serde_json::to_string_pretty(&reports)?)?;
+            } else {
+                outln!("{}", doctor::render_text(&reports).trim_end())?;
+            }
+            if reports.iter().all(doctor::NeReport::healthy) {
+                Ok(())
+            } else {
+                anyhow::bail!("cec doctor found problems (see above)")
+            }
         }
         Command::Agent(cmd) => {
             let profile = profile::load(cli.config.as_deref(), cli.profile.as_deref(), &env)?;
@@ -179,21 +207,21 @@ async fn sim(
     match output {
         Some(format) => {
             let v = serde_json::json!({ "endpoint": sim.endpoint(), "seed": seed, "scenario": sc });
-            println!("{}", output::render(&v, format));
+            outln!("{}", output::render(&v, format))?;
         }
         None => {
-            println!("cec-sim serving every NE at {} (seed {seed})", sim.endpoint());
-            println!("  tenant: cc_id={} vdn={}", sc.cc_id, sc.vdn);
-            println!("  C2 (cms, isales, fs): ak={} sk={}", sc.ak, sc.sk);
-            println!("  C1 (apifabric): app_key={} app_secret={}", sc.app_key, sc.app_secret);
-            println!("  C3 (oiap): app_key={} app_secret={}", sc.oiap_app_key, sc.oiap_app_secret);
+            outln!("cec-sim serving every NE at {} (seed {seed})", sim.endpoint())?;
+            outln!("  tenant: cc_id={} vdn={}", sc.cc_id, sc.vdn)?;
+            outln!("  C2 (cms, isales, fs): ak={} sk={}", sc.ak, sc.sk)?;
+            outln!("  C1 (apifabric): app_key={} app_secret={}", sc.app_key, sc.app_secret)?;
+            outln!("  C3 (oiap): app_key={} app_secret={}", sc.oiap_app_key, sc.oiap_app_secret)?;
             for a in &sc.agents {
-                println!("  agent {} password={} phone={} skills={:?}", a.id, a.password, a.phone, a.skills);
+                outln!("  agent {} password={} phone={} skills={:?}", a.id, a.password, a.phone, a.skills)?;
             }
             if !sc.faults.is_empty() {
-                println!("  {} fault(s) active (GET {}/__sim/faults)", sc.faults.len(), sim.endpoint());
+                outln!("  {} fault(s) active (GET {}/__sim/faults)", sc.faults.len(), sim.endpoint())?;
             }
-            println!("Ctrl-C to stop.");
+            outln!("Ctrl-C to stop.")?;
         }
     }
     tokio::signal::ctrl_c().await?;
@@ -219,11 +247,11 @@ async fn call(
         .await
         .ok_or_else(|| anyhow::anyhow!("operation {} is not wired", op.id))??;
     match out {
-        ops::CliOutput::Json(v) => println!("{}", output::render(&v, a.output)),
+        ops::CliOutput::Json(v) => outln!("{}", output::render(&v, a.output))?,
         ops::CliOutput::Binary(resp) => {
             let path = a.out.unwrap_or_else(|| PathBuf::from(format!("{}.bin", op.id)));
             let n = output::save(resp, &path).await?;
-            println!("wrote {n} bytes to {}", path.display());
+            outln!("wrote {n} bytes to {}", path.display())?;
         }
     }
     Ok(())

@@ -108,6 +108,7 @@ impl Clients {
             b = b.ca_bundle_pem(pem);
         }
         if self.profile.insecure_skip_tls_verify {
+            warn_insecure();
             b = b.danger_accept_invalid_certs(true);
         }
         b.build().with_context(|| format!("{ne}: bad configuration"))
@@ -156,9 +157,25 @@ impl Clients {
         })
     }
 
+    /// The profile these clients come from.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The configuration of `ne` at `endpoint` with the profile's TLS settings.
+    pub fn config_for(&self, ne: &str, endpoint: &str) -> anyhow::Result<Config> {
+        self.config(ne, endpoint)
+    }
+
+    /// The C2 signer of `ne` in its configured dialect.
+    pub fn signer(&self, ne: &str) -> anyhow::Result<AkSkSigner> {
+        let s = self.settings(ne);
+        Ok(AkSkSigner::new(need(ne, &s.ak, "ak")?, need_secret(ne, &s.sk, "sk")?)?.with_dialect(s.dialect(ne)?))
+    }
+
     fn c2(&self, ne: &str) -> anyhow::Result<(Config, C2Auth)> {
         let s = self.settings(ne);
-        let signer = AkSkSigner::new(need(ne, &s.ak, "ak")?, need_secret(ne, &s.sk, "sk")?)?;
+        let signer = self.signer(ne)?;
         Ok((self.config(ne, need(ne, &s.endpoint, "endpoint")?)?, C2Auth::Signature(signer)))
     }
 
@@ -182,6 +199,21 @@ impl Clients {
             Ok(cec_fs::Client::new(c, a)?)
         })
     }
+}
+
+/// Says, once per process and whatever the log level, that TLS verification is off.
+pub fn warn_insecure() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "warning: TLS certificate verification is DISABLED (insecure_skip_tls_verify / \
+                 CEC_INSECURE_SKIP_TLS_VERIFY): anyone on the network path can read and change this traffic, \
+                 credentials included"
+            );
+        }
+    });
 }
 
 /// Parses `k=v`.

@@ -240,3 +240,34 @@ fn sim_prints_its_endpoint_and_credentials_as_json() {
     assert_eq!(v["scenario"]["agents"][0]["password"], "sim-pass-1001");
     assert_eq!(v["scenario"]["faults"][0]["kind"], "http_error");
 }
+
+/// Runs `cec args`, reads one line of its output, closes the pipe and waits.
+fn first_line_then_close(args: &[&str]) -> (String, std::process::ExitStatus, String) {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cec"))
+        .args(args)
+        .env_remove("CEC_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    {
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        // `out` is dropped here: the reader has gone, like `| head -1`.
+    }
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (line, child.wait().unwrap(), err)
+}
+
+#[test]
+fn a_closed_pipe_ends_commands_without_a_panic() {
+    for args in [&["ops"][..], &["demo", "--output", "json"][..]] {
+        let (line, status, err) = first_line_then_close(args);
+        assert!(!line.is_empty(), "{args:?}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(status.success(), "{args:?}: {status} {err}");
+    }
+}

@@ -8,13 +8,23 @@ use crate::operation::OperationMeta;
 use crate::transport::HttpRequest;
 
 /// A request before its body is serialized: an authorizer may add headers or
-/// put a token into the JSON body.
-#[derive(Debug)]
+/// put a token into the JSON body. `Debug` shows header names and the body's
+/// field names, never a value.
 pub struct PreparedRequest {
     /// Headers to send.
     pub headers: HeaderMap,
     /// The JSON body, if any.
     pub body: Option<Value>,
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("PreparedRequest")
+            .field("headers", &names)
+            .field("body", &crate::client::RedactedBody(self.body.as_ref()))
+            .finish()
+    }
 }
 
 /// Authenticates requests for one auth mode (see `cec-auth` for C1–C6).

@@ -31,7 +31,11 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 pub const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
 /// The parts of one call that vary: path parameters, query, extra headers, body.
-#[derive(Debug, Default, Clone)]
+///
+/// `Debug` shows the path parameters, the query and header *names* and the
+/// body's top-level field names — never a value: bodies carry passwords (an
+/// agent's sign-in), tokens and personal data.
+#[derive(Default, Clone)]
 pub struct Call {
     /// `{name}` → value for the path template.
     pub path_params: Vec<(&'static str, String)>,
@@ -41,6 +45,37 @@ pub struct Call {
     pub headers: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<Value>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |v: &[(String, String)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        let path: Vec<&str> = self.path_params.iter().map(|(k, _)| *k).collect();
+        f.debug_struct("Call")
+            .field("path_params", &path)
+            .field("query", &names(&self.query))
+            .field("headers", &names(&self.headers))
+            .field("body", &RedactedBody(self.body.as_ref()))
+            .finish()
+    }
+}
+
+/// A JSON body in `Debug`: its shape (top-level field names), no values.
+pub(crate) struct RedactedBody<'a>(pub(crate) Option<&'a Value>);
+
+impl std::fmt::Debug for RedactedBody<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("None"),
+            Some(Value::Object(m)) => {
+                write!(f, "<object redacted; fields: ")?;
+                f.debug_list().entries(m.keys()).finish()?;
+                f.write_str(">")
+            }
+            Some(Value::Array(a)) => write!(f, "<array of {} redacted>", a.len()),
+            Some(_) => f.write_str("<value redacted>"),
+        }
+    }
 }
 
 impl Call {
@@ -200,7 +235,9 @@ impl Client {
             code = tracing::field::Empty,
         );
         let timeouts = self.inner.config.timeouts;
-        let fut = self.retry_loop(op, &call);
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        let fut = self.retry_loop(op, &call, &attempts);
         match tokio::time::timeout(timeouts.operation, fut.instrument(span.clone())).await {
             Ok(r) => {
                 if let Err(e) = &r {
@@ -213,19 +250,31 @@ impl Client {
                 r
             }
             Err(_) => {
+                let n = attempts.load(std::sync::atomic::Ordering::Relaxed);
                 Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {:?}", timeouts.operation))
-                    .with_operation(op.id))
+                    .with_operation(op.id)
+                    .with_attempts(n, started.elapsed()))
             }
         }
     }
 
-    async fn retry_loop(&self, op: &'static OperationMeta, call: &Call) -> Result<Outcome> {
+    async fn retry_loop(
+        &self,
+        op: &'static OperationMeta,
+        call: &Call,
+        attempts: &std::sync::atomic::AtomicU32,
+    ) -> Result<Outcome> {
         let policy = self.inner.config.retry;
         let attempt_timeout = self.inner.config.timeouts.attempt;
+        let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         let mut reauthed = false;
+        // The error returned says how many attempts were made and for how long.
+        let give_up =
+            |e: Error, n: u32| if n > 1 || e.is_timeout() { e.with_attempts(n, started.elapsed()) } else { e };
         loop {
             attempt += 1;
+            attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
             tracing::Span::current().record("attempts", attempt);
             let res = match tokio::time::timeout(attempt_timeout, self.attempt(op, call)).await {
                 Ok(r) => r,
@@ -249,11 +298,11 @@ impl Client {
             }
             let repeatable = op.retry == RetryClass::Safe || err.sent() == Sent::No;
             if !(err.is_retryable() && repeatable && attempt < policy.max_attempts) {
-                return Err(err);
+                return Err(give_up(err, attempt));
             }
             if !self.inner.budget.try_acquire(&err) {
                 tracing::debug!(operation = op.id, "retry budget exhausted");
-                return Err(err);
+                return Err(give_up(err, attempt));
             }
             let wait = backoff(&policy, attempt, err.retry_after());
             tracing::debug!(operation = op.id, attempt, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
@@ -434,6 +483,48 @@ mod tests {
             }
         }
         (got, None)
+    }
+
+    #[test]
+    fn debug_of_a_call_and_a_request_shows_no_value() {
+        let call = Call::new()
+            .path("agentid", "1001")
+            .query("token", "q-secret-1")
+            .header("guid", "h-secret-2")
+            .body(serde_json::json!({"password": "p-secret-3", "phonenum": "70001"}));
+        let d = format!("{call:?}");
+        for secret in ["q-secret-1", "h-secret-2", "p-secret-3", "70001"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        assert!(d.contains("password") && d.contains("token") && d.contains("guid"), "names stay: {d}");
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_static("auth-v2/ak/ts/host/sig-secret-4"));
+        let req = HttpRequest {
+            method: Method::POST,
+            url: "https://cms.example.com/p?token=q-secret-5".parse().unwrap(),
+            headers,
+            body: Bytes::from_static(b"{\"password\":\"p-secret-6\"}"),
+        };
+        let d = format!("{req:?}");
+        for secret in ["sig-secret-4", "q-secret-5", "p-secret-6"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        assert!(d.contains("authorization") && d.contains("body_len"), "{d}");
+        let prepared =
+            PreparedRequest { headers: HeaderMap::new(), body: Some(serde_json::json!({"pw": "p-secret-7"})) };
+        assert!(!format!("{prepared:?}").contains("p-secret-7"));
+    }
+
+    #[test]
+    fn an_error_says_how_many_attempts_over_how_long() {
+        let e = Error::new(ErrorKind::Timeout, "attempt timed out after 30s")
+            .with_operation("op")
+            .with_attempts(3, Duration::from_millis(90_400));
+        assert_eq!(e.to_string(), "timed out in op: attempt timed out after 30s (gave up after 3 attempts in 90.4 s)");
+        let once =
+            Error::new(ErrorKind::Timeout, "attempt timed out after 30s").with_attempts(1, Duration::from_secs(30));
+        assert!(once.to_string().ends_with("(1 attempt in 30.0 s)"), "{once}");
+        assert_eq!(Error::new(ErrorKind::Service, "x").attempts(), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -100,6 +100,13 @@ pub struct TlsConfig {
     pub(crate) insecure: bool,
 }
 
+impl TlsConfig {
+    /// True when certificate verification is switched off.
+    pub fn is_insecure(&self) -> bool {
+        self.insecure
+    }
+}
+
 impl std::fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsConfig")
@@ -156,6 +163,10 @@ impl Config {
     /// The user agent.
     pub fn user_agent(&self) -> &str {
         &self.user_agent
+    }
+    /// The TLS settings (for [`crate::transport::rustls_config`]).
+    pub fn tls(&self) -> &TlsConfig {
+        &self.tls
     }
 }
 

@@ -60,6 +60,8 @@ struct Inner {
     body_excerpt: Option<String>,
     field: Option<String>,
     retry_after: Option<std::time::Duration>,
+    attempts: u32,
+    elapsed: Option<std::time::Duration>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -86,6 +88,8 @@ impl Error {
                 body_excerpt: None,
                 field: None,
                 retry_after: None,
+                attempts: 1,
+                elapsed: None,
                 source: None,
             }),
         }
@@ -165,6 +169,25 @@ impl Error {
     pub fn with_retry_after(mut self, d: Option<std::time::Duration>) -> Self {
         self.inner.retry_after = d;
         self
+    }
+
+    /// Records how many attempts were made and how long the whole operation
+    /// took before it gave up (shown in `Display` when more than one attempt
+    /// was made, or when the operation timed out).
+    pub fn with_attempts(mut self, attempts: u32, elapsed: std::time::Duration) -> Self {
+        self.inner.attempts = attempts.max(1);
+        self.inner.elapsed = Some(elapsed);
+        self
+    }
+
+    /// Attempts made before this error was returned (1 when not retried).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// How long the operation ran before it gave up, when recorded.
+    pub fn elapsed(&self) -> Option<std::time::Duration> {
+        self.inner.elapsed
     }
 
     /// What went wrong.
@@ -263,6 +286,12 @@ impl fmt::Debug for Error {
         if let Some(b) = &self.inner.body_excerpt {
             d.field("body_excerpt", b);
         }
+        if self.inner.attempts > 1 {
+            d.field("attempts", &self.inner.attempts);
+        }
+        if let Some(e) = self.inner.elapsed {
+            d.field("elapsed", &e);
+        }
         if let Some(s) = &self.inner.source {
             d.field("source", s);
         }
@@ -296,6 +325,13 @@ impl fmt::Display for Error {
         }
         if !self.inner.message.is_empty() {
             write!(f, ": {}", self.inner.message)?;
+        }
+        match (self.inner.attempts, self.inner.elapsed) {
+            (n, Some(e)) if n > 1 => write!(f, " (gave up after {n} attempts in {:.1} s)", e.as_secs_f64())?,
+            (_, Some(e)) if self.inner.kind == ErrorKind::Timeout => {
+                write!(f, " (1 attempt in {:.1} s)", e.as_secs_f64())?
+            }
+            _ => {}
         }
         Ok(())
     }

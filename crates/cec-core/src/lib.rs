@@ -4,7 +4,8 @@
 //! Engagement Center (CEC/AICC): configuration, the HTTP transport (reqwest over
 //! rustls with the ring provider), the one error type, retries with jittered
 //! backoff and a budget, [`Secret`] redaction, envelope decoding, validation
-//! helpers for generated code, and the C2 signing primitives ([`sign`]).
+//! helpers for generated code, the C2 signer ([`sign`]) and, written apart from
+//! it, the C2 verifier for servers ([`verify`]).
 //!
 //! NE crates (`cec-gateway`, `cec-cms`, …) build on this; most users never use
 //! it directly except for [`Config`] and [`Error`].
@@ -28,6 +29,7 @@ pub mod test_util;
 pub mod time;
 pub mod transport;
 pub mod validate;
+pub mod verify;
 
 pub use auth::{Authorizer, NoAuth, PreparedRequest};
 pub use client::{BinaryResponse, Call, Client};

@@ -1,19 +1,23 @@
-//! The C2 (`auth-v2`) AK/SK request signature used by CC-CMS, CC-FS and CC-iSales.
+//! The C2 (`auth-v2`) AK/SK request signature used by CC-CMS, CC-FS and CC-iSales:
+//! the fast, streaming **signer**.
 //!
-//! The reference publishes the rule only as figures; this is the reconstruction
-//! the project adopted (see `docs/c2-signature.md`). Every step is a named
-//! function below and is pinned by the vectors in `tests/c2-vectors.json`.
+//! The form is the one Huawei's own public Java signer builds (`SignInfo`,
+//! `SignerUtils`, `PathUtils` in the Huawei `CloudIPCC_huaweicloud_hpsdemo`
+//! repository; see `docs/c2-signature.md`). Every step is a named function below
+//! and is pinned by the vectors in `tests/c2-vectors.json`.
 //!
 //! 1. Signed headers ([`signed_headers`]): lower-cased names, sorted, joined by `;`.
 //! 2. Prefix ([`auth_prefix`]): `auth-v2/{AK}/{ts}/{signedHeaders}`.
 //! 3. Signing key ([`signing_key`]): lowercase hex of HMAC-SHA256(SK, prefix); the hex text is the next key.
-//! 4. Canonical request ([`write_canonical`]): METHOD, path, canonical query, signedHeaders,
-//!    one `name:encode(trim(value))` line per header, `encode(body)`, joined by `\n`.
+//! 4. Canonical request ([`write_canonical`]): METHOD, path, the canonical query **only when
+//!    the request has one**, signedHeaders, one `name:encode(trim(value))` line per header,
+//!    then `\n` and `encode(body)`.
 //! 5. Header value ([`authorization`]): `prefix + "/" + hex(HMAC-SHA256(signingKey, canonical))`.
 //!
 //! The signer streams the canonical request straight into the MAC; the same
-//! [`write_canonical`] fills a `String` for tests and debugging, so both paths
-//! cannot drift apart.
+//! [`write_canonical`] fills a `String` for tests and debugging. The *checking*
+//! side is [`crate::verify`], written separately from this module (it shares no
+//! canonicalization code with it), so that a mistake here cannot hide there.
 
 use std::borrow::Cow;
 
@@ -25,8 +29,152 @@ type HmacSha256 = Hmac<Sha256>;
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
-/// The headers the project signs, in canonical (sorted) order.
+/// The headers the project signs by default, in canonical (sorted) order.
 pub const SIGNED_HEADER_NAMES: [&str; 3] = ["content-length", "content-type", "host"];
+
+/// Which headers a C2 signature covers. The verifier reads the set from the
+/// prefix, so the set is the client's choice; which sets a real NE accepts can
+/// only be settled on a live tenant (`cec doctor` tries each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SignedHeaderSet {
+    /// `host` only, as Huawei's public Java demo signs.
+    Host,
+    /// `content-type;host`.
+    ContentTypeHost,
+    /// `content-length;content-type;host`, as the reference's printed examples show (the default).
+    #[default]
+    ContentLengthContentTypeHost,
+}
+
+impl SignedHeaderSet {
+    /// Every set, in the order `cec doctor` tries them (the default first).
+    pub const ALL: [SignedHeaderSet; 3] =
+        [SignedHeaderSet::ContentLengthContentTypeHost, SignedHeaderSet::ContentTypeHost, SignedHeaderSet::Host];
+
+    /// The lower-case names, sorted.
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            SignedHeaderSet::Host => &["host"],
+            SignedHeaderSet::ContentTypeHost => &["content-type", "host"],
+            SignedHeaderSet::ContentLengthContentTypeHost => &SIGNED_HEADER_NAMES,
+        }
+    }
+
+    /// The `signedHeaders` field this set produces (`content-type;host`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignedHeaderSet::Host => "host",
+            SignedHeaderSet::ContentTypeHost => "content-type;host",
+            SignedHeaderSet::ContentLengthContentTypeHost => "content-length;content-type;host",
+        }
+    }
+
+    /// Parses the `signedHeaders` spelling (`host`, `content-type;host`, `content-length;content-type;host`).
+    pub fn parse(s: &str) -> Option<Self> {
+        SignedHeaderSet::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for SignedHeaderSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the timestamp of a C2 signature is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TimestampForm {
+    /// `2026-01-15T08:30:00.123Z`, as the reference's printed examples (2021) show (the default).
+    #[default]
+    Millis,
+    /// `2026-01-15T08:30:00Z`, as Huawei's 2018 Java demo writes it.
+    Seconds,
+}
+
+impl TimestampForm {
+    /// Both forms, the default first.
+    pub const ALL: [TimestampForm; 2] = [TimestampForm::Millis, TimestampForm::Seconds];
+
+    /// Formats a point in time in this form (UTC).
+    pub fn format(self, t: std::time::SystemTime) -> String {
+        match self {
+            TimestampForm::Millis => crate::time::format_utc_millis(t),
+            TimestampForm::Seconds => crate::time::format_utc_seconds(t),
+        }
+    }
+
+    /// `millis` or `seconds` (the config spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimestampForm::Millis => "millis",
+            TimestampForm::Seconds => "seconds",
+        }
+    }
+
+    /// Parses `millis` / `seconds`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "millis" | "milliseconds" | "ms" => Some(TimestampForm::Millis),
+            "seconds" | "s" | "no-millis" => Some(TimestampForm::Seconds),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TimestampForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The points of the C2 form that only a live NE can settle: the timestamp
+/// form and the signed-header set. The default is the reference's printed
+/// form (milliseconds, three headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct C2Dialect {
+    /// How the timestamp is written.
+    pub timestamp: TimestampForm,
+    /// Which headers are signed.
+    pub headers: SignedHeaderSet,
+}
+
+impl C2Dialect {
+    /// A dialect.
+    pub const fn new(timestamp: TimestampForm, headers: SignedHeaderSet) -> Self {
+        C2Dialect { timestamp, headers }
+    }
+
+    /// Every dialect, the default first (what `cec doctor` tries).
+    pub fn all() -> impl Iterator<Item = C2Dialect> {
+        TimestampForm::ALL.into_iter().flat_map(|t| SignedHeaderSet::ALL.into_iter().map(move |h| C2Dialect::new(t, h)))
+    }
+}
+
+/// `<millis|seconds>/<signed headers>`, e.g. `millis/content-length;content-type;host`.
+impl std::fmt::Display for C2Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.timestamp, self.headers)
+    }
+}
+
+impl std::str::FromStr for C2Dialect {
+    type Err = String;
+
+    /// Parses `<millis|seconds>/<signed headers>` (the [`Display`](std::fmt::Display) form).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (t, h) = s.split_once('/').ok_or_else(|| {
+            format!("`{s}` is not <millis|seconds>/<host|content-type;host|content-length;content-type;host>")
+        })?;
+        let timestamp =
+            TimestampForm::parse(t).ok_or_else(|| format!("timestamp form `{t}`: use millis or seconds"))?;
+        let headers = SignedHeaderSet::parse(h).ok_or_else(|| {
+            format!("signed headers `{h}`: use host, content-type;host or content-length;content-type;host")
+        })?;
+        Ok(C2Dialect { timestamp, headers })
+    }
+}
 
 /// One request as the C2 signer sees it.
 #[derive(Debug, Clone, Copy)]
@@ -172,11 +320,10 @@ pub fn signing_key(sk: &[u8], prefix: &str) -> [u8; 64] {
     out
 }
 
-/// Step 4: writes the canonical request into `sink`. Lines, joined by `\n`
-/// with no trailing newline:
-/// method (upper-case); path; canonical query (empty line if none);
+/// Step 4: writes the canonical request into `sink`. Lines, joined by `\n`:
+/// method (upper-case); path; the canonical query, **only when there is one**;
 /// signedHeaders; one `name:encode(trim(value))` per signed header, sorted;
-/// `encode(body)`.
+/// then `\n` and `encode(body)` (nothing after that `\n` when there is no body).
 pub fn write_canonical<S: CanonicalSink + ?Sized>(sink: &mut S, req: &SignableRequest<'_>) {
     // method
     let mut method = [0u8; 16];
@@ -193,9 +340,11 @@ pub fn write_canonical<S: CanonicalSink + ?Sized>(sink: &mut S, req: &SignableRe
     // path
     sink.put(req.path.as_bytes());
     sink.put(b"\n");
-    // canonical query
-    write_canonical_query(sink, req.query);
-    sink.put(b"\n");
+    // canonical query: no line at all without a query (Huawei's signer writes none)
+    if !req.query.is_empty() {
+        write_canonical_query(sink, req.query);
+        sink.put(b"\n");
+    }
     // signedHeaders and header lines
     let mut headers: Vec<(Cow<'_, str>, &str)> = req.headers.iter().map(|(n, v)| (lower(n), v.trim())).collect();
     headers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -208,7 +357,7 @@ pub fn write_canonical<S: CanonicalSink + ?Sized>(sink: &mut S, req: &SignableRe
     }
     for (name, value) in &headers {
         sink.put(b"\n");
-        sink.put(name.as_bytes());
+        encode_into(sink, name.as_bytes());
         sink.put(b":");
         encode_into(sink, value.as_bytes());
     }
@@ -217,22 +366,29 @@ pub fn write_canonical<S: CanonicalSink + ?Sized>(sink: &mut S, req: &SignableRe
     encode_into(sink, req.body);
 }
 
-/// The canonical query: each key and value encoded, pairs sorted by
-/// (encoded key, encoded value), written `k=v` and joined by `&`.
+/// The canonical query: every pair written `encode(k)=encode(v)` (an empty
+/// value gives `k=`), the *set* of those strings sorted as whole strings
+/// (identical pairs collapse; `id2=1` sorts before `id=1`), joined by `&`.
 pub fn write_canonical_query<S: CanonicalSink + ?Sized>(sink: &mut S, query: &[(String, String)]) {
     if query.is_empty() {
         return;
     }
-    let mut pairs: Vec<(String, String)> =
-        query.iter().map(|(k, v)| (encode(k.as_bytes()), encode(v.as_bytes()))).collect();
+    let mut pairs: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            let mut p = encode(k.as_bytes());
+            p.push('=');
+            encode_into(&mut p, v.as_bytes());
+            p
+        })
+        .collect();
     pairs.sort_unstable();
-    for (i, (k, v)) in pairs.iter().enumerate() {
+    pairs.dedup();
+    for (i, p) in pairs.iter().enumerate() {
         if i > 0 {
             sink.put(b"&");
         }
-        sink.put(k.as_bytes());
-        sink.put(b"=");
-        sink.put(v.as_bytes());
+        sink.put(p.as_bytes());
     }
 }
 

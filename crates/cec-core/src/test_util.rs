@@ -280,3 +280,180 @@ where
     assert!(!e.may_have_been_sent());
     assert_eq!(any.calls_async().await, 0, "nothing was sent");
 }
+
+/// Checks a documented sample response (as printed on a reference page) against the
+/// generated response type `T`, through the client's own decoding path: the envelope
+/// ([`crate::envelope::decode`], HTTP 200) and then [`crate::envelope::into_typed`].
+/// A documented failure sample (the envelope reports a service error) is typed as is.
+///
+/// Returns the problems found: the sample does not decode, or a sample member is not a
+/// field of the type (found by re-serializing the typed value: a member the type does not
+/// know is lost). Members whose value is `null` or `""` cannot be told apart this way (the
+/// lenient decoders read them as absent) and are left to `cargo xtask lint-spec`. `skip`
+/// lists dotted member paths the envelope reads itself (result code and message).
+pub fn sample_response_problems<T>(op: &'static crate::OperationMeta, sample: &Value, skip: &[&str]) -> Vec<String>
+where
+    T: serde::de::DeserializeOwned + Serialize,
+{
+    let bytes = match serde_json::to_vec(sample) {
+        Ok(b) => b,
+        Err(e) => return vec![format!("sample does not serialize: {e}")],
+    };
+    let value = match crate::envelope::decode(op, http::StatusCode::OK, &http::HeaderMap::new(), &bytes) {
+        Ok(v) => v,
+        Err(e) if e.kind() == ErrorKind::Service => sample.clone(),
+        Err(e) => return vec![format!("the envelope refuses the sample: {e}")],
+    };
+    let typed: T = match crate::envelope::into_typed(op, http::StatusCode::OK, value.clone()) {
+        Ok(t) => t,
+        Err(e) => return vec![format!("sample does not decode into the response type: {e}")],
+    };
+    let mut problems = Vec::new();
+    match serde_json::to_value(&typed) {
+        Ok(back) => unknown_members(&value, &back, "", skip, &mut problems),
+        Err(e) => problems.push(format!("typed response does not serialize: {e}")),
+    }
+    problems
+}
+
+/// Checks a documented sample request body against the generated request body type `T`
+/// (strict: a value of another JSON type is refused, as the client would never send it).
+/// Returns the problems found, as [`sample_response_problems`] does; `skip` lists dotted
+/// member paths the client fills in itself (a token in the body).
+pub fn sample_request_problems<T>(sample: &Value, skip: &[&str]) -> Vec<String>
+where
+    T: serde::de::DeserializeOwned + Serialize,
+{
+    let mut trimmed = sample.clone();
+    for path in skip {
+        remove_at(&mut trimmed, path);
+    }
+    let typed: T = match serde_json::from_value(trimmed.clone()) {
+        Ok(t) => t,
+        Err(e) => return vec![format!("sample does not decode into the request body type: {e}")],
+    };
+    let mut problems = Vec::new();
+    match serde_json::to_value(&typed) {
+        Ok(back) => unknown_members(&trimmed, &back, "", &[], &mut problems),
+        Err(e) => problems.push(format!("typed request does not serialize: {e}")),
+    }
+    problems
+}
+
+fn remove_at(v: &mut Value, dotted: &str) {
+    let (head, rest) = match dotted.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (dotted, None),
+    };
+    if let Some(obj) = v.as_object_mut() {
+        match rest {
+            None => {
+                obj.remove(head);
+            }
+            Some(r) => {
+                if let Some(inner) = obj.get_mut(head) {
+                    remove_at(inner, r);
+                }
+            }
+        }
+    }
+}
+
+/// Members of `sample` (recursively, lists item by item) that `typed` lost.
+fn unknown_members(sample: &Value, typed: &Value, at: &str, skip: &[&str], out: &mut Vec<String>) {
+    match (sample, typed) {
+        (Value::Object(s), Value::Object(t)) => {
+            for (k, sv) in s {
+                let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                if skip.contains(&here.as_str()) {
+                    continue;
+                }
+                match t.get(k) {
+                    Some(tv) => unknown_members(sv, tv, &here, skip, out),
+                    None if sv.is_null() || sv.as_str() == Some("") => {}
+                    None => out.push(format!("{here}: not a field of the generated type")),
+                }
+            }
+        }
+        (Value::Object(s), _) if !s.is_empty() => {
+            out.push(format!("{}: an object in the sample, not typed as one", if at.is_empty() { "." } else { at }))
+        }
+        (Value::Array(s), Value::Array(t)) => {
+            for (n, (sv, tv)) in s.iter().zip(t).enumerate() {
+                unknown_members(sv, tv, &format!("{at}[{n}]"), skip, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+    use crate::operation::{AuthKind, Envelope, OperationMeta, ResponseKind, RetryClass};
+
+    static ENV: Envelope = Envelope {
+        code_fields: &["resultCode"],
+        success: &["0100000"],
+        message_fields: &["resultDesc"],
+        auth_codes: &[],
+        code_required: false,
+    };
+    static OP: OperationMeta = OperationMeta {
+        id: "t.op",
+        ne: "T",
+        method: "POST",
+        path: "/x",
+        auth: AuthKind::None,
+        retry: RetryClass::Safe,
+        envelope: &ENV,
+        response: ResponseKind::Json,
+        doc: "",
+    };
+
+    #[derive(Serialize, serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Item {
+        #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "crate::de::opt_i64")]
+        agent_id: Option<i64>,
+    }
+    #[derive(Serialize, serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Resp {
+        #[serde(rename = "resultCode", skip_serializing_if = "Option::is_none")]
+        result_code: Option<String>,
+        #[serde(rename = "items", skip_serializing_if = "Option::is_none")]
+        items: Option<Vec<Item>>,
+    }
+    #[derive(Serialize, serde::Deserialize, Default)]
+    struct Req {
+        #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
+        cc_id: Option<i64>,
+    }
+
+    #[test]
+    fn finds_members_the_type_does_not_know() {
+        let ok = v(r#"{"resultCode":"0100000","resultDesc":"ok","items":[{"agentId":101}]}"#);
+        assert!(sample_response_problems::<Resp>(&OP, &ok, &["resultDesc"]).is_empty());
+        let bad = v(r#"{"resultCode":"0100000","items":[{"agentId":101,"skill":"x"}],"count":3}"#);
+        let p = sample_response_problems::<Resp>(&OP, &bad, &["resultDesc"]);
+        assert_eq!(
+            p,
+            vec!["count: not a field of the generated type", "items[0].skill: not a field of the generated type"]
+        );
+        // A documented failure sample is typed as well.
+        let failed = v(r#"{"resultCode":"0100002","extra":1}"#);
+        assert_eq!(sample_response_problems::<Resp>(&OP, &failed, &[]).len(), 1);
+        // A nested list typed as something else is a decoding problem.
+        let wrong = v(r#"{"items":{"agentId":1}}"#);
+        assert!(sample_response_problems::<Resp>(&OP, &wrong, &[])[0].contains("does not decode"));
+    }
+
+    #[test]
+    fn request_samples_are_strict() {
+        assert!(sample_request_problems::<Req>(&v(r#"{"ccId":1}"#), &[]).is_empty());
+        assert!(sample_request_problems::<Req>(&v(r#"{"ccId":"1"}"#), &[])[0].contains("does not decode"));
+        assert_eq!(sample_request_problems::<Req>(&v(r#"{"ccId":1,"vdn":2}"#), &[]).len(), 1);
+        assert!(sample_request_problems::<Req>(&v(r#"{"ccId":1,"authToken":"t"}"#), &["authToken"]).is_empty());
+    }
+}

@@ -13,6 +13,15 @@ pub fn format_utc_millis(t: SystemTime) -> String {
     format!("{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` for a point in time (UTC), milliseconds dropped.
+pub fn format_utc_seconds(t: SystemTime) -> String {
+    let mut s = format_utc_millis(t);
+    // "….mmmZ" → "…Z"
+    s.truncate(s.len() - 5);
+    s.push('Z');
+    s
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.mmm]Z` back into a point in time; `None` on any other shape.
 pub fn parse_utc(s: &str) -> Option<SystemTime> {
     let b = s.as_bytes();
@@ -80,6 +89,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_millis(1_768_465_800_123);
         assert_eq!(format_utc_millis(t), "2026-01-15T08:30:00.123Z");
         assert_eq!(format_utc_millis(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_utc_seconds(t), "2026-01-15T08:30:00Z");
     }
 
     #[test]

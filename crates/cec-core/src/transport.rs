@@ -14,7 +14,11 @@ use crate::config::{Config, TlsConfig};
 use crate::error::{Error, ErrorKind, Result, Sent};
 
 /// One HTTP request, ready to send.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the method, the URL without its query values, the header
+/// names and the body's length — never a header value or the body, which carry
+/// signatures, tokens, GUIDs and passwords.
+#[derive(Clone)]
 pub struct HttpRequest {
     /// Method.
     pub method: Method,
@@ -24,6 +28,22 @@ pub struct HttpRequest {
     pub headers: HeaderMap,
     /// Body bytes (empty when none).
     pub body: Bytes,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut url = self.url.clone();
+        let keys: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        url.set_query(None);
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &url.as_str())
+            .field("query_keys", &keys)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 /// A stream of body chunks.
@@ -108,7 +128,9 @@ impl ReqwestTransport {
 }
 
 fn classify(e: reqwest::Error) -> Error {
-    if e.is_connect() {
+    if let Some(why) = explain_tls_failure(&e) {
+        Error::new(ErrorKind::Connect, format!("TLS handshake failed: {why}")).with_sent(Sent::No).with_source(e)
+    } else if e.is_connect() {
         Error::new(ErrorKind::Connect, "could not connect").with_sent(Sent::No).with_source(e)
     } else if e.is_timeout() {
         Error::new(ErrorKind::Timeout, "request timed out").with_source(e)
@@ -132,6 +154,85 @@ impl Transport for ReqwestTransport {
         let headers = resp.headers().clone();
         let body = resp.bytes_stream().map(|r| r.map_err(classify));
         Ok(HttpResponse { status, headers, body: Box::pin(body) })
+    }
+}
+
+/// A plain-words explanation of a TLS failure found anywhere in `err`'s source
+/// chain, with how to mend it; `None` when the failure is not a TLS one.
+pub fn explain_tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    // Bounded: a cyclic chain must not hang us.
+    for _ in 0..32 {
+        let e = cur?;
+        if let Some(t) = e.downcast_ref::<rustls::Error>() {
+            return Some(explain_rustls(t));
+        }
+        // An `io::Error` wrapping another error hides it from `source()` (which
+        // returns the wrapped error's *source*): step into it with `get_ref`.
+        cur = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+/// The command that makes a lab CA and a server certificate rustls accepts.
+pub const LEAF_CERT_RECIPE: &str = "make a CA, sign a server certificate with it, and trust the CA:\n  \
+     openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj /CN=cec-lab-ca -keyout ca.key -out ca.pem \
+     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign\n  \
+     openssl req -newkey rsa:2048 -nodes -subj /CN=HOST -keyout server.key -out server.csr\n  \
+     printf 'subjectAltName=DNS:HOST\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > leaf.ext\n  \
+     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -extfile leaf.ext -out server.pem\n  \
+     then serve server.pem + server.key and set `ca_bundle = \"ca.pem\"` (or CEC_CA_BUNDLE). \
+     For an IP address use subjectAltName=IP:1.2.3.4";
+
+fn explain_rustls(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match e {
+        E::InvalidCertificate(C::UnknownIssuer) => {
+            "the server's certificate is not signed by a CA this client trusts. \
+             On-premises CEC often uses a private CA: give its certificate as `ca_bundle` in the profile \
+             (CEC_CA_BUNDLE, or ConfigBuilder::ca_bundle_pem)"
+                .into()
+        }
+        E::InvalidCertificate(C::NotValidForName) => {
+            "the certificate's names (subjectAltName) do not include the host \
+             name or IP address in the endpoint; use the name the certificate carries, or reissue it with this \
+             name or IP in subjectAltName"
+                .into()
+        }
+        E::InvalidCertificate(C::NotValidForNameContext { expected, presented }) => format!(
+            "the certificate is not valid for {expected:?}: it names {presented:?} (subjectAltName). Use one of \
+             those names in the endpoint, or reissue the certificate with this name or IP in subjectAltName"
+        ),
+        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+            "the server's certificate has expired (or this machine's clock is wrong)".into()
+        }
+        E::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
+            "the server's certificate is not valid yet (check this machine's clock)".into()
+        }
+        E::InvalidCertificate(C::InvalidPurpose | C::InvalidPurposeContext { .. }) => {
+            "the certificate is not meant for a TLS server (its extendedKeyUsage lacks serverAuth)".into()
+        }
+        E::InvalidCertificate(C::BadSignature | C::UnsupportedSignatureAlgorithmContext { .. }) => {
+            "the certificate's signature is invalid or uses an algorithm refused as unsafe (e.g. SHA-1)".into()
+        }
+        E::InvalidCertificate(C::Other(o)) if o.to_string().contains("CaUsedAsEndEntity") => format!(
+            "the server presents a CA certificate (basicConstraints CA:TRUE, what a plain `openssl req -x509` \
+             makes) as its own certificate; rustls refuses a CA certificate as a server certificate. To mend it, \
+             {LEAF_CERT_RECIPE}"
+        ),
+        E::AlertReceived(A::ProtocolVersion) => {
+            "the server refused the TLS version: cec-rs needs TLS 1.2 or newer".into()
+        }
+        E::AlertReceived(A::HandshakeFailure) => "the server refused the handshake (no common TLS 1.2+ cipher suite, \
+             or it needs the host name (SNI): connect by host name, not by IP address)"
+            .into(),
+        E::AlertReceived(A::UnrecognisedName) => {
+            "the server does not know the host name sent (SNI); check the endpoint's host name".into()
+        }
+        other => format!("{other}"),
     }
 }
 

@@ -260,14 +260,19 @@ impl std::io::Write for Captured {
 async fn no_secret_reaches_traces_or_debug_output() {
     let captured = Captured::default();
     let writer = captured.clone();
+    // Everything at TRACE but the mock server's own logs (it is the other side:
+    // it prints the requests it receives).
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace,httpmock=off"))
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests in this binary may have run without a subscriber and cached
-    // "not interested" for the request span's callsite.
+    // The process-wide default (not a thread-local one): with a thread-local
+    // subscriber, another test thread that reaches the request span's callsite
+    // first can leave it cached as "not interested", and this test then sees no
+    // span (a flake seen when tests run in parallel). Other tests' traces land
+    // in the same buffer, which only widens the check.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
     tracing::callsite::rebuild_interest_cache();
 
     let server = httpmock::MockServer::start_async().await;
@@ -287,4 +292,36 @@ async fn no_secret_reaches_traces_or_debug_output() {
     for shown in [traced, format!("{c:?}"), format!("{e:?}"), e.to_string()] {
         assert!(!shown.contains("SUPERSECRET"), "secret leaked: {shown}");
     }
+}
+
+/// A server that accepts the request and never answers.
+#[derive(Debug, Default)]
+struct Silent {
+    seen: Mutex<u32>,
+}
+
+#[async_trait::async_trait]
+impl Transport for Silent {
+    async fn send(&self, _request: HttpRequest) -> Result<HttpResponse> {
+        *self.seen.lock().unwrap() += 1;
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unresponsive_server_error_says_attempts_and_total_time() {
+    let silent = Arc::new(Silent::default());
+    let config = Config::builder("https://ne.example.com").transport(silent.clone()).build().unwrap();
+    let client = Client::new(config, Arc::new(TokenAuth::default())).unwrap();
+    let err = client.call_value(&SAFE, Call::new().path("agentid", "1")).await.unwrap_err();
+    assert_eq!(*silent.seen.lock().unwrap(), 3);
+    assert_eq!(err.attempts(), 3);
+    let total = err.elapsed().unwrap();
+    assert!(total >= Duration::from_secs(90), "{total:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("gave up after 3 attempts in 9"), "{msg}");
+    // Call control: one attempt, and the message says so.
+    let err = client.call_value(&UNSAFE, Call::new().path("agentid", "1")).await.unwrap_err();
+    assert_eq!(*silent.seen.lock().unwrap(), 4);
+    assert!(err.to_string().ends_with("(1 attempt in 30.0 s)"), "{err}");
 }

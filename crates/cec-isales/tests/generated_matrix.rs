@@ -22,26 +22,26 @@ fn client(server: &MockServer) -> cec_isales::Client {
 
 #[tokio::test]
 async fn campaign_add_v1() {
-    check_json(Case { op: "campaign.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "950".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_v1().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_v1", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1001".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_v1().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_add_v2() {
-    check_json(Case { op: "campaign.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "994".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_add_v2().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"k":"v"},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.add_v2", method: "POST", path: "/rest/isales/v2/openapi/campaigns/1".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1204".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":7}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_add_v2().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_modify_v1() {
-    check_json(Case { op: "campaign.modify_v1", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "905".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_modify_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.modify_v1", method: "PUT", path: "/rest/isales/v1/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "956".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_modify_v1().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
 async fn campaign_modify_v2() {
-    check_json(Case { op: "campaign.modify_v2", method: "PUT", path: "/rest/isales/v2/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "970".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_modify_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"k":"v"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(Case { op: "campaign.modify_v2", method: "PUT", path: "/rest/isales/v2/openapi/campaigns/1/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "1021".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.campaign_modify_v2().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -149,8 +149,8 @@ async fn campaign_pause() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -192,13 +192,66 @@ async fn campaign_resume() {
 
 #[tokio::test]
 async fn campaign_set_retry_policy() {
-    check_json(Case { op: "campaign.set_retry_policy", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "173".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_set_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(r#"{"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.campaign_set_retry_policy().vdn_id(0).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(r#"{"policyJson":{"dataType":"s-dataType","noRetryPolicy":["s-item"],"policy":{"callInterval":7,"result":7,"retryDay":7,"retryNumber":7,"retryTime":7},"type":7},"policyType":7}"#)).unwrap()).send().await }, "vdnId").await;
+    check_json(
+        Case {
+            op: "campaign.set_retry_policy",
+            method: "POST",
+            path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(),
+            query: vec![],
+            headers: vec![("locale", "s-locale".into()), ("content-length", "44".into())],
+            present: vec!["authorization", "host"],
+            body: Some(v(r#"{"policyJson":"s-policyJson","policyType":7}"#)),
+            success: v(
+                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
+            ),
+            failure: Some(Failure {
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.campaign_set_retry_policy()
+                .vdn_id(1)
+                .campaign_id(7)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(
+                        r#"{"policyJson":"s-policyJson","policyType":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.campaign_set_retry_policy()
+                .vdn_id(0)
+                .campaign_id(7)
+                .locale("s-locale")
+                .body(
+                    serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(v(
+                        r#"{"policyJson":"s-policyJson","policyType":7}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "vdnId",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn campaign_query_retry_policy() {
-    check_json(Case { op: "campaign.query_retry_policy", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":{"busiPolicy":"s-busiPolicy","noRetryPolicy":"s-noRetryPolicy","policyJson":{"dataType":"s-dataType","policy":"s-policy","retryDay":7,"retryTimes":7,"type":7},"policyType":7,"retryPolicyId":"s-retryPolicyId"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
+    check_json(Case { op: "campaign.query_retry_policy", method: "GET", path: "/rest/isales/v1/openapi/campaigns/1/retryPolicy/7".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "0".into())], present: vec!["authorization", "host"], body: None, success: v(r#"{"data":{"busiPolicy":"s-busiPolicy","noRetryPolicy":"s-noRetryPolicy","policyJson":"s-policyJson","policyType":7,"retryPolicyId":"s-retryPolicyId"},"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.campaign_query_retry_policy().vdn_id(1).campaign_id(7).locale("s-locale").send().await }).await;
     check_refused(
         client,
         |c| async move { c.campaign_query_retry_policy().vdn_id(0).campaign_id(7).locale("s-locale").send().await },
@@ -606,59 +659,8 @@ async fn blocklist_delete_all() {
 
 #[tokio::test]
 async fn blocklist_query() {
-    check_json(
-        Case {
-            op: "blocklist.query",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(),
-            query: vec![],
-            headers: vec![("locale", "s-locale".into()), ("content-length", "45".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.blocklist_query()
-                .vdn_id(1)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(
-                        r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.blocklist_query()
-                .vdn_id(0)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(
-                        r#"{"blocklist":["s-item"],"limit":1,"offset":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "vdnId",
-    )
-    .await;
+    check_json(Case { op: "blocklist.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blocklist/query".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_query().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(v(r#"{"blocklist":["s-item"],"limit":1,"offset":7,"relCategoryId":"s-relCategoryId","typeId":"s-typeId"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -806,59 +808,8 @@ async fn blocklist_delete_group() {
 
 #[tokio::test]
 async fn blocklist_add_type() {
-    check_json(
-        Case {
-            op: "blocklist.add_type",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(),
-            query: vec![],
-            headers: vec![("locale", "s-locale".into()), ("content-length", "75".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.blocklist_add_type()
-                .vdn_id(1)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(
-                        r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(
-        client,
-        |c| async move {
-            c.blocklist_add_type()
-                .vdn_id(0)
-                .locale("s-locale")
-                .body(
-                    serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(
-                        r#"{"actionType":"s-actionType","description":"s-description","name":"s-name"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-        "vdnId",
-    )
-    .await;
+    check_json(Case { op: "blocklist.add_type", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/blackType/create".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.blocklist_add_type().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.blocklist_add_type().vdn_id(0).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(v(r#"{"action":"s-action","actionType":"s-actionType","description":"s-description","name":"s-name"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
 #[tokio::test]
@@ -1033,41 +984,7 @@ async fn calldata_import_to_task_group() {
 
 #[tokio::test]
 async fn callbatch_create() {
-    check_json(
-        Case {
-            op: "callbatch.create",
-            method: "POST",
-            path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(),
-            query: vec![],
-            headers: vec![("content-length", "28".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"name":"s-name","status":7}"#)),
-            success: v(
-                r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
-            ),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.callbatch_create()
-                .vdn_id(1)
-                .campaign_id(7)
-                .body(
-                    serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(
-                        r#"{"name":"s-name","status":7}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "callbatch.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/callbatch/7/create".into(), query: vec![], headers: vec![("content-length", "28".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"name":"s-name","status":7}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.callbatch_create().vdn_id(1).campaign_id(7).body(serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(v(r#"{"name":"s-name","status":7}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1160,8 +1077,8 @@ async fn callbatch_delete() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1213,8 +1130,8 @@ async fn callbatch_pause() {
                 r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#,
             ),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#),
+                code: "0200001",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -1327,7 +1244,7 @@ async fn callbatch_list() {
 
 #[tokio::test]
 async fn appoint_create() {
-    check_json(Case { op: "appoint.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/create".into(), query: vec![], headers: vec![("content-length", "168".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"appointId":"s-appointId"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_create().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "appoint.create", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/appoint/create".into(), query: vec![], headers: vec![("content-length", "168".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)), success: v(r#"{"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc","returnObject":{"appointId":"s-appointId","id":"s-id"}}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.appoint_create().vdn_id(1).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.appoint_create().vdn_id(0).body(serde_json::from_value::<cec_isales::generated::AppointCreateBody>(v(r#"{"appointTime":7,"callData":"s-callData","callType":7,"calledNo":"s-calledNo","remark":"s-remark","taskId":"s-taskId","userAccount":"s-userAccount","workNo":"s-workNo"}"#)).unwrap()).send().await }, "vdnId").await;
 }
 
@@ -1869,7 +1786,7 @@ async fn obs_get_call_data() {
 
 #[tokio::test]
 async fn calllogs_query() {
-    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "82".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "calllogs.query", method: "POST", path: "/rest/isales/v1/openapi/campaigns/1/calllogs".into(), query: vec![], headers: vec![("locale", "s-locale".into()), ("content-length", "84".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)), success: v(r#"{"count":7,"result":[{"httpStatus":7,"id":"s-id","operTime":"s-operTime","request":{"k":"v"},"resultCode":"s-resultCode","resultDesc":"s-resultDesc","type":"s-type","url":"s-url"}],"resultCode":"0200000","resultDesc":"success","returnCode":"0200000","returnDesc":"s-returnDesc"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0200001","resultDesc":"simulated failure"}"#), code: "0200001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.calllogs_query().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {
@@ -1878,7 +1795,7 @@ async fn calllogs_query() {
                 .locale("s-locale")
                 .body(
                     serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(v(
-                        r#"{"beginTime":"s-beginTime","endTime":"s-endTi","limit":1,"offset":7,"url":"s-url"}"#,
+                        r#"{"beginTime":"s-beginTime","endTime":"s-endTime","limit":1,"offset":7,"url":"s-url"}"#,
                     ))
                     .unwrap(),
                 )

@@ -215,8 +215,8 @@ async fn dialog_init() {
 
 #[tokio::test]
 async fn dialog_after_interaction() {
-    check_json(Case { op: "dialog.afterInteraction", method: "POST", path: "/oifde/rest/crs/process".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"test-token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)), success: v(r#"{"errorMsg":"success","outaction":7,"outparams":{"answer_id":"s-answer_id","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_sor_id":"s-call_sor_id","calling_num":"s-calling_num","collectTimeout":"s-collectTimeout","end_time":"s-end_time","entrance_id":"s-entrance_id","exit_id":"s-exit_id","flowRecordFlag":"s-flowRecordFlag","grammar":"s-grammar","inter_idx":"s-inter_idx","language":"s-language","model_type":"s-model_type","moduleName":"s-moduleName","prompt_text":"s-prompt_text","prompt_type":"s-prompt_type","prompt_wav":"s-prompt_wav","question_id":"s-question_id","question_name":"s-question_name","record_path":"s-record_path","region_id":"s-region_id","release_reason":"s-release_reason","route_value":"s-route_value","skill_id":"s-skill_id","start_time":"s-start_time","suilu_region_id":"s-suilu_region_id","timeout":"s-timeout","tone":"s-tone","trans_data":"s-trans_data","trans_idx":"s-trans_idx","trans_type":"s-trans_type","user_type_id":"s-user_type_id","vendor":"s-vendor"},"ret":0,"userid":"s-userid"}"#), failure: Some(Failure { body: v(r#"{"errorMsg":"simulated failure","ret":999999}"#), code: "999999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/oifde/rest/api/gettoken", response: v(r#"{"errorCode": 0, "authToken": "test-token", "expireTime": 3600}"#) }] }, client, |c| async move { c.dialog_after_interaction().body(serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.dialog_after_interaction().body(serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(cec_core::test_util::set_at(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":""}"#), &["userid"], json!("x".repeat(65)))).unwrap()).send().await }, "userid").await;
+    check_json(Case { op: "dialog.afterInteraction", method: "POST", path: "/oifde/rest/crs/process".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"test-token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"feedbackContent":"s-feedbackContent","flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)), success: v(r#"{"errorMsg":"success","outaction":7,"outparams":{"answer_id":"s-answer_id","call_dst_id":"s-call_dst_id","call_id":"s-call_id","call_sor_id":"s-call_sor_id","calling_num":"s-calling_num","collectTimeout":"s-collectTimeout","end_time":"s-end_time","entrance_id":"s-entrance_id","exit_id":"s-exit_id","flowRecordFlag":"s-flowRecordFlag","grammar":"s-grammar","inter_idx":"s-inter_idx","language":"s-language","model_type":"s-model_type","moduleName":"s-moduleName","prompt_text":"s-prompt_text","prompt_type":"s-prompt_type","prompt_wav":"s-prompt_wav","question_id":"s-question_id","question_name":"s-question_name","record_path":"s-record_path","region_id":"s-region_id","release_reason":"s-release_reason","route_value":"s-route_value","skill_id":"s-skill_id","start_time":"s-start_time","suilu_region_id":"s-suilu_region_id","timeout":"s-timeout","tone":"s-tone","trans_data":"s-trans_data","trans_idx":"s-trans_idx","trans_type":"s-trans_type","user_type_id":"s-user_type_id","vendor":"s-vendor"},"ret":0,"userid":"s-userid"}"#), failure: Some(Failure { body: v(r#"{"errorMsg":"simulated failure","ret":999999}"#), code: "999999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/oifde/rest/api/gettoken", response: v(r#"{"errorCode": 0, "authToken": "test-token", "expireTime": 3600}"#) }] }, client, |c| async move { c.dialog_after_interaction().body(serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"feedbackContent":"s-feedbackContent","flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":"s-userid"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.dialog_after_interaction().body(serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(cec_core::test_util::set_at(v(r#"{"extparams":{"transin_data":"s-transin_data"},"inaction":7,"inparams":{"IACmd":"s-IACmd","TextSource":"s-TextSource","auth_token":"s-auth_token","begin_play":"s-begin_play","call_dst_id":"s-call_dst_id","call_id":"s-call_id","end_play":"s-end_play","feedback":7,"feedbackContent":"s-feedbackContent","flow_result_type":"s-flow_result_type","input":"s-input","inter_idx":"s-inter_idx","inter_no":"s-inter_no","recordFileName":"s-recordFileName","result_time":"s-result_time"},"seat":"s-seat","userid":""}"#), &["userid"], json!("x".repeat(65)))).unwrap()).send().await }, "userid").await;
 }
 
 #[tokio::test]
@@ -257,43 +257,7 @@ async fn dialog_v2_after_transfer() {
 
 #[tokio::test]
 async fn record_query_history() {
-    check_json(
-        Case {
-            op: "record.queryHistory",
-            method: "POST",
-            path: "/oifde/rest/api/queryHistory".into(),
-            query: vec![],
-            headers: vec![],
-            present: vec![],
-            body: Some(v(
-                r#"{"authToken":"test-token","params":{"userMobile":"s-userMobile"},"tenantId":"s-tenantId"}"#,
-            )),
-            success: v(r#"{"beans":{"callId":"s-callId","callSorId":"s-callSorId"},"rtnCode":0,"rtnMsg":"success"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"rtnCode":999999,"rtnMsg":"simulated failure"}"#),
-                code: "999999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![Prelude {
-                method: "POST",
-                path: "/oifde/rest/api/gettoken",
-                response: v(r#"{"errorCode": 0, "authToken": "test-token", "expireTime": 3600}"#),
-            }],
-        },
-        client,
-        |c| async move {
-            c.record_query_history()
-                .body(
-                    serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(v(
-                        r#"{"authToken":"s-authToken","params":{"userMobile":"s-userMobile"},"tenantId":"s-tenantId"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
+    check_json(Case { op: "record.queryHistory", method: "POST", path: "/oifde/rest/api/queryHistory".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"authToken":"test-token","params":{"userMobile":"s-userMobile"},"tenantId":"s-tenantId"}"#)), success: v(r#"{"bean":"s-any","beans":[{"intention":"s-intention","interNo":"s-interNo","responseSource":"s-responseSource","systemReply":"s-systemReply","timestamp":"s-timestamp","type":"s-type","userSaying":"s-userSaying"}],"callId":"s-callId","callSorId":"s-callSorId","object":"s-any","rtnCode":0,"rtnMsg":"success"}"#), failure: Some(Failure { body: v(r#"{"rtnCode":999999,"rtnMsg":"simulated failure"}"#), code: "999999", kind: ErrorKind::Service }), prelude: vec![Prelude { method: "POST", path: "/oifde/rest/api/gettoken", response: v(r#"{"errorCode": 0, "authToken": "test-token", "expireTime": 3600}"#) }] }, client, |c| async move { c.record_query_history().body(serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(v(r#"{"authToken":"s-authToken","params":{"userMobile":"s-userMobile"},"tenantId":"s-tenantId"}"#)).unwrap()).send().await }).await;
     check_refused(
         client,
         |c| async move {

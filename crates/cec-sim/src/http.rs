@@ -315,7 +315,8 @@ fn check_auth(shared: &Shared, route: &Route, method: &Method, uri: &Uri, req: &
                     .then(|| unauthorized("invalid or expired token"));
             }
             let sc = shared.scenario();
-            verify_c2(&sc.ak, &sc.sk, method.as_str(), uri.path(), uri.query(), &req.headers, raw)
+            let dialects = sc.c2_dialects().ok().flatten();
+            verify_c2(&sc.ak, &sc.sk, dialects.as_deref(), method.as_str(), uri.path(), uri.query(), &req.headers, raw)
                 .err()
                 .map(|e| unauthorized(&e))
         }

@@ -103,6 +103,12 @@ pub struct Scenario {
     /// `"refuse"` (default: HTTP 501 with the NE's envelope, "not simulated") or
     /// `"sample"` (the spec's sample, marked `x-cec-sim-answer: sample`).
     pub unmodelled_writes: Unmodelled,
+    /// The C2 dialects the simulated CMS, FS and iSales accept, each
+    /// `"<millis|seconds>/<signed headers>"` (e.g. `"seconds/host"`); empty: every
+    /// dialect. Lets `cec doctor` and clients be tested against an NE that expects
+    /// one C2 form.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub c2_accept: Vec<String>,
 }
 
 /// What a state-changing interface the model does not simulate answers.
@@ -335,6 +341,7 @@ impl Default for Scenario {
             fallback_answer: default_fallback(),
             gateway: GatewaySettings::default(),
             unmodelled_writes: Unmodelled::Refuse,
+            c2_accept: Vec::new(),
         }
     }
 }
@@ -401,6 +408,19 @@ impl Scenario {
         if self.gateway.guid_rotation_secs == Some(0) {
             return Err("gateway.guid_rotation_secs must be at least 1".into());
         }
+        self.c2_dialects()?;
         Ok(())
+    }
+
+    /// The parsed `c2_accept` list (`None`: every dialect).
+    pub fn c2_dialects(&self) -> Result<Option<Vec<cec_core::sign::C2Dialect>>, String> {
+        if self.c2_accept.is_empty() {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for (n, d) in self.c2_accept.iter().enumerate() {
+            out.push(d.parse().map_err(|e| format!("c2_accept[{n}]: {e}"))?);
+        }
+        Ok(Some(out))
     }
 }

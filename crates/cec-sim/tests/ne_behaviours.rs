@@ -401,7 +401,8 @@ async fn the_dialer_is_deterministic_and_retries_by_policy() {
             .campaign_set_retry_policy()
             .vdn_id(1)
             .campaign_id(501)
-            .body(serde_json::from_value(json!({ "policyType": 0, "policyJson": policy })).unwrap())
+            // policyJson is JSON text on the wire (spec: typed String on every copy of the page).
+            .body(serde_json::from_value(json!({ "policyType": 0, "policyJson": policy.to_string() })).unwrap())
             .send()
             .await;
         raw.unwrap();

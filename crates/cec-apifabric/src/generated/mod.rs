@@ -665,7 +665,7 @@ pub static CCMESSAGING_DO_LEAVE_MESSAGE: OperationMeta = OperationMeta {
     retry: RetryClass::Unsafe,
     envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html",
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0107.html",
 };
 /// `ccmessaging.poll` — Poll messages sent by agent side (GET `/apiaccess/ccmessaging/poll`).
 pub static CCMESSAGING_POLL: OperationMeta = OperationMeta {
@@ -773,7 +773,7 @@ pub static CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT: OperationMeta = OperationMet
     retry: RetryClass::Safe,
     envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
-    doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html",
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_2228.html",
 };
 /// `ccmessaging.createClickToCall` — Create a click-to-dial call (POST `/apiaccess/ccmessaging/v1/createClickToCall`).
 pub static CCMESSAGING_CREATE_CLICK_TO_CALL: OperationMeta = OperationMeta {
@@ -783,7 +783,7 @@ pub static CCMESSAGING_CREATE_CLICK_TO_CALL: OperationMeta = OperationMeta {
     path: "/apiaccess/ccmessaging/v1/createClickToCall",
     auth: AuthKind::BearerMessaging,
     retry: RetryClass::Unsafe,
-    envelope: &ENVELOPE_DEFAULT,
+    envelope: &ENVELOPE_RESULT_CODE,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html",
 };
@@ -2486,24 +2486,6 @@ pub struct AuthTokenByAkSkResponse {
 /// Object request body of `agentAccount.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountCreateBody {
-    /// request object Required.
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountCreateBodyRequestParam>,
-}
-impl AgentAccountCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountCreateBodyRequestParam {
     /// agent account (6-50 chars; letters, digits and @.-_ only) Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
@@ -2524,12 +2506,12 @@ pub struct AgentAccountCreateBodyRequestParam {
     pub cc_role_id: Option<i64>,
     /// skill bindings; queue type must match agentType
     #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
-    pub skills: Option<Vec<AgentAccountCreateBodyRequestParamSkills>>,
+    pub skills: Option<Vec<AgentAccountCreateBodySkills>>,
     /// phone number (max 25 chars)
     #[serde(rename = "phone", skip_serializing_if = "Option::is_none", default)]
     pub phone: Option<String>,
 }
-impl AgentAccountCreateBodyRequestParam {
+impl AgentAccountCreateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
@@ -2562,7 +2544,7 @@ impl AgentAccountCreateBodyRequestParam {
 
 /// Object `skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountCreateBodyRequestParamSkills {
+pub struct AgentAccountCreateBodySkills {
     /// skill queue ID (from querySkills)
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<i64>,
@@ -2573,7 +2555,7 @@ pub struct AgentAccountCreateBodyRequestParamSkills {
     #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
     pub skill_weight: Option<i64>,
 }
-impl AgentAccountCreateBodyRequestParamSkills {
+impl AgentAccountCreateBodySkills {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2584,7 +2566,7 @@ impl AgentAccountCreateBodyRequestParamSkills {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AgentAccountCreateResponse {
-    /// 0 success, 1 failure (table cut; by analogy with delete)
+    /// 0 success, 1 failure Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -2606,29 +2588,11 @@ pub struct AgentAccountCreateResponse {
 /// Object request body of `agentAccount.delete`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountDeleteBody {
-    /// request object Required.
-    #[serde(rename = "requestParams", skip_serializing_if = "Option::is_none", default)]
-    pub request_params: Option<AgentAccountDeleteBodyRequestParams>,
-}
-impl AgentAccountDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
-        if let Some(v) = &self.request_params {
-            v.validate(op, &format!("{at}requestParams."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountDeleteBodyRequestParams {
     /// agent account to delete (6-50 chars; special characters and whitespace not allowed) Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
 }
-impl AgentAccountDeleteBodyRequestParams {
+impl AgentAccountDeleteBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
@@ -2663,23 +2627,6 @@ pub struct AgentAccountDeleteResponse {
 /// Object request body of `agentAccount.update`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountUpdateBody {
-    /// request object
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountUpdateBodyRequestParam>,
-}
-impl AgentAccountUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateBodyRequestParam {
     /// agent account used as key; not modifiable Required.
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
@@ -2700,7 +2647,7 @@ pub struct AgentAccountUpdateBodyRequestParam {
     pub cc_role_id: Option<i64>,
     /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
     #[serde(rename = "skills", skip_serializing_if = "Option::is_none", default)]
-    pub skills: Option<Vec<AgentAccountUpdateBodyRequestParamSkills>>,
+    pub skills: Option<Vec<AgentAccountUpdateBodySkills>>,
     /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
     #[serde(rename = "oldPassWord", skip_serializing_if = "Option::is_none", default)]
     pub old_pass_word: Option<cec_core::Secret<String>>,
@@ -2708,7 +2655,7 @@ pub struct AgentAccountUpdateBodyRequestParam {
     #[serde(rename = "newPassWord", skip_serializing_if = "Option::is_none", default)]
     pub new_pass_word: Option<cec_core::Secret<String>>,
 }
-impl AgentAccountUpdateBodyRequestParam {
+impl AgentAccountUpdateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
@@ -2732,7 +2679,7 @@ impl AgentAccountUpdateBodyRequestParam {
 
 /// Object `skills`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateBodyRequestParamSkills {
+pub struct AgentAccountUpdateBodySkills {
     /// skill queue ID (from querySkills)
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<i64>,
@@ -2743,7 +2690,7 @@ pub struct AgentAccountUpdateBodyRequestParamSkills {
     #[serde(rename = "skillWeight", skip_serializing_if = "Option::is_none", default)]
     pub skill_weight: Option<i64>,
 }
-impl AgentAccountUpdateBodyRequestParamSkills {
+impl AgentAccountUpdateBodySkills {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2773,31 +2720,13 @@ pub struct AgentAccountUpdateResponse {
 /// Object request body of `agentAccount.query`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountQueryBody {
-    /// request object Required.
-    #[serde(rename = "requestParams", skip_serializing_if = "Option::is_none", default)]
-    pub request_params: Option<AgentAccountQueryBodyRequestParams>,
-}
-impl AgentAccountQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
-        if let Some(v) = &self.request_params {
-            v.validate(op, &format!("{at}requestParams."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParams`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountQueryBodyRequestParams {
     /// agent account; required when no paging params; other params ignored when given
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
-    /// page number from 0; used when userAccount absent Required.
+    /// page number from 0; used when userAccount absent
     #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
     pub page_num: Option<i64>,
-    /// page size; used when userAccount absent Required.
+    /// page size; used when userAccount absent
     #[serde(rename = "pageSize", skip_serializing_if = "Option::is_none", default)]
     pub page_size: Option<i64>,
     /// filter: 4 audio, 11 video, 5 multimedia, 99 versatile
@@ -2807,11 +2736,9 @@ pub struct AgentAccountQueryBodyRequestParams {
     #[serde(rename = "transparentDisplayFlag", skip_serializing_if = "Option::is_none", default)]
     pub transparent_display_flag: Option<bool>,
 }
-impl AgentAccountQueryBodyRequestParams {
+impl AgentAccountQueryBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
     }
 }
@@ -3006,24 +2933,6 @@ pub struct AgentAccountReleaseAgentBySkillIdResponse {
 /// Object request body of `agentAccount.queryAgentInfoBySkillId`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountQueryAgentInfoBySkillIdBody {
-    /// request object Required.
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountQueryAgentInfoBySkillIdBodyRequestParam>,
-}
-impl AgentAccountQueryAgentInfoBySkillIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
     /// skill queue ID Required.
     #[serde(rename = "skillId", skip_serializing_if = "Option::is_none", default)]
     pub skill_id: Option<i64>,
@@ -3034,7 +2943,7 @@ pub struct AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
     #[serde(rename = "pageNum", skip_serializing_if = "Option::is_none", default)]
     pub page_num: Option<i64>,
 }
-impl AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
+impl AgentAccountQueryAgentInfoBySkillIdBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
@@ -3070,6 +2979,13 @@ pub struct AgentAccountQueryAgentInfoBySkillIdResponseData {
     /// agent work number
     #[serde(rename = "workNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
     pub work_no: Option<serde_json::Number>,
+    /// linked business account code (shown in the page's sample, not in its table)
+    #[serde(
+        rename = "accountCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_code: Option<String>,
     /// 4 audio, 11 video, 5 multimedia, 99 versatile
     #[serde(
         rename = "agentType",
@@ -3117,24 +3033,6 @@ pub struct AgentAccountQueryAgentInfoBySkillIdResponseData {
 /// Object request body of `agentAccount.updateSipPhonePassword`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccountUpdateSipPhonePasswordBody {
-    /// request Required.
-    #[serde(rename = "requestParam", skip_serializing_if = "Option::is_none", default)]
-    pub request_param: Option<AgentAccountUpdateSipPhonePasswordBodyRequestParam>,
-}
-impl AgentAccountUpdateSipPhonePasswordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestParam`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     /// agent's current password for verification (3 failures lock account 30 min) Required.
     #[serde(rename = "accountPwd", skip_serializing_if = "Option::is_none", default)]
     pub account_pwd: Option<cec_core::Secret<String>>,
@@ -3145,7 +3043,7 @@ pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     #[serde(rename = "userAccount", skip_serializing_if = "Option::is_none", default)]
     pub user_account: Option<String>,
 }
-impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
+impl AgentAccountUpdateSipPhonePasswordBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
@@ -3538,6 +3436,9 @@ pub struct AgentInfoQueryAgentInfoByAccountBody {
     /// password of authenticating user (max 64)
     #[serde(rename = "password", skip_serializing_if = "Option::is_none", default)]
     pub password: Option<cec_core::Secret<String>>,
+    /// user name of the authenticating user (max 64)
+    #[serde(rename = "username", skip_serializing_if = "Option::is_none", default)]
+    pub username: Option<String>,
 }
 impl AgentInfoQueryAgentInfoByAccountBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -3548,6 +3449,9 @@ impl AgentInfoQueryAgentInfoByAccountBody {
         }
         if let Some(v) = &self.password {
             cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 64)?;
+        }
+        if let Some(v) = &self.username {
+            cec_core::validate::max_len(op, &format!("{at}username"), v, 64)?;
         }
         Ok(())
     }
@@ -3764,7 +3668,7 @@ pub type SkillCreateSkillResponse = serde_json::Value;
 /// Object request body of `skill.deleteSkill`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SkillDeleteSkillBody {
-    /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
+    /// skill queue IDs separated by comma, semicolon or hyphen (at most 10 IDs, separated by comma, semicolon or hyphen) Required.
     #[serde(rename = "skillIds", skip_serializing_if = "Option::is_none", default)]
     pub skill_ids: Option<String>,
 }
@@ -3772,9 +3676,6 @@ impl SkillDeleteSkillBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_len(op, &format!("{at}skillIds"), v, 10)?;
-        }
         Ok(())
     }
 }
@@ -3996,7 +3897,7 @@ impl SkillQuerySkillsBody {
             cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
         }
         if let Some(v) = &self.limit {
-            cec_core::validate::max_len(op, &format!("{at}limit"), v, 100)?;
+            cec_core::validate::numeric_range(op, &format!("{at}limit"), v, 1, 100)?;
         }
         Ok(())
     }
@@ -4831,23 +4732,6 @@ pub struct IvrFlowSatisfactionQueryResponseSatisfactionEvaluations {
 /// Object request body of `ivrFlow.importVoiceFileUpload`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IvrFlowImportVoiceFileUploadBody {
-    /// wrapper
-    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
-    pub body: Option<IvrFlowImportVoiceFileUploadBodyBody>,
-}
-impl IvrFlowImportVoiceFileUploadBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `body`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowImportVoiceFileUploadBodyBody {
     /// Base64 of the recording file (max 8 MB) Required.
     #[serde(rename = "fileInfo", skip_serializing_if = "Option::is_none", default)]
     pub file_info: Option<String>,
@@ -4861,13 +4745,10 @@ pub struct IvrFlowImportVoiceFileUploadBodyBody {
     #[serde(rename = "fileType", skip_serializing_if = "Option::is_none", default)]
     pub file_type: Option<String>,
 }
-impl IvrFlowImportVoiceFileUploadBodyBody {
+impl IvrFlowImportVoiceFileUploadBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}fileInfo"), &self.file_info)?;
-        if let Some(v) = &self.file_info {
-            cec_core::validate::max_len(op, &format!("{at}fileInfo"), v, 8)?;
-        }
         cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
         cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
         cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
@@ -4881,23 +4762,6 @@ pub type IvrFlowImportVoiceFileUploadResponse = serde_json::Value;
 /// Object request body of `ivrFlow.createVoiceTemplate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IvrFlowCreateVoiceTemplateBody {
-    /// wrapper
-    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
-    pub request_body: Option<IvrFlowCreateVoiceTemplateBodyRequestBody>,
-}
-impl IvrFlowCreateVoiceTemplateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowCreateVoiceTemplateBodyRequestBody {
     /// TTS template file name (max 50 chars; CJK, digits, letters) Required.
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", default)]
     pub name: Option<String>,
@@ -4915,9 +4779,9 @@ pub struct IvrFlowCreateVoiceTemplateBodyRequestBody {
     pub voicename: Option<String>,
     /// text to convert Required.
     #[serde(rename = "voicecontent", skip_serializing_if = "Option::is_none", default)]
-    pub voicecontent: Option<IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent>,
+    pub voicecontent: Option<IvrFlowCreateVoiceTemplateBodyVoicecontent>,
 }
-impl IvrFlowCreateVoiceTemplateBodyRequestBody {
+impl IvrFlowCreateVoiceTemplateBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
@@ -4934,12 +4798,12 @@ impl IvrFlowCreateVoiceTemplateBodyRequestBody {
 
 /// Object `voicecontent`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+pub struct IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// template text with variables ${TXT_n}, ${NUM_n}, ${DATE} ... (max 500 bytes UTF-8; cannot start with a variable; each variable &lt;=32 bytes) Required.
     #[serde(rename = "textcontent", skip_serializing_if = "Option::is_none", default)]
     pub textcontent: Option<String>,
 }
-impl IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+impl IvrFlowCreateVoiceTemplateBodyVoicecontent {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}textcontent"), &self.textcontent)?;
@@ -4991,10 +4855,6 @@ impl MobileAgentCreateCallV1Body {
         }
         if let Some(v) = &self.call_data {
             cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
-        }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
         }
         Ok(())
     }
@@ -5068,10 +4928,6 @@ impl MobileAgentCreateCallV3Body {
         if let Some(v) = &self.call_data {
             cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
-        }
         Ok(())
     }
 }
@@ -5111,23 +4967,6 @@ pub struct MobileAgentCreateCallV3ResponseResult {
 /// Object request body of `mobileAgent.queryCallDetailRecord`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MobileAgentQueryCallDetailRecordBody {
-    /// request body
-    #[serde(rename = "body", skip_serializing_if = "Option::is_none", default)]
-    pub body: Option<MobileAgentQueryCallDetailRecordBodyBody>,
-}
-impl MobileAgentQueryCallDetailRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `body`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MobileAgentQueryCallDetailRecordBodyBody {
     /// end time, epoch ms (start-end span max 7 days) Required.
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
     pub end_time: Option<String>,
@@ -5147,13 +4986,10 @@ pub struct MobileAgentQueryCallDetailRecordBodyBody {
     #[serde(rename = "taskType", skip_serializing_if = "Option::is_none", default)]
     pub task_type: Option<String>,
 }
-impl MobileAgentQueryCallDetailRecordBodyBody {
+impl MobileAgentQueryCallDetailRecordBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
-        }
         cec_core::validate::required(op, &format!("{at}startTime"), &self.start_time)?;
         if let Some(v) = &self.caller {
             cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
@@ -5587,15 +5423,62 @@ pub struct MobileAgentQueryPhoneV2ResponseResult {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub single_reg_serv: Option<Vec<MobileAgentQueryPhoneV2ResponseResultSingleRegServ>>,
-    /// pool mode: node1, node2 ... arrays of the same server objects
-    #[serde(rename = "poolRegServ", skip_serializing_if = "Option::is_none")]
-    pub pool_reg_serv: Option<serde_json::Value>,
+    /// pool mode: node1 (and, per the page, further nodes of the same shape) - only node1 is read
+    #[serde(
+        rename = "poolRegServ",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub pool_reg_serv: Option<MobileAgentQueryPhoneV2ResponseResultPoolRegServ>,
 }
 
 /// Object `singleRegServ`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MobileAgentQueryPhoneV2ResponseResultSingleRegServ {
+    /// registration address
+    #[serde(
+        rename = "regIPAddress",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_ip_address: Option<String>,
+    /// registration port
+    #[serde(
+        rename = "regPort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub reg_port: Option<String>,
+    /// softphone registration port
+    #[serde(
+        rename = "sipServicePort",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_port: Option<String>,
+    /// softphone registration address
+    #[serde(
+        rename = "sipServiceIp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sip_service_ip: Option<String>,
+}
+
+/// Object `poolRegServ`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2ResponseResultPoolRegServ {
+    /// registration servers of pool node 1
+    #[serde(rename = "node1", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub node1: Option<Vec<MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1>>,
+}
+
+/// Object `node1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileAgentQueryPhoneV2ResponseResultPoolRegServNode1 {
     /// registration address
     #[serde(
         rename = "regIPAddress",
@@ -6123,10 +6006,10 @@ impl CcmessagingApplyTokenBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingApplyTokenResponse {
-    /// ccmessaging-token for later calls
+    /// ccmessaging-token for later calls Required.
     #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub token: Option<String>,
-    /// 0 success, 1 failure
+    /// 0 success, 1 failure Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6187,7 +6070,7 @@ impl CcmessagingQueryHistoryChatMessageBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingQueryHistoryChatMessageResponse {
-    /// history messages (item schema not read)
+    /// history messages; the page declares no item table, so items stay raw JSON
     #[serde(
         rename = "messageList",
         skip_serializing_if = "Option::is_none",
@@ -6234,7 +6117,7 @@ pub struct CcmessagingSendBody {
     /// sender type, e.g. CUSTOMER Required.
     #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none", default)]
     pub source_type: Option<String>,
-    /// send time, epoch ms Required.
+    /// send time, epoch ms
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
     pub timestamp: Option<String>,
     /// channel configuration ID Required.
@@ -6267,7 +6150,6 @@ impl CcmessagingSendBody {
         }
         cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
         cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
         cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
         Ok(())
     }
@@ -6371,7 +6253,7 @@ pub struct CcmessagingSendAsyncResponse {
 /// Object request body of `ccmessaging.doLeaveMessage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingDoLeaveMessageBody {
-    /// user ID Required.
+    /// user ID (1-24 chars) Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
     /// number of the user leaving a message Required.
@@ -6388,6 +6270,10 @@ impl CcmessagingDoLeaveMessageBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if let Some(v) = &self.call_id {
+            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}callId"), v, 24)?;
+        }
         cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
         cec_core::validate::required(op, &format!("{at}leaveMessage"), &self.leave_message)?;
         cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
@@ -6470,33 +6356,47 @@ pub struct CcmessagingPollResponseDownlinkMessages {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub media_type: Option<String>,
-    /// CHAT etc. (from example)
+    /// CHAT etc.
     #[serde(
         rename = "controlType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub control_type: Option<String>,
-    /// recipient (from example)
+    /// recipient
     #[serde(rename = "to", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub to: Option<String>,
-    /// (from example)
+    /// from the example
     #[serde(
         rename = "senderNickname",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub sender_nickname: Option<String>,
-    /// (from example)
+    /// from the example
     #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub timestamp: Option<i64>,
-    /// ROBOT, AGENT, SYSTEM ... (from example)
+    /// ROBOT, AGENT, SYSTEM ...
     #[serde(
         rename = "sourceType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub source_type: Option<String>,
+    /// similar-question content
+    #[serde(
+        rename = "simQuestions",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sim_questions: Option<String>,
+    /// interaction count (interidx from the last ODFS answer)
+    #[serde(
+        rename = "interIdx",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_idx: Option<String>,
 }
 
 /// Object request body of `ccmessaging.downloadFileStream`.
@@ -6548,19 +6448,26 @@ pub struct CcmessagingDownloadFileStreamResponse {
 /// Object request body of `ccmessaging.queryQueueInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingQueryQueueInfoBody {
-    /// user ID (as in applyToken)
+    /// user ID (as in applyToken) (1-32 chars) Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", default)]
     pub user_id: Option<String>,
-    /// web channel configuration ID
+    /// web channel configuration ID Required.
     #[serde(rename = "channelConfigId", skip_serializing_if = "Option::is_none", default)]
     pub channel_config_id: Option<String>,
-    /// WEB
+    /// WEB Required.
     #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
     pub channel: Option<String>,
 }
 impl CcmessagingQueryQueueInfoBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        if let Some(v) = &self.user_id {
+            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}userId"), v, 32)?;
+        }
+        cec_core::validate::required(op, &format!("{at}channelConfigId"), &self.channel_config_id)?;
+        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
         Ok(())
     }
 }
@@ -6569,7 +6476,7 @@ impl CcmessagingQueryQueueInfoBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingQueryQueueInfoResponse {
-    /// 0 success
+    /// 0 success Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6662,10 +6569,10 @@ pub struct CcmessagingUploadFileStreamResponse {
 /// Object request body of `ccmessaging.queryPhraseByKeyword`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingQueryPhraseByKeywordBody {
-    /// keyword typed by customer
+    /// keyword typed by customer Required.
     #[serde(rename = "strContent", skip_serializing_if = "Option::is_none", default)]
     pub str_content: Option<String>,
-    /// language: zh, en, th, pt
+    /// language: zh, en, th, pt Required.
     #[serde(rename = "locale", skip_serializing_if = "Option::is_none", default)]
     pub locale: Option<String>,
     /// WEB
@@ -6674,7 +6581,9 @@ pub struct CcmessagingQueryPhraseByKeywordBody {
 }
 impl CcmessagingQueryPhraseByKeywordBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}strContent"), &self.str_content)?;
+        cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
         Ok(())
     }
 }
@@ -6683,16 +6592,48 @@ impl CcmessagingQueryPhraseByKeywordBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingQueryPhraseByKeywordResponse {
-    /// suggested common phrases
+    /// similar questions (name used by the web client developer guide's RspBody table)
+    #[serde(rename = "phrases", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub phrases: Option<Vec<String>>,
+    /// suggested common phrases (name used by the adapter twin page cec_07_0960 and the earlier-read example)
     #[serde(rename = "question", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub question: Option<Vec<String>>,
-    /// 0 success
+    /// 0 success Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
+
+/// Object request body of `ccmessaging.getSatisfactionSurveyMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CcmessagingGetSatisfactionSurveyModeBody {
+    /// language of the survey (zh_CN, en_US, pt_BR, ar_SA, fr_FR, es_ES or empty; honoured only when within the tenant's supported survey languages, else the tenant's language)
+    #[serde(rename = "language", skip_serializing_if = "Option::is_none", default)]
+    pub language: Option<String>,
+}
+impl CcmessagingGetSatisfactionSurveyModeBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.language {
+            cec_core::validate::one_of(
+                op,
+                &format!("{at}language"),
+                v,
+                &["zh_CN", "en_US", "pt_BR", "ar_SA", "fr_FR", "es_ES", ""],
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Object response of `ccmessaging.getSatisfactionSurveyMode`.
@@ -6803,7 +6744,7 @@ impl CcmessagingFeedbacksatisfactionBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingFeedbacksatisfactionResponse {
-    /// 0 success; 30000000008 content missing for dissatisfied; 10010000002 flow control; 30010009999 chat module error; 30000000019 not a chatbot session; 10010000001 auth failed
+    /// 0 success; 30000000008 content missing for dissatisfied; 10010000002 flow control; 30010009999 chat module error; 30000000019 not a chatbot session; 10010000001 auth failed Required.
     #[serde(
         rename = "resultCode",
         skip_serializing_if = "Option::is_none",
@@ -6822,24 +6763,6 @@ pub struct CcmessagingFeedbacksatisfactionResponse {
 /// Object request body of `ccmessaging.saveSatisfaction`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcmessagingSaveSatisfactionBody {
-    /// evaluation info (field name spelled 'satisfication') Required.
-    #[serde(rename = "satisfication", skip_serializing_if = "Option::is_none", default)]
-    pub satisfication: Option<CcmessagingSaveSatisfactionBodySatisfication>,
-}
-impl CcmessagingSaveSatisfactionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}satisfication"), &self.satisfication)?;
-        if let Some(v) = &self.satisfication {
-            v.validate(op, &format!("{at}satisfication."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `satisfication`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CcmessagingSaveSatisfactionBodySatisfication {
     /// fixed WEB Required.
     #[serde(rename = "channel", skip_serializing_if = "Option::is_none", default)]
     pub channel: Option<String>,
@@ -6862,7 +6785,7 @@ pub struct CcmessagingSaveSatisfactionBodySatisfication {
     #[serde(rename = "fcrValue", skip_serializing_if = "Option::is_none", default)]
     pub fcr_value: Option<String>,
 }
-impl CcmessagingSaveSatisfactionBodySatisfication {
+impl CcmessagingSaveSatisfactionBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
@@ -6896,6 +6819,13 @@ pub struct CcmessagingSaveSatisfactionResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+    /// result code as the developer guide's sample answers it (the table says resultCode)
+    #[serde(
+        rename = "returnCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub return_code: Option<String>,
 }
 
 /// Object response of `ccmessaging.checkClickToCallSupport`.
@@ -6951,8 +6881,25 @@ impl CcmessagingCreateClickToCallBody {
     }
 }
 
-/// Response of `ccmessaging.createClickToCall` (not documented field by field: raw JSON).
-pub type CcmessagingCreateClickToCallResponse = serde_json::Value;
+/// Object response of `ccmessaging.createClickToCall`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CcmessagingCreateClickToCallResponse {
+    /// result code: 0 success, 13 connect failed or no agent available (developer guide: 7 channel does not support click-to-dial, 12 outside agent working hours, 13 request error)
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// result description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object response of `ccmessaging.getClickToCallEvents`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7185,11 +7132,52 @@ pub struct CcmessagingPushMsgBodyMessages {
     /// tells client whether it may send next; true on wait timeout when async switch on
     #[serde(rename = "isOfflineStatus", skip_serializing_if = "Option::is_none", default)]
     pub is_offline_status: Option<bool>,
+    /// sender ID Required.
+    #[serde(rename = "from", skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    /// recipient ID Required.
+    #[serde(rename = "to", skip_serializing_if = "Option::is_none", default)]
+    pub to: Option<String>,
+    /// CHAT, DISCONNECT ... Required.
+    #[serde(rename = "controlType", skip_serializing_if = "Option::is_none", default)]
+    pub control_type: Option<String>,
+    /// TEXT ... (null on DISCONNECT); the table marks it mandatory but the sample sends null on DISCONNECT, so it is optional here
+    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
+    pub media_type: Option<String>,
+    /// message content; the table marks it mandatory but the sample sends null on DISCONNECT, so it is optional here
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<String>,
+    /// similar questions (null in the samples)
+    #[serde(rename = "simQuestions", skip_serializing_if = "Option::is_none", default)]
+    pub sim_questions: Option<String>,
+    /// sender nickname, e.g. SYSTEM
+    #[serde(rename = "senderNickname", skip_serializing_if = "Option::is_none", default)]
+    pub sender_nickname: Option<String>,
+    /// send time, epoch ms Required.
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none", default)]
+    pub timestamp: Option<i64>,
+    /// SYSTEM, AGENT ... Required.
+    #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none", default)]
+    pub source_type: Option<String>,
+    /// call ID (in the page sample only, not in the table)
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
+    pub call_id: Option<String>,
+    /// message code (max 64)
+    #[serde(rename = "messageCode", skip_serializing_if = "Option::is_none", default)]
+    pub message_code: Option<String>,
 }
 impl CcmessagingPushMsgBodyMessages {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
+        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
+        if let Some(v) = &self.message_code {
+            cec_core::validate::max_len(op, &format!("{at}messageCode"), v, 64)?;
+        }
         Ok(())
     }
 }
@@ -7473,14 +7461,14 @@ impl CcmessagingGetUserInfoBycallIdBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CcmessagingGetUserInfoBycallIdResponse {
-    /// name
+    /// name Required.
     #[serde(
         rename = "userNickname",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub user_nickname: Option<String>,
-    /// user ID
+    /// user ID Required.
     #[serde(rename = "userId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub user_id: Option<String>,
     /// avatar
@@ -7490,21 +7478,21 @@ pub struct CcmessagingGetUserInfoBycallIdResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub user_avatar: Option<String>,
-    /// channel, e.g. WEB, WECHAT, FACEBOOK
+    /// channel, e.g. WEB, WECHAT, FACEBOOK Required.
     #[serde(
         rename = "channel",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub channel: Option<String>,
-    /// creation time
+    /// creation time Required.
     #[serde(
         rename = "createTime",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub create_time: Option<String>,
-    /// channel configuration ID
+    /// channel configuration ID Required.
     #[serde(
         rename = "channelConfigId",
         skip_serializing_if = "Option::is_none",
@@ -7816,24 +7804,6 @@ pub struct CcmessagingChatItauAtendentesResponseData {
 /// Object request body of `voiceNotification.queryVoiceNotificationRecording`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationQueryVoiceNotificationRecordingBody {
-    /// request Required.
-    #[serde(rename = "reqBody", skip_serializing_if = "Option::is_none", default)]
-    pub req_body: Option<VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody>,
-}
-impl VoiceNotificationQueryVoiceNotificationRecordingBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
-        if let Some(v) = &self.req_body {
-            v.validate(op, &format!("{at}reqBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `reqBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
     /// start row (0 first page; e.g. 50 for page 2 at 50/page) (default 0)
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
@@ -7844,7 +7814,7 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
     pub type_: Option<i64>,
 }
-impl VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
+impl VoiceNotificationQueryVoiceNotificationRecordingBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -7869,13 +7839,9 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub description: Option<String>,
-    /// recording info
-    #[serde(
-        rename = "voiceInfo",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
-    )]
-    pub voice_info: Option<VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo>,
+    /// recordings (the table declares an object; the sample returns a list of them)
+    #[serde(rename = "voiceInfo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub voice_info: Option<Vec<VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo>>,
 }
 
 /// Object `voiceInfo`.
@@ -7983,24 +7949,6 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingResponseVoiceInfo {
 /// Object request body of `voiceNotification.createVoiceNotificationV1`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationCreateVoiceNotificationV1Body {
-    /// request Required.
-    #[serde(rename = "reqBody", skip_serializing_if = "Option::is_none", default)]
-    pub req_body: Option<VoiceNotificationCreateVoiceNotificationV1BodyReqBody>,
-}
-impl VoiceNotificationCreateVoiceNotificationV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
-        if let Some(v) = &self.req_body {
-            v.validate(op, &format!("{at}reqBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `reqBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
     /// recording IDs and/or $text$ segments joined by '~' (max 1000 chars) Required.
     #[serde(rename = "voiceContent", skip_serializing_if = "Option::is_none", default)]
     pub voice_content: Option<String>,
@@ -8017,16 +7965,12 @@ pub struct VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
     #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
     pub priority: Option<String>,
 }
-impl VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
+impl VoiceNotificationCreateVoiceNotificationV1Body {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
         if let Some(v) = &self.voice_content {
             cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1000)?;
-        }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
         }
         cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
         Ok(())
@@ -8068,24 +8012,6 @@ pub struct VoiceNotificationCreateVoiceNotificationV1ResponseResult {
 /// Object request body of `voiceNotification.createVoiceNotificationV2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiceNotificationCreateVoiceNotificationV2Body {
-    /// request Required.
-    #[serde(rename = "requestBody", skip_serializing_if = "Option::is_none", default)]
-    pub request_body: Option<VoiceNotificationCreateVoiceNotificationV2BodyRequestBody>,
-}
-impl VoiceNotificationCreateVoiceNotificationV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `requestBody`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
     /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
     #[serde(rename = "callerPresent", skip_serializing_if = "Option::is_none", default)]
     pub caller_present: Option<String>,
@@ -8097,9 +8023,15 @@ pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
     pub call_back_url: Option<String>,
     /// what to play (at most 5 entries) Required.
     #[serde(rename = "playList", skip_serializing_if = "Option::is_none", default)]
-    pub play_list: Option<Vec<VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList>>,
+    pub play_list: Option<Vec<VoiceNotificationCreateVoiceNotificationV2BodyPlayList>>,
+    /// number of plays (1-5)
+    #[serde(rename = "playTimes", skip_serializing_if = "Option::is_none", default)]
+    pub play_times: Option<serde_json::Number>,
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    #[serde(rename = "priority", skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
 }
-impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
+impl VoiceNotificationCreateVoiceNotificationV2Body {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
@@ -8115,17 +8047,26 @@ impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
 
 /// Object `playList`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
+pub struct VoiceNotificationCreateVoiceNotificationV2BodyPlayList {
     /// recording ID (from queryVoiceNotificationRecording, audio type)
     #[serde(rename = "voiceId", skip_serializing_if = "Option::is_none", default)]
     pub voice_id: Option<String>,
     /// IVR voice name
     #[serde(rename = "voiceFileName", skip_serializing_if = "Option::is_none", default)]
     pub voice_file_name: Option<String>,
+    /// TTS template ID (one of voiceId, voiceFileName, templateId required)
+    #[serde(rename = "templateId", skip_serializing_if = "Option::is_none", default)]
+    pub template_id: Option<String>,
+    /// template variable values (1-10 entries, each max 32)
+    #[serde(rename = "templateParams", skip_serializing_if = "Option::is_none", default)]
+    pub template_params: Option<Vec<String>>,
 }
-impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
+impl VoiceNotificationCreateVoiceNotificationV2BodyPlayList {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.template_params {
+            cec_core::validate::max_items(op, &format!("{at}templateParams"), v, 10)?;
+        }
         Ok(())
     }
 }
@@ -8420,9 +8361,6 @@ impl CaseCreateCaseBodyCaseInfo {
         if let Some(v) = &self.contact_id {
             cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
         }
-        if let Some(v) = &self.attachment {
-            cec_core::validate::max_len(op, &format!("{at}attachment"), v, 5)?;
-        }
         Ok(())
     }
 }
@@ -8496,9 +8434,6 @@ impl CaseQueryCaseListBody {
         }
         if let Some(v) = &self.creator_id {
             cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
-        }
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 31)?;
         }
         cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
         cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
@@ -11385,8 +11320,8 @@ pub struct QualityInspectionQueryInterposalRulesResponse {
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub data: Option<Vec<serde_json::Value>>,
     /// paging Required.
-    #[serde(rename = "paging", skip_serializing_if = "Option::is_none")]
-    pub paging: Option<serde_json::Value>,
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQueryInterposalRulesResponsePaging>,
     /// return code (0405000 success)
     #[serde(
         rename = "resultCode",
@@ -11401,6 +11336,15 @@ pub struct QualityInspectionQueryInterposalRulesResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQueryInterposalRulesResponsePaging {
+    /// total records Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.deleteInterposalRule`.
@@ -11489,8 +11433,32 @@ impl QualityInspectionAddInterposalRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.addInterposalRule` (not documented field by field: raw JSON).
-pub type QualityInspectionAddInterposalRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.addInterposalRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAddInterposalRuleResponse {
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// ID of the created rule
+    #[serde(
+        rename = "interposal_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub interposal_id: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateInterposalRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11547,8 +11515,25 @@ impl QualityInspectionUpdateInterposalRuleBodyOther {
     }
 }
 
-/// Response of `qualityInspection.updateInterposalRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateInterposalRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.updateInterposalRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateInterposalRuleResponse {
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.createSilenceRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11556,15 +11541,18 @@ pub struct QualityInspectionCreateSilenceRuleBody {
     /// basic rule data
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionCreateSilenceRuleBodySetting>,
-    /// exceptions (sub-fields not read; see querySilenceRule)
+    /// exception settings
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<serde_json::Value>,
+    pub exception: Option<QualityInspectionCreateSilenceRuleBodyException>,
 }
 impl QualityInspectionCreateSilenceRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -11620,8 +11608,89 @@ impl QualityInspectionCreateSilenceRuleBodySettingOther {
     }
 }
 
-/// Response of `qualityInspection.createSilenceRule` (not documented field by field: raw JSON).
-pub type QualityInspectionCreateSilenceRuleResponse = serde_json::Value;
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCreateSilenceRuleBodyException {
+    /// exceptions before the silence
+    #[serde(rename = "before", skip_serializing_if = "Option::is_none", default)]
+    pub before: Option<QualityInspectionCreateSilenceRuleBodyExceptionBefore>,
+    /// exceptions after the silence
+    #[serde(rename = "after", skip_serializing_if = "Option::is_none", default)]
+    pub after: Option<QualityInspectionCreateSilenceRuleBodyExceptionAfter>,
+}
+impl QualityInspectionCreateSilenceRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.before {
+            v.validate(op, &format!("{at}before."))?;
+        }
+        if let Some(v) = &self.after {
+            v.validate(op, &format!("{at}after."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `before`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCreateSilenceRuleBodyExceptionBefore {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionCreateSilenceRuleBodyExceptionBefore {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionCreateSilenceRuleBodyExceptionAfter {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionCreateSilenceRuleBodyExceptionAfter {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.createSilenceRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionCreateSilenceRuleResponse {
+    /// ID of the created rule
+    #[serde(
+        rename = "silence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub silence_id: Option<String>,
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSilenceRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11629,12 +11698,18 @@ pub struct QualityInspectionUpdateSilenceRuleBody {
     /// basic rule data
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionUpdateSilenceRuleBodySetting>,
+    /// exception settings
+    #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<QualityInspectionUpdateSilenceRuleBodyException>,
 }
 impl QualityInspectionUpdateSilenceRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -11694,6 +11769,63 @@ impl QualityInspectionUpdateSilenceRuleBodySettingOther {
     }
 }
 
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSilenceRuleBodyException {
+    /// exceptions before the silence
+    #[serde(rename = "before", skip_serializing_if = "Option::is_none", default)]
+    pub before: Option<QualityInspectionUpdateSilenceRuleBodyExceptionBefore>,
+    /// exceptions after the silence
+    #[serde(rename = "after", skip_serializing_if = "Option::is_none", default)]
+    pub after: Option<QualityInspectionUpdateSilenceRuleBodyExceptionAfter>,
+}
+impl QualityInspectionUpdateSilenceRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.before {
+            v.validate(op, &format!("{at}before."))?;
+        }
+        if let Some(v) = &self.after {
+            v.validate(op, &format!("{at}after."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `before`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSilenceRuleBodyExceptionBefore {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
+    /// IDs of sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", default)]
+    pub staff: Option<Vec<String>>,
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSilenceRuleBodyExceptionAfter {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
 /// Response of `qualityInspection.updateSilenceRule` (not documented field by field: raw JSON).
 pub type QualityInspectionUpdateSilenceRuleResponse = serde_json::Value;
 
@@ -11747,8 +11879,235 @@ impl QualityInspectionQuerySilenceRuleBody {
     }
 }
 
-/// Response of `qualityInspection.querySilenceRule` (not documented field by field: raw JSON).
-pub type QualityInspectionQuerySilenceRuleResponse = serde_json::Value;
+/// Object response of `qualityInspection.querySilenceRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponse {
+    /// exception settings
+    #[serde(
+        rename = "exception",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub exception: Option<QualityInspectionQuerySilenceRuleResponseException>,
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+    /// rule settings
+    #[serde(
+        rename = "setting",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub setting: Option<QualityInspectionQuerySilenceRuleResponseSetting>,
+}
+
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseException {
+    /// exceptions before the silence
+    #[serde(rename = "before", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub before: Option<QualityInspectionQuerySilenceRuleResponseExceptionBefore>,
+    /// exceptions after the silence
+    #[serde(rename = "after", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub after: Option<QualityInspectionQuerySilenceRuleResponseExceptionAfter>,
+}
+
+/// Object `before`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionBefore {
+    /// sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub staff: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff>>,
+    /// sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub customer: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer>>,
+}
+
+/// Object `staff`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionBeforeStaff {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionBeforeCustomer {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfter {
+    /// sentences said by the agent
+    #[serde(rename = "staff", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub staff: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff>>,
+    /// sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub customer: Option<Vec<QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer>>,
+}
+
+/// Object `staff`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfterStaff {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `customer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseExceptionAfterCustomer {
+    /// sentence category ID
+    #[serde(
+        rename = "category_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub category_id: Option<String>,
+    /// sentence ID
+    #[serde(
+        rename = "sentence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_id: Option<String>,
+    /// sentence name
+    #[serde(
+        rename = "sentence_name",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub sentence_name: Option<String>,
+}
+
+/// Object `setting`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseSetting {
+    /// rule score
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub score: Option<String>,
+    /// continuous silence seconds
+    #[serde(
+        rename = "seconds",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub seconds: Option<String>,
+    /// silence count
+    #[serde(rename = "times", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub times: Option<String>,
+    /// rule ID
+    #[serde(
+        rename = "silence_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub silence_id: Option<String>,
+    /// trigger conditions
+    #[serde(rename = "other", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub other: Option<QualityInspectionQuerySilenceRuleResponseSettingOther>,
+    /// rule name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// Object `other`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySilenceRuleResponseSettingOther {
+    /// call end, epoch s
+    #[serde(
+        rename = "call_end",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_end: Option<serde_json::Number>,
+    /// call start, epoch s
+    #[serde(
+        rename = "call_from",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_number"
+    )]
+    pub call_from: Option<serde_json::Number>,
+}
 
 /// Object request body of `qualityInspection.addSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11756,9 +12115,9 @@ pub struct QualityInspectionAddSpeedRuleBody {
     /// basic data Required.
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionAddSpeedRuleBodySetting>,
-    /// exceptions (members not read; see querySpeedRuleById)
+    /// exception settings Required.
     #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<serde_json::Value>,
+    pub exception: Option<QualityInspectionAddSpeedRuleBodyException>,
 }
 impl QualityInspectionAddSpeedRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -11766,6 +12125,10 @@ impl QualityInspectionAddSpeedRuleBody {
         cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}exception"), &self.exception)?;
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -11821,8 +12184,85 @@ impl QualityInspectionAddSpeedRuleBodySettingOther {
     }
 }
 
-/// Response of `qualityInspection.addSpeedRule` (not documented field by field: raw JSON).
-pub type QualityInspectionAddSpeedRuleResponse = serde_json::Value;
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAddSpeedRuleBodyException {
+    /// when the rate is below min and the customer said one of these sentences Required.
+    #[serde(rename = "under", skip_serializing_if = "Option::is_none", default)]
+    pub under: Option<QualityInspectionAddSpeedRuleBodyExceptionUnder>,
+    /// when the rate is above max and the customer said one of these sentences Required.
+    #[serde(rename = "over", skip_serializing_if = "Option::is_none", default)]
+    pub over: Option<QualityInspectionAddSpeedRuleBodyExceptionOver>,
+}
+impl QualityInspectionAddSpeedRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}under"), &self.under)?;
+        if let Some(v) = &self.under {
+            v.validate(op, &format!("{at}under."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}over"), &self.over)?;
+        if let Some(v) = &self.over {
+            v.validate(op, &format!("{at}over."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `under`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAddSpeedRuleBodyExceptionUnder {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionAddSpeedRuleBodyExceptionUnder {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `over`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionAddSpeedRuleBodyExceptionOver {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionAddSpeedRuleBodyExceptionOver {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.addSpeedRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionAddSpeedRuleResponse {
+    /// ID of the created rule
+    #[serde(
+        rename = "speed_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speed_id: Option<String>,
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.updateSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -11830,6 +12270,9 @@ pub struct QualityInspectionUpdateSpeedRuleBody {
     /// basic data Required.
     #[serde(rename = "setting", skip_serializing_if = "Option::is_none", default)]
     pub setting: Option<QualityInspectionUpdateSpeedRuleBodySetting>,
+    /// exception settings Required.
+    #[serde(rename = "exception", skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<QualityInspectionUpdateSpeedRuleBodyException>,
 }
 impl QualityInspectionUpdateSpeedRuleBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -11837,6 +12280,10 @@ impl QualityInspectionUpdateSpeedRuleBody {
         cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
         if let Some(v) = &self.setting {
             v.validate(op, &format!("{at}setting."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}exception"), &self.exception)?;
+        if let Some(v) = &self.exception {
+            v.validate(op, &format!("{at}exception."))?;
         }
         Ok(())
     }
@@ -11860,6 +12307,9 @@ pub struct QualityInspectionUpdateSpeedRuleBodySetting {
     /// trigger conditions (call time window)
     #[serde(rename = "other", skip_serializing_if = "Option::is_none", default)]
     pub other: Option<QualityInspectionUpdateSpeedRuleBodySettingOther>,
+    /// ID of the rule to update Required.
+    #[serde(rename = "speed_id", skip_serializing_if = "Option::is_none", default)]
+    pub speed_id: Option<String>,
 }
 impl QualityInspectionUpdateSpeedRuleBodySetting {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -11871,6 +12321,7 @@ impl QualityInspectionUpdateSpeedRuleBodySetting {
         if let Some(v) = &self.other {
             v.validate(op, &format!("{at}other."))?;
         }
+        cec_core::validate::required(op, &format!("{at}speed_id"), &self.speed_id)?;
         Ok(())
     }
 }
@@ -11892,8 +12343,78 @@ impl QualityInspectionUpdateSpeedRuleBodySettingOther {
     }
 }
 
-/// Response of `qualityInspection.updateSpeedRule` (not documented field by field: raw JSON).
-pub type QualityInspectionUpdateSpeedRuleResponse = serde_json::Value;
+/// Object `exception`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSpeedRuleBodyException {
+    /// when the rate is below min and the customer said one of these sentences Required.
+    #[serde(rename = "under", skip_serializing_if = "Option::is_none", default)]
+    pub under: Option<QualityInspectionUpdateSpeedRuleBodyExceptionUnder>,
+    /// when the rate is above max and the customer said one of these sentences Required.
+    #[serde(rename = "over", skip_serializing_if = "Option::is_none", default)]
+    pub over: Option<QualityInspectionUpdateSpeedRuleBodyExceptionOver>,
+}
+impl QualityInspectionUpdateSpeedRuleBodyException {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}under"), &self.under)?;
+        if let Some(v) = &self.under {
+            v.validate(op, &format!("{at}under."))?;
+        }
+        cec_core::validate::required(op, &format!("{at}over"), &self.over)?;
+        if let Some(v) = &self.over {
+            v.validate(op, &format!("{at}over."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `under`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSpeedRuleBodyExceptionUnder {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `over`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityInspectionUpdateSpeedRuleBodyExceptionOver {
+    /// IDs of sentences said by the customer
+    #[serde(rename = "customer", skip_serializing_if = "Option::is_none", default)]
+    pub customer: Option<Vec<String>>,
+}
+impl QualityInspectionUpdateSpeedRuleBodyExceptionOver {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object response of `qualityInspection.updateSpeedRule`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionUpdateSpeedRuleResponse {
+    /// 0405000 success, other failure
+    #[serde(
+        rename = "resultCode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_code: Option<String>,
+    /// description
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub result_desc: Option<String>,
+}
 
 /// Object request body of `qualityInspection.deleteSpeedRule`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -12136,9 +12657,12 @@ impl QualityInspectionQuerySpeedRulesBody {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityInspectionQuerySpeedRulesResponse {
-    /// rules (members not read)
+    /// rules
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub data: Option<Vec<serde_json::Value>>,
+    pub data: Option<Vec<QualityInspectionQuerySpeedRulesResponseData>>,
+    /// paging Required.
+    #[serde(rename = "paging", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
+    pub paging: Option<QualityInspectionQuerySpeedRulesResponsePaging>,
     /// return code (0405000 success)
     #[serde(
         rename = "resultCode",
@@ -12153,6 +12677,40 @@ pub struct QualityInspectionQuerySpeedRulesResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_desc: Option<String>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySpeedRulesResponseData {
+    /// rule name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// points deducted 0-100
+    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub score: Option<serde_json::Number>,
+    /// minimum words per minute
+    #[serde(rename = "min", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub min: Option<serde_json::Number>,
+    /// maximum words per minute
+    #[serde(rename = "max", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub max: Option<serde_json::Number>,
+    /// rule ID
+    #[serde(
+        rename = "speed_id",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub speed_id: Option<String>,
+}
+
+/// Object `paging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QualityInspectionQuerySpeedRulesResponsePaging {
+    /// total records Required.
+    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_number")]
+    pub total: Option<serde_json::Number>,
 }
 
 /// Object request body of `qualityInspection.deleteScenario`.
@@ -13809,7 +14367,7 @@ pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value
 ///
 /// `POST /apigovernance/api/oauth/tokenByAkSk` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0005.html>
 ///
-/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope).
+/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AuthTokenByAkSkBuilder<'a> {
@@ -13876,7 +14434,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/create` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0020.html>
 ///
-/// en-us page cec_07_0020. Response (resultCode 0/1, resultMessage, workNo) from the zh response section (2024 guide copy).
+/// The table lists the body as one object row 'requestParam' holding the fields and the answer as a 'schema' row; the sibling pages' samples (delete, update, query) send and receive those fields at the top level, so the body is flat here too (this page's own sample was not reached). Response table (resultCode 0/1, resultMessage, workNo) read from the zh guide copy of the response section.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountCreateBuilder<'a> {
@@ -13888,9 +14446,44 @@ impl<'a> AgentAccountCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountCreateBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_param(mut self, v: AgentAccountCreateBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// agent account (6-50 chars; letters, digits and @.-_ only) Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent name (max 20 chars; no "\[\]'&()=;&lt;&gt;, characters) Required.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
+        self
+    }
+    /// initial password (8 chars under default rule group; upper, lower, digit and special; expires after 90 days) Required.
+    pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.password = Some(v.into());
+        self
+    }
+    /// email address (RFC style; local part &lt;=64, domain &lt;=255) Required.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.body_.email = Some(v.into());
+        self
+    }
+    /// 4 audio, 11 video, 5 multimedia, 99 versatile Required.
+    pub fn agent_type(mut self, v: i64) -> Self {
+        self.body_.agent_type = Some(v);
+        self
+    }
+    /// 2 operator, 3 inspector, 4 outbound agent Required.
+    pub fn cc_role_id(mut self, v: i64) -> Self {
+        self.body_.cc_role_id = Some(v);
+        self
+    }
+    /// skill bindings; queue type must match agentType
+    pub fn skills(mut self, v: Vec<AgentAccountCreateBodySkills>) -> Self {
+        self.body_.skills = Some(v);
+        self
+    }
+    /// phone number (max 25 chars)
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -13929,7 +14522,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0021.html>
 ///
-/// Agents in any state can be deleted. Response documented as schema object wrapping resultCode/resultMessage; example shows them at top level.
+/// Agents in any state can be deleted. The tables list the request body and the answer as one object row each ('requestParams', 'schema') holding the fields; the page's samples send and receive those fields at the top level, so the body is flat here (the wrapper object is the body itself).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountDeleteBuilder<'a> {
@@ -13941,9 +14534,9 @@ impl<'a> AgentAccountDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountDeleteBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_params(mut self, v: AgentAccountDeleteBodyRequestParams) -> Self {
-        self.body_.request_params = Some(v);
+    /// agent account to delete (6-50 chars; special characters and whitespace not allowed) Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -13982,7 +14575,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html>
 ///
-/// Doc read is the zh-cn page of the same 2025 release. Response fields taken from the page's response example (resultCode/resultMessage, like the sibling agentAccount interfaces).
+/// The table lists the body as one object row 'requestParam' holding the fields; the page's sample sends them at the top level, so the body is flat (the wrapper row is the body itself). Response fields from the same sample (resultCode/resultMessage, like the sibling agentAccount interfaces).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountUpdateBuilder<'a> {
@@ -13994,9 +14587,49 @@ impl<'a> AgentAccountUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountUpdateBuilder { client_: client, body_: Default::default() }
     }
-    /// request object
-    pub fn request_param(mut self, v: AgentAccountUpdateBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// agent account used as key; not modifiable Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// agent display name (max 20 bytes; no "\[\]=;&lt;&gt; characters)
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_name = Some(v.into());
+        self
+    }
+    /// email address (RFC style; local part &lt;=64, domain &lt;=255)
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.body_.email = Some(v.into());
+        self
+    }
+    /// phone number (max 25 chars)
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.body_.phone = Some(v.into());
+        self
+    }
+    /// agent type (4 audio, 11 video, 5 multimedia, 99 versatile)
+    pub fn agent_type(mut self, v: i64) -> Self {
+        self.body_.agent_type = Some(v);
+        self
+    }
+    /// agent role (2 operator, 3 inspector, 4 outbound agent)
+    pub fn cc_role_id(mut self, v: i64) -> Self {
+        self.body_.cc_role_id = Some(v);
+        self
+    }
+    /// skill queue bindings; all three sub-fields required when present; queue type must match agentType
+    pub fn skills(mut self, v: Vec<AgentAccountUpdateBodySkills>) -> Self {
+        self.body_.skills = Some(v);
+        self
+    }
+    /// current password, needed to change password (3 wrong tries lock account 30 min; one change per 24 h)
+    pub fn old_pass_word(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.old_pass_word = Some(v.into());
+        self
+    }
+    /// new password (8 chars under default rule group; 4 character classes)
+    pub fn new_pass_word(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.new_pass_word = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -14035,7 +14668,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0023.html>
 ///
-/// Single lookup by userAccount or paged batch query (pageNum/pageSize; guide page marks them optional).
+/// Single lookup by userAccount or paged batch query (pageNum/pageSize). The table lists the body as one object row 'requestParams' holding the fields and the answer as a 'schema' row; both samples send and receive the fields at the top level, so the body is flat. The 2025 html marks pageNum/pageSize mandatory, the 2024 guide copy optional; the by-account sample sends only userAccount, so they are optional here (needed only for the paged form).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountQueryBuilder<'a> {
@@ -14047,9 +14680,29 @@ impl<'a> AgentAccountQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountQueryBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_params(mut self, v: AgentAccountQueryBodyRequestParams) -> Self {
-        self.body_.request_params = Some(v);
+    /// agent account; required when no paging params; other params ignored when given
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
+        self
+    }
+    /// page number from 0; used when userAccount absent
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
+        self
+    }
+    /// page size; used when userAccount absent
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// filter: 4 audio, 11 video, 5 multimedia, 99 versatile
+    pub fn agent_type(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_type = Some(v);
+        self
+    }
+    /// caller-ID pass-through flag filter
+    pub fn transparent_display_flag(mut self, v: bool) -> Self {
+        self.body_.transparent_display_flag = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -14212,7 +14865,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0026.html>
 ///
-/// Agents without a business account are not returned. Response table ends with resultCode (no message field); the example also shows accountCode in data rows (not in the table).
+/// Agents without a business account are not returned. The table lists the body as one object row 'requestParam' and the answer as a 'schema' row; the page's sample sends skillId/pageSize/pageNum at the top level and answers data/count/resultCode at the top level, so the body is flat. The answer table ends with resultCode (no message field); the sample also shows accountCode in data rows (kept as an optional field).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
@@ -14224,9 +14877,19 @@ impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountQueryAgentInfoBySkillIdBuilder { client_: client, body_: Default::default() }
     }
-    /// request object Required.
-    pub fn request_param(mut self, v: AgentAccountQueryAgentInfoBySkillIdBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// skill queue ID Required.
+    pub fn skill_id(mut self, v: i64) -> Self {
+        self.body_.skill_id = Some(v);
+        self
+    }
+    /// page size (max 100) Required.
+    pub fn page_size(mut self, v: i64) -> Self {
+        self.body_.page_size = Some(v);
+        self
+    }
+    /// page number (starts at 0) Required.
+    pub fn page_num(mut self, v: i64) -> Self {
+        self.body_.page_num = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -14265,7 +14928,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0027.html>
 ///
-/// SIP numbers are OpenEye or WebRTC registered numbers. Path segment is sipPhone (not agentAccount).
+/// SIP numbers are OpenEye or WebRTC registered numbers. Path segment is sipPhone (not agentAccount). The table lists the body as one object row 'requestParam' holding the fields; the page's sample sends userAccount/accountPwd/newPhonePwd at the top level, so the body is flat.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAccountUpdateSipPhonePasswordBuilder<'a> {
@@ -14277,9 +14940,19 @@ impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAccountUpdateSipPhonePasswordBuilder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn request_param(mut self, v: AgentAccountUpdateSipPhonePasswordBodyRequestParam) -> Self {
-        self.body_.request_param = Some(v);
+    /// agent's current password for verification (3 failures lock account 30 min) Required.
+    pub fn account_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.account_pwd = Some(v.into());
+        self
+    }
+    /// new softphone password (8-16 chars; 3 of upper/lower/digit/special (~@^*_+.?)) Required.
+    pub fn new_phone_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
+        self.body_.new_phone_pwd = Some(v.into());
+        self
+    }
+    /// agent account Required.
+    pub fn user_account(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_account = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -14371,7 +15044,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Management/v1/querySysInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html>
 ///
-/// No request body. zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); en-us page spells CC-Management. Agent table continues past timeRemaining (a row beginning 'omsAgentTy...' and possibly more); every copy (en/zh page, zh section copy) is cut there, so those rows are not modelled; the 2023 page (cec_07_1009) lists only workNo/sipAccount/sipPwd/password. Response is not wrapped in a returnCode envelope.
+/// No request body. The zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); the en-us page spells CC-Management. The agents item table goes on past timeRemaining (row 1.5.21 'omsAgentTy...' and maybe more) but every copy tried (zh html and md cec_07_0028, the zh guide fragment of its response section, en cec_07_0028) is cut at that row and no sample body is stored, so those rows are not modelled; the 2023 en page cec_07_1009 lists only workNo/sipAccount/sipPwd/password. Response is not wrapped in a returnCode envelope.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentInfoQuerySysInfoBuilder<'a> {
@@ -14408,7 +15081,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Mangemant/v1/queryAgentInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0029.html>
 ///
-/// Path segment is spelled 'CC-Mangemant' on the zh-cn reference and the en-us lightweight developer guide (devg-lightweight-cec/cec_05_1308); en-us reference may spell CC-Management as for querySysInfo - try both. Used to sync agent/softphone data into third-party clients. No request body; flat response.
+/// Path segment is spelled 'CC-Mangemant' on the zh-cn reference and the en-us lightweight developer guide (devg-lightweight-cec/cec_05_1308); en-us reference may spell CC-Management as for querySysInfo - try both. Used to sync agent/softphone data into third-party clients. No request body; flat response. The page's sample sends sipServicePort as a JSON number (5060) though the table types it string; the answer decoder accepts both.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentInfoQueryAgentInfoBuilder<'a> {
@@ -14525,6 +15198,11 @@ impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// user name of the authenticating user (max 64)
+    pub fn username(mut self, v: impl Into<String>) -> Self {
+        self.body_.username = Some(v.into());
+        self
+    }
     /// Replaces the whole request body.
     pub fn body(mut self, body: AgentInfoQueryAgentInfoByAccountBody) -> Self {
         self.body_ = body;
@@ -14561,7 +15239,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/createSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html>
 ///
-/// timeOut carries deviceType/transferType like noAgents/busy (read via the zh section copy of modifySkill); the waitVoice sub-table and the response table lie beyond every copy that could be read (response presumably returnCode/description like the sibling skill interfaces, not verified, so it passes through raw).
+/// timeOut carries deviceType/transferType like noAgents/busy (read via the zh section copy of modifySkill). Every copy read (zh html/md cec_07_0034, en cec_07_0034, pt-br cec_07_1015) is cut inside skillParam (after busy/answerFunction), so the waitVoice sub-table and the response table are unread; the response is presumably returnCode/description like the sibling skill pages, so it is passed through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillCreateSkillBuilder<'a> {
@@ -14656,7 +15334,7 @@ impl<'a> SkillDeleteSkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         SkillDeleteSkillBuilder { client_: client, body_: Default::default() }
     }
-    /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
+    /// skill queue IDs separated by comma, semicolon or hyphen (at most 10 IDs, separated by comma, semicolon or hyphen) Required.
     pub fn skill_ids(mut self, v: impl Into<String>) -> Self {
         self.body_.skill_ids = Some(v.into());
         self
@@ -14697,7 +15375,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/modifySkill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html>
 ///
-/// All fields except the queue key skillId optional. skillId and the response (returnCode/description) are taken from the official request/response example (huaweicloud.com/guide section copy of cec_07_0036/1017); waitVoice sub-fields beyond parameterType were not readable.
+/// All fields except the queue key skillId optional. Every copy read today (zh html/md cec_07_0036, zh cec_07_1017, en cec_07_0036/cec_07_1017) is cut inside skillParam (at timeOut), so the waitVoice sub-fields beyond parameterType and the response table are unread. skillId (absent from the body table) and the response fields returnCode/description come from the official request/response example noted in the earlier pass (huaweicloud.com guide section copy of cec_07_0036/1017), not re-found today.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillModifySkillBuilder<'a> {
@@ -14775,7 +15453,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
 ///
-/// Fields from the en-us 2023 page cec_07_1018 and the zh-cn 2025 page cec_07_0037; data rows: table read up to mediaTypeId, remaining row fields (wait/wrap-up limits, skillParam) taken from the response example (cec_07_1018 guide copy).
+/// Fields from the zh-cn 2025 page cec_07_0037 and the en-us pages cec_07_0037/cec_07_1018. The data item table is cut after mediaTypeId in every copy read; the remaining item fields (wait/wrap-up limits, skillParam) come from the response sample of the zh guide copy of the samples section. limit is a string holding a number (the sample sends "10"), so its 1-100 bound is a numeric range, not a length. The request sample sends offset as the number 0 while the table types it string; the table type is kept (the page calls it a string like limit) and the server is documented to take the string form.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SkillQuerySkillsBuilder<'a> {
@@ -14920,6 +15598,8 @@ impl crate::Client {
 /// Fluent builder of `calledRoute.deleteCalledRoute`: Delete access code bindings.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html>
+///
+///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
@@ -15187,7 +15867,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html>
 ///
-/// No request body documented. Note retCode/message naming (differs from returnCode/description).
+/// No request body documented. Note retCode/message naming (differs from returnCode/description). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
@@ -15224,7 +15904,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html>
 ///
-/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read.
+/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
@@ -15261,7 +15941,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
 ///
-/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038).
+/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowSatisfactionQueryBuilder<'a> {
@@ -15324,7 +16004,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
 ///
-/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read.
+/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read. The table lists the body as one object row 'body'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
@@ -15336,9 +16016,24 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         IvrFlowImportVoiceFileUploadBuilder { client_: client, body_: Default::default() }
     }
-    /// wrapper
-    pub fn body_body(mut self, v: IvrFlowImportVoiceFileUploadBodyBody) -> Self {
-        self.body_.body = Some(v);
+    /// Base64 of the recording file (max 8 MB) Required.
+    pub fn file_info(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_info = Some(v.into());
+        self
+    }
+    /// file language: zh_CN, en_US, pt_BR, th_TH Required.
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.body_.locale = Some(v.into());
+        self
+    }
+    /// 0 IVR, 1 prompt tone, 2 fault tone, 3 voice notification Required.
+    pub fn voice_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_type = Some(v.into());
+        self
+    }
+    /// WAV or MP3 Required.
+    pub fn file_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.file_type = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -15377,7 +16072,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
 ///
-/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read.
+/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read. The table lists the body as one object row 'requestBody'; on every page of this NE whose sample was read, such a row is the body itself and the sample is flat, so the fields are sent at the top level here too (this page's own sample was not reached). (Copy as read in the 2026-11-24 pass; not found again in this pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
@@ -15389,9 +16084,34 @@ impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         IvrFlowCreateVoiceTemplateBuilder { client_: client, body_: Default::default() }
     }
-    /// wrapper
-    pub fn request_body(mut self, v: IvrFlowCreateVoiceTemplateBodyRequestBody) -> Self {
-        self.body_.request_body = Some(v);
+    /// TTS template file name (max 50 chars; CJK, digits, letters) Required.
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.body_.name = Some(v.into());
+        self
+    }
+    /// usage scene; 3 = voice notification
+    pub fn scene(mut self, v: impl Into<String>) -> Self {
+        self.body_.scene = Some(v.into());
+        self
+    }
+    /// speech rate (-200..500, default 0)
+    pub fn speed(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.speed = Some(v.into());
+        self
+    }
+    /// volume (0..100, default 50)
+    pub fn volume(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.volume = Some(v.into());
+        self
+    }
+    /// timbre: cn_kefuman_common (default), cn_chengshuxing_common, cn_roumeiqian_common, cn_ziranzhen_common, cn_tianmeiru_common
+    pub fn voicename(mut self, v: impl Into<String>) -> Self {
+        self.body_.voicename = Some(v.into());
+        self
+    }
+    /// text to convert Required.
+    pub fn voicecontent(mut self, v: IvrFlowCreateVoiceTemplateBodyVoicecontent) -> Self {
+        self.body_.voicecontent = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -15586,7 +16306,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0054.html>
 ///
-/// callInfo table continues beyond agentTalkingTime (not read).
+/// The callInfo item table goes on past agentTalkingTime; every copy read (zh html cec_07_0054, zh cec_07_1305, the zh guide copy of the request section) is cut there. The request table lists one row 'body' (the request body) expanded in a second table; as on the sibling pages that row is the body itself, so the fields are sent at the top level (a public client collection also lists startTime/endTime/taskType/offset/limit as plain body fields).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryCallDetailRecordBuilder<'a> {
@@ -15598,9 +16318,34 @@ impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         MobileAgentQueryCallDetailRecordBuilder { client_: client, body_: Default::default() }
     }
-    /// request body
-    pub fn body_body(mut self, v: MobileAgentQueryCallDetailRecordBodyBody) -> Self {
-        self.body_.body = Some(v);
+    /// end time, epoch ms (start-end span max 7 days) Required.
+    pub fn end_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.end_time = Some(v.into());
+        self
+    }
+    /// page offset (default 0)
+    pub fn offset(mut self, v: impl Into<String>) -> Self {
+        self.body_.offset = Some(v.into());
+        self
+    }
+    /// page size (default 100)
+    pub fn limit(mut self, v: impl Into<String>) -> Self {
+        self.body_.limit = Some(v.into());
+        self
+    }
+    /// start time, epoch ms Required.
+    pub fn start_time(mut self, v: impl Into<String>) -> Self {
+        self.body_.start_time = Some(v.into());
+        self
+    }
+    /// calling number filter (max 32)
+    pub fn caller(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller = Some(v.into());
+        self
+    }
+    /// 0 all except ITA, 1 AICC two-way, 2 anonymous outbound, 3 voice notification, 4 ITA two-way
+    pub fn task_type(mut self, v: impl Into<String>) -> Self {
+        self.body_.task_type = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -15639,7 +16384,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html>
 ///
-/// 2025 zh-cn numbering cec_07_0055.
+/// 2025 zh-cn numbering cec_07_0055. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryCallStateBuilder<'a> {
@@ -15692,7 +16437,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html>
 ///
-/// retCode is a number here (string elsewhere).
+/// retCode is a number here (string elsewhere). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetRecordingAddressBuilder<'a> {
@@ -15803,7 +16548,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0058.html>
 ///
-/// Response continues after pool nodes (softphone list, not read).
+/// The zh 2024 page cec_07_1309 shows poolRegServ as an object whose node1 is a list of the same server objects as singleRegServ; every copy read is cut inside node1 (after sipServicePort), so further nodes and any softphone list after them are not modelled (extra members are ignored).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryPhoneV2Builder<'a> {
@@ -15861,7 +16606,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html>
 ///
-/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide.
+/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentGetCalledInfoBuilder<'a> {
@@ -15919,7 +16664,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/workbench/v1/queryUserContactLimit` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0062.html>
 ///
-/// Up to 4 latest contact records for the number in an ongoing session; empty list if the call is not in progress. Response documented as flat record fields (list semantics implied).
+/// Up to 4 latest contact records for the number in an ongoing session; empty list if the call is not in progress. The answer table lists flat record fields, and the page's answer sample (cut in the copy read) starts as a single object, so the answer is modelled as one flat object.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentQueryUserContactLimitBuilder<'a> {
@@ -16050,7 +16795,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html>
 ///
-/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+.
+/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MobileAgentStatusnotifyBuilder<'a> {
@@ -16417,7 +17162,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryHistoryChatMessage` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0104.html>
 ///
-/// Query by count or by time window. 2025 en page by TOC order cec_07_0104; en 2025-03 page cec_07_2215.
+/// Query by count or by time window. The answer table declares messageList as a bare array with no item table (the sample, which would show the items, is cut in every copy read), so items are passed through as JSON values. 2025 en page by TOC order cec_07_0104; en 2025-03 page cec_07_2215.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingQueryHistoryChatMessageBuilder<'a> {
@@ -16500,7 +17245,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/send` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0105.html>
 ///
-/// Body is sendMsgReq. Send controlType CONNECT first to reach an agent or robot; then CHAT; DISCONNECT ends the session. Body fields beyond 'content' partly taken from the official request example (from/to/sourceType/timestamp/senderNickname/userAgent/senderAvatar) - exact required flags for those not read.
+/// Body is sendMsgReq (the table's reqBody row is the body itself; samples are flat). Send controlType CONNECT first to reach an agent or robot; then CHAT; DISCONNECT ends the session. sendMsgReq rows 1.1-1.3 read from the zh guide copy of this page's request section, rows 1.4-1.11 (from, mediaType, senderNickname, sourceType, timestamp, to, userAgent, senderAvatar) from the sendMsgReq structure page of the web client developer guide; timestamp is optional there.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendBuilder<'a> {
@@ -16547,7 +17292,7 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.source_type = Some(v.into());
         self
     }
-    /// send time, epoch ms Required.
+    /// send time, epoch ms
     pub fn timestamp(mut self, v: impl Into<String>) -> Self {
         self.body_.timestamp = Some(v.into());
         self
@@ -16603,7 +17348,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/sendAsync` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0106.html>
 ///
-/// Asynchronous twin of send (same sendMsgReq body); shorter request time. Fields beyond mediaType and the response table not read - response assumed like send (not verified).
+/// Asynchronous twin of send (same sendMsgReq body); shorter request time. The body table beyond mediaType and the response table were not reached in any copy; the zh guide copy of the samples section shows the same body as send and a resultCode/resultDesc answer, which is what is modelled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendAsyncBuilder<'a> {
@@ -16704,9 +17449,9 @@ impl crate::Client {
 
 /// Fluent builder of `ccmessaging.doLeaveMessage`: Customer leaves a message.
 ///
-/// `POST /apiaccess/ccmessaging/doLeaveMessage` — reference: <https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html>
+/// `POST /apiaccess/ccmessaging/doLeaveMessage` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0107.html>
 ///
-/// Used when connecting to an agent fails; session ends afterwards. Fields read from the web client developer guide (2024); reference page (2025 en cec_07_0107 by TOC order) not read.
+/// Used when connecting to an agent fails; session ends afterwards. Read from the 2025 zh reference page cec_07_0107 (callId 1-24 chars; resultDesc texts per result code 0/3/13) and the web client developer guide page cec_05_2057 (result codes 0, 2, 3, 13; sample).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingDoLeaveMessageBuilder<'a> {
@@ -16718,7 +17463,7 @@ impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingDoLeaveMessageBuilder { client_: client, body_: Default::default() }
     }
-    /// user ID Required.
+    /// user ID (1-24 chars) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self
@@ -16774,7 +17519,7 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/ccmessaging/poll` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_05_7038.html>
 ///
-/// Returns system, agent and robot messages. If nothing returned, check that send(CONNECT) was done. Session is released after the CCUCS idle timeout if poll is not called. 2025 en page by TOC order: cec_07_0108. downlink fields after mediaType partly from the official example.
+/// Returns system, agent and robot messages. If nothing returned, check that send(CONNECT) was done. Session is released after the CCUCS idle timeout if poll is not called. 2025 en page by TOC order: cec_07_0108. The downlink item table (downLIinkMsgArr) read in full from the web client developer guide structure page: channel, content, from, mediaType, senderNickname, sourceType, timestamp (a string there), to, simQuestions, interIdx; controlType is not in that table but appears in the official example, so it is kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingPollBuilder<'a> {
@@ -16840,7 +17585,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/downloadFileStream` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html>
 ///
-/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read.
+/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingDownloadFileStreamBuilder<'a> {
@@ -16908,7 +17653,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryQueueInfo` — reference: <https://support.huaweicloud.com/intl/zh-cn/devg-webclient-cec/cec_05_2017.html>
 ///
-/// Only valid after send(CONNECT) succeeded. Body/response field names taken from the official request/response example (schema tables show only a reqBody placeholder); required flags and exact types not documented - types inferred from example values. Headers marked optional on this page.
+/// Only valid after send(CONNECT) succeeded. The table's reqBody row is the body itself. Body (ReqBody: userId 1-32 chars, channelConfigId, channel, all mandatory), the RspMsg200 answer and its result-code list were read from the zh 2025-04 page cec_07_2221 (the list may go on past 160022; the excerpt ends there) and the web client developer guide structure pages. Headers marked optional on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingQueryQueueInfoBuilder<'a> {
@@ -16920,17 +17665,17 @@ impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingQueryQueueInfoBuilder { client_: client, body_: Default::default() }
     }
-    /// user ID (as in applyToken)
+    /// user ID (as in applyToken) (1-32 chars) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
         self
     }
-    /// web channel configuration ID
+    /// web channel configuration ID Required.
     pub fn channel_config_id(mut self, v: impl Into<String>) -> Self {
         self.body_.channel_config_id = Some(v.into());
         self
     }
-    /// WEB
+    /// WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
         self
@@ -17034,7 +17779,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryPhraseByKeyword` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0112.html>
 ///
-/// Requires chatbot enabled in the channel config; empty result if no active FAQ group. Body/response fields from the official example and the adapter twin page (cec_07_0960); table itself not read.
+/// Requires chatbot enabled in the channel config; empty result if no active FAQ group. The reqBody row is the body itself. ReqBody rows strContent and locale (both mandatory) read from en cec_07_0112/cec_07_2223; every reference copy is cut before the answer table. The answer names disagree between sources: the adapter twin page (cec_07_0960) answers 'question', the web client developer guide's RspBody table (cec_05_2046) answers 'phrases' with resultCode/resultDesc; both are kept as optional fields until a full copy decides.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingQueryPhraseByKeywordBuilder<'a> {
@@ -17046,12 +17791,12 @@ impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingQueryPhraseByKeywordBuilder { client_: client, body_: Default::default() }
     }
-    /// keyword typed by customer
+    /// keyword typed by customer Required.
     pub fn str_content(mut self, v: impl Into<String>) -> Self {
         self.body_.str_content = Some(v.into());
         self
     }
-    /// language: zh, en, th, pt
+    /// language: zh, en, th, pt Required.
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.body_.locale = Some(v.into());
         self
@@ -17097,22 +17842,38 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/getsatisfactionsurveymode` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0113.html>
 ///
-/// Path is all lower-case 'getsatisfactionsurveymode'. Called after the chat ends to see whether a survey is enabled. A request body table exists on the 2025 page but was not read (2023/2025-03 pages show none).
+/// Path is all lower-case 'getsatisfactionsurveymode'. Called after the chat ends to see whether a survey is enabled. The 2025-11 pages add an optional request body field 'language' (the 2023 and 2025-04 pages have no body); a public client collection also sends it. Answer table (resultCode 0/13, resultDesc, satisfactionSurvey) read in full from the zh html.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     client_: &'a crate::Client,
+    body_: CcmessagingGetSatisfactionSurveyModeBody,
 }
 
 impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client }
+        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client, body_: Default::default() }
+    }
+    /// language of the survey (zh_CN, en_US, pt_BR, ar_SA, fr_FR, es_ES or empty; honoured only when within the tenant's supported survey languages, else the tenant's language)
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.body_.language = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: CcmessagingGetSatisfactionSurveyModeBody) -> Self {
+        self.body_ = body;
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getSatisfactionSurveyMode";
         let _ = op;
+        self.body_.validate(op, "")?;
         let mut call = cec_core::Call::new();
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17202,7 +17963,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/saveSatisfaction` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2226.html>
 ///
-/// Called after chat ends when the channel has satisfaction evaluation enabled. 2025-11 en page by TOC order: cec_07_0115.
+/// Called after chat ends when the channel has satisfaction evaluation enabled. The request table lists one row 'satisfication' of type satisficationInfo holding the fields; the developer guide's sample sends those fields at the top level, so - like the reqBody rows of the sibling web chat pages - the row is the body itself and the body is flat. That sample answers {"returnCode":"0"} while the answer table (RspMsg) names resultCode/resultDesc; both are accepted. userId is 1-24 chars on the 2025 pages (1-32 on the 2023 en page). 2025-11 en page by TOC order: cec_07_0115.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSaveSatisfactionBuilder<'a> {
@@ -17214,9 +17975,39 @@ impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         CcmessagingSaveSatisfactionBuilder { client_: client, body_: Default::default() }
     }
-    /// evaluation info (field name spelled 'satisfication') Required.
-    pub fn satisfication(mut self, v: CcmessagingSaveSatisfactionBodySatisfication) -> Self {
-        self.body_.satisfication = Some(v);
+    /// fixed WEB Required.
+    pub fn channel(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel = Some(v.into());
+        self
+    }
+    /// user ID (1-24 chars (2023 en page: 1-32)) Required.
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.user_id = Some(v.into());
+        self
+    }
+    /// satisfaction level 1-5, matches key digit Required.
+    pub fn evaluation(mut self, v: impl Into<String>) -> Self {
+        self.body_.evaluation = Some(v.into());
+        self
+    }
+    /// evaluation comment (&lt;512 chars) Required.
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.body_.comment = Some(v.into());
+        self
+    }
+    /// Configuration ID of the WEB channel Required.
+    pub fn channel_config_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.channel_config_id = Some(v.into());
+        self
+    }
+    /// NPS score 0-9
+    pub fn nps_score(mut self, v: impl Into<String>) -> Self {
+        self.body_.nps_score = Some(v.into());
+        self
+    }
+    /// issue resolved: 1 yes, 2 no
+    pub fn fcr_value(mut self, v: impl Into<String>) -> Self {
+        self.body_.fcr_value = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -17253,9 +18044,9 @@ impl crate::Client {
 
 /// Fluent builder of `ccmessaging.checkClickToCallSupport`: Check whether tenant space supports click-to-dial.
 ///
-/// `GET /apiaccess/ccmessaging/v1/checkClickToCallSupport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html>
+/// `GET /apiaccess/ccmessaging/v1/checkClickToCallSupport` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2228.html>
 ///
-/// Call after the customer is connected to a multimedia agent. Response fields from the devg page cec_05_2053 (same API).
+/// Call after the customer is connected to a multimedia agent. Query parameter channel and the answer table (webRTCSupported, clickToCallSupported, resultCode, resultDesc) read from the zh 2025-04 page cec_07_2228; the developer guide page cec_05_2053 agrees. The page's sample shows the query parameter as a JSON object; it is sent as ?channel=WEB.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingCheckClickToCallSupportBuilder<'a> {
@@ -17302,7 +18093,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/createClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html>
 ///
-/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Response table not read (adapter variant returns resultCode/resultDesc).
+/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Answer table (resultCode/resultDesc) read from the zh 2025-04 page cec_07_2229; the developer guide page adds codes 7 and 12. The page's answer sample spells its key 'resultDesc:' (with a colon), a typo, so that sample is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingCreateClickToCallBuilder<'a> {
@@ -17523,7 +18314,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/pushMsg` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html>
 ///
-/// Only usable when message push is enabled on the web channel with Verification Method oAuth; TLS 1.2+. Body carries DownLinkMsg items (same structure AICC uses in its webhook push, usermanual-cec/cec_04_0092); direction/purpose beyond the excerpt not confirmed. DownLinkMsg table continues (content, controlType, mediaType ...) beyond the excerpt read.
+/// Only usable when message push is enabled on the web channel with Verification Method oAuth; TLS 1.2+. Body carries DownLinkMsg items. This page's own DownLinkMsg table is cut after isOfflineStatus in every copy read (en cec_07_0135, en/pt-br cec_07_2246); the full DownLinkMsg table (same structure, same first rows) was read from the zh guide copy of the message-push interface spec (request section), which gives the remaining rows and their required flags; callId appears only in the sample. The response table was not reached; the answer is passed through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingPushMsgBuilder<'a> {
@@ -17581,7 +18372,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html>
 ///
-/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235.
+/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatDropMailBuilder<'a> {
@@ -17634,7 +18425,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
 ///
-/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array.
+/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
@@ -18021,7 +18812,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
 ///
-/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240.
+/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
@@ -18134,7 +18925,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html>
 ///
-/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241.
+/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauContextosBuilder<'a> {
@@ -18478,7 +19269,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
 ///
-/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244.
+/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauClienteBuilder<'a> {
@@ -18586,7 +19377,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html>
 ///
-/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245.
+/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingChatItauAtendentesBuilder<'a> {
@@ -18694,7 +19485,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0075.html>
 ///
-/// Only approved recordings returned. Recordings are configured in Configuration Center &gt; Resource Management, or via importVoiceFile/upload. 403 = authentication failed. voiceInfo declared object though the API returns a list per example (not verified).
+/// Only approved recordings returned. Recordings are configured in Configuration Center &gt; Resource Management, or via importVoiceFile/upload. 403 = authentication failed. The 'reqBody' table row is the body itself (the sample sends offset/limit/type at the top level). voiceInfo is declared as an object in the table but the page's sample returns an array of recording objects; it is typed as a list so the answer decodes. The page's answer sample masks uploaddate as 163*****4000, which is not valid JSON, so that sample is not kept.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
@@ -18706,9 +19497,19 @@ impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VoiceNotificationQueryVoiceNotificationRecordingBuilder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn req_body(mut self, v: VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody) -> Self {
-        self.body_.req_body = Some(v);
+    /// start row (0 first page; e.g. 50 for page 2 at 50/page) (default 0)
+    pub fn offset(mut self, v: i64) -> Self {
+        self.body_.offset = Some(v);
+        self
+    }
+    /// page size (default 100, max 100 (larger coerced))
+    pub fn limit(mut self, v: i64) -> Self {
+        self.body_.limit = Some(v);
+        self
+    }
+    /// 0 audio, 2 text
+    pub fn type_(mut self, v: i64) -> Self {
+        self.body_.type_ = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -18749,7 +19550,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html>
 ///
-/// Asks the voice platform to call and play a notification. Body read up to priority; the 2025 page adds text-playback settings after priority that could not be read (the 2024 copy ends at priority). Response (retCode codes, retMsg, result.callSerialNo) from the zh response section (2024 guide copy).
+/// Asks the voice platform to call and play a notification. The table lists the body as one object row 'reqBody' holding the fields; like the V2 page's sample and the flat twin page (mobileAgent.createVoiceOutboundV1, same path), the row is the body itself, so the body is flat. Body read up to priority; the 2025 page adds text-playback settings after priority that no copy read reaches (the 2024 copy ends at priority). Response (retCode codes, retMsg, result.callSerialNo) read from the zh guide copy of the response section.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
@@ -18761,9 +19562,29 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VoiceNotificationCreateVoiceNotificationV1Builder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn req_body(mut self, v: VoiceNotificationCreateVoiceNotificationV1BodyReqBody) -> Self {
-        self.body_.req_body = Some(v);
+    /// recording IDs and/or $text$ segments joined by '~' (max 1000 chars) Required.
+    pub fn voice_content(mut self, v: impl Into<String>) -> Self {
+        self.body_.voice_content = Some(v.into());
+        self
+    }
+    /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// called number Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// Base64 (UTF-8) encoded status callback URL (whitelisted; chars a-zA-Z0-9-:./_#?&)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// playback priority 1-9, lower is higher (default 9)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -18804,7 +19625,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html>
 ///
-/// Adds TTS template + template variables and voice timbre/speed/volume. Body read up to playList.voiceFileName (zh 2025-04 copy cec_07_2802); later playList fields (template, variables, timbre/speed/volume) and further top-level fields could not be read - see mobileAgent.createVoiceOutboundV2 for the older flat form. Response and code table from the zh response section (2024 guide copy). The 5-entry playList limit is prose only (the generated refusal test cannot build array&lt;object&gt; overflows).
+/// Adds TTS template + template variables and voice timbre/speed/volume. The 'requestBody' table row is the body itself: the page's sample (zh guide copy of the samples section) sends callerPresent/called/playList at the top level, so the body is flat. Body read up to playList.voiceFileName on this page (zh 2025-04 copy cec_07_2802); templateId/templateParams (in the sample) and playTimes/priority are taken from the twin page of the same path (mobileAgent.createVoiceOutboundV2, cec_07_0061); the timbre/speed/volume rows are still unread.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
@@ -18816,9 +19637,34 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         VoiceNotificationCreateVoiceNotificationV2Builder { client_: client, body_: Default::default() }
     }
-    /// request Required.
-    pub fn request_body(mut self, v: VoiceNotificationCreateVoiceNotificationV2BodyRequestBody) -> Self {
-        self.body_.request_body = Some(v);
+    /// number shown to user; default access code (access code, or 11-14 digits if pass-through enabled)
+    pub fn caller_present(mut self, v: impl Into<String>) -> Self {
+        self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// called number Required.
+    pub fn called(mut self, v: impl Into<String>) -> Self {
+        self.body_.called = Some(v.into());
+        self
+    }
+    /// Base64 (UTF-8) status callback URL; host must be on the mobile-agent callback trustlist (chars a-zA-Z0-9-:./_#?&)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// what to play (at most 5 entries) Required.
+    pub fn play_list(mut self, v: Vec<VoiceNotificationCreateVoiceNotificationV2BodyPlayList>) -> Self {
+        self.body_.play_list = Some(v);
+        self
+    }
+    /// number of plays (1-5)
+    pub fn play_times(mut self, v: impl Into<serde_json::Number>) -> Self {
+        self.body_.play_times = Some(v.into());
+        self
+    }
+    /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
+    pub fn priority(mut self, v: impl Into<String>) -> Self {
+        self.body_.priority = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -18859,7 +19705,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html>
 ///
-/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error.
+/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLoginBuilder<'a> {
@@ -18917,7 +19763,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/logout` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html>
 ///
-/// Signs out the offline agent.
+/// Signs out the offline agent. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentLogoutBuilder<'a> {
@@ -18969,6 +19815,8 @@ impl crate::Client {
 /// Fluent builder of `offlineAgent.isOfflineAgent`: Check whether an agent is in mobile answering state.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html>
+///
+///  (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
@@ -19021,7 +19869,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
 ///
-/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found.
+/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FederationUserMgmtCreateTaskBuilder<'a> {
@@ -19058,7 +19906,7 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
 ///
-/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt.
+/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseCreateCaseBuilder<'a> {
@@ -19121,7 +19969,7 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
 ///
-/// Template extension fields may also be used as filters. Response not read.
+/// Template extension fields may also be used as filters. Response not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CaseQueryCaseListBuilder<'a> {
@@ -19249,7 +20097,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
-/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here.
+/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsCreateBuilder<'a> {
@@ -19327,7 +20175,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html>
 ///
-/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh).
+/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsUpdateBuilder<'a> {
@@ -19410,7 +20258,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
 ///
-/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072.
+/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppSettingsQueryBuilder<'a> {
@@ -19463,7 +20311,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret.
+/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CobrowseGetConnectionInfoV1Builder<'a> {
@@ -19546,7 +20394,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
 ///
-/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays.
+/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
@@ -19608,7 +20456,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240.
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
@@ -19695,7 +20543,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure.
+/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
@@ -19763,7 +20611,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope.
+/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
@@ -19825,7 +20673,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states.
+/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
@@ -19878,7 +20726,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0140.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateAppraiseScoreBuilder<'a> {
@@ -19955,7 +20803,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0142.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRemoveAppraiseScoreBuilder<'a> {
@@ -20017,7 +20865,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0144.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421.
+/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyAppraiseScoreBuilder<'a> {
@@ -20099,7 +20947,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0146.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceCategoryBuilder<'a> {
@@ -20161,7 +21009,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0147.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSentenceToCategoryBuilder<'a> {
@@ -20228,7 +21076,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0148.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceBuilder<'a> {
@@ -20290,7 +21138,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0149.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceBuilder<'a> {
@@ -20372,7 +21220,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId` — reference: <https://www.huaweicloud.com/guide/productsdesc-bms_4af05e50248546fe616a7274e798d3dcsupport0>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
@@ -20450,7 +21298,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0151.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceBuilder<'a> {
@@ -20527,7 +21375,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2429.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceCategoryBuilder<'a> {
@@ -20594,7 +21442,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0153.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceCategoryBuilder<'a> {
@@ -20656,7 +21504,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2431.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering).
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySentenceCategoryBuilder<'a> {
@@ -20702,7 +21550,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0155.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw.
+/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSentenceBuilder<'a> {
@@ -20774,7 +21622,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
@@ -20836,7 +21684,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSensitiveWordBuilder<'a> {
@@ -20918,7 +21766,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
@@ -20966,7 +21814,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
@@ -21044,7 +21892,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveCategoryBuilder<'a> {
@@ -21106,7 +21954,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering).
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The pages of this group read give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
@@ -21179,7 +22027,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed).
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSensitiveWordBuilder<'a> {
@@ -21256,7 +22104,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory` — reference: <https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw.
+/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
@@ -21318,7 +22166,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering).
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSentenceGroupBuilder<'a> {
@@ -21415,7 +22263,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetSentenceGroupBuilder<'a> {
@@ -21477,7 +22325,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). The pages of this group give no success code, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
@@ -21539,7 +22387,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0178.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178.
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteConversationFlowBuilder<'a> {
@@ -21601,7 +22449,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw.
+/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSentenceGroupBuilder<'a> {
@@ -21688,7 +22536,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2457.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages).
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddConversationFlowBuilder<'a> {
@@ -21765,7 +22613,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0179.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw.
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateConversationFlowBuilder<'a> {
@@ -21852,7 +22700,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0177.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here.
+/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetConversationFlowBuilder<'a> {
@@ -21914,7 +22762,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2461.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddRuleBuilder<'a> {
@@ -22011,7 +22859,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateRuleBuilder<'a> {
@@ -22103,7 +22951,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering).
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteRuleBuilder<'a> {
@@ -22165,7 +23013,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0182.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags).
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetOneRuleBuilder<'a> {
@@ -22227,7 +23075,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0183.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy.
+/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryRulesBuilder<'a> {
@@ -22304,7 +23152,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2465.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering).
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetInterposalRuleByIdBuilder<'a> {
@@ -22366,7 +23214,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0189.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read.
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read. The zh guide copy of the response section gives data (array of InterposalRule), paging.total, resultCode and resultDesc (typed number there, a page slip; kept string); the InterposalRule common-parameter table itself was not found in any copy, so data items stay untyped.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryInterposalRulesBuilder<'a> {
@@ -22438,7 +23286,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0190.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example).
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteInterposalRuleBuilder<'a> {
@@ -22500,7 +23348,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2468.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering); the response table is cut at its first row, so the answer passes through raw.
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering) (whose answer table stops after its first row). Answer table (resultCode, resultDesc, interposal_id) read from the zh page cec_07_0191 and the zh guide copy of its response section.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddInterposalRuleBuilder<'a> {
@@ -22582,7 +23430,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2469.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy; the response table was not read, so the answer passes through raw.
+/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy (which do not reach the answer table). Answer table (resultDesc, resultCode) read from the zh page cec_07_0192.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateInterposalRuleBuilder<'a> {
@@ -22669,7 +23517,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0197.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory here. Body read from en-us cec_07_0197 up to exception (its members cut); the response was not read, so the answer passes through raw.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000. x-UserId is mandatory here. Body (setting, exception.before/after staff/customer sentence-ID lists) and the answer table (silence_id, resultCode, resultDesc; HTTP 409 on a duplicate rule name) read from the zh guide copies of the request, response and samples sections.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateSilenceRuleBuilder<'a> {
@@ -22692,8 +23540,8 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
         self.body_.setting = Some(v);
         self
     }
-    /// exceptions (sub-fields not read; see querySilenceRule)
-    pub fn exception(mut self, v: serde_json::Value) -> Self {
+    /// exception settings
+    pub fn exception(mut self, v: QualityInspectionCreateSilenceRuleBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
@@ -22736,7 +23584,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0199.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Body read from en-us cec_07_0199 up to setting.silence_id (later rows, e.g. exception, cut); the response was not read, so the answer passes through raw.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Body read in full from the zh guide copies of the request section (setting with silence_id, and exception before/after staff/customer sentence-ID lists); the answer table was not reached, so the answer passes through raw.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSilenceRuleBuilder<'a> {
@@ -22757,6 +23605,11 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
     /// basic rule data
     pub fn setting(mut self, v: QualityInspectionUpdateSilenceRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
+        self
+    }
+    /// exception settings
+    pub fn exception(mut self, v: QualityInspectionUpdateSilenceRuleBodyException) -> Self {
+        self.body_.exception = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -22798,7 +23651,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0200.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSilenceRuleBuilder<'a> {
@@ -22860,7 +23713,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0196.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0196 / cec_07_2473 (tr-tr): the response starts with exception.before.staff\[\] (category_id, sentence_id, ...) and is cut there, so it passes through raw.
+/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Answer table read in full from the zh guide copy of the response section: exception (before/after staff/customer lists of {category_id, sentence_id, sentence_name}), resultCode, resultDesc, setting (score/seconds/times as strings, silence_id, other.call_end/call_from, name).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySilenceRuleBuilder<'a> {
@@ -22922,7 +23775,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0202.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0202 / cec_07_2479 up to exception (its members cut); the response was not read, so the answer passes through raw. The zh page gives call times in ms, the en page in s.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Body (setting; exception.under/over.customer sentence-ID lists, both mandatory) and the answer (speed_id, resultCode, resultDesc) read in full from the zh 2024-09 page cec_07_2711 and the zh guide copies of its request/response sections.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAddSpeedRuleBuilder<'a> {
@@ -22945,8 +23798,8 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
         self.body_.setting = Some(v);
         self
     }
-    /// exceptions (members not read; see querySpeedRuleById)
-    pub fn exception(mut self, v: serde_json::Value) -> Self {
+    /// exception settings Required.
+    pub fn exception(mut self, v: QualityInspectionAddSpeedRuleBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
@@ -22989,7 +23842,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0206.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0206 / cec_07_2483 up to setting.other (the rule ID row and later rows cut); the response was not read, so the answer passes through raw.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Body (setting with speed_id; exception.under/over.customer) and answer (resultCode, resultDesc) read from the zh 2024-09 page cec_07_2715 and the zh guide copy of its sections, which also shows the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateSpeedRuleBuilder<'a> {
@@ -23010,6 +23863,11 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
     /// basic data Required.
     pub fn setting(mut self, v: QualityInspectionUpdateSpeedRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
+        self
+    }
+    /// exception settings Required.
+    pub fn exception(mut self, v: QualityInspectionUpdateSpeedRuleBodyException) -> Self {
+        self.body_.exception = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -23051,7 +23909,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0204.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteSpeedRuleBuilder<'a> {
@@ -23113,7 +23971,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0203.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
@@ -23175,7 +24033,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0205.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0205; the response table is cut after data, whose members were not read.
+/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000. Answer table read in full from the zh guide copy of the response section (data\[\] name/score/min/max/speed_id, paging.total, resultCode, resultDesc). The page's sample returns max as the string "150" although the table types it number; the number type is kept and the decoder accepts either form.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQuerySpeedRulesBuilder<'a> {
@@ -23247,7 +24105,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example).
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionDeleteScenarioBuilder<'a> {
@@ -23309,7 +24167,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw.
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCreateScenarioBuilder<'a> {
@@ -23386,7 +24244,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code.
+/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
@@ -23473,7 +24331,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0232.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09).
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppointQualityTaskBuilder<'a> {
@@ -23550,7 +24408,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw.
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTakeEffectQualityTaskBuilder<'a> {
@@ -23622,7 +24480,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire.
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityTaskBuilder<'a> {
@@ -23724,7 +24582,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2737.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228.
+/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionUpdateQualityTaskBuilder<'a> {
@@ -23806,7 +24664,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0239.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example).
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionReassginQualityTaskBuilder<'a> {
@@ -23878,7 +24736,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy.
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAppealItemBuilder<'a> {
@@ -23965,7 +24823,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0245.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code.
+/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryQualityHistoryBuilder<'a> {
@@ -24027,7 +24885,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>
 ///
-/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw.
+/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
@@ -24089,7 +24947,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683.
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionQueryTrainingBuilder<'a> {
@@ -24135,7 +24993,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452.
+/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionTrainTagsBuilder<'a> {
@@ -24181,7 +25039,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
@@ -24265,7 +25123,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
@@ -24333,7 +25191,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
@@ -24423,7 +25281,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223.
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
@@ -24491,7 +25349,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000).
+/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000). (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
@@ -24564,7 +25422,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744.
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
@@ -24646,7 +25504,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md.
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
@@ -24723,7 +25581,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy.
+/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
@@ -24800,7 +25658,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md.
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
@@ -24858,7 +25716,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given.
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionVoice2TextBuilder<'a> {
@@ -24931,7 +25789,7 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw.
+/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw. (Read in the 2026-11-24 pass from the copy in read_from and those these notes name; not re-read in the 2026-12-01 pass.)
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {

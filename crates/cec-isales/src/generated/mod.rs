@@ -1300,9 +1300,9 @@ pub struct CampaignAddV1Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignAddV1BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignAddV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignAddV1BodySkillParam>,
@@ -1334,6 +1334,9 @@ impl CampaignAddV1Body {
         cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
         }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
@@ -1383,6 +1386,26 @@ pub struct CampaignAddV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV1BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV1BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignAddV1BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -1555,15 +1578,24 @@ pub struct CampaignAddV2Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignAddV2BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignAddV2BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignAddV2BodySkillParam>,
-    /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
+    /// retry policy carried inline (replaces the separate retry-policy call) (same content as the set-retry-policy call)
     #[serde(rename = "retryPolicy", skip_serializing_if = "Option::is_none", default)]
-    pub retry_policy: Option<serde_json::Value>,
+    pub retry_policy: Option<CampaignAddV2BodyRetryPolicy>,
+    /// calling order policy (keys from the published sample)
+    #[serde(rename = "callPolicy", skip_serializing_if = "Option::is_none", default)]
+    pub call_policy: Option<CampaignAddV2BodyCallPolicy>,
+    /// initial status after creation (sample value 0)
+    #[serde(rename = "initStatus", skip_serializing_if = "Option::is_none", default)]
+    pub init_status: Option<i64>,
+    /// result callback address (HTTPS URL)
+    #[serde(rename = "callBackUrl", skip_serializing_if = "Option::is_none", default)]
+    pub call_back_url: Option<String>,
     /// calling order (type not captured) (added in AICC 25.100.0)
     #[serde(rename = "callOrder", skip_serializing_if = "Option::is_none", default)]
     pub call_order: Option<serde_json::Value>,
@@ -1598,8 +1630,17 @@ impl CampaignAddV2Body {
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
         }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
+        }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
+        }
+        if let Some(v) = &self.retry_policy {
+            v.validate(op, &format!("{at}retryPolicy."))?;
+        }
+        if let Some(v) = &self.call_policy {
+            v.validate(op, &format!("{at}callPolicy."))?;
         }
         Ok(())
     }
@@ -1671,6 +1712,26 @@ pub struct CampaignAddV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV2BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignAddV2BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -1763,6 +1824,62 @@ impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
     }
 }
 
+/// Object `retryPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyRetryPolicy {
+    /// 0 global, 1 number-type matching
+    #[serde(rename = "policyType", skip_serializing_if = "Option::is_none", default)]
+    pub policy_type: Option<i64>,
+    /// serialized policy list, layout as in the set-retry-policy call (JSON text such as \[{dataType,type,policy:\[{result,retryNumber,callInterval}\]}\])
+    #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
+    pub policy_json: Option<String>,
+}
+impl CampaignAddV2BodyRetryPolicy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `callPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyCallPolicy {
+    /// sample 1
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
+    pub call_type: Option<i64>,
+    /// sample 0
+    #[serde(rename = "chooseType", skip_serializing_if = "Option::is_none", default)]
+    pub choose_type: Option<i64>,
+    /// calling turns
+    #[serde(rename = "turns", skip_serializing_if = "Option::is_none", default)]
+    pub turns: Option<Vec<CampaignAddV2BodyCallPolicyTurns>>,
+}
+impl CampaignAddV2BodyCallPolicy {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.turns {
+            for (i, item) in v.iter().enumerate() {
+                item.validate(op, &format!("{at}turns[{i}]."))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Object `turns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignAddV2BodyCallPolicyTurns {
+    /// number type of the turn, e.g. SI
+    #[serde(rename = "turnType", skip_serializing_if = "Option::is_none", default)]
+    pub turn_type: Option<String>,
+}
+impl CampaignAddV2BodyCallPolicyTurns {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
 /// Object response of `campaign.add_v2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -1840,9 +1957,9 @@ pub struct CampaignModifyV1Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignModifyV1BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignModifyV1BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignModifyV1BodySkillParam>,
@@ -1866,6 +1983,9 @@ impl CampaignModifyV1Body {
         cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
         }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
@@ -1915,6 +2035,26 @@ pub struct CampaignModifyV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV1BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV1BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignModifyV1BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2071,9 +2211,9 @@ pub struct CampaignModifyV2Body {
     /// daily calling windows (keys from the published sample) Required.
     #[serde(rename = "scheduleParam", skip_serializing_if = "Option::is_none", default)]
     pub schedule_param: Option<CampaignModifyV2BodyScheduleParam>,
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
     #[serde(rename = "ivrParam", skip_serializing_if = "Option::is_none", default)]
-    pub ivr_param: Option<serde_json::Value>,
+    pub ivr_param: Option<CampaignModifyV2BodyIvrParam>,
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     #[serde(rename = "skillParam", skip_serializing_if = "Option::is_none", default)]
     pub skill_param: Option<CampaignModifyV2BodySkillParam>,
@@ -2110,6 +2250,9 @@ impl CampaignModifyV2Body {
         cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
         if let Some(v) = &self.schedule_param {
             v.validate(op, &format!("{at}scheduleParam."))?;
+        }
+        if let Some(v) = &self.ivr_param {
+            v.validate(op, &format!("{at}ivrParam."))?;
         }
         if let Some(v) = &self.skill_param {
             v.validate(op, &format!("{at}skillParam."))?;
@@ -2184,6 +2327,26 @@ pub struct CampaignModifyV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV2BodyScheduleParam {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Object `ivrParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CampaignModifyV2BodyIvrParam {
+    /// IVR flow access code
+    #[serde(rename = "deviceSign", skip_serializing_if = "Option::is_none", default)]
+    pub device_sign: Option<String>,
+    /// numbers dialled per round
+    #[serde(rename = "callCount", skip_serializing_if = "Option::is_none", default)]
+    pub call_count: Option<i64>,
+    /// interval between rounds
+    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
+    pub call_interval: Option<i64>,
+}
+impl CampaignModifyV2BodyIvrParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2594,69 +2757,14 @@ pub struct CampaignResumeResponse {
 /// Object request body of `campaign.set_retry_policy`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSetRetryPolicyBody {
-    /// policy definition (JSON string)
+    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
     #[serde(rename = "policyJson", skip_serializing_if = "Option::is_none", default)]
-    pub policy_json: Option<CampaignSetRetryPolicyBodyPolicyJson>,
+    pub policy_json: Option<String>,
     /// retry policy type (0 global, 1 number-type matching)
     #[serde(rename = "policyType", skip_serializing_if = "Option::is_none", default)]
     pub policy_type: Option<i64>,
 }
 impl CampaignSetRetryPolicyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.policy_json {
-            v.validate(op, &format!("{at}policyJson."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `policyJson`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignSetRetryPolicyBodyPolicyJson {
-    /// number type the policy applies to
-    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none", default)]
-    pub data_type: Option<String>,
-    /// result-matching policy; see fields (JSON string)
-    #[serde(rename = "policy", skip_serializing_if = "Option::is_none", default)]
-    pub policy: Option<CampaignSetRetryPolicyBodyPolicyJsonPolicy>,
-    /// retry logic type (0 normal policy, 1 result policy)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
-    pub type_: Option<i64>,
-    /// result codes never retried (codes from the external-result list, data.resultCode) (not allowed when policyType=1)
-    #[serde(rename = "noRetryPolicy", skip_serializing_if = "Option::is_none", default)]
-    pub no_retry_policy: Option<Vec<String>>,
-}
-impl CampaignSetRetryPolicyBodyPolicyJson {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.policy {
-            v.validate(op, &format!("{at}policy."))?;
-        }
-        Ok(())
-    }
-}
-
-/// Object `policy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CampaignSetRetryPolicyBodyPolicyJsonPolicy {
-    /// normal policy: days of attempts (as printed) (when type=0)
-    #[serde(rename = "retryTime", skip_serializing_if = "Option::is_none", default)]
-    pub retry_time: Option<i64>,
-    /// normal policy: attempts per day (as printed) (when type=0)
-    #[serde(rename = "retryDay", skip_serializing_if = "Option::is_none", default)]
-    pub retry_day: Option<i64>,
-    /// result policy: delay before retry (when type=1)
-    #[serde(rename = "callInterval", skip_serializing_if = "Option::is_none", default)]
-    pub call_interval: Option<i64>,
-    /// result policy: result type (when type=1)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", default)]
-    pub result: Option<i64>,
-    /// result policy: retry count (when type=1)
-    #[serde(rename = "retryNumber", skip_serializing_if = "Option::is_none", default)]
-    pub retry_number: Option<i64>,
-}
-impl CampaignSetRetryPolicyBodyPolicyJsonPolicy {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
         Ok(())
@@ -2752,13 +2860,13 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub policy_type: Option<i64>,
-    /// policy parameters (JSON string)
+    /// retry policy as a JSON string (serialized JSON, layout as in the set call)
     #[serde(
         rename = "policyJson",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_object"
+        deserialize_with = "cec_core::de::opt_string"
     )]
-    pub policy_json: Option<CampaignQueryRetryPolicyResponseDataPolicyJson>,
+    pub policy_json: Option<String>,
     /// result codes not retried
     #[serde(
         rename = "noRetryPolicy",
@@ -2773,35 +2881,6 @@ pub struct CampaignQueryRetryPolicyResponseData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub busi_policy: Option<String>,
-}
-
-/// Object `policyJson`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CampaignQueryRetryPolicyResponseDataPolicyJson {
-    /// number type
-    #[serde(
-        rename = "dataType",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub data_type: Option<String>,
-    /// result-matching policy (JSON string)
-    #[serde(rename = "policy", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub policy: Option<String>,
-    /// normal policy: days of attempts
-    #[serde(rename = "retryDay", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub retry_day: Option<i64>,
-    /// normal policy: attempts per day
-    #[serde(
-        rename = "retryTimes",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
-    )]
-    pub retry_times: Option<i64>,
-    /// retry logic type (0 normal, 1 result)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub type_: Option<i64>,
 }
 
 /// Object request body of `campaign.add_business_result`.
@@ -3639,6 +3718,12 @@ pub struct BlocklistQueryBody {
     /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
     #[serde(rename = "blocklist", skip_serializing_if = "Option::is_none", default)]
     pub blocklist: Option<Vec<String>>,
+    /// blocklist group to filter by
+    #[serde(rename = "relCategoryId", skip_serializing_if = "Option::is_none", default)]
+    pub rel_category_id: Option<String>,
+    /// blocklist type to filter by
+    #[serde(rename = "typeId", skip_serializing_if = "Option::is_none", default)]
+    pub type_id: Option<String>,
     /// start offset (offset = limit * (page - 1))
     #[serde(rename = "offset", skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<i64>,
@@ -3937,6 +4022,9 @@ pub struct BlocklistAddTypeBody {
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     #[serde(rename = "actionType", skip_serializing_if = "Option::is_none", default)]
     pub action_type: Option<String>,
+    /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
+    #[serde(rename = "action", skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
 }
 impl BlocklistAddTypeBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4323,7 +4411,7 @@ pub struct CalldataAddV1ResponseReturnObjectDataIdList {
 /// Object request body of `calldata.add_v2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CalldataAddV2Body {
-    /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
+    /// records to add (default max 20 per call (tenant parameter isales.api.calldata.max; &lt;= 2000 advised)) Required.
     #[serde(rename = "callDataList", skip_serializing_if = "Option::is_none", default)]
     pub call_data_list: Option<Vec<CalldataAddV2BodyCallDataList>>,
     /// batch ID from callbatch.create
@@ -5085,6 +5173,22 @@ pub struct CallbatchCreateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
+    /// created batch (from the page sample (response table empty on the page))
+    #[serde(
+        rename = "returnObject",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub return_object: Option<CallbatchCreateResponseReturnObject>,
+}
+
+/// Object `returnObject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbatchCreateResponseReturnObject {
+    /// batch ID
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
 }
 
 /// Object request body of `callbatch.update`.
@@ -5377,7 +5481,7 @@ pub struct CallbatchListResponseData {
 /// Object request body of `appoint.create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppointCreateBody {
-    /// reservation type (1 manual, 2 automatic) Required.
+    /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none", default)]
     pub call_type: Option<i64>,
     /// number to call Required.
@@ -5448,7 +5552,7 @@ pub struct AppointCreateResponse {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub return_desc: Option<String>,
-    /// created reservation
+    /// created reservation (the page response table is empty; the sample answers returnObject.id)
     #[serde(
         rename = "returnObject",
         skip_serializing_if = "Option::is_none",
@@ -5461,7 +5565,10 @@ pub struct AppointCreateResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppointCreateResponseReturnObject {
-    /// reservation ID (rest of table not captured)
+    /// created reservation ID (key shown in the page sample)
+    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub id: Option<String>,
+    /// reservation ID (kept from the earlier entry; the page has no response table)
     #[serde(
         rename = "appointId",
         skip_serializing_if = "Option::is_none",
@@ -5838,9 +5945,6 @@ impl CallresultQueryBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.session_id {
             cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
-        }
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 30)?;
         }
         Ok(())
     }
@@ -7846,7 +7950,7 @@ pub struct ObsPushMidResultBody {
     /// call end
     #[serde(rename = "endCallTime", skip_serializing_if = "Option::is_none", default)]
     pub end_call_time: Option<String>,
-    /// call ID (rest of table not captured)
+    /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
 }
@@ -8022,7 +8126,7 @@ pub struct ObsGetCallDataResponseResultData {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub caller_number: Option<String>,
-    /// IE/SIP data carried on the call (rest of table not captured) (IE part 'IEName:k=v,...;' and/or SIP part 'sipdatahead:...' with #%#% separators and #$#$ end mark)
+    /// IE/SIP data carried on the call (IE part 'IEName:k=v,...;' and/or SIP part 'sipdatahead:...' with #%#% separators and #$#$ end mark)
     #[serde(rename = "ieData", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub ie_data: Option<String>,
 }
@@ -8056,9 +8160,6 @@ impl CalllogsQueryBody {
         }
         cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
-        }
         Ok(())
     }
 }
@@ -8153,7 +8254,7 @@ pub struct CalllogsQueryResponseResult {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
 ///
-/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Rows after ivrParam (skillParam, initStatus, callBackUrl, ...) and the sub-tables were not reachable: their keys come from the published sample. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4001.html).
+/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Every stored copy ends before the body rows after ivrParam; skillParam/initStatus/callBackUrl keys come from the published sample, ivrParam keys (deviceSign, callCount, callInterval) from Huawei's HPS demo client (CloudIPCC_huaweicloud_hpsdemo IvrParam bean; older HPS generation, path /HPS/resource/paas/campaigns/{vdnId}).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignAddV1Builder<'a> {
@@ -8217,8 +8318,8 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignAddV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8283,7 +8384,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html>
 ///
-/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Body table not reachable for V2 add; fields taken from the V2 modify table (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html) and the published V2 add sample (callerNo list, priority, scheduleParam, skillParam, retryPolicy).
+/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Every stored copy of the V2 add page ends at the request-header table; fields come from the V2 modify table (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_4004.html) and the request sample on the guide fragment (https://huaweicloud.com/guide/productsdesc-bms_236be1f79cca763d9d1755652a104567support2), which adds callPolicy, initStatus and callBackUrl and shows retryPolicy.policyJson as a JSON string.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignAddV2Builder<'a> {
@@ -8352,8 +8453,8 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignAddV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8362,9 +8463,24 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
-    /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
-    pub fn retry_policy(mut self, v: serde_json::Value) -> Self {
+    /// retry policy carried inline (replaces the separate retry-policy call) (same content as the set-retry-policy call)
+    pub fn retry_policy(mut self, v: CampaignAddV2BodyRetryPolicy) -> Self {
         self.body_.retry_policy = Some(v);
+        self
+    }
+    /// calling order policy (keys from the published sample)
+    pub fn call_policy(mut self, v: CampaignAddV2BodyCallPolicy) -> Self {
+        self.body_.call_policy = Some(v);
+        self
+    }
+    /// initial status after creation (sample value 0)
+    pub fn init_status(mut self, v: i64) -> Self {
+        self.body_.init_status = Some(v);
+        self
+    }
+    /// result callback address (HTTPS URL)
+    pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
+        self.body_.call_back_url = Some(v.into());
         self
     }
     /// calling order (type not captured) (added in AICC 25.100.0)
@@ -8418,7 +8534,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. Sub-tables not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4003.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Campaign must exist and not be complete; device type cannot change. The stored copy ends before the scheduleParam/ivrParam/skillParam sub-tables and the error table; sub-table keys as for campaign.add_v1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV1Builder<'a> {
@@ -8494,8 +8610,8 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignModifyV1BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8554,7 +8670,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
 ///
-/// Campaign must exist and not be complete. Table rows after ivrParam not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Campaign must exist and not be complete; device type cannot change. Every stored copy ends in the body table (the 2023 zh-cn copy at callerNo; it limits name to 32 characters where the newer pages say 100). Rows after ivrParam and the sub-tables are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignModifyV2Builder<'a> {
@@ -8635,8 +8751,8 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
-    /// IVR settings (required when deviceType is 1 or 3; table not captured)
-    pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
+    /// IVR settings (required when deviceType is 1 or 3; keys from the HPS demo client (page sub-table not readable))
+    pub fn ivr_param(mut self, v: CampaignModifyV2BodyIvrParam) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
@@ -8700,7 +8816,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0725.html>
 ///
-/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html).
+/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html); its error list was not recorded.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignDeleteBuilder<'a> {
@@ -8776,7 +8892,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
 ///
-/// No request body. callOrder added to the output in AICC 25.100.0. Error table is Table 21 on the page (not captured). Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0726.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// No request body. callOrder added to the output in AICC 25.100.0. The returnObject table and its sub-tables (Tables 4-20) and the error table (Table 21) are past the end of the stored copy; returnObject keys listed are those read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryDetailBuilder<'a> {
@@ -8845,7 +8961,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0727.html>
 ///
-/// No request body. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0727.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4007.html).
+/// No request body. The query table was read whole (0727 compact zh copy: 9 rows; statusV2 appears only in the 2025-12 zh-cn URL and is not in that table). Both copies end at the third response row, so the campaign item table (data) is missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryAllBuilder<'a> {
@@ -8920,7 +9036,7 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.rows_per_page = Some(v);
         self
     }
-    /// query parameter: call center ID filter (on-premises standalone only; effective when multicc.solution=2)
+    /// query parameter: call center ID filter (filters by call center when given (zh-cn 4007); on-premises standalone only; effective when multicc.solution=2)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.cc_id = Some(v);
         self
@@ -9014,7 +9130,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0728.html>
 ///
-/// Campaign must be running. No request body. Read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4008.html).
+/// Campaign must be running (0200011 otherwise). No request body. Read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4008.html), which ends inside the error table after 0200011.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignPauseBuilder<'a> {
@@ -9134,7 +9250,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
 ///
-/// policyJson is a serialized JSON string, not a nested object. Mandatory flags for body fields not given. Fields read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0730.html).
+/// policyJson is typed String on every copy (zh-cn/en/ja 4010, th-th 0730) and the V2 add sample sends it as JSON text, so it is a string on the wire, not an object. Mandatory flags for the two body fields are not given on the page. The copies end in the policyJson table (Table 4); the policy table (Table 5), error table and samples are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignSetRetryPolicyBuilder<'a> {
@@ -9170,9 +9286,9 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// policy definition (JSON string)
-    pub fn policy_json(mut self, v: CampaignSetRetryPolicyBodyPolicyJson) -> Self {
-        self.body_.policy_json = Some(v);
+    /// retry policy as a JSON string (serialized JSON list of {dataType, type (0 normal/1 result), policy (serialized list of {result, retryNumber, callInterval} for type 1), retryDay/retryTimes (type 0, older copies), noRetryPolicy (list of result codes; not with policyType 1)})
+    pub fn policy_json(mut self, v: impl Into<String>) -> Self {
+        self.body_.policy_json = Some(v.into());
         self
     }
     /// retry policy type (0 global, 1 number-type matching)
@@ -9230,7 +9346,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
 ///
-/// No request body. Field names differ from the set call (retryDay/retryTimes here vs retryTime/retryDay there) as printed. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4011.html).
+/// No request body. data.policyJson is typed String (en-us and ar-mena 4011), so it is kept as text; its layout is that of the set call. The copies end after the data table row noRetryPolicy; busiPolicy comes from the earlier zh-cn read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CampaignQueryRetryPolicyBuilder<'a> {
@@ -9534,9 +9650,6 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        if let Some(v) = &self.end_date {
-            cec_core::validate::max_len(op, "endDate", v, 30)?;
-        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10308,6 +10421,8 @@ impl crate::Client {
 /// Fluent builder of `blocklist.delete`: Delete a number from the blocklist.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0745.html>
+///
+/// Deletes one blocklisted number of the VDN. Read from the compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0745.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteBuilder<'a> {
@@ -10382,7 +10497,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html>
 ///
-/// Clears the blocklist of the VDN. No request body.
+/// Clears the blocklist of the VDN. No request body. Response and error table (0200001, 0200006, 02000001-02000011) confirmed on the zh-cn copy (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_4026.html), which ends at the sample heading.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteAllBuilder<'a> {
@@ -10441,7 +10556,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
 ///
-/// Send either blocklist or offset+limit, not both. Response data table not captured. Body read from zh-cn older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4027.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Send either blocklist (only those numbers are returned, with their validity data) or offset+limit. The newest en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html) adds relCategoryId and typeId filters and marks offset optional; it ends inside the body table. The response item table is missing from every copy tried, so the answer carries only the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistQueryBuilder<'a> {
@@ -10468,6 +10583,16 @@ impl<'a> BlocklistQueryBuilder<'a> {
     /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
     pub fn blocklist(mut self, v: Vec<String>) -> Self {
         self.body_.blocklist = Some(v);
+        self
+    }
+    /// blocklist group to filter by
+    pub fn rel_category_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.rel_category_id = Some(v.into());
+        self
+    }
+    /// blocklist type to filter by
+    pub fn type_id(mut self, v: impl Into<String>) -> Self {
+        self.body_.type_id = Some(v.into());
         self
     }
     /// start offset (offset = limit * (page - 1))
@@ -10526,7 +10651,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html>
 ///
-/// New in AICC 24.400.0.
+/// New in AICC 24.400.0. The en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html) ends at the response heading; response fields are the common result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddGroupBuilder<'a> {
@@ -10776,7 +10901,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
 ///
-/// No request body. Error table continues past 02000014 (not captured). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0753.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// No request body. The compact zh copy ends inside the error table after 02000014; later rows and the samples are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteGroupBuilder<'a> {
@@ -10845,7 +10970,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Remaining body fields (e.g. action) not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Every copy tried ends inside the body table at the actionType option list (en-us 0754 reaches that row; zh .md ends at the table header). action is added because the modify page (tr-tr 0756) and the query answer (0755) carry it next to actionType. Blocklist types are new in AICC 24.400, so no guide fragments exist.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistAddTypeBuilder<'a> {
@@ -10882,6 +11007,11 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
+        self
+    }
+    /// action content (row not readable on this page; present on the modify (tr-tr 0756) and query (0755) tables)
+    pub fn action(mut self, v: impl Into<String>) -> Self {
+        self.body_.action = Some(v.into());
         self
     }
     /// Replaces the whole request body.
@@ -11015,7 +11145,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Blocklist type must exist. Body table read from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; the actionType option list is blank in that copy.
+/// Blocklist type must exist. Body table read whole from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; its actionType option list is blank and it ends in the response table after returnCode.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistModifyTypeBuilder<'a> {
@@ -11110,7 +11240,7 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
 ///
-/// No request body. Response table partly captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// No request body. Every copy tried ends at the response table heading (zh .md) or inside it; fields listed are the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct BlocklistDeleteTypeBuilder<'a> {
@@ -11179,7 +11309,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
-/// &lt;= 200,000 incomplete records per campaign; 20 per call; &gt;= 1 s between calls; no duplicate or blocklisted called numbers. Sample response resultDesc: 'create data succeeded'. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
+/// At most 200,000 records not yet completed per campaign; 20 records per call; at least 1 s between calls; no duplicate or blocklisted called numbers. Response fields from the page sample (resultDesc "create data succeeded"). Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV1Builder<'a> {
@@ -11270,7 +11400,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
 ///
-/// Called numbers under one sessionId must be unique and not blocklisted; &gt;= 1 s between calls; raising isales.api.calldata.max above 2000 is discouraged. Response assumed as V1. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0760.html).
+/// Limits (zh 4032, 2024-09): at most 200,000 records not yet completed per campaign; default 20 records per call, tenant parameter isales.api.calldata.max raises it (values above 2000 discouraged, and isales.api.uncomplate.count should then be false or a call may take over 1 s); at least 1 s between calls; no duplicate called numbers under one sessionId; no blocklisted numbers (unless within the blocklist restriction period/count); no numbers can be added to a completed task, nor to a task that is executing. The stored copies end at Table 4 (callDataList); row layout from the import-file template; response assumed as V1.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataAddV2Builder<'a> {
@@ -11306,7 +11436,7 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.locale = Some(v.into());
         self
     }
-    /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
+    /// records to add (default max 20 per call (tenant parameter isales.api.calldata.max; &lt;= 2000 advised)) Required.
     pub fn call_data_list(mut self, v: Vec<CalldataAddV2BodyCallDataList>) -> Self {
         self.body_.call_data_list = Some(v);
         self
@@ -11366,7 +11496,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html>
 ///
-/// Numbers being called or already completed, and numbers of a running task, cannot be deleted; wait for one call to finish before the next. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4033.html).
+/// Numbers being called, numbers whose calls are complete, and any number of an executing task cannot be deleted (zh 4033, 2024-09); wait for one call to finish before the next. The copies read end inside the body table (recycleType values).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataDeleteBuilder<'a> {
@@ -11561,7 +11691,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html>
 ///
-/// Response table lists only countDetail (no resultCode shown). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0765.html).
+/// The response table lists only countDetail (no resultCode shown). The batchDetail item table is past the end of the copy read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataStatisticsBuilder<'a> {
@@ -11638,7 +11768,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Every copy tried (en, zh-cn, other locales, guide fragments) ends before the request body table, so which file on which server is named is unknown; the answer carries only the result fields.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataImportFileFromServerBuilder<'a> {
@@ -11707,7 +11837,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
 ///
-/// Covers both local-file and file-server imports. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0767.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4039.html).
+/// Covers both local-file and file-server imports. The DataImportTask table ends after blackNum in the copies read; errMsg and importTaskIds come from the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQueryImportResultBuilder<'a> {
@@ -11889,7 +12019,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0770.html>
 ///
-/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100).
+/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100). The compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0770.html) was read whole: its response and error sections are empty headings; the response sample carries returnObject.id (string).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallbatchCreateBuilder<'a> {
@@ -12362,7 +12492,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0777.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html).
+/// The compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html) was read whole: body table of 8 rows, empty response and error sections, and samples. The request sample sends callType as the string "1" although the table types it int; the response sample carries returnObject.id and is identical to the callbatch.create sample (same id), so it may have been copied between the pages.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointCreateBuilder<'a> {
@@ -12380,7 +12510,7 @@ impl<'a> AppointCreateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
-    /// reservation type (1 manual, 2 automatic) Required.
+    /// reservation type (1 manual, 2 automatic (the page sample sends the string "1")) Required.
     pub fn call_type(mut self, v: i64) -> Self {
         self.body_.call_type = Some(v);
         self
@@ -12657,6 +12787,8 @@ impl crate::Client {
 /// Fluent builder of `appoint.delete`: Delete a reserved outbound call.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0780.html>
+///
+/// The zh-cn copy (https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0780.html) was read whole: body appointId, empty response and error sections, request and response samples.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointDeleteBuilder<'a> {
@@ -12722,7 +12854,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html).
+/// Body and response tables read from the compact zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html): beginTime/endTime and appointTime are typed TimeStamp (epoch milliseconds, kept as long). Today's stored excerpt ends in the data table at taskId; the rows after it were read in the earlier pass.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AppointListBuilder<'a> {
@@ -12939,7 +13071,7 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html>
 ///
-/// No request body.
+/// No request body. Response and data tables read on the guide fragment (https://huaweicloud.com/guide/productsdesc-bms_b98b47bf09e92df18042d4ed3bf17b44support0), whose sample sends callStatus as the string "6" although the table types it int; the field is kept int as tabled.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultDetailBuilder<'a> {
@@ -12999,7 +13131,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response fields taken from the published sample.
+/// Only calls made on AICC 22.100.0 or later. The response table is past the end of the copy read; response fields come from the page sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV1Builder<'a> {
@@ -13065,7 +13197,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response table cut off after recordList entries. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Only calls made on AICC 22.100.0 or later. The copy read ends in the response table after the recordList entries; the other response rows and the error table are missing.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CallresultCallRecordV2Builder<'a> {
@@ -13668,7 +13800,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Display results feed the retry policy's no-retry list. The mandatory flags for displayResult and obsCodes are past the end of every copy tried; the sample body is {resultCode, displayResult, obsCodes}. Read from the zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObresultCreateBuilder<'a> {
@@ -14247,7 +14379,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31). Sub-table layouts assumed equal to campaign add.
+/// Only in the zh-cn reference (updated 2026-07-31). The sub-tables (scheduleParam/ivrParam/skillParam) are past the end of the copy read; their keys follow campaign add.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateAddBuilder<'a> {
@@ -14457,7 +14589,7 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
 ///
-/// Template must exist; device type cannot change. Body table not captured (presumably as template.add). Only in the zh-cn reference (updated 2026-07-31). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Template must exist; device type cannot change. PUT .../template/{campaignTemplateId}/update with campaignTemplateId int. Every copy tried (zh .md 1132; the page exists only in the zh-cn reference, updated 2026-07-31) ends at the body table header, so the body is unknown (presumably as template.add).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TemplateUpdateBuilder<'a> {
@@ -14715,7 +14847,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/interface` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0316.html>
 ///
-/// The getHoliDay and pushTaskStatus calls it names have their own pages in this chapter, not reached. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The getHoliDay and pushTaskStatus calls it names are documented on their own pages of this chapter, outside this spec. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsInterfaceInfoBuilder<'a> {
@@ -14778,7 +14910,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/push/midresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0318.html>
 ///
-/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). The Authentication header carries the refreshToken value returned by the sign-in call (zh-cn 0318). Failures are HTTP 400/401/403/404/500.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsPushMidResultBuilder<'a> {
@@ -14856,7 +14988,7 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.end_call_time = Some(v.into());
         self
     }
-    /// call ID (rest of table not captured)
+    /// call ID
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self
@@ -15024,7 +15156,7 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/callnos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500. The zh copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0320.html) re-read 2026-12-01 ends in the resultData table at ieData.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ObsGetCallDataBuilder<'a> {

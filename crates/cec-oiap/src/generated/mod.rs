@@ -2124,6 +2124,9 @@ pub struct DialogAfterInteractionBodyInparams {
     /// (row not fully readable)
     #[serde(rename = "feedback", skip_serializing_if = "Option::is_none", default)]
     pub feedback: Option<i64>,
+    /// dissatisfaction reason when feedback is 0 (row past the end of the stored copies; name from the IVRREQUEST variable list (usermanual cec_04_0105), which mirrors these inparams)
+    #[serde(rename = "feedbackContent", skip_serializing_if = "Option::is_none", default)]
+    pub feedback_content: Option<String>,
 }
 impl DialogAfterInteractionBodyInparams {
     /// Checks the documented constraints; `at` prefixes field names in errors.
@@ -4606,31 +4609,82 @@ impl RecordQueryHistoryBodyParams {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecordQueryHistoryResponse {
-    /// result code Required.
+    /// 0 = success Required.
     #[serde(rename = "rtnCode", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub rtn_code: Option<i64>,
-    /// error description
+    /// result text
     #[serde(rename = "rtnMsg", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rtn_msg: Option<String>,
-    /// returned content (Map&lt;String,String&gt;) Required.
-    #[serde(rename = "beans", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub beans: Option<RecordQueryHistoryResponseBeans>,
-}
-
-/// Object `beans`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RecordQueryHistoryResponseBeans {
-    /// unique call ID Required.
+    /// interaction records of the latest call Required.
+    #[serde(rename = "beans", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub beans: Option<Vec<RecordQueryHistoryResponseBeans>>,
+    /// null in the sample
+    #[serde(rename = "object", skip_serializing_if = "Option::is_none")]
+    pub object: Option<serde_json::Value>,
+    /// null in the sample
+    #[serde(rename = "bean", skip_serializing_if = "Option::is_none")]
+    pub bean: Option<serde_json::Value>,
+    /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// user ID, same as userMobile Required.
+    /// user number
     #[serde(
         rename = "callSorId",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_sor_id: Option<String>,
+}
+
+/// Object `beans`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordQueryHistoryResponseBeans {
+    /// sequence number
+    #[serde(
+        rename = "interNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub inter_no: Option<String>,
+    /// transcribed user utterance
+    #[serde(
+        rename = "userSaying",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub user_saying: Option<String>,
+    /// recognised intent
+    #[serde(
+        rename = "intention",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub intention: Option<String>,
+    /// system reply text
+    #[serde(
+        rename = "systemReply",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub system_reply: Option<String>,
+    /// reply type, e.g. TTS
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub type_: Option<String>,
+    /// reply time, yyyy-MM-dd HH:mm:ss.S
+    #[serde(
+        rename = "timestamp",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub timestamp: Option<String>,
+    /// 0 = chatbot reply
+    #[serde(
+        rename = "responseSource",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub response_source: Option<String>,
 }
 
 /// Object request body of `record.queryRecordHistory`.
@@ -7592,7 +7646,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryflows` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0854.html>
 ///
-/// Flow table rows after ruleId could not be read (excerpt cut off); more Flow fields may exist.
+/// Flow table rows after ruleId are past the end of the stored copy; more Flow fields may exist.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FlowQueryflowsBuilder<'a> {
@@ -7826,7 +7880,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html>
 ///
-/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. Fields after 'feedback' not captured. Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857.
+/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. The stored copies end after the feedback row; feedbackContent comes from the IVRREQUEST variable list of the user manual (https://support.huaweicloud.com/intl/zh-cn/usermanual-cec/cec_04_0105.html). Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct DialogAfterInteractionBuilder<'a> {
@@ -8372,7 +8426,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0867.html>
 ///
-/// Only the latest incoming call instance of the user is returned. Response envelope differs (rtnCode/rtnMsg). Rows of the beans table after callSorId were not captured.
+/// Only the latest incoming call instance of the user is returned. Response envelope differs (rtnCode/rtnMsg). The guide fragment of cec_07_2020 (https://huaweicloud.com/guide/productsdesc-bms_f55ed45f31849a3be5beb5ec9a905eccsupport0) shows beans as a list of interaction records and callId/callSorId beside it at the top level (the earlier entry nested them in a beans object, which a real answer would not parse into).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordQueryHistoryBuilder<'a> {
@@ -8435,7 +8489,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0868.html>
 ///
-/// Prerequisite: enable system parameter FLOWRECORDFLAG (Configuration Center &gt; Chatbot Management &gt; Flow Configuration &gt; System &gt; System Settings). Record rows after calledNumber not captured.
+/// Prerequisite: enable system parameter FLOWRECORDFLAG (Configuration Center &gt; Chatbot Management &gt; Flow Configuration &gt; System &gt; System Settings). Record rows after calledNumber past the end of the stored copy. Re-read 2026-12-01 on the zh-cn copy https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2021.html (ends inside the record table).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordQueryRecordHistoryBuilder<'a> {
@@ -8606,7 +8660,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/changeWorkMode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html>
 ///
-/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. Rows after callTransferTransData and the response table were not captured; response assumed to be the errorCode/errorMsg envelope (not confirmed).
+/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. Rows after callTransferTransData and the response table are past the end of the stored copy; response assumed to be the errorCode/errorMsg envelope (not confirmed).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SilentAgentChangeWorkModeBuilder<'a> {
@@ -8855,7 +8909,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/asrrecognizeresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0885.html>
 ///
-/// Called by the audio/video (packet-capture) recording server, e.g. VoiceCyber, to stream ASR results to the ODFS; auth is the serviceToken, not the OIAP token. Emotion item structure and the response table were not captured.
+/// Called by the audio/video (packet-capture) recording server, e.g. VoiceCyber, to stream ASR results to the ODFS; auth is the serviceToken, not the OIAP token. Emotion item structure and the response table are past the end of the stored copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FlowAsrrecognizeresultBuilder<'a> {
@@ -8938,7 +8992,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/tts/texttovoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0913.html>
 ///
-/// Response time grows with text length. Uses retCode/retMsg envelope. HTTP 400/401/404/500 documented generically. Sentence item table not captured.
+/// Response time grows with text length. Uses retCode/retMsg envelope. HTTP 400/401/404/500 documented generically. Sentence item table past the end of the stored copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct TtsTexttovoiceBuilder<'a> {
@@ -9043,7 +9097,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryCallStatisticsReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Rows after callStaffNoConsultCount not captured.
+/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Rows after callStaffNoConsultCount past the end of the stored copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ReportQueryCallStatisticsReportBuilder<'a> {
@@ -9257,7 +9311,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryRbtRecognitionResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0895.html>
 ///
-/// Analyses ring-back tone/recording of failed outbound calls offline. Result code table (Table 3) not captured. Fields from en-us older copy cec_07_2048 and zh guide mirror.
+/// Analyses ring-back tone/recording of failed outbound calls offline. Result code table (Table 3) past the end of the stored copy. Fields from en-us older copy cec_07_2048 and zh guide mirror.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OutboundQueryRbtRecognitionResultBuilder<'a> {
@@ -9335,7 +9389,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryTransferRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0906.html>
 ///
-/// Common (non-intelligent) IVR transfers to third-party numbers. transferRecord rows after startTime not captured. Fields from zh copy (api-ccfs-cec cec_07_2052).
+/// Common (non-intelligent) IVR transfers to third-party numbers. transferRecord rows after startTime past the end of the stored copy. Fields from zh copy (api-ccfs-cec cec_07_2052).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordQueryTransferRecordHistoryBuilder<'a> {
@@ -9564,7 +9618,7 @@ impl crate::Client {
 ///
 /// `POST /chatbot/serverauth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0888.html>
 ///
-/// Reverse direction: part of the spec (cec_07_0887) for an enterprise that uses only the ODFS dialog flow plus a third-party NLU; the third party hosts this path. Flow: business call -&gt; 401 with nonce -&gt; ODFS calls login with HMAC-SHA256(nonce, key) -&gt; token valid 'duration' seconds. Path is on the third party, not under /oifde/rest. The spec's other page(s) (older tree cec_07_2042+, newest after 0888) could not be read.
+/// Reverse direction: part of the spec (cec_07_0887) for an enterprise that uses only the ODFS dialog flow plus a third-party NLU; the third party hosts this path. Flow: business call -&gt; 401 with nonce -&gt; ODFS calls login with HMAC-SHA256(nonce, key) -&gt; token valid 'duration' seconds. Path is on the third party, not under /oifde/rest. The chapter's other pages (older tree cec_07_2042+, newest after 0888) are outside this spec.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct ThirdPartyRobotLoginBuilder<'a> {
@@ -9778,7 +9832,7 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJobDetails` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). RpaDetailJobResult table continues after queueUid (not readable): response passed through raw. zh copy cec_07_0910; older cec_07_2056.
+/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). The RpaDetailJobResult rows after queueUid are past the end of the stored copies: response passed through raw. zh copy cec_07_0910; older cec_07_2056.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct GtsRpaQueryJobDetailsBuilder<'a> {

@@ -430,12 +430,21 @@ impl Shared {
             Err(r) => return r,
         };
         let run = m.dialer.runs.entry(campaign).or_default();
-        let policy = b.policy_json.unwrap_or_default();
-        let inner = policy.policy.clone().unwrap_or_default();
-        let retries = inner.retry_number.and_then(|r| u32::try_from(r).ok());
-        let per_day = inner.retry_day.and_then(|d| u32::try_from(d).ok());
+        // policyJson is JSON text (typed String); its `policy` is an object or JSON text again.
+        let policy: Value = b.policy_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);
+        let inner = match policy.get("policy") {
+            Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
+            Some(v) => v.clone(),
+            None => Value::Null,
+        };
+        let retries = inner.get("retryNumber").and_then(Value::as_u64).and_then(|r| u32::try_from(r).ok());
+        let per_day = inner.get("retryDay").and_then(Value::as_u64).and_then(|d| u32::try_from(d).ok());
         run.max_attempts = retries.map(|r| r + 1).or(per_day);
-        run.no_retry = policy.no_retry_policy.clone().unwrap_or_default();
+        run.no_retry = policy
+            .get("noRetryPolicy")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
         run.policy = Some(json!({ "policyType": b.policy_type.unwrap_or(0), "policyJson": policy }));
         ok_body(json!({}))
     }
