@@ -5306,2117 +5306,4798 @@ pub static ROUTES: &[Route] = &[
 ];
 
 fn check_apifabric_auth_token_by_ak_sk(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AuthTokenByAkSkBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.tokenByAkSk", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(b.clone()) {
+            Ok(body) => match body.validate("auth.tokenByAkSk", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.create", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.delete", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.update", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.query", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_add_skills_to_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountAddSkillsToAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.addSkillsToAgent", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.addSkillsToAgent", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_release_agent_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.releaseAgentBySkillId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.releaseAgentBySkillId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_query_agent_info_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.queryAgentInfoBySkillId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.queryAgentInfoBySkillId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_update_sip_phone_password(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.updateSipPhonePassword", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.updateSipPhonePassword", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_cleancustpersonaldata(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountCleancustpersonaldataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.cleancustpersonaldata", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.cleancustpersonaldata", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_info_query_agent_login_params(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentInfo.queryAgentLoginParams", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(b.clone()) {
+            Ok(body) => match body.validate("agentInfo.queryAgentLoginParams", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_info_query_agent_info_by_account(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentInfo.queryAgentInfoByAccount", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(b.clone()) {
+            Ok(body) => match body.validate("agentInfo.queryAgentInfoByAccount", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_create_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillCreateSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.createSkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.createSkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_delete_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillDeleteSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.deleteSkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.deleteSkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_modify_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillModifySkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.modifySkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.modifySkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_query_skills(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillQuerySkillsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.querySkills", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.querySkills", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_create_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteCreateCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.createCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.createCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_delete_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteDeleteCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.deleteCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.deleteCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_modify_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteModifyCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.modifyCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.modifyCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_query_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteQueryCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.queryCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.queryCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_query_access_code_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteQueryAccessCodeListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.queryAccessCodeList", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.queryAccessCodeList", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ivr_flow_satisfaction_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowSatisfactionQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.satisfactionQuery", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(b.clone()) {
+            Ok(body) => match body.validate("ivrFlow.satisfactionQuery", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ivr_flow_import_voice_file_upload(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.importVoiceFileUpload", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(b.clone()) {
+            Ok(body) => match body.validate("ivrFlow.importVoiceFileUpload", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ivr_flow_create_voice_template(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.createVoiceTemplate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(b.clone()) {
+            Ok(body) => match body.validate("ivrFlow.createVoiceTemplate", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_call_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateCallV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createCallV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createCallV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_call_v3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateCallV3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createCallV3", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createCallV3", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_call_detail_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallDetailRecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryCallDetailRecord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_call_state(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallStateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallState", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryCallState", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_get_recording_address(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentGetRecordingAddressBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.getRecordingAddress", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.getRecordingAddress", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_phone_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryPhoneV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryPhoneV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryPhoneV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_phone_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryPhoneV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryPhoneV2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryPhoneV2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_get_called_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentGetCalledInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.getCalledInfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.getCalledInfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_user_contact_limit(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryUserContactLimitBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryUserContactLimit", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryUserContactLimit", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_call_info_by_call_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallInfoByCallId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryCallInfoByCallId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_statusnotify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentStatusnotifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.statusnotify", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.statusnotify", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createVoiceOutboundV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createVoiceOutboundV2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_apply_token(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingApplyTokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.applyToken", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.applyToken", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_query_history_chat_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryHistoryChatMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.queryHistoryChatMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.send", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.send", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send_async(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendAsyncBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.sendAsync", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.sendAsync", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_do_leave_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDoLeaveMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.doLeaveMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.doLeaveMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_download_file_stream(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDownloadFileStreamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.downloadFileStream", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.downloadFileStream", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_query_queue_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryQueueInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryQueueInfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.queryQueueInfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_upload_file_stream(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingUploadFileStreamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.uploadFileStream", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.uploadFileStream", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryPhraseByKeyword", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.queryPhraseByKeyword", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_get_satisfaction_survey_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.getSatisfactionSurveyMode", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.getSatisfactionSurveyMode", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.feedbacksatisfaction", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.feedbacksatisfaction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_save_satisfaction(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSaveSatisfactionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.saveSatisfaction", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.saveSatisfaction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_create_click_to_call(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingCreateClickToCallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.createClickToCall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.createClickToCall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_drop_click_to_call(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDropClickToCallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.dropClickToCall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.dropClickToCall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_createcall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingCreatecallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.createcall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.createcall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_push_msg(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingPushMsgBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.pushMsg", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.pushMsg", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_drop_mail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatDropMailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_dropMail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_dropMail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send_whatsapp_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendWhatsappMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.sendWhatsappMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.sendWhatsappMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_get_user_info_bycall_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.getUserInfoBycallId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.getUserInfoBycallId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_telefone(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauTelefoneBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_telefone", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_telefone", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_email(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauEmailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_email", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_email", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_cpfcnpj(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_cpfcnpj", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_cpfcnpj", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_contextos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauContextosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_contextos", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_contextos", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_contas(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauContasBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_contas", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_contas", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_codigo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauCodigoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_codigo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_codigo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_cliente(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauClienteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_cliente", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_cliente", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_atendentes(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauAtendentesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_atendentes", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_atendentes", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_voice_notification_query_voice_notification_recording(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voiceNotification.queryVoiceNotificationRecording", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("voiceNotification.queryVoiceNotificationRecording", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(b.clone()) {
+            Ok(body) => match body.validate("offlineAgent.login", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_logout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentLogoutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.logout", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(b.clone()) {
+            Ok(body) => match body.validate("offlineAgent.logout", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentIsOfflineAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.isOfflineAgent", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(b.clone()) {
+            Ok(body) => match body.validate("offlineAgent.isOfflineAgent", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CaseCreateCaseBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("case.createCase", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(b.clone()) {
+            Ok(body) => match body.validate("case.createCase", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_case_query_case_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CaseQueryCaseListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("case.queryCaseList", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(b.clone()) {
+            Ok(body) => match body.validate("case.queryCaseList", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(b.clone()) {
+            Ok(body) => match body.validate("appSettings.create", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(b.clone()) {
+            Ok(body) => match body.validate("appSettings.update", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(b.clone()) {
+            Ok(body) => match body.validate("appSettings.query", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CobrowseGetConnectionInfoV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("cobrowse.getConnectionInfoV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(b.clone()) {
+            Ok(body) => match body.validate("cobrowse.getConnectionInfoV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityItemResult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItemResult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyQualityItemResult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.modifyQualityItemResult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_apply_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.applyAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.applyAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryCallCreditBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryCallCredit", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryCallCredit", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_remove_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.removeAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.removeAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.modifyAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSentenceCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.createSentenceCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_move_sentence_to_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.moveSentenceToCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.moveSentenceToCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_sentence_by_category_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySentenceByCategoryId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySentenceByCategoryId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentenceCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.updateSentenceCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentenceCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.deleteSentenceCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createSentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSensitiveWord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSensitiveWord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSensitiveWord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSensitiveWord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySensitiveWordsByCategoryId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordsByCategoryId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSensitiveCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createSensitiveCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.moveSensitiveWordToCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.moveSensitiveWordToCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSensitiveWord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createSensitiveWord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSensitiveCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSensitiveCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.deleteConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.updateConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_one_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetOneRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getOneRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getOneRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryRules", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryRules", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_interposal_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getInterposalRuleById", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.getInterposalRuleById", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_interposal_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryInterposalRules", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryInterposalRules", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteInterposalRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteInterposalRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addInterposalRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addInterposalRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateInterposalRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateInterposalRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createSilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addSpeedRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addSpeedRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSpeedRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSpeedRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSpeedRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSpeedRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_speed_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySpeedRuleById", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySpeedRuleById", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_speed_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySpeedRules", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySpeedRules", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteScenario", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteScenario", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createScenario", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createScenario", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_all_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAllScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAllScenario", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryAllScenario", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_appoint_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAppointQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.appointQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.appointQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_take_effect_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.takeEffectQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.takeEffectQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_reassgin_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionReassginQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.reassginQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.reassginQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAppealItemBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.appealItem", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.appealItem", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAppraiseCallDetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryAppraiseCallDetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_add_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.addQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.addQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.beginQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.beginQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_update_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.updateQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.updateQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_delete_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.queryQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.queryQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyResultQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.modifyResultQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_complete_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.completeQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.completeQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_calls_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCallsQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.callsQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.callsQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_text_by_task_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getTextByTaskId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getTextByTaskId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_voice2_text(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionVoice2TextBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.voice2Text", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.voice2Text", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_asrtrans_appraisecall_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.asrtrans.appraisecallDetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.asrtrans.appraisecallDetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryagentreststateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryagentreststate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryagentreststate", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentabstractex3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentabstractex3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentabstractex3", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(b.clone()) {
+            Ok(body) => match body.validate("vdn.totalagentabstractex3", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentdynamicinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentdynamicinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentdynamicinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.totalagentdynamicinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentstate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(b.clone()) {
+        Ok(body) => match body.validate("vdn.totalagentstate", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryivrstatusinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryivrstatusinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryivrstatusinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryivrstatusinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryivrprocessinnoinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryivrprocessinnoinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryivrprocessinnoinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryivrprocessinnoinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryagentstaticconfinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryagentstaticconfinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryagentstaticconfinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryagentstaticconfinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querytotalagentinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerytotalagentinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querytotalagentinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.querytotalagentinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryaccesscodecallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryaccesscodecallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryaccesscodecallinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryaccesscodecallinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalls", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(b.clone()) {
+        Ok(body) => match body.validate("vdn.querycalls", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalls_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycallsV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalls_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(b.clone()) {
+        Ok(body) => match body.validate("vdn.querycalls_v2", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalltracedetail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycalltracedetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalltracedetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.querycalltracedetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_configures_skills(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnConfiguresSkillsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.configures_skills", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.configures_skills", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.rindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnRindexBody>(b.clone()) {
+        Ok(body) => match body.validate("vdn.rindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryaccesscodeinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryaccesscodeinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryaccesscodeinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryaccesscodeinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_agentsinskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillAgentsinskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.agentsinskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.agentsinskill", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_totalskillstatusex3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillTotalskillstatusex3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.totalskillstatusex3", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(b.clone()) {
+            Ok(body) => match body.validate("skill.totalskillstatusex3", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_queuedevicestatus(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillQueuedevicestatusBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.queuedevicestatus", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.queuedevicestatus", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillAgentbyconfigedskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.agentbyconfigedskill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_servicequality(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillServicequalityBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.servicequality", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.servicequality", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.rindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillRindexBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.rindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_skillcfginfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillSkillcfginfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.skillcfginfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.skillcfginfo", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillStateinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.stateinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.stateinfo", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_siteagentcallandskillinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.siteagentcallandskillinfobyagentids", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.siteagentcallandskillinfobyagentids", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentstatusinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentstatusinfobyagentidsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentstatusinfobyagentids", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.agentstatusinfobyagentids", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentQueryagentcallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.queryagentcalls", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.queryagentcalls", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupQueryagentcallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.queryagentcalls", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.queryagentcalls", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentprivatecall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentprivatecallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentprivatecall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.agentprivatecall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_teamagentstatusinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupTeamagentstatusinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.teamagentstatusinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.teamagentstatusinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.rindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(b.clone()) {
+        Ok(body) => match body.validate("agentgroup.rindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentbyworknoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentbyworkno", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(b.clone()) {
+        Ok(body) => match body.validate("agent.agentbyworkno", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_isprocesscall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataIsprocesscallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.isprocesscall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.isprocesscall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_query_agent_by_status(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryAgentByStatusBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryAgentByStatus", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryAgentByStatus", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentrestinfos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentrestinfosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentrestinfos", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.agentrestinfos", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_systemstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentSystemstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.systemstate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(b.clone()) {
+        Ok(body) => match body.validate("agent.systemstate", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentoprinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentoprinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentoprinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(b.clone()) {
+        Ok(body) => match body.validate("agent.agentoprinfo", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querybasiccallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerybasiccallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querybasiccallinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.querybasiccallinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querydetailcallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerydetailcallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querydetailcallinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.querydetailcallinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querycalldetailbyid(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerycalldetailbyidBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querycalldetailbyid", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.querycalldetailbyid", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_cti_sysindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CtiSysindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("cti.sysindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(b.clone()) {
+        Ok(body) => match body.validate("cti.sysindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_configures_vdns(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::ConfiguresVdnsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("configures.vdns", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(b.clone()) {
+        Ok(body) => match body.validate("configures.vdns", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_join(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupJoinBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.join", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.join", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_querymembers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupQuerymembersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.querymembers", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(b.clone()) {
+            Ok(body) => match body.validate("usergroup.querymembers", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_qcrelation_config(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::QcrelationConfigBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qcrelation.config", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(b.clone()) {
+        Ok(body) => match body.validate("qcrelation.config", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_qcrelation_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::QcrelationDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qcrelation.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("qcrelation.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_uap_perfindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UapPerfindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("uap.perfindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(b.clone()) {
+        Ok(body) => match body.validate("uap.perfindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_uap_terminalindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UapTerminalindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("uap.terminalindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(b.clone()) {
+        Ok(body) => match body.validate("uap.terminalindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_ivr(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexIvrBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.ivr", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.ivr", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.skill", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.agent", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.agent", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_vdn(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexVdnBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.vdn", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.vdn", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skillforday(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillfordayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skillforday", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(b.clone()) {
+            Ok(body) => match body.validate("hisindex.skillforday", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skillformonth(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillformonthBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skillformonth", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(b.clone()) {
+            Ok(body) => match body.validate("hisindex.skillformonth", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_agentforday(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexAgentfordayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.agentforday", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(b.clone()) {
+            Ok(body) => match body.validate("hisindex.agentforday", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentbyworknoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentbyworkno", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.agentbyworkno", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_querymonitor_systemstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatQuerymonitorSystemstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.querymonitor_systemstate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.querymonitor_systemstate", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentrestinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentrestinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentrestinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.agentrestinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatSkillStateinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.skill_stateinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.skill_stateinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentbyconfigedskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.agentbyconfigedskill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_health_ping(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HealthPingBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("health.ping", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HealthPingBody>(b.clone()) {
+        Ok(body) => match body.validate("health.ping", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_get_record_file_url_from_obs(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsGetRecordFileUrlFromObsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.getRecordFileUrlFromObs", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.getRecordFileUrlFromObs", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_bill_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryBillDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryBillData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.queryBillData", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_bill_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadBillFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadBillFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadBillFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_record_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadRecordFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadRecordFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadRecordFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadRecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.downloadRecord", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_agent_opr_info_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryAgentOprInfoDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryAgentOprInfoData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.queryAgentOprInfoData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_agent_opr_info_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadAgentOprInfoFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadAgentOprInfoFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadAgentOprInfoFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_agent_skill_info_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryAgentSkillInfoDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryAgentSkillInfoData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.queryAgentSkillInfoData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_agent_skill_info_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadAgentSkillInfoFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadAgentSkillInfoFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_request_play_voice(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsRequestPlayVoiceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.requestPlayVoice", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.requestPlayVoice", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_oiap_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadOiapRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadOiapRecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadOiapRecord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_ivr_record_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadIvrRecordFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadIVRRecordFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadIVRRecordFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_download_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrDownloadFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.downloadFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.downloadFile", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_upload_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrUploadFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.uploadFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.uploadFile", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_get_file_hash(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrGetFileHashBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.getFileHash", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.getFileHash", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_delete_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrDeleteFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.deleteFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.deleteFile", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.login", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_forcelogin(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentForceloginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.forcelogin", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.forcelogin", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentLoginexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.loginex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.loginex", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCalloutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callout", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.callout", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallPreviewcalloutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.previewcallout", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.previewcallout", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallTransferBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.transfer", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.transfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callinner(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCallinnerBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callinner", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.callinner", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callinnerskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCallinnerskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callinnerskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.callinnerskill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_innerhelp(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallInnerhelpBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.innerhelp", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.innerhelp", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_confjoin(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallConfjoinBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.confjoin", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.confjoin", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_play(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayPlayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.play", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(b.clone()) {
+        Ok(body) => match body.validate("recordplay.play", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.record", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(b.clone()) {
+            Ok(body) => match body.validate("recordplay.record", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_net_play(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayNetPlayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.netPlay", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(b.clone()) {
+            Ok(body) => match body.validate("recordplay.netPlay", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_play_relocation(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayPlayRelocationBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.playRelocation", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(b.clone()) {
+            Ok(body) => match body.validate("recordplay.playRelocation", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::QueuedeviceQueryAcdStatBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("queuedevice.queryAcdStat", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(b.clone()) {
+            Ok(body) => match body.validate("queuedevice.queryAcdStat", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentgroupAgentBySkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.agentBySkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.agentBySkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::CalldataSetCallDataExBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.setCallDataEx", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.setCallDataEx", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_calldata_assign_user_in_queue(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::CalldataAssignUserInQueueBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.assignUserInQueue", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.assignUserInQueue", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_qualitycontrol_adjust_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::QualitycontrolAdjustSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualitycontrol.adjustSkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(b.clone()) {
+            Ok(body) => match body.validate("qualitycontrol.adjustSkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_send_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSendMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.sendMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.sendMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_set_call_nums(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSetCallNumsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.setCallNums", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.setCallNums", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_transfer(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallTransferBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.transfer", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.transfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_set_call_nums_by_media_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.setCallNumsByMediaType", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.setCallNumsByMediaType", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_get_connect_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallGetConnectInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.getConnectInfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.getConnectInfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_image_capture(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallImageCaptureBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.imageCapture", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.imageCapture", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_request(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfRequestBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.request", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.request", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_hold_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfHoldParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.holdParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.holdParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_unhold_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfUnholdParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.unholdParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.unholdParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_prolong_time(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfProlongTimeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.prolongTime", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.prolongTime", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_shift_president(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfShiftPresidentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.shiftPresident", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.shiftPresident", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_batch_add_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfBatchAddParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.batchAddParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.batchAddParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_batch_remove_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfBatchRemoveParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.batchRemoveParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.batchRemoveParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_change_participant_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfChangeParticipantModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.changeParticipantMode", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.changeParticipantMode", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_modify_conf_resource(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfModifyConfResourceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.modifyConfResource", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.modifyConfResource", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_query_conf_infos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfQueryConfInfosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.queryConfInfos", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.queryConfInfos", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_config_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::ConfigLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("config.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(b.clone()) {
+        Ok(body) => match body.validate("config.login", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_register(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeRegisterBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.register", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(b.clone()) {
+            Ok(body) => match body.validate("subscribe.register", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_modify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeModifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.modify", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(b.clone()) {
+            Ok(body) => match body.validate("subscribe.modify", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_unregister(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeUnregisterBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.unregister", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(b.clone()) {
+            Ok(body) => match body.validate("subscribe.unregister", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(b.clone()) {
+        Ok(body) => match body.validate("campaign.add_v1", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(b.clone()) {
+        Ok(body) => match body.validate("campaign.add_v2", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_modify_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignModifyV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.modify_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(b.clone()) {
+            Ok(body) => match body.validate("campaign.modify_v1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_modify_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignModifyV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.modify_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(b.clone()) {
+            Ok(body) => match body.validate("campaign.modify_v2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("campaign.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_set_retry_policy(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignSetRetryPolicyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.set_retry_policy", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.set_retry_policy", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_business_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddBusinessResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_business_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.add_business_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddCallerNumbersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_caller_numbers", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.add_caller_numbers", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_delete_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignDeleteCallerNumbersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.delete_caller_numbers", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.delete_caller_numbers", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_holiday_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::HolidayAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("holiday.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::HolidayAddBody>(b.clone()) {
+        Ok(body) => match body.validate("holiday.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_holiday_modify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::HolidayModifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("holiday.modify", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(b.clone()) {
+        Ok(body) => match body.validate("holiday.modify", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(b.clone()) {
+        Ok(body) => match body.validate("blocklist.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("blocklist.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("blocklist.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add_group", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.add_group", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_modify_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistModifyGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.modify_group", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.modify_group", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query_groups(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryGroupsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query_groups", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.query_groups", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add_type", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.add_type", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query_types(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryTypesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query_types", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.query_types", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_modify_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistModifyTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.modify_type", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.modify_type", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_add_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataAddV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.add_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(b.clone()) {
+        Ok(body) => match body.validate("calldata.add_v1", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_add_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataAddV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.add_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(b.clone()) {
+        Ok(body) => match body.validate("calldata.add_v2", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("calldata.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_query_import_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataQueryImportResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.query_import_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.query_import_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_import_to_task_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataImportToTaskGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.import_to_task_group", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.import_to_task_group", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_pause(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchPauseBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.pause", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.pause", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_resume(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchResumeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.resume", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.resume", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.list", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchListBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.list", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_update_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointUpdateResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.update_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(b.clone()) {
+            Ok(body) => match body.validate("appoint.update_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.list", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointListBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.list", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("callresult.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_call_record_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultCallRecordV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.call_record_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(b.clone()) {
+            Ok(body) => match body.validate("callresult.call_record_v1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_call_record_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultCallRecordV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.call_record_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(b.clone()) {
+            Ok(body) => match body.validate("callresult.call_record_v2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_writeback_business_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::WritebackBusinessResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("writeback.business_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(b.clone()) {
+            Ok(body) => match body.validate("writeback.business_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverAddBody>(b.clone()) {
+        Ok(body) => match body.validate("fileserver.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(b.clone()) {
+            Ok(body) => match body.validate("fileserver.update", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("fileserver.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obresult_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObresultCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obresult.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("obresult.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obresult_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObresultUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obresult.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("obresult.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_template_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::TemplateAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("template.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::TemplateAddBody>(b.clone()) {
+        Ok(body) => match body.validate("template.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_template_copy(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::TemplateCopyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("template.copy", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(b.clone()) {
+        Ok(body) => match body.validate("template.copy", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsLoginBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.login", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_refresh(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsRefreshBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.refresh", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.refresh", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_get_tasks(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsGetTasksBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.get_tasks", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.get_tasks", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_interface_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsInterfaceInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.interface_info", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("obs.interface_info", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_push_mid_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsPushMidResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.push_mid_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(b.clone()) {
+            Ok(body) => match body.validate("obs.push_mid_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_push_call_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsPushCallResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.push_call_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(b.clone()) {
+            Ok(body) => match body.validate("obs.push_call_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_get_call_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsGetCallDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.get_call_data", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.get_call_data", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calllogs_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalllogsQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calllogs.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("calllogs.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_auth_gettoken(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::AuthGettokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.gettoken", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::AuthGettokenBody>(b.clone()) {
+        Ok(body) => match body.validate("auth.gettoken", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_auth_get_app_cube_token(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::AuthGetAppCubeTokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.getAppCubeToken", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::AuthGetAppCubeTokenBody>(b.clone()) {
+            Ok(body) => match body.validate("auth.getAppCubeToken", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_domain_querydomaininfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DomainQuerydomaininfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("domain.querydomaininfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(b.clone()) {
+            Ok(body) => match body.validate("domain.querydomaininfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_querynavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationQuerynavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.querynavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.querynavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_createnavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationCreatenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.createnavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.createnavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_updatenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationUpdatenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.updatenavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.updatenavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_deletenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationDeletenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.deletenavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.deletenavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_sysapi_asrcallback(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SysapiAsrcallbackBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("sysapi.asrcallback", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(b.clone()) {
+        Ok(body) => match body.validate("sysapi.asrcallback", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_flow_queryflows(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::FlowQueryflowsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("flow.queryflows", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(b.clone()) {
+        Ok(body) => match body.validate("flow.queryflows", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_dialog_process(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DialogProcessBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("dialog.process", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogProcessBody>(b.clone()) {
+        Ok(body) => match body.validate("dialog.process", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogInitBody>(b.clone()) {
+        Ok(body) => match body.validate("dialog.init", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(b.clone()) {
+            Ok(body) => match body.validate("dialog.afterInteraction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("dialog.afterTransfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(b.clone()) {
+            Ok(body) => match body.validate("dialog.recordingRequest", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_dialog_v2_process(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DialogV2ProcessBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("dialogV2.process", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(b.clone()) {
+        Ok(body) => match body.validate("dialogV2.process", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(b.clone()) {
+        Ok(body) => match body.validate("dialogV2.init", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(b.clone()) {
+            Ok(body) => match body.validate("dialogV2.afterInteraction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("dialogV2.afterTransfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(b.clone()) {
+            Ok(body) => match body.validate("dialogV2.recordingRequest", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("record.queryHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_record_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryRecordHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryRecordHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("record.queryRecordHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_intent_query_intentions(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::IntentQueryIntentionsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("intent.queryIntentions", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(b.clone()) {
+            Ok(body) => match body.validate("intent.queryIntentions", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_silent_agent_change_work_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SilentAgentChangeWorkModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("silentAgent.changeWorkMode", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(b.clone()) {
+            Ok(body) => match body.validate("silentAgent.changeWorkMode", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_silent_agent_receive_dialogrecord(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SilentAgentReceiveDialogrecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("silentAgent.receiveDialogrecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(b.clone()) {
+            Ok(body) => match body.validate("silentAgent.receiveDialogrecord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_nlp_spellcheck(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NlpSpellcheckBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("nlp.spellcheck", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(b.clone()) {
+        Ok(body) => match body.validate("nlp.spellcheck", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_flow_asrrecognizeresult(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::FlowAsrrecognizeresultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("flow.asrrecognizeresult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(b.clone()) {
+            Ok(body) => match body.validate("flow.asrrecognizeresult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_tts_texttovoice(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::TtsTexttovoiceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("tts.texttovoice", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(b.clone()) {
+        Ok(body) => match body.validate("tts.texttovoice", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_call_statistics_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryCallStatisticsReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryCallStatisticsReport", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(b.clone()) {
+            Ok(body) => match body.validate("report.queryCallStatisticsReport", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_chatbot_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryChatbotReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryChatbotReport", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(b.clone()) {
+            Ok(body) => match body.validate("report.queryChatbotReport", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_knowledge_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryKnowledgeReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryKnowledgeReport", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(b.clone()) {
+            Ok(body) => match body.validate("report.queryKnowledgeReport", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_outbound_query_rbt_recognition_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::OutboundQueryRbtRecognitionResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("outbound.queryRbtRecognitionResult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(b.clone()) {
+            Ok(body) => match body.validate("outbound.queryRbtRecognitionResult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_transfer_record_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryTransferRecordHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryTransferRecordHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("record.queryTransferRecordHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_recognition_text_classification(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecognitionTextClassificationBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recognition.textClassification", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(b.clone()) {
+            Ok(body) => match body.validate("recognition.textClassification", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_recognition_entity_detection(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecognitionEntityDetectionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recognition.entityDetection", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(b.clone()) {
+            Ok(body) => match body.validate("recognition.entityDetection", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_third_party_robot_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ThirdPartyRobotLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("thirdPartyRobot.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(b.clone()) {
+            Ok(body) => match body.validate("thirdPartyRobot.login", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_job(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryJobBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryJob", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(b.clone()) {
+        Ok(body) => match body.validate("gtsRpa.queryJob", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_job_details(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryJobDetailsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryJobDetails", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(b.clone()) {
+            Ok(body) => match body.validate("gtsRpa.queryJobDetails", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_create_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaCreateRpaQueueDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.createRpaQueueData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(b.clone()) {
+            Ok(body) => match body.validate("gtsRpa.createRpaQueueData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryRpaQueueDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryRpaQueueData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(b.clone()) {
+            Ok(body) => match body.validate("gtsRpa.queryRpaQueueData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }

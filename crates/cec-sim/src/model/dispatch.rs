@@ -178,4 +178,30 @@ mod tests {
         ids.dedup();
         assert_eq!(before, ids.len(), "an id is listed twice");
     }
+
+    /// No interface that changes state answers its spec sample: each one's
+    /// behaviour (or refusal) is run on a fresh model with an empty request and
+    /// its answer compared with the sample.
+    #[tokio::test]
+    async fn no_state_changing_interface_answers_its_sample() {
+        let shared = Shared::new(crate::SimConfig::default());
+        let mut checked = 0;
+        for route in ROUTES.iter().filter(|r| r.retry() == RetryClass::Unsafe) {
+            let serve = serve_for(route, Unmodelled::Refuse);
+            assert!(!matches!(serve, Serve::Sample), "{}: sample-only", route.id());
+            let req = Req {
+                params: Default::default(),
+                query: Vec::new(),
+                headers: Default::default(),
+                body: serde_json::Value::Null,
+            };
+            let sample: serde_json::Value = serde_json::from_str(route.success).unwrap_or_default();
+            let answer = shared.handle(route, serve, &req).await;
+            if let Reply::Json(v, _) = &answer {
+                assert_ne!(v, &sample, "{}: answers the spec's sample", route.id());
+            }
+            checked += 1;
+        }
+        assert!(checked > 200, "{checked} state-changing routes");
+    }
 }
