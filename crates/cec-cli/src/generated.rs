@@ -4357,6 +4357,22 @@ async fn run_gateway_onlineagent_logininfo(clients: &Clients, input: &CliInput) 
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGININFO, call).await?))
 }
 
+async fn run_gateway_onlineagent_sendnoteletex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.onlineagent_sendnoteletex();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX, call).await?))
+}
+
 async fn run_gateway_onlineagent_agentstatus(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.gateway()?;
     let mut b = c.onlineagent_agentstatus();
@@ -4459,6 +4475,22 @@ async fn run_gateway_voicecall_answer(clients: &Clients, input: &CliInput) -> an
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ANSWER, call).await?))
+}
+
+async fn run_gateway_voicecall_reject(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
+    let c = clients.gateway()?;
+    let mut b = c.voicecall_reject();
+    if let Some(v) = input.get("path", "agentid") {
+        b = b.agentid(v);
+    }
+    if let Some(body) = &input.body {
+        b = b.body(
+            serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(body.clone())
+                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
+        );
+    }
+    let call = b.into_call()?;
+    Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_REJECT, call).await?))
 }
 
 async fn run_gateway_voicecall_release(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -10546,6 +10578,16 @@ pub static OPS: &[CliOp] = &[
     },
     CliOp {
         ne: "gateway",
+        id: "onlineagent.sendnoteletex",
+        method: "POST",
+        path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
+        title: "Sending a note to other agents",
+        params: &[("path", "agentid")],
+        body: true,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
         id: "onlineagent.agentstatus",
         method: "GET",
         path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
@@ -10622,6 +10664,16 @@ pub static OPS: &[CliOp] = &[
         title: "Answering a call",
         params: &[("path", "agentid"), ("query", "callid")],
         body: false,
+        binary: false,
+    },
+    CliOp {
+        ne: "gateway",
+        id: "voicecall.reject",
+        method: "POST",
+        path: "/agentgateway/resource/voicecall/{agentid}/reject",
+        title: "Rejecting an incoming call",
+        params: &[("path", "agentid")],
+        body: true,
         binary: false,
     },
     CliOp {
@@ -13366,6 +13418,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "onlineagent.updateguid") => run_gateway_onlineagent_updateguid(clients, input).await,
         ("gateway", "onlineagent.handshake") => run_gateway_onlineagent_handshake(clients, input).await,
         ("gateway", "onlineagent.logininfo") => run_gateway_onlineagent_logininfo(clients, input).await,
+        ("gateway", "onlineagent.sendnoteletex") => run_gateway_onlineagent_sendnoteletex(clients, input).await,
         ("gateway", "onlineagent.agentstatus") => run_gateway_onlineagent_agentstatus(clients, input).await,
         ("gateway", "onlineagent.querycustomstate") => run_gateway_onlineagent_querycustomstate(clients, input).await,
         ("gateway", "onlineagent.setcustomstate") => run_gateway_onlineagent_setcustomstate(clients, input).await,
@@ -13374,6 +13427,7 @@ pub async fn dispatch(ne: &str, id: &str, clients: &Clients, input: &CliInput) -
         ("gateway", "voicecall.callout") => run_gateway_voicecall_callout(clients, input).await,
         ("gateway", "voicecall.previewcallout") => run_gateway_voicecall_previewcallout(clients, input).await,
         ("gateway", "voicecall.answer") => run_gateway_voicecall_answer(clients, input).await,
+        ("gateway", "voicecall.reject") => run_gateway_voicecall_reject(clients, input).await,
         ("gateway", "voicecall.release") => run_gateway_voicecall_release(clients, input).await,
         ("gateway", "voicecall.release_legacy") => run_gateway_voicecall_release_legacy(clients, input).await,
         ("gateway", "voicecall.dropcall") => run_gateway_voicecall_dropcall(clients, input).await,

@@ -28,7 +28,7 @@ async fn onlineagent_login() {
 
 #[tokio::test]
 async fn onlineagent_forcelogin() {
-    check_json(Case { op: "onlineagent.forcelogin", method: "PUT", path: "/agentgateway/resource/onlineagent/101/forcelogin".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","result":{"isForceChange":"s-isForceChange","loginTime":"s-loginTime","mediatype":"s-mediatype","serverName":"s-serverName","timeRemaining":"s-timeRemaining","vdnid":"s-vdnid","workno":"s-workno"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "onlineagent.forcelogin", method: "PUT", path: "/agentgateway/resource/onlineagent/101/forcelogin".into(), query: vec![], headers: vec![], present: vec![], body: Some(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.onlineagent_forcelogin().agentid("100").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
@@ -267,7 +267,7 @@ async fn onlineagent_autoenteridle() {
         Case {
             op: "onlineagent.autoenteridle",
             method: "POST",
-            path: "/agentgateway/resource/onlineagent/101/autoenteridle/s-flag".into(),
+            path: "/agentgateway/resource/onlineagent/101/autoenteridle/s-fla".into(),
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
@@ -281,12 +281,12 @@ async fn onlineagent_autoenteridle() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.onlineagent_autoenteridle().agentid("101").flag("s-flag").send().await },
+        |c| async move { c.onlineagent_autoenteridle().agentid("101").flag("s-fla").send().await },
     )
     .await;
     check_refused(
         client,
-        |c| async move { c.onlineagent_autoenteridle().agentid("100").flag("s-flag").send().await },
+        |c| async move { c.onlineagent_autoenteridle().agentid("100").flag("s-fla").send().await },
         "agentid",
     )
     .await;
@@ -560,6 +560,59 @@ async fn onlineagent_logininfo() {
 }
 
 #[tokio::test]
+async fn onlineagent_sendnoteletex() {
+    check_json(
+        Case {
+            op: "onlineagent.sendnoteletex",
+            method: "POST",
+            path: "/agentgateway/resource/onlineagent/101/sendnoteletex".into(),
+            query: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: Some(v(r#"{"agentIds":[101],"content":"s-content"}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"100-001"}"#),
+                code: "100-001",
+                kind: ErrorKind::Service,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.onlineagent_sendnoteletex()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
+                        r#"{"agentIds":[101],"content":"s-content"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.onlineagent_sendnoteletex()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
+                        r#"{"agentIds":[101],"content":"s-content"}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+        "agentid",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn onlineagent_agentstatus() {
     check_json(
         Case {
@@ -687,8 +740,8 @@ async fn agentevent_poll() {
 
 #[tokio::test]
 async fn voicecall_callout() {
-    check_json(Case { op: "voicecall.callout", method: "PUT", path: "/agentgateway/resource/voicecall/101/callout".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.voicecall_callout().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "voicecall.callout", method: "PUT", path: "/agentgateway/resource/voicecall/101/callout".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)), success: v(r#"{"message":"success","retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.voicecall_callout().agentid("100").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -770,6 +823,59 @@ async fn voicecall_answer() {
     check_refused(
         client,
         |c| async move { c.voicecall_answer().agentid("100").callid("s-callid").send().await },
+        "agentid",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn voicecall_reject() {
+    check_json(
+        Case {
+            op: "voicecall.reject",
+            method: "POST",
+            path: "/agentgateway/resource/voicecall/101/reject".into(),
+            query: vec![],
+            headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
+            present: vec![],
+            body: Some(v(r#"{"callid":"s-callid","mode":1}"#)),
+            success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#),
+            failure: Some(Failure {
+                body: v(r#"{"message":"simulated failure","retcode":"100-006"}"#),
+                code: "100-006",
+                kind: ErrorKind::Auth,
+            }),
+            prelude: vec![],
+        },
+        client,
+        |c| async move {
+            c.voicecall_reject()
+                .agentid("101")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(v(
+                        r#"{"callid":"s-callid","mode":1}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
+    )
+    .await;
+    check_refused(
+        client,
+        |c| async move {
+            c.voicecall_reject()
+                .agentid("100")
+                .body(
+                    serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(v(
+                        r#"{"callid":"s-callid","mode":1}"#,
+                    ))
+                    .unwrap(),
+                )
+                .send()
+                .await
+        },
         "agentid",
     )
     .await;
@@ -1326,8 +1432,8 @@ async fn voicecall_phonehangup() {
 
 #[tokio::test]
 async fn recordplay_play() {
-    check_json(Case { op: "recordplay.play", method: "PUT", path: "/agentgateway/resource/recordplay/101/play".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.recordplay_play().agentid("100").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)).unwrap()).send().await }, "agentid").await;
+    check_json(Case { op: "recordplay.play", method: "PUT", path: "/agentgateway/resource/recordplay/101/play".into(), query: vec![], headers: vec![("guid", "test-guid-0001.AgentGateway0".into())], present: vec![], body: Some(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)), success: v(r#"{"message":"success","result":{"k":"v"},"retcode":"0"}"#), failure: Some(Failure { body: v(r#"{"message":"simulated failure","retcode":"999-999"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.recordplay_play().agentid("100").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap()).send().await }, "agentid").await;
 }
 
 #[tokio::test]
@@ -1388,7 +1494,7 @@ async fn recordplay_fore_fast() {
         Case {
             op: "recordplay.foreFast",
             method: "POST",
-            path: "/agentgateway/resource/recordplay/101/forefast/s-time".into(),
+            path: "/agentgateway/resource/recordplay/101/forefast/0".into(),
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
@@ -1402,15 +1508,11 @@ async fn recordplay_fore_fast() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.recordplay_fore_fast().agentid("101").time("s-time").send().await },
+        |c| async move { c.recordplay_fore_fast().agentid("101").time("0").send().await },
     )
     .await;
-    check_refused(
-        client,
-        |c| async move { c.recordplay_fore_fast().agentid("100").time("s-time").send().await },
-        "agentid",
-    )
-    .await;
+    check_refused(client, |c| async move { c.recordplay_fore_fast().agentid("100").time("0").send().await }, "agentid")
+        .await;
 }
 
 #[tokio::test]
@@ -1419,7 +1521,7 @@ async fn recordplay_back_fast() {
         Case {
             op: "recordplay.backFast",
             method: "POST",
-            path: "/agentgateway/resource/recordplay/101/backfast/s-time".into(),
+            path: "/agentgateway/resource/recordplay/101/backfast/0".into(),
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
@@ -1433,15 +1535,11 @@ async fn recordplay_back_fast() {
             prelude: vec![],
         },
         client,
-        |c| async move { c.recordplay_back_fast().agentid("101").time("s-time").send().await },
+        |c| async move { c.recordplay_back_fast().agentid("101").time("0").send().await },
     )
     .await;
-    check_refused(
-        client,
-        |c| async move { c.recordplay_back_fast().agentid("100").time("s-time").send().await },
-        "agentid",
-    )
-    .await;
+    check_refused(client, |c| async move { c.recordplay_back_fast().agentid("100").time("0").send().await }, "agentid")
+        .await;
 }
 
 #[tokio::test]
@@ -2889,7 +2987,7 @@ async fn mediacall_set_call_nums() {
             query: vec![],
             headers: vec![("guid", "test-guid-0001.AgentGateway0".into())],
             present: vec![],
-            body: Some(v(r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#)),
+            body: Some(v(r#"{"callnums":"1","mediaType":"s-mediaType"}"#)),
             success: v(r#"{"message":"success","retcode":"0"}"#),
             failure: Some(Failure {
                 body: v(r#"{"message":"simulated failure","retcode":"106-003"}"#),
@@ -2904,7 +3002,7 @@ async fn mediacall_set_call_nums() {
                 .agentid("101")
                 .body(
                     serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
-                        r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#,
+                        r#"{"callnums":"1","mediaType":"s-mediaType"}"#,
                     ))
                     .unwrap(),
                 )
@@ -2920,7 +3018,7 @@ async fn mediacall_set_call_nums() {
                 .agentid("100")
                 .body(
                     serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
-                        r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#,
+                        r#"{"callnums":"1","mediaType":"s-mediaType"}"#,
                     ))
                     .unwrap(),
                 )

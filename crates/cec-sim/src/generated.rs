@@ -1765,7 +1765,7 @@ pub static ROUTES: &[Route] = &[
             (&["limit"], Scalar::Int),
             (&["offset"], Scalar::Int),
         ],
-        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"allowRestAgentNum\":7,\"details\":[{\"k\":\"v\"}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7},\"resultDesc\":{\"allowRestAgentNum\":7,\"details\":[{\"k\":\"v\"}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7}}",
+        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"allowRestAgentNum\":7,\"details\":[{\"agentId\":7,\"applyRestLength\":7,\"beginTime\":7,\"cantRestCause\":7,\"ccId\":7,\"name\":\"s-name\",\"reqRestDura\":7,\"vdnId\":7}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7},\"resultDesc\":{\"allowRestAgentNum\":7,\"details\":[{\"agentId\":7,\"applyRestLength\":7,\"beginTime\":7,\"cantRestCause\":7,\"ccId\":7,\"name\":\"s-name\",\"reqRestDura\":7,\"vdnId\":7}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7}}",
         check_body: Some(check_cms_vdn_queryagentreststate),
     },
     Route {
@@ -1894,7 +1894,7 @@ pub static ROUTES: &[Route] = &[
             (&["limit"], Scalar::Int),
             (&["offset"], Scalar::Int),
         ],
-        success: "{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}],\"resultCode\":\"0100000\",\"resultDesc\":{\"k\":\"v\"}}",
+        success: "{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}],\"resultCode\":\"0100000\",\"resultDesc\":{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}]}}",
         check_body: Some(check_cms_vdn_querycalls_v2),
     },
     Route {
@@ -1934,7 +1934,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["ccId", "vdn"],
         required_query: &[],
         lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}],\"resultDesc\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}]}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"acId\":7,\"accessCode\":\"s-accessCode\",\"codeDescription\":\"s-codeDescription\",\"mediatypeId\":7}],\"resultDesc\":[{\"acId\":7,\"accessCode\":\"s-accessCode\",\"codeDescription\":\"s-codeDescription\",\"mediatypeId\":7}]}",
         check_body: Some(check_cms_vdn_queryaccesscodeinfo),
     },
     Route {
@@ -2131,13 +2131,13 @@ pub static ROUTES: &[Route] = &[
         ne: "cms",
         meta: &cec_cms::generated::AGENT_AGENTRESTINFOS,
         invalid: "0100002",
-        required_body: &["ccId", "vdn"],
+        required_body: &["queryParam"],
         required_query: &[],
         lenient: &[
-            (&["ccId"], Scalar::Int),
-            (&["vdn"], Scalar::Int),
-            (&["offset"], Scalar::Int),
-            (&["limit"], Scalar::Int),
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "offset"], Scalar::Int),
+            (&["queryParam", "limit"], Scalar::Int),
         ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7},\"resultDesc\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7}}",
         check_body: Some(check_cms_agent_agentrestinfos),
@@ -2174,7 +2174,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["ccId", "vdn", "callId"],
         required_query: &[],
         lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":7,\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":7,\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":\"s-mediaBillType\",\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":\"s-mediaBillType\",\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
         check_body: Some(check_cms_calldata_querybasiccallinfo),
     },
     Route {
@@ -2723,7 +2723,7 @@ pub static ROUTES: &[Route] = &[
             (&["checkInMailm"], Scalar::Bool),
             (&["listenStatus"], Scalar::Bool),
         ],
-        success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         check_body: Some(check_gateway_onlineagent_forcelogin),
     },
     Route {
@@ -2938,6 +2938,16 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        meta: &cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX,
+        invalid: "000-002",
+        required_body: &["agentIds", "content"],
+        required_query: &[],
+        lenient: &[(&["agentIds", "[]"], Scalar::Int)],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        check_body: Some(check_gateway_onlineagent_sendnoteletex),
+    },
+    Route {
+        ne: "gateway",
         meta: &cec_gateway::generated::ONLINEAGENT_AGENTSTATUS,
         invalid: "000-002",
         required_body: &[],
@@ -3019,6 +3029,16 @@ pub static ROUTES: &[Route] = &[
         lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         check_body: None,
+    },
+    Route {
+        ne: "gateway",
+        meta: &cec_gateway::generated::VOICECALL_REJECT,
+        invalid: "000-002",
+        required_body: &["mode"],
+        required_query: &[],
+        lenient: &[(&["mode"], Scalar::Int)],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        check_body: Some(check_gateway_voicecall_reject),
     },
     Route {
         ne: "gateway",
@@ -8465,6 +8485,20 @@ fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String
     Err(first.unwrap_or_default())
 }
 
+fn check_gateway_onlineagent_sendnoteletex(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.sendnoteletex", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
     let first =
@@ -8489,6 +8523,19 @@ fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), S
             Err(e) => format!("body does not match the spec: {e}"),
         },
     ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_gateway_voicecall_reject(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.reject", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
     Err(first.unwrap_or_default())
 }
 

@@ -1298,7 +1298,7 @@ fn cms_bodies() {
         &mut failed,
     );
     check(&cec_cms::generated::VDN_QUERYCALLS, c.vdn_querycalls().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"limit":7,"offset":7,"vdn":1}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::VDN_QUERYCALLS_V2, c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"s-isCallIn","limit":7,"offset":7,"vdn":1}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::VDN_QUERYCALLS_V2, c.vdn_querycalls_v2().body(serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(v(r#"{"beginDate":7,"calleeNo":"s-calleeNo","callerNo":"s-callerNo","ccId":1,"endDate":7,"isCallIn":"true","limit":7,"offset":7,"vdn":1}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_cms::generated::VDN_QUERYCALLTRACEDETAIL,
         c.vdn_querycalltracedetail()
@@ -1564,7 +1564,7 @@ fn cms_bodies() {
         c.agent_agentrestinfos()
             .body(
                 serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(v(
-                    r#"{"ccId":1,"limit":1,"offset":7,"vdn":1}"#,
+                    r#"{"queryParam":{"ccId":1,"limit":1,"offset":7,"vdn":1}}"#,
                 ))
                 .unwrap(),
             )
@@ -1978,7 +1978,20 @@ fn gateway_bodies() {
     check(&cec_gateway::generated::ONLINEAGENT_LOGIN, c.onlineagent_login().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_gateway::generated::ONLINEAGENT_FORCELOGIN, c.onlineagent_forcelogin().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"callBackUri":"s-callBackUri","checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"serviceToken":"sserviceToken","status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_gateway::generated::ONLINEAGENT_LOGINEX, c.onlineagent_loginex().agentid("101").body(serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(v(r#"{"agenttype":7,"autoanswer":true,"autoenteridle":true,"checkInMailm":true,"checkInWebm":true,"entryIp":"s-entryIp","ip":"s-ip","listenStatus":true,"password":"s-password","phonelinkage":true,"phonenum":"s-phonenum","releasephone":true,"status":7,"vcPhoneNumber":"s-vcPhoneNumber"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_gateway::generated::VOICECALL_CALLOUT, c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":7,"skillid":7,"userVideoDirection":7}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX,
+        c.onlineagent_sendnoteletex()
+            .agentid("101")
+            .body(
+                serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(v(
+                    r#"{"agentIds":[101],"content":"s-content"}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
+    check(&cec_gateway::generated::VOICECALL_CALLOUT, c.voicecall_callout().agentid("101").body(serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(v(r#"{"callappdata":"s-callappdata","called":"s-called","caller":"s-caller","mediaability":0,"skillid":7,"userVideoDirection":1}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_gateway::generated::VOICECALL_PREVIEWCALLOUT,
         c.voicecall_previewcallout()
@@ -1986,6 +1999,19 @@ fn gateway_bodies() {
             .body(
                 serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(v(
                     r#"{"callcontrolid":7,"called":"s-called"}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_gateway::generated::VOICECALL_REJECT,
+        c.voicecall_reject()
+            .agentid("101")
+            .body(
+                serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(v(
+                    r#"{"callid":"s-callid","mode":1}"#,
                 ))
                 .unwrap(),
             )
@@ -2019,7 +2045,7 @@ fn gateway_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_gateway::generated::RECORDPLAY_PLAY, c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-speedchange","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-volumechange"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_gateway::generated::RECORDPLAY_PLAY, c.recordplay_play().agentid("101").body(serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(v(r#"{"codeformat":7,"locationId":7,"speedchange":"s-spe","startpostion":7,"times":7,"voicepath":"s-voicepath","volumechange":"s-vol"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_gateway::generated::RECORDPLAY_RECORD,
         c.recordplay_record()
@@ -2142,7 +2168,7 @@ fn gateway_bodies() {
             .agentid("101")
             .body(
                 serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(v(
-                    r#"{"callnums":"s-callnums","mediaType":"s-mediaType"}"#,
+                    r#"{"callnums":"1","mediaType":"s-mediaType"}"#,
                 ))
                 .unwrap(),
             )
@@ -2319,7 +2345,7 @@ fn gateway_bodies() {
             .into_call(),
         &mut failed,
     );
-    assert!(failed.is_empty(), "{} of 39 gateway bodies refused:\n{}", failed.len(), failed.join("\n"));
+    assert!(failed.is_empty(), "{} of 41 gateway bodies refused:\n{}", failed.len(), failed.join("\n"));
 }
 
 #[test]

@@ -1214,9 +1214,51 @@ pub struct VdnQueryagentreststateResponseResultDatas {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details (fields not captured)
+    /// per-agent rest details (item fields as named in the page sample)
     #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub details: Option<Vec<serde_json::Value>>,
+    pub details: Option<Vec<VdnQueryagentreststateResponseResultDatasDetails>>,
+}
+
+/// Object `details`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentreststateResponseResultDatasDetails {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// why rest is not granted yet (agents waiting to rest)
+    #[serde(
+        rename = "cantRestCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cant_rest_cause: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// call center ID
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_id: Option<i64>,
+    /// rest (or rest request) start (ms timestamp (sample))
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// requested rest length (seconds (sample))
+    #[serde(
+        rename = "applyRestLength",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub apply_rest_length: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// time since the rest request (seconds (sample; present for waiting agents only))
+    #[serde(
+        rename = "reqRestDura",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub req_rest_dura: Option<i64>,
 }
 
 /// Object `resultDesc`.
@@ -1244,9 +1286,51 @@ pub struct VdnQueryagentreststateResponseResultDesc {
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub wait_rest_agent_num: Option<i64>,
-    /// per-agent rest details (fields not captured)
+    /// per-agent rest details (item fields as named in the page sample)
     #[serde(rename = "details", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
-    pub details: Option<Vec<serde_json::Value>>,
+    pub details: Option<Vec<VdnQueryagentreststateResponseResultDescDetails>>,
+}
+
+/// Object `details`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQueryagentreststateResponseResultDescDetails {
+    /// agent ID
+    #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub agent_id: Option<i64>,
+    /// why rest is not granted yet (agents waiting to rest)
+    #[serde(
+        rename = "cantRestCause",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub cant_rest_cause: Option<i64>,
+    /// VDN ID
+    #[serde(rename = "vdnId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub vdn_id: Option<i64>,
+    /// call center ID
+    #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub cc_id: Option<i64>,
+    /// rest (or rest request) start (ms timestamp (sample))
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub begin_time: Option<i64>,
+    /// requested rest length (seconds (sample))
+    #[serde(
+        rename = "applyRestLength",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub apply_rest_length: Option<i64>,
+    /// agent name
+    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub name: Option<String>,
+    /// time since the rest request (seconds (sample; present for waiting agents only))
+    #[serde(
+        rename = "reqRestDura",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub req_rest_dura: Option<i64>,
 }
 
 /// Object request body of `vdn.totalagentabstractex3`.
@@ -1619,14 +1703,14 @@ pub struct VdnQueryivrstatusinfoResponseResultDatas {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// customer level (1-254; higher = more important)
+    /// customer level (1-254; higher is more important)
     #[serde(
         rename = "customerLevel",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub customer_level: Option<i64>,
-    /// call feature code
+    /// call feature code (page table 1)
     #[serde(
         rename = "requestType",
         skip_serializing_if = "Option::is_none",
@@ -1642,14 +1726,14 @@ pub struct VdnQueryivrstatusinfoResponseResultDesc {
     /// call ID
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub call_id: Option<String>,
-    /// customer level (1-254; higher = more important)
+    /// customer level (1-254; higher is more important)
     #[serde(
         rename = "customerLevel",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub customer_level: Option<i64>,
-    /// call feature code
+    /// call feature code (page table 1)
     #[serde(
         rename = "requestType",
         skip_serializing_if = "Option::is_none",
@@ -1847,16 +1931,16 @@ pub struct VdnQueryagentstaticconfinfoResponseResultDatas {
     /// agent ID
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub agent_id: Option<i64>,
-    /// team ID (AICC returns -1 in the paged variant)
+    /// team ID (AICC returns -1: teams not supported)
     #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub group_id: Option<i64>,
-    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    /// agent rights: a bracketed list of 0/1 flags, one per right bit (page table 5: 1 busy/idle, 2 mute, 3 hold, 5 outbound call, 6 internal call, 13 listen/insert/whisper, 15 force sign-out/busy/idle, 23 monitoring console, 24 configuration administrator, ...; up to 128 bits) (bit string, 1 = has right; bit meanings in table agent_rights)
     #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rights: Option<String>,
     /// agent name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// agent kind (0 network agent, 1 normal agent)
+    /// agent kind (0 network agent, 1 ordinary agent (AICC: always 1))
     #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub real_flag: Option<i64>,
 }
@@ -1868,16 +1952,16 @@ pub struct VdnQueryagentstaticconfinfoResponseResultDesc {
     /// agent ID
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub agent_id: Option<i64>,
-    /// team ID (AICC returns -1 in the paged variant)
+    /// team ID (AICC returns -1: teams not supported)
     #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub group_id: Option<i64>,
-    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    /// agent rights: a bracketed list of 0/1 flags, one per right bit (page table 5: 1 busy/idle, 2 mute, 3 hold, 5 outbound call, 6 internal call, 13 listen/insert/whisper, 15 force sign-out/busy/idle, 23 monitoring console, 24 configuration administrator, ...; up to 128 bits) (bit string, 1 = has right; bit meanings in table agent_rights)
     #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rights: Option<String>,
     /// agent name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// agent kind (0 network agent, 1 normal agent)
+    /// agent kind (0 network agent, 1 ordinary agent (AICC: always 1))
     #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub real_flag: Option<i64>,
 }
@@ -1944,16 +2028,16 @@ pub struct VdnQuerytotalagentinfoResponseResultDatas {
     /// agent ID
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub agent_id: Option<i64>,
-    /// team ID (AICC returns -1 in the paged variant)
+    /// team ID
     #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub group_id: Option<i64>,
-    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    /// agent rights: a bracketed list of 0/1 flags, one per right bit (page table 5: 1 busy/idle, 2 mute, 3 hold, 5 outbound call, 6 internal call, 13 listen/insert/whisper, 15 force sign-out/busy/idle, 23 monitoring console, 24 configuration administrator, ...; up to 128 bits) (bit string, 1 = has right; bit meanings in table agent_rights)
     #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rights: Option<String>,
     /// agent name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// agent kind (0 network agent, 1 normal agent)
+    /// agent kind (0 network agent, 1 ordinary agent (AICC: always 1))
     #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub real_flag: Option<i64>,
 }
@@ -1965,16 +2049,16 @@ pub struct VdnQuerytotalagentinfoResponseResultDesc {
     /// agent ID
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub agent_id: Option<i64>,
-    /// team ID (AICC returns -1 in the paged variant)
+    /// team ID
     #[serde(rename = "groupId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub group_id: Option<i64>,
-    /// agent permission bits (bit string, 1 = has right; bit meanings in table agent_rights)
+    /// agent rights: a bracketed list of 0/1 flags, one per right bit (page table 5: 1 busy/idle, 2 mute, 3 hold, 5 outbound call, 6 internal call, 13 listen/insert/whisper, 15 force sign-out/busy/idle, 23 monitoring console, 24 configuration administrator, ...; up to 128 bits) (bit string, 1 = has right; bit meanings in table agent_rights)
     #[serde(rename = "rights", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub rights: Option<String>,
     /// agent name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// agent kind (0 network agent, 1 normal agent)
+    /// agent kind (0 network agent, 1 ordinary agent (AICC: always 1))
     #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub real_flag: Option<i64>,
 }
@@ -2233,7 +2317,7 @@ pub struct VdnQuerycallsResponseResultDescData {
     /// call type code
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub call_type: Option<i64>,
-    /// wait start (further item fields not captured)
+    /// wait start
     #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub wait_begin: Option<i64>,
 }
@@ -2283,6 +2367,9 @@ impl VdnQuerycallsV2Body {
         cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
         cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
         cec_core::validate::required(op, &format!("{at}isCallIn"), &self.is_call_in)?;
+        if let Some(v) = &self.is_call_in {
+            cec_core::validate::one_of(op, &format!("{at}isCallIn"), v, &["true", "false"])?;
+        }
         Ok(())
     }
 }
@@ -2298,15 +2385,63 @@ pub struct VdnQuerycallsV2Response {
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub result_code: Option<String>,
-    /// result
-    #[serde(rename = "resultDesc", skip_serializing_if = "Option::is_none")]
-    pub result_desc: Option<serde_json::Value>,
-    /// call records (callinDetial)
+    /// query result; an integrator client reading a real tenant finds data and count inside it
+    #[serde(
+        rename = "resultDesc",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub result_desc: Option<VdnQuerycallsV2ResponseResultDesc>,
+    /// call records (callinDetial), where the table lists them (beside resultDesc)
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
     pub data: Option<Vec<VdnQuerycallsV2ResponseData>>,
+    /// total matching records, where the table lists it
+    #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub count: Option<i64>,
+}
+
+/// Object `resultDesc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsV2ResponseResultDesc {
+    /// call records (callinDetial)
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_vec")]
+    pub data: Option<Vec<VdnQuerycallsV2ResponseResultDescData>>,
     /// total matching records
     #[serde(rename = "count", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub count: Option<i64>,
+}
+
+/// Object `data`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VdnQuerycallsV2ResponseResultDescData {
+    /// time the record was stored (ms timestamp)
+    #[serde(rename = "logDate", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub log_date: Option<i64>,
+    /// calling number
+    #[serde(
+        rename = "callerNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub caller_no: Option<String>,
+    /// called number
+    #[serde(
+        rename = "calleeNo",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub callee_no: Option<String>,
+    /// call ID
+    #[serde(rename = "callId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
+    pub call_id: Option<String>,
+    /// call type code
+    #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub call_type: Option<i64>,
+    /// wait start
+    #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub wait_begin: Option<i64>,
 }
 
 /// Object `data`.
@@ -2336,7 +2471,7 @@ pub struct VdnQuerycallsV2ResponseData {
     /// call type code
     #[serde(rename = "callType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub call_type: Option<i64>,
-    /// wait start (further item fields not captured)
+    /// wait start
     #[serde(rename = "waitBegin", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub wait_begin: Option<i64>,
 }
@@ -2738,7 +2873,7 @@ pub struct VdnQueryaccesscodeinfoResponse {
         deserialize_with = "cec_core::de::opt_vec"
     )]
     pub result_datas: Option<Vec<VdnQueryaccesscodeinfoResponseResultDatas>>,
-    /// access codes of the VDN
+    /// system access codes of the VDN
     #[serde(
         rename = "resultDesc",
         skip_serializing_if = "Option::is_none",
@@ -2751,58 +2886,60 @@ pub struct VdnQueryaccesscodeinfoResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryaccesscodeinfoResponseResultDatas {
-    /// IVR flow ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// service type number
-    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub service_no: Option<i64>,
-    /// queue kind (1 real queue, 2 virtual queue)
-    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub real_flag: Option<i64>,
-    /// access code
+    /// access code number
+    #[serde(rename = "acId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ac_id: Option<i64>,
+    /// media type (page table 1)
     #[serde(
-        rename = "accessNo",
+        rename = "mediatypeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub mediatype_id: Option<i64>,
+    /// access code value
+    #[serde(
+        rename = "accessCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
-    pub access_no: Option<String>,
-    /// access code purpose
+    pub access_code: Option<String>,
+    /// access code description
     #[serde(
-        rename = "description",
+        rename = "codeDescription",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
-    pub description: Option<String>,
+    pub code_description: Option<String>,
 }
 
 /// Object `resultDesc`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VdnQueryaccesscodeinfoResponseResultDesc {
-    /// IVR flow ID
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub id: Option<i64>,
-    /// service type number
-    #[serde(rename = "serviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub service_no: Option<i64>,
-    /// queue kind (1 real queue, 2 virtual queue)
-    #[serde(rename = "realFlag", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
-    pub real_flag: Option<i64>,
-    /// access code
+    /// access code number
+    #[serde(rename = "acId", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
+    pub ac_id: Option<i64>,
+    /// media type (page table 1)
     #[serde(
-        rename = "accessNo",
+        rename = "mediatypeId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_i64"
+    )]
+    pub mediatype_id: Option<i64>,
+    /// access code value
+    #[serde(
+        rename = "accessCode",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
-    pub access_no: Option<String>,
-    /// access code purpose
+    pub access_code: Option<String>,
+    /// access code description
     #[serde(
-        rename = "description",
+        rename = "codeDescription",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
-    pub description: Option<String>,
+    pub code_description: Option<String>,
 }
 
 /// Object response of `vdn.restreasons`.
@@ -5265,6 +5402,24 @@ pub struct VdnQueryAgentByStatusResponseData {
 /// Object request body of `agent.agentrestinfos`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentAgentrestinfosBody {
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    #[serde(rename = "queryParam", skip_serializing_if = "Option::is_none", default)]
+    pub query_param: Option<AgentAgentrestinfosBodyQueryParam>,
+}
+impl AgentAgentrestinfosBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+        if let Some(v) = &self.query_param {
+            v.validate(op, &format!("{at}queryParam."))?;
+        }
+        Ok(())
+    }
+}
+
+/// Object `queryParam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentAgentrestinfosBodyQueryParam {
     /// call center ID (1-65535) Required.
     #[serde(rename = "ccId", skip_serializing_if = "Option::is_none", default)]
     pub cc_id: Option<i64>,
@@ -5278,7 +5433,7 @@ pub struct AgentAgentrestinfosBody {
     #[serde(rename = "limit", skip_serializing_if = "Option::is_none", default)]
     pub limit: Option<i64>,
 }
-impl AgentAgentrestinfosBody {
+impl AgentAgentrestinfosBodyQueryParam {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
@@ -5725,7 +5880,7 @@ pub struct CalldataQuerybasiccallinfoResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataQuerybasiccallinfoResponseResultDatas {
-    /// time the call entered the platform (ms)
+    /// time the call entered the platform (ms timestamp (table type Date))
     #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub time: Option<i64>,
     /// call task number
@@ -5773,88 +5928,88 @@ pub struct CalldataQuerybasiccallinfoResponseResultDatas {
     /// device number: agent ID for agents, queue/virtual device ID otherwise
     #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub device_no: Option<i64>,
-    /// skill description of the call
+    /// skill queue description (the table types it int; kept string, which also reads a number)
     #[serde(
         rename = "callSkill",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_skill: Option<String>,
-    /// number of parties (sample only)
+    /// devices the call passed through
     #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub party_num: Option<i64>,
-    /// call type/feature (sample only)
+    /// call feature code (page table 1)
     #[serde(
         rename = "callFeature",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_feature: Option<i64>,
-    /// original called number (sample only)
+    /// original called number when it changed before entering the system (the table types it int; kept string, which also reads a number)
     #[serde(
         rename = "orgiCalledNum",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub orgi_called_num: Option<String>,
-    /// media type (sample only)
+    /// media type code
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// position (sample only)
+    /// where the call entered
     #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub place: Option<i64>,
-    /// wait time (sample only)
+    /// queue wait
     #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub wait_time: Option<i64>,
-    /// total talk time (sample only)
+    /// talk time
     #[serde(
         rename = "totalTalkingTimes",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_talking_times: Option<i64>,
-    /// time in system (sample only)
+    /// total time in the system
     #[serde(
         rename = "logonTimes",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub logon_times: Option<i64>,
-    /// service type (sample only)
+    /// service type
     #[serde(
         rename = "serviceType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub service_type: Option<i64>,
-    /// call-in cause (sample only)
+    /// call-in cause
     #[serde(
         rename = "callInCause",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_in_cause: Option<i64>,
-    /// entry reason (sample only)
+    /// reason for entering the current device (page table 1)
     #[serde(
         rename = "enterReason",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub enter_reason: Option<i64>,
-    /// media billing type (sample only)
+    /// multimedia report type
     #[serde(
         rename = "mediaBillType",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
+        deserialize_with = "cec_core::de::opt_string"
     )]
-    pub media_bill_type: Option<i64>,
+    pub media_bill_type: Option<String>,
 }
 
 /// Object `resultDesc`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalldataQuerybasiccallinfoResponseResultDesc {
-    /// time the call entered the platform (ms)
+    /// time the call entered the platform (ms timestamp (table type Date))
     #[serde(rename = "time", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub time: Option<i64>,
     /// call task number
@@ -5902,81 +6057,81 @@ pub struct CalldataQuerybasiccallinfoResponseResultDesc {
     /// device number: agent ID for agents, queue/virtual device ID otherwise
     #[serde(rename = "deviceNo", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub device_no: Option<i64>,
-    /// skill description of the call
+    /// skill queue description (the table types it int; kept string, which also reads a number)
     #[serde(
         rename = "callSkill",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub call_skill: Option<String>,
-    /// number of parties (sample only)
+    /// devices the call passed through
     #[serde(rename = "partyNum", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub party_num: Option<i64>,
-    /// call type/feature (sample only)
+    /// call feature code (page table 1)
     #[serde(
         rename = "callFeature",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_feature: Option<i64>,
-    /// original called number (sample only)
+    /// original called number when it changed before entering the system (the table types it int; kept string, which also reads a number)
     #[serde(
         rename = "orgiCalledNum",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub orgi_called_num: Option<String>,
-    /// media type (sample only)
+    /// media type code
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub media_type: Option<i64>,
-    /// position (sample only)
+    /// where the call entered
     #[serde(rename = "place", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub place: Option<i64>,
-    /// wait time (sample only)
+    /// queue wait
     #[serde(rename = "waitTime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub wait_time: Option<i64>,
-    /// total talk time (sample only)
+    /// talk time
     #[serde(
         rename = "totalTalkingTimes",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub total_talking_times: Option<i64>,
-    /// time in system (sample only)
+    /// total time in the system
     #[serde(
         rename = "logonTimes",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub logon_times: Option<i64>,
-    /// service type (sample only)
+    /// service type
     #[serde(
         rename = "serviceType",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub service_type: Option<i64>,
-    /// call-in cause (sample only)
+    /// call-in cause
     #[serde(
         rename = "callInCause",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub call_in_cause: Option<i64>,
-    /// entry reason (sample only)
+    /// reason for entering the current device (page table 1)
     #[serde(
         rename = "enterReason",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub enter_reason: Option<i64>,
-    /// media billing type (sample only)
+    /// multimedia report type
     #[serde(
         rename = "mediaBillType",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_i64"
+        deserialize_with = "cec_core::de::opt_string"
     )]
-    pub media_bill_type: Option<i64>,
+    pub media_bill_type: Option<String>,
 }
 
 /// Object request body of `calldata.querydetailcallinfo`.
@@ -8287,27 +8442,27 @@ pub struct CompatAgentrestinfoResponseResultDatas {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CompatAgentrestinfoResponseResultDatasAgentsrestdetails {
-    /// agent name (from sample)
+    /// agent name
     #[serde(
         rename = "agentname",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_string"
     )]
     pub agentname: Option<String>,
-    /// agent ID (from sample)
+    /// agent ID
     #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub workno: Option<i64>,
-    /// reason rest not allowed (from sample)
+    /// why rest is not allowed (waiting agents only; reason codes in the page table 6)
     #[serde(
         rename = "cantrestreason",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "cec_core::de::opt_i64"
     )]
     pub cantrestreason: Option<i64>,
-    /// rest start (from sample)
+    /// rest start, or request/approval time when not resting yet (timestamp)
     #[serde(rename = "begintime", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub begintime: Option<i64>,
-    /// rest duration (from sample)
+    /// requested rest length (seconds)
     #[serde(
         rename = "restduration",
         skip_serializing_if = "Option::is_none",
@@ -8756,7 +8911,7 @@ pub struct CompatAgentbyconfigedskillResponseResultDatas {
     /// agent name
     #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
     pub name: Option<String>,
-    /// agent status (CMS code)
+    /// agent status (CMS code) (0 unknown (CTI 9), 2 the query failed, 3 busy (CTI 7), 4 idle (CTI 1), 5 wrap-up (CTI 6), 7 talking (CTI 2-5), 8 resting (CTI 8))
     #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_i64")]
     pub status: Option<i64>,
     /// CTI platform agent state
@@ -8820,7 +8975,7 @@ pub struct HealthPingResponse {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. The resultDesc/resultDatas table (Table 4) was read; the item table of details (Table 5) is cut in every copy, so the item fields are the members of the page sample (guide 样例报文 fragment), typed from the sample values. The stored sample ends inside resultDesc; it is kept up to resultDatas.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryagentreststateBuilder<'a> {
@@ -8888,7 +9043,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html>
 ///
-/// BMS: siteagentinfobyagentids.
+/// BMS: siteagentinfobyagentids. All tables read in the intl zh-cn copy (cec_07_0598); the stored copy ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnTotalagentabstractex3Builder<'a> {
@@ -8956,7 +9111,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html>
 ///
-/// BMS: siteagentinfobyagentids. Body fields beyond ccId/vdn taken from the page's sample (offset, limit).
+/// BMS: siteagentinfobyagentids. The top-level response table was read (guide 响应消息 fragment); the body table stops after vdn and the item table is not in any stored copy (zh .md, en cec_07_0599/cec_07_2536, guide fragments), so offset, limit and the item members agentId/state come from the page sample (guide 报文样例 fragment of cec_07_2536).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnTotalagentdynamicinfoBuilder<'a> {
@@ -9082,7 +9237,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0601.html>
 ///
-/// BMS: queryivrdevicestatus.
+/// BMS: queryivrdevicestatus. Not on CTI 3.6. All tables read in the zh copy cec_07_2538 (the older number of this page); it ends at the start of the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryivrstatusinfoBuilder<'a> {
@@ -9145,7 +9300,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0602.html>
 ///
-/// BMS: queryivrInfo.
+/// BMS: queryivrInfo. All tables read in the zh copy (cec_07_0602.html), which ends inside the sample; the response sample is from a mirrored copy of the same page (guide page-707), kept up to resultDatas (the excerpt ends inside resultDesc).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryivrprocessinnoinfoBuilder<'a> {
@@ -9202,6 +9357,8 @@ impl crate::Client {
 /// Fluent builder of `vdn.queryagentstaticconfinfo`: Query static configuration of all agents in a VDN (paged).
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0600.html>
+///
+/// All tables read (zh HTML and guide fragments); the item table is the same on the paged (cec_07_0600) and unpaged (cec_07_0609) pages, acknowledged with same_table_as. The stored sample ends inside resultDesc; kept up to resultDatas.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryagentstaticconfinfoBuilder<'a> {
@@ -9269,7 +9426,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0609.html>
 ///
-/// BMS: querytotalagentinfo.
+/// BMS: querytotalagentinfo. All tables read (zh HTML and guide fragments); the item table is the same on the paged (cec_07_0600) and unpaged (cec_07_0609) pages, acknowledged with same_table_as. The stored sample ends inside resultDesc; kept up to resultDatas.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerytotalagentinfoBuilder<'a> {
@@ -9390,7 +9547,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Inbound calls only; data retained one day. The item table of resultDesc.data is cut after waitBegin in every stored copy (zh, en, es, pt copies, the older numbers cec_07_2543/cec_05_5024, guide fragments). beginDate/endDate: every table types them long (ms timestamp); an integrator client that calls the v2 page against a real tenant (Python, code search id 55804831052, from the tenant's Postman collection) sends them as strings of epoch ms and sends no limit/offset. The documented number form is kept (Java CMS decoders take a number or a numeric string for a long); limit/offset are optional here, so leaving them out is possible.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsBuilder<'a> {
@@ -9478,7 +9635,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day; no agent filter. The page table lists resultDesc (object, no own table), data and count as rows of one table; an integrator client that calls this interface against a real tenant (Python, code search id 55804831052) reads resultDesc.data, as v1 nests it. Both places are typed, so neither layout is lost. The item table of data is cut after waitBegin in every stored copy (zh cec_05_5026, zh .md, en, ar copies, guide fragments). beginDate/endDate: long in every table, kept as numbers; the integrator sends strings of epoch ms and no limit/offset (optional here); see vdn.querycalls. The data item table is the same callinDetial table as v1 (both pages list the same rows): acknowledged with same_table_as.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycallsV2Builder<'a> {
@@ -9571,7 +9728,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
 ///
-/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0608.html): table rows up to deviceNo (2.12); the rest (deviceIn onward) come from the page sample (also at api-ccfs-cec/cec_07_2545), spelled as there (EnterReason, LeaveReason, CurrentSkillID capitalised) and typed string because their table rows were not readable.
+/// Read from the zh-cn copy (api-ccfs-cec/cec_07_0608.html): table rows up to deviceNo (2.12); the rest (deviceIn onward) come from the page sample (guide 样例报文 fragment of cec_07_2545, the older number of this page), spelled as there (EnterReason, LeaveReason, CurrentSkillID capitalised) and typed string. The sample is not valid JSON as printed (a typo '"subMediaType|:', // comments, mediaType and subMediaType given twice); it is kept with the typo and comments removed and the later (numeric) mediaType/subMediaType values. The sample sends logDate and returns every number as a JSON string; the table types are kept (logDate long: sent as a number; the lenient decoders read numeric strings), listed in sample_types_reviewed.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQuerycalltracedetailBuilder<'a> {
@@ -9760,7 +9917,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html>
 ///
-/// Returns the access codes of a VDN with their IVR flows. Response fields read from a mirrored copy of the zh-cn page (table and sample).
+/// Returns the system access codes of a VDN. All tables read in the zh copy (cec_07_0595.html) and the guide fragments of cec_07_2532 (the older number). The item table used to be the IVR-flow table of vdn.queryivrprocessinnoinfo (id, serviceNo, realFlag, accessNo, description), copied from the neighbouring page; the page lists acId, mediatypeId, accessCode, codeDescription, as its sample does.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VdnQueryaccesscodeinfoBuilder<'a> {
@@ -11035,7 +11192,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html>
 ///
-/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. The page sample wraps the request in queryParam while the field table lists flat fields; the table is followed here.
+/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. The field table lists ccId, vdn, offset, limit; the page sample (guide 样例报文 fragment of cec_07_2570, the older number of this page) sends them inside {"queryParam": {...}}, as the legacy agentgroup/agentrestinfo page and the agentsinskill sample do, so the wrapper is followed. Response tables as read in the zh copy; item members confirmed by the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentAgentrestinfosBuilder<'a> {
@@ -11047,24 +11204,9 @@ impl<'a> AgentAgentrestinfosBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
         AgentAgentrestinfosBuilder { client_: client, body_: Default::default() }
     }
-    /// call center ID (1-65535) Required.
-    pub fn cc_id(mut self, v: i64) -> Self {
-        self.body_.cc_id = Some(v);
-        self
-    }
-    /// virtual call center (VDN) ID (1-5000) Required.
-    pub fn vdn(mut self, v: i64) -> Self {
-        self.body_.vdn = Some(v);
-        self
-    }
-    /// start offset (&gt;=0; only on CTI 3.6)
-    pub fn offset(mut self, v: i64) -> Self {
-        self.body_.offset = Some(v);
-        self
-    }
-    /// page size (1-100; with offset; only on CTI 3.6)
-    pub fn limit(mut self, v: i64) -> Self {
-        self.body_.limit = Some(v);
+    /// query wrapper (the page sample wraps the documented fields in queryParam) Required.
+    pub fn query_param(mut self, v: AgentAgentrestinfosBodyQueryParam) -> Self {
+        self.body_.query_param = Some(v);
         self
     }
     /// Replaces the whole request body.
@@ -11244,7 +11386,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html>
 ///
-/// BMS: querybasecallinfo. Only for calls currently in progress; not on CTI 3.6. Fields up to deviceNo from the table; the rest named in the page sample (types from sample values).
+/// BMS: querybasecallinfo. Only for calls currently in progress; not on CTI 3.6. The whole resultDesc table (time .. mediaBillType) was read in the guide 响应消息 fragment; no sample in the stored copies.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataQuerybasiccallinfoBuilder<'a> {
@@ -12957,7 +13099,7 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0710.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo. Request body wrapped in queryParam. Item fields taken from the page's sample.
+/// BMS: teamrestinfo, teamrestagentinfo. Request body wrapped in queryParam (page sample). The item table (Table 5) was read in the guide 响应消息 fragment: agentname string, workno int, cantrestreason int, begintime long, restduration long (seconds). The page's response sample is not valid JSON ({\[ ... \]} without commas); it is kept repaired (one item object in a list).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CompatAgentrestinfoBuilder<'a> {

@@ -401,6 +401,18 @@ pub static ONLINEAGENT_LOGININFO: OperationMeta = OperationMeta {
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html",
 };
+/// `onlineagent.sendnoteletex` — Sending a note to other agents (POST `/agentgateway/resource/onlineagent/{agentid}/sendnoteletex`).
+pub static ONLINEAGENT_SENDNOTELETEX: OperationMeta = OperationMeta {
+    id: "onlineagent.sendnoteletex",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html",
+};
 /// `onlineagent.agentstatus` — Getting the agent's status (GET `/agentgateway/resource/onlineagent/{agentid}/agentstatus`).
 pub static ONLINEAGENT_AGENTSTATUS: OperationMeta = OperationMeta {
     id: "onlineagent.agentstatus",
@@ -496,6 +508,18 @@ pub static VOICECALL_ANSWER: OperationMeta = OperationMeta {
     envelope: &ENVELOPE_DEFAULT,
     response: ResponseKind::Json,
     doc: "https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html",
+};
+/// `voicecall.reject` — Rejecting an incoming call (POST `/agentgateway/resource/voicecall/{agentid}/reject`).
+pub static VOICECALL_REJECT: OperationMeta = OperationMeta {
+    id: "voicecall.reject",
+    ne: "CC-Gateway",
+    method: "POST",
+    path: "/agentgateway/resource/voicecall/{agentid}/reject",
+    auth: AuthKind::Guid,
+    retry: RetryClass::Unsafe,
+    envelope: &ENVELOPE_DEFAULT,
+    response: ResponseKind::Json,
+    doc: "https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html",
 };
 /// `voicecall.release` — Dropping (hanging up) the current call (DELETE `/agentgateway/resource/voicecall/{agentid}/release`).
 pub static VOICECALL_RELEASE: OperationMeta = OperationMeta {
@@ -1699,6 +1723,7 @@ pub static ALL: &[&OperationMeta] = &[
     &ONLINEAGENT_UPDATEGUID,
     &ONLINEAGENT_HANDSHAKE,
     &ONLINEAGENT_LOGININFO,
+    &ONLINEAGENT_SENDNOTELETEX,
     &ONLINEAGENT_AGENTSTATUS,
     &ONLINEAGENT_QUERYCUSTOMSTATE,
     &ONLINEAGENT_SETCUSTOMSTATE,
@@ -1707,6 +1732,7 @@ pub static ALL: &[&OperationMeta] = &[
     &VOICECALL_CALLOUT,
     &VOICECALL_PREVIEWCALLOUT,
     &VOICECALL_ANSWER,
+    &VOICECALL_REJECT,
     &VOICECALL_RELEASE,
     &VOICECALL_RELEASE_LEGACY,
     &VOICECALL_DROPCALL,
@@ -3616,75 +3642,8 @@ impl OnlineagentForceloginBody {
     }
 }
 
-/// Object response of `onlineagent.forcelogin`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentForceloginResponse {
-    /// description
-    #[serde(
-        rename = "message",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub message: Option<String>,
-    /// result code (0 = success; other = failure)
-    #[serde(
-        rename = "retcode",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub retcode: Option<String>,
-    /// sign-in result (documented as Map)
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_object")]
-    pub result: Option<OnlineagentForceloginResponseResult>,
-}
-
-/// Object `result`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OnlineagentForceloginResponseResult {
-    /// VDN (VCC) ID (sample shows a number)
-    #[serde(rename = "vdnid", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub vdnid: Option<String>,
-    /// agent ID
-    #[serde(rename = "workno", skip_serializing_if = "Option::is_none", deserialize_with = "cec_core::de::opt_string")]
-    pub workno: Option<String>,
-    /// per-media-server sign-in success; voice needs CTI server, text chat needs WebM (3 chars T/F for CTI server, WebM, MailM (e.g. TTF))
-    #[serde(
-        rename = "mediatype",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub mediatype: Option<String>,
-    /// sign-in time (timestamp (ms) as string)
-    #[serde(
-        rename = "loginTime",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub login_time: Option<String>,
-    /// password must be changed; while true the agent cannot take calls ("true"/"false")
-    #[serde(
-        rename = "isForceChange",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub is_force_change: Option<String>,
-    /// CC-Gateway cluster name (e.g. AgentGateway)
-    #[serde(
-        rename = "serverName",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub server_name: Option<String>,
-    /// days until the password expires (0-180 days; empty = never expires)
-    #[serde(
-        rename = "timeRemaining",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "cec_core::de::opt_string"
-    )]
-    pub time_remaining: Option<String>,
-}
+/// Response of `onlineagent.forcelogin` (not documented field by field: raw JSON).
+pub type OnlineagentForceloginResponse = serde_json::Value;
 
 /// Object request body of `onlineagent.loginex`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4490,6 +4449,51 @@ pub struct OnlineagentLogininfoResponseResult {
     pub phonenum: Option<String>,
 }
 
+/// Object request body of `onlineagent.sendnoteletex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnlineagentSendnoteletexBody {
+    /// agents who receive the note (at most 100 agent IDs (the table types it int; the sample sends an array)) Required.
+    #[serde(rename = "agentIds", skip_serializing_if = "Option::is_none", default)]
+    pub agent_ids: Option<Vec<i64>>,
+    /// note text (0-1023 bytes; may be empty; Chinese allowed) Required.
+    #[serde(rename = "content", skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<String>,
+}
+impl OnlineagentSendnoteletexBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+        if let Some(v) = &self.agent_ids {
+            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        }
+        cec_core::validate::required(op, &format!("{at}content"), &self.content)?;
+        Ok(())
+    }
+}
+
+/// Object response of `onlineagent.sendnoteletex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnlineagentSendnoteletexResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved (null on success, {} on failure)
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
 /// Object response of `onlineagent.agentstatus`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -4676,7 +4680,7 @@ pub struct VoicecallCalloutBody {
     /// skill ID (empty = platform default skill)
     #[serde(rename = "skillid", skip_serializing_if = "Option::is_none", default)]
     pub skillid: Option<i64>,
-    /// call-associated data (may be empty; max 16k)
+    /// call-associated data (may be empty; max 16k (16384))
     #[serde(rename = "callappdata", skip_serializing_if = "Option::is_none", default)]
     pub callappdata: Option<String>,
     /// media capability (default 0; 0 audio, 1 video, 2 negotiate max (recommended for video))
@@ -4698,7 +4702,13 @@ impl VoicecallCalloutBody {
             cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
         }
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
+        }
+        if let Some(v) = &self.mediaability {
+            cec_core::validate::one_of_int(op, &format!("{at}mediaability"), *v, &[0, 1, 2])?;
+        }
+        if let Some(v) = &self.user_video_direction {
+            cec_core::validate::one_of_int(op, &format!("{at}userVideoDirection"), *v, &[1, 2, 3, 4])?;
         }
         Ok(())
     }
@@ -4768,6 +4778,50 @@ pub struct VoicecallAnswerResponse {
     )]
     pub retcode: Option<String>,
     /// reserved / interface-specific
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+/// Object request body of `voicecall.reject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoicecallRejectBody {
+    /// call to reject
+    #[serde(rename = "callid", skip_serializing_if = "Option::is_none", default)]
+    pub callid: Option<String>,
+    /// reject mode (1 = call goes back to its queue and the agent turns busy; 2 = call released and the agent idle (effect in help/transfer scenarios depends on the case)) Required.
+    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<i64>,
+}
+impl VoicecallRejectBody {
+    /// Checks the documented constraints; `at` prefixes field names in errors.
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        if let Some(v) = &self.mode {
+            cec_core::validate::one_of_int(op, &format!("{at}mode"), *v, &[1, 2])?;
+        }
+        Ok(())
+    }
+}
+
+/// Object response of `voicecall.reject`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoicecallRejectResponse {
+    /// description
+    #[serde(
+        rename = "message",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub message: Option<String>,
+    /// result code (0 = success; other = failure)
+    #[serde(
+        rename = "retcode",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub retcode: Option<String>,
+    /// reserved
     #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -4902,7 +4956,7 @@ impl VoicecallTransferBody {
         }
         cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         if let Some(v) = &self.caller {
             cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
@@ -5057,7 +5111,7 @@ impl VoicecallCallinnerBody {
             cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
         }
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         Ok(())
     }
@@ -5148,7 +5202,7 @@ impl VoicecallInnerhelpBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         Ok(())
     }
@@ -5238,7 +5292,7 @@ impl VoicecallConfjoinBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
         if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16384)?;
         }
         Ok(())
     }
@@ -5413,6 +5467,12 @@ impl RecordplayPlayBody {
         cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
         if let Some(v) = &self.voicepath {
             cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+        }
+        if let Some(v) = &self.volumechange {
+            cec_core::validate::max_len(op, &format!("{at}volumechange"), v, 5)?;
+        }
+        if let Some(v) = &self.speedchange {
+            cec_core::validate::max_len(op, &format!("{at}speedchange"), v, 5)?;
         }
         Ok(())
     }
@@ -5791,6 +5851,9 @@ impl QueuedeviceQueryAcdStatBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
+        if let Some(v) = &self.skills {
+            cec_core::validate::max_items(op, &format!("{at}skills"), v, 100)?;
+        }
         Ok(())
     }
 }
@@ -6312,7 +6375,7 @@ impl CalldataSetCallDataExBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16)?;
+            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16384)?;
         }
         Ok(())
     }
@@ -7060,7 +7123,10 @@ pub struct QualitycontrolAdjustSkillBody {
 }
 impl QualitycontrolAdjustSkillBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
+        if let Some(v) = &self.skills {
+            cec_core::validate::max_items(op, &format!("{at}skills"), v, 1000)?;
+        }
         Ok(())
     }
 }
@@ -7200,6 +7266,9 @@ impl MediacallSetCallNumsBody {
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
         cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
+        if let Some(v) = &self.callnums {
+            cec_core::validate::numeric_range(op, &format!("{at}callnums"), v, 1, 60)?;
+        }
         Ok(())
     }
 }
@@ -8595,7 +8664,7 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body/response from zh-cn fragments of api-ccfs-cec/cec_07_1202 (huaweicloud.com/guide productsdesc-bms_21cc2e892e5db686c15a9fe6908c0612 support0/support1/support3_y); the response-header table also lists Content-Type and Guid. 100-002 handling per devg cec_05_4023/cec_05_4015. Triggered events and the page's own error list not read. Password-encryption note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1202.html (2025-11-13).
+/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body from the zh copy cec_07_1202.html (2025-11-13, read to body field 7) and the zh-cn guide fragments of cec_07_1202; response headers and result table from guide fragment support1 (the header table also lists Content-Type and Guid); samples from guide fragment support3_y. 100-002 handling per devg cec_05_4023/cec_05_4015. The triggered-event list and the page's own error list were not reached in any stored copy (zh html, zh guide fragments, th-th, en-us). Password-encryption note (LOGIN_PWD_DECRYPT_ENABLE) from the zh copy cec_07_1202.html. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginBuilder<'a> {
@@ -8736,7 +8805,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; the zh md copy api-ccfs-cec/cec_07_1203.md and guide fragment stop before the response tables. Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns the Set-GUID header, but the body table itself was not read, so still outline.
+/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers; forcelogin and logout must not overlap. Log name forceLogin. Body (16 fields, same as login) from zh-cn guide fragment productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. The response tables, events and errors were not reached in any stored copy (zh md cec_07_1203.md, en-us cec_07_1203.html, the guide request fragment; no response/sample fragment of this page is stored). The response body table is unread, so the answer is passed through as raw JSON (it was typed with login's result table by assumption before; lint-spec flagged that copy). Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin returns the Set-GUID header like login.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForceloginBuilder<'a> {
@@ -8877,7 +8946,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken) from zh-cn fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 (2023); response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025). Events/errors not read.
+/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken; password may be empty, phonenum optional) from zh-cn guide fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 and the guide digests; response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025-02-12). Triggered events and samples from the guide digest category-a2fc213d...-1: status 3 gives AgentOther_InService, AgentState_Ready, AgentState_SetNotReady_Success; status 4 gives InService and Ready; status 5 gives InService, Ready and AgentState_Work. The page's error list was not reached in any copy. The page's request sample sends agenttype and status as strings and releasephone as a string, and its response sample has vdnid as a number; reviewed: the client sends the table's types, and the answer is parsed leniently. Its result table is the same sign-in result table as login's (both read).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLoginexBuilder<'a> {
@@ -9008,7 +9077,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
 ///
-/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html.
+/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogoutBuilder<'a> {
@@ -9108,7 +9177,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
 ///
-/// No body. Older copy cec_07_1221. Response/events/errors from the 2024 zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html.
+/// No body. Older copy cec_07_1221. Response, events and errors read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0354.html (2025-11-13) and cec_07_1221.html (2024-09-24); the newest copy says an agent's own sign-out need not raise AgentOther_ShutdownService.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
@@ -9171,7 +9240,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
 ///
-/// No body. Older copy cec_07_1211. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13461.html.
+/// No body. Older copy cec_07_1211. Query, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1211.html (2024-09-24); the newest zh copy cec_07_13461.html (2025-11-13) agrees up to its sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSaybusyBuilder<'a> {
@@ -9242,7 +9311,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
 ///
-/// Agent must be busy. No body. Older copy cec_07_1212. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024).
+/// Agent must be busy. No body. Older copy cec_07_1212. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelbusyBuilder<'a> {
@@ -9292,7 +9361,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
 ///
-/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Events/errors read from the zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
+/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSayfreeBuilder<'a> {
@@ -9342,7 +9411,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
 ///
-/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success. Older copy cec_07_1213. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13482.html.
+/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success (newest md copy cec_07_13482). Older copy cec_07_1213. Path, response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1213.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentRestBuilder<'a> {
@@ -9427,7 +9496,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) seen in the th-th copy cec_07_1214 and the zh copy api-ccfs-cec/cec_07_13492; the page's event/error lists were past the readable part (the matching event AgentState_CancelRest_Success is described on event page cec_07_1349).
+/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) from the th-th copy cec_07_1214 and the zh md copy cec_07_13492; the event and error lists were past the readable part of every stored copy (zh md, th-th, en-us; no zh html or guide fragment of this page is stored). The matching event AgentState_CancelRest_Success is described on event page cec_07_1349, not on this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelrestBuilder<'a> {
@@ -9477,7 +9546,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
 ///
-/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). No body; no events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351.
+/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). Log name setAgentAutoEnterIdle. No body; the event list is empty. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351 agrees on the URI table. flag length 1-5 now machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAutoenteridleBuilder<'a> {
@@ -9509,6 +9578,10 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "flag", &self.flag)?;
+        if let Some(v) = &self.flag {
+            cec_core::validate::min_len(op, "flag", v, 1)?;
+            cec_core::validate::max_len(op, "flag", v, 5)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -9537,7 +9610,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) seen in older en-us copy cec_07_1230 (2023-09-27); events/errors past the readable part, not read.
+/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) from the en-us copy cec_07_1230 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1230/0363, id-id 1230, zh md cec_07_0363.md; no zh html or guide fragment stored).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
@@ -9587,7 +9660,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
 ///
-/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0359.html and fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1.
+/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response tables 3-7 (result, agentStateInfo with 25 fields, call-type and command code tables) from the zh-cn guide fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1 (2025-02-12) and productsdesc-bms_5fe5a208e8967d38a8c7e92885b7ec14support1; sample from fragment support2 (2024-09-24). The sample sends agentStateBeginTime as a number although the table types it string (parsed leniently). The event and error lists were not found in any stored copy (zh html 0359/1226, zh md 0359, th-th/en-us/es-us copies, guide fragments).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSyncagentinfoBuilder<'a> {
@@ -9637,7 +9710,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from en-us copy cec_07_1215 (2023-09-27) and the 2025 cec_07_13512 opening; the page's event/error lists were past the readable part. Event name AgentState_Work from event page cec_07_1344, not from this page.
+/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from the en-us copy cec_07_1215 (2023-09-27); the event and error lists were past the readable part of every stored copy (en-us 1215/13512; no zh html, zh md or guide fragment of this page is stored). Event name AgentState_Work from event page cec_07_1344, not from this page.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentWorkBuilder<'a> {
@@ -9687,7 +9760,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelwork` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13522.html>
 ///
-/// Agent must be in work state. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
+/// Agent must be in work state. No body. Log name cancelWork. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentCancelworkBuilder<'a> {
@@ -9737,7 +9810,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. No body; no events listed. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html.
+/// Agent must be signed in and bound to a phone number. Log name resetSkill. No body; the event list is empty. URI, response and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html (2025-11-13), whose stored text ends at the sample's message header: every table was read, the sample bodies are past the end of the stored copy.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentResetskillBuilder<'a> {
@@ -9827,7 +9900,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us 2023-09-27 copy of cec_07_1206; the copy was cut inside the mediatype list, and events/errors were not read.
+/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us copy cec_07_1206 (2023-09-27), cut inside the mediatype list; the same item table is read whole on agentskillsbyworkno (cec_07_1207). The event and error lists were past the readable part of every stored copy (en-us 1206, zh md cec_07_1206.md; no zh html or guide fragment of this page found).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsBuilder<'a> {
@@ -9877,7 +9950,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
 ///
-/// Agent must be signed in; workno must be in the same VDN as agentid. No body. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13).
+/// Agent must be signed in; workno must be in the same VDN as agentid. Log name queryAgentSkillsByWorkNo. No body; the event list is empty. Response table (result array of name/id/mediatype with the media-type codes) and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13), which ends at the sample's message header. Its item table is the same skill table as onlineagent.agentskills (both list configured skill queues).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
@@ -9937,7 +10010,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
 ///
-/// No body; no events. Response/errors read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html.
+/// For a refreshed agent page: asks for a new GUID. Log name updateGuid. No body; the event list is empty. Response, errors and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html (2025-11-13) and cec_07_1225.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentUpdateguidBuilder<'a> {
@@ -9987,7 +10060,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
 ///
-/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. No body. Headers/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html.
+/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. Log name handShake. No body. The page has no event or error section; 100-001 is named in the service_token header row (invalid token). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentHandshakeBuilder<'a> {
@@ -10049,7 +10122,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
 ///
-/// Temporary token used as the softphone registration password in multi-account unified authentication. No body; no events/errors listed. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html.
+/// Temporary token used as the softphone registration password in multi-account unified authentication. Log name loginInfo. No body; the page has no event or error section. Response and sample read whole from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html (2025-11-13) and cec_07_1227.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentLogininfoBuilder<'a> {
@@ -10095,11 +10168,82 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `onlineagent.sendnoteletex`: Sending a note to other agents.
+///
+/// `POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html>
+///
+/// Agent signed in; sends a note to other agents, who get AgentOther_Note when signed in. Log name sendNoteletEx. Not in the shared catalog; called by Huawei's CloudIPCC demos (AgentGatewayUri.cs SendNote). Read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1205.html (2025-11-13) through every table; its stored text ends inside the sample request (after "agentIds": \[); also seen in en-us, id-id and ar-mena copies of cec_07_1205. The 1023 limit is in bytes, so it is not checked as a character count.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct OnlineagentSendnoteletexBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: OnlineagentSendnoteletexBody,
+}
+
+impl<'a> OnlineagentSendnoteletexBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        OnlineagentSendnoteletexBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// agents who receive the note (at most 100 agent IDs (the table types it int; the sample sends an array)) Required.
+    pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
+        self.body_.agent_ids = Some(v);
+        self
+    }
+    /// note text (0-1023 bytes; may be empty; Chinese allowed) Required.
+    pub fn content(mut self, v: impl Into<String>) -> Self {
+        self.body_.content = Some(v.into());
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: OnlineagentSendnoteletexBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "onlineagent.sendnoteletex";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<OnlineagentSendnoteletexResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&ONLINEAGENT_SENDNOTELETEX, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `onlineagent.sendnoteletex`: Sending a note to other agents (`POST /agentgateway/resource/onlineagent/{agentid}/sendnoteletex`).
+    pub fn onlineagent_sendnoteletex(&self) -> OnlineagentSendnoteletexBuilder<'_> {
+        OnlineagentSendnoteletexBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `onlineagent.agentstatus`: Getting the agent's status.
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
 ///
-/// No body; no events. Older copy cec_07_1222. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html.
+/// No body; no events. Log name getAgentStatus. Older copy cec_07_1222. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1222.html (2024-09-24). Page inconsistency: the table types result as array, the sample shows one object {agentState, isWorking}; the spec follows the sample.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentAgentstatusBuilder<'a> {
@@ -10149,7 +10293,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
 ///
-/// No body. result.agentcustomstate appears only in the sample response, not in the table. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0362.html (2025-11-13) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24).
+/// No body; no events. The response table names result only as an object; result.agentcustomstate (a string in the sample) comes from the page's sample response. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24); the newest zh copy cec_07_0362.html (2025-11-13) agrees as far as it was read.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentQuerycustomstateBuilder<'a> {
@@ -10199,7 +10343,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us 2023-09-27 copy of cec_07_1228.
+/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us copy cec_07_1228 (2023-09-27), read in an earlier pass; a zh copy was searched for again in this pass (title and log-name query) and not found, and no sample body was found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct OnlineagentSetcustomstateBuilder<'a> {
@@ -10325,7 +10469,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
 ///
-/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*). Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri+serviceToken. Event object fields from examples (devg cec_05_4019) and zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1274.html (table 3 not fully read). Polling also acts as the heartbeat.
+/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*); on a DR switchover waits x interval must exceed the switchover time or the GUID expires. Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri nor serviceToken. Log name getAgentEvent. Response tables 2-3 (event: eventType, workNo, content) and the sample from the zh-cn guide digest category-d65d693b... (mirrors api-ccfs-cec/cec_07_1274); the zh copy cec_07_1274.html (2025-11-13) agrees up to table 2. eventGenTime is not in table 3; it appears only in the examples of the newest zh md event pages (e.g. cec_07_1346.md). Polling also acts as the heartbeat. The page has no event or error list.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgenteventPollBuilder<'a> {
@@ -10384,7 +10528,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Body from zh-cn fragment huaweicloud.com/guide/productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (mirrors api-ccfs-cec/cec_07_1232). Events per devg-ccgw-cec cec_05_4029. Response not read. Caller-permission note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13), whose excerpt ended at body field 5. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Log name callout. Body from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13, read to body field 4) and zh-cn guide fragment productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (fields 5-6). Events per devg-ccgw-cec cec_05_4029/cec_05_1423. The response table, errors and samples were not reached in any stored copy (zh html/md, pt-br, en-us, th-th, ja-jp; guide-fragment queries for the response section found none), so the answer stays raw JSON. Huawei's QuickAgent C# demo also reads the callout result as an untyped object. Fixed: callappdata limit is 16k characters (was checked as 16).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCalloutBuilder<'a> {
@@ -10417,7 +10561,7 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.skillid = Some(v);
         self
     }
-    /// call-associated data (may be empty; max 16k)
+    /// call-associated data (may be empty; max 16k (16384))
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
         self
@@ -10546,7 +10690,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/answer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html>
 ///
-/// After AgentEvent_Ringing. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
+/// After AgentEvent_Ringing. No body; callid query parameter needed when a multimedia call has several call IDs. Log name answer. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallAnswerBuilder<'a> {
@@ -10601,11 +10745,82 @@ impl crate::Client {
     }
 }
 
+/// Fluent builder of `voicecall.reject`: Rejecting an incoming call.
+///
+/// `POST /agentgateway/resource/voicecall/{agentid}/reject` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html>
+///
+/// After AgentEvent_Ringing. Log name reject. Not in the shared catalog; added from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1253.html (2024-09-24), through every table; its stored text ends inside the sample request. Events: AgentEvent_No_Answer, busy (mode 1 only; the page spells it AgentEvent_SetNotReady_Success), AgentOther_PhoneRelease, AgentState_Ready (mode 2 only). Codes 200-037..200-039 are not in the spec's CC-Gateway result-code table.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until you call send()"]
+pub struct VoicecallRejectBuilder<'a> {
+    client_: &'a crate::Client,
+    agentid: Option<String>,
+    body_: VoicecallRejectBody,
+}
+
+impl<'a> VoicecallRejectBuilder<'a> {
+    pub(crate) fn new(client: &'a crate::Client) -> Self {
+        VoicecallRejectBuilder { client_: client, agentid: None, body_: Default::default() }
+    }
+    /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
+    pub fn agentid(mut self, v: impl Into<String>) -> Self {
+        self.agentid = Some(v.into());
+        self
+    }
+    /// call to reject
+    pub fn callid(mut self, v: impl Into<String>) -> Self {
+        self.body_.callid = Some(v.into());
+        self
+    }
+    /// reject mode (1 = call goes back to its queue and the agent turns busy; 2 = call released and the agent idle (effect in help/transfer scenarios depends on the case)) Required.
+    pub fn mode(mut self, v: i64) -> Self {
+        self.body_.mode = Some(v);
+        self
+    }
+    /// Replaces the whole request body.
+    pub fn body(mut self, body: VoicecallRejectBody) -> Self {
+        self.body_ = body;
+        self
+    }
+    /// Validates the documented constraints and assembles the call; nothing is sent.
+    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+        let op: &'static str = "voicecall.reject";
+        let _ = op;
+        cec_core::validate::required(op, "agentid", &self.agentid)?;
+        if let Some(v) = &self.agentid {
+            cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
+        }
+        self.body_.validate(op, "")?;
+        let mut call = cec_core::Call::new();
+        if let Some(v) = self.agentid {
+            call = call.path("agentid", v);
+        }
+        call.body = Some(
+            serde_json::to_value(&self.body_)
+                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
+        );
+        Ok(call)
+    }
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<VoicecallRejectResponse, crate::Error> {
+        let client = self.client_;
+        let call = self.into_call()?;
+        Ok(client.core().call(&VOICECALL_REJECT, call).await?)
+    }
+}
+
+impl crate::Client {
+    /// `voicecall.reject`: Rejecting an incoming call (`POST /agentgateway/resource/voicecall/{agentid}/reject`).
+    pub fn voicecall_reject(&self) -> VoicecallRejectBuilder<'_> {
+        VoicecallRejectBuilder::new(self)
+    }
+}
+
 /// Fluent builder of `voicecall.release`: Dropping (hanging up) the current call.
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}/release` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// No body. Hangs up the current call only; for a given call ID use dropcall. Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html.
+/// No body. Hangs up the current call only; for a given call ID use dropcall. Log name release (the legacy URI logs releaseEx). Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response, events and errors read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13), which ends at the sample's message header. Huawei's QuickAgent C# demo treats 200-017 from release as success.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseBuilder<'a> {
@@ -10655,7 +10870,7 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// Legacy URI kept for compatibility; not recommended. Same page as voicecall.release.
+/// Legacy URI kept for compatibility; not recommended (log name releaseEx). Same page, tables and errors as voicecall.release, read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallReleaseLegacyBuilder<'a> {
@@ -10930,7 +11145,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name cancelTransfer (ja-jp/tr-tr copies); no zh copy is stored and every stored copy ends at the response table, so still outline.
+/// For a three-party or talk transfer to an external number; retrieves the call. No body. Log name cancelTransfer (ja-jp/tr-tr copies). Every stored copy (ja-jp, tr-tr; earlier passes also en-us) ends at the response table; no zh copy or guide fragment is stored. Huawei's QuickAgent C# demo calls POST voicecall/{id}/canceltransfer.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallCanceltransferBuilder<'a> {
@@ -10980,7 +11195,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name hold (th-th copy); no zh copy is stored; still outline.
+/// No body. Log name hold. Copies tried in this pass (zh page-opening query and zh title query): th-th cec_07_1239 (reaches the first response row), en-us cec_07_1239 (2025-11-13, to the header table); no zh html, zh md or guide fragment of this page is stored (earlier passes also tried ja-jp). Response kept as the common message/retcode/result shape. Huawei's QuickAgent C# demo calls POST voicecall/{id}/hold and reads only retcode.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallHoldBuilder<'a> {
@@ -11030,7 +11245,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
+/// Agent must be holding a call. No body; optional callid query parameter (unique ID of the call to retrieve). Log name getHold. URI and header tables from the th-th copy cec_07_1241, which ends at the response table header; no zh copy or guide fragment is stored (searched again in this pass). Huawei's QuickAgent C# demo calls POST voicecall/{id}/gethold?callid= the same way.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallGetholdBuilder<'a> {
@@ -11089,7 +11304,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
 ///
-/// Joins the ongoing and the held call (agent drops out). No body. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024); newest zh copy is cec_07_0375.
+/// Joins the ongoing and the held call (agent drops out). No body. Response, events and errors read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024-09-24); newest zh copy is cec_07_0375.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallConnectholdBuilder<'a> {
@@ -11387,7 +11602,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name beginMute (ja-jp copy); no zh copy is stored; still outline.
+/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Log name beginMute. Response rows message and retcode read in the es-us copy cec_07_1237 (2024-08-02); ja-jp copy ends at the response table; no zh copy or guide fragment is stored.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallBeginmuteBuilder<'a> {
@@ -11437,7 +11652,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
+/// Agent has muted an ongoing voice call. No body. Log name endMute. Response rows message and retcode read in the id-id copy cec_07_1238 (2023-09-27); no zh copy, other-language copy or guide fragment of this page was found (zh title/path query in this pass).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallEndmuteBuilder<'a> {
@@ -11672,7 +11887,7 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
 ///
-/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
+/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); the newest en-us copy cec_07_0387 was read only to its opening; the tables come from the 2024 zh copy. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct VoicecallSnatchpickupBuilder<'a> {
@@ -12063,6 +12278,9 @@ impl<'a> RecordplayForeFastBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "time", &self.time)?;
+        if let Some(v) = &self.time {
+            cec_core::validate::numeric_range(op, "time", v, 0, 2147483647)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -12123,6 +12341,9 @@ impl<'a> RecordplayBackFastBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "time", &self.time)?;
+        if let Some(v) = &self.time {
+            cec_core::validate::numeric_range(op, "time", v, 0, 2147483647)?;
+        }
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -12423,7 +12644,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
+/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct RecordplayPlayRelocationBuilder<'a> {
@@ -12775,7 +12996,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
+/// Agent signed in. No body. Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QueuedeviceIvrInfoBuilder<'a> {
@@ -12825,7 +13046,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryAgentInfoBySkillId; zh copy api-ccfs-cec/cec_07_0414 (2025-11-13) was cut at the first result field (workno, string); still outline.
+/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Log name queryAgentInfoBySkillId. The page defines an optional message body although the method is GET (agentLimit 1-500 and agentStatus only take effect together). Body and response table 4 from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0414.html (2025-11-13) and intl/zh-cn cec_07_1025; both are cut at the first result field (workno, string). Other copies tried: en-us 0414/1025, ja-jp 1025; the similarly named CC-CMS page (skill/agentbyconfigedskill) is a different interface. agentLimit range now machine-checked. Response kept as message/retcode/result.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentgroupAgentBySkillBuilder<'a> {
@@ -13015,7 +13236,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType (further fields not captured). Fields from Chinese page cec_07_1261.
+/// Agent signed in. Result table continues after mediaType in every copy read (zh cec_07_1261, read in an earlier pass; not found again in this pass). Same call-info row table as calldata.callInfoByCallId/waitCallInfo. Huawei's QuickAgent C# demo parses this answer with the fields callfeature, callid, caller, called, callskill, callskillid, orgicallednum, calldata, begintime, endtime, userPriority, trunkNo, logontimes (all as strings), which matches the table up to logontimes.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoBuilder<'a> {
@@ -13318,7 +13539,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1266.
+/// Agent signed in and in a call. Log name queryCallInfoByCallId. Result table read from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1266.html (2024-09-24) up to row 3.14 mediaType; the copy is cut at row 3.15. Copies tried: zh html 1266, en-us 1266 (2023-09-27); guide-fragment queries found only the unrelated workbench queryCallInfoByCallId (cec_07_1314). The page types result as list although it describes one call object; the spec keeps an object. Its row table is the same call-info table as calldata.waitCallInfo and calldata.callInfo (identical up to where every copy is cut).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataCallInfoByCallIdBuilder<'a> {
@@ -13591,7 +13812,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1271.
+/// Agent signed in and not idle; a caller is queuing. Log name queryWaitCallInfoBySkillId. Result list table read from the zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1271.html (2024-09-24, to row 3.14 mediaType, cut there) and cec_07_0429.html (2025-11-13, to row 3.9). begintime is the answer start (epoch ms); orgicallednum and endtime are documented as unused. Same call-info row table as calldata.callInfoByCallId.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CalldataWaitCallInfoBuilder<'a> {
@@ -14422,7 +14643,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
 ///
-/// Inspector and inspected agent signed in. No events. Fields from Chinese page cec_07_2409.
+/// Inspector and inspected agent signed in. Log name adjustSkill. No events. Body, response, errors and samples read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2409.html (2024-09-24); skills (at most 1000 IDs) now machine-checked.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct QualitycontrolAdjustSkillBuilder<'a> {
@@ -15792,7 +16013,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
+/// Audio-only agent conferences. Removes chair and all participants. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct AgentconfReleaseBuilder<'a> {
@@ -16718,7 +16939,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/modify` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1322.html>
 ///
-/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); English newest issue likely cec_07_1109 (not seen).
+/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); an English copy of the newest issue (likely cec_07_1109) was not found.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeModifyBuilder<'a> {
@@ -16842,7 +17063,7 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
 ///
-/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Chinese page cec_07_1112; English issue may list only the extended variant.
+/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Log name handshake. Read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html (2025-12-01); the en-us copy of this (plain, GET) handshake is cec_07_1111 (2025-12-04), while en-us cec_07_1112 is the extended variant. The URI table names the parameter serverid although the path says {serviceid}.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeBuilder<'a> {
@@ -16889,7 +17110,7 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
 ///
-/// Same as handshake but POST and carries service_token. Heartbeat at least every 5 minutes (2 recommended). Response assumed same as handshake.
+/// Same as handshake but POST and carries the service_token header (required, max 256, issued at registration). Log name handshakeEx. Heartbeat at least every 5 minutes (2 recommended). Headers, response and sample read whole from the zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1113.html (2025-12-01); en-us copies are cec_07_1112 (2025-12-04) and the older cec_07_1325.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct SubscribeHandshakeExBuilder<'a> {
