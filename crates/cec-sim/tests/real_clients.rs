@@ -537,3 +537,38 @@ async fn calldata_add_v2_from_the_generated_client_queues_the_numbers() {
     assert_eq!(called, vec!["13900000001", "13900000002"], "the first number of each row");
     assert_eq!(sim.dial_step(), 1, "campaign 501 dials what was added");
 }
+
+#[tokio::test]
+async fn reject_sends_a_queued_call_back_or_releases_it() {
+    let sim = start(fast()).await;
+    let mut a = Agent::signed_in(&sim, 0).await;
+    let mut b = Agent::signed_in(&sim, 1).await;
+    a.ok("POST", "onlineagent/1001/resetskill/true", None).await;
+    b.ok("POST", "onlineagent/1002/resetskill/true", None).await;
+    b.ok("POST", "onlineagent/1002/saybusy", None).await;
+    // Mode 1: the queued call goes back to queue 1 and the agent turns busy.
+    let call = sim.inject_queue_call(1, "13800000005").unwrap();
+    assert_eq!(a.wait_event("AgentEvent_Ringing").await["callid"], call.as_str());
+    assert_eq!(a.call("POST", "voicecall/1001/reject", Some(json!({ "mode": 3 }))).await.json["retcode"], "000-002");
+    a.ok("POST", "voicecall/1001/reject", Some(json!({ "callid": call, "mode": "1" }))).await;
+    assert_eq!(a.wait_event("AgentEvent_No_Answer").await, call.as_str());
+    a.wait_event("AgentState_SetNotReady_Success").await;
+    assert_eq!(sim.agent("1001").unwrap().state, CtiAgentState::Busy);
+    b.ok("POST", "onlineagent/1002/sayfree", None).await;
+    assert_eq!(b.wait_event("AgentEvent_Ringing").await["callid"], call.as_str(), "offered to the next agent");
+    // Mode 2: released, the agent idle.
+    b.ok("POST", "voicecall/1002/reject", Some(json!({ "mode": 2 }))).await;
+    b.wait_event("AgentState_Ready").await;
+    assert!(sim.call_records().iter().any(|r| r.id == call && r.released_ms.is_some() && r.answered_ms.is_none()));
+    assert_eq!(b.call("POST", "voicecall/1002/reject", Some(json!({ "mode": 2 }))).await.json["retcode"], "200-002");
+}
+
+#[tokio::test]
+async fn sendnoteletex_reaches_the_signed_in_agents_named() {
+    let sim = start(fast()).await;
+    let mut a = Agent::signed_in(&sim, 0).await;
+    let mut b = Agent::signed_in(&sim, 1).await;
+    a.ok("POST", "onlineagent/1001/sendnoteletex", Some(json!({ "agentIds": [1002, 4711], "content": "lunch?" })))
+        .await;
+    assert_eq!(b.wait_event("AgentOther_Note").await, Value::Null);
+}

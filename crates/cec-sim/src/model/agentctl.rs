@@ -439,6 +439,80 @@ impl Shared {
         }
     }
 
+    /// `reject`: the agent refuses its ringing call. Mode 1: a call that came from
+    /// a skill queue goes back to the head of it (otherwise it ends) and the agent
+    /// turns busy; mode 2: the call is released and the agent goes idle.
+    pub(super) fn reject(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let b: cec_gateway::generated::VoicecallRejectBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let mut m = self.lock();
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let Some(call) = a.call.clone() else { return failure(route, "200-002", "no call is ringing") };
+        if b.callid.as_deref().is_some_and(|c| !c.is_empty() && c != call) {
+            return failure(route, "200-002", "callid is not the ringing call");
+        }
+        let ringing = m.calls.get(&call).is_some_and(|c| c.state == "ringing" && c.agent == id && c.peers.is_empty());
+        if !ringing {
+            return failure(route, "200-002", "the call is not ringing at this agent");
+        }
+        let requeue = b.mode == Some(1);
+        let skill = m.queues.records.get(&call).and_then(|r| r.skill);
+        emit(&mut m, &id, "AgentEvent_No_Answer", json!(call));
+        match (requeue, skill) {
+            (true, Some(q)) => {
+                // Back to the head of its queue; settling offers it to another agent.
+                m.calls.remove(&call);
+                if let Some(rec) = m.queues.records.get_mut(&call) {
+                    rec.agent = None;
+                    if let Some(leg) = rec.legs.last_mut() {
+                        leg.ended_ms.get_or_insert(super::now_ms() as u64);
+                    }
+                }
+                m.queues.waiting.entry(q).or_default().push_front(call.clone());
+            }
+            _ => self.finish_call(&mut m, &call),
+        }
+        emit(&mut m, &id, "AgentOther_PhoneRelease", Value::Null);
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = None;
+            if requeue {
+                a.state = Cti::Busy;
+                Shared::push_event(a, event("AgentState_SetNotReady_Success", &id, json!({ "reason": "0" })));
+            } else {
+                a.state = Cti::Idle;
+                Shared::push_event(a, event("AgentState_Ready", &id, Value::Null));
+            }
+        }
+        Reply::ok(gw_ok(json!({})))
+    }
+
+    /// `sendnoteletex`: every signed-in agent named gets `AgentOther_Note`.
+    pub(super) fn send_note(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let b: cec_gateway::generated::OnlineagentSendnoteletexBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let mut m = self.lock();
+        if let Err(r) = self.signed_in(&mut m, route, &id) {
+            return r;
+        }
+        for target in b.agent_ids.unwrap_or_default() {
+            let target = target.to_string();
+            if m.agents.get(&target).is_some_and(|a| a.signed_in) {
+                emit(&mut m, &target, "AgentOther_Note", Value::Null);
+            }
+        }
+        tracing::debug!(agent = %id, text = b.content.as_deref().unwrap_or(""), "note sent");
+        Reply::ok(gw_ok(Value::Null))
+    }
+
     /// `dropcall/{callid}`: releases one of the agent's calls (the active one or a held one).
     pub(super) fn drop_call(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
